@@ -1,0 +1,14 @@
+//! Procedural macros of [`ctxmgr`](https://docs.rs/ctxmgr). Use them through
+//! that crate: this one is an implementation detail and its items have no
+//! stable API of their own.
+#![forbid(unsafe_code)]
+
+mod with;
+
+/// The implementation of `ctxmgr::with!`, which forwards here with its own
+/// `$crate` path first: `with_impl! { $crate; EXPR as PAT => { BODY } }`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn with_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    with::expand::with(input.into()).into()
+}

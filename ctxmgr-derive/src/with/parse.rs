@@ -1,0 +1,239 @@
+//! Parse stage of `with!`: `KRATE; EXPR as PAT, EXPR => { BODY }`.
+//!
+//! A top-level `as` is the binding keyword, not a cast, so the input is split
+//! by hand at top-level `,`, `as` and `=>` before syn parses each piece.
+
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+use syn::parse::Parser;
+use syn::{Block, Expr, Pat};
+
+/// One `EXPR [as PAT]` of a `with!`.
+pub struct Manager {
+    pub expr: Expr,
+    pub pat: Option<Pat>,
+}
+
+/// A parsed `with!` invocation.
+pub struct WithInput {
+    /// The path to the runtime crate (`$crate` from `ctxmgr::with!`).
+    pub krate: TokenStream,
+    /// At least one.
+    pub managers: Vec<Manager>,
+    pub body: Block,
+}
+
+/// What is left to show when the input is malformed: the error, and the body
+/// if it could be found, so rust-analyzer keeps completing inside it.
+pub struct Malformed {
+    pub error: syn::Error,
+    pub body: Option<TokenStream>,
+}
+
+const SHAPE: &str = "`with!(EXPR as PAT => { ... })`";
+
+fn is_arrow(tts: &[TokenTree], i: usize) -> bool {
+    matches!((&tts[i], tts.get(i + 1)),
+        (TokenTree::Punct(a), Some(TokenTree::Punct(b)))
+            if a.as_char() == '=' && a.spacing() == Spacing::Joint && b.as_char() == '>')
+}
+
+fn is_punct(tt: &TokenTree, c: char) -> bool {
+    matches!(tt, TokenTree::Punct(p) if p.as_char() == c)
+}
+
+fn is_as(tt: &TokenTree) -> bool {
+    matches!(tt, TokenTree::Ident(i) if i == "as")
+}
+
+fn stream(tts: &[TokenTree]) -> TokenStream {
+    tts.iter().cloned().collect()
+}
+
+/// Splits off the `KRATE ;` prefix that `ctxmgr::with!` adds. A `with!`
+/// input has no other top-level `;` (the body is braced).
+pub fn split_krate_if_present(input: TokenStream) -> (Option<TokenStream>, Vec<TokenTree>) {
+    let tts: Vec<TokenTree> = input.into_iter().collect();
+    match tts.iter().position(|t| is_punct(t, ';')) {
+        Some(semi) => (Some(stream(&tts[..semi])), tts[semi + 1..].to_vec()),
+        None => (None, tts),
+    }
+}
+
+/// Parses a whole `with_impl!` input.
+pub fn parse_with(input: TokenStream) -> Result<WithInput, Box<Malformed>> {
+    let (krate, tts) = split_krate_if_present(input);
+    parse_with_body(krate.unwrap_or_else(|| quote::quote!(::ctxmgr)), &tts)
+}
+
+/// Parses the part after the crate path.
+pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInput, Box<Malformed>> {
+    let malformed = |error: syn::Error, body: Option<TokenStream>| {
+        Box::new(Malformed { error, body })
+    };
+    let Some(arrow) = (0..tts.len()).find(|&i| is_arrow(tts, i)) else {
+        // Mid-edit: the body may already be there, just without `=>`.
+        let body = match tts.last() {
+            Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace && tts.len() > 1 => {
+                Some(TokenStream::from(tts[tts.len() - 1].clone()))
+            }
+            _ => None,
+        };
+        let span = match (&body, tts.len()) {
+            (Some(_), n) => tts[n - 1].span(),
+            (None, 0) => Span::call_site(),
+            (None, n) => tts[n - 1].span(),
+        };
+        let msg = if tts.is_empty() {
+            format!("`with!` needs a context manager and a body: {SHAPE}")
+        } else if body.is_some() {
+            format!("expected `=>` before the body block: {SHAPE}")
+        } else {
+            format!("expected `=>` followed by the body block: {SHAPE}")
+        };
+        return Err(malformed(syn::Error::new(span, msg), body));
+    };
+    let head = &tts[..arrow];
+    let tail = &tts[arrow + 2..];
+    let arrow_span = tts[arrow].span();
+
+    let body = match tail.first() {
+        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
+            let body_tokens = TokenStream::from(tail[0].clone());
+            if let Some(extra) = tail.get(1) {
+                return Err(malformed(
+                    syn::Error::new(
+                        extra.span(),
+                        "unexpected tokens after the body block of `with!`",
+                    ),
+                    Some(body_tokens),
+                ));
+            }
+            match syn::parse2::<Block>(body_tokens.clone()) {
+                Ok(block) => block,
+                Err(e) => return Err(malformed(e, Some(body_tokens))),
+            }
+        }
+        Some(other) => {
+            return Err(malformed(
+                syn::Error::new(
+                    other.span(),
+                    format!("expected a block `{{ ... }}` after `=>` in `with!`: {SHAPE}"),
+                ),
+                None,
+            ))
+        }
+        None => {
+            return Err(malformed(
+                syn::Error::new(
+                    arrow_span,
+                    format!("expected a block `{{ ... }}` after `=>` in `with!`: {SHAPE}"),
+                ),
+                None,
+            ))
+        }
+    };
+    let body_tokens = || Some(quote::ToTokens::to_token_stream(&body));
+
+    if head.is_empty() {
+        return Err(malformed(
+            syn::Error::new(
+                arrow_span,
+                format!("expected a context manager before `=>`: {SHAPE}"),
+            ),
+            body_tokens(),
+        ));
+    }
+    let managers = parse_managers(head).map_err(|e| malformed(e, body_tokens()))?;
+    Ok(WithInput {
+        krate,
+        managers,
+        body,
+    })
+}
+
+/// `A as a, B as (x, y), C`. A top-level `,` may also sit inside generic
+/// arguments (`Pool::<A, B>::new()`), so a piece that does not parse is
+/// joined with the next one before giving up.
+fn parse_managers(head: &[TokenTree]) -> syn::Result<Vec<Manager>> {
+    // (start, end) of each comma-separated piece.
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    for (i, tt) in head.iter().enumerate() {
+        if is_punct(tt, ',') {
+            pieces.push((start, i));
+            start = i + 1;
+        }
+    }
+    pieces.push((start, head.len()));
+    // A trailing comma before `=>` is allowed.
+    if pieces.len() > 1 && pieces.last().is_some_and(|&(s, e)| s == e) {
+        pieces.pop();
+    }
+
+    let mut managers = Vec::new();
+    let mut i = 0;
+    while i < pieces.len() {
+        let mut first_error = None;
+        let mut j = i;
+        loop {
+            // pieces[i..=j] joined with their commas.
+            let (begin, _) = pieces[i];
+            let (_, end) = pieces[j];
+            match parse_manager(&head[begin..end], head.get(end)) {
+                Ok(m) => {
+                    managers.push(m);
+                    break;
+                }
+                Err(e) => {
+                    let e = first_error.get_or_insert(e);
+                    if j + 1 < pieces.len() {
+                        j += 1;
+                    } else {
+                        return Err(e.clone());
+                    }
+                }
+            }
+        }
+        i = j + 1;
+    }
+    Ok(managers)
+}
+
+fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Manager> {
+    let end_span = || after.map_or_else(Span::call_site, TokenTree::span);
+    if tts.is_empty() {
+        return Err(syn::Error::new(
+            end_span(),
+            format!("expected a context manager expression: {SHAPE}"),
+        ));
+    }
+    let (expr_tts, pat) = match tts.iter().position(is_as) {
+        Some(as_at) => {
+            let pat_tts = &tts[as_at + 1..];
+            if as_at == 0 {
+                return Err(syn::Error::new(
+                    tts[0].span(),
+                    format!("expected a context manager expression before `as`: {SHAPE}"),
+                ));
+            }
+            if pat_tts.is_empty() {
+                return Err(syn::Error::new(
+                    tts[as_at].span(),
+                    "expected a pattern after `as`, e.g. `as f`, `as (a, b)` or `as _`",
+                ));
+            }
+            let pat = Pat::parse_multi_with_leading_vert
+                .parse2(stream(pat_tts))
+                .map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        format!("expected a pattern after `as` in `with!`: {e}"),
+                    )
+                })?;
+            (&tts[..as_at], Some(pat))
+        }
+        None => (tts, None),
+    };
+    let expr = syn::parse2::<Expr>(stream(expr_tts))?;
+    Ok(Manager { expr, pat })
+}

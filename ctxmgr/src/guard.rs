@@ -1,0 +1,192 @@
+//! [`Guard`]: the exactly-once machinery under `with!`, usable by hand.
+
+use crate::{ContextManager, ErrorRef, Outcome, Suppress};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Idle,
+    Entered,
+    Finished,
+}
+
+/// Owns a context manager and guarantees that, once entered, it is exited
+/// exactly once.
+///
+/// This is what `with!` expands to, and it is usable by hand where a macro
+/// does not fit (a context spanning two functions, a guard kept in a struct):
+///
+/// 1. [`Guard::new`] takes the manager;
+/// 2. [`Guard::enter`] enters it and hands out its value, which borrows the
+///    guard;
+/// 3. when done, drop the value and call [`Guard::finish`] with the
+///    [`Outcome`]: it runs exit and returns exit's `Result`.
+///
+/// If the guard is dropped while entered and not finished, its `Drop` runs
+/// exit as a fallback, with [`Outcome::Panic`] while the thread is panicking
+/// and [`Outcome::Unseen`] otherwise (never `Ok`: a transaction must not
+/// commit on a path nobody saw). What Drop does with an exit error:
+///
+/// | while | exit returns `Err` | exit panics |
+/// | --- | --- | --- |
+/// | panicking | the error is dropped; the original panic continues | caught; the original panic continues (no abort) |
+/// | not panicking (`Unseen`) | **panics**, naming the manager type: the error had nowhere else to go | the panic propagates |
+///
+/// Without the `std` feature a guard cannot tell a panic from an unseen path:
+/// Drop reports `Unseen` and drops exit's error.
+///
+/// # Examples
+///
+/// ```
+/// use ctxmgr::{ContextManager, Guard, Outcome};
+/// use std::convert::Infallible;
+///
+/// struct Log(Vec<String>);
+/// impl ContextManager for Log {
+///     type Value<'a> = &'a mut Vec<String>;
+///     type Error = Infallible;
+///     fn enter(&mut self) -> Result<&mut Vec<String>, Infallible> {
+///         self.0.push("enter".into());
+///         Ok(&mut self.0)
+///     }
+///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Infallible> {
+///         self.0.push(format!("exit ok={}", outcome.is_ok()));
+///         Ok(())
+///     }
+/// }
+///
+/// let mut log = Log(Vec::new());
+/// let mut guard = Guard::new(&mut log); // `&mut M` is a manager too
+/// let lines = guard.enter().unwrap();
+/// lines.push("body".into());
+/// guard.finish(Outcome::Ok).unwrap();
+/// drop(guard);
+/// assert_eq!(log.0, ["enter", "body", "exit ok=true"]);
+/// ```
+#[must_use = "a guard exits its manager when finished or dropped; bind it to a variable"]
+pub struct Guard<M: ContextManager> {
+    manager: M,
+    state: State,
+}
+
+impl<M: ContextManager> Guard<M> {
+    /// Takes ownership of `manager` without entering it. Pass `&mut m` to
+    /// keep the manager for later.
+    #[inline]
+    pub const fn new(manager: M) -> Self {
+        Guard {
+            manager,
+            state: State::Idle,
+        }
+    }
+
+    /// Enters the manager and returns its value.
+    ///
+    /// On `Err`, the manager was not entered and will not be exited.
+    ///
+    /// # Panics
+    ///
+    /// If the guard was already entered: a guard enters its manager once.
+    #[inline]
+    pub fn enter(&mut self) -> Result<M::Value<'_>, M::Error> {
+        assert!(
+            self.state == State::Idle,
+            "ctxmgr::Guard::enter called on a guard that was already entered"
+        );
+        let value = self.manager.enter();
+        if value.is_ok() {
+            self.state = State::Entered;
+        }
+        value
+    }
+
+    /// Runs exit with `outcome` and returns its result, if the guard is
+    /// entered and not yet finished; otherwise does nothing and returns
+    /// `Ok(())`. Exit runs at most once, even if it panics.
+    #[inline]
+    pub fn finish(&mut self, outcome: Outcome<'_>) -> Result<(), M::Error> {
+        if self.state == State::Entered {
+            self.state = State::Finished;
+            self.manager.exit(outcome)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `true` between a successful [`enter`](Guard::enter) and
+    /// [`finish`](Guard::finish).
+    #[inline]
+    #[must_use]
+    pub fn is_entered(&self) -> bool {
+        self.state == State::Entered
+    }
+
+    /// The manager.
+    #[inline]
+    pub fn manager(&self) -> &M {
+        &self.manager
+    }
+
+    /// The manager, mutably.
+    #[inline]
+    pub fn manager_mut(&mut self) -> &mut M {
+        &mut self.manager
+    }
+
+    /// Asks a suppressing manager whether the body's error is swallowed
+    /// (see [`Suppress`]). Used by `with!` after a successful exit.
+    #[inline]
+    pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool
+    where
+        M: Suppress,
+    {
+        self.manager.suppresses(error)
+    }
+
+    #[cold]
+    fn drop_exit(&mut self) {
+        if self.state != State::Entered {
+            return;
+        }
+        self.state = State::Finished;
+        #[cfg(feature = "std")]
+        {
+            if std::thread::panicking() {
+                let manager = &mut self.manager;
+                // A panic from exit while unwinding would abort the process:
+                // catch it and let the original panic continue.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                    let _ = manager.exit(Outcome::Panic);
+                }));
+            } else if self.manager.exit(Outcome::Unseen).is_err() {
+                panic!(
+                    "ctxmgr: exit of `{}` failed after its guard was dropped without being \
+                     finished (an unseen path out of the body); the error had nowhere else to \
+                     go. Finish the guard explicitly to handle it.",
+                    core::any::type_name::<M>()
+                );
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            let _ = self.manager.exit(Outcome::Unseen);
+        }
+    }
+}
+
+impl<M: ContextManager> Drop for Guard<M> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.state == State::Entered {
+            self.drop_exit();
+        }
+    }
+}
+
+impl<M: ContextManager + core::fmt::Debug> core::fmt::Debug for Guard<M> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Guard")
+            .field("manager", &self.manager)
+            .field("state", &self.state)
+            .finish()
+    }
+}

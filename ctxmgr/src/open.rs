@@ -1,0 +1,345 @@
+//! [`open`]: Python's built-in `open()` as a context manager.
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufReader, BufWriter, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::string::{String, ToString};
+
+use crate::{ContextManager, Outcome};
+
+/// Opens a file as a context manager, like Python's `open(path, mode)`.
+///
+/// The mode defaults to `"r"`; set another with [`Open::mode`]. Entering
+/// opens the file and binds a buffered [`OpenFile`] (`Read + Write + Seek`);
+/// exiting flushes and closes it on every path — also when the body failed,
+/// as Python does — and a flush error propagates: writing to a full disk is an
+/// error, never silence.
+///
+/// ```
+/// use ctxmgr::with;
+/// use std::io::{Read, Write};
+///
+/// # fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("notes.txt");
+/// with!(ctxmgr::open(&path).mode("w") as f => {
+///     f.write_all(b"some info")?;
+/// });
+/// let text = with!(ctxmgr::open(&path) as f => {
+///     let mut s = String::new();
+///     f.read_to_string(&mut s)?;
+///     s
+/// });
+/// assert_eq!(text, "some info");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
+///
+/// On a full disk the error reaches the caller:
+///
+/// ```
+/// # #[cfg(target_os = "linux")] {
+/// use ctxmgr::with;
+/// use std::io::Write;
+///
+/// fn save() -> std::io::Result<()> {
+///     with!(ctxmgr::open("/dev/full").mode("w") as f => {
+///         f.write_all(b"lost?")?; // buffered: succeeds
+///     }); // the flush in exit fails
+///     Ok(())
+/// }
+/// assert!(save().is_err());
+/// # }
+/// ```
+#[must_use = "`open` does nothing until entered, e.g. with `with!`"]
+pub fn open(path: impl AsRef<Path>) -> Open {
+    Open {
+        path: path.as_ref().to_path_buf(),
+        mode: String::from("r"),
+        sync: false,
+        file: None,
+    }
+}
+
+/// The context manager returned by [`open`].
+pub struct Open {
+    path: PathBuf,
+    mode: String,
+    sync: bool,
+    file: Option<OpenFile>,
+}
+
+impl Open {
+    /// Sets Python's mode string: one of `r` (read, the default), `w`
+    /// (truncate or create), `a` (append or create), `x` (create, failing if
+    /// the file exists); optionally `+` (read and write) and one of `b` or
+    /// `t` (accepted; Rust files are bytes either way).
+    ///
+    /// A mode that is not one of these makes enter fail with
+    /// [`io::ErrorKind::InvalidInput`] naming the mode.
+    #[must_use]
+    pub fn mode(mut self, mode: &str) -> Self {
+        self.mode = mode.to_string();
+        self
+    }
+
+    /// With `true`, exit also calls [`File::sync_all`] on a writable file,
+    /// so errors the OS reports only at write-back time (NFS, quota, some
+    /// full disks) reach the caller. Off by default (Python does not fsync
+    /// on close either).
+    #[must_use]
+    pub fn sync_on_exit(mut self, sync: bool) -> Self {
+        self.sync = sync;
+        self
+    }
+
+    /// The path this manager opens.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl fmt::Debug for Open {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Open")
+            .field("path", &self.path)
+            .field("mode", &self.mode)
+            .field("open", &self.file.is_some())
+            .finish()
+    }
+}
+
+/// Parsed Python mode string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mode {
+    base: u8,
+    plus: bool,
+}
+
+fn parse_mode(mode: &str) -> io::Result<Mode> {
+    let invalid = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            std::format!(
+                "invalid mode: {mode:?} (expected one of r, w, a, x, optionally followed by + and b or t, as in Python)"
+            ),
+        )
+    };
+    let mut base = None;
+    let mut plus = false;
+    let mut kind = None;
+    for c in mode.chars() {
+        match c {
+            'r' | 'w' | 'a' | 'x' if base.is_none() => base = Some(c as u8),
+            '+' if !plus => plus = true,
+            'b' | 't' if kind.is_none() => kind = Some(c),
+            _ => return Err(invalid()),
+        }
+    }
+    Ok(Mode {
+        base: base.ok_or_else(invalid)?,
+        plus,
+    })
+}
+
+impl Mode {
+    fn options(self) -> OpenOptions {
+        let mut o = OpenOptions::new();
+        match self.base {
+            b'r' => o.read(true),
+            b'w' => o.write(true).create(true).truncate(true),
+            b'a' => o.append(true).create(true),
+            _ => o.write(true).create_new(true),
+        };
+        if self.plus {
+            o.read(true).write(true);
+        }
+        o
+    }
+
+    fn writable(self) -> bool {
+        self.base != b'r' || self.plus
+    }
+}
+
+impl ContextManager for Open {
+    type Value<'a> = &'a mut OpenFile;
+    type Error = io::Error;
+
+    fn enter(&mut self) -> io::Result<&mut OpenFile> {
+        let mode = parse_mode(&self.mode)?;
+        let file = mode.options().open(&self.path)?;
+        let file = if mode.writable() && mode.base != b'r' {
+            Buffered::Write(BufWriter::new(file))
+        } else {
+            Buffered::Read(BufReader::new(file))
+        };
+        Ok(self.file.insert(OpenFile {
+            inner: Some(file),
+            writable: mode.writable(),
+        }))
+    }
+
+    fn exit(&mut self, outcome: Outcome<'_>) -> io::Result<()> {
+        let Some(mut file) = self.file.take() else {
+            return Ok(());
+        };
+        let result = file.close(self.sync);
+        match (result, outcome.error()) {
+            (Err(close), Some(body)) => Err(io::Error::new(
+                close.kind(),
+                std::format!("{close} (while closing after the body failed: {body})"),
+            )),
+            (result, _) => result,
+        }
+    }
+}
+
+enum Buffered {
+    Read(BufReader<File>),
+    Write(BufWriter<File>),
+}
+
+/// The file bound by `with!(ctxmgr::open(..) as f => ..)`: buffered
+/// `Read + Write + Seek`, switching between reading and writing as needed
+/// (modes with `+`). Closed by the manager's exit.
+pub struct OpenFile {
+    inner: Option<Buffered>,
+    writable: bool,
+}
+
+impl fmt::Debug for OpenFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenFile")
+            .field("file", &self.get_ref())
+            .finish()
+    }
+}
+
+fn closed() -> io::Error {
+    io::Error::other("I/O operation on closed file")
+}
+
+impl OpenFile {
+    /// The underlying file (e.g. for its metadata).
+    #[must_use]
+    pub fn get_ref(&self) -> Option<&File> {
+        match &self.inner {
+            Some(Buffered::Read(r)) => Some(r.get_ref()),
+            Some(Buffered::Write(w)) => Some(w.get_ref()),
+            None => None,
+        }
+    }
+
+    fn reader(&mut self) -> io::Result<&mut BufReader<File>> {
+        if let Some(Buffered::Write(_)) = self.inner {
+            let Some(Buffered::Write(w)) = self.inner.take() else {
+                unreachable!()
+            };
+            let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
+            self.inner = Some(Buffered::Read(BufReader::new(file)));
+        }
+        match &mut self.inner {
+            Some(Buffered::Read(r)) => Ok(r),
+            _ => Err(closed()),
+        }
+    }
+
+    fn writer(&mut self) -> io::Result<&mut BufWriter<File>> {
+        if !self.writable {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "file not open for writing (mode \"r\")",
+            ));
+        }
+        if let Some(Buffered::Read(_)) = self.inner {
+            let Some(Buffered::Read(mut r)) = self.inner.take() else {
+                unreachable!()
+            };
+            // Put the OS position back where the reader's caller is.
+            let pos = r.stream_position();
+            let mut file = r.into_inner();
+            let pos = pos.and_then(|p| file.seek(SeekFrom::Start(p)));
+            self.inner = Some(Buffered::Write(BufWriter::new(file)));
+            pos?;
+        }
+        match &mut self.inner {
+            Some(Buffered::Write(w)) => Ok(w),
+            _ => Err(closed()),
+        }
+    }
+
+    fn close(&mut self, sync: bool) -> io::Result<()> {
+        match self.inner.take() {
+            Some(Buffered::Write(w)) => {
+                let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
+                if sync {
+                    file.sync_all()?;
+                }
+                Ok(())
+            }
+            Some(Buffered::Read(r)) => {
+                if sync && self.writable {
+                    r.get_ref().sync_all()?;
+                }
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl Read for OpenFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reader()?.read(buf)
+    }
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.reader()?.read_vectored(bufs)
+    }
+}
+
+impl Write for OpenFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer()?.write(buf)
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.writer()?.write_vectored(bufs)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.inner {
+            Some(Buffered::Write(w)) => w.flush(),
+            Some(Buffered::Read(_)) => Ok(()),
+            None => Err(closed()),
+        }
+    }
+}
+
+impl Seek for OpenFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        match &mut self.inner {
+            Some(Buffered::Read(r)) => r.seek(pos),
+            Some(Buffered::Write(w)) => w.seek(pos),
+            None => Err(closed()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_parse_like_python() {
+        for ok in ["r", "w", "a", "x", "r+", "w+", "rb", "wb+", "w+b", "at", "xt"] {
+            assert!(parse_mode(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "q", "rw", "r++", "bt", "rbt", "+", "b", "wx"] {
+            let e = parse_mode(bad).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{bad}");
+            assert!(e.to_string().contains(&std::format!("{bad:?}")), "{e}");
+        }
+    }
+}

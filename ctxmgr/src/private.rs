@@ -1,0 +1,280 @@
+//! Items the macros' expansions name. Not public API: no semver guarantees.
+//!
+//! The probes below use autoref specialization: a method call on
+//! `(&&&Probe(x))` picks the first impl whose bounds hold, by the order in
+//! which method resolution tries receiver types (`&&&P`, `&&P`, `&P`, `P`).
+
+#![allow(missing_docs, clippy::unused_self, clippy::needless_lifetimes)]
+
+pub use crate::guard::Guard;
+pub use crate::{ContextManager, ErrorRef, Outcome, Suppress};
+pub use core::convert::{From, Infallible};
+pub use core::ops::ControlFlow;
+pub use core::option::Option::{self, None, Some};
+pub use core::result::Result::{self, Err, Ok};
+pub use ctxmgr_derive::with_impl;
+
+use core::fmt;
+
+// ---------------------------------------------------------------------------
+// `?` in a body: split a `Result`/`Option` into its value or its residual.
+
+/// What `?` does first, on the types `with!` bodies support.
+#[diagnostic::on_unimplemented(
+    message = "`?` in a `with!` body supports `Result` and `Option`, not `{Self}`",
+    label = "this `?` is rewritten by `with!`",
+    note = "move this `?` into a helper function, or convert the value to a `Result` first"
+)]
+pub trait Branch {
+    type Output;
+    type Residual;
+    fn branch(self) -> ControlFlow<Self::Residual, Self::Output>;
+}
+
+impl<T, E> Branch for Result<T, E> {
+    type Output = T;
+    type Residual = Result<Infallible, E>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Ok(v) => ControlFlow::Continue(v),
+            Err(e) => ControlFlow::Break(Err(e)),
+        }
+    }
+}
+
+impl<T> Branch for Option<T> {
+    type Output = T;
+    type Residual = Option<Infallible>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Some(v) => ControlFlow::Continue(v),
+            None => ControlFlow::Break(None),
+        }
+    }
+}
+
+#[inline(always)]
+pub fn branch<B: Branch>(value: B) -> ControlFlow<B::Residual, B::Output> {
+    value.branch()
+}
+
+// ---------------------------------------------------------------------------
+// Viewing an error of any type as an `ErrorRef`.
+
+pub struct Probe<'a, T: ?Sized>(pub &'a T);
+impl<T: ?Sized> Clone for Probe<'_, T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: ?Sized> Copy for Probe<'_, T> {}
+
+pub trait ViewError<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, E: core::error::Error + 'static> ViewError<'a> for &&Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::new(self.0)
+    }
+}
+pub trait ViewDisplay<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, E: fmt::Display + fmt::Debug + 'static> ViewDisplay<'a> for &Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(self.0)
+    }
+}
+pub trait ViewDebug<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, E: fmt::Debug> ViewDebug<'a> for Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_debug(self.0)
+    }
+}
+pub trait ViewOpaque<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a>;
+}
+impl<'a, E> ViewOpaque<'a> for Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
+        ErrorRef::opaque(self.0)
+    }
+}
+
+/// The residual of a `?`: `Err(e)` is viewed through the probes at the
+/// call site; `None` has a fixed view.
+pub trait ResidualError {
+    type Error;
+    fn __ctxmgr_residual(&self) -> Option<&Self::Error>;
+}
+impl<E> ResidualError for Result<Infallible, E> {
+    type Error = E;
+    #[inline(always)]
+    fn __ctxmgr_residual(&self) -> Option<&E> {
+        match self {
+            Ok(never) => match *never {},
+            Err(e) => Some(e),
+        }
+    }
+}
+impl ResidualError for Option<Infallible> {
+    type Error = NoneValue;
+    #[inline(always)]
+    fn __ctxmgr_residual(&self) -> Option<&NoneValue> {
+        None
+    }
+}
+
+/// Stands for the error of `?` on `None`.
+#[derive(Debug)]
+pub struct NoneValue;
+
+#[inline(always)]
+pub fn residual_of<R: ResidualError>(residual: &R) -> Option<&R::Error> {
+    residual.__ctxmgr_residual()
+}
+
+/// `Some(&e)` when a returned value is `Err(e)`; `None` for `Ok` and for
+/// return types that are not `Result`.
+pub trait ReturnedErr<'a> {
+    type Error;
+    fn __ctxmgr_returned_err(&self) -> Option<&'a Self::Error>;
+}
+impl<'a, T, E> ReturnedErr<'a> for Probe<'a, Result<T, E>> {
+    type Error = E;
+    #[inline(always)]
+    fn __ctxmgr_returned_err(&self) -> Option<&'a E> {
+        self.0.as_ref().err()
+    }
+}
+pub trait ReturnedNonResult<'a> {
+    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue>;
+}
+impl<'a, R> ReturnedNonResult<'a> for &Probe<'a, R> {
+    #[inline(always)]
+    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Propagating an enter/exit error like `?`, or compiling it away when the
+// error type is `Infallible`.
+
+pub struct ErrorKind<'a, E>(pub &'a E);
+
+pub trait KindNever {
+    fn __ctxmgr_kind(&self) -> NeverTag;
+}
+impl KindNever for ErrorKind<'_, Infallible> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> NeverTag {
+        NeverTag
+    }
+}
+pub trait KindReal {
+    fn __ctxmgr_kind(&self) -> RealTag;
+}
+impl<E> KindReal for &ErrorKind<'_, E> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> RealTag {
+        RealTag
+    }
+}
+
+pub struct NeverTag;
+impl NeverTag {
+    #[inline(always)]
+    pub fn propagate<R>(self, error: Infallible) -> R {
+        match error {}
+    }
+}
+pub struct RealTag;
+impl RealTag {
+    #[inline(always)]
+    pub fn propagate<T, E, F: From<E>>(self, error: E) -> Result<T, F> {
+        Err(F::from(error))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Suppression: only managers implementing `Suppress` are asked, and only
+// they require the body's value to be `Default`.
+
+pub struct SuppressProbe<'a, M: ContextManager>(pub &'a Guard<M>);
+
+pub trait SuppressYesKind {
+    fn __ctxmgr_suppress_kind(&self) -> SuppressYes;
+}
+impl<M: Suppress> SuppressYesKind for SuppressProbe<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_suppress_kind(&self) -> SuppressYes {
+        SuppressYes
+    }
+}
+pub trait SuppressNoKind {
+    fn __ctxmgr_suppress_kind(&self) -> SuppressNo;
+}
+impl<M: ContextManager> SuppressNoKind for &SuppressProbe<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_suppress_kind(&self) -> SuppressNo {
+        SuppressNo
+    }
+}
+
+pub struct SuppressYes;
+impl SuppressYes {
+    /// `Some(T::default())` when the manager swallows the error.
+    #[inline]
+    pub fn check<M: Suppress, T: Default>(
+        self,
+        guard: &mut Guard<M>,
+        error: ErrorRef<'_>,
+    ) -> Option<T> {
+        if guard.suppresses(error) {
+            Some(T::default())
+        } else {
+            None
+        }
+    }
+}
+pub struct SuppressNo;
+impl SuppressNo {
+    /// `None`, typed `Option<!>`: the `Some` arm at the call site binds a
+    /// value of type `!`, so the compiler sees that it never breaks out of
+    /// the `with!` and a body that always leaves keeps `with!` diverging.
+    #[inline(always)]
+    pub fn check<M: ContextManager>(
+        self,
+        _guard: &mut Guard<M>,
+        _error: ErrorRef<'_>,
+    ) -> Option<Never> {
+        None
+    }
+}
+
+/// The never type `!`, nameable on stable through a function pointer's
+/// output.
+pub type Never = <fn() -> ! as FnOutput>::Output;
+pub trait FnOutput {
+    type Output;
+}
+impl<R> FnOutput for fn() -> R {
+    type Output = R;
+}
+
+/// Used to resume a stored control-flow site: the index always matches one
+/// arm, so this is never reached.
+#[cold]
+#[inline(never)]
+pub fn unreachable_flow() -> ! {
+    unreachable!("ctxmgr: internal error: unknown control-flow index")
+}

@@ -1,0 +1,117 @@
+/// Python's `with EXPR as VAR:` — enter a context manager, run an inline
+/// body, and exit exactly once on every path, told how the body ended.
+///
+/// ```text
+/// with!(EXPR as PAT => { BODY })              // one manager
+/// with!(EXPR => { BODY })                     // no binding
+/// with!(A as a, B as (x, y), C => { BODY })   // several: nested, left to right
+/// with!(&mut manager as v => { BODY })        // reuse a manager you keep
+/// ```
+///
+/// `with!` evaluates to the body's value.
+///
+/// # Semantics
+///
+/// * **Inline body.** The body is a block of the enclosing function, not a
+///   closure: `return`, `?`, `break`/`continue` (unlabelled or labelled) to
+///   loops and blocks outside, and `.await` in an async fn mean what they mean
+///   anywhere else. `?`, `return`, `break` and `continue` inside closures,
+///   async blocks and nested items belong to those and are left alone, as
+///   are `break`/`continue` that target loops inside the body.
+/// * **Exactly-once exit.** Once enter succeeded, exit runs exactly once:
+///   normal end, `?`, `return`, `break`, `continue`, panic.
+/// * **Exit sees the error.** The value bound by `as` is dropped *before*
+///   exit runs (so a `MutexGuard` borrowed from the manager is released), then
+///   exit gets the [`Outcome`](crate::Outcome):
+///
+/// | the body ends by | exit sees | afterwards |
+/// | --- | --- | --- |
+/// | reaching its end | `Ok` | `with!` evaluates to the body's value (an `Err(..)` *value* is a value: `Ok`) |
+/// | `expr?` on `Err(e)` | `Err(e)`, viewing `e` before its `From` conversion | `e` propagates, converted by `From` as `?` does |
+/// | `expr?` on `None` | `Err`, with [`ErrorRef::is_none_value`](crate::ErrorRef::is_none_value) | `None` propagates |
+/// | `return v` | `Err(e)` if `v` is `Err(e)`, else `Ok` | the function returns `v` |
+/// | `break`, `continue` (labelled or not, with or without a value) | `Ok` | the loop or block outside continues as written |
+/// | panic | `Panic` | the panic continues |
+/// | `?` inside the arguments of a macro other than the std ones listed below | `Unseen` (from the guard's `Drop`) | the `?` returns as usual |
+///
+/// `?` inside the arguments of `print!`, `println!`, `eprint!`,
+/// `eprintln!`, `format!`, `format_args!`, `write!`, `writeln!`, `panic!`,
+/// `assert!`, `assert_eq!`, `assert_ne!`, `debug_assert*!`, `vec!`, `dbg!`,
+/// `todo!`, `unimplemented!`, `unreachable!` and nested `with!`s is seen like
+/// any other. Other macros' tokens are opaque to `with!`: a `?` or `return`
+/// there leaves through the guard's `Drop`, which reports
+/// [`Outcome::Unseen`](crate::Outcome::Unseen) — never `Ok`.
+///
+/// * **Enter fails:** the body does not run, exit is not called, the error
+///   propagates like `?` (with `From`).
+/// * **Exit fails** on a non-panic path: its error propagates like `?`. If the
+///   body was leaving with an error too, exit's error wins (Python's rule: an
+///   exception raised in `__exit__` replaces the one in flight); exit saw the
+///   body's error in `Outcome::Err` and can carry it in its own.
+/// * **Infallible managers** (`Error = Infallible`) work in functions that
+///   return `()`; a fallible one needs a function whose return type its error
+///   converts into.
+/// * **Several managers** behave as nested `with!`s: entered left to right,
+///   exited right to left. If `B`'s expression or enter fails, `A`'s exit runs
+///   (seeing that error) before it propagates; an error from `B`'s exit is
+///   what `A`'s exit sees.
+/// * **Panics.** During a panic, exit runs with `Outcome::Panic`; its error
+///   is dropped (the panic is already the louder failure), and a panic inside
+///   exit is caught so the process does not abort: the original panic
+///   continues.
+/// * **Suppression.** A manager that implements [`Suppress`](crate::Suppress)
+///   can swallow a `?` error; `with!` then evaluates to `Default::default()`.
+///   Managers that do not pay nothing.
+///
+/// Casts in a manager expression need parentheses (`(x as T)`): a top-level
+/// `as` introduces the pattern.
+///
+/// # Examples
+///
+/// ```
+/// use ctxmgr::{with, ContextManager, Outcome};
+/// use std::cell::RefCell;
+///
+/// struct Tag<'l>(&'static str, &'l RefCell<Vec<String>>);
+/// impl ContextManager for Tag<'_> {
+///     type Value<'a> = &'static str where Self: 'a;
+///     type Error = String;
+///     fn enter(&mut self) -> Result<&'static str, String> {
+///         self.1.borrow_mut().push(format!("enter {}", self.0));
+///         Ok(self.0)
+///     }
+///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+///         let how = match outcome {
+///             Outcome::Ok => "ok".to_string(),
+///             Outcome::Err(e) => format!("err: {e}"),
+///             _ => "panic".to_string(),
+///         };
+///         self.1.borrow_mut().push(format!("exit {} ({how})", self.0));
+///         Ok(())
+///     }
+/// }
+///
+/// fn run(log: &RefCell<Vec<String>>, fail: bool) -> Result<usize, String> {
+///     let n = with!(Tag("a", log) as a, Tag("b", log) as b => {
+///         if fail {
+///             Err(format!("{a}{b} failed"))?;
+///         }
+///         a.len() + b.len()
+///     });
+///     Ok(n)
+/// }
+///
+/// let log = RefCell::new(Vec::new());
+/// assert_eq!(run(&log, false), Ok(2));
+/// assert_eq!(run(&log, true), Err("ab failed".to_string()));
+/// assert_eq!(*log.borrow(), [
+///     "enter a", "enter b", "exit b (ok)", "exit a (ok)",
+///     "enter a", "enter b", "exit b (err: ab failed)", "exit a (err: ab failed)",
+/// ]);
+/// ```
+#[macro_export]
+macro_rules! with {
+    ($($input:tt)*) => {
+        $crate::__private::with_impl! { $crate; $($input)* }
+    };
+}

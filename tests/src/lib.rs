@@ -1,0 +1,170 @@
+//! Shared fixtures for the behaviour tests in `tests/`: a [`Probe`] manager
+//! that records every enter and exit into a [`Log`], with the outcome exit
+//! saw, and can be told to fail or panic in either.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use ctxmgr::{ContextManager, Outcome};
+
+/// What happened, in order.
+#[derive(Clone, Default)]
+pub struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn push(&self, event: impl Into<String>) {
+        self.0.borrow_mut().push(event.into());
+    }
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+    pub fn events(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+/// The error every fixture uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestError {
+    Enter(&'static str),
+    Exit(&'static str),
+    Body(&'static str),
+}
+
+impl fmt::Display for TestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TestError::Enter(n) => write!(f, "enter {n} failed"),
+            TestError::Exit(n) => write!(f, "exit {n} failed"),
+            TestError::Body(n) => write!(f, "body {n} failed"),
+        }
+    }
+}
+
+impl std::error::Error for TestError {}
+
+/// How a fixture behaves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Act {
+    #[default]
+    Ok,
+    Fail,
+    Panic,
+}
+
+/// Describes an outcome as a short string: `ok`, `err(<display>)`, `panic`,
+/// `unseen`.
+pub fn describe(outcome: &Outcome<'_>) -> String {
+    match outcome {
+        Outcome::Ok => "ok".into(),
+        Outcome::Err(e) => format!("err({e})"),
+        Outcome::Panic => "panic".into(),
+        Outcome::Unseen => "unseen".into(),
+    }
+}
+
+/// A manager that logs `enter NAME` and `exit NAME OUTCOME`.
+pub struct Probe {
+    pub name: &'static str,
+    pub log: Log,
+    pub enter: Act,
+    pub exit: Act,
+}
+
+impl Probe {
+    pub fn new(name: &'static str, log: &Log) -> Self {
+        Probe {
+            name,
+            log: log.clone(),
+            enter: Act::Ok,
+            exit: Act::Ok,
+        }
+    }
+    pub fn enter_fails(mut self) -> Self {
+        self.enter = Act::Fail;
+        self
+    }
+    pub fn exit_fails(mut self) -> Self {
+        self.exit = Act::Fail;
+        self
+    }
+    pub fn enter_panics(mut self) -> Self {
+        self.enter = Act::Panic;
+        self
+    }
+    pub fn exit_panics(mut self) -> Self {
+        self.exit = Act::Panic;
+        self
+    }
+}
+
+impl ContextManager for Probe {
+    type Value<'a> = &'static str;
+    type Error = TestError;
+
+    fn enter(&mut self) -> Result<&'static str, TestError> {
+        self.log.push(format!("enter {}", self.name));
+        match self.enter {
+            Act::Ok => Ok(self.name),
+            Act::Fail => Err(TestError::Enter(self.name)),
+            Act::Panic => panic!("enter {} panicked", self.name),
+        }
+    }
+
+    fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
+        self.log
+            .push(format!("exit {} {}", self.name, describe(&outcome)));
+        match self.exit {
+            Act::Ok => Ok(()),
+            Act::Fail => Err(TestError::Exit(self.name)),
+            Act::Panic => panic!("exit {} panicked", self.name),
+        }
+    }
+}
+
+/// An infallible manager that logs like [`Probe`].
+pub struct Quiet {
+    pub name: &'static str,
+    pub log: Log,
+}
+
+impl Quiet {
+    pub fn new(name: &'static str, log: &Log) -> Self {
+        Quiet {
+            name,
+            log: log.clone(),
+        }
+    }
+}
+
+impl ContextManager for Quiet {
+    type Value<'a> = &'static str;
+    type Error = std::convert::Infallible;
+
+    fn enter(&mut self) -> Result<&'static str, Self::Error> {
+        self.log.push(format!("enter {}", self.name));
+        Ok(self.name)
+    }
+
+    fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+        self.log
+            .push(format!("exit {} {}", self.name, describe(&outcome)));
+        Ok(())
+    }
+}
+
+/// Runs `f`, expecting it to panic, and returns the panic message.
+pub fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let payload = std::panic::catch_unwind(f).expect_err("expected a panic");
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic>".into()
+    }
+}
