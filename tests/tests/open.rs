@@ -1,0 +1,177 @@
+//! `ctxmgr::open`: Python's mode strings, flush + close on every path, and
+//! flush errors that reach the caller instead of vanishing.
+
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+
+use ctxmgr::with;
+
+struct TempDir(PathBuf);
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("ctxmgr-open-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn read(path: &std::path::Path) -> io::Result<String> {
+    Ok(with!(ctxmgr::open(path) as f => {
+        let mut s = String::new();
+        f.read_to_string(&mut s)?;
+        s
+    }))
+}
+
+#[test]
+fn seed_example_writes_the_file() -> io::Result<()> {
+    let dir = TempDir::new("seed");
+    let path = dir.file("file.txt");
+    with!(ctxmgr::open(&path).mode("w") as f => {
+        f.write_all(b"some info")?;
+    });
+    assert_eq!(read(&path)?, "some info");
+    Ok(())
+}
+
+#[test]
+fn default_mode_is_read_and_refuses_writes() -> io::Result<()> {
+    let dir = TempDir::new("readonly");
+    let path = dir.file("f");
+    std::fs::write(&path, "x")?;
+    let err = (|| -> io::Result<()> {
+        with!(ctxmgr::open(&path) as f => {
+            f.write_all(b"nope")?;
+        });
+        Ok(())
+    })()
+    .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+    assert_eq!(read(&path)?, "x");
+    Ok(())
+}
+
+#[test]
+fn missing_file_in_read_mode_fails_in_enter() {
+    let dir = TempDir::new("missing");
+    let err = read(&dir.file("nope")).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound);
+}
+
+#[test]
+fn bad_mode_is_invalid_input_naming_the_mode() {
+    let dir = TempDir::new("badmode");
+    let path = dir.file("f");
+    for mode in ["rw", "q", "", "w++"] {
+        let err = (|| -> io::Result<()> {
+            with!(ctxmgr::open(&path).mode(mode) => {});
+            Ok(())
+        })()
+        .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains(&format!("{mode:?}")), "{err}");
+    }
+    assert!(!path.exists(), "a bad mode must not create the file");
+}
+
+#[test]
+fn append_exclusive_and_plus_modes() -> io::Result<()> {
+    let dir = TempDir::new("modes");
+    let path = dir.file("f");
+    with!(ctxmgr::open(&path).mode("x") as f => { f.write_all(b"one")?; });
+    let again = (|| -> io::Result<()> {
+        with!(ctxmgr::open(&path).mode("x") => {});
+        Ok(())
+    })();
+    assert_eq!(again.unwrap_err().kind(), io::ErrorKind::AlreadyExists);
+    with!(ctxmgr::open(&path).mode("ab") as f => { f.write_all(b" two")?; });
+    assert_eq!(read(&path)?, "one two");
+    // r+: read, then overwrite in place, then read back.
+    let seen = with!(ctxmgr::open(&path).mode("r+") as f => {
+        let mut head = [0u8; 3];
+        f.read_exact(&mut head)?;
+        f.write_all(b"!")?;
+        f.seek(SeekFrom::Start(0))?;
+        let mut all = String::new();
+        f.read_to_string(&mut all)?;
+        (head, all)
+    });
+    assert_eq!(&seen.0, b"one");
+    assert_eq!(seen.1, "one!two");
+    // w+ truncates.
+    let after = with!(ctxmgr::open(&path).mode("w+") as f => {
+        f.write_all(b"new")?;
+        f.seek(SeekFrom::Start(0))?;
+        let mut s = String::new();
+        f.read_to_string(&mut s)?;
+        s
+    });
+    assert_eq!(after, "new");
+    assert_eq!(read(&path)?, "new");
+    Ok(())
+}
+
+#[test]
+fn error_mid_write_still_saves_what_was_written() {
+    let dir = TempDir::new("midwrite");
+    let path = dir.file("f");
+    let r = (|| -> io::Result<()> {
+        with!(ctxmgr::open(&path).mode("w") as f => {
+            f.write_all(b"first part")?;
+            Err(io::Error::other("stop"))?;
+            f.write_all(b" never")?;
+        });
+        Ok(())
+    })();
+    assert_eq!(r.unwrap_err().to_string(), "stop");
+    assert_eq!(read(&path).unwrap(), "first part");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn full_disk_is_an_error_where_bufwriter_drop_is_silent() {
+    // Plain BufWriter: the buffered bytes are lost and nobody is told.
+    {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let mut w = BufWriter::new(file);
+        assert!(w.write_all(b"lost").is_ok());
+        drop(w); // error swallowed
+    }
+    let r = (|| -> io::Result<()> {
+        with!(ctxmgr::open("/dev/full").mode("w") as f => {
+            f.write_all(b"lost?")?;
+        });
+        Ok(())
+    })();
+    let err = r.unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(28), "ENOSPC expected, got {err}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn full_disk_after_a_body_error_reports_both() {
+    let r = (|| -> io::Result<()> {
+        with!(ctxmgr::open("/dev/full").mode("w") as f => {
+            f.write_all(b"data")?;
+            Err(io::Error::other("body broke"))?;
+        });
+        Ok(())
+    })();
+    let err = r.unwrap_err();
+    // Exit's error wins (Python's rule) and carries the body's error along.
+    assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    let text = err.to_string();
+    assert!(text.contains("while closing after the body failed: body broke"), "{text}");
+}
