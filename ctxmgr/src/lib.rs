@@ -82,13 +82,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod guard;
 #[cfg(feature = "std")]
 mod open;
 mod outcome;
-#[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
 mod with;
 
 pub use guard::Guard;

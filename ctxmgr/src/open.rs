@@ -333,7 +333,9 @@ mod tests {
 
     #[test]
     fn modes_parse_like_python() {
-        for ok in ["r", "w", "a", "x", "r+", "w+", "rb", "wb+", "w+b", "at", "xt"] {
+        for ok in [
+            "r", "w", "a", "x", "r+", "w+", "rb", "wb+", "w+b", "at", "xt",
+        ] {
             assert!(parse_mode(ok).is_ok(), "{ok}");
         }
         for bad in ["", "q", "rw", "r++", "bt", "rbt", "+", "b", "wx"] {

@@ -1,3 +1,12 @@
+// Bodies deliberately use every control-flow form, redundant ones included.
+#![allow(
+    clippy::never_loop,
+    clippy::needless_return,
+    clippy::needless_question_mark,
+    clippy::diverging_sub_expression,
+    clippy::unused_unit
+)]
+
 //! `ctxmgr::open`: Python's mode strings, flush + close on every path, and
 //! flush errors that reach the caller instead of vanishing.
 
@@ -173,5 +182,8 @@ fn full_disk_after_a_body_error_reports_both() {
     // Exit's error wins (Python's rule) and carries the body's error along.
     assert_eq!(err.kind(), io::ErrorKind::StorageFull);
     let text = err.to_string();
-    assert!(text.contains("while closing after the body failed: body broke"), "{text}");
+    assert!(
+        text.contains("while closing after the body failed: body broke"),
+        "{text}"
+    );
 }

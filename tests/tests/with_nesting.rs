@@ -1,3 +1,13 @@
+// Bodies deliberately use every control-flow form, redundant ones included.
+#![allow(
+    clippy::never_loop,
+    clippy::needless_return,
+    clippy::needless_question_mark,
+    clippy::diverging_sub_expression,
+    clippy::unused_unit,
+    clippy::useless_vec
+)]
+
 //! `with!` with several managers, nested `with!`s, values with their own
 //! `Drop`, `?` inside macro arguments, `.await`, and suppression.
 
@@ -19,7 +29,15 @@ fn several_managers_enter_left_to_right_exit_right_to_left() {
     assert_eq!(run(), Ok("ab".to_string()));
     assert_eq!(
         log.take(),
-        ["enter a", "enter b", "enter c", "body", "exit c ok", "exit b ok", "exit a ok"]
+        [
+            "enter a",
+            "enter b",
+            "enter c",
+            "body",
+            "exit c ok",
+            "exit b ok",
+            "exit a ok"
+        ]
     );
 }
 
@@ -33,7 +51,10 @@ fn second_enter_fails_first_exit_sees_that_error() {
         Ok(())
     };
     assert_eq!(run(), Err(TestError::Enter("b")));
-    assert_eq!(log.take(), ["enter a", "enter b", "exit a err(enter b failed)"]);
+    assert_eq!(
+        log.take(),
+        ["enter a", "enter b", "exit a err(enter b failed)"]
+    );
 }
 
 fn make_second(log: &Log, fail: bool) -> Result<Probe, TestError> {
@@ -72,7 +93,12 @@ fn inner_exit_error_is_what_outer_exit_sees() {
     assert_eq!(run(), Err(TestError::Exit("b")));
     assert_eq!(
         log.take(),
-        ["enter a", "enter b", "exit b ok", "exit a err(exit b failed)"]
+        [
+            "enter a",
+            "enter b",
+            "exit b ok",
+            "exit a err(exit b failed)"
+        ]
     );
 }
 
@@ -118,8 +144,15 @@ fn hand_nested_with_behaves_like_the_list_form() {
     assert_eq!(
         log.take(),
         [
-            "enter a", "enter b", "exit b ok", "exit a ok", "enter a", "enter b", "body b 1",
-            "exit b ok", "exit a ok"
+            "enter a",
+            "enter b",
+            "exit b ok",
+            "exit a ok",
+            "enter a",
+            "enter b",
+            "body b 1",
+            "exit b ok",
+            "exit a ok"
         ]
     );
 }
@@ -205,7 +238,12 @@ fn question_mark_in_std_macro_arguments_is_seen() {
     assert_eq!(run("x"), Err(TestError::Body("parse")));
     assert_eq!(
         log.take(),
-        ["enter a", "exit a ok", "enter a", "exit a err(body parse failed)"]
+        [
+            "enter a",
+            "exit a ok",
+            "enter a",
+            "exit a err(body parse failed)"
+        ]
     );
 }
 
@@ -271,7 +309,10 @@ async fn async_body(log: &Log, fail: bool) -> Result<u32, TestError> {
 fn await_in_the_body_of_an_async_fn() {
     let log = Log::new();
     assert_eq!(block_on(async_body(&log, false)), Ok(5));
-    assert_eq!(block_on(async_body(&log, true)), Err(TestError::Body("async")));
+    assert_eq!(
+        block_on(async_body(&log, true)),
+        Err(TestError::Body("async"))
+    );
     assert_eq!(
         log.take(),
         [
@@ -318,7 +359,10 @@ fn suppression_swallows_chosen_errors_and_evaluates_to_default() {
     assert_eq!(run(TestError::Body("other")), Err(TestError::Body("other")));
     assert_eq!(
         log.take(),
-        ["exit err(body ignorable failed)", "exit err(body other failed)"]
+        [
+            "exit err(body ignorable failed)",
+            "exit err(body other failed)"
+        ]
     );
 }
 
@@ -360,7 +404,9 @@ impl ContextManager for Inspect {
         } else if let Some(u) = e.downcast_ref::<UserError>() {
             format!("user {u:?}")
         } else if let Some(b) = e.downcast_ref::<Box<dyn std::error::Error>>() {
-            let inner = e.as_error().and_then(|x| x.downcast_ref::<std::io::Error>());
+            let inner = e
+                .as_error()
+                .and_then(|x| x.downcast_ref::<std::io::Error>());
             format!("boxed {b} inner io: {}", inner.is_some())
         } else {
             format!("other {e}")

@@ -1,3 +1,12 @@
+// Bodies deliberately use every control-flow form, redundant ones included.
+#![allow(
+    clippy::never_loop,
+    clippy::needless_return,
+    clippy::needless_question_mark,
+    clippy::diverging_sub_expression,
+    clippy::unused_unit
+)]
+
 //! `with!` and `Guard` under panics: exit runs with `Outcome::Panic`, a
 //! panic inside exit while unwinding does not abort, and the original panic
 //! is the one that continues.
@@ -135,7 +144,10 @@ fn guard_dropped_unfinished_with_failing_exit_panics_loudly() {
         let mut g = Guard::new(Probe::new("g", &log).exit_fails());
         g.enter().unwrap();
     }));
-    assert!(msg.contains("exit of `ctxmgr_tests::Probe` failed"), "{msg}");
+    assert!(
+        msg.contains("exit of `ctxmgr_tests::Probe` failed"),
+        "{msg}"
+    );
     assert_eq!(log.take(), ["enter g", "exit g unseen"]);
 }
 

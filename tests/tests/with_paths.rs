@@ -1,3 +1,12 @@
+// Bodies deliberately use every control-flow form, redundant ones included.
+#![allow(
+    clippy::never_loop,
+    clippy::needless_return,
+    clippy::needless_question_mark,
+    clippy::diverging_sub_expression,
+    clippy::unused_unit
+)]
+
 //! `with!`: exit runs exactly once on every path out of the body, and sees
 //! the outcome the docs promise.
 
@@ -64,7 +73,12 @@ fn question_mark_on_none_is_err_and_propagates_none() {
     assert_eq!(run(None), None);
     assert_eq!(
         log.take(),
-        ["enter a", "exit a ok", "enter a", "exit a err(`?` found a `None`)"]
+        [
+            "enter a",
+            "exit a ok",
+            "enter a",
+            "exit a err(`?` found a `None`)"
+        ]
     );
 }
 
@@ -166,7 +180,13 @@ fn break_and_continue_unlabelled_to_outer_loop() {
     assert_eq!(
         log.take(),
         [
-            "enter a", "exit a ok", "enter a", "exit a ok", "enter a", "exit a ok", "enter a",
+            "enter a",
+            "exit a ok",
+            "enter a",
+            "exit a ok",
+            "enter a",
+            "exit a ok",
+            "enter a",
             "exit a ok"
         ]
     );
@@ -341,6 +361,13 @@ fn reuse_a_manager_by_mut_reference() {
     assert_eq!(m.name, "kept");
     assert_eq!(
         log.take(),
-        ["enter kept", "kept", "exit kept ok", "enter kept", "kept", "exit kept ok"]
+        [
+            "enter kept",
+            "kept",
+            "exit kept ok",
+            "enter kept",
+            "kept",
+            "exit kept ok"
+        ]
     );
 }

@@ -67,9 +67,8 @@ pub fn parse_with(input: TokenStream) -> Result<WithInput, Box<Malformed>> {
 
 /// Parses the part after the crate path.
 pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInput, Box<Malformed>> {
-    let malformed = |error: syn::Error, body: Option<TokenStream>| {
-        Box::new(Malformed { error, body })
-    };
+    let malformed =
+        |error: syn::Error, body: Option<TokenStream>| Box::new(Malformed { error, body });
     let Some(arrow) = (0..tts.len()).find(|&i| is_arrow(tts, i)) else {
         // Mid-edit: the body may already be there, just without `=>`.
         let body = match tts.last() {

@@ -24,7 +24,10 @@ pub enum SiteKind {
     Return,
     /// `break` to a loop or block outside the body, `value` when it carries
     /// a value (stored in the site's slot).
-    Break { label: Option<Lifetime>, value: bool },
+    Break {
+        label: Option<Lifetime>,
+        value: bool,
+    },
     /// `continue` to a loop outside the body.
     Continue { label: Option<Lifetime> },
 }
@@ -134,8 +137,14 @@ impl<'c> Rewriter<'c> {
         let same = |a: &SiteKind| match (a, &kind) {
             (SiteKind::Return, SiteKind::Return) => true,
             (
-                SiteKind::Break { label: l1, value: v1 },
-                SiteKind::Break { label: l2, value: v2 },
+                SiteKind::Break {
+                    label: l1,
+                    value: v1,
+                },
+                SiteKind::Break {
+                    label: l2,
+                    value: v2,
+                },
             ) => v1 == v2 && label_eq(l1.as_ref(), l2.as_ref()),
             (SiteKind::Continue { label: l1 }, SiteKind::Continue { label: l2 }) => {
                 label_eq(l1.as_ref(), l2.as_ref())
@@ -153,7 +162,7 @@ impl<'c> Rewriter<'c> {
     fn targets_outside(&self, label: Option<&Lifetime>) -> bool {
         match label {
             None => self.loops == 0,
-            Some(l) => !self.labels.iter().any(|x| *x == l.ident.to_string()),
+            Some(l) => !self.labels.iter().any(|x| l.ident == x),
         }
     }
 
