@@ -97,6 +97,11 @@ pub use guard::Guard;
 pub use open::{open, Open, OpenFile};
 pub use outcome::{ErrorRef, Outcome};
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// A value that can be set up with [`enter`](ContextManager::enter) and
 /// torn down with [`exit`](ContextManager::exit), told how the code in
 /// between ended — Python's `__enter__`/`__exit__`.
