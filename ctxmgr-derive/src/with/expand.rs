@@ -256,11 +256,17 @@ impl Ctx {
                     }
                 }
                 SiteKind::Continue { label: l } => {
+                    // Resumed at the end of the user's loop body, where
+                    // clippy would call the `continue` redundant.
+                    let resume = quote_spanned! {m=>
+                        #[allow(clippy::needless_continue)]
+                        #i => continue #l,
+                    };
                     if l.is_some() {
-                        resumes.extend(quote_spanned!(m=> #i => continue #l,));
+                        resumes.extend(resume);
                     } else {
                         resumes.extend(quote_spanned!(m=> #i => {},));
-                        late_resumes.extend(quote_spanned!(m=> #i => continue,));
+                        late_resumes.extend(resume);
                     }
                 }
             }
