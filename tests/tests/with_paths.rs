@@ -371,3 +371,26 @@ fn reuse_a_manager_by_mut_reference() {
         ]
     );
 }
+
+/// A manager whose value is a pair, for destructuring patterns.
+struct Pair(Result<u8, u8>);
+impl ctxmgr::ContextManager for Pair {
+    type Value<'a> = (Result<u8, u8>, &'static str);
+    type Error = std::convert::Infallible;
+    fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
+        Ok((self.0, "pair"))
+    }
+    fn exit(&mut self, _: ctxmgr::Outcome<'_>) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+#[test]
+fn patterns_destructure_including_or_patterns() {
+    let v = with!(Pair(Ok(3)) as (Ok(n) | Err(n), name) => { format!("{name} {n}") });
+    assert_eq!(v, "pair 3");
+    let w = with!(Pair(Err(4)) as (_, _) => { 1 });
+    assert_eq!(w, 1);
+    let x = with!(Pair(Err(5)) as ref pair => { pair.1.len() });
+    assert_eq!(x, 4);
+}

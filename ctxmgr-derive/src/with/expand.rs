@@ -36,7 +36,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Block, Expr};
 
 use super::parse::{self, Malformed, Manager, WithInput};
-use super::rewrite::{Names, Rewriter, SiteKind};
+use super::rewrite::{generated_expr, Names, Rewriter, SiteKind};
 
 /// What one macro call's expansions share.
 pub struct Ctx {
@@ -75,7 +75,10 @@ impl Ctx {
             mut managers,
             body,
         } = input;
-        let last = managers.pop().expect("parse returns at least one manager");
+        // `parse` returns at least one manager.
+        let Some(last) = managers.pop() else {
+            return Expr::Verbatim(body.to_token_stream());
+        };
         let mut expr = self.expand_one(last, body);
         while let Some(outer) = managers.pop() {
             let body = Block {
@@ -106,6 +109,8 @@ impl Ctx {
         let expr = &manager.expr;
         let new_guard = quote_spanned!(expr.span()=> #p::Guard::new);
         let bind = match &manager.pat {
+            // `let A | B = v;` is Rust but not a `let` syn re-parses.
+            Some(pat @ syn::Pat::Or(_)) => quote!(let (#pat) = #value;),
             Some(pat) => quote!(let #pat = #value;),
             // Moved into a local of the block so it is dropped before exit.
             None => {
@@ -150,7 +155,7 @@ impl Ctx {
                     #result
                 }
             };
-            return syn::parse2(out).expect("generated expansion parses");
+            return generated_expr(out);
         }
 
         // Unlabelled `break`/`continue` cannot be resumed inside a labelled
@@ -345,7 +350,7 @@ impl Ctx {
                 #tail
             }
         };
-        syn::parse2(out).expect("generated expansion parses")
+        generated_expr(out)
     }
 }
 

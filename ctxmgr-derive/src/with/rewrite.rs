@@ -176,7 +176,7 @@ impl<'c> Rewriter<'c> {
                 break #label;
             }
         };
-        syn::parse2(out).expect("generated block parses")
+        generated_expr(out)
     }
 
     fn rewrite_try(&mut self, t: &mut syn::ExprTry) -> Expr {
@@ -199,7 +199,7 @@ impl<'c> Rewriter<'c> {
                 #krate::__private::ControlFlow::Break(__ctxmgr_r) => #leave,
             }
         };
-        syn::parse2(out).expect("generated match parses")
+        generated_expr(out)
     }
 
     fn rewrite_macro(&mut self, mac: &mut Macro) -> Option<Expr> {
@@ -253,6 +253,16 @@ impl<'c> Rewriter<'c> {
         let r = self.with_label(label, f);
         self.loops -= 1;
         r
+    }
+}
+
+/// Generated code as an expression. It always parses, but it embeds user
+/// tokens, so rather than trust that, fall back to the raw tokens and let the
+/// compiler report whatever is wrong with them: never a macro panic.
+pub fn generated_expr(tokens: TokenStream) -> Expr {
+    match syn::parse2(tokens.clone()) {
+        Ok(expr) => expr,
+        Err(_) => Expr::Verbatim(tokens),
     }
 }
 
