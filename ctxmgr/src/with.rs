@@ -63,8 +63,23 @@
 ///   can swallow a `?` error; `with!` then evaluates to `Default::default()`.
 ///   Managers that do not pay nothing.
 ///
-/// Casts in a manager expression need parentheses (`(x as T)`): a top-level
-/// `as` introduces the pattern.
+/// # Limitations
+///
+/// * Casts in a manager expression need parentheses (`(x as T)`): a top-level
+///   `as` introduces the pattern.
+/// * An error that leaves the body and implements `Display + Debug` must be
+///   `'static`, so that exit can [`downcast_ref`](crate::ErrorRef::downcast_ref)
+///   it (Rust cannot choose an impl by lifetime). A borrowed error such as
+///   `Result<_, &'a str>` fails to compile with "borrowed data escapes";
+///   make it owned before it leaves (`.map_err(str::to_owned)?`). In generic
+///   code, add `'static` to an error parameter bounded by `Display + Debug`,
+///   or leave those bounds off (exit then sees the type's name).
+/// * `?` in the body works on `Result` and `Option`; for other `Try` types
+///   (`Poll`, `ControlFlow`) convert first.
+/// * A manager is asked whether it [suppresses](crate::Suppress) through its
+///   concrete type: in generic code over `M: ContextManager` it never is.
+/// * `?` and `return` inside the arguments of non-std macros are not seen
+///   (see the table above): exit reports `Unseen`.
 ///
 /// # Examples
 ///

@@ -394,3 +394,39 @@ fn patterns_destructure_including_or_patterns() {
     let x = with!(Pair(Err(5)) as ref pair => { pair.1.len() });
     assert_eq!(x, 4);
 }
+
+fn generic_over_manager<M: ctxmgr::ContextManager, E: From<M::Error>>(
+    m: M,
+    r: Result<u32, E>,
+) -> Result<u32, E> {
+    let v = with!(m => { r? + 1 });
+    Ok(v)
+}
+
+#[test]
+fn works_in_generic_code_over_any_manager_and_error() {
+    #[derive(Debug, PartialEq)]
+    struct NoDisplay;
+    impl From<std::convert::Infallible> for NoDisplay {
+        fn from(never: std::convert::Infallible) -> Self {
+            match never {}
+        }
+    }
+    let log = Log::new();
+    assert_eq!(
+        generic_over_manager::<_, NoDisplay>(Quiet::new("g", &log), Ok(1)),
+        Ok(2)
+    );
+    assert_eq!(
+        generic_over_manager(Quiet::new("g", &log), Err(NoDisplay)),
+        Err(NoDisplay)
+    );
+    let events = log.take();
+    assert_eq!(events[..2], ["enter g", "exit g ok"]);
+    // A generic error type is shown by its type name: nothing else is known.
+    assert!(
+        events[3].starts_with("exit g err(an error of type `"),
+        "{}",
+        events[3]
+    );
+}
