@@ -59,7 +59,10 @@ fn step2_error_mid_write(path: &Path) -> io::Result<()> {
         });
         Ok(())
     })();
-    println!("    the caller got: {:?}", result.map_err(|e| e.to_string()));
+    println!(
+        "    the caller got: {:?}",
+        result.map_err(|e| e.to_string())
+    );
     println!(
         "    exit still flushed and closed the file; it holds {:?}",
         read(path)?
@@ -106,7 +109,10 @@ fn step4_two_managers() -> io::Result<()> {
         });
         Ok(())
     })();
-    println!("    the caller got: {:?}", result.map_err(|e| e.to_string()));
+    println!(
+        "    the caller got: {:?}",
+        result.map_err(|e| e.to_string())
+    );
     Ok(())
 }
 
@@ -124,8 +130,7 @@ fn step5_panic() {
 }
 
 fn main() -> io::Result<()> {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("ctxmgr-tour-{}", std::process::id()));
+    let dir: PathBuf = std::env::temp_dir().join(format!("ctxmgr-tour-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("file.txt");
 
