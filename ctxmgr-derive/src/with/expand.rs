@@ -60,8 +60,17 @@ impl Ctx {
 
     /// Expands a `with!` found inside a body. `None` when its input is
     /// malformed: it is then left for the compiler to expand (and report).
-    pub fn expand_nested(&self, tokens: TokenStream) -> Option<Expr> {
-        let (krate, tts) = parse::split_krate_if_present(tokens);
+    pub fn expand_nested(&self, mac: &syn::Macro) -> Option<Expr> {
+        let tokens = mac.tokens.clone();
+        // Only `with_impl!` starts with `KRATE;`. In a user's `with!`, a
+        // top-level `;` is a mistake for the compiler to report, not a crate
+        // path to split off and drop.
+        let last = mac.path.segments.last();
+        let (krate, tts) = if last.is_some_and(|s| s.ident == "with_impl") {
+            parse::split_krate_if_present(tokens)
+        } else {
+            (None, tokens.into_iter().collect())
+        };
         let krate = krate.unwrap_or_else(|| self.krate.clone());
         let input = parse::parse_with_body(krate, &tts).ok()?;
         Some(self.expand_input(input))
@@ -128,10 +137,16 @@ impl Ctx {
             #[allow(unused_imports)]
             use #p::{KindNever as _, KindReal as _};
         };
+        // Through `branch`, as `?` does: matching enter's `Result` directly
+        // lets the optimizer build it in the caller's return slot (when the
+        // types agree) and leaves a dead store there that hand-written `?`
+        // does not have (issue 4, `bench/`: one instruction per call).
         let enter = quote_spanned! {m=>
-            let #value = match #p::Guard::enter(&mut #guard) {
-                #p::Ok(__ctxmgr_v) => __ctxmgr_v,
-                #p::Err(__ctxmgr_e) => #enter_err,
+            let #value = match #p::branch(#p::Guard::enter(&mut #guard)) {
+                #p::ControlFlow::Continue(__ctxmgr_v) => __ctxmgr_v,
+                #p::ControlFlow::Break(#p::Err(__ctxmgr_e)) => #enter_err,
+                #[allow(unreachable_patterns)]
+                #p::ControlFlow::Break(#p::Ok(__ctxmgr_never)) => match __ctxmgr_never {},
             };
         };
 

@@ -206,7 +206,7 @@ impl<'c> Rewriter<'c> {
         if is_with_macro(mac) {
             // Expand the nested `with!` here, then visit its expansion: its
             // resumption code (`?`, `return`, `break`) leaves *our* body.
-            let mut expr = self.ctx.expand_nested(mac.tokens.clone())?;
+            let mut expr = self.ctx.expand_nested(mac)?;
             self.visit_expr_mut(&mut expr);
             return Some(expr);
         }
