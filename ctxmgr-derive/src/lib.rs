@@ -3,6 +3,8 @@
 //! stable API of their own.
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+mod fuzz_tests;
 mod with;
 
 /// The implementation of `ctxmgr::with!`, which forwards here with its own

@@ -1,0 +1,591 @@
+//! Fuzzing the macros on `proc_macro2` token streams: every input is a
+//! valid invocation from a corpus, mutated a few times (tokens and groups
+//! deleted, duplicated, swapped, inserted, regrouped). The macro must never
+//! panic (a panic in a proc macro is a compiler crash for the user), and its
+//! output must either parse as what the macro promises (an expression for
+//! `with!`) or carry a `compile_error!`.
+//!
+//! The normal suite runs [`NORMAL_INPUTS`] inputs; the ignored heavy run
+//! (`cargo test --release -- --ignored`) runs [`HEAVY_INPUTS`] and prints
+//! `fuzz inputs run: N`. `CTXMGR_FUZZ_SEED=<u64>` replays another stream.
+//! Inputs that once crashed a macro are kept in [`REGRESSIONS`] and checked
+//! first on every run.
+
+use std::cell::{Cell, RefCell};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
+use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+
+/// Inputs per target in `cargo test`.
+const NORMAL_INPUTS: usize = 2_000;
+/// Inputs in total in the heavy run.
+const HEAVY_INPUTS: usize = 100_000;
+/// rustc runs proc macros on its main thread (8 MiB); so do we.
+const STACK: usize = 8 << 20;
+
+// ---------------------------------------------------------------------------
+// A small deterministic PRNG (SplitMix64): reproducible without a dependency.
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`; `n > 0`.
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Token trees as an editable tree.
+
+#[derive(Clone)]
+enum Node {
+    Leaf(TokenTree),
+    Group(Delimiter, Vec<Node>),
+}
+
+fn to_nodes(ts: TokenStream) -> Vec<Node> {
+    ts.into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => Node::Group(g.delimiter(), to_nodes(g.stream())),
+            other => Node::Leaf(other),
+        })
+        .collect()
+}
+
+fn to_stream(nodes: &[Node]) -> TokenStream {
+    nodes
+        .iter()
+        .map(|n| match n {
+            Node::Leaf(tt) => tt.clone(),
+            Node::Group(d, inner) => TokenTree::Group(Group::new(*d, to_stream(inner))),
+        })
+        .collect()
+}
+
+/// Every token sequence of the tree (the top level and each group's
+/// contents), as a path of child indices from the top.
+fn sequences(nodes: &[Node], path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+    out.push(path.clone());
+    for (i, n) in nodes.iter().enumerate() {
+        if let Node::Group(_, inner) = n {
+            path.push(i);
+            sequences(inner, path, out);
+            path.pop();
+        }
+    }
+}
+
+fn sequence_at<'a>(nodes: &'a mut Vec<Node>, path: &[usize]) -> &'a mut Vec<Node> {
+    match path.split_first() {
+        None => nodes,
+        Some((&i, rest)) => match &mut nodes[i] {
+            Node::Group(_, inner) => sequence_at(inner, rest),
+            Node::Leaf(_) => unreachable!("paths only lead through groups"),
+        },
+    }
+}
+
+fn count(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|n| match n {
+            Node::Leaf(_) => 1,
+            Node::Group(_, inner) => 1 + count(inner),
+        })
+        .sum()
+}
+
+fn punct(s: &str) -> Vec<Node> {
+    let chars: Vec<char> = s.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let spacing = if i + 1 < chars.len() {
+                Spacing::Joint
+            } else {
+                Spacing::Alone
+            };
+            Node::Leaf(TokenTree::Punct(Punct::new(c, spacing)))
+        })
+        .collect()
+}
+
+fn ident(s: &str) -> Vec<Node> {
+    vec![Node::Leaf(TokenTree::Ident(Ident::new(
+        s,
+        Span::call_site(),
+    )))]
+}
+
+/// Tokens a user might type at the wrong place.
+fn interesting_token(rng: &mut Rng) -> Vec<Node> {
+    match rng.below(8) {
+        0 => punct(rng.pick::<&str>(&[
+            "=>", "?", ",", ";", "=", "|", "::", ":", "&", "!", "#", "'", ".", "..", "..=", "<",
+            ">", "->", "*", "+", "@", "$", "~",
+        ])),
+        1 => ident(rng.pick::<&str>(&[
+            "as",
+            "return",
+            "break",
+            "continue",
+            "with",
+            "with_impl",
+            "async",
+            "await",
+            "move",
+            "loop",
+            "for",
+            "in",
+            "while",
+            "if",
+            "else",
+            "match",
+            "let",
+            "mut",
+            "ref",
+            "fn",
+            "struct",
+            "impl",
+            "const",
+            "unsafe",
+            "try",
+            "yield",
+            "static",
+            "self",
+            "Self",
+            "super",
+            "crate",
+            "_",
+            "x",
+            "Some",
+            "None",
+            "Ok",
+            "Err",
+        ])),
+        2 => vec![Node::Leaf(TokenTree::Punct(Punct::new(
+            '\'',
+            Spacing::Joint,
+        )))]
+        .into_iter()
+        .chain(ident(rng.pick::<&str>(&["a", "outer", "static", "_"])))
+        .collect(),
+        3 => vec![Node::Leaf(TokenTree::Literal(match rng.below(5) {
+            0 => Literal::u32_suffixed(7),
+            1 => Literal::string("s"),
+            2 => Literal::character('c'),
+            3 => Literal::f64_unsuffixed(1.5),
+            _ => Literal::byte_string(b"b"),
+        }))],
+        4 => {
+            // `with!( .. )`, `vec![ .. ]`, `println!{ .. }` with random contents.
+            let name = *rng.pick(&["with", "vec", "println", "format", "other", "with_impl"]);
+            let delim = *rng.pick(&[Delimiter::Parenthesis, Delimiter::Bracket, Delimiter::Brace]);
+            let mut v = ident(name);
+            v.extend(punct("!"));
+            let inner = (0..rng.below(3))
+                .flat_map(|_| interesting_token(rng))
+                .collect();
+            v.push(Node::Group(delim, inner));
+            v
+        }
+        _ => {
+            let delim = *rng.pick(&[
+                Delimiter::Parenthesis,
+                Delimiter::Bracket,
+                Delimiter::Brace,
+                Delimiter::None,
+            ]);
+            let inner = (0..rng.below(3))
+                .flat_map(|_| interesting_token(rng))
+                .collect();
+            vec![Node::Group(delim, inner)]
+        }
+    }
+}
+
+/// A random subtree of some corpus entry.
+fn fragment(rng: &mut Rng, pool: &[Vec<Node>]) -> Vec<Node> {
+    let entry = rng.pick(pool);
+    let mut seqs = Vec::new();
+    sequences(entry, &mut Vec::new(), &mut seqs);
+    let mut entry = entry.clone();
+    let path = rng.pick(&seqs).clone();
+    let seq = sequence_at(&mut entry, &path);
+    if seq.is_empty() {
+        return Vec::new();
+    }
+    let start = rng.below(seq.len());
+    let len = 1 + rng.below((seq.len() - start).min(4));
+    seq[start..start + len].to_vec()
+}
+
+/// Applies 1 to 4 random edits.
+fn mutate(rng: &mut Rng, input: &[Node], pool: &[Vec<Node>]) -> Vec<Node> {
+    let mut nodes = input.to_vec();
+    let edits = 1 + rng.below(4);
+    for _ in 0..edits {
+        let mut seqs = Vec::new();
+        sequences(&nodes, &mut Vec::new(), &mut seqs);
+        let path = rng.pick(&seqs).clone();
+        let op = rng.below(7);
+        // Keep inputs bounded: duplicating a large group many times only
+        // tests the stack, not the macro.
+        let small = count(&nodes) < 400;
+        let insert = match op {
+            4 if small => interesting_token(rng),
+            5 if small => fragment(rng, pool),
+            _ => Vec::new(),
+        };
+        let seq = sequence_at(&mut nodes, &path);
+        let len = seq.len();
+        match op {
+            // delete one
+            0 if len > 0 => {
+                seq.remove(rng.below(len));
+            }
+            // delete a run
+            1 if len > 1 => {
+                let start = rng.below(len);
+                let n = 1 + rng.below(len - start);
+                seq.drain(start..start + n);
+            }
+            // duplicate
+            2 if len > 0 && small => {
+                let i = rng.below(len);
+                let copy = seq[i].clone();
+                seq.insert(i + 1, copy);
+            }
+            // swap two
+            3 if len > 1 => {
+                let (i, j) = (rng.below(len), rng.below(len));
+                seq.swap(i, j);
+            }
+            // insert a token or a fragment
+            4 | 5 => {
+                let at = rng.below(len + 1);
+                seq.splice(at..at, insert);
+            }
+            // change a group's delimiter, or unwrap it
+            _ => {
+                let groups: Vec<usize> = (0..len)
+                    .filter(|&i| matches!(seq[i], Node::Group(..)))
+                    .collect();
+                if groups.is_empty() {
+                    continue;
+                }
+                let i = *rng.pick(&groups);
+                if let Node::Group(d, inner) = &mut seq[i] {
+                    if rng.below(3) == 0 {
+                        let inner = std::mem::take(inner);
+                        seq.splice(i..=i, inner);
+                    } else {
+                        *d = *rng.pick(&[
+                            Delimiter::Parenthesis,
+                            Delimiter::Bracket,
+                            Delimiter::Brace,
+                            Delimiter::None,
+                        ]);
+                    }
+                }
+            }
+        }
+    }
+    nodes
+}
+
+// ---------------------------------------------------------------------------
+// Targets.
+
+/// What a macro promises its output parses as.
+#[derive(Clone, Copy)]
+enum Expect {
+    Expr,
+}
+
+struct Target {
+    name: &'static str,
+    corpus: &'static [&'static str],
+    run: fn(TokenStream) -> TokenStream,
+    expect: Expect,
+}
+
+/// `with!`: the user's tokens after the `$crate;` that `ctxmgr::with!` adds.
+fn run_with(user: TokenStream) -> TokenStream {
+    let mut input: TokenStream = "::ctxmgr;".parse().expect("prefix parses");
+    input.extend(user);
+    crate::with::expand::with(input)
+}
+
+const WITH_CORPUS: &[&str] = &[
+    r#"Probe::new("a", &log) as name => { log.push("body"); name.len() + 1 }"#,
+    r#"Quiet::new("a", log) => { log.push("body"); }"#,
+    r#"ctxmgr::open(path).mode("w") as f => { f.write_all(b"x")?; }"#,
+    "A as a, B as (x, y), C => { a + x + y }",
+    "&mut mgr as v => { v.push(1); }",
+    "Pool::<A, B>::new() as p, (x as u8) as _ => { p.get(x)?; }",
+    "m as Point { x, y: ref mut yy } => { *yy += x; }",
+    "m as [first, .., last] => { first + last }",
+    "m => { if x { continue; } if y { break; } z }",
+    "m => { if a { break 'outer 5; } continue 'outer; }",
+    "m => { 'blk: { break 'blk 1; } }",
+    "m => { return Ok(7); }",
+    "m => { return; }",
+    "m => { return items.iter().map(|s| s.parse::<u32>()).collect(); }",
+    r#"m => { let v = x?.y?; println!("{}", v?); format!("{a}", a = b?); vec![c?; n?]; vec![d?, e?] }"#,
+    "m as a => { with!(n as b => { b?; return a; }) }",
+    "m as a => { ctxmgr::with!(n as b, o => { if b { break; } c? }); }",
+    "m => { let f = |x: u8| -> Option<u8> { Some(x?) }; let g = async { h().await? }; fn inner() -> u8 { return 1; } }",
+    "m => { loop { match x? { 1 => break, _ => continue } } }",
+    "m => { 'l: for i in 0..3 { while let Some(x) = it.next() { x?; continue 'l; } break 'l; } }",
+    "m => { thing().await?; }",
+    r#"m => { assert_eq!(a?, b, "{}", c?); write!(f, "{}", x?)?; }"#,
+    "m => { unsafe { ptr.read()? } }",
+    "m => { const { 1 } + try_thing()? }",
+    "m => { let x: Result<u8, E> = Err(e); x }",
+    "m as _ => {}",
+    "m, => {}",
+    "m as mut v => { v += 1; break v; }",
+    "m as (a, b), n as Some(c) => { other!(a?, return b); c }",
+    "lock(&mutex) as mut g => { *g += 1; }",
+];
+
+const TARGETS: &[Target] = &[Target {
+    name: "with!",
+    corpus: WITH_CORPUS,
+    run: run_with,
+    expect: Expect::Expr,
+}];
+
+/// Inputs that once crashed a macro, with the target they crashed.
+const REGRESSIONS: &[(&str, &str)] = &[
+    // `let` takes no top-level or-pattern: `let | _ = ..` did not parse.
+    ("with!", "m as | _ => { }"),
+    ("with!", "m as Ok(x) | Err(x) => { x }"),
+    // A nested `with!` with a top-level `;` had its first part taken for a
+    // crate path and dropped: `x as u8;` vanished without an error.
+    ("with!", "a => { with!(n as b; c => {}) }"),
+    ("with!", "a => { with!(1 + 2; c => { x? }) }"),
+    ("with!", "a => { with!(; c => { x? }) }"),
+];
+
+// ---------------------------------------------------------------------------
+// The harness.
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+    static LAST_PANIC: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// A panic hook that stays silent (and records the message and location)
+/// on threads that are fuzzing, and defers to the previous hook elsewhere.
+fn install_quiet_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if QUIET.with(Cell::get) {
+                LAST_PANIC.with(|p| *p.borrow_mut() = info.to_string());
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn has_compile_error(ts: TokenStream) -> bool {
+    let tts: Vec<TokenTree> = ts.into_iter().collect();
+    tts.iter().enumerate().any(|(i, tt)| match tt {
+        TokenTree::Ident(id) => {
+            id == "compile_error"
+                && matches!(tts.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!')
+        }
+        TokenTree::Group(g) => has_compile_error(g.stream()),
+        _ => false,
+    })
+}
+
+/// The contents of every `with!( .. )` / `with! { .. }` in `ts`, at any depth.
+fn with_invocations(ts: TokenStream, out: &mut Vec<String>) {
+    let tts: Vec<TokenTree> = ts.into_iter().collect();
+    for (i, tt) in tts.iter().enumerate() {
+        if let TokenTree::Group(g) = tt {
+            let is_call = i >= 2
+                && matches!(&tts[i - 1], TokenTree::Punct(p) if p.as_char() == '!')
+                && matches!(&tts[i - 2], TokenTree::Ident(id) if id == "with");
+            if is_call {
+                out.push(g.stream().to_string());
+            }
+            with_invocations(g.stream(), out);
+        }
+    }
+}
+
+/// A `with!` nested in a body is expanded in place by the outer one. If it
+/// is malformed on its own, the outer expansion must not swallow it: either
+/// the output reports an error or it leaves that `with!` to the compiler.
+fn nested_errors_kept(input: &TokenStream, output: &TokenStream) -> Result<(), String> {
+    if has_compile_error(output.clone()) {
+        return Ok(());
+    }
+    let mut nested = Vec::new();
+    with_invocations(input.clone(), &mut nested);
+    if nested.is_empty() {
+        return Ok(());
+    }
+    let mut left = Vec::new();
+    with_invocations(output.clone(), &mut left);
+    for inner in nested {
+        let tokens: TokenStream = inner.parse().expect("printed tokens reparse");
+        if has_compile_error(run_with(tokens)) && !left.contains(&inner) {
+            return Err(format!(
+                "a nested `with!({inner})` is an error on its own but was expanded silently"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Feeds one input; `Err` describes a failure.
+fn check(target: &Target, input: TokenStream) -> Result<(), String> {
+    let text = input.to_string();
+    let run = target.run;
+    let output = panic::catch_unwind(AssertUnwindSafe(|| run(input.clone()))).map_err(|_| {
+        let msg = LAST_PANIC.with(|p| p.borrow().clone());
+        format!("{} panicked: {msg}\n  input: {text}", target.name)
+    })?;
+    if target.name == "with!" {
+        nested_errors_kept(&input, &output)
+            .map_err(|e| format!("{}: {e}\n  input: {text}", target.name))?;
+    }
+    let parses = match target.expect {
+        Expect::Expr => syn::parse2::<syn::Expr>(output.clone()).is_ok(),
+    };
+    if parses || has_compile_error(output.clone()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: output neither parses nor holds compile_error!\n  input: {text}\n  output: {output}",
+            target.name
+        ))
+    }
+}
+
+/// Runs the regressions, then `per_target` mutated inputs for each target.
+/// Returns how many inputs were fed, or the failures.
+fn fuzz(per_target: usize, seed: u64) -> Result<usize, Vec<String>> {
+    install_quiet_hook();
+    let worker = std::thread::Builder::new()
+        .name("fuzz".into())
+        .stack_size(STACK)
+        .spawn(move || {
+            QUIET.with(|q| q.set(true));
+            let mut failures = Vec::new();
+            let mut fed = 0;
+            for (name, input) in REGRESSIONS {
+                let target = TARGETS
+                    .iter()
+                    .find(|t| t.name == *name)
+                    .expect("regression names a target");
+                let tokens = input.parse().expect("regression input tokenizes");
+                fed += 1;
+                if let Err(e) = check(target, tokens) {
+                    failures.push(format!("regression: {e}"));
+                }
+            }
+            for (t, target) in TARGETS.iter().enumerate() {
+                let pool: Vec<Vec<Node>> = target
+                    .corpus
+                    .iter()
+                    .map(|s| to_nodes(s.parse().expect("corpus entry tokenizes")))
+                    .collect();
+                // The corpus itself must pass unmutated.
+                for entry in &pool {
+                    fed += 1;
+                    if let Err(e) = check(target, to_stream(entry)) {
+                        failures.push(format!("corpus: {e}"));
+                    }
+                }
+                let mut rng = Rng(seed ^ (t as u64).wrapping_mul(0xA076_1D64_78BD_642F));
+                for _ in 0..per_target {
+                    let base = rng.pick(&pool).clone();
+                    let mutated = mutate(&mut rng, &base, &pool);
+                    fed += 1;
+                    if let Err(e) = check(target, to_stream(&mutated)) {
+                        failures.push(e);
+                        if failures.len() >= 20 {
+                            return Err(failures);
+                        }
+                    }
+                }
+            }
+            if failures.is_empty() {
+                Ok(fed)
+            } else {
+                Err(failures)
+            }
+        })
+        .expect("spawn fuzz thread");
+    worker.join().expect("fuzz thread does not panic")
+}
+
+fn seed(default: u64) -> u64 {
+    std::env::var("CTXMGR_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn report(result: Result<usize, Vec<String>>, seed: u64) -> usize {
+    match result {
+        Ok(fed) => fed,
+        Err(failures) => panic!(
+            "{} fuzz failure(s) (CTXMGR_FUZZ_SEED={seed}):\n{}",
+            failures.len(),
+            failures.join("\n")
+        ),
+    }
+}
+
+#[test]
+fn corpus_and_regressions_pass() {
+    let seed = seed(0);
+    let fed = report(fuzz(0, seed), seed);
+    assert!(fed >= WITH_CORPUS.len());
+}
+
+#[test]
+fn fuzz_macros() {
+    let seed = seed(0x5EED_C7C7);
+    let fed = report(fuzz(NORMAL_INPUTS, seed), seed);
+    assert!(fed >= NORMAL_INPUTS * TARGETS.len());
+    eprintln!("fuzz inputs run: {fed}");
+}
+
+#[test]
+#[ignore = "heavy: run with `cargo test --release -- --ignored`"]
+fn fuzz_macros_heavy() {
+    let seed = seed(0xC7C7_0001);
+    let per_target = HEAVY_INPUTS.div_ceil(TARGETS.len());
+    let fed = report(fuzz(per_target, seed), seed);
+    assert!(fed >= HEAVY_INPUTS);
+    eprintln!(
+        "fuzz inputs run: {fed} (seed {seed}, {} targets)",
+        TARGETS.len()
+    );
+}
