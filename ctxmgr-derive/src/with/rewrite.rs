@@ -386,7 +386,7 @@ impl VisitMut for Rewriter<'_> {
     fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
         if let Stmt::Macro(m) = stmt {
             if let Some(new) = self.rewrite_macro(&mut m.mac) {
-                *stmt = Stmt::Expr(new, m.semi_token);
+                *stmt = Stmt::Expr(new, m.semi_token.take());
             }
             return;
         }
