@@ -1,0 +1,410 @@
+//! The workload of ctxmgr's runtime benchmarks (issue 4), written the ways
+//! that are compared side by side:
+//!
+//! * `*_with`: [`with!`] over a manager (a `ContextManager` impl that
+//!   delegates to `#[enter]`/`#[exit]`-style methods, the shape the derive
+//!   generates);
+//! * `*_hand`: what a careful engineer writes without ctxmgr — call enter,
+//!   arm a Drop guard that exits on a panic, exit explicitly on each path
+//!   and propagate exit's error (the `scopeguard` variants live in
+//!   `benches/common`, scopeguard being a dev-dependency).
+//!
+//! Every variant calls the very same `begin`/`end` methods and delivers the
+//! same [`Outcome`] to them, so the only difference is the control code
+//! around the body. The case functions are `#[inline(never)]` so callgrind
+//! can count each one (`--toggle-collect`) and `bench/run` can compare their
+//! machine code; their inputs and results go through `black_box` in the
+//! drivers, so the optimizer cannot fold the workload away.
+//!
+//! | case | body | what it exercises |
+//! | --- | --- | --- |
+//! | `ok` | a value, no `?` | the short expansion; enter + exit `Ok` |
+//! | `err` | `?` on an `Err` | a `?` site taken: exit sees the error before `From`, which then converts it |
+//! | `nested` | two managers | inner exit's error is what outer exit would see |
+//! | `borrow` | value borrows the manager, `?` not taken | the labelled-block form with a live borrow |
+
+use core::fmt;
+use std::hint::black_box;
+
+use ctxmgr::{with, ContextManager, ErrorRef, Outcome};
+
+/// Counters the managers write to, so their work is observable.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub entered: u64,
+    pub committed: u64,
+    pub rolled_back: u64,
+    pub total: u64,
+    /// Makes enter fail (never set by the benchmarks, unknown to the optimizer).
+    pub fail_enter: bool,
+    /// Makes exit fail (idem).
+    pub fail_exit: bool,
+}
+
+/// Error of the managers' enter and exit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BenchError {
+    Enter,
+    Exit,
+    Body(ParseError),
+}
+
+impl fmt::Display for BenchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BenchError::Enter => f.write_str("enter failed"),
+            BenchError::Exit => f.write_str("exit failed"),
+            BenchError::Body(e) => write!(f, "body failed: {e}"),
+        }
+    }
+}
+impl std::error::Error for BenchError {}
+
+/// Error of the body's `?`, converted into [`BenchError`] by `From`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub u64);
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "odd input {}", self.0)
+    }
+}
+impl std::error::Error for ParseError {}
+
+impl From<ParseError> for BenchError {
+    fn from(e: ParseError) -> Self {
+        BenchError::Body(e)
+    }
+}
+
+/// What the bodies call with `?`: `Err` on odd input.
+#[inline]
+pub fn parse(x: u64) -> Result<u64, ParseError> {
+    if x % 2 == 1 {
+        Err(ParseError(x))
+    } else {
+        Ok(x / 2)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The managers.
+
+/// A span: enter hands out a ticket (a plain value), exit commits or rolls
+/// back depending on the outcome.
+pub struct Span<'s> {
+    stats: &'s mut Stats,
+}
+
+impl<'s> Span<'s> {
+    #[inline]
+    pub fn new(stats: &'s mut Stats) -> Self {
+        Span { stats }
+    }
+
+    /// `#[enter]`
+    #[inline]
+    pub fn begin(&mut self) -> Result<u64, BenchError> {
+        if self.stats.fail_enter {
+            return Err(BenchError::Enter);
+        }
+        self.stats.entered += 1;
+        Ok(self.stats.entered)
+    }
+
+    /// `#[exit]`
+    #[inline]
+    pub fn end(&mut self, outcome: Outcome<'_>) -> Result<(), BenchError> {
+        if outcome.is_ok() {
+            self.stats.committed += 1;
+        } else {
+            self.stats.rolled_back += 1;
+        }
+        if self.stats.fail_exit {
+            Err(BenchError::Exit)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A buffer: enter lends out its accumulator (the value borrows the
+/// manager), exit flushes it into the stats on success.
+pub struct Buffer<'s> {
+    stats: &'s mut Stats,
+    acc: u64,
+}
+
+impl<'s> Buffer<'s> {
+    #[inline]
+    pub fn new(stats: &'s mut Stats) -> Self {
+        Buffer { stats, acc: 0 }
+    }
+
+    /// `#[enter]`
+    #[inline]
+    pub fn begin(&mut self) -> Result<&mut u64, BenchError> {
+        if self.stats.fail_enter {
+            return Err(BenchError::Enter);
+        }
+        self.stats.entered += 1;
+        Ok(&mut self.acc)
+    }
+
+    /// `#[exit]`
+    #[inline]
+    pub fn end(&mut self, outcome: Outcome<'_>) -> Result<(), BenchError> {
+        if outcome.is_ok() {
+            self.stats.total += self.acc;
+            self.stats.committed += 1;
+        } else {
+            self.stats.rolled_back += 1;
+        }
+        if self.stats.fail_exit {
+            Err(BenchError::Exit)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+// What `#[derive(ContextManager)]` + `#[ctxmgr::context_manager]` generate
+// for the methods marked `#[enter]`/`#[exit]` above.
+macro_rules! delegate_manager {
+    ($ty:ident, $value:ty) => {
+        impl ContextManager for $ty<'_> {
+            type Value<'a>
+                = $value
+            where
+                Self: 'a;
+            type Error = BenchError;
+            #[inline]
+            fn enter(&mut self) -> Result<Self::Value<'_>, BenchError> {
+                self.begin()
+            }
+            #[inline]
+            fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), BenchError> {
+                self.end(outcome)
+            }
+        }
+    };
+}
+delegate_manager!(Span, u64);
+delegate_manager!(Buffer, &'a mut u64);
+
+// ---------------------------------------------------------------------------
+// Hand-written: the Drop guards a careful engineer writes for each manager.
+// Armed after a successful enter, disarmed before each explicit exit, so
+// Drop only acts when the body unwinds.
+
+/// Exits a [`Span`] with [`Outcome::Panic`] if dropped while armed.
+pub struct SpanGuard<'s> {
+    pub span: Span<'s>,
+    pub armed: bool,
+}
+
+impl Drop for SpanGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.span.end(Outcome::Panic);
+        }
+    }
+}
+
+/// Exits a [`Buffer`] with [`Outcome::Panic`] if dropped while armed.
+pub struct BufferGuard<'s> {
+    pub buffer: Buffer<'s>,
+    pub armed: bool,
+}
+
+impl Drop for BufferGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.buffer.end(Outcome::Panic);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Case `ok`: enter, a body that yields a value, exit `Ok`.
+
+#[inline(never)]
+pub fn ok_with(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    let y = with!(Span::new(stats) as ticket => {
+        black_box(x) + ticket
+    });
+    Ok(y)
+}
+
+#[inline(never)]
+pub fn ok_hand(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    let mut guard = SpanGuard {
+        span: Span::new(stats),
+        armed: false,
+    };
+    let ticket = guard.span.begin()?;
+    guard.armed = true;
+    let y = black_box(x) + ticket;
+    guard.armed = false;
+    guard.span.end(Outcome::Ok)?;
+    Ok(y)
+}
+
+// ---------------------------------------------------------------------------
+// Case `err`: the body's `?` fails (odd input); exit sees the `ParseError`,
+// then it propagates converted into `BenchError`.
+
+#[inline(never)]
+pub fn err_with(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    let y = with!(Span::new(stats) as ticket => {
+        parse(black_box(x))? + ticket
+    });
+    Ok(y)
+}
+
+#[inline(never)]
+pub fn err_hand(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    let mut guard = SpanGuard {
+        span: Span::new(stats),
+        armed: false,
+    };
+    let ticket = guard.span.begin()?;
+    guard.armed = true;
+    let half = match parse(black_box(x)) {
+        Ok(half) => half,
+        Err(e) => {
+            guard.armed = false;
+            guard.span.end(Outcome::Err(ErrorRef::new(&e)))?;
+            return Err(e.into());
+        }
+    };
+    let y = half + ticket;
+    guard.armed = false;
+    guard.span.end(Outcome::Ok)?;
+    Ok(y)
+}
+
+// ---------------------------------------------------------------------------
+// Case `nested`: two managers, entered in order, exited in reverse; an
+// error of the inner enter or exit is what the outer exit sees.
+
+#[inline(never)]
+pub fn nested_with(outer: &mut Stats, inner: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    let y = with!(Span::new(outer) as a, Span::new(inner) as b => {
+        black_box(x) + a + b
+    });
+    Ok(y)
+}
+
+#[inline(never)]
+pub fn nested_hand(outer: &mut Stats, inner: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    let mut first = SpanGuard {
+        span: Span::new(outer),
+        armed: false,
+    };
+    let a = first.span.begin()?;
+    first.armed = true;
+    let mut second = SpanGuard {
+        span: Span::new(inner),
+        armed: false,
+    };
+    let b = match second.span.begin() {
+        Ok(b) => b,
+        Err(e) => {
+            first.armed = false;
+            first.span.end(Outcome::Err(ErrorRef::new(&e)))?;
+            return Err(e);
+        }
+    };
+    second.armed = true;
+    let y = black_box(x) + a + b;
+    second.armed = false;
+    if let Err(e) = second.span.end(Outcome::Ok) {
+        first.armed = false;
+        first.span.end(Outcome::Err(ErrorRef::new(&e)))?;
+        return Err(e);
+    }
+    first.armed = false;
+    first.span.end(Outcome::Ok)?;
+    Ok(y)
+}
+
+// ---------------------------------------------------------------------------
+// Case `borrow`: the value borrows the manager; the body has a `?` that is
+// not taken (even input), so `with!` uses its labelled-block form.
+
+#[inline(never)]
+pub fn borrow_with(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    with!(Buffer::new(stats) as acc => {
+        *acc += parse(black_box(x))?;
+        *acc += black_box(x);
+    });
+    Ok(x)
+}
+
+#[inline(never)]
+pub fn borrow_hand(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    let mut guard = BufferGuard {
+        buffer: Buffer::new(stats),
+        armed: false,
+    };
+    let acc = guard.buffer.begin()?;
+    guard.armed = true;
+    match parse(black_box(x)) {
+        Ok(half) => *acc += half,
+        Err(e) => {
+            guard.armed = false;
+            guard.buffer.end(Outcome::Err(ErrorRef::new(&e)))?;
+            return Err(e.into());
+        }
+    }
+    *acc += black_box(x);
+    guard.armed = false;
+    guard.buffer.end(Outcome::Ok)?;
+    Ok(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant of a case must do the same observable work.
+    #[test]
+    fn variants_agree() {
+        type Single = fn(&mut Stats, u64) -> Result<u64, BenchError>;
+        let pairs: [(Single, Single, u64); 3] = [
+            (ok_with, ok_hand, 4),
+            (err_with, err_hand, 3),
+            (borrow_with, borrow_hand, 6),
+        ];
+        for (with, hand, x) in pairs {
+            for fail_exit in [false, true] {
+                let mut a = Stats {
+                    fail_exit,
+                    ..Stats::default()
+                };
+                let mut b = a.clone();
+                assert_eq!(with(&mut a, x), hand(&mut b, x));
+                assert_eq!(a, b);
+                assert_eq!(a.entered, 1);
+            }
+        }
+        for inner_fails in [false, true] {
+            let inner = Stats {
+                fail_exit: inner_fails,
+                ..Stats::default()
+            };
+            let (mut o1, mut i1) = (Stats::default(), inner.clone());
+            let (mut o2, mut i2) = (Stats::default(), inner);
+            let got = nested_with(&mut o1, &mut i1, 1);
+            assert_eq!(got, nested_hand(&mut o2, &mut i2, 1));
+            assert_eq!((o1.clone(), i1), (o2, i2));
+            if inner_fails {
+                assert_eq!(got, Err(BenchError::Exit));
+                assert_eq!(o1.rolled_back, 1, "outer exit saw the inner exit's error");
+            } else {
+                assert_eq!(got, Ok(3));
+            }
+        }
+    }
+}
