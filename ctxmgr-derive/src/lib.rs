@@ -3,6 +3,7 @@
 //! stable API of their own.
 #![forbid(unsafe_code)]
 
+mod derive;
 #[cfg(test)]
 mod fuzz_tests;
 mod with;
@@ -13,4 +14,19 @@ mod with;
 #[proc_macro]
 pub fn with_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     with::expand::with(input.into()).into()
+}
+
+/// `#[derive(ContextManager)]`: documented on the re-export in `ctxmgr`.
+#[proc_macro_derive(ContextManager, attributes(ctxmgr))]
+pub fn derive_context_manager(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    derive::expand::derive(input.into()).into()
+}
+
+/// `#[ctxmgr::context_manager]`: documented on the re-export in `ctxmgr`.
+#[proc_macro_attribute]
+pub fn context_manager(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    derive::expand::context_manager(args.into(), item.into()).into()
 }

@@ -96,6 +96,10 @@ pub use guard::Guard;
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
 pub use outcome::{ErrorRef, Outcome};
+#[doc = include_str!("derive.md")]
+pub use ctxmgr_derive::ContextManager;
+#[doc = include_str!("context_manager.md")]
+pub use ctxmgr_derive::context_manager;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

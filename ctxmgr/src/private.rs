@@ -287,28 +287,36 @@ pub fn unreachable_flow() -> ! {
 /// `#[enter]` and `#[exit]` methods, adapted to the trait's shape, plus what
 /// the named guard keeps of the entered value. `#[derive(ContextManager)]`
 /// implements `ContextManager` by delegating here.
+///
+/// Signatures name the `ContextManager` projections, not `RawValue`, so that
+/// the derived impl (whose where-clause `Self: Methods` puts
+/// `Self: ContextManager` in its own environment) type-checks for generic
+/// managers too.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
     label = "add `#[ctxmgr::context_manager]` to the impl block holding the `#[enter]` and `#[exit]` methods of `{Self}`",
     note = "`#[derive(ContextManager)]` cannot see impl blocks: the attribute on the impl block collects the methods for it"
 )]
-pub trait Methods {
-    type Value<'a>
+pub trait Methods: ContextManager {
+    type RawValue<'a>
     where
         Self: 'a;
-    type Error;
+    type RawError;
     /// What the named guard stores of the entered value: the value itself
     /// when it does not borrow the manager, `()` otherwise.
     type Kept;
     /// What the named guard derefs to: the kept value, or the manager.
     type Target: ?Sized;
-    /// Whether the named guard can drop the value right after enter:
-    /// [`GuardKeeps`] or [`GuardDropsRef`] yes, [`GuardCannotKeep`] no.
+    /// [`GuardKeeps`], [`GuardDropsRef`] or [`GuardCannotKeep`].
     type Shape;
 
-    fn __ctxmgr_enter(&mut self) -> Result<Self::Value<'_>, Self::Error>;
-    fn __ctxmgr_exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error>;
-    fn __ctxmgr_keep(value: Self::Value<'_>) -> Self::Kept;
+    fn __ctxmgr_enter(
+        &mut self,
+    ) -> Result<<Self as ContextManager>::Value<'_>, <Self as ContextManager>::Error>;
+    fn __ctxmgr_exit(&mut self, outcome: Outcome<'_>) -> Result<(), <Self as ContextManager>::Error>;
+    fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
+    where
+        Self: 'a;
     fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target;
     fn __ctxmgr_target_mut<'s>(
         kept: &'s mut Self::Kept,
@@ -327,29 +335,62 @@ pub enum GuardCannotKeep {}
 
 #[diagnostic::on_unimplemented(
     message = "the named guard cannot hold the value of this `#[enter]`: it borrows the manager and may have a destructor",
-    label = "`{Self}`",
+    label = "the value would be dropped right after enter",
     note = "use `with!`, or `ctxmgr::Guard` (its `enter` lends the value while the guard stays borrowed)",
-    note = "or return a value that borrows what the manager refers to (e.g. `MutexGuard<'m, T>` for a field `&'m Mutex<T>`) instead of the manager itself"
+    note = "or return a value that borrows what the manager refers to (e.g. `MutexGuard<'m, T>` for a field `&'m Mutex<T>`), not the manager itself"
 )]
 pub trait NamedGuardSupported {}
 impl NamedGuardSupported for GuardKeeps {}
 impl NamedGuardSupported for GuardDropsRef {}
 
-/// The named guard's view of `&'g mut M`: naming everything through a type
-/// that mentions the guard's lifetime keeps a missing `Methods` impl to one
-/// error (at the derive) instead of one per guard item.
+/// The named guard's view of `&'g mut M`: its items name everything through
+/// a type that mentions the guard's lifetime, so a missing `Methods` impl is
+/// one error (at the derive) instead of one per guard item.
 pub trait Named: ContextManager {
-    type Manager: ?Sized;
     type Kept;
     type Target: ?Sized;
     type Shape;
+    fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
+    where
+        Self: 'a;
+    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target;
+    fn __ctxmgr_target_mut<'s>(
+        kept: &'s mut Self::Kept,
+        manager: &'s mut Self,
+    ) -> &'s mut Self::Target;
 }
-impl<M: Methods + ContextManager> Named for &mut M {
-    type Manager = M;
-    type Kept = <M as Methods>::Kept;
-    type Target = <M as Methods>::Target;
-    type Shape = <M as Methods>::Shape;
+impl<M: Methods> Named for &mut M {
+    type Kept = M::Kept;
+    type Target = M::Target;
+    type Shape = M::Shape;
+    #[inline(always)]
+    fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
+    where
+        Self: 'a,
+    {
+        M::__ctxmgr_keep(value)
+    }
+    #[inline(always)]
+    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target {
+        M::__ctxmgr_target(kept, manager)
+    }
+    #[inline(always)]
+    fn __ctxmgr_target_mut<'s>(
+        kept: &'s mut Self::Kept,
+        manager: &'s mut Self,
+    ) -> &'s mut Self::Target {
+        M::__ctxmgr_target_mut(kept, manager)
+    }
 }
+
+/// Body of the stub impl emitted next to a compile error.
+#[cold]
+pub fn stub() -> ! {
+    unreachable!("ctxmgr: stub of a context manager that failed to expand")
+}
+
+pub use core::mem::drop;
+pub use core::ops::{Deref, DerefMut};
 
 /// Splits the return type of an `#[enter]` method into value and error, so
 /// any `Result` alias (`io::Result<V>`, `fmt::Result`) works.

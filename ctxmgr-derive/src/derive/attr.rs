@@ -1,0 +1,109 @@
+//! Every attribute name and key the derive and the attribute understand,
+//! and the parsing of their arguments.
+
+use syn::{Attribute, Ident, Path};
+
+use super::Errors;
+
+/// Marks the method that sets the resource up (Python's `__enter__`).
+pub const ENTER: &str = "enter";
+/// Marks the method that tears it down (Python's `__exit__`).
+pub const EXIT: &str = "exit";
+/// Options of `#[derive(ContextManager)]`: `#[ctxmgr(guard = Name, crate = path)]`.
+pub const CTXMGR: &str = "ctxmgr";
+/// `guard = Name`: the named guard's type name instead of `{Name}Guard`.
+pub const KEY_GUARD: &str = "guard";
+/// `crate = path`: where the runtime crate is, when neither `::ctxmgr` nor
+/// the renamed dependency in Cargo.toml reaches it (a re-export).
+pub const KEY_CRATE: &str = "crate";
+/// How users spell the attribute macro, for messages.
+pub const CONTEXT_MANAGER: &str = "#[ctxmgr::context_manager]";
+
+/// `#[enter]` or `#[exit]`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Role {
+    Enter,
+    Exit,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Enter => ENTER,
+            Role::Exit => EXIT,
+        }
+    }
+
+    /// The role an attribute marks, if it is `#[enter]` or `#[exit]`.
+    pub fn of(attr: &Attribute) -> Option<Role> {
+        if attr.path().is_ident(ENTER) {
+            Some(Role::Enter)
+        } else if attr.path().is_ident(EXIT) {
+            Some(Role::Exit)
+        } else {
+            None
+        }
+    }
+}
+
+/// `#[enter]` and `#[exit]` take no arguments.
+pub fn check_marker(attr: &Attribute, role: Role, errors: &mut Errors) {
+    if let syn::Meta::Path(_) = &attr.meta {
+        return;
+    }
+    let name = role.name();
+    match &attr.meta {
+        syn::Meta::List(list) => errors.push_spanned(
+            &list.tokens,
+            format!("unknown key in `#[{name}]`: it takes no arguments; write `#[{name}]`"),
+        ),
+        syn::Meta::NameValue(nv) => errors.push_spanned(
+            &nv.value,
+            format!("`#[{name}]` takes no value; write `#[{name}]`"),
+        ),
+        syn::Meta::Path(_) => {}
+    }
+}
+
+/// Options shared by the derive (`#[ctxmgr(..)]`) and the attribute
+/// (`#[ctxmgr::context_manager(..)]`).
+#[derive(Default)]
+pub struct Options {
+    pub krate: Option<Path>,
+    pub guard: Option<Ident>,
+}
+
+/// One `key = value` of the options: `crate = path` (both macros) or
+/// `guard = Name` (derive only); `context` names the attribute in messages.
+pub fn parse_option(
+    meta: &syn::meta::ParseNestedMeta,
+    allow_guard: bool,
+    context: &str,
+    options: &mut Options,
+) -> syn::Result<()> {
+    if meta.path.is_ident(KEY_CRATE) {
+        let path: Path = meta.value()?.parse()?;
+        if options.krate.replace(path).is_some() {
+            return Err(meta.error(format!("duplicate `{KEY_CRATE}` in {context}")));
+        }
+        Ok(())
+    } else if allow_guard && meta.path.is_ident(KEY_GUARD) {
+        let name: Ident = meta.value()?.parse()?;
+        if options.guard.replace(name).is_some() {
+            return Err(meta.error(format!("duplicate `{KEY_GUARD}` in {context}")));
+        }
+        Ok(())
+    } else {
+        let key = quote::ToTokens::to_token_stream(&meta.path)
+            .to_string()
+            .replace(' ', "");
+        let expected = if allow_guard {
+            format!("`{KEY_GUARD} = Name` or `{KEY_CRATE} = path::to::ctxmgr`")
+        } else {
+            format!("only `{KEY_CRATE} = path::to::ctxmgr`")
+        };
+        Err(meta.error(format!(
+            "unknown key `{key}` in {context}; expected {expected}"
+        )))
+    }
+}

@@ -1,0 +1,401 @@
+//! Expand stage of `#[ctxmgr::context_manager]` and `#[derive(ContextManager)]`.
+//!
+//! Attribute. Input:
+//!
+//! ```text
+//! impl<'c> Tx<'c> {
+//!     #[enter] fn begin(&mut self) -> Result<&mut Self, DbError> { .. }
+//!     #[exit]  fn end(&mut self, outcome: Outcome<'_>) -> Result<(), DbError> { .. }
+//! }
+//! ```
+//!
+//! Output: the impl block without the markers, and
+//!
+//! ```text
+//! impl<'c> __private::Methods for Tx<'c> {
+//!     type RawValue<'a> = <Result<&'a mut Self, DbError> as EnterResult>::Value where Self: 'a;
+//!     type RawError = <Result<(), DbError> as EnterResult>::Error;
+//!     type Kept = (); type Target = Self; type Shape = GuardDropsRef;   // see validate::Shape
+//!     fn __ctxmgr_enter(&mut self) -> .. { EnterResult::into_result(Self::begin(self)) }
+//!     fn __ctxmgr_exit(&mut self, o) -> .. { <Result<(), DbError> as ExitResult<Self::Error>>::into_result(Self::end(self, o)) }
+//!     fn __ctxmgr_keep / __ctxmgr_target / __ctxmgr_target_mut   // per shape
+//! }
+//! ```
+//!
+//! Derive. Input: `#[derive(ContextManager)] pub struct Tx<'c> { .. }`. Output:
+//!
+//! ```text
+//! impl<'c> ContextManager for Tx<'c> where Self: __private::Methods {
+//!     type Value<'a> = <Self as Methods>::RawValue<'a> where Self: 'a;
+//!     type Error = <Self as Methods>::RawError;
+//!     fn enter(..) { Methods::__ctxmgr_enter(self) }  fn exit(..) { Methods::__ctxmgr_exit(self, outcome) }
+//! }
+//! pub struct TxGuard<'g, 'c> where &'g mut Tx<'c>: Named {
+//!     kept: <&'g mut Tx<'c> as Named>::Kept,      // dropped first
+//!     guard: Guard<&'g mut Tx<'c>>,               // then exits (Drop fallback)
+//! }
+//! impl TxGuard { fn enter, fn finish, fn manager, fn manager_mut }  impl Deref, DerefMut
+//! ```
+//!
+//! On invalid input the attribute still emits the impl block (so
+//! rust-analyzer keeps completing in it) and a `Methods` impl whose broken
+//! parts are stubs, so the derive adds no second error.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::ItemImpl;
+
+use super::{dup, DeriveInput};
+
+use super::krate::runtime_path;
+use super::parse::{self, parse_impl, strip_markers};
+use super::validate::{self, value_lifetime, EnterRet, ExitRet, Shape};
+use super::Errors;
+
+/// `#[ctxmgr::context_manager]`.
+pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let options = parse::parse_attribute_args(args, &mut errors);
+    let item_impl = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Impl(i)) => i,
+        Ok(other) => {
+            let hint = if matches!(
+                other,
+                syn::Item::Struct(_) | syn::Item::Enum(_) | syn::Item::Union(_)
+            ) {
+                "; on the type itself, write `#[derive(ContextManager)]`"
+            } else {
+                ""
+            };
+            errors.push(syn::Error::new(
+                item_span(&other),
+                format!(
+                    "`{}` goes on the `impl` block holding the `#[enter]` and `#[exit]` methods{hint}",
+                    super::attr::CONTEXT_MANAGER
+                ),
+            ));
+            let errors = errors.to_compile_errors();
+            return quote!(#errors #item);
+        }
+        // Not an item at all: let the compiler report its own parse error.
+        Err(_) => return item,
+    };
+    let krate = runtime_path(options.krate.as_ref());
+    let input = parse_impl(&item_impl);
+    let spec = validate::validate(&input, &mut errors);
+    let methods = methods_impl(&item_impl, &spec, &krate);
+    let mut stripped = dup(&item_impl);
+    strip_markers(&mut stripped);
+    let errors = errors.to_compile_errors();
+    quote! {
+        #errors
+        #stripped
+        #methods
+    }
+}
+
+fn item_span(item: &syn::Item) -> Span {
+    match item {
+        syn::Item::Struct(s) => s.ident.span(),
+        syn::Item::Enum(e) => e.ident.span(),
+        syn::Item::Union(u) => u.ident.span(),
+        syn::Item::Fn(f) => f.sig.ident.span(),
+        syn::Item::Trait(t) => t.ident.span(),
+        other => other.span(),
+    }
+}
+
+fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let a = value_lifetime();
+    let self_ty = &item.self_ty;
+    // Every token of the impl's frame carries this span: if the derive is
+    // missing, the `Self: ContextManager` errors of its items all land on the
+    // self type and are reported once.
+    let span = self_ty.span();
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let cm = quote_spanned!(span=> <Self as #p::ContextManager>);
+
+    let (raw_value, enter_error, enter_body, shape) = match &spec.enter {
+        Some(enter) => {
+            let name = &enter.method.sig.ident;
+            let call = quote_spanned!(name.span()=> Self::#name(self));
+            match &enter.ret {
+                EnterRet::Plain(ty) => (
+                    ty.to_token_stream(),
+                    None,
+                    quote_spanned!(span=> #p::Ok(#call)),
+                    enter.shape,
+                ),
+                EnterRet::Result { ty, unit_value } => (
+                    quote_spanned!(span=> <#ty as #p::EnterResult>::Value),
+                    Some(quote_spanned!(span=> <#unit_value as #p::EnterResult>::Error)),
+                    quote_spanned!(span=> #p::EnterResult::__ctxmgr_into_result(#call)),
+                    enter.shape,
+                ),
+            }
+        }
+        None => (
+            quote!(()),
+            None,
+            quote_spanned!(span=> #p::stub()),
+            Shape::DropsRef,
+        ),
+    };
+    let (exit_error, exit_body) = match &spec.exit {
+        Some(exit) => {
+            let name = &exit.method.sig.ident;
+            let args = if exit.takes_outcome {
+                quote_spanned!(span=> self, __ctxmgr_outcome)
+            } else {
+                quote_spanned!(span=> self)
+            };
+            let call = quote_spanned!(name.span()=> Self::#name(#args));
+            let ret_span = exit.ret_span;
+            match &exit.ret {
+                ExitRet::Unit => (
+                    None,
+                    quote_spanned!(ret_span=> <() as #p::ExitResult<#cm::Error>>::__ctxmgr_into_result(#call)),
+                ),
+                ExitRet::Result(ty) => (
+                    Some(quote_spanned!(span=> <#ty as #p::ExitError>::Error)),
+                    quote_spanned!(ret_span=> <#ty as #p::ExitResult<#cm::Error>>::__ctxmgr_into_result(#call)),
+                ),
+            }
+        }
+        None => (None, quote_spanned!(span=> #p::stub())),
+    };
+    let raw_error = enter_error
+        .or(exit_error)
+        .unwrap_or_else(|| quote_spanned!(span=> #p::Infallible));
+
+    let (kept, target, shape_ty, keep, target_ref, target_mut) = match shape {
+        Shape::Keeps => (
+            // The value type does not mention the value lifetime.
+            raw_value.clone(),
+            quote_spanned!(span=> Self::Kept),
+            quote_spanned!(span=> #p::GuardKeeps),
+            quote_spanned!(span=> __ctxmgr_value),
+            quote_spanned!(span=> __ctxmgr_kept),
+            quote_spanned!(span=> __ctxmgr_kept),
+        ),
+        Shape::DropsRef | Shape::CannotKeep => (
+            quote_spanned!(span=> ()),
+            quote_spanned!(span=> Self),
+            if shape == Shape::DropsRef {
+                quote_spanned!(span=> #p::GuardDropsRef)
+            } else {
+                quote_spanned!(span=> #p::GuardCannotKeep)
+            },
+            quote_spanned!(span=> #p::drop(__ctxmgr_value)),
+            quote_spanned!(span=> __ctxmgr_manager),
+            quote_spanned!(span=> __ctxmgr_manager),
+        ),
+    };
+
+    quote_spanned! {span=>
+        #[automatically_derived]
+        #[allow(clippy::needless_lifetimes, clippy::unused_unit, clippy::semicolon_if_nothing_returned)]
+        impl #impl_generics #p::Methods for #self_ty #where_clause {
+            type RawValue<#a> = #raw_value where Self: #a;
+            type RawError = #raw_error;
+            type Kept = #kept;
+            type Target = #target;
+            type Shape = #shape_ty;
+
+            #[inline]
+            fn __ctxmgr_enter(&mut self) -> #p::Result<#cm::Value<'_>, #cm::Error> {
+                #enter_body
+            }
+
+            #[inline]
+            fn __ctxmgr_exit(
+                &mut self,
+                __ctxmgr_outcome: #p::Outcome<'_>,
+            ) -> #p::Result<(), #cm::Error> {
+                #exit_body
+            }
+
+            #[inline]
+            fn __ctxmgr_keep<#a>(__ctxmgr_value: #cm::Value<#a>) -> Self::Kept
+            where
+                Self: #a,
+            {
+                #keep
+            }
+
+            #[inline]
+            fn __ctxmgr_target<'__ctxmgr_s>(
+                __ctxmgr_kept: &'__ctxmgr_s Self::Kept,
+                __ctxmgr_manager: &'__ctxmgr_s Self,
+            ) -> &'__ctxmgr_s Self::Target {
+                #target_ref
+            }
+
+            #[inline]
+            fn __ctxmgr_target_mut<'__ctxmgr_s>(
+                __ctxmgr_kept: &'__ctxmgr_s mut Self::Kept,
+                __ctxmgr_manager: &'__ctxmgr_s mut Self,
+            ) -> &'__ctxmgr_s mut Self::Target {
+                #target_mut
+            }
+        }
+    }
+}
+
+/// `#[derive(ContextManager)]`.
+pub fn derive(input: TokenStream) -> TokenStream {
+    let input = match syn::parse2::<DeriveInput>(input) {
+        Ok(input) => input,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::default();
+    let options = parse::parse_derive_options(&input, &mut errors);
+    let krate = runtime_path(options.krate.as_ref());
+    let p = quote!(#krate::__private);
+    let name = &input.ident;
+    let vis = &input.vis;
+    let a = value_lifetime();
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let preds = where_clause.map(|w| &w.predicates);
+    let here = Span::call_site();
+    let methods_bound = quote_spanned!(here=> Self: #p::Methods);
+
+    let context_manager = quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::ContextManager for #name #ty_generics
+        where
+            #preds
+            #methods_bound
+        {
+            type Value<#a> = <Self as #p::Methods>::RawValue<#a> where Self: #a;
+            type Error = <Self as #p::Methods>::RawError;
+
+            #[inline]
+            fn enter(&mut self) -> #p::Result<Self::Value<'_>, Self::Error> {
+                <Self as #p::Methods>::__ctxmgr_enter(self)
+            }
+
+            #[inline]
+            fn exit(&mut self, outcome: #p::Outcome<'_>) -> #p::Result<(), Self::Error> {
+                <Self as #p::Methods>::__ctxmgr_exit(self, outcome)
+            }
+        }
+    };
+
+    let guard = options
+        .guard
+        .clone()
+        .unwrap_or_else(|| format_ident!("{}Guard", name, span = name.span()));
+    let g = syn::Lifetime::new("'__ctxmgr_g", Span::mixed_site());
+    let mut guard_generics = dup(&input.generics);
+    guard_generics.params.insert(
+        0,
+        syn::GenericParam::Lifetime(syn::LifetimeParam::new(g.clone())),
+    );
+    let (g_impl, g_ty, _) = guard_generics.split_for_impl();
+    let guard_params = &guard_generics.params;
+    let managed = quote!(&#g mut #name #ty_generics);
+    let named = quote!(<#managed as #p::Named>);
+    let guard_preds = quote!(where #preds #managed: #p::Named);
+    let error = quote!(<#managed as #p::ContextManager>::Error);
+
+    let doc_struct = format!(
+        "The named guard of [`{name}`], made by `#[derive(ContextManager)]`: \
+         [`{guard}::enter`] enters a borrowed `{name}` and the guard exits it \
+         exactly once — with [`{guard}::finish`], which returns exit's error, or, \
+         as a fallback, when dropped (exit then sees `Outcome::Panic` while \
+         panicking, `Outcome::Unseen` otherwise: never `Ok`).\n\n\
+         It derefs to the entered value when that value does not borrow the \
+         manager, and to the manager itself otherwise."
+    );
+    let doc_enter = format!(
+        "Enters `manager` and returns the guard that will exit it.\n\n\
+         # Errors\n\nThe error of `{name}`'s `#[enter]` method; the manager \
+         is then not entered and will not be exited."
+    );
+    let doc_finish = "Exits the manager, told how the code using it ended, \
+        and returns exit's result.\n\n# Errors\n\nThe error of the `#[exit]` method.";
+    let must_use = format!(
+        "a `{guard}` exits its manager when finished or dropped; bind it: \
+         `let guard = {guard}::enter(&mut manager)?;`"
+    );
+    let guard_tokens = quote! {
+        #[doc = #doc_struct]
+        #[must_use = #must_use]
+        #[allow(dead_code)]
+        #vis struct #guard <#guard_params> #guard_preds {
+            __ctxmgr_kept: #named::Kept,
+            __ctxmgr_guard: #p::Guard<#managed>,
+        }
+
+        #[allow(dead_code)]
+        impl #g_impl #guard #g_ty #guard_preds {
+            #[doc = #doc_enter]
+            #[inline]
+            #vis fn enter(manager: #managed) -> #p::Result<Self, #error>
+            where
+                #named::Shape: #p::NamedGuardSupported,
+            {
+                let mut __ctxmgr_guard = #p::Guard::new(manager);
+                let __ctxmgr_kept = match #p::Guard::enter(&mut __ctxmgr_guard) {
+                    #p::Ok(__ctxmgr_value) => #named::__ctxmgr_keep(__ctxmgr_value),
+                    #p::Err(__ctxmgr_error) => return #p::Err(__ctxmgr_error),
+                };
+                #p::Ok(Self { __ctxmgr_kept, __ctxmgr_guard })
+            }
+
+            #[doc = #doc_finish]
+            #[inline]
+            #vis fn finish(this: Self, outcome: #p::Outcome<'_>) -> #p::Result<(), #error> {
+                let Self { __ctxmgr_kept, mut __ctxmgr_guard } = this;
+                #p::drop(__ctxmgr_kept);
+                #p::Guard::finish(&mut __ctxmgr_guard, outcome)
+            }
+
+            /// The manager this guard holds entered.
+            #[inline]
+            #[must_use]
+            #vis fn manager(this: &Self) -> &#name #ty_generics {
+                this.__ctxmgr_guard.manager()
+            }
+
+            /// The manager this guard holds entered, mutably.
+            #[inline]
+            #vis fn manager_mut(this: &mut Self) -> &mut #name #ty_generics {
+                this.__ctxmgr_guard.manager_mut()
+            }
+        }
+
+        #[automatically_derived]
+        impl #g_impl #p::Deref for #guard #g_ty #guard_preds {
+            type Target = #named::Target;
+            #[inline]
+            fn deref(&self) -> &Self::Target {
+                #named::__ctxmgr_target(
+                    &self.__ctxmgr_kept,
+                    #p::Guard::manager(&self.__ctxmgr_guard),
+                )
+            }
+        }
+
+        #[automatically_derived]
+        impl #g_impl #p::DerefMut for #guard #g_ty #guard_preds {
+            #[inline]
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                #named::__ctxmgr_target_mut(
+                    &mut self.__ctxmgr_kept,
+                    #p::Guard::manager_mut(&mut self.__ctxmgr_guard),
+                )
+            }
+        }
+    };
+
+    let errors = errors.to_compile_errors();
+    quote! {
+        #errors
+        #context_manager
+        #guard_tokens
+    }
+}

@@ -1,0 +1,532 @@
+//! Validation stage: checks each marked method against the shapes the
+//! macros accept and turns it into a spec for the expand stage. Every
+//! problem is reported (combined), each spanned on the user's tokens.
+//!
+//! Accepted shapes (documented on the derive):
+//!
+//! * receiver: `&mut self` or `&self` (also `self: &mut Self`, named
+//!   lifetimes); the manager is borrowed, never consumed: exit runs after
+//!   the body, on the same manager;
+//! * `#[enter]`: no other argument; returns `V`, or a `Result` (the last path
+//!   segment is `Result`: any alias) of `V`;
+//! * `#[exit]`: optionally `outcome: Outcome<'_>`; returns `()` or a
+//!   `Result` of `()`;
+//! * no generic parameters or where-clauses of their own (besides the
+//!   receiver's lifetime), not `async` (yet), not `unsafe`.
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{
+    FnArg, GenericArgument, GenericParam, ImplItem, ImplItemFn, Lifetime, PathArguments,
+    ReceiverKind, ReturnType, Type,
+};
+
+use super::attr::{Role, CONTEXT_MANAGER};
+use super::parse::ImplInput;
+use super::{dup, Errors};
+
+/// The lifetime of `ContextManager::Value<'a>` in generated code: elided
+/// lifetimes, `'_` and the receiver's named lifetime in enter's return type
+/// become this one.
+pub const VALUE_LIFETIME: &str = "'__ctxmgr_a";
+
+pub fn value_lifetime() -> Lifetime {
+    Lifetime::new(VALUE_LIFETIME, Span::call_site())
+}
+
+/// What the named guard does with the entered value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Shape {
+    /// The value does not borrow the manager: the guard keeps it and derefs
+    /// to it.
+    Keeps,
+    /// The value is a reference into the manager (`&mut Self`, `&mut
+    /// self.file`): dropping it is a no-op; the guard derefs to the manager.
+    DropsRef,
+    /// The value borrows the manager and may have a destructor (a
+    /// `MutexGuard<'_, T>`): the named guard is unavailable.
+    CannotKeep,
+}
+
+pub enum EnterRet {
+    /// `-> V` (or nothing: `()`), lifetimes rewritten.
+    Plain(Type),
+    /// `-> Result<V, E>` or an alias, lifetimes rewritten; and the same
+    /// type with `V` replaced by `()`, to name the error type without the
+    /// value's lifetime.
+    Result { ty: Type, unit_value: Type },
+}
+
+pub struct EnterSpec<'a> {
+    pub method: &'a ImplItemFn,
+    pub ret: EnterRet,
+    pub shape: Shape,
+}
+
+pub enum ExitRet {
+    Unit,
+    Result(Type),
+}
+
+pub struct ExitSpec<'a> {
+    pub method: &'a ImplItemFn,
+    pub takes_outcome: bool,
+    pub ret: ExitRet,
+    /// Where an error type mismatch is reported: the return type.
+    pub ret_span: Span,
+}
+
+/// The valid parts; a part is `None` when it is missing or invalid (an
+/// error was pushed and expand emits a stub for it).
+pub struct Spec<'a> {
+    pub enter: Option<EnterSpec<'a>>,
+    pub exit: Option<ExitSpec<'a>>,
+}
+
+pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
+    let item = input.item;
+    if let Some((path, _)) = &item.trait_ {
+        errors.push_spanned(
+            path,
+            format!(
+                "`{CONTEXT_MANAGER}` goes on an inherent impl block (`impl Type {{ .. }}`) holding the `#[enter]` and `#[exit]` methods, not on a trait impl"
+            ),
+        );
+    }
+
+    let mut first: [Option<&ImplItemFn>; 2] = [None, None];
+    for marked in &input.marked {
+        super::attr::check_marker(marked.attr, marked.role, errors);
+        let name = marked.role.name();
+        let Some(method) = marked.method else {
+            let what = match marked.item {
+                ImplItem::Const(_) => "an associated const",
+                ImplItem::Type(_) => "an associated type",
+                _ => "this item",
+            };
+            errors.push_spanned(
+                marked.attr,
+                format!("`#[{name}]` goes on a method of this impl block, not on {what}"),
+            );
+            continue;
+        };
+        let slot = match marked.role {
+            Role::Enter => 0,
+            Role::Exit => 1,
+        };
+        let other = first[1 - slot];
+        if other.is_some_and(|o| std::ptr::eq(o, method)) {
+            errors.push_spanned(
+                marked.attr,
+                format!(
+                    "`{}` is marked both `#[enter]` and `#[exit]`: a context manager sets up and tears down in two separate methods",
+                    method.sig.ident
+                ),
+            );
+            continue;
+        }
+        match first[slot] {
+            Some(previous) if std::ptr::eq(previous, method) => errors.push_spanned(
+                marked.attr,
+                format!("duplicate `#[{name}]` on `{}`", method.sig.ident),
+            ),
+            Some(previous) => errors.push_spanned(
+                marked.attr,
+                format!(
+                    "a second `#[{name}]` method: a context manager has exactly one, and `#[{name}]` is already on `{}`",
+                    previous.sig.ident
+                ),
+            ),
+            None => first[slot] = Some(method),
+        }
+    }
+
+    let self_ty = &item.self_ty;
+    match first {
+        [None, None] => errors.push_spanned(
+            self_ty,
+            format!(
+                "`{CONTEXT_MANAGER}` found no `#[enter]` and no `#[exit]` method in this impl block; mark the methods that set up and tear down the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>` and `#[exit] fn close(&mut self, outcome: Outcome<'_>) -> io::Result<()>`"
+            ),
+        ),
+        [None, Some(_)] => errors.push_spanned(
+            self_ty,
+            format!(
+                "`{CONTEXT_MANAGER}` found no `#[enter]` method in this impl block; mark the method that sets up the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>`"
+            ),
+        ),
+        [Some(_), None] => errors.push_spanned(
+            self_ty,
+            format!(
+                "`{CONTEXT_MANAGER}` found no `#[exit]` method in this impl block; mark the method that tears down the resource, e.g. `#[exit] fn close(&mut self, outcome: Outcome<'_>) -> io::Result<()>`"
+            ),
+        ),
+        [Some(_), Some(_)] => {}
+    }
+
+    Spec {
+        enter: first[0].and_then(|m| validate_enter(m, errors)),
+        exit: first[1].and_then(|m| validate_exit(m, errors)),
+    }
+}
+
+/// Checks what enter and exit share; returns the receiver's named lifetime
+/// (`&'s mut self`), or `Err` when an error was pushed.
+fn check_common(
+    method: &ImplItemFn,
+    role: Role,
+    errors: &mut Errors,
+) -> Result<Option<Lifetime>, ()> {
+    let name = role.name();
+    let sig = &method.sig;
+    let before = !errors.is_empty();
+    let mut failed = false;
+    let mut fail = |errors: &mut Errors, tokens: &dyn ToTokens, msg: String| {
+        failed = true;
+        errors.push_spanned(tokens, msg);
+    };
+    if let Some(a) = &sig.asyncness {
+        fail(
+            errors,
+            a,
+            format!("`#[{name}]` on an `async fn` is not supported yet: async context managers are planned for a later release; make `{}` a plain `fn`", sig.ident),
+        );
+    }
+    if let syn::Safety::Unsafe(u) = &sig.safety {
+        fail(
+            errors,
+            u,
+            format!("`#[{name}]` cannot be an `unsafe fn`: the generated code would call it without the caller's proof; make it safe and use an `unsafe` block inside"),
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        fail(errors, v, format!("`#[{name}]` cannot be variadic"));
+    }
+
+    let receiver_lifetime = match sig.inputs.first() {
+        Some(FnArg::Receiver(r)) => match &r.kind {
+            ReceiverKind::Reference(_, lifetime, _) => lifetime.clone(),
+            ReceiverKind::Typed(_, ty) => match &**ty {
+                Type::Reference(t) if matches!(&*t.elem, Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")) => {
+                    t.lifetime.clone()
+                }
+                other => {
+                    fail(
+                        errors,
+                        other,
+                        format!("`#[{name}]` must take `&mut self` (or `&self`): the manager stays borrowed, not owned, so that exit can run after the body"),
+                    );
+                    None
+                }
+            },
+            _ => {
+                fail(
+                    errors,
+                    &r.self_token,
+                    format!("`#[{name}]` must take `&mut self`, not `self`: taking the manager by value would consume it, and exit runs on the same manager after the body"),
+                );
+                None
+            }
+        },
+        _ => {
+            fail(
+                errors,
+                &sig.ident,
+                format!("`#[{name}]` must be a method taking `&mut self`; `{}` has no receiver: write `fn {}(&mut self, ..)`", sig.ident, sig.ident),
+            );
+            None
+        }
+    };
+
+    for param in &sig.generics.params {
+        let is_receiver_lifetime = matches!(
+            (param, &receiver_lifetime),
+            (GenericParam::Lifetime(l), Some(r)) if l.lifetime == *r
+        );
+        if !is_receiver_lifetime {
+            fail(
+                errors,
+                param,
+                format!("`#[{name}]` cannot have generic parameters of its own: `with!` has nothing to choose them from; move them to the impl block"),
+            );
+        }
+    }
+    if let Some(w) = &sig.generics.where_clause {
+        fail(
+            errors,
+            w,
+            format!("`#[{name}]` cannot have a where-clause of its own; move the bounds to the impl block"),
+        );
+    }
+    let _ = before;
+    if failed {
+        Err(())
+    } else {
+        Ok(receiver_lifetime)
+    }
+}
+
+fn extra_inputs(method: &ImplItemFn) -> impl Iterator<Item = &FnArg> {
+    let skip = usize::from(matches!(
+        method.sig.inputs.first(),
+        Some(FnArg::Receiver(_))
+    ));
+    method.sig.inputs.iter().skip(skip)
+}
+
+fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<EnterSpec<'a>> {
+    let common = check_common(method, Role::Enter, errors);
+    let mut ok = common.is_ok();
+    if let Some(extra) = extra_inputs(method).next() {
+        ok = false;
+        errors.push_spanned(
+            extra,
+            "`#[enter]` takes no arguments besides `&mut self`: `with!` calls it with none; keep what it needs in the struct's fields",
+        );
+    }
+    let receiver_lifetime = common.ok().flatten();
+
+    let original = match &method.sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => dup(&**ty),
+    };
+    let mut rewritten = dup(&original);
+    let mut rewrite = Rewrite {
+        receiver: receiver_lifetime.as_ref(),
+        target: value_lifetime(),
+        impl_trait: None,
+    };
+    rewrite.visit_type_mut(&mut rewritten);
+    if let Some(span) = rewrite.impl_trait {
+        ok = false;
+        errors.push(syn::Error::new(
+            span,
+            "`#[enter]` cannot return `impl Trait`: the value's type becomes `ContextManager::Value`, which must be named; return the concrete type",
+        ));
+    }
+    if !ok {
+        return None;
+    }
+
+    let (ret, value) = match result_value(&rewritten) {
+        Some(value) => {
+            let mut unit_value = dup(&original);
+            if let Some(arg) = first_type_arg_mut(&mut unit_value) {
+                *arg = syn::parse_quote!(());
+            }
+            let value = value.map(dup);
+            (
+                EnterRet::Result {
+                    ty: dup(&rewritten),
+                    unit_value,
+                },
+                value,
+            )
+        }
+        None => (EnterRet::Plain(dup(&rewritten)), Some(dup(&rewritten))),
+    };
+    let shape = if !mentions_value_lifetime(&rewritten) {
+        Shape::Keeps
+    } else if value.as_ref().is_some_and(is_reference_like) {
+        Shape::DropsRef
+    } else {
+        Shape::CannotKeep
+    };
+    Some(EnterSpec { method, ret, shape })
+}
+
+fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<ExitSpec<'a>> {
+    let mut ok = check_common(method, Role::Exit, errors).is_ok();
+    let mut extras = extra_inputs(method);
+    let takes_outcome = match extras.next() {
+        None => false,
+        Some(FnArg::Typed(t)) if is_outcome(&t.ty) => true,
+        Some(FnArg::Typed(t)) => {
+            ok = false;
+            errors.push_spanned(
+                &t.ty,
+                format!(
+                    "the argument of `#[exit]` must be `outcome: Outcome<'_>` (`ctxmgr::Outcome`, how the body ended), not `{}`; or take only `&mut self`",
+                    t.ty.to_token_stream().to_string().replace(" < ", "<").replace(" >", ">")
+                ),
+            );
+            false
+        }
+        Some(other) => {
+            ok = false;
+            errors.push_spanned(
+                other,
+                "`#[exit]` takes `&mut self` and optionally `outcome: Outcome<'_>`",
+            );
+            false
+        }
+    };
+    for extra in extras {
+        ok = false;
+        errors.push_spanned(
+            extra,
+            "`#[exit]` takes `&mut self` and at most one argument, `outcome: Outcome<'_>`; remove this one",
+        );
+    }
+    let (ret, ret_span) = match &method.sig.output {
+        ReturnType::Default => (ExitRet::Unit, method.sig.ident.span()),
+        ReturnType::Type(_, ty) => match &**ty {
+            Type::Tuple(t) if t.elems.is_empty() => (ExitRet::Unit, ty.span()),
+            ty if result_value(ty).is_some() || is_result_path(ty) => {
+                (ExitRet::Result(dup(ty)), ty.span())
+            }
+            other => {
+                ok = false;
+                errors.push_spanned(
+                    other,
+                    "`#[exit]` must return `()` or `Result<(), E>` (any `Result` alias, e.g. `io::Result<()>`), with the error type of `#[enter]`",
+                );
+                (ExitRet::Unit, other.span())
+            }
+        },
+    };
+    ok.then_some(ExitSpec {
+        method,
+        takes_outcome,
+        ret,
+        ret_span,
+    })
+}
+
+/// Rewrites the lifetimes of enter's return type that refer to the borrow
+/// of `self` into the value lifetime.
+///
+/// Input:  `io::Result<&mut File>`, `MutexGuard<'_, T>`, `&'s Self` (with `&'s self`)
+/// Output: `io::Result<&'__ctxmgr_a mut File>`, `MutexGuard<'__ctxmgr_a, T>`, `&'__ctxmgr_a Self`
+///
+/// Lifetimes inside `fn(..)` types and `Fn(..)` sugar are their own and are
+/// left alone.
+struct Rewrite<'r> {
+    receiver: Option<&'r Lifetime>,
+    target: Lifetime,
+    impl_trait: Option<Span>,
+}
+
+impl VisitMut for Rewrite<'_> {
+    fn visit_type_reference_mut(&mut self, t: &mut syn::TypeReference) {
+        if t.lifetime.is_none() {
+            t.lifetime = Some(Lifetime::new(VALUE_LIFETIME, t.and_token.span));
+        }
+        syn::visit_mut::visit_type_reference_mut(self, t);
+    }
+
+    fn visit_lifetime_mut(&mut self, l: &mut Lifetime) {
+        if l.ident == "_" || self.receiver.is_some_and(|r| r.ident == l.ident) {
+            *l = Lifetime::new(VALUE_LIFETIME, l.apostrophe);
+        }
+        let _ = &self.target;
+    }
+
+    fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
+
+    fn visit_parenthesized_generic_arguments_mut(
+        &mut self,
+        _: &mut syn::ParenthesizedGenericArguments,
+    ) {
+    }
+
+    fn visit_type_impl_trait_mut(&mut self, t: &mut syn::TypeImplTrait) {
+        self.impl_trait.get_or_insert(t.impl_token.span);
+    }
+}
+
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        Type::Group(g) => last_segment(&g.elem),
+        Type::Paren(p) => last_segment(&p.elem),
+        _ => None,
+    }
+}
+
+fn is_result_path(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|s| s.ident == "Result")
+}
+
+fn is_outcome(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|s| s.ident == "Outcome")
+}
+
+/// For a `Result`-like path, the value type (its first type argument), or
+/// `Some(None)`-like `()` meaning "an alias without arguments" (`fmt::Result`).
+fn result_value(ty: &Type) -> Option<Option<&Type>> {
+    let seg = last_segment(ty).filter(|s| s.ident == "Result")?;
+    Some(match &seg.arguments {
+        PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+fn first_type_arg_mut(ty: &mut Type) -> Option<&mut Type> {
+    let Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last_mut()?;
+    let PathArguments::AngleBracketed(args) = &mut seg.arguments else {
+        return None;
+    };
+    args.args.iter_mut().find_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+fn mentions_value_lifetime(ty: &Type) -> bool {
+    fn walk(tokens: proc_macro2::TokenStream) -> bool {
+        let mut after_quote = false;
+        for tt in tokens {
+            match tt {
+                proc_macro2::TokenTree::Punct(p) => after_quote = p.as_char() == '\'',
+                proc_macro2::TokenTree::Ident(i) => {
+                    if after_quote && format!("'{i}") == VALUE_LIFETIME {
+                        return true;
+                    }
+                    after_quote = false;
+                }
+                proc_macro2::TokenTree::Group(g) => {
+                    if walk(g.stream()) {
+                        return true;
+                    }
+                    after_quote = false;
+                }
+                proc_macro2::TokenTree::Literal(_) => after_quote = false,
+            }
+        }
+        false
+    }
+    walk(ty.to_token_stream())
+}
+
+/// References (and tuples, arrays, `Option`s of them) have no destructor:
+/// the named guard may drop such a value right after enter.
+fn is_reference_like(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(_) => true,
+        Type::Paren(p) => is_reference_like(&p.elem),
+        Type::Group(g) => is_reference_like(&g.elem),
+        Type::Array(a) => is_reference_like(&a.elem),
+        Type::Tuple(t) => t
+            .elems
+            .iter()
+            .all(|e| is_reference_like(e) || !mentions_value_lifetime(e)),
+        Type::Path(_) => match last_segment(ty) {
+            Some(seg) if seg.ident == "Option" => match &seg.arguments {
+                PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
+                    GenericArgument::Type(t) => is_reference_like(t),
+                    _ => false,
+                },
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    }
+}
