@@ -1,17 +1,25 @@
 //! `#[derive(ContextManager)]` + `#[ctxmgr::context_manager]`: every
-//! accepted method shape, driven through `with!` and the named guard.
+//! accepted method shape, driven through `with!` and through the named guard,
+//! asserting which exit ran, in which order, with which outcome, and which
+//! error propagated.
+
+use std::fmt;
+use std::sync::{Mutex, MutexGuard};
 
 use ctxmgr::{with, ContextManager, Outcome};
-use ctxmgr_tests::{describe, Log, TestError};
+use ctxmgr_tests::{describe, panic_message, Log, TestError};
+
+// ---------------------------------------------------------------------------
+// enter -> V (not borrowing self), exit(&mut self, Outcome) -> ()
 
 #[derive(ContextManager)]
-struct Plain {
+struct Counter {
     log: Log,
     entered: u32,
 }
 
 #[ctxmgr::context_manager]
-impl Plain {
+impl Counter {
     #[enter]
     fn start(&mut self) -> u32 {
         self.entered += 1;
@@ -26,20 +34,490 @@ impl Plain {
 }
 
 #[test]
-fn plain_value_and_unit_exit() {
+fn value_not_borrowing_self_and_unit_exit_with_outcome() {
     let log = Log::new();
-    let n = with!(Plain { log: log.clone(), entered: 0 } as n => { n + 10 });
+    let n = with!(Counter { log: log.clone(), entered: 0 } as n => { n + 10 });
     assert_eq!(n, 11);
     assert_eq!(log.take(), ["enter", "exit ok"]);
+    // Neither method can fail: the error type is `Infallible`, so `with!`
+    // works in this `()`-returning function.
+    fn infallible<M: ContextManager<Error = std::convert::Infallible>>() {}
+    infallible::<Counter>();
 }
 
 #[test]
-fn plain_guard_keeps_value() {
+fn question_mark_in_body_is_seen_by_exit() {
     let log = Log::new();
-    let mut m = Plain { log: log.clone(), entered: 4 };
-    let g = PlainGuard::enter(&mut m).unwrap();
-    assert_eq!(*g, 5);
-    PlainGuard::finish(g, Outcome::Ok).unwrap();
-    assert_eq!(log.take(), ["enter", "exit ok"]);
-    let _ = TestError::Body("x");
+    let run = || -> Result<(), TestError> {
+        with!(Counter { log: log.clone(), entered: 0 } as _n => {
+            Err(TestError::Body("b"))?;
+        });
+        Ok(())
+    };
+    assert_eq!(run(), Err(TestError::Body("b")));
+    assert_eq!(log.take(), ["enter", "exit err(body b failed)"]);
+}
+
+// ---------------------------------------------------------------------------
+// enter -> io::Result<&mut Field> (borrows a field), exit(&mut self) -> io::Result<()>
+
+#[derive(ContextManager)]
+struct Buffered {
+    log: Log,
+    buf: Vec<u8>,
+    fail_enter: bool,
+    fail_exit: bool,
+}
+
+impl Buffered {
+    fn new(log: &Log) -> Self {
+        Buffered {
+            log: log.clone(),
+            buf: Vec::new(),
+            fail_enter: false,
+            fail_exit: false,
+        }
+    }
+}
+
+#[ctxmgr::context_manager]
+impl Buffered {
+    #[enter]
+    fn open(&mut self) -> std::io::Result<&mut Vec<u8>> {
+        self.log.push("open");
+        if self.fail_enter {
+            return Err(std::io::Error::other("cannot open"));
+        }
+        Ok(&mut self.buf)
+    }
+
+    #[exit]
+    fn close(&mut self) -> std::io::Result<()> {
+        self.log.push(format!("close {} bytes", self.buf.len()));
+        if self.fail_exit {
+            Err(std::io::Error::other("cannot flush"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn io_result_alias_value_borrowing_a_field_and_exit_without_outcome() {
+    let log = Log::new();
+    let mut b = Buffered::new(&log);
+    let run = |b: &mut Buffered| -> std::io::Result<usize> {
+        let n = with!(&mut *b as buf => {
+            buf.extend_from_slice(b"hello");
+            buf.len()
+        });
+        Ok(n)
+    };
+    assert_eq!(run(&mut b).unwrap(), 5);
+    assert_eq!(b.buf, b"hello");
+    assert_eq!(log.take(), ["open", "close 5 bytes"]);
+
+    b.fail_exit = true;
+    assert_eq!(run(&mut b).unwrap_err().to_string(), "cannot flush");
+    assert_eq!(log.take(), ["open", "close 10 bytes"]);
+
+    b.fail_enter = true;
+    assert_eq!(run(&mut b).unwrap_err().to_string(), "cannot open");
+    assert_eq!(log.take(), ["open"], "enter failed: no body, no exit");
+}
+
+#[test]
+fn guard_of_a_field_borrowing_value_derefs_to_the_manager() {
+    let log = Log::new();
+    let mut b = Buffered::new(&log);
+    let mut guard = BufferedGuard::enter(&mut b).unwrap();
+    guard.buf.extend_from_slice(b"abc"); // DerefMut to `Buffered`
+    assert_eq!(BufferedGuard::manager(&guard).buf.len(), 3);
+    BufferedGuard::finish(guard, Outcome::Ok).unwrap();
+    assert_eq!(log.take(), ["open", "close 3 bytes"]);
+
+    b.fail_exit = true;
+    let guard = BufferedGuard::enter(&mut b).unwrap();
+    let err = BufferedGuard::finish(guard, Outcome::Ok).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot flush",
+        "finish returns exit's error"
+    );
+    b.fail_exit = false;
+
+    b.fail_enter = true;
+    assert!(BufferedGuard::enter(&mut b).is_err());
+    assert_eq!(log.take(), ["open", "close 3 bytes", "open"]);
+}
+
+// ---------------------------------------------------------------------------
+// A transaction: struct lifetime + generics + where-clause, enter ->
+// Result<&mut Self, E>, exit(Outcome) -> Result<(), E>.
+
+#[derive(Default)]
+struct Db {
+    rows: Vec<String>,
+    log: Vec<String>,
+}
+
+#[derive(ContextManager)]
+struct Transaction<'c, T>
+where
+    T: fmt::Display,
+{
+    db: &'c mut Db,
+    pending: Vec<T>,
+}
+
+#[ctxmgr::context_manager]
+impl<'c, T> Transaction<'c, T>
+where
+    T: fmt::Display,
+{
+    #[enter]
+    fn begin(&mut self) -> Result<&mut Self, TestError> {
+        self.db.log.push("begin".into());
+        Ok(self)
+    }
+
+    #[exit]
+    fn end(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
+        let pending = std::mem::take(&mut self.pending);
+        if outcome.is_ok() {
+            self.db.rows.extend(pending.iter().map(ToString::to_string));
+            self.db.log.push("commit".into());
+        } else {
+            self.db.log.push(format!("rollback {}", describe(&outcome)));
+        }
+        Ok(())
+    }
+}
+
+impl<T: fmt::Display> Transaction<'_, T> {
+    fn insert(&mut self, row: T) {
+        self.pending.push(row);
+    }
+}
+
+fn transfer(db: &mut Db, fail: bool) -> Result<(), TestError> {
+    with!(Transaction { db, pending: Vec::new() } as tx => {
+        tx.insert(1);
+        if fail {
+            Err(TestError::Body("funds"))?;
+        }
+        tx.insert(2);
+    });
+    Ok(())
+}
+
+#[test]
+fn self_returning_enter_with_lifetimes_generics_and_where_clause() {
+    let mut db = Db::default();
+    assert_eq!(transfer(&mut db, true), Err(TestError::Body("funds")));
+    assert!(db.rows.is_empty());
+    transfer(&mut db, false).unwrap();
+    assert_eq!(db.rows, ["1", "2"]);
+    assert_eq!(
+        db.log,
+        [
+            "begin",
+            "rollback err(body funds failed)",
+            "begin",
+            "commit"
+        ]
+    );
+}
+
+#[test]
+fn guard_stored_in_a_struct_and_passed_to_a_function() {
+    struct Session<'g, 'c> {
+        tx: TransactionGuard<'g, 'c, &'static str>,
+    }
+    fn work(tx: &mut TransactionGuard<'_, '_, &'static str>) {
+        tx.insert("a"); // Deref to the manager
+    }
+    let mut db = Db::default();
+    let mut t = Transaction {
+        db: &mut db,
+        pending: Vec::new(),
+    };
+    {
+        let mut session = Session {
+            tx: TransactionGuard::enter(&mut t).unwrap(),
+        };
+        work(&mut session.tx);
+        TransactionGuard::finish(session.tx, Outcome::Ok).unwrap();
+    }
+    drop(t);
+    assert_eq!(db.rows, ["a"]);
+    assert_eq!(db.log, ["begin", "commit"]);
+}
+
+#[test]
+fn guard_dropped_unfinished_exits_unseen_never_ok() {
+    let mut db = Db::default();
+    let mut t = Transaction {
+        db: &mut db,
+        pending: Vec::new(),
+    };
+    {
+        let mut guard = TransactionGuard::enter(&mut t).unwrap();
+        guard.insert(7);
+    }
+    drop(t);
+    assert!(db.rows.is_empty(), "an unseen path must not commit");
+    assert_eq!(db.log, ["begin", "rollback unseen"]);
+}
+
+#[test]
+fn guard_dropped_while_panicking_exits_with_panic() {
+    let mut db = Db::default();
+    let msg = panic_message(std::panic::AssertUnwindSafe(|| {
+        let mut t = Transaction {
+            db: &mut db,
+            pending: Vec::new(),
+        };
+        let mut guard = TransactionGuard::enter(&mut t).unwrap();
+        guard.insert(7);
+        panic!("boom");
+    }));
+    assert_eq!(msg, "boom");
+    assert_eq!(db.log, ["begin", "rollback panic"]);
+}
+
+// ---------------------------------------------------------------------------
+// enter -> MutexGuard<'_, T> (borrows self, has a destructor): with! drops it
+// before exit runs.
+
+#[derive(ContextManager)]
+struct Locked {
+    data: Mutex<Vec<u32>>,
+    exits: Vec<String>,
+}
+
+#[ctxmgr::context_manager]
+impl Locked {
+    #[enter]
+    fn lock(&mut self) -> MutexGuard<'_, Vec<u32>> {
+        self.data.lock().unwrap()
+    }
+
+    #[exit]
+    fn unlock(&mut self, outcome: Outcome<'_>) {
+        // The body's lock guard is gone: the mutex is free again.
+        let free = self.data.try_lock().is_ok();
+        self.exits
+            .push(format!("{} free={free}", describe(&outcome)));
+    }
+}
+
+#[test]
+fn lock_guard_value_is_released_before_exit() {
+    let mut m = Locked {
+        data: Mutex::new(vec![]),
+        exits: vec![],
+    };
+    with!(&mut m as mut data => {
+        data.push(1);
+    });
+    assert_eq!(*m.data.lock().unwrap(), [1]);
+    assert_eq!(m.exits, ["ok free=true"]);
+}
+
+// ---------------------------------------------------------------------------
+// A `Result` alias of ours for enter, `()` exit; `&self`, `self: &mut Self`
+// and a named receiver lifetime.
+
+mod names {
+    /// A crate-style alias: its last path segment is `Result`.
+    pub type Result<T> = std::result::Result<T, ctxmgr_tests::TestError>;
+}
+
+#[derive(ContextManager)]
+struct Named {
+    name: &'static str,
+    log: Log,
+}
+
+#[ctxmgr::context_manager]
+impl Named {
+    #[enter]
+    fn enter<'s>(&'s self) -> names::Result<&'s str> {
+        self.log.push(format!("enter {}", self.name));
+        if self.name.is_empty() {
+            Err(TestError::Enter("unnamed"))
+        } else {
+            Ok(self.name)
+        }
+    }
+
+    #[exit]
+    fn exit(self: &mut Self) {
+        self.log.push(format!("exit {}", self.name));
+    }
+}
+
+#[test]
+fn result_alias_shared_receiver_typed_receiver_and_named_lifetime() {
+    let log = Log::new();
+    let run = |name: &'static str| -> Result<usize, TestError> {
+        Ok(with!(Named { name, log: log.clone() } as n => { n.len() }))
+    };
+    assert_eq!(run("abc"), Ok(3));
+    assert_eq!(run(""), Err(TestError::Enter("unnamed")));
+    assert_eq!(log.take(), ["enter abc", "exit abc", "enter "]);
+}
+
+// ---------------------------------------------------------------------------
+// enter -> V, exit -> Result<(), E>: the error type comes from exit.
+// `fmt::Result` (an alias without arguments) for enter.
+
+#[derive(ContextManager)]
+struct Checked {
+    fail: bool,
+    log: Log,
+}
+
+#[ctxmgr::context_manager]
+impl Checked {
+    #[enter]
+    fn enter(&mut self) -> &'static str {
+        "v"
+    }
+    #[exit]
+    fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
+        self.log.push(describe(&outcome));
+        if self.fail {
+            Err(TestError::Exit("checked"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn plain_enter_fallible_exit_error_propagates_and_wins() {
+    let log = Log::new();
+    let run = |fail: bool, body_fails: bool| -> Result<&'static str, TestError> {
+        Ok(with!(Checked { fail, log: log.clone() } as v => {
+            if body_fails {
+                Err(TestError::Body("b"))?;
+            }
+            v
+        }))
+    };
+    assert_eq!(run(false, false), Ok("v"));
+    assert_eq!(run(true, false), Err(TestError::Exit("checked")));
+    assert_eq!(run(true, true), Err(TestError::Exit("checked")));
+    assert_eq!(log.take(), ["ok", "ok", "err(body b failed)"]);
+}
+
+#[derive(ContextManager)]
+struct Formatter;
+
+#[ctxmgr::context_manager]
+impl Formatter {
+    #[enter]
+    fn enter(&mut self) -> fmt::Result {
+        Err(fmt::Error)
+    }
+    #[exit]
+    fn exit(&mut self) -> fmt::Result {
+        Ok(())
+    }
+}
+
+#[test]
+fn result_alias_without_arguments() {
+    let run = || -> Result<(), fmt::Error> {
+        with!(Formatter as () => {});
+        Ok(())
+    };
+    assert_eq!(run(), Err(fmt::Error));
+}
+
+// ---------------------------------------------------------------------------
+// Enums, renamed guards, generic impls with bounds.
+
+#[derive(ContextManager)]
+#[ctxmgr(guard = LightSwitch)]
+enum Light {
+    Off,
+    On(u8),
+}
+
+#[ctxmgr::context_manager]
+impl Light {
+    #[enter]
+    fn on(&mut self) -> u8 {
+        *self = Light::On(100);
+        100
+    }
+    #[exit]
+    fn off(&mut self) {
+        *self = Light::Off;
+    }
+}
+
+#[test]
+fn enum_manager_with_renamed_guard_keeping_a_value() {
+    let mut light = Light::Off;
+    let mut guard = LightSwitch::enter(&mut light).unwrap();
+    assert_eq!(*guard, 100);
+    *guard -= 1; // DerefMut to the kept value
+    assert_eq!(*guard, 99);
+    assert!(matches!(LightSwitch::manager(&guard), Light::On(100)));
+    LightSwitch::finish(guard, Outcome::Ok).unwrap();
+    assert!(matches!(light, Light::Off));
+}
+
+#[derive(ContextManager)]
+struct Stack<T> {
+    items: Vec<T>,
+    depth: usize,
+}
+
+#[ctxmgr::context_manager]
+impl<T: Clone> Stack<T> {
+    #[enter]
+    fn push(&mut self) -> Vec<T> {
+        self.depth += 1;
+        self.items.clone()
+    }
+    #[exit]
+    fn pop(&mut self) {
+        self.depth -= 1;
+    }
+}
+
+#[test]
+fn generic_manager_with_bounds_on_the_impl() {
+    let mut s = Stack {
+        items: vec![1, 2],
+        depth: 0,
+    };
+    let len = with!(&mut s as items => {
+        items.len()
+    });
+    assert_eq!((len, s.depth), (2, 0));
+    let guard = StackGuard::enter(&mut s).unwrap();
+    assert_eq!(guard.len(), 2, "derefs to the kept Vec");
+    assert_eq!(StackGuard::manager(&guard).depth, 1);
+    drop(guard);
+    assert_eq!(s.depth, 0, "dropping the guard exits");
+}
+
+#[test]
+fn unseen_exit_error_panics_naming_the_type() {
+    let log = Log::new();
+    let msg = panic_message(std::panic::AssertUnwindSafe(|| {
+        let mut c = Checked {
+            fail: true,
+            log: log.clone(),
+        };
+        let _guard = CheckedGuard::enter(&mut c).unwrap();
+    }));
+    assert!(msg.contains("Checked"), "{msg}");
+    assert_eq!(log.take(), ["unseen"]);
 }
