@@ -421,7 +421,7 @@ fn has_compile_error(ts: TokenStream) -> bool {
 }
 
 /// The contents of every `with!( .. )` / `with! { .. }` in `ts`, at any depth.
-fn with_invocations(ts: TokenStream, out: &mut Vec<String>) {
+fn with_invocations(ts: TokenStream, out: &mut Vec<TokenStream>) {
     let tts: Vec<TokenTree> = ts.into_iter().collect();
     for (i, tt) in tts.iter().enumerate() {
         if let TokenTree::Group(g) = tt {
@@ -429,7 +429,7 @@ fn with_invocations(ts: TokenStream, out: &mut Vec<String>) {
                 && matches!(&tts[i - 1], TokenTree::Punct(p) if p.as_char() == '!')
                 && matches!(&tts[i - 2], TokenTree::Ident(id) if id == "with");
             if is_call {
-                out.push(g.stream().to_string());
+                out.push(g.stream());
             }
             with_invocations(g.stream(), out);
         }
@@ -450,11 +450,12 @@ fn nested_errors_kept(input: &TokenStream, output: &TokenStream) -> Result<(), S
     }
     let mut left = Vec::new();
     with_invocations(output.clone(), &mut left);
+    let left: Vec<String> = left.iter().map(ToString::to_string).collect();
     for inner in nested {
-        let tokens: TokenStream = inner.parse().expect("printed tokens reparse");
-        if has_compile_error(run_with(tokens)) && !left.contains(&inner) {
+        let text = inner.to_string();
+        if has_compile_error(run_with(inner)) && !left.contains(&text) {
             return Err(format!(
-                "a nested `with!({inner})` is an error on its own but was expanded silently"
+                "a nested `with!({text})` is an error on its own but was expanded silently"
             ));
         }
     }
@@ -465,12 +466,15 @@ fn nested_errors_kept(input: &TokenStream, output: &TokenStream) -> Result<(), S
 fn check(target: &Target, input: TokenStream) -> Result<(), String> {
     let text = input.to_string();
     let run = target.run;
-    let output = panic::catch_unwind(AssertUnwindSafe(|| run(input.clone()))).map_err(|_| {
+    let panicked = |what: &str| {
         let msg = LAST_PANIC.with(|p| p.borrow().clone());
-        format!("{} panicked: {msg}\n  input: {text}", target.name)
-    })?;
+        format!("{}{what} panicked: {msg}\n  input: {text}", target.name)
+    };
+    let output =
+        panic::catch_unwind(AssertUnwindSafe(|| run(input.clone()))).map_err(|_| panicked(""))?;
     if target.name == "with!" {
-        nested_errors_kept(&input, &output)
+        panic::catch_unwind(AssertUnwindSafe(|| nested_errors_kept(&input, &output)))
+            .map_err(|_| panicked(" (a nested with! alone)"))?
             .map_err(|e| format!("{}: {e}\n  input: {text}", target.name))?;
     }
     let parses = match target.expect {
@@ -484,6 +488,19 @@ fn check(target: &Target, input: TokenStream) -> Result<(), String> {
             target.name
         ))
     }
+}
+
+/// [`check`], turning a panic anywhere in it (the harness's own parsing of
+/// the output included) into a failure that shows the input.
+fn guarded(target: &Target, input: TokenStream) -> Result<(), String> {
+    let text = input.to_string();
+    panic::catch_unwind(AssertUnwindSafe(|| check(target, input))).unwrap_or_else(|_| {
+        let msg = LAST_PANIC.with(|p| p.borrow().clone());
+        Err(format!(
+            "checking {} panicked: {msg}\n  input: {text}",
+            target.name
+        ))
+    })
 }
 
 /// Runs the regressions, then `per_target` mutated inputs for each target.
@@ -504,7 +521,7 @@ fn fuzz(per_target: usize, seed: u64) -> Result<usize, Vec<String>> {
                     .expect("regression names a target");
                 let tokens = input.parse().expect("regression input tokenizes");
                 fed += 1;
-                if let Err(e) = check(target, tokens) {
+                if let Err(e) = guarded(target, tokens) {
                     failures.push(format!("regression: {e}"));
                 }
             }
@@ -517,7 +534,7 @@ fn fuzz(per_target: usize, seed: u64) -> Result<usize, Vec<String>> {
                 // The corpus itself must pass unmutated.
                 for entry in &pool {
                     fed += 1;
-                    if let Err(e) = check(target, to_stream(entry)) {
+                    if let Err(e) = guarded(target, to_stream(entry)) {
                         failures.push(format!("corpus: {e}"));
                     }
                 }
@@ -526,7 +543,7 @@ fn fuzz(per_target: usize, seed: u64) -> Result<usize, Vec<String>> {
                     let base = rng.pick(&pool).clone();
                     let mutated = mutate(&mut rng, &base, &pool);
                     fed += 1;
-                    if let Err(e) = check(target, to_stream(&mutated)) {
+                    if let Err(e) = guarded(target, to_stream(&mutated)) {
                         failures.push(e);
                         if failures.len() >= 20 {
                             return Err(failures);
