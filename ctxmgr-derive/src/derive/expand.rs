@@ -95,6 +95,22 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = group.into();
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
 fn item_span(item: &syn::Item) -> Span {
     match item {
         syn::Item::Struct(s) => s.ident.span(),
@@ -107,13 +123,14 @@ fn item_span(item: &syn::Item) -> Span {
 }
 
 fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream) -> TokenStream {
-    let p = quote!(#krate::__private);
-    let a = value_lifetime();
     let self_ty = &item.self_ty;
     // Every token of the impl's frame carries this span: if the derive is
     // missing, the `Self: ContextManager` errors of its items all land on the
-    // self type and are reported once.
+    // self type.
     let span = self_ty.span();
+    let krate = respan(krate.clone(), span);
+    let p = quote!(#krate::__private);
+    let a = value_lifetime();
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let cm = quote_spanned!(span=> <Self as #p::ContextManager>);
 

@@ -97,7 +97,10 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
     }
 
     let mut first: [Option<&ImplItemFn>; 2] = [None, None];
+    // A role whose marker was found but rejected is not also "missing".
+    let mut seen = [false, false];
     for marked in &input.marked {
+        seen[usize::from(marked.role == Role::Exit)] = true;
         super::attr::check_marker(marked.attr, marked.role, errors);
         let name = marked.role.name();
         let Some(method) = marked.method else {
@@ -144,26 +147,27 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
     }
 
     let self_ty = &item.self_ty;
-    match first {
-        [None, None] => errors.push_spanned(
+    let missing = |slot: usize| first[slot].is_none() && !seen[slot] && item.trait_.is_none();
+    match [missing(0), missing(1)] {
+        [true, true] => errors.push_spanned(
             self_ty,
             format!(
                 "`{CONTEXT_MANAGER}` found no `#[enter]` and no `#[exit]` method in this impl block; mark the methods that set up and tear down the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>` and `#[exit] fn close(&mut self, outcome: Outcome<'_>) -> io::Result<()>`"
             ),
         ),
-        [None, Some(_)] => errors.push_spanned(
+        [true, false] => errors.push_spanned(
             self_ty,
             format!(
                 "`{CONTEXT_MANAGER}` found no `#[enter]` method in this impl block; mark the method that sets up the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>`"
             ),
         ),
-        [Some(_), None] => errors.push_spanned(
+        [false, true] => errors.push_spanned(
             self_ty,
             format!(
                 "`{CONTEXT_MANAGER}` found no `#[exit]` method in this impl block; mark the method that tears down the resource, e.g. `#[exit] fn close(&mut self, outcome: Outcome<'_>) -> io::Result<()>`"
             ),
         ),
-        [Some(_), Some(_)] => {}
+        [false, false] => {}
     }
 
     Spec {

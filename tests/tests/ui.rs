@@ -1,0 +1,8 @@
+//! Compile-fail cases: each `ui/<mistake>.rs` beside the `.stderr` it must
+//! produce. Regenerate with `TRYBUILD=overwrite` and read every diff.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui/*.rs");
+}

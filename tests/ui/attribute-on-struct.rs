@@ -1,0 +1,4 @@
+#[ctxmgr::context_manager]
+struct File;
+
+fn main() {}

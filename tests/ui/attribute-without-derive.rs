@@ -1,0 +1,14 @@
+struct File;
+
+#[ctxmgr::context_manager]
+impl File {
+    #[enter]
+    fn open(&mut self) -> &mut Self {
+        self
+    }
+
+    #[exit]
+    fn close(&mut self) {}
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use ctxmgr::ContextManager;
+
+#[derive(ContextManager)]
+struct File;
+
+#[ctxmgr::context_manager]
+impl File {
+    #[enter]
+    fn open(&mut self) {}
+
+    #[exit]
+    fn close() {}
+}
+
+fn main() {}

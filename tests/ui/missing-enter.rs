@@ -1,0 +1,16 @@
+use ctxmgr::{ContextManager, Outcome};
+
+#[derive(ContextManager)]
+struct File;
+
+#[ctxmgr::context_manager]
+impl File {
+    fn open(&mut self) -> &mut Self {
+        self
+    }
+
+    #[exit]
+    fn close(&mut self, _outcome: Outcome<'_>) {}
+}
+
+fn main() {}

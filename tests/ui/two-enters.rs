@@ -1,0 +1,22 @@
+use ctxmgr::ContextManager;
+
+#[derive(ContextManager)]
+struct File;
+
+#[ctxmgr::context_manager]
+impl File {
+    #[enter]
+    fn open(&mut self) -> &mut Self {
+        self
+    }
+
+    #[enter]
+    fn reopen(&mut self) -> &mut Self {
+        self
+    }
+
+    #[exit]
+    fn close(&mut self) {}
+}
+
+fn main() {}
