@@ -1,9 +1,8 @@
 //! The workload of ctxmgr's runtime benchmarks (issue 4), written the ways
 //! that are compared side by side:
 //!
-//! * `*_with`: [`with!`] over a manager (a `ContextManager` impl that
-//!   delegates to `#[enter]`/`#[exit]`-style methods, the shape the derive
-//!   generates);
+//! * `*_with`: [`with!`] over a manager made with `#[derive(ContextManager)]`
+//!   from its `#[enter]`/`#[exit]` methods;
 //! * `*_hand`: what a careful engineer writes without ctxmgr — call enter,
 //!   arm a Drop guard that exits on a panic, exit explicitly on each path
 //!   and propagate exit's error (the `scopeguard` variants live in
@@ -92,6 +91,7 @@ pub fn parse(x: u64) -> Result<u64, ParseError> {
 
 /// A span: enter hands out a ticket (a plain value), exit commits or rolls
 /// back depending on the outcome.
+#[derive(ContextManager)]
 pub struct Span<'s> {
     stats: &'s mut Stats,
 }
@@ -101,8 +101,11 @@ impl<'s> Span<'s> {
     pub fn new(stats: &'s mut Stats) -> Self {
         Span { stats }
     }
+}
 
-    /// `#[enter]`
+#[ctxmgr::context_manager]
+impl Span<'_> {
+    #[enter]
     #[inline]
     pub fn begin(&mut self) -> Result<u64, BenchError> {
         if self.stats.fail_enter {
@@ -112,7 +115,7 @@ impl<'s> Span<'s> {
         Ok(self.stats.entered)
     }
 
-    /// `#[exit]`
+    #[exit]
     #[inline]
     pub fn end(&mut self, outcome: Outcome<'_>) -> Result<(), BenchError> {
         if outcome.is_ok() {
@@ -130,6 +133,7 @@ impl<'s> Span<'s> {
 
 /// A buffer: enter lends out its accumulator (the value borrows the
 /// manager), exit flushes it into the stats on success.
+#[derive(ContextManager)]
 pub struct Buffer<'s> {
     stats: &'s mut Stats,
     acc: u64,
@@ -140,8 +144,11 @@ impl<'s> Buffer<'s> {
     pub fn new(stats: &'s mut Stats) -> Self {
         Buffer { stats, acc: 0 }
     }
+}
 
-    /// `#[enter]`
+#[ctxmgr::context_manager]
+impl Buffer<'_> {
+    #[enter]
     #[inline]
     pub fn begin(&mut self) -> Result<&mut u64, BenchError> {
         if self.stats.fail_enter {
@@ -151,7 +158,7 @@ impl<'s> Buffer<'s> {
         Ok(&mut self.acc)
     }
 
-    /// `#[exit]`
+    #[exit]
     #[inline]
     pub fn end(&mut self, outcome: Outcome<'_>) -> Result<(), BenchError> {
         if outcome.is_ok() {
@@ -168,42 +175,18 @@ impl<'s> Buffer<'s> {
     }
 }
 
-// What `#[derive(ContextManager)]` + `#[ctxmgr::context_manager]` generate
-// for the methods marked `#[enter]`/`#[exit]` above.
-macro_rules! delegate_manager {
-    ($ty:ident, $value:ty) => {
-        impl ContextManager for $ty<'_> {
-            type Value<'a>
-                = $value
-            where
-                Self: 'a;
-            type Error = BenchError;
-            #[inline]
-            fn enter(&mut self) -> Result<Self::Value<'_>, BenchError> {
-                self.begin()
-            }
-            #[inline]
-            fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), BenchError> {
-                self.end(outcome)
-            }
-        }
-    };
-}
-delegate_manager!(Span, u64);
-delegate_manager!(Buffer, &'a mut u64);
-
 // ---------------------------------------------------------------------------
 // Hand-written: the Drop guards a careful engineer writes for each manager.
 // Armed after a successful enter, disarmed before each explicit exit, so
 // Drop only acts when the body unwinds.
 
 /// Exits a [`Span`] with [`Outcome::Panic`] if dropped while armed.
-pub struct SpanGuard<'s> {
+pub struct SpanDropGuard<'s> {
     pub span: Span<'s>,
     pub armed: bool,
 }
 
-impl Drop for SpanGuard<'_> {
+impl Drop for SpanDropGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
             let _ = self.span.end(Outcome::Panic);
@@ -212,12 +195,12 @@ impl Drop for SpanGuard<'_> {
 }
 
 /// Exits a [`Buffer`] with [`Outcome::Panic`] if dropped while armed.
-pub struct BufferGuard<'s> {
+pub struct BufferDropGuard<'s> {
     pub buffer: Buffer<'s>,
     pub armed: bool,
 }
 
-impl Drop for BufferGuard<'_> {
+impl Drop for BufferDropGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
             let _ = self.buffer.end(Outcome::Panic);
@@ -238,7 +221,7 @@ pub fn ok_with(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
 
 #[inline(never)]
 pub fn ok_hand(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
-    let mut guard = SpanGuard {
+    let mut guard = SpanDropGuard {
         span: Span::new(stats),
         armed: false,
     };
@@ -264,7 +247,7 @@ pub fn err_with(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
 
 #[inline(never)]
 pub fn err_hand(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
-    let mut guard = SpanGuard {
+    let mut guard = SpanDropGuard {
         span: Span::new(stats),
         armed: false,
     };
@@ -298,13 +281,13 @@ pub fn nested_with(outer: &mut Stats, inner: &mut Stats, x: u64) -> Result<u64, 
 
 #[inline(never)]
 pub fn nested_hand(outer: &mut Stats, inner: &mut Stats, x: u64) -> Result<u64, BenchError> {
-    let mut first = SpanGuard {
+    let mut first = SpanDropGuard {
         span: Span::new(outer),
         armed: false,
     };
     let a = first.span.begin()?;
     first.armed = true;
-    let mut second = SpanGuard {
+    let mut second = SpanDropGuard {
         span: Span::new(inner),
         armed: false,
     };
@@ -344,7 +327,7 @@ pub fn borrow_with(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
 
 #[inline(never)]
 pub fn borrow_hand(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
-    let mut guard = BufferGuard {
+    let mut guard = BufferDropGuard {
         buffer: Buffer::new(stats),
         armed: false,
     };

@@ -184,11 +184,21 @@ fn manager(s: &mut String, i: usize, with: bool) {
     } else {
         ("u64", "Ok(self.stats.entered + self.acc)")
     };
-    // The inherent methods are what `#[enter]`/`#[exit]` mark; the impl
-    // below them is what the derive generates.
+    // The with! crate derives the manager from the methods marked
+    // `#[enter]`/`#[exit]`; the twin has the same methods, unmarked.
+    let (derive, attr, enter, exit) = if with {
+        (
+            "#[derive(ContextManager)]\n",
+            "#[ctxmgr::context_manager]\n",
+            "#[enter]\n    ",
+            "#[exit]\n    ",
+        )
+    } else {
+        ("", "", "", "")
+    };
     let _ = write!(
         s,
-        r#"pub struct M{i}<'s> {{
+        r#"{derive}pub struct M{i}<'s> {{
     stats: &'s mut Stats,
     acc: u64,
 }}
@@ -196,14 +206,16 @@ impl<'s> M{i}<'s> {{
     pub fn new(stats: &'s mut Stats) -> Self {{
         M{i} {{ stats, acc: {i} }}
     }}
-    pub fn begin(&mut self) -> Result<{value}, Error> {{
+}}
+{attr}impl M{i}<'_> {{
+    {enter}pub fn begin(&mut self) -> Result<{value}, Error> {{
         if self.stats.entered == u64::MAX - {i} {{
             return Err(Error::Enter({i}));
         }}
         self.stats.entered += 1;
         {ok}
     }}
-    pub fn end(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {{
+    {exit}pub fn end(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {{
         if outcome.is_ok() {{
             self.stats.committed += self.acc;
         }} else {{
@@ -214,24 +226,7 @@ impl<'s> M{i}<'s> {{
 }}
 "#
     );
-    if with {
-        let _ = write!(
-            s,
-            r#"impl ContextManager for M{i}<'_> {{
-    type Value<'a> = {value_a} where Self: 'a;
-    type Error = Error;
-    fn enter(&mut self) -> Result<Self::Value<'_>, Error> {{
-        self.begin()
-    }}
-    fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {{
-        self.end(outcome)
-    }}
-}}
-
-"#,
-            value_a = value.replace("&mut", "&'a mut"),
-        );
-    } else {
+    if !with {
         let _ = write!(
             s,
             r#"pub struct M{i}Guard<'s> {{
