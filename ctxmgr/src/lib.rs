@@ -91,15 +91,15 @@ mod open;
 mod outcome;
 mod with;
 
+#[doc = include_str!("context_manager.md")]
+pub use ctxmgr_derive::context_manager;
+#[doc = include_str!("derive.md")]
+pub use ctxmgr_derive::ContextManager;
 pub use guard::Guard;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
 pub use outcome::{ErrorRef, Outcome};
-#[doc = include_str!("derive.md")]
-pub use ctxmgr_derive::ContextManager;
-#[doc = include_str!("context_manager.md")]
-pub use ctxmgr_derive::context_manager;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

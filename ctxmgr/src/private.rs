@@ -313,7 +313,10 @@ pub trait Methods: ContextManager {
     fn __ctxmgr_enter(
         &mut self,
     ) -> Result<<Self as ContextManager>::Value<'_>, <Self as ContextManager>::Error>;
-    fn __ctxmgr_exit(&mut self, outcome: Outcome<'_>) -> Result<(), <Self as ContextManager>::Error>;
+    fn __ctxmgr_exit(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> Result<(), <Self as ContextManager>::Error>;
     fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
     where
         Self: 'a;
@@ -390,6 +393,13 @@ pub fn stub() -> ! {
 }
 
 pub use core::mem::drop;
+/// Ends a value the named guard does not keep (a reference into the
+/// manager, or, never at run time, a value that cannot be kept). Not
+/// `mem::drop`, whose lints fire on references.
+#[inline(always)]
+pub fn discard<T>(_value: T) {}
+
+pub use core::fmt::{Debug, Formatter, Result as FmtResult};
 pub use core::ops::{Deref, DerefMut};
 
 /// Splits the return type of an `#[enter]` method into value and error, so

@@ -343,6 +343,7 @@ struct Named {
 #[ctxmgr::context_manager]
 impl Named {
     #[enter]
+    #[allow(clippy::needless_lifetimes)] // the shape under test
     fn enter<'s>(&'s self) -> names::Result<&'s str> {
         self.log.push(format!("enter {}", self.name));
         if self.name.is_empty() {
@@ -353,6 +354,7 @@ impl Named {
     }
 
     #[exit]
+    #[allow(clippy::needless_arbitrary_self_type)] // the shape under test
     fn exit(self: &mut Self) {
         self.log.push(format!("exit {}", self.name));
     }

@@ -205,7 +205,7 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
             } else {
                 quote_spanned!(span=> #p::GuardCannotKeep)
             },
-            quote_spanned!(span=> #p::drop(__ctxmgr_value)),
+            quote_spanned!(span=> #p::discard(__ctxmgr_value)),
             quote_spanned!(span=> __ctxmgr_manager),
             quote_spanned!(span=> __ctxmgr_manager),
         ),
@@ -338,6 +338,7 @@ pub fn derive(input: TokenStream) -> TokenStream {
         "a `{guard}` exits its manager when finished or dropped; bind it: \
          `let guard = {guard}::enter(&mut manager)?;`"
     );
+    let guard_str = guard.to_string();
     let guard_tokens = quote! {
         #[doc = #doc_struct]
         #[must_use = #must_use]
@@ -382,6 +383,13 @@ pub fn derive(input: TokenStream) -> TokenStream {
             #[inline]
             #vis fn manager_mut(this: &mut Self) -> &mut #name #ty_generics {
                 this.__ctxmgr_guard.manager_mut()
+            }
+        }
+
+        #[automatically_derived]
+        impl #g_impl #p::Debug for #guard #g_ty #guard_preds {
+            fn fmt(&self, __ctxmgr_f: &mut #p::Formatter<'_>) -> #p::FmtResult {
+                __ctxmgr_f.debug_struct(#guard_str).finish_non_exhaustive()
             }
         }
 

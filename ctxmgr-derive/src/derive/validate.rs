@@ -52,11 +52,14 @@ pub enum Shape {
 
 pub enum EnterRet {
     /// `-> V` (or nothing: `()`), lifetimes rewritten.
-    Plain(Type),
+    Plain(Box<Type>),
     /// `-> Result<V, E>` or an alias, lifetimes rewritten; and the same
     /// type with `V` replaced by `()`, to name the error type without the
     /// value's lifetime.
-    Result { ty: Type, unit_value: Type },
+    Result {
+        ty: Box<Type>,
+        unit_value: Box<Type>,
+    },
 }
 
 pub struct EnterSpec<'a> {
@@ -67,7 +70,7 @@ pub struct EnterSpec<'a> {
 
 pub enum ExitRet {
     Unit,
-    Result(Type),
+    Result(Box<Type>),
 }
 
 pub struct ExitSpec<'a> {
@@ -323,13 +326,16 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
             let value = value.map(dup);
             (
                 EnterRet::Result {
-                    ty: dup(&rewritten),
-                    unit_value,
+                    ty: Box::new(dup(&rewritten)),
+                    unit_value: Box::new(unit_value),
                 },
                 value,
             )
         }
-        None => (EnterRet::Plain(dup(&rewritten)), Some(dup(&rewritten))),
+        None => (
+            EnterRet::Plain(Box::new(dup(&rewritten))),
+            Some(dup(&rewritten)),
+        ),
     };
     let shape = if !mentions_value_lifetime(&rewritten) {
         Shape::Keeps
@@ -379,7 +385,7 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
         ReturnType::Type(_, ty) => match &**ty {
             Type::Tuple(t) if t.elems.is_empty() => (ExitRet::Unit, ty.span()),
             ty if result_value(ty).is_some() || is_result_path(ty) => {
-                (ExitRet::Result(dup(ty)), ty.span())
+                (ExitRet::Result(Box::new(dup(ty))), ty.span())
             }
             other => {
                 ok = false;

@@ -1,0 +1,100 @@
+//! Edition 2021, the dependency renamed to `cm`, and strict lints: the
+//! expansions find the runtime crate with no annotation and add no warning.
+#![deny(
+    warnings,
+    unused_qualifications,
+    clippy::pedantic,
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unused_lifetimes,
+    unreachable_pub
+)]
+
+use std::fmt::Display;
+
+use cm::{with, ContextManager, Outcome};
+
+/// A transaction over a log: commits on `Ok`, rolls back otherwise.
+#[derive(ContextManager, Debug)]
+pub struct Transaction<'l, T>
+where
+    T: Display,
+{
+    log: &'l mut Vec<String>,
+    pending: Vec<T>,
+}
+
+impl<'l, T: Display> Transaction<'l, T> {
+    /// A transaction writing to `log`.
+    pub fn new(log: &'l mut Vec<String>) -> Self {
+        Transaction {
+            log,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Stages a row.
+    pub fn insert(&mut self, row: T) {
+        self.pending.push(row);
+    }
+}
+
+#[cm::context_manager]
+impl<T> Transaction<'_, T>
+where
+    T: Display,
+{
+    #[enter]
+    fn begin(&mut self) -> Result<&mut Self, String> {
+        if self.log.last().is_some_and(|l| l == "closed") {
+            return Err("closed".into());
+        }
+        self.log.push("begin".into());
+        Ok(self)
+    }
+
+    #[exit]
+    fn end(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+        let pending = std::mem::take(&mut self.pending);
+        if outcome.is_panic() {
+            return Err("panicked".into());
+        }
+        if outcome.is_ok() {
+            self.log.extend(pending.iter().map(ToString::to_string));
+            self.log.push("commit".into());
+        } else {
+            self.log.push("rollback".into());
+        }
+        Ok(())
+    }
+}
+
+/// Inserts `rows`, failing on a negative one.
+///
+/// # Errors
+///
+/// A negative row.
+pub fn insert_all(log: &mut Vec<String>, rows: &[i32]) -> Result<(), String> {
+    with!(Transaction::new(log) as tx => {
+        for &row in rows {
+            if row < 0 {
+                Err(format!("negative {row}"))?;
+            }
+            tx.insert(row);
+        }
+    });
+    Ok(())
+}
+
+/// The same through the named guard.
+///
+/// # Errors
+///
+/// When the log is closed.
+pub fn insert_by_guard(log: &mut Vec<String>, row: i32) -> Result<(), String> {
+    let mut tx = Transaction::new(log);
+    let mut guard = TransactionGuard::enter(&mut tx)?;
+    guard.insert(row);
+    TransactionGuard::finish(guard, Outcome::Ok)
+}

@@ -1,0 +1,16 @@
+use ctxmgr_hygiene_2021::{insert_all, insert_by_guard};
+
+#[test]
+fn with_and_guard_behave_through_the_renamed_dependency() {
+    let mut log = Vec::new();
+    insert_all(&mut log, &[1, 2]).unwrap();
+    assert_eq!(
+        insert_all(&mut log, &[3, -1]),
+        Err("negative -1".to_string())
+    );
+    insert_by_guard(&mut log, 9).unwrap();
+    assert_eq!(
+        log,
+        ["begin", "1", "2", "commit", "begin", "rollback", "begin", "9", "commit"]
+    );
+}

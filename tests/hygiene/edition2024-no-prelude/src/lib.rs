@@ -1,0 +1,46 @@
+//! Edition 2024 inside `#![no_implicit_prelude]`: the expansions name
+//! nothing from the prelude.
+#![no_implicit_prelude]
+#![deny(warnings)]
+
+/// Counts enters and records the outcomes exit saw.
+#[derive(::ctxmgr::ContextManager)]
+pub struct Counter {
+    /// How many times it was entered.
+    pub entered: u32,
+    /// `true` per exit that saw `Ok`.
+    pub exits: ::std::vec::Vec<bool>,
+}
+
+#[::ctxmgr::context_manager]
+impl Counter {
+    #[enter]
+    fn enter(&mut self) -> u32 {
+        self.entered += 1;
+        self.entered
+    }
+
+    #[exit]
+    fn exit(&mut self, outcome: ::ctxmgr::Outcome<'_>) {
+        self.exits.push(outcome.is_ok());
+    }
+}
+
+/// Enters twice, once failing by `?` on `None`.
+pub fn run(counter: &mut Counter, value: ::std::option::Option<u32>) -> ::std::option::Option<u32> {
+    let n = ::ctxmgr::with!(&mut *counter as n => {
+        n + value?
+    });
+    ::std::option::Option::Some(n)
+}
+
+/// Uses the named guard, which keeps enter's value.
+pub fn by_guard(counter: &mut Counter) -> u32 {
+    let guard = match CounterGuard::enter(counter) {
+        ::std::result::Result::Ok(guard) => guard,
+        ::std::result::Result::Err(never) => match never {},
+    };
+    let n = *guard;
+    ::std::mem::drop(guard);
+    n
+}

@@ -1,0 +1,14 @@
+use ctxmgr_hygiene_2024::{Counter, by_guard, run};
+
+#[test]
+fn with_and_guard_behave_without_a_prelude() {
+    let mut c = Counter {
+        entered: 0,
+        exits: Vec::new(),
+    };
+    assert_eq!(run(&mut c, Some(10)), Some(11));
+    assert_eq!(run(&mut c, None), None);
+    assert_eq!(by_guard(&mut c), 3);
+    // The guard was dropped unfinished: exit saw `Unseen`, not `Ok`.
+    assert_eq!(c.exits, [true, false, false]);
+}
