@@ -13,4 +13,9 @@ impl File {
     fn close(&mut self) {}
 }
 
-fn main() {}
+// The impl block is still emitted next to the error (rust-analyzer keeps
+// completing in it): these calls add no error.
+fn main() {
+    let mut file = File;
+    file.open().close();
+}
