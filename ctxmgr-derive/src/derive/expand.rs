@@ -275,7 +275,11 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let vis = &input.vis;
     let a = value_lifetime();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let preds = where_clause.map(|w| &w.predicates);
+    // Each predicate with its comma: the user's last one may have none.
+    let preds = where_clause.map(|w| {
+        let preds = w.predicates.iter();
+        quote!(#(#preds,)*)
+    });
     let here = Span::call_site();
     let methods_bound = quote_spanned!(here=> Self: #p::Methods);
 
