@@ -35,8 +35,9 @@ impl Write for Sink {
     }
 }
 
-/// A manager around a buffered writer: exit flushes, whatever the outcome,
-/// and reports what it saw in `seen`.
+/// A derived manager around a buffered writer: exit flushes, whatever the
+/// outcome, and reports what it saw in `seen`.
+#[derive(ContextManager)]
 struct Writing {
     writer: BufWriter<Sink>,
     seen: Rc<RefCell<Vec<String>>>,
@@ -51,15 +52,15 @@ impl Writing {
     }
 }
 
-impl ContextManager for Writing {
-    type Value<'a> = &'a mut BufWriter<Sink>;
-    type Error = io::Error;
-
-    fn enter(&mut self) -> io::Result<&mut BufWriter<Sink>> {
+#[ctxmgr::context_manager]
+impl Writing {
+    #[enter]
+    fn begin(&mut self) -> io::Result<&mut BufWriter<Sink>> {
         Ok(&mut self.writer)
     }
 
-    fn exit(&mut self, outcome: Outcome<'_>) -> io::Result<()> {
+    #[exit]
+    fn end(&mut self, outcome: Outcome<'_>) -> io::Result<()> {
         self.seen
             .borrow_mut()
             .push(ctxmgr_tests::describe(&outcome));
@@ -296,4 +297,31 @@ mod dev_full {
         assert!(enospc(io));
         assert!(io.to_string().contains("invalid digit"), "{io}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// The derived named guard, without `with!`.
+
+#[test]
+fn the_named_guard_returns_the_flush_failure_from_finish() {
+    let (sink, seen) = failing();
+    let mut m = Writing::new(&sink, &seen);
+    let mut guard = WritingGuard::enter(&mut m).unwrap();
+    guard.writer.write_all(b"x").unwrap();
+    let e = WritingGuard::finish(guard, Outcome::Ok).unwrap_err();
+    assert!(is_full(&e));
+    assert_eq!(*seen.borrow(), ["ok"]);
+}
+
+#[test]
+fn a_named_guard_dropped_unfinished_with_a_failing_flush_panics_rather_than_forget() {
+    let (sink, seen) = failing();
+    let msg = ctxmgr_tests::panic_message(std::panic::AssertUnwindSafe(|| {
+        let mut m = Writing::new(&sink, &seen);
+        let mut guard = WritingGuard::enter(&mut m).unwrap();
+        guard.writer.write_all(b"x").unwrap();
+        drop(guard); // no finish: the error has nowhere to go
+    }));
+    assert!(msg.contains("Writing"), "{msg}");
+    assert_eq!(*seen.borrow(), ["unseen"]);
 }
