@@ -66,6 +66,44 @@ assert_not!(Guard<&'static mut SendOnly>: Sync);
 // The fixtures' logging manager holds an `Rc`.
 assert_not!(Guard<ctxmgr_tests::Probe>: Send);
 
+/// The same through the derive: its named guard borrows the manager.
+#[derive(ContextManager)]
+struct Derived<P> {
+    part: P,
+}
+
+#[ctxmgr::context_manager]
+impl<P> Derived<P> {
+    #[enter]
+    fn enter(&mut self) -> &mut P {
+        &mut self.part
+    }
+    #[exit]
+    fn exit(&mut self) {}
+}
+
+assert_not!(DerivedGuard<'static, Cell<u8>>: Sync);
+assert_not!(DerivedGuard<'static, MutexGuard<'static, u8>>: Send);
+assert_not!(DerivedGuard<'static, Rc<u8>>: Send);
+assert_not!(DerivedGuard<'static, Rc<u8>>: Sync);
+
+#[test]
+fn derived_named_guards_are_send_and_sync_exactly_when_their_manager_is() {
+    assert_send::<DerivedGuard<'static, u8>>();
+    assert_sync::<DerivedGuard<'static, u8>>();
+    assert_send::<DerivedGuard<'static, Cell<u8>>>();
+    assert_sync::<DerivedGuard<'static, MutexGuard<'static, u8>>>();
+    let mut m = Derived { part: 1u8 };
+    std::thread::scope(|s| {
+        let mut guard = DerivedGuard::enter(&mut m).unwrap();
+        s.spawn(move || {
+            guard.part += 1;
+            DerivedGuard::finish(guard, Outcome::Ok).unwrap();
+        });
+    });
+    assert_eq!(m.part, 2);
+}
+
 #[test]
 fn guards_are_send_and_sync_exactly_when_their_manager_is() {
     assert_send::<Guard<SendSync>>();
