@@ -160,7 +160,7 @@ pub struct ReadmeDoctests;
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a context manager",
-    label = "`with!` needs a context manager here",
+    label = "a context manager is needed here",
     note = "implement `ctxmgr::ContextManager` for it, or `#[derive(ContextManager)]` with `#[enter]`/`#[exit]` methods in a `#[ctxmgr::context_manager]` impl block",
     note = "to reuse a manager you keep, pass `&mut manager`"
 )]

@@ -381,17 +381,38 @@ pub fn with(input: TokenStream) -> TokenStream {
 }
 
 /// The error, plus the body (when found) so rust-analyzer keeps completing
-/// inside it while the user finishes typing.
+/// inside it while the user finishes typing. When the managers parsed, the
+/// body gets their bindings, with their real types.
 fn malformed_output(m: Malformed) -> TokenStream {
     let error = m.error.to_compile_error();
-    match m.body {
-        Some(body) => quote! {
-            {
-                #error;
-                #[allow(unreachable_code, unused_variables)]
-                #body
+    let Some(body) = m.body else {
+        return quote!({ #error });
+    };
+    let krate = &m.krate;
+    let bindings = m.managers.iter().enumerate().map(|(i, manager)| {
+        let guard = syn::Ident::new(&format!("__ctxmgr_guard_{i}"), Span::mixed_site());
+        let expr = &manager.expr;
+        let value = quote_spanned! {Span::mixed_site()=>
+            match #krate::__private::Guard::enter(&mut #guard) {
+                #krate::__private::Ok(__ctxmgr_v) => __ctxmgr_v,
+                #krate::__private::Err(_) => loop {},
             }
-        },
-        None => quote!({ #error }),
+        };
+        let bind = match &manager.pat {
+            Some(pat) => quote!(let #pat = #value;),
+            None => quote_spanned!(Span::mixed_site()=> let _ = #value;),
+        };
+        quote_spanned! {Span::mixed_site()=>
+            let mut #guard = #krate::__private::Guard::new(#expr);
+            #bind
+        }
+    });
+    quote! {
+        {
+            #error;
+            #(#bindings)*
+            #[allow(unreachable_code, unused_variables)]
+            #body
+        }
     }
 }

@@ -27,6 +27,10 @@ pub struct WithInput {
 pub struct Malformed {
     pub error: syn::Error,
     pub body: Option<TokenStream>,
+    pub krate: TokenStream,
+    /// The managers, when they parsed: the body is then emitted with its
+    /// bindings, typed, so no "cannot find value" errors follow the real one.
+    pub managers: Vec<Manager>,
 }
 
 const SHAPE: &str = "`with!(EXPR as PAT => { ... })`";
@@ -67,8 +71,14 @@ pub fn parse_with(input: TokenStream) -> Result<WithInput, Box<Malformed>> {
 
 /// Parses the part after the crate path.
 pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInput, Box<Malformed>> {
-    let malformed =
-        |error: syn::Error, body: Option<TokenStream>| Box::new(Malformed { error, body });
+    let malformed = |error: syn::Error, body: Option<TokenStream>| {
+        Box::new(Malformed {
+            error,
+            body,
+            krate: krate.clone(),
+            managers: Vec::new(),
+        })
+    };
     let Some(arrow) = (0..tts.len()).find(|&i| is_arrow(tts, i)) else {
         // Mid-edit: the body may already be there, just without `=>`.
         let body = match tts.last() {
@@ -89,7 +99,11 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
         } else {
             format!("expected `=>` followed by the body block: {SHAPE}")
         };
-        return Err(malformed(syn::Error::new(span, msg), body));
+        let mut m = malformed(syn::Error::new(span, msg), body);
+        if m.body.is_some() {
+            m.managers = parse_managers(&tts[..tts.len() - 1]).unwrap_or_default();
+        }
+        return Err(m);
     };
     let head = &tts[..arrow];
     let tail = &tts[arrow + 2..];
@@ -99,13 +113,15 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
         Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
             let body_tokens = TokenStream::from(tail[0].clone());
             if let Some(extra) = tail.get(1) {
-                return Err(malformed(
+                let mut m = malformed(
                     syn::Error::new(
                         extra.span(),
                         "unexpected tokens after the body block of `with!`",
                     ),
                     Some(body_tokens),
-                ));
+                );
+                m.managers = parse_managers(head).unwrap_or_default();
+                return Err(m);
             }
             match syn::parse2::<Block>(body_tokens.clone()) {
                 Ok(block) => block,
