@@ -430,3 +430,27 @@ fn works_in_generic_code_over_any_manager_and_error() {
         events[3]
     );
 }
+
+#[test]
+fn question_mark_at_statement_start_followed_by_a_method_call() {
+    let log = Log::new();
+    let run = |v: Result<Vec<u8>, TestError>| -> Result<usize, TestError> {
+        let mut n = 0;
+        with!(Quiet::new("a", &log) => {
+            v?.clear();
+            n += 1;
+        });
+        Ok(n)
+    };
+    assert_eq!(run(Ok(vec![1])), Ok(1));
+    assert_eq!(run(Err(TestError::Body("s"))), Err(TestError::Body("s")));
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "exit a ok",
+            "enter a",
+            "exit a err(body s failed)"
+        ]
+    );
+}

@@ -73,12 +73,14 @@ impl Ctx {
         };
         let krate = krate.unwrap_or_else(|| self.krate.clone());
         let input = parse::parse_with_body(krate, &tts).ok()?;
-        Some(self.expand_input(input))
+        Some(generated_expr(self.expand_input(input)))
     }
 
     /// Several managers nest: `with!(A, B => body)` is
     /// `with!(A => { with!(B => body) })`, built inside out.
-    pub fn expand_input(&self, input: WithInput) -> Expr {
+    /// The expansion's tokens. Only a nested expansion is parsed back into
+    /// an `Expr` (its resumption code must be visited by the enclosing one).
+    pub fn expand_input(&self, input: WithInput) -> TokenStream {
         let WithInput {
             krate: _,
             mut managers,
@@ -86,20 +88,20 @@ impl Ctx {
         } = input;
         // `parse` returns at least one manager.
         let Some(last) = managers.pop() else {
-            return Expr::Verbatim(body.to_token_stream());
+            return body.to_token_stream();
         };
-        let mut expr = self.expand_one(last, body);
+        let mut tokens = self.expand_one(last, body);
         while let Some(outer) = managers.pop() {
             let body = Block {
                 brace_token: Default::default(),
-                stmts: vec![syn::Stmt::Expr(expr, None)],
+                stmts: vec![syn::Stmt::Expr(generated_expr(tokens), None)],
             };
-            expr = self.expand_one(outer, body);
+            tokens = self.expand_one(outer, body);
         }
-        expr
+        tokens
     }
 
-    fn expand_one(&self, manager: Manager, mut body: Block) -> Expr {
+    fn expand_one(&self, manager: Manager, mut body: Block) -> TokenStream {
         let names = Names::new(self.fresh_id());
         let mut rewriter = Rewriter::new(self, &names);
         rewriter.visit_block_mut(&mut body);
@@ -170,7 +172,7 @@ impl Ctx {
                     #result
                 }
             };
-            return generated_expr(out);
+            return out;
         }
 
         // Unlabelled `break`/`continue` cannot be resumed inside a labelled
@@ -218,23 +220,27 @@ impl Ctx {
                             #p::None => #p::unreachable_flow(),
                         },
                     });
-                    let s = residual_view(quote_spanned!(m=> &__ctxmgr_r));
+                    // Exit's outcome viewed the residual; suppression is
+                    // asked about the same view.
                     let suppressed = wrap(quote_spanned!(m=> __ctxmgr_default));
                     resumes.extend(quote_spanned! {m=>
-                        #i => match #slot {
-                            #p::Some(__ctxmgr_r) => {
-                                let __ctxmgr_s = #s;
-                                match (&#p::SuppressProbe(&#guard))
-                                    .__ctxmgr_suppress_kind()
-                                    .check(&mut #guard, __ctxmgr_s)
-                                {
-                                    #[allow(unreachable_code)]
-                                    #p::Some(__ctxmgr_default) => break #outer #suppressed,
-                                    #p::None => match __ctxmgr_r? {},
-                                }
+                        #i => {
+                            let __ctxmgr_s = match __ctxmgr_outcome {
+                                #p::Outcome::Err(__ctxmgr_e) => __ctxmgr_e,
+                                _ => #p::unreachable_flow(),
+                            };
+                            match (&#p::SuppressProbe(&#guard))
+                                .__ctxmgr_suppress_kind()
+                                .check(&mut #guard, __ctxmgr_s)
+                            {
+                                #[allow(unreachable_code)]
+                                #p::Some(__ctxmgr_default) => break #outer #suppressed,
+                                #p::None => match #slot {
+                                    #p::Some(__ctxmgr_r) => match __ctxmgr_r? {},
+                                    #p::None => #p::unreachable_flow(),
+                                },
                             }
-                            #p::None => #p::unreachable_flow(),
-                        },
+                        }
                     });
                 }
                 SiteKind::Return => {
@@ -305,6 +311,20 @@ impl Ctx {
         // The body is the break's value itself, so that a body that always
         // leaves makes the break unreachable and `with!` diverges.
         let normal = wrap(body.to_token_stream());
+        // Only the probe traits this expansion calls.
+        let has_try = sites.iter().any(|s| matches!(s.kind, SiteKind::Try));
+        let mut probes = Vec::new();
+        if has_try || has_return {
+            probes.extend(["ViewError", "ViewDisplay", "ViewDebug", "ViewOpaque"]);
+        }
+        if has_return {
+            probes.extend(["ReturnedErr", "ReturnedNonResult"]);
+        }
+        if has_try {
+            probes.extend(["SuppressYesKind", "SuppressNoKind"]);
+        }
+        let probes = probes.iter().map(|name| syn::Ident::new(name, m));
+        let site_uses = quote_spanned!(m=> use #p::{#(#probes as _),*};);
         let dispatch = quote_spanned! {m=>
             match #flow {
                 #resumes
@@ -329,12 +349,8 @@ impl Ctx {
         };
         let out = quote_spanned! {m=>
             {
-                #[allow(unused_imports)]
-                use #p::{
-                    KindNever as _, KindReal as _, ReturnedErr as _, ReturnedNonResult as _,
-                    SuppressNoKind as _, SuppressYesKind as _, ViewDebug as _,
-                    ViewDisplay as _, ViewError as _, ViewOpaque as _,
-                };
+                #uses
+                #site_uses
                 let mut #guard = #new_guard(#expr);
                 #tie_return
                 #slots
@@ -365,7 +381,7 @@ impl Ctx {
                 #tail
             }
         };
-        generated_expr(out)
+        out
     }
 }
 
@@ -374,7 +390,7 @@ pub fn with(input: TokenStream) -> TokenStream {
     match parse::parse_with(input) {
         Ok(input) => {
             let ctx = Ctx::new(input.krate.clone());
-            ctx.expand_input(input).into_token_stream()
+            ctx.expand_input(input)
         }
         Err(malformed) => malformed_output(*malformed),
     }

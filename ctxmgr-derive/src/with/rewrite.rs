@@ -176,7 +176,8 @@ impl<'c> Rewriter<'c> {
                 break #label;
             }
         };
-        generated_expr(out)
+        // Already visited: kept as tokens, not parsed back.
+        Expr::Verbatim(out)
     }
 
     fn rewrite_try(&mut self, t: &mut syn::ExprTry) -> Expr {
@@ -193,13 +194,15 @@ impl<'c> Rewriter<'c> {
             index,
             quote_spanned!(Span::mixed_site()=> #slot = #krate::__private::Some(__ctxmgr_r);),
         );
+        // Parenthesized: as tokens, nothing else would keep `x?.f();` from
+        // starting a statement with a `match`.
         let out = quote_spanned! {Span::mixed_site()=>
-            match #branch(#inner) {
+            (match #branch(#inner) {
                 #krate::__private::ControlFlow::Continue(__ctxmgr_v) => __ctxmgr_v,
                 #krate::__private::ControlFlow::Break(__ctxmgr_r) => #leave,
-            }
+            })
         };
-        generated_expr(out)
+        Expr::Verbatim(out)
     }
 
     fn rewrite_macro(&mut self, mac: &mut Macro) -> Option<Expr> {
