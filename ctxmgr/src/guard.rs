@@ -148,40 +148,28 @@ impl<M: ContextManager> Guard<M> {
             return;
         }
         self.state = State::Finished;
-        let manager = &mut self.manager;
-        // Only this closure is generic: catching a panic and formatting the
-        // message are compiled once, not once per manager type.
-        drop_exit_erased(
-            &mut |outcome| manager.exit(outcome).is_err(),
-            core::any::type_name::<M>,
-        );
-    }
-}
-
-/// The fallback exit of a dropped guard; `exit` returns whether exit failed.
-#[cold]
-#[inline(never)]
-fn drop_exit_erased(exit: &mut dyn FnMut(Outcome<'_>) -> bool, type_name: fn() -> &'static str) {
-    #[cfg(feature = "std")]
-    {
-        if std::thread::panicking() {
-            // A panic from exit while unwinding would abort the process:
-            // catch it and let the original panic continue.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let _ = exit(Outcome::Panic);
-            }));
-        } else if exit(Outcome::Unseen) {
-            panic!(
-                "ctxmgr: exit of `{}` failed after its guard was dropped without being \
-                 finished (an unseen path out of the body); the error had nowhere else to \
-                 go. Finish the guard explicitly to handle it.",
-                type_name()
-            );
+        #[cfg(feature = "std")]
+        {
+            if std::thread::panicking() {
+                let manager = &mut self.manager;
+                // A panic from exit while unwinding would abort the process:
+                // catch it and let the original panic continue.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                    let _ = manager.exit(Outcome::Panic);
+                }));
+            } else if self.manager.exit(Outcome::Unseen).is_err() {
+                panic!(
+                    "ctxmgr: exit of `{}` failed after its guard was dropped without being \
+                     finished (an unseen path out of the body); the error had nowhere else to \
+                     go. Finish the guard explicitly to handle it.",
+                    core::any::type_name::<M>()
+                );
+            }
         }
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        let _ = (exit(Outcome::Unseen), type_name);
+        #[cfg(not(feature = "std"))]
+        {
+            let _ = self.manager.exit(Outcome::Unseen);
+        }
     }
 }
 

@@ -169,12 +169,17 @@ impl<'a, R> ReturnedNonResult<'a> for &Probe<'a, R> {
 // Propagating an enter/exit error like `?`, or compiling it away when the
 // error type is `Infallible`.
 
-pub struct ErrorKind<'a, E>(pub &'a E);
+/// Probed once per `with!` as `(&&GuardKind(&guard))`, through the guard's
+/// type: `NeverTag` when the manager's error is `Infallible`, `RealTag` for
+/// other managers, and `NeverTag` for a type that is not a manager at all
+/// (already reported once; this adds no second error).
+#[derive(Clone, Copy)]
+pub struct GuardKind<'a, G>(pub &'a G);
 
 pub trait KindNever {
     fn __ctxmgr_kind(&self) -> NeverTag;
 }
-impl KindNever for ErrorKind<'_, Infallible> {
+impl<M: ContextManager<Error = Infallible>> KindNever for &GuardKind<'_, Guard<M>> {
     #[inline(always)]
     fn __ctxmgr_kind(&self) -> NeverTag {
         NeverTag
@@ -183,13 +188,23 @@ impl KindNever for ErrorKind<'_, Infallible> {
 pub trait KindReal {
     fn __ctxmgr_kind(&self) -> RealTag;
 }
-impl<E> KindReal for &ErrorKind<'_, E> {
+impl<M: ContextManager> KindReal for GuardKind<'_, Guard<M>> {
     #[inline(always)]
     fn __ctxmgr_kind(&self) -> RealTag {
         RealTag
     }
 }
+pub trait KindNotManager {
+    fn __ctxmgr_kind(self) -> NeverTag;
+}
+impl<G> KindNotManager for GuardKind<'_, G> {
+    #[inline(always)]
+    fn __ctxmgr_kind(self) -> NeverTag {
+        NeverTag
+    }
+}
 
+#[derive(Clone, Copy)]
 pub struct NeverTag;
 impl NeverTag {
     #[inline(always)]
@@ -197,6 +212,7 @@ impl NeverTag {
         match error {}
     }
 }
+#[derive(Clone, Copy)]
 pub struct RealTag;
 impl RealTag {
     #[inline(always)]

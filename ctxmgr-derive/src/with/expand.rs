@@ -129,15 +129,18 @@ impl Ctx {
                 quote_spanned!(m=> let #unused = #value;)
             }
         };
+        // Enter's and exit's errors propagate like `?`; an `Infallible` one
+        // compiles away (so `()`-returning functions work).
+        let kind = syn::Ident::new(&format!("__ctxmgr_kind_{}", names.id), m);
         let propagate = |e: TokenStream| {
             quote_spanned! {m=>
-                return (&#p::ErrorKind(&#e)).__ctxmgr_kind().propagate(#e)
+                return #kind.propagate(#e)
             }
         };
         let enter_err = propagate(quote_spanned!(m=> __ctxmgr_e));
         let uses = quote_spanned! {m=>
             #[allow(unused_imports)]
-            use #p::{KindNever as _, KindReal as _};
+            use #p::{KindNever as _, KindNotManager as _, KindReal as _};
         };
         // Through `branch`, as `?` does: matching enter's `Result` directly
         // lets the optimizer build it in the caller's return slot (when the
@@ -158,6 +161,7 @@ impl Ctx {
                 {
                     #uses
                     let mut #guard = #new_guard(#expr);
+                    let #kind = (&&#p::GuardKind(&#guard)).__ctxmgr_kind();
                     #[allow(unused_braces)]
                     let #result = {
                         #enter
@@ -352,6 +356,7 @@ impl Ctx {
                 #uses
                 #site_uses
                 let mut #guard = #new_guard(#expr);
+                    let #kind = (&&#p::GuardKind(&#guard)).__ctxmgr_kind();
                 #tie_return
                 #slots
                 let mut #flow: u32 = 0;
