@@ -169,14 +169,16 @@ impl<'c> Rewriter<'c> {
     /// `{ <store>; FLOW = i; break 'body; }`
     fn leave(&self, index: u32, store: TokenStream) -> Expr {
         let Names { label, flow, .. } = self.names;
+        // Already visited: kept as tokens, not parsed back; parenthesized so
+        // that, as tokens, it stays one operand wherever the user's
+        // `return`/`break` stood (`return > x` is an expression too).
         let out = quote_spanned! {Span::mixed_site()=>
-            {
+            ({
                 #store
                 #flow = #index;
                 break #label;
-            }
+            })
         };
-        // Already visited: kept as tokens, not parsed back.
         Expr::Verbatim(out)
     }
 
