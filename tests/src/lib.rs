@@ -160,6 +160,11 @@ impl ContextManager for Quiet {
 /// Runs `f`, expecting it to panic, and returns the panic message.
 pub fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
     let payload = std::panic::catch_unwind(f).expect_err("expected a panic");
+    panic_text(&*payload)
+}
+
+/// The message of a panic payload (`&str` or `String`).
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -25,7 +25,7 @@ use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
-use ctxmgr_tests::{Act, Log, Probe, TestError};
+use ctxmgr_tests::{panic_text, Act, Log, Probe, TestError};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -379,16 +379,6 @@ fn install_quiet_hook() {
             }
         }));
     });
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic>".into()
-    }
 }
 
 fn check_case(plan: &Plan) -> Result<(), TestCaseError> {
