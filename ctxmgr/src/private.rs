@@ -287,6 +287,33 @@ impl<R> FnOutput for fn() -> R {
     type Output = R;
 }
 
+/// The value stored by the site that is being resumed (always there).
+#[inline(always)]
+pub fn taken<T>(slot: Option<T>) -> T {
+    match slot {
+        Some(value) => value,
+        None => unreachable_flow(),
+    }
+}
+
+/// [`taken`], by reference.
+#[inline(always)]
+pub fn taken_ref<T>(slot: &Option<T>) -> &T {
+    match slot {
+        Some(value) => value,
+        None => unreachable_flow(),
+    }
+}
+
+/// The error of the outcome a `?` site gave exit (always `Err`).
+#[inline(always)]
+pub fn error_of(outcome: Outcome<'_>) -> ErrorRef<'_> {
+    match outcome {
+        Outcome::Err(error) => error,
+        _ => unreachable_flow(),
+    }
+}
+
 /// Used to resume a stored control-flow site: the index always matches one
 /// arm, so this is never reached.
 #[cold]

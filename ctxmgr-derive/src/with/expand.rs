@@ -208,73 +208,41 @@ impl Ctx {
             match &site.kind {
                 SiteKind::Try => {
                     slots.extend(quote_spanned!(m=> let mut #slot = #p::None;));
-                    let residual_view = |r: TokenStream| {
-                        let v = view(quote_spanned!(m=> __ctxmgr_e));
-                        quote_spanned! {m=>
-                            match #p::residual_of(#r) {
-                                #p::Some(__ctxmgr_e) => #v,
-                                #p::None => #p::ErrorRef::none_value(),
-                            }
-                        }
-                    };
-                    let o = residual_view(quote_spanned!(m=> __ctxmgr_r));
+                    let v = view(quote_spanned!(m=> __ctxmgr_e));
                     outcomes.extend(quote_spanned! {m=>
-                        #i => match &#slot {
-                            #p::Some(__ctxmgr_r) => #p::Outcome::Err(#o),
-                            #p::None => #p::unreachable_flow(),
-                        },
+                        #i => #p::Outcome::Err(match #p::residual_of(#p::taken_ref(&#slot)) {
+                            #p::Some(__ctxmgr_e) => #v,
+                            #p::None => #p::ErrorRef::none_value(),
+                        }),
                     });
-                    // Exit's outcome viewed the residual; suppression is
-                    // asked about the same view.
+                    // Suppression is asked about the view exit saw.
                     let suppressed = wrap(quote_spanned!(m=> __ctxmgr_default));
                     resumes.extend(quote_spanned! {m=>
-                        #i => {
-                            let __ctxmgr_s = match __ctxmgr_outcome {
-                                #p::Outcome::Err(__ctxmgr_e) => __ctxmgr_e,
-                                _ => #p::unreachable_flow(),
-                            };
-                            match (&#p::SuppressProbe(&#guard))
-                                .__ctxmgr_suppress_kind()
-                                .check(&mut #guard, __ctxmgr_s)
-                            {
-                                #[allow(unreachable_code)]
-                                #p::Some(__ctxmgr_default) => break #outer #suppressed,
-                                #p::None => match #slot {
-                                    #p::Some(__ctxmgr_r) => match __ctxmgr_r? {},
-                                    #p::None => #p::unreachable_flow(),
-                                },
-                            }
-                        }
+                        #i => match (&#p::SuppressProbe(&#guard))
+                            .__ctxmgr_suppress_kind()
+                            .check(&mut #guard, #p::error_of(__ctxmgr_outcome))
+                        {
+                            #[allow(unreachable_code)]
+                            #p::Some(__ctxmgr_default) => break #outer #suppressed,
+                            #p::None => match #p::taken(#slot)? {},
+                        },
                     });
                 }
                 SiteKind::Return => {
                     has_return = true;
                     let v = view(quote_spanned!(m=> __ctxmgr_e));
                     outcomes.extend(quote_spanned! {m=>
-                        #i => match &#ret {
-                            #p::Some(__ctxmgr_r) => match (&#p::Probe(__ctxmgr_r)).__ctxmgr_returned_err() {
-                                #p::Some(__ctxmgr_e) => #p::Outcome::Err(#v),
-                                #p::None => #p::Outcome::Ok,
-                            },
-                            #p::None => #p::unreachable_flow(),
+                        #i => match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
+                            #p::Some(__ctxmgr_e) => #p::Outcome::Err(#v),
+                            #p::None => #p::Outcome::Ok,
                         },
                     });
-                    resumes.extend(quote_spanned! {m=>
-                        #i => match #ret {
-                            #p::Some(__ctxmgr_r) => return __ctxmgr_r,
-                            #p::None => #p::unreachable_flow(),
-                        },
-                    });
+                    resumes.extend(quote_spanned!(m=> #i => return #p::taken(#ret),));
                 }
                 SiteKind::Break { label: l, value } => {
                     let resume = if *value {
                         slots.extend(quote_spanned!(m=> let mut #slot = #p::None;));
-                        quote_spanned! {m=>
-                            match #slot {
-                                #p::Some(__ctxmgr_b) => break #l __ctxmgr_b,
-                                #p::None => #p::unreachable_flow(),
-                            }
-                        }
+                        quote_spanned!(m=> break #l #p::taken(#slot))
                     } else {
                         quote_spanned!(m=> break #l)
                     };
