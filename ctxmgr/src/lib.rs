@@ -85,6 +85,7 @@ extern crate std;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+mod derived_guard;
 mod guard;
 #[cfg(feature = "std")]
 mod open;
@@ -95,6 +96,7 @@ mod with;
 pub use ctxmgr_derive::context_manager;
 #[doc = include_str!("derive.md")]
 pub use ctxmgr_derive::ContextManager;
+pub use derived_guard::DerivedGuard;
 pub use guard::Guard;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

@@ -309,116 +309,35 @@ pub fn derive(input: TokenStream) -> TokenStream {
         .guard
         .clone()
         .unwrap_or_else(|| format_ident!("{}Guard", name, span = name.span()));
+    // The guard is an alias of one generic runtime type: its code is
+    // type-checked once in `ctxmgr`, not once per derive (bench/run).
     let g = syn::Lifetime::new("'__ctxmgr_g", Span::mixed_site());
-    let mut guard_generics = dup(&input.generics);
-    guard_generics.params.insert(
-        0,
-        syn::GenericParam::Lifetime(syn::LifetimeParam::new(g.clone())),
-    );
-    let (g_impl, g_ty, _) = guard_generics.split_for_impl();
-    let guard_params = &guard_generics.params;
-    let managed = quote!(&#g mut #name #ty_generics);
-    let named = quote!(<#managed as #p::Named>);
-    let guard_preds = quote!(where #preds #managed: #p::Named);
-    let error = quote!(<#managed as #p::ContextManager>::Error);
-
-    let doc_struct = format!(
+    // Alias parameters carry no bounds or defaults (`type_alias_bounds`).
+    let params = input.generics.params.iter().map(|param| match param {
+        syn::GenericParam::Lifetime(l) => {
+            let l = &l.lifetime;
+            quote!(#l)
+        }
+        syn::GenericParam::Type(t) => {
+            let t = &t.ident;
+            quote!(#t)
+        }
+        syn::GenericParam::Const(c) => {
+            let (ident, ty) = (&c.ident, &c.ty);
+            quote!(const #ident: #ty)
+        }
+    });
+    let doc = format!(
         "The named guard of [`{name}`], made by `#[derive(ContextManager)]`: \
-         [`{guard}::enter`] enters a borrowed `{name}` and the guard exits it \
-         exactly once — with [`{guard}::finish`], which returns exit's error, or, \
-         as a fallback, when dropped (exit then sees `Outcome::Panic` while \
-         panicking, `Outcome::Unseen` otherwise: never `Ok`).\n\n\
-         It derefs to the entered value when that value does not borrow the \
-         manager, and to the manager itself otherwise."
+         `{guard}::enter(&mut manager)?` enters it and the guard exits it exactly \
+         once — with `{guard}::finish(guard, outcome)`, which returns exit's error, \
+         or, as a fallback, when dropped (never reporting `Ok` for a path it did \
+         not see). See [`DerivedGuard`]({krate_doc}::DerivedGuard).",
+        krate_doc = "ctxmgr",
     );
-    let doc_enter = format!(
-        "Enters `manager` and returns the guard that will exit it.\n\n\
-         # Errors\n\nThe error of `{name}`'s `#[enter]` method; the manager \
-         is then not entered and will not be exited."
-    );
-    let doc_finish = "Exits the manager, told how the code using it ended, \
-        and returns exit's result.\n\n# Errors\n\nThe error of the `#[exit]` method.";
-    let must_use = format!(
-        "a `{guard}` exits its manager when finished or dropped; bind it: \
-         `let guard = {guard}::enter(&mut manager)?;`"
-    );
-    let guard_str = guard.to_string();
     let guard_tokens = quote! {
-        #[doc = #doc_struct]
-        #[must_use = #must_use]
-        #[allow(dead_code)]
-        #vis struct #guard <#guard_params> #guard_preds {
-            __ctxmgr_kept: #named::Kept,
-            __ctxmgr_guard: #p::Guard<#managed>,
-        }
-
-        #[allow(dead_code)]
-        impl #g_impl #guard #g_ty #guard_preds {
-            #[doc = #doc_enter]
-            #[inline]
-            #vis fn enter(manager: #managed) -> #p::Result<Self, #error>
-            where
-                #named::Shape: #p::NamedGuardSupported,
-            {
-                let mut __ctxmgr_guard = #p::Guard::new(manager);
-                let __ctxmgr_kept = match #p::Guard::enter(&mut __ctxmgr_guard) {
-                    #p::Ok(__ctxmgr_value) => #named::__ctxmgr_keep(__ctxmgr_value),
-                    #p::Err(__ctxmgr_error) => return #p::Err(__ctxmgr_error),
-                };
-                #p::Ok(Self { __ctxmgr_kept, __ctxmgr_guard })
-            }
-
-            #[doc = #doc_finish]
-            #[inline]
-            #vis fn finish(this: Self, outcome: #p::Outcome<'_>) -> #p::Result<(), #error> {
-                let Self { __ctxmgr_kept, mut __ctxmgr_guard } = this;
-                #p::drop(__ctxmgr_kept);
-                #p::Guard::finish(&mut __ctxmgr_guard, outcome)
-            }
-
-            /// The manager this guard holds entered.
-            #[inline]
-            #[must_use]
-            #vis fn manager(this: &Self) -> &#name #ty_generics {
-                this.__ctxmgr_guard.manager()
-            }
-
-            /// The manager this guard holds entered, mutably.
-            #[inline]
-            #vis fn manager_mut(this: &mut Self) -> &mut #name #ty_generics {
-                this.__ctxmgr_guard.manager_mut()
-            }
-        }
-
-        #[automatically_derived]
-        impl #g_impl #p::Debug for #guard #g_ty #guard_preds {
-            fn fmt(&self, __ctxmgr_f: &mut #p::Formatter<'_>) -> #p::FmtResult {
-                __ctxmgr_f.debug_struct(#guard_str).finish_non_exhaustive()
-            }
-        }
-
-        #[automatically_derived]
-        impl #g_impl #p::Deref for #guard #g_ty #guard_preds {
-            type Target = #named::Target;
-            #[inline]
-            fn deref(&self) -> &Self::Target {
-                #named::__ctxmgr_target(
-                    &self.__ctxmgr_kept,
-                    #p::Guard::manager(&self.__ctxmgr_guard),
-                )
-            }
-        }
-
-        #[automatically_derived]
-        impl #g_impl #p::DerefMut for #guard #g_ty #guard_preds {
-            #[inline]
-            fn deref_mut(&mut self) -> &mut Self::Target {
-                #named::__ctxmgr_target_mut(
-                    &mut self.__ctxmgr_kept,
-                    #p::Guard::manager_mut(&mut self.__ctxmgr_guard),
-                )
-            }
-        }
+        #[doc = #doc]
+        #vis type #guard <#g, #(#params),*> = #krate::DerivedGuard<#g, #name #ty_generics>;
     };
 
     let errors = errors.to_compile_errors();

@@ -1,0 +1,126 @@
+//! [`DerivedGuard`]: the type behind every `{Name}Guard` that
+//! `#[derive(ContextManager)]` names.
+
+use core::fmt;
+use core::ops::{Deref, DerefMut};
+
+use crate::__private::{Named, NamedGuardSupported};
+use crate::{ContextManager, Guard, Outcome};
+
+/// The named guard of a derived context manager: `#[derive(ContextManager)]`
+/// on `File` emits `type FileGuard<'g> = ctxmgr::DerivedGuard<'g, File>;`.
+///
+/// [`DerivedGuard::enter`] enters a borrowed manager and returns the guard,
+/// which exits it exactly once: with [`DerivedGuard::finish`], which returns
+/// exit's error, or, as a fallback, when dropped (exit then sees
+/// [`Outcome::Panic`] while panicking and [`Outcome::Unseen`] otherwise,
+/// never `Ok`; see [`Guard`] for what happens to its error).
+///
+/// It derefs to the entered value when that value does not borrow the
+/// manager, and to the manager itself when the value is a reference into it.
+/// A value that borrows the manager *and* may have a destructor (a
+/// `MutexGuard` of a field) cannot be kept next to the manager safely:
+/// `enter` is then a compile error pointing to [`with!`](crate::with) and
+/// [`Guard`].
+///
+/// `enter`, `finish`, `manager` and `manager_mut` are associated functions,
+/// not methods, so they never shadow a method of the value the guard derefs
+/// to (like `Box::leak`).
+///
+/// One generic type rather than one struct per derive: its code is
+/// type-checked once, in this crate, which keeps derives cheap to compile.
+#[must_use = "a guard exits its manager when finished or dropped; bind it: `let guard = NameGuard::enter(&mut manager)?;`"]
+pub struct DerivedGuard<'g, M>
+where
+    &'g mut M: Named,
+{
+    // Dropped first: the value goes before the guard runs exit.
+    kept: <&'g mut M as Named>::Kept,
+    guard: Guard<&'g mut M>,
+}
+
+impl<'g, M> DerivedGuard<'g, M>
+where
+    &'g mut M: Named,
+{
+    /// Enters `manager` and returns the guard that will exit it.
+    ///
+    /// # Errors
+    ///
+    /// The error of the `#[enter]` method; the manager is then not entered
+    /// and will not be exited.
+    #[inline]
+    pub fn enter(manager: &'g mut M) -> Result<Self, <&'g mut M as ContextManager>::Error>
+    where
+        <&'g mut M as Named>::Shape: NamedGuardSupported,
+    {
+        let mut guard = Guard::new(manager);
+        let kept = match guard.enter() {
+            Ok(value) => <&'g mut M as Named>::__ctxmgr_keep(value),
+            Err(error) => return Err(error),
+        };
+        Ok(DerivedGuard { kept, guard })
+    }
+
+    /// Exits the manager, told how the code using it ended, and returns
+    /// exit's result.
+    ///
+    /// # Errors
+    ///
+    /// The error of the `#[exit]` method.
+    #[inline]
+    pub fn finish(
+        this: Self,
+        outcome: Outcome<'_>,
+    ) -> Result<(), <&'g mut M as ContextManager>::Error> {
+        let DerivedGuard { kept, mut guard } = this;
+        drop(kept);
+        guard.finish(outcome)
+    }
+
+    /// The manager this guard holds entered.
+    #[inline]
+    #[must_use]
+    pub fn manager(this: &Self) -> &M {
+        this.guard.manager()
+    }
+
+    /// The manager this guard holds entered, mutably.
+    #[inline]
+    pub fn manager_mut(this: &mut Self) -> &mut M {
+        this.guard.manager_mut()
+    }
+}
+
+impl<'g, M> fmt::Debug for DerivedGuard<'g, M>
+where
+    &'g mut M: Named,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DerivedGuard")
+            .field("manager", &core::any::type_name::<M>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'g, M> Deref for DerivedGuard<'g, M>
+where
+    &'g mut M: Named,
+{
+    type Target = <&'g mut M as Named>::Target;
+
+    #[inline]
+    fn deref(&self) -> &Self::Target {
+        <&'g mut M as Named>::__ctxmgr_target(&self.kept, self.guard.manager())
+    }
+}
+
+impl<'g, M> DerefMut for DerivedGuard<'g, M>
+where
+    &'g mut M: Named,
+{
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        <&'g mut M as Named>::__ctxmgr_target_mut(&mut self.kept, self.guard.manager_mut())
+    }
+}
