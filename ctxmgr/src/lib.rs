@@ -40,6 +40,10 @@
 //! * [`with!`]: `with EXPR as VAR:` with an inline body. `?`, `return`,
 //!   `break`, `continue` and `.await` keep their meaning; exit runs exactly
 //!   once on every path and sees how the body ended.
+//! * [`derive(ContextManager)`](derive@ContextManager) with
+//!   [`#[context_manager]`](context_manager): a struct with `#[enter]` and
+//!   `#[exit]` methods becomes a manager, with a named guard
+//!   ([`DerivedGuard`]) for code that cannot use `with!`.
 //! * [`Guard`]: the same guarantee without the macro.
 //! * [`open`]: Python's `open()` as a manager (with the `std` feature).
 //! * [`Suppress`]: Python's truthy `__exit__` — swallow the body's error.
