@@ -331,7 +331,7 @@ struct Target {
 fn run_with(user: TokenStream) -> TokenStream {
     let mut input: TokenStream = "::ctxmgr;".parse().expect("prefix parses");
     input.extend(user);
-    crate::with::expand::with(input)
+    crate::with::with_impl(input)
 }
 
 const WITH_CORPUS: &[&str] = &[

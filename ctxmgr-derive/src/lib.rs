@@ -4,8 +4,11 @@
 #![forbid(unsafe_code)]
 
 mod derive;
+mod diag;
 #[cfg(test)]
 mod fuzz_tests;
+mod krate;
+mod tokens;
 mod with;
 
 /// The implementation of `ctxmgr::with!`, which forwards here with its own
@@ -13,7 +16,7 @@ mod with;
 #[doc(hidden)]
 #[proc_macro]
 pub fn with_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    with::expand::with(input.into()).into()
+    with::with_impl(input.into()).into()
 }
 
 /// `#[derive(ContextManager)]`: documented on the re-export in `ctxmgr`.

@@ -1,8 +1,10 @@
-//! Compile-fail cases: each `ui/<mistake>.rs` beside the `.stderr` it must
-//! produce. Regenerate with `TRYBUILD=overwrite` and read every diff.
+//! Compile-fail cases, one folder per macro: each `ui/<macro>/<mistake>.rs`
+//! beside the `.stderr` it must produce. Regenerate with
+//! `TRYBUILD=overwrite` and read every diff.
 
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("ui/*.rs");
+    t.compile_fail("ui/with/*.rs");
+    t.compile_fail("ui/derive/*.rs");
 }

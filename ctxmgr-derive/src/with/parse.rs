@@ -13,13 +13,23 @@ pub struct Manager {
     pub pat: Option<Pat>,
 }
 
-/// A parsed `with!` invocation.
+/// How the body runs. One expander serves every flavor.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Flavor {
+    /// `with!(..)`: managers entered and exited synchronously, the body an
+    /// inline block of the enclosing function.
+    Sync,
+}
+
+/// What [`super::expand`] expands: a parsed `with!`, or the body of a
+/// function that another attribute macro runs inside managers.
 pub struct WithInput {
     /// The path to the runtime crate (`$crate` from `ctxmgr::with!`).
     pub krate: TokenStream,
     /// At least one.
     pub managers: Vec<Manager>,
     pub body: Block,
+    pub flavor: Flavor,
 }
 
 /// What is left to show when the input is malformed: the error, and the body
@@ -163,6 +173,7 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
         krate,
         managers,
         body,
+        flavor: Flavor::Sync,
     })
 }
 
