@@ -1,7 +1,7 @@
 //! Items the macros' expansions name. Not public API: no semver guarantees.
 //!
-//! Split by who names them: [`with`] for `with!` (and every macro built on
-//! its expander), [`derive`] for `#[derive(ContextManager)]` and
+//! Split by who names them: `with.rs` for `with!` (and every macro built on
+//! its expander), `derive.rs` for `#[derive(ContextManager)]` and
 //! `#[ctxmgr::context_manager]`. Expansions reach everything, std items
 //! included, through `::ctxmgr::__private::…`, so a user's `mod core {}` or
 //! shadowed prelude cannot break them.
