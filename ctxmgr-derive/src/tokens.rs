@@ -27,6 +27,19 @@ pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// Where to point at an item: its name, when it has one.
+pub fn item_span(item: &syn::Item) -> Span {
+    use syn::spanned::Spanned;
+    match item {
+        syn::Item::Struct(s) => s.ident.span(),
+        syn::Item::Enum(e) => e.ident.span(),
+        syn::Item::Union(u) => u.ident.span(),
+        syn::Item::Fn(f) => f.sig.ident.span(),
+        syn::Item::Trait(t) => t.ident.span(),
+        other => other.span(),
+    }
+}
+
 /// Names of generated locals and labels: `__ctxmgr_{what}_{id}`, spanned
 /// with `Span::mixed_site()` (invisible to user code) and numbered, because
 /// the nested expansions of one macro call share one hygiene context. The

@@ -90,6 +90,7 @@ extern crate std;
 #[path = "private/mod.rs"]
 pub mod __private;
 mod derived_guard;
+mod generator;
 mod guard;
 #[cfg(feature = "std")]
 mod open;
@@ -98,14 +99,39 @@ mod with;
 
 #[doc = include_str!("context_manager.md")]
 pub use ctxmgr_derive::context_manager;
+#[doc = include_str!("contextmanager.md")]
+pub use ctxmgr_derive::contextmanager;
+#[doc = include_str!("wrap.md")]
+pub use ctxmgr_derive::wrap;
 #[doc = include_str!("derive.md")]
 pub use ctxmgr_derive::ContextManager;
 pub use derived_guard::DerivedGuard;
+pub use generator::{EnterFn, Generator};
 pub use guard::Guard;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
 pub use outcome::{ErrorRef, Outcome};
+
+/// The yield point of a [`#[contextmanager]`](contextmanager) function:
+/// `yield_!(value);` or `let outcome = yield_!(value);`, as a statement of the
+/// function's top-level block. Rust's own `yield` is unstable, so the
+/// attribute reads this macro instead; anywhere else it is a compile error.
+///
+/// ```compile_fail
+/// fn not_a_generator() {
+///     ctxmgr::yield_!(1);
+/// }
+/// ```
+#[macro_export]
+macro_rules! yield_ {
+    ($($value:tt)*) => {
+        ::core::compile_error! {
+            "`yield_!` marks the yield of a `#[ctxmgr::contextmanager]` function: \
+     use it there, as a statement of the function's top-level block"
+        }
+    };
+}
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -7,4 +7,6 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/with/*.rs");
     t.compile_fail("ui/derive/*.rs");
+    t.compile_fail("ui/contextmanager/*.rs");
+    t.compile_fail("ui/wrap/*.rs");
 }

@@ -48,7 +48,7 @@ use super::validate::{self, value_lifetime, EnterRet, ExitRet, Shape};
 use super::DeriveInput;
 use crate::diag::Errors;
 use crate::krate::runtime_path;
-use crate::tokens::{dup, respan};
+use crate::tokens::{dup, item_span, respan};
 
 /// `#[ctxmgr::context_manager]`.
 pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -89,17 +89,6 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         #errors
         #stripped
         #methods
-    }
-}
-
-fn item_span(item: &syn::Item) -> Span {
-    match item {
-        syn::Item::Struct(s) => s.ident.span(),
-        syn::Item::Enum(e) => e.ident.span(),
-        syn::Item::Union(u) => u.ident.span(),
-        syn::Item::Fn(f) => f.sig.ident.span(),
-        syn::Item::Trait(t) => t.ident.span(),
-        other => other.span(),
     }
 }
 

@@ -15,7 +15,7 @@ mod sites;
 
 use proc_macro2::TokenStream;
 
-pub use parse::WithInput;
+pub use parse::{Flavor, WithInput};
 
 /// Expands managers around a body: the one entry for `with!` and for the
 /// attribute macros that run a function body inside managers.

@@ -177,6 +177,18 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
     })
 }
 
+/// The managers of an attribute, `#[wrap(A as a, B)]`: at least one.
+pub fn parse_manager_list(tokens: TokenStream) -> syn::Result<Vec<Manager>> {
+    let tts: Vec<TokenTree> = tokens.into_iter().collect();
+    if tts.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "expected a context manager: `#[ctxmgr::wrap(EXPR)]` or `#[ctxmgr::wrap(EXPR as PAT)]`",
+        ));
+    }
+    parse_managers(&tts)
+}
+
 /// `A as a, B as (x, y), C`. A top-level `,` may also sit inside generic
 /// arguments (`Pool::<A, B>::new()`), so a piece that does not parse is
 /// joined with the next one before giving up.

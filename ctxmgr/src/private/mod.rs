@@ -2,16 +2,19 @@
 //!
 //! Split by who names them: `with.rs` for `with!` (and every macro built on
 //! its expander), `derive.rs` for `#[derive(ContextManager)]` and
-//! `#[ctxmgr::context_manager]`. Expansions reach everything, std items
+//! `#[ctxmgr::context_manager]`, `generator.rs` for
+//! `#[ctxmgr::contextmanager]`. Expansions reach everything, std items
 //! included, through `::ctxmgr::__private::…`, so a user's `mod core {}` or
 //! shadowed prelude cannot break them.
 
 #![allow(missing_docs, clippy::unused_self, clippy::needless_lifetimes)]
 
 mod derive;
+mod generator;
 mod with;
 
 pub use self::derive::*;
+pub use self::generator::*;
 pub use self::with::*;
 
 pub use crate::guard::Guard;
