@@ -128,7 +128,7 @@ macro_rules! yield_ {
     ($($value:tt)*) => {
         ::core::compile_error! {
             "`yield_!` marks the yield of a `#[ctxmgr::contextmanager]` function: \
-     use it there, as a statement of the function's top-level block"
+use it there, as a statement of the function's top-level block"
         }
     };
 }

@@ -14,7 +14,7 @@ use crate::diag::Errors;
 /// The halves of the function's body.
 pub struct Parts {
     pub before: TokenStream,
-    /// The tokens inside `yield_!(..)`.
+    /// The expression inside `yield_!(..)`, `()` when empty.
     pub value: TokenStream,
     /// `PAT` of `let PAT = yield_!(..);`, binding the `Outcome`.
     pub pat: Option<TokenStream>,
@@ -139,6 +139,21 @@ pub fn split(func: &mut ItemFn, errors: &mut Errors) -> Option<Parts> {
     };
     let stmts = &func.block.stmts;
     let (mac, pat) = top_level_yield(&stmts[at])?;
+    // `yield_!()` yields `()`.
+    let value = if mac.tokens.is_empty() {
+        quote::quote!(())
+    } else {
+        match syn::parse2::<Expr>(mac.tokens.clone()) {
+            Ok(value) => value.to_token_stream(),
+            Err(e) => {
+                errors.push(syn::Error::new(
+                    e.span(),
+                    format!("expected the value to yield in `yield_!(value)`: {e}"),
+                ));
+                return None;
+            }
+        }
+    };
     let mut before = TokenStream::new();
     for stmt in &stmts[..at] {
         stmt.to_tokens(&mut before);
@@ -149,7 +164,7 @@ pub fn split(func: &mut ItemFn, errors: &mut Errors) -> Option<Parts> {
     }
     Some(Parts {
         before,
-        value: mac.tokens.clone(),
+        value,
         pat: pat.map(ToTokens::to_token_stream),
         after,
         last: stmts[at + 1..].last().map(syn::spanned::Spanned::span),
