@@ -44,6 +44,10 @@
 //!   [`#[context_manager]`](context_manager): a struct with `#[enter]` and
 //!   `#[exit]` methods becomes a manager, with a named guard
 //!   ([`DerivedGuard`]) for code that cannot use `with!`.
+//! * [`#[contextmanager]`](contextmanager): Python's `@contextmanager` — a
+//!   manager from one function split at its [`yield_!`], a [`Generator`].
+//! * [`#[wrap]`](wrap): Python's `ContextDecorator` — a function's whole body
+//!   run inside a manager.
 //! * [`Guard`]: the same guarantee without the macro.
 //! * [`open`]: Python's `open()` as a manager (with the `std` feature).
 //! * [`Suppress`]: Python's truthy `__exit__` — swallow the body's error.
