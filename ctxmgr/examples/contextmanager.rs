@@ -87,7 +87,10 @@ fn main() -> io::Result<()> {
 
     println!("1. #[contextmanager]: enter, the body, exit");
     let size = build(&root, &[("a.txt", "alpha"), ("b.txt", "beta")], false)?;
-    println!("  build returned {size} bytes; the directory is gone: {}", !root.join("build").exists());
+    println!(
+        "  build returned {size} bytes; the directory is gone: {}",
+        !root.join("build").exists()
+    );
 
     println!("2. the body fails: exit still runs, and is told why");
     let err = build(&root, &[("a.txt", "alpha"), ("", "?")], false).unwrap_err();
@@ -100,7 +103,10 @@ fn main() -> io::Result<()> {
     println!("4. #[wrap]: a manager around a whole function (Python's ContextDecorator)");
     let log = RefCell::new(Vec::new());
     println!("  parse(\" 42 \") = {:?}", parse(&log, " 42 "));
-    println!("  parse(\"x\")    = {:?}", parse(&log, "x").map_err(|e| e.to_string()));
+    println!(
+        "  parse(\"x\")    = {:?}",
+        parse(&log, "x").map_err(|e| e.to_string())
+    );
     for line in log.borrow().iter() {
         println!("  log: {line}");
     }

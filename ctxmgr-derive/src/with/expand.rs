@@ -2,31 +2,30 @@
 //!
 //! Input:  `with!(EXPR as PAT => { BODY })`
 //! Output (N = expansion id; names are `Span::mixed_site()` hygienic and
-//! made by [`Names`]; `p` is `KRATE::__private`):
+//! made by [`Names`]):
 //!
 //! ```text
 //! {
+//!     use KRATE::__private as p;
 //!     use p::{KindNever as _, KindNotManager as _, KindReal as _, <probes the sites need>};
 //!     let mut GUARD = p::Guard::new(EXPR);
-//!     let KIND = (&&p::GuardKind(&GUARD)).__ctxmgr_kind();   // propagates enter's/exit's error
+//!     let KIND = (&&p::GuardKind(&GUARD)).__ctxmgr_kind();   // enters, exits, propagates
 //!     <site setup>                   // RET tied to the fn's return type; the suppression probe
-//!     let mut SLOT_i = None; ...     // one per `?` / valued `break` site
+//!     let mut SLOT_i = p::None; ...  // one per `?` / valued `break` site
 //!     let mut FLOW: u32 = 0;
 //!     let RESULT = 'with_N: {
 //!         'body_N: {
-//!             let VALUE = match p::branch(p::Guard::enter(&mut GUARD)) {
-//!                 Continue(v) => v, Break(Err(e)) => return KIND.propagate(e), ..
-//!             };
+//!             let VALUE = match KIND.enter(&mut GUARD) { p::Continue(v) => v, p::Break(r) => return r };
 //!             let PAT = VALUE;
 //!             break 'with_N BODY;     // sites: store, set FLOW, `break 'body_N;`
 //!         }                          // VALUE (and what PAT bound) is dropped here
-//!         let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => Outcome::Ok };
-//!         if let Err(e) = p::Guard::finish(&mut GUARD, OUTCOME) { return KIND.propagate(e); }
+//!         let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
+//!         if let p::Break(r) = KIND.finish(&mut GUARD, OUTCOME) { return r; }
 //!         <suppression check of the `?` sites: `break 'with_N Default::default()`>
 //!         match FLOW { i => <resume site i: `taken(SLOT_i)?` / `return` / `break 'l` / `continue 'l`> }
 //!     };
-//!     let EXIT = p::Guard::finish(&mut GUARD, Outcome::Ok);   // the normal end (a no-op after a site)
-//!     if let Err(e) = EXIT { return KIND.propagate(e); }
+//!     let EXIT = KIND.finish(&mut GUARD, p::Outcome::Ok);   // the normal end (a no-op after a site)
+//!     if let p::Break(r) = EXIT { return r; }
 //!     RESULT
 //! }
 //! ```
@@ -98,28 +97,28 @@ impl<'k> Expander<'k> {
     fn expand_one(&self, manager: &Manager, mut body: Block) -> TokenStream {
         let Flavor::Sync = self.flavor;
         let names = self.fresh_names();
-        let sites = rewrite::rewrite(&mut body, &names, self.krate, self);
         let krate = self.krate;
-        let p = quote!(#krate::__private);
         let m = Span::mixed_site();
+        // One short alias of `KRATE::__private` per expansion: the paths
+        // below are most of what it emits.
+        let p = quote_spanned!(m=> __ctxmgr_p);
+        let sites = rewrite::rewrite(&mut body, &names, &p, self);
         let kind = names.ident("kind");
         let result = names.ident("result");
         let guard = names.ident("guard");
-        let on_error = quote_spanned!(m=> return #kind.propagate(__ctxmgr_e));
-        let Entry { new_guard, enter } = entry(&p, &names, manager, &on_error);
+        let on_break = quote_spanned!(m=> return __ctxmgr_r);
+        let Entry { new_guard, enter } = entry(&p, &names, manager, &on_break);
         let kinds = quote_spanned! {m=>
+            use #krate::__private as #p;
             #[allow(unused_imports)]
             use #p::{KindNever as _, KindNotManager as _, KindReal as _};
         };
-        let setup = quote_spanned! {m=>
-            #new_guard
-            let #kind = (&&#p::GuardKind(&#guard)).__ctxmgr_kind();
-        };
+        let setup = new_guard;
         let finish_ok = quote_spanned! {m=>
             #[allow(unreachable_code)]
-            let __ctxmgr_exit = #p::Guard::finish(&mut #guard, #p::Outcome::Ok);
-            if let #p::Err(__ctxmgr_e) = __ctxmgr_exit {
-                #on_error;
+            let __ctxmgr_exit = #kind.finish(&mut #guard, #p::Outcome::Ok);
+            if let #p::Break(__ctxmgr_r) = __ctxmgr_exit {
+                return __ctxmgr_r;
             }
         };
 
@@ -204,8 +203,8 @@ impl<'k> Expander<'k> {
                         #outcomes
                         _ => #p::Outcome::Ok,
                     };
-                    if let #p::Err(__ctxmgr_e) = #p::Guard::finish(&mut #guard, #outcome) {
-                        #on_error;
+                    if let #p::Break(__ctxmgr_r) = #kind.finish(&mut #guard, #outcome) {
+                        return __ctxmgr_r;
                     }
                     #suppress
                     #dispatch
@@ -238,15 +237,16 @@ impl ExpandNested for Expander<'_> {
 /// Creating the guard, entering it and binding its value: the same for a
 /// normal expansion and for the body shown after a parse error.
 struct Entry {
-    /// `let mut GUARD = Guard::new(EXPR);`
+    /// `let mut GUARD = Guard::new(EXPR); let KIND = <probe>;`
     new_guard: TokenStream,
-    /// `let VALUE = <enter, or ON_ERROR>; let PAT = VALUE;`
+    /// `let VALUE = <enter, or ON_BREAK>; let PAT = VALUE;`
     enter: TokenStream,
 }
 
-fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_error: &TokenStream) -> Entry {
+fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStream) -> Entry {
     let m = Span::mixed_site();
     let guard = names.ident("guard");
+    let kind = names.ident("kind");
     let value = names.ident("value");
     let expr = &manager.expr;
     // Spanned on the user's expression: "is not a context manager" points there.
@@ -261,18 +261,18 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_error: &TokenStre
             quote_spanned!(m=> let #unused = #value;)
         }
     };
-    // Through `branch`, as `?` does: matching enter's `Result` directly
-    // lets the optimizer build it in the caller's return slot (when the
-    // types agree) and leaves a dead store there that hand-written `?`
-    // does not have (`bench/`: one instruction per call).
+    // KIND enters and exits: `Break` carries what the function returns on
+    // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
+    // happen and nothing is demanded of the function's return type.
     Entry {
-        new_guard: quote_spanned!(m=> let mut #guard = #guard_new(#expr);),
+        new_guard: quote_spanned! {m=>
+            let mut #guard = #guard_new(#expr);
+            let #kind = (&&#p::GuardKind(&#guard)).__ctxmgr_kind();
+        },
         enter: quote_spanned! {m=>
-            let #value = match #p::branch(#p::Guard::enter(&mut #guard)) {
-                #p::ControlFlow::Continue(__ctxmgr_v) => __ctxmgr_v,
-                #p::ControlFlow::Break(#p::Err(__ctxmgr_e)) => #on_error,
-                #[allow(unreachable_patterns)]
-                #p::ControlFlow::Break(#p::Ok(__ctxmgr_never)) => match __ctxmgr_never {},
+            let #value = match #kind.enter(&mut #guard) {
+                #p::Continue(__ctxmgr_v) => __ctxmgr_v,
+                #p::Break(__ctxmgr_r) => #on_break,
             };
             #bind
         },
@@ -299,6 +299,8 @@ pub fn malformed(m: Malformed) -> TokenStream {
     quote! {
         {
             #error;
+            #[allow(unused_imports)]
+            use #p::{KindNever as _, KindNotManager as _, KindReal as _};
             #(#bindings)*
             #[allow(unreachable_code, unused_variables)]
             #body

@@ -29,12 +29,12 @@ pub trait ExpandNested {
 pub fn rewrite(
     body: &mut Block,
     names: &Names,
-    krate: &TokenStream,
+    p: &TokenStream,
     nested: &dyn ExpandNested,
 ) -> Sites {
     let mut rewriter = Rewriter {
         nested,
-        krate,
+        p,
         label: names.label("body"),
         flow: names.ident("flow"),
         ret: names.ident("ret"),
@@ -49,7 +49,8 @@ pub fn rewrite(
 
 struct Rewriter<'r> {
     nested: &'r dyn ExpandNested,
-    krate: &'r TokenStream,
+    /// The path of the runtime's `__private` module.
+    p: &'r TokenStream,
     names: &'r Names,
     /// Of the block holding the bound value: sites break out of it.
     label: Lifetime,
@@ -140,20 +141,20 @@ impl Rewriter<'_> {
 
     fn rewrite_try(&mut self, t: &mut syn::ExprTry) -> Expr {
         let index = self.sites.push_try();
-        let krate = self.krate;
+        let p = self.p;
         let slot = self.names.slot(index);
         let inner = &t.expr;
-        let branch = quote_spanned!(t.question_token.span=> #krate::__private::branch);
+        let branch = quote_spanned!(t.question_token.span=> #p::branch);
         let leave = self.leave(
             index,
-            quote_spanned!(Span::mixed_site()=> #slot = #krate::__private::Some(__ctxmgr_r);),
+            quote_spanned!(Span::mixed_site()=> #slot = #p::Some(__ctxmgr_r);),
         );
         // Parenthesized: as tokens, nothing else would keep `x?.f();` from
         // starting a statement with a `match`.
         let out = quote_spanned! {Span::mixed_site()=>
             (match #branch(#inner) {
-                #krate::__private::ControlFlow::Continue(__ctxmgr_v) => __ctxmgr_v,
-                #krate::__private::ControlFlow::Break(__ctxmgr_r) => #leave,
+                #p::Continue(__ctxmgr_v) => __ctxmgr_v,
+                #p::Break(__ctxmgr_r) => #leave,
             })
         };
         Expr::Verbatim(out)
@@ -244,7 +245,7 @@ impl VisitMut for Rewriter<'_> {
             // Their `?`, `return`, `break` and `continue` are their own.
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::TryBlock(_) => {}
             // Input:  expr?
-            // Output: (match branch(expr) { Continue(v) => v, Break(r) => ({ SLOT_i = Some(r); FLOW = i; break 'body; }) })
+            // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => ({ SLOT_i = p::Some(r); FLOW = i; break 'body; }) })
             Expr::Try(t) => {
                 self.visit_expr_mut(&mut t.expr);
                 *expr = self.rewrite_try(t);
@@ -256,13 +257,13 @@ impl VisitMut for Rewriter<'_> {
                     self.visit_expr_mut(e);
                 }
                 let index = self.sites.shared(SiteKind::Return);
-                let krate = self.krate;
+                let p = self.p;
                 let ret = &self.ret;
                 let value = match &r.expr {
                     Some(e) => e.to_token_stream(),
                     None => quote_spanned!(r.return_token.span=> ()),
                 };
-                *expr = self.leave(index, quote!(#ret = #krate::__private::Some(#value);));
+                *expr = self.leave(index, quote!(#ret = #p::Some(#value);));
             }
             // Input:  break 'outer value
             // Output: ({ SLOT_i = Some(value); FLOW = i; break 'body; })
@@ -277,9 +278,9 @@ impl VisitMut for Rewriter<'_> {
                     });
                     let store = match &b.expr {
                         Some(e) => {
-                            let krate = self.krate;
+                            let p = self.p;
                             let slot = self.names.slot(index);
-                            quote!(#slot = #krate::__private::Some(#e);)
+                            quote!(#slot = #p::Some(#e);)
                         }
                         None => TokenStream::new(),
                     };

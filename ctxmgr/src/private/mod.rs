@@ -20,7 +20,7 @@ pub use self::with::*;
 pub use crate::guard::Guard;
 pub use crate::{ContextManager, Outcome};
 pub use core::convert::Infallible;
-pub use core::ops::ControlFlow;
+pub use core::ops::ControlFlow::{self, Break, Continue};
 pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};
 pub use ctxmgr_derive::with_impl;

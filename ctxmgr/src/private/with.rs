@@ -227,20 +227,62 @@ impl<G> KindNotManager for GuardKind<'_, G> {
     }
 }
 
+/// The kind of a manager whose error is `Infallible`: enter and exit
+/// cannot fail, so nothing propagates (and a `()`-returning function works).
 #[derive(Clone, Copy)]
 pub struct NeverTag;
 impl NeverTag {
+    /// Enters; `Break` never happens.
     #[inline(always)]
-    pub fn propagate<R>(self, error: Infallible) -> R {
-        match error {}
+    pub fn enter<'g, M: ContextManager<Error = Infallible>, R>(
+        self,
+        guard: &'g mut Guard<M>,
+    ) -> ControlFlow<R, M::Value<'g>> {
+        match guard.enter() {
+            Ok(value) => ControlFlow::Continue(value),
+            Err(never) => match never {},
+        }
+    }
+    /// Exits; `Break` never happens.
+    #[inline(always)]
+    pub fn finish<M: ContextManager<Error = Infallible>, R>(
+        self,
+        guard: &mut Guard<M>,
+        outcome: Outcome<'_>,
+    ) -> ControlFlow<R> {
+        match guard.finish(outcome) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(never) => match never {},
+        }
     }
 }
+/// The kind of a manager that can fail: its error propagates like `?`,
+/// converted with `From` into the function's `Result<T, F>`.
 #[derive(Clone, Copy)]
 pub struct RealTag;
 impl RealTag {
+    /// Enters; `Break` holds what the function returns on enter's error.
     #[inline(always)]
-    pub fn propagate<T, E, F: From<E>>(self, error: E) -> Result<T, F> {
-        Err(F::from(error))
+    pub fn enter<'g, M: ContextManager, T, F: From<M::Error>>(
+        self,
+        guard: &'g mut Guard<M>,
+    ) -> ControlFlow<Result<T, F>, M::Value<'g>> {
+        match guard.enter() {
+            Ok(value) => ControlFlow::Continue(value),
+            Err(error) => ControlFlow::Break(Err(F::from(error))),
+        }
+    }
+    /// Exits; `Break` holds what the function returns on exit's error.
+    #[inline(always)]
+    pub fn finish<M: ContextManager, T, F: From<M::Error>>(
+        self,
+        guard: &mut Guard<M>,
+        outcome: Outcome<'_>,
+    ) -> ControlFlow<Result<T, F>> {
+        match guard.finish(outcome) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(error) => ControlFlow::Break(Err(F::from(error))),
+        }
     }
 }
 
