@@ -52,6 +52,16 @@
 //! * [`open`]: Python's `open()` as a manager (with the `std` feature).
 //! * [`Suppress`]: Python's truthy `__exit__` — swallow the body's error.
 //!
+//! The small managers of `contextlib`:
+//!
+//! * [`closing`] with the [`Close`] trait: flush a `BufWriter`, wait for a
+//!   `Child`, shut down a `TcpStream` — and report the error.
+//! * [`nullcontext`], and `Option<M>` as a manager (`None` does nothing).
+//! * [`suppress`]`(pred)`: swallow the `?` errors `pred` picks.
+//! * [`chdir`]: change the working directory for the body (process-wide).
+//! * [`defer!`]: run a block when the scope ends, on every path; and
+//!   [`scopeguard`], a drop-in for the scopeguard crate.
+//!
 //! # What exit sees
 //!
 //! | how the body ends | exit is called with | then |
@@ -96,9 +106,11 @@ pub mod __private;
 mod derived_guard;
 mod generator;
 mod guard;
+mod managers;
 #[cfg(feature = "std")]
 mod open;
 mod outcome;
+pub mod scopeguard;
 mod with;
 
 #[doc = include_str!("context_manager.md")]
@@ -112,6 +124,10 @@ pub use ctxmgr_derive::ContextManager;
 pub use derived_guard::DerivedGuard;
 pub use generator::{EnterFn, Generator};
 pub use guard::Guard;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use managers::{chdir, Chdir};
+pub use managers::{closing, nullcontext, suppress, Close, Closing, NullContext, Suppressor};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
