@@ -277,7 +277,6 @@ where
     /// drop(g);
     /// ```
     #[inline]
-    #[must_use]
     pub fn with_strategy(v: T, dropfn: F) -> ScopeGuard<T, F, S> {
         ScopeGuard {
             inner: Some((v, dropfn)),
@@ -325,7 +324,6 @@ where
 /// assert_eq!(calls.get(), 1);
 /// ```
 #[inline]
-#[must_use]
 pub fn guard<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, Always>
 where
     F: FnOnce(T),
@@ -348,7 +346,6 @@ where
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 #[inline]
-#[must_use]
 pub fn guard_on_success<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, OnSuccess>
 where
     F: FnOnce(T),
@@ -373,7 +370,6 @@ where
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 #[inline]
-#[must_use]
 pub fn guard_on_unwind<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, OnUnwind>
 where
     F: FnOnce(T),

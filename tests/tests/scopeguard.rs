@@ -3,8 +3,13 @@
 //! bodies unchanged but for the `use`), then the API the drop-in promises
 //! beyond those tests.
 
-// scopeguard's own tests compare with `assert_eq!(x, false)`.
-#![allow(clippy::bool_assert_comparison)]
+// scopeguard's own tests compare with `assert_eq!(x, false)`; the paths
+// test uses every way out, redundant ones included.
+#![allow(
+    clippy::bool_assert_comparison,
+    clippy::needless_return,
+    clippy::never_loop
+)]
 
 use ctxmgr::scopeguard;
 
@@ -176,7 +181,14 @@ fn defer_runs_on_every_path_out_of_a_function() {
     }));
     assert_eq!(
         *log.borrow(),
-        ["cleanup 0", "cleanup 1", "cleanup 2", "loop", "cleanup 3", "cleanup panic"]
+        [
+            "cleanup 0",
+            "cleanup 1",
+            "cleanup 2",
+            "loop",
+            "cleanup 3",
+            "cleanup panic"
+        ]
     );
 }
 
