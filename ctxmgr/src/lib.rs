@@ -61,6 +61,25 @@
 //! * [`chdir`]: change the working directory for the body (process-wide).
 //! * [`defer!`]: run a block when the scope ends, on every path; and
 //!   [`scopeguard`], a drop-in for the scopeguard crate.
+// Items behind optional features are linked only where they exist.
+#![cfg_attr(
+    feature = "tempfile",
+    doc = " * [`tempdir`] (feature `tempfile`): a temporary directory whose"
+)]
+#![cfg_attr(
+    not(feature = "tempfile"),
+    doc = " * `tempdir()` (feature `tempfile`): a temporary directory whose"
+)]
+//!   removal errors are reported.
+#![cfg_attr(
+    feature = "rusqlite",
+    doc = " * [`sqlite::transaction`] (feature `rusqlite`): commit on `Ok`,"
+)]
+#![cfg_attr(
+    not(feature = "rusqlite"),
+    doc = " * `sqlite::transaction` (feature `rusqlite`): commit on `Ok`,"
+)]
+//!   roll back otherwise, and a failed `COMMIT` is an error.
 //!
 //! # What exit sees
 //!
@@ -87,6 +106,8 @@
 //! | --- | --- | --- |
 //! | `std` | yes | [`open`]; guards tell panics from unseen paths; implies `alloc` |
 //! | `alloc` | via `std` | [`ErrorRef::downcast_ref`] sees through `Box<dyn Error>` |
+//! | `tempfile` | no | `tempdir()`, on the `tempfile` crate (needs Rust 1.63+); implies `std` |
+//! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported (needs Rust 1.89+); implies `std` |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.
@@ -111,6 +132,11 @@ mod managers;
 mod open;
 mod outcome;
 pub mod scopeguard;
+#[cfg(feature = "rusqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
+pub mod sqlite;
+#[cfg(feature = "tempfile")]
+mod tempdir;
 mod with;
 
 #[doc = include_str!("context_manager.md")]
@@ -132,6 +158,9 @@ pub use managers::{closing, nullcontext, suppress, Close, Closing, NullContext, 
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
 pub use outcome::{ErrorRef, Outcome};
+#[cfg(feature = "tempfile")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tempfile")))]
+pub use tempdir::{tempdir, TemporaryDirectory};
 
 /// The yield point of a [`#[contextmanager]`](contextmanager) function:
 /// `yield_!(value);` or `let outcome = yield_!(value);`, as a statement of the

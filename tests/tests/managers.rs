@@ -169,7 +169,10 @@ fn closing_a_child_closes_its_stdin_and_waits_for_it() -> io::Result<()> {
         c.stdin.as_mut().unwrap().write_all(b"echo")?;
         // `cat` runs until its stdin closes: close must close it, not hang.
     });
-    assert!(child.try_wait()?.unwrap().success(), "exited before close returned");
+    assert!(
+        child.try_wait()?.unwrap().success(),
+        "exited before close returned"
+    );
     let mut echoed = String::new();
     child.stdout.take().unwrap().read_to_string(&mut echoed)?;
     assert_eq!(echoed, "echo");
