@@ -106,8 +106,8 @@
 //! | --- | --- | --- |
 //! | `std` | yes | [`open`]; guards tell panics from unseen paths; implies `alloc` |
 //! | `alloc` | via `std` | [`ErrorRef::downcast_ref`] sees through `Box<dyn Error>` |
-//! | `tempfile` | no | `tempdir()`, on the `tempfile` crate (needs Rust 1.63+); implies `std` |
-//! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported (needs Rust 1.89+); implies `std` |
+//! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
+//! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.

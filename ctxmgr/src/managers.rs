@@ -385,14 +385,14 @@ impl<M: Suppress> Suppress for Option<M> {
 /// ```
 /// use ctxmgr::with;
 ///
-/// fn parse(s: &str) -> Result<u32, String> {
+/// fn parse(s: &str) -> Result<u32, Box<dyn std::error::Error>> {
 ///     let n: u32 = with!(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()) => {
 ///         s.trim().parse::<u32>()?
 ///     });
 ///     Ok(n)
 /// }
-/// assert_eq!(parse("7"), Ok(7));
-/// assert_eq!(parse("seven"), Ok(0));
+/// assert_eq!(parse("7").unwrap(), 7);
+/// assert_eq!(parse("seven").unwrap(), 0);
 /// ```
 #[must_use = "`suppress` does nothing until entered, e.g. with `with!`"]
 #[inline]

@@ -85,10 +85,12 @@ impl TemporaryDirectory {
     ///
     /// ```
     /// use ctxmgr::with;
+    /// # fn main() -> std::io::Result<()> {
     /// with!(ctxmgr::tempdir().prefix("build-").suffix(".d") as dir => {
     ///     let name = dir.file_name().unwrap().to_str().unwrap();
     ///     assert!(name.starts_with("build-") && name.ends_with(".d"), "{name}");
     /// });
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn prefix(mut self, prefix: impl Into<OsString>) -> Self {
