@@ -198,9 +198,9 @@ pub fn closing<T: Close>(x: T) -> Closing<T> {
 
 /// The manager returned by [`closing`].
 #[derive(Debug)]
-pub struct Closing<T: Close>(T);
+pub struct Closing<T>(T);
 
-impl<T: Close> Closing<T> {
+impl<T> Closing<T> {
     /// The wrapped value, without closing it.
     #[inline]
     pub fn into_inner(self) -> T {
