@@ -92,7 +92,22 @@ use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 
 /// Decides whether a [`ScopeGuard`]'s closure runs when the guard is
-/// dropped.
+/// dropped: [`Always`], [`OnSuccess`], [`OnUnwind`], or your own.
+///
+/// ```
+/// use ctxmgr::scopeguard::{ScopeGuard, Strategy};
+/// use std::cell::Cell;
+///
+/// /// Runs only in debug builds.
+/// enum InDebug {}
+/// impl Strategy for InDebug {
+///     fn should_run() -> bool { cfg!(debug_assertions) }
+/// }
+///
+/// let ran = Cell::new(false);
+/// drop(ScopeGuard::<_, _, InDebug>::with_strategy((), |()| ran.set(true)));
+/// assert_eq!(ran.get(), cfg!(debug_assertions));
+/// ```
 pub trait Strategy {
     /// `true` if the guard's closure should run (asked in the guard's
     /// `Drop`).
