@@ -52,6 +52,35 @@
 //! * [`open`]: Python's `open()` as a manager (with the `std` feature).
 //! * [`Suppress`]: Python's truthy `__exit__` — swallow the body's error.
 //!
+//! The small managers of `contextlib`:
+//!
+//! * [`closing`] with the [`Close`] trait: flush a `BufWriter`, wait for a
+//!   `Child`, shut down a `TcpStream` — and report the error.
+//! * [`nullcontext`], and `Option<M>` as a manager (`None` does nothing).
+//! * [`suppress`]`(pred)`: swallow the `?` errors `pred` picks.
+//! * [`chdir`]: change the working directory for the body (process-wide).
+//! * [`defer!`]: run a block when the scope ends, on every path; and
+//!   [`scopeguard`], a drop-in for the scopeguard crate.
+// Items behind optional features are linked only where they exist.
+#![cfg_attr(
+    feature = "tempfile",
+    doc = " * [`tempdir`] (feature `tempfile`): a temporary directory whose"
+)]
+#![cfg_attr(
+    not(feature = "tempfile"),
+    doc = " * `tempdir()` (feature `tempfile`): a temporary directory whose"
+)]
+//!   removal errors are reported.
+#![cfg_attr(
+    feature = "rusqlite",
+    doc = " * [`sqlite::transaction`] (feature `rusqlite`): commit on `Ok`,"
+)]
+#![cfg_attr(
+    not(feature = "rusqlite"),
+    doc = " * `sqlite::transaction` (feature `rusqlite`): commit on `Ok`,"
+)]
+//!   roll back otherwise, and a failed `COMMIT` is an error.
+//!
 //! # What exit sees
 //!
 //! | how the body ends | exit is called with | then |
@@ -77,6 +106,8 @@
 //! | --- | --- | --- |
 //! | `std` | yes | [`open`]; guards tell panics from unseen paths; implies `alloc` |
 //! | `alloc` | via `std` | [`ErrorRef::downcast_ref`] sees through `Box<dyn Error>` |
+//! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
+//! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.
@@ -96,9 +127,16 @@ pub mod __private;
 mod derived_guard;
 mod generator;
 mod guard;
+mod managers;
 #[cfg(feature = "std")]
 mod open;
 mod outcome;
+pub mod scopeguard;
+#[cfg(feature = "rusqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
+pub mod sqlite;
+#[cfg(feature = "tempfile")]
+mod tempdir;
 mod with;
 
 #[doc = include_str!("context_manager.md")]
@@ -114,8 +152,15 @@ pub use generator::{EnterFn, Generator};
 pub use guard::Guard;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use managers::{chdir, Chdir};
+pub use managers::{closing, nullcontext, suppress, Close, Closing, NullContext, Suppressor};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
 pub use outcome::{ErrorRef, Outcome};
+#[cfg(feature = "tempfile")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tempfile")))]
+pub use tempdir::{tempdir, TemporaryDirectory};
 
 /// The yield point of a [`#[contextmanager]`](contextmanager) function:
 /// `yield_!(value);` or `let outcome = yield_!(value);`, as a statement of the

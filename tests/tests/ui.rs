@@ -9,4 +9,5 @@ fn ui() {
     t.compile_fail("ui/derive/*.rs");
     t.compile_fail("ui/contextmanager/*.rs");
     t.compile_fail("ui/wrap/*.rs");
+    t.compile_fail("ui/managers/*.rs");
 }
