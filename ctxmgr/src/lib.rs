@@ -45,6 +45,8 @@
 //!   `#[exit]` methods becomes a manager, with a named guard
 //!   ([`DerivedGuard`]) for code that cannot use `with!`.
 //! * [`Guard`]: the same guarantee without the macro.
+//! * [`ExitStack`]: a dynamic number of managers and callbacks, exited in
+//!   reverse like nested `with!`s (with the `alloc` feature).
 //! * [`open`]: Python's `open()` as a manager (with the `std` feature).
 //! * [`Suppress`]: Python's truthy `__exit__` — swallow the body's error.
 //!
@@ -72,12 +74,12 @@
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
 //! | `std` | yes | [`open`]; guards tell panics from unseen paths; implies `alloc` |
-//! | `alloc` | via `std` | [`ErrorRef::downcast_ref`] sees through `Box<dyn Error>` |
+//! | `alloc` | via `std` | [`ExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -94,6 +96,8 @@ mod guard;
 #[cfg(feature = "std")]
 mod open;
 mod outcome;
+#[cfg(feature = "alloc")]
+mod stack;
 mod with;
 
 #[doc = include_str!("context_manager.md")]
@@ -106,6 +110,9 @@ pub use guard::Guard;
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
 pub use outcome::{ErrorRef, Outcome};
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use stack::{BoxError, ExitStack};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
