@@ -6,8 +6,8 @@
 //! reachable through that `&mut` while later entries are added through other
 //! shared borrows. An arena of raw boxes does it:
 //!
-//! * each entry is boxed and turned into a raw pointer with
-//!   [`Box::into_raw`]: the `Vec` holds pointers, never `Box`es (moving a
+//! * each entry is boxed and turned into a raw pointer with [`Box::leak`]
+//!   (as `Box::into_raw` would): the `Vec` holds pointers, never `Box`es (moving a
 //!   `Box` asserts it is unique, which an outstanding `&mut` to its contents
 //!   would contradict);
 //! * [`Arena::enter`] makes one `&'s mut T` from the pointer, for the `'s` of
@@ -43,7 +43,7 @@ pub(crate) trait Entry<E> {
 
 /// Entries in the order they were registered.
 pub(crate) struct Arena<'m, E> {
-    /// Each pointer came from `Box::into_raw`, is here once, and is rebuilt
+    /// Each pointer came from `Box::leak`, is here once, and is rebuilt
     /// into its box exactly once: by [`Arena::pop`] or by `Drop`.
     entries: RefCell<Vec<NonNull<dyn Entry<E> + 'm>>>,
 }
@@ -116,7 +116,7 @@ impl<'m, E> Arena<'m, E> {
     /// The most recent entry, unregistered and boxed again.
     pub(crate) fn pop(&mut self) -> Option<Box<dyn Entry<E> + 'm>> {
         let ptr = self.entries.get_mut().pop()?;
-        // SAFETY: `ptr` came from `Box::into_raw`/`Box::leak` of a
+        // SAFETY: `ptr` came from `Box::leak` of a
         // `Box<T: Entry<E> + 'm>` (unsized here to `dyn`), was registered once
         // and has just been removed, so this is the only rebuild. `&mut self`
         // proves that no `&'s self` from `enter` is alive, so the `&'s mut T`
