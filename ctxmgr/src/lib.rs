@@ -49,6 +49,8 @@
 //! * [`#[wrap]`](wrap): Python's `ContextDecorator` — a function's whole body
 //!   run inside a manager.
 //! * [`Guard`]: the same guarantee without the macro.
+//! * [`ExitStack`]: a dynamic number of managers and callbacks, exited in
+//!   reverse like nested `with!`s (with the `alloc` feature).
 //! * [`open`]: Python's `open()` as a manager (with the `std` feature).
 //! * [`Suppress`]: Python's truthy `__exit__` — swallow the body's error.
 //!
@@ -105,14 +107,14 @@
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
 //! | `std` | yes | [`open`]; guards tell panics from unseen paths; implies `alloc` |
-//! | `alloc` | via `std` | [`ErrorRef::downcast_ref`] sees through `Box<dyn Error>` |
+//! | `alloc` | via `std` | [`ExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
 //! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
 //! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -135,6 +137,8 @@ pub mod scopeguard;
 #[cfg(feature = "rusqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
 pub mod sqlite;
+#[cfg(feature = "alloc")]
+mod stack;
 #[cfg(feature = "tempfile")]
 mod tempdir;
 mod with;
@@ -181,6 +185,9 @@ use it there, as a statement of the function's top-level block"
         }
     };
 }
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use stack::{BoxError, ExitStack};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
