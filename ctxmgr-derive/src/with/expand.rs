@@ -6,8 +6,8 @@
 //!
 //! ```text
 //! {
-//!     use KRATE::__private as p;
-//!     use p::{KindNever as _, KindNotManager as _, KindReal as _, <probes the sites need>};
+//!     use KRATE::__private::{self as p, KindNever as _, KindNotManager as _, KindReal as _,
+//!                            <probes the sites need>};
 //!     let mut GUARD = p::Guard::new(EXPR);
 //!     let KIND = (&&p::GuardKind(&GUARD)).__ctxmgr_kind();   // enters, exits, propagates
 //!     <site setup>                   // RET tied to the fn's return type; the suppression probe
@@ -108,10 +108,15 @@ impl<'k> Expander<'k> {
         let guard = names.ident("guard");
         let on_break = quote_spanned!(m=> return __ctxmgr_r);
         let Entry { new_guard, enter } = entry(&p, &names, manager, &on_break);
-        let kinds = quote_spanned! {m=>
-            use #krate::__private as #p;
-            #[allow(unused_imports)]
-            use #p::{KindNever as _, KindNotManager as _, KindReal as _};
+        // One `use`: the alias, the kind probes (only one of which is
+        // used: hence the `allow`) and the probes the sites call.
+        let imports = |probes: &TokenStream| {
+            quote_spanned! {m=>
+                #[allow(unused_imports)]
+                use #krate::__private::{
+                    self as #p, KindNever as _, KindNotManager as _, KindReal as _, #probes
+                };
+            }
         };
         let setup = new_guard;
         let finish_ok = quote_spanned! {m=>
@@ -124,9 +129,10 @@ impl<'k> Expander<'k> {
 
         if sites.is_empty() {
             // Short form: the body can only end normally (or panic).
+            let imports = imports(&TokenStream::new());
             return quote_spanned! {m=>
                 {
-                    #kinds
+                    #imports
                     #setup
                     #[allow(unused_braces)]
                     let #result = {
@@ -184,10 +190,10 @@ impl<'k> Expander<'k> {
             suppress,
             ..
         } = &code;
+        let imports = imports(uses);
         quote_spanned! {m=>
             {
-                #kinds
-                #uses
+                #imports
                 #setup
                 #site_setup
                 #slots

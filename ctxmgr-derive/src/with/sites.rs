@@ -234,10 +234,8 @@ impl Sites {
         if self.has_try() {
             probes.extend(["SuppressYesKind", "SuppressNoKind"]);
         }
-        if !probes.is_empty() {
-            let probes = probes.iter().map(|name| syn::Ident::new(name, m));
-            code.uses = quote_spanned!(m=> use #p::{#(#probes as _),*};);
-        }
+        let probes = probes.iter().map(|name| syn::Ident::new(name, m));
+        code.uses = quote_spanned!(m=> #(#probes as _,)*);
         code
     }
 }
@@ -245,7 +243,8 @@ impl Sites {
 /// What [`Sites::code`] emits, for the expand stage to place.
 #[derive(Default)]
 pub struct SiteCode {
-    /// `use` of the probe traits, at the top of the expansion.
+    /// The probe traits to import (`ViewError as _, ..`), at the top of the
+    /// expansion.
     pub uses: TokenStream,
     /// Before the body: the return slot, the suppression probe.
     pub setup: TokenStream,
