@@ -269,3 +269,24 @@ fn a_generator_is_a_decorator_too() {
         ]
     );
 }
+
+#[test]
+fn generators_enter_an_exit_stack_and_exit_in_reverse() {
+    use ctxmgr::ExitStack;
+    let log = Log::new();
+    let mut stack: ExitStack<'_, TestError> = ExitStack::default();
+    let a = stack.enter_context(tag(&log, "a")).unwrap();
+    let b = stack.enter_context(tag(&log, "b")).unwrap();
+    log.push(format!("body {a} {b}"));
+    stack.close().unwrap();
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "enter b",
+            "body [a] [b]",
+            "exit b ok after <b>",
+            "exit a ok after <a>",
+        ]
+    );
+}
