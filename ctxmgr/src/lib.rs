@@ -88,7 +88,7 @@
 //! | how the body ends | exit is called with | then |
 //! | --- | --- | --- |
 //! | falls off the end with value `v` | [`Outcome::Ok`] | `with!` evaluates to `v` |
-//! | `return v`, `break`, `continue` (also labelled) | [`Outcome::Ok`] (an `Err` return value: [`Outcome::Err`]) | the control flow resumes |
+//! | `return v`, `break`, `continue` (also labelled) | [`Outcome::Ok`] (a returned `Err(e)` or `None`: [`Outcome::Err`], as for `?`) | the control flow resumes |
 //! | `expr?` with `Err(e)` | [`Outcome::Err`] viewing `e` (before `From`) | `e` propagates like `?` |
 //! | `expr?` with `None` | [`Outcome::Err`] ([`ErrorRef::is_none_value`]) | `None` propagates |
 //! | a panic | [`Outcome::Panic`] | the panic continues |

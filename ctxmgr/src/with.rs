@@ -29,7 +29,7 @@
 /// | reaching its end | `Ok` | `with!` evaluates to the body's value (an `Err(..)` *value* is a value: `Ok`) |
 /// | `expr?` on `Err(e)` | `Err(e)`, viewing `e` before its `From` conversion | `e` propagates, converted by `From` as `?` does |
 /// | `expr?` on `None` | `Err`, with [`ErrorRef::is_none_value`](crate::ErrorRef::is_none_value) | `None` propagates |
-/// | `return v` | `Err(e)` if `v` is `Err(e)`, else `Ok` | the function returns `v` |
+/// | `return v` | `Err(e)` if `v` is `Err(e)`; `Err` with [`ErrorRef::is_none_value`](crate::ErrorRef::is_none_value) if `v` is `None` (as `?` on `None`); else `Ok` | the function returns `v` |
 /// | `break`, `continue` (labelled or not, with or without a value) | `Ok` | the loop or block outside continues as written |
 /// | panic | `Panic` | the panic continues |
 /// | `?` inside the arguments of a macro other than the std ones listed below | `Unseen` (from the guard's `Drop`) | the `?` returns as usual |

@@ -78,6 +78,13 @@ impl<'a, E: core::error::Error + 'static> ViewError<'a> for &&Probe<'a, E> {
         ErrorRef::new(self.0)
     }
 }
+/// A `return None` is viewed as `?` on `None` is.
+impl<'a> ViewError<'a> for &&Probe<'a, NoneValue> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::none_value()
+    }
+}
 pub trait ViewDisplay<'a> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }
@@ -165,8 +172,8 @@ fn residual_error<E>(slot: &Option<Result<Infallible, E>>) -> &E {
 #[derive(Debug)]
 pub struct NoneValue;
 
-/// `Some(&e)` when a returned value is `Err(e)`; `None` for `Ok` and for
-/// return types that are not `Result`.
+/// `Some(&e)` when a returned value is `Err(e)` (or `None`, viewed as `?`
+/// on `None` is); `None` for `Ok`, `Some` and other return types.
 pub trait ReturnedErr<'a> {
     type Error;
     fn __ctxmgr_returned_err(&self) -> Option<&'a Self::Error>;
@@ -176,6 +183,17 @@ impl<'a, T, E> ReturnedErr<'a> for Probe<'a, Result<T, E>> {
     #[inline(always)]
     fn __ctxmgr_returned_err(&self) -> Option<&'a E> {
         self.0.as_ref().err()
+    }
+}
+/// `return None` leaves with an error, as `?` on `None` does.
+impl<'a, T> ReturnedErr<'a> for Probe<'a, Option<T>> {
+    type Error = NoneValue;
+    #[inline(always)]
+    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+        match self.0 {
+            Some(_) => None,
+            None => Some(&NoneValue),
+        }
     }
 }
 pub trait ReturnedNonResult<'a> {
