@@ -37,10 +37,15 @@
 /// `?` inside the arguments of `print!`, `println!`, `eprint!`,
 /// `eprintln!`, `format!`, `format_args!`, `write!`, `writeln!`, `panic!`,
 /// `assert!`, `assert_eq!`, `assert_ne!`, `debug_assert*!`, `vec!`, `dbg!`,
-/// `todo!`, `unimplemented!`, `unreachable!` and nested `with!`s is seen like
-/// any other. Other macros' tokens are opaque to `with!`: a `?` or `return`
-/// there leaves through the guard's `Drop`, which reports
-/// [`Outcome::Unseen`](crate::Outcome::Unseen) — never `Ok`.
+/// `todo!`, `unimplemented!`, `unreachable!`, the expression of `matches!`
+/// and nested `with!`s is seen like any other. `bail!(..)` and `ensure!(..)`
+/// (anyhow's, eyre's, or any macro of those names that expands to
+/// `return Err(..)`) are seen as the `return Err(..)` they are: exit gets
+/// `Outcome::Err`. Other macros' tokens are opaque to `with!`: a `?` or
+/// `return` there leaves through the guard's `Drop`, which reports
+/// [`Outcome::Unseen`](crate::Outcome::Unseen) — never `Ok` — and panics if
+/// exit then fails, since its error has nowhere else to go. Move such a `?`
+/// out of the macro's arguments (`let v = x?; my_macro!(v)`).
 ///
 /// * **Enter fails:** the body does not run, exit is not called, the error
 ///   propagates like `?` (with `From`).

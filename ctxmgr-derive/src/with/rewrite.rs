@@ -169,6 +169,13 @@ impl Rewriter<'_> {
             return Some(expr);
         }
         let name = mac.path.segments.last()?.ident.to_string();
+        if name == "bail" || name == "ensure" {
+            return Some(self.rewrite_early_return(mac, name == "bail"));
+        }
+        if name == "matches" {
+            self.rewrite_first_argument(mac);
+            return None;
+        }
         if !EXPR_MACROS.contains(&name.as_str()) {
             return None;
         }
@@ -193,6 +200,67 @@ impl Rewriter<'_> {
             }
         }
         None
+    }
+
+    /// `bail!(..)` and `ensure!(..)` (anyhow's, eyre's, any of those names)
+    /// are a `return Err(..)` hidden in a macro: run the call in a closure
+    /// and make its `Err` a return site, so exit sees it.
+    ///
+    /// Input:  bail!(ARGS)
+    /// Output: (match (|| -> p::Result<p::Never, _> { bail!(ARGS) })() {
+    ///             p::Ok(never) => match never {},
+    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); FLOW = i; break 'body; }),
+    ///         })
+    /// Input:  ensure!(ARGS)
+    /// Output: (match (|| -> p::Result<(), _> { ensure!(ARGS); p::Ok(()) })() {
+    ///             p::Ok(()) => {},
+    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); FLOW = i; break 'body; }),
+    ///         })
+    fn rewrite_early_return(&mut self, mac: &Macro, diverges: bool) -> Expr {
+        let p = self.p;
+        let m = Span::mixed_site();
+        let index = self.sites.shared(SiteKind::Return);
+        let ret = &self.ret;
+        let leave = self.leave(
+            index,
+            quote_spanned!(m=> #ret = #p::Some(#p::Err(__ctxmgr_e));),
+        );
+        let out = if diverges {
+            quote_spanned! {m=>
+                (match (|| -> #p::Result<#p::Never, _> { #mac })() {
+                    #p::Ok(__ctxmgr_never) => match __ctxmgr_never {},
+                    #p::Err(__ctxmgr_e) => #leave,
+                })
+            }
+        } else {
+            quote_spanned! {m=>
+                (match (|| -> #p::Result<(), _> { #mac; #p::Ok(()) })() {
+                    #p::Ok(()) => {}
+                    #p::Err(__ctxmgr_e) => #leave,
+                })
+            }
+        };
+        Expr::Verbatim(out)
+    }
+
+    /// `matches!(EXPR, PATTERN)`: the expression is rewritten, the pattern
+    /// left as it is.
+    fn rewrite_first_argument(&mut self, mac: &mut Macro) {
+        let tts: Vec<proc_macro2::TokenTree> = mac.tokens.clone().into_iter().collect();
+        let comma = tts
+            .iter()
+            .position(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','));
+        let Some(comma) = comma else { return };
+        let Ok(mut first) = syn::parse2::<Expr>(tts[..comma].iter().cloned().collect()) else {
+            return;
+        };
+        let before = self.sites.count();
+        self.visit_expr_mut(&mut first);
+        if self.sites.count() != before {
+            let mut tokens = first.into_token_stream();
+            tokens.extend(tts[comma..].iter().cloned());
+            mac.tokens = tokens;
+        }
     }
 
     fn with_label<R>(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self) -> R) -> R {

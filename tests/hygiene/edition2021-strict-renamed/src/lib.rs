@@ -130,3 +130,24 @@ pub fn double(log: &mut Vec<String>, n: i32) -> Result<(usize, i32), String> {
     }
     Ok((start, n * 2))
 }
+
+macro_rules! ensure {
+    ($cond:expr, $err:expr) => {
+        if !$cond {
+            return Err($err);
+        }
+    };
+}
+
+/// Inserts `row` unless it is zero: an early-return macro in the body.
+///
+/// # Errors
+///
+/// When the log is closed, or `row` is zero.
+pub fn insert_nonzero(log: &mut Vec<String>, row: i32) -> Result<(), String> {
+    with!(Transaction::new(log) as tx => {
+        ensure!(row != 0, "zero".to_string());
+        tx.insert(row);
+    });
+    Ok(())
+}

@@ -33,3 +33,14 @@ fn generator_and_decorator_behave_through_the_renamed_dependency() {
         ]
     );
 }
+
+#[test]
+fn an_early_return_macro_rolls_back() {
+    let mut log = Vec::new();
+    assert_eq!(
+        ctxmgr_hygiene_2021::insert_nonzero(&mut log, 0),
+        Err("zero".to_string())
+    );
+    ctxmgr_hygiene_2021::insert_nonzero(&mut log, 5).unwrap();
+    assert_eq!(log, ["begin", "rollback", "begin", "5", "commit"]);
+}
