@@ -1,4 +1,4 @@
-//! The workload of ctxmgr's runtime benchmarks (issue 4), written the ways
+//! The workload of ctxmgr's runtime benchmarks, written the ways
 //! that are compared side by side:
 //!
 //! * `*_with`: [`with!`] over a manager made with `#[derive(ContextManager)]`

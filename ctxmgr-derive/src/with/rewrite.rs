@@ -404,3 +404,23 @@ impl VisitMut for Rewriter<'_> {
     // Nested items have their own control flow.
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_with_macro;
+
+    fn mac(path: &str) -> syn::Macro {
+        syn::parse_str(&format!("{path}!(m => {{}})")).expect("a macro call")
+    }
+
+    #[test]
+    fn only_our_own_with_is_expanded_in_place() {
+        // (`$crate::with!` is not Rust source, so not parsed here.)
+        for ours in ["with", "ctxmgr::with", "ctxmgr::__private::with_impl"] {
+            assert!(is_with_macro(&mac(ours)), "{ours}");
+        }
+        for theirs in ["other::with", "::with", "a::b::with", "with_impl", "withx"] {
+            assert!(!is_with_macro(&mac(theirs)), "{theirs}");
+        }
+    }
+}
