@@ -255,8 +255,10 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
     let kind = names.ident("kind");
     let value = names.ident("value");
     let expr = &manager.expr;
-    // Spanned on the user's expression: "is not a context manager" points there.
+    // Spanned on the user's expression: "is not a context manager" and
+    // "can fail with `E`" point there.
     let guard_new = quote_spanned!(expr.span()=> #p::Guard::new);
+    let enter = syn::Ident::new("enter", expr.span());
     let bind = match &manager.pat {
         // `let A | B = v;` is Rust but not a `let` syn re-parses.
         Some(pat @ syn::Pat::Or(_)) => quote!(let (#pat) = #value;),
@@ -276,7 +278,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
             let #kind = (&&#p::GuardKind(&#guard)).__ctxmgr_kind();
         },
         enter: quote_spanned! {m=>
-            let #value = match #kind.enter(&mut #guard) {
+            let #value = match #kind.#enter(&mut #guard) {
                 #p::Continue(__ctxmgr_v) => __ctxmgr_v,
                 #p::Break(__ctxmgr_r) => #on_break,
             };

@@ -274,6 +274,24 @@ impl NeverTag {
         }
     }
 }
+/// What a function must return for `with!` to propagate a manager's error
+/// `E` out of it, as `?` would: `Result<T, F>` with `F: From<E>`.
+#[diagnostic::on_unimplemented(
+    message = "this context manager can fail with `{E}`, and a function returning `{Self}` cannot pass that error on",
+    label = "enter and exit of this manager can fail with `{E}`",
+    note = "use it in a function returning `Result<_, F>` where `F: From<{E}>` (a fallible manager needs one, as `?` does)",
+    note = "in `fn main`, return `Result<(), Box<dyn std::error::Error>>`; or handle the error where the manager is made"
+)]
+pub trait ReturnsError<E> {
+    fn __ctxmgr_from_error(error: E) -> Self;
+}
+impl<T, F: From<E>, E> ReturnsError<E> for Result<T, F> {
+    #[inline(always)]
+    fn __ctxmgr_from_error(error: E) -> Self {
+        Err(F::from(error))
+    }
+}
+
 /// The kind of a manager that can fail: its error propagates like `?`,
 /// converted with `From` into the function's `Result<T, F>`.
 #[derive(Clone, Copy)]
@@ -281,25 +299,25 @@ pub struct RealTag;
 impl RealTag {
     /// Enters; `Break` holds what the function returns on enter's error.
     #[inline(always)]
-    pub fn enter<'g, M: ContextManager, T, F: From<M::Error>>(
+    pub fn enter<'g, M: ContextManager, R: ReturnsError<M::Error>>(
         self,
         guard: &'g mut Guard<M>,
-    ) -> ControlFlow<Result<T, F>, M::Value<'g>> {
+    ) -> ControlFlow<R, M::Value<'g>> {
         match guard.enter() {
             Ok(value) => ControlFlow::Continue(value),
-            Err(error) => ControlFlow::Break(Err(F::from(error))),
+            Err(error) => ControlFlow::Break(R::__ctxmgr_from_error(error)),
         }
     }
     /// Exits; `Break` holds what the function returns on exit's error.
     #[inline(always)]
-    pub fn finish<M: ContextManager, T, F: From<M::Error>>(
+    pub fn finish<M: ContextManager, R: ReturnsError<M::Error>>(
         self,
         guard: &mut Guard<M>,
         outcome: Outcome<'_>,
-    ) -> ControlFlow<Result<T, F>> {
+    ) -> ControlFlow<R> {
         match guard.finish(outcome) {
             Ok(()) => ControlFlow::Continue(()),
-            Err(error) => ControlFlow::Break(Err(F::from(error))),
+            Err(error) => ControlFlow::Break(R::__ctxmgr_from_error(error)),
         }
     }
 }
