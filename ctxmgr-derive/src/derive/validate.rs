@@ -360,7 +360,11 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
                 &t.ty,
                 format!(
                     "the argument of `#[exit]` must be `outcome: Outcome<'_>` (`ctxmgr::Outcome`, how the body ended), not `{}`; or take only `&mut self`",
-                    t.ty.to_token_stream().to_string().replace(" < ", "<").replace(" >", ">")
+                    t.ty.to_token_stream()
+                        .to_string()
+                        .replace(" < ", "<")
+                        .replace(" >", ">")
+                        .replace("& ", "&")
                 ),
             );
             false
@@ -390,9 +394,18 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
             }
             other => {
                 ok = false;
+                let is_bool = matches!(other, Type::Path(p) if p.path.is_ident("bool"));
+                let hint = if is_bool {
+                    "; to swallow the body's error as Python's `__exit__` returning `True` does, \
+                     implement `ctxmgr::Suppress` for the type"
+                } else {
+                    ""
+                };
                 errors.push_spanned(
                     other,
-                    "`#[exit]` must return `()` or `Result<(), E>` (any `Result` alias, e.g. `io::Result<()>`), with the error type of `#[enter]`",
+                    format!(
+                        "`#[exit]` must return `()` or `Result<(), E>` (any `Result` alias, e.g. `io::Result<()>`), with the error type of `#[enter]`{hint}"
+                    ),
                 );
                 (ExitRet::Unit, other.span())
             }

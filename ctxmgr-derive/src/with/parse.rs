@@ -168,7 +168,13 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
             body_tokens(),
         ));
     }
-    let managers = parse_managers(head).map_err(|e| malformed(e, body_tokens()))?;
+    let managers = parse_managers(head).map_err(|e| {
+        let mut m = malformed(e, body_tokens());
+        // `r as &mut T as n`: bind what the user meant, so the cast error
+        // is the only one.
+        m.managers = parse_managers(&parenthesize_casts(head)).unwrap_or_default();
+        m
+    })?;
     Ok(WithInput {
         krate,
         managers,
@@ -187,6 +193,32 @@ pub fn parse_manager_list(tokens: TokenStream) -> syn::Result<Vec<Manager>> {
         ));
     }
     parse_managers(&tts)
+}
+
+/// Each comma-separated piece with two or more top-level `as` gets the
+/// part before its last `as` in parentheses: `r as &mut T as n` becomes
+/// `(r as &mut T) as n`.
+fn parenthesize_casts(head: &[TokenTree]) -> Vec<TokenTree> {
+    let mut out = Vec::new();
+    for piece in head.split(|t| is_punct(t, ',')) {
+        if !out.is_empty() {
+            out.push(TokenTree::Punct(proc_macro2::Punct::new(
+                ',',
+                Spacing::Alone,
+            )));
+        }
+        let last_as = piece.iter().rposition(is_as);
+        let count = piece.iter().filter(|t| is_as(t)).count();
+        match last_as {
+            Some(at) if count >= 2 => {
+                let group = proc_macro2::Group::new(Delimiter::Parenthesis, stream(&piece[..at]));
+                out.push(TokenTree::Group(group));
+                out.extend(piece[at..].iter().cloned());
+            }
+            _ => out.extend(piece.iter().cloned()),
+        }
+    }
+    out
 }
 
 /// `A as a, B as (x, y), C`. A top-level `,` may also sit inside generic
@@ -243,6 +275,18 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
         return Err(syn::Error::new(
             end_span(),
             format!("expected a context manager expression: {SHAPE}"),
+        ));
+    }
+    let mut as_positions = tts
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| is_as(t))
+        .map(|(i, _)| i);
+    if let (Some(first), Some(_)) = (as_positions.next(), as_positions.next()) {
+        return Err(syn::Error::new(
+            tts[first].span(),
+            "a cast in the manager expression needs parentheses: \
+             `with!((EXPR as TYPE) as PAT => { ... })`; a top-level `as` binds the value",
         ));
     }
     let (expr_tts, pat) = match tts.iter().position(is_as) {
