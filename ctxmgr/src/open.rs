@@ -171,7 +171,10 @@ impl ContextManager for Open {
 
     fn enter(&mut self) -> io::Result<&mut OpenFile> {
         let mode = parse_mode(&self.mode)?;
-        let file = mode.options().open(&self.path)?;
+        let file = mode
+            .options()
+            .open(&self.path)
+            .map_err(|error| PathError::wrap(error, &self.path))?;
         let file = if mode.writable() && mode.base != b'r' {
             Buffered::Write(BufWriter::new(file))
         } else {
@@ -195,6 +198,40 @@ impl ContextManager for Open {
             )),
             (result, _) => result,
         }
+    }
+}
+
+/// An error of opening `path`, named as Python names it
+/// (`No such file or directory (os error 2): 'notes.txt'`). The kind is the
+/// original's, which stays reachable as the source (and through
+/// `io::Error::get_ref`) for its `raw_os_error`.
+#[derive(Debug)]
+struct PathError {
+    error: io::Error,
+    path: PathBuf,
+}
+
+impl PathError {
+    fn wrap(error: io::Error, path: &Path) -> io::Error {
+        io::Error::new(
+            error.kind(),
+            PathError {
+                error,
+                path: path.to_path_buf(),
+            },
+        )
+    }
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: '{}'", self.error, self.path.display())
+    }
+}
+
+impl std::error::Error for PathError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
     }
 }
 

@@ -72,8 +72,17 @@ fn default_mode_is_read_and_refuses_writes() -> io::Result<()> {
 #[test]
 fn missing_file_in_read_mode_fails_in_enter() {
     let dir = TempDir::new("missing");
-    let err = read(&dir.file("nope")).unwrap_err();
+    let path = dir.file("nope");
+    let err = read(&path).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    // Named as Python names it, the OS error still reachable.
+    let text = err.to_string();
+    assert!(text.starts_with("No such file or directory"), "{text}");
+    assert!(text.ends_with(&format!(": '{}'", path.display())), "{text}");
+    let source = std::error::Error::source(err.get_ref().expect("a wrapped error"))
+        .and_then(|s| s.downcast_ref::<io::Error>())
+        .expect("the OS error as the source");
+    assert_eq!(source.raw_os_error(), Some(2)); // ENOENT
 }
 
 #[test]
