@@ -259,10 +259,13 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
     // "can fail with `E`" point there.
     let guard_new = quote_spanned!(expr.span()=> #p::Guard::new);
     let enter = syn::Ident::new("enter", expr.span());
+    // `as _f` binds a value the body does not use, on purpose (Python's
+    // `with lock() as _:`): not clippy's `no_effect_underscore_binding`.
+    let allow = quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)]);
     let bind = match &manager.pat {
         // `let A | B = v;` is Rust but not a `let` syn re-parses.
-        Some(pat @ syn::Pat::Or(_)) => quote!(let (#pat) = #value;),
-        Some(pat) => quote!(let #pat = #value;),
+        Some(pat @ syn::Pat::Or(_)) => quote!(#allow let (#pat) = #value;),
+        Some(pat) => quote!(#allow let #pat = #value;),
         // Moved into a local of the block so it is dropped before exit.
         None => {
             let unused = names.ident("unused");

@@ -151,3 +151,50 @@ pub fn insert_nonzero(log: &mut Vec<String>, row: i32) -> Result<(), String> {
     });
     Ok(())
 }
+
+/// A body that always panics, and a binding that is not used: the expansion
+/// adds no lint of its own (`diverging_sub_expression`,
+/// `no_effect_underscore_binding`).
+///
+/// # Errors
+///
+/// When the log is closed.
+///
+/// # Panics
+///
+/// Always, inside the body.
+pub fn always_panics(log: &mut Vec<String>) -> Result<(), String> {
+    with!(Transaction::<i32>::new(log) as _tx => {
+        panic!("the body panics");
+    });
+}
+
+/// Binds the value to an underscore name and does not use it.
+///
+/// # Errors
+///
+/// When the log is closed.
+pub fn unused_binding(log: &mut Vec<String>) -> Result<(), String> {
+    with!(Transaction::<i32>::new(log) as _tx => {});
+    Ok(())
+}
+
+/// A body with a `?` that then always panics (the long form of the
+/// expansion).
+///
+/// # Errors
+///
+/// When the log is closed, or `row` is negative.
+///
+/// # Panics
+///
+/// When `row` is not negative.
+pub fn checks_then_panics(log: &mut Vec<String>, row: i32) -> Result<(), String> {
+    with!(Transaction::<i32>::new(log) as tx => {
+        if row < 0 {
+            Err(format!("negative {row}"))?;
+        }
+        tx.insert(row);
+        panic!("the body panics after a `?`");
+    });
+}
