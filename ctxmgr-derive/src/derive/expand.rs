@@ -48,7 +48,7 @@ use super::validate::{self, value_lifetime, EnterRet, ExitRet, Shape};
 use super::DeriveInput;
 use crate::diag::Errors;
 use crate::krate::runtime_path;
-use crate::tokens::{dup, item_span, respan};
+use crate::tokens::{item_span, respan};
 
 /// `#[ctxmgr::context_manager]`.
 pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -79,10 +79,14 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(_) => return item,
     };
     let krate = runtime_path(options.krate.as_ref());
-    let input = parse_impl(&item_impl);
-    let spec = validate::validate(&input, &mut errors);
-    let methods = methods_impl(&item_impl, &spec, &krate);
-    let mut stripped = dup(&item_impl);
+    let methods = {
+        let input = parse_impl(&item_impl);
+        let spec = validate::validate(&input, &mut errors);
+        methods_impl(&item_impl, &spec, &krate)
+    };
+    // The specs borrowed the impl block; done with them, strip it in place
+    // (a copy would print and re-parse the whole block).
+    let mut stripped = item_impl;
     strip_markers(&mut stripped);
     let errors = errors.to_compile_errors();
     quote! {
