@@ -40,6 +40,7 @@ use std::cell::Cell;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
 use syn::{Block, Expr};
 
 use super::parse::{self, Flavor, Malformed, Manager, WithInput};
@@ -73,28 +74,95 @@ impl<'k> Expander<'k> {
     /// Several managers nest: `with!(A, B => body)` is
     /// `with!(A => { with!(B => body) })`, built inside out.
     pub fn expand(&self, input: WithInput) -> TokenStream {
+        match self.nest_inner_levels(input) {
+            Ok((manager, body)) => self.expand_one(&manager, body),
+            Err(body) => body.into_token_stream(),
+        }
+    }
+
+    /// [`Expander::expand`] as an expression that an enclosing rewrite
+    /// visits: a `with!` nested in a body.
+    fn expand_expr(&self, input: WithInput) -> Expr {
+        match self.nest_inner_levels(input) {
+            Ok((manager, body)) => self.expand_nested_one(&manager, body),
+            Err(body) => Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: body,
+            }),
+        }
+    }
+
+    /// Expands all levels but the outermost, inside out, and returns the
+    /// outermost manager with its body (`Err(body)` without managers, which
+    /// `parse` never returns).
+    fn nest_inner_levels(&self, input: WithInput) -> Result<(Manager, Block), Block> {
         let WithInput {
             krate: _,
             mut managers,
             body,
             flavor: _,
         } = input;
-        // `parse` returns at least one manager.
-        let Some(last) = managers.pop() else {
-            return body.to_token_stream();
+        let Some(mut manager) = managers.pop() else {
+            return Err(body);
         };
-        let mut tokens = self.expand_one(&last, body);
+        let mut body = body;
         while let Some(outer) = managers.pop() {
-            let body = Block {
+            let inner = self.expand_nested_one(&manager, body);
+            body = Block {
                 brace_token: Default::default(),
-                stmts: vec![syn::Stmt::Expr(generated_expr(tokens), None)],
+                stmts: vec![syn::Stmt::Expr(inner, None)],
             };
-            tokens = self.expand_one(&outer, body);
+            manager = outer;
         }
-        tokens
+        Ok((manager, body))
     }
 
-    fn expand_one(&self, manager: &Manager, mut body: Block) -> TokenStream {
+    /// One level whose expansion an enclosing rewrite will visit: its
+    /// resumption code (`return`, `?`, `break`, `continue`) leaves the
+    /// enclosing body. Its own body, already rewritten, is not visited again:
+    /// nothing in it leaves further than this level. So the skeleton is
+    /// parsed with a placeholder where the body goes, and the body's tokens
+    /// are spliced in as an opaque `Expr::Verbatim`: neither re-parsed nor
+    /// re-visited (callgrind: re-parsing whole nested expansions was a
+    /// quarter of the macro's time).
+    fn expand_nested_one(&self, manager: &Manager, body: Block) -> Expr {
+        let (skeleton, placeholder, body) = self.expand_one_with(manager, body, true);
+        let Some(placeholder) = placeholder else {
+            return Expr::Verbatim(skeleton);
+        };
+        // It always parses, but it embeds user tokens, so rather than trust
+        // that, fall back to the raw tokens and let the compiler report
+        // whatever is wrong with them: never a macro panic.
+        match syn::parse2::<Expr>(skeleton.clone()) {
+            Ok(mut expr) => {
+                let mut splice = Splice {
+                    placeholder: &placeholder,
+                    body: Some(body),
+                };
+                splice.visit_expr_mut(&mut expr);
+                match splice.body {
+                    None => expr,
+                    // Not found (cannot happen): the tokens as they are.
+                    Some(body) => Expr::Verbatim(splice_tokens(skeleton, &placeholder, &body)),
+                }
+            }
+            Err(_) => Expr::Verbatim(splice_tokens(skeleton, &placeholder, &body)),
+        }
+    }
+
+    fn expand_one(&self, manager: &Manager, body: Block) -> TokenStream {
+        self.expand_one_with(manager, body, false).0
+    }
+
+    /// The expansion of one level; with `placeholder`, the body is left out
+    /// and returned beside it, with the identifier standing in for it.
+    fn expand_one_with(
+        &self,
+        manager: &Manager,
+        mut body: Block,
+        placeholder: bool,
+    ) -> (TokenStream, Option<syn::Ident>, TokenStream) {
         let Flavor::Sync = self.flavor;
         let names = self.fresh_names();
         let krate = self.krate;
@@ -103,6 +171,17 @@ impl<'k> Expander<'k> {
         // below are most of what it emits.
         let p = quote_spanned!(m=> __ctxmgr_p);
         let sites = rewrite::rewrite(&mut body, &names, &p, self);
+        // What stands where the body goes, and the body kept aside.
+        let (body, placeholder, kept) = if placeholder {
+            let ident = names.ident("splice");
+            (
+                ident.to_token_stream(),
+                Some(ident),
+                body.into_token_stream(),
+            )
+        } else {
+            (body.into_token_stream(), None, TokenStream::new())
+        };
         let kind = names.ident("kind");
         let result = names.ident("result");
         let guard = names.ident("guard");
@@ -130,7 +209,7 @@ impl<'k> Expander<'k> {
         if sites.is_empty() {
             // Short form: the body can only end normally (or panic).
             let imports = imports(&TokenStream::new());
-            return quote_spanned! {m=>
+            let tokens = quote_spanned! {m=>
                 {
                     #imports
                     #setup
@@ -143,6 +222,7 @@ impl<'k> Expander<'k> {
                     #result
                 }
             };
+            return (tokens, placeholder, kept);
         }
 
         let code = sites.code(&names, &p);
@@ -156,7 +236,7 @@ impl<'k> Expander<'k> {
         let normal = if unlabelled {
             quote_spanned!(m=> #p::Some(#body))
         } else {
-            body.to_token_stream()
+            body
         };
         let resumes = &code.resumes;
         let dispatch = quote_spanned! {m=>
@@ -191,7 +271,7 @@ impl<'k> Expander<'k> {
             ..
         } = &code;
         let imports = imports(uses);
-        quote_spanned! {m=>
+        let tokens = quote_spanned! {m=>
             {
                 #imports
                 #setup
@@ -218,8 +298,56 @@ impl<'k> Expander<'k> {
                 #finish_ok
                 #tail
             }
-        }
+        };
+        (tokens, placeholder, kept)
     }
+}
+
+/// Puts the body back where the placeholder stands, as opaque tokens.
+struct Splice<'p> {
+    placeholder: &'p syn::Ident,
+    /// Taken when spliced.
+    body: Option<TokenStream>,
+}
+
+impl VisitMut for Splice<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if self.body.is_none() {
+            return;
+        }
+        if let Expr::Path(path) = expr {
+            if path.path.is_ident(self.placeholder) {
+                if let Some(body) = self.body.take() {
+                    *expr = Expr::Verbatim(body);
+                }
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// The same splice on tokens, when the skeleton did not parse.
+fn splice_tokens(tokens: TokenStream, placeholder: &syn::Ident, body: &TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .flat_map(|tt| -> Vec<proc_macro2::TokenTree> {
+            match tt {
+                proc_macro2::TokenTree::Ident(ref i) if i == placeholder => {
+                    body.clone().into_iter().collect()
+                }
+                proc_macro2::TokenTree::Group(g) => {
+                    let mut group = proc_macro2::Group::new(
+                        g.delimiter(),
+                        splice_tokens(g.stream(), placeholder, body),
+                    );
+                    group.set_span(g.span());
+                    vec![group.into()]
+                }
+                other => vec![other],
+            }
+        })
+        .collect()
 }
 
 impl ExpandNested for Expander<'_> {
@@ -236,7 +364,7 @@ impl ExpandNested for Expander<'_> {
         };
         let krate = krate.unwrap_or_else(|| self.krate.clone());
         let input = parse::parse_with_body(krate, &tts).ok()?;
-        Some(generated_expr(self.expand(input)))
+        Some(self.expand_expr(input))
     }
 }
 
@@ -316,15 +444,5 @@ pub fn malformed(m: Malformed) -> TokenStream {
             #[allow(unreachable_code, unused_variables)]
             #body
         }
-    }
-}
-
-/// Generated code as an expression. It always parses, but it embeds user
-/// tokens, so rather than trust that, fall back to the raw tokens and let the
-/// compiler report whatever is wrong with them: never a macro panic.
-fn generated_expr(tokens: TokenStream) -> Expr {
-    match syn::parse2(tokens.clone()) {
-        Ok(expr) => expr,
-        Err(_) => Expr::Verbatim(tokens),
     }
 }
