@@ -10,6 +10,7 @@ mod fuzz_tests;
 mod generator;
 mod krate;
 mod tokens;
+mod walk;
 mod with;
 mod wrap;
 

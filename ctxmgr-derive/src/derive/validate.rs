@@ -14,10 +14,10 @@
 //! * no generic parameters or where-clauses of their own (besides the
 //!   receiver's lifetime), not `async` (yet), not `unsafe`.
 
+use crate::walk::{walk_type, LifetimeVisitor};
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::visit_mut::VisitMut;
 use syn::{
     FnArg, GenericArgument, GenericParam, ImplItem, ImplItemFn, Lifetime, PathArguments,
     ReceiverKind, ReturnType, Type,
@@ -306,7 +306,7 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
         target: value_lifetime(),
         impl_trait: None,
     };
-    rewrite.visit_type_mut(&mut rewritten);
+    walk_type(&mut rewrite, &mut rewritten);
     if let Some(span) = rewrite.impl_trait {
         ok = false;
         errors.push(syn::Error::new(
@@ -433,31 +433,21 @@ struct Rewrite<'r> {
     impl_trait: Option<Span>,
 }
 
-impl VisitMut for Rewrite<'_> {
-    fn visit_type_reference_mut(&mut self, t: &mut syn::TypeReference) {
-        if t.lifetime.is_none() {
-            t.lifetime = Some(Lifetime::new(VALUE_LIFETIME, t.and_token.span));
-        }
-        syn::visit_mut::visit_type_reference_mut(self, t);
+impl LifetimeVisitor for Rewrite<'_> {
+    fn elided_reference(&mut self, and_span: Span) -> Option<Lifetime> {
+        Some(Lifetime::new(VALUE_LIFETIME, and_span))
     }
 
-    fn visit_lifetime_mut(&mut self, l: &mut Lifetime) {
+    fn visit_lifetime(&mut self, l: &mut Lifetime) {
         if l.ident == "_" || self.receiver.is_some_and(|r| r.ident == l.ident) {
             *l = Lifetime::new(VALUE_LIFETIME, l.apostrophe);
         }
         let _ = &self.target;
     }
 
-    fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
-
-    fn visit_parenthesized_generic_arguments_mut(
-        &mut self,
-        _: &mut syn::ParenthesizedGenericArguments,
-    ) {
-    }
-
-    fn visit_type_impl_trait_mut(&mut self, t: &mut syn::TypeImplTrait) {
+    fn enter_impl_trait(&mut self, t: &syn::TypeImplTrait) -> bool {
         self.impl_trait.get_or_insert(t.impl_token.span);
+        false
     }
 }
 

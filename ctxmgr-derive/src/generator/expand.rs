@@ -36,11 +36,11 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::visit_mut::VisitMut;
 use syn::{ItemFn, ReturnType, Type};
 
 use super::split::Parts;
 use crate::tokens::Names;
+use crate::walk::{walk_type, LifetimeVisitor};
 
 /// Names elided lifetimes of the argument types (not inside `fn(..)` types
 /// or `Fn(..)` sugar, whose elided lifetimes are higher-ranked).
@@ -58,23 +58,14 @@ impl NameLifetimes {
     }
 }
 
-impl VisitMut for NameLifetimes {
-    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
-        if r.lifetime.is_none() {
-            r.lifetime = Some(self.fresh(r.and_token.span));
-        }
-        syn::visit_mut::visit_type_reference_mut(self, r);
+impl LifetimeVisitor for NameLifetimes {
+    fn elided_reference(&mut self, and_span: Span) -> Option<syn::Lifetime> {
+        Some(self.fresh(and_span))
     }
-    fn visit_lifetime_mut(&mut self, l: &mut syn::Lifetime) {
+    fn visit_lifetime(&mut self, l: &mut syn::Lifetime) {
         if l.ident == "_" {
             *l = self.fresh(l.apostrophe);
         }
-    }
-    fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
-    fn visit_parenthesized_generic_arguments_mut(
-        &mut self,
-        _: &mut syn::ParenthesizedGenericArguments,
-    ) {
     }
 }
 
@@ -115,7 +106,7 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
     };
     for input in &mut func.sig.inputs {
         if let syn::FnArg::Typed(arg) = input {
-            namer.visit_type_mut(&mut arg.ty);
+            walk_type(&mut namer, &mut arg.ty);
         }
     }
     for lifetime in &namer.fresh {

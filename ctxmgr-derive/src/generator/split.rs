@@ -5,11 +5,11 @@
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
-use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ItemFn, Macro, Stmt};
 
 use super::ATTRIBUTE;
 use crate::diag::Errors;
+use crate::walk::ExprVisitor;
 
 /// The halves of the function's body.
 pub struct Parts {
@@ -53,8 +53,8 @@ fn top_level_yield(stmt: &Stmt) -> Option<(&Macro, Option<&syn::Pat>)> {
 #[derive(Default)]
 struct NestedYields(Vec<proc_macro2::Span>);
 
-impl VisitMut for NestedYields {
-    fn visit_macro_mut(&mut self, mac: &mut Macro) {
+impl ExprVisitor for NestedYields {
+    fn visit_macro(&mut self, mac: &mut Macro) {
         if is_yield(mac) {
             self.0.push(
                 mac.path
@@ -63,9 +63,7 @@ impl VisitMut for NestedYields {
                     .map_or_else(proc_macro2::Span::call_site, |s| s.ident.span()),
             );
         }
-        visit_mut::visit_macro_mut(self, mac);
     }
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// Checks the function and splits its body at the yield. `None` when there
@@ -112,7 +110,7 @@ pub fn split(func: &mut ItemFn, errors: &mut Errors) -> Option<Parts> {
             continue;
         }
         let mut nested = NestedYields::default();
-        nested.visit_stmt_mut(stmt);
+        nested.visit_stmt(stmt);
         for span in nested.0 {
             misplaced = true;
             errors.push(syn::Error::new(

@@ -40,13 +40,13 @@ use std::cell::Cell;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::visit_mut::VisitMut;
 use syn::{Block, Expr};
 
 use super::parse::{self, Flavor, Malformed, Manager, WithInput};
 use super::rewrite::{self, ExpandNested};
 use super::sites::SiteCode;
 use crate::tokens::Names;
+use crate::walk::{self, ExprVisitor};
 
 /// Expands the managers and body of one macro call, and any `with!` nested
 /// in its body (they share the numbering of generated names).
@@ -140,7 +140,7 @@ impl<'k> Expander<'k> {
                     placeholder: &placeholder,
                     body: Some(body),
                 };
-                splice.visit_expr_mut(&mut expr);
+                splice.visit_expr(&mut expr);
                 match splice.body {
                     None => expr,
                     // Not found (cannot happen): the tokens as they are.
@@ -310,8 +310,8 @@ struct Splice<'p> {
     body: Option<TokenStream>,
 }
 
-impl VisitMut for Splice<'_> {
-    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+impl ExprVisitor for Splice<'_> {
+    fn visit_expr(&mut self, expr: &mut Expr) {
         if self.body.is_none() {
             return;
         }
@@ -323,7 +323,7 @@ impl VisitMut for Splice<'_> {
                 return;
             }
         }
-        syn::visit_mut::visit_expr_mut(self, expr);
+        walk::walk_expr(self, expr);
     }
 }
 

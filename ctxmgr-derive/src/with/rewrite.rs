@@ -10,11 +10,11 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
-use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
 
 use super::sites::{SiteKind, Sites};
 use crate::tokens::Names;
+use crate::walk::{self, ExprVisitor};
 
 /// How the rewrite expands a `with!` nested in the body, provided by the
 /// expand stage (this stage does not import it).
@@ -43,7 +43,7 @@ pub fn rewrite(
         loops: 0,
         labels: Vec::new(),
     };
-    rewriter.visit_block_mut(body);
+    rewriter.visit_block(body);
     rewriter.sites
 }
 
@@ -165,7 +165,7 @@ impl Rewriter<'_> {
             // Expand the nested `with!` here, then visit its expansion: its
             // resumption code (`?`, `return`, `break`) leaves *our* body.
             let mut expr = self.nested.expand_nested(mac)?;
-            self.visit_expr_mut(&mut expr);
+            self.visit_expr(&mut expr);
             return Some(expr);
         }
         let name = mac.path.segments.last()?.ident.to_string();
@@ -182,8 +182,8 @@ impl Rewriter<'_> {
         let before = self.sites.count();
         if name == "vec" {
             if let Ok(mut rep) = syn::parse2::<VecRepeat>(mac.tokens.clone()) {
-                self.visit_expr_mut(&mut rep.elem);
-                self.visit_expr_mut(&mut rep.len);
+                self.visit_expr(&mut rep.elem);
+                self.visit_expr(&mut rep.len);
                 if self.sites.count() != before {
                     mac.tokens = rep.into_token_stream();
                 }
@@ -193,7 +193,7 @@ impl Rewriter<'_> {
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
         if let Ok(mut args) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
             for arg in &mut args {
-                self.visit_expr_mut(arg);
+                self.visit_expr(arg);
             }
             if self.sites.count() != before {
                 mac.tokens = args.into_token_stream();
@@ -255,7 +255,7 @@ impl Rewriter<'_> {
             return;
         };
         let before = self.sites.count();
-        self.visit_expr_mut(&mut first);
+        self.visit_expr(&mut first);
         if self.sites.count() != before {
             let mut tokens = first.into_token_stream();
             tokens.extend(tts[comma..].iter().cloned());
@@ -307,22 +307,22 @@ impl ToTokens for VecRepeat {
     }
 }
 
-impl VisitMut for Rewriter<'_> {
-    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+impl ExprVisitor for Rewriter<'_> {
+    fn visit_expr(&mut self, expr: &mut Expr) {
         match expr {
             // Their `?`, `return`, `break` and `continue` are their own.
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::TryBlock(_) => {}
             // Input:  expr?
             // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => ({ SLOT_i = p::Some(r); FLOW = i; break 'body; }) })
             Expr::Try(t) => {
-                self.visit_expr_mut(&mut t.expr);
+                self.visit_expr(&mut t.expr);
                 *expr = self.rewrite_try(t);
             }
             // Input:  return expr
             // Output: ({ RET = Some(expr); FLOW = i; break 'body; })
             Expr::Return(r) => {
                 if let Some(e) = &mut r.expr {
-                    self.visit_expr_mut(e);
+                    self.visit_expr(e);
                 }
                 let index = self.sites.shared(SiteKind::Return);
                 let p = self.p;
@@ -337,7 +337,7 @@ impl VisitMut for Rewriter<'_> {
             // Output: ({ SLOT_i = Some(value); FLOW = i; break 'body; })
             Expr::Break(b) => {
                 if let Some(e) = &mut b.expr {
-                    self.visit_expr_mut(e);
+                    self.visit_expr(e);
                 }
                 if self.targets_outside(b.label.as_ref()) {
                     let index = self.sites.shared(SiteKind::Break {
@@ -367,42 +367,42 @@ impl VisitMut for Rewriter<'_> {
             }
             Expr::ForLoop(f) => {
                 // The iterator expression is outside the loop it feeds.
-                self.visit_expr_mut(&mut f.expr);
-                self.in_loop(f.label.as_ref(), |this| this.visit_block_mut(&mut f.body));
+                self.visit_expr(&mut f.expr);
+                self.in_loop(f.label.as_ref(), |this| this.visit_block(&mut f.body));
             }
             Expr::While(w) => {
                 self.in_loop(w.label.as_ref(), |this| {
-                    this.visit_expr_mut(&mut w.cond);
-                    this.visit_block_mut(&mut w.body);
+                    this.visit_expr(&mut w.cond);
+                    this.visit_block(&mut w.body);
                 });
             }
             Expr::Loop(l) => {
-                self.in_loop(l.label.as_ref(), |this| this.visit_block_mut(&mut l.body));
+                self.in_loop(l.label.as_ref(), |this| this.visit_block(&mut l.body));
             }
             Expr::Block(b) if b.label.is_some() => {
-                self.with_label(b.label.as_ref(), |this| this.visit_block_mut(&mut b.block));
+                self.with_label(b.label.as_ref(), |this| this.visit_block(&mut b.block));
             }
             Expr::Macro(m) => {
                 if let Some(new) = self.rewrite_macro(&mut m.mac) {
                     *expr = new;
                 }
             }
-            _ => visit_mut::visit_expr_mut(self, expr),
+            _ => walk::walk_expr(self, expr),
         }
     }
 
-    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+    fn visit_stmt(&mut self, stmt: &mut Stmt) {
         if let Stmt::Macro(m) = stmt {
             if let Some(new) = self.rewrite_macro(&mut m.mac) {
                 *stmt = Stmt::Expr(new, m.semi_token.take());
             }
             return;
         }
-        visit_mut::visit_stmt_mut(self, stmt);
+        walk::walk_stmt(self, stmt);
     }
 
     // Nested items have their own control flow.
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    fn visit_item(&mut self, _: &mut syn::Item) {}
 }
 
 #[cfg(test)]
