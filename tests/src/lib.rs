@@ -173,3 +173,67 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         "<non-string panic>".into()
     }
 }
+
+/// The harness of the property tests: run cases with panics kept off
+/// stderr (they are expected by the hundred).
+pub mod property {
+    use std::cell::{Cell, RefCell};
+    use std::panic::{self, AssertUnwindSafe};
+    use std::sync::Once;
+
+    use proptest::strategy::Strategy;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Panics on the threads running [`quietly`] are not printed; elsewhere
+    /// they are reported as usual.
+    fn install_quiet_hook() {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            let previous = panic::take_hook();
+            panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(Cell::get) {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// Runs `f`, catching a panic as its message.
+    pub fn quietly<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+        QUIET.with(|q| q.set(true));
+        let result = panic::catch_unwind(AssertUnwindSafe(f));
+        QUIET.with(|q| q.set(false));
+        result.map_err(|payload| crate::panic_text(&*payload))
+    }
+
+    /// Checks `cases` values drawn from `strategy`; returns how many ran.
+    ///
+    /// # Panics
+    ///
+    /// On the first failing case, with proptest's minimized report.
+    pub fn run_cases<S: Strategy>(
+        cases: u32,
+        strategy: &S,
+        check: impl Fn(&S::Value) -> Result<(), TestCaseError>,
+    ) -> usize {
+        install_quiet_hook();
+        let mut runner = TestRunner::new(Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let ran = RefCell::new(0usize);
+        let outcome = runner.run(strategy, |value| {
+            *ran.borrow_mut() += 1;
+            check(&value)
+        });
+        if let Err(e) = outcome {
+            panic!("{e}");
+        }
+        ran.into_inner()
+    }
+}

@@ -21,13 +21,10 @@
 //! `cargo test` runs [`NORMAL_CASES`]; `cargo test --release -- --ignored`
 //! runs [`HEAVY_CASES`] and prints `property cases run: N`.
 
-use std::cell::{Cell, RefCell};
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
-
-use ctxmgr_tests::{panic_text, Act, Log, Probe, TestError};
+use ctxmgr_tests::property::{self, quietly};
+use ctxmgr_tests::{Act, Log, Probe, TestError};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 const NORMAL_CASES: u32 = 500;
 const HEAVY_CASES: u32 = 10_000;
@@ -363,30 +360,9 @@ fn plan_strategy() -> impl Strategy<Value = Plan> {
 // ---------------------------------------------------------------------------
 // The harness.
 
-thread_local! {
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Panics are expected by the hundred: keep them off stderr on the threads
-/// running cases, and report them as usual elsewhere.
-fn install_quiet_hook() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-}
-
 fn check_case(plan: &Plan) -> Result<(), TestCaseError> {
     let log = Log::new();
-    QUIET.with(|q| q.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| run(0, plan, &log)));
-    QUIET.with(|q| q.set(false));
-    let result = result.map_err(|payload| panic_text(&*payload));
+    let result = quietly(|| run(0, plan, &log));
     let events = log.take();
 
     check_structure(plan, &events).map_err(TestCaseError::fail)?;
@@ -397,21 +373,7 @@ fn check_case(plan: &Plan) -> Result<(), TestCaseError> {
 }
 
 fn run_cases(cases: u32) -> usize {
-    install_quiet_hook();
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    let ran = RefCell::new(0usize);
-    let outcome = runner.run(&plan_strategy(), |plan| {
-        *ran.borrow_mut() += 1;
-        check_case(&plan)
-    });
-    if let Err(e) = outcome {
-        panic!("{e}");
-    }
-    ran.into_inner()
+    property::run_cases(cases, &plan_strategy(), check_case)
 }
 
 #[test]

@@ -27,15 +27,13 @@
 //! `cargo test` runs [`NORMAL_CASES`]; `cargo test --release -- --ignored`
 //! runs [`HEAVY_CASES`] and prints `exit stack property cases run: N`.
 
-use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
 
 use ctxmgr::{with, ContextManager, ErrorRef, ExitStack, Outcome, Suppress};
-use ctxmgr_tests::{describe, panic_text, Act, Log, TestError};
+use ctxmgr_tests::property::{self, quietly};
+use ctxmgr_tests::{describe, Act, Log, TestError};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 const NORMAL_CASES: u32 = 300;
 const HEAVY_CASES: u32 = 10_000;
@@ -303,32 +301,7 @@ fn plan_strategy() -> impl Strategy<Value = Plan> {
 // ---------------------------------------------------------------------------
 // The harness.
 
-thread_local! {
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Panics are expected by the hundred: keep them off stderr on the threads
-/// running cases.
-fn install_quiet_hook() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-}
-
 type Run = (Vec<String>, Result<Result<Val, Esc>, String>);
-
-fn quietly(f: impl FnOnce() -> Result<Val, Esc>) -> Result<Result<Val, Esc>, String> {
-    QUIET.with(|q| q.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(false));
-    result.map_err(|payload| panic_text(&*payload))
-}
 
 fn both(plan: &Plan) -> (Run, Run) {
     let log = Log::new();
@@ -349,21 +322,7 @@ fn check_case(plan: &Plan) -> Result<(), TestCaseError> {
 }
 
 fn run_cases(cases: u32) -> usize {
-    install_quiet_hook();
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    let ran = RefCell::new(0usize);
-    let outcome = runner.run(&plan_strategy(), |plan| {
-        *ran.borrow_mut() += 1;
-        check_case(&plan)
-    });
-    if let Err(e) = outcome {
-        panic!("{e}");
-    }
-    ran.into_inner()
+    property::run_cases(cases, &plan_strategy(), check_case)
 }
 
 #[test]
