@@ -109,7 +109,7 @@ pub use outcome::{ErrorRef, Outcome};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
 /// A value that can be set up with [`enter`](ContextManager::enter) and
