@@ -1,4 +1,4 @@
-//! The workload of ctxmgr's runtime benchmarks (issue 4), written the ways
+//! The workload of ctxmgr's runtime benchmarks, written the ways
 //! that are compared side by side:
 //!
 //! * `*_with`: [`with!`] over a manager made with `#[derive(ContextManager)]`
@@ -21,11 +21,13 @@
 //! | `err` | `?` on an `Err` | a `?` site taken: exit sees the error before `From`, which then converts it |
 //! | `nested` | two managers | inner exit's error is what outer exit would see |
 //! | `borrow` | value borrows the manager, `?` not taken | the labelled-block form with a live borrow |
+//! | `exitstack` | 100 managers and 100 callbacks in an `ExitStack` (`stack`) vs a `Vec<Box<dyn FnOnce>>` (`vec`) | the arena, the exit loop |
 
+use core::cell::Cell;
 use core::fmt;
 use std::hint::black_box;
 
-use ctxmgr::{with, ContextManager, ErrorRef, Outcome};
+use ctxmgr::{with, ContextManager, ErrorRef, ExitStack, Outcome};
 
 /// Counters the managers write to, so their work is observable.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -350,6 +352,97 @@ pub fn borrow_hand(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
     Ok(x)
 }
 
+// ---------------------------------------------------------------------------
+// Case `exitstack`: 100 managers, each followed by a callback, entered into
+// an `ExitStack` inside `with!` and exited at its end; against the same work
+// with a hand-written `Vec<Box<dyn FnOnce>>` unwound in reverse (no
+// outcome passed on, no panic handling: the cheapest thing that works).
+
+/// Managers and callbacks of one `exitstack` call.
+pub const EXITSTACK_ENTRIES: u64 = 100;
+
+/// A manager many of which are held at once: counts through a `Cell`.
+pub struct Tick<'c> {
+    count: &'c Cell<u64>,
+}
+
+impl ContextManager for Tick<'_> {
+    type Value<'a>
+        = u64
+    where
+        Self: 'a;
+    type Error = BenchError;
+
+    #[inline]
+    fn enter(&mut self) -> Result<u64, BenchError> {
+        if self.count.get() == u64::MAX {
+            return Err(BenchError::Enter);
+        }
+        self.count.set(self.count.get() + 1);
+        Ok(self.count.get())
+    }
+
+    #[inline]
+    fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), BenchError> {
+        if outcome.is_ok() {
+            self.count.set(self.count.get() + 1);
+        }
+        Ok(())
+    }
+}
+
+#[inline(never)]
+pub fn exitstack_stack(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    let count = Cell::new(0);
+    let callbacks = Cell::new(0);
+    let sum = with!(ExitStack::<BenchError>::default() as stack => {
+        let mut sum = black_box(x);
+        for _ in 0..black_box(EXITSTACK_ENTRIES) {
+            sum += stack.enter_context(Tick { count: &count })?;
+            stack.callback(|| callbacks.set(callbacks.get() + 1));
+        }
+        sum
+    });
+    stats.entered += 1;
+    stats.total += count.get() + callbacks.get();
+    Ok(sum)
+}
+
+#[inline(never)]
+pub fn exitstack_vec(stats: &mut Stats, x: u64) -> Result<u64, BenchError> {
+    type Exit<'a> = Box<dyn FnOnce() -> Result<(), BenchError> + 'a>;
+    let count = Cell::new(0);
+    let callbacks = Cell::new(0);
+    let mut exits: Vec<Exit<'_>> = Vec::new();
+    let mut result = Ok(());
+    let mut sum = black_box(x);
+    for _ in 0..black_box(EXITSTACK_ENTRIES) {
+        let mut tick = Tick { count: &count };
+        match tick.enter() {
+            Ok(v) => sum += v,
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+        exits.push(Box::new(move || tick.exit(Outcome::Ok)));
+        let callbacks = &callbacks;
+        exits.push(Box::new(move || {
+            callbacks.set(callbacks.get() + 1);
+            Ok(())
+        }));
+    }
+    while let Some(exit) = exits.pop() {
+        if let Err(e) = exit() {
+            result = Err(e);
+        }
+    }
+    result?;
+    stats.entered += 1;
+    stats.total += count.get() + callbacks.get();
+    Ok(sum)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,6 +468,10 @@ mod tests {
                 assert_eq!(a.entered, 1);
             }
         }
+        let (mut a, mut b) = (Stats::default(), Stats::default());
+        assert_eq!(exitstack_stack(&mut a, 4), exitstack_vec(&mut b, 4));
+        assert_eq!(a, b);
+        assert_eq!(a.total, 3 * EXITSTACK_ENTRIES);
         for inner_fails in [false, true] {
             let inner = Stats {
                 fail_exit: inner_fails,

@@ -3,8 +3,9 @@
 //! deleted, duplicated, swapped, inserted, regrouped). The macro must never
 //! panic (a panic in a proc macro is a compiler crash for the user), and its
 //! output must either parse as what the macro promises (an expression for
-//! `with!`, items for the derive and the attribute) or carry a
-//! `compile_error!`.
+//! `with!`, items for the derive and the attribute macros) or carry a
+//! `compile_error!`. Targets: `with!`, the derive, `#[context_manager]`,
+//! `#[contextmanager]` and `#[wrap]`.
 //!
 //! The normal suite runs [`NORMAL_INPUTS`] inputs per macro; the ignored
 //! heavy run (`cargo test --release -- --ignored`) runs [`HEAVY_INPUTS`] per
@@ -331,7 +332,7 @@ struct Target {
 fn run_with(user: TokenStream) -> TokenStream {
     let mut input: TokenStream = "::ctxmgr;".parse().expect("prefix parses");
     input.extend(user);
-    crate::with::expand::with(input)
+    crate::with::with_impl(input)
 }
 
 const WITH_CORPUS: &[&str] = &[
@@ -384,9 +385,9 @@ const DERIVE_CORPUS: &[&str] = &[
     "union U { a: u8, b: u16 }",
 ];
 
-/// `#[ctxmgr::context_manager]`: `[ARGS] ITEM`, where a leading bracket
-/// group (if any) is the attribute's arguments.
-fn run_attribute(input: TokenStream) -> TokenStream {
+/// `[ARGS] ITEM` of an attribute: a leading bracket group (if any) is its
+/// arguments.
+fn split_attribute(input: TokenStream) -> (TokenStream, TokenStream) {
     let mut tts = input.into_iter().peekable();
     let args = match tts.peek() {
         Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket => {
@@ -396,7 +397,50 @@ fn run_attribute(input: TokenStream) -> TokenStream {
         }
         _ => TokenStream::new(),
     };
-    crate::derive::expand::context_manager(args, tts.collect())
+    (args, tts.collect())
+}
+
+/// `#[ctxmgr::contextmanager]`: `[ARGS] ITEM`.
+fn run_contextmanager(input: TokenStream) -> TokenStream {
+    let (args, item) = split_attribute(input);
+    crate::generator::contextmanager(args, item)
+}
+
+const CONTEXTMANAGER_CORPUS: &[&str] = &[
+    "fn tag(log: &Log, name: &str) -> Result<String, E> { log.push(1); let outcome = yield_!(format!(\"[{name}]\")); log.push(outcome.is_ok()); }",
+    "pub fn counter(c: &Cell<u32>) -> u32 { c.set(1); yield_!(c.get()); c.set(2) }",
+    "fn unit() { yield_!(); }",
+    "fn g<'a, T: Clone>(items: &'a mut Vec<T>, item: T) -> io::Result<usize> where T: Debug { items.push(item); let o = ctxmgr::yield_!(items.len()); items.pop(); if o.is_err() { return Err(e); } Ok(()) }",
+    "fn f(x: &dyn Fn(&str) -> &str, y: fn(&u8), z: Foo<'_>) -> Result<u8, E> { x?; yield_!(1); y?; }",
+    "fn bad(&mut self) -> u8 { yield_!(1); }",
+    "async fn bad() { yield_!(1); }",
+    "fn bad() { for x in y { yield_!(x); } if a { let o = yield_!(2); } }",
+    "fn bad() { yield_!(1); yield_!(2); }",
+    "fn bad() -> u8 { 1 }",
+    "struct NotAFn;",
+];
+
+/// `#[ctxmgr::wrap(..)]`: `[ARGS] ITEM`.
+fn run_wrap(input: TokenStream) -> TokenStream {
+    let (args, item) = split_attribute(input);
+    crate::wrap::wrap(args, item)
+}
+
+const WRAP_CORPUS: &[&str] = &[
+    "[Probe::new(\"free\", log) as name] fn free(log: &Log, fail: bool) -> Result<&'static str, E> { if fail { Err(e)?; } Ok(name) }",
+    "[span(&self.log)] fn method(&mut self, n: i64) -> Result<i64, E> { if n > self.b { return Err(e); } self.b -= n; Ok(self.b) }",
+    "[Quiet::new(\"g\", log)] fn largest<T: PartialOrd + Copy>(log: &Log, items: &[T]) -> Option<T> { let mut best = *items.first()?; for &i in items { if i > best { best = i; } } Some(best) }",
+    "[a as x, b(y) as (p, q), c] fn two(y: u8) -> u8 { loop { break x + p; } }",
+    "[m] async fn run() -> Result<(), E> { thing().await?; Ok(()) }",
+    "[] fn f() {}",
+    "[m as] fn f() {}",
+    "[m] struct NotAFn;",
+];
+
+/// `#[ctxmgr::context_manager]`: `[ARGS] ITEM`.
+fn run_attribute(input: TokenStream) -> TokenStream {
+    let (args, item) = split_attribute(input);
+    crate::derive::expand::context_manager(args, item)
 }
 
 const ATTRIBUTE_CORPUS: &[&str] = &[
@@ -436,6 +480,18 @@ const TARGETS: &[Target] = &[
         name: "attribute",
         corpus: ATTRIBUTE_CORPUS,
         run: run_attribute,
+        expect: Expect::Items,
+    },
+    Target {
+        name: "contextmanager",
+        corpus: CONTEXTMANAGER_CORPUS,
+        run: run_contextmanager,
+        expect: Expect::Items,
+    },
+    Target {
+        name: "wrap",
+        corpus: WRAP_CORPUS,
+        run: run_wrap,
         expect: Expect::Items,
     },
 ];

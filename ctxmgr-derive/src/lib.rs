@@ -4,16 +4,21 @@
 #![forbid(unsafe_code)]
 
 mod derive;
+mod diag;
 #[cfg(test)]
 mod fuzz_tests;
+mod generator;
+mod krate;
+mod tokens;
 mod with;
+mod wrap;
 
 /// The implementation of `ctxmgr::with!`, which forwards here with its own
 /// `$crate` path first: `with_impl! { $crate; EXPR as PAT => { BODY } }`.
 #[doc(hidden)]
 #[proc_macro]
 pub fn with_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    with::expand::with(input.into()).into()
+    with::with_impl(input.into()).into()
 }
 
 /// `#[derive(ContextManager)]`: documented on the re-export in `ctxmgr`.
@@ -29,4 +34,22 @@ pub fn context_manager(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     derive::expand::context_manager(args.into(), item.into()).into()
+}
+
+/// `#[ctxmgr::contextmanager]`: documented on the re-export in `ctxmgr`.
+#[proc_macro_attribute]
+pub fn contextmanager(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    generator::contextmanager(args.into(), item.into()).into()
+}
+
+/// `#[ctxmgr::wrap(..)]`: documented on the re-export in `ctxmgr`.
+#[proc_macro_attribute]
+pub fn wrap(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    wrap::wrap(args.into(), item.into()).into()
 }

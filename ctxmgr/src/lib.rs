@@ -39,17 +39,49 @@
 //! | --- | --- | --- |
 //! | run a block with a resource set up, torn down on every path out | [`with!`] | `with EXPR as VAR:` |
 //! | your own manager | the [`ContextManager`] trait, or [`derive(ContextManager)`](derive@ContextManager) on a struct with [`#[context_manager]`](context_manager) on its `#[enter]`/`#[exit]` methods | a class with `__enter__`/`__exit__` |
+//! | a manager from one function | [`#[contextmanager]`](contextmanager): the function split at its [`yield_!`], a [`Generator`] | `@contextmanager` |
+//! | a function's whole body run inside a manager | [`#[wrap]`](wrap) | `ContextDecorator` |
 //! | know how the body ended, in exit | [`Outcome`] (`Ok`, `Err`, `Panic`, `Unseen`) and [`ErrorRef`], a view of the error | `exc_type, exc_value, traceback` |
 //! | a context without the macro, or spanning calls | [`Guard`]; for a derived manager, its named guard ([`DerivedGuard`]) | calling `__enter__`/`__exit__` by hand |
+//! | a dynamic number of managers and callbacks, exited in reverse like nested `with!`s | [`ExitStack`] (feature `alloc`) | `ExitStack` |
 //! | a file that reports a failed flush or close | [`open`] (feature `std`) | `open()` |
 //! | swallow the body's error | [`Suppress`] | `__exit__` returning `True` |
+//!
+//! The small managers of `contextlib`:
+//!
+//! * [`closing`] with the [`Close`] trait: flush a `BufWriter`, wait for a
+//!   `Child`, shut down a `TcpStream` — and report the error.
+//! * [`nullcontext`], and `Option<M>` as a manager (`None` does nothing).
+//! * [`suppress`]`(pred)`: swallow the `?` errors `pred` picks.
+//! * [`chdir`]: change the working directory for the body (process-wide).
+//! * [`defer!`]: run a block when the scope ends, on every path; and
+//!   [`scopeguard`], a drop-in for the scopeguard crate.
+// Items behind optional features are linked only where they exist.
+#![cfg_attr(
+    feature = "tempfile",
+    doc = " * [`tempdir`] (feature `tempfile`): a temporary directory whose"
+)]
+#![cfg_attr(
+    not(feature = "tempfile"),
+    doc = " * `tempdir()` (feature `tempfile`): a temporary directory whose"
+)]
+//!   removal errors are reported.
+#![cfg_attr(
+    feature = "rusqlite",
+    doc = " * [`sqlite::transaction`] (feature `rusqlite`): commit on `Ok`,"
+)]
+#![cfg_attr(
+    not(feature = "rusqlite"),
+    doc = " * `sqlite::transaction` (feature `rusqlite`): commit on `Ok`,"
+)]
+//!   roll back otherwise, and a failed `COMMIT` is an error.
 //!
 //! # What exit sees
 //!
 //! | how the body ends | exit is called with | then |
 //! | --- | --- | --- |
 //! | falls off the end with value `v` | [`Outcome::Ok`] | `with!` evaluates to `v` |
-//! | `return v`, `break`, `continue` (also labelled) | [`Outcome::Ok`] (an `Err` return value: [`Outcome::Err`]) | the control flow resumes |
+//! | `return v`, `break`, `continue` (also labelled) | [`Outcome::Ok`] (a returned `Err(e)` or `None`: [`Outcome::Err`], as for `?`) | the control flow resumes |
 //! | `expr?` with `Err(e)` | [`Outcome::Err`] viewing `e` (before `From`) | `e` propagates like `?` |
 //! | `expr?` with `None` | [`Outcome::Err`] ([`ErrorRef::is_none_value`]) | `None` propagates |
 //! | a panic | [`Outcome::Panic`] | the panic continues |
@@ -68,12 +100,14 @@
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
 //! | `std` | yes | [`open`]; guards tell panics from unseen paths; implies `alloc` |
-//! | `alloc` | via `std` | [`ErrorRef::downcast_ref`] sees through `Box<dyn Error>` |
+//! | `alloc` | via `std` | [`ExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
+//! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
+//! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -83,25 +117,70 @@ extern crate alloc;
 extern crate std;
 
 #[doc(hidden)]
-#[path = "private.rs"]
+#[path = "private/mod.rs"]
 pub mod __private;
 mod derived_guard;
+mod generator;
 mod guard;
+mod managers;
 #[cfg(feature = "std")]
 mod open;
 mod outcome;
+pub mod scopeguard;
+#[cfg(feature = "rusqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
+pub mod sqlite;
+#[cfg(feature = "alloc")]
+mod stack;
+#[cfg(feature = "tempfile")]
+mod tempdir;
 mod with;
 
 #[doc = include_str!("context_manager.md")]
 pub use ctxmgr_derive::context_manager;
+#[doc = include_str!("contextmanager.md")]
+pub use ctxmgr_derive::contextmanager;
+#[doc = include_str!("wrap.md")]
+pub use ctxmgr_derive::wrap;
 #[doc = include_str!("derive.md")]
 pub use ctxmgr_derive::ContextManager;
 pub use derived_guard::DerivedGuard;
+pub use generator::{EnterFn, Generator};
 pub use guard::Guard;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use managers::{chdir, Chdir};
+pub use managers::{closing, nullcontext, suppress, Close, Closing, NullContext, Suppressor};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
 pub use outcome::{ErrorRef, Outcome};
+#[cfg(feature = "tempfile")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tempfile")))]
+pub use tempdir::{tempdir, TemporaryDirectory};
+
+/// The yield point of a [`#[contextmanager]`](contextmanager) function:
+/// `yield_!(value);` or `let outcome = yield_!(value);`, as a statement of the
+/// function's top-level block. Rust's own `yield` is unstable, so the
+/// attribute reads this macro instead; anywhere else it is a compile error.
+///
+/// ```compile_fail
+/// fn not_a_generator() {
+///     ctxmgr::yield_!(1);
+/// }
+/// ```
+#[macro_export]
+macro_rules! yield_ {
+    ($($value:tt)*) => {
+        ::core::compile_error! {
+            "`yield_!` marks the yield of a `#[ctxmgr::contextmanager]` function: \
+use it there, as a statement of the function's top-level block"
+        }
+    };
+}
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use stack::{BoxError, ExitStack};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

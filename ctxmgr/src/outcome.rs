@@ -14,6 +14,7 @@ use core::fmt;
 /// | it finished, or left by `return`, `break`, `continue` | [`Outcome::Ok`] |
 /// | it left by `?` | [`Outcome::Err`] with the error before its `From` conversion |
 /// | it left by `return Err(..)` (the value is an `Err`) | [`Outcome::Err`] with that error |
+/// | it left by `return None` | [`Outcome::Err`], [`ErrorRef::is_none_value`], as for `?` on `None` |
 /// | it finished with a *value* that is an `Err(..)` | [`Outcome::Ok`]: a value is a value |
 /// | it is unwinding from a panic | [`Outcome::Panic`] |
 /// | a guard was dropped without being finished (a path `with!` cannot see, such as `?` inside a non-std macro's arguments, or a cancelled future) | [`Outcome::Unseen`] |
@@ -39,7 +40,8 @@ pub enum Outcome<'a> {
     /// The body finished, or left by `return`, `break` or `continue`
     /// without an error. Python: `__exit__(None, None, None)`.
     Ok,
-    /// The body is leaving with an error: by `?` or by `return Err(..)`.
+    /// The body is leaving with an error: by `?`, `return Err(..)` or
+    /// `return None`.
     Err(ErrorRef<'a>),
     /// The body is unwinding from a panic.
     Panic,

@@ -29,7 +29,7 @@
 /// | reaching its end | `Ok` | `with!` evaluates to the body's value (an `Err(..)` *value* is a value: `Ok`) |
 /// | `expr?` on `Err(e)` | `Err(e)`, viewing `e` before its `From` conversion | `e` propagates, converted by `From` as `?` does |
 /// | `expr?` on `None` | `Err`, with [`ErrorRef::is_none_value`](crate::ErrorRef::is_none_value) | `None` propagates |
-/// | `return v` | `Err(e)` if `v` is `Err(e)`, else `Ok` | the function returns `v` |
+/// | `return v` | `Err(e)` if `v` is `Err(e)`; `Err` with [`ErrorRef::is_none_value`](crate::ErrorRef::is_none_value) if `v` is `None` (as `?` on `None`); else `Ok` | the function returns `v` |
 /// | `break`, `continue` (labelled or not, with or without a value) | `Ok` | the loop or block outside continues as written |
 /// | panic | `Panic` | the panic continues |
 /// | `?` inside the arguments of a macro other than the std ones listed below | `Unseen` (from the guard's `Drop`) | the `?` returns as usual |
@@ -37,10 +37,15 @@
 /// `?` inside the arguments of `print!`, `println!`, `eprint!`,
 /// `eprintln!`, `format!`, `format_args!`, `write!`, `writeln!`, `panic!`,
 /// `assert!`, `assert_eq!`, `assert_ne!`, `debug_assert*!`, `vec!`, `dbg!`,
-/// `todo!`, `unimplemented!`, `unreachable!` and nested `with!`s is seen like
-/// any other. Other macros' tokens are opaque to `with!`: a `?` or `return`
-/// there leaves through the guard's `Drop`, which reports
-/// [`Outcome::Unseen`](crate::Outcome::Unseen) — never `Ok`.
+/// `todo!`, `unimplemented!`, `unreachable!`, the expression of `matches!`
+/// and nested `with!`s is seen like any other. `bail!(..)` and `ensure!(..)`
+/// (anyhow's, eyre's, or any macro of those names that expands to
+/// `return Err(..)`) are seen as the `return Err(..)` they are: exit gets
+/// `Outcome::Err`. Other macros' tokens are opaque to `with!`: a `?` or
+/// `return` there leaves through the guard's `Drop`, which reports
+/// [`Outcome::Unseen`](crate::Outcome::Unseen) — never `Ok` — and panics if
+/// exit then fails, since its error has nowhere else to go. Move such a `?`
+/// out of the macro's arguments (`let v = x?; my_macro!(v)`).
 ///
 /// * **Enter fails:** the body does not run, exit is not called, the error
 ///   propagates like `?` (with `From`).

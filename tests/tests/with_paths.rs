@@ -59,6 +59,62 @@ fn question_mark_exit_sees_error_before_from_conversion() {
     assert_eq!(log.take(), ["enter a", "body", "exit a err(body x failed)"]);
 }
 
+/// `let Some(x) = v else { return None };` is the same failure as `v?`:
+/// a transaction must not commit on it.
+#[test]
+fn return_none_is_err_like_question_mark_on_none() {
+    let log = Log::new();
+    let seen = std::cell::Cell::new(false);
+    let run = |v: Option<u8>| -> Option<u8> {
+        let out = with!(Quiet::new("a", &log) => {
+            let Some(x) = v else { return None };
+            if x == 0 {
+                return Some(0); // a `Some` return is not an error
+            }
+            x + 1
+        });
+        Some(out)
+    };
+    assert_eq!(run(Some(1)), Some(2));
+    assert_eq!(run(Some(0)), Some(0));
+    assert_eq!(run(None), None);
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "exit a ok",
+            "enter a",
+            "exit a ok",
+            "enter a",
+            "exit a err(`?` found a `None`)"
+        ]
+    );
+    // The view says so, as for `?` on `None`.
+    struct Check<'s>(&'s std::cell::Cell<bool>);
+    impl ctxmgr::ContextManager for Check<'_> {
+        type Value<'a>
+            = ()
+        where
+            Self: 'a;
+        type Error = std::convert::Infallible;
+        fn enter(&mut self) -> Result<(), std::convert::Infallible> {
+            Ok(())
+        }
+        fn exit(&mut self, outcome: ctxmgr::Outcome<'_>) -> Result<(), std::convert::Infallible> {
+            self.0
+                .set(outcome.error().is_some_and(|e| e.is_none_value()));
+            Ok(())
+        }
+    }
+    let check = || -> Option<()> {
+        with!(Check(&seen) => {
+            return None;
+        });
+    };
+    assert_eq!(check(), None);
+    assert!(seen.get(), "exit did not see a none value");
+}
+
 #[test]
 fn question_mark_on_none_is_err_and_propagates_none() {
     let log = Log::new();

@@ -143,5 +143,7 @@ pub fn entries() -> Vec<Entry> {
         single("borrow", "with", b::borrow_with, 6),
         single("borrow", "hand", b::borrow_hand, 6),
         single("borrow", "scopeguard", borrow_scopeguard, 6),
+        single("exitstack", "stack", b::exitstack_stack, 4),
+        single("exitstack", "vec", b::exitstack_vec, 4),
     ]
 }

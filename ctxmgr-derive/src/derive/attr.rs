@@ -3,7 +3,7 @@
 
 use syn::{Attribute, Ident, Path};
 
-use super::Errors;
+use crate::diag::Errors;
 
 /// Marks the method that sets the resource up (Python's `__enter__`).
 pub const ENTER: &str = "enter";

@@ -30,11 +30,8 @@
 //!     type Error = <Self as Methods>::RawError;
 //!     fn enter(..) { Methods::__ctxmgr_enter(self) }  fn exit(..) { Methods::__ctxmgr_exit(self, outcome) }
 //! }
-//! pub struct TxGuard<'g, 'c> where &'g mut Tx<'c>: Named {
-//!     kept: <&'g mut Tx<'c> as Named>::Kept,      // dropped first
-//!     guard: Guard<&'g mut Tx<'c>>,               // then exits (Drop fallback)
-//! }
-//! impl TxGuard { fn enter, fn finish, fn manager, fn manager_mut }  impl Deref, DerefMut
+//! /// The named guard of [`Tx`], ...: one generic runtime type, checked once.
+//! pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
 //! ```
 //!
 //! On invalid input the attribute still emits the impl block (so
@@ -46,12 +43,12 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::ItemImpl;
 
-use super::{dup, DeriveInput};
-
-use super::krate::runtime_path;
 use super::parse::{self, parse_impl, strip_markers};
 use super::validate::{self, value_lifetime, EnterRet, ExitRet, Shape};
-use super::Errors;
+use super::DeriveInput;
+use crate::diag::Errors;
+use crate::krate::runtime_path;
+use crate::tokens::{dup, item_span, respan};
 
 /// `#[ctxmgr::context_manager]`.
 pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -92,33 +89,6 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         #errors
         #stripped
         #methods
-    }
-}
-
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tt| {
-            if let proc_macro2::TokenTree::Group(g) = &tt {
-                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
-                group.set_span(span);
-                tt = group.into();
-            } else {
-                tt.set_span(span);
-            }
-            tt
-        })
-        .collect()
-}
-
-fn item_span(item: &syn::Item) -> Span {
-    match item {
-        syn::Item::Struct(s) => s.ident.span(),
-        syn::Item::Enum(e) => e.ident.span(),
-        syn::Item::Union(u) => u.ident.span(),
-        syn::Item::Fn(f) => f.sig.ident.span(),
-        syn::Item::Trait(t) => t.ident.span(),
-        other => other.span(),
     }
 }
 

@@ -13,48 +13,13 @@
 //! Stages, one file each: [`parse`] (tokens → typed input borrowing syn),
 //! [`validate`] (method shapes → specs, all errors combined), [`expand`]
 //! (quote, with a stub impl next to any error). [`attr`] names every
-//! attribute and key; [`krate`] finds the path of the runtime crate.
+//! attribute and key. The runtime crate's path comes from
+//! [`crate::krate`], errors are collected in [`crate::diag::Errors`].
 
 pub mod attr;
 pub mod expand;
-pub mod krate;
 pub mod parse;
 pub mod validate;
-
-/// Several independent errors, reported together (serde's `Ctxt`).
-#[derive(Default)]
-pub struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    pub fn push_spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
-        self.push(syn::Error::new_spanned(tokens, message));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    pub fn to_compile_errors(&self) -> proc_macro2::TokenStream {
-        self.0
-            .as_ref()
-            .map(syn::Error::to_compile_error)
-            .unwrap_or_default()
-    }
-}
-
-/// A copy of a syntax tree node, by printing and re-parsing it (the
-/// workspace builds syn without `clone-impls`). syn re-parses its own
-/// output, so this does not fail on a node syn produced.
-pub fn dup<T: syn::parse::Parse + quote::ToTokens>(node: &T) -> T {
-    syn::parse2(node.to_token_stream()).expect("syn re-parses its own output")
-}
 
 /// What the derive reads of the type: its attributes, visibility, name and
 /// generics (any struct, enum or union).

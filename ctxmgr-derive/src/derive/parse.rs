@@ -4,7 +4,8 @@
 use syn::{Attribute, ImplItem, ImplItemFn, ItemImpl};
 
 use super::attr::{self, Options, Role, CONTEXT_MANAGER, CTXMGR};
-use super::{DeriveInput, Errors};
+use super::DeriveInput;
+use crate::diag::Errors;
 
 /// An item of the impl block marked `#[enter]` or `#[exit]`.
 pub struct Marked<'a> {

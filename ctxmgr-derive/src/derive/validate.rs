@@ -25,7 +25,8 @@ use syn::{
 
 use super::attr::{Role, CONTEXT_MANAGER};
 use super::parse::ImplInput;
-use super::{dup, Errors};
+use crate::diag::Errors;
+use crate::tokens::dup;
 
 /// The lifetime of `ContextManager::Value<'a>` in generated code: elided
 /// lifetimes, `'_` and the receiver's named lifetime in enter's return type

@@ -13,13 +13,23 @@ pub struct Manager {
     pub pat: Option<Pat>,
 }
 
-/// A parsed `with!` invocation.
+/// How the body runs. One expander serves every flavor.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Flavor {
+    /// `with!(..)`: managers entered and exited synchronously, the body an
+    /// inline block of the enclosing function.
+    Sync,
+}
+
+/// What [`super::expand`] expands: a parsed `with!`, or the body of a
+/// function that another attribute macro runs inside managers.
 pub struct WithInput {
     /// The path to the runtime crate (`$crate` from `ctxmgr::with!`).
     pub krate: TokenStream,
     /// At least one.
     pub managers: Vec<Manager>,
     pub body: Block,
+    pub flavor: Flavor,
 }
 
 /// What is left to show when the input is malformed: the error, and the body
@@ -163,7 +173,20 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
         krate,
         managers,
         body,
+        flavor: Flavor::Sync,
     })
+}
+
+/// The managers of an attribute, `#[wrap(A as a, B)]`: at least one.
+pub fn parse_manager_list(tokens: TokenStream) -> syn::Result<Vec<Manager>> {
+    let tts: Vec<TokenTree> = tokens.into_iter().collect();
+    if tts.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "expected a context manager: `#[ctxmgr::wrap(EXPR)]` or `#[ctxmgr::wrap(EXPR as PAT)]`",
+        ));
+    }
+    parse_managers(&tts)
 }
 
 /// `A as a, B as (x, y), C`. A top-level `,` may also sit inside generic

@@ -11,71 +11,54 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, Lifetime, Macro, Stmt, Token};
+use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
 
-use super::expand::Ctx;
+use super::sites::{SiteKind, Sites};
+use crate::tokens::Names;
 
-/// A way out of the body, resumed after exit.
-pub enum SiteKind {
-    /// `expr?`: the residual is stored in its own slot (types differ per site).
-    Try,
-    /// `return` / `return expr`: all share one slot of the function's
-    /// return type.
-    Return,
-    /// `break` to a loop or block outside the body, `value` when it carries
-    /// a value (stored in the site's slot).
-    Break {
-        label: Option<Lifetime>,
-        value: bool,
-    },
-    /// `continue` to a loop outside the body.
-    Continue { label: Option<Lifetime> },
+/// How the rewrite expands a `with!` nested in the body, provided by the
+/// expand stage (this stage does not import it).
+pub trait ExpandNested {
+    /// The nested `with!`'s expansion as an expression, or `None` when its
+    /// input is malformed: it is then left for the compiler to expand (and
+    /// report).
+    fn expand_nested(&self, mac: &Macro) -> Option<Expr>;
 }
 
-pub struct Site {
-    /// Non-zero.
-    pub index: u32,
-    pub kind: SiteKind,
+/// Rewrites the sites of `body` in place and returns them.
+pub fn rewrite(
+    body: &mut Block,
+    names: &Names,
+    p: &TokenStream,
+    nested: &dyn ExpandNested,
+) -> Sites {
+    let mut rewriter = Rewriter {
+        nested,
+        p,
+        label: names.label("body"),
+        flow: names.ident("flow"),
+        ret: names.ident("ret"),
+        names,
+        sites: Sites::default(),
+        loops: 0,
+        labels: Vec::new(),
+    };
+    rewriter.visit_block_mut(body);
+    rewriter.sites
 }
 
-/// Names of the generated locals of one expansion. They are spanned with
-/// `Span::mixed_site()` (invisible to user code) and numbered (nested
-/// expansions of one macro call share a hygiene context).
-pub struct Names {
-    pub id: usize,
+struct Rewriter<'r> {
+    nested: &'r dyn ExpandNested,
+    /// The path of the runtime's `__private` module.
+    p: &'r TokenStream,
+    names: &'r Names,
     /// Of the block holding the bound value: sites break out of it.
-    pub label: Lifetime,
-    /// Of the block yielding the `with!`'s value.
-    pub outer: Lifetime,
-    pub flow: syn::Ident,
-    pub ret: syn::Ident,
-}
-
-impl Names {
-    pub fn new(id: usize) -> Self {
-        let span = Span::mixed_site();
-        Names {
-            id,
-            label: Lifetime::new(&format!("'__ctxmgr_body_{id}"), span),
-            outer: Lifetime::new(&format!("'__ctxmgr_with_{id}"), span),
-            flow: syn::Ident::new(&format!("__ctxmgr_flow_{id}"), span),
-            ret: syn::Ident::new(&format!("__ctxmgr_ret_{id}"), span),
-        }
-    }
-
-    /// The slot of a `?` or a valued `break` site.
-    pub fn slot(&self, index: u32) -> syn::Ident {
-        syn::Ident::new(
-            &format!("__ctxmgr_slot_{}_{index}", self.id),
-            Span::mixed_site(),
-        )
-    }
-}
-
-pub struct Rewriter<'c> {
-    ctx: &'c Ctx,
-    names: &'c Names,
-    pub sites: Vec<Site>,
+    label: Lifetime,
+    /// Which site left the body (`0`: none).
+    flow: syn::Ident,
+    /// The slot of every `return` site.
+    ret: syn::Ident,
+    sites: Sites,
     /// Loops entered inside the body: an unlabelled `break`/`continue`
     /// targets one of them when non-zero.
     loops: usize,
@@ -108,57 +91,31 @@ const EXPR_MACROS: &[&str] = &[
     "writeln",
 ];
 
-/// Is this macro a `with!` we expand in place (so its resumption code is
-/// seen by the enclosing one)?
+/// Is this macro our own `with!`, to expand in place (so its resumption
+/// code is seen by the enclosing one)? `with!` (imported), `ctxmgr::with!`
+/// (also renamed, and as `$crate::with!`), and the `with_impl!` that
+/// `ctxmgr::with!` forwards to. Another crate's `…::with!` is left alone.
 pub fn is_with_macro(mac: &Macro) -> bool {
-    mac.path
+    let segments: Vec<String> = mac
+        .path
         .segments
-        .last()
-        .is_some_and(|s| s.ident == "with" || s.ident == "with_impl")
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    match segments.as_slice() {
+        [with] => with == "with" && mac.path.leading_colon.is_none(),
+        [krate, with] => {
+            with == "with"
+                && (krate == "ctxmgr"
+                    || krate == "$crate"
+                    || *krate == crate::krate::runtime_name())
+        }
+        [_, private, with_impl] => private == "__private" && with_impl == "with_impl",
+        _ => false,
+    }
 }
 
-impl<'c> Rewriter<'c> {
-    pub fn new(ctx: &'c Ctx, names: &'c Names) -> Self {
-        Rewriter {
-            ctx,
-            names,
-            sites: Vec::new(),
-            loops: 0,
-            labels: Vec::new(),
-        }
-    }
-
-    fn next_index(&self) -> u32 {
-        u32::try_from(self.sites.len() + 1).unwrap_or(u32::MAX)
-    }
-
-    /// Index of the site to reuse or create for a kind that can be shared.
-    fn shared_site(&mut self, kind: SiteKind) -> u32 {
-        let same = |a: &SiteKind| match (a, &kind) {
-            (SiteKind::Return, SiteKind::Return) => true,
-            (
-                SiteKind::Break {
-                    label: l1,
-                    value: v1,
-                },
-                SiteKind::Break {
-                    label: l2,
-                    value: v2,
-                },
-            ) => v1 == v2 && label_eq(l1.as_ref(), l2.as_ref()),
-            (SiteKind::Continue { label: l1 }, SiteKind::Continue { label: l2 }) => {
-                label_eq(l1.as_ref(), l2.as_ref())
-            }
-            _ => false,
-        };
-        if let Some(site) = self.sites.iter().find(|s| same(&s.kind)) {
-            return site.index;
-        }
-        let index = self.next_index();
-        self.sites.push(Site { index, kind });
-        index
-    }
-
+impl Rewriter<'_> {
     fn targets_outside(&self, label: Option<&Lifetime>) -> bool {
         match label {
             None => self.loops == 0,
@@ -166,9 +123,9 @@ impl<'c> Rewriter<'c> {
         }
     }
 
-    /// `{ <store>; FLOW = i; break 'body; }`
+    /// `({ <store>; FLOW = i; break 'body; })`
     fn leave(&self, index: u32, store: TokenStream) -> Expr {
-        let Names { label, flow, .. } = self.names;
+        let Rewriter { label, flow, .. } = self;
         // Already visited: kept as tokens, not parsed back; parenthesized so
         // that, as tokens, it stays one operand wherever the user's
         // `return`/`break` stood (`return > x` is an expression too).
@@ -183,25 +140,21 @@ impl<'c> Rewriter<'c> {
     }
 
     fn rewrite_try(&mut self, t: &mut syn::ExprTry) -> Expr {
-        let index = self.next_index();
-        self.sites.push(Site {
-            index,
-            kind: SiteKind::Try,
-        });
-        let krate = &self.ctx.krate;
+        let index = self.sites.push_try();
+        let p = self.p;
         let slot = self.names.slot(index);
         let inner = &t.expr;
-        let branch = quote_spanned!(t.question_token.span=> #krate::__private::branch);
+        let branch = quote_spanned!(t.question_token.span=> #p::branch);
         let leave = self.leave(
             index,
-            quote_spanned!(Span::mixed_site()=> #slot = #krate::__private::Some(__ctxmgr_r);),
+            quote_spanned!(Span::mixed_site()=> #slot = #p::Some(__ctxmgr_r);),
         );
         // Parenthesized: as tokens, nothing else would keep `x?.f();` from
         // starting a statement with a `match`.
         let out = quote_spanned! {Span::mixed_site()=>
             (match #branch(#inner) {
-                #krate::__private::ControlFlow::Continue(__ctxmgr_v) => __ctxmgr_v,
-                #krate::__private::ControlFlow::Break(__ctxmgr_r) => #leave,
+                #p::Continue(__ctxmgr_v) => __ctxmgr_v,
+                #p::Break(__ctxmgr_r) => #leave,
             })
         };
         Expr::Verbatim(out)
@@ -211,20 +164,27 @@ impl<'c> Rewriter<'c> {
         if is_with_macro(mac) {
             // Expand the nested `with!` here, then visit its expansion: its
             // resumption code (`?`, `return`, `break`) leaves *our* body.
-            let mut expr = self.ctx.expand_nested(mac)?;
+            let mut expr = self.nested.expand_nested(mac)?;
             self.visit_expr_mut(&mut expr);
             return Some(expr);
         }
         let name = mac.path.segments.last()?.ident.to_string();
+        if name == "bail" || name == "ensure" {
+            return Some(self.rewrite_early_return(mac, name == "bail"));
+        }
+        if name == "matches" {
+            self.rewrite_first_argument(mac);
+            return None;
+        }
         if !EXPR_MACROS.contains(&name.as_str()) {
             return None;
         }
-        let before = self.sites.len();
+        let before = self.sites.count();
         if name == "vec" {
             if let Ok(mut rep) = syn::parse2::<VecRepeat>(mac.tokens.clone()) {
                 self.visit_expr_mut(&mut rep.elem);
                 self.visit_expr_mut(&mut rep.len);
-                if self.sites.len() != before {
+                if self.sites.count() != before {
                     mac.tokens = rep.into_token_stream();
                 }
                 return None;
@@ -235,11 +195,72 @@ impl<'c> Rewriter<'c> {
             for arg in &mut args {
                 self.visit_expr_mut(arg);
             }
-            if self.sites.len() != before {
+            if self.sites.count() != before {
                 mac.tokens = args.into_token_stream();
             }
         }
         None
+    }
+
+    /// `bail!(..)` and `ensure!(..)` (anyhow's, eyre's, any of those names)
+    /// are a `return Err(..)` hidden in a macro: run the call in a closure
+    /// and make its `Err` a return site, so exit sees it.
+    ///
+    /// Input:  bail!(ARGS)
+    /// Output: (match (|| -> p::Result<p::Never, _> { bail!(ARGS) })() {
+    ///             p::Ok(never) => match never {},
+    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); FLOW = i; break 'body; }),
+    ///         })
+    /// Input:  ensure!(ARGS)
+    /// Output: (match (|| -> p::Result<(), _> { ensure!(ARGS); p::Ok(()) })() {
+    ///             p::Ok(()) => {},
+    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); FLOW = i; break 'body; }),
+    ///         })
+    fn rewrite_early_return(&mut self, mac: &Macro, diverges: bool) -> Expr {
+        let p = self.p;
+        let m = Span::mixed_site();
+        let index = self.sites.shared(SiteKind::Return);
+        let ret = &self.ret;
+        let leave = self.leave(
+            index,
+            quote_spanned!(m=> #ret = #p::Some(#p::Err(__ctxmgr_e));),
+        );
+        let out = if diverges {
+            quote_spanned! {m=>
+                (match (|| -> #p::Result<#p::Never, _> { #mac })() {
+                    #p::Ok(__ctxmgr_never) => match __ctxmgr_never {},
+                    #p::Err(__ctxmgr_e) => #leave,
+                })
+            }
+        } else {
+            quote_spanned! {m=>
+                (match (|| -> #p::Result<(), _> { #mac; #p::Ok(()) })() {
+                    #p::Ok(()) => {}
+                    #p::Err(__ctxmgr_e) => #leave,
+                })
+            }
+        };
+        Expr::Verbatim(out)
+    }
+
+    /// `matches!(EXPR, PATTERN)`: the expression is rewritten, the pattern
+    /// left as it is.
+    fn rewrite_first_argument(&mut self, mac: &mut Macro) {
+        let tts: Vec<proc_macro2::TokenTree> = mac.tokens.clone().into_iter().collect();
+        let comma = tts
+            .iter()
+            .position(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','));
+        let Some(comma) = comma else { return };
+        let Ok(mut first) = syn::parse2::<Expr>(tts[..comma].iter().cloned().collect()) else {
+            return;
+        };
+        let before = self.sites.count();
+        self.visit_expr_mut(&mut first);
+        if self.sites.count() != before {
+            let mut tokens = first.into_token_stream();
+            tokens.extend(tts[comma..].iter().cloned());
+            mac.tokens = tokens;
+        }
     }
 
     fn with_label<R>(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self) -> R) -> R {
@@ -258,24 +279,6 @@ impl<'c> Rewriter<'c> {
         let r = self.with_label(label, f);
         self.loops -= 1;
         r
-    }
-}
-
-/// Generated code as an expression. It always parses, but it embeds user
-/// tokens, so rather than trust that, fall back to the raw tokens and let the
-/// compiler report whatever is wrong with them: never a macro panic.
-pub fn generated_expr(tokens: TokenStream) -> Expr {
-    match syn::parse2(tokens.clone()) {
-        Ok(expr) => expr,
-        Err(_) => Expr::Verbatim(tokens),
-    }
-}
-
-fn label_eq(a: Option<&Lifetime>, b: Option<&Lifetime>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.ident == b.ident,
-        _ => false,
     }
 }
 
@@ -310,42 +313,42 @@ impl VisitMut for Rewriter<'_> {
             // Their `?`, `return`, `break` and `continue` are their own.
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::TryBlock(_) => {}
             // Input:  expr?
-            // Output: match branch(expr) { Continue(v) => v, Break(r) => { SLOT = Some(r); FLOW = i; break 'body None } }
+            // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => ({ SLOT_i = p::Some(r); FLOW = i; break 'body; }) })
             Expr::Try(t) => {
                 self.visit_expr_mut(&mut t.expr);
                 *expr = self.rewrite_try(t);
             }
             // Input:  return expr
-            // Output: { RET = Some(expr); FLOW = i; break 'body None }
+            // Output: ({ RET = Some(expr); FLOW = i; break 'body; })
             Expr::Return(r) => {
                 if let Some(e) = &mut r.expr {
                     self.visit_expr_mut(e);
                 }
-                let index = self.shared_site(SiteKind::Return);
-                let krate = &self.ctx.krate;
-                let ret = &self.names.ret;
+                let index = self.sites.shared(SiteKind::Return);
+                let p = self.p;
+                let ret = &self.ret;
                 let value = match &r.expr {
                     Some(e) => e.to_token_stream(),
                     None => quote_spanned!(r.return_token.span=> ()),
                 };
-                *expr = self.leave(index, quote!(#ret = #krate::__private::Some(#value);));
+                *expr = self.leave(index, quote!(#ret = #p::Some(#value);));
             }
             // Input:  break 'outer value
-            // Output: { SLOT = Some(value); FLOW = i; break 'body None }
+            // Output: ({ SLOT_i = Some(value); FLOW = i; break 'body; })
             Expr::Break(b) => {
                 if let Some(e) = &mut b.expr {
                     self.visit_expr_mut(e);
                 }
                 if self.targets_outside(b.label.as_ref()) {
-                    let index = self.shared_site(SiteKind::Break {
+                    let index = self.sites.shared(SiteKind::Break {
                         label: b.label.clone(),
                         value: b.expr.is_some(),
                     });
                     let store = match &b.expr {
                         Some(e) => {
-                            let krate = &self.ctx.krate;
+                            let p = self.p;
                             let slot = self.names.slot(index);
-                            quote!(#slot = #krate::__private::Some(#e);)
+                            quote!(#slot = #p::Some(#e);)
                         }
                         None => TokenStream::new(),
                     };
@@ -353,10 +356,10 @@ impl VisitMut for Rewriter<'_> {
                 }
             }
             // Input:  continue 'outer
-            // Output: { FLOW = i; break 'body None }
+            // Output: ({ FLOW = i; break 'body; })
             Expr::Continue(c) => {
                 if self.targets_outside(c.label.as_ref()) {
-                    let index = self.shared_site(SiteKind::Continue {
+                    let index = self.sites.shared(SiteKind::Continue {
                         label: c.label.clone(),
                     });
                     *expr = self.leave(index, TokenStream::new());
@@ -400,4 +403,24 @@ impl VisitMut for Rewriter<'_> {
 
     // Nested items have their own control flow.
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_with_macro;
+
+    fn mac(path: &str) -> syn::Macro {
+        syn::parse_str(&format!("{path}!(m => {{}})")).expect("a macro call")
+    }
+
+    #[test]
+    fn only_our_own_with_is_expanded_in_place() {
+        // (`$crate::with!` is not Rust source, so not parsed here.)
+        for ours in ["with", "ctxmgr::with", "ctxmgr::__private::with_impl"] {
+            assert!(is_with_macro(&mac(ours)), "{ours}");
+        }
+        for theirs in ["other::with", "::with", "a::b::with", "with_impl", "withx"] {
+            assert!(!is_with_macro(&mac(theirs)), "{theirs}");
+        }
+    }
 }

@@ -98,3 +98,56 @@ pub fn insert_by_guard(log: &mut Vec<String>, row: i32) -> Result<(), String> {
     guard.insert(row);
     TransactionGuard::finish(guard, Outcome::Ok)
 }
+
+/// Brackets a section of `log`: a manager from one function.
+///
+/// # Errors
+///
+/// When the log is closed (enter), or the section is empty (exit).
+#[cm::contextmanager]
+pub fn section(log: &mut Vec<String>, name: &str) -> Result<usize, String> {
+    if log.last().is_some_and(|l| l == "closed") {
+        return Err("closed".into());
+    }
+    log.push(format!("<{name}>"));
+    let start = log.len();
+    let outcome = yield_!(start);
+    if name.is_empty() {
+        Err("unnamed section".to_string())?;
+    }
+    log.push(format!("</{name}> ok={}", outcome.is_ok()));
+}
+
+/// Doubles `n` inside a section: a function decorated with a manager.
+///
+/// # Errors
+///
+/// When the log is closed, or `n` is negative.
+#[cm::wrap(section(log, "double") as start)]
+pub fn double(log: &mut Vec<String>, n: i32) -> Result<(usize, i32), String> {
+    if n < 0 {
+        return Err(format!("negative {n}"));
+    }
+    Ok((start, n * 2))
+}
+
+macro_rules! ensure {
+    ($cond:expr, $err:expr) => {
+        if !$cond {
+            return Err($err);
+        }
+    };
+}
+
+/// Inserts `row` unless it is zero: an early-return macro in the body.
+///
+/// # Errors
+///
+/// When the log is closed, or `row` is zero.
+pub fn insert_nonzero(log: &mut Vec<String>, row: i32) -> Result<(), String> {
+    with!(Transaction::new(log) as tx => {
+        ensure!(row != 0, "zero".to_string());
+        tx.insert(row);
+    });
+    Ok(())
+}

@@ -44,3 +44,20 @@ pub fn by_guard(counter: &mut Counter) -> u32 {
     ::std::mem::drop(guard);
     n
 }
+
+/// Counts enters through a manager made of one function.
+#[::ctxmgr::contextmanager]
+pub fn counted(counter: &mut Counter) -> u32 {
+    counter.entered += 1;
+    let outcome = ::ctxmgr::yield_!(counter.entered);
+    counter.exits.push(outcome.is_ok());
+}
+
+/// Adds one inside `counted`, as a decorated function.
+#[::ctxmgr::wrap(counted(counter) as n)]
+pub fn add_one(
+    counter: &mut Counter,
+    value: ::std::option::Option<u32>,
+) -> ::std::option::Option<u32> {
+    ::std::option::Option::Some(n + value?)
+}

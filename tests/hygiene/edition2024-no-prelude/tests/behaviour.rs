@@ -12,3 +12,15 @@ fn with_and_guard_behave_without_a_prelude() {
     // The guard was dropped unfinished: exit saw `Unseen`, not `Ok`.
     assert_eq!(c.exits, [true, false, false]);
 }
+
+#[test]
+fn generator_and_decorator_behave_without_a_prelude() {
+    let mut c = Counter {
+        entered: 0,
+        exits: Vec::new(),
+    };
+    assert_eq!(ctxmgr_hygiene_2024::add_one(&mut c, Some(10)), Some(11));
+    assert_eq!(ctxmgr_hygiene_2024::add_one(&mut c, None), None);
+    assert_eq!(c.entered, 2);
+    assert_eq!(c.exits, [true, false]);
+}

@@ -1,0 +1,36 @@
+//! One way to report errors, for every macro of the crate.
+//!
+//! Every error is a [`syn::Error`] spanned on the tokens at fault. Several
+//! independent errors are collected in one [`Errors`] and reported together
+//! (serde's `Ctxt`), so a user fixes all mistakes in one compile.
+
+use proc_macro2::TokenStream;
+
+/// Several independent errors, reported together.
+#[derive(Default)]
+pub struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub fn push_spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// `compile_error!`s, one per collected error (nothing when empty).
+    pub fn to_compile_errors(&self) -> TokenStream {
+        self.0
+            .as_ref()
+            .map(syn::Error::to_compile_error)
+            .unwrap_or_default()
+    }
+}

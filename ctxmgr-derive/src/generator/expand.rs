@@ -1,0 +1,195 @@
+//! Expand stage of `#[ctxmgr::contextmanager]`.
+//!
+//! Input:
+//!
+//! ```text
+//! fn tag(log: &Log, name: &str) -> Result<String, E> {
+//!     BEFORE;                              // enter: may `?` / `return Err(..)`
+//!     let PAT = yield_!(VALUE);
+//!     AFTER                                // exit: may `?`; ends in `()` or `Result<(), E>`
+//! }
+//! ```
+//!
+//! Output (`p` is `KRATE::__private`; elided input lifetimes get names so
+//! the returned `impl` can capture them):
+//!
+//! ```text
+//! fn tag<'__ctxmgr_l0, '__ctxmgr_l1>(log: &'__ctxmgr_l0 Log, name: &'__ctxmgr_l1 str)
+//!     -> KRATE::Generator<impl KRATE::EnterFn<Value = V, Error = E>
+//!                         + p::Captures<(&'__ctxmgr_l0 (), &'__ctxmgr_l1 ())>>
+//! {
+//!     KRATE::Generator::new(p::enter_fn::<V, E, _, _>(move || {
+//!         BEFORE;
+//!         let VALUE_ = (VALUE);
+//!         p::Ok((VALUE_, move |OUTCOME: p::Outcome<'_>| -> p::Result<(), E> {
+//!             let PAT = OUTCOME;
+//!             let TAIL = { AFTER };
+//!             p::ExitTail::<E>::__ctxmgr_into_result(TAIL)
+//!         }))
+//!     }))
+//! }
+//! ```
+//!
+//! `V, E` are `<R as p::EnterResult>::{Value, Error}` for a return type `R`
+//! named `Result` (any alias), else `R` and `Infallible` (`()` without a
+//! return type). With an error, the body is `p::stub_enter::<V, E>` instead.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::visit_mut::VisitMut;
+use syn::{ItemFn, ReturnType, Type};
+
+use super::split::Parts;
+use crate::tokens::Names;
+
+/// Names elided lifetimes of the argument types (not inside `fn(..)` types
+/// or `Fn(..)` sugar, whose elided lifetimes are higher-ranked).
+struct NameLifetimes {
+    names: Names,
+    fresh: Vec<syn::Lifetime>,
+}
+
+impl NameLifetimes {
+    fn fresh(&mut self, span: Span) -> syn::Lifetime {
+        let mut lifetime = self.names.label(&format!("l{}", self.fresh.len()));
+        lifetime.set_span(span);
+        self.fresh.push(lifetime.clone());
+        lifetime
+    }
+}
+
+impl VisitMut for NameLifetimes {
+    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+        if r.lifetime.is_none() {
+            r.lifetime = Some(self.fresh(r.and_token.span));
+        }
+        syn::visit_mut::visit_type_reference_mut(self, r);
+    }
+    fn visit_lifetime_mut(&mut self, l: &mut syn::Lifetime) {
+        if l.ident == "_" {
+            *l = self.fresh(l.apostrophe);
+        }
+    }
+    fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
+    fn visit_parenthesized_generic_arguments_mut(
+        &mut self,
+        _: &mut syn::ParenthesizedGenericArguments,
+    ) {
+    }
+}
+
+/// `(V, E)` of the declared return type.
+fn value_and_error(output: &ReturnType, p: &TokenStream) -> (TokenStream, TokenStream) {
+    match output {
+        ReturnType::Default => (quote!(()), quote!(#p::Infallible)),
+        ReturnType::Type(_, ty) => {
+            let is_result = match &**ty {
+                Type::Path(path) => path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Result"),
+                _ => false,
+            };
+            if is_result {
+                (
+                    quote!(<#ty as #p::EnterResult>::Value),
+                    quote!(<#ty as #p::EnterResult>::Error),
+                )
+            } else {
+                (quote!(#ty), quote!(#p::Infallible))
+            }
+        }
+    }
+}
+
+/// The function as a manager; with `parts: None`, a stub of it.
+pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let m = Span::mixed_site();
+    let (value_ty, error_ty) = value_and_error(&func.sig.output, &p);
+
+    let mut namer = NameLifetimes {
+        names: Names::new(0),
+        fresh: Vec::new(),
+    };
+    for input in &mut func.sig.inputs {
+        if let syn::FnArg::Typed(arg) = input {
+            namer.visit_type_mut(&mut arg.ty);
+        }
+    }
+    for lifetime in &namer.fresh {
+        func.sig
+            .generics
+            .params
+            .push(syn::GenericParam::Lifetime(syn::LifetimeParam::new(
+                lifetime.clone(),
+            )));
+    }
+    let lifetimes: Vec<&syn::Lifetime> =
+        func.sig.generics.lifetimes().map(|l| &l.lifetime).collect();
+    let captures = if lifetimes.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(+ #p::Captures<(#(&#lifetimes (),)*)>)
+    };
+    let output: ReturnType = syn::parse_quote! {
+        -> #krate::Generator<impl #krate::EnterFn<Value = #value_ty, Error = #error_ty> #captures>
+    };
+    func.sig.output = output;
+
+    let stub = parts.is_none();
+    let body = match parts {
+        Some(Parts {
+            before,
+            value,
+            pat,
+            after,
+            last,
+        }) => {
+            let outcome = Names::new(0).ident("outcome");
+            let value_ident = Names::new(0).ident("value");
+            let tail = Names::new(0).ident("tail");
+            let bind = pat.map(|pat| quote!(let #pat = #outcome;));
+            // A tail of the wrong type is reported on the tail.
+            let mut tail_at_last = tail.clone();
+            if let Some(last) = last {
+                tail_at_last.set_span(m.located_at(last));
+            }
+            let into_result = quote_spanned! {last.unwrap_or(m)=>
+                #p::ExitTail::<#error_ty>::__ctxmgr_into_result
+            };
+            quote_spanned! {m=>
+                #krate::Generator::new(#p::enter_fn::<#value_ty, #error_ty, _, _>(move || {
+                    #before
+                    let #value_ident = (#value);
+                    #p::Ok((#value_ident, move |#outcome: #p::Outcome<'_>| -> #p::Result<(), #error_ty> {
+                        #bind
+                        #[allow(unused_braces)]
+                        let #tail = { #after };
+                        #into_result(#tail_at_last)
+                    }))
+                }))
+            }
+        }
+        None => quote_spanned! {m=>
+            #krate::Generator::new(#p::stub_enter::<#value_ty, #error_ty>)
+        },
+    };
+    // A stub ignores the arguments: no warnings beside the error.
+    let allow = if stub {
+        quote!(#[allow(unused_variables)])
+    } else {
+        TokenStream::new()
+    };
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &*func;
+    quote! {
+        #(#attrs)*
+        #allow
+        #vis #sig {
+            #body
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Small token helpers shared by every macro.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+
+/// A copy of a syntax tree node, by printing and re-parsing it (the
+/// workspace builds syn without `clone-impls`). syn re-parses its own
+/// output, so this does not fail on a node syn produced.
+pub fn dup<T: syn::parse::Parse + ToTokens>(node: &T) -> T {
+    syn::parse2(node.to_token_stream()).expect("syn re-parses its own output")
+}
+
+/// `tokens` with every token (and every group) spanned at `span`.
+pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = group.into();
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
+/// Where to point at an item: its name, when it has one.
+pub fn item_span(item: &syn::Item) -> Span {
+    use syn::spanned::Spanned;
+    match item {
+        syn::Item::Struct(s) => s.ident.span(),
+        syn::Item::Enum(e) => e.ident.span(),
+        syn::Item::Union(u) => u.ident.span(),
+        syn::Item::Fn(f) => f.sig.ident.span(),
+        syn::Item::Trait(t) => t.ident.span(),
+        other => other.span(),
+    }
+}
+
+/// Names of generated locals and labels: `__ctxmgr_{what}_{id}`, spanned
+/// with `Span::mixed_site()` (invisible to user code) and numbered, because
+/// the nested expansions of one macro call share one hygiene context. The
+/// only place generated names are made.
+#[derive(Clone, Copy)]
+pub struct Names {
+    pub id: usize,
+}
+
+impl Names {
+    pub fn new(id: usize) -> Self {
+        Names { id }
+    }
+
+    pub fn ident(&self, what: &str) -> syn::Ident {
+        syn::Ident::new(&format!("__ctxmgr_{what}_{}", self.id), Span::mixed_site())
+    }
+
+    pub fn label(&self, what: &str) -> syn::Lifetime {
+        syn::Lifetime::new(&format!("'__ctxmgr_{what}_{}", self.id), Span::mixed_site())
+    }
+
+    /// The slot of site `index` (a `?` residual or a `break` value).
+    pub fn slot(&self, index: u32) -> syn::Ident {
+        self.ident(&format!("slot{index}"))
+    }
+}

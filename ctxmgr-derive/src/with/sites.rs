@@ -1,0 +1,269 @@
+//! Sites stage of `with!`: the ways out of the body that the rewrite found,
+//! and the code that, after exit, tells exit how the body ended and resumes
+//! each of them.
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote_spanned;
+use syn::Lifetime;
+
+use crate::tokens::Names;
+
+/// A way out of the body, resumed after exit.
+pub enum SiteKind {
+    /// `expr?`: the residual is stored in its own slot (types differ per site).
+    Try,
+    /// `return` / `return expr`: all share one slot of the function's
+    /// return type.
+    Return,
+    /// `break` to a loop or block outside the body, `value` when it carries
+    /// a value (stored in the site's slot).
+    Break {
+        label: Option<Lifetime>,
+        value: bool,
+    },
+    /// `continue` to a loop outside the body.
+    Continue { label: Option<Lifetime> },
+}
+
+struct Site {
+    /// Non-zero: `0` is the body's normal end.
+    index: u32,
+    kind: SiteKind,
+}
+
+/// The sites of one body, numbered from 1 in the order the rewrite met them.
+#[derive(Default)]
+pub struct Sites(Vec<Site>);
+
+impl Sites {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
+
+    fn next_index(&self) -> u32 {
+        u32::try_from(self.0.len() + 1).unwrap_or(u32::MAX)
+    }
+
+    /// A new `?` site: each has its own slot.
+    pub fn push_try(&mut self) -> u32 {
+        let index = self.next_index();
+        self.0.push(Site {
+            index,
+            kind: SiteKind::Try,
+        });
+        index
+    }
+
+    /// The site to reuse or create for a `return`, `break` or `continue`:
+    /// those with the same target and shape share one.
+    pub fn shared(&mut self, kind: SiteKind) -> u32 {
+        let same = |a: &SiteKind| match (a, &kind) {
+            (SiteKind::Return, SiteKind::Return) => true,
+            (
+                SiteKind::Break {
+                    label: l1,
+                    value: v1,
+                },
+                SiteKind::Break {
+                    label: l2,
+                    value: v2,
+                },
+            ) => v1 == v2 && label_eq(l1.as_ref(), l2.as_ref()),
+            (SiteKind::Continue { label: l1 }, SiteKind::Continue { label: l2 }) => {
+                label_eq(l1.as_ref(), l2.as_ref())
+            }
+            _ => false,
+        };
+        if let Some(site) = self.0.iter().find(|s| same(&s.kind)) {
+            return site.index;
+        }
+        let index = self.next_index();
+        self.0.push(Site { index, kind });
+        index
+    }
+
+    fn has_try(&self) -> bool {
+        self.0.iter().any(|s| matches!(s.kind, SiteKind::Try))
+    }
+
+    fn has_return(&self) -> bool {
+        self.0.iter().any(|s| matches!(s.kind, SiteKind::Return))
+    }
+
+    /// Unlabelled `break`/`continue` cannot be resumed inside a labelled
+    /// block (E0695): with such sites the `with!`'s block yields
+    /// `Option<value>` and they are resumed after it.
+    pub fn has_unlabelled(&self) -> bool {
+        self.0.iter().any(|s| {
+            matches!(
+                s.kind,
+                SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
+            )
+        })
+    }
+
+    /// The code that stores, views and resumes these sites.
+    pub fn code(&self, names: &Names, p: &TokenStream) -> SiteCode {
+        let m = Span::mixed_site();
+        let outer = names.label("with");
+        let ret = names.ident("ret");
+        let guard = names.ident("guard");
+        let outcome = names.ident("outcome");
+        let unlabelled = self.has_unlabelled();
+        let wrap = |v: TokenStream| {
+            if unlabelled {
+                quote_spanned!(m=> #p::Some(#v))
+            } else {
+                v
+            }
+        };
+        let mut code = SiteCode::default();
+        let mut tries = Vec::new();
+        for site in &self.0 {
+            let i = site.index;
+            let slot = names.slot(i);
+            match &site.kind {
+                // Input:  a `?` site that stored its residual in SLOT
+                // Output: i => Outcome::Err(<view of SLOT's error, or of `None`>)
+                //         i => match taken(SLOT)? {}   (the `?` resumed, with `From`)
+                SiteKind::Try => {
+                    tries.push(i);
+                    code.slots
+                        .extend(quote_spanned!(m=> let mut #slot = #p::None;));
+                    code.outcomes.extend(quote_spanned! {m=>
+                        #i => #p::Outcome::Err((&&&#p::Residual(&#slot)).__ctxmgr_view()),
+                    });
+                    code.resumes
+                        .extend(quote_spanned!(m=> #i => match #p::taken(#slot)? {},));
+                }
+                // Input:  a `return` site that stored its value in RET
+                // Output: i => <Outcome::Err(view) if RET holds an `Err`, else Ok>
+                //         i => return taken(RET)
+                SiteKind::Return => {
+                    code.outcomes.extend(quote_spanned! {m=>
+                        #i => match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
+                            #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
+                            #p::None => #p::Outcome::Ok,
+                        },
+                    });
+                    code.resumes
+                        .extend(quote_spanned!(m=> #i => return #p::taken(#ret),));
+                }
+                // Input:  a `break 'l [v]` site (value in SLOT)
+                // Output: i => break 'l [taken(SLOT)]   (after the block when unlabelled)
+                SiteKind::Break { label: l, value } => {
+                    let resume = if *value {
+                        code.slots
+                            .extend(quote_spanned!(m=> let mut #slot = #p::None;));
+                        quote_spanned!(m=> break #l #p::taken(#slot))
+                    } else {
+                        quote_spanned!(m=> break #l)
+                    };
+                    if l.is_some() {
+                        code.resumes.extend(quote_spanned!(m=> #i => #resume,));
+                    } else {
+                        code.resumes.extend(quote_spanned!(m=> #i => {},));
+                        code.late_resumes.extend(quote_spanned!(m=> #i => #resume,));
+                    }
+                }
+                // Input:  a `continue 'l` site
+                // Output: i => continue 'l   (after the block when unlabelled)
+                SiteKind::Continue { label: l } => {
+                    // Resumed at the end of the user's loop body, where
+                    // clippy would call the `continue` redundant.
+                    let resume = quote_spanned! {m=>
+                        #[allow(clippy::needless_continue)]
+                        #i => continue #l,
+                    };
+                    if l.is_some() {
+                        code.resumes.extend(resume);
+                    } else {
+                        code.resumes.extend(quote_spanned!(m=> #i => {},));
+                        code.late_resumes.extend(resume);
+                    }
+                }
+            }
+        }
+        // Input:  the `?` sites 1, 3
+        // Output: once per `with!`, after a successful exit:
+        //         if let Some(d) = match FLOW { 1 | 3 => SUPPRESS.check(&mut GUARD, OUTCOME), _ => None } {
+        //             break 'with d
+        //         }
+        // `SUPPRESS` is asked only for managers implementing `Suppress`;
+        // for the others `check` is `None::<!>` and compiles away.
+        if let Some((first, rest)) = tries.split_first() {
+            let flow = names.ident("flow");
+            let suppress = names.ident("suppress");
+            let suppressed = wrap(quote_spanned!(m=> __ctxmgr_default));
+            code.setup.extend(quote_spanned! {m=>
+                let #suppress = (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind();
+            });
+            code.suppress = quote_spanned! {m=>
+                #[allow(unreachable_code)]
+                if let #p::Some(__ctxmgr_default) = match #flow {
+                    #first #(| #rest)* => #suppress.check(&mut #guard, #outcome),
+                    _ => #p::None,
+                } {
+                    break #outer #suppressed;
+                }
+            };
+        }
+        if self.has_return() {
+            // Ties RET's type to the function's return type, so `return
+            // iter.collect()` keeps its expected type.
+            code.setup.extend(quote_spanned! {m=>
+                let mut #ret = #p::None;
+                #[allow(unreachable_code)]
+                if false {
+                    return #p::Option::unwrap(#ret);
+                }
+            });
+        }
+        // Only the probe traits this expansion calls.
+        let mut probes = Vec::new();
+        if self.has_try() || self.has_return() {
+            probes.extend(["ViewError", "ViewDisplay", "ViewDebug", "ViewOpaque"]);
+        }
+        if self.has_return() {
+            probes.extend(["ReturnedErr", "ReturnedNonResult"]);
+        }
+        if self.has_try() {
+            probes.extend(["SuppressYesKind", "SuppressNoKind"]);
+        }
+        let probes = probes.iter().map(|name| syn::Ident::new(name, m));
+        code.uses = quote_spanned!(m=> #(#probes as _,)*);
+        code
+    }
+}
+
+/// What [`Sites::code`] emits, for the expand stage to place.
+#[derive(Default)]
+pub struct SiteCode {
+    /// The probe traits to import (`ViewError as _, ..`), at the top of the
+    /// expansion.
+    pub uses: TokenStream,
+    /// Before the body: the return slot, the suppression probe.
+    pub setup: TokenStream,
+    /// Before the body: one slot per `?` and valued `break`.
+    pub slots: TokenStream,
+    /// `match FLOW` arms giving exit's `Outcome`.
+    pub outcomes: TokenStream,
+    /// After a successful exit: the suppression check (when there are `?`s).
+    pub suppress: TokenStream,
+    /// `match FLOW` arms resuming each site inside the `with!`'s block.
+    pub resumes: TokenStream,
+    /// Arms resuming unlabelled `break`/`continue` after that block.
+    pub late_resumes: TokenStream,
+}
+
+fn label_eq(a: Option<&Lifetime>, b: Option<&Lifetime>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.ident == b.ident,
+        _ => false,
+    }
+}

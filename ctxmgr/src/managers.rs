@@ -1,0 +1,533 @@
+//! The small managers of Python's `contextlib`: [`closing`] with [`Close`],
+//! [`nullcontext`], `Option<M>`, [`suppress`] and (with `std`) [`chdir`].
+
+use core::convert::Infallible;
+use core::fmt;
+
+use crate::{ContextManager, ErrorRef, Outcome, Suppress};
+
+// ---------------------------------------------------------------------------
+// closing
+
+/// Something with a fallible close: flush what is buffered, wait for what is
+/// running, shut down what is connected. Used by [`closing`].
+///
+/// Implemented (with the `std` feature) for:
+///
+/// | type | `close` does | error |
+/// | --- | --- | --- |
+/// | [`BufWriter<W>`](std::io::BufWriter), [`LineWriter<W>`](std::io::LineWriter) | flushes the buffer into `W` (`W` itself closes when dropped) | [`io::Error`](std::io::Error) |
+/// | [`Stdout`](std::io::Stdout), [`Stderr`](std::io::Stderr) and their locks | flushes | `io::Error` |
+/// | [`Child`](std::process::Child) | closes its stdin (if piped) and waits for it to exit; the exit *status* is not checked (call `child.wait()` in the body to read it: a second wait returns the same status) | `io::Error` |
+/// | [`TcpStream`](std::net::TcpStream), [`UnixStream`](std::os::unix::net::UnixStream) (unix) | `shutdown(Shutdown::Both)`; a stream the peer already disconnected (`NotConnected`) counts as closed | `io::Error` |
+/// | `&mut T`, `Box<T>` where `T: Close` | closes the `T` | `T::Error` |
+///
+/// Left out on purpose: [`File`](std::fs::File). Python's `close()` on a
+/// file flushes Python's buffer and closes the descriptor; a Rust `File` has
+/// no buffer (`flush` does nothing), and std offers no fallible close of the
+/// descriptor. Its `Drop` closes it. What *can* report that written data did
+/// not reach the disk is `sync_all` (an fsync: a durability choice, not a
+/// close). Use [`open`](crate::open) (which buffers, flushes on exit, and
+/// fsyncs with `sync_on_exit(true)`), wrap the file in a `BufWriter`, or
+/// implement `Close` on your own wrapper.
+///
+/// ```
+/// use ctxmgr::Close;
+///
+/// struct Connection { open: bool }
+/// impl Close for Connection {
+///     type Error = String;
+///     fn close(&mut self) -> Result<(), String> {
+///         if !self.open { return Err("already closed".into()); }
+///         self.open = false;
+///         Ok(())
+///     }
+/// }
+/// let mut c = Connection { open: true };
+/// assert!(c.close().is_ok());
+/// assert!(c.close().is_err());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `ctxmgr::Close`",
+    label = "`closing` needs a value with a fallible close",
+    note = "`Close` is implemented for BufWriter, LineWriter, Stdout, Stderr, Child, TcpStream, UnixStream, and `&mut T`/`Box<T>` of those; implement it for your own type",
+    note = "a `std::fs::File` has no fallible close: use `ctxmgr::open`, or a `BufWriter<File>`"
+)]
+pub trait Close {
+    /// The error of a failed close.
+    type Error;
+
+    /// Closes the resource. Called by [`closing`]'s exit on every path out
+    /// of the body.
+    fn close(&mut self) -> Result<(), Self::Error>;
+}
+
+impl<T: Close + ?Sized> Close for &mut T {
+    type Error = T::Error;
+    #[inline]
+    fn close(&mut self) -> Result<(), Self::Error> {
+        (**self).close()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Close + ?Sized> Close for alloc::boxed::Box<T> {
+    type Error = T::Error;
+    #[inline]
+    fn close(&mut self) -> Result<(), Self::Error> {
+        (**self).close()
+    }
+}
+
+#[cfg(feature = "std")]
+mod std_close {
+    use super::Close;
+    use std::io::{self, Write};
+
+    impl<W: Write> Close for io::BufWriter<W> {
+        type Error = io::Error;
+        fn close(&mut self) -> io::Result<()> {
+            self.flush()
+        }
+    }
+
+    impl<W: Write> Close for io::LineWriter<W> {
+        type Error = io::Error;
+        fn close(&mut self) -> io::Result<()> {
+            self.flush()
+        }
+    }
+
+    macro_rules! flush_on_close {
+        ($($t:ty),*) => {$(
+            impl Close for $t {
+                type Error = io::Error;
+                fn close(&mut self) -> io::Result<()> {
+                    self.flush()
+                }
+            }
+        )*};
+    }
+    flush_on_close!(
+        io::Stdout,
+        io::Stderr,
+        io::StdoutLock<'_>,
+        io::StderrLock<'_>
+    );
+
+    impl Close for std::process::Child {
+        type Error = io::Error;
+        fn close(&mut self) -> io::Result<()> {
+            // `wait` closes the child's stdin first, so a child reading it
+            // to the end does not deadlock us.
+            self.wait().map(drop)
+        }
+    }
+
+    fn shut_down(result: io::Result<()>) -> io::Result<()> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+
+    impl Close for std::net::TcpStream {
+        type Error = io::Error;
+        fn close(&mut self) -> io::Result<()> {
+            shut_down(self.shutdown(std::net::Shutdown::Both))
+        }
+    }
+
+    #[cfg(unix)]
+    impl Close for std::os::unix::net::UnixStream {
+        type Error = io::Error;
+        fn close(&mut self) -> io::Result<()> {
+            shut_down(self.shutdown(std::net::Shutdown::Both))
+        }
+    }
+}
+
+/// Python's `contextlib.closing(x)`: lends `&mut x` to the body and calls
+/// [`Close::close`] on exit, on every path (also when the body failed or
+/// panicked, as Python does). A failed close is the error `with!` returns;
+/// when the body was already failing, the close error replaces the body's
+/// (the crate-wide rule).
+///
+/// Pass `&mut x` to keep `x` after the block, or get it back with
+/// [`Closing::into_inner`].
+///
+/// ```
+/// use ctxmgr::with;
+/// use std::io::{self, BufWriter, Write};
+///
+/// fn save(out: &mut Vec<u8>) -> io::Result<()> {
+///     with!(ctxmgr::closing(BufWriter::new(out)) as w => {
+///         w.write_all(b"flushed at exit")?;
+///     });
+///     Ok(())
+/// }
+/// let mut out = Vec::new();
+/// save(&mut out)?;
+/// assert_eq!(out, b"flushed at exit");
+/// # Ok::<(), io::Error>(())
+/// ```
+///
+/// A flush that fails is an error, not silence (a `BufWriter` dropped at
+/// the end of a block would have lost the data and said nothing):
+///
+/// ```
+/// # #[cfg(target_os = "linux")] {
+/// use ctxmgr::with;
+/// use std::io::{self, BufWriter, Write};
+///
+/// fn save() -> io::Result<()> {
+///     let full = std::fs::OpenOptions::new().write(true).open("/dev/full")?;
+///     with!(ctxmgr::closing(BufWriter::new(full)) as w => {
+///         w.write_all(b"lost?")?; // buffered: succeeds
+///     }); // the flush in close fails
+///     Ok(())
+/// }
+/// assert_eq!(save().unwrap_err().raw_os_error(), Some(28)); // ENOSPC
+/// # }
+/// ```
+#[must_use = "`closing` does nothing until entered, e.g. with `with!`"]
+#[inline]
+pub fn closing<T: Close>(x: T) -> Closing<T> {
+    Closing(x)
+}
+
+/// The manager returned by [`closing`].
+#[derive(Debug)]
+pub struct Closing<T>(T);
+
+impl<T> Closing<T> {
+    /// The wrapped value, without closing it.
+    #[inline]
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: Close> ContextManager for Closing<T> {
+    type Value<'a>
+        = &'a mut T
+    where
+        Self: 'a;
+    type Error = T::Error;
+
+    #[inline]
+    fn enter(&mut self) -> Result<&mut T, T::Error> {
+        Ok(&mut self.0)
+    }
+
+    #[inline]
+    fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), T::Error> {
+        self.0.close()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// nullcontext
+
+/// Python's `contextlib.nullcontext(v)`: a manager that lends `&mut v` and
+/// does nothing on exit. It cannot fail (`Error = Infallible`), so it works
+/// in functions returning `()`.
+///
+/// It stands in where a manager is expected but none is needed. For "this
+/// manager, or none", use `Option<M>` (a manager too), which keeps the
+/// types equal on both branches:
+///
+/// ```
+/// use ctxmgr::with;
+///
+/// let total = with!(ctxmgr::nullcontext(40) as n => {
+///     *n += 2;
+///     *n
+/// });
+/// assert_eq!(total, 42);
+/// ```
+#[must_use = "`nullcontext` does nothing until entered, e.g. with `with!`"]
+#[inline]
+pub fn nullcontext<T>(v: T) -> NullContext<T> {
+    NullContext(v)
+}
+
+/// The manager returned by [`nullcontext`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NullContext<T>(T);
+
+impl<T> NullContext<T> {
+    /// The value.
+    #[inline]
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> ContextManager for NullContext<T> {
+    type Value<'a>
+        = &'a mut T
+    where
+        Self: 'a;
+    type Error = Infallible;
+
+    #[inline]
+    fn enter(&mut self) -> Result<&mut T, Infallible> {
+        Ok(&mut self.0)
+    }
+
+    #[inline]
+    fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Option<M>
+
+/// `Some(m)` is `m`; `None` enters and exits nothing — Python's
+/// `with (cm if cond else nullcontext()):`. The value is
+/// `Option<M::Value>`: `Some` of `m`'s value, or `None`.
+///
+/// If `M` [suppresses](Suppress) errors, so does `Some(m)`; `None` never
+/// does.
+///
+/// ```
+/// use ctxmgr::with;
+/// use std::io::{self, BufWriter, Write};
+///
+/// /// Writes a copy to `mirror` too, when there is one.
+/// fn log(line: &str, out: &mut Vec<u8>, mirror: Option<&mut Vec<u8>>) -> io::Result<()> {
+///     let mirror = mirror.map(|m| ctxmgr::closing(BufWriter::new(m)));
+///     with!(mirror as copy => {
+///         out.extend_from_slice(line.as_bytes());
+///         if let Some(copy) = copy {
+///             copy.write_all(line.as_bytes())?;
+///         }
+///     });
+///     Ok(())
+/// }
+/// let (mut out, mut mirror) = (Vec::new(), Vec::new());
+/// log("a", &mut out, Some(&mut mirror))?;
+/// log("b", &mut out, None)?;
+/// assert_eq!((&out[..], &mirror[..]), (&b"ab"[..], &b"a"[..]));
+/// # Ok::<(), io::Error>(())
+/// ```
+impl<M: ContextManager> ContextManager for Option<M> {
+    type Value<'a>
+        = Option<M::Value<'a>>
+    where
+        Self: 'a;
+    type Error = M::Error;
+
+    #[inline]
+    fn enter(&mut self) -> Result<Self::Value<'_>, M::Error> {
+        match self {
+            Some(m) => m.enter().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    #[inline]
+    fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), M::Error> {
+        match self {
+            Some(m) => m.exit(outcome),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<M: Suppress> Suppress for Option<M> {
+    #[inline]
+    fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        match self {
+            Some(m) => m.suppresses(error),
+            None => false,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// suppress
+
+/// Python's `contextlib.suppress(ValueError, ..)`: a `?` error for which
+/// `pred` returns `true` is swallowed — execution continues after the
+/// `with!`, which evaluates to `Default::default()` of the body's type (`()`
+/// for a statement-like body).
+///
+/// `pred` sees the error as [`ErrorRef`], *before* `?`'s `From` conversion,
+/// so it can [`downcast_ref`](ErrorRef::downcast_ref) to the type the body
+/// produced. It is asked only for `?` errors: an explicit `return Err(..)`
+/// returns, and a panic continues, as in Python. The value is `()` and the
+/// manager cannot fail (`Error = Infallible`).
+///
+/// ```
+/// use ctxmgr::with;
+/// use std::io;
+///
+/// fn remove(path: &str) -> io::Result<&'static str> {
+///     // Python: `with suppress(FileNotFoundError): os.remove(path)`
+///     with!(ctxmgr::suppress(|e| e
+///         .downcast_ref::<io::Error>()
+///         .is_some_and(|e| e.kind() == io::ErrorKind::NotFound)) =>
+///     {
+///         std::fs::remove_file(path)?;
+///     });
+///     Ok("done")
+/// }
+/// assert_eq!(remove("/surely/not/here").unwrap(), "done");
+/// // Other errors still propagate:
+/// assert!(remove("/").is_err());
+/// ```
+///
+/// A swallowed error makes a valued body evaluate to its `Default`:
+///
+/// ```
+/// use ctxmgr::with;
+///
+/// fn parse(s: &str) -> Result<u32, Box<dyn std::error::Error>> {
+///     let n: u32 = with!(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()) => {
+///         s.trim().parse::<u32>()?
+///     });
+///     Ok(n)
+/// }
+/// assert_eq!(parse("7").unwrap(), 7);
+/// assert_eq!(parse("seven").unwrap(), 0);
+/// ```
+#[must_use = "`suppress` does nothing until entered, e.g. with `with!`"]
+#[inline]
+pub fn suppress<F>(pred: F) -> Suppressor<F>
+where
+    F: FnMut(ErrorRef<'_>) -> bool,
+{
+    Suppressor(pred)
+}
+
+/// The manager returned by [`suppress`].
+pub struct Suppressor<F>(F);
+
+impl<F> fmt::Debug for Suppressor<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Suppressor")
+    }
+}
+
+impl<F> ContextManager for Suppressor<F>
+where
+    F: FnMut(ErrorRef<'_>) -> bool,
+{
+    type Value<'a>
+        = ()
+    where
+        Self: 'a;
+    type Error = Infallible;
+
+    #[inline]
+    fn enter(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+
+    #[inline]
+    fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+impl<F> Suppress for Suppressor<F>
+where
+    F: FnMut(ErrorRef<'_>) -> bool,
+{
+    #[inline]
+    fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        (self.0)(error)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// chdir
+
+#[cfg(feature = "std")]
+pub use self::chdir::{chdir, Chdir};
+
+#[cfg(feature = "std")]
+mod chdir {
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    use crate::{ContextManager, Outcome};
+
+    /// Python's `contextlib.chdir(path)`: changes the working directory on
+    /// enter and changes it back on exit, on every path.
+    ///
+    /// The value is the new working directory as an absolute `&Path` (the
+    /// old one joined with `path`, so a relative `path` keeps its meaning
+    /// inside the body). Enter fails, changing nothing, if `path` is not a
+    /// directory one can enter. Exit restores the old directory and reports a
+    /// failure to do so (say the body removed it) as the error `with!`
+    /// returns, naming the directory.
+    ///
+    /// **Process-wide**, like Python's: the working directory belongs to the
+    /// process, not the thread, so every thread sees the change while the body
+    /// runs, and two threads using `chdir` (or relative paths) at once race.
+    /// Use it in single-threaded programs, tests that run alone, or prefer
+    /// absolute paths (`dir.join(..)`) and `Command::current_dir`.
+    ///
+    /// ```
+    /// use ctxmgr::with;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let before = std::env::current_dir()?;
+    /// let tmp = std::env::temp_dir();
+    /// with!(ctxmgr::chdir(&tmp) as here => {
+    ///     assert_eq!(std::env::current_dir()?, std::fs::canonicalize(&tmp)?);
+    ///     assert!(here.is_absolute());
+    /// });
+    /// assert_eq!(std::env::current_dir()?, before);
+    /// # Ok(()) }
+    /// ```
+    #[must_use = "`chdir` does nothing until entered, e.g. with `with!`"]
+    pub fn chdir(path: impl AsRef<Path>) -> Chdir {
+        Chdir {
+            target: path.as_ref().to_path_buf(),
+            entered: None,
+        }
+    }
+
+    /// The manager returned by [`chdir`].
+    #[derive(Debug)]
+    pub struct Chdir {
+        target: PathBuf,
+        /// (the old directory, the new one) while entered.
+        entered: Option<(PathBuf, PathBuf)>,
+    }
+
+    impl ContextManager for Chdir {
+        type Value<'a> = &'a Path;
+        type Error = io::Error;
+
+        fn enter(&mut self) -> io::Result<&Path> {
+            let old = std::env::current_dir()?;
+            std::env::set_current_dir(&self.target)?;
+            // `old` is what getcwd reported (no symlinks), so `old/target`
+            // names the directory the kernel just resolved `target` to.
+            let new = old.join(&self.target);
+            let (_, new) = self.entered.insert((old, new));
+            Ok(new)
+        }
+
+        fn exit(&mut self, _outcome: Outcome<'_>) -> io::Result<()> {
+            let Some((old, _)) = self.entered.take() else {
+                return Ok(());
+            };
+            std::env::set_current_dir(&old).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    std::format!(
+                        "could not change the working directory back to {}: {e}",
+                        old.display()
+                    ),
+                )
+            })
+        }
+    }
+}

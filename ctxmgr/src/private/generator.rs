@@ -1,0 +1,50 @@
+//! What the expansion of `#[ctxmgr::contextmanager]` names.
+
+use crate::Outcome;
+
+/// `impl Trait + Captures<(&'a (), ..)>`: makes a returned `impl Trait`
+/// capture the function's lifetimes in every edition (edition 2024 does it
+/// by itself; `use<..>` needs Rust 1.82).
+pub trait Captures<T: ?Sized> {}
+impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
+
+/// Pins the enter closure's signature (value `V`, error `E`), so the exit
+/// closure it returns is checked as `FnOnce(Outcome<'_>) -> Result<(), E>`
+/// for every outcome lifetime.
+#[inline(always)]
+pub fn enter_fn<V, E, X, F>(enter: F) -> F
+where
+    F: FnOnce() -> Result<(V, X), E>,
+    X: FnOnce(Outcome<'_>) -> Result<(), E>,
+{
+    enter
+}
+
+/// What the code after the yield may end with: `()` or `Result<(), E>`.
+#[diagnostic::on_unimplemented(
+    message = "the code after `yield_!` ends with a value of type `{Self}`",
+    label = "expected `()` or `Result<(), {E}>` here",
+    note = "the exit half of a `#[ctxmgr::contextmanager]` function ends with `()` or `Result<(), {E}>`, where `{E}` is the error of its declared `Result`"
+)]
+pub trait ExitTail<E> {
+    fn __ctxmgr_into_result(self) -> Result<(), E>;
+}
+impl<E> ExitTail<E> for () {
+    #[inline(always)]
+    fn __ctxmgr_into_result(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+impl<E> ExitTail<E> for Result<(), E> {
+    #[inline(always)]
+    fn __ctxmgr_into_result(self) -> Self {
+        self
+    }
+}
+
+/// The enter half of a `#[contextmanager]` function that failed to expand
+/// (its compile error is already reported).
+#[allow(clippy::type_complexity)]
+pub fn stub_enter<V, E>() -> Result<(V, fn(Outcome<'_>) -> Result<(), E>), E> {
+    super::stub()
+}

@@ -1,0 +1,397 @@
+//! What the expansions of `with!` name: splitting a `?`, viewing an error of
+//! any type as an `ErrorRef`, propagating enter's and exit's errors, asking
+//! a suppressing manager.
+//!
+//! The probes below use autoref specialization: a method call on
+//! `(&&&Probe(x))` picks the first impl whose bounds hold, by the order in
+//! which method resolution tries receiver types (`&&&P`, `&&P`, `&P`, `P`).
+
+use core::convert::Infallible;
+use core::ops::ControlFlow;
+
+use crate::guard::Guard;
+use crate::{ContextManager, ErrorRef, Outcome, Suppress};
+use core::fmt;
+
+// ---------------------------------------------------------------------------
+// `?` in a body: split a `Result`/`Option` into its value or its residual.
+
+/// What `?` does first, on the types `with!` bodies support.
+#[diagnostic::on_unimplemented(
+    message = "`?` in a `with!` body supports `Result` and `Option`, not `{Self}`",
+    label = "this `?` is rewritten by `with!`",
+    note = "move this `?` into a helper function, or convert the value to a `Result` first"
+)]
+pub trait Branch {
+    type Output;
+    type Residual;
+    fn branch(self) -> ControlFlow<Self::Residual, Self::Output>;
+}
+
+impl<T, E> Branch for Result<T, E> {
+    type Output = T;
+    type Residual = Result<Infallible, E>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Ok(v) => ControlFlow::Continue(v),
+            Err(e) => ControlFlow::Break(Err(e)),
+        }
+    }
+}
+
+impl<T> Branch for Option<T> {
+    type Output = T;
+    type Residual = Option<Infallible>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Some(v) => ControlFlow::Continue(v),
+            None => ControlFlow::Break(None),
+        }
+    }
+}
+
+#[inline(always)]
+pub fn branch<B: Branch>(value: B) -> ControlFlow<B::Residual, B::Output> {
+    value.branch()
+}
+
+// ---------------------------------------------------------------------------
+// Viewing an error of any type as an `ErrorRef`.
+
+pub struct Probe<'a, T: ?Sized>(pub &'a T);
+impl<T: ?Sized> Clone for Probe<'_, T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: ?Sized> Copy for Probe<'_, T> {}
+
+pub trait ViewError<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, E: core::error::Error + 'static> ViewError<'a> for &&Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::new(self.0)
+    }
+}
+/// A `return None` is viewed as `?` on `None` is.
+impl<'a> ViewError<'a> for &&Probe<'a, NoneValue> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::none_value()
+    }
+}
+pub trait ViewDisplay<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, E: fmt::Display + fmt::Debug + 'static> ViewDisplay<'a> for &Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(self.0)
+    }
+}
+pub trait ViewDebug<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, E: fmt::Debug> ViewDebug<'a> for Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_debug(self.0)
+    }
+}
+pub trait ViewOpaque<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a>;
+}
+impl<'a, E> ViewOpaque<'a> for Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
+        ErrorRef::opaque(self.0)
+    }
+}
+
+/// The slot of a `?` site, `&Option<Result<Infallible, E>>` or
+/// `&Option<Option<Infallible>>`, viewed by the same probes as [`Probe`]
+/// in one call: `(&&&Residual(&slot)).__ctxmgr_view()`. The slot is always
+/// filled when it is viewed.
+pub struct Residual<'a, T>(pub &'a Option<T>);
+impl<T> Clone for Residual<'_, T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Residual<'_, T> {}
+
+impl<'a, E: core::error::Error + 'static> ViewError<'a> for &&Residual<'a, Result<Infallible, E>> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::new(residual_error(self.0))
+    }
+}
+impl<'a> ViewError<'a> for &&Residual<'a, Option<Infallible>> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::none_value()
+    }
+}
+impl<'a, E: fmt::Display + fmt::Debug + 'static> ViewDisplay<'a>
+    for &Residual<'a, Result<Infallible, E>>
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(residual_error(self.0))
+    }
+}
+impl<'a, E: fmt::Debug> ViewDebug<'a> for Residual<'a, Result<Infallible, E>> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_debug(residual_error(self.0))
+    }
+}
+impl<'a, E> ViewOpaque<'a> for Residual<'a, Result<Infallible, E>> {
+    #[inline(always)]
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
+        ErrorRef::opaque(residual_error(self.0))
+    }
+}
+
+#[inline(always)]
+fn residual_error<E>(slot: &Option<Result<Infallible, E>>) -> &E {
+    match slot {
+        Some(Err(e)) => e,
+        Some(Ok(never)) => match *never {},
+        None => unreachable_flow(),
+    }
+}
+
+/// Stands for the error of `?` on `None`.
+#[derive(Debug)]
+pub struct NoneValue;
+
+/// `Some(&e)` when a returned value is `Err(e)` (or `None`, viewed as `?`
+/// on `None` is); `None` for `Ok`, `Some` and other return types.
+pub trait ReturnedErr<'a> {
+    type Error;
+    fn __ctxmgr_returned_err(&self) -> Option<&'a Self::Error>;
+}
+impl<'a, T, E> ReturnedErr<'a> for Probe<'a, Result<T, E>> {
+    type Error = E;
+    #[inline(always)]
+    fn __ctxmgr_returned_err(&self) -> Option<&'a E> {
+        self.0.as_ref().err()
+    }
+}
+/// `return None` leaves with an error, as `?` on `None` does.
+impl<'a, T> ReturnedErr<'a> for Probe<'a, Option<T>> {
+    type Error = NoneValue;
+    #[inline(always)]
+    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+        match self.0 {
+            Some(_) => None,
+            None => Some(&NoneValue),
+        }
+    }
+}
+pub trait ReturnedNonResult<'a> {
+    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue>;
+}
+impl<'a, R> ReturnedNonResult<'a> for &Probe<'a, R> {
+    #[inline(always)]
+    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Propagating an enter/exit error like `?`, or compiling it away when the
+// error type is `Infallible`.
+
+/// Probed once per `with!` as `(&&GuardKind(&guard))`, through the guard's
+/// type: `NeverTag` when the manager's error is `Infallible`, `RealTag` for
+/// other managers, and `NeverTag` for a type that is not a manager at all
+/// (already reported once; this adds no second error).
+#[derive(Clone, Copy)]
+pub struct GuardKind<'a, G>(pub &'a G);
+
+pub trait KindNever {
+    fn __ctxmgr_kind(&self) -> NeverTag;
+}
+impl<M: ContextManager<Error = Infallible>> KindNever for &GuardKind<'_, Guard<M>> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> NeverTag {
+        NeverTag
+    }
+}
+pub trait KindReal {
+    fn __ctxmgr_kind(&self) -> RealTag;
+}
+impl<M: ContextManager> KindReal for GuardKind<'_, Guard<M>> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> RealTag {
+        RealTag
+    }
+}
+pub trait KindNotManager {
+    fn __ctxmgr_kind(self) -> NeverTag;
+}
+impl<G> KindNotManager for GuardKind<'_, G> {
+    #[inline(always)]
+    fn __ctxmgr_kind(self) -> NeverTag {
+        NeverTag
+    }
+}
+
+/// The kind of a manager whose error is `Infallible`: enter and exit
+/// cannot fail, so nothing propagates (and a `()`-returning function works).
+#[derive(Clone, Copy)]
+pub struct NeverTag;
+impl NeverTag {
+    /// Enters; `Break` never happens.
+    #[inline(always)]
+    pub fn enter<'g, M: ContextManager<Error = Infallible>, R>(
+        self,
+        guard: &'g mut Guard<M>,
+    ) -> ControlFlow<R, M::Value<'g>> {
+        match guard.enter() {
+            Ok(value) => ControlFlow::Continue(value),
+            Err(never) => match never {},
+        }
+    }
+    /// Exits; `Break` never happens.
+    #[inline(always)]
+    pub fn finish<M: ContextManager<Error = Infallible>, R>(
+        self,
+        guard: &mut Guard<M>,
+        outcome: Outcome<'_>,
+    ) -> ControlFlow<R> {
+        match guard.finish(outcome) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(never) => match never {},
+        }
+    }
+}
+/// The kind of a manager that can fail: its error propagates like `?`,
+/// converted with `From` into the function's `Result<T, F>`.
+#[derive(Clone, Copy)]
+pub struct RealTag;
+impl RealTag {
+    /// Enters; `Break` holds what the function returns on enter's error.
+    #[inline(always)]
+    pub fn enter<'g, M: ContextManager, T, F: From<M::Error>>(
+        self,
+        guard: &'g mut Guard<M>,
+    ) -> ControlFlow<Result<T, F>, M::Value<'g>> {
+        match guard.enter() {
+            Ok(value) => ControlFlow::Continue(value),
+            Err(error) => ControlFlow::Break(Err(F::from(error))),
+        }
+    }
+    /// Exits; `Break` holds what the function returns on exit's error.
+    #[inline(always)]
+    pub fn finish<M: ContextManager, T, F: From<M::Error>>(
+        self,
+        guard: &mut Guard<M>,
+        outcome: Outcome<'_>,
+    ) -> ControlFlow<Result<T, F>> {
+        match guard.finish(outcome) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(error) => ControlFlow::Break(Err(F::from(error))),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Suppression: only managers implementing `Suppress` are asked, and only
+// they require the body's value to be `Default`.
+
+pub struct SuppressProbe<'a, M: ContextManager>(pub &'a Guard<M>);
+
+pub trait SuppressYesKind {
+    fn __ctxmgr_suppress_kind(&self) -> SuppressYes;
+}
+impl<M: Suppress> SuppressYesKind for SuppressProbe<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_suppress_kind(&self) -> SuppressYes {
+        SuppressYes
+    }
+}
+pub trait SuppressNoKind {
+    fn __ctxmgr_suppress_kind(&self) -> SuppressNo;
+}
+impl<M: ContextManager> SuppressNoKind for &SuppressProbe<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_suppress_kind(&self) -> SuppressNo {
+        SuppressNo
+    }
+}
+
+pub struct SuppressYes;
+impl SuppressYes {
+    /// `Some(T::default())` when the manager swallows the error of
+    /// `outcome` (always `Outcome::Err`: asked for `?` sites only).
+    #[inline]
+    pub fn check<M: Suppress, T: Default>(
+        self,
+        guard: &mut Guard<M>,
+        outcome: Outcome<'_>,
+    ) -> Option<T> {
+        match outcome {
+            Outcome::Err(error) if guard.suppresses(error) => Some(T::default()),
+            _ => None,
+        }
+    }
+}
+pub struct SuppressNo;
+impl SuppressNo {
+    /// `None`, typed `Option<!>`: the `Some` arm at the call site binds a
+    /// value of type `!`, so the compiler sees that it never breaks out of
+    /// the `with!` and a body that always leaves keeps `with!` diverging.
+    #[inline(always)]
+    pub fn check<M: ContextManager>(
+        self,
+        _guard: &mut Guard<M>,
+        _outcome: Outcome<'_>,
+    ) -> Option<Never> {
+        None
+    }
+}
+
+/// The never type `!`, nameable on stable through a function pointer's
+/// output.
+pub type Never = <fn() -> ! as FnOutput>::Output;
+pub trait FnOutput {
+    type Output;
+}
+impl<R> FnOutput for fn() -> R {
+    type Output = R;
+}
+
+/// The value stored by the site that is being resumed (always there).
+#[inline(always)]
+pub fn taken<T>(slot: Option<T>) -> T {
+    match slot {
+        Some(value) => value,
+        None => unreachable_flow(),
+    }
+}
+
+/// [`taken`], by reference.
+#[inline(always)]
+pub fn taken_ref<T>(slot: &Option<T>) -> &T {
+    match slot {
+        Some(value) => value,
+        None => unreachable_flow(),
+    }
+}
+
+/// Used to resume a stored control-flow site: the index always matches one
+/// arm, so this is never reached.
+#[cold]
+#[inline(never)]
+pub fn unreachable_flow() -> ! {
+    unreachable!("ctxmgr: internal error: unknown control-flow index")
+}

@@ -1,0 +1,455 @@
+//! A drop-in for the [scopeguard](https://docs.rs/scopeguard/1) crate, and
+//! the home of [`defer!`](crate::defer).
+//!
+//! # Coming from scopeguard
+//!
+//! Replace `scopeguard` in your `Cargo.toml` with `ctxmgr`, and at the top
+//! of each file that used it write
+//!
+//! ```
+//! use ctxmgr::scopeguard;
+//! ```
+//!
+//! Every path keeps working: [`scopeguard::guard`](guard),
+//! [`guard_on_success`], [`guard_on_unwind`], [`ScopeGuard`] (with
+//! `Deref`/`DerefMut`, [`ScopeGuard::into_inner`] and
+//! [`ScopeGuard::with_strategy`]), the [`Strategy`] trait with [`Always`],
+//! [`OnSuccess`] and [`OnUnwind`], and the macros
+//! [`defer!`](crate::defer), [`defer_on_success!`](crate::defer_on_success)
+//! and [`defer_on_unwind!`](crate::defer_on_unwind), reachable as
+//! `scopeguard::defer!` or, like every `#[macro_export]` macro, as
+//! `ctxmgr::defer!`. The behaviour is scopeguard 1.2's, and its own test
+//! suite passes against this module (`tests/tests/scopeguard.rs`):
+//!
+//! ```
+//! use ctxmgr::scopeguard::{self, ScopeGuard};
+//! use std::cell::RefCell;
+//!
+//! let log = RefCell::new(Vec::new());
+//! {
+//!     scopeguard::defer! { log.borrow_mut().push("deferred"); }
+//!     let mut v = scopeguard::guard(vec![1], |v| log.borrow_mut().push(if v.len() == 2 { "guard saw 2" } else { "?" }));
+//!     v.push(2); // DerefMut to the guarded value
+//!     let kept = scopeguard::guard(5, |_| log.borrow_mut().push("never"));
+//!     assert_eq!(ScopeGuard::into_inner(kept), 5); // defused
+//!     log.borrow_mut().push("body");
+//! }
+//! // Guards run in reverse order of creation, like any locals' drops.
+//! assert_eq!(*log.borrow(), ["body", "guard saw 2", "deferred"]);
+//! ```
+//!
+//! Differences, all on the edges:
+//!
+//! * scopeguard's `use_std` feature is ctxmgr's `std` feature (on by
+//!   default). Without it, as in scopeguard, only [`Always`] and
+//!   [`defer!`](crate::defer) exist: the other strategies need
+//!   `std::thread::panicking`.
+//! * `ctxmgr` is `#![forbid(unsafe_code)]`, so a [`ScopeGuard`] holds its
+//!   value and closure in an `Option` where scopeguard uses `ManuallyDrop`
+//!   and `ptr::read`. It is `Sync` when the value *and the closure* are;
+//!   scopeguard asserts `Sync` from the value alone with an `unsafe impl`
+//!   (sharing `&ScopeGuard` between threads whose closure captures a `Cell`
+//!   is the one thing that compiles there and not here).
+//!
+//! # What ctxmgr adds
+//!
+//! A scope guard's closure is blind and mute, like every `Drop`: it cannot
+//! see the error that is leaving the scope, and it has nowhere to report a
+//! failure of its own (a flush that failed, a `COMMIT` that was refused). When
+//! the teardown must see the error or can fail, write it as a
+//! [`ContextManager`](crate::ContextManager) and use [`with!`](crate::with):
+//! exit gets the [`Outcome`](crate::Outcome) (`Ok`, the `?` error, a panic)
+//! and its own error propagates like `?`.
+//!
+//! ```
+//! use ctxmgr::{with, scopeguard};
+//! use std::io::{self, Write};
+//!
+//! // scopeguard: the flush error vanishes.
+//! fn save_guarded(out: &mut Vec<u8>) {
+//!     let mut w = scopeguard::guard(io::BufWriter::new(out), |mut w| {
+//!         let _ = w.flush(); // nowhere to send an error
+//!     });
+//!     w.write_all(b"data").unwrap();
+//! }
+//!
+//! // ctxmgr: the flush error is the function's error.
+//! fn save(out: &mut Vec<u8>) -> io::Result<()> {
+//!     with!(ctxmgr::closing(io::BufWriter::new(out)) as w => {
+//!         w.write_all(b"data")?;
+//!     });
+//!     Ok(())
+//! }
+//!
+//! let (mut a, mut b) = (Vec::new(), Vec::new());
+//! save_guarded(&mut a);
+//! save(&mut b).unwrap();
+//! assert_eq!(a, b);
+//! ```
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+
+/// Decides whether a [`ScopeGuard`]'s closure runs when the guard is
+/// dropped: [`Always`], [`OnSuccess`], [`OnUnwind`], or your own.
+///
+/// ```
+/// use ctxmgr::scopeguard::{ScopeGuard, Strategy};
+/// use std::cell::Cell;
+///
+/// /// Runs only in debug builds.
+/// enum InDebug {}
+/// impl Strategy for InDebug {
+///     fn should_run() -> bool { cfg!(debug_assertions) }
+/// }
+///
+/// let ran = Cell::new(false);
+/// drop(ScopeGuard::<_, _, InDebug>::with_strategy((), |()| ran.set(true)));
+/// assert_eq!(ran.get(), cfg!(debug_assertions));
+/// ```
+pub trait Strategy {
+    /// `true` if the guard's closure should run (asked in the guard's
+    /// `Drop`).
+    fn should_run() -> bool;
+}
+
+/// Always run on scope exit: on a normal exit and while unwinding from a
+/// panic. (Nothing runs on abort or process exit, when destructors do not.)
+#[derive(Debug)]
+pub enum Always {}
+
+/// Run only while unwinding from a panic. Needs the `std` feature.
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[derive(Debug)]
+pub enum OnUnwind {}
+
+/// Run only on a normal scope exit, not while unwinding. Needs the `std`
+/// feature.
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[derive(Debug)]
+pub enum OnSuccess {}
+
+impl Strategy for Always {
+    #[inline(always)]
+    fn should_run() -> bool {
+        true
+    }
+}
+
+#[cfg(feature = "std")]
+impl Strategy for OnUnwind {
+    #[inline]
+    fn should_run() -> bool {
+        std::thread::panicking()
+    }
+}
+
+#[cfg(feature = "std")]
+impl Strategy for OnSuccess {
+    #[inline]
+    fn should_run() -> bool {
+        !std::thread::panicking()
+    }
+}
+
+/// Runs the block when the enclosing scope ends, on every path out of it
+/// (normal end, `return`, `?`, `break`, panic) — Python's `try/finally`,
+/// scopeguard's `defer!`.
+///
+/// The block is the body of a closure: it may borrow locals declared
+/// *before* the `defer!`, and several `defer!`s run in reverse order.
+///
+/// ```
+/// use std::cell::RefCell;
+///
+/// let log = RefCell::new(Vec::new());
+/// let early_return = |fail: bool| -> Result<(), &'static str> {
+///     ctxmgr::defer! { log.borrow_mut().push("cleanup 1"); }
+///     ctxmgr::defer! { log.borrow_mut().push("cleanup 2"); }
+///     if fail {
+///         return Err("failed");
+///     }
+///     log.borrow_mut().push("work");
+///     Ok(())
+/// };
+/// early_return(false).unwrap();
+/// assert!(early_return(true).is_err());
+/// assert_eq!(*log.borrow(), ["work", "cleanup 2", "cleanup 1", "cleanup 2", "cleanup 1"]);
+/// ```
+///
+/// The block cannot see how the scope ended nor report a failure; when it
+/// must, use a [`ContextManager`](crate::ContextManager) with
+/// [`with!`](crate::with) (see [`scopeguard`](crate::scopeguard)).
+#[macro_export]
+macro_rules! defer {
+    ($($t:tt)*) => {
+        let _guard = $crate::scopeguard::guard((), |()| { $($t)* });
+    };
+}
+
+/// Runs the block when the enclosing scope ends normally — not while
+/// unwinding from a panic (scopeguard's `defer_on_success!`). Needs the
+/// `std` feature.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::panic::{catch_unwind, AssertUnwindSafe};
+///
+/// let ran = Cell::new(0);
+/// {
+///     ctxmgr::defer_on_success! { ran.set(ran.get() + 1); }
+/// }
+/// let _ = catch_unwind(AssertUnwindSafe(|| {
+///     ctxmgr::defer_on_success! { ran.set(ran.get() + 10); }
+///     panic!("skips the block");
+/// }));
+/// assert_eq!(ran.get(), 1);
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[macro_export]
+macro_rules! defer_on_success {
+    ($($t:tt)*) => {
+        let _guard = $crate::scopeguard::guard_on_success((), |()| { $($t)* });
+    };
+}
+
+/// Runs the block only if the enclosing scope is left by unwinding from a
+/// panic (scopeguard's `defer_on_unwind!`). Needs the `std` feature.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::panic::{catch_unwind, AssertUnwindSafe};
+///
+/// let ran = Cell::new(0);
+/// {
+///     ctxmgr::defer_on_unwind! { ran.set(ran.get() + 1); }
+/// }
+/// let _ = catch_unwind(AssertUnwindSafe(|| {
+///     ctxmgr::defer_on_unwind! { ran.set(ran.get() + 10); }
+///     panic!("runs the block");
+/// }));
+/// assert_eq!(ran.get(), 10);
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[macro_export]
+macro_rules! defer_on_unwind {
+    ($($t:tt)*) => {
+        let _guard = $crate::scopeguard::guard_on_unwind((), |()| { $($t)* });
+    };
+}
+
+pub use crate::defer;
+#[cfg(feature = "std")]
+pub use crate::{defer_on_success, defer_on_unwind};
+
+/// A guard that owns a value and calls a closure with it when dropped, if
+/// its [`Strategy`] `S` says so.
+///
+/// The value is reachable through `Deref`/`DerefMut`; the closure runs at
+/// most once, and [`ScopeGuard::into_inner`] defuses the guard.
+///
+/// ```
+/// use ctxmgr::scopeguard;
+/// use std::cell::RefCell;
+///
+/// let restored = RefCell::new(None);
+/// {
+///     let mut settings = scopeguard::guard(vec!["default"], |s| *restored.borrow_mut() = Some(s));
+///     settings.push("temporary");
+///     assert_eq!(settings.len(), 2);
+/// }
+/// assert_eq!(restored.borrow().as_deref(), Some(&["default", "temporary"][..]));
+/// ```
+#[must_use = "a scope guard runs its closure when dropped; bind it to a variable, not `_`"]
+pub struct ScopeGuard<T, F, S = Always>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    /// `None` only after the guard was consumed (in `into_inner` or `drop`).
+    inner: Option<(T, F)>,
+    // `fn(S) -> S`, as in scopeguard: `S` does not affect auto traits.
+    strategy: PhantomData<fn(S) -> S>,
+}
+
+impl<T, F, S> ScopeGuard<T, F, S>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    /// A guard that owns `v` and calls `dropfn(v)` when dropped, if the
+    /// strategy `S` says so.
+    ///
+    /// ```
+    /// use ctxmgr::scopeguard::{Always, ScopeGuard};
+    ///
+    /// let g: ScopeGuard<i32, _, Always> = ScopeGuard::with_strategy(1, |v| assert_eq!(v, 1));
+    /// drop(g);
+    /// ```
+    #[inline]
+    pub fn with_strategy(v: T, dropfn: F) -> ScopeGuard<T, F, S> {
+        ScopeGuard {
+            inner: Some((v, dropfn)),
+            strategy: PhantomData,
+        }
+    }
+
+    /// Defuses the guard: returns the value without calling the closure
+    /// (which is dropped, after the value was taken out).
+    ///
+    /// ```
+    /// use ctxmgr::scopeguard::{self, ScopeGuard};
+    ///
+    /// let mut guard = scopeguard::guard(Vec::new(), |mut v| v.clear());
+    /// guard.push(1);
+    /// let value = ScopeGuard::into_inner(guard);
+    /// assert_eq!(value, [1]);
+    /// ```
+    #[inline]
+    pub fn into_inner(mut guard: Self) -> T {
+        let (value, dropfn) = guard.take();
+        drop(dropfn);
+        value
+    }
+
+    #[inline]
+    fn take(&mut self) -> (T, F) {
+        match self.inner.take() {
+            Some(inner) => inner,
+            None => unreachable!("ctxmgr::scopeguard::ScopeGuard used after being consumed"),
+        }
+    }
+}
+
+/// A guard that calls `dropfn(v)` when dropped, on every path
+/// ([`Always`]).
+///
+/// ```
+/// use std::cell::Cell;
+///
+/// let calls = Cell::new(0);
+/// {
+///     let _guard = ctxmgr::scopeguard::guard((), |()| calls.set(calls.get() + 1));
+/// }
+/// assert_eq!(calls.get(), 1);
+/// ```
+#[inline]
+pub fn guard<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, Always>
+where
+    F: FnOnce(T),
+{
+    ScopeGuard::with_strategy(v, dropfn)
+}
+
+/// A guard that calls `dropfn(v)` when dropped on a normal scope exit, not
+/// while unwinding ([`OnSuccess`]). Needs the `std` feature.
+///
+/// ```
+/// use std::cell::Cell;
+///
+/// let calls = Cell::new(0);
+/// {
+///     let _guard = ctxmgr::scopeguard::guard_on_success((), |()| calls.set(calls.get() + 1));
+/// }
+/// assert_eq!(calls.get(), 1);
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[inline]
+pub fn guard_on_success<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, OnSuccess>
+where
+    F: FnOnce(T),
+{
+    ScopeGuard::with_strategy(v, dropfn)
+}
+
+/// A guard that calls `dropfn(v)` only when dropped while unwinding from a
+/// panic ([`OnUnwind`]). Needs the `std` feature.
+///
+/// To do the same without `std` (or without the cost of asking whether the
+/// thread panics), use [`guard`] and defuse it with
+/// [`ScopeGuard::into_inner`] at the end of the scope:
+///
+/// ```
+/// use ctxmgr::scopeguard::{self, ScopeGuard};
+///
+/// let guard = scopeguard::guard((), |()| panic!("only on unwind"));
+/// // ... the work that might panic ...
+/// ScopeGuard::into_inner(guard); // reached the end without unwinding
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[inline]
+pub fn guard_on_unwind<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, OnUnwind>
+where
+    F: FnOnce(T),
+{
+    ScopeGuard::with_strategy(v, dropfn)
+}
+
+impl<T, F, S> Deref for ScopeGuard<T, F, S>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        match &self.inner {
+            Some((value, _)) => value,
+            None => unreachable!("ctxmgr::scopeguard::ScopeGuard used after being consumed"),
+        }
+    }
+}
+
+impl<T, F, S> DerefMut for ScopeGuard<T, F, S>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        match &mut self.inner {
+            Some((value, _)) => value,
+            None => unreachable!("ctxmgr::scopeguard::ScopeGuard used after being consumed"),
+        }
+    }
+}
+
+impl<T, F, S> Drop for ScopeGuard<T, F, S>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    #[inline]
+    fn drop(&mut self) {
+        if let Some((value, dropfn)) = self.inner.take() {
+            if S::should_run() {
+                dropfn(value);
+            } else {
+                // scopeguard's order: the value, then the closure.
+                drop(value);
+                drop(dropfn);
+            }
+        }
+    }
+}
+
+impl<T, F, S> fmt::Debug for ScopeGuard<T, F, S>
+where
+    T: fmt::Debug,
+    F: FnOnce(T),
+    S: Strategy,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScopeGuard")
+            .field("value", &**self)
+            .finish()
+    }
+}

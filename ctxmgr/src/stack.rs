@@ -1,0 +1,642 @@
+//! [`ExitStack`]: a dynamic number of managers and callbacks, exited in
+//! reverse as nested `with!`s would be; [`BoxError`], its default error.
+
+use alloc::boxed::Box;
+use core::fmt;
+
+use crate::{ContextManager, ErrorRef, Outcome, Suppress};
+
+#[allow(unsafe_code)]
+mod arena;
+
+use arena::{Arena, Entry};
+
+/// Any error, boxed: the default error of an [`ExitStack`], into which every
+/// error that implements [`core::error::Error`] + `Send + Sync` converts
+/// with `?` or [`Into`].
+///
+/// An exit that sees it in [`Outcome::Err`] looks inside with
+/// [`ErrorRef::as_error`]:
+///
+/// ```
+/// use ctxmgr::{BoxError, ErrorRef};
+///
+/// let e: BoxError = std::io::Error::other("disk full").into();
+/// let view = ErrorRef::from_display(&e);
+/// let io = view.as_error().and_then(|e| e.downcast_ref::<std::io::Error>());
+/// assert_eq!(io.unwrap().to_string(), "disk full");
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
+
+/// A dynamic number of context managers and exit callbacks, exited last-in
+/// first-out as if they had been written as nested `with!`s — Python's
+/// `contextlib.ExitStack`.
+///
+/// `'m` bounds what the stack may hold (managers and callbacks that borrow
+/// live at least that long); `E` is the error of every entry's exit and of
+/// the stack ([`BoxError`] for [`ExitStack::new`], any `E` with
+/// [`ExitStack::default`]).
+///
+/// The methods that add an entry take `&self`, so the values of several
+/// entered managers — also values that borrow their manager, like the
+/// `&mut OpenFile` of [`open`](crate::open) — are held at once:
+///
+/// | Python | Rust |
+/// | --- | --- |
+/// | `with ExitStack() as stack:` | `with!(ExitStack::new() as stack => { .. })` |
+/// | `f = stack.enter_context(cm)` | `let f = stack.enter_context(cm)?;` |
+/// | `stack.enter_context(suppress(E))` | `stack.enter_suppressing_context(ctxmgr::suppress(..))?` |
+/// | `stack.callback(fn)` | `stack.callback(\|\| ..)` |
+/// | `stack.push(exit)` | `stack.push(\|outcome\| ..)` |
+/// | `stack.pop_all()` | `stack.pop_all()` |
+/// | `stack.close()` | `stack.close()?` |
+///
+/// ```
+/// use ctxmgr::{with, BoxError, ExitStack};
+/// use std::io::Write;
+///
+/// fn write_all(paths: &[std::path::PathBuf]) -> Result<(), BoxError> {
+///     with!(ExitStack::new() as stack => {
+///         let mut files = Vec::new();
+///         for p in paths {
+///             files.push(stack.enter_context(ctxmgr::open(p).mode("w"))?); // all open at once
+///         }
+///         stack.callback(|| println!("all {} closed", paths.len()));
+///         for (i, f) in files.iter_mut().enumerate() {
+///             writeln!(f, "file {i}")?;
+///         }
+///     });
+///     Ok(())
+/// }
+/// # let dir = std::env::temp_dir().join(format!("ctxmgr-stack-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let paths: Vec<_> = (0..3).map(|i| dir.join(format!("{i}.txt"))).collect();
+/// write_all(&paths)?;
+/// # assert_eq!(std::fs::read_to_string(&paths[2]).unwrap(), "file 2\n");
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), BoxError>(())
+/// ```
+///
+/// # How the entries exit
+///
+/// At [`close`](ExitStack::close), at the stack's own
+/// [`exit`](ContextManager::exit) (the end of a `with!` over it), or when it
+/// is dropped, the entries run last-in first-out, each told the *pending
+/// outcome*, exactly as nested `with!`s are:
+///
+/// * the outcome the stack was given (the body's, for a `with!`; `Ok` for
+///   `close`), until an entry's exit fails;
+/// * after that, `Outcome::Err` with the error of the last entry that failed
+///   (the one nearest below sees it); a later failure replaces it;
+/// * `Outcome::Panic` once an entry's exit panicked (with `std`).
+///
+/// Every entry runs even when others fail or panic. The error that
+/// propagates is the last one raised, by the entry registered first of those
+/// that failed (the outermost `with!`); a panic resumes after the last entry
+/// has run, and while panicking, exit errors are dropped and further panics
+/// caught, as `with!` does. Entries are popped one at a time in a loop:
+/// 10,000 entries need no deep recursion.
+///
+/// # Suppression
+///
+/// A manager entered with
+/// [`enter_suppressing_context`](ExitStack::enter_suppressing_context) is
+/// asked, after its exit succeeded, whether it swallows the pending error —
+/// only when that error is the one the stack was given (the body's), not an
+/// error raised by another entry's exit, which `with!` propagates like
+/// `return`. If it says yes, the entries below it see `Outcome::Ok`, and a
+/// `with!` over the stack evaluates to `Default::default()` (which is why a
+/// `with!` body over an `ExitStack` that uses `?` must have a type that is
+/// `Default`, such as `()`).
+///
+/// [`enter_context`](ExitStack::enter_context) never asks: a generic
+/// method cannot see that a manager implements [`Suppress`].
+///
+/// The stack sees only an [`Outcome`], in which `?` and `return Err(..)` look
+/// the same: a suppressing entry inside a stack is also asked about a body
+/// that left by `return Err(..)`, and may let the entries below it see `Ok`,
+/// while `with!` still returns the `Err` (it never suppresses a `return`).
+///
+/// # Dropped without being closed
+///
+/// Like a dropped [`Guard`](crate::Guard): the entries exit with
+/// `Outcome::Panic` while the thread is panicking (errors dropped, panics
+/// caught) and `Outcome::Unseen` otherwise. If an entry's exit fails on that
+/// unseen path, the drop **panics** once every entry has run, since the error
+/// had nowhere else to go; call [`close`](ExitStack::close) to handle it.
+/// Without the `std` feature the stack cannot tell a panic from an unseen
+/// path: it reports `Unseen` and drops the error, and a panicking exit skips
+/// the entries below it (they are freed without running).
+///
+/// # Errors seen by exits
+///
+/// An entry error shown to the entries below is viewed with
+/// [`ErrorRef::from_display`] for the stacks made by `new` and `default`
+/// (`downcast_ref::<E>()` works, and for [`BoxError`] so does
+/// [`as_error`](ErrorRef::as_error)); choose another view with
+/// [`with_error_view`](ExitStack::with_error_view).
+///
+/// # Threads
+///
+/// An `ExitStack` is neither `Send` nor `Sync`: its entries need not be.
+pub struct ExitStack<'m, E = BoxError> {
+    arena: Arena<'m, E>,
+    view: fn(&E) -> ErrorRef<'_>,
+    /// An entry swallowed the pending error at the last exit.
+    suppressed: bool,
+}
+
+/// What an entry is told, and what the stack will return, while it unwinds.
+struct Pending<'o, E> {
+    /// The outcome the stack was given; `Ok` once an entry suppressed it.
+    given: Outcome<'o>,
+    /// The error of the last entry whose exit failed.
+    error: Option<E>,
+    /// An entry panicked, or the stack was given `Outcome::Panic`.
+    panicking: bool,
+    suppressed: bool,
+}
+
+impl<'m> ExitStack<'m> {
+    /// An empty stack whose error is [`BoxError`].
+    ///
+    /// ```
+    /// use ctxmgr::ExitStack;
+    ///
+    /// let mut stack = ExitStack::new();
+    /// stack.callback(|| println!("closing"));
+    /// assert_eq!(stack.len(), 1);
+    /// stack.close()?;
+    /// assert!(stack.is_empty());
+    /// # Ok::<(), ctxmgr::BoxError>(())
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_error_view(|e| ErrorRef::from_display(e))
+    }
+}
+
+impl<'m, E: fmt::Display + fmt::Debug + 'static> Default for ExitStack<'m, E> {
+    /// An empty stack with error type `E`, shown to exits with
+    /// [`ErrorRef::from_display`].
+    ///
+    /// ```
+    /// use ctxmgr::ExitStack;
+    ///
+    /// let mut stack = ExitStack::<std::io::Error>::default();
+    /// stack.push(|_outcome| Err(std::io::Error::other("flush failed")));
+    /// assert_eq!(stack.close().unwrap_err().to_string(), "flush failed");
+    /// ```
+    #[inline]
+    fn default() -> Self {
+        Self::with_error_view(|e| ErrorRef::from_display(e))
+    }
+}
+
+impl<'m, E> ExitStack<'m, E> {
+    /// An empty stack that shows an entry's error `E` to the entries below
+    /// it through `view`: e.g. [`ErrorRef::new`] for an `E` that implements
+    /// [`core::error::Error`] (so [`ErrorRef::as_error`] gives its
+    /// `source()` chain), or [`ErrorRef::from_debug`] for one that is only
+    /// `Debug`.
+    ///
+    /// ```
+    /// use ctxmgr::{ErrorRef, ExitStack};
+    /// use std::io;
+    ///
+    /// let mut stack = ExitStack::<io::Error>::with_error_view(|e| ErrorRef::new(e));
+    /// stack.push(|outcome| {
+    ///     assert!(outcome.error().unwrap().as_error().is_some());
+    ///     Ok(())
+    /// });
+    /// stack.push(|_| Err(io::Error::other("first")));
+    /// assert_eq!(stack.close().unwrap_err().to_string(), "first");
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn with_error_view(view: fn(&E) -> ErrorRef<'_>) -> Self {
+        ExitStack {
+            arena: Arena::new(),
+            view,
+            suppressed: false,
+        }
+    }
+
+    /// Enters `manager` now and registers its exit for later; returns its
+    /// value, which may borrow the manager, for as long as this borrow of
+    /// the stack lasts — Python's `stack.enter_context(cm)`.
+    ///
+    /// # Errors
+    ///
+    /// Enter's error, converted into `E`. The manager is then not
+    /// registered: its exit will not run (it is dropped).
+    ///
+    /// A manager that implements [`Suppress`] does not suppress when entered
+    /// here; use [`enter_suppressing_context`](ExitStack::enter_suppressing_context).
+    ///
+    /// ```
+    /// use ctxmgr::{with, BoxError, ExitStack};
+    /// use std::io::{Read, Seek, Write};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-enter-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
+    /// with!(ExitStack::new() as stack => {
+    ///     let first = stack.enter_context(ctxmgr::open(&a).mode("w+"))?;
+    ///     let second = stack.enter_context(ctxmgr::open(&b).mode("w"))?;
+    ///     first.write_all(b"hello")?;  // both values held at once
+    ///     first.rewind()?;
+    ///     std::io::copy(first, second)?;
+    /// });
+    /// assert_eq!(std::fs::read(&b)?, b"hello");
+    /// assert!(ExitStack::new().enter_context(ctxmgr::open(dir.join("missing"))).is_err());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), BoxError>(())
+    /// ```
+    #[inline]
+    pub fn enter_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
+    where
+        M: ContextManager + 'm,
+        M::Error: Into<E>,
+    {
+        self.arena
+            .enter(Managed(manager), |entry| &mut entry.0)
+            .map_err(Into::into)
+    }
+
+    /// [`enter_context`](ExitStack::enter_context) for a manager that may
+    /// swallow the body's error ([`Suppress`]), as it would in `with!`:
+    /// after its exit succeeded it is asked about the pending error, when
+    /// that is the error the stack was given; on `true` the entries below it
+    /// see `Outcome::Ok` and a `with!` over the stack evaluates to
+    /// `Default::default()`.
+    ///
+    /// # Errors
+    ///
+    /// Enter's error, converted into `E`; nothing is registered.
+    ///
+    /// ```
+    /// use ctxmgr::{with, ContextManager, ErrorRef, ExitStack, Outcome, Suppress};
+    /// use std::convert::Infallible;
+    ///
+    /// /// Swallows every error, like `contextlib.suppress(Exception)`.
+    /// struct SwallowAll;
+    /// impl ContextManager for SwallowAll {
+    ///     type Value<'a> = ();
+    ///     type Error = Infallible;
+    ///     fn enter(&mut self) -> Result<(), Infallible> { Ok(()) }
+    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Infallible> { Ok(()) }
+    /// }
+    /// impl Suppress for SwallowAll {
+    ///     fn suppresses(&mut self, _: ErrorRef<'_>) -> bool { true }
+    /// }
+    ///
+    /// fn run(seen: &std::cell::Cell<bool>) -> Result<u32, ctxmgr::BoxError> {
+    ///     let n = with!(ExitStack::new() as stack => {
+    ///         stack.push(|outcome| { seen.set(outcome.is_ok()); Ok(()) });
+    ///         stack.enter_suppressing_context(SwallowAll)?;
+    ///         "not a number".parse::<u32>()?
+    ///     });
+    ///     Ok(n)
+    /// }
+    /// let seen = std::cell::Cell::new(false);
+    /// assert_eq!(run(&seen)?, 0); // u32::default()
+    /// assert!(seen.get()); // the entry below the suppressor saw `Ok`
+    /// # Ok::<(), ctxmgr::BoxError>(())
+    /// ```
+    #[inline]
+    pub fn enter_suppressing_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
+    where
+        M: Suppress + 'm,
+        M::Error: Into<E>,
+    {
+        self.arena
+            .enter(Suppressing(manager), |entry| &mut entry.0)
+            .map_err(Into::into)
+    }
+
+    /// Registers `f` to run when the stack exits, whatever the outcome —
+    /// Python's `stack.callback(fn)`.
+    ///
+    /// ```
+    /// use ctxmgr::ExitStack;
+    /// use std::cell::RefCell;
+    ///
+    /// let log = RefCell::new(Vec::new());
+    /// let mut stack = ExitStack::new();
+    /// stack.callback(|| log.borrow_mut().push("first registered"));
+    /// stack.callback(|| log.borrow_mut().push("last registered"));
+    /// stack.close()?;
+    /// assert_eq!(*log.borrow(), ["last registered", "first registered"]);
+    /// # Ok::<(), ctxmgr::BoxError>(())
+    /// ```
+    #[inline]
+    pub fn callback<F: FnOnce() + 'm>(&self, f: F) {
+        self.arena.push(Callback(f));
+    }
+
+    /// Registers an exit callback that sees the pending [`Outcome`] and may
+    /// fail — Python's `stack.push(exit)`. Its error is what the entries
+    /// below it see, and what the stack returns unless one of them fails
+    /// too.
+    ///
+    /// ```
+    /// use ctxmgr::{ExitStack, Outcome};
+    /// use std::cell::Cell;
+    ///
+    /// let saw_error = Cell::new(false);
+    /// let mut stack = ExitStack::<String>::default();
+    /// stack.push(|outcome: Outcome<'_>| { saw_error.set(outcome.is_err()); Ok(()) });
+    /// stack.push(|_| Err("rollback failed".to_string()));
+    /// assert_eq!(stack.close(), Err("rollback failed".to_string()));
+    /// assert!(saw_error.get());
+    /// ```
+    #[inline]
+    pub fn push<F>(&self, exit: F)
+    where
+        F: FnOnce(Outcome<'_>) -> Result<(), E> + 'm,
+    {
+        self.arena.push(Push(exit));
+    }
+
+    /// Moves every entry into a new stack and leaves this one empty, so that
+    /// they outlive this stack's `with!` — Python's "keep the files open only
+    /// if everything succeeded".
+    ///
+    /// ```
+    /// use ctxmgr::{with, BoxError, ExitStack};
+    /// use std::path::PathBuf;
+    ///
+    /// /// Opens every file or none: on an error, those opened so far close.
+    /// fn open_all(paths: &[PathBuf]) -> Result<ExitStack<'static>, BoxError> {
+    ///     let kept = with!(ExitStack::new() as stack => {
+    ///         for p in paths {
+    ///             stack.enter_context(ctxmgr::open(p))?;
+    ///         }
+    ///         stack.pop_all()
+    ///     });
+    ///     Ok(kept)
+    /// }
+    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-popall-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let a = dir.join("a"); std::fs::write(&a, "").unwrap();
+    /// let mut files = open_all(&[a.clone(), a.clone()])?;
+    /// assert_eq!(files.len(), 2);
+    /// files.close()?;
+    /// assert!(open_all(&[a, dir.join("missing")]).is_err());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), BoxError>(())
+    /// ```
+    #[inline]
+    #[must_use = "the entries moved into the new stack exit when it is closed or dropped"]
+    pub fn pop_all(&mut self) -> ExitStack<'m, E> {
+        ExitStack {
+            arena: self.arena.take(),
+            view: self.view,
+            suppressed: false,
+        }
+    }
+
+    /// Exits every entry now, last-in first-out, with `Outcome::Ok` — Python's
+    /// `stack.close()`. The stack is then empty and can be used again.
+    ///
+    /// # Errors
+    ///
+    /// The last error raised by an entry's exit (see [How the entries
+    /// exit](ExitStack#how-the-entries-exit)).
+    ///
+    /// # Panics
+    ///
+    /// If an entry's exit panicked: after every other entry has run (with
+    /// `Outcome::Panic`), the first panic resumes.
+    ///
+    /// ```
+    /// use ctxmgr::ExitStack;
+    ///
+    /// let mut stack = ExitStack::<String>::default();
+    /// stack.push(|outcome| Err(format!("first registered saw {}", outcome.error().unwrap())));
+    /// stack.push(|_| Err("last registered failed".to_string()));
+    /// assert_eq!(
+    ///     stack.close(),
+    ///     Err("first registered saw last registered failed".to_string()),
+    /// );
+    /// ```
+    #[inline]
+    pub fn close(&mut self) -> Result<(), E> {
+        self.unwind(Outcome::Ok)
+    }
+
+    /// The number of registered entries.
+    ///
+    /// ```
+    /// let stack = ctxmgr::ExitStack::new();
+    /// stack.callback(|| ());
+    /// assert_eq!(stack.len(), 1);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.arena.len()
+    }
+
+    /// `true` when no entry is registered.
+    ///
+    /// ```
+    /// assert!(ctxmgr::ExitStack::new().is_empty());
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Runs every entry with `given` as the starting outcome.
+    fn unwind(&mut self, given: Outcome<'_>) -> Result<(), E> {
+        let mut pending = Pending {
+            panicking: given.is_panic(),
+            given,
+            error: None,
+            suppressed: false,
+        };
+        #[cfg(feature = "std")]
+        {
+            // One `catch_unwind` for the whole loop: a panicking entry has
+            // already been popped, so the loop picks up below it.
+            let mut payload = None;
+            loop {
+                let drained = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.drain(&mut pending);
+                }));
+                match drained {
+                    Ok(()) => break,
+                    Err(p) => {
+                        // While the stack was given a panic, or after the
+                        // first entry's panic, later panics are dropped.
+                        if !pending.panicking {
+                            payload = Some(p);
+                        }
+                        pending.panicking = true;
+                    }
+                }
+            }
+            if let Some(p) = payload {
+                std::panic::resume_unwind(p);
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        self.drain(&mut pending);
+        self.suppressed = pending.suppressed;
+        match pending.error {
+            Some(e) if !pending.panicking => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn drain(&mut self, pending: &mut Pending<'_, E>) {
+        while let Some(entry) = self.arena.pop() {
+            let (seen, ask) = if pending.panicking {
+                (Outcome::Panic, false)
+            } else if let Some(e) = &pending.error {
+                (Outcome::Err((self.view)(e)), false)
+            } else {
+                (pending.given, pending.given.is_err())
+            };
+            match entry.exit(seen, ask) {
+                Ok(false) => {}
+                Ok(true) => {
+                    pending.given = Outcome::Ok;
+                    pending.suppressed = true;
+                }
+                // While unwinding, an exit's error has nowhere to go.
+                Err(_) if pending.panicking => {}
+                Err(e) => pending.error = Some(e),
+            }
+        }
+    }
+
+    #[cold]
+    fn drop_exit(&mut self) {
+        #[cfg(feature = "std")]
+        {
+            if std::thread::panicking() {
+                // Catches the entries' panics itself: nothing escapes.
+                let _ = self.unwind(Outcome::Panic);
+            } else if self.unwind(Outcome::Unseen).is_err() {
+                panic!(
+                    "ctxmgr: an entry's exit failed after an ExitStack was dropped without being \
+                     closed (an unseen path out of its body); the error had nowhere else to go. \
+                     Call `close()` to handle it."
+                );
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            let _ = self.unwind(Outcome::Unseen);
+        }
+    }
+}
+
+impl<E> Drop for ExitStack<'_, E> {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.is_empty() {
+            self.drop_exit();
+        }
+    }
+}
+
+/// An `ExitStack` is itself a manager: enter hands out `&mut` to the stack;
+/// exit runs the entries with the body's outcome (see [How the entries
+/// exit](ExitStack#how-the-entries-exit)).
+impl<'m, E> ContextManager for ExitStack<'m, E> {
+    type Value<'a>
+        = &'a mut ExitStack<'m, E>
+    where
+        Self: 'a;
+    type Error = E;
+
+    #[inline]
+    fn enter(&mut self) -> Result<Self::Value<'_>, E> {
+        self.suppressed = false;
+        Ok(self)
+    }
+
+    #[inline]
+    fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
+        self.unwind(outcome)
+    }
+}
+
+/// `true` when an entry entered with
+/// [`enter_suppressing_context`](ExitStack::enter_suppressing_context)
+/// swallowed the body's error at the last exit.
+impl<E> Suppress for ExitStack<'_, E> {
+    #[inline]
+    fn suppresses(&mut self, _error: ErrorRef<'_>) -> bool {
+        self.suppressed
+    }
+}
+
+impl<E> fmt::Debug for ExitStack<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExitStack")
+            .field("entries", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The kinds of entry.
+
+struct Managed<M>(M);
+
+impl<M: ContextManager, E> Entry<E> for Managed<M>
+where
+    M::Error: Into<E>,
+{
+    #[inline]
+    fn exit(mut self: Box<Self>, outcome: Outcome<'_>, _ask: bool) -> Result<bool, E> {
+        match self.0.exit(outcome) {
+            Ok(()) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+struct Suppressing<M>(M);
+
+impl<M: Suppress, E> Entry<E> for Suppressing<M>
+where
+    M::Error: Into<E>,
+{
+    fn exit(mut self: Box<Self>, outcome: Outcome<'_>, ask: bool) -> Result<bool, E> {
+        match self.0.exit(outcome) {
+            Ok(()) => Ok(match outcome {
+                Outcome::Err(e) if ask => self.0.suppresses(e),
+                _ => false,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+struct Callback<F>(F);
+
+impl<F: FnOnce(), E> Entry<E> for Callback<F> {
+    #[inline]
+    fn exit(self: Box<Self>, _outcome: Outcome<'_>, _ask: bool) -> Result<bool, E> {
+        (self.0)();
+        Ok(false)
+    }
+}
+
+struct Push<F>(F);
+
+impl<F: FnOnce(Outcome<'_>) -> Result<(), E>, E> Entry<E> for Push<F> {
+    #[inline]
+    fn exit(self: Box<Self>, outcome: Outcome<'_>, _ask: bool) -> Result<bool, E> {
+        (self.0)(outcome).map(|()| false)
+    }
+}

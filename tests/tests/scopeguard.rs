@@ -1,0 +1,252 @@
+//! `ctxmgr::scopeguard` is a drop-in for the scopeguard crate: scopeguard
+//! 1.2's own test module, restated against it (first section, names and
+//! bodies unchanged but for the `use`), then the API the drop-in promises
+//! beyond those tests.
+
+// scopeguard's own tests compare with `assert_eq!(x, false)`; the paths
+// test uses every way out, redundant ones included.
+#![allow(
+    clippy::bool_assert_comparison,
+    clippy::needless_return,
+    clippy::never_loop
+)]
+
+use ctxmgr::scopeguard;
+
+// ---------------------------------------------------------------------------
+// scopeguard 1.2.0, src/lib.rs, `mod tests` (with `use_std`), verbatim
+// after `use super::*` became the imports of the drop-in.
+mod upstream {
+    use ctxmgr::scopeguard::{guard, guard_on_unwind, ScopeGuard};
+    use ctxmgr::{defer, defer_on_success, defer_on_unwind};
+    use std::cell::Cell;
+    use std::panic::catch_unwind;
+    use std::panic::AssertUnwindSafe;
+
+    #[test]
+    fn test_defer() {
+        let drops = Cell::new(0);
+        defer!(drops.set(1000));
+        assert_eq!(drops.get(), 0);
+    }
+
+    #[test]
+    fn test_defer_success_1() {
+        let drops = Cell::new(0);
+        {
+            defer_on_success!(drops.set(1));
+            assert_eq!(drops.get(), 0);
+        }
+        assert_eq!(drops.get(), 1);
+    }
+
+    #[test]
+    fn test_defer_success_2() {
+        let drops = Cell::new(0);
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            defer_on_success!(drops.set(1));
+            panic!("failure")
+        }));
+        assert_eq!(drops.get(), 0);
+    }
+
+    #[test]
+    fn test_defer_unwind_1() {
+        let drops = Cell::new(0);
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            defer_on_unwind!(drops.set(1));
+            assert_eq!(drops.get(), 0);
+            panic!("failure")
+        }));
+        assert_eq!(drops.get(), 1);
+    }
+
+    #[test]
+    fn test_defer_unwind_2() {
+        let drops = Cell::new(0);
+        {
+            defer_on_unwind!(drops.set(1));
+        }
+        assert_eq!(drops.get(), 0);
+    }
+
+    #[test]
+    fn test_only_dropped_by_closure_when_run() {
+        let value_drops = Cell::new(0);
+        let value = guard((), |()| value_drops.set(1 + value_drops.get()));
+        let closure_drops = Cell::new(0);
+        let guard = guard(value, |_| closure_drops.set(1 + closure_drops.get()));
+        assert_eq!(value_drops.get(), 0);
+        assert_eq!(closure_drops.get(), 0);
+        drop(guard);
+        assert_eq!(value_drops.get(), 1);
+        assert_eq!(closure_drops.get(), 1);
+    }
+
+    #[test]
+    fn test_dropped_once_when_not_run() {
+        let value_drops = Cell::new(0);
+        let value = guard((), |()| value_drops.set(1 + value_drops.get()));
+        let captured_drops = Cell::new(0);
+        let captured = guard((), |()| captured_drops.set(1 + captured_drops.get()));
+        let closure_drops = Cell::new(0);
+        let guard = guard_on_unwind(value, |value| {
+            drop(value);
+            drop(captured);
+            closure_drops.set(1 + closure_drops.get())
+        });
+        assert_eq!(value_drops.get(), 0);
+        assert_eq!(captured_drops.get(), 0);
+        assert_eq!(closure_drops.get(), 0);
+        drop(guard);
+        assert_eq!(value_drops.get(), 1);
+        assert_eq!(captured_drops.get(), 1);
+        assert_eq!(closure_drops.get(), 0);
+    }
+
+    #[test]
+    fn test_into_inner() {
+        let dropped = Cell::new(false);
+        let value = guard(42, |_| dropped.set(true));
+        let guard = guard(value, |_| dropped.set(true));
+        let inner = ScopeGuard::into_inner(guard);
+        assert_eq!(dropped.get(), false);
+        assert_eq!(*inner, 42);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The rest of the promised API.
+
+use ctxmgr::scopeguard::{Always, OnSuccess, OnUnwind, ScopeGuard, Strategy};
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// A codebase that wrote `scopeguard::defer!` / `scopeguard::guard` keeps
+/// compiling after `use ctxmgr::scopeguard;`.
+#[test]
+fn module_paths_of_the_macros_and_functions_work() {
+    let log = RefCell::new(Vec::new());
+    {
+        scopeguard::defer! { log.borrow_mut().push("defer"); }
+        scopeguard::defer_on_success! { log.borrow_mut().push("on success"); }
+        scopeguard::defer_on_unwind! { log.borrow_mut().push("on unwind"); }
+        let _a = scopeguard::guard("a", |v| log.borrow_mut().push(v));
+        let _b = scopeguard::guard_on_success("b", |v| log.borrow_mut().push(v));
+        let _c = scopeguard::guard_on_unwind("c", |v| log.borrow_mut().push(v));
+        log.borrow_mut().push("body");
+    }
+    // Reverse order of creation; the unwind-only ones did not run.
+    assert_eq!(*log.borrow(), ["body", "b", "a", "on success", "defer"]);
+}
+
+#[test]
+fn guards_run_in_reverse_order_while_unwinding_and_only_the_right_strategies() {
+    let log = RefCell::new(Vec::new());
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let _a = scopeguard::guard("always", |v| log.borrow_mut().push(v));
+        let _b = scopeguard::guard_on_success("on success", |v| log.borrow_mut().push(v));
+        let _c = scopeguard::guard_on_unwind("on unwind", |v| log.borrow_mut().push(v));
+        panic!("boom");
+    }));
+    assert!(result.is_err());
+    assert_eq!(*log.borrow(), ["on unwind", "always"]);
+}
+
+#[test]
+fn defer_runs_on_every_path_out_of_a_function() {
+    let log = RefCell::new(Vec::new());
+    let f = |how: u8| -> Result<(), &'static str> {
+        ctxmgr::defer! { log.borrow_mut().push(format!("cleanup {how}")); }
+        match how {
+            0 => Ok(()),
+            1 => Err("early")?,
+            2 => return Err("returned"),
+            _ => {
+                for _ in 0..3 {
+                    ctxmgr::defer! { log.borrow_mut().push("loop".to_string()); }
+                    break;
+                }
+                Ok(())
+            }
+        }
+    };
+    assert_eq!(f(0), Ok(()));
+    assert_eq!(f(1), Err("early"));
+    assert_eq!(f(2), Err("returned"));
+    assert_eq!(f(3), Ok(()));
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        ctxmgr::defer! { log.borrow_mut().push("cleanup panic".to_string()); }
+        panic!("boom");
+    }));
+    assert_eq!(
+        *log.borrow(),
+        [
+            "cleanup 0",
+            "cleanup 1",
+            "cleanup 2",
+            "loop",
+            "cleanup 3",
+            "cleanup panic"
+        ]
+    );
+}
+
+#[test]
+fn deref_and_deref_mut_reach_the_value_the_closure_gets() {
+    let seen = RefCell::new(Vec::new());
+    {
+        let mut v = scopeguard::guard(vec![1, 2], |v| seen.borrow_mut().extend(v));
+        v.push(3);
+        assert_eq!(v.len(), 3);
+        assert_eq!(*v, [1, 2, 3]);
+    }
+    assert_eq!(*seen.borrow(), [1, 2, 3]);
+}
+
+#[test]
+fn into_inner_defuses_and_returns_the_value() {
+    let ran = RefCell::new(false);
+    let mut g = scopeguard::guard(String::from("kept"), |_| *ran.borrow_mut() = true);
+    g.push('!');
+    assert_eq!(ScopeGuard::into_inner(g), "kept!");
+    assert!(!*ran.borrow());
+}
+
+/// A custom strategy plugs in through `with_strategy`, as in scopeguard.
+#[test]
+fn with_strategy_takes_a_custom_strategy() {
+    enum Never {}
+    impl Strategy for Never {
+        fn should_run() -> bool {
+            false
+        }
+    }
+    let log = RefCell::new(Vec::new());
+    {
+        let _n: ScopeGuard<_, _, Never> =
+            ScopeGuard::with_strategy("never", |v| log.borrow_mut().push(v));
+        let _a: ScopeGuard<_, _, Always> =
+            ScopeGuard::with_strategy("always", |v| log.borrow_mut().push(v));
+        let _s: ScopeGuard<_, _, OnSuccess> =
+            ScopeGuard::with_strategy("success", |v| log.borrow_mut().push(v));
+        let _u: ScopeGuard<_, _, OnUnwind> =
+            ScopeGuard::with_strategy("unwind", |v| log.borrow_mut().push(v));
+    }
+    assert_eq!(*log.borrow(), ["success", "always"]);
+}
+
+#[test]
+fn debug_shows_the_value_like_scopeguard() {
+    let g = scopeguard::guard(7, |_| ());
+    assert_eq!(format!("{g:?}"), "ScopeGuard { value: 7 }");
+}
+
+/// The guard is `Send` when its parts are, so it can move to a thread.
+#[test]
+fn a_guard_moves_to_another_thread() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let g = scopeguard::guard(5, move |v| tx.send(v).unwrap());
+    std::thread::spawn(move || drop(g)).join().unwrap();
+    assert_eq!(rx.recv().unwrap(), 5);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    ctxmgr::yield_!(1);
+}

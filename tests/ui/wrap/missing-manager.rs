@@ -1,0 +1,8 @@
+#[ctxmgr::wrap()]
+fn work() -> u32 {
+    1
+}
+
+fn main() {
+    work();
+}

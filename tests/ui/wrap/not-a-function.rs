@@ -1,0 +1,6 @@
+#[ctxmgr::wrap(ctxmgr::nothing())]
+struct Config {
+    verbose: bool,
+}
+
+fn main() {}
