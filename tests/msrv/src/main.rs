@@ -1,8 +1,28 @@
-//! The `std` half of the MSRV check: `open`, and `check()` run for real.
+//! The `std` half of the MSRV check: `check()` run for real, `open`,
+//! `ExitStack`, a small manager, `#[contextmanager]` and (feature
+//! `tempfile`) `tempdir`.
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 
-use ctxmgr::with;
+use ctxmgr::{with, BoxError, ExitStack};
+
+#[ctxmgr::contextmanager]
+fn tag(log: &RefCell<Vec<String>>, name: &str) -> Result<usize, String> {
+    log.borrow_mut().push(format!("<{name}>"));
+    let outcome = yield_!(name.len());
+    log.borrow_mut()
+        .push(format!("</{name}> ok={}", outcome.is_ok()));
+}
+
+fn stacked(log: &RefCell<Vec<String>>) -> Result<usize, BoxError> {
+    let n = with!(ExitStack::new() as stack => {
+        let a = stack.enter_context(tag(log, "a"))?;
+        let b = stack.enter_context(ctxmgr::nullcontext(2))?;
+        a + *b
+    });
+    Ok(n)
+}
 
 fn main() -> std::io::Result<()> {
     assert!(ctxmgr_msrv_check::check());
@@ -17,6 +37,19 @@ fn main() -> std::io::Result<()> {
     });
     std::fs::remove_file(&path)?;
     assert_eq!(text, "some info");
+
+    let log = RefCell::new(Vec::new());
+    assert_eq!(stacked(&log).ok(), Some(3));
+    assert_eq!(*log.borrow(), ["<a>", "</a> ok=true"]);
+
+    #[cfg(feature = "tempfile")]
+    {
+        let kept = with!(ctxmgr::tempdir() as dir => {
+            std::fs::write(dir.join("a.txt"), "alpha")?;
+            dir.to_path_buf()
+        });
+        assert!(!kept.exists());
+    }
     println!("ctxmgr works on this toolchain");
     Ok(())
 }
