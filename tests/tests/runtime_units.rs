@@ -250,3 +250,82 @@ fn error_views_know_what_they_hold() {
     assert!(none.as_error().is_none());
     assert!(ErrorRef::from_debug(&e).as_error().is_none());
 }
+
+// ---------------------------------------------------------------------------
+// The small managers and the generator (mutants found alive after main's
+// ExitStack, managers and #[contextmanager] landed).
+
+/// A sink whose every write fails, so that only a flush reveals it.
+struct Full;
+
+impl Write for Full {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::other("sink full"))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn close_after_writing<T: ctxmgr::Close<Error = io::Error> + Write>(x: T) -> io::Result<()> {
+    with!(ctxmgr::closing(x) as w => {
+        w.write_all(b"buffered")?; // held in the buffer: succeeds
+    });
+    Ok(())
+}
+
+#[test]
+fn closing_flushes_line_writers_and_boxed_writers() {
+    let e = close_after_writing(io::LineWriter::new(Full)).unwrap_err();
+    assert_eq!(e.to_string(), "sink full");
+    let e = close_after_writing(Box::new(io::BufWriter::new(Full))).unwrap_err();
+    assert_eq!(e.to_string(), "sink full");
+    // Nothing buffered, nothing to fail.
+    fn close_untouched() -> io::Result<()> {
+        with!(ctxmgr::closing(Box::new(io::BufWriter::new(Full))) => {});
+        Ok(())
+    }
+    close_untouched().unwrap();
+}
+
+/// Closing a socket shuts it down and reports a failure other than "not
+/// connected": a stream made from a file descriptor that is not a socket
+/// fails with ENOTSOCK.
+#[cfg(unix)]
+#[test]
+fn closing_a_stream_reports_a_failed_shutdown() {
+    use std::os::fd::OwnedFd;
+
+    fn not_a_socket() -> OwnedFd {
+        OwnedFd::from(std::fs::File::open("/dev/null").unwrap())
+    }
+    fn close<S: ctxmgr::Close<Error = io::Error>>(s: S) -> io::Result<()> {
+        with!(ctxmgr::closing(s) => {});
+        Ok(())
+    }
+    let unix = std::os::unix::net::UnixStream::from(not_a_socket());
+    assert_eq!(close(unix).unwrap_err().raw_os_error(), Some(88)); // ENOTSOCK
+    let tcp = std::net::TcpStream::from(not_a_socket());
+    assert_eq!(close(tcp).unwrap_err().raw_os_error(), Some(88));
+
+    // A connected pair closes fine, even after the peer went away.
+    let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    drop(b);
+    close(a).unwrap();
+}
+
+#[test]
+fn generator_debug_shows_its_state() {
+    use ctxmgr::{Generator, Outcome};
+
+    let mut generator =
+        Generator::new(|| Ok::<_, TestError>((1, |_: Outcome<'_>| Ok::<(), TestError>(()))));
+    assert_eq!(format!("{generator:?}"), r#"Generator { state: "ready" }"#);
+    assert_eq!(generator.enter(), Ok(1));
+    assert_eq!(
+        format!("{generator:?}"),
+        r#"Generator { state: "entered" }"#
+    );
+    generator.exit(Outcome::Ok).unwrap();
+    assert_eq!(format!("{generator:?}"), r#"Generator { state: "done" }"#);
+}
