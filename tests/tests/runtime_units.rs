@@ -315,6 +315,12 @@ fn closing_a_stream_reports_a_failed_shutdown() {
 }
 
 #[test]
+fn suppressor_debug_names_it_without_the_closure() {
+    let manager = ctxmgr::suppress(|_| true);
+    assert_eq!(format!("{manager:?}"), "Suppressor");
+}
+
+#[test]
 fn generator_debug_shows_its_state() {
     use ctxmgr::{Generator, Outcome};
 
@@ -328,4 +334,68 @@ fn generator_debug_shows_its_state() {
     );
     generator.exit(Outcome::Ok).unwrap();
     assert_eq!(format!("{generator:?}"), r#"Generator { state: "done" }"#);
+}
+
+#[test]
+fn exit_stack_debug_counts_its_entries() {
+    let stack: ctxmgr::ExitStack<'_> = ctxmgr::ExitStack::new();
+    assert_eq!(format!("{stack:?}"), "ExitStack { entries: 0, .. }");
+    stack.callback(|| {});
+    stack.callback(|| {});
+    assert_eq!(format!("{stack:?}"), "ExitStack { entries: 2, .. }");
+}
+
+/// Entries exit last-in first-out; when several panic, the first panic
+/// (the last entry's) is the one that continues, as with nested `with!`s.
+#[test]
+fn exit_stack_resumes_the_first_panic_of_several() {
+    let log = Log::new();
+    let mut stack: ctxmgr::ExitStack<'_> = ctxmgr::ExitStack::new();
+    let (first, second) = (log.clone(), log.clone());
+    stack.callback(move || {
+        first.push("first registered");
+        panic!("first registered panicked");
+    });
+    stack.callback(move || {
+        second.push("last registered");
+        panic!("last registered panicked");
+    });
+    let message =
+        ctxmgr_tests::panic_message(std::panic::AssertUnwindSafe(move || drop(stack.close())));
+    assert_eq!(message, "last registered panicked");
+    assert_eq!(log.take(), ["last registered", "first registered"]);
+}
+
+#[test]
+fn sqlite_transaction_debug_shows_whether_open() {
+    use ctxmgr::sqlite::rusqlite::Connection;
+
+    let mut conn = Connection::open_in_memory().unwrap();
+    let mut guard = Guard::new(ctxmgr::sqlite::transaction(&mut conn));
+    assert_eq!(
+        format!("{:?}", guard.manager()),
+        "Transaction { open: false, .. }"
+    );
+    guard.enter().unwrap();
+    assert_eq!(
+        format!("{:?}", guard.manager()),
+        "Transaction { open: true, .. }"
+    );
+    guard.finish(Outcome::Ok).unwrap();
+    assert_eq!(
+        format!("{:?}", guard.manager()),
+        "Transaction { open: false, .. }"
+    );
+}
+
+#[test]
+fn tempdir_path_is_the_entered_directory() {
+    let mut guard = Guard::new(ctxmgr::tempdir());
+    assert_eq!(guard.manager().path(), None);
+    let dir = guard.enter().unwrap().to_path_buf();
+    assert_eq!(guard.manager().path(), Some(dir.as_path()));
+    assert!(dir.is_dir());
+    guard.finish(Outcome::Ok).unwrap();
+    assert_eq!(guard.manager().path(), None);
+    assert!(!dir.exists());
 }
