@@ -29,6 +29,52 @@ use crate::{ContextManager, Guard, Outcome};
 ///
 /// One generic type rather than one struct per derive: its code is
 /// type-checked once, in this crate, which keeps derives cheap to compile.
+///
+/// # Examples
+///
+/// A connection kept open across calls, where a `with!` block cannot reach:
+///
+/// ```
+/// use ctxmgr::{ContextManager, Outcome};
+///
+/// #[derive(ContextManager)]
+/// struct Conn { open: bool, log: Vec<String> }
+///
+/// #[ctxmgr::context_manager]
+/// impl Conn {
+///     #[enter]
+///     fn connect(&mut self) -> Result<&mut Vec<String>, String> {
+///         self.open = true;
+///         Ok(&mut self.log)
+///     }
+///     #[exit]
+///     fn close(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+///         self.open = false;
+///         self.log.push(format!("closed ({outcome:?})"));
+///         Ok(())
+///     }
+/// }
+///
+/// /// Holds the connection open between `start` and `stop`.
+/// struct Session<'c> { conn: ConnGuard<'c> }
+///
+/// fn start(conn: &mut Conn) -> Result<Session<'_>, String> {
+///     Ok(Session { conn: ConnGuard::enter(conn)? })
+/// }
+///
+/// fn stop(session: Session<'_>) -> Result<(), String> {
+///     ConnGuard::finish(session.conn, Outcome::Ok)
+/// }
+///
+/// let mut conn = Conn { open: false, log: Vec::new() };
+/// let mut session = start(&mut conn)?;
+/// // The value enter returned borrows the manager: the guard derefs to the manager.
+/// session.conn.log.push("query".into());
+/// stop(session)?;
+/// assert!(!conn.open);
+/// assert_eq!(conn.log, ["query", "closed (Ok)"]);
+/// # Ok::<(), String>(())
+/// ```
 #[must_use = "a guard exits its manager when finished or dropped; bind it: `let guard = NameGuard::enter(&mut manager)?;`"]
 pub struct DerivedGuard<'g, M>
 where
@@ -49,6 +95,38 @@ where
     ///
     /// The error of the `#[enter]` method; the manager is then not entered
     /// and will not be exited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # #[derive(ContextManager)]
+    /// # struct Conn { open: bool, log: Vec<String> }
+    /// # #[ctxmgr::context_manager]
+    /// # impl Conn {
+    /// #     #[enter]
+    /// #     fn connect(&mut self) -> Result<&mut Vec<String>, String> {
+    /// #         if self.open { return Err("already connected".into()); }
+    /// #         self.open = true;
+    /// #         Ok(&mut self.log)
+    /// #     }
+    /// #     #[exit]
+    /// #     fn close(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.open = false;
+    /// #         self.log.push(format!("closed ({outcome:?})"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn conn() -> Conn { Conn { open: false, log: Vec::new() } }
+    /// let mut busy = conn();
+    /// busy.open = true;
+    /// assert_eq!(ConnGuard::enter(&mut busy).unwrap_err(), "already connected");
+    ///
+    /// let mut c = conn();
+    /// let guard = ConnGuard::enter(&mut c)?;
+    /// ConnGuard::finish(guard, Outcome::Ok)?;
+    /// # Ok::<(), String>(())
+    /// ```
     #[inline]
     pub fn enter(manager: &'g mut M) -> Result<Self, <&'g mut M as ContextManager>::Error>
     where
@@ -68,6 +146,39 @@ where
     /// # Errors
     ///
     /// The error of the `#[exit]` method.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # #[derive(ContextManager)]
+    /// # struct Conn { open: bool, log: Vec<String> }
+    /// # #[ctxmgr::context_manager]
+    /// # impl Conn {
+    /// #     #[enter]
+    /// #     fn connect(&mut self) -> Result<&mut Vec<String>, String> {
+    /// #         if self.open { return Err("already connected".into()); }
+    /// #         self.open = true;
+    /// #         Ok(&mut self.log)
+    /// #     }
+    /// #     #[exit]
+    /// #     fn close(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.open = false;
+    /// #         self.log.push(format!("closed ({outcome:?})"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn conn() -> Conn { Conn { open: false, log: Vec::new() } }
+    /// let mut c = conn();
+    /// let guard = ConnGuard::enter(&mut c)?;
+    /// ConnGuard::finish(guard, Outcome::Panic)?; // exit is told what happened
+    /// assert_eq!(c.log, ["closed (Panic)"]);
+    ///
+    /// let guard = ConnGuard::enter(&mut c)?;
+    /// drop(guard); // the fallback: exit sees `Unseen`, never `Ok`
+    /// assert_eq!(c.log, ["closed (Panic)", "closed (Unseen)"]);
+    /// # Ok::<(), String>(())
+    /// ```
     #[inline]
     pub fn finish(
         this: Self,
@@ -79,6 +190,33 @@ where
     }
 
     /// The manager this guard holds entered.
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # #[derive(ContextManager)]
+    /// # struct Conn { open: bool, log: Vec<String> }
+    /// # #[ctxmgr::context_manager]
+    /// # impl Conn {
+    /// #     #[enter]
+    /// #     fn connect(&mut self) -> Result<&mut Vec<String>, String> {
+    /// #         if self.open { return Err("already connected".into()); }
+    /// #         self.open = true;
+    /// #         Ok(&mut self.log)
+    /// #     }
+    /// #     #[exit]
+    /// #     fn close(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.open = false;
+    /// #         self.log.push(format!("closed ({outcome:?})"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn conn() -> Conn { Conn { open: false, log: Vec::new() } }
+    /// let mut c = conn();
+    /// let guard = ConnGuard::enter(&mut c)?;
+    /// assert!(ConnGuard::manager(&guard).open);
+    /// # ConnGuard::finish(guard, Outcome::Ok)?;
+    /// # Ok::<(), String>(())
+    /// ```
     #[inline]
     #[must_use]
     pub fn manager(this: &Self) -> &M {
@@ -86,6 +224,34 @@ where
     }
 
     /// The manager this guard holds entered, mutably.
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # #[derive(ContextManager)]
+    /// # struct Conn { open: bool, log: Vec<String> }
+    /// # #[ctxmgr::context_manager]
+    /// # impl Conn {
+    /// #     #[enter]
+    /// #     fn connect(&mut self) -> Result<&mut Vec<String>, String> {
+    /// #         if self.open { return Err("already connected".into()); }
+    /// #         self.open = true;
+    /// #         Ok(&mut self.log)
+    /// #     }
+    /// #     #[exit]
+    /// #     fn close(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.open = false;
+    /// #         self.log.push(format!("closed ({outcome:?})"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn conn() -> Conn { Conn { open: false, log: Vec::new() } }
+    /// let mut c = conn();
+    /// let mut guard = ConnGuard::enter(&mut c)?;
+    /// ConnGuard::manager_mut(&mut guard).log.push("by hand".into());
+    /// ConnGuard::finish(guard, Outcome::Ok)?;
+    /// assert_eq!(c.log, ["by hand", "closed (Ok)"]);
+    /// # Ok::<(), String>(())
+    /// ```
     #[inline]
     pub fn manager_mut(this: &mut Self) -> &mut M {
         this.guard.manager_mut()

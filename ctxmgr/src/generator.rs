@@ -10,6 +10,39 @@ use crate::{ContextManager, Outcome};
 /// `FnOnce(Outcome<'_>) -> Result<(), E>`; the macro writes the closure,
 /// users only name the trait in signatures as the macro prints them
 /// (`Generator<impl EnterFn<Value = V, Error = E>>`).
+///
+/// ```
+/// use ctxmgr::{with, EnterFn, Generator, Outcome};
+///
+/// // What `#[contextmanager]` writes for you, by hand: the enter half returns
+/// // the value and the exit half.
+/// fn counter(n: &mut u32) -> Generator<impl EnterFn<Value = u32, Error = String> + '_> {
+///     Generator::new(move || {
+///         *n += 1; // before the yield
+///         let value = *n;
+///         let exit = move |outcome: Outcome<'_>| -> Result<(), String> {
+///             if !outcome.is_ok() {
+///                 *n -= 1; // after the yield
+///             }
+///             Ok(())
+///         };
+///         Ok::<_, String>((value, exit))
+///     })
+/// }
+///
+/// fn run(n: &mut u32, fail: bool) -> Result<u32, String> {
+///     Ok(with!(counter(n) as v => {
+///         if fail {
+///             Err("no".to_string())?;
+///         }
+///         v
+///     }))
+/// }
+/// let mut n = 0;
+/// assert_eq!(run(&mut n, false), Ok(1));
+/// assert!(run(&mut n, true).is_err());
+/// assert_eq!(n, 1);
+/// ```
 pub trait EnterFn {
     /// What the yield hands out: the value `with!(.. as PAT ..)` binds.
     type Value;
@@ -84,6 +117,15 @@ enum State<F: EnterFn> {
 
 impl<F: EnterFn> Generator<F> {
     /// Wraps the enter half. Nothing runs until [`enter`](ContextManager::enter).
+    ///
+    /// ```
+    /// use ctxmgr::{with, Generator, Outcome};
+    ///
+    /// let greeting = Generator::new(|| {
+    ///     Ok::<_, std::convert::Infallible>(("hello", |_: Outcome<'_>| Ok(())))
+    /// });
+    /// assert_eq!(with!(greeting as g => { g.len() }), 5);
+    /// ```
     #[inline]
     pub const fn new(enter: F) -> Self {
         Generator {

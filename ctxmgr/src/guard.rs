@@ -71,6 +71,35 @@ pub struct Guard<M: ContextManager> {
 impl<M: ContextManager> Guard<M> {
     /// Takes ownership of `manager` without entering it. Pass `&mut m` to
     /// keep the manager for later.
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # struct Lock { held: bool, exits: Vec<String> }
+    /// # impl ContextManager for Lock {
+    /// #     type Value<'a> = &'a mut bool;
+    /// #     type Error = String;
+    /// #     fn enter(&mut self) -> Result<&mut bool, String> {
+    /// #         if self.held { return Err("already held".into()); }
+    /// #         self.held = true;
+    /// #         Ok(&mut self.held)
+    /// #     }
+    /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.held = false;
+    /// #         self.exits.push(format!("{outcome:?}"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
+    /// use ctxmgr::Guard;
+    ///
+    /// let mut guard = Guard::new(lock()); // owns the manager; not entered yet
+    /// assert!(!guard.is_entered());
+    ///
+    /// let mut kept = lock();
+    /// let guard = Guard::new(&mut kept); // borrows it: `kept` outlives the guard
+    /// drop(guard);
+    /// assert!(!kept.held);
+    /// ```
     #[inline]
     pub const fn new(manager: M) -> Self {
         Guard {
@@ -86,6 +115,41 @@ impl<M: ContextManager> Guard<M> {
     /// # Panics
     ///
     /// If the guard was already entered: a guard enters its manager once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # struct Lock { held: bool, exits: Vec<String> }
+    /// # impl ContextManager for Lock {
+    /// #     type Value<'a> = &'a mut bool;
+    /// #     type Error = String;
+    /// #     fn enter(&mut self) -> Result<&mut bool, String> {
+    /// #         if self.held { return Err("already held".into()); }
+    /// #         self.held = true;
+    /// #         Ok(&mut self.held)
+    /// #     }
+    /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.held = false;
+    /// #         self.exits.push(format!("{outcome:?}"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
+    /// use ctxmgr::Guard;
+    ///
+    /// let mut guard = Guard::new(lock());
+    /// let held = guard.enter()?; // the manager's value, borrowing the guard
+    /// assert!(*held);
+    /// guard.finish(Outcome::Ok)?;
+    ///
+    /// let mut busy = lock();
+    /// busy.held = true;
+    /// let mut guard = Guard::new(busy);
+    /// assert_eq!(guard.enter().unwrap_err(), "already held");
+    /// assert!(!guard.is_entered()); // not entered: dropping it runs no exit
+    /// # Ok::<(), String>(())
+    /// ```
     #[inline]
     pub fn enter(&mut self) -> Result<M::Value<'_>, M::Error> {
         assert!(
@@ -102,6 +166,40 @@ impl<M: ContextManager> Guard<M> {
     /// Runs exit with `outcome` and returns its result, if the guard is
     /// entered and not yet finished; otherwise does nothing and returns
     /// `Ok(())`. Exit runs at most once, even if it panics.
+    ///
+    /// # Errors
+    ///
+    /// The error of the manager's exit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # struct Lock { held: bool, exits: Vec<String> }
+    /// # impl ContextManager for Lock {
+    /// #     type Value<'a> = &'a mut bool;
+    /// #     type Error = String;
+    /// #     fn enter(&mut self) -> Result<&mut bool, String> {
+    /// #         if self.held { return Err("already held".into()); }
+    /// #         self.held = true;
+    /// #         Ok(&mut self.held)
+    /// #     }
+    /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.held = false;
+    /// #         self.exits.push(format!("{outcome:?}"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
+    /// use ctxmgr::Guard;
+    ///
+    /// let mut guard = Guard::new(lock());
+    /// guard.enter()?;
+    /// guard.finish(Outcome::Ok)?; // exit runs here, and only here
+    /// guard.finish(Outcome::Ok)?; // a second finish does nothing
+    /// assert_eq!(guard.manager().exits, ["Ok"]);
+    /// # Ok::<(), String>(())
+    /// ```
     #[inline]
     pub fn finish(&mut self, outcome: Outcome<'_>) -> Result<(), M::Error> {
         if self.state == State::Entered {
@@ -114,6 +212,35 @@ impl<M: ContextManager> Guard<M> {
 
     /// `true` between a successful [`enter`](Guard::enter) and
     /// [`finish`](Guard::finish).
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # struct Lock { held: bool, exits: Vec<String> }
+    /// # impl ContextManager for Lock {
+    /// #     type Value<'a> = &'a mut bool;
+    /// #     type Error = String;
+    /// #     fn enter(&mut self) -> Result<&mut bool, String> {
+    /// #         if self.held { return Err("already held".into()); }
+    /// #         self.held = true;
+    /// #         Ok(&mut self.held)
+    /// #     }
+    /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.held = false;
+    /// #         self.exits.push(format!("{outcome:?}"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
+    /// use ctxmgr::Guard;
+    ///
+    /// let mut guard = Guard::new(lock());
+    /// assert!(!guard.is_entered());
+    /// guard.enter()?;
+    /// assert!(guard.is_entered());
+    /// guard.finish(Outcome::Ok)?;
+    /// assert!(!guard.is_entered());
+    /// # Ok::<(), String>(())
+    /// ```
     #[inline]
     #[must_use]
     pub fn is_entered(&self) -> bool {
@@ -121,12 +248,66 @@ impl<M: ContextManager> Guard<M> {
     }
 
     /// The manager.
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # struct Lock { held: bool, exits: Vec<String> }
+    /// # impl ContextManager for Lock {
+    /// #     type Value<'a> = &'a mut bool;
+    /// #     type Error = String;
+    /// #     fn enter(&mut self) -> Result<&mut bool, String> {
+    /// #         if self.held { return Err("already held".into()); }
+    /// #         self.held = true;
+    /// #         Ok(&mut self.held)
+    /// #     }
+    /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.held = false;
+    /// #         self.exits.push(format!("{outcome:?}"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
+    /// use ctxmgr::Guard;
+    ///
+    /// let mut guard = Guard::new(lock());
+    /// guard.enter()?;
+    /// assert!(guard.manager().held);
+    /// # Ok::<(), String>(())
+    /// ```
     #[inline]
     pub fn manager(&self) -> &M {
         &self.manager
     }
 
     /// The manager, mutably.
+    ///
+    /// ```
+    /// # use ctxmgr::{ContextManager, Outcome};
+    /// # struct Lock { held: bool, exits: Vec<String> }
+    /// # impl ContextManager for Lock {
+    /// #     type Value<'a> = &'a mut bool;
+    /// #     type Error = String;
+    /// #     fn enter(&mut self) -> Result<&mut bool, String> {
+    /// #         if self.held { return Err("already held".into()); }
+    /// #         self.held = true;
+    /// #         Ok(&mut self.held)
+    /// #     }
+    /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+    /// #         self.held = false;
+    /// #         self.exits.push(format!("{outcome:?}"));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
+    /// use ctxmgr::Guard;
+    ///
+    /// let mut guard = Guard::new(lock());
+    /// guard.manager_mut().exits.push("before".into());
+    /// guard.enter()?;
+    /// guard.finish(Outcome::Ok)?;
+    /// assert_eq!(guard.manager().exits, ["before", "Ok"]);
+    /// # Ok::<(), String>(())
+    /// ```
     #[inline]
     pub fn manager_mut(&mut self) -> &mut M {
         &mut self.manager
@@ -134,6 +315,31 @@ impl<M: ContextManager> Guard<M> {
 
     /// Asks a suppressing manager whether the body's error is swallowed
     /// (see [`Suppress`]). Used by `with!` after a successful exit.
+    ///
+    /// ```
+    /// use ctxmgr::{ContextManager, ErrorRef, Guard, Outcome, Suppress};
+    /// use std::num::ParseIntError;
+    ///
+    /// /// Swallows parse errors, like `contextlib.suppress(ValueError)`.
+    /// struct IgnoreParse;
+    /// impl ContextManager for IgnoreParse {
+    ///     type Value<'a> = ();
+    ///     type Error = std::convert::Infallible;
+    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Self::Error> { Ok(()) }
+    /// }
+    /// impl Suppress for IgnoreParse {
+    ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+    ///         error.is::<ParseIntError>()
+    ///     }
+    /// }
+    ///
+    /// let mut guard = Guard::new(IgnoreParse);
+    /// guard.enter().unwrap();
+    /// let error = "x".parse::<u8>().unwrap_err();
+    /// guard.finish(Outcome::Err(ErrorRef::new(&error))).unwrap();
+    /// assert!(guard.suppresses(ErrorRef::new(&error)));
+    /// ```
     #[inline]
     pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool
     where

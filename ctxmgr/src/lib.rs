@@ -33,26 +33,19 @@
 //! and, unlike a `BufWriter` dropped at the end of a block, it reports a
 //! failed flush or close as an error instead of losing the data silently.
 //!
-//! # The pieces
+//! # What is where
 //!
-//! * [`ContextManager`]: the trait — `enter` hands out a value, `exit` is
-//!   told the [`Outcome`] of the body and may fail.
-//! * [`with!`]: `with EXPR as VAR:` with an inline body. `?`, `return`,
-//!   `break`, `continue` and `.await` keep their meaning; exit runs exactly
-//!   once on every path and sees how the body ended.
-//! * [`derive(ContextManager)`](derive@ContextManager) with
-//!   [`#[context_manager]`](context_manager): a struct with `#[enter]` and
-//!   `#[exit]` methods becomes a manager, with a named guard
-//!   ([`DerivedGuard`]) for code that cannot use `with!`.
-//! * [`#[contextmanager]`](contextmanager): Python's `@contextmanager` — a
-//!   manager from one function split at its [`yield_!`], a [`Generator`].
-//! * [`#[wrap]`](wrap): Python's `ContextDecorator` — a function's whole body
-//!   run inside a manager.
-//! * [`Guard`]: the same guarantee without the macro.
-//! * [`ExitStack`]: a dynamic number of managers and callbacks, exited in
-//!   reverse like nested `with!`s (with the `alloc` feature).
-//! * [`open`]: Python's `open()` as a manager (with the `std` feature).
-//! * [`Suppress`]: Python's truthy `__exit__` — swallow the body's error.
+//! | you want | ctxmgr | Python |
+//! | --- | --- | --- |
+//! | run a block with a resource set up, torn down on every path out | [`with!`] | `with EXPR as VAR:` |
+//! | your own manager | the [`ContextManager`] trait, or [`derive(ContextManager)`](derive@ContextManager) on a struct with [`#[context_manager]`](context_manager) on its `#[enter]`/`#[exit]` methods | a class with `__enter__`/`__exit__` |
+//! | a manager from one function | [`#[contextmanager]`](contextmanager): the function split at its [`yield_!`], a [`Generator`] | `@contextmanager` |
+//! | a function's whole body run inside a manager | [`#[wrap]`](wrap) | `ContextDecorator` |
+//! | know how the body ended, in exit | [`Outcome`] (`Ok`, `Err`, `Panic`, `Unseen`) and [`ErrorRef`], a view of the error | `exc_type, exc_value, traceback` |
+//! | a context without the macro, or spanning calls | [`Guard`]; for a derived manager, its named guard ([`DerivedGuard`]) | calling `__enter__`/`__exit__` by hand |
+//! | a dynamic number of managers and callbacks, exited in reverse like nested `with!`s | [`ExitStack`] (feature `alloc`) | `ExitStack` |
+//! | a file that reports a failed flush or close | [`open`] (feature `std`) | `open()` |
+//! | swallow the body's error | [`Suppress`] | `__exit__` returning `True` |
 //!
 //! The small managers of `contextlib`:
 //!
@@ -191,7 +184,7 @@ pub use stack::{BoxError, ExitStack};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
 /// A value that can be set up with [`enter`](ContextManager::enter) and
@@ -254,17 +247,84 @@ pub struct ReadmeDoctests;
 )]
 pub trait ContextManager {
     /// What `with!(.. as PAT ..)` binds. May borrow the manager.
+    ///
+    /// A value may borrow the manager, e.g. a lock guard of one of its fields:
+    ///
+    /// ```
+    /// use ctxmgr::{with, ContextManager, Outcome};
+    /// use std::convert::Infallible;
+    /// use std::sync::{Mutex, MutexGuard};
+    ///
+    /// struct Locked(Mutex<Vec<u32>>);
+    /// impl ContextManager for Locked {
+    ///     type Value<'a> = MutexGuard<'a, Vec<u32>>;
+    ///     type Error = Infallible;
+    ///     fn enter(&mut self) -> Result<MutexGuard<'_, Vec<u32>>, Infallible> {
+    ///         Ok(self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    ///     }
+    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Infallible> {
+    ///         Ok(()) // the guard was dropped before exit runs: the lock is free
+    ///     }
+    /// }
+    ///
+    /// let mut numbers = Locked(Mutex::new(vec![]));
+    /// with!(&mut numbers as mut v => { v.push(1) });
+    /// assert_eq!(*numbers.0.lock().unwrap(), [1]);
+    /// ```
     type Value<'a>
     where
         Self: 'a;
 
     /// The error of enter and exit. [`core::convert::Infallible`] when
     /// neither can fail: `with!` then works in functions returning `()`.
+    ///
+    /// ```
+    /// use ctxmgr::{with, ContextManager, Outcome};
+    /// use std::convert::Infallible;
+    ///
+    /// struct Depth(usize);
+    /// impl ContextManager for Depth {
+    ///     type Value<'a> = usize;
+    ///     type Error = Infallible; // neither half can fail
+    ///     fn enter(&mut self) -> Result<usize, Infallible> {
+    ///         self.0 += 1;
+    ///         Ok(self.0)
+    ///     }
+    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Infallible> {
+    ///         self.0 -= 1;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// fn show(depth: &mut Depth) { // returns `()`: no `Result` needed
+    ///     with!(&mut *depth as d => { assert_eq!(d, 1) });
+    /// }
+    /// let mut depth = Depth(0);
+    /// show(&mut depth);
+    /// assert_eq!(depth.0, 0);
+    /// ```
     type Error;
 
     /// Sets up the resource and returns the value the body works with.
     ///
     /// On `Err`, the body does not run and exit is not called.
+    ///
+    /// Called by hand, enter and exit are Python's `__enter__` and `__exit__`;
+    /// [`with!`] and [`Guard`] call them for you, exit exactly once:
+    ///
+    /// ```
+    /// use ctxmgr::{ContextManager, Outcome};
+    /// use std::io::Write;
+    ///
+    /// # let path = std::env::temp_dir().join(format!("ctxmgr-enter-doc-{}", std::process::id()));
+    /// let mut manager = ctxmgr::open(&path).mode("w");
+    /// let file = manager.enter()?; // opens: `file` is what `with!` binds
+    /// file.write_all(b"by hand")?;
+    /// manager.exit(Outcome::Ok)?; // flushes and closes
+    /// assert_eq!(std::fs::read(&path)?, b"by hand");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error>;
 
     /// Tears down the resource, told how the body ended.
@@ -272,6 +332,26 @@ pub trait ContextManager {
     /// Called exactly once after a successful enter. An `Err` propagates out
     /// of `with!` like `?` (see the crate docs for what happens when the body
     /// was already failing, and [`Guard`] for a panicking body).
+    ///
+    /// # Examples
+    ///
+    /// Exit is told the body's error and may fail itself; `open`'s exit then names
+    /// both:
+    ///
+    /// ```
+    /// # #[cfg(target_os = "linux")] {
+    /// use ctxmgr::{ContextManager, ErrorRef, Outcome};
+    /// use std::io::Write;
+    ///
+    /// let mut manager = ctxmgr::open("/dev/full").mode("w");
+    /// manager.enter()?.write_all(b"buffered")?;
+    /// let body_error = std::io::Error::other("the body failed");
+    /// let e = manager.exit(Outcome::Err(ErrorRef::new(&body_error))).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
+    /// assert!(e.to_string().contains("while closing after the body failed: the body failed"));
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error>;
 }
 
@@ -339,6 +419,28 @@ impl<M: ContextManager + ?Sized> ContextManager for &mut M {
 /// ```
 pub trait Suppress: ContextManager {
     /// `true` to swallow `error`, which the body left with by `?`.
+    ///
+    /// ```
+    /// use ctxmgr::{ContextManager, ErrorRef, Outcome, Suppress};
+    ///
+    /// /// Swallows errors that say "retry".
+    /// struct Retryable;
+    /// impl ContextManager for Retryable {
+    ///     type Value<'a> = ();
+    ///     type Error = String;
+    ///     fn enter(&mut self) -> Result<(), String> { Ok(()) }
+    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), String> { Ok(()) }
+    /// }
+    /// impl Suppress for Retryable {
+    ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+    ///         error.to_string().contains("retry")
+    ///     }
+    /// }
+    ///
+    /// let (retry, fatal) = ("please retry".to_string(), "fatal".to_string());
+    /// assert!(Retryable.suppresses(ErrorRef::from_display(&retry)));
+    /// assert!(!Retryable.suppresses(ErrorRef::from_display(&fatal)));
+    /// ```
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool;
 }
 

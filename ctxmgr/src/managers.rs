@@ -197,11 +197,35 @@ pub fn closing<T: Close>(x: T) -> Closing<T> {
 }
 
 /// The manager returned by [`closing`].
+///
+/// ```
+/// use ctxmgr::with;
+/// use std::io::{BufWriter, Write};
+///
+/// fn fill(buf: &mut Vec<u8>) -> std::io::Result<()> {
+///     with!(ctxmgr::closing(BufWriter::new(&mut *buf)) as w => {
+///         w.write_all(b"flushed by exit")?;
+///     });
+///     Ok(())
+/// }
+/// let mut buf = Vec::new();
+/// fill(&mut buf).unwrap();
+/// assert_eq!(buf, b"flushed by exit");
+/// ```
 #[derive(Debug)]
 pub struct Closing<T>(T);
 
 impl<T> Closing<T> {
     /// The wrapped value, without closing it.
+    ///
+    /// ```
+    /// use std::io::{BufWriter, Write};
+    ///
+    /// let mut manager = ctxmgr::closing(BufWriter::new(Vec::new()));
+    /// let mut w = manager.into_inner(); // not closed: flush or close it yourself
+    /// w.write_all(b"x").unwrap();
+    /// assert_eq!(w.into_inner().unwrap(), b"x");
+    /// ```
     #[inline]
     pub fn into_inner(self) -> T {
         self.0
@@ -253,11 +277,31 @@ pub fn nullcontext<T>(v: T) -> NullContext<T> {
 }
 
 /// The manager returned by [`nullcontext`].
+///
+/// ```
+/// use ctxmgr::{with, NullContext};
+///
+/// /// A real manager in production, a stand-in in tests.
+/// fn run<M: ctxmgr::ContextManager<Error = std::convert::Infallible>>(m: M) -> u8 {
+///     with!(m => { 7 })
+/// }
+/// let stand_in: NullContext<()> = ctxmgr::nullcontext(());
+/// assert_eq!(run(stand_in), 7);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NullContext<T>(T);
 
 impl<T> NullContext<T> {
     /// The value.
+    ///
+    /// ```
+    /// use ctxmgr::with;
+    ///
+    /// let mut counter = ctxmgr::nullcontext(0);
+    /// with!(&mut counter as n => { *n += 1 });
+    /// with!(&mut counter as n => { *n += 1 });
+    /// assert_eq!(counter.into_inner(), 2);
+    /// ```
     #[inline]
     pub fn into_inner(self) -> T {
         self.0
@@ -404,6 +448,22 @@ where
 }
 
 /// The manager returned by [`suppress`].
+///
+/// ```
+/// use ctxmgr::with;
+/// use std::io;
+///
+/// fn remove(path: &str) -> io::Result<bool> {
+///     let mut ignore_missing = ctxmgr::suppress(|e| {
+///         e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::NotFound)
+///     });
+///     Ok(with!(&mut ignore_missing => {
+///         std::fs::remove_file(path)?;
+///         true
+///     }))
+/// }
+/// assert!(!remove("/surely/not/here").unwrap()); // swallowed: `Default` of `bool`
+/// ```
 pub struct Suppressor<F>(F);
 
 impl<F> fmt::Debug for Suppressor<F> {
@@ -494,6 +554,22 @@ mod chdir {
     }
 
     /// The manager returned by [`chdir`].
+    ///
+    /// ```
+    /// use ctxmgr::with;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let tmp = std::env::temp_dir();
+    /// let mut into_tmp = ctxmgr::chdir(&tmp);
+    /// let before = std::env::current_dir()?;
+    /// for _ in 0..2 {
+    ///     with!(&mut into_tmp as here => {
+    ///         assert_eq!(std::fs::canonicalize(here)?, std::fs::canonicalize(&tmp)?);
+    ///     });
+    ///     assert_eq!(std::env::current_dir()?, before);
+    /// }
+    /// # Ok(()) }
+    /// ```
     #[derive(Debug)]
     pub struct Chdir {
         target: PathBuf,

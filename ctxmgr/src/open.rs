@@ -64,6 +64,26 @@ pub fn open(path: impl AsRef<Path>) -> Open {
 }
 
 /// The context manager returned by [`open`].
+///
+/// It can be entered more than once (one file at a time): each enter opens
+/// the file afresh, each exit closes it.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}-{}", line!(), std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use ctxmgr::with;
+/// use std::io::Write;
+///
+/// let mut log = ctxmgr::open(dir.join("log.txt")).mode("a");
+/// for line in ["first\n", "second\n"] {
+///     with!(&mut log as f => {
+///         f.write_all(line.as_bytes())?;
+///     });
+/// }
+/// assert_eq!(std::fs::read_to_string(log.path())?, "first\nsecond\n");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Open {
     path: PathBuf,
     mode: String,
@@ -79,6 +99,36 @@ impl Open {
     ///
     /// A mode that is not one of these makes enter fail with
     /// [`io::ErrorKind::InvalidInput`] naming the mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}-{}", line!(), std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use ctxmgr::with;
+    /// use std::io::{Read, Seek, SeekFrom, Write};
+    ///
+    /// let path = dir.join("data.txt");
+    /// let text = with!(ctxmgr::open(&path).mode("w+") as f => {
+    ///     f.write_all(b"written, then read back")?;
+    ///     f.seek(SeekFrom::Start(0))?;
+    ///     let mut s = String::new();
+    ///     f.read_to_string(&mut s)?;
+    ///     s
+    /// });
+    /// assert_eq!(text, "written, then read back");
+    ///
+    /// fn enter_with(path: &std::path::Path, mode: &str) -> std::io::Result<()> {
+    ///     with!(ctxmgr::open(path).mode(mode) => {});
+    ///     Ok(())
+    /// }
+    /// let e = enter_with(&path, "rw").unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert!(e.to_string().contains("\"rw\""));
+    /// assert_eq!(enter_with(&path, "x").unwrap_err().kind(), std::io::ErrorKind::AlreadyExists);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[must_use]
     pub fn mode(mut self, mode: &str) -> Self {
         self.mode = mode.to_string();
@@ -89,6 +139,21 @@ impl Open {
     /// so errors the OS reports only at write-back time (NFS, quota, some
     /// full disks) reach the caller. Off by default (Python does not fsync
     /// on close either).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}-{}", line!(), std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use ctxmgr::with;
+    /// use std::io::Write;
+    ///
+    /// with!(ctxmgr::open(dir.join("ledger.txt")).mode("a").sync_on_exit(true) as f => {
+    ///     f.write_all(b"paid\n")?;
+    /// }); // flushed and on disk here, or an error
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[must_use]
     pub fn sync_on_exit(mut self, sync: bool) -> Self {
         self.sync = sync;
@@ -96,6 +161,11 @@ impl Open {
     }
 
     /// The path this manager opens.
+    ///
+    /// ```
+    /// let manager = ctxmgr::open("notes.txt").mode("w");
+    /// assert_eq!(manager.path(), std::path::Path::new("notes.txt"));
+    /// ```
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
@@ -243,6 +313,25 @@ enum Buffered {
 /// The file bound by `with!(ctxmgr::open(..) as f => ..)`: buffered
 /// `Read + Write + Seek`, switching between reading and writing as needed
 /// (modes with `+`). Closed by the manager's exit.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}-{}", line!(), std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use ctxmgr::with;
+/// use std::io::{BufRead, BufReader, Write};
+///
+/// let path = dir.join("lines.txt");
+/// with!(ctxmgr::open(&path).mode("w") as f => {
+///     writeln!(f, "one")?;
+///     writeln!(f, "two")?;
+/// });
+/// let lines = with!(ctxmgr::open(&path) as f => {
+///     BufReader::new(f).lines().collect::<Result<Vec<_>, _>>()?
+/// });
+/// assert_eq!(lines, ["one", "two"]);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct OpenFile {
     inner: Option<Buffered>,
     writable: bool,
@@ -262,6 +351,22 @@ fn closed() -> io::Error {
 
 impl OpenFile {
     /// The underlying file (e.g. for its metadata).
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}-{}", line!(), std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use ctxmgr::with;
+    /// use std::io::Write;
+    ///
+    /// let len = with!(ctxmgr::open(dir.join("sized.txt")).mode("w") as f => {
+    ///     f.write_all(b"12345")?;
+    ///     f.flush()?;
+    ///     f.get_ref().expect("open while entered").metadata()?.len()
+    /// });
+    /// assert_eq!(len, 5);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[must_use]
     pub fn get_ref(&self) -> Option<&File> {
         match &self.inner {

@@ -52,6 +52,29 @@ pub enum Outcome<'a> {
 
 impl<'a> Outcome<'a> {
     /// `true` only for [`Outcome::Ok`]: the body ended without an error.
+    ///
+    /// A transaction commits on `is_ok()` only:
+    ///
+    /// ```
+    /// use ctxmgr::{ContextManager, Outcome};
+    ///
+    /// struct Tx { committed: bool }
+    /// impl ContextManager for Tx {
+    ///     type Value<'a> = ();
+    ///     type Error = std::convert::Infallible;
+    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+    ///         self.committed = outcome.is_ok(); // not `!outcome.is_err()`
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let mut tx = Tx { committed: false };
+    /// tx.exit(Outcome::Unseen).unwrap();
+    /// assert!(!tx.committed);
+    /// tx.exit(Outcome::Ok).unwrap();
+    /// assert!(tx.committed);
+    /// ```
     #[inline]
     #[must_use]
     pub const fn is_ok(&self) -> bool {
@@ -59,6 +82,14 @@ impl<'a> Outcome<'a> {
     }
 
     /// `true` for [`Outcome::Err`].
+    ///
+    /// ```
+    /// use ctxmgr::{ErrorRef, Outcome};
+    ///
+    /// let e = std::io::Error::other("boom");
+    /// assert!(Outcome::Err(ErrorRef::new(&e)).is_err());
+    /// assert!(!Outcome::Panic.is_err()); // a panic is not an `Err`
+    /// ```
     #[inline]
     #[must_use]
     pub const fn is_err(&self) -> bool {
@@ -66,6 +97,30 @@ impl<'a> Outcome<'a> {
     }
 
     /// `true` for [`Outcome::Panic`].
+    ///
+    /// ```
+    /// use ctxmgr::{with, ContextManager, Outcome};
+    /// use std::cell::Cell;
+    /// use std::panic::{catch_unwind, AssertUnwindSafe};
+    ///
+    /// struct Watch<'c>(&'c Cell<bool>);
+    /// impl ContextManager for Watch<'_> {
+    ///     type Value<'a> = () where Self: 'a;
+    ///     type Error = std::convert::Infallible;
+    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+    ///         self.0.set(outcome.is_panic());
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let saw_panic = Cell::new(false);
+    /// let result = catch_unwind(AssertUnwindSafe(|| {
+    ///     with!(Watch(&saw_panic) => { panic!("body failed") })
+    /// }));
+    /// assert!(result.is_err());
+    /// assert!(saw_panic.get());
+    /// ```
     #[inline]
     #[must_use]
     pub const fn is_panic(&self) -> bool {
@@ -73,6 +128,28 @@ impl<'a> Outcome<'a> {
     }
 
     /// `true` for [`Outcome::Unseen`].
+    ///
+    /// ```
+    /// use ctxmgr::{ContextManager, Guard, Outcome};
+    /// use std::cell::Cell;
+    ///
+    /// struct Watch<'c>(&'c Cell<bool>);
+    /// impl ContextManager for Watch<'_> {
+    ///     type Value<'a> = () where Self: 'a;
+    ///     type Error = std::convert::Infallible;
+    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+    ///         self.0.set(outcome.is_unseen());
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let unseen = Cell::new(false);
+    /// let mut guard = Guard::new(Watch(&unseen));
+    /// guard.enter().unwrap();
+    /// drop(guard); // dropped without `finish`: nobody saw how the code ended
+    /// assert!(unseen.get());
+    /// ```
     #[inline]
     #[must_use]
     pub const fn is_unseen(&self) -> bool {
@@ -108,6 +185,34 @@ impl<'a> Outcome<'a> {
 ///
 /// `with!` builds the view for you. By hand, [`ErrorRef::new`] views any
 /// `'static` error.
+///
+/// ```
+/// use ctxmgr::{with, ContextManager, Outcome};
+/// use std::num::ParseIntError;
+///
+/// /// Reports how the body failed.
+/// struct Report(Vec<String>);
+/// impl ContextManager for Report {
+///     type Value<'a> = ();
+///     type Error = std::convert::Infallible;
+///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+///         if let Some(error) = outcome.error() {
+///             let parse = error.is::<ParseIntError>();
+///             self.0.push(format!("{error} (a parse error: {parse})"));
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// fn parse(report: &mut Report, text: &str) -> Result<u8, ParseIntError> {
+///     Ok(with!(&mut *report => { text.parse::<u8>()? }))
+/// }
+/// let mut report = Report(Vec::new());
+/// assert_eq!(parse(&mut report, "7"), Ok(7));
+/// assert!(parse(&mut report, "seven").is_err());
+/// assert_eq!(report.0, ["invalid digit found in string (a parse error: true)"]);
+/// ```
 #[derive(Clone, Copy)]
 pub struct ErrorRef<'a> {
     repr: Repr<'a>,
@@ -164,6 +269,14 @@ impl<'a> ErrorRef<'a> {
 
     /// Views a `'static` value that can be displayed, e.g. a `String` or a
     /// `Box<dyn Error>`.
+    ///
+    /// ```
+    /// # use ctxmgr::ErrorRef;
+    /// let message = String::from("disk full");
+    /// let view = ErrorRef::from_display(&message);
+    /// assert_eq!(view.to_string(), "disk full");
+    /// assert_eq!(view.downcast_ref::<String>(), Some(&message));
+    /// ```
     #[inline]
     #[must_use]
     pub fn from_display<E: fmt::Display + fmt::Debug + 'static>(error: &'a E) -> Self {
@@ -173,6 +286,15 @@ impl<'a> ErrorRef<'a> {
     }
 
     /// Views a value that can only be debugged (it cannot be downcast).
+    ///
+    /// ```
+    /// # use ctxmgr::ErrorRef;
+    /// #[derive(Debug)]
+    /// struct Code(u16);
+    /// let view = ErrorRef::from_debug(&Code(503));
+    /// assert_eq!(view.to_string(), "Code(503)");
+    /// assert!(view.downcast_ref::<Code>().is_none());
+    /// ```
     #[inline]
     #[must_use]
     pub fn from_debug<E: fmt::Debug>(error: &'a E) -> Self {
@@ -182,6 +304,13 @@ impl<'a> ErrorRef<'a> {
     }
 
     /// Views a value of which nothing is known but its type's name.
+    ///
+    /// ```
+    /// # use ctxmgr::ErrorRef;
+    /// struct Secret;
+    /// let view = ErrorRef::opaque(&Secret);
+    /// assert!(view.to_string().ends_with("Secret`"));
+    /// ```
     #[inline]
     #[must_use]
     pub fn opaque<E: ?Sized>(_error: &'a E) -> Self {
@@ -191,6 +320,13 @@ impl<'a> ErrorRef<'a> {
     }
 
     /// The view of `?` applied to a `None`.
+    ///
+    /// ```
+    /// # use ctxmgr::ErrorRef;
+    /// let view = ErrorRef::none_value();
+    /// assert!(view.is_none_value());
+    /// assert_eq!(view.to_string(), "`?` found a `None`");
+    /// ```
     #[inline]
     #[must_use]
     pub const fn none_value() -> Self {
@@ -200,6 +336,28 @@ impl<'a> ErrorRef<'a> {
     }
 
     /// `true` when the body left by `?` on a `None` rather than an `Err`.
+    ///
+    /// ```
+    /// use ctxmgr::{with, ContextManager, Outcome};
+    ///
+    /// struct SawNone(bool);
+    /// impl ContextManager for SawNone {
+    ///     type Value<'a> = ();
+    ///     type Error = std::convert::Infallible;
+    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+    ///         self.0 = outcome.error().is_some_and(|e| e.is_none_value());
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// fn first_char(m: &mut SawNone, s: &str) -> Option<char> {
+    ///     Some(with!(&mut *m => { s.chars().next()? }))
+    /// }
+    /// let mut m = SawNone(false);
+    /// assert_eq!(first_char(&mut m, ""), None);
+    /// assert!(m.0);
+    /// ```
     #[inline]
     #[must_use]
     pub const fn is_none_value(&self) -> bool {
@@ -233,6 +391,14 @@ impl<'a> ErrorRef<'a> {
     }
 
     /// `true` when [`downcast_ref::<T>`](ErrorRef::downcast_ref) would succeed.
+    ///
+    /// ```
+    /// # use ctxmgr::ErrorRef;
+    /// let e = std::io::Error::other("x");
+    /// let view = ErrorRef::new(&e);
+    /// assert!(view.is::<std::io::Error>());
+    /// assert!(!view.is::<std::fmt::Error>());
+    /// ```
     #[inline]
     #[must_use]
     pub fn is<T: Any>(&self) -> bool {

@@ -116,10 +116,41 @@ pub trait Strategy {
 
 /// Always run on scope exit: on a normal exit and while unwinding from a
 /// panic. (Nothing runs on abort or process exit, when destructors do not.)
+///
+/// ```
+/// use ctxmgr::scopeguard::{guard, Always, ScopeGuard};
+/// use std::cell::Cell;
+///
+/// let ran = Cell::new(0);
+/// {
+///     let _g: ScopeGuard<_, _, Always> = guard((), |()| ran.set(ran.get() + 1));
+/// } // normal exit: runs
+/// let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+///     let _g: ScopeGuard<_, _, Always> = guard((), |()| ran.set(ran.get() + 1));
+///     panic!("unwinding: runs too");
+/// }));
+/// assert_eq!(ran.get(), 2);
+/// ```
 #[derive(Debug)]
 pub enum Always {}
 
 /// Run only while unwinding from a panic. Needs the `std` feature.
+///
+/// ```
+/// use ctxmgr::scopeguard::guard_on_unwind;
+/// use std::cell::Cell;
+///
+/// let rolled_back = Cell::new(false);
+/// {
+///     let _g = guard_on_unwind((), |()| rolled_back.set(true));
+/// } // normal exit: does not run
+/// assert!(!rolled_back.get());
+/// let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+///     let _g = guard_on_unwind((), |()| rolled_back.set(true));
+///     panic!("unwinding: runs");
+/// }));
+/// assert!(rolled_back.get());
+/// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 #[derive(Debug)]
@@ -127,6 +158,22 @@ pub enum OnUnwind {}
 
 /// Run only on a normal scope exit, not while unwinding. Needs the `std`
 /// feature.
+///
+/// ```
+/// use ctxmgr::scopeguard::guard_on_success;
+/// use std::cell::Cell;
+///
+/// let committed = Cell::new(false);
+/// let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+///     let _g = guard_on_success((), |()| committed.set(true));
+///     panic!("unwinding: does not run");
+/// }));
+/// assert!(!committed.get());
+/// {
+///     let _g = guard_on_success((), |()| committed.set(true));
+/// } // normal exit: runs
+/// assert!(committed.get());
+/// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 #[derive(Debug)]

@@ -69,6 +69,27 @@ use crate::{ContextManager, Outcome};
 /// transaction.
 ///
 /// See the [module docs](self) for an example.
+///
+/// ```
+/// use ctxmgr::sqlite::{self, rusqlite::Connection};
+/// use ctxmgr::with;
+///
+/// fn setup(conn: &mut Connection, fail: bool) -> ctxmgr::sqlite::rusqlite::Result<()> {
+///     with!(sqlite::transaction(conn) as tx => {
+///         tx.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")?;
+///         if fail {
+///             tx.execute("INSERT INTO nowhere VALUES (1)", [])?; // fails: rolls back
+///         }
+///     });
+///     Ok(())
+/// }
+/// let mut conn = Connection::open_in_memory().unwrap();
+/// assert!(setup(&mut conn, true).is_err());
+/// assert!(conn.prepare("SELECT x FROM t").is_err()); // no table: rolled back
+/// setup(&mut conn, false).unwrap();
+/// let x: i64 = conn.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
+/// assert_eq!(x, 1);
+/// ```
 #[must_use = "`transaction` does nothing until entered, e.g. with `with!`"]
 pub fn transaction(conn: &mut Connection) -> Transaction<'_> {
     Transaction {
@@ -79,6 +100,26 @@ pub fn transaction(conn: &mut Connection) -> Transaction<'_> {
 }
 
 /// The manager returned by [`transaction`].
+///
+/// Reused for several transactions in a row:
+///
+/// ```
+/// use ctxmgr::sqlite::{self, rusqlite::Connection};
+/// use ctxmgr::with;
+///
+/// let mut conn = Connection::open_in_memory()?;
+/// conn.execute_batch("CREATE TABLE log (line TEXT)")?;
+/// let mut tx = sqlite::transaction(&mut conn);
+/// for line in ["one", "two"] {
+///     with!(&mut tx as t => {
+///         t.execute("INSERT INTO log VALUES (?1)", [line])?;
+///     });
+/// }
+/// drop(tx);
+/// let n: i64 = conn.query_row("SELECT count(*) FROM log", [], |r| r.get(0))?;
+/// assert_eq!(n, 2);
+/// # Ok::<(), ctxmgr::sqlite::rusqlite::Error>(())
+/// ```
 pub struct Transaction<'c> {
     /// Exclusive for `'c`: [`transaction`] took `&'c mut`.
     conn: &'c Connection,

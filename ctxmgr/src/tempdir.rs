@@ -72,6 +72,21 @@ pub fn tempdir() -> TemporaryDirectory {
 
 /// The manager returned by [`tempdir`]: options for the directory's name
 /// and place, and the directory itself while entered.
+///
+/// ```
+/// use ctxmgr::with;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let mut scratch = ctxmgr::tempdir().prefix("job-");
+/// for job in ["a", "b"] {
+///     // a fresh directory each time the manager is entered
+///     with!(&mut scratch as dir => {
+///         std::fs::write(dir.join(job), job)?;
+///         assert_eq!(std::fs::read_dir(dir)?.count(), 1);
+///     });
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct TemporaryDirectory {
     prefix: Option<OsString>,
@@ -99,6 +114,15 @@ impl TemporaryDirectory {
     }
 
     /// Ends the directory's name with `suffix` (default: none).
+    ///
+    /// ```
+    /// use ctxmgr::with;
+    /// # fn main() -> std::io::Result<()> {
+    /// with!(ctxmgr::tempdir().suffix(".cache") as dir => {
+    ///     assert!(dir.to_str().unwrap().ends_with(".cache"));
+    /// });
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn suffix(mut self, suffix: impl Into<OsString>) -> Self {
         self.suffix = Some(suffix.into());
@@ -124,6 +148,16 @@ impl TemporaryDirectory {
     }
 
     /// The directory's path while entered.
+    ///
+    /// ```
+    /// use ctxmgr::with;
+    /// # fn main() -> std::io::Result<()> {
+    /// let mut manager = ctxmgr::tempdir();
+    /// assert!(manager.path().is_none()); // not entered: no directory yet
+    /// let kept = with!(&mut manager as dir => { dir.to_path_buf() });
+    /// assert!(manager.path().is_none() && !kept.exists()); // removed by exit
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn path(&self) -> Option<&Path> {
         self.dir.as_ref().map(tempfile::TempDir::path)
