@@ -33,6 +33,47 @@
 //! and, unlike a `BufWriter` dropped at the end of a block, it reports a
 //! failed flush or close as an error instead of losing the data silently.
 //!
+//! Your own manager is a struct with an `#[enter]` and an `#[exit]` method —
+//! Python's class with `__enter__` and `__exit__`:
+//!
+//! ```
+//! use ctxmgr::{with, ContextManager, Outcome};
+//!
+//! #[derive(ContextManager, Default)]
+//! struct Transaction { committed: Vec<String>, pending: Vec<String> }
+//!
+//! #[ctxmgr::context_manager]
+//! impl Transaction {
+//!     #[enter]
+//!     fn begin(&mut self) -> &mut Vec<String> {
+//!         &mut self.pending
+//!     }
+//!     #[exit]
+//!     fn end(&mut self, outcome: Outcome<'_>) {
+//!         let rows = std::mem::take(&mut self.pending);
+//!         if outcome.is_ok() {
+//!             self.committed.extend(rows); // commit only when the body succeeded
+//!         }
+//!     }
+//! }
+//!
+//! fn transfer(tx: &mut Transaction, amount: u32) -> Result<(), String> {
+//!     with!(&mut *tx as rows => {
+//!         rows.push(format!("debit {amount}"));
+//!         if amount > 100 {
+//!             Err(format!("{amount} is over the limit"))?; // rolled back
+//!         }
+//!         rows.push(format!("credit {amount}"));
+//!     });
+//!     Ok(())
+//! }
+//!
+//! let mut tx = Transaction::default();
+//! assert!(transfer(&mut tx, 500).is_err());
+//! transfer(&mut tx, 5).unwrap();
+//! assert_eq!(tx.committed, ["debit 5", "credit 5"]);
+//! ```
+//!
 //! # What is where
 //!
 //! | you want | ctxmgr | Python |
