@@ -181,7 +181,19 @@ impl<'a> Outcome<'a> {
 /// and implements `Display + Debug` — downcast with
 /// [`downcast_ref`](ErrorRef::downcast_ref). [`as_error`](ErrorRef::as_error)
 /// gives a `dyn Error` (for `source()`), also for the error inside a
-/// `Box<dyn Error>`.
+/// [`BoxError`](crate::BoxError).
+///
+/// # Threads
+///
+/// `ErrorRef` (and so [`Outcome`]) is `Send + Sync`, so an async exit may
+/// hold it across an `.await` and its future stays `Send`. The price: only an
+/// error that is `Sync` can be shown through it. An error type that is not
+/// `Sync` (one holding a `Cell` or an `Rc`, or a `Box<dyn Error>` without
+/// `+ Send + Sync`) is viewed by its type's name only: `Display` says
+/// ``an error of type `…` ``, and it cannot be downcast. `std::io::Error`,
+/// `anyhow::Error`, [`BoxError`](crate::BoxError), `String` and the errors
+/// `thiserror` derives are all `Sync`; for a boxed error, box it as
+/// `Box<dyn Error + Send + Sync>`.
 ///
 /// `with!` builds the view for you. By hand, [`ErrorRef::new`] views any
 /// `'static` error.
@@ -220,22 +232,22 @@ pub struct ErrorRef<'a> {
 
 #[derive(Clone, Copy)]
 enum Repr<'a> {
-    /// `core::error::Error + 'static`: full view with `source()`.
+    /// `core::error::Error + Sync + 'static`: full view with `source()`.
     Error(&'a (dyn ErasedError + 'a)),
-    /// `Display + Debug + 'static` (`String`, `Box<dyn Error>`, …).
+    /// `Display + Debug + Sync + 'static` (`String`, `BoxError`, …).
     Static(&'a (dyn ErasedStatic + 'a)),
-    /// `Debug` only, or not `'static`-viewable: formatting only.
-    Debug(&'a (dyn fmt::Debug + 'a)),
+    /// `Debug + Sync` only, or not `'static`-viewable: formatting only.
+    Debug(&'a (dyn fmt::Debug + Sync + 'a)),
     /// Nothing to show but the type's name.
     Opaque(&'static str),
     /// The body left by `?` on a `None`.
     NoneValue,
 }
 
-pub(crate) trait ErasedStatic: fmt::Display + fmt::Debug {
+pub(crate) trait ErasedStatic: fmt::Display + fmt::Debug + Sync {
     fn as_any(&self) -> &dyn Any;
 }
-impl<E: fmt::Display + fmt::Debug + Any> ErasedStatic for E {
+impl<E: fmt::Display + fmt::Debug + Sync + Any> ErasedStatic for E {
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -244,7 +256,7 @@ impl<E: fmt::Display + fmt::Debug + Any> ErasedStatic for E {
 pub(crate) trait ErasedError: ErasedStatic {
     fn as_error(&self) -> &(dyn core::error::Error + 'static);
 }
-impl<E: core::error::Error + 'static> ErasedError for E {
+impl<E: core::error::Error + Sync + 'static> ErasedError for E {
     fn as_error(&self) -> &(dyn core::error::Error + 'static) {
         self
     }
@@ -261,7 +273,7 @@ impl<'a> ErrorRef<'a> {
     /// ```
     #[inline]
     #[must_use]
-    pub fn new<E: core::error::Error + 'static>(error: &'a E) -> Self {
+    pub fn new<E: core::error::Error + Sync + 'static>(error: &'a E) -> Self {
         ErrorRef {
             repr: Repr::Error(error),
         }
@@ -279,7 +291,7 @@ impl<'a> ErrorRef<'a> {
     /// ```
     #[inline]
     #[must_use]
-    pub fn from_display<E: fmt::Display + fmt::Debug + 'static>(error: &'a E) -> Self {
+    pub fn from_display<E: fmt::Display + fmt::Debug + Sync + 'static>(error: &'a E) -> Self {
         ErrorRef {
             repr: Repr::Static(error),
         }
@@ -297,7 +309,7 @@ impl<'a> ErrorRef<'a> {
     /// ```
     #[inline]
     #[must_use]
-    pub fn from_debug<E: fmt::Debug>(error: &'a E) -> Self {
+    pub fn from_debug<E: fmt::Debug + Sync>(error: &'a E) -> Self {
         ErrorRef {
             repr: Repr::Debug(error),
         }
@@ -406,13 +418,13 @@ impl<'a> ErrorRef<'a> {
     }
 
     /// The error as a `dyn Error`, when its type implements
-    /// [`core::error::Error`] or (with `alloc`) is a `Box<dyn Error>`, with
-    /// or without `+ Send + Sync`: for its `source()` chain, and to downcast
-    /// what a box holds.
+    /// [`core::error::Error`] or (with `alloc`) is a
+    /// `Box<dyn Error + Send + Sync>` (a [`BoxError`](crate::BoxError)): for
+    /// its `source()` chain, and to downcast what a box holds.
     ///
     /// ```
     /// # use ctxmgr::ErrorRef;
-    /// let boxed: Box<dyn std::error::Error> = Box::new(std::io::Error::other("inner"));
+    /// let boxed: ctxmgr::BoxError = Box::new(std::io::Error::other("inner"));
     /// let view = ErrorRef::from_display(&boxed);
     /// let io = view.as_error().and_then(|e| e.downcast_ref::<std::io::Error>());
     /// assert_eq!(io.unwrap().to_string(), "inner");
@@ -423,14 +435,9 @@ impl<'a> ErrorRef<'a> {
             Repr::Error(e) => Some(e.as_error()),
             #[cfg(feature = "alloc")]
             Repr::Static(e) => {
-                use alloc::boxed::Box;
-                type DynError = dyn core::error::Error;
                 type DynErrorSendSync = dyn core::error::Error + Send + Sync;
-                let any = e.as_any();
-                if let Some(b) = any.downcast_ref::<Box<DynError>>() {
-                    return Some(&**b);
-                }
-                any.downcast_ref::<Box<DynErrorSendSync>>()
+                e.as_any()
+                    .downcast_ref::<alloc::boxed::Box<DynErrorSendSync>>()
                     .map(|b| &**b as &(dyn core::error::Error + 'static))
             }
             _ => None,
@@ -461,3 +468,11 @@ impl fmt::Debug for ErrorRef<'_> {
         }
     }
 }
+
+/// `Outcome` and `ErrorRef` cross threads: an async exit holding one across
+/// an `.await` keeps its future `Send`.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Outcome<'static>>();
+    send_sync::<ErrorRef<'static>>();
+};

@@ -178,7 +178,7 @@ impl<'m> ExitStack<'m> {
     }
 }
 
-impl<'m, E: fmt::Display + fmt::Debug + 'static> Default for ExitStack<'m, E> {
+impl<'m, E: fmt::Display + fmt::Debug + Sync + 'static> Default for ExitStack<'m, E> {
     /// An empty stack with error type `E`, shown to exits with
     /// [`ErrorRef::from_display`].
     ///

@@ -403,7 +403,7 @@ impl ContextManager for Inspect {
             format!("string {s}")
         } else if let Some(u) = e.downcast_ref::<UserError>() {
             format!("user {u:?}")
-        } else if let Some(b) = e.downcast_ref::<Box<dyn std::error::Error>>() {
+        } else if let Some(b) = e.downcast_ref::<ctxmgr::BoxError>() {
             let inner = e
                 .as_error()
                 .and_then(|x| x.downcast_ref::<std::io::Error>());
@@ -436,14 +436,23 @@ fn exit_can_display_debug_and_downcast_the_error() {
             return Err(UserError::Conflict);
         });
     };
-    let boxed = || -> Result<(), Box<dyn std::error::Error>> {
+    let boxed = || -> Result<(), ctxmgr::BoxError> {
         with!(Inspect(log.clone()) => {
-            let e: Box<dyn std::error::Error> = Box::new(std::io::Error::other("deep"));
+            let e: ctxmgr::BoxError = Box::new(std::io::Error::other("deep"));
             Err(e)?;
         });
         Ok(())
     };
-    assert!(io().is_err() && string().is_err() && user().is_err() && boxed().is_err());
+    // Not `Sync`: `Outcome` is `Send + Sync`, so only the type's name shows.
+    let not_sync = || -> Result<(), Box<dyn std::error::Error>> {
+        with!(Inspect(log.clone()) => {
+            let e: Box<dyn std::error::Error> = Box::new(std::io::Error::other("local"));
+            Err(e)?;
+        });
+        Ok(())
+    };
+    assert!(io().is_err() && string().is_err() && user().is_err());
+    assert!(boxed().is_err() && not_sync().is_err());
     assert_eq!(
         log.take(),
         [
@@ -451,6 +460,9 @@ fn exit_can_display_debug_and_downcast_the_error() {
             "string plain / display plain / debug \"plain\"",
             "user Conflict / display conflict / debug Conflict",
             "boxed deep inner io: true / display deep / debug Custom { kind: Other, error: \"deep\" }",
+            "other an error of type `alloc::boxed::Box<dyn core::error::Error>` / \
+             display an error of type `alloc::boxed::Box<dyn core::error::Error>` / \
+             debug <alloc::boxed::Box<dyn core::error::Error>>",
         ]
     );
 }

@@ -72,7 +72,7 @@ impl<T: ?Sized> Copy for Probe<'_, T> {}
 pub trait ViewError<'a> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }
-impl<'a, E: core::error::Error + 'static> ViewError<'a> for &&Probe<'a, E> {
+impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a> for &&Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::new(self.0)
@@ -88,7 +88,7 @@ impl<'a> ViewError<'a> for &&Probe<'a, NoneValue> {
 pub trait ViewDisplay<'a> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }
-impl<'a, E: fmt::Display + fmt::Debug + 'static> ViewDisplay<'a> for &Probe<'a, E> {
+impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> ViewDisplay<'a> for &Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_display(self.0)
@@ -97,7 +97,7 @@ impl<'a, E: fmt::Display + fmt::Debug + 'static> ViewDisplay<'a> for &Probe<'a, 
 pub trait ViewDebug<'a> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }
-impl<'a, E: fmt::Debug> ViewDebug<'a> for Probe<'a, E> {
+impl<'a, E: fmt::Debug + Sync> ViewDebug<'a> for Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_debug(self.0)
@@ -126,7 +126,9 @@ impl<T> Clone for Residual<'_, T> {
 }
 impl<T> Copy for Residual<'_, T> {}
 
-impl<'a, E: core::error::Error + 'static> ViewError<'a> for &&Residual<'a, Result<Infallible, E>> {
+impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a>
+    for &&Residual<'a, Result<Infallible, E>>
+{
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::new(residual_error(self.0))
@@ -138,7 +140,7 @@ impl<'a> ViewError<'a> for &&Residual<'a, Option<Infallible>> {
         ErrorRef::none_value()
     }
 }
-impl<'a, E: fmt::Display + fmt::Debug + 'static> ViewDisplay<'a>
+impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> ViewDisplay<'a>
     for &Residual<'a, Result<Infallible, E>>
 {
     #[inline(always)]
@@ -146,7 +148,7 @@ impl<'a, E: fmt::Display + fmt::Debug + 'static> ViewDisplay<'a>
         ErrorRef::from_display(residual_error(self.0))
     }
 }
-impl<'a, E: fmt::Debug> ViewDebug<'a> for Residual<'a, Result<Infallible, E>> {
+impl<'a, E: fmt::Debug + Sync> ViewDebug<'a> for Residual<'a, Result<Infallible, E>> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_debug(residual_error(self.0))
