@@ -160,6 +160,7 @@ extern crate std;
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;
+mod asynchronous;
 mod derived_guard;
 mod generator;
 mod guard;
@@ -177,13 +178,14 @@ mod stack;
 mod tempdir;
 mod with;
 
+#[doc = include_str!("derive.md")]
+pub use asynchronous::{AsyncContextManager, AsyncGuard, AsyncSuppress};
 #[doc = include_str!("context_manager.md")]
 pub use ctxmgr_derive::context_manager;
 #[doc = include_str!("contextmanager.md")]
 pub use ctxmgr_derive::contextmanager;
 #[doc = include_str!("wrap.md")]
 pub use ctxmgr_derive::wrap;
-#[doc = include_str!("derive.md")]
 pub use ctxmgr_derive::ContextManager;
 pub use derived_guard::DerivedGuard;
 pub use generator::{EnterFn, Generator};

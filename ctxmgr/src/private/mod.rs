@@ -9,15 +9,18 @@
 
 #![allow(missing_docs, clippy::unused_self, clippy::needless_lifetimes)]
 
+mod async_with;
 mod derive;
 mod generator;
 mod with;
 
+pub use self::async_with::*;
 pub use self::derive::*;
 pub use self::generator::*;
 pub use self::with::*;
 
 pub use crate::guard::Guard;
+pub use crate::AsyncGuard;
 pub use crate::{ContextManager, Outcome};
 pub use core::convert::Infallible;
 pub use core::ops::ControlFlow::{self, Break, Continue};

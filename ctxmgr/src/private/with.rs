@@ -328,12 +328,30 @@ impl RealTag {
 // Suppression: only managers implementing `Suppress` are asked, and only
 // they require the body's value to be `Default`.
 
-pub struct SuppressProbe<'a, M: ContextManager>(pub &'a Guard<M>);
+pub struct SuppressProbe<'a, G>(pub &'a G);
+
+/// A guard whose manager can swallow an error: `Guard<M: Suppress>`, and
+/// `AsyncGuard<M: AsyncSuppress>`.
+pub trait SuppressingGuard {
+    fn __ctxmgr_suppresses(&mut self, error: ErrorRef<'_>) -> bool;
+}
+impl<M: Suppress> SuppressingGuard for Guard<M> {
+    #[inline(always)]
+    fn __ctxmgr_suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        self.suppresses(error)
+    }
+}
+impl<M: crate::AsyncSuppress> SuppressingGuard for crate::AsyncGuard<M> {
+    #[inline(always)]
+    fn __ctxmgr_suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        self.suppresses(error)
+    }
+}
 
 pub trait SuppressYesKind {
     fn __ctxmgr_suppress_kind(&self) -> SuppressYes;
 }
-impl<M: Suppress> SuppressYesKind for SuppressProbe<'_, M> {
+impl<G: SuppressingGuard> SuppressYesKind for SuppressProbe<'_, G> {
     #[inline(always)]
     fn __ctxmgr_suppress_kind(&self) -> SuppressYes {
         SuppressYes
@@ -342,7 +360,7 @@ impl<M: Suppress> SuppressYesKind for SuppressProbe<'_, M> {
 pub trait SuppressNoKind {
     fn __ctxmgr_suppress_kind(&self) -> SuppressNo;
 }
-impl<M: ContextManager> SuppressNoKind for &SuppressProbe<'_, M> {
+impl<G> SuppressNoKind for &SuppressProbe<'_, G> {
     #[inline(always)]
     fn __ctxmgr_suppress_kind(&self) -> SuppressNo {
         SuppressNo
@@ -354,13 +372,13 @@ impl SuppressYes {
     /// `Some(T::default())` when the manager swallows the error of
     /// `outcome` (always `Outcome::Err`: asked for `?` sites only).
     #[inline]
-    pub fn check<M: Suppress, T: Default>(
+    pub fn check<G: SuppressingGuard, T: Default>(
         self,
-        guard: &mut Guard<M>,
+        guard: &mut G,
         outcome: Outcome<'_>,
     ) -> Option<T> {
         match outcome {
-            Outcome::Err(error) if guard.suppresses(error) => Some(T::default()),
+            Outcome::Err(error) if guard.__ctxmgr_suppresses(error) => Some(T::default()),
             _ => None,
         }
     }
@@ -371,11 +389,7 @@ impl SuppressNo {
     /// value of type `!`, so the compiler sees that it never breaks out of
     /// the `with!` and a body that always leaves keeps `with!` diverging.
     #[inline(always)]
-    pub fn check<M: ContextManager>(
-        self,
-        _guard: &mut Guard<M>,
-        _outcome: Outcome<'_>,
-    ) -> Option<Never> {
+    pub fn check<G>(self, _guard: &mut G, _outcome: Outcome<'_>) -> Option<Never> {
         None
     }
 }
