@@ -202,13 +202,13 @@ fn asyncness(first: [Option<&ImplItemFn>; 2], errors: &mut Errors) -> Result<boo
             } else {
                 (enter, "enter", exit, "exit")
             };
-            errors.push_spanned(
-                plain.sig.fn_token,
+            errors.push(syn::Error::new(
+                plain.sig.fn_token.span,
                 format!(
                     "`#[{other_role}]` `{}` is an `async fn` but `#[{plain_role}]` `{}` is not: an async context manager's enter and exit are both `async fn`; write `async fn {}`, or make both plain `fn`s",
                     other.sig.ident, plain.sig.ident, plain.sig.ident
                 ),
-            );
+            ));
             Err(())
         }
         [enter, exit] => Ok(enter.or(exit).is_some_and(|m| is_async(&m))),
