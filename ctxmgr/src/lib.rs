@@ -160,6 +160,8 @@ extern crate std;
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;
+#[cfg(feature = "alloc")]
+mod async_generator;
 mod asynchronous;
 mod derived_guard;
 mod generator;
@@ -179,6 +181,9 @@ mod tempdir;
 mod with;
 
 #[doc = include_str!("derive.md")]
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use async_generator::{AsyncExitFn, AsyncExitFuture, AsyncGenerator};
 pub use asynchronous::{AsyncContextManager, AsyncGuard, AsyncSuppress};
 #[doc = include_str!("context_manager.md")]
 pub use ctxmgr_derive::context_manager;
