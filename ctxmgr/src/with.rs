@@ -132,6 +132,6 @@
 #[macro_export]
 macro_rules! with {
     ($($input:tt)*) => {
-        $crate::__private::with_impl! { $crate; $($input)* }
+        $crate::with_impl! { $crate; $($input)* }
     };
 }

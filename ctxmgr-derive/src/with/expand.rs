@@ -198,9 +198,13 @@ impl<'k> Expander<'k> {
             }
         };
         let setup = new_guard;
+        // Spanned like `enter` (in `entry`), on the user's expression: a
+        // function that cannot return the manager's error is one error there,
+        // not one for enter and one for each exit.
+        let finish = syn::Ident::new("finish", manager.expr.span());
         let finish_ok = quote_spanned! {m=>
             #[allow(unreachable_code)]
-            let __ctxmgr_exit = #kind.finish(&mut #guard, #p::Outcome::Ok);
+            let __ctxmgr_exit = #kind.#finish(&mut #guard, #p::Outcome::Ok);
             if let #p::Break(__ctxmgr_r) = __ctxmgr_exit {
                 return __ctxmgr_r;
             }
@@ -289,7 +293,7 @@ impl<'k> Expander<'k> {
                         #outcomes
                         _ => #p::Outcome::Ok,
                     };
-                    if let #p::Break(__ctxmgr_r) = #kind.finish(&mut #guard, #outcome) {
+                    if let #p::Break(__ctxmgr_r) = #kind.#finish(&mut #guard, #outcome) {
                         return __ctxmgr_r;
                     }
                     #suppress

@@ -90,16 +90,13 @@ impl<'a> ViewError<'a> for &&Probe<'a, NoneValue> {
 /// without `'static`. Method selection ignores lifetimes, so below this an
 /// impl requiring `'static` would be picked for `&'s str`, and borrowck would
 /// then reject the whole `with!` (E0521). Such a view cannot be downcast.
+///
+/// Only for `?` sites, whose error type is known when viewed. A returned
+/// value's error type may still be an inference variable there (a closure's
+/// return type, nested `with!`s), and an impl for `&E` would fix it to a
+/// reference: `return Err(borrowed)` keeps E0521; write `Err(borrowed)?`.
 pub trait ViewBorrowed<'a> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
-}
-impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
-    for &&&Probe<'a, &'e E>
-{
-    #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
-        ErrorRef::from_borrowed(self.0)
-    }
 }
 impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
     for &&&Residual<'a, Result<Infallible, &'e E>>
