@@ -228,9 +228,13 @@ enum State {
 /// assert_eq!(log.0, ["body", "exit ok=true"]);
 /// ```
 #[must_use = "a guard exits its manager when finished or dropped; bind it to a variable"]
-pub struct AsyncGuard<M: AsyncContextManager> {
+pub struct AsyncGuard<M> {
     manager: M,
     state: State,
+    /// `M::drop_exit`, kept here so the type (and its `Drop`) need no bound:
+    /// a `with!(async ..)` over something that is not a manager is then one
+    /// error, at `new`.
+    drop_exit: fn(&mut M, Outcome<'_>),
 }
 
 impl<M: AsyncContextManager> AsyncGuard<M> {
@@ -241,6 +245,7 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
         AsyncGuard {
             manager,
             state: State::Idle,
+            drop_exit: M::drop_exit,
         }
     }
 
@@ -305,7 +310,9 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
     {
         self.manager.suppresses(error)
     }
+}
 
+impl<M> AsyncGuard<M> {
     /// The manager and the guard's state, lent out apart: `with!(async ..)`
     /// awaits the manager's own `enter`/`exit` futures in the caller's
     /// async fn, then records the result. (Awaiting them inside a generic
@@ -321,17 +328,18 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
     #[cold]
     fn drop_exit(&mut self) {
         self.state = State::Finished;
+        let drop_exit = self.drop_exit;
         #[cfg(feature = "std")]
         {
             if std::thread::panicking() {
                 let manager = &mut self.manager;
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-                    manager.drop_exit(Outcome::Panic);
+                    drop_exit(manager, Outcome::Panic);
                 }));
                 return;
             }
         }
-        self.manager.drop_exit(Outcome::Unseen);
+        drop_exit(&mut self.manager, Outcome::Unseen);
     }
 }
 
@@ -355,7 +363,7 @@ impl StateRef<'_> {
     }
 }
 
-impl<M: AsyncContextManager> Drop for AsyncGuard<M> {
+impl<M> Drop for AsyncGuard<M> {
     #[inline]
     fn drop(&mut self) {
         if self.state == State::Entered {
@@ -364,7 +372,7 @@ impl<M: AsyncContextManager> Drop for AsyncGuard<M> {
     }
 }
 
-impl<M: AsyncContextManager + core::fmt::Debug> core::fmt::Debug for AsyncGuard<M> {
+impl<M: core::fmt::Debug> core::fmt::Debug for AsyncGuard<M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("AsyncGuard")
             .field("manager", &self.manager)

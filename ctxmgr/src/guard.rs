@@ -29,7 +29,7 @@ enum State {
 /// | while | exit returns `Err` | exit panics |
 /// | --- | --- | --- |
 /// | panicking | the error is dropped; the original panic continues | caught; the original panic continues (no abort) |
-/// | not panicking (`Unseen`) | **panics**, naming the manager type: the error had nowhere else to go | the panic propagates |
+/// | not panicking (`Unseen`) | **panics**, naming the manager type and the likely cause (a `return`/`?` inside a macro `with!` cannot see into) and what to write instead: the error had nowhere else to go | the panic propagates |
 ///
 /// Without the `std` feature a guard cannot tell a panic from an unseen path:
 /// Drop reports `Unseen` and drops exit's error.
@@ -366,8 +366,12 @@ impl<M: ContextManager> Guard<M> {
             } else if self.manager.exit(Outcome::Unseen).is_err() {
                 panic!(
                     "ctxmgr: exit of `{}` failed after its guard was dropped without being \
-                     finished (an unseen path out of the body); the error had nowhere else to \
-                     go. Finish the guard explicitly to handle it.",
+                     finished: the body left by a path `with!` could not see, so the error had \
+                     nowhere else to go. Such a path is a `return`, `?`, `break` or `continue` \
+                     inside a macro whose expansion `with!` cannot look into (your own \
+                     `macro_rules!`; `bail!`, `ensure!` and std's macros are seen). Write the \
+                     `return`/`?` directly in the `with!` body, or use `ctxmgr::Guard` and call \
+                     `finish` to handle exit's error.",
                     core::any::type_name::<M>()
                 );
             }

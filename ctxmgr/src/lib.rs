@@ -171,6 +171,24 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// The items of [`__private`] whose bounds a compile error can name. rustc
+/// prints an item by its shortest visible path, the first found on a tie: this
+/// module comes before `__private`, so an error says
+/// `ctxmgr::bounds::ReturnsError` where it said `ctxmgr::__private::…`
+/// (`ui.rs` checks that no `.stderr` names `__private`). Not public API.
+#[doc(hidden)]
+pub mod bounds {
+    #[cfg(feature = "alloc")]
+    pub use crate::__private::async_exit_fn;
+    pub use crate::__private::{
+        AsyncMethods, Branch, ExitResult, ExitTail, GuardCannotKeep, GuardDropsRef, GuardKeeps,
+        Methods, NamedGuardSupported, NeverTag, RealTag, ReturnsError,
+    };
+}
+/// What `with!` expands to; here rather than under `__private`, because
+/// rustc's "this error originates in the macro `…`" note shows this path.
+#[doc(hidden)]
+pub use ctxmgr_derive::with_impl;
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;
@@ -305,7 +323,8 @@ pub struct ReadmeDoctests;
     message = "`{Self}` is not a context manager",
     label = "a context manager is needed here",
     note = "implement `ctxmgr::ContextManager` for it, or `#[derive(ContextManager)]` with `#[enter]`/`#[exit]` methods in a `#[ctxmgr::context_manager]` impl block",
-    note = "to reuse a manager you keep, pass `&mut manager`"
+    note = "to reuse a manager you keep, pass `&mut manager`",
+    note = "for a file, use `ctxmgr::open(path)` (`.mode(\"w\")` to write), not `File::open`/`File::create`: its exit flushes and closes the file and reports a failure"
 )]
 pub trait ContextManager {
     /// What `with!(.. as PAT ..)` binds. May borrow the manager.

@@ -236,6 +236,8 @@ enum Repr<'a> {
     Error(&'a (dyn ErasedError + 'a)),
     /// `Display + Debug + Sync + 'static` (`String`, `BoxError`, …).
     Static(&'a (dyn ErasedStatic + 'a)),
+    /// `Display + Debug + Sync` but borrowed (`&str`): formatting only.
+    Borrowed(&'a (dyn ErasedDisplay + 'a)),
     /// `Debug + Sync` only, or not `'static`-viewable: formatting only.
     Debug(&'a (dyn fmt::Debug + Sync + 'a)),
     /// Nothing to show but the type's name.
@@ -252,6 +254,9 @@ impl<E: fmt::Display + fmt::Debug + Sync + Any> ErasedStatic for E {
         self
     }
 }
+
+pub(crate) trait ErasedDisplay: fmt::Display + fmt::Debug + Sync {}
+impl<E: ?Sized + fmt::Display + fmt::Debug + Sync> ErasedDisplay for E {}
 
 pub(crate) trait ErasedError: ErasedStatic {
     fn as_error(&self) -> &(dyn core::error::Error + 'static);
@@ -294,6 +299,15 @@ impl<'a> ErrorRef<'a> {
     pub fn from_display<E: fmt::Display + fmt::Debug + Sync + 'static>(error: &'a E) -> Self {
         ErrorRef {
             repr: Repr::Static(error),
+        }
+    }
+
+    /// Views a borrowed error (`&str`, `&T`) by its `Display`; it cannot be
+    /// downcast. What `with!` makes of a `?` on `Result<_, &E>`.
+    #[inline]
+    pub(crate) fn from_borrowed<E: fmt::Display + fmt::Debug + Sync>(error: &'a E) -> Self {
+        ErrorRef {
+            repr: Repr::Borrowed(error),
         }
     }
 
@@ -397,7 +411,7 @@ impl<'a> ErrorRef<'a> {
         let any: &'a dyn Any = match self.repr {
             Repr::Error(e) => e.as_any(),
             Repr::Static(e) => e.as_any(),
-            Repr::Debug(_) | Repr::Opaque(_) | Repr::NoneValue => return None,
+            Repr::Borrowed(_) | Repr::Debug(_) | Repr::Opaque(_) | Repr::NoneValue => return None,
         };
         any.downcast_ref::<T>()
     }
@@ -450,6 +464,7 @@ impl fmt::Display for ErrorRef<'_> {
         match self.repr {
             Repr::Error(e) => fmt::Display::fmt(e, f),
             Repr::Static(e) => fmt::Display::fmt(e, f),
+            Repr::Borrowed(e) => fmt::Display::fmt(e, f),
             Repr::Debug(e) => fmt::Debug::fmt(e, f),
             Repr::Opaque(name) => write!(f, "an error of type `{name}`"),
             Repr::NoneValue => f.write_str("`?` found a `None`"),
@@ -462,6 +477,7 @@ impl fmt::Debug for ErrorRef<'_> {
         match self.repr {
             Repr::Error(e) => fmt::Debug::fmt(e, f),
             Repr::Static(e) => fmt::Debug::fmt(e, f),
+            Repr::Borrowed(e) => fmt::Debug::fmt(e, f),
             Repr::Debug(e) => fmt::Debug::fmt(e, f),
             Repr::Opaque(name) => write!(f, "<{name}>"),
             Repr::NoneValue => f.write_str("None"),

@@ -120,13 +120,24 @@
 ///
 /// * Casts in a manager expression need parentheses (`(x as T)`): a top-level
 ///   `as` introduces the pattern.
-/// * An error that leaves the body and implements `Display + Debug` must be
-///   `'static`, so that exit can [`downcast_ref`](crate::ErrorRef::downcast_ref)
-///   it (Rust cannot choose an impl by lifetime). A borrowed error such as
-///   `Result<_, &'a str>` fails to compile with "borrowed data escapes";
-///   make it owned before it leaves (`.map_err(str::to_owned)?`). In generic
+/// * A `?` on a borrowed error, `Result<_, &'a E>` (`&str`, a reference to
+///   any `Display` error), works: exit sees it by its `Display` and cannot
+///   [`downcast_ref`](crate::ErrorRef::downcast_ref) it. Any other error that
+///   leaves the body and implements `Display + Debug` must be `'static`, so
+///   that exit can downcast it (Rust cannot choose an impl by lifetime): an
+///   owned error type with a lifetime, and `return Err(borrowed)`, fail to
+///   compile with "borrowed data escapes". Write `Err(borrowed)?`, or make the
+///   error owned before it leaves (`.map_err(|e| e.to_string())?`). In generic
 ///   code, add `'static` to an error parameter bounded by `Display + Debug`,
 ///   or leave those bounds off (exit then sees the type's name).
+/// * The value bound by `as` cannot leave the body when it borrows the
+///   manager (`open`'s file, a lock guard): exit needs the manager after the
+///   body. `let f = with!(ctxmgr::open(p) as f => { f });` is rejected by
+///   rustc as "cannot borrow value as mutable more than once at a time",
+///   labelled "in the previous iteration of the loop" (there is no loop: the
+///   borrows are enter's, kept by the value, and exit's). Return what you
+///   computed from the value, or keep the manager outside:
+///   `let mut m = ..; with!(&mut m as f => { .. })`.
 /// * `?` in the body works on `Result` and `Option`; for other `Try` types
 ///   (`Poll`, `ControlFlow`) convert first.
 /// * A manager is asked whether it [suppresses](crate::Suppress) through its
@@ -180,6 +191,6 @@
 #[macro_export]
 macro_rules! with {
     ($($input:tt)*) => {
-        $crate::__private::with_impl! { $crate; $($input)* }
+        $crate::with_impl! { $crate; $($input)* }
     };
 }

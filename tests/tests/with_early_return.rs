@@ -127,3 +127,38 @@ fn question_mark_inside_matches_is_seen() {
         ]
     );
 }
+
+/// A user's macro named neither `bail!` nor `ensure!` that returns from the
+/// body is a path `with!` cannot see (issue 9, item 1c). Exit runs from the
+/// guard's `Drop` with `Outcome::Unseen`; when exit then fails, the panic says
+/// why the path was unseen and what to write instead.
+#[test]
+fn an_opaque_macro_returning_from_the_body_panics_with_an_explanation() {
+    macro_rules! give_up {
+        ($e:expr) => {
+            return Err($e)
+        };
+    }
+    let log = Log::new();
+    let run = || -> Result<(), TestError> {
+        with!(Probe::new("a", &log).exit_fails() => {
+            give_up!(TestError::Body("a"));
+        });
+        #[allow(unreachable_code)]
+        Ok(())
+    };
+    let message = ctxmgr_tests::panic_message(std::panic::AssertUnwindSafe(|| {
+        let _ = run();
+    }));
+    assert_eq!(log.take(), ["enter a", "exit a unseen"]);
+    assert!(message.contains("`ctxmgr_tests::Probe`"), "{message}");
+    assert!(
+        message.contains("inside a macro whose expansion `with!` cannot look into"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Write the `return`/`?` directly in the `with!` body"),
+        "{message}"
+    );
+    assert!(message.contains("`ctxmgr::Guard`"), "{message}");
+}

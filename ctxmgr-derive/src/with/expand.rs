@@ -209,6 +209,7 @@ impl<'k> Expander<'k> {
                 p: &p,
                 names: &names,
                 kw,
+                expr_span: manager.expr.span(),
                 setup,
                 enter,
                 bind,
@@ -223,9 +224,13 @@ impl<'k> Expander<'k> {
             return (tokens, placeholder, kept);
         }
         let enter = quote!(#enter #bind);
+        // Spanned like `enter` (in `entry`), on the user's expression: a
+        // function that cannot return the manager's error is one error there,
+        // not one for enter and one for each exit.
+        let finish = syn::Ident::new("finish", manager.expr.span());
         let finish_ok = quote_spanned! {m=>
             #[allow(unreachable_code)]
-            let __ctxmgr_exit = #kind.finish(&mut #guard, #p::Outcome::Ok);
+            let __ctxmgr_exit = #kind.#finish(&mut #guard, #p::Outcome::Ok);
             if let #p::Break(__ctxmgr_r) = __ctxmgr_exit {
                 return __ctxmgr_r;
             }
@@ -314,7 +319,7 @@ impl<'k> Expander<'k> {
                         #outcomes
                         _ => #p::Outcome::Ok,
                     };
-                    if let #p::Break(__ctxmgr_r) = #kind.finish(&mut #guard, #outcome) {
+                    if let #p::Break(__ctxmgr_r) = #kind.#finish(&mut #guard, #outcome) {
                         return __ctxmgr_r;
                     }
                     #suppress
@@ -371,6 +376,10 @@ struct AsyncLevel<'a> {
     names: &'a Names,
     /// The user's `async` keyword: every `.await` is spanned on it.
     kw: Span,
+    /// The manager expression: the calls whose bounds can fail (the error
+    /// type the function cannot return) are spanned on it, so such a
+    /// mistake is one error there.
+    expr_span: Span,
     setup: TokenStream,
     enter: TokenStream,
     bind: TokenStream,
@@ -405,9 +414,10 @@ impl AsyncLevel<'_> {
         let kind = self.names.ident("kind");
         let guard = self.names.ident("guard");
         let await_ = self.await_();
+        let exited = syn::Ident::new("exited", self.expr_span);
         quote_spanned! {Span::mixed_site()=>
             let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
-            if let #p::Break(__ctxmgr_r) = #kind.exited(
+            if let #p::Break(__ctxmgr_r) = #kind.#exited(
                 __ctxmgr_s,
                 #p::AsyncContextManager::exit(__ctxmgr_m, #outcome) #await_,
             ) {

@@ -138,7 +138,7 @@ impl Sites {
                     code.slots
                         .extend(quote_spanned!(m=> let mut #slot = #p::None;));
                     code.outcomes.extend(quote_spanned! {m=>
-                        #i => #p::Outcome::Err((&&&#p::Residual(&#slot)).__ctxmgr_view()),
+                        #i => #p::Outcome::Err((&&&&#p::Residual(&#slot)).__ctxmgr_view()),
                     });
                     code.resumes
                         .extend(quote_spanned!(m=> #i => match #p::taken(#slot)? {},));
@@ -149,7 +149,7 @@ impl Sites {
                 SiteKind::Return => {
                     code.outcomes.extend(quote_spanned! {m=>
                         #i => match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
-                            #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
+                            #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
                             #p::None => #p::Outcome::Ok,
                         },
                     });
@@ -234,6 +234,7 @@ impl Sites {
         let mut probes = Vec::new();
         if self.has_try() || self.has_return() {
             probes.extend(["ViewError", "ViewDisplay", "ViewDebug", "ViewOpaque"]);
+            probes.push("ViewBorrowed");
         }
         if self.has_return() {
             probes.extend(["ReturnedErr", "ReturnedNonResult"]);

@@ -3,8 +3,9 @@
 //! a suppressing manager.
 //!
 //! The probes below use autoref specialization: a method call on
-//! `(&&&Probe(x))` picks the first impl whose bounds hold, by the order in
-//! which method resolution tries receiver types (`&&&P`, `&&P`, `&P`, `P`).
+//! `(&&&&Probe(x))` picks the first impl whose bounds hold, by the order in
+//! which method resolution tries receiver types (`&&&&P`, `&&&P`, `&&P`,
+//! `&P`, `P`).
 
 use core::convert::Infallible;
 use core::ops::ControlFlow;
@@ -85,6 +86,26 @@ impl<'a> ViewError<'a> for &&Probe<'a, NoneValue> {
         ErrorRef::none_value()
     }
 }
+/// First: a borrowed error (`Result<_, &str>`, `&T`), viewed by `Display`
+/// without `'static`. Method selection ignores lifetimes, so below this an
+/// impl requiring `'static` would be picked for `&'s str`, and borrowck would
+/// then reject the whole `with!` (E0521). Such a view cannot be downcast.
+///
+/// Only for `?` sites, whose error type is known when viewed. A returned
+/// value's error type may still be an inference variable there (a closure's
+/// return type, nested `with!`s), and an impl for `&E` would fix it to a
+/// reference: `return Err(borrowed)` keeps E0521; write `Err(borrowed)?`.
+pub trait ViewBorrowed<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
+    for &&&Residual<'a, Result<Infallible, &'e E>>
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_borrowed(residual_error(self.0))
+    }
+}
 pub trait ViewDisplay<'a> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }
@@ -115,7 +136,7 @@ impl<'a, E> ViewOpaque<'a> for Probe<'a, E> {
 
 /// The slot of a `?` site, `&Option<Result<Infallible, E>>` or
 /// `&Option<Option<Infallible>>`, viewed by the same probes as [`Probe`]
-/// in one call: `(&&&Residual(&slot)).__ctxmgr_view()`. The slot is always
+/// in one call: `(&&&&Residual(&slot)).__ctxmgr_view()`. The slot is always
 /// filled when it is viewed.
 pub struct Residual<'a, T>(pub &'a Option<T>);
 impl<T> Clone for Residual<'_, T> {
