@@ -176,6 +176,9 @@ pub mod sqlite;
 mod stack;
 #[cfg(feature = "tempfile")]
 mod tempdir;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 mod with;
 
 #[doc = include_str!("derive.md")]
