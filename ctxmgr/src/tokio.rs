@@ -9,25 +9,34 @@
 //! never silence.
 //!
 //! ```
-//! use ctxmgr::{AsyncGuard, Outcome};
+//! use ctxmgr::with;
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
 //! async fn save(path: &std::path::Path) -> std::io::Result<()> {
-//!     let mut guard = AsyncGuard::new(ctxmgr::tokio::open(path).mode("w"));
-//!     let f = guard.enter().await?;
-//!     f.write_all(b"some info").await?; // (an error here skips the flush: see `with!(async ..)`)
-//!     guard.finish(Outcome::Ok).await // flushed and synced, or the error
+//!     with!(async ctxmgr::tokio::open(path).mode("w") as f => {
+//!         f.write_all(b"some info").await?;
+//!     }); // flushed and synced here, or the error returned
+//!     Ok(())
 //! }
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> std::io::Result<()> {
+//! async fn load(path: &std::path::Path) -> std::io::Result<String> {
+//!     Ok(with!(async ctxmgr::tokio::open(path) as f => {
+//!         let mut text = String::new();
+//!         f.read_to_string(&mut text).await?;
+//!         text
+//!     }))
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> std::io::Result<()> {
 //! # let dir = std::env::temp_dir().join(format!("ctxmgr-tokio-doc-{}", std::process::id()));
 //! # std::fs::create_dir_all(&dir)?;
-//! let path = dir.join("notes.txt");
-//! save(&path).await?;
-//! assert_eq!(tokio::fs::read(&path).await?, b"some info");
+//!     let path = dir.join("notes.txt");
+//!     save(&path).await?;
+//!     assert_eq!(load(&path).await?, "some info");
 //! # std::fs::remove_dir_all(&dir)?;
-//! # Ok(()) }
+//!     Ok(())
+//! }
 //! ```
 //!
 //! | how the body ends | exit | what `with!(async ..)` returns |
@@ -62,27 +71,29 @@ use crate::{AsyncContextManager, Outcome};
 /// mode)` in an `async with`.
 ///
 /// The mode defaults to `"r"`; set another with [`Open::mode`]. Entering
-/// opens the file with [`tokio::fs::OpenOptions`](::tokio::fs::OpenOptions)
+/// opens the file with [`tokio::fs::OpenOptions`]
 /// and binds a buffered [`OpenFile`] (`AsyncRead + AsyncBufRead +
 /// AsyncWrite + AsyncSeek`); exiting a writable file awaits its flush and
 /// `sync_all` on every path.
 ///
 /// ```
-/// use ctxmgr::{AsyncGuard, Outcome};
+/// # #[cfg(target_os = "linux")] {
+/// use ctxmgr::with;
 /// use tokio::io::AsyncWriteExt;
 ///
-/// #[tokio::main(flavor = "current_thread")]
-/// async fn main() {
-///     // On a full disk the error reaches the caller:
-///     # #[cfg(target_os = "linux")] {
-///     let mut guard = AsyncGuard::new(ctxmgr::tokio::open("/dev/full").mode("w"));
-///     let f = guard.enter().await.unwrap();
-///     f.write_all(b"lost?").await.unwrap(); // buffered: succeeds
-///     let e = guard.finish(Outcome::Ok).await.unwrap_err(); // the flush in exit fails
-///     assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
-///     assert!(e.to_string().contains("'/dev/full'"));
-///     # }
+/// async fn save() -> std::io::Result<()> {
+///     with!(async ctxmgr::tokio::open("/dev/full").mode("w") as f => {
+///         f.write_all(b"lost?").await?; // buffered: succeeds
+///     }); // the flush in exit fails
+///     Ok(())
 /// }
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+/// let e = runtime.block_on(save()).unwrap_err();
+/// assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
+/// assert!(e.to_string().ends_with(": '/dev/full'"));
+/// # }
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[must_use = "`open` does nothing until entered, e.g. with `with!(async ..)`"]
 pub fn open(path: impl AsRef<Path>) -> Open {
@@ -131,12 +142,16 @@ impl Open {
     /// [`io::ErrorKind::InvalidInput`] naming the mode.
     ///
     /// ```
-    /// use ctxmgr::AsyncGuard;
+    /// use ctxmgr::with;
+    ///
+    /// async fn enter_with(mode: &str) -> std::io::Result<()> {
+    ///     with!(async ctxmgr::tokio::open("notes.txt").mode(mode) => {});
+    ///     Ok(())
+    /// }
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let mut guard = AsyncGuard::new(ctxmgr::tokio::open("notes.txt").mode("rw"));
-    /// let e = guard.enter().await.unwrap_err();
+    /// let e = enter_with("rw").await.unwrap_err();
     /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
     /// assert!(e.to_string().contains("\"rw\""));
     /// # }
@@ -225,21 +240,24 @@ enum Last {
 /// Flushed, synced and closed by the manager's exit.
 ///
 /// ```
-/// use ctxmgr::{AsyncGuard, Outcome};
-/// use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+/// use ctxmgr::with;
+/// use tokio::io::{AsyncBufReadExt, AsyncSeekExt, AsyncWriteExt};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("ctxmgr-tokio-doc-{}-{}", line!(), std::process::id()));
 /// # std::fs::create_dir_all(&dir)?;
-/// let mut guard = AsyncGuard::new(ctxmgr::tokio::open(dir.join("data.txt")).mode("w+"));
-/// let f = guard.enter().await?;
-/// f.write_all(b"written, then read back").await?;
-/// f.rewind().await?;
-/// let mut s = String::new();
-/// f.read_to_string(&mut s).await?;
-/// guard.finish(Outcome::Ok).await?;
-/// assert_eq!(s, "written, then read back");
+/// let lines = with!(async ctxmgr::tokio::open(dir.join("lines.txt")).mode("w+") as f => {
+///     f.write_all(b"one\ntwo\n").await?;
+///     f.rewind().await?;
+///     let mut lines = Vec::new();
+///     let mut reader = f.lines();
+///     while let Some(line) = reader.next_line().await? {
+///         lines.push(line);
+///     }
+///     lines
+/// });
+/// assert_eq!(lines, ["one", "two"]);
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
