@@ -39,6 +39,8 @@
 //! }
 //! ```
 //!
+//! For a file opened for writing (any mode but `r`):
+//!
 //! | how the body ends | exit | what `with!(async ..)` returns |
 //! | --- | --- | --- |
 //! | normally, `return`, `break`, `continue` | awaits flush, then `sync_all` | the body's value, or the flush/sync error (naming the path) |
@@ -108,6 +110,25 @@ pub fn open(path: impl AsRef<Path>) -> Open {
 ///
 /// It can be entered more than once (one file at a time): each enter opens
 /// the file afresh, each exit flushes, syncs and closes it.
+///
+/// ```
+/// use ctxmgr::with;
+/// use tokio::io::AsyncWriteExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("ctxmgr-tokio-doc-{}-{}", line!(), std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// let mut log = ctxmgr::tokio::open(dir.join("log.txt")).mode("a");
+/// for line in ["first\n", "second\n"] {
+///     with!(async &mut log as f => {
+///         f.write_all(line.as_bytes()).await?;
+///     }); // on disk here, line by line
+/// }
+/// assert_eq!(tokio::fs::read_to_string(log.path()).await?, "first\nsecond\n");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 ///
 /// # Cancellation
 ///
@@ -280,6 +301,24 @@ impl fmt::Debug for OpenFile {
 
 impl OpenFile {
     /// The underlying tokio file (e.g. for its metadata).
+    ///
+    /// ```
+    /// use ctxmgr::with;
+    /// use tokio::io::AsyncWriteExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-tokio-doc-{}-{}", line!(), std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let len = with!(async ctxmgr::tokio::open(dir.join("sized.txt")).mode("w") as f => {
+    ///     f.write_all(b"12345").await?;
+    ///     f.flush().await?;
+    ///     f.get_ref().metadata().await?.len()
+    /// });
+    /// assert_eq!(len, 5);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn get_ref(&self) -> &File {
         self.inner.get_ref().get_ref()
