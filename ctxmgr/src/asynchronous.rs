@@ -45,8 +45,8 @@ use crate::{ErrorRef, Outcome};
 /// # let waker = std::task::Waker::noop();
 /// # let mut cx = std::task::Context::from_waker(&waker);
 /// let mut session = Session { log: Vec::new() };
-/// let mut talk = std::pin::pin!(talk(&mut session));
-/// assert!(talk.as_mut().poll(&mut cx).is_ready()); // (any executor will do)
+/// // Polled once by hand here; any executor will do.
+/// assert!(std::pin::pin!(talk(&mut session)).poll(&mut cx).is_ready());
 /// assert_eq!(session.log, ["hello", "how are you?", "goodbye (ok: true)"]);
 /// # use std::future::Future;
 /// ```
@@ -297,6 +297,18 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
         self.manager.suppresses(error)
     }
 
+    /// The manager and the guard's state, lent out apart: `with!(async ..)`
+    /// awaits the manager's own `enter`/`exit` futures in the caller's
+    /// async fn, then records the result. (Awaiting them inside a generic
+    /// `async fn` of the guard would hide from rustc that the caller's
+    /// future is `Send` for a manager with a lifetime parameter: "not
+    /// general enough".)
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __ctxmgr_split(&mut self) -> (&mut M, StateRef<'_>) {
+        (&mut self.manager, StateRef(&mut self.state))
+    }
+
     #[cold]
     fn drop_exit(&mut self) {
         self.state = State::Finished;
@@ -311,6 +323,26 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
             }
         }
         self.manager.drop_exit(Outcome::Unseen);
+    }
+}
+
+/// An [`AsyncGuard`]'s state, lent out beside its manager by
+/// `__ctxmgr_split`. Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct StateRef<'g>(&'g mut State);
+
+impl StateRef<'_> {
+    /// Enter succeeded: exit (or `drop_exit`) will run once.
+    #[inline(always)]
+    pub(crate) fn entered(self) {
+        *self.0 = State::Entered;
+    }
+
+    /// Exit was awaited to its end.
+    #[inline(always)]
+    pub(crate) fn finished(self) {
+        *self.0 = State::Finished;
     }
 }
 

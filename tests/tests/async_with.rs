@@ -521,3 +521,115 @@ async fn eight_spawned_tasks_on_a_multi_thread_runtime() {
     expected.sort();
     assert_eq!(events, expected);
 }
+
+/// `#[derive(ContextManager)]` with `async fn` markers implements
+/// `AsyncContextManager`; generics, a `Result` alias and an exit without the
+/// outcome carry over, and its futures are `Send`.
+mod derived {
+    use super::{yield_now, SyncLog};
+    use ctxmgr::{with, ContextManager, Outcome};
+
+    #[derive(ContextManager)]
+    pub struct Session<'l, T: Send> {
+        log: &'l SyncLog,
+        greeting: T,
+    }
+
+    #[ctxmgr::context_manager]
+    impl<T: Send + std::fmt::Display> Session<'_, T> {
+        #[enter]
+        async fn open(&mut self) -> std::io::Result<&mut T> {
+            yield_now().await;
+            self.log.push(format!("open {}", self.greeting));
+            Ok(&mut self.greeting)
+        }
+
+        #[exit]
+        async fn close(&mut self, outcome: Outcome<'_>) -> std::io::Result<()> {
+            yield_now().await;
+            self.log.push(format!("close ok={}", outcome.is_ok()));
+            if self.greeting.to_string() == "fail-exit" {
+                return Err(std::io::Error::other("close failed"));
+            }
+            Ok(())
+        }
+    }
+
+    #[derive(ContextManager)]
+    pub struct Bell<'l>(&'l SyncLog);
+
+    #[ctxmgr::context_manager]
+    impl Bell<'_> {
+        #[enter]
+        async fn ring(&mut self) {
+            self.0.push("ring");
+        }
+
+        #[exit]
+        async fn stop(&mut self) {
+            self.0.push("stop");
+        }
+    }
+
+    async fn talk(log: &SyncLog, greeting: &str, fail: bool) -> std::io::Result<String> {
+        let said = with!(async Session { log, greeting: greeting.to_string() } as g,
+                         async Bell(log) => {
+            yield_now().await;
+            if fail {
+                Err(std::io::Error::other("body failed"))?;
+            }
+            format!("said {g}")
+        });
+        Ok(said)
+    }
+
+    #[tokio::test]
+    async fn a_derived_async_manager_awaits_enter_and_exit() {
+        let log = SyncLog::new();
+        assert_eq!(talk(&log, "hi", false).await.unwrap(), "said hi");
+        assert_eq!(
+            talk(&log, "hi", true).await.unwrap_err().to_string(),
+            "body failed"
+        );
+        assert_eq!(
+            talk(&log, "fail-exit", false)
+                .await
+                .unwrap_err()
+                .to_string(),
+            "close failed"
+        );
+        assert_eq!(
+            log.take(),
+            [
+                "open hi",
+                "ring",
+                "stop",
+                "close ok=true",
+                "open hi",
+                "ring",
+                "stop",
+                "close ok=false",
+                "open fail-exit",
+                "ring",
+                "stop",
+                "close ok=true",
+            ]
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_derived_async_manager_gives_send_futures() {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                tokio::spawn(async move {
+                    let log = SyncLog::new();
+                    let said = talk(&log, &i.to_string(), false).await.unwrap();
+                    (said, log.take().len())
+                })
+            })
+            .collect();
+        for (i, handle) in handles.into_iter().enumerate() {
+            assert_eq!(handle.await.unwrap(), (format!("said {i}"), 4));
+        }
+    }
+}
