@@ -351,6 +351,14 @@ impl fmt::Debug for OpenFile {
     }
 }
 
+/// A write to a file opened with mode `r`; shared with `crate::tokio`.
+pub(crate) fn not_writable() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        "file not open for writing (mode \"r\")",
+    )
+}
+
 fn closed() -> io::Error {
     io::Error::other("I/O operation on closed file")
 }
@@ -398,10 +406,7 @@ impl OpenFile {
 
     fn writer(&mut self) -> io::Result<&mut BufWriter<File>> {
         if !self.writable {
-            return Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                "file not open for writing (mode \"r\")",
-            ));
+            return Err(not_writable());
         }
         if let Some(Buffered::Read(_)) = self.inner {
             let Some(Buffered::Read(mut r)) = self.inner.take() else {

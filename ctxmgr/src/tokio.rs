@@ -66,7 +66,7 @@ use ::tokio::io::{
     AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, AsyncWriteExt, BufReader, BufWriter, ReadBuf,
 };
 
-use crate::open::{parse_mode, with_body_error, PathError};
+use crate::open::{not_writable, parse_mode, with_body_error, PathError};
 use crate::{AsyncContextManager, Outcome};
 
 /// Opens a file as an async context manager, like Python's `open(path,
@@ -147,6 +147,7 @@ pub fn open(path: impl AsRef<Path>) -> Open {
 ///
 /// Await the body to its end (or call `flush().await`) when the data must
 /// not be lost.
+#[derive(Debug)]
 pub struct Open {
     path: PathBuf,
     mode: String,
@@ -192,16 +193,6 @@ impl Open {
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
-    }
-}
-
-impl fmt::Debug for Open {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Open")
-            .field("path", &self.path)
-            .field("mode", &self.mode)
-            .field("open", &self.file.is_some())
-            .finish()
     }
 }
 
@@ -370,10 +361,7 @@ impl OpenFile {
     /// reader's caller is.
     fn poll_to_write(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if !self.writable {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                "file not open for writing (mode \"r\")",
-            )));
+            return Poll::Ready(Err(not_writable()));
         }
         if self.last == Last::Read && !self.inner.buffer().is_empty() && !self.discarding {
             Pin::new(&mut self.inner).start_seek(SeekFrom::Current(0))?;
