@@ -182,6 +182,15 @@ enum State {
 /// 3. drop the value, then [`AsyncGuard::finish`] awaits exit with the
 ///    [`Outcome`].
 ///
+/// # `Send`
+///
+/// `enter` and `finish` are `async fn`s generic over the manager. For a
+/// manager with a lifetime parameter, rustc cannot prove such a generic
+/// future `Send` (it reports "implementation is not general enough"; return
+/// type notation, which would fix it, is unstable). `with!(async ..)` does
+/// not go through them: it awaits the manager's own futures in your async
+/// fn, so its futures stay `Send`. Use it where a task must be `Send`.
+///
 /// Dropped while entered and not finished (its future was cancelled, or
 /// exit did not complete), the guard calls the manager's
 /// [`drop_exit`](AsyncContextManager::drop_exit) with [`Outcome::Unseen`],

@@ -633,3 +633,120 @@ mod derived {
         }
     }
 }
+
+/// `#[ctxmgr::contextmanager]` on an `async fn`: awaits in both halves, the
+/// exit half awaited on every path, and a `Send` manager over borrowed
+/// arguments.
+mod generator {
+    use super::{yield_now, SyncLog};
+    use ctxmgr::{with, Outcome};
+    use ctxmgr_tests::TestError;
+
+    #[ctxmgr::contextmanager]
+    async fn tag(log: &SyncLog, name: &str, fail: Option<&str>) -> Result<String, TestError> {
+        yield_now().await;
+        if fail == Some("enter") {
+            Err(TestError::Enter("tag"))?;
+        }
+        log.push(format!("<{name}>"));
+        let outcome: Outcome<'_> = ctxmgr::yield_!(format!("[{name}]"));
+        yield_now().await;
+        log.push(format!("</{name}> {}", ctxmgr_tests::describe(&outcome)));
+        if fail == Some("exit") {
+            return Err(TestError::Exit("tag"));
+        }
+    }
+
+    async fn page(log: &SyncLog, fail: Option<&str>) -> Result<usize, TestError> {
+        let n = with!(async tag(log, "b", fail) as b => {
+            yield_now().await;
+            log.push(format!("body {b}"));
+            if fail == Some("body") {
+                Err(TestError::Body("page"))?;
+            }
+            b.len()
+        });
+        Ok(n)
+    }
+
+    #[tokio::test]
+    async fn both_halves_await_and_exit_sees_each_outcome() {
+        let log = SyncLog::new();
+        assert_eq!(page(&log, None).await, Ok(3));
+        assert_eq!(page(&log, Some("body")).await, Err(TestError::Body("page")));
+        assert_eq!(page(&log, Some("exit")).await, Err(TestError::Exit("tag")));
+        assert_eq!(
+            page(&log, Some("enter")).await,
+            Err(TestError::Enter("tag"))
+        );
+        assert_eq!(
+            log.take(),
+            [
+                "<b>",
+                "body [b]",
+                "</b> ok",
+                "<b>",
+                "body [b]",
+                "</b> err(body page failed)",
+                "<b>",
+                "body [b]",
+                "</b> ok",
+                // enter failed: no body, no exit
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_body_runs_the_exit_half_with_panic() {
+        let log = SyncLog::new();
+        let task_log = log.clone();
+        let joined = tokio::spawn(async move {
+            with!(async tag(&task_log, "p", None) => {
+                panic!("body panicked");
+            });
+            Ok::<(), TestError>(())
+        })
+        .await;
+        assert!(joined.unwrap_err().is_panic());
+        assert_eq!(log.take(), ["<p>", "</p> panic"]);
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_body_never_runs_the_exit_half() {
+        let log = SyncLog::new();
+        let slow = async {
+            with!(async tag(&log, "c", None) => {
+                std::future::pending::<()>().await;
+            });
+            Ok::<(), TestError>(())
+        };
+        let timed_out = tokio::time::timeout(std::time::Duration::from_millis(10), slow).await;
+        assert!(timed_out.is_err());
+        // Nothing can be awaited any more, and a generator has no sync
+        // fallback: its exit half is dropped unrun, never told `Ok`.
+        assert_eq!(log.take(), ["<c>"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_async_generator_over_borrowed_arguments_gives_send_futures() {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                tokio::spawn(async move {
+                    let log = SyncLog::new();
+                    let fail = (i % 2 == 1).then_some("body");
+                    (page(&log, fail).await, log.take())
+                })
+            })
+            .collect();
+        for (i, handle) in handles.into_iter().enumerate() {
+            let (result, events) = handle.await.unwrap();
+            if i % 2 == 1 {
+                assert_eq!(result, Err(TestError::Body("page")));
+                assert_eq!(events, ["<b>", "body [b]", "</b> err(body page failed)"]);
+            } else {
+                assert_eq!(result, Ok(3));
+                assert_eq!(events, ["<b>", "body [b]", "</b> ok"]);
+            }
+        }
+    }
+}
