@@ -118,6 +118,16 @@
     doc = " * `sqlite::transaction` (feature `rusqlite`): commit on `Ok`,"
 )]
 //!   roll back otherwise, and a failed `COMMIT` is an error.
+#![cfg_attr(
+    feature = "tokio",
+    doc = " * [`tokio::open`] (feature `tokio`): the async `open` for"
+)]
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = " * `tokio::open` (feature `tokio`): the async `open` for"
+)]
+//!   `with!(async ..)`, whose exit awaits the flush and `sync_all`, so a full
+//!   disk is an error there too.
 //!
 //! # What exit sees
 //!
@@ -158,6 +168,7 @@
 //! | `alloc` | via `std` | [`ExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
 //! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
 //! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
+//! | `tokio` | no | the `tokio` module (the async `open`), on tokio's `fs` and `io-util` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.
@@ -210,6 +221,9 @@ pub mod sqlite;
 mod stack;
 #[cfg(feature = "tempfile")]
 mod tempdir;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 mod with;
 
 #[doc = include_str!("derive.md")]

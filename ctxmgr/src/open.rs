@@ -182,14 +182,14 @@ impl fmt::Debug for Open {
     }
 }
 
-/// Parsed Python mode string.
+/// Parsed Python mode string, shared with the async `open` (`crate::tokio`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Mode {
+pub(crate) struct Mode {
     base: u8,
     plus: bool,
 }
 
-fn parse_mode(mode: &str) -> io::Result<Mode> {
+pub(crate) fn parse_mode(mode: &str) -> io::Result<Mode> {
     let invalid = || {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -216,7 +216,7 @@ fn parse_mode(mode: &str) -> io::Result<Mode> {
 }
 
 impl Mode {
-    fn options(self) -> OpenOptions {
+    pub(crate) fn options(self) -> OpenOptions {
         let mut o = OpenOptions::new();
         match self.base {
             b'r' => o.read(true),
@@ -230,7 +230,7 @@ impl Mode {
         o
     }
 
-    fn writable(self) -> bool {
+    pub(crate) fn writable(self) -> bool {
         self.base != b'r' || self.plus
     }
 }
@@ -260,14 +260,20 @@ impl ContextManager for Open {
         let Some(mut file) = self.file.take() else {
             return Ok(());
         };
-        let result = file.close(self.sync);
-        match (result, outcome.error()) {
-            (Err(close), Some(body)) => Err(io::Error::new(
-                close.kind(),
-                std::format!("{close} (while closing after the body failed: {body})"),
-            )),
-            (result, _) => result,
-        }
+        with_body_error(file.close(self.sync), &outcome)
+    }
+}
+
+/// A close error raised while the body was failing carries the body's error
+/// along, since it replaces it (the crate docs' exit-error rule). Shared with
+/// the async `open` (`crate::tokio`).
+pub(crate) fn with_body_error(result: io::Result<()>, outcome: &Outcome<'_>) -> io::Result<()> {
+    match (result, outcome.error()) {
+        (Err(close), Some(body)) => Err(io::Error::new(
+            close.kind(),
+            std::format!("{close} (while closing after the body failed: {body})"),
+        )),
+        (result, _) => result,
     }
 }
 
@@ -276,13 +282,13 @@ impl ContextManager for Open {
 /// original's, which stays reachable as the source (and through
 /// `io::Error::get_ref`) for its `raw_os_error`.
 #[derive(Debug)]
-struct PathError {
+pub(crate) struct PathError {
     error: io::Error,
     path: PathBuf,
 }
 
 impl PathError {
-    fn wrap(error: io::Error, path: &Path) -> io::Error {
+    pub(crate) fn wrap(error: io::Error, path: &Path) -> io::Error {
         io::Error::new(
             error.kind(),
             PathError {
@@ -345,6 +351,14 @@ impl fmt::Debug for OpenFile {
     }
 }
 
+/// A write to a file opened with mode `r`; shared with `crate::tokio`.
+pub(crate) fn not_writable() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        "file not open for writing (mode \"r\")",
+    )
+}
+
 fn closed() -> io::Error {
     io::Error::other("I/O operation on closed file")
 }
@@ -392,10 +406,7 @@ impl OpenFile {
 
     fn writer(&mut self) -> io::Result<&mut BufWriter<File>> {
         if !self.writable {
-            return Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                "file not open for writing (mode \"r\")",
-            ));
+            return Err(not_writable());
         }
         if let Some(Buffered::Read(_)) = self.inner {
             let Some(Buffered::Read(mut r)) = self.inner.take() else {

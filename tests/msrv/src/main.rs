@@ -1,7 +1,7 @@
 //! The `std` half of the MSRV check: `check()` run for real, `open`,
 //! `ExitStack`, a small manager, `#[contextmanager]` (sync and async),
-//! `with!(async ..)` over a derived async manager, and (feature `tempfile`)
-//! `tempdir`.
+//! `with!(async ..)` over a derived async manager, (feature `tempfile`)
+//! `tempdir` and (feature `tokio`) the async `open` in `with!(async ..)`.
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
@@ -120,6 +120,22 @@ fn main() -> std::io::Result<()> {
             dir.to_path_buf()
         });
         assert!(!kept.exists());
+    }
+    #[cfg(feature = "tokio")]
+    {
+        use tokio::io::AsyncWriteExt;
+        let path = path.with_extension("async.txt");
+        let save = async {
+            with!(async ctxmgr::tokio::open(&path).mode("w") as f => {
+                f.write_all(b"awaited").await?;
+            });
+            Ok::<(), std::io::Error>(())
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .build()?
+            .block_on(save)?;
+        assert_eq!(std::fs::read(&path)?, b"awaited");
+        std::fs::remove_file(&path)?;
     }
     println!("ctxmgr works on this toolchain");
     Ok(())
