@@ -160,6 +160,8 @@ extern crate std;
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;
+#[cfg(feature = "alloc")]
+mod async_stack;
 mod asynchronous;
 mod derived_guard;
 mod generator;
@@ -224,6 +226,9 @@ use it there, as a statement of the function's top-level block"
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use stack::{BoxError, ExitStack};
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use async_stack::AsyncExitStack;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
