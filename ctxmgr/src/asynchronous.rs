@@ -45,8 +45,8 @@ use crate::{ErrorRef, Outcome};
 /// # let waker = std::task::Waker::noop();
 /// # let mut cx = std::task::Context::from_waker(&waker);
 /// let mut session = Session { log: Vec::new() };
-/// let mut talk = std::pin::pin!(talk(&mut session));
-/// assert!(talk.as_mut().poll(&mut cx).is_ready()); // (any executor will do)
+/// // Polled once by hand here; any executor will do.
+/// assert!(std::pin::pin!(talk(&mut session)).poll(&mut cx).is_ready());
 /// assert_eq!(session.log, ["hello", "how are you?", "goodbye (ok: true)"]);
 /// # use std::future::Future;
 /// ```

@@ -8,6 +8,8 @@ use std::rc::Rc;
 
 use ctxmgr::{ContextManager, Outcome};
 
+pub mod async_probe;
+
 /// What happened, in order.
 #[derive(Clone, Default)]
 pub struct Log(Rc<RefCell<Vec<String>>>);

@@ -52,15 +52,13 @@ use crate::walk::{self, ExprVisitor};
 /// in its body (they share the numbering of generated names).
 pub struct Expander<'k> {
     krate: &'k TokenStream,
-    flavor: Flavor,
     next_id: Cell<usize>,
 }
 
 impl<'k> Expander<'k> {
-    pub fn new(krate: &'k TokenStream, flavor: Flavor) -> Self {
+    pub fn new(krate: &'k TokenStream) -> Self {
         Expander {
             krate,
-            flavor,
             next_id: Cell::new(0),
         }
     }
@@ -101,7 +99,6 @@ impl<'k> Expander<'k> {
             krate: _,
             mut managers,
             body,
-            flavor: _,
         } = input;
         let Some(mut manager) = managers.pop() else {
             return Err(body);
@@ -163,14 +160,19 @@ impl<'k> Expander<'k> {
         mut body: Block,
         placeholder: bool,
     ) -> (TokenStream, Option<syn::Ident>, TokenStream) {
-        let Flavor::Sync = self.flavor;
         let names = self.fresh_names();
         let krate = self.krate;
         let m = Span::mixed_site();
         // One short alias of `KRATE::__private` per expansion: the paths
         // below are most of what it emits.
         let p = quote_spanned!(m=> __ctxmgr_p);
-        let sites = rewrite::rewrite(&mut body, &names, &p, self);
+        let sites = rewrite::rewrite(
+            &mut body,
+            &names,
+            &p,
+            self,
+            matches!(manager.flavor, Flavor::Async(_)),
+        );
         // What stands where the body goes, and the body kept aside.
         let (body, placeholder, kept) = if placeholder {
             let ident = names.ident("splice");
@@ -186,7 +188,11 @@ impl<'k> Expander<'k> {
         let result = names.ident("result");
         let guard = names.ident("guard");
         let on_break = quote_spanned!(m=> return __ctxmgr_r);
-        let Entry { new_guard, enter } = entry(&p, &names, manager, &on_break);
+        let Entry {
+            new_guard,
+            enter,
+            bind,
+        } = entry(&p, &names, manager, &on_break);
         // One `use`: the alias, the kind probes (only one of which is
         // used: hence the `allow`) and the probes the sites call.
         let imports = |probes: &TokenStream| {
@@ -198,6 +204,25 @@ impl<'k> Expander<'k> {
             }
         };
         let setup = new_guard;
+        if let Flavor::Async(kw) = manager.flavor {
+            let level = AsyncLevel {
+                p: &p,
+                names: &names,
+                kw,
+                setup,
+                enter,
+                bind,
+                body,
+            };
+            let tokens = if sites.is_empty() {
+                level.short(&imports(&TokenStream::new()))
+            } else {
+                let code = sites.code(&names, &p, true);
+                level.with_sites(&imports(&code.uses), &code)
+            };
+            return (tokens, placeholder, kept);
+        }
+        let enter = quote!(#enter #bind);
         let finish_ok = quote_spanned! {m=>
             #[allow(unreachable_code)]
             let __ctxmgr_exit = #kind.finish(&mut #guard, #p::Outcome::Ok);
@@ -225,7 +250,7 @@ impl<'k> Expander<'k> {
             return (tokens, placeholder, kept);
         }
 
-        let code = sites.code(&names, &p);
+        let code = sites.code(&names, &p, false);
         let unlabelled = sites.has_unlabelled();
         let outer = names.label("with");
         let label = names.label("body");
@@ -303,6 +328,186 @@ impl<'k> Expander<'k> {
     }
 }
 
+/// One level of an `async` manager.
+///
+/// Input:  `with!(async EXPR as PAT => { BODY })`
+/// Output:
+///
+/// ```text
+/// {
+///     use KRATE::__private::{self as p, ..};
+///     let mut GUARD = p::AsyncGuard::new(EXPR);
+///     let KIND = (&&p::GuardKind(&GUARD)).__ctxmgr_kind();
+///     <site setup, slots>
+///     let mut FLOW: u32 = 0;
+///     let CAUGHT = {
+///         let VALUE = match KIND.enter_async(&mut GUARD).await { p::Continue(v) => v, p::Break(r) => return r };
+///         p::catch_unwind(async {
+///             let PAT = VALUE;
+///             p::Some(BODY)          // sites: store, set FLOW, `return p::None;`
+///         }).await
+///     };                             // the body's future and VALUE are gone here
+///     match CAUGHT {
+///         p::Ok(p::Some(v)) => { <await exit with Ok, or return its error>; v }
+///         p::Ok(p::None) => {
+///             let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
+///             <await exit with OUTCOME, or return its error>
+///             <suppression check: `if let Some(d) = .. { d } else`> match FLOW { i => <resume site i> }
+///         }
+///         p::Err(payload) => p::exit_on_panic(&mut GUARD, payload).await,  // exit with Panic, resume
+///     }
+/// }
+/// ```
+///
+/// Without sites the body is not wrapped in `Some` and there is no `FLOW`.
+/// A future dropped mid-body drops GUARD entered: its `Drop` runs the
+/// manager's `drop_exit(Outcome::Unseen)`.
+struct AsyncLevel<'a> {
+    p: &'a TokenStream,
+    names: &'a Names,
+    /// The user's `async` keyword: every `.await` is spanned on it.
+    kw: Span,
+    setup: TokenStream,
+    enter: TokenStream,
+    bind: TokenStream,
+    body: TokenStream,
+}
+
+impl AsyncLevel<'_> {
+    fn await_(&self) -> TokenStream {
+        quote_spanned!(self.kw=> .await)
+    }
+
+    /// `let CAUGHT = { <enter>; p::catch_unwind(async { <bind>; INNER }).await };`
+    fn run_body(&self, inner: &TokenStream) -> TokenStream {
+        let AsyncLevel { p, enter, bind, .. } = self;
+        let caught = self.names.ident("caught");
+        let await_ = self.await_();
+        quote_spanned! {Span::mixed_site()=>
+            let #caught = {
+                #enter
+                #p::catch_unwind(async {
+                    #bind
+                    #[allow(unused_braces, unreachable_code)]
+                    #inner
+                }) #await_
+            };
+        }
+    }
+
+    /// Awaits exit with `outcome`; returns exit's error from the function.
+    fn finish(&self, outcome: &TokenStream) -> TokenStream {
+        let p = self.p;
+        let kind = self.names.ident("kind");
+        let guard = self.names.ident("guard");
+        let await_ = self.await_();
+        quote_spanned! {Span::mixed_site()=>
+            if let #p::Break(__ctxmgr_r) = #kind.finish_async(&mut #guard, #outcome) #await_ {
+                return __ctxmgr_r;
+            }
+        }
+    }
+
+    fn on_panic(&self) -> TokenStream {
+        let p = self.p;
+        let guard = self.names.ident("guard");
+        let await_ = self.await_();
+        quote_spanned! {Span::mixed_site()=>
+            #p::Err(__ctxmgr_panic) => #p::exit_on_panic(&mut #guard, __ctxmgr_panic) #await_,
+        }
+    }
+
+    /// A body that can only end normally (or panic).
+    fn short(&self, imports: &TokenStream) -> TokenStream {
+        let p = self.p;
+        let caught = self.names.ident("caught");
+        let setup = &self.setup;
+        let run = self.run_body(&self.body);
+        let finish_ok = self.finish(&quote_spanned!(Span::mixed_site()=> #p::Outcome::Ok));
+        let on_panic = self.on_panic();
+        quote_spanned! {Span::mixed_site()=>
+            {
+                #imports
+                #setup
+                #run
+                match #caught {
+                    #p::Ok(__ctxmgr_v) => {
+                        #finish_ok
+                        __ctxmgr_v
+                    }
+                    #on_panic
+                }
+            }
+        }
+    }
+
+    fn with_sites(&self, imports: &TokenStream, code: &SiteCode) -> TokenStream {
+        let m = Span::mixed_site();
+        let p = self.p;
+        let names = self.names;
+        let caught = names.ident("caught");
+        let flow = names.ident("flow");
+        let outcome = names.ident("outcome");
+        let setup = &self.setup;
+        let body = &self.body;
+        let run = self.run_body(&quote_spanned!(m=> #p::Some(#body)));
+        let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
+        let finish_site = self.finish(&outcome.to_token_stream());
+        let on_panic = self.on_panic();
+        let SiteCode {
+            setup: site_setup,
+            slots,
+            outcomes,
+            resumes,
+            suppress_query,
+            ..
+        } = code;
+        let dispatch = quote_spanned! {m=>
+            match #flow {
+                #resumes
+                _ => #p::unreachable_flow(),
+            }
+        };
+        let resume = if suppress_query.is_empty() {
+            dispatch
+        } else {
+            quote_spanned! {m=>
+                #[allow(unreachable_code)]
+                if let #p::Some(__ctxmgr_default) = #suppress_query {
+                    __ctxmgr_default
+                } else {
+                    #dispatch
+                }
+            }
+        };
+        quote_spanned! {m=>
+            {
+                #imports
+                #setup
+                #site_setup
+                #slots
+                let mut #flow: u32 = 0;
+                #run
+                match #caught {
+                    #p::Ok(#p::Some(__ctxmgr_v)) => {
+                        #finish_ok
+                        __ctxmgr_v
+                    }
+                    #p::Ok(#p::None) => {
+                        let #outcome = match #flow {
+                            #outcomes
+                            _ => #p::Outcome::Ok,
+                        };
+                        #finish_site
+                        #resume
+                    }
+                    #on_panic
+                }
+            }
+        }
+    }
+}
+
 /// Puts the body back where the placeholder stands, as opaque tokens.
 struct Splice<'p> {
     placeholder: &'p syn::Ident,
@@ -373,8 +578,10 @@ impl ExpandNested for Expander<'_> {
 struct Entry {
     /// `let mut GUARD = Guard::new(EXPR); let KIND = <probe>;`
     new_guard: TokenStream,
-    /// `let VALUE = <enter, or ON_BREAK>; let PAT = VALUE;`
+    /// `let VALUE = <enter, or ON_BREAK>;`
     enter: TokenStream,
+    /// `let PAT = VALUE;`
+    bind: TokenStream,
 }
 
 fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStream) -> Entry {
@@ -385,8 +592,26 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
     let expr = &manager.expr;
     // Spanned on the user's expression: "is not a context manager" and
     // "can fail with `E`" point there.
-    let guard_new = quote_spanned!(expr.span()=> #p::Guard::new);
-    let enter = syn::Ident::new("enter", expr.span());
+    let (guard_new, enter) = match manager.flavor {
+        Flavor::Sync => (
+            quote_spanned!(expr.span()=> #p::Guard::new),
+            syn::Ident::new("enter", expr.span()).into_token_stream(),
+        ),
+        // `.await` spanned on the user's `async`: outside an async fn the
+        // error points there.
+        Flavor::Async(kw) => {
+            let enter = syn::Ident::new("enter_async", expr.span());
+            let dot = quote_spanned!(kw=> .await);
+            (
+                quote_spanned!(expr.span()=> #p::AsyncGuard::new),
+                quote!(#enter(&mut #guard) #dot),
+            )
+        }
+    };
+    let enter = match manager.flavor {
+        Flavor::Sync => quote!(#enter(&mut #guard)),
+        Flavor::Async(_) => enter,
+    };
     // `as _f` binds a value the body does not use, on purpose (Python's
     // `with lock() as _:`): not clippy's `no_effect_underscore_binding`.
     let allow = quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)]);
@@ -409,12 +634,12 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
             let #kind = (&&#p::GuardKind(&#guard)).__ctxmgr_kind();
         },
         enter: quote_spanned! {m=>
-            let #value = match #kind.#enter(&mut #guard) {
+            let #value = match #kind.#enter {
                 #p::Continue(__ctxmgr_v) => __ctxmgr_v,
                 #p::Break(__ctxmgr_r) => #on_break,
             };
-            #bind
         },
+        bind,
     }
 }
 
@@ -432,8 +657,12 @@ pub fn malformed(m: Malformed) -> TokenStream {
     let p = quote!(#krate::__private);
     let diverge = quote_spanned!(Span::mixed_site()=> loop {});
     let bindings = m.managers.iter().enumerate().map(|(i, manager)| {
-        let Entry { new_guard, enter } = entry(&p, &Names::new(i), manager, &diverge);
-        quote!(#new_guard #enter)
+        let Entry {
+            new_guard,
+            enter,
+            bind,
+        } = entry(&p, &Names::new(i), manager, &diverge);
+        quote!(#new_guard #enter #bind)
     });
     quote! {
         {

@@ -15,13 +15,13 @@ mod sites;
 
 use proc_macro2::TokenStream;
 
-pub use parse::{Flavor, WithInput};
+pub use parse::WithInput;
 
 /// Expands managers around a body: the one entry for `with!` and for the
 /// attribute macros that run a function body inside managers.
 pub fn expand(input: WithInput) -> TokenStream {
     let krate = input.krate.clone();
-    expand::Expander::new(&krate, input.flavor).expand(input)
+    expand::Expander::new(&krate).expand(input)
 }
 
 /// `with_impl! { KRATE; EXPR as PAT => { BODY } }`, what `ctxmgr::with!`

@@ -7,18 +7,23 @@ use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use syn::parse::Parser;
 use syn::{Block, Expr, Pat};
 
-/// One `EXPR [as PAT]` of a `with!`.
+/// One `[async] EXPR [as PAT]` of a `with!`.
 pub struct Manager {
     pub expr: Expr,
     pub pat: Option<Pat>,
+    pub flavor: Flavor,
 }
 
-/// How the body runs. One expander serves every flavor.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// How one manager's level runs. One expander serves every flavor, and
+/// the managers of one `with!` may mix them.
+#[derive(Clone, Copy, Debug)]
 pub enum Flavor {
-    /// `with!(..)`: managers entered and exited synchronously, the body an
-    /// inline block of the enclosing function.
+    /// `EXPR`: entered and exited synchronously, the body an inline block of
+    /// the enclosing function.
     Sync,
+    /// `async EXPR` (the span is the keyword's): enter and exit awaited,
+    /// the body run as an async block polled under `catch_unwind`.
+    Async(Span),
 }
 
 /// What [`super::expand`] expands: a parsed `with!`, or the body of a
@@ -29,7 +34,6 @@ pub struct WithInput {
     /// At least one.
     pub managers: Vec<Manager>,
     pub body: Block,
-    pub flavor: Flavor,
 }
 
 /// What is left to show when the input is malformed: the error, and the body
@@ -179,7 +183,6 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
         krate,
         managers,
         body,
-        flavor: Flavor::Sync,
     })
 }
 
@@ -269,8 +272,31 @@ fn parse_managers(head: &[TokenTree]) -> syn::Result<Vec<Manager>> {
     Ok(managers)
 }
 
+/// A leading `async` keyword, unless it starts an async block or closure
+/// (`async { .. }`, `async move ..`, `async |..| ..`).
+fn split_async(tts: &[TokenTree]) -> (Flavor, &[TokenTree]) {
+    match tts {
+        [TokenTree::Ident(kw), next, ..] if kw == "async" => {
+            let starts_expr = match next {
+                TokenTree::Group(g) => g.delimiter() == Delimiter::Brace,
+                TokenTree::Ident(i) => i == "move",
+                TokenTree::Punct(p) => p.as_char() == '|',
+                TokenTree::Literal(_) => false,
+            };
+            if starts_expr {
+                (Flavor::Sync, tts)
+            } else {
+                (Flavor::Async(kw.span()), &tts[1..])
+            }
+        }
+        [TokenTree::Ident(kw)] if kw == "async" => (Flavor::Async(kw.span()), &[]),
+        _ => (Flavor::Sync, tts),
+    }
+}
+
 fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Manager> {
     let end_span = || after.map_or_else(Span::call_site, TokenTree::span);
+    let (flavor, tts) = split_async(tts);
     if tts.is_empty() {
         return Err(syn::Error::new(
             end_span(),
@@ -317,5 +343,5 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
         None => (tts, None),
     };
     let expr = syn::parse2::<Expr>(stream(expr_tts))?;
-    Ok(Manager { expr, pat })
+    Ok(Manager { expr, pat, flavor })
 }

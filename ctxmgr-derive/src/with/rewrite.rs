@@ -25,16 +25,20 @@ pub trait ExpandNested {
     fn expand_nested(&self, mac: &Macro) -> Option<Expr>;
 }
 
-/// Rewrites the sites of `body` in place and returns them.
+/// Rewrites the sites of `body` in place and returns them. The body of an
+/// async level runs as an async block, which cannot break to a label
+/// outside it: its sites `return` from that block instead.
 pub fn rewrite(
     body: &mut Block,
     names: &Names,
     p: &TokenStream,
     nested: &dyn ExpandNested,
+    in_async_block: bool,
 ) -> Sites {
     let mut rewriter = Rewriter {
         nested,
         p,
+        in_async_block,
         label: names.label("body"),
         flow: names.ident("flow"),
         ret: names.ident("ret"),
@@ -51,6 +55,9 @@ struct Rewriter<'r> {
     nested: &'r dyn ExpandNested,
     /// The path of the runtime's `__private` module.
     p: &'r TokenStream,
+    /// Sites leave by `return p::None` from the body's async block rather
+    /// than by `break 'body`.
+    in_async_block: bool,
     names: &'r Names,
     /// Of the block holding the bound value: sites break out of it.
     label: Lifetime,
@@ -123,9 +130,15 @@ impl Rewriter<'_> {
         }
     }
 
-    /// `({ <store>; FLOW = i; break 'body; })`
+    /// `({ <store>; FLOW = i; break 'body; })`, or in an async level's
+    /// body `({ <store>; FLOW = i; return p::None; })`.
     fn leave(&self, index: u32, store: TokenStream) -> Expr {
-        let Rewriter { label, flow, .. } = self;
+        let Rewriter { label, flow, p, .. } = self;
+        let out_of_body = if self.in_async_block {
+            quote_spanned!(Span::mixed_site()=> return #p::None)
+        } else {
+            quote_spanned!(Span::mixed_site()=> break #label)
+        };
         // Already visited: kept as tokens, not parsed back; parenthesized so
         // that, as tokens, it stays one operand wherever the user's
         // `return`/`break` stood (`return > x` is an expression too).
@@ -133,7 +146,7 @@ impl Rewriter<'_> {
             ({
                 #store
                 #flow = #index;
-                break #label;
+                #out_of_body;
             })
         };
         Expr::Verbatim(out)

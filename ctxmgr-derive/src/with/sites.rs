@@ -106,14 +106,17 @@ impl Sites {
         })
     }
 
-    /// The code that stores, views and resumes these sites.
-    pub fn code(&self, names: &Names, p: &TokenStream) -> SiteCode {
+    /// The code that stores, views and resumes these sites. `in_async_block`:
+    /// the body ran as an async block, so every site is resumed in one
+    /// `match` after it, where no label is in the way of an unlabelled
+    /// `break`/`continue`.
+    pub fn code(&self, names: &Names, p: &TokenStream, in_async_block: bool) -> SiteCode {
         let m = Span::mixed_site();
         let outer = names.label("with");
         let ret = names.ident("ret");
         let guard = names.ident("guard");
         let outcome = names.ident("outcome");
-        let unlabelled = self.has_unlabelled();
+        let unlabelled = self.has_unlabelled() && !in_async_block;
         let wrap = |v: TokenStream| {
             if unlabelled {
                 quote_spanned!(m=> #p::Some(#v))
@@ -163,7 +166,7 @@ impl Sites {
                     } else {
                         quote_spanned!(m=> break #l)
                     };
-                    if l.is_some() {
+                    if l.is_some() || in_async_block {
                         code.resumes.extend(quote_spanned!(m=> #i => #resume,));
                     } else {
                         code.resumes.extend(quote_spanned!(m=> #i => {},));
@@ -179,7 +182,7 @@ impl Sites {
                         #[allow(clippy::needless_continue)]
                         #i => continue #l,
                     };
-                    if l.is_some() {
+                    if l.is_some() || in_async_block {
                         code.resumes.extend(resume);
                     } else {
                         code.resumes.extend(quote_spanned!(m=> #i => {},));
@@ -202,15 +205,19 @@ impl Sites {
             code.setup.extend(quote_spanned! {m=>
                 let #suppress = (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind();
             });
-            code.suppress = quote_spanned! {m=>
-                #[allow(unreachable_code)]
-                if let #p::Some(__ctxmgr_default) = match #flow {
+            let query = quote_spanned! {m=>
+                match #flow {
                     #first #(| #rest)* => #suppress.check(&mut #guard, #outcome),
                     _ => #p::None,
-                } {
+                }
+            };
+            code.suppress = quote_spanned! {m=>
+                #[allow(unreachable_code)]
+                if let #p::Some(__ctxmgr_default) = #query {
                     break #outer #suppressed;
                 }
             };
+            code.suppress_query = query;
         }
         if self.has_return() {
             // Ties RET's type to the function's return type, so `return
@@ -254,6 +261,9 @@ pub struct SiteCode {
     pub outcomes: TokenStream,
     /// After a successful exit: the suppression check (when there are `?`s).
     pub suppress: TokenStream,
+    /// The `Option` that check tests, for a level that places it itself
+    /// (empty without `?` sites).
+    pub suppress_query: TokenStream,
     /// `match FLOW` arms resuming each site inside the `with!`'s block.
     pub resumes: TokenStream,
     /// Arms resuming unlabelled `break`/`continue` after that block.

@@ -24,7 +24,7 @@ use quote::{quote, quote_spanned};
 
 use crate::diag::Errors;
 use crate::krate::runtime_path;
-use crate::with::{self, Flavor, WithInput};
+use crate::with::{self, WithInput};
 
 /// The attribute's name, as messages say it.
 const ATTRIBUTE: &str = "#[ctxmgr::wrap]";
@@ -68,7 +68,6 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
         krate: runtime_path(None),
         managers,
         body,
-        flavor: Flavor::Sync,
     });
     func.block.stmts = vec![syn::Stmt::Expr(
         syn::Expr::Verbatim(quote_spanned!(span=> #expansion)),
