@@ -364,15 +364,14 @@ impl<'m, E> AsyncExitStack<'m, E> {
     ///
     /// ```
     /// use ctxmgr::{AsyncContextManager, AsyncExitStack, AsyncSuppress, ErrorRef, Outcome};
-    /// use std::convert::Infallible;
     ///
     /// /// Swallows every error, like `contextlib.suppress(Exception)`.
     /// struct SwallowAll;
     /// impl AsyncContextManager for SwallowAll {
     ///     type Value<'a> = ();
-    ///     type Error = Infallible;
-    ///     async fn enter(&mut self) -> Result<(), Infallible> { Ok(()) }
-    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), Infallible> { Ok(()) }
+    ///     type Error = String;
+    ///     async fn enter(&mut self) -> Result<(), String> { Ok(()) }
+    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), String> { Ok(()) }
     /// }
     /// impl AsyncSuppress for SwallowAll {
     ///     fn suppresses(&mut self, _: ErrorRef<'_>) -> bool { true }

@@ -427,21 +427,51 @@ fn a_panicking_enter_frees_the_manager_and_registers_nothing() {
 }
 
 #[test]
-fn a_cancelled_enter_frees_the_manager_and_registers_nothing() {
+fn a_cancelled_enter_frees_the_manager_after_its_enter_future_and_registers_nothing() {
+    /// Its enter future writes to the manager when dropped, and the manager
+    /// logs its own drop: the enter future must go first (under Miri, the
+    /// other order is a use after free).
+    struct Touchy(String, Log);
+    impl Drop for Touchy {
+        fn drop(&mut self) {
+            self.1.push(format!("{} dropped", self.0));
+        }
+    }
+    struct Touch<'a>(&'a mut String, Log);
+    impl Drop for Touch<'_> {
+        fn drop(&mut self) {
+            self.0.push_str(" (enter cancelled)");
+            self.1.push(self.0.clone());
+        }
+    }
+    impl AsyncContextManager for Touchy {
+        type Value<'a> = ();
+        type Error = TestError;
+        async fn enter(&mut self) -> Result<(), TestError> {
+            let _touch = Touch(&mut self.0, self.1.clone());
+            yield_now().await;
+            Ok(())
+        }
+        async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
+            self.1.push(format!("exit {}", describe(&outcome)));
+            Ok(())
+        }
+        fn drop_exit(&mut self, outcome: Outcome<'_>) {
+            self.1.push(format!("drop_exit {}", describe(&outcome)));
+        }
+    }
     let log = Log::new();
-    let dropped = Cell::new(false);
     let stack = AsyncExitStack::<TestError>::default();
     // One poll: enter is suspended at its first await, then dropped.
     let entered = poll_then_drop(
-        stack.enter_async_context(DropFlag(&dropped, slow("a", &log))),
+        stack.enter_async_context(Touchy("a".into(), log.clone())),
         1,
     );
     assert!(entered.is_none());
-    assert!(dropped.get());
     assert!(stack.is_empty());
     drop(stack);
     // Neither exit nor drop_exit: the manager was never entered.
-    assert_eq!(log.take(), Vec::<String>::new());
+    assert_eq!(log.take(), ["a (enter cancelled)", "a (enter cancelled) dropped"]);
 }
 
 #[test]

@@ -36,8 +36,10 @@
 //! An async enter is awaited while the arena holds the entry unregistered:
 //! if that future is dropped (cancelled) or its poll panics, the enter
 //! future, which holds the `&'s mut T`, is dropped before the guard that
-//! frees the entry (locals of an `async fn` drop in reverse order, as in a
-//! sync scope).
+//! frees the entry (the awaited future is a temporary of the `.await`'s
+//! statement, dropped before the `async fn`'s locals, as a temporary is in
+//! a sync scope). `tests/tests/async_exit_stack.rs` pins it with an enter
+//! future that writes to its manager when dropped.
 //!
 //! Miri (`.ci/run`) runs the ExitStack and AsyncExitStack tests under
 //! Stacked Borrows.
@@ -134,7 +136,7 @@ impl<T> Drop for Unregistered<T> {
         // and was not registered, so this is its only rebuild. The `&'s mut`
         // made in `Arena::enter`/`enter_async` is not used after this point:
         // enter returned `Err`, is unwinding, or its future was dropped
-        // before this guard (it is declared after it), so no value borrowing
+        // before this guard (see `Arena::enter_async`), so no value borrowing
         // the entry was produced, and enter's error type `M::Error` was fixed
         // before `'s` was chosen, so it cannot borrow the entry either.
         drop(unsafe { Box::from_raw(self.0.as_ptr()) });
@@ -220,10 +222,11 @@ impl<D: ?Sized> Arena<D> {
         M: AsyncContextManager + 's,
     {
         let (unregistered, entry) = self.leak(entry);
-        // Declared after `unregistered`, so dropped before it if this future
-        // is dropped mid-enter.
-        let entering = manager(entry).enter();
-        let entered = entering.await;
+        // If this future is dropped mid-enter, or enter's poll panics, the
+        // future being awaited (a temporary of this statement, which holds
+        // the `&'s mut T`) is dropped before any local, `unregistered`
+        // included.
+        let entered = manager(entry).enter().await;
         if entered.is_ok() {
             self.register(unregistered);
         }
