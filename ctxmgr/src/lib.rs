@@ -225,10 +225,10 @@ use it there, as a statement of the function's top-level block"
 }
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-pub use stack::{BoxError, ExitStack};
+pub use async_stack::AsyncExitStack;
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-pub use async_stack::AsyncExitStack;
+pub use stack::{BoxError, ExitStack};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -16,8 +16,8 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use ctxmgr::{
-    with, AsyncContextManager, AsyncExitStack, AsyncGuard, AsyncSuppress, BoxError,
-    ContextManager, ErrorRef, Outcome, Suppress,
+    with, AsyncContextManager, AsyncExitStack, AsyncGuard, AsyncSuppress, BoxError, ContextManager,
+    ErrorRef, Outcome, Suppress,
 };
 use ctxmgr_tests::async_probe::yield_now;
 use ctxmgr_tests::{describe, panic_message, Act, Log, Probe, TestError};
@@ -416,9 +416,8 @@ fn a_panicking_enter_frees_the_manager_and_registers_nothing() {
     assert!(stack.is_empty());
     // A failed enter drops the manager too.
     dropped.set(false);
-    let entered = block_on(
-        stack.enter_async_context(DropFlag(&dropped, slow("b", &log).enter_fails())),
-    );
+    let entered =
+        block_on(stack.enter_async_context(DropFlag(&dropped, slow("b", &log).enter_fails())));
     assert_eq!(entered, Err(TestError::Enter("b")));
     assert!(dropped.get());
     assert!(stack.is_empty());
@@ -471,7 +470,10 @@ fn a_cancelled_enter_frees_the_manager_after_its_enter_future_and_registers_noth
     assert!(stack.is_empty());
     drop(stack);
     // Neither exit nor drop_exit: the manager was never entered.
-    assert_eq!(log.take(), ["a (enter cancelled)", "a (enter cancelled) dropped"]);
+    assert_eq!(
+        log.take(),
+        ["a (enter cancelled)", "a (enter cancelled) dropped"]
+    );
 }
 
 #[test]
@@ -723,8 +725,11 @@ const CANCELLED_IN_THE_BODY: [&str; 8] = [
 #[cfg_attr(miri, ignore = "tokio's timer")]
 async fn a_timeout_mid_body_runs_every_fallback_with_unseen_and_no_exit() {
     let log = Log::new();
-    let timed_out =
-        tokio::time::timeout(std::time::Duration::from_millis(20), stuck_in_the_body(&log)).await;
+    let timed_out = tokio::time::timeout(
+        std::time::Duration::from_millis(20),
+        stuck_in_the_body(&log),
+    )
+    .await;
     assert!(timed_out.is_err());
     assert_eq!(log.take(), CANCELLED_IN_THE_BODY);
 }
@@ -1052,7 +1057,9 @@ fn ten_thousand_entries_close_on_a_256_kib_thread() {
             assert_eq!(block_on(run), Err(TestError::Body("q")));
             let events = log.take();
             assert_eq!(events.len(), 2 * (N / 2));
-            assert!(events[N / 2..].iter().all(|e| e.ends_with("err(body q failed)")));
+            assert!(events[N / 2..]
+                .iter()
+                .all(|e| e.ends_with("err(body q failed)")));
             assert!(all_saw_the_error.get());
             let mut stack = AsyncExitStack::new();
             for _ in 0..N {

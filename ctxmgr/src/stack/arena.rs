@@ -164,6 +164,11 @@ impl<D: ?Sized> Arena<D> {
     }
 
     /// Leaks `entry` and makes the one `&'s mut T` to it.
+    ///
+    /// The `&mut` is not derived from `self`; it borrows `self` for `'s` so
+    /// that `pop` and `Drop` (which take `&mut self`) cannot run while it,
+    /// or a value derived from it, is alive.
+    #[allow(clippy::mut_from_ref)]
     fn leak<'s, T: 's>(&'s self, entry: T) -> (Unregistered<T>, &'s mut T) {
         // Room first, so that registering cannot fail after a sync enter
         // succeeded.
