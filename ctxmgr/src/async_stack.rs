@@ -36,7 +36,7 @@ use crate::{
 /// | `await stack.aclose()` | `stack.aclose().await?` |
 ///
 /// ```
-/// use ctxmgr::{AsyncContextManager, AsyncExitStack, BoxError, Outcome};
+/// use ctxmgr::{with, AsyncContextManager, AsyncExitStack, BoxError, Outcome};
 ///
 /// /// A connection whose goodbye is awaited.
 /// struct Conn { name: String, log: Vec<String> }
@@ -53,18 +53,17 @@ use crate::{
 /// }
 ///
 /// async fn broadcast(names: &[&str]) -> Result<usize, BoxError> {
-///     let mut stack = AsyncExitStack::new();
-///     let mut logs = Vec::new();
-///     for name in names {
-///         let conn = Conn { name: name.to_string(), log: Vec::new() };
-///         logs.push(stack.enter_async_context(conn).await?); // all connected at once
-///     }
-///     for log in &mut logs {
-///         log.push("hello, everyone".into());
-///     }
-///     let sent = logs.len();
-///     drop(logs);
-///     stack.aclose().await?; // goodbyes awaited, last connected first
+///     let sent = with!(async AsyncExitStack::new() as stack => {
+///         let mut logs = Vec::new();
+///         for name in names {
+///             let conn = Conn { name: name.to_string(), log: Vec::new() };
+///             logs.push(stack.enter_async_context(conn).await?); // all connected at once
+///         }
+///         for log in &mut logs {
+///             log.push("hello, everyone".into());
+///         }
+///         logs.len()
+///     }); // goodbyes awaited here, last connected first
 ///     Ok(sent)
 /// }
 /// # use std::future::Future;
