@@ -182,6 +182,15 @@ enum State {
 /// 3. drop the value, then [`AsyncGuard::finish`] awaits exit with the
 ///    [`Outcome`].
 ///
+/// # `Send`
+///
+/// `enter` and `finish` are `async fn`s generic over the manager. For a
+/// manager with a lifetime parameter, rustc cannot prove such a generic
+/// future `Send` (it reports "implementation is not general enough"; return
+/// type notation, which would fix it, is unstable). `with!(async ..)` does
+/// not go through them: it awaits the manager's own futures in your async
+/// fn, so its futures stay `Send`. Use it where a task must be `Send`.
+///
 /// Dropped while entered and not finished (its future was cancelled, or
 /// exit did not complete), the guard calls the manager's
 /// [`drop_exit`](AsyncContextManager::drop_exit) with [`Outcome::Unseen`],
@@ -297,6 +306,18 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
         self.manager.suppresses(error)
     }
 
+    /// The manager and the guard's state, lent out apart: `with!(async ..)`
+    /// awaits the manager's own `enter`/`exit` futures in the caller's
+    /// async fn, then records the result. (Awaiting them inside a generic
+    /// `async fn` of the guard would hide from rustc that the caller's
+    /// future is `Send` for a manager with a lifetime parameter: "not
+    /// general enough".)
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __ctxmgr_split(&mut self) -> (&mut M, StateRef<'_>) {
+        (&mut self.manager, StateRef(&mut self.state))
+    }
+
     #[cold]
     fn drop_exit(&mut self) {
         self.state = State::Finished;
@@ -311,6 +332,26 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
             }
         }
         self.manager.drop_exit(Outcome::Unseen);
+    }
+}
+
+/// An [`AsyncGuard`]'s state, lent out beside its manager by
+/// `__ctxmgr_split`. Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct StateRef<'g>(&'g mut State);
+
+impl StateRef<'_> {
+    /// Enter succeeded: exit (or `drop_exit`) will run once.
+    #[inline(always)]
+    pub(crate) fn entered(self) {
+        *self.0 = State::Entered;
+    }
+
+    /// Exit was awaited to its end.
+    #[inline(always)]
+    pub(crate) fn finished(self) {
+        *self.0 = State::Finished;
     }
 }
 

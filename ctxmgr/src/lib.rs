@@ -87,6 +87,8 @@
 //! | a dynamic number of managers and callbacks, exited in reverse like nested `with!`s | [`ExitStack`] (feature `alloc`); for async managers, whose exits are awaited, [`AsyncExitStack`] | `ExitStack`, `AsyncExitStack` |
 //! | a file that reports a failed flush or close | [`open`] (feature `std`) | `open()` |
 //! | swallow the body's error | [`Suppress`] | `__exit__` returning `True` |
+//! | teardown that is *awaited*, on every path | `with!(async EXPR as PAT => { .. })` over an [`AsyncContextManager`] (the derive takes `async fn` markers); [`AsyncGuard`] by hand | `async with`, `__aenter__`/`__aexit__` |
+//! | an async manager from one `async fn` | [`#[contextmanager]`](contextmanager) on an `async fn`: an [`AsyncGenerator`] (feature `alloc`) | `@asynccontextmanager` |
 //!
 //! The small managers of `contextlib`:
 //!
@@ -136,6 +138,18 @@
 //! [`Outcome::Err`], so a manager that can fail while handling an error
 //! should carry it along in its own (as [`open`] does).
 //!
+//! # Async
+//!
+//! Rust has no async `Drop`. `with!(async ..)` awaits exit on every path out
+//! of the body — panics included: the body's future is polled under
+//! `catch_unwind`, exit is awaited with [`Outcome::Panic`], then the panic
+//! resumes. A future dropped mid-body (cancelled) cannot await anything: the
+//! guard's `Drop` calls [`AsyncContextManager::drop_exit`] with
+//! [`Outcome::Unseen`] instead, never `exit` with `Ok`. [`Outcome`] is
+//! `Send + Sync`, so with `Send` managers the whole future stays `Send`. See
+//! [`AsyncContextManager`] for the details and the README for the table of
+//! what exit sees on cancellation.
+//!
 //! # Features
 //!
 //! | feature | default | what it adds |
@@ -161,6 +175,8 @@ extern crate std;
 #[path = "private/mod.rs"]
 pub mod __private;
 #[cfg(feature = "alloc")]
+mod async_generator;
+#[cfg(feature = "alloc")]
 mod async_stack;
 mod asynchronous;
 mod derived_guard;
@@ -181,6 +197,9 @@ mod tempdir;
 mod with;
 
 #[doc = include_str!("derive.md")]
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use async_generator::{AsyncExitFn, AsyncExitFuture, AsyncGenerator};
 pub use asynchronous::{AsyncContextManager, AsyncGuard, AsyncSuppress};
 #[doc = include_str!("context_manager.md")]
 pub use ctxmgr_derive::context_manager;

@@ -6,6 +6,8 @@
 /// with!(EXPR => { BODY })                     // no binding
 /// with!(A as a, B as (x, y), C => { BODY })   // several: nested, left to right
 /// with!(&mut manager as v => { BODY })        // reuse a manager you keep
+/// with!(async EXPR as PAT => { BODY })        // an async manager, inside an async fn
+/// with!(async A as a, B as b => { BODY })     // `async` per manager: sync and async mix
 /// ```
 ///
 /// `with!` evaluates to the body's value.
@@ -67,6 +69,52 @@
 /// * **Suppression.** A manager that implements [`Suppress`](crate::Suppress)
 ///   can swallow a `?` error; `with!` then evaluates to `Default::default()`.
 ///   Managers that do not pay nothing.
+///
+/// # Async managers: `with!(async ..)`
+///
+/// `async` before a manager makes its level Python's `async with`: enter and
+/// exit of an [`AsyncContextManager`](crate::AsyncContextManager) are
+/// *awaited*, inside an async fn or block. Every rule above holds, and:
+///
+/// * the body runs as an async block polled under `catch_unwind`: on a panic,
+///   exit is awaited with `Outcome::Panic`, then the panic resumes;
+/// * a future dropped mid-body (cancelled) runs the manager's
+///   [`drop_exit`](crate::AsyncContextManager::drop_exit) with
+///   `Outcome::Unseen` from the guard's `Drop` (nothing can be awaited any
+///   more), never `exit` with `Ok`; a cancelled exit gets `drop_exit` too;
+/// * sync managers of the same list keep the inline form (their guards
+///   report `Unseen` on cancellation, as always);
+/// * unlike the sync form, a body that always leaves does not make the
+///   `with!(async ..)` itself diverge.
+///
+/// ```
+/// use ctxmgr::{with, AsyncContextManager, Outcome};
+/// use std::convert::Infallible;
+///
+/// struct Span(Vec<String>);
+/// impl AsyncContextManager for Span {
+///     type Value<'a> = ();
+///     type Error = Infallible;
+///     async fn enter(&mut self) -> Result<(), Infallible> {
+///         self.0.push("start".into());
+///         Ok(())
+///     }
+///     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Infallible> {
+///         self.0.push(format!("end ok={}", outcome.is_ok()));
+///         Ok(())
+///     }
+/// }
+///
+/// async fn parse(span: &mut Span, text: &str) -> Result<u8, std::num::ParseIntError> {
+///     Ok(with!(async &mut *span => { text.parse::<u8>()? }))
+/// }
+/// # use std::future::Future;
+/// # let waker = std::task::Waker::noop();
+/// # let mut cx = std::task::Context::from_waker(&waker);
+/// let mut span = Span(Vec::new());
+/// assert!(std::pin::pin!(parse(&mut span, "x")).poll(&mut cx).is_ready());
+/// assert_eq!(span.0, ["start", "end ok=false"]);
+/// ```
 ///
 /// # Limitations
 ///

@@ -521,3 +521,232 @@ async fn eight_spawned_tasks_on_a_multi_thread_runtime() {
     expected.sort();
     assert_eq!(events, expected);
 }
+
+/// `#[derive(ContextManager)]` with `async fn` markers implements
+/// `AsyncContextManager`; generics, a `Result` alias and an exit without the
+/// outcome carry over, and its futures are `Send`.
+mod derived {
+    use super::{yield_now, SyncLog};
+    use ctxmgr::{with, ContextManager, Outcome};
+
+    #[derive(ContextManager)]
+    pub struct Session<'l, T: Send> {
+        log: &'l SyncLog,
+        greeting: T,
+    }
+
+    #[ctxmgr::context_manager]
+    impl<T: Send + std::fmt::Display> Session<'_, T> {
+        #[enter]
+        async fn open(&mut self) -> std::io::Result<&mut T> {
+            yield_now().await;
+            self.log.push(format!("open {}", self.greeting));
+            Ok(&mut self.greeting)
+        }
+
+        #[exit]
+        async fn close(&mut self, outcome: Outcome<'_>) -> std::io::Result<()> {
+            yield_now().await;
+            self.log.push(format!("close ok={}", outcome.is_ok()));
+            if self.greeting.to_string() == "fail-exit" {
+                return Err(std::io::Error::other("close failed"));
+            }
+            Ok(())
+        }
+    }
+
+    #[derive(ContextManager)]
+    pub struct Bell<'l>(&'l SyncLog);
+
+    #[ctxmgr::context_manager]
+    impl Bell<'_> {
+        #[enter]
+        async fn ring(&mut self) {
+            self.0.push("ring");
+        }
+
+        #[exit]
+        async fn stop(&mut self) {
+            self.0.push("stop");
+        }
+    }
+
+    async fn talk(log: &SyncLog, greeting: &str, fail: bool) -> std::io::Result<String> {
+        let said = with!(async Session { log, greeting: greeting.to_string() } as g,
+                         async Bell(log) => {
+            yield_now().await;
+            if fail {
+                Err(std::io::Error::other("body failed"))?;
+            }
+            format!("said {g}")
+        });
+        Ok(said)
+    }
+
+    #[tokio::test]
+    async fn a_derived_async_manager_awaits_enter_and_exit() {
+        let log = SyncLog::new();
+        assert_eq!(talk(&log, "hi", false).await.unwrap(), "said hi");
+        assert_eq!(
+            talk(&log, "hi", true).await.unwrap_err().to_string(),
+            "body failed"
+        );
+        assert_eq!(
+            talk(&log, "fail-exit", false)
+                .await
+                .unwrap_err()
+                .to_string(),
+            "close failed"
+        );
+        assert_eq!(
+            log.take(),
+            [
+                "open hi",
+                "ring",
+                "stop",
+                "close ok=true",
+                "open hi",
+                "ring",
+                "stop",
+                "close ok=false",
+                "open fail-exit",
+                "ring",
+                "stop",
+                "close ok=true",
+            ]
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_derived_async_manager_gives_send_futures() {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                tokio::spawn(async move {
+                    let log = SyncLog::new();
+                    let said = talk(&log, &i.to_string(), false).await.unwrap();
+                    (said, log.take().len())
+                })
+            })
+            .collect();
+        for (i, handle) in handles.into_iter().enumerate() {
+            assert_eq!(handle.await.unwrap(), (format!("said {i}"), 4));
+        }
+    }
+}
+
+/// `#[ctxmgr::contextmanager]` on an `async fn`: awaits in both halves, the
+/// exit half awaited on every path, and a `Send` manager over borrowed
+/// arguments.
+mod generator {
+    use super::{yield_now, SyncLog};
+    use ctxmgr::{with, Outcome};
+    use ctxmgr_tests::TestError;
+
+    #[ctxmgr::contextmanager]
+    async fn tag(log: &SyncLog, name: &str, fail: Option<&str>) -> Result<String, TestError> {
+        yield_now().await;
+        if fail == Some("enter") {
+            Err(TestError::Enter("tag"))?;
+        }
+        log.push(format!("<{name}>"));
+        let outcome: Outcome<'_> = ctxmgr::yield_!(format!("[{name}]"));
+        yield_now().await;
+        log.push(format!("</{name}> {}", ctxmgr_tests::describe(&outcome)));
+        if fail == Some("exit") {
+            return Err(TestError::Exit("tag"));
+        }
+    }
+
+    async fn page(log: &SyncLog, fail: Option<&str>) -> Result<usize, TestError> {
+        let n = with!(async tag(log, "b", fail) as b => {
+            yield_now().await;
+            log.push(format!("body {b}"));
+            if fail == Some("body") {
+                Err(TestError::Body("page"))?;
+            }
+            b.len()
+        });
+        Ok(n)
+    }
+
+    #[tokio::test]
+    async fn both_halves_await_and_exit_sees_each_outcome() {
+        let log = SyncLog::new();
+        assert_eq!(page(&log, None).await, Ok(3));
+        assert_eq!(page(&log, Some("body")).await, Err(TestError::Body("page")));
+        assert_eq!(page(&log, Some("exit")).await, Err(TestError::Exit("tag")));
+        assert_eq!(
+            page(&log, Some("enter")).await,
+            Err(TestError::Enter("tag"))
+        );
+        assert_eq!(
+            log.take(),
+            [
+                "<b>",
+                "body [b]",
+                "</b> ok",
+                "<b>",
+                "body [b]",
+                "</b> err(body page failed)",
+                "<b>",
+                "body [b]",
+                "</b> ok",
+                // enter failed: no body, no exit
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_body_runs_the_exit_half_with_panic() {
+        let log = SyncLog::new();
+        let task_log = log.clone();
+        let joined = tokio::spawn(async move {
+            with!(async tag(&task_log, "p", None) => {
+                panic!("body panicked");
+            });
+            Ok::<(), TestError>(())
+        })
+        .await;
+        assert!(joined.unwrap_err().is_panic());
+        assert_eq!(log.take(), ["<p>", "</p> panic"]);
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_body_never_runs_the_exit_half() {
+        let log = SyncLog::new();
+        let slow = async {
+            with!(async tag(&log, "c", None) => {
+                std::future::pending::<()>().await;
+            });
+            Ok::<(), TestError>(())
+        };
+        let timed_out = tokio::time::timeout(std::time::Duration::from_millis(10), slow).await;
+        assert!(timed_out.is_err());
+        // Nothing can be awaited any more, and a generator has no sync
+        // fallback: its exit half is dropped unrun, never told `Ok`.
+        assert_eq!(log.take(), ["<c>"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_async_generator_over_borrowed_arguments_gives_send_futures() {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                tokio::spawn(async move {
+                    let log = SyncLog::new();
+                    let fail = (i % 2 == 1).then_some("body");
+                    (page(&log, fail).await, log.take())
+                })
+            })
+            .collect();
+        for (i, handle) in handles.into_iter().enumerate() {
+            let (result, events) = handle.await.unwrap();
+            if i % 2 == 1 {
+                assert_eq!(result, Err(TestError::Body("page")));
+                assert_eq!(events, ["<b>", "body [b]", "</b> err(body page failed)"]);
+            } else {
+                assert_eq!(result, Ok(3));
+                assert_eq!(events, ["<b>", "body [b]", "</b> ok"]);
+            }
+        }
+    }
+}

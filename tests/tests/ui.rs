@@ -10,6 +10,7 @@ fn ui() {
     t.compile_fail("ui/derive/*.rs");
     t.compile_fail("ui/contextmanager/*.rs");
     t.compile_fail("ui/wrap/*.rs");
+    t.compile_fail("ui/async/*.rs");
     t.compile_fail("ui/managers/*.rs");
     // The soundness of `ExitStack`'s `&self` methods rests on these not compiling.
     t.compile_fail("ui/exit_stack/*.rs");

@@ -106,12 +106,28 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
     let p = quote!(#krate::__private);
     let a = value_lifetime();
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    let cm = quote_spanned!(span=> <Self as #p::ContextManager>);
+    let cm = if spec.is_async {
+        quote_spanned!(span=> <Self as #p::AsyncMethods>)
+    } else {
+        quote_spanned!(span=> <Self as #p::ContextManager>)
+    };
+    let error_of = if spec.is_async {
+        quote_spanned!(span=> #cm::RawError)
+    } else {
+        quote_spanned!(span=> #cm::Error)
+    };
+    // The calls of async markers are awaited inside the adapters' `async`
+    // blocks.
+    let dot_await = if spec.is_async {
+        quote!(.await)
+    } else {
+        TokenStream::new()
+    };
 
     let (raw_value, enter_error, enter_body, shape) = match &spec.enter {
         Some(enter) => {
             let name = &enter.method.sig.ident;
-            let call = quote_spanned!(name.span()=> Self::#name(self));
+            let call = quote_spanned!(name.span()=> Self::#name(self) #dot_await);
             match &enter.ret {
                 EnterRet::Plain(ty) => (
                     ty.to_token_stream(),
@@ -142,16 +158,16 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
             } else {
                 quote_spanned!(span=> self)
             };
-            let call = quote_spanned!(name.span()=> Self::#name(#args));
+            let call = quote_spanned!(name.span()=> Self::#name(#args) #dot_await);
             let ret_span = exit.ret_span;
             match &exit.ret {
                 ExitRet::Unit => (
                     None,
-                    quote_spanned!(ret_span=> <() as #p::ExitResult<#cm::Error>>::__ctxmgr_into_result(#call)),
+                    quote_spanned!(ret_span=> <() as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
                 ),
                 ExitRet::Result(ty) => (
                     Some(quote_spanned!(span=> <#ty as #p::ExitError>::Error)),
-                    quote_spanned!(ret_span=> <#ty as #p::ExitResult<#cm::Error>>::__ctxmgr_into_result(#call)),
+                    quote_spanned!(ret_span=> <#ty as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
                 ),
             }
         }
@@ -160,6 +176,37 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
     let raw_error = enter_error
         .or(exit_error)
         .unwrap_or_else(|| quote_spanned!(span=> #p::Infallible));
+
+    if spec.is_async {
+        return quote_spanned! {span=>
+            #[automatically_derived]
+            #[allow(
+                clippy::needless_lifetimes,
+                clippy::unused_unit,
+                clippy::semicolon_if_nothing_returned,
+                clippy::manual_async_fn
+            )]
+            impl #impl_generics #p::AsyncMethods for #self_ty #where_clause {
+                type RawValue<#a> = #raw_value where Self: #a;
+                type RawError = #raw_error;
+
+                #[inline]
+                fn __ctxmgr_enter(
+                    &mut self,
+                ) -> impl #p::Future<Output = #p::Result<#cm::RawValue<'_>, #cm::RawError>> {
+                    async move { #enter_body }
+                }
+
+                #[inline]
+                fn __ctxmgr_exit(
+                    &mut self,
+                    __ctxmgr_outcome: #p::Outcome<'_>,
+                ) -> impl #p::Future<Output = #p::Result<(), #cm::RawError>> {
+                    async move { #exit_body }
+                }
+            }
+        };
+    }
 
     let (kept, target, shape_ty, keep, target_ref, target_mut) = match shape {
         Shape::Keeps => (
@@ -255,7 +302,12 @@ pub fn derive(input: TokenStream) -> TokenStream {
         quote!(#(#preds,)*)
     });
     let here = Span::call_site();
-    let methods_bound = quote_spanned!(here=> Self: #p::Methods);
+    // `for<'x>`: a bound that does not hold removes the impl instead of being
+    // an error (it is not a "trivial" bound), so the derive emits both impls
+    // and the attribute's `Methods` or `AsyncMethods` picks one.
+    let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
+    let methods_bound = quote_spanned!(here=> for<#x> Self: #p::Methods);
+    let async_methods_bound = quote_spanned!(here=> for<#x> Self: #p::AsyncMethods);
 
     let context_manager = quote! {
         #[automatically_derived]
@@ -275,6 +327,31 @@ pub fn derive(input: TokenStream) -> TokenStream {
             #[inline]
             fn exit(&mut self, outcome: #p::Outcome<'_>) -> #p::Result<(), Self::Error> {
                 <Self as #p::Methods>::__ctxmgr_exit(self, outcome)
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #p::AsyncContextManager for #name #ty_generics
+        where
+            #preds
+            #async_methods_bound
+        {
+            type Value<#a> = <Self as #p::AsyncMethods>::RawValue<#a> where Self: #a;
+            type Error = <Self as #p::AsyncMethods>::RawError;
+
+            #[inline]
+            fn enter(
+                &mut self,
+            ) -> impl #p::Future<Output = #p::Result<Self::Value<'_>, Self::Error>> {
+                <Self as #p::AsyncMethods>::__ctxmgr_enter(self)
+            }
+
+            #[inline]
+            fn exit(
+                &mut self,
+                outcome: #p::Outcome<'_>,
+            ) -> impl #p::Future<Output = #p::Result<(), Self::Error>> {
+                <Self as #p::AsyncMethods>::__ctxmgr_exit(self, outcome)
             }
         }
     };

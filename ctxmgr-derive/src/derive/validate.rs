@@ -87,6 +87,8 @@ pub struct ExitSpec<'a> {
 pub struct Spec<'a> {
     pub enter: Option<EnterSpec<'a>>,
     pub exit: Option<ExitSpec<'a>>,
+    /// `#[enter]` and `#[exit]` are `async fn`: an `AsyncContextManager`.
+    pub is_async: bool,
 }
 
 pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
@@ -174,9 +176,42 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
         [false, false] => {}
     }
 
+    let Ok(is_async) = asyncness(first, errors) else {
+        // Both stubbed: the mix is the one error.
+        return Spec {
+            enter: None,
+            exit: None,
+            is_async: false,
+        };
+    };
     Spec {
         enter: first[0].and_then(|m| validate_enter(m, errors)),
         exit: first[1].and_then(|m| validate_exit(m, errors)),
+        is_async,
+    }
+}
+
+/// Both markers `async fn` (or the only one found): an async manager. One
+/// `async` and one not is an error on the plain one (`Err`).
+fn asyncness(first: [Option<&ImplItemFn>; 2], errors: &mut Errors) -> Result<bool, ()> {
+    let is_async = |m: &&ImplItemFn| m.sig.asyncness.is_some();
+    match first {
+        [Some(enter), Some(exit)] if is_async(&enter) != is_async(&exit) => {
+            let (plain, plain_role, other, other_role) = if is_async(&enter) {
+                (exit, "exit", enter, "enter")
+            } else {
+                (enter, "enter", exit, "exit")
+            };
+            errors.push(syn::Error::new(
+                plain.sig.fn_token.span,
+                format!(
+                    "`#[{other_role}]` `{}` is an `async fn` but `#[{plain_role}]` `{}` is not: an async context manager's enter and exit are both `async fn`; write `async fn {}`, or make both plain `fn`s",
+                    other.sig.ident, plain.sig.ident, plain.sig.ident
+                ),
+            ));
+            Err(())
+        }
+        [enter, exit] => Ok(enter.or(exit).is_some_and(|m| is_async(&m))),
     }
 }
 
@@ -195,13 +230,6 @@ fn check_common(
         failed = true;
         errors.push_spanned(tokens, msg);
     };
-    if let Some(a) = &sig.asyncness {
-        fail(
-            errors,
-            a,
-            format!("`#[{name}]` on an `async fn` is not supported yet: async context managers are planned for a later release; make `{}` a plain `fn`", sig.ident),
-        );
-    }
     if let syn::Safety::Unsafe(u) = &sig.safety {
         fail(
             errors,

@@ -124,8 +124,51 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
     } else {
         quote!(+ #p::Captures<(#(&#lifetimes (),)*)>)
     };
-    let output: ReturnType = syn::parse_quote! {
-        -> #krate::Generator<impl #krate::EnterFn<Value = #value_ty, Error = #error_ty> #captures>
+    // An `async fn` becomes a plain `fn` returning an async manager.
+    let is_async = func.sig.asyncness.take().is_some();
+    let output: ReturnType = if is_async {
+        // `'a`: what the exit half may capture lives this long; every
+        // lifetime and type parameter outlives it.
+        let a = syn::Lifetime::new("'__ctxmgr_a", Span::call_site());
+        let outlives: Vec<TokenStream> = func
+            .sig
+            .generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                syn::GenericParam::Lifetime(l) => {
+                    let l = &l.lifetime;
+                    Some(quote!(#l: #a))
+                }
+                syn::GenericParam::Type(t) => {
+                    let t = &t.ident;
+                    Some(quote!(#t: #a))
+                }
+                syn::GenericParam::Const(_) => None,
+            })
+            .collect();
+        func.sig
+            .generics
+            .params
+            .push(syn::GenericParam::Lifetime(syn::LifetimeParam::new(
+                a.clone(),
+            )));
+        let where_clause = func.sig.generics.make_where_clause();
+        for predicate in outlives {
+            where_clause.predicates.push(syn::parse_quote!(#predicate));
+        }
+        syn::parse_quote! {
+            -> #krate::AsyncGenerator<
+                #a,
+                impl #p::Future<Output = #p::Result<(#value_ty, #krate::AsyncExitFn<#a, #error_ty>), #error_ty>> + #a #captures,
+                #value_ty,
+                #error_ty,
+            >
+        }
+    } else {
+        syn::parse_quote! {
+            -> #krate::Generator<impl #krate::EnterFn<Value = #value_ty, Error = #error_ty> #captures>
+        }
     };
     func.sig.output = output;
 
@@ -150,6 +193,29 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             let into_result = quote_spanned! {last.unwrap_or(m)=>
                 #p::ExitTail::<#error_ty>::__ctxmgr_into_result
             };
+            if is_async {
+                return finish(
+                    func,
+                    false,
+                    quote_spanned! {m=>
+                        #krate::AsyncGenerator::new(#p::async_enter::<#value_ty, #error_ty, _>(async move {
+                            #before
+                            let #value_ident = (#value);
+                            #p::Ok((
+                                #value_ident,
+                                #p::async_exit_fn(move |#outcome: #p::Outcome<'_>, _| {
+                                    #p::Box::pin(async move {
+                                        #bind
+                                        #[allow(unused_braces)]
+                                        let #tail = { #after };
+                                        #into_result(#tail_at_last)
+                                    })
+                                }),
+                            ))
+                        }))
+                    },
+                );
+            }
             quote_spanned! {m=>
                 #krate::Generator::new(#p::enter_fn::<#value_ty, #error_ty, _, _>(move || {
                     #before
@@ -163,10 +229,18 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
                 }))
             }
         }
+        None if is_async => quote_spanned! {m=>
+            #krate::AsyncGenerator::new(#p::stub_async_enter::<#value_ty, #error_ty>())
+        },
         None => quote_spanned! {m=>
             #krate::Generator::new(#p::stub_enter::<#value_ty, #error_ty>)
         },
     };
+    finish(func, stub, body)
+}
+
+/// The function with its new signature around `body`.
+fn finish(func: &ItemFn, stub: bool, body: TokenStream) -> TokenStream {
     // A stub ignores the arguments: no warnings beside the error.
     let allow = if stub {
         quote!(#[allow(unused_variables)])
@@ -175,7 +249,7 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
     };
     let ItemFn {
         attrs, vis, sig, ..
-    } = &*func;
+    } = func;
     quote! {
         #(#attrs)*
         #allow

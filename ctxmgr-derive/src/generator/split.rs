@@ -79,12 +79,6 @@ pub fn split(func: &mut ItemFn, errors: &mut Errors) -> Option<Parts> {
             ),
         );
     }
-    if let Some(asyncness) = &sig.asyncness {
-        errors.push_spanned(
-            asyncness,
-            format!("`{ATTRIBUTE}` on an `async fn` is not supported yet: write a sync fn"),
-        );
-    }
     if let Some(constness) = &sig.constness {
         errors.push_spanned(
             constness,

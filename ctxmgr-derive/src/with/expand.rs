@@ -341,7 +341,9 @@ impl<'k> Expander<'k> {
 ///     <site setup, slots>
 ///     let mut FLOW: u32 = 0;
 ///     let CAUGHT = {
-///         let VALUE = match KIND.enter_async(&mut GUARD).await { p::Continue(v) => v, p::Break(r) => return r };
+///         let VALUE = match { let (m, s) = GUARD.__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
+///             p::Continue(v) => v, p::Break(r) => return r,
+///         };
 ///         p::catch_unwind(async {
 ///             let PAT = VALUE;
 ///             p::Some(BODY)          // sites: store, set FLOW, `return p::None;`
@@ -349,12 +351,14 @@ impl<'k> Expander<'k> {
 ///     };                             // the body's future and VALUE are gone here
 ///     match CAUGHT {
 ///         p::Ok(p::Some(v)) => { <await exit with Ok, or return its error>; v }
+///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
+///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }`)
 ///         p::Ok(p::None) => {
 ///             let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
 ///             <await exit with OUTCOME, or return its error>
 ///             <suppression check: `if let Some(d) = .. { d } else`> match FLOW { i => <resume site i> }
 ///         }
-///         p::Err(payload) => p::exit_on_panic(&mut GUARD, payload).await,  // exit with Panic, resume
+///         p::Err(payload) => { <await exit with Panic under catch_unwind>; p::resume_after_exit(..) }
 ///     }
 /// }
 /// ```
@@ -402,18 +406,30 @@ impl AsyncLevel<'_> {
         let guard = self.names.ident("guard");
         let await_ = self.await_();
         quote_spanned! {Span::mixed_site()=>
-            if let #p::Break(__ctxmgr_r) = #kind.finish_async(&mut #guard, #outcome) #await_ {
+            let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
+            if let #p::Break(__ctxmgr_r) = #kind.exited(
+                __ctxmgr_s,
+                #p::AsyncContextManager::exit(__ctxmgr_m, #outcome) #await_,
+            ) {
                 return __ctxmgr_r;
             }
         }
     }
 
+    /// Awaits exit with `Outcome::Panic` (a panic from it caught), then
+    /// resumes the body's panic.
     fn on_panic(&self) -> TokenStream {
         let p = self.p;
         let guard = self.names.ident("guard");
         let await_ = self.await_();
         quote_spanned! {Span::mixed_site()=>
-            #p::Err(__ctxmgr_panic) => #p::exit_on_panic(&mut #guard, __ctxmgr_panic) #await_,
+            #p::Err(__ctxmgr_panic) => {
+                let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
+                let __ctxmgr_exit = #p::catch_unwind(
+                    #p::AsyncContextManager::exit(__ctxmgr_m, #p::Outcome::Panic),
+                ) #await_;
+                #p::resume_after_exit(__ctxmgr_s, __ctxmgr_exit, __ctxmgr_panic)
+            }
         }
     }
 
@@ -597,19 +613,26 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
             quote_spanned!(expr.span()=> #p::Guard::new),
             syn::Ident::new("enter", expr.span()).into_token_stream(),
         ),
-        // `.await` spanned on the user's `async`: outside an async fn the
-        // error points there.
+        // The manager's own future is awaited here, in the caller's async
+        // fn, and the result recorded in the guard after: see
+        // `AsyncGuard::__ctxmgr_split`. `.await` is spanned on the user's
+        // `async`: outside an async fn the error points there.
         Flavor::Async(kw) => {
-            let enter = syn::Ident::new("enter_async", expr.span());
+            let entered = syn::Ident::new("entered", expr.span());
             let dot = quote_spanned!(kw=> .await);
             (
                 quote_spanned!(expr.span()=> #p::AsyncGuard::new),
-                quote!(#enter(&mut #guard) #dot),
+                quote_spanned! {m=>
+                    ({
+                        let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
+                        #kind.#entered(__ctxmgr_s, #p::AsyncContextManager::enter(__ctxmgr_m) #dot)
+                    })
+                },
             )
         }
     };
     let enter = match manager.flavor {
-        Flavor::Sync => quote!(#enter(&mut #guard)),
+        Flavor::Sync => quote_spanned!(m=> #kind.#enter(&mut #guard)),
         Flavor::Async(_) => enter,
     };
     // `as _f` binds a value the body does not use, on purpose (Python's
@@ -634,7 +657,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
             let #kind = (&&#p::GuardKind(&#guard)).__ctxmgr_kind();
         },
         enter: quote_spanned! {m=>
-            let #value = match #kind.#enter {
+            let #value = match #enter {
                 #p::Continue(__ctxmgr_v) => __ctxmgr_v,
                 #p::Break(__ctxmgr_r) => #on_break,
             };

@@ -7,7 +7,8 @@ use core::future::Future;
 use core::ops::ControlFlow;
 
 use super::with::{GuardKind, KindNever, KindReal, NeverTag, RealTag, ReturnsError};
-use crate::{AsyncContextManager, AsyncGuard, Outcome};
+use crate::asynchronous::StateRef;
+use crate::{AsyncContextManager, AsyncGuard};
 
 impl<M: AsyncContextManager<Error = Infallible>> KindNever for &GuardKind<'_, AsyncGuard<M>> {
     #[inline(always)]
@@ -23,25 +24,27 @@ impl<M: AsyncContextManager> KindReal for GuardKind<'_, AsyncGuard<M>> {
 }
 
 impl NeverTag {
-    /// Awaits enter; `Break` never happens.
+    /// Records the result of the manager's awaited enter; `Break` never
+    /// happens.
     #[inline(always)]
-    pub async fn enter_async<'g, M: AsyncContextManager<Error = Infallible>, R>(
+    pub fn entered<V, R>(
         self,
-        guard: &'g mut AsyncGuard<M>,
-    ) -> ControlFlow<R, M::Value<'g>> {
-        match guard.enter().await {
-            Ok(value) => ControlFlow::Continue(value),
+        state: StateRef<'_>,
+        result: Result<V, Infallible>,
+    ) -> ControlFlow<R, V> {
+        match result {
+            Ok(value) => {
+                state.entered();
+                ControlFlow::Continue(value)
+            }
             Err(never) => match never {},
         }
     }
-    /// Awaits exit; `Break` never happens.
+    /// Records the end of the manager's awaited exit; `Break` never happens.
     #[inline(always)]
-    pub async fn finish_async<M: AsyncContextManager<Error = Infallible>, R>(
-        self,
-        guard: &mut AsyncGuard<M>,
-        outcome: Outcome<'_>,
-    ) -> ControlFlow<R> {
-        match guard.finish(outcome).await {
+    pub fn exited<R>(self, state: StateRef<'_>, result: Result<(), Infallible>) -> ControlFlow<R> {
+        state.finished();
+        match result {
             Ok(()) => ControlFlow::Continue(()),
             Err(never) => match never {},
         }
@@ -49,25 +52,32 @@ impl NeverTag {
 }
 
 impl RealTag {
-    /// Awaits enter; `Break` holds what the function returns on its error.
+    /// Records the result of the manager's awaited enter; `Break` holds
+    /// what the function returns on its error.
     #[inline(always)]
-    pub async fn enter_async<'g, M: AsyncContextManager, R: ReturnsError<M::Error>>(
+    pub fn entered<V, E, R: ReturnsError<E>>(
         self,
-        guard: &'g mut AsyncGuard<M>,
-    ) -> ControlFlow<R, M::Value<'g>> {
-        match guard.enter().await {
-            Ok(value) => ControlFlow::Continue(value),
+        state: StateRef<'_>,
+        result: Result<V, E>,
+    ) -> ControlFlow<R, V> {
+        match result {
+            Ok(value) => {
+                state.entered();
+                ControlFlow::Continue(value)
+            }
             Err(error) => ControlFlow::Break(R::__ctxmgr_from_error(error)),
         }
     }
-    /// Awaits exit; `Break` holds what the function returns on its error.
+    /// Records the end of the manager's awaited exit; `Break` holds what
+    /// the function returns on its error.
     #[inline(always)]
-    pub async fn finish_async<M: AsyncContextManager, R: ReturnsError<M::Error>>(
+    pub fn exited<E, R: ReturnsError<E>>(
         self,
-        guard: &mut AsyncGuard<M>,
-        outcome: Outcome<'_>,
+        state: StateRef<'_>,
+        result: Result<(), E>,
     ) -> ControlFlow<R> {
-        match guard.finish(outcome).await {
+        state.finished();
+        match result {
             Ok(()) => ControlFlow::Continue(()),
             Err(error) => ControlFlow::Break(R::__ctxmgr_from_error(error)),
         }
@@ -105,14 +115,18 @@ pub async fn catch_unwind<F: Future>(body: F) -> Result<F::Output, PanicPayload>
     Ok(body.await)
 }
 
-/// After the body panicked: awaits exit with `Outcome::Panic` (its error is
-/// dropped, a panic from it caught), then resumes the body's panic.
+/// After the body panicked and exit was awaited with `Outcome::Panic`
+/// (its error dropped; a panic from it caught, leaving the guard entered so
+/// its drop runs `drop_exit`): resumes the body's panic.
 #[cold]
-pub async fn exit_on_panic<M: AsyncContextManager>(
-    guard: &mut AsyncGuard<M>,
+pub fn resume_after_exit<T>(
+    state: StateRef<'_>,
+    exit: Result<T, PanicPayload>,
     payload: PanicPayload,
 ) -> ! {
-    let _ = catch_unwind(guard.finish(Outcome::Panic)).await;
+    if exit.is_ok() {
+        state.finished();
+    }
     resume_unwind(payload)
 }
 

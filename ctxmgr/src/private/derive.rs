@@ -1,6 +1,8 @@
 //! What the expansions of `#[derive(ContextManager)]` and
 //! `#[ctxmgr::context_manager]` name, and what `DerivedGuard` builds on.
 
+use core::future::Future;
+
 use crate::{ContextManager, Outcome};
 
 /// What `#[ctxmgr::context_manager]` collects from an impl block: its
@@ -13,9 +15,10 @@ use crate::{ContextManager, Outcome};
 /// `Self: ContextManager` in its own environment) type-checks for generic
 /// managers too.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
-    label = "add `#[ctxmgr::context_manager]` to the impl block holding the `#[enter]` and `#[exit]` methods of `{Self}`",
-    note = "`#[derive(ContextManager)]` cannot see impl blocks: the attribute on the impl block collects the methods for it"
+    message = "`{Self}` has no sync `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
+    label = "`{Self}` is not a (sync) context manager",
+    note = "if its `#[enter]`/`#[exit]` are `async fn`, it is an async context manager: write `with!(async EXPR ..)` inside an async fn",
+    note = "otherwise add `#[ctxmgr::context_manager]` to the impl block holding its `#[enter]` and `#[exit]` methods: `#[derive(ContextManager)]` cannot see impl blocks, the attribute collects the methods for it"
 )]
 pub trait Methods: ContextManager {
     type RawValue<'a>
@@ -45,6 +48,38 @@ pub trait Methods: ContextManager {
         kept: &'s mut Self::Kept,
         manager: &'s mut Self,
     ) -> &'s mut Self::Target;
+}
+
+/// [`Methods`] for `async fn` markers: what `#[ctxmgr::context_manager]`
+/// collects when `#[enter]` and `#[exit]` are both `async fn`; the derive
+/// then implements `AsyncContextManager` by delegating here.
+///
+/// The derive emits both impls, each bounded `for<'x> Self: ..`: a bound
+/// that does not hold removes its impl instead of being an error, so the
+/// derive needs to know nothing of the impl block.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `async fn` `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
+    label = "`{Self}` is not an async context manager",
+    note = "if its `#[enter]`/`#[exit]` are plain `fn`s, it is a sync context manager: remove `async` before it in `with!`",
+    note = "otherwise add `#[ctxmgr::context_manager]` to the impl block holding its `#[enter]` and `#[exit]` methods"
+)]
+///
+/// Unlike [`Methods`], not a subtrait of the trait it feeds: the derived
+/// impl's where-clause would then hold `Self: AsyncContextManager`, and the
+/// futures of its own `enter`/`exit` would not normalize inside it.
+pub trait AsyncMethods {
+    type RawValue<'a>
+    where
+        Self: 'a;
+    type RawError;
+
+    fn __ctxmgr_enter(
+        &mut self,
+    ) -> impl Future<Output = Result<Self::RawValue<'_>, Self::RawError>>;
+    fn __ctxmgr_exit(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<(), Self::RawError>>;
 }
 
 /// Shape: the value does not borrow the manager; the guard keeps it.

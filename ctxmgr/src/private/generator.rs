@@ -48,3 +48,41 @@ impl<E> ExitTail<E> for Result<(), E> {
 pub fn stub_enter<V, E>() -> Result<(V, fn(Outcome<'_>) -> Result<(), E>), E> {
     super::stub()
 }
+
+/// Pins the signature of an async generator's exit half, so the closure is
+/// checked as `for<'o> FnOnce(Outcome<'o>, ..) -> AsyncExitFuture<'o, E>`,
+/// and boxes it.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub fn async_exit_fn<'a, E, X>(exit: X) -> crate::AsyncExitFn<'a, E>
+where
+    X: for<'o> FnOnce(
+            Outcome<'o>,
+            core::marker::PhantomData<&'o &'a ()>,
+        ) -> crate::AsyncExitFuture<'o, E>
+        + Send
+        + 'a,
+{
+    alloc::boxed::Box::new(exit)
+}
+
+/// Pins the enter future's output: the value `V` and the exit half.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub fn async_enter<'a, V, E, F>(enter: F) -> F
+where
+    F: core::future::Future<Output = Result<(V, crate::AsyncExitFn<'a, E>), E>>,
+{
+    enter
+}
+
+#[cfg(feature = "alloc")]
+pub use alloc::boxed::Box;
+
+/// The enter half of an async `#[contextmanager]` function that failed to
+/// expand (its compile error is already reported).
+#[cfg(feature = "alloc")]
+pub fn stub_async_enter<'a, V, E>() -> core::future::Ready<Result<(V, crate::AsyncExitFn<'a, E>), E>>
+{
+    super::stub()
+}

@@ -21,8 +21,9 @@ pub use self::with::*;
 
 pub use crate::guard::Guard;
 pub use crate::AsyncGuard;
-pub use crate::{ContextManager, Outcome};
+pub use crate::{AsyncContextManager, ContextManager, Outcome};
 pub use core::convert::Infallible;
+pub use core::future::Future;
 pub use core::ops::ControlFlow::{self, Break, Continue};
 pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};

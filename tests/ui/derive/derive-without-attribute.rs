@@ -1,4 +1,4 @@
-use ctxmgr::{ContextManager, Outcome};
+use ctxmgr::{with, ContextManager, Outcome};
 
 #[derive(ContextManager)]
 struct File;
@@ -11,4 +11,8 @@ impl File {
     fn close(&mut self, _outcome: Outcome<'_>) {}
 }
 
-fn main() {}
+fn main() {
+    with!(File as f => {
+        let _ = f;
+    });
+}

@@ -198,3 +198,75 @@ pub fn checks_then_panics(log: &mut Vec<String>, row: i32) -> Result<(), String>
         panic!("the body panics after a `?`");
     });
 }
+
+/// An async connection that says goodbye on every path.
+#[derive(Debug, Default)]
+pub struct Connection {
+    /// What was said.
+    pub said: Vec<String>,
+}
+
+impl cm::AsyncContextManager for Connection {
+    type Value<'a> = &'a mut Vec<String>;
+    type Error = String;
+
+    async fn enter(&mut self) -> Result<&mut Vec<String>, String> {
+        self.said.push("hello".into());
+        Ok(&mut self.said)
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+        self.said.push(format!("goodbye ok={}", outcome.is_ok()));
+        Ok(())
+    }
+}
+
+/// `with!(async ..)` with every site, mixed with a sync manager.
+///
+/// # Errors
+///
+/// A negative row, or the log closed.
+pub async fn converse(
+    conn: &mut Connection,
+    log: &mut Vec<String>,
+    rows: &[i32],
+) -> Result<usize, String> {
+    let mut count = 0;
+    for &row in rows {
+        with!(async &mut *conn as said, Transaction::<i32>::new(log) as tx => {
+            if row == 0 {
+                continue;
+            }
+            if row > 100 {
+                break;
+            }
+            if row < 0 {
+                Err(format!("negative {row}"))?;
+            }
+            if row == 42 {
+                return Ok(count);
+            }
+            said.push(format!("row {row}"));
+            tx.insert(row);
+            count += 1;
+        });
+    }
+    Ok(count)
+}
+
+/// `with!(async ..)` whose body always panics. (Unlike the sync `with!`,
+/// the async one does not diverge with its body: the `Ok(())` is needed.)
+///
+/// # Errors
+///
+/// Never returns normally.
+///
+/// # Panics
+///
+/// Always, inside the body.
+pub async fn converse_and_panic(conn: &mut Connection) -> Result<(), String> {
+    with!(async &mut *conn as _said => {
+        panic!("the body panics");
+    });
+    Ok(())
+}

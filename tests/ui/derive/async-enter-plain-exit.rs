@@ -1,15 +1,15 @@
-use ctxmgr::ContextManager;
+use ctxmgr::{ContextManager, Outcome};
 
 #[derive(ContextManager)]
-struct File;
+struct Connection;
 
 #[ctxmgr::context_manager]
-impl File {
+impl Connection {
     #[enter]
     async fn open(&mut self) {}
 
     #[exit]
-    fn close(&mut self) {}
+    fn close(&mut self, _outcome: Outcome<'_>) {}
 }
 
 fn main() {}
