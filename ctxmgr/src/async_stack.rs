@@ -115,8 +115,9 @@ use crate::{
 /// | [`callback`](AsyncExitStack::callback), [`push`](AsyncExitStack::push) | run as usual |
 /// | [`push_async_callback`](AsyncExitStack::push_async_callback), [`push_async_exit`](AsyncExitStack::push_async_exit) | **not run** (dropped): there is nothing to await them with |
 ///
-/// As for a dropped [`ExitStack`](crate::ExitStack): a sync fallback that
-/// fails on the unseen path makes the drop **panic** once every entry has
+/// As for a dropped [`ExitStack`](crate::ExitStack): a sync fallback below
+/// one that failed sees its error (`drop_exit` is still told `Unseen`); a
+/// failure on the unseen path makes the drop **panic** once every entry has
 /// run (the error had nowhere else to go), and while panicking, errors are
 /// dropped and panics caught. An entry whose exit was being awaited when the
 /// future was dropped gets its `drop_exit` first, when its exit future is
@@ -634,7 +635,9 @@ impl<'m, E> AsyncExitStack<'m, E> {
     ///
     /// If this future is dropped before it ends, the entry whose exit was
     /// being awaited gets its [`drop_exit`](AsyncContextManager::drop_exit);
-    /// the entries below it stay in the stack.
+    /// the entries below it stay in the stack (their fallbacks run when it is
+    /// dropped), and an error or panic caught from the entries already
+    /// exited is dropped.
     ///
     /// # Errors
     ///
