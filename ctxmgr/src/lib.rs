@@ -84,7 +84,7 @@
 //! | a function's whole body run inside a manager | [`#[wrap]`](wrap) | `ContextDecorator` |
 //! | know how the body ended, in exit | [`Outcome`] (`Ok`, `Err`, `Panic`, `Unseen`) and [`ErrorRef`], a view of the error | `exc_type, exc_value, traceback` |
 //! | a context without the macro, or spanning calls | [`Guard`]; for a derived manager, its named guard ([`DerivedGuard`]) | calling `__enter__`/`__exit__` by hand |
-//! | a dynamic number of managers and callbacks, exited in reverse like nested `with!`s | [`ExitStack`] (feature `alloc`) | `ExitStack` |
+//! | a dynamic number of managers and callbacks, exited in reverse like nested `with!`s | [`ExitStack`] (feature `alloc`); for async managers, whose exits are awaited, [`AsyncExitStack`] | `ExitStack`, `AsyncExitStack` |
 //! | a file that reports a failed flush or close | [`open`] (feature `std`) | `open()` |
 //! | swallow the body's error | [`Suppress`] | `__exit__` returning `True` |
 //! | teardown that is *awaited*, on every path | `with!(async EXPR as PAT => { .. })` over an [`AsyncContextManager`] (the derive takes `async fn` markers); [`AsyncGuard`] by hand | `async with`, `__aenter__`/`__aexit__` |
@@ -165,7 +165,7 @@
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
 //! | `std` | yes | [`open`]; guards tell panics from unseen paths; implies `alloc` |
-//! | `alloc` | via `std` | [`ExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
+//! | `alloc` | via `std` | [`ExitStack`], [`AsyncExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
 //! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
 //! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
 //! | `tokio` | no | the `tokio` module (the async `open`), on tokio's `fs` and `io-util` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
@@ -205,6 +205,8 @@ pub use ctxmgr_derive::with_impl;
 pub mod __private;
 #[cfg(feature = "alloc")]
 mod async_generator;
+#[cfg(feature = "alloc")]
+mod async_stack;
 mod asynchronous;
 mod derived_guard;
 mod generator;
@@ -272,6 +274,9 @@ use it there, as a statement of the function's top-level block"
         }
     };
 }
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use async_stack::AsyncExitStack;
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use stack::{BoxError, ExitStack};

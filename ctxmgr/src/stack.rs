@@ -7,7 +7,7 @@ use core::fmt;
 use crate::{ContextManager, ErrorRef, Outcome, Suppress};
 
 #[allow(unsafe_code)]
-mod arena;
+pub(crate) mod arena;
 
 use arena::{Arena, Entry};
 
@@ -141,7 +141,7 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 ///
 /// An `ExitStack` is neither `Send` nor `Sync`: its entries need not be.
 pub struct ExitStack<'m, E = BoxError> {
-    arena: Arena<'m, E>,
+    arena: Arena<dyn Entry<E> + 'm>,
     view: fn(&E) -> ErrorRef<'_>,
     /// An entry swallowed the pending error at the last exit.
     suppressed: bool,

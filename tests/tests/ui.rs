@@ -14,6 +14,7 @@ fn ui() {
     t.compile_fail("ui/managers/*.rs");
     // The soundness of `ExitStack`'s `&self` methods rests on these not compiling.
     t.compile_fail("ui/exit_stack/*.rs");
+    t.compile_fail("ui/async_exit_stack/*.rs");
 }
 
 /// Names of the macros' machinery that no compile error may show a user: a
