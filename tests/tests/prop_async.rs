@@ -736,3 +736,106 @@ fn async_nests_heavy() {
     assert!(ran >= HEAVY_CASES as usize);
     eprintln!("async property cases run: {ran}");
 }
+
+/// The model itself, on hand-written cases: it must say what the docs say.
+#[test]
+fn the_model_matches_the_documented_async_rules() {
+    let m = |flavor, exit| ManagerPlan {
+        flavor,
+        enter: Enter::Ok,
+        exit,
+    };
+    let plan = |managers: Vec<ManagerPlan>, body, cancel| Plan {
+        frames: vec![Frame {
+            start: 0,
+            len: managers.len(),
+            nest: false,
+            link: Link::Try,
+        }],
+        managers,
+        suspend: true,
+        body,
+        cancel,
+    };
+    // `with!(async m0, m1, async m2 => ..)` cancelled mid-body: the async
+    // levels get `drop_exit(Unseen)`, never exit; the sync one in between
+    // exits with `Unseen` from its guard's drop; innermost first.
+    let cancelled = plan(
+        vec![m(Fl::A, Act::Ok), m(Fl::S, Act::Ok), m(Fl::A, Act::Ok)],
+        BodyPath::Finish,
+        Some(2),
+    );
+    assert_eq!(
+        model(&cancelled),
+        (
+            [
+                "pending",
+                "enter m0",
+                "enter m1",
+                "pending",
+                "enter m2",
+                "body",
+                "pending",
+                "cancel",
+                "drop_exit m2 unseen",
+                "exit m1 unseen",
+                "drop_exit m0 unseen"
+            ]
+            .map(String::from)
+            .to_vec(),
+            Ended::Cancelled
+        )
+    );
+    // A `?` in the body: each exit is awaited (a suspension, then the log)
+    // with the error; the inner exit's error is what the outer exit sees and
+    // what propagates.
+    let exit_fails = plan(
+        vec![m(Fl::A, Act::Ok), m(Fl::A, Act::Fail)],
+        BodyPath::Try,
+        None,
+    );
+    assert_eq!(
+        model(&exit_fails),
+        (
+            [
+                "pending",
+                "enter m0",
+                "pending",
+                "enter m1",
+                "body",
+                "pending",
+                "pending",
+                "exit m1 err(body q failed)",
+                "pending",
+                "exit m0 err(exit m1 failed)"
+            ]
+            .map(String::from)
+            .to_vec(),
+            Ended::Value(Err(TestError::Exit("m1")))
+        )
+    );
+    // A body panic: exit awaited with `Panic`; an async exit that panics
+    // then leaves its guard to `drop_exit(Panic)`; the body's panic resumes.
+    let panics = plan(vec![m(Fl::A, Act::Panic)], BodyPath::Panic, None);
+    assert_eq!(
+        model(&panics),
+        (
+            [
+                "pending",
+                "enter m0",
+                "body",
+                "pending",
+                "pending",
+                "exit m0 panic",
+                "drop_exit m0 panic"
+            ]
+            .map(String::from)
+            .to_vec(),
+            Ended::Panicked("body panicked".into())
+        )
+    );
+    // The real code agrees on all three.
+    for p in [cancelled, exit_fails, panics] {
+        check_case(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
+    }
+}
