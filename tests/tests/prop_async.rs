@@ -23,8 +23,11 @@
 //! when it is stuck): a cancellation at any await point, in an enter, in the
 //! body, or in an exit (also the exit awaited after a panic).
 //!
-//! The model ([`Model`]) walks the same plan without running any of it and
-//! predicts the whole log, suspensions included, and the result:
+//! Every case is first checked for structure on the real log, with no model
+//! ([`check_structure`]: each entered manager ends once, innermost first),
+//! then against the model ([`Model`]), which walks the same plan without
+//! running any of it and predicts the whole log, suspensions included, and
+//! the result:
 //! * enters left to right; exits right to left, each awaited exactly once
 //!   with the `Outcome` of the path (`Ok` for finish, `return v`, `break`,
 //!   `continue` and an `Err` value; `Err` for `?` and `return Err`; `Panic`
@@ -562,6 +565,70 @@ fn model(plan: &Plan) -> (Vec<String>, Ended) {
 }
 
 // ---------------------------------------------------------------------------
+// Structure, checked on the real log with no model: every entered manager
+// ends exactly once, innermost first (an async one by its awaited exit, or
+// by `drop_exit`, or both when its exit panicked), never seeing `Ok` from a
+// drop, and no async exit runs after the cancellation.
+
+fn check_structure(plan: &Plan, events: &[String]) -> Result<(), String> {
+    // Entered managers, innermost last; `true` once an async exit panicked
+    // and its guard's `drop_exit` is due.
+    let mut stack: Vec<(usize, bool)> = Vec::new();
+    let mut cancelled = false;
+    for e in events {
+        let mut words = e.split(' ');
+        let (what, name, outcome) = (words.next(), words.next(), words.next());
+        let index = || {
+            NAMES
+                .iter()
+                .position(|n| Some(*n) == name)
+                .ok_or(format!("unknown manager in {e:?}"))
+        };
+        match what {
+            Some("cancel") => cancelled = true,
+            Some("enter") => {
+                let i = index()?;
+                if plan.managers[i].enter == Enter::Ok {
+                    stack.push((i, false));
+                }
+            }
+            Some(kind @ ("exit" | "drop_exit")) => {
+                let i = index()?;
+                let Some(&(top, exit_panicked)) = stack.last() else {
+                    return Err(format!("{e:?} without an enter"));
+                };
+                if top != i {
+                    return Err(format!("{e:?} while {} was innermost", NAMES[top]));
+                }
+                let m = plan.managers[i];
+                let from_drop = kind == "drop_exit" || (m.flavor == Fl::S && cancelled);
+                if from_drop && outcome == Some("ok") {
+                    return Err(format!("{e:?}: a dropped guard reported `Ok`"));
+                }
+                if kind == "exit" && m.flavor == Fl::A && (cancelled || exit_panicked) {
+                    return Err(format!(
+                        "{e:?}: exit after the future was dropped or exited"
+                    ));
+                }
+                if kind == "drop_exit" && m.flavor == Fl::S {
+                    return Err(format!("{e:?}: drop_exit of a sync manager"));
+                }
+                if kind == "exit" && m.flavor == Fl::A && m.exit == Act::Panic {
+                    stack.last_mut().unwrap_or_else(|| unreachable!()).1 = true;
+                } else {
+                    stack.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    match stack.last() {
+        Some((i, _)) => Err(format!("{} was entered and never exited", NAMES[*i])),
+        None => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Generation.
 
 fn plan_strategy() -> impl Strategy<Value = Plan> {
@@ -672,6 +739,7 @@ fn ended(result: Result<Option<Result<Val, TestError>>, String>) -> Ended {
 }
 
 fn compare(plan: &Plan, events: &[String], ended: &Ended) -> Result<(), TestCaseError> {
+    check_structure(plan, events).map_err(TestCaseError::fail)?;
     let (expected_events, expected) = model(plan);
     prop_assert_eq!(
         events,
@@ -834,8 +902,29 @@ fn the_model_matches_the_documented_async_rules() {
             Ended::Panicked("body panicked".into())
         )
     );
-    // The real code agrees on all three.
-    for p in [cancelled, exit_fails, panics] {
+    // Cancelled while awaiting the exit after a body panic: the guard is
+    // still entered, so `drop_exit(Unseen)` (the thread is not unwinding:
+    // the panic was caught and is held); the panic goes with the future.
+    let mut cancelled_after_panic = plan(vec![m(Fl::A, Act::Ok)], BodyPath::Panic, Some(1));
+    cancelled_after_panic.suspend = false;
+    assert_eq!(
+        model(&cancelled_after_panic),
+        (
+            [
+                "pending",
+                "enter m0",
+                "body",
+                "pending",
+                "cancel",
+                "drop_exit m0 unseen"
+            ]
+            .map(String::from)
+            .to_vec(),
+            Ended::Cancelled
+        )
+    );
+    // The real code agrees on all four.
+    for p in [cancelled, exit_fails, panics, cancelled_after_panic] {
         check_case(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
     }
 }
