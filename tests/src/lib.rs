@@ -1,6 +1,6 @@
 //! Shared fixtures for the behaviour tests in `tests/`: a [`Probe`] manager
-//! that records every enter and exit into a [`Log`], with the outcome exit
-//! saw, and can be told to fail or panic in either.
+//! that records every enter and exit into a [`Log`] (or any [`Sink`]), with
+//! the outcome exit saw, and can be told to fail or panic in either.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -26,6 +26,18 @@ impl Log {
     }
     pub fn events(&self) -> Vec<String> {
         self.0.borrow().clone()
+    }
+}
+
+/// Where the sync fixtures record: a [`Log`] by default, or the thread-safe
+/// [`async_probe::SyncLog`] when sync and async managers share one log.
+pub trait Sink: Clone {
+    fn record(&self, event: String);
+}
+
+impl Sink for Log {
+    fn record(&self, event: String) {
+        self.push(event);
     }
 }
 
@@ -70,15 +82,15 @@ pub fn describe(outcome: &Outcome<'_>) -> String {
 }
 
 /// A manager that logs `enter NAME` and `exit NAME OUTCOME`.
-pub struct Probe {
+pub struct Probe<L = Log> {
     pub name: &'static str,
-    pub log: Log,
+    pub log: L,
     pub enter: Act,
     pub exit: Act,
 }
 
-impl Probe {
-    pub fn new(name: &'static str, log: &Log) -> Self {
+impl<L: Sink> Probe<L> {
+    pub fn new(name: &'static str, log: &L) -> Self {
         Probe {
             name,
             log: log.clone(),
@@ -104,12 +116,15 @@ impl Probe {
     }
 }
 
-impl ContextManager for Probe {
-    type Value<'a> = &'static str;
+impl<L: Sink> ContextManager for Probe<L> {
+    type Value<'a>
+        = &'static str
+    where
+        Self: 'a;
     type Error = TestError;
 
     fn enter(&mut self) -> Result<&'static str, TestError> {
-        self.log.push(format!("enter {}", self.name));
+        self.log.record(format!("enter {}", self.name));
         match self.enter {
             Act::Ok => Ok(self.name),
             Act::Fail => Err(TestError::Enter(self.name)),
@@ -119,7 +134,7 @@ impl ContextManager for Probe {
 
     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
         self.log
-            .push(format!("exit {} {}", self.name, describe(&outcome)));
+            .record(format!("exit {} {}", self.name, describe(&outcome)));
         match self.exit {
             Act::Ok => Ok(()),
             Act::Fail => Err(TestError::Exit(self.name)),
@@ -129,13 +144,13 @@ impl ContextManager for Probe {
 }
 
 /// An infallible manager that logs like [`Probe`].
-pub struct Quiet {
+pub struct Quiet<L = Log> {
     pub name: &'static str,
-    pub log: Log,
+    pub log: L,
 }
 
-impl Quiet {
-    pub fn new(name: &'static str, log: &Log) -> Self {
+impl<L: Sink> Quiet<L> {
+    pub fn new(name: &'static str, log: &L) -> Self {
         Quiet {
             name,
             log: log.clone(),
@@ -143,18 +158,21 @@ impl Quiet {
     }
 }
 
-impl ContextManager for Quiet {
-    type Value<'a> = &'static str;
+impl<L: Sink> ContextManager for Quiet<L> {
+    type Value<'a>
+        = &'static str
+    where
+        Self: 'a;
     type Error = std::convert::Infallible;
 
     fn enter(&mut self) -> Result<&'static str, Self::Error> {
-        self.log.push(format!("enter {}", self.name));
+        self.log.record(format!("enter {}", self.name));
         Ok(self.name)
     }
 
     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
         self.log
-            .push(format!("exit {} {}", self.name, describe(&outcome)));
+            .record(format!("exit {} {}", self.name, describe(&outcome)));
         Ok(())
     }
 }
