@@ -168,7 +168,7 @@ impl<M: AsyncSuppress + ?Sized> AsyncSuppress for &mut M {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum State {
+pub(crate) enum State {
     Idle,
     Entered,
     Finished,
@@ -267,6 +267,15 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
         let result = self.manager.exit(outcome).await;
         self.state = State::Finished;
         result
+    }
+
+    /// The manager and the state, borrowed apart, for `with!(async ..)`'s
+    /// helpers (`private/async_with.rs`): they await the manager's own
+    /// futures in their own coroutine instead of through [`enter`](Self::enter)
+    /// and [`finish`](Self::finish), one coroutine less per await.
+    #[inline(always)]
+    pub(crate) fn parts(&mut self) -> (&mut M, &mut State) {
+        (&mut self.manager, &mut self.state)
     }
 
     /// `true` between a successful enter and the end of exit.
