@@ -167,8 +167,11 @@ impl<M: AsyncSuppress + ?Sized> AsyncSuppress for &mut M {
     }
 }
 
+/// Where an [`AsyncGuard`] is: named by `with!(async ..)`'s expansion
+/// through `__private::AsyncState`, not public API.
+#[doc(hidden)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum State {
+pub enum State {
     Idle,
     Entered,
     Finished,
@@ -269,9 +272,9 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
         result
     }
 
-    /// The manager and the state, borrowed apart, for `with!(async ..)`'s
-    /// helpers (`private/async_with.rs`): they await the manager's own
-    /// futures in their own coroutine instead of through [`enter`](Self::enter)
+    /// The manager and the state, borrowed apart, for `with!(async ..)`
+    /// (`private/async_with.rs`): it awaits the manager's own futures and
+    /// records them on the state, instead of awaiting [`enter`](Self::enter)
     /// and [`finish`](Self::finish), one coroutine less per await.
     #[inline(always)]
     pub(crate) fn parts(&mut self) -> (&mut M, &mut State) {
