@@ -25,13 +25,15 @@ use core::ops::ControlFlow;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-// The expansion pins the body with `pin!` and polls it with `poll_fn`.
+// The expansion pins the body with `pin!` and polls it with `poll_fn`, and
+// names the trait to call the manager's `enter` and `exit` itself.
+pub use crate::AsyncContextManager;
 pub use core::future::poll_fn;
 pub use core::pin::pin;
 
 use super::with::{GuardKind, KindNever, KindReal, NeverTag, RealTag, ReturnsError};
 pub use crate::asynchronous::State as AsyncState;
-use crate::{AsyncContextManager, AsyncGuard, Outcome};
+use crate::{AsyncGuard, Outcome};
 
 impl<M: AsyncContextManager<Error = Infallible>> KindNever for &GuardKind<'_, AsyncGuard<M>> {
     #[inline(always)]
