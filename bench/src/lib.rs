@@ -22,12 +22,19 @@
 //! | `nested` | two managers | inner exit's error is what outer exit would see |
 //! | `borrow` | value borrows the manager, `?` not taken | the labelled-block form with a live borrow |
 //! | `exitstack` | 100 managers and 100 callbacks in an `ExitStack` (`stack`) vs a `Vec<Box<dyn FnOnce>>` (`vec`) | the arena, the exit loop |
+//!
+//! The async cases (`async_ok`, `async_err`, `async_pending`: `with!(async ..)`
+//! against its hand-written equivalent, polled on a no-op waker) are in
+//! `asynchronous.rs`.
 
 use core::cell::Cell;
 use core::fmt;
 use std::hint::black_box;
 
 use ctxmgr::{with, ContextManager, ErrorRef, ExitStack, Outcome};
+
+mod asynchronous;
+pub use asynchronous::*;
 
 /// Counters the managers write to, so their work is observable.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

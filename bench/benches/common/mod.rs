@@ -143,6 +143,12 @@ pub fn entries() -> Vec<Entry> {
         single("borrow", "with", b::borrow_with, 6),
         single("borrow", "hand", b::borrow_hand, 6),
         single("borrow", "scopeguard", borrow_scopeguard, 6),
+        single("async_ok", "with", b::async_ok_with, 4),
+        single("async_ok", "hand", b::async_ok_hand, 4),
+        single("async_err", "with", b::async_err_with, 3),
+        single("async_err", "hand", b::async_err_hand, 3),
+        single("async_pending", "with", b::async_pending_with, 4),
+        single("async_pending", "hand", b::async_pending_hand, 4),
         single("exitstack", "stack", b::exitstack_stack, 4),
         single("exitstack", "vec", b::exitstack_vec, 4),
     ]

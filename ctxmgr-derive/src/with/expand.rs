@@ -349,10 +349,11 @@ impl<'k> Expander<'k> {
 ///         let VALUE = match { let (m, s) = GUARD.__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
 ///             p::Continue(v) => v, p::Break(r) => return r,
 ///         };
-///         p::catch_unwind(async {
+///         let mut BODY = p::pin!(async {
 ///             let PAT = VALUE;
 ///             p::Some(BODY)          // sites: store, set FLOW, `return p::None;`
-///         }).await
+///         });
+///         p::poll_fn(|cx| p::poll_catching(BODY.as_mut(), cx)).await   // under catch_unwind
 ///     };                             // the body's future and VALUE are gone here
 ///     match CAUGHT {
 ///         p::Ok(p::Some(v)) => { <await exit with Ok, or return its error>; v }
@@ -391,7 +392,10 @@ impl AsyncLevel<'_> {
         quote_spanned!(self.kw=> .await)
     }
 
-    /// `let CAUGHT = { <enter>; p::catch_unwind(async { <bind>; INNER }).await };`
+    /// `let CAUGHT = { <enter>; <INNER polled under catch_unwind> };`: the
+    /// body's future is pinned here and polled by `poll_fn`, in the user's
+    /// own coroutine (a helper `async fn` would be one more coroutine, which
+    /// LLVM may leave out of line: bench/run's async ratios).
     fn run_body(&self, inner: &TokenStream) -> TokenStream {
         let AsyncLevel { p, enter, bind, .. } = self;
         let caught = self.names.ident("caught");
@@ -399,11 +403,12 @@ impl AsyncLevel<'_> {
         quote_spanned! {Span::mixed_site()=>
             let #caught = {
                 #enter
-                #p::catch_unwind(async {
+                let mut __ctxmgr_body = #p::pin!(async {
                     #bind
                     #[allow(unused_braces, unreachable_code)]
                     #inner
-                }) #await_
+                });
+                #p::poll_fn(|__ctxmgr_cx| #p::poll_catching(__ctxmgr_body.as_mut(), __ctxmgr_cx)) #await_
             };
         }
     }
@@ -435,9 +440,13 @@ impl AsyncLevel<'_> {
         quote_spanned! {Span::mixed_site()=>
             #p::Err(__ctxmgr_panic) => {
                 let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
-                let __ctxmgr_exit = #p::catch_unwind(
-                    #p::AsyncContextManager::exit(__ctxmgr_m, #p::Outcome::Panic),
-                ) #await_;
+                let mut __ctxmgr_exit = #p::pin!(#p::AsyncContextManager::exit(
+                    __ctxmgr_m,
+                    #p::Outcome::Panic,
+                ));
+                let __ctxmgr_exit = #p::poll_fn(|__ctxmgr_cx| {
+                    #p::poll_catching(__ctxmgr_exit.as_mut(), __ctxmgr_cx)
+                }) #await_;
                 #p::resume_after_exit(__ctxmgr_s, __ctxmgr_exit, __ctxmgr_panic)
             }
         }
@@ -550,6 +559,16 @@ impl ExprVisitor for Splice<'_> {
             if path.path.is_ident(self.placeholder) {
                 if let Some(body) = self.body.take() {
                     *expr = Expr::Verbatim(body);
+                }
+                return;
+            }
+        }
+        // An async level's body is inside its `p::pin!(async { .. })`.
+        if let Expr::Macro(m) = expr {
+            if m.mac.path.segments.last().is_some_and(|s| s.ident == "pin") {
+                if let Ok(mut inner) = syn::parse2::<Expr>(m.mac.tokens.clone()) {
+                    self.visit_expr(&mut inner);
+                    m.mac.tokens = inner.into_token_stream();
                 }
                 return;
             }

@@ -5,6 +5,15 @@
 use core::convert::Infallible;
 use core::future::Future;
 use core::ops::ControlFlow;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+// The expansion pins the body with `pin!` and polls it with `poll_fn`: the
+// body runs in the user's own coroutine, with none of ctxmgr's around it
+// (an `async fn`'s `#[inline]` does not reach its coroutine,
+// rust-lang/rust#129347: each layer is a call LLVM may leave out of line).
+pub use core::future::poll_fn;
+pub use core::pin::pin;
 
 use super::with::{GuardKind, KindNever, KindReal, NeverTag, RealTag, ReturnsError};
 use crate::asynchronous::StateRef;
@@ -91,28 +100,36 @@ pub type PanicPayload = std::boxed::Box<dyn core::any::Any + Send + 'static>;
 #[cfg(not(feature = "std"))]
 pub type PanicPayload = Infallible;
 
+/// Polls `body` once under `catch_unwind`: `Ready(Err(payload))` when the
+/// poll panicked. `poll_fn(|cx| poll_catching(body.as_mut(), cx))` over a
+/// `pin!`ned body is [`catch_unwind`] with no coroutine of its own.
+#[inline(always)]
+pub fn poll_catching<F: Future>(
+    body: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<F::Output, PanicPayload>> {
+    #[cfg(feature = "std")]
+    {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body.poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+    // Without `std` a panic cannot be caught: the body is polled as it is.
+    #[cfg(not(feature = "std"))]
+    {
+        body.poll(cx).map(Ok)
+    }
+}
+
 /// Awaits `body`, polling it under `catch_unwind`: `Err` with the payload
 /// when a poll panicked. Safe and allocation-free: the body is pinned on this
 /// future's own state, and the result is `Send` when the body is.
-#[cfg(feature = "std")]
 #[inline(always)]
 pub async fn catch_unwind<F: Future>(body: F) -> Result<F::Output, PanicPayload> {
-    let mut body = core::pin::pin!(body);
-    core::future::poll_fn(move |cx| {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body.as_mut().poll(cx))) {
-            Ok(core::task::Poll::Ready(value)) => core::task::Poll::Ready(Ok(value)),
-            Ok(core::task::Poll::Pending) => core::task::Poll::Pending,
-            Err(payload) => core::task::Poll::Ready(Err(payload)),
-        }
-    })
-    .await
-}
-
-/// Without `std` a panic cannot be caught: the body is awaited as it is.
-#[cfg(not(feature = "std"))]
-#[inline(always)]
-pub async fn catch_unwind<F: Future>(body: F) -> Result<F::Output, PanicPayload> {
-    Ok(body.await)
+    let mut body = pin!(body);
+    poll_fn(move |cx| poll_catching(body.as_mut(), cx)).await
 }
 
 /// After the body panicked and exit was awaited with `Outcome::Panic`
