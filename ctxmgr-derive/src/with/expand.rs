@@ -351,15 +351,17 @@ impl<'k> Expander<'k> {
 ///         };
 ///         let mut BODY = p::pin!(async {
 ///             let PAT = VALUE;
-///             p::Some(BODY)          // sites: store, set FLOW, `return p::None;`
+///             <terminator: closes the type of the sites' values>
+///             p::Ok(BODY)            // sites: `return p::Err(Next(..Here(what it carries)..))`
 ///         });
 ///         p::poll_fn(|cx| p::poll_catching(BODY.as_mut(), cx)).await   // under catch_unwind
 ///     };                             // the body's future and VALUE are gone here
 ///     match CAUGHT {
-///         p::Ok(p::Some(v)) => { <await exit with Ok, or return its error>; v }
+///         p::Ok(p::Ok(v)) => { <await exit with Ok, or return its error>; v }
 ///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
 ///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }`)
-///         p::Ok(p::None) => {
+///         p::Ok(p::Err(site)) => {
+///             match site { Next(..Here(x)..) => { SLOT_i / RET = p::Some(x); FLOW = i; } .. }
 ///             let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
 ///             <await exit with OUTCOME, or return its error>
 ///             <suppression check: `if let Some(d) = .. { d } else`> match FLOW { i => <resume site i> }
@@ -369,7 +371,7 @@ impl<'k> Expander<'k> {
 /// }
 /// ```
 ///
-/// Without sites the body is not wrapped in `Some` and there is no `FLOW`.
+/// Without sites the body is not wrapped in `Ok` and there is no `FLOW`.
 /// A future dropped mid-body drops GUARD entered: its `Drop` runs the
 /// manager's `drop_exit(Outcome::Unseen)`.
 struct AsyncLevel<'a> {
@@ -485,18 +487,26 @@ impl AsyncLevel<'_> {
         let outcome = names.ident("outcome");
         let setup = &self.setup;
         let body = &self.body;
-        let run = self.run_body(&quote_spanned!(m=> #p::Some(#body)));
-        let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
-        let finish_site = self.finish(&outcome.to_token_stream());
-        let on_panic = self.on_panic();
         let SiteCode {
             setup: site_setup,
             slots,
             outcomes,
             resumes,
             suppress_query,
+            unpack,
+            terminator,
             ..
         } = code;
+        // A statement, so the `allow` covers the `Ok(..)` of a body that
+        // always leaves.
+        let run = self.run_body(&quote_spanned! {m=>
+            #terminator
+            #[allow(unreachable_code, clippy::needless_return)]
+            return #p::Ok(#body);
+        });
+        let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
+        let finish_site = self.finish(&outcome.to_token_stream());
+        let on_panic = self.on_panic();
         let dispatch = quote_spanned! {m=>
             match #flow {
                 #resumes
@@ -524,11 +534,14 @@ impl AsyncLevel<'_> {
                 let mut #flow: u32 = 0;
                 #run
                 match #caught {
-                    #p::Ok(#p::Some(__ctxmgr_v)) => {
+                    #p::Ok(#p::Ok(__ctxmgr_v)) => {
                         #finish_ok
                         __ctxmgr_v
                     }
-                    #p::Ok(#p::None) => {
+                    #p::Ok(#p::Err(__ctxmgr_site)) => {
+                        match __ctxmgr_site {
+                            #unpack
+                        }
                         let #outcome = match #flow {
                             #outcomes
                             _ => #p::Outcome::Ok,

@@ -8,7 +8,7 @@
 //! whose target is a loop or labelled block inside the body.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
 
@@ -49,6 +49,15 @@ pub fn rewrite(
     };
     rewriter.visit_block(body);
     rewriter.sites
+}
+
+/// What a site carries out of the body.
+enum Carry {
+    /// Stored in the site's own slot: a `?`'s residual, a `break`'s value.
+    Slot(TokenStream),
+    /// Stored in the slot all `return` sites share.
+    Ret(TokenStream),
+    Nothing,
 }
 
 struct Rewriter<'r> {
@@ -130,24 +139,53 @@ impl Rewriter<'_> {
         }
     }
 
-    /// `({ <store>; FLOW = i; break 'body; })`, or in an async level's
-    /// body `({ <store>; FLOW = i; return p::None; })`.
-    fn leave(&self, index: u32, store: TokenStream) -> Expr {
-        let Rewriter { label, flow, p, .. } = self;
-        let out_of_body = if self.in_async_block {
-            quote_spanned!(Span::mixed_site()=> return #p::None)
-        } else {
-            quote_spanned!(Span::mixed_site()=> break #label)
-        };
+    /// `({ <store>; FLOW = i; break 'body; })`. In an async level's body,
+    /// `(return p::Err(<site i's value>))`: the site leaves the body's
+    /// async block carrying its value (see [`super::sites::site_value`]),
+    /// which is stored after the block, so the block captures no slot.
+    fn leave(&self, index: u32, carry: Carry) -> Expr {
+        let Rewriter {
+            label,
+            flow,
+            p,
+            ret,
+            ..
+        } = self;
+        let m = Span::mixed_site();
         // Already visited: kept as tokens, not parsed back; parenthesized so
         // that, as tokens, it stays one operand wherever the user's
         // `return`/`break` stood (`return > x` is an expression too).
-        let out = quote_spanned! {Span::mixed_site()=>
-            ({
-                #store
-                #flow = #index;
-                #out_of_body;
-            })
+        let out = if self.in_async_block {
+            // A `return`'s value still goes to RET, captured by the block:
+            // RET is typed by the function's return type before the body,
+            // which a nested `with!`'s own return slot needs to be typed
+            // in time for its probes.
+            let (store, payload) = match carry {
+                Carry::Slot(value) => (TokenStream::new(), value),
+                Carry::Ret(value) => (
+                    quote_spanned!(m=> #ret = #p::Some(#value);),
+                    quote_spanned!(m=> ()),
+                ),
+                Carry::Nothing => (TokenStream::new(), quote_spanned!(m=> ())),
+            };
+            let value = super::sites::site_value(p, index, payload);
+            quote_spanned!(m=> ({ #store return #p::Err(#value); }))
+        } else {
+            let store = match carry {
+                Carry::Slot(value) => {
+                    let slot = self.names.slot(index);
+                    quote_spanned!(m=> #slot = #p::Some(#value);)
+                }
+                Carry::Ret(value) => quote_spanned!(m=> #ret = #p::Some(#value);),
+                Carry::Nothing => TokenStream::new(),
+            };
+            quote_spanned! {m=>
+                ({
+                    #store
+                    #flow = #index;
+                    break #label;
+                })
+            }
         };
         Expr::Verbatim(out)
     }
@@ -155,12 +193,11 @@ impl Rewriter<'_> {
     fn rewrite_try(&mut self, t: &mut syn::ExprTry) -> Expr {
         let index = self.sites.push_try();
         let p = self.p;
-        let slot = self.names.slot(index);
         let inner = &t.expr;
         let branch = quote_spanned!(t.question_token.span=> #p::branch);
         let leave = self.leave(
             index,
-            quote_spanned!(Span::mixed_site()=> #slot = #p::Some(__ctxmgr_r);),
+            Carry::Slot(quote_spanned!(Span::mixed_site()=> __ctxmgr_r)),
         );
         // Parenthesized: as tokens, nothing else would keep `x?.f();` from
         // starting a statement with a `match`.
@@ -233,11 +270,7 @@ impl Rewriter<'_> {
         let p = self.p;
         let m = Span::mixed_site();
         let index = self.sites.shared(SiteKind::Return);
-        let ret = &self.ret;
-        let leave = self.leave(
-            index,
-            quote_spanned!(m=> #ret = #p::Some(#p::Err(__ctxmgr_e));),
-        );
+        let leave = self.leave(index, Carry::Ret(quote_spanned!(m=> #p::Err(__ctxmgr_e))));
         let out = if diverges {
             quote_spanned! {m=>
                 (match (|| -> #p::Result<#p::Never, _> { #mac })() {
@@ -338,13 +371,11 @@ impl ExprVisitor for Rewriter<'_> {
                     self.visit_expr(e);
                 }
                 let index = self.sites.shared(SiteKind::Return);
-                let p = self.p;
-                let ret = &self.ret;
                 let value = match &r.expr {
                     Some(e) => e.to_token_stream(),
                     None => quote_spanned!(r.return_token.span=> ()),
                 };
-                *expr = self.leave(index, quote!(#ret = #p::Some(#value);));
+                *expr = self.leave(index, Carry::Ret(value));
             }
             // Input:  break 'outer value
             // Output: ({ SLOT_i = Some(value); FLOW = i; break 'body; })
@@ -357,15 +388,11 @@ impl ExprVisitor for Rewriter<'_> {
                         label: b.label.clone(),
                         value: b.expr.is_some(),
                     });
-                    let store = match &b.expr {
-                        Some(e) => {
-                            let p = self.p;
-                            let slot = self.names.slot(index);
-                            quote!(#slot = #p::Some(#e);)
-                        }
-                        None => TokenStream::new(),
+                    let carry = match &b.expr {
+                        Some(e) => Carry::Slot(e.to_token_stream()),
+                        None => Carry::Nothing,
                     };
-                    *expr = self.leave(index, store);
+                    *expr = self.leave(index, carry);
                 }
             }
             // Input:  continue 'outer
@@ -375,7 +402,7 @@ impl ExprVisitor for Rewriter<'_> {
                     let index = self.sites.shared(SiteKind::Continue {
                         label: c.label.clone(),
                     });
-                    *expr = self.leave(index, TokenStream::new());
+                    *expr = self.leave(index, Carry::Nothing);
                 }
             }
             Expr::ForLoop(f) => {

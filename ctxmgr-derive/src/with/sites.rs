@@ -8,6 +8,21 @@ use syn::Lifetime;
 
 use crate::tokens::Names;
 
+/// The value site `index` (from 1) leaves an async level's body with:
+/// `p::Next(p::Next(p::Here(payload)))` for site 3. All the sites of one
+/// body make one type, `Site<A1, Site<A2, .. Site<An, Never>>>`, closed by
+/// [`SiteCode::terminator`]; the body's async block returns
+/// `Result<value, that type>`, so each site's residual or value travels by
+/// value instead of through a slot the block would capture.
+pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStream {
+    let m = Span::mixed_site();
+    let mut value = quote_spanned!(m=> #p::Here(#payload));
+    for _ in 1..index {
+        value = quote_spanned!(m=> #p::Next(#value));
+    }
+    value
+}
+
 /// A way out of the body, resumed after exit.
 pub enum SiteKind {
     /// `expr?`: the residual is stored in its own slot (types differ per site).
@@ -126,9 +141,31 @@ impl Sites {
         };
         let mut code = SiteCode::default();
         let mut tries = Vec::new();
+        let flow = names.ident("flow");
         for site in &self.0 {
             let i = site.index;
             let slot = names.slot(i);
+            if in_async_block {
+                // Input:  the value site i left the async block with
+                // Output: Next(..Here(x)..) => { [SLOT_i = Some(x);] FLOW = i; }
+                let x = quote_spanned!(m=> __ctxmgr_x);
+                let pattern = site_value(p, i, x.clone());
+                let store = match &site.kind {
+                    SiteKind::Try | SiteKind::Break { value: true, .. } => {
+                        quote_spanned!(m=> #slot = #p::Some(#x);)
+                    }
+                    // (A `return`'s value is in RET already.)
+                    SiteKind::Return
+                    | SiteKind::Break { value: false, .. }
+                    | SiteKind::Continue { .. } => quote_spanned!(m=> let () = #x;),
+                };
+                code.unpack.extend(quote_spanned! {m=>
+                    #pattern => {
+                        #store
+                        #flow = #i;
+                    }
+                });
+            }
             match &site.kind {
                 // Input:  a `?` site that stored its residual in SLOT
                 // Output: i => Outcome::Err(<view of SLOT's error, or of `None`>)
@@ -198,8 +235,28 @@ impl Sites {
         //         }
         // `SUPPRESS` is asked only for managers implementing `Suppress`;
         // for the others `check` is `None::<!>` and compiles away.
+        if in_async_block {
+            // Closes the site type (its last `Next` holds `NoSite`), and
+            // unpacks that arm, which cannot happen.
+            let n = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+            let never = quote_spanned!(m=> __ctxmgr_never);
+            let mut end = never.clone();
+            for _ in 0..n {
+                end = quote_spanned!(m=> #p::Next(#end));
+            }
+            let mut closed = quote_spanned!(m=> #p::no_site());
+            for _ in 0..n {
+                closed = quote_spanned!(m=> #p::Next(#closed));
+            }
+            code.terminator = quote_spanned! {m=>
+                if false {
+                    return #p::Err(#closed);
+                }
+            };
+            code.unpack
+                .extend(quote_spanned!(m=> #end => match #never {},));
+        }
         if let Some((first, rest)) = tries.split_first() {
-            let flow = names.ident("flow");
             let suppress = names.ident("suppress");
             let suppressed = wrap(quote_spanned!(m=> __ctxmgr_default));
             code.setup.extend(quote_spanned! {m=>
@@ -269,6 +326,12 @@ pub struct SiteCode {
     pub resumes: TokenStream,
     /// Arms resuming unlabelled `break`/`continue` after that block.
     pub late_resumes: TokenStream,
+    /// An async level: `match SITE` arms storing what the site's value
+    /// carries where the sync form's site would have stored it.
+    pub unpack: TokenStream,
+    /// An async level: the statement, first in the body's async block, that
+    /// closes the type of the sites' values.
+    pub terminator: TokenStream,
 }
 
 fn label_eq(a: Option<&Lifetime>, b: Option<&Lifetime>) -> bool {

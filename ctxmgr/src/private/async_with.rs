@@ -93,6 +93,27 @@ impl RealTag {
     }
 }
 
+/// The value a way out of an async level's body (`?`, `return`, `break`,
+/// `continue`) leaves its async block with: site `i` is `Next` `i - 1`
+/// times around `Here(what it carries)`, and the last `Next` holds
+/// `Never`. The block returns `Result<body's value, Site<..>>`, so what a
+/// site carries travels by value, not through a slot the block captures.
+pub enum Site<A, B> {
+    Here(A),
+    Next(B),
+}
+pub use Site::{Here, Next};
+
+/// Closes the type of an async body's site values (a real empty type: `!`
+/// passed as an argument would coerce to anything and fall back to `()`).
+pub enum NoSite {}
+
+/// Never called: types the terminator, in an `if false`.
+#[cold]
+pub fn no_site() -> NoSite {
+    super::with::unreachable_flow()
+}
+
 /// What a caught panic carries (nothing without `std`, where panics are not
 /// caught).
 #[cfg(feature = "std")]
