@@ -343,8 +343,7 @@ impl<'k> Expander<'k> {
 ///     use KRATE::__private::{self as p, ..};
 ///     let mut GUARD = p::AsyncGuard::new(EXPR);
 ///     let KIND = (&&p::GuardKind(&GUARD)).__ctxmgr_kind();
-///     <site setup, slots>
-///     let mut FLOW: u32 = 0;
+///     <site setup: RET, tied to the fn's return type; the suppression probe>
 ///     let CAUGHT = {
 ///         let VALUE = match { let (m, s) = GUARD.__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
 ///             p::Continue(v) => v, p::Break(r) => return r,
@@ -360,18 +359,17 @@ impl<'k> Expander<'k> {
 ///         p::Ok(p::Ok(v)) => { <await exit with Ok, or return its error>; v }
 ///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
 ///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }`)
-///         p::Ok(p::Err(site)) => {
-///             match site { Next(..Here(x)..) => { SLOT_i / RET = p::Some(x); FLOW = i; } .. }
-///             let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
+///         p::Ok(p::Err(SITE)) => {     // SITE: `Next(..Here(x)..)`, site i's value
+///             let OUTCOME = match &SITE { P_i(x) => <view of x / RET, or Ok> };
 ///             <await exit with OUTCOME, or return its error>
-///             <suppression check: `if let Some(d) = .. { d } else`> match FLOW { i => <resume site i> }
+///             <suppression check: `if let Some(d) = .. { d } else`> match SITE { P_i(x) => <resume site i> }
 ///         }
 ///         p::Err(payload) => { <await exit with Panic under catch_unwind>; p::resume_after_exit(..) }
 ///     }
 /// }
 /// ```
 ///
-/// Without sites the body is not wrapped in `Ok` and there is no `FLOW`.
+/// Without sites the body is not wrapped in `Ok`.
 /// A future dropped mid-body drops GUARD entered: its `Drop` runs the
 /// manager's `drop_exit(Outcome::Unseen)`.
 struct AsyncLevel<'a> {
@@ -483,17 +481,14 @@ impl AsyncLevel<'_> {
         let p = self.p;
         let names = self.names;
         let caught = names.ident("caught");
-        let flow = names.ident("flow");
         let outcome = names.ident("outcome");
         let setup = &self.setup;
         let body = &self.body;
         let SiteCode {
             setup: site_setup,
-            slots,
-            outcomes,
-            resumes,
-            suppress_query,
-            unpack,
+            async_outcomes,
+            async_resumes,
+            async_suppress_query,
             terminator,
             ..
         } = code;
@@ -508,17 +503,16 @@ impl AsyncLevel<'_> {
         let finish_site = self.finish(&outcome.to_token_stream());
         let on_panic = self.on_panic();
         let dispatch = quote_spanned! {m=>
-            match #flow {
-                #resumes
-                _ => #p::unreachable_flow(),
+            match __ctxmgr_site {
+                #async_resumes
             }
         };
-        let resume = if suppress_query.is_empty() {
+        let resume = if async_suppress_query.is_empty() {
             dispatch
         } else {
             quote_spanned! {m=>
                 #[allow(unreachable_code)]
-                if let #p::Some(__ctxmgr_default) = #suppress_query {
+                if let #p::Some(__ctxmgr_default) = #async_suppress_query {
                     __ctxmgr_default
                 } else {
                     #dispatch
@@ -530,8 +524,6 @@ impl AsyncLevel<'_> {
                 #imports
                 #setup
                 #site_setup
-                #slots
-                let mut #flow: u32 = 0;
                 #run
                 match #caught {
                     #p::Ok(#p::Ok(__ctxmgr_v)) => {
@@ -539,12 +531,8 @@ impl AsyncLevel<'_> {
                         __ctxmgr_v
                     }
                     #p::Ok(#p::Err(__ctxmgr_site)) => {
-                        match __ctxmgr_site {
-                            #unpack
-                        }
-                        let #outcome = match #flow {
-                            #outcomes
-                            _ => #p::Outcome::Ok,
+                        let #outcome = match &__ctxmgr_site {
+                            #async_outcomes
                         };
                         #finish_site
                         #resume

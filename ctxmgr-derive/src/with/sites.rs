@@ -146,25 +146,7 @@ impl Sites {
             let i = site.index;
             let slot = names.slot(i);
             if in_async_block {
-                // Input:  the value site i left the async block with
-                // Output: Next(..Here(x)..) => { [SLOT_i = Some(x);] FLOW = i; }
-                let x = quote_spanned!(m=> __ctxmgr_x);
-                let pattern = site_value(p, i, x.clone());
-                let store = match &site.kind {
-                    SiteKind::Try | SiteKind::Break { value: true, .. } => {
-                        quote_spanned!(m=> #slot = #p::Some(#x);)
-                    }
-                    // (A `return`'s value is in RET already.)
-                    SiteKind::Return
-                    | SiteKind::Break { value: false, .. }
-                    | SiteKind::Continue { .. } => quote_spanned!(m=> let () = #x;),
-                };
-                code.unpack.extend(quote_spanned! {m=>
-                    #pattern => {
-                        #store
-                        #flow = #i;
-                    }
-                });
+                code.push_async_site(p, &ret, site);
             }
             match &site.kind {
                 // Input:  a `?` site that stored its residual in SLOT
@@ -175,7 +157,7 @@ impl Sites {
                     code.slots
                         .extend(quote_spanned!(m=> let mut #slot = #p::None;));
                     code.outcomes.extend(quote_spanned! {m=>
-                        #i => #p::Outcome::Err((&&&&#p::Residual(&#slot)).__ctxmgr_view()),
+                        #i => #p::Outcome::Err((&&&&#p::Residual(#p::taken_ref(&#slot))).__ctxmgr_view()),
                     });
                     code.resumes
                         .extend(quote_spanned!(m=> #i => match #p::taken(#slot)? {},));
@@ -236,8 +218,8 @@ impl Sites {
         // `SUPPRESS` is asked only for managers implementing `Suppress`;
         // for the others `check` is `None::<!>` and compiles away.
         if in_async_block {
-            // Closes the site type (its last `Next` holds `NoSite`), and
-            // unpacks that arm, which cannot happen.
+            // Closes the site type (its last `Next` holds `NoSite`); that
+            // arm cannot happen.
             let n = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
             let never = quote_spanned!(m=> __ctxmgr_never);
             let mut end = never.clone();
@@ -253,8 +235,20 @@ impl Sites {
                     return #p::Err(#closed);
                 }
             };
-            code.unpack
+            code.async_outcomes
+                .extend(quote_spanned!(m=> #end => match *#never {},));
+            code.async_resumes
                 .extend(quote_spanned!(m=> #end => match #never {},));
+            if !code.async_tries.is_empty() {
+                let suppress = names.ident("suppress");
+                let tries = &code.async_tries;
+                code.async_suppress_query = quote_spanned! {m=>
+                    match &__ctxmgr_site {
+                        #(#tries)|* => #suppress.check(&mut #guard, #outcome),
+                        _ => #p::None,
+                    }
+                };
+            }
         }
         if let Some((first, rest)) = tries.split_first() {
             let suppress = names.ident("suppress");
@@ -326,12 +320,76 @@ pub struct SiteCode {
     pub resumes: TokenStream,
     /// Arms resuming unlabelled `break`/`continue` after that block.
     pub late_resumes: TokenStream,
-    /// An async level: `match SITE` arms storing what the site's value
-    /// carries where the sync form's site would have stored it.
-    pub unpack: TokenStream,
+    /// An async level: `match &SITE` arms giving exit's `Outcome` from the
+    /// value the body's async block returned.
+    pub async_outcomes: TokenStream,
+    /// An async level: `match SITE` arms resuming each site.
+    pub async_resumes: TokenStream,
+    /// An async level: the patterns of its `?` sites.
+    pub async_tries: Vec<TokenStream>,
+    /// An async level: the suppression check's `Option` (empty without `?`
+    /// sites).
+    pub async_suppress_query: TokenStream,
     /// An async level: the statement, first in the body's async block, that
     /// closes the type of the sites' values.
     pub terminator: TokenStream,
+}
+
+impl SiteCode {
+    /// The arms of an async level's site `site`, matched on the value its
+    /// body's async block returned (`SITE`), with no slot and no `FLOW`.
+    ///
+    /// Input:  site i, returned as `Next(..Here(x)..)` (`P_i(x)`)
+    /// Output: outcome: `P_i(x) => Outcome::Err(<view of x>)` (`?`), the view
+    ///                  of RET (`return`), or `Outcome::Ok`
+    ///         resume:  `P_i(x) => match x? {}` / `return taken(RET)` /
+    ///                  `break 'l [x]` / `continue 'l`
+    fn push_async_site(&mut self, p: &TokenStream, ret: &syn::Ident, site: &Site) {
+        let m = Span::mixed_site();
+        let i = site.index;
+        let x = quote_spanned!(m=> __ctxmgr_x);
+        let with_x = site_value(p, i, x.clone());
+        let without_x = site_value(p, i, quote_spanned!(m=> _));
+        let (outcome, resume) = match &site.kind {
+            SiteKind::Try => {
+                self.async_tries.push(without_x.clone());
+                (
+                    quote_spanned! {m=>
+                        #with_x => #p::Outcome::Err((&&&&#p::Residual(#x)).__ctxmgr_view()),
+                    },
+                    quote_spanned!(m=> #with_x => match #x? {},),
+                )
+            }
+            SiteKind::Return => (
+                quote_spanned! {m=>
+                    #without_x => match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
+                        #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
+                        #p::None => #p::Outcome::Ok,
+                    },
+                },
+                quote_spanned!(m=> #without_x => return #p::taken(#ret),),
+            ),
+            SiteKind::Break { label: l, value } => (
+                quote_spanned!(m=> #without_x => #p::Outcome::Ok,),
+                if *value {
+                    quote_spanned!(m=> #with_x => break #l #x,)
+                } else {
+                    quote_spanned!(m=> #without_x => break #l,)
+                },
+            ),
+            SiteKind::Continue { label: l } => (
+                quote_spanned!(m=> #without_x => #p::Outcome::Ok,),
+                // Resumed at the end of the user's loop body, where clippy
+                // would call the `continue` redundant.
+                quote_spanned! {m=>
+                    #[allow(clippy::needless_continue)]
+                    #without_x => continue #l,
+                },
+            ),
+        };
+        self.async_outcomes.extend(outcome);
+        self.async_resumes.extend(resume);
+    }
 }
 
 fn label_eq(a: Option<&Lifetime>, b: Option<&Lifetime>) -> bool {

@@ -134,11 +134,11 @@ impl<'a, E> ViewOpaque<'a> for Probe<'a, E> {
     }
 }
 
-/// The slot of a `?` site, `&Option<Result<Infallible, E>>` or
-/// `&Option<Option<Infallible>>`, viewed by the same probes as [`Probe`]
-/// in one call: `(&&&&Residual(&slot)).__ctxmgr_view()`. The slot is always
-/// filled when it is viewed.
-pub struct Residual<'a, T>(pub &'a Option<T>);
+/// The residual of a `?` site, `&Result<Infallible, E>` or
+/// `&Option<Infallible>`, viewed by the same probes as [`Probe`] in one
+/// call: `(&&&&Residual(taken_ref(&slot))).__ctxmgr_view()` (an async
+/// level passes the residual its body's async block returned).
+pub struct Residual<'a, T>(pub &'a T);
 impl<T> Clone for Residual<'_, T> {
     #[inline(always)]
     fn clone(&self) -> Self {
@@ -183,11 +183,10 @@ impl<'a, E> ViewOpaque<'a> for Residual<'a, Result<Infallible, E>> {
 }
 
 #[inline(always)]
-fn residual_error<E>(slot: &Option<Result<Infallible, E>>) -> &E {
-    match slot {
-        Some(Err(e)) => e,
-        Some(Ok(never)) => match *never {},
-        None => unreachable_flow(),
+fn residual_error<E>(residual: &Result<Infallible, E>) -> &E {
+    match residual {
+        Err(e) => e,
+        Ok(never) => match *never {},
     }
 }
 
