@@ -7,7 +7,7 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 
-use crate::__private::PanicPayload;
+use crate::__private::{catch, resume_unwind, PanicPayload};
 use crate::stack::arena::{Arena, AsyncEntry, Exiting};
 use crate::{
     AsyncContextManager, AsyncSuppress, BoxError, ContextManager, ErrorRef, Outcome, Suppress,
@@ -817,29 +817,6 @@ impl<E> fmt::Debug for AsyncExitStack<'_, E> {
             .field("entries", &self.len())
             .finish_non_exhaustive()
     }
-}
-
-// ---------------------------------------------------------------------------
-// Catching panics (with `std`; without it they propagate).
-
-#[cfg(feature = "std")]
-fn catch<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-}
-
-#[cfg(not(feature = "std"))]
-fn catch<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
-    Ok(f())
-}
-
-#[cfg(feature = "std")]
-fn resume_unwind(payload: PanicPayload) -> ! {
-    std::panic::resume_unwind(payload)
-}
-
-#[cfg(not(feature = "std"))]
-fn resume_unwind(payload: PanicPayload) -> ! {
-    match payload {}
 }
 
 // ---------------------------------------------------------------------------

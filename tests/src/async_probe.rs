@@ -67,15 +67,15 @@ impl Future for YieldNow {
 
 /// An async manager that logs `enter NAME`, `exit NAME OUTCOME` (after an
 /// await, with the outcome held across it) and `drop_exit NAME OUTCOME`.
-pub struct AsyncProbe {
+pub struct AsyncProbe<L = SyncLog> {
     pub name: &'static str,
-    pub log: SyncLog,
+    pub log: L,
     pub enter: Act,
     pub exit: Act,
 }
 
-impl AsyncProbe {
-    pub fn new(name: &'static str, log: &SyncLog) -> Self {
+impl<L: Sink> AsyncProbe<L> {
+    pub fn new(name: &'static str, log: &L) -> Self {
         AsyncProbe {
             name,
             log: log.clone(),
@@ -85,6 +85,10 @@ impl AsyncProbe {
     }
     pub fn enter_fails(mut self) -> Self {
         self.enter = Act::Fail;
+        self
+    }
+    pub fn enter_panics(mut self) -> Self {
+        self.enter = Act::Panic;
         self
     }
     pub fn exit_fails(mut self) -> Self {
@@ -97,13 +101,16 @@ impl AsyncProbe {
     }
 }
 
-impl AsyncContextManager for AsyncProbe {
-    type Value<'a> = &'static str;
+impl<L: Sink> AsyncContextManager for AsyncProbe<L> {
+    type Value<'a>
+        = &'static str
+    where
+        Self: 'a;
     type Error = TestError;
 
     async fn enter(&mut self) -> Result<&'static str, TestError> {
         yield_now().await;
-        self.log.push(format!("enter {}", self.name));
+        self.log.record(format!("enter {}", self.name));
         match self.enter {
             Act::Ok => Ok(self.name),
             Act::Fail => Err(TestError::Enter(self.name)),
@@ -115,7 +122,7 @@ impl AsyncContextManager for AsyncProbe {
         // The outcome is held across an await: the future must stay `Send`.
         yield_now().await;
         self.log
-            .push(format!("exit {} {}", self.name, describe(&outcome)));
+            .record(format!("exit {} {}", self.name, describe(&outcome)));
         match self.exit {
             Act::Ok => Ok(()),
             Act::Fail => Err(TestError::Exit(self.name)),
@@ -125,7 +132,7 @@ impl AsyncContextManager for AsyncProbe {
 
     fn drop_exit(&mut self, outcome: Outcome<'_>) {
         self.log
-            .push(format!("drop_exit {} {}", self.name, describe(&outcome)));
+            .record(format!("drop_exit {} {}", self.name, describe(&outcome)));
     }
 }
 

@@ -19,8 +19,8 @@ use ctxmgr::{
     with, AsyncContextManager, AsyncExitStack, AsyncGuard, AsyncSuppress, BoxError, ContextManager,
     ErrorRef, Outcome, Suppress,
 };
-use ctxmgr_tests::async_probe::yield_now;
-use ctxmgr_tests::{describe, panic_message, Act, Log, Probe, TestError};
+use ctxmgr_tests::async_probe::{yield_now, AsyncProbe};
+use ctxmgr_tests::{describe, panic_message, Log, Probe, TestError};
 
 /// Runs `future` to its end: on a tokio current-thread runtime, or, under
 /// Miri, by polling with a noop waker (every fixture wakes itself).
@@ -61,70 +61,10 @@ fn poll_then_drop<F: Future>(future: F, polls: usize) -> Option<F::Output> {
 /// An async manager that logs `enter NAME`, then (after an await)
 /// `exit NAME OUTCOME`, and `drop_exit NAME OUTCOME`; each half awaits a
 /// real suspension point first and can be told to fail or panic.
-struct Slow {
-    name: &'static str,
-    log: Log,
-    enter: Act,
-    exit: Act,
-}
+type Slow = AsyncProbe<Log>;
 
 fn slow(name: &'static str, log: &Log) -> Slow {
-    Slow {
-        name,
-        log: log.clone(),
-        enter: Act::Ok,
-        exit: Act::Ok,
-    }
-}
-
-impl Slow {
-    fn enter_fails(mut self) -> Self {
-        self.enter = Act::Fail;
-        self
-    }
-    fn enter_panics(mut self) -> Self {
-        self.enter = Act::Panic;
-        self
-    }
-    fn exit_fails(mut self) -> Self {
-        self.exit = Act::Fail;
-        self
-    }
-    fn exit_panics(mut self) -> Self {
-        self.exit = Act::Panic;
-        self
-    }
-}
-
-impl AsyncContextManager for Slow {
-    type Value<'a> = &'static str;
-    type Error = TestError;
-
-    async fn enter(&mut self) -> Result<&'static str, TestError> {
-        yield_now().await;
-        self.log.push(format!("enter {}", self.name));
-        match self.enter {
-            Act::Ok => Ok(self.name),
-            Act::Fail => Err(TestError::Enter(self.name)),
-            Act::Panic => panic!("enter {} panicked", self.name),
-        }
-    }
-
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
-        yield_now().await;
-        self.log
-            .push(format!("exit {} {}", self.name, describe(&outcome)));
-        match self.exit {
-            Act::Ok => Ok(()),
-            Act::Fail => Err(TestError::Exit(self.name)),
-            Act::Panic => panic!("exit {} panicked", self.name),
-        }
-    }
-
-    fn drop_exit(&mut self, outcome: Outcome<'_>) {
-        self.log
-            .push(format!("drop_exit {} {}", self.name, describe(&outcome)));
-    }
+    AsyncProbe::new(name, log)
 }
 
 /// A callback entry that logs `cb NAME`.

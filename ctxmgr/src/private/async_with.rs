@@ -129,18 +129,10 @@ pub fn poll_catching<F: Future>(
     body: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<F::Output, PanicPayload>> {
-    #[cfg(feature = "std")]
-    {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body.poll(cx))) {
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(payload)),
-        }
-    }
-    // Without `std` a panic cannot be caught: the body is polled as it is.
-    #[cfg(not(feature = "std"))]
-    {
-        body.poll(cx).map(Ok)
+    match catch(|| body.poll(cx)) {
+        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(payload) => Poll::Ready(Err(payload)),
     }
 }
 
@@ -168,11 +160,25 @@ pub fn resume_after_exit<T>(
     resume_unwind(payload)
 }
 
+/// Runs `f`, catching a panic (without `std`, where panics cannot be
+/// caught, just runs it). Shared with `AsyncExitStack`.
 #[cfg(feature = "std")]
-fn resume_unwind(payload: PanicPayload) -> ! {
+#[inline(always)]
+pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+}
+#[cfg(not(feature = "std"))]
+#[inline(always)]
+pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
+    Ok(f())
+}
+
+/// Resumes a caught panic. Shared with `AsyncExitStack`.
+#[cfg(feature = "std")]
+pub fn resume_unwind(payload: PanicPayload) -> ! {
     std::panic::resume_unwind(payload)
 }
 #[cfg(not(feature = "std"))]
-fn resume_unwind(payload: PanicPayload) -> ! {
+pub fn resume_unwind(payload: PanicPayload) -> ! {
     match payload {}
 }
