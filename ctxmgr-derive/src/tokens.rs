@@ -27,6 +27,29 @@ pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// The first and last token spans of `tokens` (`None` when empty).
+pub fn end_spans(tokens: &TokenStream) -> Option<(Span, Span)> {
+    let mut iter = tokens.clone().into_iter();
+    let first = iter.next()?.span();
+    let last = iter.last().map_or(first, |tt| tt.span());
+    Some((first, last))
+}
+
+/// `(value,).0`: `value` as an expression whose span, as rustc computes it
+/// from the first and last tokens, is `first` to `last`. A local standing in
+/// for the user's expression (`with!`'s manager, moved to a local first) is
+/// pointed at as that whole expression: proc macros cannot join spans on
+/// stable, but rustc's parser does.
+pub fn spanning(value: &syn::Ident, (first, last): (Span, Span)) -> TokenStream {
+    let mut tuple =
+        proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote::quote!(#value,));
+    tuple.set_span(first);
+    let mut index = proc_macro2::Literal::usize_unsuffixed(0);
+    index.set_span(last);
+    let dot = proc_macro2::Punct::new('.', proc_macro2::Spacing::Alone);
+    quote::quote!(#tuple #dot #index)
+}
+
 /// Where to point at an item: its name, when it has one.
 pub fn item_span(item: &syn::Item) -> Span {
     use syn::spanned::Spanned;

@@ -192,8 +192,9 @@ pub mod bounds {
     #[cfg(feature = "alloc")]
     pub use crate::__private::async_exit_fn;
     pub use crate::__private::{
-        AsyncMethods, Branch, ExitResult, ExitTail, GuardCannotKeep, GuardDropsRef, GuardKeeps,
-        Methods, NamedGuardSupported, NeverTag, RealTag, ReturnsError,
+        AsyncMethods, Branch, ExitResult, ExitTail, FallibleManager, GuardCannotKeep,
+        GuardDropsRef, GuardKeeps, InfallibleManager, Methods, NamedGuardSupported, NotAManager,
+        NotAnAsyncManager, ReturnsError,
     };
 }
 /// What `with!` expands to; here rather than under `__private`, because

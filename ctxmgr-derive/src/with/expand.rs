@@ -45,7 +45,7 @@ use syn::{Block, Expr};
 use super::parse::{self, Flavor, Malformed, Manager, WithInput};
 use super::rewrite::{self, ExpandNested};
 use super::sites::SiteCode;
-use crate::tokens::Names;
+use crate::tokens::{end_spans, spanning, Names};
 use crate::walk::{self, ExprVisitor};
 
 /// Expands the managers and body of one macro call, and any `with!` nested
@@ -638,9 +638,10 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
     let expr = &manager.expr;
     // Spanned on the user's expression: "is not a context manager" and
     // "can fail with `E`" point there.
-    let (guard_new, enter) = match manager.flavor {
+    let (kind_of, guard_new, enter) = match manager.flavor {
         Flavor::Sync => (
-            quote_spanned!(expr.span()=> #p::Guard::new),
+            quote_spanned!(m=> #p::Kind),
+            syn::Ident::new("guard", expr.span()),
             syn::Ident::new("enter", expr.span()).into_token_stream(),
         ),
         // The manager's own future is awaited here, in the caller's async
@@ -651,7 +652,8 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
             let entered = syn::Ident::new("entered", expr.span());
             let dot = quote_spanned!(kw=> .await);
             (
-                quote_spanned!(expr.span()=> #p::AsyncGuard::new),
+                quote_spanned!(m=> #p::AsyncKind),
+                syn::Ident::new("async_guard", expr.span()),
                 quote_spanned! {m=>
                     ({
                         let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
@@ -678,13 +680,23 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
             quote_spanned!(m=> let #unused = #value;)
         }
     };
+    let whole = match end_spans(&expr.to_token_stream()) {
+        Some(ends) => spanning(&guard, ends),
+        None => guard.to_token_stream(),
+    };
     // KIND enters and exits: `Break` carries what the function returns on
     // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
     // happen and nothing is demanded of the function's return type.
     Entry {
+        // The kind is probed on the manager before its guard is made: a type
+        // that is not a manager is one error, at `guard` (spanned on the
+        // user's expression), and the guard is then typed as an error.
         new_guard: quote_spanned! {m=>
-            let mut #guard = #guard_new(#expr);
-            let #kind = (&&#p::GuardKind(&#guard)).__ctxmgr_kind();
+            let (#kind, mut #guard) = {
+                let #guard = #expr;
+                let #kind = (&&#kind_of(&#guard)).__ctxmgr_kind();
+                (#kind, #kind.#guard_new(#whole))
+            };
         },
         enter: quote_spanned! {m=>
             let #value = match #enter {

@@ -15,24 +15,58 @@ use core::task::{Context, Poll};
 pub use core::future::poll_fn;
 pub use core::pin::pin;
 
-use super::with::{GuardKind, KindNever, KindReal, NeverTag, RealTag, ReturnsError};
+use super::with::{
+    unreachable_flow, AsyncKind, FallibleManager, InfallibleManager, KindNever, KindNotManager,
+    KindReal, ReturnsError,
+};
 use crate::asynchronous::StateRef;
 use crate::{AsyncContextManager, AsyncGuard};
 
-impl<M: AsyncContextManager<Error = Infallible>> KindNever for &GuardKind<'_, AsyncGuard<M>> {
+impl<M: AsyncContextManager<Error = Infallible>> KindNever for &AsyncKind<'_, M> {
     #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NeverTag {
-        NeverTag
+    fn __ctxmgr_kind(&self) -> InfallibleManager {
+        InfallibleManager
     }
 }
-impl<M: AsyncContextManager> KindReal for GuardKind<'_, AsyncGuard<M>> {
+impl<M: AsyncContextManager> KindReal for AsyncKind<'_, M> {
     #[inline(always)]
-    fn __ctxmgr_kind(&self) -> RealTag {
-        RealTag
+    fn __ctxmgr_kind(&self) -> FallibleManager {
+        FallibleManager
+    }
+}
+impl<M> KindNotManager for AsyncKind<'_, M> {
+    type Tag = NotAnAsyncManager;
+    #[inline(always)]
+    fn __ctxmgr_kind(self) -> NotAnAsyncManager {
+        NotAnAsyncManager
     }
 }
 
-impl NeverTag {
+/// [`NotAManager`](super::with::NotAManager) for `with!(async ..)`: one
+/// error on the user's expression, and a guard typed as an error.
+#[derive(Clone, Copy)]
+pub struct NotAnAsyncManager;
+impl NotAnAsyncManager {
+    #[inline(always)]
+    pub fn async_guard<M: AsyncContextManager>(self, _manager: M) -> M::Error {
+        unreachable_flow()
+    }
+    #[inline(always)]
+    pub fn entered<V, R, X>(self, _state: StateRef<'_>, _result: X) -> ControlFlow<R, V> {
+        unreachable_flow()
+    }
+    #[inline(always)]
+    pub fn exited<R, X>(self, _state: StateRef<'_>, _result: X) -> ControlFlow<R> {
+        unreachable_flow()
+    }
+}
+
+impl InfallibleManager {
+    /// The guard of an async manager this probe found.
+    #[inline(always)]
+    pub fn async_guard<M: AsyncContextManager>(self, manager: M) -> AsyncGuard<M> {
+        AsyncGuard::new(manager)
+    }
     /// Records the result of the manager's awaited enter; `Break` never
     /// happens.
     #[inline(always)]
@@ -60,7 +94,12 @@ impl NeverTag {
     }
 }
 
-impl RealTag {
+impl FallibleManager {
+    /// The guard of an async manager this probe found.
+    #[inline(always)]
+    pub fn async_guard<M: AsyncContextManager>(self, manager: M) -> AsyncGuard<M> {
+        AsyncGuard::new(manager)
+    }
     /// Records the result of the manager's awaited enter; `Break` holds
     /// what the function returns on its error.
     #[inline(always)]

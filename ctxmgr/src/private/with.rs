@@ -232,46 +232,80 @@ impl<'a, R> ReturnedNonResult<'a> for &Probe<'a, R> {
 // Propagating an enter/exit error like `?`, or compiling it away when the
 // error type is `Infallible`.
 
-/// Probed once per `with!` as `(&&GuardKind(&guard))`, through the guard's
-/// type: `NeverTag` when the manager's error is `Infallible`, `RealTag` for
-/// other managers, and `NeverTag` for a type that is not a manager at all
-/// (already reported once; this adds no second error).
+/// Probed once per `with!` level as `(&&Kind(&manager))`, through the
+/// manager's type, before the guard is made: `InfallibleManager` when the manager's
+/// error is `Infallible`, `FallibleManager` for other managers, and [`NotAManager`]
+/// for a type that is not a manager at all. [`AsyncKind`] is the same for
+/// `with!(async ..)`.
 #[derive(Clone, Copy)]
-pub struct GuardKind<'a, G>(pub &'a G);
+pub struct Kind<'a, M>(pub &'a M);
+/// [`Kind`] for an async level: probes `AsyncContextManager`.
+#[derive(Clone, Copy)]
+pub struct AsyncKind<'a, M>(pub &'a M);
 
 pub trait KindNever {
-    fn __ctxmgr_kind(&self) -> NeverTag;
+    fn __ctxmgr_kind(&self) -> InfallibleManager;
 }
-impl<M: ContextManager<Error = Infallible>> KindNever for &GuardKind<'_, Guard<M>> {
+impl<M: ContextManager<Error = Infallible>> KindNever for &Kind<'_, M> {
     #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NeverTag {
-        NeverTag
+    fn __ctxmgr_kind(&self) -> InfallibleManager {
+        InfallibleManager
     }
 }
 pub trait KindReal {
-    fn __ctxmgr_kind(&self) -> RealTag;
+    fn __ctxmgr_kind(&self) -> FallibleManager;
 }
-impl<M: ContextManager> KindReal for GuardKind<'_, Guard<M>> {
+impl<M: ContextManager> KindReal for Kind<'_, M> {
     #[inline(always)]
-    fn __ctxmgr_kind(&self) -> RealTag {
-        RealTag
+    fn __ctxmgr_kind(&self) -> FallibleManager {
+        FallibleManager
     }
 }
 pub trait KindNotManager {
-    fn __ctxmgr_kind(self) -> NeverTag;
+    type Tag;
+    fn __ctxmgr_kind(self) -> Self::Tag;
 }
-impl<G> KindNotManager for GuardKind<'_, G> {
+impl<M> KindNotManager for Kind<'_, M> {
+    type Tag = NotAManager;
     #[inline(always)]
-    fn __ctxmgr_kind(self) -> NeverTag {
-        NeverTag
+    fn __ctxmgr_kind(self) -> NotAManager {
+        NotAManager
+    }
+}
+
+/// The kind of a type that is not a context manager. Its `guard` reports
+/// that, once, on the user's expression (`ContextManager`'s
+/// `on_unimplemented`), and returns a projection that cannot normalize: the
+/// guard is then typed as an error, and nothing that uses it (enter, exit,
+/// the bound value in the body) reports a second error. Never run: the
+/// program does not compile.
+#[derive(Clone, Copy)]
+pub struct NotAManager;
+impl NotAManager {
+    #[inline(always)]
+    pub fn guard<M: ContextManager>(self, _manager: M) -> M::Error {
+        unreachable_flow()
+    }
+    #[inline(always)]
+    pub fn enter<G, R, V>(self, _guard: &mut G) -> ControlFlow<R, V> {
+        unreachable_flow()
+    }
+    #[inline(always)]
+    pub fn finish<G, R>(self, _guard: &mut G, _outcome: Outcome<'_>) -> ControlFlow<R> {
+        unreachable_flow()
     }
 }
 
 /// The kind of a manager whose error is `Infallible`: enter and exit
 /// cannot fail, so nothing propagates (and a `()`-returning function works).
 #[derive(Clone, Copy)]
-pub struct NeverTag;
-impl NeverTag {
+pub struct InfallibleManager;
+impl InfallibleManager {
+    /// The guard of a manager this probe found.
+    #[inline(always)]
+    pub fn guard<M: ContextManager>(self, manager: M) -> Guard<M> {
+        Guard::new(manager)
+    }
     /// Enters; `Break` never happens.
     #[inline(always)]
     pub fn enter<'g, M: ContextManager<Error = Infallible>, R>(
@@ -317,8 +351,13 @@ impl<T, F: From<E>, E> ReturnsError<E> for Result<T, F> {
 /// The kind of a manager that can fail: its error propagates like `?`,
 /// converted with `From` into the function's `Result<T, F>`.
 #[derive(Clone, Copy)]
-pub struct RealTag;
-impl RealTag {
+pub struct FallibleManager;
+impl FallibleManager {
+    /// The guard of a manager this probe found.
+    #[inline(always)]
+    pub fn guard<M: ContextManager>(self, manager: M) -> Guard<M> {
+        Guard::new(manager)
+    }
     /// Enters; `Break` holds what the function returns on enter's error.
     #[inline(always)]
     pub fn enter<'g, M: ContextManager, R: ReturnsError<M::Error>>(
