@@ -8,8 +8,11 @@
 //! {
 //!     use KRATE::__private::{self as p, KindNever as _, KindNotManager as _, KindReal as _,
 //!                            <probes the sites need>};
-//!     let mut GUARD = p::Guard::new(EXPR);
-//!     let KIND = (&&p::GuardKind(&GUARD)).__ctxmgr_kind();   // enters, exits, propagates
+//!     let (KIND, mut GUARD) = {                // KIND enters, exits, propagates
+//!         let GUARD = EXPR;
+//!         let KIND = (&&p::Kind(&GUARD)).__ctxmgr_kind();
+//!         (KIND, KIND.guard((GUARD,).0))      // `(GUARD,).0` spans the user's EXPR
+//!     };
 //!     <site setup>                   // RET tied to the fn's return type; the suppression probe
 //!     let mut SLOT_i = p::None; ...  // one per `?` / valued `break` site
 //!     let mut FLOW: u32 = 0;
@@ -341,8 +344,7 @@ impl<'k> Expander<'k> {
 /// ```text
 /// {
 ///     use KRATE::__private::{self as p, ..};
-///     let mut GUARD = p::AsyncGuard::new(EXPR);
-///     let KIND = (&&p::GuardKind(&GUARD)).__ctxmgr_kind();
+///     let (KIND, mut GUARD) = { .. (&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
 ///     <site setup: RET, tied to the fn's return type; the suppression probe>
 ///     let CAUGHT = {
 ///         let VALUE = match { let (m, s) = GUARD.__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
@@ -622,7 +624,7 @@ impl ExpandNested for Expander<'_> {
 /// Creating the guard, entering it and binding its value: the same for a
 /// normal expansion and for the body shown after a parse error.
 struct Entry {
-    /// `let mut GUARD = Guard::new(EXPR); let KIND = <probe>;`
+    /// `let (KIND, mut GUARD) = { <probe the manager>; <its guard> };`
     new_guard: TokenStream,
     /// `let VALUE = <enter, or ON_BREAK>;`
     enter: TokenStream,
