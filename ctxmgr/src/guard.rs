@@ -350,6 +350,14 @@ impl<M: ContextManager> Guard<M> {
 
     #[cold]
     fn drop_exit(&mut self) {
+        self.drop_exit_naming(None);
+    }
+
+    /// What `Drop` does for an entered guard. `opaque`: the macros called in
+    /// a `with!` body that `with!` cannot look into (see
+    /// `__private::Noted`), named by the panic when exit fails.
+    #[cold]
+    pub(crate) fn drop_exit_naming(&mut self, opaque: Option<&str>) {
         if self.state != State::Entered {
             return;
         }
@@ -364,20 +372,32 @@ impl<M: ContextManager> Guard<M> {
                     let _ = manager.exit(Outcome::Panic);
                 }));
             } else if self.manager.exit(Outcome::Unseen).is_err() {
-                panic!(
-                    "ctxmgr: exit of `{}` failed after its guard was dropped without being \
-                     finished: the body left by a path `with!` could not see, so the error had \
-                     nowhere else to go. Such a path is a `return`, `?`, `break` or `continue` \
-                     inside a macro whose expansion `with!` cannot look into (your own \
-                     `macro_rules!`; `bail!`, `ensure!` and std's macros are seen). Write the \
-                     `return`/`?` directly in the `with!` body, or use `ctxmgr::Guard` and call \
-                     `finish` to handle exit's error.",
-                    core::any::type_name::<M>()
-                );
+                let name = core::any::type_name::<M>();
+                match opaque {
+                    Some(macros) => panic!(
+                        "ctxmgr: exit of `{name}` failed after the body of its `with!` left by a \
+                         path `with!` could not see, so the error had nowhere else to go. The body \
+                         calls macros whose expansion `with!` cannot look into: {macros}. A \
+                         `return`, `?`, `break` or `continue` inside one of them left the body. \
+                         Write the `return`/`?` directly in the `with!` body (`bail!`, `ensure!` \
+                         and std's macros are seen), or use `ctxmgr::Guard` and call `finish` to \
+                         handle exit's error."
+                    ),
+                    None => panic!(
+                        "ctxmgr: exit of `{name}` failed after its guard was dropped without being \
+                         finished: the body left by a path `with!` could not see, so the error had \
+                         nowhere else to go. Such a path is a `return`, `?`, `break` or `continue` \
+                         inside a macro whose expansion `with!` cannot look into (your own \
+                         `macro_rules!`; `bail!`, `ensure!` and std's macros are seen). Write the \
+                         `return`/`?` directly in the `with!` body, or use `ctxmgr::Guard` and call \
+                         `finish` to handle exit's error."
+                    ),
+                }
             }
         }
         #[cfg(not(feature = "std"))]
         {
+            let _ = opaque;
             let _ = self.manager.exit(Outcome::Unseen);
         }
     }

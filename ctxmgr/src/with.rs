@@ -46,8 +46,10 @@
 /// `Outcome::Err`. Other macros' tokens are opaque to `with!`: a `?` or
 /// `return` there leaves through the guard's `Drop`, which reports
 /// [`Outcome::Unseen`](crate::Outcome::Unseen) — never `Ok` — and panics if
-/// exit then fails, since its error has nowhere else to go. Move such a `?`
-/// out of the macro's arguments (`let v = x?; my_macro!(v)`).
+/// exit then fails, since its error has nowhere else to go. The panic names
+/// the macros the body calls that `with!` could not look into
+/// ("… cannot look into: `give_up!`"). Move such a `?` out of the macro's
+/// arguments (`let v = x?; my_macro!(v)`).
 ///
 /// * **Enter fails:** the body does not run, exit is not called, the error
 ///   propagates like `?` (with `From`).

@@ -152,13 +152,77 @@ fn an_opaque_macro_returning_from_the_body_panics_with_an_explanation() {
     }));
     assert_eq!(log.take(), ["enter a", "exit a unseen"]);
     assert!(message.contains("`ctxmgr_tests::Probe`"), "{message}");
+    // It names the body's opaque macro calls (and only those: `format!` is
+    // seen, `with!` is its own).
     assert!(
-        message.contains("inside a macro whose expansion `with!` cannot look into"),
+        message.contains(
+            "The body calls macros whose expansion `with!` cannot look into: `give_up!`."
+        ),
         "{message}"
     );
+    assert!(!message.contains("`format!`"), "{message}");
     assert!(
         message.contains("Write the `return`/`?` directly in the `with!` body"),
         "{message}"
     );
     assert!(message.contains("`ctxmgr::Guard`"), "{message}");
+}
+
+#[test]
+fn the_panic_names_every_opaque_macro_of_a_nested_body_once() {
+    macro_rules! give_up {
+        ($e:expr) => {
+            return Err($e)
+        };
+    }
+    macro_rules! noop {
+        () => {};
+    }
+    let log = Log::new();
+    let run = || -> Result<(), TestError> {
+        with!(Probe::new("a", &log).exit_fails(), Probe::new("b", &log) => {
+            noop!();
+            let _ = format!("{}", 1);
+            with!(Probe::new("c", &log) => {
+                noop!();
+                give_up!(TestError::Body("c"));
+            });
+        });
+        #[allow(unreachable_code)]
+        Ok(())
+    };
+    let message = ctxmgr_tests::panic_message(std::panic::AssertUnwindSafe(|| {
+        let _ = run();
+    }));
+    // Every level saw the unseen path; only the outermost exit failed.
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "enter b",
+            "enter c",
+            "exit c unseen",
+            "exit b unseen",
+            "exit a unseen"
+        ]
+    );
+    assert!(
+        message.contains("cannot look into: `noop!`, `give_up!`."),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_guard_dropped_by_hand_keeps_the_general_explanation() {
+    let log = Log::new();
+    let message = ctxmgr_tests::panic_message(std::panic::AssertUnwindSafe(|| {
+        let mut guard = ctxmgr::Guard::new(Probe::new("a", &log).exit_fails());
+        let _ = guard.enter();
+        drop(guard);
+    }));
+    assert_eq!(log.take(), ["enter a", "exit a unseen"]);
+    assert!(
+        message.contains("failed after its guard was dropped without being finished"),
+        "{message}"
+    );
 }

@@ -75,8 +75,10 @@ impl<'k> Expander<'k> {
     /// Several managers nest: `with!(A, B => body)` is
     /// `with!(A => { with!(B => body) })`, built inside out.
     pub fn expand(&self, input: WithInput) -> TokenStream {
-        match self.nest_inner_levels(input) {
-            Ok((manager, body)) => self.expand_one(&manager, body),
+        let note = rewrite::opaque_note(&input.body);
+        let note = note.as_deref();
+        match self.nest_inner_levels(input, note) {
+            Ok((manager, body)) => self.expand_one(&manager, body, note),
             Err(body) => body.into_token_stream(),
         }
     }
@@ -84,8 +86,10 @@ impl<'k> Expander<'k> {
     /// [`Expander::expand`] as an expression that an enclosing rewrite
     /// visits: a `with!` nested in a body.
     fn expand_expr(&self, input: WithInput) -> Expr {
-        match self.nest_inner_levels(input) {
-            Ok((manager, body)) => self.expand_nested_one(&manager, body),
+        let note = rewrite::opaque_note(&input.body);
+        let note = note.as_deref();
+        match self.nest_inner_levels(input, note) {
+            Ok((manager, body)) => self.expand_nested_one(&manager, body, note),
             Err(body) => Expr::Block(syn::ExprBlock {
                 attrs: Vec::new(),
                 label: None,
@@ -97,7 +101,11 @@ impl<'k> Expander<'k> {
     /// Expands all levels but the outermost, inside out, and returns the
     /// outermost manager with its body (`Err(body)` without managers, which
     /// `parse` never returns).
-    fn nest_inner_levels(&self, input: WithInput) -> Result<(Manager, Block), Block> {
+    fn nest_inner_levels(
+        &self,
+        input: WithInput,
+        note: Option<&str>,
+    ) -> Result<(Manager, Block), Block> {
         let WithInput {
             krate: _,
             mut managers,
@@ -108,7 +116,7 @@ impl<'k> Expander<'k> {
         };
         let mut body = body;
         while let Some(outer) = managers.pop() {
-            let inner = self.expand_nested_one(&manager, body);
+            let inner = self.expand_nested_one(&manager, body, note);
             body = Block {
                 brace_token: Default::default(),
                 stmts: vec![syn::Stmt::Expr(inner, None)],
@@ -126,8 +134,8 @@ impl<'k> Expander<'k> {
     /// are spliced in as an opaque `Expr::Verbatim`: neither re-parsed nor
     /// re-visited (callgrind: re-parsing whole nested expansions was a
     /// quarter of the macro's time).
-    fn expand_nested_one(&self, manager: &Manager, body: Block) -> Expr {
-        let (skeleton, placeholder, body) = self.expand_one_with(manager, body, true);
+    fn expand_nested_one(&self, manager: &Manager, body: Block, note: Option<&str>) -> Expr {
+        let (skeleton, placeholder, body) = self.expand_one_with(manager, body, true, note);
         let Some(placeholder) = placeholder else {
             return Expr::Verbatim(skeleton);
         };
@@ -151,8 +159,8 @@ impl<'k> Expander<'k> {
         }
     }
 
-    fn expand_one(&self, manager: &Manager, body: Block) -> TokenStream {
-        self.expand_one_with(manager, body, false).0
+    fn expand_one(&self, manager: &Manager, body: Block, note: Option<&str>) -> TokenStream {
+        self.expand_one_with(manager, body, false, note).0
     }
 
     /// The expansion of one level; with `placeholder`, the body is left out
@@ -162,6 +170,7 @@ impl<'k> Expander<'k> {
         manager: &Manager,
         mut body: Block,
         placeholder: bool,
+        note: Option<&str>,
     ) -> (TokenStream, Option<syn::Ident>, TokenStream) {
         let names = self.fresh_names();
         let krate = self.krate;
@@ -192,10 +201,18 @@ impl<'k> Expander<'k> {
         let guard = names.ident("guard");
         let on_break = quote_spanned!(m=> return __ctxmgr_r);
         let Entry {
-            new_guard,
+            mut new_guard,
             enter,
             bind,
         } = entry(&p, &names, manager, &on_break);
+        // A body calling macros `with!` cannot look into: a guard whose drop
+        // names them if a path through one of them leaves the body unseen
+        // and exit fails (an async level's drop_exit cannot fail).
+        if let (Some(note), Flavor::Sync) = (note, manager.flavor) {
+            new_guard.extend(quote_spanned! {m=>
+                let mut #guard = #p::Noted::new(#guard, || #note);
+            });
+        }
         // One `use`: the alias, the kind probes (only one of which is
         // used: hence the `allow`) and the probes the sites call.
         let imports = |probes: &TokenStream| {

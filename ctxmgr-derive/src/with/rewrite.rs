@@ -107,6 +107,65 @@ const EXPR_MACROS: &[&str] = &[
     "writeln",
 ];
 
+/// Std macros that take no expression of the body: nothing in them can
+/// leave it.
+const INERT_MACROS: &[&str] = &[
+    "cfg",
+    "column",
+    "compile_error",
+    "concat",
+    "env",
+    "file",
+    "include_bytes",
+    "include_str",
+    "line",
+    "module_path",
+    "option_env",
+    "stringify",
+];
+
+/// The macros a body calls that `with!` does not look into, as the guard's
+/// drop panic names them: "`give_up!`, `log!`" (`None` when there are none).
+/// A token scan of the body as written, nested `with!` bodies, closures and
+/// items included: listing a macro that cannot leave the body is harmless,
+/// missing one is not.
+pub fn opaque_note(body: &Block) -> Option<String> {
+    fn scan(tokens: TokenStream, names: &mut Vec<String>) {
+        let tts: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+        for (i, tt) in tts.iter().enumerate() {
+            match tt {
+                proc_macro2::TokenTree::Group(g) => scan(g.stream(), names),
+                proc_macro2::TokenTree::Ident(ident) => {
+                    let call = matches!(
+                        (tts.get(i + 1), tts.get(i + 2)),
+                        (Some(proc_macro2::TokenTree::Punct(bang)), Some(proc_macro2::TokenTree::Group(_)))
+                            if bang.as_char() == '!'
+                    );
+                    let name = ident.to_string();
+                    let seen = EXPR_MACROS.contains(&name.as_str())
+                        || INERT_MACROS.contains(&name.as_str())
+                        || matches!(name.as_str(), "bail" | "ensure" | "matches" | "with");
+                    let name = format!("`{name}!`");
+                    if call && !seen && !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut names = Vec::new();
+    scan(
+        body.stmts.iter().map(ToTokens::to_token_stream).collect(),
+        &mut names,
+    );
+    if names.is_empty() {
+        None
+    } else {
+        Some(names.join(", "))
+    }
+}
+
 /// Is this macro our own `with!`, to expand in place (so its resumption
 /// code is seen by the enclosing one)? `with!` (imported), `ctxmgr::with!`
 /// (also renamed, and as `$crate::with!`), and the `with_impl!` that

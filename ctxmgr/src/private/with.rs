@@ -9,6 +9,7 @@
 
 use core::convert::Infallible;
 use core::ops::ControlFlow;
+use core::ops::{Deref, DerefMut};
 
 use crate::guard::Guard;
 use crate::{ContextManager, ErrorRef, Outcome, Suppress};
@@ -293,6 +294,50 @@ impl NotAManager {
     #[inline(always)]
     pub fn finish<G, R>(self, _guard: &mut G, _outcome: Outcome<'_>) -> ControlFlow<R> {
         unreachable_flow()
+    }
+}
+
+/// The guard of a `with!` level whose body calls macros `with!` cannot look
+/// into (`macros` returns their names, `"`give_up!`, `log!`"`; a closure
+/// so that the wrapper is as big as the guard). A `return` or `?` inside one
+/// of them leaves the body unseen: if exit then fails, the panic of the
+/// guard's drop names them. Derefs to the guard, so the expansion is the same
+/// with or without it.
+pub struct Noted<M: ContextManager, F: Fn() -> &'static str> {
+    guard: Guard<M>,
+    macros: F,
+}
+impl<M: ContextManager, F: Fn() -> &'static str> Noted<M, F> {
+    #[inline(always)]
+    pub fn new(guard: Guard<M>, macros: F) -> Self {
+        Noted { guard, macros }
+    }
+}
+impl<M: ContextManager, F: Fn() -> &'static str> Deref for Noted<M, F> {
+    type Target = Guard<M>;
+    #[inline(always)]
+    fn deref(&self) -> &Guard<M> {
+        &self.guard
+    }
+}
+impl<M: ContextManager, F: Fn() -> &'static str> DerefMut for Noted<M, F> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Guard<M> {
+        &mut self.guard
+    }
+}
+impl<M: ContextManager, F: Fn() -> &'static str> Drop for Noted<M, F> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.guard.is_entered() {
+            self.guard.drop_exit_naming(Some((self.macros)()));
+        }
+    }
+}
+impl<M: Suppress, F: Fn() -> &'static str> SuppressingGuard for Noted<M, F> {
+    #[inline(always)]
+    fn __ctxmgr_suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        self.guard.suppresses(error)
     }
 }
 

@@ -28,8 +28,14 @@ impl Counter {
 
 /// Enters twice, once failing by `?` on `None`.
 pub fn run(counter: &mut Counter, value: ::std::option::Option<u32>) -> ::std::option::Option<u32> {
+    macro_rules! plus {
+        ($a:expr, $b:expr) => {
+            $a + $b
+        };
+    }
     let n = ::ctxmgr::with!(&mut *counter as n => {
-        n + value?
+        let value = value?;
+        plus!(n, value)
     });
     ::std::option::Option::Some(n)
 }
