@@ -27,6 +27,16 @@ pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// The spans of the first and the last token of `tokens` (the call site's
+/// when there are none). Two tokens at these spans make rustc span what
+/// lies between them from the first's start to the last's end, which stable
+/// proc macros cannot join themselves.
+pub fn first_and_last_span(tokens: TokenStream) -> (Span, Span) {
+    let mut spans = tokens.into_iter().map(|tt| tt.span());
+    let first = spans.next().unwrap_or_else(Span::call_site);
+    (first, spans.last().unwrap_or(first))
+}
+
 /// Where to point at an item: its name, when it has one.
 pub fn item_span(item: &syn::Item) -> Span {
     use syn::spanned::Spanned;
@@ -56,6 +66,16 @@ impl Names {
 
     pub fn ident(&self, what: &str) -> syn::Ident {
         syn::Ident::new(&format!("__ctxmgr_{what}_{}", self.id), Span::mixed_site())
+    }
+
+    /// [`Names::ident`] shown at `at` in diagnostics. Only where it is
+    /// shown changes: its hygiene stays the macro's, so user code still
+    /// cannot name it.
+    pub fn ident_at(&self, what: &str, at: Span) -> syn::Ident {
+        syn::Ident::new(
+            &format!("__ctxmgr_{what}_{}", self.id),
+            Span::mixed_site().located_at(at),
+        )
     }
 
     pub fn label(&self, what: &str) -> syn::Lifetime {

@@ -21,10 +21,12 @@
 //!         }                          // VALUE (and what PAT bound) is dropped here
 //!         let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
 //!         if let p::Break(r) = KIND.finish(&mut GUARD, OUTCOME) { return r; }
+//!         GUARD = GUARD;             // ends enter's borrow for borrowck (a no-op)
 //!         <suppression check of the `?` sites: `break 'with_N Default::default()`>
 //!         match FLOW { i => <resume site i: `taken(SLOT_i)?` / `return` / `break 'l` / `continue 'l`> }
 //!     };
 //!     let EXIT = KIND.finish(&mut GUARD, p::Outcome::Ok);   // the normal end (a no-op after a site)
+//!     GUARD = GUARD;
 //!     if let p::Break(r) = EXIT { return r; }
 //!     RESULT
 //! }
@@ -34,6 +36,10 @@
 //! yield `Some(..)`, and those sites are resumed after the block, where no
 //! label is in the way (E0695). A body without sites gets the short form: no
 //! labels, no `FLOW`, one `finish` with `Outcome::Ok`.
+//!
+//! Exit's `&mut GUARD` and `GUARD = GUARD;` are shown on the body's closing
+//! brace, enter's `&mut GUARD` on `EXPR`: rustc's error for a bound value
+//! that leaves the body then points at both (see [`ExitBorrow`]).
 
 use std::cell::Cell;
 
@@ -45,7 +51,7 @@ use syn::{Block, Expr};
 use super::parse::{self, Flavor, Malformed, Manager, WithInput};
 use super::rewrite::{self, ExpandNested};
 use super::sites::SiteCode;
-use crate::tokens::Names;
+use crate::tokens::{self, Names};
 use crate::walk::{self, ExprVisitor};
 
 /// Expands the managers and body of one macro call, and any `with!` nested
@@ -72,17 +78,20 @@ impl<'k> Expander<'k> {
     /// Several managers nest: `with!(A, B => body)` is
     /// `with!(A => { with!(B => body) })`, built inside out.
     pub fn expand(&self, input: WithInput) -> TokenStream {
-        match self.nest_inner_levels(input) {
-            Ok((manager, body)) => self.expand_one(&manager, body),
+        // The macro's own span is the user's `with!(..)`.
+        let call = Span::mixed_site();
+        match self.nest_inner_levels(input, call) {
+            Ok((manager, body)) => self.expand_one(&manager, body, call),
             Err(body) => body.into_token_stream(),
         }
     }
 
     /// [`Expander::expand`] as an expression that an enclosing rewrite
-    /// visits: a `with!` nested in a body.
-    fn expand_expr(&self, input: WithInput) -> Expr {
-        match self.nest_inner_levels(input) {
-            Ok((manager, body)) => self.expand_nested_one(&manager, body),
+    /// visits: a `with!` nested in a body. `call` is where diagnostics show
+    /// the nested `with!` (see `expand_one_with`).
+    fn expand_expr(&self, input: WithInput, call: Span) -> Expr {
+        match self.nest_inner_levels(input, call) {
+            Ok((manager, body)) => self.expand_nested_one(&manager, body, call),
             Err(body) => Expr::Block(syn::ExprBlock {
                 attrs: Vec::new(),
                 label: None,
@@ -94,7 +103,7 @@ impl<'k> Expander<'k> {
     /// Expands all levels but the outermost, inside out, and returns the
     /// outermost manager with its body (`Err(body)` without managers, which
     /// `parse` never returns).
-    fn nest_inner_levels(&self, input: WithInput) -> Result<(Manager, Block), Block> {
+    fn nest_inner_levels(&self, input: WithInput, call: Span) -> Result<(Manager, Block), Block> {
         let WithInput {
             krate: _,
             mut managers,
@@ -103,11 +112,14 @@ impl<'k> Expander<'k> {
         let Some(mut manager) = managers.pop() else {
             return Err(body);
         };
+        // An outer level's body is the inner levels' expansion; it ends, and
+        // its exit runs, where the user's body ends.
+        let close = Span::mixed_site().located_at(body.brace_token.span.close());
         let mut body = body;
         while let Some(outer) = managers.pop() {
-            let inner = self.expand_nested_one(&manager, body);
+            let inner = self.expand_nested_one(&manager, body, call);
             body = Block {
-                brace_token: Default::default(),
+                brace_token: syn::token::Brace(close),
                 stmts: vec![syn::Stmt::Expr(inner, None)],
             };
             manager = outer;
@@ -123,8 +135,8 @@ impl<'k> Expander<'k> {
     /// are spliced in as an opaque `Expr::Verbatim`: neither re-parsed nor
     /// re-visited (callgrind: re-parsing whole nested expansions was a
     /// quarter of the macro's time).
-    fn expand_nested_one(&self, manager: &Manager, body: Block) -> Expr {
-        let (skeleton, placeholder, body) = self.expand_one_with(manager, body, true);
+    fn expand_nested_one(&self, manager: &Manager, body: Block, call: Span) -> Expr {
+        let (skeleton, placeholder, body) = self.expand_one_with(manager, body, call, true);
         let Some(placeholder) = placeholder else {
             return Expr::Verbatim(skeleton);
         };
@@ -148,21 +160,27 @@ impl<'k> Expander<'k> {
         }
     }
 
-    fn expand_one(&self, manager: &Manager, body: Block) -> TokenStream {
-        self.expand_one_with(manager, body, false).0
+    fn expand_one(&self, manager: &Manager, body: Block, call: Span) -> TokenStream {
+        self.expand_one_with(manager, body, call, false).0
     }
 
     /// The expansion of one level; with `placeholder`, the body is left out
     /// and returned beside it, with the identifier standing in for it.
+    /// `call` is where the `with!` is: the tail that hands its value on is
+    /// shown there ("first borrow later used here" when the bound value
+    /// leaves the body: see `ExitBorrow`). Only a nested `with!` needs it,
+    /// the outermost is at the macro's own span.
     fn expand_one_with(
         &self,
         manager: &Manager,
         mut body: Block,
+        call: Span,
         placeholder: bool,
     ) -> (TokenStream, Option<syn::Ident>, TokenStream) {
         let names = self.fresh_names();
         let krate = self.krate;
         let m = Span::mixed_site();
+        let exit = ExitBorrow::new(&names, body.brace_token.span.close());
         // One short alias of `KRATE::__private` per expansion: the paths
         // below are most of what it emits.
         let p = quote_spanned!(m=> __ctxmgr_p);
@@ -186,7 +204,8 @@ impl<'k> Expander<'k> {
         };
         let kind = names.ident("kind");
         let result = names.ident("result");
-        let guard = names.ident("guard");
+        // RESULT where it is handed on, the `with!`'s value.
+        let result_out = names.ident_at("result", call);
         let on_break = quote_spanned!(m=> return __ctxmgr_r);
         let Entry {
             new_guard,
@@ -208,6 +227,8 @@ impl<'k> Expander<'k> {
             let level = AsyncLevel {
                 p: &p,
                 names: &names,
+                exit: &exit,
+                call,
                 kw,
                 expr_span: manager.expr.span(),
                 setup,
@@ -228,9 +249,15 @@ impl<'k> Expander<'k> {
         // function that cannot return the manager's error is one error there,
         // not one for enter and one for each exit.
         let finish = syn::Ident::new("finish", manager.expr.span());
+        let ExitBorrow {
+            borrow: exit_borrow,
+            release,
+            ..
+        } = &exit;
         let finish_ok = quote_spanned! {m=>
             #[allow(unreachable_code)]
-            let __ctxmgr_exit = #kind.#finish(&mut #guard, #p::Outcome::Ok);
+            let __ctxmgr_exit = #kind.#finish(#exit_borrow, #p::Outcome::Ok);
+            #release
             if let #p::Break(__ctxmgr_r) = __ctxmgr_exit {
                 return __ctxmgr_r;
             }
@@ -249,7 +276,7 @@ impl<'k> Expander<'k> {
                         #body
                     };
                     #finish_ok
-                    #result
+                    #result_out
                 }
             };
             return (tokens, placeholder, kept);
@@ -280,7 +307,7 @@ impl<'k> Expander<'k> {
             (
                 quote_spanned!(m=> #dispatch; #p::None),
                 quote_spanned! {m=>
-                    match #result {
+                    match #result_out {
                         #p::Some(__ctxmgr_v) => __ctxmgr_v,
                         #p::None => match #flow {
                             #late
@@ -290,7 +317,7 @@ impl<'k> Expander<'k> {
                 },
             )
         } else {
-            (dispatch, result.to_token_stream())
+            (dispatch, result_out.to_token_stream())
         };
         let SiteCode {
             uses,
@@ -319,9 +346,10 @@ impl<'k> Expander<'k> {
                         #outcomes
                         _ => #p::Outcome::Ok,
                     };
-                    if let #p::Break(__ctxmgr_r) = #kind.#finish(&mut #guard, #outcome) {
+                    if let #p::Break(__ctxmgr_r) = #kind.#finish(#exit_borrow, #outcome) {
                         return __ctxmgr_r;
                     }
+                    #release
                     #suppress
                     #dispatch
                 };
@@ -345,7 +373,7 @@ impl<'k> Expander<'k> {
 ///     let KIND = (&&p::GuardKind(&GUARD)).__ctxmgr_kind();
 ///     <site setup: RET, tied to the fn's return type; the suppression probe>
 ///     let CAUGHT = {
-///         let VALUE = match { let (m, s) = GUARD.__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
+///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
 ///             p::Continue(v) => v, p::Break(r) => return r,
 ///         };
 ///         let mut BODY = p::pin!(async {
@@ -358,7 +386,8 @@ impl<'k> Expander<'k> {
 ///     match CAUGHT {
 ///         p::Ok(p::Ok(v)) => { <await exit with Ok, or return its error>; v }
 ///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
-///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }`)
+///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }
+///         //         GUARD = GUARD;`, shown as in the sync form: see `ExitBorrow`)
 ///         p::Ok(p::Err(SITE)) => {     // SITE: `Next(..Here(x)..)`, site i's value
 ///             let OUTCOME = match &SITE { P_i(x) => <view of x / RET, or Ok> };
 ///             <await exit with OUTCOME, or return its error>
@@ -375,6 +404,9 @@ impl<'k> Expander<'k> {
 struct AsyncLevel<'a> {
     p: &'a TokenStream,
     names: &'a Names,
+    exit: &'a ExitBorrow,
+    /// Where the `with!` is (see `Expander::expand_one_with`).
+    call: Span,
     /// The user's `async` keyword: every `.await` is spanned on it.
     kw: Span,
     /// The manager expression: the calls whose bounds can fail (the error
@@ -388,6 +420,11 @@ struct AsyncLevel<'a> {
 }
 
 impl AsyncLevel<'_> {
+    /// The body's value where it is handed on, as the `with!`'s.
+    fn value_out(&self) -> syn::Ident {
+        syn::Ident::new("__ctxmgr_v", Span::mixed_site().located_at(self.call))
+    }
+
     fn await_(&self) -> TokenStream {
         quote_spanned!(self.kw=> .await)
     }
@@ -417,7 +454,7 @@ impl AsyncLevel<'_> {
     fn finish(&self, outcome: &TokenStream) -> TokenStream {
         let p = self.p;
         let kind = self.names.ident("kind");
-        let guard = self.names.ident("guard");
+        let ExitBorrow { guard, release, .. } = self.exit;
         let await_ = self.await_();
         let exited = syn::Ident::new("exited", self.expr_span);
         quote_spanned! {Span::mixed_site()=>
@@ -428,6 +465,7 @@ impl AsyncLevel<'_> {
             ) {
                 return __ctxmgr_r;
             }
+            #release
         }
     }
 
@@ -455,6 +493,7 @@ impl AsyncLevel<'_> {
     /// A body that can only end normally (or panic).
     fn short(&self, imports: &TokenStream) -> TokenStream {
         let p = self.p;
+        let value = self.value_out();
         let caught = self.names.ident("caught");
         let setup = &self.setup;
         let run = self.run_body(&self.body);
@@ -468,7 +507,7 @@ impl AsyncLevel<'_> {
                 match #caught {
                     #p::Ok(__ctxmgr_v) => {
                         #finish_ok
-                        __ctxmgr_v
+                        #value
                     }
                     #on_panic
                 }
@@ -479,6 +518,7 @@ impl AsyncLevel<'_> {
     fn with_sites(&self, imports: &TokenStream, code: &SiteCode) -> TokenStream {
         let m = Span::mixed_site();
         let p = self.p;
+        let value = self.value_out();
         let names = self.names;
         let caught = names.ident("caught");
         let outcome = names.ident("outcome");
@@ -528,7 +568,7 @@ impl AsyncLevel<'_> {
                 match #caught {
                     #p::Ok(#p::Ok(__ctxmgr_v)) => {
                         #finish_ok
-                        __ctxmgr_v
+                        #value
                     }
                     #p::Ok(#p::Err(__ctxmgr_site)) => {
                         let #outcome = match &__ctxmgr_site {
@@ -615,7 +655,64 @@ impl ExpandNested for Expander<'_> {
         };
         let krate = krate.unwrap_or_else(|| self.krate.clone());
         let input = parse::parse_with_body(krate, &tts).ok()?;
-        Some(self.expand_expr(input))
+        // Shown on the macro's name: a nested `with!`'s tokens carry the
+        // span of the outermost one.
+        let call = last.map_or_else(Span::mixed_site, |s| {
+            Span::mixed_site().located_at(s.ident.span())
+        });
+        Some(self.expand_expr(input, call))
+    }
+}
+
+/// Exit's borrow of the guard, shown on the body's closing brace, and the
+/// move that ends the guard's borrows right after exit.
+///
+/// Both matter only to the diagnostic of a bound value that leaves the body
+/// (`let f = with!(open(p) as f => { f });`), which cannot compile: exit
+/// needs the manager that the value still borrows. rustc reports E0499
+/// "cannot borrow value as mutable more than once at a time" and labels
+/// enter's borrow, which the value keeps ("first mutable borrow occurs
+/// here", on the manager: see `entry`), exit's ("second mutable borrow
+/// occurs here", on the `}`) and the `with!` whose value carries the borrow
+/// on ("first borrow later used here"). Were the two borrows spanned alike,
+/// rustc would say "mutably borrowed here in the previous iteration of the
+/// loop" instead: there is no loop.
+///
+/// Input:  `KIND.finish(&mut GUARD, OUTCOME)` (sync), or
+///         `let (m, s) = GUARD.__ctxmgr_split(); <await exit>` (async)
+/// Output: the same, then `GUARD = GUARD;`, every token at the `}`
+///
+/// The guard moved onto itself compiles to nothing (the callgrind counts
+/// of `bench/` are the same), but to the borrow checker it is an
+/// assignment, which ends enter's borrow. Without it, the guard's drop at the
+/// end of the `with!` would be a second error, E0716 "temporary value
+/// dropped while borrowed": rustc leaves that one out only when enter's
+/// borrow has the span of an error already reported, that is, when enter's
+/// and exit's borrows share a span. (A bound value that does not leave the
+/// body is gone before exit: then there is no borrow to end.)
+struct ExitBorrow {
+    /// The guard's name, shown at the `}`.
+    guard: syn::Ident,
+    /// `&mut GUARD`, at the `}`.
+    borrow: TokenStream,
+    /// `let () = { GUARD = GUARD; };`, at the `}`.
+    release: TokenStream,
+}
+
+impl ExitBorrow {
+    fn new(names: &Names, close: Span) -> Self {
+        let at = Span::mixed_site().located_at(close);
+        let guard = names.ident_at("guard", close);
+        ExitBorrow {
+            borrow: quote_spanned!(at=> &mut #guard),
+            // In a `let`: a statement that is an expression cannot carry
+            // an attribute on stable Rust.
+            release: quote_spanned! {at=>
+                #[allow(clippy::self_assignment, clippy::let_unit_value)]
+                let () = { #guard = #guard; };
+            },
+            guard,
+        }
     }
 }
 
@@ -636,6 +733,15 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
     let kind = names.ident("kind");
     let value = names.ident("value");
     let expr = &manager.expr;
+    // Enter's borrow of the guard, which the bound value keeps, shown on
+    // the whole manager expression (see `ExitBorrow`): rustc spans `&mut
+    // GUARD` from its `&` to the guard's name.
+    let (first, last) = tokens::first_and_last_span(expr.to_token_stream());
+    let enter_borrow = {
+        let guard = names.ident_at("guard", last);
+        let at = m.located_at(first);
+        quote_spanned!(at=> &mut #guard)
+    };
     // Spanned on the user's expression: "is not a context manager" and
     // "can fail with `E`" point there.
     let (guard_new, enter) = match manager.flavor {
@@ -654,7 +760,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
                 quote_spanned!(expr.span()=> #p::AsyncGuard::new),
                 quote_spanned! {m=>
                     ({
-                        let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
+                        let (__ctxmgr_m, __ctxmgr_s) = (#enter_borrow).__ctxmgr_split();
                         #kind.#entered(__ctxmgr_s, #p::AsyncContextManager::enter(__ctxmgr_m) #dot)
                     })
                 },
@@ -662,7 +768,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
         }
     };
     let enter = match manager.flavor {
-        Flavor::Sync => quote_spanned!(m=> #kind.#enter(&mut #guard)),
+        Flavor::Sync => quote_spanned!(m=> #kind.#enter(#enter_borrow)),
         Flavor::Async(_) => enter,
     };
     // `as _f` binds a value the body does not use, on purpose (Python's
