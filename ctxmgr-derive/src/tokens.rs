@@ -27,12 +27,14 @@ pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// The first and last token spans of `tokens` (`None` when empty).
-pub fn end_spans(tokens: &TokenStream) -> Option<(Span, Span)> {
-    let mut iter = tokens.clone().into_iter();
-    let first = iter.next()?.span();
-    let last = iter.last().map_or(first, |tt| tt.span());
-    Some((first, last))
+/// The spans of the first and the last token of `tokens` (the call site's
+/// when there are none). Two tokens at these spans make rustc span what
+/// lies between them from the first's start to the last's end, which stable
+/// proc macros cannot join themselves.
+pub fn first_and_last_span(tokens: TokenStream) -> (Span, Span) {
+    let mut spans = tokens.into_iter().map(|tt| tt.span());
+    let first = spans.next().unwrap_or_else(Span::call_site);
+    (first, spans.last().unwrap_or(first))
 }
 
 /// `(value,).0`: `value` as an expression whose span, as rustc computes it
@@ -79,6 +81,16 @@ impl Names {
 
     pub fn ident(&self, what: &str) -> syn::Ident {
         syn::Ident::new(&format!("__ctxmgr_{what}_{}", self.id), Span::mixed_site())
+    }
+
+    /// [`Names::ident`] shown at `at` in diagnostics. Only where it is
+    /// shown changes: its hygiene stays the macro's, so user code still
+    /// cannot name it.
+    pub fn ident_at(&self, what: &str, at: Span) -> syn::Ident {
+        syn::Ident::new(
+            &format!("__ctxmgr_{what}_{}", self.id),
+            Span::mixed_site().located_at(at),
+        )
     }
 
     pub fn label(&self, what: &str) -> syn::Lifetime {

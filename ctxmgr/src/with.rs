@@ -133,13 +133,26 @@
 ///   code, add `'static` to an error parameter bounded by `Display + Debug`,
 ///   or leave those bounds off (exit then sees the type's name).
 /// * The value bound by `as` cannot leave the body when it borrows the
-///   manager (`open`'s file, a lock guard): exit needs the manager after the
-///   body. `let f = with!(ctxmgr::open(p) as f => { f });` is rejected by
-///   rustc as "cannot borrow value as mutable more than once at a time",
-///   labelled "in the previous iteration of the loop" (there is no loop: the
-///   borrows are enter's, kept by the value, and exit's). Return what you
-///   computed from the value, or keep the manager outside:
-///   `let mut m = ..; with!(&mut m as f => { .. })`.
+///   manager (`open`'s file, a lock guard): exit needs the manager at the end
+///   of the body. Return what you computed from the value. (A manager kept
+///   outside, `let mut m = ..; with!(&mut m as f => { .. })`, can be entered
+///   again later, but `f` borrows it all the same and stays in the body.)
+///   rustc rejects `let f = with!(ctxmgr::open(p) as f => { f });` with
+///
+///   ```text
+///   error[E0499]: cannot borrow value as mutable more than once at a time
+///     |
+///     |     let f = with!(ctxmgr::open(p) as f => { f });
+///     |             ----------------------------------^-
+///     |             |     |                           |
+///     |             |     |                           second mutable borrow occurs here
+///     |             |     first mutable borrow occurs here
+///     |             first borrow later used here
+///   ```
+///
+///   The value borrowed twice is the manager: first by enter, for `f` (under
+///   the manager), then by exit (at the body's closing brace), while the
+///   `with!` carries `f` out (under the whole `with!`).
 /// * `?` in the body works on `Result` and `Option`; for other `Try` types
 ///   (`Poll`, `ControlFlow`) convert first.
 /// * A manager is asked whether it [suppresses](crate::Suppress) through its

@@ -24,10 +24,12 @@
 //!         }                          // VALUE (and what PAT bound) is dropped here
 //!         let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
 //!         if let p::Break(r) = KIND.finish(&mut GUARD, OUTCOME) { return r; }
+//!         GUARD = GUARD;             // ends enter's borrow for borrowck (a no-op)
 //!         <suppression check of the `?` sites: `break 'with_N Default::default()`>
 //!         match FLOW { i => <resume site i: `taken(SLOT_i)?` / `return` / `break 'l` / `continue 'l`> }
 //!     };
 //!     let EXIT = KIND.finish(&mut GUARD, p::Outcome::Ok);   // the normal end (a no-op after a site)
+//!     GUARD = GUARD;
 //!     if let p::Break(r) = EXIT { return r; }
 //!     RESULT
 //! }
@@ -37,6 +39,10 @@
 //! yield `Some(..)`, and those sites are resumed after the block, where no
 //! label is in the way (E0695). A body without sites gets the short form: no
 //! labels, no `FLOW`, one `finish` with `Outcome::Ok`.
+//!
+//! Exit's `&mut GUARD` and `GUARD = GUARD;` are shown on the body's closing
+//! brace, enter's `&mut GUARD` on `EXPR`: rustc's error for a bound value
+//! that leaves the body then points at both (see [`ExitBorrow`]).
 
 use std::cell::Cell;
 
@@ -48,7 +54,7 @@ use syn::{Block, Expr};
 use super::parse::{self, Flavor, Malformed, Manager, WithInput};
 use super::rewrite::{self, ExpandNested};
 use super::sites::SiteCode;
-use crate::tokens::{end_spans, spanning, Names};
+use crate::tokens::{self, spanning, Names};
 use crate::walk::{self, ExprVisitor};
 
 /// Expands the managers and body of one macro call, and any `with!` nested
@@ -75,21 +81,24 @@ impl<'k> Expander<'k> {
     /// Several managers nest: `with!(A, B => body)` is
     /// `with!(A => { with!(B => body) })`, built inside out.
     pub fn expand(&self, input: WithInput) -> TokenStream {
+        // The macro's own span is the user's `with!(..)`.
+        let call = Span::mixed_site();
         let note = rewrite::opaque_note(&input.body);
         let note = note.as_deref();
-        match self.nest_inner_levels(input, note) {
-            Ok((manager, body)) => self.expand_one(&manager, body, note),
+        match self.nest_inner_levels(input, call, note) {
+            Ok((manager, body)) => self.expand_one(&manager, body, call, note),
             Err(body) => body.into_token_stream(),
         }
     }
 
     /// [`Expander::expand`] as an expression that an enclosing rewrite
-    /// visits: a `with!` nested in a body.
-    fn expand_expr(&self, input: WithInput) -> Expr {
+    /// visits: a `with!` nested in a body. `call` is where diagnostics show
+    /// the nested `with!` (see `expand_one_with`).
+    fn expand_expr(&self, input: WithInput, call: Span) -> Expr {
         let note = rewrite::opaque_note(&input.body);
         let note = note.as_deref();
-        match self.nest_inner_levels(input, note) {
-            Ok((manager, body)) => self.expand_nested_one(&manager, body, note),
+        match self.nest_inner_levels(input, call, note) {
+            Ok((manager, body)) => self.expand_nested_one(&manager, body, call, note),
             Err(body) => Expr::Block(syn::ExprBlock {
                 attrs: Vec::new(),
                 label: None,
@@ -104,6 +113,7 @@ impl<'k> Expander<'k> {
     fn nest_inner_levels(
         &self,
         input: WithInput,
+        call: Span,
         note: Option<&str>,
     ) -> Result<(Manager, Block), Block> {
         let WithInput {
@@ -114,11 +124,14 @@ impl<'k> Expander<'k> {
         let Some(mut manager) = managers.pop() else {
             return Err(body);
         };
+        // An outer level's body is the inner levels' expansion; it ends, and
+        // its exit runs, where the user's body ends.
+        let close = Span::mixed_site().located_at(body.brace_token.span.close());
         let mut body = body;
         while let Some(outer) = managers.pop() {
-            let inner = self.expand_nested_one(&manager, body, note);
+            let inner = self.expand_nested_one(&manager, body, call, note);
             body = Block {
-                brace_token: Default::default(),
+                brace_token: syn::token::Brace(close),
                 stmts: vec![syn::Stmt::Expr(inner, None)],
             };
             manager = outer;
@@ -134,8 +147,14 @@ impl<'k> Expander<'k> {
     /// are spliced in as an opaque `Expr::Verbatim`: neither re-parsed nor
     /// re-visited (callgrind: re-parsing whole nested expansions was a
     /// quarter of the macro's time).
-    fn expand_nested_one(&self, manager: &Manager, body: Block, note: Option<&str>) -> Expr {
-        let (skeleton, placeholder, body) = self.expand_one_with(manager, body, true, note);
+    fn expand_nested_one(
+        &self,
+        manager: &Manager,
+        body: Block,
+        call: Span,
+        note: Option<&str>,
+    ) -> Expr {
+        let (skeleton, placeholder, body) = self.expand_one_with(manager, body, call, true, note);
         let Some(placeholder) = placeholder else {
             return Expr::Verbatim(skeleton);
         };
@@ -159,22 +178,34 @@ impl<'k> Expander<'k> {
         }
     }
 
-    fn expand_one(&self, manager: &Manager, body: Block, note: Option<&str>) -> TokenStream {
-        self.expand_one_with(manager, body, false, note).0
+    fn expand_one(
+        &self,
+        manager: &Manager,
+        body: Block,
+        call: Span,
+        note: Option<&str>,
+    ) -> TokenStream {
+        self.expand_one_with(manager, body, call, false, note).0
     }
 
     /// The expansion of one level; with `placeholder`, the body is left out
     /// and returned beside it, with the identifier standing in for it.
+    /// `call` is where the `with!` is: the tail that hands its value on is
+    /// shown there ("first borrow later used here" when the bound value
+    /// leaves the body: see `ExitBorrow`). Only a nested `with!` needs it,
+    /// the outermost is at the macro's own span.
     fn expand_one_with(
         &self,
         manager: &Manager,
         mut body: Block,
+        call: Span,
         placeholder: bool,
         note: Option<&str>,
     ) -> (TokenStream, Option<syn::Ident>, TokenStream) {
         let names = self.fresh_names();
         let krate = self.krate;
         let m = Span::mixed_site();
+        let exit = ExitBorrow::new(&names, body.brace_token.span.close());
         // One short alias of `KRATE::__private` per expansion: the paths
         // below are most of what it emits.
         let p = quote_spanned!(m=> __ctxmgr_p);
@@ -198,7 +229,8 @@ impl<'k> Expander<'k> {
         };
         let kind = names.ident("kind");
         let result = names.ident("result");
-        let guard = names.ident("guard");
+        // RESULT where it is handed on, the `with!`'s value.
+        let result_out = names.ident_at("result", call);
         let on_break = quote_spanned!(m=> return __ctxmgr_r);
         let Entry {
             mut new_guard,
@@ -209,6 +241,7 @@ impl<'k> Expander<'k> {
         // names them if a path through one of them leaves the body unseen
         // and exit fails (an async level's drop_exit cannot fail).
         if let (Some(note), Flavor::Sync) = (note, manager.flavor) {
+            let guard = names.ident("guard");
             new_guard.extend(quote_spanned! {m=>
                 let mut #guard = #p::Noted::new(#guard, || #note);
             });
@@ -228,6 +261,8 @@ impl<'k> Expander<'k> {
             let level = AsyncLevel {
                 p: &p,
                 names: &names,
+                exit: &exit,
+                call,
                 kw,
                 expr_span: manager.expr.span(),
                 setup,
@@ -248,9 +283,15 @@ impl<'k> Expander<'k> {
         // function that cannot return the manager's error is one error there,
         // not one for enter and one for each exit.
         let finish = syn::Ident::new("finish", manager.expr.span());
+        let ExitBorrow {
+            borrow: exit_borrow,
+            release,
+            ..
+        } = &exit;
         let finish_ok = quote_spanned! {m=>
             #[allow(unreachable_code)]
-            let __ctxmgr_exit = #kind.#finish(&mut #guard, #p::Outcome::Ok);
+            let __ctxmgr_exit = #kind.#finish(#exit_borrow, #p::Outcome::Ok);
+            #release
             if let #p::Break(__ctxmgr_r) = __ctxmgr_exit {
                 return __ctxmgr_r;
             }
@@ -269,7 +310,7 @@ impl<'k> Expander<'k> {
                         #body
                     };
                     #finish_ok
-                    #result
+                    #result_out
                 }
             };
             return (tokens, placeholder, kept);
@@ -300,7 +341,7 @@ impl<'k> Expander<'k> {
             (
                 quote_spanned!(m=> #dispatch; #p::None),
                 quote_spanned! {m=>
-                    match #result {
+                    match #result_out {
                         #p::Some(__ctxmgr_v) => __ctxmgr_v,
                         #p::None => match #flow {
                             #late
@@ -310,7 +351,7 @@ impl<'k> Expander<'k> {
                 },
             )
         } else {
-            (dispatch, result.to_token_stream())
+            (dispatch, result_out.to_token_stream())
         };
         let SiteCode {
             uses,
@@ -339,9 +380,10 @@ impl<'k> Expander<'k> {
                         #outcomes
                         _ => #p::Outcome::Ok,
                     };
-                    if let #p::Break(__ctxmgr_r) = #kind.#finish(&mut #guard, #outcome) {
+                    if let #p::Break(__ctxmgr_r) = #kind.#finish(#exit_borrow, #outcome) {
                         return __ctxmgr_r;
                     }
+                    #release
                     #suppress
                     #dispatch
                 };
@@ -364,7 +406,7 @@ impl<'k> Expander<'k> {
 ///     let (KIND, mut GUARD) = { .. (&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
 ///     <site setup: RET, tied to the fn's return type; the suppression probe>
 ///     let CAUGHT = {
-///         let VALUE = match { let (m, s) = GUARD.__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
+///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
 ///             p::Continue(v) => v, p::Break(r) => return r,
 ///         };
 ///         let mut BODY = p::pin!(async {
@@ -377,7 +419,8 @@ impl<'k> Expander<'k> {
 ///     match CAUGHT {
 ///         p::Ok(p::Ok(v)) => { <await exit with Ok, or return its error>; v }
 ///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
-///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }`)
+///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }
+///         //         GUARD = GUARD;`, shown as in the sync form: see `ExitBorrow`)
 ///         p::Ok(p::Err(SITE)) => {     // SITE: `Next(..Here(x)..)`, site i's value
 ///             let OUTCOME = match &SITE { P_i(x) => <view of x / RET, or Ok> };
 ///             <await exit with OUTCOME, or return its error>
@@ -394,6 +437,9 @@ impl<'k> Expander<'k> {
 struct AsyncLevel<'a> {
     p: &'a TokenStream,
     names: &'a Names,
+    exit: &'a ExitBorrow,
+    /// Where the `with!` is (see `Expander::expand_one_with`).
+    call: Span,
     /// The user's `async` keyword: every `.await` is spanned on it.
     kw: Span,
     /// The manager expression: the calls whose bounds can fail (the error
@@ -407,6 +453,11 @@ struct AsyncLevel<'a> {
 }
 
 impl AsyncLevel<'_> {
+    /// The body's value where it is handed on, as the `with!`'s.
+    fn value_out(&self) -> syn::Ident {
+        syn::Ident::new("__ctxmgr_v", Span::mixed_site().located_at(self.call))
+    }
+
     fn await_(&self) -> TokenStream {
         quote_spanned!(self.kw=> .await)
     }
@@ -436,7 +487,7 @@ impl AsyncLevel<'_> {
     fn finish(&self, outcome: &TokenStream) -> TokenStream {
         let p = self.p;
         let kind = self.names.ident("kind");
-        let guard = self.names.ident("guard");
+        let ExitBorrow { guard, release, .. } = self.exit;
         let await_ = self.await_();
         let exited = syn::Ident::new("exited", self.expr_span);
         quote_spanned! {Span::mixed_site()=>
@@ -447,6 +498,7 @@ impl AsyncLevel<'_> {
             ) {
                 return __ctxmgr_r;
             }
+            #release
         }
     }
 
@@ -474,6 +526,7 @@ impl AsyncLevel<'_> {
     /// A body that can only end normally (or panic).
     fn short(&self, imports: &TokenStream) -> TokenStream {
         let p = self.p;
+        let value = self.value_out();
         let caught = self.names.ident("caught");
         let setup = &self.setup;
         let run = self.run_body(&self.body);
@@ -487,7 +540,7 @@ impl AsyncLevel<'_> {
                 match #caught {
                     #p::Ok(__ctxmgr_v) => {
                         #finish_ok
-                        __ctxmgr_v
+                        #value
                     }
                     #on_panic
                 }
@@ -498,6 +551,7 @@ impl AsyncLevel<'_> {
     fn with_sites(&self, imports: &TokenStream, code: &SiteCode) -> TokenStream {
         let m = Span::mixed_site();
         let p = self.p;
+        let value = self.value_out();
         let names = self.names;
         let caught = names.ident("caught");
         let outcome = names.ident("outcome");
@@ -547,7 +601,7 @@ impl AsyncLevel<'_> {
                 match #caught {
                     #p::Ok(#p::Ok(__ctxmgr_v)) => {
                         #finish_ok
-                        __ctxmgr_v
+                        #value
                     }
                     #p::Ok(#p::Err(__ctxmgr_site)) => {
                         let #outcome = match &__ctxmgr_site {
@@ -634,7 +688,64 @@ impl ExpandNested for Expander<'_> {
         };
         let krate = krate.unwrap_or_else(|| self.krate.clone());
         let input = parse::parse_with_body(krate, &tts).ok()?;
-        Some(self.expand_expr(input))
+        // Shown on the macro's name: a nested `with!`'s tokens carry the
+        // span of the outermost one.
+        let call = last.map_or_else(Span::mixed_site, |s| {
+            Span::mixed_site().located_at(s.ident.span())
+        });
+        Some(self.expand_expr(input, call))
+    }
+}
+
+/// Exit's borrow of the guard, shown on the body's closing brace, and the
+/// move that ends the guard's borrows right after exit.
+///
+/// Both matter only to the diagnostic of a bound value that leaves the body
+/// (`let f = with!(open(p) as f => { f });`), which cannot compile: exit
+/// needs the manager that the value still borrows. rustc reports E0499
+/// "cannot borrow value as mutable more than once at a time" and labels
+/// enter's borrow, which the value keeps ("first mutable borrow occurs
+/// here", on the manager: see `entry`), exit's ("second mutable borrow
+/// occurs here", on the `}`) and the `with!` whose value carries the borrow
+/// on ("first borrow later used here"). Were the two borrows spanned alike,
+/// rustc would say "mutably borrowed here in the previous iteration of the
+/// loop" instead: there is no loop.
+///
+/// Input:  `KIND.finish(&mut GUARD, OUTCOME)` (sync), or
+///         `let (m, s) = GUARD.__ctxmgr_split(); <await exit>` (async)
+/// Output: the same, then `GUARD = GUARD;`, every token at the `}`
+///
+/// The guard moved onto itself compiles to nothing (the callgrind counts
+/// of `bench/` are the same), but to the borrow checker it is an
+/// assignment, which ends enter's borrow. Without it, the guard's drop at the
+/// end of the `with!` would be a second error, E0716 "temporary value
+/// dropped while borrowed": rustc leaves that one out only when enter's
+/// borrow has the span of an error already reported, that is, when enter's
+/// and exit's borrows share a span. (A bound value that does not leave the
+/// body is gone before exit: then there is no borrow to end.)
+struct ExitBorrow {
+    /// The guard's name, shown at the `}`.
+    guard: syn::Ident,
+    /// `&mut GUARD`, at the `}`.
+    borrow: TokenStream,
+    /// `let () = { GUARD = GUARD; };`, at the `}`.
+    release: TokenStream,
+}
+
+impl ExitBorrow {
+    fn new(names: &Names, close: Span) -> Self {
+        let at = Span::mixed_site().located_at(close);
+        let guard = names.ident_at("guard", close);
+        ExitBorrow {
+            borrow: quote_spanned!(at=> &mut #guard),
+            // In a `let`: a statement that is an expression cannot carry
+            // an attribute on stable Rust.
+            release: quote_spanned! {at=>
+                #[allow(clippy::self_assignment, clippy::let_unit_value)]
+                let () = { #guard = #guard; };
+            },
+            guard,
+        }
     }
 }
 
@@ -655,6 +766,15 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
     let kind = names.ident("kind");
     let value = names.ident("value");
     let expr = &manager.expr;
+    // Enter's borrow of the guard, which the bound value keeps, shown on
+    // the whole manager expression (see `ExitBorrow`): rustc spans `&mut
+    // GUARD` from its `&` to the guard's name.
+    let (first, last) = tokens::first_and_last_span(expr.to_token_stream());
+    let enter_borrow = {
+        let guard = names.ident_at("guard", last);
+        let at = m.located_at(first);
+        quote_spanned!(at=> &mut #guard)
+    };
     // Spanned on the user's expression: "is not a context manager" and
     // "can fail with `E`" point there.
     let (kind_of, guard_new, enter) = match manager.flavor {
@@ -675,7 +795,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
                 syn::Ident::new("async_guard", expr.span()),
                 quote_spanned! {m=>
                     ({
-                        let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
+                        let (__ctxmgr_m, __ctxmgr_s) = (#enter_borrow).__ctxmgr_split();
                         #kind.#entered(__ctxmgr_s, #p::AsyncContextManager::enter(__ctxmgr_m) #dot)
                     })
                 },
@@ -683,7 +803,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
         }
     };
     let enter = match manager.flavor {
-        Flavor::Sync => quote_spanned!(m=> #kind.#enter(&mut #guard)),
+        Flavor::Sync => quote_spanned!(m=> #kind.#enter(#enter_borrow)),
         Flavor::Async(_) => enter,
     };
     // `as _f` binds a value the body does not use, on purpose (Python's
@@ -699,10 +819,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
             quote_spanned!(m=> let #unused = #value;)
         }
     };
-    let whole = match end_spans(&expr.to_token_stream()) {
-        Some(ends) => spanning(&guard, ends),
-        None => guard.to_token_stream(),
-    };
+    let whole = spanning(&guard, (first, last));
     // KIND enters and exits: `Break` carries what the function returns on
     // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
     // happen and nothing is demanded of the function's return type.
