@@ -6,11 +6,11 @@
 //!
 //! ```text
 //! {
-//!     use KRATE::__private::{self as p, KindNever as _, KindNotManager as _, KindReal as _,
-//!                            <probes the sites need>};
+//!     use KRATE::__private::{self as p, KindNever as _, KindReal as _, KindNoDerive as _,
+//!                            KindNoMethods as _, KindNotManager as _, <probes the sites need>};
 //!     let (KIND, mut GUARD) = {                // KIND enters, exits, propagates
 //!         let GUARD = EXPR;
-//!         let KIND = (&&p::Kind(&GUARD)).__ctxmgr_kind();
+//!         let KIND = (&&&p::Kind(&GUARD)).__ctxmgr_kind();
 //!         (KIND, KIND.guard((GUARD,).0))      // `(GUARD,).0` spans the user's EXPR
 //!     };
 //!     <site setup>                   // RET tied to the fn's return type; the suppression probe
@@ -202,7 +202,8 @@ impl<'k> Expander<'k> {
             quote_spanned! {m=>
                 #[allow(unused_imports)]
                 use #krate::__private::{
-                    self as #p, KindNever as _, KindNotManager as _, KindReal as _, #probes
+                    self as #p, KindNever as _, KindReal as _, KindNoDerive as _,
+                    KindNoMethods as _, KindNotManager as _, #probes
                 };
             }
         };
@@ -344,7 +345,7 @@ impl<'k> Expander<'k> {
 /// ```text
 /// {
 ///     use KRATE::__private::{self as p, ..};
-///     let (KIND, mut GUARD) = { .. (&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
+///     let (KIND, mut GUARD) = { .. (&&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
 ///     <site setup: RET, tied to the fn's return type; the suppression probe>
 ///     let CAUGHT = {
 ///         let VALUE = match { let (m, s) = GUARD.__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
@@ -696,7 +697,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
         new_guard: quote_spanned! {m=>
             let (#kind, mut #guard) = {
                 let #guard = #expr;
-                let #kind = (&&#kind_of(&#guard)).__ctxmgr_kind();
+                let #kind = (&&&#kind_of(&#guard)).__ctxmgr_kind();
                 (#kind, #kind.#guard_new(#whole))
             };
         },
@@ -735,7 +736,10 @@ pub fn malformed(m: Malformed) -> TokenStream {
         {
             #error;
             #[allow(unused_imports)]
-            use #p::{KindNever as _, KindNotManager as _, KindReal as _};
+            use #p::{
+                KindNever as _, KindReal as _, KindNoDerive as _, KindNoMethods as _,
+                KindNotManager as _,
+            };
             #(#bindings)*
             #[allow(unreachable_code, unused_variables)]
             #body
