@@ -16,23 +16,45 @@
 //!     type RawValue<'a> = <Result<&'a mut Self, DbError> as EnterResult>::Value where Self: 'a;
 //!     type RawError = <Result<(), DbError> as EnterResult>::Error;
 //!     type Kept = (); type Target = Self; type Shape = GuardDropsRef;   // see validate::Shape
-//!     fn __ctxmgr_enter(&mut self) -> .. { EnterResult::into_result(Self::begin(self)) }
-//!     fn __ctxmgr_exit(&mut self, o) -> .. { <Result<(), DbError> as ExitResult<Self::Error>>::into_result(Self::end(self, o)) }
-//!     fn __ctxmgr_keep / __ctxmgr_target / __ctxmgr_target_mut   // per shape
+//!     fn __ctxmgr_enter(&mut self) -> Result<Self::RawValue<'_>, Self::RawError> {
+//!         EnterResult::into_result(Self::begin(self))
+//!     }
+//!     fn __ctxmgr_exit(&mut self, o) -> Result<(), Self::RawError> {
+//!         <Result<(), DbError> as ExitResult<Self::RawError>>::into_result(Self::end(self, o))
+//!     }
+//!     fn __ctxmgr_keep(value: Self::RawValue<'a>) / __ctxmgr_target / __ctxmgr_target_mut   // per shape
 //! }
 //! ```
+//!
+//! (`__private::AsyncMethods`, with the adapters' bodies in `async` blocks,
+//! when both markers are `async fn`.) Every signature names the impl's own
+//! `RawValue`/`RawError`, never `ContextManager`: without the derive this
+//! impl is no error, and the one error is where the type is used as a
+//! manager (`with!` names the missing derive).
 //!
 //! Derive. Input: `#[derive(ContextManager)] pub struct Tx<'c> { .. }`. Output:
 //!
 //! ```text
-//! impl<'c> ContextManager for Tx<'c> where Self: __private::Methods {
+//! impl<'c> ContextManager for Tx<'c> where for<'x> Self: __private::Methods {
 //!     type Value<'a> = <Self as Methods>::RawValue<'a> where Self: 'a;
 //!     type Error = <Self as Methods>::RawError;
 //!     fn enter(..) { Methods::__ctxmgr_enter(self) }  fn exit(..) { Methods::__ctxmgr_exit(self, outcome) }
 //! }
+//! impl<'c> __private::Derived for Tx<'c> { type Tag = (); }       // "has the derive", for `with!`'s probe
+//! impl<'c> __private::DerivedValue for Tx<'c> where for<'x> Self: Methods {
+//!     fn __ctxmgr_raw(value: <Self as ContextManager>::Value<'a>) -> <Self as Methods>::RawValue<'a> { value }
+//! }
+//! impl<'c> AsyncContextManager for Tx<'c> where for<'x> Self: __private::AsyncMethods { .. }
 //! /// The named guard of [`Tx`], ...: one generic runtime type, checked once.
 //! pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
 //! ```
+//!
+//! `for<'x>` makes an unmet bound remove the impl rather than be an error,
+//! so the derive needs to know nothing of the impl block: the attribute's
+//! `Methods` or `AsyncMethods` picks the impl that applies, and without the
+//! attribute neither does (one error where the type is used as a manager,
+//! naming the attribute). The impls' headers are spanned on the type's name
+//! (see `spanned_impl`), so that error reads as one about the user's type.
 //!
 //! On invalid input the attribute still emits the impl block (so
 //! rust-analyzer keeps completing in it) and a `Methods` impl whose broken
@@ -106,16 +128,14 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
     let p = quote!(#krate::__private);
     let a = value_lifetime();
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    // Signatures name the impl's own `RawValue`/`RawError`, never
+    // `ContextManager`'s: without the derive, this impl is no error.
     let cm = if spec.is_async {
         quote_spanned!(span=> <Self as #p::AsyncMethods>)
     } else {
-        quote_spanned!(span=> <Self as #p::ContextManager>)
+        quote_spanned!(span=> <Self as #p::Methods>)
     };
-    let error_of = if spec.is_async {
-        quote_spanned!(span=> #cm::RawError)
-    } else {
-        quote_spanned!(span=> #cm::Error)
-    };
+    let error_of = quote_spanned!(span=> #cm::RawError);
     // The calls of async markers are awaited inside the adapters' `async`
     // blocks.
     let dot_await = if spec.is_async {
@@ -243,7 +263,7 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
             type Shape = #shape_ty;
 
             #[inline]
-            fn __ctxmgr_enter(&mut self) -> #p::Result<#cm::Value<'_>, #cm::Error> {
+            fn __ctxmgr_enter(&mut self) -> #p::Result<#cm::RawValue<'_>, #cm::RawError> {
                 #enter_body
             }
 
@@ -251,12 +271,12 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
             fn __ctxmgr_exit(
                 &mut self,
                 __ctxmgr_outcome: #p::Outcome<'_>,
-            ) -> #p::Result<(), #cm::Error> {
+            ) -> #p::Result<(), #cm::RawError> {
                 #exit_body
             }
 
             #[inline]
-            fn __ctxmgr_keep<#a>(__ctxmgr_value: #cm::Value<#a>) -> Self::Kept
+            fn __ctxmgr_keep<#a>(__ctxmgr_value: #cm::RawValue<#a>) -> Self::Kept
             where
                 Self: #a,
             {
@@ -301,21 +321,33 @@ pub fn derive(input: TokenStream) -> TokenStream {
         let preds = w.predicates.iter();
         quote!(#(#preds,)*)
     });
-    let here = Span::call_site();
     // `for<'x>`: a bound that does not hold removes the impl instead of being
     // an error (it is not a "trivial" bound), so the derive emits both impls
     // and the attribute's `Methods` or `AsyncMethods` picks one.
     let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
-    let methods_bound = quote_spanned!(here=> for<#x> Self: #p::Methods);
-    let async_methods_bound = quote_spanned!(here=> for<#x> Self: #p::AsyncMethods);
+    let methods_bound = quote!(for<#x> Self: #p::Methods);
+    let async_methods_bound = quote!(for<#x> Self: #p::AsyncMethods);
+    // `impl #impl_generics TRAIT for #name #ty_generics`: the generics, the
+    // name and a `crate = path` are the user's tokens, left as they are (a
+    // `$crate` resolves by its span); only ours are spanned on the name.
+    let span = name.span();
+    let krate_on_name = if options.krate.is_some() {
+        krate.clone()
+    } else {
+        respan(krate.clone(), span)
+    };
+    let for_type = |trait_: &str| {
+        let trait_ = syn::Ident::new(trait_, span);
+        quote_spanned! {span=>
+            impl #impl_generics #krate_on_name::__private::#trait_ for #name #ty_generics
+        }
+    };
 
-    let context_manager = quote! {
-        #[automatically_derived]
-        impl #impl_generics #p::ContextManager for #name #ty_generics
-        where
-            #preds
-            #methods_bound
-        {
+    let context_manager = spanned_impl(
+        span,
+        for_type("ContextManager"),
+        quote!(#preds #methods_bound),
+        quote! {
             type Value<#a> = <Self as #p::Methods>::RawValue<#a> where Self: #a;
             type Error = <Self as #p::Methods>::RawError;
 
@@ -328,14 +360,37 @@ pub fn derive(input: TokenStream) -> TokenStream {
             fn exit(&mut self, outcome: #p::Outcome<'_>) -> #p::Result<(), Self::Error> {
                 <Self as #p::Methods>::__ctxmgr_exit(self, outcome)
             }
-        }
-
-        #[automatically_derived]
-        impl #impl_generics #p::AsyncContextManager for #name #ty_generics
-        where
-            #preds
-            #async_methods_bound
-        {
+        },
+    );
+    let derived = spanned_impl(
+        span,
+        for_type("Derived"),
+        quote!(#preds),
+        quote!(
+            type Tag = ();
+        ),
+    );
+    let derived_value = spanned_impl(
+        span,
+        for_type("DerivedValue"),
+        quote!(#preds #methods_bound),
+        quote! {
+            #[inline(always)]
+            fn __ctxmgr_raw<#a>(
+                value: <Self as #p::ContextManager>::Value<#a>,
+            ) -> <Self as #p::Methods>::RawValue<#a>
+            where
+                Self: #a,
+            {
+                value
+            }
+        },
+    );
+    let async_context_manager = spanned_impl(
+        span,
+        for_type("AsyncContextManager"),
+        quote!(#preds #async_methods_bound),
+        quote! {
             type Value<#a> = <Self as #p::AsyncMethods>::RawValue<#a> where Self: #a;
             type Error = <Self as #p::AsyncMethods>::RawError;
 
@@ -353,8 +408,8 @@ pub fn derive(input: TokenStream) -> TokenStream {
             ) -> impl #p::Future<Output = #p::Result<(), Self::Error>> {
                 <Self as #p::AsyncMethods>::__ctxmgr_exit(self, outcome)
             }
-        }
-    };
+        },
+    );
 
     let guard = options
         .guard
@@ -395,6 +450,38 @@ pub fn derive(input: TokenStream) -> TokenStream {
     quote! {
         #errors
         #context_manager
+        #derived
+        #derived_value
+        #async_context_manager
         #guard_tokens
+    }
+}
+
+/// `#[automatically_derived] HEADER where PREDICATES { BODY }`, the braces
+/// spanned at `span` (the type's name), as the header's own tokens are.
+///
+/// rustc reads an impl spanned on a derive as an "imperfect derive": its
+/// error for an unmet `for<'x> Self: Methods` (the attribute forgotten, or a
+/// sync `with!` over an async manager) would add "type parameter would need
+/// to implement `ContextManager`" and "consider manually implementing
+/// `ContextManager` to avoid undesired bounds": untrue, the trait is
+/// implemented and the missing half is the attribute. Spanned on the user's
+/// type, it is read as the user's impl: "required for `File` to implement
+/// `ContextManager`", pointing at the type. The body keeps the derive's
+/// spans (hygiene; lints see generated code).
+fn spanned_impl(
+    span: Span,
+    header: TokenStream,
+    predicates: TokenStream,
+    body: TokenStream,
+) -> TokenStream {
+    let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
+    body.set_span(span);
+    quote! {
+        #[automatically_derived]
+        #header
+        where
+            #predicates
+        #body
     }
 }

@@ -3,12 +3,22 @@
 //! A derive never sees impl blocks, so the work is split:
 //!
 //! * the attribute on the impl block finds the `#[enter]` and `#[exit]`
-//!   methods and implements the hidden `__private::Methods` for the impl's
-//!   self type (the value and error types, adapters to the trait's method
-//!   shapes, and what the named guard keeps of the value);
-//! * the derive on the type implements `ContextManager` by delegating to
-//!   `Methods` (bounded by `Self: Methods`, so a forgotten attribute is one
-//!   error at the derive) and emits the named guard `{Name}Guard`.
+//!   methods and implements the hidden `__private::Methods` (or
+//!   `AsyncMethods`) for the impl's self type: the value and error types,
+//!   adapters to the trait's method shapes, and what the named guard keeps
+//!   of the value. It names nothing the derive emits, so without the derive
+//!   it is no error;
+//! * the derive on the type implements `ContextManager` and
+//!   `AsyncContextManager` by delegating to `Methods` and `AsyncMethods`,
+//!   each bounded `for<'x> Self: ..` (an unmet bound removes the impl, no
+//!   error), marks the type `__private::Derived`, and emits the named guard
+//!   `{Name}Guard`.
+//!
+//! Forgetting either half is therefore no error at the definitions, and one
+//! error where the type is first used as a manager: `with!` probes
+//! `Methods`/`AsyncMethods` and `Derived` (`ctxmgr/src/private/derive.rs`)
+//! and names the half that is missing. A derive rustc cannot find (not
+//! imported) is rustc's one error, nothing more.
 //!
 //! Stages, one file each: [`parse`] (tokens → typed input borrowing syn),
 //! [`validate`] (method shapes → specs, all errors combined), [`expand`]

@@ -6,11 +6,11 @@
 //!
 //! ```text
 //! {
-//!     use KRATE::__private::{self as p, KindNever as _, KindNotManager as _, KindReal as _,
-//!                            <probes the sites need>};
+//!     use KRATE::__private::{self as p, KindNever as _, KindReal as _, KindNoDerive as _,
+//!                            KindNoMethods as _, KindNotManager as _, <probes the sites need>};
 //!     let (KIND, mut GUARD) = {                // KIND enters, exits, propagates
 //!         let GUARD = EXPR;
-//!         let KIND = (&&p::Kind(&GUARD)).__ctxmgr_kind();
+//!         let KIND = (&&&p::Kind(&GUARD)).__ctxmgr_kind();
 //!         (KIND, KIND.guard((GUARD,).0))      // `(GUARD,).0` spans the user's EXPR
 //!     };
 //!     <site setup>                   // RET tied to the fn's return type; the suppression probe
@@ -252,7 +252,8 @@ impl<'k> Expander<'k> {
             quote_spanned! {m=>
                 #[allow(unused_imports)]
                 use #krate::__private::{
-                    self as #p, KindNever as _, KindNotManager as _, KindReal as _, #probes
+                    self as #p, KindNever as _, KindReal as _, KindNoDerive as _,
+                    KindNoMethods as _, KindNotManager as _, #probes
                 };
             }
         };
@@ -403,7 +404,7 @@ impl<'k> Expander<'k> {
 /// ```text
 /// {
 ///     use KRATE::__private::{self as p, ..};
-///     let (KIND, mut GUARD) = { .. (&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
+///     let (KIND, mut GUARD) = { .. (&&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
 ///     <site setup: RET, tied to the fn's return type; the suppression probe>
 ///     let CAUGHT = {
 ///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
@@ -830,7 +831,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
         new_guard: quote_spanned! {m=>
             let (#kind, mut #guard) = {
                 let #guard = #expr;
-                let #kind = (&&#kind_of(&#guard)).__ctxmgr_kind();
+                let #kind = (&&&#kind_of(&#guard)).__ctxmgr_kind();
                 (#kind, #kind.#guard_new(#whole))
             };
         },
@@ -869,7 +870,10 @@ pub fn malformed(m: Malformed) -> TokenStream {
         {
             #error;
             #[allow(unused_imports)]
-            use #p::{KindNever as _, KindNotManager as _, KindReal as _};
+            use #p::{
+                KindNever as _, KindReal as _, KindNoDerive as _, KindNoMethods as _,
+                KindNotManager as _,
+            };
             #(#bindings)*
             #[allow(unreachable_code, unused_variables)]
             #body

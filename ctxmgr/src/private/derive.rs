@@ -1,8 +1,24 @@
 //! What the expansions of `#[derive(ContextManager)]` and
 //! `#[ctxmgr::context_manager]` name, and what `DerivedGuard` builds on.
+//!
+//! The attribute implements [`Methods`] (or [`AsyncMethods`]); the derive
+//! implements [`Derived`] always, and `ContextManager`, `AsyncContextManager`
+//! and [`DerivedValue`] under `for<'x> Self: Methods`/`AsyncMethods`, a bound
+//! that removes the impl when unmet instead of being an error. Neither half
+//! names the other's items in a signature, so each compiles alone, and a
+//! missing half is an error only where the type is used as a manager. In
+//! `with!` it is one error: the kind probe ([`KindNoDerive`],
+//! [`KindNoMethods`]) tells which half is missing, and the unmet bound's
+//! message names it. Elsewhere the derived impls, spanned on the type's name,
+//! read as the user's (no "consider manually implementing" notes). Traits a
+//! message can name are re-exported in `ctxmgr::bounds`, so no error says
+//! `__private`.
 
 use core::future::Future;
+use core::ops::ControlFlow;
 
+use super::with::{unreachable_flow, AsyncKind, Kind};
+use crate::asynchronous::StateRef;
 use crate::{ContextManager, Outcome};
 
 /// What `#[ctxmgr::context_manager]` collects from an impl block: its
@@ -10,17 +26,19 @@ use crate::{ContextManager, Outcome};
 /// the named guard keeps of the entered value. `#[derive(ContextManager)]`
 /// implements `ContextManager` by delegating here.
 ///
-/// Signatures name the `ContextManager` projections, not `RawValue`, so that
-/// the derived impl (whose where-clause `Self: Methods` puts
-/// `Self: ContextManager` in its own environment) type-checks for generic
-/// managers too.
+/// Not a subtrait of `ContextManager`, and its signatures name only its own
+/// `RawValue`/`RawError`: the attribute's impl compiles without the derive,
+/// so a forgotten derive (or one rustc could not find) is no error at the
+/// impl block, only where the type is used as a manager. (The derived
+/// impl's `Value`/`Error` are defined as `RawValue`/`RawError`;
+/// [`DerivedValue`] is what tells the named guard so.)
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no sync `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
     label = "`{Self}` is not a (sync) context manager",
     note = "if its `#[enter]`/`#[exit]` are `async fn`, it is an async context manager: write `with!(async EXPR ..)` inside an async fn",
     note = "otherwise add `#[ctxmgr::context_manager]` to the impl block holding its `#[enter]` and `#[exit]` methods: `#[derive(ContextManager)]` cannot see impl blocks, the attribute collects the methods for it"
 )]
-pub trait Methods: ContextManager {
+pub trait Methods {
     type RawValue<'a>
     where
         Self: 'a;
@@ -33,14 +51,9 @@ pub trait Methods: ContextManager {
     /// [`GuardKeeps`], [`GuardDropsRef`] or [`GuardCannotKeep`].
     type Shape;
 
-    fn __ctxmgr_enter(
-        &mut self,
-    ) -> Result<<Self as ContextManager>::Value<'_>, <Self as ContextManager>::Error>;
-    fn __ctxmgr_exit(
-        &mut self,
-        outcome: Outcome<'_>,
-    ) -> Result<(), <Self as ContextManager>::Error>;
-    fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
+    fn __ctxmgr_enter(&mut self) -> Result<Self::RawValue<'_>, Self::RawError>;
+    fn __ctxmgr_exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::RawError>;
+    fn __ctxmgr_keep<'a>(value: Self::RawValue<'a>) -> Self::Kept
     where
         Self: 'a;
     fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target;
@@ -64,7 +77,7 @@ pub trait Methods: ContextManager {
     note = "otherwise add `#[ctxmgr::context_manager]` to the impl block holding its `#[enter]` and `#[exit]` methods"
 )]
 ///
-/// Unlike [`Methods`], not a subtrait of the trait it feeds: the derived
+/// Like [`Methods`], not a subtrait of the trait it feeds: the derived
 /// impl's where-clause would then hold `Self: AsyncContextManager`, and the
 /// futures of its own `enter`/`exit` would not normalize inside it.
 pub trait AsyncMethods {
@@ -101,9 +114,37 @@ pub trait NamedGuardSupported {}
 impl NamedGuardSupported for GuardKeeps {}
 impl NamedGuardSupported for GuardDropsRef {}
 
+/// Implemented by `#[derive(ContextManager)]` for its type, whatever its
+/// impl blocks hold: `with!` probes it to tell a type with the attribute's
+/// methods but no derive (this bound unmet) from one with the derive but no
+/// methods (`Methods` unmet), and says which half is missing.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has `#[enter]`/`#[exit]` methods, but no `#[derive(ContextManager)]`",
+    label = "`{Self}` is not a context manager",
+    note = "add `#[derive(ContextManager)]` to the definition of `{Self}`: `#[ctxmgr::context_manager]` collects the methods, the derive implements `ContextManager` with them"
+)]
+pub trait Derived {
+    /// Named only by [`NoDerive`]'s guard, as its type: a projection that
+    /// cannot normalize where `Self: Derived` does not hold, so the guard
+    /// is typed as an error and nothing that uses it reports a second one.
+    type Tag;
+}
+
+/// Implemented by `#[derive(ContextManager)]` beside its `ContextManager`
+/// impl, under the same `for<'x> Self: Methods`: the entered value as the
+/// type the attribute's `__ctxmgr_keep` takes. The derived impl defines
+/// `Value<'a>` as `RawValue<'a>`, and only an impl that does not assume
+/// `Self: ContextManager` sees that (for a generic manager, no bound can say
+/// it without demanding `Self: 'static`).
+pub trait DerivedValue: ContextManager + Methods {
+    fn __ctxmgr_raw<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::RawValue<'a>
+    where
+        Self: 'a;
+}
+
 /// The named guard's view of `&'g mut M`: its items name everything through
 /// a type that mentions the guard's lifetime, so a missing `Methods` impl is
-/// one error (at the derive) instead of one per guard item.
+/// one error (where the guard is entered) instead of one per guard item.
 pub trait Named: ContextManager {
     type Kept;
     type Target: ?Sized;
@@ -117,7 +158,7 @@ pub trait Named: ContextManager {
         manager: &'s mut Self,
     ) -> &'s mut Self::Target;
 }
-impl<M: Methods> Named for &mut M {
+impl<M: DerivedValue> Named for &mut M {
     type Kept = M::Kept;
     type Target = M::Target;
     type Shape = M::Shape;
@@ -126,7 +167,7 @@ impl<M: Methods> Named for &mut M {
     where
         Self: 'a,
     {
-        M::__ctxmgr_keep(value)
+        M::__ctxmgr_keep(M::__ctxmgr_raw(value))
     }
     #[inline(always)]
     fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target {
@@ -140,6 +181,105 @@ impl<M: Methods> Named for &mut M {
         M::__ctxmgr_target_mut(kept, manager)
     }
 }
+
+// ---------------------------------------------------------------------------
+// `with!`'s kind probe, one level below the managers (`private/with.rs`): a
+// type with one half of a derived manager is told which half is missing, on
+// the user's expression, with no note about the other half.
+
+/// A type with the attribute's methods and no derive.
+pub trait KindNoDerive {
+    fn __ctxmgr_kind(&self) -> NoDerive;
+}
+impl<M: Methods> KindNoDerive for Kind<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> NoDerive {
+        NoDerive
+    }
+}
+impl<M: AsyncMethods> KindNoDerive for AsyncKind<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> NoDerive {
+        NoDerive
+    }
+}
+
+/// A type with the derive and no methods of the kind `with!` needs (no
+/// attribute, or `async fn` markers under a sync `with!`, or plain ones
+/// under `with!(async ..)`).
+pub trait KindNoMethods {
+    fn __ctxmgr_kind(&self) -> NoMethods;
+}
+impl<M: Derived> KindNoMethods for Kind<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> NoMethods {
+        NoMethods
+    }
+}
+impl<M: Derived> KindNoMethods for AsyncKind<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> NoMethods {
+        NoMethods
+    }
+}
+
+/// The kind of a type with `#[enter]`/`#[exit]` methods but no derive: its
+/// guard demands [`Derived`], whose message says to add the derive. Like
+/// `NotAManager`, the guard is typed as an error; never run.
+#[derive(Clone, Copy)]
+pub struct NoDerive;
+impl NoDerive {
+    #[inline(always)]
+    pub fn guard<M: Derived>(self, _manager: M) -> M::Tag {
+        unreachable_flow()
+    }
+    #[inline(always)]
+    pub fn async_guard<M: Derived>(self, _manager: M) -> M::Tag {
+        unreachable_flow()
+    }
+}
+
+/// The kind of a derived type without the methods `with!` needs: its guard
+/// demands [`Methods`] (or [`AsyncMethods`]), whose message says which
+/// methods are missing. Typed as an error; never run.
+#[derive(Clone, Copy)]
+pub struct NoMethods;
+impl NoMethods {
+    #[inline(always)]
+    pub fn guard<M: Methods>(self, _manager: M) -> M::RawError {
+        unreachable_flow()
+    }
+    #[inline(always)]
+    pub fn async_guard<M: AsyncMethods>(self, _manager: M) -> M::RawError {
+        unreachable_flow()
+    }
+}
+
+/// What the expansion calls on the kind of a type that is not a manager,
+/// once the guard is typed as an error.
+macro_rules! not_a_manager_flow {
+    ($($tag:ty),*) => {$(
+        impl $tag {
+            #[inline(always)]
+            pub fn enter<G, R, V>(self, _guard: &mut G) -> ControlFlow<R, V> {
+                unreachable_flow()
+            }
+            #[inline(always)]
+            pub fn finish<G, R>(self, _guard: &mut G, _outcome: Outcome<'_>) -> ControlFlow<R> {
+                unreachable_flow()
+            }
+            #[inline(always)]
+            pub fn entered<V, R, X>(self, _state: StateRef<'_>, _result: X) -> ControlFlow<R, V> {
+                unreachable_flow()
+            }
+            #[inline(always)]
+            pub fn exited<R, X>(self, _state: StateRef<'_>, _result: X) -> ControlFlow<R> {
+                unreachable_flow()
+            }
+        }
+    )*};
+}
+not_a_manager_flow!(NoDerive, NoMethods);
 
 /// Body of the stub impl emitted next to a compile error.
 #[cold]

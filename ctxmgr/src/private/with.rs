@@ -233,11 +233,12 @@ impl<'a, R> ReturnedNonResult<'a> for &Probe<'a, R> {
 // Propagating an enter/exit error like `?`, or compiling it away when the
 // error type is `Infallible`.
 
-/// Probed once per `with!` level as `(&&Kind(&manager))`, through the
+/// Probed once per `with!` level as `(&&&Kind(&manager))`, through the
 /// manager's type, before the guard is made: `InfallibleManager` when the manager's
-/// error is `Infallible`, `FallibleManager` for other managers, and [`NotAManager`]
-/// for a type that is not a manager at all. [`AsyncKind`] is the same for
-/// `with!(async ..)`.
+/// error is `Infallible`, `FallibleManager` for other managers, then
+/// `NoDerive`/`NoMethods` for a type with one half of a derived manager
+/// (`private/derive.rs`), and [`NotAManager`] for a type that is not a
+/// manager at all. [`AsyncKind`] is the same for `with!(async ..)`.
 #[derive(Clone, Copy)]
 pub struct Kind<'a, M>(pub &'a M);
 /// [`Kind`] for an async level: probes `AsyncContextManager`.
@@ -247,7 +248,7 @@ pub struct AsyncKind<'a, M>(pub &'a M);
 pub trait KindNever {
     fn __ctxmgr_kind(&self) -> InfallibleManager;
 }
-impl<M: ContextManager<Error = Infallible>> KindNever for &Kind<'_, M> {
+impl<M: ContextManager<Error = Infallible>> KindNever for &&Kind<'_, M> {
     #[inline(always)]
     fn __ctxmgr_kind(&self) -> InfallibleManager {
         InfallibleManager
@@ -256,7 +257,7 @@ impl<M: ContextManager<Error = Infallible>> KindNever for &Kind<'_, M> {
 pub trait KindReal {
     fn __ctxmgr_kind(&self) -> FallibleManager;
 }
-impl<M: ContextManager> KindReal for Kind<'_, M> {
+impl<M: ContextManager> KindReal for &Kind<'_, M> {
     #[inline(always)]
     fn __ctxmgr_kind(&self) -> FallibleManager {
         FallibleManager

@@ -1,3 +1,5 @@
+use ctxmgr::with;
+
 struct File;
 
 #[ctxmgr::context_manager]
@@ -11,4 +13,8 @@ impl File {
     fn close(&mut self) {}
 }
 
-fn main() {}
+fn main() {
+    with!(File as f => {
+        let _ = f;
+    });
+}
