@@ -123,13 +123,16 @@
 /// * Casts in a manager expression need parentheses (`(x as T)`): a top-level
 ///   `as` introduces the pattern.
 /// * A `?` on a borrowed error, `Result<_, &'a E>` (`&str`, a reference to
-///   any `Display` error), works: exit sees it by its `Display` and cannot
+///   any `Display` error), works, and so does `return Err(s)` of a `&str` (or
+///   of a reference to a `Display` type that is not an `Error`): exit sees it
+///   by its `Display` and cannot
 ///   [`downcast_ref`](crate::ErrorRef::downcast_ref) it. Any other error that
 ///   leaves the body and implements `Display + Debug` must be `'static`, so
 ///   that exit can downcast it (Rust cannot choose an impl by lifetime): an
-///   owned error type with a lifetime, and `return Err(borrowed)`, fail to
-///   compile with "borrowed data escapes". Write `Err(borrowed)?`, or make the
-///   error owned before it leaves (`.map_err(|e| e.to_string())?`). In generic
+///   owned error type with a lifetime, and a returned reference to an `Error`
+///   type, fail to compile with "borrowed data escapes". Write `Err(e)?` for
+///   the reference, or make the error owned before it leaves
+///   (`.map_err(|e| e.to_string())?`). In generic
 ///   code, add `'static` to an error parameter bounded by `Display + Debug`,
 ///   or leave those bounds off (exit then sees the type's name).
 /// * The value bound by `as` cannot leave the body when it borrows the

@@ -363,7 +363,7 @@ impl SiteCode {
             SiteKind::Return => (
                 quote_spanned! {m=>
                     #without_x => match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
-                        #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
+                        #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
                         #p::None => #p::Outcome::Ok,
                     },
                 },

@@ -74,14 +74,14 @@ impl<T: ?Sized> Copy for Probe<'_, T> {}
 pub trait ViewError<'a> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }
-impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a> for &&Probe<'a, E> {
+impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a> for &&&Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::new(self.0)
     }
 }
 /// A `return None` is viewed as `?` on `None` is.
-impl<'a> ViewError<'a> for &&Probe<'a, NoneValue> {
+impl<'a> ViewError<'a> for &&&Probe<'a, NoneValue> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::none_value()
@@ -92,10 +92,8 @@ impl<'a> ViewError<'a> for &&Probe<'a, NoneValue> {
 /// impl requiring `'static` would be picked for `&'s str`, and borrowck would
 /// then reject the whole `with!` (E0521). Such a view cannot be downcast.
 ///
-/// Only for `?` sites, whose error type is known when viewed. A returned
-/// value's error type may still be an inference variable there (a closure's
-/// return type, nested `with!`s), and an impl for `&E` would fix it to a
-/// reference: `return Err(borrowed)` keeps E0521; write `Err(borrowed)?`.
+/// For `?` sites, whose error type is known when viewed, it comes first. For
+/// a returned `Err` it comes after `ViewError` (see the impl for `Probe`).
 pub trait ViewBorrowed<'a> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }
@@ -105,6 +103,19 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_borrowed(residual_error(self.0))
+    }
+}
+/// A returned `Err(borrowed)` (`&str`, `&T`): viewed by `Display` without
+/// `'static`, as a `?` site's borrowed error is. Below `ViewError`, unlike
+/// for `?` sites: a returned value's error type may still be an inference
+/// variable when viewed (a closure's return type, nested `with!`s), which
+/// `ViewError` leaves open until it is known, and an impl for `&E` above it
+/// would fix it to a reference. So a returned `&'e E` where `&E: Error`
+/// (`E: Error`) is still taken by `ViewError`, which needs `'static`.
+impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a> for &&Probe<'a, &'e E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_borrowed(self.0)
     }
 }
 pub trait ViewDisplay<'a> {
