@@ -523,3 +523,55 @@ fn unseen_exit_error_panics_naming_the_type() {
     assert!(msg.contains("Checked"), "{msg}");
     assert_eq!(log.take(), ["unseen"]);
 }
+
+/// A manager whose impl block a `macro_rules!` writes: the method names come
+/// from the macro's body, the type from its caller, and `self` is hygienic
+/// in between.
+macro_rules! recording_manager {
+    ($name:ident) => {
+        #[derive(ContextManager)]
+        struct $name(Vec<String>);
+
+        #[ctxmgr::context_manager]
+        impl $name {
+            #[enter]
+            fn begin(&mut self) -> &mut Vec<String> {
+                self.0.push("enter".into());
+                &mut self.0
+            }
+
+            #[exit]
+            fn end(&mut self, outcome: Outcome<'_>) {
+                self.0.push(format!("exit {}", describe(&outcome)));
+            }
+        }
+    };
+}
+recording_manager!(Recorder);
+
+#[test]
+fn a_manager_written_by_a_macro_rules_enters_and_exits() {
+    let mut recorder = Recorder(Vec::new());
+    let run = |recorder: &mut Recorder, fail: bool| -> Result<(), TestError> {
+        with!(&mut *recorder as lines => {
+            lines.push("body".into());
+            if fail {
+                Err(TestError::Body("x"))?;
+            }
+        });
+        Ok(())
+    };
+    assert_eq!(run(&mut recorder, false), Ok(()));
+    assert_eq!(run(&mut recorder, true), Err(TestError::Body("x")));
+    assert_eq!(
+        recorder.0,
+        [
+            "enter",
+            "body",
+            "exit ok",
+            "enter",
+            "body",
+            "exit err(body x failed)"
+        ]
+    );
+}

@@ -147,7 +147,11 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
     let (raw_value, enter_error, enter_body, shape) = match &spec.enter {
         Some(enter) => {
             let name = &enter.method.sig.ident;
-            let call = quote_spanned!(name.span()=> Self::#name(self) #dot_await);
+            // `self` with the receiver's span: in an impl block written by a
+            // `macro_rules!`, `self` is hygienic, and the method's name may
+            // come from the macro's body while the self type is the caller's.
+            let receiver = quote_spanned!(span=> self);
+            let call = quote_spanned!(name.span()=> Self::#name(#receiver) #dot_await);
             match &enter.ret {
                 EnterRet::Plain(ty) => (
                     ty.to_token_stream(),
