@@ -24,12 +24,12 @@
 //!         }                          // VALUE (and what PAT bound) is dropped here
 //!         let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
 //!         if let p::Break(r) = KIND.finish(&mut GUARD, OUTCOME) { return r; }
-//!         GUARD = GUARD;             // ends enter's borrow for borrowck (a no-op)
+//!         GUARD = { GUARD };         // ends enter's borrow for borrowck (a no-op)
 //!         <suppression check of the `?` sites: `break 'with_N Default::default()`>
 //!         match FLOW { i => <resume site i: `taken(SLOT_i)?` / `return` / `break 'l` / `continue 'l`> }
 //!     };
 //!     let EXIT = KIND.finish(&mut GUARD, p::Outcome::Ok);   // the normal end (a no-op after a site)
-//!     GUARD = GUARD;
+//!     GUARD = { GUARD };
 //!     if let p::Break(r) = EXIT { return r; }
 //!     RESULT
 //! }
@@ -729,7 +729,11 @@ struct ExitBorrow {
     guard: syn::Ident,
     /// `&mut GUARD`, at the `}`.
     borrow: TokenStream,
-    /// `let () = { GUARD = GUARD; };`, at the `}`.
+    /// `GUARD = { GUARD };`, at the `}`: the braces keep clippy's
+    /// `self_assignment` quiet without an `#[allow]` (each attribute is a
+    /// lint scope rustc builds per use: callgrind of `cargo check` on the
+    /// 500-site crate, 4.42 G instructions with the attributes, 4.23 G
+    /// without).
     release: TokenStream,
 }
 
@@ -739,11 +743,8 @@ impl ExitBorrow {
         let guard = names.ident_at("guard", close);
         ExitBorrow {
             borrow: quote_spanned!(at=> &mut #guard),
-            // In a `let`: a statement that is an expression cannot carry
-            // an attribute on stable Rust.
             release: quote_spanned! {at=>
-                #[allow(clippy::self_assignment, clippy::let_unit_value)]
-                let () = { #guard = #guard; };
+                #guard = { #guard };
             },
             guard,
         }
