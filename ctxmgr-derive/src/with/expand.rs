@@ -6,8 +6,7 @@
 //!
 //! ```text
 //! {
-//!     use KRATE::__private::{self as p, KindNever as _, KindReal as _, KindNoDerive as _,
-//!                            KindNoMethods as _, KindNotManager as _, <probes the sites need>};
+//!     use KRATE::__private::{self as p, probes::*};   // every probe trait, as `_`
 //!     let (KIND, mut GUARD) = {                // KIND enters, exits, propagates
 //!         let GUARD = EXPR;
 //!         let KIND = (&&&p::Kind(&GUARD)).__ctxmgr_kind();
@@ -40,7 +39,7 @@
 //! label is in the way (E0695). A body without sites gets the short form: no
 //! labels, no `FLOW`, one `finish` with `Outcome::Ok`.
 //!
-//! Exit's `&mut GUARD` and `GUARD = GUARD;` are shown on the body's closing
+//! Exit's `&mut GUARD` and `GUARD = { GUARD };` are shown on the body's closing
 //! brace, enter's `&mut GUARD` on `EXPR`: rustc's error for a bound value
 //! that leaves the body then points at both (see [`ExitBorrow`]).
 
@@ -246,16 +245,12 @@ impl<'k> Expander<'k> {
                 let mut #guard = #p::Noted::new(#guard, || #note);
             });
         }
-        // One `use`: the alias, the kind probes (only one of which is
-        // used: hence the `allow`) and the probes the sites call.
-        let imports = |probes: &TokenStream| {
-            quote_spanned! {m=>
-                #[allow(unused_imports)]
-                use #krate::__private::{
-                    self as #p, KindNever as _, KindReal as _, KindNoDerive as _,
-                    KindNoMethods as _, KindNotManager as _, #probes
-                };
-            }
+        // One `use`: the alias, and every probe trait by a glob, which
+        // counts as used when any of them is (the kind probe always is): no
+        // `#[allow(unused_imports)]`, whose lint scope rustc would build per
+        // expansion.
+        let imports = quote_spanned! {m=>
+            use #krate::__private::{self as #p, probes::*};
         };
         let setup = new_guard;
         if let Flavor::Async(kw) = manager.flavor {
@@ -272,10 +267,10 @@ impl<'k> Expander<'k> {
                 body,
             };
             let tokens = if sites.is_empty() {
-                level.short(&imports(&TokenStream::new()))
+                level.short(&imports)
             } else {
                 let code = sites.code(&names, &p, true);
-                level.with_sites(&imports(&code.uses), &code)
+                level.with_sites(&imports, &code)
             };
             return (tokens, placeholder, kept);
         }
@@ -300,7 +295,6 @@ impl<'k> Expander<'k> {
 
         if sites.is_empty() {
             // Short form: the body can only end normally (or panic).
-            let imports = imports(&TokenStream::new());
             let tokens = quote_spanned! {m=>
                 {
                     #imports
@@ -355,14 +349,12 @@ impl<'k> Expander<'k> {
             (dispatch, result_out.to_token_stream())
         };
         let SiteCode {
-            uses,
             setup: site_setup,
             slots,
             outcomes,
             suppress,
             ..
         } = &code;
-        let imports = imports(uses);
         let tokens = quote_spanned! {m=>
             {
                 #imports
@@ -421,7 +413,7 @@ impl<'k> Expander<'k> {
 ///         p::Ok(p::Ok(v)) => { <await exit with Ok, or return its error>; v }
 ///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
 ///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }
-///         //         GUARD = GUARD;`, shown as in the sync form: see `ExitBorrow`)
+///         //         GUARD = { GUARD };`, shown as in the sync form: see `ExitBorrow`)
 ///         p::Ok(p::Err(SITE)) => {     // SITE: `Next(..Here(x)..)`, site i's value
 ///             let OUTCOME = match &SITE { P_i(x) => <view of x / RET, or Ok> };
 ///             <await exit with OUTCOME, or return its error>
@@ -714,7 +706,7 @@ impl ExpandNested for Expander<'_> {
 ///
 /// Input:  `KIND.finish(&mut GUARD, OUTCOME)` (sync), or
 ///         `let (m, s) = GUARD.__ctxmgr_split(); <await exit>` (async)
-/// Output: the same, then `GUARD = GUARD;`, every token at the `}`
+/// Output: the same, then `GUARD = { GUARD };`, every token at the `}`
 ///
 /// The guard moved onto itself compiles to nothing (the callgrind counts
 /// of `bench/` are the same), but to the borrow checker it is an
@@ -870,11 +862,7 @@ pub fn malformed(m: Malformed) -> TokenStream {
     quote! {
         {
             #error;
-            #[allow(unused_imports)]
-            use #p::{
-                KindNever as _, KindReal as _, KindNoDerive as _, KindNoMethods as _,
-                KindNotManager as _,
-            };
+            use #p::probes::*;
             #(#bindings)*
             #[allow(unreachable_code, unused_variables)]
             #body

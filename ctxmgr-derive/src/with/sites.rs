@@ -101,10 +101,6 @@ impl Sites {
         index
     }
 
-    fn has_try(&self) -> bool {
-        self.0.iter().any(|s| matches!(s.kind, SiteKind::Try))
-    }
-
     fn has_return(&self) -> bool {
         self.0.iter().any(|s| matches!(s.kind, SiteKind::Return))
     }
@@ -281,20 +277,6 @@ impl Sites {
                 }
             });
         }
-        // Only the probe traits this expansion calls.
-        let mut probes = Vec::new();
-        if self.has_try() || self.has_return() {
-            probes.extend(["ViewError", "ViewDisplay", "ViewDebug", "ViewOpaque"]);
-            probes.push("ViewBorrowed");
-        }
-        if self.has_return() {
-            probes.extend(["ReturnedErr", "ReturnedNonResult"]);
-        }
-        if self.has_try() {
-            probes.extend(["SuppressYesKind", "SuppressNoKind"]);
-        }
-        let probes = probes.iter().map(|name| syn::Ident::new(name, m));
-        code.uses = quote_spanned!(m=> #(#probes as _,)*);
         code
     }
 }
@@ -302,9 +284,6 @@ impl Sites {
 /// What [`Sites::code`] emits, for the expand stage to place.
 #[derive(Default)]
 pub struct SiteCode {
-    /// The probe traits to import (`ViewError as _, ..`), at the top of the
-    /// expansion.
-    pub uses: TokenStream,
     /// Before the body: the return slot, the suppression probe.
     pub setup: TokenStream,
     /// Before the body: one slot per `?` and valued `break`.

@@ -14,6 +14,19 @@ mod derive;
 mod generator;
 mod with;
 
+/// Every probe trait, imported anonymously: an expansion's
+/// `use __private::{self as p, probes::*};` puts them all in scope with no
+/// `#[allow(unused_imports)]` (a glob counts as used when any of it is, and
+/// the kind probe always is). Their method names are all `__ctxmgr_*`, so
+/// no user method is shadowed.
+pub mod probes {
+    pub use super::{
+        KindNever as _, KindNoDerive as _, KindNoMethods as _, KindNotManager as _, KindReal as _,
+        ReturnedErr as _, ReturnedNonResult as _, SuppressNoKind as _, SuppressYesKind as _,
+        ViewBorrowed as _, ViewDebug as _, ViewDisplay as _, ViewError as _, ViewOpaque as _,
+    };
+}
+
 pub use self::async_with::*;
 pub use self::derive::*;
 pub use self::generator::*;
