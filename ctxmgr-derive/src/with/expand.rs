@@ -743,6 +743,18 @@ impl ExitBorrow {
     }
 }
 
+/// Does a pattern bind a name starting with `_` (`_f`, `(_a, b)`)?
+fn binds_underscore_name(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(ident) => {
+            let name = ident.to_string();
+            name.len() > 1 && name.starts_with('_')
+        }
+        proc_macro2::TokenTree::Group(g) => binds_underscore_name(g.stream()),
+        _ => false,
+    })
+}
+
 /// Creating the guard, entering it and binding its value: the same for a
 /// normal expansion and for the body shown after a parse error.
 struct Entry {
@@ -802,7 +814,13 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
     };
     // `as _f` binds a value the body does not use, on purpose (Python's
     // `with lock() as _:`): not clippy's `no_effect_underscore_binding`.
-    let allow = quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)]);
+    // Only then: each attribute is a lint scope rustc builds.
+    let allow = match &manager.pat {
+        Some(pat) if binds_underscore_name(pat.to_token_stream()) => {
+            quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)])
+        }
+        _ => TokenStream::new(),
+    };
     let bind = match &manager.pat {
         // `let A | B = v;` is Rust but not a `let` syn re-parses.
         Some(pat @ syn::Pat::Or(_)) => quote!(#allow let (#pat) = #value;),
