@@ -192,9 +192,10 @@ pub mod bounds {
     #[cfg(feature = "alloc")]
     pub use crate::__private::async_exit_fn;
     pub use crate::__private::{
-        AsyncMethods, Branch, Derived, DerivedValue, ExitResult, ExitTail, FallibleManager,
-        GuardCannotKeep, GuardDropsRef, GuardKeeps, InfallibleManager, Methods, Named,
-        NamedGuardSupported, NoDerive, NoMethods, NotAManager, NotAnAsyncManager, ReturnsError,
+        AsyncMethods, Branch, Derived, DerivedValue, ErrorConverts, ExitResult, ExitTail,
+        FallibleManager, GuardCannotKeep, GuardDropsRef, GuardKeeps, InfallibleManager, Methods,
+        Named, NamedGuardSupported, NoDerive, NoMethods, NotAManager, NotAnAsyncManager,
+        ReturnsError,
     };
 }
 /// What `with!` expands to; here rather than under `__private`, because

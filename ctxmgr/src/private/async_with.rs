@@ -16,8 +16,8 @@ pub use core::future::poll_fn;
 pub use core::pin::pin;
 
 use super::with::{
-    unreachable_flow, AsyncKind, FallibleManager, InfallibleManager, KindNever, KindNotManager,
-    KindReal, ReturnsError,
+    propagate, unreachable_flow, AsyncKind, ErrorConverts, FallibleManager, InfallibleManager,
+    KindNever, KindNotManager, KindReal, ReturnsError,
 };
 use crate::asynchronous::StateRef;
 use crate::{AsyncContextManager, AsyncGuard};
@@ -107,13 +107,16 @@ impl FallibleManager {
         self,
         state: StateRef<'_>,
         result: Result<V, E>,
-    ) -> ControlFlow<R, V> {
+    ) -> ControlFlow<R, V>
+    where
+        R::Error: ErrorConverts<E>,
+    {
         match result {
             Ok(value) => {
                 state.entered();
                 ControlFlow::Continue(value)
             }
-            Err(error) => ControlFlow::Break(R::__ctxmgr_from_error(error)),
+            Err(error) => ControlFlow::Break(propagate(error)),
         }
     }
     /// Records the end of the manager's awaited exit; `Break` holds what
@@ -123,11 +126,14 @@ impl FallibleManager {
         self,
         state: StateRef<'_>,
         result: Result<(), E>,
-    ) -> ControlFlow<R> {
+    ) -> ControlFlow<R>
+    where
+        R::Error: ErrorConverts<E>,
+    {
         state.finished();
         match result {
             Ok(()) => ControlFlow::Continue(()),
-            Err(error) => ControlFlow::Break(R::__ctxmgr_from_error(error)),
+            Err(error) => ControlFlow::Break(propagate(error)),
         }
     }
 }

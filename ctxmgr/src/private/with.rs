@@ -388,7 +388,11 @@ impl InfallibleManager {
     }
 }
 /// What a function must return for `with!` to propagate a manager's error
-/// `E` out of it, as `?` would: `Result<T, F>` with `F: From<E>`.
+/// `E` out of it, as `?` would: a `Result<T, F>`, whose `F` must then be
+/// [`ErrorConverts`]`<E>`. Two bounds, not one with `F: From<E>` inside: an
+/// unmet bound is reported by the trait whose self type is the one that
+/// fails, so a `()` function gets this trait's message and a `Result` whose
+/// error does not convert gets `ErrorConverts`'s, both on the manager.
 #[diagnostic::on_unimplemented(
     message = "this context manager can fail with `{E}`, and a function returning `{Self}` cannot pass that error on",
     label = "enter and exit of this manager can fail with `{E}`",
@@ -396,13 +400,42 @@ impl InfallibleManager {
     note = "in `fn main`, return `Result<(), Box<dyn std::error::Error>>`; or handle the error where the manager is made"
 )]
 pub trait ReturnsError<E> {
-    fn __ctxmgr_from_error(error: E) -> Self;
+    type Error;
+    fn __ctxmgr_from_error(error: Self::Error) -> Self;
 }
-impl<T, F: From<E>, E> ReturnsError<E> for Result<T, F> {
+impl<T, F, E> ReturnsError<E> for Result<T, F> {
+    type Error = F;
     #[inline(always)]
-    fn __ctxmgr_from_error(error: E) -> Self {
-        Err(F::from(error))
+    fn __ctxmgr_from_error(error: F) -> Self {
+        Err(error)
     }
+}
+
+/// The function's error type `Self` can be made from the manager's error
+/// `E`, as `?` needs: `From<E>`.
+#[diagnostic::on_unimplemented(
+    message = "this context manager can fail with `{E}`, and the function's error type `{Self}` cannot be made from it",
+    label = "enter and exit of this manager can fail with `{E}`",
+    note = "`with!` passes a manager's error on as `?` does: it needs `{Self}: From<{E}>`",
+    note = "implement `From<{E}>` for `{Self}`, return an error type that has it (`Box<dyn std::error::Error + Send + Sync>`, `anyhow::Error`), or handle the error where the manager is made"
+)]
+pub trait ErrorConverts<E> {
+    fn __ctxmgr_convert(error: E) -> Self;
+}
+impl<F: From<E>, E> ErrorConverts<E> for F {
+    #[inline(always)]
+    fn __ctxmgr_convert(error: E) -> F {
+        F::from(error)
+    }
+}
+
+/// `Err(From::from(error))` in the function's return type `R`.
+#[inline(always)]
+pub fn propagate<E, R: ReturnsError<E>>(error: E) -> R
+where
+    R::Error: ErrorConverts<E>,
+{
+    R::__ctxmgr_from_error(ErrorConverts::__ctxmgr_convert(error))
 }
 
 /// The kind of a manager that can fail: its error propagates like `?`,
@@ -420,10 +453,13 @@ impl FallibleManager {
     pub fn enter<'g, M: ContextManager, R: ReturnsError<M::Error>>(
         self,
         guard: &'g mut Guard<M>,
-    ) -> ControlFlow<R, M::Value<'g>> {
+    ) -> ControlFlow<R, M::Value<'g>>
+    where
+        R::Error: ErrorConverts<M::Error>,
+    {
         match guard.enter() {
             Ok(value) => ControlFlow::Continue(value),
-            Err(error) => ControlFlow::Break(R::__ctxmgr_from_error(error)),
+            Err(error) => ControlFlow::Break(propagate(error)),
         }
     }
     /// Exits; `Break` holds what the function returns on exit's error.
@@ -432,10 +468,13 @@ impl FallibleManager {
         self,
         guard: &mut Guard<M>,
         outcome: Outcome<'_>,
-    ) -> ControlFlow<R> {
+    ) -> ControlFlow<R>
+    where
+        R::Error: ErrorConverts<M::Error>,
+    {
         match guard.finish(outcome) {
             Ok(()) => ControlFlow::Continue(()),
-            Err(error) => ControlFlow::Break(R::__ctxmgr_from_error(error)),
+            Err(error) => ControlFlow::Break(propagate(error)),
         }
     }
 }
