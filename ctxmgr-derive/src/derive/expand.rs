@@ -76,7 +76,15 @@ use crate::tokens::{item_span, respan};
 pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let options = parse::parse_attribute_args(args, &mut errors);
-    let item_impl = match syn::parse2::<syn::Item>(item.clone()) {
+    // Validation reads signatures, attributes and the self type, never a
+    // method's body: parse the block with its bodies emptied (most of its
+    // tokens), and emit the user's own tokens, markers stripped. If that
+    // ever fails to parse, the whole block is parsed as it is.
+    let parsed = match syn::parse2::<syn::Item>(parse::without_bodies(&item)) {
+        Ok(parsed) => Ok(parsed),
+        Err(_) => syn::parse2::<syn::Item>(item.clone()),
+    };
+    let item_impl = match parsed {
         Ok(syn::Item::Impl(i)) => i,
         Ok(other) => {
             let hint = if matches!(
@@ -106,10 +114,7 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         let spec = validate::validate(&input, &mut errors);
         methods_impl(&item_impl, &spec, &krate)
     };
-    // The specs borrowed the impl block; done with them, strip it in place
-    // (a copy would print and re-parse the whole block).
-    let mut stripped = item_impl;
-    strip_markers(&mut stripped);
+    let stripped = strip_markers(item);
     let errors = errors.to_compile_errors();
     quote! {
         #errors
