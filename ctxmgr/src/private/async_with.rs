@@ -51,15 +51,8 @@ impl NotAnAsyncManager {
     pub fn async_guard<M: AsyncContextManager>(self, _manager: M) -> M::Error {
         unreachable_flow()
     }
-    #[inline(always)]
-    pub fn entered<V, R, X>(self, _state: StateRef<'_>, _result: X) -> ControlFlow<R, V> {
-        unreachable_flow()
-    }
-    #[inline(always)]
-    pub fn exited<R, X>(self, _state: StateRef<'_>, _result: X) -> ControlFlow<R> {
-        unreachable_flow()
-    }
 }
+not_a_manager_flow!(NotAnAsyncManager);
 
 impl InfallibleManager {
     /// The guard of an async manager this probe found.

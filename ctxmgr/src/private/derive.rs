@@ -15,10 +15,8 @@
 //! `__private`.
 
 use core::future::Future;
-use core::ops::ControlFlow;
 
 use super::with::{unreachable_flow, AsyncKind, Kind};
-use crate::asynchronous::StateRef;
 use crate::{ContextManager, Outcome};
 
 /// What `#[ctxmgr::context_manager]` collects from an impl block: its
@@ -255,30 +253,6 @@ impl NoMethods {
     }
 }
 
-/// What the expansion calls on the kind of a type that is not a manager,
-/// once the guard is typed as an error.
-macro_rules! not_a_manager_flow {
-    ($($tag:ty),*) => {$(
-        impl $tag {
-            #[inline(always)]
-            pub fn enter<G, R, V>(self, _guard: &mut G) -> ControlFlow<R, V> {
-                unreachable_flow()
-            }
-            #[inline(always)]
-            pub fn finish<G, R>(self, _guard: &mut G, _outcome: Outcome<'_>) -> ControlFlow<R> {
-                unreachable_flow()
-            }
-            #[inline(always)]
-            pub fn entered<V, R, X>(self, _state: StateRef<'_>, _result: X) -> ControlFlow<R, V> {
-                unreachable_flow()
-            }
-            #[inline(always)]
-            pub fn exited<R, X>(self, _state: StateRef<'_>, _result: X) -> ControlFlow<R> {
-                unreachable_flow()
-            }
-        }
-    )*};
-}
 not_a_manager_flow!(NoDerive, NoMethods);
 
 /// Body of the stub impl emitted next to a compile error.

@@ -9,6 +9,32 @@
 
 #![allow(missing_docs, clippy::unused_self, clippy::needless_lifetimes)]
 
+/// What the expansion calls on the kind of a type that is not a manager
+/// (`NotAManager`, `NoDerive`, ..), once its guard is typed as an error:
+/// never run, the program does not compile.
+macro_rules! not_a_manager_flow {
+    ($($tag:ty),*) => {$(
+        impl $tag {
+            #[inline(always)]
+            pub fn enter<G, R, V>(self, _guard: &mut G) -> ::core::ops::ControlFlow<R, V> {
+                crate::__private::unreachable_flow()
+            }
+            #[inline(always)]
+            pub fn finish<G, R>(self, _guard: &mut G, _outcome: crate::Outcome<'_>) -> ::core::ops::ControlFlow<R> {
+                crate::__private::unreachable_flow()
+            }
+            #[inline(always)]
+            pub fn entered<V, R, X>(self, _state: crate::asynchronous::StateRef<'_>, _result: X) -> ::core::ops::ControlFlow<R, V> {
+                crate::__private::unreachable_flow()
+            }
+            #[inline(always)]
+            pub fn exited<R, X>(self, _state: crate::asynchronous::StateRef<'_>, _result: X) -> ::core::ops::ControlFlow<R> {
+                crate::__private::unreachable_flow()
+            }
+        }
+    )*};
+}
+
 mod async_with;
 mod derive;
 mod generator;

@@ -299,15 +299,8 @@ impl NotAManager {
     pub fn guard<M: ContextManager>(self, _manager: M) -> M::Error {
         unreachable_flow()
     }
-    #[inline(always)]
-    pub fn enter<G, R, V>(self, _guard: &mut G) -> ControlFlow<R, V> {
-        unreachable_flow()
-    }
-    #[inline(always)]
-    pub fn finish<G, R>(self, _guard: &mut G, _outcome: Outcome<'_>) -> ControlFlow<R> {
-        unreachable_flow()
-    }
 }
+not_a_manager_flow!(NotAManager);
 
 /// The guard of a `with!` level whose body calls macros `with!` cannot look
 /// into (`macros` returns their names, `"`give_up!`, `log!`"`; a closure
