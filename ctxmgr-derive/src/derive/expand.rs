@@ -24,37 +24,32 @@
 //!     }
 //!     fn __ctxmgr_keep(value: Self::RawValue<'a>) / __ctxmgr_target / __ctxmgr_target_mut   // per shape
 //! }
-//! ```
-//!
-//! (`__private::AsyncMethods`, with the adapters' bodies in `async` blocks,
-//! when both markers are `async fn`.) Every signature names the impl's own
-//! `RawValue`/`RawError`, never `ContextManager`: without the derive this
-//! impl is no error, and the one error is where the type is used as a
-//! manager (`with!` names the missing derive).
-//!
-//! Derive. Input: `#[derive(ContextManager)] pub struct Tx<'c> { .. }`. Output:
-//!
-//! ```text
-//! impl<'c> ContextManager for Tx<'c> where for<'x> Self: __private::Methods {
+//! impl<'c> ContextManager for Tx<'c> where for<'x> Self: __private::Derived {
 //!     type Value<'a> = <Self as Methods>::RawValue<'a> where Self: 'a;
 //!     type Error = <Self as Methods>::RawError;
 //!     fn enter(..) { Methods::__ctxmgr_enter(self) }  fn exit(..) { Methods::__ctxmgr_exit(self, outcome) }
 //! }
-//! impl<'c> __private::Derived for Tx<'c> { type Tag = (); }       // "has the derive", for `with!`'s probe
-//! impl<'c> __private::DerivedValue for Tx<'c> where for<'x> Self: Methods {
+//! impl<'c> __private::DerivedValue for Tx<'c> where for<'x> Self: Derived {
 //!     fn __ctxmgr_raw(value: <Self as ContextManager>::Value<'a>) -> <Self as Methods>::RawValue<'a> { value }
 //! }
-//! impl<'c> AsyncContextManager for Tx<'c> where for<'x> Self: __private::AsyncMethods { .. }
+//! ```
+//!
+//! When both markers are `async fn`: `__private::AsyncMethods`, with the
+//! adapters' bodies in `async` blocks, and `AsyncContextManager` under the
+//! same bound (no sync impl; a sync block has no async one, whose check
+//! alone cost rustc ~5 M instructions per type). The `Methods` signatures
+//! name its own `RawValue`/`RawError`, never `ContextManager`, and `for<'x>`
+//! makes the unmet `Derived` bound remove the trait impl rather than be an
+//! error: without the derive, this output is no error, and the one error is
+//! where the type is used as a manager (`with!` names the missing derive).
+//!
+//! Derive. Input: `#[derive(ContextManager)] pub struct Tx<'c> { .. }`. Output:
+//!
+//! ```text
+//! impl<'c> __private::Derived for Tx<'c> { type Tag = (); }   // "has the derive"
 //! /// The named guard of [`Tx`], ...: one generic runtime type, checked once.
 //! pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
 //! ```
-//!
-//! `for<'x>` makes an unmet bound remove the impl rather than be an error,
-//! so the derive needs to know nothing of the impl block: the attribute's
-//! `Methods` or `AsyncMethods` picks the impl that applies, and without the
-//! attribute neither does (one error where the type is used as a manager,
-//! naming the attribute). The impls' headers are spanned on the type's name
-//! (see `spanned_impl`), so that error reads as one about the user's type.
 //!
 //! On invalid input the attribute still emits the impl block (so
 //! rust-analyzer keeps completing in it) and a `Methods` impl whose broken
@@ -133,6 +128,16 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
     let p = quote!(#krate::__private);
     let a = value_lifetime();
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    // The trait impls are bounded by the impl block's own where-clause plus
+    // `for<'x> Self: Derived`, which only the derive implements: without it
+    // they do not apply (the `for<'x>` makes the unmet bound remove the impl
+    // rather than be an error), and `with!` says the derive is missing.
+    let preds = where_clause.map(|w| {
+        let preds = w.predicates.iter();
+        quote!(#(#preds,)*)
+    });
+    let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
+    let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
     // Signatures name the impl's own `RawValue`/`RawError`, never
     // `ContextManager`'s: without the derive, this impl is no error.
     let cm = if spec.is_async {
@@ -234,6 +239,27 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
                     async move { #exit_body }
                 }
             }
+
+            #[automatically_derived]
+            impl #impl_generics #p::AsyncContextManager for #self_ty #trait_where {
+                type Value<#a> = <Self as #p::AsyncMethods>::RawValue<#a> where Self: #a;
+                type Error = <Self as #p::AsyncMethods>::RawError;
+
+                #[inline]
+                fn enter(
+                    &mut self,
+                ) -> impl #p::Future<Output = #p::Result<Self::Value<'_>, Self::Error>> {
+                    <Self as #p::AsyncMethods>::__ctxmgr_enter(self)
+                }
+
+                #[inline]
+                fn exit(
+                    &mut self,
+                    outcome: #p::Outcome<'_>,
+                ) -> impl #p::Future<Output = #p::Result<(), Self::Error>> {
+                    <Self as #p::AsyncMethods>::__ctxmgr_exit(self, outcome)
+                }
+            }
         };
     }
 
@@ -308,6 +334,35 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
                 #target_mut
             }
         }
+
+        #[automatically_derived]
+        impl #impl_generics #p::ContextManager for #self_ty #trait_where {
+            type Value<#a> = <Self as #p::Methods>::RawValue<#a> where Self: #a;
+            type Error = <Self as #p::Methods>::RawError;
+
+            #[inline]
+            fn enter(&mut self) -> #p::Result<Self::Value<'_>, Self::Error> {
+                <Self as #p::Methods>::__ctxmgr_enter(self)
+            }
+
+            #[inline]
+            fn exit(&mut self, outcome: #p::Outcome<'_>) -> #p::Result<(), Self::Error> {
+                <Self as #p::Methods>::__ctxmgr_exit(self, outcome)
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #p::DerivedValue for #self_ty #trait_where {
+            #[inline]
+            fn __ctxmgr_raw<#a>(
+                value: <Self as #p::ContextManager>::Value<#a>,
+            ) -> <Self as #p::Methods>::RawValue<#a>
+            where
+                Self: #a,
+            {
+                value
+            }
+        }
     }
 }
 
@@ -323,102 +378,24 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let p = quote!(#krate::__private);
     let name = &input.ident;
     let vis = &input.vis;
-    let a = value_lifetime();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // Each predicate with its comma: the user's last one may have none.
     let preds = where_clause.map(|w| {
         let preds = w.predicates.iter();
         quote!(#(#preds,)*)
     });
-    // `for<'x>`: a bound that does not hold removes the impl instead of being
-    // an error (it is not a "trivial" bound), so the derive emits both impls
-    // and the attribute's `Methods` or `AsyncMethods` picks one.
-    let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
-    let methods_bound = quote!(for<#x> Self: #p::Methods);
-    let async_methods_bound = quote!(for<#x> Self: #p::AsyncMethods);
-    // `impl #impl_generics TRAIT for #name #ty_generics`: the generics, the
-    // name and a `crate = path` are the user's tokens, left as they are (a
-    // `$crate` resolves by its span); only ours are spanned on the name.
-    let span = name.span();
-    let krate_on_name = if options.krate.is_some() {
-        krate.clone()
-    } else {
-        respan(krate.clone(), span)
-    };
-    let for_type = |trait_: &str| {
-        let trait_ = syn::Ident::new(trait_, span);
-        quote_spanned! {span=>
-            impl #impl_generics #krate_on_name::__private::#trait_ for #name #ty_generics
+    // The one impl the derive makes: "this type has the derive". The
+    // attribute, which sees the methods (and so knows sync from async),
+    // implements `ContextManager` or `AsyncContextManager` bounded by it.
+    let derived = quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::Derived for #name #ty_generics
+        where
+            #preds
+        {
+            type Tag = ();
         }
     };
-
-    let context_manager = spanned_impl(
-        span,
-        for_type("ContextManager"),
-        quote!(#preds #methods_bound),
-        quote! {
-            type Value<#a> = <Self as #p::Methods>::RawValue<#a> where Self: #a;
-            type Error = <Self as #p::Methods>::RawError;
-
-            #[inline]
-            fn enter(&mut self) -> #p::Result<Self::Value<'_>, Self::Error> {
-                <Self as #p::Methods>::__ctxmgr_enter(self)
-            }
-
-            #[inline]
-            fn exit(&mut self, outcome: #p::Outcome<'_>) -> #p::Result<(), Self::Error> {
-                <Self as #p::Methods>::__ctxmgr_exit(self, outcome)
-            }
-        },
-    );
-    let derived = spanned_impl(
-        span,
-        for_type("Derived"),
-        quote!(#preds),
-        quote!(
-            type Tag = ();
-        ),
-    );
-    let derived_value = spanned_impl(
-        span,
-        for_type("DerivedValue"),
-        quote!(#preds #methods_bound),
-        quote! {
-            #[inline(always)]
-            fn __ctxmgr_raw<#a>(
-                value: <Self as #p::ContextManager>::Value<#a>,
-            ) -> <Self as #p::Methods>::RawValue<#a>
-            where
-                Self: #a,
-            {
-                value
-            }
-        },
-    );
-    let async_context_manager = spanned_impl(
-        span,
-        for_type("AsyncContextManager"),
-        quote!(#preds #async_methods_bound),
-        quote! {
-            type Value<#a> = <Self as #p::AsyncMethods>::RawValue<#a> where Self: #a;
-            type Error = <Self as #p::AsyncMethods>::RawError;
-
-            #[inline]
-            fn enter(
-                &mut self,
-            ) -> impl #p::Future<Output = #p::Result<Self::Value<'_>, Self::Error>> {
-                <Self as #p::AsyncMethods>::__ctxmgr_enter(self)
-            }
-
-            #[inline]
-            fn exit(
-                &mut self,
-                outcome: #p::Outcome<'_>,
-            ) -> impl #p::Future<Output = #p::Result<(), Self::Error>> {
-                <Self as #p::AsyncMethods>::__ctxmgr_exit(self, outcome)
-            }
-        },
-    );
 
     let guard = options
         .guard
@@ -458,39 +435,7 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let errors = errors.to_compile_errors();
     quote! {
         #errors
-        #context_manager
         #derived
-        #derived_value
-        #async_context_manager
         #guard_tokens
-    }
-}
-
-/// `#[automatically_derived] HEADER where PREDICATES { BODY }`, the braces
-/// spanned at `span` (the type's name), as the header's own tokens are.
-///
-/// rustc reads an impl spanned on a derive as an "imperfect derive": its
-/// error for an unmet `for<'x> Self: Methods` (the attribute forgotten, or a
-/// sync `with!` over an async manager) would add "type parameter would need
-/// to implement `ContextManager`" and "consider manually implementing
-/// `ContextManager` to avoid undesired bounds": untrue, the trait is
-/// implemented and the missing half is the attribute. Spanned on the user's
-/// type, it is read as the user's impl: "required for `File` to implement
-/// `ContextManager`", pointing at the type. The body keeps the derive's
-/// spans (hygiene; lints see generated code).
-fn spanned_impl(
-    span: Span,
-    header: TokenStream,
-    predicates: TokenStream,
-    body: TokenStream,
-) -> TokenStream {
-    let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
-    body.set_span(span);
-    quote! {
-        #[automatically_derived]
-        #header
-        where
-            #predicates
-        #body
     }
 }

@@ -6,13 +6,12 @@
 //!   methods and implements the hidden `__private::Methods` (or
 //!   `AsyncMethods`) for the impl's self type: the value and error types,
 //!   adapters to the trait's method shapes, and what the named guard keeps
-//!   of the value. It names nothing the derive emits, so without the derive
-//!   it is no error;
-//! * the derive on the type implements `ContextManager` and
-//!   `AsyncContextManager` by delegating to `Methods` and `AsyncMethods`,
-//!   each bounded `for<'x> Self: ..` (an unmet bound removes the impl, no
-//!   error), marks the type `__private::Derived`, and emits the named guard
-//!   `{Name}Guard`.
+//!   of the value. Knowing sync from async, it then implements
+//!   `ContextManager` (or `AsyncContextManager`) by delegating to them,
+//!   bounded `for<'x> Self: __private::Derived` (an unmet bound removes the
+//!   impl, no error);
+//! * the derive on the type implements `__private::Derived` and emits the
+//!   named guard `{Name}Guard`.
 //!
 //! Forgetting either half is therefore no error at the definitions, and one
 //! error where the type is first used as a manager: `with!` probes

@@ -1,18 +1,18 @@
 //! What the expansions of `#[derive(ContextManager)]` and
 //! `#[ctxmgr::context_manager]` name, and what `DerivedGuard` builds on.
 //!
-//! The attribute implements [`Methods`] (or [`AsyncMethods`]); the derive
-//! implements [`Derived`] always, and `ContextManager`, `AsyncContextManager`
-//! and [`DerivedValue`] under `for<'x> Self: Methods`/`AsyncMethods`, a bound
-//! that removes the impl when unmet instead of being an error. Neither half
-//! names the other's items in a signature, so each compiles alone, and a
-//! missing half is an error only where the type is used as a manager. In
-//! `with!` it is one error: the kind probe ([`KindNoDerive`],
-//! [`KindNoMethods`]) tells which half is missing, and the unmet bound's
-//! message names it. Elsewhere the derived impls, spanned on the type's name,
-//! read as the user's (no "consider manually implementing" notes). Traits a
-//! message can name are re-exported in `ctxmgr::bounds`, so no error says
-//! `__private`.
+//! The derive implements [`Derived`] for its type, and nothing else (besides
+//! the named guard's alias). The attribute, which sees the methods and so
+//! knows sync from async, implements [`Methods`] and then `ContextManager`
+//! and [`DerivedValue`] (or [`AsyncMethods`] and then `AsyncContextManager`),
+//! the trait impls under `for<'x> Self: Derived`, a bound that removes the
+//! impl when unmet instead of being an error. So each half compiles alone,
+//! a sync manager carries no async impl (each cost rustc about 5 M
+//! instructions to check, callgrind), and a missing half is an error only
+//! where the type is used as a manager. In `with!` it is one error: the kind
+//! probe ([`KindNoDerive`], [`KindNoMethods`]) tells which half is missing,
+//! and the unmet bound's message names it. Traits a message can name are
+//! re-exported in `ctxmgr::bounds`, so no error says `__private`.
 
 use core::future::Future;
 
@@ -21,15 +21,16 @@ use crate::{ContextManager, Outcome};
 
 /// What `#[ctxmgr::context_manager]` collects from an impl block: its
 /// `#[enter]` and `#[exit]` methods, adapted to the trait's shape, plus what
-/// the named guard keeps of the entered value. `#[derive(ContextManager)]`
-/// implements `ContextManager` by delegating here.
+/// the named guard keeps of the entered value. The attribute's
+/// `ContextManager` impl (under `for<'x> Self: Derived`) delegates here.
 ///
 /// Not a subtrait of `ContextManager`, and its signatures name only its own
 /// `RawValue`/`RawError`: the attribute's impl compiles without the derive,
 /// so a forgotten derive (or one rustc could not find) is no error at the
-/// impl block, only where the type is used as a manager. (The derived
-/// impl's `Value`/`Error` are defined as `RawValue`/`RawError`;
-/// [`DerivedValue`] is what tells the named guard so.)
+/// impl block, only where the type is used as a manager. (The
+/// `ContextManager` impl's `Value`/`Error` are defined as
+/// `RawValue`/`RawError`; [`DerivedValue`] is what tells the named guard
+/// so.)
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no sync `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
     label = "`{Self}` is not a (sync) context manager",
@@ -62,12 +63,9 @@ pub trait Methods {
 }
 
 /// [`Methods`] for `async fn` markers: what `#[ctxmgr::context_manager]`
-/// collects when `#[enter]` and `#[exit]` are both `async fn`; the derive
-/// then implements `AsyncContextManager` by delegating here.
-///
-/// The derive emits both impls, each bounded `for<'x> Self: ..`: a bound
-/// that does not hold removes its impl instead of being an error, so the
-/// derive needs to know nothing of the impl block.
+/// collects when `#[enter]` and `#[exit]` are both `async fn`; its
+/// `AsyncContextManager` impl (under `for<'x> Self: Derived`) delegates
+/// here.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no `async fn` `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
     label = "`{Self}` is not an async context manager",
@@ -75,9 +73,10 @@ pub trait Methods {
     note = "otherwise add `#[ctxmgr::context_manager]` to the impl block holding its `#[enter]` and `#[exit]` methods"
 )]
 ///
-/// Like [`Methods`], not a subtrait of the trait it feeds: the derived
-/// impl's where-clause would then hold `Self: AsyncContextManager`, and the
-/// futures of its own `enter`/`exit` would not normalize inside it.
+/// Like [`Methods`], not a subtrait of the trait it feeds: the
+/// `AsyncContextManager` impl's where-clause would then hold `Self:
+/// AsyncContextManager`, and the futures of its own `enter`/`exit` would not
+/// normalize inside it.
 pub trait AsyncMethods {
     type RawValue<'a>
     where
@@ -113,13 +112,14 @@ impl NamedGuardSupported for GuardKeeps {}
 impl NamedGuardSupported for GuardDropsRef {}
 
 /// Implemented by `#[derive(ContextManager)]` for its type, whatever its
-/// impl blocks hold: `with!` probes it to tell a type with the attribute's
-/// methods but no derive (this bound unmet) from one with the derive but no
-/// methods (`Methods` unmet), and says which half is missing.
+/// impl blocks hold; the attribute's trait impls require it. `with!` probes
+/// it to tell a type with the attribute's methods but no derive (this bound
+/// unmet) from one with the derive but no methods (`Methods` unmet), and
+/// says which half is missing.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has `#[enter]`/`#[exit]` methods, but no `#[derive(ContextManager)]`",
     label = "`{Self}` is not a context manager",
-    note = "add `#[derive(ContextManager)]` to the definition of `{Self}`: `#[ctxmgr::context_manager]` collects the methods, the derive implements `ContextManager` with them"
+    note = "add `#[derive(ContextManager)]` to the definition of `{Self}`: `#[ctxmgr::context_manager]` collects the methods, the derive completes them into a `ContextManager` impl"
 )]
 pub trait Derived {
     /// Named only by [`NoDerive`]'s guard, as its type: a projection that
@@ -128,9 +128,9 @@ pub trait Derived {
     type Tag;
 }
 
-/// Implemented by `#[derive(ContextManager)]` beside its `ContextManager`
-/// impl, under the same `for<'x> Self: Methods`: the entered value as the
-/// type the attribute's `__ctxmgr_keep` takes. The derived impl defines
+/// Implemented by `#[ctxmgr::context_manager]` beside its `ContextManager`
+/// impl, under the same `for<'x> Self: Derived`: the entered value as the
+/// type the attribute's `__ctxmgr_keep` takes. That impl defines
 /// `Value<'a>` as `RawValue<'a>`, and only an impl that does not assume
 /// `Self: ContextManager` sees that (for a generic manager, no bound can say
 /// it without demanding `Self: 'static`).
