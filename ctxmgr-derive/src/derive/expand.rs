@@ -138,6 +138,14 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
     });
     let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
     let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
+    // In an invisible group: a self type that ends in `+` (nonsense, but
+    // rustc is to say so, not the macro) stays one type before `where`.
+    let self_ty_group = {
+        let mut group =
+            proc_macro2::Group::new(proc_macro2::Delimiter::None, self_ty.to_token_stream());
+        group.set_span(span);
+        group
+    };
     // Signatures name the impl's own `RawValue`/`RawError`, never
     // `ContextManager`'s: without the derive, this impl is no error.
     let cm = if spec.is_async {
@@ -241,7 +249,7 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
             }
 
             #[automatically_derived]
-            impl #impl_generics #p::AsyncContextManager for #self_ty #trait_where {
+            impl #impl_generics #p::AsyncContextManager for #self_ty_group #trait_where {
                 type Value<#a> = <Self as #p::AsyncMethods>::RawValue<#a> where Self: #a;
                 type Error = <Self as #p::AsyncMethods>::RawError;
 
@@ -336,7 +344,7 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
         }
 
         #[automatically_derived]
-        impl #impl_generics #p::ContextManager for #self_ty #trait_where {
+        impl #impl_generics #p::ContextManager for #self_ty_group #trait_where {
             type Value<#a> = <Self as #p::Methods>::RawValue<#a> where Self: #a;
             type Error = <Self as #p::Methods>::RawError;
 
@@ -352,7 +360,7 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
         }
 
         #[automatically_derived]
-        impl #impl_generics #p::DerivedValue for #self_ty #trait_where {
+        impl #impl_generics #p::DerivedValue for #self_ty_group #trait_where {
             #[inline]
             fn __ctxmgr_raw<#a>(
                 value: <Self as #p::ContextManager>::Value<#a>,
