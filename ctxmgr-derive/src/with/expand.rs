@@ -839,12 +839,23 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
         // The kind is probed on the manager before its guard is made: a type
         // that is not a manager is one error, at `guard` (spanned on the
         // user's expression), and the guard is then typed as an error.
-        new_guard: quote_spanned! {m=>
-            let (#kind, mut #guard) = {
+        //
+        // Sync: three flat statements. Async: in a block, which ends the
+        // manager local's storage before the body's first `.await` (flat,
+        // the coroutine kept a slot for it: one instruction more per call).
+        new_guard: match manager.flavor {
+            Flavor::Sync => quote_spanned! {m=>
                 let #guard = #expr;
                 let #kind = (&&&#kind_of(&#guard)).__ctxmgr_kind();
-                (#kind, #kind.#guard_new(#whole))
-            };
+                let mut #guard = #kind.#guard_new(#whole);
+            },
+            Flavor::Async(_) => quote_spanned! {m=>
+                let (#kind, mut #guard) = {
+                    let #guard = #expr;
+                    let #kind = (&&&#kind_of(&#guard)).__ctxmgr_kind();
+                    (#kind, #kind.#guard_new(#whole))
+                };
+            },
         },
         enter: quote_spanned! {m=>
             let #value = match #enter {
