@@ -7,11 +7,11 @@
 //! ```text
 //! {
 //!     use KRATE::__private::{self as p, probes::*};   // every probe trait, as `_`
-//!     let (KIND, mut GUARD) = {                // KIND enters, exits, propagates
-//!         let GUARD = EXPR;
-//!         let KIND = (&&&p::Kind(&GUARD)).__ctxmgr_kind();
-//!         (KIND, KIND.guard((GUARD,).0))      // `(GUARD,).0` spans the user's EXPR
-//!     };
+//!     let GUARD = EXPR;
+//!     let KIND = (&&&p::Kind(&GUARD)).__ctxmgr_kind();  // KIND enters, exits, propagates
+//!     let mut GUARD = KIND.guard((GUARD,).0);          // `(GUARD,).0` spans the user's EXPR
+//!     <if the body calls macros `with!` cannot see into:
+//!      let mut GUARD = p::Noted::new(GUARD, || "`m!`, ..");>
 //!     <site setup>                   // RET tied to the fn's return type; the suppression probe
 //!     let mut SLOT_i = p::None; ...  // one per `?` / valued `break` site
 //!     let mut FLOW: u32 = 0;
