@@ -376,7 +376,6 @@ impl<'k> Expander<'k> {
                     if let #p::Break(__ctxmgr_r) = #kind.#finish(#exit_borrow, #outcome) {
                         return __ctxmgr_r;
                     }
-                    #release
                     #suppress
                     #dispatch
                 };
