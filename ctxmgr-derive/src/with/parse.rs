@@ -47,7 +47,8 @@ pub struct Malformed {
     pub managers: Vec<Manager>,
 }
 
-const SHAPE: &str = "`with!(EXPR as PAT => { ... })`";
+const SHAPE: &str = "`with!(EXPR as PAT, { ... })`";
+const ARROW_SHAPE: &str = "`with!(EXPR as PAT => { ... })`";
 
 fn is_arrow(tts: &[TokenTree], i: usize) -> bool {
     matches!((&tts[i], tts.get(i + 1)),
@@ -83,6 +84,52 @@ pub fn parse_with(input: TokenStream) -> Result<WithInput, Box<Malformed>> {
     parse_with_body(krate.unwrap_or_else(|| quote::quote!(::ctxmgr)), &tts)
 }
 
+/// Where the body block is: after a top-level `=>` (the arrow spelling,
+/// `with!(EXPR as PAT => { BODY })`) or after the last top-level `,` (the
+/// comma spelling, `with!(EXPR as PAT, { BODY })`, which rustfmt formats).
+enum Split<'t> {
+    /// `HEAD => TAIL`; `TAIL` should be one brace group.
+    Arrow {
+        head: &'t [TokenTree],
+        arrow: Span,
+        tail: &'t [TokenTree],
+    },
+    /// `HEAD, { BODY }` (a comma after the body is allowed).
+    Comma {
+        head: &'t [TokenTree],
+        comma: Span,
+        body: &'t TokenTree,
+    },
+    /// Neither: mid-edit, or not a `with!` at all.
+    Neither,
+}
+
+fn split_body(tts: &[TokenTree]) -> Split<'_> {
+    if let Some(arrow) = (0..tts.len()).find(|&i| is_arrow(tts, i)) {
+        return Split::Arrow {
+            head: &tts[..arrow],
+            arrow: tts[arrow].span(),
+            tail: &tts[arrow + 2..],
+        };
+    }
+    let tts = match tts {
+        [rest @ .., TokenTree::Group(_), last] if is_punct(last, ',') => &tts[..rest.len() + 1],
+        _ => tts,
+    };
+    match tts {
+        [head @ .., comma, body @ TokenTree::Group(g)]
+            if g.delimiter() == Delimiter::Brace && is_punct(comma, ',') =>
+        {
+            Split::Comma {
+                head,
+                comma: comma.span(),
+                body,
+            }
+        }
+        _ => Split::Neither,
+    }
+}
+
 /// Parses the part after the crate path.
 pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInput, Box<Malformed>> {
     let malformed = |error: syn::Error, body: Option<TokenStream>| {
@@ -93,72 +140,77 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
             managers: Vec::new(),
         })
     };
-    let Some(arrow) = (0..tts.len()).find(|&i| is_arrow(tts, i)) else {
-        // Mid-edit: the body may already be there, just without `=>`.
-        let body = match tts.last() {
-            Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace && tts.len() > 1 => {
-                Some(TokenStream::from(tts[tts.len() - 1].clone()))
-            }
-            _ => None,
-        };
-        let span = match (&body, tts.len()) {
-            (Some(_), n) => tts[n - 1].span(),
-            (None, 0) => Span::call_site(),
-            (None, n) => tts[n - 1].span(),
-        };
-        let msg = if tts.is_empty() {
-            format!("`with!` needs a context manager and a body: {SHAPE}")
-        } else if body.is_some() {
-            format!("expected `=>` before the body block: {SHAPE}")
-        } else {
-            format!("expected `=>` followed by the body block: {SHAPE}")
-        };
-        let mut m = malformed(syn::Error::new(span, msg), body);
-        if m.body.is_some() {
-            m.managers = parse_managers(&tts[..tts.len() - 1]).unwrap_or_default();
-        }
-        return Err(m);
+    // The body's tokens, parsed; when they do not parse yet (mid-edit: a
+    // half-typed `f.`), they are kept with the managers, so the body is
+    // emitted with its bindings typed and rust-analyzer completes in it.
+    let parse_body = |head: &[TokenTree], body_tokens: TokenStream| {
+        syn::parse2::<Block>(body_tokens.clone()).map_err(|e| {
+            let mut m = malformed(e, Some(body_tokens));
+            m.managers = parse_managers(head).unwrap_or_default();
+            m
+        })
     };
-    let head = &tts[..arrow];
-    let tail = &tts[arrow + 2..];
-    let arrow_span = tts[arrow].span();
-
-    let body = match tail.first() {
-        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
-            let body_tokens = TokenStream::from(tail[0].clone());
-            if let Some(extra) = tail.get(1) {
-                let mut m = malformed(
-                    syn::Error::new(
-                        extra.span(),
-                        "unexpected tokens after the body block of `with!`",
-                    ),
-                    Some(body_tokens),
-                );
-                m.managers = parse_managers(head).unwrap_or_default();
-                return Err(m);
-            }
-            match syn::parse2::<Block>(body_tokens.clone()) {
-                Ok(block) => block,
-                Err(e) => return Err(malformed(e, Some(body_tokens))),
-            }
+    let (head, sep, body) = match split_body(tts) {
+        Split::Arrow { head, arrow, tail } => {
+            let body = match tail.first() {
+                Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
+                    let body_tokens = TokenStream::from(tail[0].clone());
+                    if let Some(extra) = tail.get(1) {
+                        let mut m = malformed(
+                            syn::Error::new(
+                                extra.span(),
+                                "unexpected tokens after the body block of `with!`",
+                            ),
+                            Some(body_tokens),
+                        );
+                        m.managers = parse_managers(head).unwrap_or_default();
+                        return Err(m);
+                    }
+                    parse_body(head, body_tokens)?
+                }
+                other => {
+                    let span = other.map_or(arrow, TokenTree::span);
+                    return Err(malformed(
+                        syn::Error::new(
+                            span,
+                            format!("expected a block `{{ ... }}` after `=>` in `with!`: {ARROW_SHAPE}"),
+                        ),
+                        None,
+                    ));
+                }
+            };
+            (head, arrow, body)
         }
-        Some(other) => {
-            return Err(malformed(
-                syn::Error::new(
-                    other.span(),
-                    format!("expected a block `{{ ... }}` after `=>` in `with!`: {SHAPE}"),
-                ),
-                None,
-            ))
+        Split::Comma { head, comma, body } => {
+            let body = parse_body(head, TokenStream::from(body.clone()))?;
+            (head, comma, body)
         }
-        None => {
-            return Err(malformed(
-                syn::Error::new(
-                    arrow_span,
-                    format!("expected a block `{{ ... }}` after `=>` in `with!`: {SHAPE}"),
-                ),
-                None,
-            ))
+        Split::Neither => {
+            // Mid-edit: the body may already be there, just without the
+            // `,` (or `=>`) before it.
+            let body = match tts.last() {
+                Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace && tts.len() > 1 => {
+                    Some(TokenStream::from(tts[tts.len() - 1].clone()))
+                }
+                _ => None,
+            };
+            let span = match (&body, tts.len()) {
+                (Some(_), n) => tts[n - 1].span(),
+                (None, 0) => Span::call_site(),
+                (None, n) => tts[n - 1].span(),
+            };
+            let msg = if tts.is_empty() {
+                format!("`with!` needs a context manager and a body: {SHAPE}")
+            } else if body.is_some() {
+                format!("expected `,` before the body block: {SHAPE}")
+            } else {
+                format!("expected `,` followed by the body block: {SHAPE}")
+            };
+            let mut m = malformed(syn::Error::new(span, msg), body);
+            if m.body.is_some() {
+                m.managers = parse_managers(&tts[..tts.len() - 1]).unwrap_or_default();
+            }
+            return Err(m);
         }
     };
     let body_tokens = || Some(quote::ToTokens::to_token_stream(&body));
@@ -166,8 +218,8 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
     if head.is_empty() {
         return Err(malformed(
             syn::Error::new(
-                arrow_span,
-                format!("expected a context manager before `=>`: {SHAPE}"),
+                sep,
+                format!("expected a context manager before the body: {SHAPE}"),
             ),
             body_tokens(),
         ));
@@ -243,9 +295,27 @@ fn parse_managers(head: &[TokenTree]) -> syn::Result<Vec<Manager>> {
         pieces.pop();
     }
 
-    let mut managers = Vec::new();
+    let mut managers: Vec<Manager> = Vec::new();
     let mut i = 0;
     while i < pieces.len() {
+        // `EXPR as PAT, mut`: the bindings of the manager before are `mut`.
+        if let [TokenTree::Ident(kw)] = &head[pieces[i].0..pieces[i].1] {
+            if kw == "mut" {
+                let made = match managers.last_mut() {
+                    Some(Manager { pat: Some(pat), .. }) => make_mut(pat),
+                    _ => false,
+                };
+                if !made {
+                    return Err(syn::Error::new(
+                        kw.span(),
+                        "`mut` after a manager makes the names its pattern binds mutable: \
+                         `with!(EXPR as PAT, mut, { ... })`; put it after an `as PAT` that binds a name",
+                    ));
+                }
+                i += 1;
+                continue;
+            }
+        }
         let mut first_error = None;
         let mut j = i;
         loop {
@@ -342,6 +412,60 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
         }
         None => (tts, None),
     };
-    let expr = syn::parse2::<Expr>(stream(expr_tts))?;
+    // `async { EXPR }`, the spelling of `async EXPR` that rustfmt formats:
+    // an async block is never a manager, so this cannot mean one.
+    let (flavor, expr) = match (flavor, expr_tts) {
+        (Flavor::Sync, [TokenTree::Ident(kw), TokenTree::Group(g)])
+            if kw == "async" && g.delimiter() == Delimiter::Brace =>
+        {
+            let block = syn::parse2::<Block>(TokenStream::from(expr_tts[1].clone()))?;
+            let expr = match <[syn::Stmt; 1]>::try_from(block.stmts) {
+                Ok([syn::Stmt::Expr(expr, None)]) => expr,
+                Ok([stmt]) => block_expr(g, vec![stmt]),
+                Err(stmts) if stmts.is_empty() => {
+                    return Err(syn::Error::new(
+                        g.span(),
+                        "expected a context manager expression inside `async { .. }`: \
+                         `with!(async { EXPR } as PAT, { ... })`",
+                    ))
+                }
+                Err(stmts) => block_expr(g, stmts),
+            };
+            (Flavor::Async(kw.span()), expr)
+        }
+        (flavor, tts) => (flavor, syn::parse2::<Expr>(stream(tts))?),
+    };
     Ok(Manager { expr, pat, flavor })
+}
+
+fn block_expr(g: &proc_macro2::Group, stmts: Vec<syn::Stmt>) -> Expr {
+    Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: Block {
+            brace_token: syn::token::Brace(g.delim_span()),
+            stmts,
+        },
+    })
+}
+
+/// Makes every name `pat` binds by value `mut`; false when it binds none.
+fn make_mut(pat: &mut Pat) -> bool {
+    match pat {
+        Pat::Ident(p) => {
+            if p.by_ref.is_none() && p.mutability.is_none() {
+                p.mutability = Some(syn::token::Mut(p.ident.span()));
+            }
+            let sub = p.subpat.as_mut().is_some_and(|(_, sub)| make_mut(sub));
+            p.by_ref.is_none() || sub
+        }
+        Pat::Tuple(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
+        Pat::TupleStruct(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
+        Pat::Slice(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
+        Pat::Or(t) => t.cases.iter_mut().fold(false, |any, p| make_mut(p) | any),
+        Pat::Struct(t) => t.fields.iter_mut().fold(false, |any, f| make_mut(&mut f.pat) | any),
+        Pat::Paren(p) => make_mut(&mut p.pat),
+        Pat::Type(p) => make_mut(&mut p.pat),
+        _ => false,
+    }
 }
