@@ -195,7 +195,7 @@ pub mod bounds {
         AsyncMethods, Branch, Derived, DerivedValue, ErrorConverts, ExitResult, ExitTail,
         FallibleManager, GuardCannotKeep, GuardDropsRef, GuardKeeps, InfallibleManager, Methods,
         Named, NamedGuardSupported, NoDerive, NoMethods, NotAManager, NotAnAsyncManager,
-        ReturnsError,
+        Awaited, NotAwaited, OtherFlavor, ReturnsError,
     };
 }
 /// What `with!` expands to; here rather than under `__private`, because

@@ -8,7 +8,7 @@
 //! {
 //!     use KRATE::__private::{self as p, probes::*};   // every probe trait, as `_`
 //!     let GUARD = EXPR;
-//!     let KIND = (&&&p::Kind(&GUARD)).__ctxmgr_kind();  // KIND enters, exits, propagates
+//!     let KIND = (&&&&p::Kind(&GUARD)).__ctxmgr_kind(); // KIND enters, exits, propagates
 //!     let mut GUARD = KIND.guard((GUARD,).0);          // `(GUARD,).0` spans the user's EXPR
 //!     <if the body calls macros `with!` cannot see into:
 //!      let mut GUARD = p::Noted::new(GUARD, || "`m!`, ..");>
@@ -394,7 +394,7 @@ impl<'k> Expander<'k> {
 /// ```text
 /// {
 ///     use KRATE::__private::{self as p, ..};
-///     let (KIND, mut GUARD) = { .. (&&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
+///     let (KIND, mut GUARD) = { .. (&&&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
 ///     <site setup: RET, tied to the fn's return type; the suppression probe>
 ///     let CAUGHT = {
 ///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
@@ -845,13 +845,13 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
         new_guard: match manager.flavor {
             Flavor::Sync => quote_spanned! {m=>
                 let #guard = #expr;
-                let #kind = (&&&#kind_of(&#guard)).__ctxmgr_kind();
+                let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
                 let mut #guard = #kind.#guard_new(#whole);
             },
             Flavor::Async(_) => quote_spanned! {m=>
                 let (#kind, mut #guard) = {
                     let #guard = #expr;
-                    let #kind = (&&&#kind_of(&#guard)).__ctxmgr_kind();
+                    let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
                     (#kind, #kind.#guard_new(#whole))
                 };
             },

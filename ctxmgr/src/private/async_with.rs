@@ -22,13 +22,13 @@ use super::with::{
 use crate::asynchronous::StateRef;
 use crate::{AsyncContextManager, AsyncGuard};
 
-impl<M: AsyncContextManager<Error = Infallible>> KindNever for &&AsyncKind<'_, M> {
+impl<M: AsyncContextManager<Error = Infallible>> KindNever for &&&AsyncKind<'_, M> {
     #[inline(always)]
     fn __ctxmgr_kind(&self) -> InfallibleManager {
         InfallibleManager
     }
 }
-impl<M: AsyncContextManager> KindReal for &AsyncKind<'_, M> {
+impl<M: AsyncContextManager> KindReal for &&AsyncKind<'_, M> {
     #[inline(always)]
     fn __ctxmgr_kind(&self) -> FallibleManager {
         FallibleManager

@@ -47,7 +47,8 @@ mod with;
 /// no user method is shadowed.
 pub mod probes {
     pub use super::{
-        KindNever as _, KindNoDerive as _, KindNoMethods as _, KindNotManager as _, KindReal as _,
+        KindNever as _, KindNoDerive as _, KindNoMethods as _, KindNotManager as _, KindOtherFlavor as _,
+        KindReal as _,
         ReturnedErr as _, ReturnedNonResult as _, SuppressNoKind as _, SuppressYesKind as _,
         ViewBorrowed as _, ViewDebug as _, ViewDisplay as _, ViewError as _, ViewOpaque as _,
     };

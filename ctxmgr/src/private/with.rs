@@ -259,7 +259,7 @@ pub struct AsyncKind<'a, M>(pub &'a M);
 pub trait KindNever {
     fn __ctxmgr_kind(&self) -> InfallibleManager;
 }
-impl<M: ContextManager<Error = Infallible>> KindNever for &&Kind<'_, M> {
+impl<M: ContextManager<Error = Infallible>> KindNever for &&&Kind<'_, M> {
     #[inline(always)]
     fn __ctxmgr_kind(&self) -> InfallibleManager {
         InfallibleManager
@@ -268,12 +268,71 @@ impl<M: ContextManager<Error = Infallible>> KindNever for &&Kind<'_, M> {
 pub trait KindReal {
     fn __ctxmgr_kind(&self) -> FallibleManager;
 }
-impl<M: ContextManager> KindReal for &Kind<'_, M> {
+impl<M: ContextManager> KindReal for &&Kind<'_, M> {
     #[inline(always)]
     fn __ctxmgr_kind(&self) -> FallibleManager {
         FallibleManager
     }
 }
+/// A manager of the other flavor: an async manager under a sync `with!`
+/// (told to write `with!(async { .. } ..)`), or a sync one under
+/// `with!(async ..)` (told to drop the `async`). Below [`KindReal`], so a
+/// type that is both kinds of manager is entered as the `with!` says.
+pub trait KindOtherFlavor {
+    fn __ctxmgr_kind(&self) -> OtherFlavor;
+}
+impl<M: crate::AsyncContextManager> KindOtherFlavor for &Kind<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> OtherFlavor {
+        OtherFlavor
+    }
+}
+impl<M: ContextManager> KindOtherFlavor for &AsyncKind<'_, M> {
+    #[inline(always)]
+    fn __ctxmgr_kind(&self) -> OtherFlavor {
+        OtherFlavor
+    }
+}
+
+/// The kind of a manager of the other flavor. Its `guard` demands
+/// [`Awaited`] and its `async_guard` [`NotAwaited`], implemented by nothing,
+/// whose messages say what to write; like [`NotAManager`], the guard is typed
+/// as an error and nothing else is reported. Never run.
+#[derive(Clone, Copy)]
+pub struct OtherFlavor;
+impl OtherFlavor {
+    #[inline(always)]
+    pub fn guard<M: Awaited>(self, _manager: M) -> M::Tag {
+        unreachable_flow()
+    }
+    #[inline(always)]
+    pub fn async_guard<M: NotAwaited>(self, _manager: M) -> M::Tag {
+        unreachable_flow()
+    }
+}
+not_a_manager_flow!(OtherFlavor);
+
+/// Implemented by no type: the bound an async manager under a sync `with!`
+/// fails, with the message that says so.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is an async context manager: `with!` must await its enter and exit",
+    label = "an async context manager under a sync `with!`",
+    note = "write `async {{ .. }}` around it, in an async fn or block: `with!(async {{ EXPR }} as PAT, {{ .. }})` (or `with!(async EXPR as PAT => {{ .. }})`)"
+)]
+pub trait Awaited {
+    type Tag;
+}
+/// Implemented by no type: the bound a sync manager under `with!(async ..)`
+/// fails.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a sync context manager: there is nothing to await",
+    label = "a sync context manager under `with!(async ..)`",
+    note = "remove `async` (and its braces): `with!(EXPR as PAT, {{ .. }})`; sync and async managers mix in one `with!`"
+)]
+pub trait NotAwaited {
+    type Tag;
+}
+
 pub trait KindNotManager {
     type Tag;
     fn __ctxmgr_kind(self) -> Self::Tag;
