@@ -34,3 +34,14 @@ impl Errors {
             .unwrap_or_default()
     }
 }
+
+/// `error` as a type that fails to evaluate with its message: `[(); {
+/// panic!(MESSAGE) }]`. It stands for a type the broken input left undefined
+/// (the value of a missing `#[enter]`): rustc reports it once, where it is
+/// defined, and a type that holds an error reports nothing where it is
+/// used, so a body using the value adds no second error. (`compile_error!` in
+/// a type position expands to `()`, whose uses would.)
+pub fn error_as_type(error: &syn::Error) -> TokenStream {
+    let message = error.to_string();
+    quote::quote_spanned!(error.span()=> [(); { ::core::panic!(#message) }])
+}

@@ -192,10 +192,10 @@ pub mod bounds {
     #[cfg(feature = "alloc")]
     pub use crate::__private::async_exit_fn;
     pub use crate::__private::{
-        AsyncMethods, Branch, Derived, DerivedValue, ErrorConverts, ExitResult, ExitTail,
+        AsyncMethods, Awaited, Branch, Derived, DerivedValue, ErrorConverts, ExitResult, ExitTail,
         FallibleManager, GuardCannotKeep, GuardDropsRef, GuardKeeps, InfallibleManager, Methods,
         Named, NamedGuardSupported, NoDerive, NoMethods, NotAManager, NotAnAsyncManager,
-        Awaited, NotAwaited, OtherFlavor, ReturnsError,
+        NotAwaited, OtherFlavor, ReturnsError, SuppressYes, SuppressedValue,
     };
 }
 /// What `with!` expands to; here rather than under `__private`, because

@@ -53,13 +53,7 @@ fn several_managers_patterns_and_no_binding_in_the_comma_spelling() {
     run().unwrap();
     assert_eq!(
         log.take(),
-        [
-            "enter a",
-            "enter c",
-            "body a 1 3",
-            "exit c ok",
-            "exit a ok"
-        ]
+        ["enter a", "enter c", "body a 1 3", "exit c ok", "exit a ok"]
     );
 }
 
@@ -75,13 +69,19 @@ fn a_trailing_comma_after_the_body_is_accepted() {
 #[test]
 fn a_mut_marker_makes_every_name_of_the_pattern_before_it_mutable() {
     let log = Log::new();
-    let total = with!(Quiet::new("a", &log) as a, mut, nullcontext((1, 2)) as (x, y), mut, {
-        a = "changed";
-        // `(mut x, mut y)` on `&mut (i32, i32)` binds copies (edition 2021).
-        x += 10;
-        y += 20;
-        format!("{a} {x} {y}")
-    });
+    let total = with!(
+        Quiet::new("a", &log) as a,
+        mut,
+        nullcontext((1, 2)) as (x, y),
+        mut,
+        {
+            a = "changed";
+            // `(mut x, mut y)` on `&mut (i32, i32)` binds copies (edition 2021).
+            x += 10;
+            y += 20;
+            format!("{a} {x} {y}")
+        }
+    );
     assert_eq!(total, "changed 11 22");
     assert_eq!(log.take(), ["enter a", "exit a ok"]);
 }
@@ -175,4 +175,33 @@ async fn a_manager_expression_ending_in_await_is_a_sync_manager() {
         log.push("body");
     });
     assert_eq!(log.take(), ["enter a", "body", "exit a ok"]);
+}
+
+/// A manager whose value is a lock guard.
+struct Locked<'m>(&'m std::sync::Mutex<u32>);
+
+impl ctxmgr::ContextManager for Locked<'_> {
+    type Value<'a>
+        = std::sync::MutexGuard<'a, u32>
+    where
+        Self: 'a;
+    type Error = std::convert::Infallible;
+    fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
+        Ok(self.0.lock().unwrap())
+    }
+    fn exit(&mut self, _outcome: ctxmgr::Outcome<'_>) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+#[test]
+fn as_underscore_on_a_lock_guard_compiles_without_an_allow_and_holds_the_lock_for_the_body() {
+    // `let _ = guard;` would trip `let_underscore_lock`, a deny-by-default
+    // lint: this file has no `allow`, so compiling it is half the test.
+    let mutex = std::sync::Mutex::new(0);
+    let held = with!(Locked(&mutex) as _, { mutex.try_lock().is_err() });
+    assert!(held, "the lock is held while the body runs");
+    assert!(mutex.try_lock().is_ok(), "and released after it");
+    let held = with!(Locked(&mutex) => { mutex.try_lock().is_err() });
+    assert!(held);
 }

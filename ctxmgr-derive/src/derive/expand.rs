@@ -107,7 +107,8 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
     let methods = {
         let input = parse_impl(&item_impl);
         let spec = validate::validate(&input, &mut errors);
-        methods_impl(&item_impl, &spec, &krate)
+        let error_type = spec.missing_enter.as_ref().map(crate::diag::error_as_type);
+        methods_impl(&item_impl, &spec, &krate, error_type)
     };
     let stripped = strip_markers(item);
     let errors = errors.to_compile_errors();
@@ -118,7 +119,15 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream) -> TokenStream {
+/// `error_type`: the error, as a type, for the value of an enter that is
+/// missing (see [`crate::diag::error_as_type`]): the body of a
+/// `with!` over the type then reports nothing about its binding.
+fn methods_impl(
+    item: &ItemImpl,
+    spec: &validate::Spec<'_>,
+    krate: &TokenStream,
+    error_type: Option<TokenStream>,
+) -> TokenStream {
     let self_ty = &item.self_ty;
     // Every token of the impl's frame carries this span: if the derive is
     // missing, the `Self: ContextManager` errors of its items all land on the
@@ -186,7 +195,7 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
             }
         }
         None => (
-            quote!(()),
+            error_type.unwrap_or_else(|| quote!(())),
             None,
             quote_spanned!(span=> #p::stub()),
             Shape::DropsRef,

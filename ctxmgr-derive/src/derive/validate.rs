@@ -89,6 +89,9 @@ pub struct Spec<'a> {
     pub exit: Option<ExitSpec<'a>>,
     /// `#[enter]` and `#[exit]` are `async fn`: an `AsyncContextManager`.
     pub is_async: bool,
+    /// No `#[enter]` in the block: reported by expand, as the type of the
+    /// value it would have returned (see [`crate::diag::error_as_type`]).
+    pub missing_enter: Option<syn::Error>,
 }
 
 pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
@@ -154,19 +157,20 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
 
     let self_ty = &item.self_ty;
     let missing = |slot: usize| first[slot].is_none() && !seen[slot] && item.trait_.is_none();
+    let mut missing_enter = None;
     match [missing(0), missing(1)] {
-        [true, true] => errors.push_spanned(
+        [true, true] => missing_enter = Some(syn::Error::new_spanned(
             self_ty,
             format!(
                 "`{CONTEXT_MANAGER}` found no `#[enter]` and no `#[exit]` method in this impl block; mark the methods that set up and tear down the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>` and `#[exit] fn close(&mut self, outcome: Outcome<'_>) -> io::Result<()>`"
             ),
-        ),
-        [true, false] => errors.push_spanned(
+        )),
+        [true, false] => missing_enter = Some(syn::Error::new_spanned(
             self_ty,
             format!(
                 "`{CONTEXT_MANAGER}` found no `#[enter]` method in this impl block; mark the method that sets up the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>`"
             ),
-        ),
+        )),
         [false, true] => errors.push_spanned(
             self_ty,
             format!(
@@ -182,12 +186,14 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
             enter: None,
             exit: None,
             is_async: false,
+            missing_enter,
         };
     };
     Spec {
         enter: first[0].and_then(|m| validate_enter(m, errors)),
         exit: first[1].and_then(|m| validate_exit(m, errors)),
         is_async,
+        missing_enter,
     }
 }
 

@@ -268,7 +268,7 @@ impl<'k> Expander<'k> {
             let tokens = if sites.is_empty() {
                 level.short(&imports)
             } else {
-                let code = sites.code(&names, &p, true);
+                let code = sites.code(&names, &p, true, manager.expr.span());
                 level.with_sites(&imports, &code)
             };
             return (tokens, placeholder, kept);
@@ -310,7 +310,7 @@ impl<'k> Expander<'k> {
             return (tokens, placeholder, kept);
         }
 
-        let code = sites.code(&names, &p, false);
+        let code = sites.code(&names, &p, false, manager.expr.span());
         let unlabelled = sites.has_unlabelled();
         let outer = names.label("with");
         let label = names.label("body");
@@ -821,14 +821,17 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
         _ => TokenStream::new(),
     };
     let bind = match &manager.pat {
-        // `let A | B = v;` is Rust but not a `let` syn re-parses.
-        Some(pat @ syn::Pat::Or(_)) => quote!(#allow let (#pat) = #value;),
-        Some(pat) => quote!(#allow let #pat = #value;),
-        // Moved into a local of the block so it is dropped before exit.
-        None => {
+        Some(syn::Pat::Wild(_)) | None => {
+            // Moved into a local of the block so it is dropped before exit.
+            // `as _` too: `let _ = VALUE;` would keep it in VALUE just as
+            // long, but trip `let_underscore_lock` (deny by default) on a
+            // lock guard.
             let unused = names.ident("unused");
             quote_spanned!(m=> let #unused = #value;)
         }
+        // `let A | B = v;` is Rust but not a `let` syn re-parses.
+        Some(pat @ syn::Pat::Or(_)) => quote!(#allow let (#pat) = #value;),
+        Some(pat) => quote!(#allow let #pat = #value;),
     };
     let whole = spanning(&guard, (first, last));
     // KIND enters and exits: `Break` carries what the function returns on

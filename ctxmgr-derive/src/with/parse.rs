@@ -173,7 +173,9 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
                     return Err(malformed(
                         syn::Error::new(
                             span,
-                            format!("expected a block `{{ ... }}` after `=>` in `with!`: {ARROW_SHAPE}"),
+                            format!(
+                                "expected a block `{{ ... }}` after `=>` in `with!`: {ARROW_SHAPE}"
+                            ),
                         ),
                         None,
                     ));
@@ -463,7 +465,10 @@ fn make_mut(pat: &mut Pat) -> bool {
         Pat::TupleStruct(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
         Pat::Slice(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
         Pat::Or(t) => t.cases.iter_mut().fold(false, |any, p| make_mut(p) | any),
-        Pat::Struct(t) => t.fields.iter_mut().fold(false, |any, f| make_mut(&mut f.pat) | any),
+        Pat::Struct(t) => t
+            .fields
+            .iter_mut()
+            .fold(false, |any, f| make_mut(&mut f.pat) | any),
         Pat::Paren(p) => make_mut(&mut p.pat),
         Pat::Type(p) => make_mut(&mut p.pat),
         _ => false,

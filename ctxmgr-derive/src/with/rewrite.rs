@@ -250,7 +250,7 @@ impl Rewriter<'_> {
     }
 
     fn rewrite_try(&mut self, t: &mut syn::ExprTry) -> Expr {
-        let index = self.sites.push_try();
+        let index = self.sites.push_try(t.question_token.span);
         let p = self.p;
         let inner = &t.expr;
         let branch = quote_spanned!(t.question_token.span=> #p::branch);

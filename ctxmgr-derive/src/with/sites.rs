@@ -23,10 +23,23 @@ pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStr
     value
 }
 
+/// `(OPERAND)?`, the `?` that resumes a `?` site, with the parentheses and
+/// the `?` on the user's `?` (its own span, not mixed-site located there):
+/// rustc spans a `?`'s conversion error from the operand's start to the
+/// `?`, and a span that starts in the macro's context is shown on the whole
+/// `with!`; this way it is shown on the user's `?`.
+fn resumed_question(question: Span, operand: TokenStream) -> TokenStream {
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, operand);
+    group.set_span(question);
+    quote_spanned!(question=> #group ?)
+}
+
 /// A way out of the body, resumed after exit.
 pub enum SiteKind {
-    /// `expr?`: the residual is stored in its own slot (types differ per site).
-    Try,
+    /// `expr?`: the residual is stored in its own slot (types differ per
+    /// site). The span is the user's `?`: the resumed `?` carries it, so a
+    /// residual that does not convert is reported there.
+    Try(Span),
     /// `return` / `return expr`: all share one slot of the function's
     /// return type.
     Return,
@@ -64,11 +77,11 @@ impl Sites {
     }
 
     /// A new `?` site: each has its own slot.
-    pub fn push_try(&mut self) -> u32 {
+    pub fn push_try(&mut self, question: Span) -> u32 {
         let index = self.next_index();
         self.0.push(Site {
             index,
-            kind: SiteKind::Try,
+            kind: SiteKind::Try(question),
         });
         index
     }
@@ -120,8 +133,16 @@ impl Sites {
     /// The code that stores, views and resumes these sites. `in_async_block`:
     /// the body ran as an async block, so every site is resumed in one
     /// `match` after it, where no label is in the way of an unlabelled
-    /// `break`/`continue`.
-    pub fn code(&self, names: &Names, p: &TokenStream, in_async_block: bool) -> SiteCode {
+    /// `break`/`continue`. `manager` is the span of the manager's
+    /// expression, where a body whose value has no default for a suppressed
+    /// error is reported.
+    pub fn code(
+        &self,
+        names: &Names,
+        p: &TokenStream,
+        in_async_block: bool,
+        manager: Span,
+    ) -> SiteCode {
         let m = Span::mixed_site();
         let outer = names.label("with");
         let ret = names.ident("ret");
@@ -148,7 +169,8 @@ impl Sites {
                 // Input:  a `?` site that stored its residual in SLOT
                 // Output: i => Outcome::Err(<view of SLOT's error, or of `None`>)
                 //         i => match taken(SLOT)? {}   (the `?` resumed, with `From`)
-                SiteKind::Try => {
+                SiteKind::Try(question) => {
+                    let resumed = resumed_question(*question, quote_spanned!(m=> #p::taken(#slot)));
                     tries.push(i);
                     code.slots
                         .extend(quote_spanned!(m=> let mut #slot = #p::None;));
@@ -156,7 +178,7 @@ impl Sites {
                         #i => #p::Outcome::Err((&&&&#p::Residual(#p::taken_ref(&#slot))).__ctxmgr_view()),
                     });
                     code.resumes
-                        .extend(quote_spanned!(m=> #i => match #p::taken(#slot)? {},));
+                        .extend(quote_spanned!(m=> #i => match #resumed {},));
                 }
                 // Input:  a `return` site that stored its value in RET
                 // Output: i => <Outcome::Err(view) if RET holds an `Err`, else Ok>
@@ -213,6 +235,7 @@ impl Sites {
         //         }
         // `SUPPRESS` is asked only for managers implementing `Suppress`;
         // for the others `check` is `None::<!>` and compiles away.
+        let check = syn::Ident::new("check", m.located_at(manager));
         if in_async_block {
             // Closes the site type (its last `Next` holds `NoSite`); that
             // arm cannot happen.
@@ -240,7 +263,7 @@ impl Sites {
                 let tries = &code.async_tries;
                 code.async_suppress_query = quote_spanned! {m=>
                     match &__ctxmgr_site {
-                        #(#tries)|* => #suppress.check(&mut #guard, #outcome),
+                        #(#tries)|* => #suppress.#check(&mut #guard, #outcome),
                         _ => #p::None,
                     }
                 };
@@ -254,7 +277,7 @@ impl Sites {
             });
             let query = quote_spanned! {m=>
                 match #flow {
-                    #first #(| #rest)* => #suppress.check(&mut #guard, #outcome),
+                    #first #(| #rest)* => #suppress.#check(&mut #guard, #outcome),
                     _ => #p::None,
                 }
             };
@@ -330,13 +353,14 @@ impl SiteCode {
         let with_x = site_value(p, i, x.clone());
         let without_x = site_value(p, i, quote_spanned!(m=> _));
         let (outcome, resume) = match &site.kind {
-            SiteKind::Try => {
+            SiteKind::Try(question) => {
+                let resumed = resumed_question(*question, x.clone());
                 self.async_tries.push(without_x.clone());
                 (
                     quote_spanned! {m=>
                         #with_x => #p::Outcome::Err((&&&&#p::Residual(#x)).__ctxmgr_view()),
                     },
-                    quote_spanned!(m=> #with_x => match #x? {},),
+                    quote_spanned!(m=> #with_x => match #resumed {},),
                 )
             }
             SiteKind::Return => (

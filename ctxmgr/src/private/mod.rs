@@ -16,7 +16,7 @@ macro_rules! not_a_manager_flow {
     ($($tag:ty),*) => {$(
         impl $tag {
             #[inline(always)]
-            pub fn enter<G, R, V>(self, _guard: &mut G) -> ::core::ops::ControlFlow<R, V> {
+            pub fn enter<G: crate::__private::ErrorTyped, R>(self, _guard: &mut G) -> ::core::ops::ControlFlow<R, G::Value> {
                 crate::__private::unreachable_flow()
             }
             #[inline(always)]
@@ -24,7 +24,7 @@ macro_rules! not_a_manager_flow {
                 crate::__private::unreachable_flow()
             }
             #[inline(always)]
-            pub fn entered<V, R, X>(self, _state: crate::asynchronous::StateRef<'_>, _result: X) -> ::core::ops::ControlFlow<R, V> {
+            pub fn entered<R, X: crate::__private::ErrorTyped>(self, _state: crate::asynchronous::StateRef<'_>, _result: X) -> ::core::ops::ControlFlow<R, X::Value> {
                 crate::__private::unreachable_flow()
             }
             #[inline(always)]
@@ -33,6 +33,14 @@ macro_rules! not_a_manager_flow {
             }
         }
     )*};
+}
+
+/// The guard of a failed kind probe (`NotAManager`, `OtherFlavor`, ..) is
+/// typed as an error, which meets any bound: its value, `G::Value`, is then
+/// an error too, and a body that uses the bound value (`f.write(..)?`)
+/// reports nothing more. Implemented by no type: only error types reach it.
+pub trait ErrorTyped {
+    type Value;
 }
 
 mod async_with;
@@ -47,10 +55,10 @@ mod with;
 /// no user method is shadowed.
 pub mod probes {
     pub use super::{
-        KindNever as _, KindNoDerive as _, KindNoMethods as _, KindNotManager as _, KindOtherFlavor as _,
-        KindReal as _,
-        ReturnedErr as _, ReturnedNonResult as _, SuppressNoKind as _, SuppressYesKind as _,
-        ViewBorrowed as _, ViewDebug as _, ViewDisplay as _, ViewError as _, ViewOpaque as _,
+        KindNever as _, KindNoDerive as _, KindNoMethods as _, KindNotManager as _,
+        KindOtherFlavor as _, KindReal as _, ReturnedErr as _, ReturnedNonResult as _,
+        SuppressNoKind as _, SuppressYesKind as _, ViewBorrowed as _, ViewDebug as _,
+        ViewDisplay as _, ViewError as _, ViewOpaque as _,
     };
 }
 

@@ -105,6 +105,18 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
         ErrorRef::from_borrowed(residual_error(self.0))
     }
 }
+/// Never viewed: a second impl at the borrowed view's level, so that a
+/// residual whose type is still unknown when viewed is not fixed to a
+/// borrowed `Result<_, &_>` by the first. It stays open and is inferred
+/// from the body, or, where the body is already an error (a value typed as
+/// an error after an earlier one, `f.write(..).await?`), reports nothing.
+pub enum NoResidual {}
+impl<'a> ViewBorrowed<'a> for &&&Residual<'a, NoResidual> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        match *self.0 {}
+    }
+}
 /// A returned `Err(borrowed)` (`&str`, `&T`): viewed by `Display` without
 /// `'static`, as a `?` site's borrowed error is. Below `ViewError`, unlike
 /// for `?` sites: a returned value's error type may still be an inference
@@ -575,17 +587,36 @@ impl<G> SuppressNoKind for &SuppressProbe<'_, G> {
 }
 
 pub struct SuppressYes;
+
+/// What a `with!` over a suppressing manager evaluates to when the error is
+/// swallowed: `Default::default()`. Its own trait so that the error says why
+/// a default is needed (in edition 2024 a body that never ends normally has
+/// type `!`, which has none).
+#[diagnostic::on_unimplemented(
+    message = "`with!` evaluates to `Default::default()` when this manager suppresses an error, and the body's type `{Self}` has no default",
+    label = "this manager may suppress an error",
+    note = "a body that always leaves (by `return`, `break`, `?`) has type `!` in edition 2024: end it with a value, e.g. `()`, or give the `with!` a type: `let v: () = with!(..);`"
+)]
+pub trait SuppressedValue {
+    fn __ctxmgr_default() -> Self;
+}
+impl<T: Default> SuppressedValue for T {
+    #[inline(always)]
+    fn __ctxmgr_default() -> T {
+        T::default()
+    }
+}
 impl SuppressYes {
     /// `Some(T::default())` when the manager swallows the error of
     /// `outcome` (always `Outcome::Err`: asked for `?` sites only).
     #[inline]
-    pub fn check<G: SuppressingGuard, T: Default>(
+    pub fn check<G: SuppressingGuard, T: SuppressedValue>(
         self,
         guard: &mut G,
         outcome: Outcome<'_>,
     ) -> Option<T> {
         match outcome {
-            Outcome::Err(error) if guard.__ctxmgr_suppresses(error) => Some(T::default()),
+            Outcome::Err(error) if guard.__ctxmgr_suppresses(error) => Some(T::__ctxmgr_default()),
             _ => None,
         }
     }
