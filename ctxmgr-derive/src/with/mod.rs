@@ -29,6 +29,47 @@ pub fn expand(input: WithInput) -> TokenStream {
 pub fn with_impl(input: TokenStream) -> TokenStream {
     match parse::parse_with(input) {
         Ok(input) => expand(input),
-        Err(malformed) => expand::malformed(*malformed),
+        Err(malformed) => match as_verbatim_body(*malformed) {
+            Ok(input) => expand(input),
+            Err(malformed) => expand::malformed(malformed),
+        },
     }
+}
+
+/// A `with!` whose managers parse but whose body does not (yet: a
+/// half-typed `f.` mid-edit), as the whole expansion with the body's tokens
+/// left as they are, and the error. rust-analyzer completes in the body by
+/// expanding the call again with a placeholder at the cursor, which often
+/// makes the body parse: the two expansions must then have the same shape
+/// up to the cursor, or it maps the cursor to the wrong expression (and
+/// `f.` lists another type's methods): rust-analyzer finds the cursor in
+/// one expansion at its offset in the other. So the error goes after the
+/// body's tokens, where it moves no offset up to the cursor. rustc reports
+/// the body's own syntax error on the user's tokens.
+fn as_verbatim_body(m: parse::Malformed) -> Result<WithInput, parse::Malformed> {
+    let Some(body) = &m.body else { return Err(m) };
+    let group = match body.clone().into_iter().next() {
+        Some(proc_macro2::TokenTree::Group(g)) if !m.managers.is_empty() => g,
+        _ => return Err(m),
+    };
+    let parse::Malformed {
+        error,
+        krate,
+        managers,
+        ..
+    } = m;
+    let error = error.to_compile_error();
+    let tokens = group.stream();
+    let body = syn::Block {
+        brace_token: syn::token::Brace(group.delim_span()),
+        stmts: vec![syn::Stmt::Expr(
+            syn::Expr::Verbatim(quote::quote!(#tokens; #error)),
+            None,
+        )],
+    };
+    Ok(WithInput {
+        krate,
+        managers,
+        body,
+    })
 }
