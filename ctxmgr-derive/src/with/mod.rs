@@ -47,8 +47,7 @@ pub fn with_impl(input: TokenStream) -> TokenStream {
 /// body's tokens, where it moves no offset up to the cursor. rustc reports
 /// the body's own syntax error on the user's tokens.
 fn as_verbatim_body(m: parse::Malformed) -> Result<WithInput, parse::Malformed> {
-    let Some(body) = &m.body else { return Err(m) };
-    let group = match body.clone().into_iter().next() {
+    let group = match m.body.as_ref().and_then(|b| b.clone().into_iter().next()) {
         Some(proc_macro2::TokenTree::Group(g)) if !m.managers.is_empty() => g,
         _ => return Err(m),
     };
@@ -56,17 +55,19 @@ fn as_verbatim_body(m: parse::Malformed) -> Result<WithInput, parse::Malformed> 
         error,
         krate,
         managers,
+        recovered,
         ..
     } = m;
-    let error = error.to_compile_error();
-    let tokens = group.stream();
-    let body = syn::Block {
+    let mut body = recovered.unwrap_or_else(|| syn::Block {
         brace_token: syn::token::Brace(group.delim_span()),
-        stmts: vec![syn::Stmt::Expr(
-            syn::Expr::Verbatim(quote::quote!(#tokens; #error)),
-            None,
-        )],
-    };
+        stmts: vec![syn::Stmt::Expr(syn::Expr::Verbatim(group.stream()), None)],
+    });
+    // After the body's tokens: no offset up to the cursor moves.
+    let error = error.to_compile_error();
+    body.stmts.push(syn::Stmt::Expr(
+        syn::Expr::Verbatim(quote::quote!(; #error)),
+        None,
+    ));
     Ok(WithInput {
         krate,
         managers,

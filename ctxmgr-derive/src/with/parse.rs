@@ -45,6 +45,8 @@ pub struct Malformed {
     /// The managers, when they parsed: the body is then emitted with its
     /// bindings, typed, so no "cannot find value" errors follow the real one.
     pub managers: Vec<Manager>,
+    /// The body, when it did not parse, as [`recover_block`] reads it.
+    pub recovered: Option<Block>,
 }
 
 const SHAPE: &str = "`with!(EXPR as PAT, { ... })`";
@@ -138,6 +140,7 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
             body,
             krate: krate.clone(),
             managers: Vec::new(),
+            recovered: None,
         })
     };
     // The body's tokens, parsed; when they do not parse yet (mid-edit: a
@@ -145,8 +148,9 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
     // emitted with its bindings typed and rust-analyzer completes in it.
     let parse_body = |head: &[TokenTree], body_tokens: TokenStream| {
         syn::parse2::<Block>(body_tokens.clone()).map_err(|e| {
-            let mut m = malformed(e, Some(body_tokens));
+            let mut m = malformed(e, Some(body_tokens.clone()));
             m.managers = parse_managers(head).unwrap_or_default();
+            m.recovered = recover_block(body_tokens);
             m
         })
     };
@@ -473,4 +477,50 @@ fn make_mut(pat: &mut Pat) -> bool {
         Pat::Type(p) => make_mut(&mut p.pat),
         _ => false,
     }
+}
+
+/// A body that does not parse (mid-edit: `f.`, or rust-analyzer's
+/// placeholder identifier on an empty line), read statement by statement:
+/// each `;`-ended run of tokens that parses is kept as statements; one that
+/// does not keeps its unparsable first tokens as they are (closed with `;`)
+/// and the statements that parse after them. The sites (`?`, `return`, ..)
+/// of every statement that parses are then found as in a valid body, so the
+/// expansion has the same shape up to the cursor as the body's valid twin
+/// (rust-analyzer finds the cursor at the same offset in both).
+///
+/// Input:  `{ a()?; placeholder b()?; }`
+/// Output: `{ a()?; placeholder; b()?; }` (`placeholder;` verbatim)
+fn recover_block(tokens: TokenStream) -> Option<Block> {
+    let group = match tokens.into_iter().next()? {
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g,
+        _ => return None,
+    };
+    let tts: Vec<TokenTree> = group.stream().into_iter().collect();
+    let mut stmts = Vec::new();
+    let mut start = 0;
+    while start < tts.len() {
+        let end = tts[start..]
+            .iter()
+            .position(|t| is_punct(t, ';'))
+            .map_or(tts.len(), |i| start + i + 1);
+        let chunk = &tts[start..end];
+        let parses = |from: usize| Block::parse_within.parse2(stream(&chunk[from..])).ok();
+        match (0..chunk.len()).find_map(|k| parses(k).map(|s| (k, s))) {
+            Some((0, parsed)) => stmts.extend(parsed),
+            Some((k, parsed)) => {
+                let bad = stream(&chunk[..k]);
+                stmts.push(syn::Stmt::Expr(Expr::Verbatim(quote::quote!(#bad;)), None));
+                stmts.extend(parsed);
+            }
+            None => {
+                let bad = stream(chunk);
+                stmts.push(syn::Stmt::Expr(Expr::Verbatim(bad), None));
+            }
+        }
+        start = end;
+    }
+    Some(Block {
+        brace_token: syn::token::Brace(group.delim_span()),
+        stmts,
+    })
 }
