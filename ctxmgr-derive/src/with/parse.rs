@@ -490,7 +490,7 @@ fn make_mut(pat: &mut Pat) -> bool {
 ///
 /// Input:  `{ a()?; placeholder b()?; }`
 /// Output: `{ a()?; placeholder; b()?; }` (`placeholder;` verbatim)
-fn recover_block(tokens: TokenStream) -> Option<Block> {
+pub fn recover_block(tokens: TokenStream) -> Option<Block> {
     let group = match tokens.into_iter().next()? {
         TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g,
         _ => return None,
