@@ -217,6 +217,9 @@ mod managers;
 #[cfg(feature = "std")]
 mod open;
 mod outcome;
+#[cfg(feature = "tokio-postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-postgres")))]
+pub mod postgres;
 pub mod scopeguard;
 #[cfg(feature = "rusqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
