@@ -137,6 +137,8 @@
 //! [`Savepoint`] for a `&mut tokio_postgres::Transaction`), so a future using
 //! `with!(async postgres::transaction(..) ..)` is `Send` and can be
 //! `tokio::spawn`ed.
+//!
+//! Needs Rust 1.85, tokio-postgres 0.7.18's minimum.
 
 use core::fmt;
 use core::future::Future;
@@ -340,9 +342,8 @@ impl Core<'_> {
         Ok(())
     }
 
-    /// The synchronous half of cancellation: cancel, confirm, and decide
-    /// whether the session must end. Returns the report and whether to
-    /// terminate the session before the rollback is queued.
+    /// The synchronous half of cancellation: sends the cancel request and
+    /// waits for the server to confirm it (see [`Key::cancel`]).
     fn cancel_running(&self) -> CancelRequest {
         match self.cancel {
             Some((key, Some(address))) => key.cancel(address),
