@@ -626,6 +626,8 @@ struct DropAfter<F> {
     future: Option<Pin<Box<F>>>,
     k: usize,
     pending: usize,
+    /// When the future was dropped (just before).
+    dropped_at: Option<Instant>,
 }
 
 impl<F: Future> Future for DropAfter<F> {
@@ -643,6 +645,7 @@ impl<F: Future> Future for DropAfter<F> {
             Poll::Pending => {
                 this.pending += 1;
                 if this.pending >= this.k {
+                    this.dropped_at = Some(Instant::now());
                     this.future = None; // dropped mid-flight
                     Poll::Ready(None)
                 } else {
@@ -699,13 +702,15 @@ fn dropped_after_each_poll_no_transaction_is_left_open() {
         loop {
             assert!(k < 100, "the body never completed");
             let work = every_await_point(&mut client, &reports);
-            let done = DropAfter {
+            let mut driver = DropAfter {
                 future: Some(Box::pin(work)),
                 k,
                 pending: 0,
-            }
-            .await;
-            let dropped_at = Instant::now();
+                dropped_at: None,
+            };
+            let done = (&mut driver).await;
+            let dropped_at = driver.dropped_at.unwrap_or_else(Instant::now);
+            drop(driver);
             let took = wait_clean(&observer, &db, dropped_at, Duration::from_millis(300)).await;
             let report = reports.take();
             if !matches!(report.as_slice(), [Dropped::CommitUnknown]) {
@@ -785,10 +790,11 @@ fn a_running_statement_is_cancelled_on_the_server() {
             .await;
             r
         };
-        assert!(tokio::time::timeout(Duration::from_millis(200), work)
+        // Measured from the deadline, before the timer even fires.
+        let dropped_at = Instant::now() + Duration::from_millis(200);
+        assert!(tokio::time::timeout_at(dropped_at.into(), work)
             .await
             .is_err());
-        let dropped_at = Instant::now();
         let took = wait_clean(&observer, &db, dropped_at, Duration::from_secs(1)).await;
         // The row lock is gone: another session can update the row now.
         observer
@@ -875,8 +881,11 @@ fn a_cancel_never_reaches_a_later_statement() {
 }
 
 /// The driver alone vs ctxmgr, measured and printed (`--nocapture`): how
-/// long the backend stays busy after the future is dropped (a) while the
-/// body awaits something else, (b) while a 2 s statement runs.
+/// long the backend stays busy (`idle in transaction`, running, or holding a
+/// transaction id) after the future is dropped (a) while the body awaits
+/// something else, (b) while a 2 s statement runs. Timed from the
+/// timeout's deadline, by polling `pg_stat_activity` from a second
+/// connection.
 #[test]
 fn baseline_the_driver_alone_vs_ctxmgr() {
     let Some(server) = pg::server() else { return };
@@ -899,10 +908,8 @@ fn baseline_the_driver_alone_vs_ctxmgr() {
                 }
                 tx.commit().await
             };
-            assert!(tokio::time::timeout(Duration::from_millis(100), work)
-                .await
-                .is_err());
-            let at = Instant::now();
+            let at = Instant::now() + Duration::from_millis(100);
+            assert!(tokio::time::timeout_at(at.into(), work).await.is_err());
             let alone = wait_clean(&observer, &db, at, Duration::from_secs(5)).await;
             // ctxmgr.
             let work = async {
@@ -919,10 +926,8 @@ fn baseline_the_driver_alone_vs_ctxmgr() {
                 .await;
                 r
             };
-            assert!(tokio::time::timeout(Duration::from_millis(100), work)
-                .await
-                .is_err());
-            let at = Instant::now();
+            let at = Instant::now() + Duration::from_millis(100);
+            assert!(tokio::time::timeout_at(at.into(), work).await.is_err());
             let ours = wait_clean(&observer, &db, at, Duration::from_secs(1)).await;
             assert!(rows(&observer).await.is_empty());
             table.push(format!("| {what} | {alone:.1?} | {ours:.1?} |"));
