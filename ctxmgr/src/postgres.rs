@@ -87,7 +87,8 @@
 //! lands later: then the manager also queues
 //! `SELECT pg_terminate_backend(pg_backend_pid())` *before* the `ROLLBACK`,
 //! ending the session (the server rolls back), so that a late cancel finds
-//! no statement of yours to hit; the connection then reports closed.
+//! no statement of yours to hit; the connection then reports closed. (If the
+//! cancel never arrives, the running statement ends first, then the session.)
 //!
 //! The cancel request goes to the address the server reports for the
 //! connection (`inet_server_addr()`, `inet_server_port()`, asked once per

@@ -942,3 +942,93 @@ fn baseline_the_driver_alone_vs_ctxmgr() {
         );
     });
 }
+
+/// Where the cancel request cannot be sent (nobody listens at the cancel
+/// address), nothing is sent: the running statement ends on its own, then
+/// the `ROLLBACK` runs; the connection goes on.
+#[test]
+fn a_cancel_that_cannot_be_sent_lets_the_statement_end_then_rolls_back() {
+    let Some(server) = pg::server() else { return };
+    runtime().block_on(async {
+        let (url, db) = database(server, "cancel_failed").await;
+        let mut client = connect(&url).await;
+        let observer = connect(&url).await;
+        // A port nobody listens on.
+        let nowhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let reports = Reports::default();
+        let work = sleep_in_transaction(&mut client, &reports, Some(nowhere), 0.4);
+        let dropped_at = Instant::now() + Duration::from_millis(100);
+        assert!(tokio::time::timeout_at(dropped_at.into(), work).await.is_err());
+        let took = wait_clean(&observer, &db, dropped_at, Duration::from_secs(2)).await;
+        let report = reports.take();
+        assert!(
+            matches!(report.as_slice(), [Dropped::RolledBack { cancel: CancelRequest::Failed { address, .. } }] if *address == nowhere),
+            "{report:?}"
+        );
+        // The 0.4 s statement ran to its end (about 0.3 s after the drop).
+        assert!(took > Duration::from_millis(200), "{took:?}");
+        assert!(rows(&observer).await.is_empty());
+        assert_eq!(rows(&client).await, Vec::<i32>::new());
+    });
+}
+
+/// A cancel request the server does not confirm in time might land later:
+/// the manager then ends the session (`pg_terminate_backend`) before the
+/// ROLLBACK, so the late cancel cannot hit a later statement; the later
+/// statement fails with a closed connection instead, and nothing stays open.
+#[test]
+fn an_unconfirmed_cancel_ends_the_session() {
+    let Some(server) = pg::server() else { return };
+    runtime().block_on(async {
+        let (url, db) = database(server, "cancel_unconfirmed").await;
+        let mut client = connect(&url).await;
+        let observer = connect(&url).await;
+        // Accepts the cancel request and never answers.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = silent.local_addr().unwrap();
+        let hold = std::thread::spawn(move || {
+            let (conn, _) = silent.accept().unwrap();
+            std::thread::sleep(Duration::from_secs(2));
+            drop(conn);
+        });
+        let reports = Reports::default();
+        let work = sleep_in_transaction(&mut client, &reports, Some(address), 1.0);
+        let dropped_at = Instant::now() + Duration::from_millis(100);
+        assert!(tokio::time::timeout_at(dropped_at.into(), work)
+            .await
+            .is_err());
+        let report = reports.take();
+        assert_eq!(
+            report,
+            [Dropped::RolledBack {
+                cancel: CancelRequest::Unconfirmed { address }
+            }]
+        );
+        // The 1 s statement was not cancelled (the request went nowhere): it
+        // runs to its end, then the queued terminate ends the session, and
+        // the server rolls back.
+        let took = wait_clean(&observer, &db, dropped_at, Duration::from_secs(3)).await;
+        eprintln!("unconfirmed cancel: session ended {took:?} after the drop");
+        assert!(rows(&observer).await.is_empty());
+        let later = client.query_one("SELECT 1", &[]).await;
+        assert!(later.unwrap_err().is_closed());
+        hold.join().unwrap();
+    });
+}
+
+async fn sleep_in_transaction(
+    client: &mut Client,
+    reports: &Reports,
+    cancel_to: Option<std::net::SocketAddr>,
+    secs: f64,
+) -> Result<(), BoxError> {
+    let mut manager = postgres::transaction(client).on_drop(reports.sink());
+    if let Some(a) = cancel_to {
+        manager = manager.cancel_address(a);
+    }
+    with!(async manager as tx => {
+        tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
+        tx.execute("SELECT pg_sleep($1)", &[&secs]).await?;
+    });
+    Ok(())
+}
