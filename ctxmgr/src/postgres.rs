@@ -331,7 +331,12 @@ impl fmt::Debug for Core<'_> {
 impl Core<'_> {
     /// Finds the backend's cancel key and the address to send it to
     /// (asking the server once per connection).
-    async fn locate(&mut self, token: &CancelToken, ask: impl AsyncAsk) -> Result<(), Error> {
+    async fn locate(
+        &mut self,
+        token: &CancelToken,
+        ask: impl AsyncAsk,
+        op: Op,
+    ) -> Result<(), Error> {
         let Some(key) = Key::of(token) else {
             return Ok(());
         };
@@ -340,10 +345,7 @@ impl Core<'_> {
             None => match cached_address(key) {
                 Some(a) => a,
                 None => {
-                    let a = ask
-                        .ask()
-                        .await
-                        .map_err(|e| Error::new(Op::Begin, e, None))?;
+                    let a = ask.ask().await.map_err(|e| Error::new(op, e, None))?;
                     remember_address(key, a);
                     a
                 }
@@ -494,7 +496,9 @@ impl<'c> AsyncContextManager for Transaction<'c> {
             .client
             .take()
             .expect("a ctxmgr::postgres::Transaction is entered once; call `transaction` again");
-        self.core.locate(&client.cancel_token(), &*client).await?;
+        self.core
+            .locate(&client.cancel_token(), &*client, Op::Begin)
+            .await?;
         let mut builder = client.build_transaction();
         if let Some(level) = self.isolation_level {
             builder = builder.isolation_level(level);
@@ -627,7 +631,9 @@ impl<'t> AsyncContextManager for Savepoint<'t, '_> {
             .outer
             .take()
             .expect("a ctxmgr::postgres::Savepoint is entered once; call `transaction` again");
-        self.core.locate(&outer.cancel_token(), &*outer).await?;
+        self.core
+            .locate(&outer.cancel_token(), &*outer, Op::Savepoint)
+            .await?;
         let sp = outer
             .transaction()
             .await
@@ -945,10 +951,9 @@ impl fmt::Display for Error {
             write!(f, " after the body failed with: {body}")?;
         }
         write!(f, ": {}", self.source)?;
+        // The driver's Display says only "db error": add what the server said.
         if let Some(db) = self.source.as_db_error() {
-            if !self.source.to_string().contains(db.message()) {
-                write!(f, ": {}", db.message())?;
-            }
+            write!(f, ": {} (SQLSTATE {})", db.message(), db.code().code())?;
         }
         Ok(())
     }
