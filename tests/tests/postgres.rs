@@ -1093,3 +1093,95 @@ async fn sleep_in_transaction(
     });
     Ok(())
 }
+
+async fn savepoint_ignoring_an_error(
+    tx: &mut tokio_postgres::Transaction<'_>,
+) -> Result<(), BoxError> {
+    with!(async postgres::transaction(tx) as sp => {
+        sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
+        let _ = sp.execute("SELECT 1/0", &[]).await; // ignored: the savepoint is aborted
+    });
+    Ok(())
+}
+
+async fn outer_with_aborted_savepoint(client: &mut Client) -> Result<(), BoxError> {
+    with!(async postgres::transaction(client) as tx => {
+        tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
+        let refused = savepoint_ignoring_an_error(tx).await.unwrap_err();
+        let refused = refused.downcast_ref::<postgres::Error>().unwrap();
+        assert!(refused.is_commit(), "{refused}");
+        assert_eq!(refused.code(), Some(&SqlState::IN_FAILED_SQL_TRANSACTION));
+        // Ignored again: the outer COMMIT is refused in turn.
+    });
+    Ok(())
+}
+
+/// A savepoint whose body ignored an error is not released as if all went
+/// well: RELEASE is refused, and an outer transaction that ignores that too
+/// is refused at COMMIT. Nothing commits.
+#[test]
+fn an_aborted_savepoint_is_refused_and_so_is_the_outer_commit() {
+    let Some(server) = pg::server() else { return };
+    runtime().block_on(async {
+        let (url, db) = database(server, "aborted_savepoint").await;
+        let mut client = connect(&url).await;
+        let observer = connect(&url).await;
+        let e = outer_with_aborted_savepoint(&mut client).await.unwrap_err();
+        let e = e.downcast_ref::<postgres::Error>().unwrap();
+        assert!(e.is_commit(), "{e}");
+        assert!(rows(&observer).await.is_empty());
+        assert!(busy(&observer, &db).await.is_empty());
+    });
+}
+
+async fn outer_with_a_timed_out_savepoint(
+    client: &mut Client,
+    reports: &Reports,
+) -> Result<(), BoxError> {
+    with!(async postgres::transaction(client) as tx => {
+        tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
+        let slow = async {
+            with!(async postgres::transaction(&mut *tx).on_drop(reports.sink()) as sp => {
+                sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
+                sp.execute("SELECT pg_sleep(30)", &[]).await?;
+            });
+            Ok::<(), BoxError>(())
+        };
+        let started = Instant::now();
+        assert!(tokio::time::timeout(Duration::from_millis(100), slow).await.is_err());
+        // The savepoint's statement was cancelled and ROLLBACK TO queued: the
+        // transaction goes on at once, without row 2.
+        tx.execute("INSERT INTO t VALUES (3)", &[]).await?;
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    });
+    Ok(())
+}
+
+/// A savepoint dropped alone (a timeout inside the outer body): its running
+/// statement is cancelled, `ROLLBACK TO` queued, and the outer transaction
+/// goes on and commits without the savepoint's rows.
+#[test]
+fn a_savepoint_dropped_alone_rolls_back_to_and_the_outer_goes_on() {
+    let Some(server) = pg::server() else { return };
+    runtime().block_on(async {
+        let (url, db) = database(server, "savepoint_dropped").await;
+        let mut client = connect(&url).await;
+        let observer = connect(&url).await;
+        let reports = Reports::default();
+        outer_with_a_timed_out_savepoint(&mut client, &reports)
+            .await
+            .unwrap();
+        let report = reports.take();
+        assert!(
+            matches!(
+                report.as_slice(),
+                [Dropped::RolledBack {
+                    cancel: CancelRequest::Confirmed { .. }
+                }]
+            ),
+            "{report:?}"
+        );
+        assert_eq!(rows(&observer).await, [1, 3]);
+        assert!(busy(&observer, &db).await.is_empty());
+    });
+}
