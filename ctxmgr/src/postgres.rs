@@ -94,7 +94,10 @@
 //! connection (`inet_server_addr()`, `inet_server_port()`, asked once per
 //! connection and cached). Behind a proxy or a port mapping that address may
 //! not be the one you connected to: give the right one with
-//! [`cancel_address`](Transaction::cancel_address). Over a Unix socket there
+//! [`cancel_address`](Transaction::cancel_address). (Through a pooler such as
+//! PgBouncer, the connection that closes is the pooler's, which forwards the
+//! request on its own: the confirmation then vouches for the pooler only.)
+//! Over a Unix socket there
 //! is no such address, and no cancel request is sent: the statement runs to
 //! its end, then the `ROLLBACK` runs. [`Dropped::RolledBack`] tells which
 //! case happened.
