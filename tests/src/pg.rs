@@ -14,8 +14,9 @@
 //!   `/usr/local/pgsql/bin`.
 //! * A fresh cluster in a new folder under `/dev/shm` (RAM: initdb takes about
 //!   0.35 s there), else `$TMPDIR` or `/tmp`; trust authentication, superuser
-//!   `postgres`, listening on a free port of 127.0.0.1 only (no Unix socket),
-//!   `fsync`, `synchronous_commit` and `full_page_writes` off.
+//!   `postgres`, listening on a free port of 127.0.0.1 and on a Unix socket in
+//!   its folder ([`PgServer::socket_dir`]), `fsync`, `synchronous_commit` and
+//!   `full_page_writes` off.
 //! * initdb and postgres refuse to run as root: under root they run as the
 //!   `postgres` user if there is one, else `nobody` (or `$PG_SCRATCH_USER`),
 //!   through `runuser` or `setpriv`.
@@ -108,6 +109,14 @@ impl PgServer {
     /// The TCP port the server listens on (127.0.0.1).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The folder of the server's Unix socket (`.s.PGSQL.<port>`), for a
+    /// connection that does not go through TCP: libpq-style
+    /// `host=<this folder> port=<port>`. `None` when the folder's path was too
+    /// long for a socket path (then there is no socket).
+    pub fn socket_dir(&self) -> Option<&Path> {
+        socket_fits(&self.dir).then_some(self.dir.as_path())
     }
 
     /// Creates a new empty database named after `hint` (letters, digits and
@@ -408,10 +417,17 @@ fn init_and_start(bindir: &Path, user: Option<&str>, dir: &Path) -> Result<u16, 
         .append(true)
         .open(data.join("postgresql.conf"))
         .map_err(|e| format!("could not open postgresql.conf: {e}"))?;
-    conf.write_all(
-        b"\n# ctxmgr-tests\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n\
-          fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n\
-          max_connections = 200\n",
+    // The Unix socket goes in the server's own folder, if its path fits
+    // (about 100 bytes at most).
+    let socket_dir = if socket_fits(dir) {
+        dir.display().to_string()
+    } else {
+        String::new()
+    };
+    writeln!(
+        conf,
+        "\n# ctxmgr-tests\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{socket_dir}'\n\
+         fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200"
     )
     .map_err(|e| format!("could not write postgresql.conf: {e}"))?;
     drop(conf);
@@ -444,6 +460,11 @@ fn init_and_start(bindir: &Path, user: Option<&str>, dir: &Path) -> Result<u16, 
         std::thread::sleep(Duration::from_millis(50));
     }
     Err(format!("the server did not start:\n{last}"))
+}
+
+/// Whether `<dir>/.s.PGSQL.<port>` fits in a Unix socket address.
+fn socket_fits(dir: &Path) -> bool {
+    dir.as_os_str().len() + "/.s.PGSQL.65535".len() < 100 && !dir.to_string_lossy().contains('\'')
 }
 
 /// A port nobody listens on now, below Linux's ephemeral range (so that no
