@@ -1185,3 +1185,41 @@ fn a_savepoint_dropped_alone_rolls_back_to_and_the_outer_goes_on() {
         assert!(busy(&observer, &db).await.is_empty());
     });
 }
+
+/// Over a Unix socket the server has no TCP address to send the cancel
+/// request to: none is sent (`NoAddress`), the running statement ends on its
+/// own, then the ROLLBACK runs; nothing is left open.
+#[test]
+fn over_a_unix_socket_no_cancel_is_sent_and_the_rollback_follows_the_statement() {
+    let Some(server) = pg::server() else { return };
+    let Some(socket_dir) = server.socket_dir() else {
+        eprintln!("skipped: the server has no Unix socket");
+        return;
+    };
+    runtime().block_on(async {
+        let (url, db) = database(server, "unix_socket").await;
+        let unix = format!(
+            "host={} port={} user=postgres dbname={db}",
+            socket_dir.display(),
+            server.port()
+        );
+        let mut client = connect(&unix).await;
+        let observer = connect(&url).await;
+        let reports = Reports::default();
+        let work = sleep_in_transaction(&mut client, &reports, None, 0.4);
+        let dropped_at = Instant::now() + Duration::from_millis(100);
+        assert!(tokio::time::timeout_at(dropped_at.into(), work)
+            .await
+            .is_err());
+        assert_eq!(
+            reports.take(),
+            [Dropped::RolledBack {
+                cancel: CancelRequest::NoAddress
+            }]
+        );
+        let took = wait_clean(&observer, &db, dropped_at, Duration::from_secs(2)).await;
+        assert!(took > Duration::from_millis(200), "{took:?}");
+        assert!(rows(&observer).await.is_empty());
+        assert!(rows(&client).await.is_empty());
+    });
+}
