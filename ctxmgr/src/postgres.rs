@@ -93,13 +93,14 @@
 //! cancel never arrives, the running statement ends first, then the session.)
 //!
 //! The cancel request goes to the address the server reports for the
-//! connection (`inet_server_addr()`, `inet_server_port()`, asked once per
+//! connection (`inet_server_addr()`, `inet_server_port()`; over a Unix
+//! socket, its first `unix_socket_directories` and `port`; asked once per
 //! connection and cached). Behind a proxy or a port mapping that address may
 //! not be the one you connected to: give the right one with
 //! [`cancel_address`](Transaction::cancel_address). (Through a pooler such as
 //! PgBouncer, the connection that closes is the pooler's, which forwards the
 //! request on its own: the confirmation then vouches for the pooler only.)
-//! Over a Unix socket there is no such address, and no cancel request is
+//! When there is no address, or it cannot be reached, no cancel request is
 //! sent: the statement runs to its end, then the `ROLLBACK` runs.
 //! [`Dropped::RolledBack`] tells which case happened.
 //!
@@ -162,6 +163,7 @@ use core::task::{Context, Poll, Waker};
 use std::boxed::Box;
 use std::io::{self, Read as _, Write as _};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
+use std::path::PathBuf;
 use std::string::{String, ToString};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -279,15 +281,14 @@ pub enum CancelRequest {
         /// How long the exchange blocked `drop_exit`.
         took: Duration,
     },
-    /// Not sent: the connection has no TCP address to send it to (a Unix
-    /// socket, or the server did not say). A statement in flight runs to
-    /// its end; the `ROLLBACK` follows it.
+    /// Not sent: the server named no address to send it to. A statement in
+    /// flight runs to its end; the `ROLLBACK` follows it.
     NoAddress,
     /// Not sent: connecting to `address` failed (the message says why). A
     /// statement in flight runs to its end; the `ROLLBACK` follows it.
     Failed {
         /// Where it was sent.
-        address: SocketAddr,
+        address: CancelTarget,
         /// The I/O error.
         error: String,
     },
@@ -297,8 +298,34 @@ pub enum CancelRequest {
     /// so that it cannot hit a later statement. The connection is closed.
     Unconfirmed {
         /// Where it was sent.
-        address: SocketAddr,
+        address: CancelTarget,
     },
+}
+
+/// Where a cancel request goes: the server's TCP address, or its Unix
+/// socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CancelTarget {
+    /// A TCP address.
+    Tcp(SocketAddr),
+    /// The path of a Unix socket (`<dir>/.s.PGSQL.<port>`).
+    Unix(PathBuf),
+}
+
+impl fmt::Display for CancelTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CancelTarget::Tcp(a) => a.fmt(f),
+            CancelTarget::Unix(p) => p.display().fmt(f),
+        }
+    }
+}
+
+impl From<SocketAddr> for CancelTarget {
+    fn from(address: SocketAddr) -> Self {
+        CancelTarget::Tcp(address)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -317,8 +344,8 @@ struct Core<'c> {
     stage: Stage,
     /// The backend's cancel key and where to send it; `None` address when
     /// there is none.
-    cancel: Option<(Key, Option<SocketAddr>)>,
-    cancel_address: Option<SocketAddr>,
+    cancel: Option<(Key, Option<CancelTarget>)>,
+    cancel_address: Option<CancelTarget>,
     on_drop: Option<Box<dyn FnOnce(Dropped) + Send + 'c>>,
 }
 
@@ -326,7 +353,7 @@ impl fmt::Debug for Core<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Core")
             .field("stage", &self.stage)
-            .field("cancel_to", &self.cancel.map(|(_, a)| a))
+            .field("cancel_to", &self.cancel.as_ref().map(|(_, a)| a))
             .field("on_drop", &self.on_drop.is_some())
             .finish()
     }
@@ -344,13 +371,13 @@ impl Core<'_> {
         let Some(key) = Key::of(token) else {
             return Ok(());
         };
-        let address = match self.cancel_address {
-            Some(a) => Some(a),
+        let address = match &self.cancel_address {
+            Some(a) => Some(a.clone()),
             None => match cached_address(key) {
                 Some(a) => a,
                 None => {
                     let a = ask.ask().await.map_err(|e| Error::new(op, e, None))?;
-                    remember_address(key, a);
+                    remember_address(key, a.clone());
                     a
                 }
             },
@@ -362,7 +389,7 @@ impl Core<'_> {
     /// The synchronous half of cancellation: sends the cancel request and
     /// waits for the server to confirm it (see [`Key::cancel`]).
     fn cancel_running(&self) -> CancelRequest {
-        match self.cancel {
+        match &self.cancel {
             Some((key, Some(address))) => key.cancel(address),
             _ => CancelRequest::NoAddress,
         }
@@ -378,26 +405,44 @@ impl Core<'_> {
 
 /// The one query [`Core::locate`] needs, from a client or a transaction.
 trait AsyncAsk {
-    fn ask(self) -> impl Future<Output = Result<Option<SocketAddr>, tokio_postgres::Error>>;
+    fn ask(self) -> impl Future<Output = Result<Option<CancelTarget>, tokio_postgres::Error>>;
 }
 
-const ASK_ADDRESS: &str = "SELECT host(inet_server_addr()), inet_server_port()";
+/// The connection's server address; over a Unix socket (no address), the
+/// server's first socket folder and port.
+const ASK_ADDRESS: &str = "SELECT host(inet_server_addr()), inet_server_port(), \
+     current_setting('unix_socket_directories'), current_setting('port')";
 
-fn parse_address(row: &tokio_postgres::Row) -> Option<SocketAddr> {
+fn parse_address(row: &tokio_postgres::Row) -> Option<CancelTarget> {
     let host: Option<String> = row.get(0);
     let port: Option<i32> = row.get(1);
-    let ip: IpAddr = host?.parse().ok()?;
-    Some(SocketAddr::new(ip, u16::try_from(port?).ok()?))
+    if let (Some(host), Some(port)) = (host, port) {
+        let ip: IpAddr = host.parse().ok()?;
+        return Some(CancelTarget::Tcp(SocketAddr::new(
+            ip,
+            u16::try_from(port).ok()?,
+        )));
+    }
+    // A Unix socket: the first folder that is a path (not `@abstract`).
+    let dirs: String = row.get(2);
+    let port: String = row.get(3);
+    let dir = dirs
+        .split(',')
+        .map(str::trim)
+        .find(|d| d.starts_with('/'))?;
+    Some(CancelTarget::Unix(
+        PathBuf::from(dir).join(std::format!(".s.PGSQL.{}", port.trim())),
+    ))
 }
 
 impl AsyncAsk for &Client {
-    async fn ask(self) -> Result<Option<SocketAddr>, tokio_postgres::Error> {
+    async fn ask(self) -> Result<Option<CancelTarget>, tokio_postgres::Error> {
         Ok(parse_address(&self.query_one(ASK_ADDRESS, &[]).await?))
     }
 }
 
 impl AsyncAsk for &tokio_postgres::Transaction<'_> {
-    async fn ask(self) -> Result<Option<SocketAddr>, tokio_postgres::Error> {
+    async fn ask(self) -> Result<Option<CancelTarget>, tokio_postgres::Error> {
         Ok(parse_address(&self.query_one(ASK_ADDRESS, &[]).await?))
     }
 }
@@ -449,10 +494,11 @@ impl<'c> Transaction<'c> {
 
     /// Where to send the cancel request if the future is dropped mid-body,
     /// instead of the address the server reports (behind a proxy or a port
-    /// mapping). See [Cancellation](self#cancellation).
+    /// mapping): a `SocketAddr`, or a [`CancelTarget`] (a Unix socket's
+    /// path). See [Cancellation](self#cancellation).
     #[must_use]
-    pub fn cancel_address(mut self, address: SocketAddr) -> Self {
-        self.core.cancel_address = Some(address);
+    pub fn cancel_address(mut self, address: impl Into<CancelTarget>) -> Self {
+        self.core.cancel_address = Some(address.into());
         self
     }
 
@@ -609,8 +655,8 @@ impl fmt::Debug for Savepoint<'_, '_> {
 impl<'t> Savepoint<'t, '_> {
     /// As [`Transaction::cancel_address`].
     #[must_use]
-    pub fn cancel_address(mut self, address: SocketAddr) -> Self {
-        self.core.cancel_address = Some(address);
+    pub fn cancel_address(mut self, address: impl Into<CancelTarget>) -> Self {
+        self.core.cancel_address = Some(address.into());
         self
     }
 
@@ -743,31 +789,49 @@ impl Key {
 
     /// Sends the cancel request to `address` and waits until the server
     /// closes the connection, which it does after signalling the backend.
-    fn cancel(self, address: SocketAddr) -> CancelRequest {
+    fn cancel(&self, address: &CancelTarget) -> CancelRequest {
         const CONNECT: Duration = Duration::from_millis(500);
         const CONFIRM: Duration = Duration::from_millis(500);
         let began = Instant::now();
-        let mut stream = match TcpStream::connect_timeout(&address, CONNECT) {
-            Ok(s) => s,
-            Err(e) => {
-                return CancelRequest::Failed {
-                    address,
-                    error: e.to_string(),
+        let failed = |e: io::Error| CancelRequest::Failed {
+            address: address.clone(),
+            error: e.to_string(),
+        };
+        let unconfirmed = || CancelRequest::Unconfirmed {
+            address: address.clone(),
+        };
+        let mut stream = match address {
+            CancelTarget::Tcp(a) => match TcpStream::connect_timeout(a, CONNECT) {
+                Ok(s) => {
+                    let _ = s.set_nodelay(true);
+                    Stream::Tcp(s)
                 }
+                Err(e) => return failed(e),
+            },
+            #[cfg(unix)]
+            CancelTarget::Unix(path) => match std::os::unix::net::UnixStream::connect(path) {
+                Ok(s) => Stream::Unix(s),
+                Err(e) => return failed(e),
+            },
+            #[cfg(not(unix))]
+            CancelTarget::Unix(_) => {
+                return failed(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "no Unix sockets on this platform",
+                ))
             }
         };
-        let _ = stream.set_nodelay(true);
         if stream.write_all(&self.packet).is_err() {
             // Perhaps partly written: treat as sent.
-            return CancelRequest::Unconfirmed { address };
+            return unconfirmed();
         }
-        let _ = stream.shutdown(Shutdown::Write);
+        stream.shutdown_write();
         let deadline = Instant::now() + CONFIRM;
         let mut buf = [0u8; 64];
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
-                return CancelRequest::Unconfirmed { address };
+            if left.is_zero() || stream.set_read_timeout(left).is_err() {
+                return unconfirmed();
             }
             match stream.read(&mut buf) {
                 Ok(0) => break,
@@ -775,7 +839,7 @@ impl Key {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // Reset by the server: closed, as well.
                 Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break,
-                Err(_) => return CancelRequest::Unconfirmed { address },
+                Err(_) => return unconfirmed(),
             }
         }
         CancelRequest::Confirmed {
@@ -784,21 +848,62 @@ impl Key {
     }
 }
 
-/// Where the cancel request of a backend goes, by key: asked once per
-/// connection. A few dozen entries; the oldest go first.
-static ADDRESSES: Mutex<Vec<(Key, Option<SocketAddr>)>> = Mutex::new(Vec::new());
-
-fn cached_address(key: Key) -> Option<Option<SocketAddr>> {
-    let cache = ADDRESSES.lock().ok()?;
-    cache.iter().find(|(k, _)| *k == key).map(|(_, a)| *a)
+/// The cancel request's connection.
+enum Stream {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(std::os::unix::net::UnixStream),
 }
 
-fn remember_address(key: Key, address: Option<SocketAddr>) {
+impl Stream {
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.write_all(data),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.write_all(data),
+        }
+    }
+    fn shutdown_write(&self) {
+        let _ = match self {
+            Stream::Tcp(s) => s.shutdown(Shutdown::Write),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.shutdown(Shutdown::Write),
+        };
+    }
+    fn set_read_timeout(&self, timeout: Duration) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_read_timeout(Some(timeout)),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.set_read_timeout(Some(timeout)),
+        }
+    }
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+/// Where the cancel request of a backend goes, by key: asked once per
+/// connection. A few dozen entries; the oldest go first.
+static ADDRESSES: Mutex<Vec<(Key, Option<CancelTarget>)>> = Mutex::new(Vec::new());
+
+fn cached_address(key: Key) -> Option<Option<CancelTarget>> {
+    let cache = ADDRESSES.lock().ok()?;
+    cache
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, a)| a.clone())
+}
+
+fn remember_address(key: Key, address: Option<CancelTarget>) {
     if let Ok(mut cache) = ADDRESSES.lock() {
         if cache.len() >= 64 {
             cache.remove(0);
         }
-        cache.push((key, address));
+        cache.push((key, address.clone()));
     }
 }
 
