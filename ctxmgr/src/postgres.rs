@@ -72,15 +72,19 @@
 //! [`drop_exit`](crate::AsyncContextManager::drop_exit), which does, in order
 //! and synchronously:
 //!
-//! 1. sends PostgreSQL's cancel request for the connection, over a new TCP
-//!    connection to the server (blocking, bounded: 0.5 s to connect and 0.5 s
-//!    for the server to close it, a few milliseconds on a local network), and
+//! 1. sends PostgreSQL's cancel request for the connection, over a new
+//!    connection to the server, TCP or its Unix socket (blocking, bounded:
+//!    0.5 s to connect and 0.5 s for the server to close it, a few
+//!    milliseconds on a local network; no runtime is needed for it), and
 //!    waits until the server closes that connection: the server closes it
 //!    only after it has signalled the backend, so the cancel can only hit a
 //!    statement that was queued before;
 //! 2. queues `ROLLBACK` (`ROLLBACK TO` for a savepoint) on the connection,
 //!    as the driver's own `Drop` does. The connection task sends it at once;
 //!    the backend runs it as soon as the cancelled statement has stopped.
+//!    (On a current-thread runtime the connection task runs when the thread
+//!    is free again: if the thread blocks after the drop, the transaction
+//!    stays open, its statement already cancelled, until then.)
 //!
 //! So a cancel request never reaches a later statement of the connection:
 //! the next statement you send is queued after the `ROLLBACK`, which is
