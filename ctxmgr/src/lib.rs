@@ -128,6 +128,16 @@
 )]
 //!   `with!(async ..)`, whose exit awaits the flush and `sync_all`, so a full
 //!   disk is an error there too.
+#![cfg_attr(
+    feature = "tokio-postgres",
+    doc = " * [`postgres::transaction`] (feature `tokio-postgres`): PostgreSQL"
+)]
+#![cfg_attr(
+    not(feature = "tokio-postgres"),
+    doc = " * `postgres::transaction` (feature `tokio-postgres`): PostgreSQL"
+)]
+//!   transactions for `with!(async ..)` whose `COMMIT` and `ROLLBACK` are
+//!   awaited, and whose cancellation leaves nothing open on the server.
 //!
 //! # What exit sees
 //!
@@ -169,6 +179,7 @@
 //! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
 //! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
 //! | `tokio` | no | the `tokio` module (the async `open`), on tokio's `fs` and `io-util` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
+//! | `tokio-postgres` | no | the `postgres` module: transactions and savepoints on `tokio-postgres`, re-exported, whose `COMMIT`/`ROLLBACK` are awaited and whose cancellation cancels the running statement and leaves no transaction open; implies `std`; needs Rust 1.85 (tokio-postgres's minimum) |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.
@@ -217,6 +228,10 @@ mod managers;
 #[cfg(feature = "std")]
 mod open;
 mod outcome;
+#[cfg(feature = "tokio-postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-postgres")))]
+#[clippy::msrv = "1.85"] // tokio-postgres 0.7.18's minimum
+pub mod postgres;
 pub mod scopeguard;
 #[cfg(feature = "rusqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
