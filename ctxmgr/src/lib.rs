@@ -230,7 +230,6 @@ mod tempdir;
 pub mod tokio;
 mod with;
 
-#[doc = include_str!("derive.md")]
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use async_generator::{AsyncExitFn, AsyncExitFuture, AsyncGenerator};
@@ -241,6 +240,7 @@ pub use ctxmgr_derive::context_manager;
 pub use ctxmgr_derive::contextmanager;
 #[doc = include_str!("wrap.md")]
 pub use ctxmgr_derive::wrap;
+#[doc = include_str!("derive.md")]
 pub use ctxmgr_derive::ContextManager;
 pub use derived_guard::DerivedGuard;
 pub use generator::{EnterFn, Generator};
