@@ -201,6 +201,7 @@ pub mod bounds {
 /// What `with!` expands to; here rather than under `__private`, because
 /// rustc's "this error originates in the macro `…`" note shows this path.
 #[doc(hidden)]
+#[cfg(feature = "macros")]
 pub use ctxmgr_derive::with_impl;
 #[doc(hidden)]
 #[path = "private/mod.rs"]
@@ -235,12 +236,20 @@ mod with;
 pub use async_generator::{AsyncExitFn, AsyncExitFuture, AsyncGenerator};
 pub use asynchronous::{AsyncContextManager, AsyncGuard, AsyncSuppress};
 #[doc = include_str!("context_manager.md")]
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use ctxmgr_derive::context_manager;
 #[doc = include_str!("contextmanager.md")]
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use ctxmgr_derive::contextmanager;
 #[doc = include_str!("wrap.md")]
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use ctxmgr_derive::wrap;
 #[doc = include_str!("derive.md")]
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use ctxmgr_derive::ContextManager;
 pub use derived_guard::DerivedGuard;
 pub use generator::{EnterFn, Generator};
@@ -267,6 +276,8 @@ pub use tempdir::{tempdir, TemporaryDirectory};
 ///     ctxmgr::yield_!(1);
 /// }
 /// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[macro_export]
 macro_rules! yield_ {
     ($($value:tt)*) => {

@@ -250,3 +250,171 @@ fn a_guard_moves_to_another_thread() {
     std::thread::spawn(move || drop(g)).join().unwrap();
     assert_eq!(rx.recv().unwrap(), 5);
 }
+
+// ---------------------------------------------------------------------------
+// Where ctxmgr's drop-in is checked against scopeguard 1.2's source, beyond
+// its tests (issue 21).
+
+/// Logs its name when dropped.
+struct Noisy<'l>(&'static str, &'l std::cell::RefCell<Vec<&'static str>>);
+impl Drop for Noisy<'_> {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(self.0);
+    }
+}
+
+/// A guard whose strategy says no drops the closure (what it captured)
+/// first, then the value: scopeguard's `let (value, dropfn) = ..;` in its
+/// `drop`, whose locals drop in reverse order.
+#[test]
+fn a_guard_that_does_not_run_drops_the_closure_then_the_value() {
+    let log = std::cell::RefCell::new(Vec::new());
+    {
+        let captured = Noisy("closure's capture", &log);
+        let _g = scopeguard::guard_on_unwind(Noisy("value", &log), move |_| {
+            let _keep = &captured;
+            unreachable!("no panic: the closure does not run");
+        });
+    }
+    assert_eq!(*log.borrow(), ["closure's capture", "value"]);
+
+    // A custom strategy that never runs: the same order.
+    enum Never {}
+    impl scopeguard::Strategy for Never {
+        fn should_run() -> bool {
+            false
+        }
+    }
+    log.borrow_mut().clear();
+    {
+        let captured = Noisy("closure's capture", &log);
+        let _g =
+            scopeguard::ScopeGuard::<_, _, Never>::with_strategy(Noisy("value", &log), move |_| {
+                drop(captured)
+            });
+    }
+    assert_eq!(*log.borrow(), ["closure's capture", "value"]);
+}
+
+/// When it runs, the closure gets the value: the value drops inside it,
+/// before the closure's captures (which go when the closure returns).
+#[test]
+fn a_guard_that_runs_drops_the_value_in_the_closure() {
+    let log = std::cell::RefCell::new(Vec::new());
+    {
+        let captured = Noisy("closure's capture", &log);
+        let log = &log;
+        let _g = scopeguard::guard(Noisy("value", log), move |v| {
+            let _keep = &captured;
+            drop(v);
+            log.borrow_mut().push("closure body");
+        });
+    }
+    assert_eq!(
+        *log.borrow(),
+        ["value", "closure body", "closure's capture"]
+    );
+}
+
+/// `into_inner` drops the closure, then hands the value back (scopeguard's
+/// order, so a panicking closure drop still drops the value).
+#[test]
+fn into_inner_drops_the_closure_before_returning_the_value() {
+    let log = std::cell::RefCell::new(Vec::new());
+    let captured = Noisy("closure's capture", &log);
+    let g = scopeguard::guard(Noisy("value", &log), move |_| drop(captured));
+    let value = scopeguard::ScopeGuard::into_inner(g);
+    log.borrow_mut().push("returned");
+    drop(value);
+    assert_eq!(*log.borrow(), ["closure's capture", "returned", "value"]);
+}
+
+/// `#[must_use]` is on the functions that make a guard, as in scopeguard,
+/// not on the type: a function of yours returning a guard may be called for
+/// its effect under `deny(unused_must_use)` (tests/ui/managers/ pins that
+/// `scopeguard::guard(..);` itself is the lint).
+#[test]
+#[deny(unused_must_use, warnings)]
+fn a_returned_guard_is_no_must_use_warning() {
+    use std::cell::Cell;
+    fn arm(ran: &Cell<bool>) -> scopeguard::ScopeGuard<(), impl FnOnce(()) + '_> {
+        scopeguard::guard((), move |()| ran.set(true))
+    }
+    let ran = Cell::new(false);
+    arm(&ran); // dropped at once: runs at once
+    assert!(ran.get());
+}
+
+/// `defer!` captures like any edition-2021 closure: the places its block
+/// uses, not whole variables (scopeguard's macros, edition 2015, capture
+/// whole variables). The module docs say so; this pins it.
+#[test]
+fn defer_borrows_only_the_fields_its_block_uses() {
+    struct Job {
+        log: Vec<&'static str>,
+        name: String,
+    }
+    let mut job = Job {
+        log: Vec::new(),
+        name: "build".into(),
+    };
+    {
+        ctxmgr::defer! { job.log.push("done"); }
+        // With whole-variable capture, this is E0499: `job` is borrowed.
+        assert_eq!(std::mem::take(&mut job.name), "build");
+    }
+    assert_eq!(job.log, ["done"]);
+}
+
+/// ... and so a future that keeps a `defer!` across an `.await` is `Send`
+/// when the fields it uses are `Sync`, even if a sibling field is not.
+#[test]
+fn a_defer_of_a_sync_field_keeps_a_future_send() {
+    struct State {
+        count: std::sync::atomic::AtomicUsize,
+        _local: std::cell::Cell<u8>, // makes `State` !Sync
+    }
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+    let state = State {
+        count: 0.into(),
+        _local: 0.into(),
+    };
+    let fut = assert_send(async {
+        ctxmgr::defer! { state.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst); }
+        std::future::ready(()).await;
+    });
+    let waker = std::task::Waker::noop();
+    let mut fut = std::pin::pin!(fut);
+    assert!(
+        std::future::Future::poll(fut.as_mut(), &mut std::task::Context::from_waker(waker))
+            .is_ready()
+    );
+    assert_eq!(state.count.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// A block that moves a field out moves only that field into the closure:
+/// the rest of the local drops with the local, after the guard.
+#[test]
+fn defer_moving_a_field_leaves_the_rest_to_the_local() {
+    let log = std::cell::RefCell::new(Vec::new());
+    {
+        struct Pair<'l> {
+            moved: Noisy<'l>,
+            _kept: Noisy<'l>,
+        }
+        let pair = Pair {
+            moved: Noisy("moved field", &log),
+            _kept: Noisy("kept field", &log),
+        };
+        let _between = Noisy("declared between", &log);
+        ctxmgr::defer! { drop(pair.moved); }
+    }
+    // scopeguard (whole `pair` moved into the closure): "moved field",
+    // "kept field", "declared between".
+    assert_eq!(
+        *log.borrow(),
+        ["moved field", "declared between", "kept field"]
+    );
+}
