@@ -192,9 +192,10 @@ pub mod bounds {
     #[cfg(feature = "alloc")]
     pub use crate::__private::async_exit_fn;
     pub use crate::__private::{
-        AsyncMethods, Branch, Derived, DerivedValue, ErrorConverts, ExitResult, ExitTail,
-        FallibleManager, GuardCannotKeep, GuardDropsRef, GuardKeeps, InfallibleManager, Methods,
-        Named, NamedGuardSupported, NoDerive, NoMethods, NotAManager, NotAnAsyncManager,
+        AsyncMethods, Branch, Derived, DerivedValue, EnterValueIsPlain, EnterValueProbe,
+        ErrorConverts, ExitError, ExitResult, ExitTail, FallibleManager, GuardCannotKeep,
+        GuardDropsRef, GuardKeeps, InfallibleManager, Methods, Named, NamedGuardSupported,
+        NoDerive, NoMethods, NotAManager, NotAnAsyncManager, PlainValue, ResultUnderAnotherName,
         ReturnsError,
     };
 }

@@ -118,6 +118,23 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// Input: a local `__ctxmgr_value` of enter's plain value type `V`.
+/// Output: nothing at run time; a compile error spanned on `span` (the
+/// return type) when `V` is a `Result` (under another name): the autoref
+/// probe picks `ResultUnderAnotherName` for a `Result`, and only
+/// `PlainValue` meets the bound of `EnterValueProbe::enter_value_is_plain`.
+fn enter_value_probe(p: &TokenStream, span: Span) -> TokenStream {
+    let p = respan(p.clone(), span);
+    quote_spanned! {span=>
+        {
+            #[allow(unused_imports)]
+            use #p::{ProbePlainValue as _, ProbeResultValue as _};
+            let __ctxmgr_probe = #p::EnterValueProbe::of(&__ctxmgr_value);
+            __ctxmgr_probe.enter_value_is_plain((&&__ctxmgr_probe).__ctxmgr_enter_kind());
+        }
+    }
+}
+
 fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream) -> TokenStream {
     let self_ty = &item.self_ty;
     // Every token of the impl's frame carries this span: if the derive is
@@ -171,6 +188,22 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
             let receiver = quote_spanned!(span=> self);
             let call = quote_spanned!(name.span()=> Self::#name(#receiver) #dot_await);
             match &enter.ret {
+                // A path not named `Result` may still be one (`type Res<T> =
+                // Result<T, E>`): the probe makes that a compile error on the
+                // return type, never a manager that binds the `Err`.
+                EnterRet::Plain(ty) if crate::result_type::may_be_an_alias(ty) => {
+                    let probe = enter_value_probe(&p, ty.span());
+                    (
+                        ty.to_token_stream(),
+                        None,
+                        quote_spanned! {span=>
+                            let __ctxmgr_value = #call;
+                            #probe
+                            #p::Ok(__ctxmgr_value)
+                        },
+                        enter.shape,
+                    )
+                }
                 EnterRet::Plain(ty) => (
                     ty.to_token_stream(),
                     None,
@@ -208,7 +241,9 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
                     quote_spanned!(ret_span=> <() as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
                 ),
                 ExitRet::Result(ty) => (
-                    Some(quote_spanned!(span=> <#ty as #p::ExitError>::Error)),
+                    // On the return type: a path that is no `Result` (the
+                    // name cannot tell an alias) is reported there.
+                    Some(quote_spanned!(ret_span=> <#ty as #p::ExitError>::Error)),
                     quote_spanned!(ret_span=> <#ty as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
                 ),
             }

@@ -8,9 +8,12 @@
 //!   lifetimes); the manager is borrowed, never consumed: exit runs after
 //!   the body, on the same manager;
 //! * `#[enter]`: no other argument; returns `V`, or a `Result` (the last path
-//!   segment is `Result`: any alias) of `V`;
+//!   segment is `Result`: any alias so named; `crate::result_type`) of `V`.
+//!   A path named otherwise is plain here, and expand probes it: a `Result`
+//!   under another name is a compile error there;
 //! * `#[exit]`: optionally `outcome: Outcome<'_>`; returns `()` or a
-//!   `Result` of `()`;
+//!   `Result` of `()` under any name: every path but a primitive is taken
+//!   as a `Result`, and the type system checks it (`__private::ExitError`);
 //! * no generic parameters or where-clauses of their own (besides the
 //!   receiver's lifetime), not `async` (yet), not `unsafe`.
 
@@ -26,6 +29,7 @@ use syn::{
 use super::attr::{Role, CONTEXT_MANAGER};
 use super::parse::ImplInput;
 use crate::diag::Errors;
+use crate::result_type::{is_result, last_segment, result_value};
 use crate::tokens::dup;
 
 /// The lifetime of `ContextManager::Value<'a>` in generated code: elided
@@ -417,7 +421,10 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
         ReturnType::Default => (ExitRet::Unit, method.sig.ident.span()),
         ReturnType::Type(_, ty) => match &**ty {
             Type::Tuple(t) if t.elems.is_empty() => (ExitRet::Unit, ty.span()),
-            ty if result_value(ty).is_some() || is_result_path(ty) => {
+            // A `Result` under any name: `Result<(), E>`, `io::Result<()>`,
+            // `type Res<T> = Result<T, E>`'s `Res<()>`. Only a path can be
+            // one; the type system checks it (`__private::ExitResult`).
+            ty if is_result(ty) || (last_segment(ty).is_some() && !is_primitive(ty)) => {
                 (ExitRet::Result(Box::new(dup(ty))), ty.span())
             }
             other => {
@@ -479,38 +486,31 @@ impl LifetimeVisitor for Rewrite<'_> {
     }
 }
 
-fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+/// `bool`, `u8`, `str`, ...: a path that is never a `Result`.
+fn is_primitive(ty: &Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize", "f32", "f64",
+    ];
     match ty {
-        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
-        Type::Group(g) => last_segment(&g.elem),
-        Type::Paren(p) => last_segment(&p.elem),
-        _ => None,
+        Type::Path(p) => p.qself.is_none() && PRIMITIVES.iter().any(|name| p.path.is_ident(name)),
+        Type::Group(g) => is_primitive(&g.elem),
+        Type::Paren(p) => is_primitive(&p.elem),
+        _ => false,
     }
-}
-
-fn is_result_path(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "Result")
 }
 
 fn is_outcome(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == "Outcome")
 }
 
-/// For a `Result`-like path, the value type (its first type argument), or
-/// `Some(None)`-like `()` meaning "an alias without arguments" (`fmt::Result`).
-fn result_value(ty: &Type) -> Option<Option<&Type>> {
-    let seg = last_segment(ty).filter(|s| s.ident == "Result")?;
-    Some(match &seg.arguments {
-        PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
-            GenericArgument::Type(t) => Some(t),
-            _ => None,
-        }),
-        _ => None,
-    })
-}
-
 fn first_type_arg_mut(ty: &mut Type) -> Option<&mut Type> {
-    let Type::Path(p) = ty else { return None };
+    let p = match ty {
+        Type::Path(p) => p,
+        Type::Group(g) => return first_type_arg_mut(&mut g.elem),
+        Type::Paren(p) => return first_type_arg_mut(&mut p.elem),
+        _ => return None,
+    };
     let seg = p.path.segments.last_mut()?;
     let PathArguments::AngleBracketed(args) = &mut seg.arguments else {
         return None;
