@@ -677,3 +677,40 @@ fn a_plain_path_value_is_the_value() {
     let got = with!(Plain { value: Err::<u8, &str>("kept") } as v => { v });
     assert_eq!(got, Err("kept"));
 }
+
+/// A half that needs no state is an associated fn (no `self`): clippy's
+/// pedantic `unused_self` has nothing to flag (tests/hygiene checks the lint);
+/// it is called, and sees the outcome, like a method (issue 21).
+#[derive(ContextManager)]
+struct Stateless;
+
+#[ctxmgr::context_manager]
+impl Stateless {
+    #[enter]
+    fn begin() -> &'static str {
+        "entered"
+    }
+
+    #[exit]
+    fn end(outcome: Outcome<'_>) -> Result<(), TestError> {
+        match outcome.error() {
+            Some(e) if e.to_string() == "body x failed" => Err(TestError::Exit("saw x")),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[test]
+fn an_enter_and_exit_without_self_are_called_and_exit_sees_the_outcome() {
+    fn run(fail: bool) -> Result<&'static str, TestError> {
+        let v = with!(Stateless as v => {
+            if fail {
+                Err(TestError::Body("x"))?;
+            }
+            v
+        });
+        Ok(v)
+    }
+    assert_eq!(run(false), Ok("entered"));
+    assert_eq!(run(true), Err(TestError::Exit("saw x")));
+}

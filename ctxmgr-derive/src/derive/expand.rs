@@ -172,11 +172,13 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
     };
     let error_of = quote_spanned!(span=> #cm::RawError);
     // The calls of async markers are awaited inside the adapters' `async`
-    // blocks.
-    let dot_await = if spec.is_async {
-        quote!(.await)
-    } else {
-        TokenStream::new()
+    // blocks (a plain marker of an async manager is called as it is).
+    let dot_await = |method: &syn::ImplItemFn| {
+        if method.sig.asyncness.is_some() {
+            quote!(.await)
+        } else {
+            TokenStream::new()
+        }
     };
 
     let (raw_value, enter_error, enter_body, shape) = match &spec.enter {
@@ -185,7 +187,10 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
             // `self` with the receiver's span: in an impl block written by a
             // `macro_rules!`, `self` is hygienic, and the method's name may
             // come from the macro's body while the self type is the caller's.
-            let receiver = quote_spanned!(span=> self);
+            // An associated fn (no receiver) is called without one.
+            let receiver =
+                validate::has_receiver(enter.method).then(|| quote_spanned!(span=> self));
+            let dot_await = dot_await(enter.method);
             let call = quote_spanned!(name.span()=> Self::#name(#receiver) #dot_await);
             match &enter.ret {
                 // A path not named `Result` may still be one (`type Res<T> =
@@ -228,12 +233,13 @@ fn methods_impl(item: &ItemImpl, spec: &validate::Spec<'_>, krate: &TokenStream)
     let (exit_error, exit_body) = match &spec.exit {
         Some(exit) => {
             let name = &exit.method.sig.ident;
-            let args = if exit.takes_outcome {
-                quote_spanned!(span=> self, __ctxmgr_outcome)
-            } else {
-                quote_spanned!(span=> self)
-            };
-            let call = quote_spanned!(name.span()=> Self::#name(#args) #dot_await);
+            let receiver =
+                validate::has_receiver(exit.method).then(|| quote_spanned!(span=> self,));
+            let outcome = exit
+                .takes_outcome
+                .then(|| quote_spanned!(span=> __ctxmgr_outcome));
+            let dot_await = dot_await(exit.method);
+            let call = quote_spanned!(name.span()=> Self::#name(#receiver #outcome) #dot_await);
             let ret_span = exit.ret_span;
             match &exit.ret {
                 ExitRet::Unit => (

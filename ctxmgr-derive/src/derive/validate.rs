@@ -5,8 +5,9 @@
 //! Accepted shapes (documented on the derive):
 //!
 //! * receiver: `&mut self` or `&self` (also `self: &mut Self`, named
-//!   lifetimes); the manager is borrowed, never consumed: exit runs after
-//!   the body, on the same manager;
+//!   lifetimes), or none (an associated fn, for a half that needs no
+//!   state); the manager is borrowed, never consumed: exit runs after the
+//!   body, on the same manager;
 //! * `#[enter]`: no other argument; returns `V`, or a `Result` (the last path
 //!   segment is `Result`: any alias so named; `crate::result_type`) of `V`.
 //!   A path named otherwise is plain here, and expand probes it: a `Result`
@@ -15,7 +16,8 @@
 //!   `Result` of `()` under any name: every path but a primitive is taken
 //!   as a `Result`, and the type system checks it (`__private::ExitError`);
 //! * no generic parameters or where-clauses of their own (besides the
-//!   receiver's lifetime), not `async` (yet), not `unsafe`.
+//!   receiver's lifetime), not `unsafe`; either may be `async fn` (then the
+//!   manager is async, and a plain other half is called without `.await`).
 
 use crate::walk::{walk_type, LifetimeVisitor};
 use proc_macro2::Span;
@@ -91,7 +93,7 @@ pub struct ExitSpec<'a> {
 pub struct Spec<'a> {
     pub enter: Option<EnterSpec<'a>>,
     pub exit: Option<ExitSpec<'a>>,
-    /// `#[enter]` and `#[exit]` are `async fn`: an `AsyncContextManager`.
+    /// `#[enter]` or `#[exit]` is an `async fn`: an `AsyncContextManager`.
     pub is_async: bool,
 }
 
@@ -180,14 +182,7 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
         [false, false] => {}
     }
 
-    let Ok(is_async) = asyncness(first, errors) else {
-        // Both stubbed: the mix is the one error.
-        return Spec {
-            enter: None,
-            exit: None,
-            is_async: false,
-        };
-    };
+    let is_async = asyncness(first);
     Spec {
         enter: first[0].and_then(|m| validate_enter(m, errors)),
         exit: first[1].and_then(|m| validate_exit(m, errors)),
@@ -195,28 +190,11 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
     }
 }
 
-/// Both markers `async fn` (or the only one found): an async manager. One
-/// `async` and one not is an error on the plain one (`Err`).
-fn asyncness(first: [Option<&ImplItemFn>; 2], errors: &mut Errors) -> Result<bool, ()> {
-    let is_async = |m: &&ImplItemFn| m.sig.asyncness.is_some();
-    match first {
-        [Some(enter), Some(exit)] if is_async(&enter) != is_async(&exit) => {
-            let (plain, plain_role, other, other_role) = if is_async(&enter) {
-                (exit, "exit", enter, "enter")
-            } else {
-                (enter, "enter", exit, "exit")
-            };
-            errors.push(syn::Error::new(
-                plain.sig.fn_token.span,
-                format!(
-                    "`#[{other_role}]` `{}` is an `async fn` but `#[{plain_role}]` `{}` is not: an async context manager's enter and exit are both `async fn`; write `async fn {}`, or make both plain `fn`s",
-                    other.sig.ident, plain.sig.ident, plain.sig.ident
-                ),
-            ));
-            Err(())
-        }
-        [enter, exit] => Ok(enter.or(exit).is_some_and(|m| is_async(&m))),
-    }
+/// Either marker an `async fn`: an async manager. The other may be a plain
+/// `fn` (an enter with nothing to await is no `async fn` that clippy's
+/// pedantic `unused_async` flags); it is called without `.await`.
+fn asyncness(first: [Option<&ImplItemFn>; 2]) -> bool {
+    first.iter().flatten().any(|m| m.sig.asyncness.is_some())
 }
 
 /// Checks what enter and exit share; returns the receiver's named lifetime
@@ -270,14 +248,9 @@ fn check_common(
                 None
             }
         },
-        _ => {
-            fail(
-                errors,
-                &sig.ident,
-                format!("`#[{name}]` must be a method taking `&mut self`; `{}` has no receiver: write `fn {}(&mut self, ..)`", sig.ident, sig.ident),
-            );
-            None
-        }
+        // An associated fn: a half that needs no state says so, and
+        // clippy's pedantic `unused_self` has nothing to flag.
+        _ => None,
     };
 
     for param in &sig.generics.params {
@@ -306,6 +279,11 @@ fn check_common(
     } else {
         Ok(receiver_lifetime)
     }
+}
+
+/// The method takes `self` in some form (else it is an associated fn).
+pub fn has_receiver(method: &ImplItemFn) -> bool {
+    matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_)))
 }
 
 fn extra_inputs(method: &ImplItemFn) -> impl Iterator<Item = &FnArg> {
