@@ -164,14 +164,15 @@
 //!
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
+//! | `macros` | yes | [`with!`], the derive and the attributes: the proc-macro crate ctxmgr-derive (syn, quote, proc-macro2). Without it, nothing of the crate needs a proc macro (e.g. for the [`scopeguard`] drop-in alone) |
 //! | `std` | yes | [`open`]; guards tell panics from unseen paths; implies `alloc` |
 //! | `alloc` | via `std` | [`ExitStack`], [`AsyncExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
 //! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
 //! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
 //! | `tokio` | no | the `tokio` module (the async `open`), on tokio's `fs` and `io-util` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
 //!
-//! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
-//! [`Guard`] work on any target.
+//! Without `std` the crate is `#![no_std]`: the trait, [`with!`] (with
+//! `macros`) and [`Guard`] work on any target.
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
