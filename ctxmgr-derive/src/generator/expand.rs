@@ -123,6 +123,13 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             walk_type(&mut namer, &mut arg.ty);
         }
     }
+    // The names given to elided lifetimes are the macro's, not the user's:
+    // clippy's `needless_lifetimes` would ask to elide them again when the
+    // function comes from a `macro_rules!` (where clippy lints expansions).
+    if !namer.fresh.is_empty() {
+        func.attrs
+            .push(syn::parse_quote!(#[allow(clippy::needless_lifetimes)]));
+    }
     for lifetime in &namer.fresh {
         func.sig
             .generics
