@@ -200,6 +200,10 @@ pub mod bounds {
         ReturnsError,
     };
 }
+/// `defer!`'s closure, written by an edition-2015 crate so that it captures
+/// whole variables like scopeguard's (see `scopeguard.rs`). Not public API.
+#[doc(hidden)]
+pub use ctxmgr_defer::defer_with as __defer_with;
 /// What `with!` expands to; here rather than under `__private`, because
 /// rustc's "this error originates in the macro `…`" note shows this path.
 #[doc(hidden)]

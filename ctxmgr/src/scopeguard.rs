@@ -58,33 +58,24 @@
 //! | minimum Rust | 1.20 | 1.81 (the whole crate's `rust-version`) |
 //! | size of a guard | value + closure | value + closure, plus a flag when neither has a spare bit pattern: `guard(0u32, \|_\| ())` is 8 bytes (scopeguard: 4); a guard holding a reference, a `Box` or a `Vec`, or a `defer!` whose block uses a local, is the same size as scopeguard's |
 //! | `Sync` | when the value is (an `unsafe impl`) | when the value *and the closure* are: `ctxmgr` holds both in an `Option` instead of `ManuallyDrop` + `ptr::read`, with no `unsafe`; sharing `&ScopeGuard` between threads whose closure captures a `Cell` compiles there, not here |
-//! | what a `defer!` block captures | whole variables (scopeguard's macros are edition 2015) | each place it uses: `s.a` alone, not all of `s` (edition 2021 closures) |
+//! | what a `defer!` block captures | whole variables: its closure is written by scopeguard's crate, edition 2015 | the same: the closure is written by the edition-2015 crate ctxmgr-defer |
 //!
-//! The last line: a `defer!` block that uses a field of a local borrows only
-//! that field here, so the other fields stay usable after the `defer!`;
-//! with scopeguard, the whole local is borrowed. Code written for scopeguard
-//! compiles here unchanged (it never used the other fields); the other way
-//! round, it may not:
+//! The last line matters more than it looks: a closure written in edition
+//! 2021 would capture only the places its block uses (`job.log`, not `job`),
+//! which changes what stays usable after the `defer!`, when the rest of a
+//! moved-from local drops, and whether a future holding the guard is `Send`.
+//! Like scopeguard's, a `defer!` block borrows (or moves) the whole variable:
 //!
-//! ```
+//! ```compile_fail,E0499
 //! struct Job { log: Vec<&'static str>, name: String }
 //!
 //! let mut job = Job { log: Vec::new(), name: "build".into() };
-//! {
-//!     ctxmgr::defer! { job.log.push("done"); } // borrows `job.log` only
-//!     let name = std::mem::take(&mut job.name); // scopeguard: E0499, `job` is borrowed
-//!     assert_eq!(name, "build");
-//! }
-//! assert_eq!(job.log, ["done"]);
+//! ctxmgr::defer! { job.log.push("done"); } // borrows all of `job`, as scopeguard's does
+//! let name = std::mem::take(&mut job.name); // error[E0499], with scopeguard too
 //! ```
 //!
-//! Two more consequences. A block that moves a field out (`drop(job.name)`)
-//! moves only that field into the closure here, where scopeguard moves the
-//! whole local: the rest of `job` then drops with `job`, not with the guard.
-//! And a block that borrows `s.a` holds a `&A`, not a `&S`: a future that
-//! keeps the guard across an `.await` is `Send` here when `A` is `Sync`,
-//! with scopeguard only when all of `S` is. (Matching scopeguard exactly
-//! would take a macro compiled as edition 2015/2018: a crate of its own.)
+//! Guards made with [`guard`] take whatever closure you write, so they
+//! capture by your crate's edition, with either crate.
 
 //! # What ctxmgr adds
 //!
@@ -268,7 +259,7 @@ impl Strategy for OnSuccess {
 #[macro_export]
 macro_rules! defer {
     ($($t:tt)*) => {
-        let _guard = $crate::scopeguard::guard((), |()| { $($t)* });
+        $crate::__defer_with! { $crate::scopeguard::guard; $($t)* }
     };
 }
 
@@ -295,7 +286,7 @@ macro_rules! defer {
 #[macro_export]
 macro_rules! defer_on_success {
     ($($t:tt)*) => {
-        let _guard = $crate::scopeguard::guard_on_success((), |()| { $($t)* });
+        $crate::__defer_with! { $crate::scopeguard::guard_on_success; $($t)* }
     };
 }
 
@@ -321,7 +312,7 @@ macro_rules! defer_on_success {
 #[macro_export]
 macro_rules! defer_on_unwind {
     ($($t:tt)*) => {
-        let _guard = $crate::scopeguard::guard_on_unwind((), |()| { $($t)* });
+        $crate::__defer_with! { $crate::scopeguard::guard_on_unwind; $($t)* }
     };
 }
 

@@ -345,76 +345,78 @@ fn a_returned_guard_is_no_must_use_warning() {
     assert!(ran.get());
 }
 
-/// `defer!` captures like any edition-2021 closure: the places its block
-/// uses, not whole variables (scopeguard's macros, edition 2015, capture
-/// whole variables). The module docs say so; this pins it.
+/// `defer!`'s closure is written by an edition-2015 crate (ctxmgr-defer),
+/// as scopeguard's is written by scopeguard's: it captures whole variables.
+/// A block that moves one field out moves the whole local into the closure,
+/// so the rest of it drops when the guard runs, before the locals declared
+/// between the two (tests/ui/managers/defer-borrows-the-whole-variable.rs
+/// pins the borrow side). The same program with scopeguard's own `defer!`
+/// gives the same order.
 #[test]
-fn defer_borrows_only_the_fields_its_block_uses() {
-    struct Job {
-        log: Vec<&'static str>,
-        name: String,
+fn defer_captures_the_whole_variable_like_scopeguard() {
+    struct Pair<'l> {
+        moved: Noisy<'l>,
+        _kept: Noisy<'l>,
     }
-    let mut job = Job {
-        log: Vec::new(),
-        name: "build".into(),
-    };
+    let ours = std::cell::RefCell::new(Vec::new());
     {
-        ctxmgr::defer! { job.log.push("done"); }
-        // With whole-variable capture, this is E0499: `job` is borrowed.
-        assert_eq!(std::mem::take(&mut job.name), "build");
-    }
-    assert_eq!(job.log, ["done"]);
-}
-
-/// ... and so a future that keeps a `defer!` across an `.await` is `Send`
-/// when the fields it uses are `Sync`, even if a sibling field is not.
-#[test]
-fn a_defer_of_a_sync_field_keeps_a_future_send() {
-    struct State {
-        count: std::sync::atomic::AtomicUsize,
-        _local: std::cell::Cell<u8>, // makes `State` !Sync
-    }
-    fn assert_send<T: Send>(t: T) -> T {
-        t
-    }
-    let state = State {
-        count: 0.into(),
-        _local: 0.into(),
-    };
-    let fut = assert_send(async {
-        ctxmgr::defer! { state.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst); }
-        std::future::ready(()).await;
-    });
-    let waker = std::task::Waker::noop();
-    let mut fut = std::pin::pin!(fut);
-    assert!(
-        std::future::Future::poll(fut.as_mut(), &mut std::task::Context::from_waker(waker))
-            .is_ready()
-    );
-    assert_eq!(state.count.load(std::sync::atomic::Ordering::SeqCst), 1);
-}
-
-/// A block that moves a field out moves only that field into the closure:
-/// the rest of the local drops with the local, after the guard.
-#[test]
-fn defer_moving_a_field_leaves_the_rest_to_the_local() {
-    let log = std::cell::RefCell::new(Vec::new());
-    {
-        struct Pair<'l> {
-            moved: Noisy<'l>,
-            _kept: Noisy<'l>,
-        }
         let pair = Pair {
-            moved: Noisy("moved field", &log),
-            _kept: Noisy("kept field", &log),
+            moved: Noisy("moved field", &ours),
+            _kept: Noisy("kept field", &ours),
         };
-        let _between = Noisy("declared between", &log);
+        let _between = Noisy("declared between", &ours);
         ctxmgr::defer! { drop(pair.moved); }
     }
-    // scopeguard (whole `pair` moved into the closure): "moved field",
-    // "kept field", "declared between".
+    let theirs = std::cell::RefCell::new(Vec::new());
+    {
+        let pair = Pair {
+            moved: Noisy("moved field", &theirs),
+            _kept: Noisy("kept field", &theirs),
+        };
+        let _between = Noisy("declared between", &theirs);
+        ::scopeguard::defer! { drop(pair.moved); }
+    }
     assert_eq!(
-        *log.borrow(),
-        ["moved field", "declared between", "kept field"]
+        *ours.borrow(),
+        ["moved field", "kept field", "declared between"]
     );
+    assert_eq!(*ours.borrow(), *theirs.borrow());
+}
+
+/// The drop order of a guard whose strategy does not run, and of
+/// `into_inner`, against scopeguard 1.2 itself.
+#[test]
+fn drop_orders_are_scopeguards() {
+    fn not_run_ours(log: &std::cell::RefCell<Vec<&'static str>>) {
+        let captured = Noisy("closure's capture", log);
+        let _g = scopeguard::guard_on_unwind(Noisy("value", log), move |_| drop(captured));
+    }
+    fn not_run_theirs(log: &std::cell::RefCell<Vec<&'static str>>) {
+        let captured = Noisy("closure's capture", log);
+        let _g = ::scopeguard::guard_on_unwind(Noisy("value", log), move |_| drop(captured));
+    }
+    fn into_inner_ours(log: &std::cell::RefCell<Vec<&'static str>>) {
+        let captured = Noisy("closure's capture", log);
+        let g = scopeguard::guard(Noisy("value", log), move |_| drop(captured));
+        let _v = scopeguard::ScopeGuard::into_inner(g);
+        log.borrow_mut().push("returned");
+    }
+    fn into_inner_theirs(log: &std::cell::RefCell<Vec<&'static str>>) {
+        let captured = Noisy("closure's capture", log);
+        let g = ::scopeguard::guard(Noisy("value", log), move |_| drop(captured));
+        let _v = ::scopeguard::ScopeGuard::into_inner(g);
+        log.borrow_mut().push("returned");
+    }
+    for (ours, theirs) in [
+        (not_run_ours as fn(&_), not_run_theirs as fn(&_)),
+        (into_inner_ours, into_inner_theirs),
+    ] {
+        let (a, b) = (
+            std::cell::RefCell::new(Vec::new()),
+            std::cell::RefCell::new(Vec::new()),
+        );
+        ours(&a);
+        theirs(&b);
+        assert_eq!(*a.borrow(), *b.borrow());
+    }
 }
