@@ -54,7 +54,7 @@
 //! | `#[must_use]` | on `guard`, `guard_on_success`, `guard_on_unwind`, `with_strategy` | the same (not on the `ScopeGuard` type) |
 //! | drop order when the strategy does not run | the closure (its captures), then the value | the same |
 //! | `no_std` | feature `use_std` off: [`Always`] and [`defer!`](crate::defer) only | feature `std` off: the same |
-//! | dependencies | none | none with `default-features = false`; the default feature `macros` adds ctxmgr-derive, syn, quote, proc-macro2 (about 5–8 s of CPU on a clean build) |
+//! | dependencies | none | with `default-features = false`, ctxmgr-defer alone (one `macro_rules!`, no dependencies, no build script); the default feature `macros` adds ctxmgr-derive, syn, quote, proc-macro2 (about 5–8 s of CPU on a clean build) |
 //! | minimum Rust | 1.20 | 1.81 (the whole crate's `rust-version`) |
 //! | size of a guard | value + closure | value + closure, plus a flag when neither has a spare bit pattern: `guard(0u32, \|_\| ())` is 8 bytes (scopeguard: 4); a guard holding a reference, a `Box` or a `Vec`, or a `defer!` whose block uses a local, is the same size as scopeguard's |
 //! | `Sync` | when the value is (an `unsafe impl`) | when the value *and the closure* are: `ctxmgr` holds both in an `Option` instead of `ManuallyDrop` + `ptr::read`, with no `unsafe`; sharing `&ScopeGuard` between threads whose closure captures a `Cell` compiles there, not here |
