@@ -50,7 +50,7 @@
 //!
 //! | | scopeguard 1.2 | `ctxmgr::scopeguard` |
 //! | --- | --- | --- |
-//! | API, paths, behaviour of every strategy | | the same; scopeguard's tests pass |
+//! | API, paths, behaviour of every strategy | the reference | the same; scopeguard's own tests pass against it |
 //! | `#[must_use]` | on `guard`, `guard_on_success`, `guard_on_unwind`, `with_strategy` | the same (not on the `ScopeGuard` type) |
 //! | drop order when the strategy does not run | the closure (its captures), then the value | the same |
 //! | `no_std` | feature `use_std` off: [`Always`] and [`defer!`](crate::defer) only | feature `std` off: the same |
@@ -76,7 +76,7 @@
 //!
 //! Guards made with [`guard`] take whatever closure you write, so they
 //! capture by your crate's edition, with either crate.
-
+//!
 //! # What ctxmgr adds
 //!
 //! A scope guard's closure is blind and mute, like every `Drop`: it cannot
