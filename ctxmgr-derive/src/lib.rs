@@ -9,6 +9,7 @@ mod diag;
 mod fuzz_tests;
 mod generator;
 mod krate;
+mod result_type;
 mod tokens;
 mod walk;
 mod with;

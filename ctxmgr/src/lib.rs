@@ -174,6 +174,7 @@
 //!
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
+//! | `macros` | yes | [`with!`], the derive and the attributes: the proc-macro crate ctxmgr-derive (syn, quote, proc-macro2). Without it, nothing of the crate needs a proc macro (e.g. for the [`scopeguard`] drop-in alone) |
 //! | `std` | yes | [`open`]; guards tell panics from unseen paths; implies `alloc` |
 //! | `alloc` | via `std` | [`ExitStack`], [`AsyncExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
 //! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
@@ -181,8 +182,8 @@
 //! | `tokio` | no | the `tokio` module (the async `open`), on tokio's `fs` and `io-util` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
 //! | `tokio-postgres` | no | the `postgres` module: transactions and savepoints on `tokio-postgres`, re-exported, whose `COMMIT`/`ROLLBACK` are awaited and whose cancellation cancels the running statement and leaves no transaction open; implies `std`; needs Rust 1.85 (tokio-postgres's minimum) |
 //!
-//! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
-//! [`Guard`] work on any target.
+//! Without `std` the crate is `#![no_std]`: the trait, [`with!`] (with
+//! `macros`) and [`Guard`] work on any target.
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -203,15 +204,21 @@ pub mod bounds {
     #[cfg(feature = "alloc")]
     pub use crate::__private::async_exit_fn;
     pub use crate::__private::{
-        AsyncMethods, Awaited, Branch, Derived, DerivedValue, ErrorConverts, ExitResult, ExitTail,
-        FallibleManager, GuardCannotKeep, GuardDropsRef, GuardKeeps, InfallibleManager, Methods,
-        Named, NamedGuardSupported, NoDerive, NoMethods, NotAManager, NotAnAsyncManager,
-        NotAwaited, OtherFlavor, ReturnsError, SuppressYes, SuppressedValue,
+        AsyncMethods, Awaited, Branch, Derived, DerivedValue, EnterValueIsPlain, EnterValueProbe,
+        ErrorConverts, ExitError, ExitResult, ExitTail, FallibleManager, GuardCannotKeep,
+        GuardDropsRef, GuardKeeps, InfallibleManager, Methods, Named, NamedGuardSupported,
+        NoDerive, NoMethods, NotAManager, NotAnAsyncManager, NotAwaited, OtherFlavor, PlainValue,
+        ResultUnderAnotherName, ReturnsError, SuppressYes, SuppressedValue,
     };
 }
+/// `defer!`'s closure, written by an edition-2015 crate so that it captures
+/// whole variables like scopeguard's (see `scopeguard.rs`). Not public API.
+#[doc(hidden)]
+pub use ctxmgr_defer::defer_with as __defer_with;
 /// What `with!` expands to; here rather than under `__private`, because
 /// rustc's "this error originates in the macro `…`" note shows this path.
 #[doc(hidden)]
+#[cfg(feature = "macros")]
 pub use ctxmgr_derive::with_impl;
 #[doc(hidden)]
 #[path = "private/mod.rs"]
@@ -245,17 +252,25 @@ mod tempdir;
 pub mod tokio;
 mod with;
 
-#[doc = include_str!("derive.md")]
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use async_generator::{AsyncExitFn, AsyncExitFuture, AsyncGenerator};
 pub use asynchronous::{AsyncContextManager, AsyncGuard, AsyncSuppress};
 #[doc = include_str!("context_manager.md")]
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use ctxmgr_derive::context_manager;
 #[doc = include_str!("contextmanager.md")]
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use ctxmgr_derive::contextmanager;
 #[doc = include_str!("wrap.md")]
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use ctxmgr_derive::wrap;
+#[doc = include_str!("derive.md")]
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use ctxmgr_derive::ContextManager;
 pub use derived_guard::DerivedGuard;
 pub use generator::{EnterFn, Generator};
@@ -282,6 +297,8 @@ pub use tempdir::{tempdir, TemporaryDirectory};
 ///     ctxmgr::yield_!(1);
 /// }
 /// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[macro_export]
 macro_rules! yield_ {
     ($($value:tt)*) => {

@@ -38,18 +38,44 @@
 //! assert_eq!(*log.borrow(), ["body", "guard saw 2", "deferred"]);
 //! ```
 //!
-//! Differences, all on the edges:
+//! To build only the drop-in, without the proc-macro crate behind `with!` and
+//! the derives (ctxmgr-derive, syn, quote, proc-macro2), turn the default
+//! features off:
 //!
-//! * scopeguard's `use_std` feature is ctxmgr's `std` feature (on by
-//!   default). Without it, as in scopeguard, only [`Always`] and
-//!   [`defer!`](crate::defer) exist: the other strategies need
-//!   `std::thread::panicking`.
-//! * `ctxmgr` is `#![forbid(unsafe_code)]`, so a [`ScopeGuard`] holds its
-//!   value and closure in an `Option` where scopeguard uses `ManuallyDrop`
-//!   and `ptr::read`. It is `Sync` when the value *and the closure* are;
-//!   scopeguard asserts `Sync` from the value alone with an `unsafe impl`
-//!   (sharing `&ScopeGuard` between threads whose closure captures a `Cell`
-//!   is the one thing that compiles there and not here).
+//! ```toml
+//! ctxmgr = { version = "…", default-features = false, features = ["std"] }
+//! ```
+//!
+//! What is the same, and what is not:
+//!
+//! | | scopeguard 1.2 | `ctxmgr::scopeguard` |
+//! | --- | --- | --- |
+//! | API, paths, behaviour of every strategy | the reference | the same; scopeguard's own tests pass against it |
+//! | `#[must_use]` | on `guard`, `guard_on_success`, `guard_on_unwind`, `with_strategy` | the same (not on the `ScopeGuard` type) |
+//! | drop order when the strategy does not run | the closure (its captures), then the value | the same |
+//! | `no_std` | feature `use_std` off: [`Always`] and [`defer!`](crate::defer) only | feature `std` off: the same |
+//! | dependencies | none | with `default-features = false`, ctxmgr-defer alone (one `macro_rules!`, no dependencies, no build script); the default feature `macros` adds ctxmgr-derive, syn, quote, proc-macro2 (about 5–8 s of CPU on a clean build) |
+//! | minimum Rust | 1.20 | 1.81 (the whole crate's `rust-version`) |
+//! | size of a guard | value + closure | value + closure, plus a flag when neither has a spare bit pattern: `guard(0u32, \|_\| ())` is 8 bytes (scopeguard: 4); a guard holding a reference, a `Box` or a `Vec`, or a `defer!` whose block uses a local, is the same size as scopeguard's |
+//! | `Sync` | when the value is (an `unsafe impl`) | when the value *and the closure* are: `ctxmgr` holds both in an `Option` instead of `ManuallyDrop` + `ptr::read`, with no `unsafe`; sharing `&ScopeGuard` between threads whose closure captures a `Cell` compiles there, not here |
+//! | what a `defer!` block captures | whole variables: its closure is written by scopeguard's crate, edition 2015 | the same: the closure is written by the edition-2015 crate ctxmgr-defer |
+//!
+//! The last line matters more than it looks: a closure written in edition
+//! 2021 would capture only the places its block uses (`job.log`, not `job`),
+//! which changes what stays usable after the `defer!`, when the rest of a
+//! moved-from local drops, and whether a future holding the guard is `Send`.
+//! Like scopeguard's, a `defer!` block borrows (or moves) the whole variable:
+//!
+//! ```compile_fail,E0499
+//! struct Job { log: Vec<&'static str>, name: String }
+//!
+//! let mut job = Job { log: Vec::new(), name: "build".into() };
+//! ctxmgr::defer! { job.log.push("done"); } // borrows all of `job`, as scopeguard's does
+//! let name = std::mem::take(&mut job.name); // error[E0499], with scopeguard too
+//! ```
+//!
+//! Guards made with [`guard`] take whatever closure you write, so they
+//! capture by your crate's edition, with either crate.
 //!
 //! # What ctxmgr adds
 //!
@@ -233,7 +259,7 @@ impl Strategy for OnSuccess {
 #[macro_export]
 macro_rules! defer {
     ($($t:tt)*) => {
-        let _guard = $crate::scopeguard::guard((), |()| { $($t)* });
+        $crate::__defer_with! { $crate::scopeguard::guard; $($t)* }
     };
 }
 
@@ -260,7 +286,7 @@ macro_rules! defer {
 #[macro_export]
 macro_rules! defer_on_success {
     ($($t:tt)*) => {
-        let _guard = $crate::scopeguard::guard_on_success((), |()| { $($t)* });
+        $crate::__defer_with! { $crate::scopeguard::guard_on_success; $($t)* }
     };
 }
 
@@ -286,7 +312,7 @@ macro_rules! defer_on_success {
 #[macro_export]
 macro_rules! defer_on_unwind {
     ($($t:tt)*) => {
-        let _guard = $crate::scopeguard::guard_on_unwind((), |()| { $($t)* });
+        $crate::__defer_with! { $crate::scopeguard::guard_on_unwind; $($t)* }
     };
 }
 
@@ -312,7 +338,10 @@ pub use crate::{defer_on_success, defer_on_unwind};
 /// }
 /// assert_eq!(restored.borrow().as_deref(), Some(&["default", "temporary"][..]));
 /// ```
-#[must_use = "a scope guard runs its closure when dropped; bind it to a variable, not `_`"]
+///
+/// Like scopeguard's, the type is not `#[must_use]`: the functions that make
+/// a guard are. A function of yours that returns a guard is no warning to
+/// ignore (scopeguard is silent there too).
 pub struct ScopeGuard<T, F, S = Always>
 where
     F: FnOnce(T),
@@ -338,6 +367,7 @@ where
     /// let g: ScopeGuard<i32, _, Always> = ScopeGuard::with_strategy(1, |v| assert_eq!(v, 1));
     /// drop(g);
     /// ```
+    #[must_use = "a scope guard runs its closure when dropped: bind it (`let _guard = ..`) to keep it until the end of the scope"]
     #[inline]
     pub fn with_strategy(v: T, dropfn: F) -> ScopeGuard<T, F, S> {
         ScopeGuard {
@@ -385,6 +415,7 @@ where
 /// }
 /// assert_eq!(calls.get(), 1);
 /// ```
+#[must_use = "a scope guard runs its closure when dropped: bind it (`let _guard = ..`) to keep it until the end of the scope"]
 #[inline]
 pub fn guard<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, Always>
 where
@@ -407,6 +438,7 @@ where
 /// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[must_use = "a scope guard runs its closure when dropped: bind it (`let _guard = ..`) to keep it until the end of the scope"]
 #[inline]
 pub fn guard_on_success<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, OnSuccess>
 where
@@ -431,6 +463,7 @@ where
 /// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[must_use = "a scope guard runs its closure when dropped: bind it (`let _guard = ..`) to keep it until the end of the scope"]
 #[inline]
 pub fn guard_on_unwind<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, OnUnwind>
 where
@@ -476,13 +509,14 @@ where
 {
     #[inline]
     fn drop(&mut self) {
+        // scopeguard 1.2's `drop`, to the letter: `let (value, dropfn) = ..;`
+        // and, when the strategy says no, the two locals drop in reverse order
+        // of declaration: the closure (and what it captured) first, then the
+        // value. If the closure's drop panics, the value is still dropped
+        // while unwinding, as there.
         if let Some((value, dropfn)) = self.inner.take() {
             if S::should_run() {
                 dropfn(value);
-            } else {
-                // scopeguard's order: the value, then the closure.
-                drop(value);
-                drop(dropfn);
             }
         }
     }

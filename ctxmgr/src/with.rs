@@ -206,6 +206,8 @@
 ///     "enter a", "enter b", "exit b (err: ab failed)", "exit a (err: ab failed)",
 /// ]);
 /// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[macro_export]
 macro_rules! with {
     ($($input:tt)*) => {

@@ -634,6 +634,65 @@ mod derived {
     }
 }
 
+/// An async manager may have one half a plain `fn` (nothing to await: no
+/// `async fn` for clippy's `unused_async` to flag) and a half without `self`
+/// (no state: nothing for `unused_self`); the plain half is called, the
+/// async one awaited, on every path (issue 21).
+mod derived_mixed {
+    use super::{yield_now, SyncLog};
+    use ctxmgr::{with, ContextManager, Outcome};
+
+    #[derive(ContextManager)]
+    pub struct Probe<'l>(&'l SyncLog, bool);
+
+    #[ctxmgr::context_manager]
+    impl<'l> Probe<'l> {
+        #[enter]
+        fn begin(&mut self) -> Result<&'l SyncLog, String> {
+            self.0.push("enter (plain fn)");
+            if self.1 {
+                return Err("enter failed".into());
+            }
+            Ok(self.0)
+        }
+
+        #[exit]
+        async fn end(outcome: Outcome<'_>) -> Result<(), String> {
+            yield_now().await;
+            if outcome.is_err() {
+                return Err(format!("exit saw {}", outcome.error().unwrap()));
+            }
+            Ok(())
+        }
+    }
+
+    async fn run(log: &SyncLog, fail_enter: bool, fail_body: bool) -> Result<(), String> {
+        with!(async Probe(log, fail_enter) as l => {
+            yield_now().await;
+            l.push("body");
+            if fail_body {
+                Err("body failed".to_string())?;
+            }
+        });
+        log.push("after");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_plain_enter_and_a_selfless_async_exit() {
+        let log = SyncLog::new();
+        assert_eq!(run(&log, false, false).await, Ok(()));
+        assert_eq!(log.take(), ["enter (plain fn)", "body", "after"]);
+        assert_eq!(run(&log, true, false).await, Err("enter failed".into()));
+        assert_eq!(log.take(), ["enter (plain fn)"]);
+        assert_eq!(
+            run(&log, false, true).await,
+            Err("exit saw body failed".into())
+        );
+        assert_eq!(log.take(), ["enter (plain fn)", "body"]);
+    }
+}
+
 /// `#[ctxmgr::contextmanager]` on an `async fn`: awaits in both halves, the
 /// exit half awaited on every path, and a `Send` manager over borrowed
 /// arguments.

@@ -575,3 +575,142 @@ fn a_manager_written_by_a_macro_rules_enters_and_exits() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------
+// Return types: a `Result` is read by its name (any alias named `Result`);
+// a `Result` under another name is a compile error (tests/ui/derive/
+// enter-returns-result-alias.rs), never a value bound after a failed enter.
+
+type Res<T> = Result<T, TestError>;
+
+/// `#[enter]` -> `Result<..>` through a `macro_rules!` `$ret:ty` (an
+/// invisible group around the type), `#[exit]` -> an alias named otherwise:
+/// a failed enter stops the body, and exit's `Res<()>` is its `Result`.
+macro_rules! manager_returning {
+    ($name:ident, $ret:ty) => {
+        #[derive(ContextManager)]
+        struct $name {
+            fail_enter: bool,
+            fail_exit: bool,
+            log: Vec<String>,
+        }
+
+        #[ctxmgr::context_manager]
+        impl $name {
+            #[enter]
+            fn begin(&mut self) -> $ret {
+                self.log.push("enter".into());
+                if self.fail_enter {
+                    return Err(TestError::Enter("t"));
+                }
+                Ok(7)
+            }
+
+            #[exit]
+            fn end(&mut self, outcome: Outcome<'_>) -> Res<()> {
+                self.log.push(format!("exit {}", describe(&outcome)));
+                if self.fail_exit {
+                    return Err(TestError::Exit("t"));
+                }
+                Ok(())
+            }
+        }
+    };
+}
+manager_returning!(ViaMacro, Result<u32, TestError>);
+
+#[test]
+fn a_result_through_a_macro_type_fragment_is_fallible_and_exit_may_return_an_alias() {
+    fn run(m: &mut ViaMacro) -> Result<u32, TestError> {
+        let v = with!(&mut *m as v => {
+            m_body(v)
+        });
+        Ok(v)
+    }
+    fn m_body(v: u32) -> u32 {
+        v + 1
+    }
+    let mut m = ViaMacro {
+        fail_enter: true,
+        fail_exit: false,
+        log: Vec::new(),
+    };
+    // The body would have returned 8 with a plain `u32`; it never runs.
+    assert_eq!(run(&mut m), Err(TestError::Enter("t")));
+    assert_eq!(m.log, ["enter"]);
+
+    m.fail_enter = false;
+    m.log.clear();
+    assert_eq!(run(&mut m), Ok(8));
+    assert_eq!(m.log, ["enter", "exit ok"]);
+
+    m.fail_exit = true;
+    m.log.clear();
+    assert_eq!(run(&mut m), Err(TestError::Exit("t")));
+    assert_eq!(m.log, ["enter", "exit ok"]);
+}
+
+/// Plain values that are paths (a number, a generic parameter, an
+/// `Option`) stay plain: the probe for a `Result` under another name does
+/// not reject them.
+#[derive(ContextManager)]
+struct Plain<T: Clone> {
+    value: T,
+}
+
+#[ctxmgr::context_manager]
+impl<T: Clone> Plain<T> {
+    #[enter]
+    fn begin(&mut self) -> T {
+        self.value.clone()
+    }
+
+    #[exit]
+    fn end(&mut self) {}
+}
+
+#[test]
+fn a_plain_path_value_is_the_value() {
+    let got = with!(Plain { value: 5u8 } as v => { v });
+    assert_eq!(got, 5);
+    // `T` is a `Result` here, chosen by the caller: still the value.
+    let got = with!(Plain { value: Err::<u8, &str>("kept") } as v => { v });
+    assert_eq!(got, Err("kept"));
+}
+
+/// A half that needs no state is an associated fn (no `self`): clippy's
+/// pedantic `unused_self` has nothing to flag (tests/hygiene checks the lint);
+/// it is called, and sees the outcome, like a method (issue 21).
+#[derive(ContextManager)]
+struct Stateless;
+
+#[ctxmgr::context_manager]
+impl Stateless {
+    #[enter]
+    fn begin() -> &'static str {
+        "entered"
+    }
+
+    #[exit]
+    fn end(outcome: Outcome<'_>) -> Result<(), TestError> {
+        match outcome.error() {
+            Some(e) if e.to_string() == "body x failed" => Err(TestError::Exit("saw x")),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[test]
+fn an_enter_and_exit_without_self_are_called_and_exit_sees_the_outcome() {
+    fn run(fail: bool) -> Result<&'static str, TestError> {
+        let v = with!(Stateless as v => {
+            if fail {
+                Err(TestError::Body("x"))?;
+            }
+            v
+        });
+        Ok(v)
+    }
+    assert_eq!(run(false), Ok("entered"));
+    assert_eq!(run(true), Err(TestError::Exit("saw x")));
+}

@@ -290,3 +290,37 @@ fn generators_enter_an_exit_stack_and_exit_in_reverse() {
         ]
     );
 }
+
+/// `-> $ret:ty` of a `macro_rules!` arrives as an invisible group around
+/// the type: a `Result` there is still enter's, so a failed enter stops the
+/// body (an alias named otherwise is a compile error:
+/// tests/ui/contextmanager/returns-result-alias.rs).
+macro_rules! generator_returning {
+    ($name:ident, $ret:ty) => {
+        #[ctxmgr::contextmanager]
+        fn $name(log: &Log, fail: bool) -> $ret {
+            log.push("enter".to_string());
+            if fail {
+                return Err(TestError::Enter("g"));
+            }
+            let outcome = yield_!(3);
+            log.push(format!("exit {}", describe(&outcome)));
+        }
+    };
+}
+generator_returning!(through_a_macro, Result<u32, TestError>);
+
+#[test]
+fn a_result_through_a_macro_type_fragment_is_fallible() {
+    let log = Log::new();
+    let run = |fail: bool| -> Result<u32, TestError> {
+        Ok(with!(through_a_macro(&log, fail) as v => {
+            log.push(format!("body {v}"));
+            v
+        }))
+    };
+    assert_eq!(run(true), Err(TestError::Enter("g")));
+    assert_eq!(log.take(), ["enter"]);
+    assert_eq!(run(false), Ok(3));
+    assert_eq!(log.take(), ["enter", "body 3", "exit ok"]);
+}

@@ -250,3 +250,173 @@ fn a_guard_moves_to_another_thread() {
     std::thread::spawn(move || drop(g)).join().unwrap();
     assert_eq!(rx.recv().unwrap(), 5);
 }
+
+// ---------------------------------------------------------------------------
+// Where ctxmgr's drop-in is checked against scopeguard 1.2's source, beyond
+// its tests (issue 21).
+
+/// Logs its name when dropped.
+struct Noisy<'l>(&'static str, &'l std::cell::RefCell<Vec<&'static str>>);
+impl Drop for Noisy<'_> {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(self.0);
+    }
+}
+
+/// A guard whose strategy says no drops the closure (what it captured)
+/// first, then the value: scopeguard's `let (value, dropfn) = ..;` in its
+/// `drop`, whose locals drop in reverse order.
+#[test]
+fn a_guard_that_does_not_run_drops_the_closure_then_the_value() {
+    let log = std::cell::RefCell::new(Vec::new());
+    {
+        let captured = Noisy("closure's capture", &log);
+        let _g = scopeguard::guard_on_unwind(Noisy("value", &log), move |_| {
+            let _keep = &captured;
+            unreachable!("no panic: the closure does not run");
+        });
+    }
+    assert_eq!(*log.borrow(), ["closure's capture", "value"]);
+
+    // A custom strategy that never runs: the same order.
+    enum Never {}
+    impl scopeguard::Strategy for Never {
+        fn should_run() -> bool {
+            false
+        }
+    }
+    log.borrow_mut().clear();
+    {
+        let captured = Noisy("closure's capture", &log);
+        let _g =
+            scopeguard::ScopeGuard::<_, _, Never>::with_strategy(Noisy("value", &log), move |_| {
+                drop(captured)
+            });
+    }
+    assert_eq!(*log.borrow(), ["closure's capture", "value"]);
+}
+
+/// When it runs, the closure gets the value: the value drops inside it,
+/// before the closure's captures (which go when the closure returns).
+#[test]
+fn a_guard_that_runs_drops_the_value_in_the_closure() {
+    let log = std::cell::RefCell::new(Vec::new());
+    {
+        let captured = Noisy("closure's capture", &log);
+        let log = &log;
+        let _g = scopeguard::guard(Noisy("value", log), move |v| {
+            let _keep = &captured;
+            drop(v);
+            log.borrow_mut().push("closure body");
+        });
+    }
+    assert_eq!(
+        *log.borrow(),
+        ["value", "closure body", "closure's capture"]
+    );
+}
+
+/// `into_inner` drops the closure, then hands the value back (scopeguard's
+/// order, so a panicking closure drop still drops the value).
+#[test]
+fn into_inner_drops_the_closure_before_returning_the_value() {
+    let log = std::cell::RefCell::new(Vec::new());
+    let captured = Noisy("closure's capture", &log);
+    let g = scopeguard::guard(Noisy("value", &log), move |_| drop(captured));
+    let value = scopeguard::ScopeGuard::into_inner(g);
+    log.borrow_mut().push("returned");
+    drop(value);
+    assert_eq!(*log.borrow(), ["closure's capture", "returned", "value"]);
+}
+
+/// `#[must_use]` is on the functions that make a guard, as in scopeguard,
+/// not on the type: a function of yours returning a guard may be called for
+/// its effect under `deny(unused_must_use)` (tests/ui/managers/ pins that
+/// `scopeguard::guard(..);` itself is the lint).
+#[test]
+#[deny(unused_must_use, warnings)]
+fn a_returned_guard_is_no_must_use_warning() {
+    use std::cell::Cell;
+    fn arm(ran: &Cell<bool>) -> scopeguard::ScopeGuard<(), impl FnOnce(()) + '_> {
+        scopeguard::guard((), move |()| ran.set(true))
+    }
+    let ran = Cell::new(false);
+    arm(&ran); // dropped at once: runs at once
+    assert!(ran.get());
+}
+
+/// `defer!`'s closure is written by an edition-2015 crate (ctxmgr-defer),
+/// as scopeguard's is written by scopeguard's: it captures whole variables.
+/// A block that moves one field out moves the whole local into the closure,
+/// so the rest of it drops when the guard runs, before the locals declared
+/// between the two (tests/ui/managers/defer-borrows-the-whole-variable.rs
+/// pins the borrow side). The same program with scopeguard's own `defer!`
+/// gives the same order.
+#[test]
+fn defer_captures_the_whole_variable_like_scopeguard() {
+    struct Pair<'l> {
+        moved: Noisy<'l>,
+        _kept: Noisy<'l>,
+    }
+    let ours = std::cell::RefCell::new(Vec::new());
+    {
+        let pair = Pair {
+            moved: Noisy("moved field", &ours),
+            _kept: Noisy("kept field", &ours),
+        };
+        let _between = Noisy("declared between", &ours);
+        ctxmgr::defer! { drop(pair.moved); }
+    }
+    let theirs = std::cell::RefCell::new(Vec::new());
+    {
+        let pair = Pair {
+            moved: Noisy("moved field", &theirs),
+            _kept: Noisy("kept field", &theirs),
+        };
+        let _between = Noisy("declared between", &theirs);
+        ::scopeguard::defer! { drop(pair.moved); }
+    }
+    assert_eq!(
+        *ours.borrow(),
+        ["moved field", "kept field", "declared between"]
+    );
+    assert_eq!(*ours.borrow(), *theirs.borrow());
+}
+
+/// The drop order of a guard whose strategy does not run, and of
+/// `into_inner`, against scopeguard 1.2 itself.
+#[test]
+fn drop_orders_are_scopeguards() {
+    fn not_run_ours(log: &std::cell::RefCell<Vec<&'static str>>) {
+        let captured = Noisy("closure's capture", log);
+        let _g = scopeguard::guard_on_unwind(Noisy("value", log), move |_| drop(captured));
+    }
+    fn not_run_theirs(log: &std::cell::RefCell<Vec<&'static str>>) {
+        let captured = Noisy("closure's capture", log);
+        let _g = ::scopeguard::guard_on_unwind(Noisy("value", log), move |_| drop(captured));
+    }
+    fn into_inner_ours(log: &std::cell::RefCell<Vec<&'static str>>) {
+        let captured = Noisy("closure's capture", log);
+        let g = scopeguard::guard(Noisy("value", log), move |_| drop(captured));
+        let _v = scopeguard::ScopeGuard::into_inner(g);
+        log.borrow_mut().push("returned");
+    }
+    fn into_inner_theirs(log: &std::cell::RefCell<Vec<&'static str>>) {
+        let captured = Noisy("closure's capture", log);
+        let g = ::scopeguard::guard(Noisy("value", log), move |_| drop(captured));
+        let _v = ::scopeguard::ScopeGuard::into_inner(g);
+        log.borrow_mut().push("returned");
+    }
+    for (ours, theirs) in [
+        (not_run_ours as fn(&_), not_run_theirs as fn(&_)),
+        (into_inner_ours, into_inner_theirs),
+    ] {
+        let (a, b) = (
+            std::cell::RefCell::new(Vec::new()),
+            std::cell::RefCell::new(Vec::new()),
+        );
+        ours(&a);
+        theirs(&b);
+        assert_eq!(*a.borrow(), *b.borrow());
+    }
+}

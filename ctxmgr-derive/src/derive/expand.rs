@@ -119,6 +119,23 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// Input: a local `__ctxmgr_value` of enter's plain value type `V`.
+/// Output: nothing at run time; a compile error spanned on `span` (the
+/// return type) when `V` is a `Result` (under another name): the autoref
+/// probe picks `ResultUnderAnotherName` for a `Result`, and only
+/// `PlainValue` meets the bound of `EnterValueProbe::enter_value_is_plain`.
+fn enter_value_probe(p: &TokenStream, span: Span) -> TokenStream {
+    let p = respan(p.clone(), span);
+    quote_spanned! {span=>
+        {
+            #[allow(unused_imports)]
+            use #p::{ProbePlainValue as _, ProbeResultValue as _};
+            let __ctxmgr_probe = #p::EnterValueProbe::of(&__ctxmgr_value);
+            __ctxmgr_probe.enter_value_is_plain((&&__ctxmgr_probe).__ctxmgr_enter_kind());
+        }
+    }
+}
+
 /// `error_type`: the error, as a type, for the value of an enter that is
 /// missing (see [`crate::diag::error_as_type`]): the body of a
 /// `with!` over the type then reports nothing about its binding.
@@ -164,11 +181,13 @@ fn methods_impl(
     };
     let error_of = quote_spanned!(span=> #cm::RawError);
     // The calls of async markers are awaited inside the adapters' `async`
-    // blocks.
-    let dot_await = if spec.is_async {
-        quote!(.await)
-    } else {
-        TokenStream::new()
+    // blocks (a plain marker of an async manager is called as it is).
+    let dot_await = |method: &syn::ImplItemFn| {
+        if method.sig.asyncness.is_some() {
+            quote!(.await)
+        } else {
+            TokenStream::new()
+        }
     };
 
     let (raw_value, enter_error, enter_body, shape) = match &spec.enter {
@@ -177,9 +196,28 @@ fn methods_impl(
             // `self` with the receiver's span: in an impl block written by a
             // `macro_rules!`, `self` is hygienic, and the method's name may
             // come from the macro's body while the self type is the caller's.
-            let receiver = quote_spanned!(span=> self);
+            // An associated fn (no receiver) is called without one.
+            let receiver =
+                validate::has_receiver(enter.method).then(|| quote_spanned!(span=> self));
+            let dot_await = dot_await(enter.method);
             let call = quote_spanned!(name.span()=> Self::#name(#receiver) #dot_await);
             match &enter.ret {
+                // A path not named `Result` may still be one (`type Res<T> =
+                // Result<T, E>`): the probe makes that a compile error on the
+                // return type, never a manager that binds the `Err`.
+                EnterRet::Plain(ty) if crate::result_type::may_be_an_alias(ty) => {
+                    let probe = enter_value_probe(&p, ty.span());
+                    (
+                        ty.to_token_stream(),
+                        None,
+                        quote_spanned! {span=>
+                            let __ctxmgr_value = #call;
+                            #probe
+                            #p::Ok(__ctxmgr_value)
+                        },
+                        enter.shape,
+                    )
+                }
                 EnterRet::Plain(ty) => (
                     ty.to_token_stream(),
                     None,
@@ -204,12 +242,13 @@ fn methods_impl(
     let (exit_error, exit_body) = match &spec.exit {
         Some(exit) => {
             let name = &exit.method.sig.ident;
-            let args = if exit.takes_outcome {
-                quote_spanned!(span=> self, __ctxmgr_outcome)
-            } else {
-                quote_spanned!(span=> self)
-            };
-            let call = quote_spanned!(name.span()=> Self::#name(#args) #dot_await);
+            let receiver =
+                validate::has_receiver(exit.method).then(|| quote_spanned!(span=> self,));
+            let outcome = exit
+                .takes_outcome
+                .then(|| quote_spanned!(span=> __ctxmgr_outcome));
+            let dot_await = dot_await(exit.method);
+            let call = quote_spanned!(name.span()=> Self::#name(#receiver #outcome) #dot_await);
             let ret_span = exit.ret_span;
             match &exit.ret {
                 ExitRet::Unit => (
@@ -217,7 +256,9 @@ fn methods_impl(
                     quote_spanned!(ret_span=> <() as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
                 ),
                 ExitRet::Result(ty) => (
-                    Some(quote_spanned!(span=> <#ty as #p::ExitError>::Error)),
+                    // On the return type: a path that is no `Result` (the
+                    // name cannot tell an alias) is reported there.
+                    Some(quote_spanned!(ret_span=> <#ty as #p::ExitError>::Error)),
                     quote_spanned!(ret_span=> <#ty as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
                 ),
             }

@@ -5,14 +5,19 @@
 //! Accepted shapes (documented on the derive):
 //!
 //! * receiver: `&mut self` or `&self` (also `self: &mut Self`, named
-//!   lifetimes); the manager is borrowed, never consumed: exit runs after
-//!   the body, on the same manager;
+//!   lifetimes), or none (an associated fn, for a half that needs no
+//!   state); the manager is borrowed, never consumed: exit runs after the
+//!   body, on the same manager;
 //! * `#[enter]`: no other argument; returns `V`, or a `Result` (the last path
-//!   segment is `Result`: any alias) of `V`;
+//!   segment is `Result`: any alias so named; `crate::result_type`) of `V`.
+//!   A path named otherwise is plain here, and expand probes it: a `Result`
+//!   under another name is a compile error there;
 //! * `#[exit]`: optionally `outcome: Outcome<'_>`; returns `()` or a
-//!   `Result` of `()`;
+//!   `Result` of `()` under any name: every path but a primitive is taken
+//!   as a `Result`, and the type system checks it (`__private::ExitError`);
 //! * no generic parameters or where-clauses of their own (besides the
-//!   receiver's lifetime), not `async` (yet), not `unsafe`.
+//!   receiver's lifetime), not `unsafe`; either may be `async fn` (then the
+//!   manager is async, and a plain other half is called without `.await`).
 
 use crate::walk::{walk_type, LifetimeVisitor};
 use proc_macro2::Span;
@@ -26,6 +31,7 @@ use syn::{
 use super::attr::{Role, CONTEXT_MANAGER};
 use super::parse::ImplInput;
 use crate::diag::Errors;
+use crate::result_type::{is_result, last_segment, result_value};
 use crate::tokens::dup;
 
 /// The lifetime of `ContextManager::Value<'a>` in generated code: elided
@@ -87,7 +93,7 @@ pub struct ExitSpec<'a> {
 pub struct Spec<'a> {
     pub enter: Option<EnterSpec<'a>>,
     pub exit: Option<ExitSpec<'a>>,
-    /// `#[enter]` and `#[exit]` are `async fn`: an `AsyncContextManager`.
+    /// `#[enter]` or `#[exit]` is an `async fn`: an `AsyncContextManager`.
     pub is_async: bool,
     /// No `#[enter]` in the block: reported by expand, as the type of the
     /// value it would have returned (see [`crate::diag::error_as_type`]).
@@ -180,15 +186,7 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
         [false, false] => {}
     }
 
-    let Ok(is_async) = asyncness(first, errors) else {
-        // Both stubbed: the mix is the one error.
-        return Spec {
-            enter: None,
-            exit: None,
-            is_async: false,
-            missing_enter,
-        };
-    };
+    let is_async = asyncness(first);
     Spec {
         enter: first[0].and_then(|m| validate_enter(m, errors)),
         exit: first[1].and_then(|m| validate_exit(m, errors)),
@@ -197,28 +195,11 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
     }
 }
 
-/// Both markers `async fn` (or the only one found): an async manager. One
-/// `async` and one not is an error on the plain one (`Err`).
-fn asyncness(first: [Option<&ImplItemFn>; 2], errors: &mut Errors) -> Result<bool, ()> {
-    let is_async = |m: &&ImplItemFn| m.sig.asyncness.is_some();
-    match first {
-        [Some(enter), Some(exit)] if is_async(&enter) != is_async(&exit) => {
-            let (plain, plain_role, other, other_role) = if is_async(&enter) {
-                (exit, "exit", enter, "enter")
-            } else {
-                (enter, "enter", exit, "exit")
-            };
-            errors.push(syn::Error::new(
-                plain.sig.fn_token.span,
-                format!(
-                    "`#[{other_role}]` `{}` is an `async fn` but `#[{plain_role}]` `{}` is not: an async context manager's enter and exit are both `async fn`; write `async fn {}`, or make both plain `fn`s",
-                    other.sig.ident, plain.sig.ident, plain.sig.ident
-                ),
-            ));
-            Err(())
-        }
-        [enter, exit] => Ok(enter.or(exit).is_some_and(|m| is_async(&m))),
-    }
+/// Either marker an `async fn`: an async manager. The other may be a plain
+/// `fn` (an enter with nothing to await is no `async fn` that clippy's
+/// pedantic `unused_async` flags); it is called without `.await`.
+fn asyncness(first: [Option<&ImplItemFn>; 2]) -> bool {
+    first.iter().flatten().any(|m| m.sig.asyncness.is_some())
 }
 
 /// Checks what enter and exit share; returns the receiver's named lifetime
@@ -272,14 +253,9 @@ fn check_common(
                 None
             }
         },
-        _ => {
-            fail(
-                errors,
-                &sig.ident,
-                format!("`#[{name}]` must be a method taking `&mut self`; `{}` has no receiver: write `fn {}(&mut self, ..)`", sig.ident, sig.ident),
-            );
-            None
-        }
+        // An associated fn: a half that needs no state says so, and
+        // clippy's pedantic `unused_self` has nothing to flag.
+        _ => None,
     };
 
     for param in &sig.generics.params {
@@ -308,6 +284,11 @@ fn check_common(
     } else {
         Ok(receiver_lifetime)
     }
+}
+
+/// The method takes `self` in some form (else it is an associated fn).
+pub fn has_receiver(method: &ImplItemFn) -> bool {
+    matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_)))
 }
 
 fn extra_inputs(method: &ImplItemFn) -> impl Iterator<Item = &FnArg> {
@@ -423,7 +404,10 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
         ReturnType::Default => (ExitRet::Unit, method.sig.ident.span()),
         ReturnType::Type(_, ty) => match &**ty {
             Type::Tuple(t) if t.elems.is_empty() => (ExitRet::Unit, ty.span()),
-            ty if result_value(ty).is_some() || is_result_path(ty) => {
+            // A `Result` under any name: `Result<(), E>`, `io::Result<()>`,
+            // `type Res<T> = Result<T, E>`'s `Res<()>`. Only a path can be
+            // one; the type system checks it (`__private::ExitResult`).
+            ty if is_result(ty) || (last_segment(ty).is_some() && !is_primitive(ty)) => {
                 (ExitRet::Result(Box::new(dup(ty))), ty.span())
             }
             other => {
@@ -485,38 +469,31 @@ impl LifetimeVisitor for Rewrite<'_> {
     }
 }
 
-fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+/// `bool`, `u8`, `str`, ...: a path that is never a `Result`.
+fn is_primitive(ty: &Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize", "f32", "f64",
+    ];
     match ty {
-        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
-        Type::Group(g) => last_segment(&g.elem),
-        Type::Paren(p) => last_segment(&p.elem),
-        _ => None,
+        Type::Path(p) => p.qself.is_none() && PRIMITIVES.iter().any(|name| p.path.is_ident(name)),
+        Type::Group(g) => is_primitive(&g.elem),
+        Type::Paren(p) => is_primitive(&p.elem),
+        _ => false,
     }
-}
-
-fn is_result_path(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "Result")
 }
 
 fn is_outcome(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == "Outcome")
 }
 
-/// For a `Result`-like path, the value type (its first type argument), or
-/// `Some(None)`-like `()` meaning "an alias without arguments" (`fmt::Result`).
-fn result_value(ty: &Type) -> Option<Option<&Type>> {
-    let seg = last_segment(ty).filter(|s| s.ident == "Result")?;
-    Some(match &seg.arguments {
-        PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
-            GenericArgument::Type(t) => Some(t),
-            _ => None,
-        }),
-        _ => None,
-    })
-}
-
 fn first_type_arg_mut(ty: &mut Type) -> Option<&mut Type> {
-    let Type::Path(p) = ty else { return None };
+    let p = match ty {
+        Type::Path(p) => p,
+        Type::Group(g) => return first_type_arg_mut(&mut g.elem),
+        Type::Paren(p) => return first_type_arg_mut(&mut p.elem),
+        _ => return None,
+    };
     let seg = p.path.segments.last_mut()?;
     let PathArguments::AngleBracketed(args) = &mut seg.arguments else {
         return None;

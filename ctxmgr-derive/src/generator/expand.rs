@@ -31,12 +31,16 @@
 //! ```
 //!
 //! `V, E` are `<R as p::EnterResult>::{Value, Error}` for a return type `R`
-//! named `Result` (any alias), else `R` and `Infallible` (`()` without a
-//! return type). With an error, the body is `p::stub_enter::<V, E>` instead.
+//! named `Result` (any alias; `result_type`), else `R` and `Infallible`
+//! (`()` without a return type). With an error, the body is
+//! `p::stub_enter::<V, E>` instead. A path `R` named otherwise is probed
+//! first (`p::EnterValueProbe`, a statement before `BODY`): a `Result`
+//! under another name is a compile error on `R`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::{ItemFn, ReturnType, Type};
+use syn::spanned::Spanned;
+use syn::{ItemFn, ReturnType};
 
 use super::split::Parts;
 use crate::tokens::Names;
@@ -74,15 +78,7 @@ fn value_and_error(output: &ReturnType, p: &TokenStream) -> (TokenStream, TokenS
     match output {
         ReturnType::Default => (quote!(()), quote!(#p::Infallible)),
         ReturnType::Type(_, ty) => {
-            let is_result = match &**ty {
-                Type::Path(path) => path
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "Result"),
-                _ => false,
-            };
-            if is_result {
+            if crate::result_type::is_result(ty) {
                 (
                     quote!(<#ty as #p::EnterResult>::Value),
                     quote!(<#ty as #p::EnterResult>::Error),
@@ -99,6 +95,24 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
     let p = quote!(#krate::__private);
     let m = Span::mixed_site();
     let (value_ty, error_ty) = value_and_error(&func.sig.output, &p);
+    // A return type not named `Result` may still be one (`type Res<T> =
+    // Result<T, E>`): the probe makes that a compile error on the return
+    // type, never a manager that hands the `Err` to the body.
+    let probe = match &func.sig.output {
+        ReturnType::Type(_, ty) if parts.is_some() && crate::result_type::may_be_an_alias(ty) => {
+            let span = ty.span();
+            quote_spanned! {span=>
+                {
+                    #[allow(unused_imports)]
+                    use #p::{ProbePlainValue as _, ProbeResultValue as _};
+                    #p::EnterValueProbe::<#ty>::NEW.enter_value_is_plain(
+                        (&&#p::EnterValueProbe::<#ty>::NEW).__ctxmgr_enter_kind(),
+                    );
+                }
+            }
+        }
+        _ => TokenStream::new(),
+    };
 
     let mut namer = NameLifetimes {
         names: Names::new(0),
@@ -108,6 +122,13 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
         if let syn::FnArg::Typed(arg) = input {
             walk_type(&mut namer, &mut arg.ty);
         }
+    }
+    // The names given to elided lifetimes are the macro's, not the user's:
+    // clippy's `needless_lifetimes` would ask to elide them again when the
+    // function comes from a `macro_rules!` (where clippy lints expansions).
+    if !namer.fresh.is_empty() {
+        func.attrs
+            .push(syn::parse_quote!(#[allow(clippy::needless_lifetimes)]));
     }
     for lifetime in &namer.fresh {
         func.sig
@@ -194,10 +215,7 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
                 #p::ExitTail::<#error_ty>::__ctxmgr_into_result
             };
             if is_async {
-                return finish(
-                    func,
-                    false,
-                    quote_spanned! {m=>
+                let body = quote_spanned! {m=>
                         #krate::AsyncGenerator::new(#p::async_enter::<#value_ty, #error_ty, _>(async move {
                             #before
                             let #value_ident = (#value);
@@ -213,8 +231,8 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
                                 }),
                             ))
                         }))
-                    },
-                );
+                };
+                return finish(func, false, quote!(#probe #body));
             }
             quote_spanned! {m=>
                 #krate::Generator::new(#p::enter_fn::<#value_ty, #error_ty, _, _>(move || {
@@ -236,7 +254,7 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             #krate::Generator::new(#p::stub_enter::<#value_ty, #error_ty>)
         },
     };
-    finish(func, stub, body)
+    finish(func, stub, quote!(#probe #body))
 }
 
 /// The function with its new signature around `body`.

@@ -78,7 +78,8 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
     // find them too.
     let brace_token = syn::token::Brace(block.brace_token.span);
     let span = block.brace_token.span.join();
-    let ret: syn::Stmt = syn::parse_quote_spanned!(proc_macro2::Span::mixed_site()=> return #block;);
+    let ret: syn::Stmt =
+        syn::parse_quote_spanned!(proc_macro2::Span::mixed_site()=> return #block;);
     let body = syn::Block {
         brace_token,
         stmts: vec![ret],

@@ -291,7 +291,63 @@ impl<V, E> EnterResult for Result<V, E> {
     }
 }
 
+/// Enter's declared value type `V` when it is not named `Result`, as a
+/// value for the autoref probe: `(&&EnterValueProbe::of(&v)).__ctxmgr_enter_kind()`
+/// is [`ResultUnderAnotherName`] when `V` is a `Result` (the derive and
+/// `#[contextmanager]` read a return type by its name: `type Res<T> =
+/// Result<T, E>` looks like a plain value), else [`PlainValue`].
+pub struct EnterValueProbe<V: ?Sized>(core::marker::PhantomData<fn() -> *const V>);
+
+impl<V: ?Sized> EnterValueProbe<V> {
+    pub const NEW: Self = EnterValueProbe(core::marker::PhantomData);
+    #[inline(always)]
+    pub fn of(_: &V) -> Self {
+        Self::NEW
+    }
+    /// The bound that turns the probe's answer into the compile error.
+    #[inline(always)]
+    pub fn enter_value_is_plain<K: EnterValueIsPlain<V>>(&self, _: K) {}
+}
+
+/// Chosen first (by `&&probe`): a `Result` under another name.
+pub trait ProbeResultValue {
+    #[inline(always)]
+    fn __ctxmgr_enter_kind(&self) -> ResultUnderAnotherName {
+        ResultUnderAnotherName
+    }
+}
+impl<T, E> ProbeResultValue for &EnterValueProbe<Result<T, E>> {}
+
+/// Chosen otherwise (after one auto-deref): a plain value.
+pub trait ProbePlainValue {
+    #[inline(always)]
+    fn __ctxmgr_enter_kind(&self) -> PlainValue {
+        PlainValue
+    }
+}
+impl<V: ?Sized> ProbePlainValue for EnterValueProbe<V> {}
+
+/// The probe's answer for a value that is not a `Result`.
+pub struct PlainValue;
+/// The probe's answer for a `Result` whose type is not spelled `Result`.
+pub struct ResultUnderAnotherName;
+
+/// Met by [`PlainValue`] only: enter's plain value type `R` is no `Result`.
+#[diagnostic::on_unimplemented(
+    message = "enter returns `{R}`, a `Result` under another name: write `Result<..>` so that a failed enter stops the body",
+    label = "a `Result` here, read as a plain value",
+    note = "`#[enter]` and `#[contextmanager]` read a return type named `Result` (`Result<V, E>`, `io::Result<V>`, any alias named `Result`) as enter's value and error; any other type is the value itself, and a failed enter would run the body with the `Err` bound",
+    note = "to bind the whole `Result` as the value, say so: `Result<{R}, core::convert::Infallible>`"
+)]
+pub trait EnterValueIsPlain<R: ?Sized> {}
+impl<R: ?Sized> EnterValueIsPlain<R> for PlainValue {}
+
 /// The error type of an `#[exit]` method returning a `Result` alias.
+#[diagnostic::on_unimplemented(
+    message = "`#[exit]` returns `{Self}`: it must return `()` or `Result<(), E>`",
+    label = "not `()` or a `Result`",
+    note = "any alias of `Result` works (`io::Result<()>`, `type Res<T> = Result<T, E>`'s `Res<()>`)"
+)]
 pub trait ExitError {
     type Error;
 }

@@ -75,4 +75,5 @@ pub use core::future::Future;
 pub use core::ops::ControlFlow::{self, Break, Continue};
 pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};
+#[cfg(feature = "macros")]
 pub use ctxmgr_derive::with_impl;

@@ -292,3 +292,62 @@ pub async fn converse_and_panic(conn: &mut Connection) -> Result<(), String> {
     });
     Ok(())
 }
+
+/// A manager whose exit needs no state: an associated fn, so pedantic
+/// clippy's `unused_self` has nothing to flag (issue 21).
+#[derive(ContextManager, Debug)]
+pub struct Timer {
+    label: &'static str,
+}
+
+#[cm::context_manager]
+impl Timer {
+    #[enter]
+    fn start(&mut self) -> &'static str {
+        self.label
+    }
+
+    #[exit]
+    fn stop(outcome: Outcome<'_>) -> Result<(), String> {
+        if outcome.is_err() {
+            return Err("timed a failure".into());
+        }
+        Ok(())
+    }
+}
+
+/// The label's length, timed.
+///
+/// # Errors
+///
+/// None: the body cannot fail.
+pub fn timed(label: &'static str) -> Result<usize, String> {
+    Ok(with!(Timer { label } as l => { l.len() }))
+}
+
+/// An async manager whose enter has nothing to await: a plain `fn`, so
+/// pedantic clippy's `unused_async` has nothing to flag (issue 21).
+#[derive(ContextManager, Debug)]
+pub struct Session<'l> {
+    log: &'l mut Vec<String>,
+}
+
+#[cm::context_manager]
+impl Session<'_> {
+    #[enter]
+    fn open(&mut self) -> &mut Vec<String> {
+        self.log.push("open".into());
+        self.log
+    }
+
+    #[exit]
+    async fn close(&mut self) {
+        std::future::ready(()).await;
+        self.log.push("closed".into());
+    }
+}
+
+/// A session that writes one line.
+pub async fn one_line(log: &mut Vec<String>) {
+    with!(async Session { log } as l => { l.push("line".into()) });
+}

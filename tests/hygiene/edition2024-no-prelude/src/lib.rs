@@ -67,3 +67,11 @@ pub fn add_one(
 ) -> ::std::option::Option<u32> {
     ::std::option::Option::Some(n + value?)
 }
+
+/// Records `true` in `exits` when the scope ends, by `defer!` (whose closure
+/// an edition-2015 crate writes) and by the two strategies' macros.
+pub fn deferred(counter: &mut Counter) {
+    ::ctxmgr::defer! { counter.exits.push(true); }
+    ::ctxmgr::defer_on_success! { let _ = 1; }
+    ::ctxmgr::defer_on_unwind! { let _ = 2; }
+}

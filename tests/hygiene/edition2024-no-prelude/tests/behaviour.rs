@@ -24,3 +24,13 @@ fn generator_and_decorator_behave_without_a_prelude() {
     assert_eq!(c.entered, 2);
     assert_eq!(c.exits, [true, false]);
 }
+
+#[test]
+fn defer_runs_without_a_prelude() {
+    let mut c = Counter {
+        entered: 0,
+        exits: Vec::new(),
+    };
+    ctxmgr_hygiene_2024::deferred(&mut c);
+    assert_eq!(c.exits, [true]);
+}
