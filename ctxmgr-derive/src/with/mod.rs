@@ -29,45 +29,49 @@ pub fn expand(input: WithInput) -> TokenStream {
 pub fn with_impl(input: TokenStream) -> TokenStream {
     match parse::parse_with(input) {
         Ok(input) => expand(input),
-        Err(malformed) => match as_verbatim_body(*malformed) {
+        Err(malformed) => match as_verbatim_body(malformed) {
             Ok(input) => expand(input),
-            Err(malformed) => expand::malformed(malformed),
+            Err(malformed) => expand::malformed(*malformed),
         },
     }
 }
 
 /// A `with!` whose managers parse but whose body does not (yet: a
-/// half-typed `f.` mid-edit), as the whole expansion with the body's tokens
-/// left as they are, and the error. rust-analyzer completes in the body by
-/// expanding the call again with a placeholder at the cursor, which often
-/// makes the body parse: the two expansions must then have the same shape
-/// up to the cursor, or it maps the cursor to the wrong expression (and
-/// `f.` lists another type's methods): rust-analyzer finds the cursor in
-/// one expansion at its offset in the other. So the error goes after the
-/// body's tokens, where it moves no offset up to the cursor. rustc reports
-/// the body's own syntax error on the user's tokens.
-fn as_verbatim_body(m: parse::Malformed) -> Result<WithInput, parse::Malformed> {
-    let group = match m.body.as_ref().and_then(|b| b.clone().into_iter().next()) {
-        Some(proc_macro2::TokenTree::Group(g)) if !m.managers.is_empty() => g,
-        _ => return Err(m),
+/// half-typed `f.` mid-edit), as the whole expansion of the body read
+/// statement by statement ([`parse::recover_block`]), its unparsable tokens
+/// left as they are. rust-analyzer completes in the body by expanding the
+/// call again with a placeholder at the cursor, which often makes the body
+/// parse, and finds the cursor in one expansion at its offset in the other:
+/// the two expansions must have the same text up to the cursor, or it lands
+/// on another expression (and `f.` lists another type's methods). rustc
+/// reports the unparsable tokens as it would outside `with!`.
+fn as_verbatim_body(mut m: Box<parse::Malformed>) -> Result<WithInput, Box<parse::Malformed>> {
+    // Only a body that does not parse: other mistakes (no `,` before the
+    // body) keep the short error form, whose body cannot add errors.
+    let recovered = m.recovered.take();
+    let (Some(mut body), false) = (recovered, m.managers.is_empty()) else {
+        return Err(m);
     };
     let parse::Malformed {
         error,
         krate,
         managers,
-        recovered,
+        recovered_closed,
         ..
-    } = m;
-    let mut body = recovered.unwrap_or_else(|| syn::Block {
-        brace_token: syn::token::Brace(group.delim_span()),
-        stmts: vec![syn::Stmt::Expr(syn::Expr::Verbatim(group.stream()), None)],
-    });
-    // After the body's tokens: no offset up to the cursor moves.
-    let error = error.to_compile_error();
-    body.stmts.push(syn::Stmt::Expr(
-        syn::Expr::Verbatim(quote::quote!(; #error)),
-        None,
-    ));
+    } = *m;
+    // The unparsable tokens stay in the output, where rustc reports them
+    // exactly as it would outside `with!` (syn and rustc agree on what does
+    // not parse): that is the one error. When nothing is left unparsed (a
+    // `;` was added, or every statement parsed on its own), syn's error is
+    // the one, after the body's tokens, where it moves no offset up to the
+    // cursor.
+    if parse::recovered_needs_error(&body, recovered_closed) {
+        let error = error.to_compile_error();
+        body.stmts.push(syn::Stmt::Expr(
+            syn::Expr::Verbatim(quote::quote!(; #error)),
+            None,
+        ));
+    }
     Ok(WithInput {
         krate,
         managers,

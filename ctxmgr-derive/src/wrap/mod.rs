@@ -41,21 +41,9 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut func = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(f)) => f,
-        // Mid-edit, the body may not parse: the function is expanded as if
-        // it did, its body read statement by statement, the error after
-        // the body's tokens (rust-analyzer: see `with::with_impl`).
-        Err(e) => match recover_fn(&item) {
-            Some((mut func, mut block)) => {
-                let error = e.to_compile_error();
-                block
-                    .stmts
-                    .push(syn::Stmt::Expr(syn::Expr::Verbatim(quote!(; #error)), None));
-                func.block = Box::new(block);
-                func
-            }
-            // Not an item at all: let the compiler report its own error.
-            None => return item,
-        },
+        // Not an item at all, or a body that does not parse: let the
+        // compiler report its own error.
+        Err(_) => return item,
         Ok(other) => {
             errors.push(syn::Error::new(
                 crate::tokens::item_span(&other),
@@ -70,16 +58,36 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.to_compile_errors();
         return quote!(#errors #func);
     };
-    let block = &func.block;
     // The new block's braces are the body's own, each on its own token: a
     // span joined over the whole body would put the tokens of the expansion
     // that are shown on the body's closing brace (exit's `&mut GUARD`) over
     // every name in it, and rust-analyzer's hover and goto on a name would
     // find them too.
-    let brace_token = syn::token::Brace(block.brace_token.span);
-    let span = block.brace_token.span.join();
-    let ret: syn::Stmt =
-        syn::parse_quote_spanned!(proc_macro2::Span::mixed_site()=> return #block;);
+    let brace_token = syn::token::Brace(func.block.brace_token.span);
+    let span = func.block.brace_token.span.join();
+    let m = proc_macro2::Span::mixed_site();
+    // `return { BODY };`, built as nodes: a body read statement by statement
+    // holds tokens that do not parse (no `parse_quote!`, which would panic).
+    let user_block = std::mem::replace(
+        &mut *func.block,
+        syn::Block {
+            brace_token,
+            stmts: Vec::new(),
+        },
+    );
+    let brace_token = syn::token::Brace(user_block.brace_token.span);
+    let ret = syn::Stmt::Expr(
+        syn::Expr::Return(syn::ExprReturn {
+            attrs: Vec::new(),
+            return_token: syn::Token![return](m),
+            expr: Some(Box::new(syn::Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: user_block,
+            }))),
+        }),
+        Some(syn::Token![;](m)),
+    );
     let body = syn::Block {
         brace_token,
         stmts: vec![ret],
@@ -94,18 +102,4 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
         None,
     )];
     quote!(#func)
-}
-
-/// A function whose body does not parse: its signature (parsed with an empty
-/// body) and its body as [`with::parse::recover_block`] reads it.
-fn recover_fn(item: &TokenStream) -> Option<(syn::ItemFn, syn::Block)> {
-    let mut tts: Vec<proc_macro2::TokenTree> = item.clone().into_iter().collect();
-    let body = match tts.pop()? {
-        proc_macro2::TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => g,
-        _ => return None,
-    };
-    let signature: TokenStream = tts.into_iter().collect();
-    let func = syn::parse2::<syn::ItemFn>(quote!(#signature {})).ok()?;
-    let block = with::parse::recover_block(proc_macro2::TokenTree::Group(body).into())?;
-    Some((func, block))
 }
