@@ -379,9 +379,7 @@ impl<M: ContextManager> ContextManager for Option<M> {
             None => Ok(()),
         }
     }
-}
 
-impl<M: Suppress> Suppress for Option<M> {
     #[inline]
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         match self {
@@ -390,6 +388,8 @@ impl<M: Suppress> Suppress for Option<M> {
         }
     }
 }
+
+impl<M: Suppress> Suppress for Option<M> {}
 
 // ---------------------------------------------------------------------------
 // suppress
@@ -491,17 +491,14 @@ where
     fn exit(&mut self, _outcome: Outcome<'_>) -> Result<(), Infallible> {
         Ok(())
     }
-}
 
-impl<F> Suppress for Suppressor<F>
-where
-    F: FnMut(ErrorRef<'_>) -> bool,
-{
     #[inline]
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         (self.0)(error)
     }
 }
+
+impl<F> Suppress for Suppressor<F> where F: FnMut(ErrorRef<'_>) -> bool {}
 
 // ---------------------------------------------------------------------------
 // chdir
@@ -514,6 +511,7 @@ mod chdir {
     use std::io;
     use std::path::{Path, PathBuf};
 
+    use crate::open::PathError;
     use crate::{ContextManager, Outcome};
 
     /// Python's `contextlib.chdir(path)`: changes the working directory on
@@ -522,7 +520,9 @@ mod chdir {
     /// The value is the new working directory as an absolute `&Path` (the
     /// old one joined with `path`, so a relative `path` keeps its meaning
     /// inside the body). Enter fails, changing nothing, if `path` is not a
-    /// directory one can enter. Exit restores the old directory and reports a
+    /// directory one can enter; the error names it (`could not change the
+    /// working directory to 'x'`), with the OS error as its source. Exit
+    /// restores the old directory and reports a
     /// failure to do so (say the body removed it) as the error `with!`
     /// returns, naming the directory.
     ///
@@ -583,7 +583,9 @@ mod chdir {
 
         fn enter(&mut self) -> io::Result<&Path> {
             let old = std::env::current_dir()?;
-            std::env::set_current_dir(&self.target)?;
+            std::env::set_current_dir(&self.target).map_err(|error| {
+                PathError::wrap(error, "change the working directory to", &self.target)
+            })?;
             // `old` is what getcwd reported (no symlinks), so `old/target`
             // names the directory the kernel just resolved `target` to.
             let new = old.join(&self.target);
@@ -595,14 +597,8 @@ mod chdir {
             let Some((old, _)) = self.entered.take() else {
                 return Ok(());
             };
-            std::env::set_current_dir(&old).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    std::format!(
-                        "could not change the working directory back to {}: {e}",
-                        old.display()
-                    ),
-                )
+            std::env::set_current_dir(&old).map_err(|error| {
+                PathError::wrap(error, "change the working directory back to", &old)
             })
         }
     }

@@ -53,6 +53,37 @@ use crate::{ContextManager, Outcome};
 /// assert!(save().is_err());
 /// # }
 /// ```
+///
+/// # Errors
+///
+/// Enter's error of opening, and exit's of flushing or syncing, name the
+/// path and what failed; the OS error is their [`source`](std::error::Error::source),
+/// so a chain printer (anyhow's `{:#}` or `Caused by:`) prints each fact
+/// once, and `raw_os_error()` is there. The error's `kind()` is the OS
+/// error's:
+///
+/// ```
+/// use ctxmgr::with;
+/// use std::io::Read;
+///
+/// fn read(path: &str) -> std::io::Result<String> {
+///     Ok(with!(ctxmgr::open(path) as f => {
+///         let mut s = String::new();
+///         f.read_to_string(&mut s)?;
+///         s
+///     }))
+/// }
+/// let e = read("/surely/not/here.txt").unwrap_err();
+/// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+/// assert_eq!(e.to_string(), "could not open '/surely/not/here.txt'");
+/// let os = std::error::Error::source(&e).unwrap().downcast_ref::<std::io::Error>().unwrap();
+/// # #[cfg(unix)]
+/// assert_eq!(os.raw_os_error(), Some(2)); // ENOENT
+/// ```
+///
+/// A flush or sync error raised while the body was failing replaces the
+/// body's error and carries its message: `could not flush 'out.txt' (while
+/// closing after the body failed: ..)`, the OS error still its source.
 #[must_use = "`open` does nothing until entered, e.g. with `with!`"]
 pub fn open(path: impl AsRef<Path>) -> Open {
     Open {
@@ -244,7 +275,7 @@ impl ContextManager for Open {
         let file = mode
             .options()
             .open(&self.path)
-            .map_err(|error| PathError::wrap(error, &self.path))?;
+            .map_err(|error| PathError::wrap(error, "open", &self.path))?;
         let file = if mode.writable() && mode.base != b'r' {
             Buffered::Write(BufWriter::new(file))
         } else {
@@ -260,38 +291,75 @@ impl ContextManager for Open {
         let Some(mut file) = self.file.take() else {
             return Ok(());
         };
-        with_body_error(file.close(self.sync), &outcome)
+        with_body_error(file.close(self.sync, &self.path), &outcome)
     }
 }
 
 /// A close error raised while the body was failing carries the body's error
 /// along, since it replaces it (the crate docs' exit-error rule). Shared with
 /// the async `open` (`crate::tokio`).
+///
+/// The close error keeps its kind, and its source chain (down to the OS
+/// error, for `raw_os_error`): the wrapper displays the close error's
+/// message with the body's, and skips the close error itself in the chain,
+/// so that each fact is printed once.
 pub(crate) fn with_body_error(result: io::Result<()>, outcome: &Outcome<'_>) -> io::Result<()> {
     match (result, outcome.error()) {
         (Err(close), Some(body)) => Err(io::Error::new(
             close.kind(),
-            std::format!("{close} (while closing after the body failed: {body})"),
+            AfterBodyError {
+                body: body.to_string(),
+                close,
+            },
         )),
         (result, _) => result,
     }
 }
 
-/// An error of opening `path`, named as Python names it
-/// (`No such file or directory (os error 2): 'notes.txt'`). The kind is the
-/// original's, which stays reachable as the source (and through
-/// `io::Error::get_ref`) for its `raw_os_error`.
+/// Exit's error when the body was failing too: see [`with_body_error`].
+#[derive(Debug)]
+struct AfterBodyError {
+    close: io::Error,
+    body: String,
+}
+
+impl fmt::Display for AfterBodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (while closing after the body failed: {})",
+            self.close, self.body
+        )
+    }
+}
+
+impl std::error::Error for AfterBodyError {
+    /// The close error's own source: its message is already in ours.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.close)
+    }
+}
+
+/// An error of doing `action` on `path` (`could not open 'notes.txt'`),
+/// whose source is the OS error.
+///
+/// The kind is the original's. The original is the source, so that
+/// `raw_os_error()` is reachable down the chain and a chain printer
+/// (anyhow's `{:#}`, `Caused by:`) prints the OS message once:
+/// `could not open 'notes.txt': No such file or directory (os error 2)`.
 #[derive(Debug)]
 pub(crate) struct PathError {
+    action: &'static str,
     error: io::Error,
     path: PathBuf,
 }
 
 impl PathError {
-    pub(crate) fn wrap(error: io::Error, path: &Path) -> io::Error {
+    pub(crate) fn wrap(error: io::Error, action: &'static str, path: &Path) -> io::Error {
         io::Error::new(
             error.kind(),
             PathError {
+                action,
                 error,
                 path: path.to_path_buf(),
             },
@@ -301,7 +369,7 @@ impl PathError {
 
 impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: '{}'", self.error, self.path.display())
+        write!(f, "could not {} '{}'", self.action, self.path.display())
     }
 }
 
@@ -425,22 +493,24 @@ impl OpenFile {
         }
     }
 
-    fn close(&mut self, sync: bool) -> io::Result<()> {
+    /// Flushes (and with `sync`, syncs) and closes; an error names `path`.
+    fn close(&mut self, sync: bool, path: &Path) -> io::Result<()> {
+        let synced = |file: &File| {
+            if sync {
+                file.sync_all()
+                    .map_err(|error| PathError::wrap(error, "sync", path))?;
+            }
+            Ok(())
+        };
         match self.inner.take() {
             Some(Buffered::Write(w)) => {
-                let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
-                if sync {
-                    file.sync_all()?;
-                }
-                Ok(())
+                let file = w
+                    .into_inner()
+                    .map_err(|error| PathError::wrap(error.into_error(), "flush", path))?;
+                synced(&file)
             }
-            Some(Buffered::Read(r)) => {
-                if sync && self.writable {
-                    r.get_ref().sync_all()?;
-                }
-                Ok(())
-            }
-            None => Ok(()),
+            Some(Buffered::Read(r)) if self.writable => synced(r.get_ref()),
+            Some(Buffered::Read(_)) | None => Ok(()),
         }
     }
 }

@@ -205,7 +205,7 @@ impl AsyncContextManager for Open {
         let file = OpenOptions::from(mode.options())
             .open(&self.path)
             .await
-            .map_err(|error| PathError::wrap(error, &self.path))?;
+            .map_err(|error| PathError::wrap(error, "open", &self.path))?;
         Ok(self.file.insert(OpenFile {
             inner: BufReader::new(BufWriter::new(file)),
             writable: mode.writable(),
@@ -220,10 +220,7 @@ impl AsyncContextManager for Open {
         };
         // The file stays in `self` until the sync ends: if this future is
         // dropped halfway, `drop_exit` still finds it.
-        let result = file
-            .close()
-            .await
-            .map_err(|error| PathError::wrap(error, &self.path));
+        let result = file.close(&self.path).await;
         self.file = None;
         with_body_error(result, &outcome)
     }
@@ -315,13 +312,19 @@ impl OpenFile {
         self.inner.get_ref().get_ref()
     }
 
-    /// Awaits the flush and the sync of a writable file.
-    async fn close(&mut self) -> io::Result<()> {
+    /// Awaits the flush and the sync of a writable file; an error names
+    /// `path`.
+    async fn close(&mut self, path: &Path) -> io::Result<()> {
         if !self.writable {
             return Ok(());
         }
-        self.flush().await?;
-        self.get_ref().sync_all().await
+        self.flush()
+            .await
+            .map_err(|error| PathError::wrap(error, "flush", path))?;
+        self.get_ref()
+            .sync_all()
+            .await
+            .map_err(|error| PathError::wrap(error, "sync", path))
     }
 
     /// `drop_exit`'s best effort: the buffered bytes written with one

@@ -448,12 +448,11 @@ async fn an_async_suppressing_manager_swallows_the_error_and_evaluates_to_defaul
                 .push(format!("exit {}", ctxmgr_tests::describe(&outcome)));
             Ok(())
         }
-    }
-    impl AsyncSuppress for Ignore {
         fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
             error.is::<std::num::ParseIntError>()
         }
     }
+    impl AsyncSuppress for Ignore {}
     let log = SyncLog::new();
     let parse = |text: &'static str| {
         let log = log.clone();

@@ -75,14 +75,33 @@ fn missing_file_in_read_mode_fails_in_enter() {
     let path = dir.file("nope");
     let err = read(&path).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
-    // Named as Python names it, the OS error still reachable.
-    let text = err.to_string();
-    assert!(text.starts_with("No such file or directory"), "{text}");
-    assert!(text.ends_with(&format!(": '{}'", path.display())), "{text}");
-    let source = std::error::Error::source(err.get_ref().expect("a wrapped error"))
-        .and_then(|s| s.downcast_ref::<io::Error>())
-        .expect("the OS error as the source");
-    assert_eq!(source.raw_os_error(), Some(2)); // ENOENT
+    // The path named, the OS error the source: each fact once down the chain.
+    assert_eq!(
+        err.to_string(),
+        format!("could not open '{}'", path.display())
+    );
+    assert_eq!(os_error(&err).raw_os_error(), Some(2)); // ENOENT
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(err)),
+        format!(
+            "could not open '{}': No such file or directory (os error 2)",
+            path.display()
+        )
+    );
+}
+
+/// The `io::Error` with an OS code in `error`'s source chain.
+fn os_error(error: &io::Error) -> &io::Error {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            if io.raw_os_error().is_some() {
+                return io;
+            }
+        }
+        next = e.source();
+    }
+    panic!("no OS error in the chain of {error:?}")
 }
 
 #[test]
@@ -174,7 +193,13 @@ fn full_disk_is_an_error_where_bufwriter_drop_is_silent() {
         Ok(())
     })();
     let err = r.unwrap_err();
-    assert_eq!(err.raw_os_error(), Some(28), "ENOSPC expected, got {err}");
+    assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    assert_eq!(err.to_string(), "could not flush '/dev/full'");
+    assert_eq!(os_error(&err).raw_os_error(), Some(28), "ENOSPC expected");
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(err)),
+        "could not flush '/dev/full': No space left on device (os error 28)"
+    );
 }
 
 #[cfg(target_os = "linux")]
@@ -190,9 +215,28 @@ fn full_disk_after_a_body_error_reports_both() {
     let err = r.unwrap_err();
     // Exit's error wins (Python's rule) and carries the body's error along.
     assert_eq!(err.kind(), io::ErrorKind::StorageFull);
-    let text = err.to_string();
-    assert!(
-        text.contains("while closing after the body failed: body broke"),
-        "{text}"
+    assert_eq!(
+        err.to_string(),
+        "could not flush '/dev/full' (while closing after the body failed: body broke)"
     );
+    assert_eq!(os_error(&err).raw_os_error(), Some(28));
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(err)),
+        "could not flush '/dev/full' (while closing after the body failed: body broke): \
+         No space left on device (os error 28)"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn full_disk_with_sync_on_exit_names_the_path() {
+    let err = (|| -> io::Result<()> {
+        with!(ctxmgr::open("/dev/full").mode("w").sync_on_exit(true) as f => {
+            f.write_all(b"data")?;
+        });
+        Ok(())
+    })()
+    .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    assert_eq!(err.to_string(), "could not flush '/dev/full'");
 }

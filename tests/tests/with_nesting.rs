@@ -338,12 +338,11 @@ impl ContextManager for SuppressIgnorable {
         self.0.push(format!("exit {}", describe(&outcome)));
         Ok(())
     }
-}
-impl Suppress for SuppressIgnorable {
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         error.downcast_ref::<TestError>() == Some(&TestError::Body("ignorable"))
     }
 }
+impl Suppress for SuppressIgnorable {}
 
 #[test]
 fn suppression_swallows_chosen_errors_and_evaluates_to_default() {
