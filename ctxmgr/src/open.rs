@@ -2,7 +2,9 @@
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
+use std::io::{
+    self, BufRead, BufReader, BufWriter, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write,
+};
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 
@@ -11,7 +13,7 @@ use crate::{ContextManager, Outcome};
 /// Opens a file as a context manager, like Python's `open(path, mode)`.
 ///
 /// The mode defaults to `"r"`; set another with [`Open::mode`]. Entering
-/// opens the file and binds a buffered [`OpenFile`] (`Read + Write + Seek`);
+/// opens the file and binds a buffered [`OpenFile`] (`Read + BufRead + Write + Seek`);
 /// exiting flushes and closes it on every path — also when the body failed,
 /// as Python does — and a flush error propagates: writing to a full disk is an
 /// error, never silence.
@@ -385,22 +387,28 @@ enum Buffered {
 }
 
 /// The file bound by `with!(ctxmgr::open(..) as f => ..)`: buffered
-/// `Read + Write + Seek`, switching between reading and writing as needed
-/// (modes with `+`). Closed by the manager's exit.
+/// `Read + BufRead + Write + Seek`, switching between reading and writing as
+/// needed (modes with `+`). Closed by the manager's exit.
+///
+/// Reads go through one buffer, so Python's `for line in f:` is
+/// `for line in f.lines()` ([`BufRead`]), with no `BufReader` of your own:
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}-{}", line!(), std::process::id()));
 /// # std::fs::create_dir_all(&dir)?;
 /// use ctxmgr::with;
-/// use std::io::{BufRead, BufReader, Write};
+/// use std::io::{BufRead, Write};
 ///
 /// let path = dir.join("lines.txt");
 /// with!(ctxmgr::open(&path).mode("w") as f => {
 ///     writeln!(f, "one")?;
 ///     writeln!(f, "two")?;
 /// });
-/// let lines = with!(ctxmgr::open(&path) as f => {
-///     BufReader::new(f).lines().collect::<Result<Vec<_>, _>>()?
+/// let mut lines = Vec::new();
+/// with!(ctxmgr::open(&path) as f => {
+///     for line in f.lines() {
+///         lines.push(line?);
+///     }
 /// });
 /// assert_eq!(lines, ["one", "two"]);
 /// # std::fs::remove_dir_all(&dir)?;
@@ -524,6 +532,20 @@ impl Read for OpenFile {
     }
 }
 
+/// Reading through the file's one buffer: `lines()`, `read_line`,
+/// `read_until`, `split`. In a `+` mode, what was written is flushed first,
+/// as for [`Read`].
+impl BufRead for OpenFile {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.reader()?.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        if let Some(Buffered::Read(r)) = &mut self.inner {
+            r.consume(amt);
+        }
+    }
+}
+
 impl Write for OpenFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.writer()?.write(buf)
@@ -545,6 +567,14 @@ impl Seek for OpenFile {
         match &mut self.inner {
             Some(Buffered::Read(r)) => r.seek(pos),
             Some(Buffered::Write(w)) => w.seek(pos),
+            None => Err(closed()),
+        }
+    }
+    /// The position, without dropping what is buffered for reading.
+    fn stream_position(&mut self) -> io::Result<u64> {
+        match &mut self.inner {
+            Some(Buffered::Read(r)) => r.stream_position(),
+            Some(Buffered::Write(w)) => w.stream_position(),
             None => Err(closed()),
         }
     }

@@ -240,3 +240,58 @@ fn full_disk_with_sync_on_exit_names_the_path() {
     assert_eq!(err.kind(), io::ErrorKind::StorageFull);
     assert_eq!(err.to_string(), "could not flush '/dev/full'");
 }
+
+#[test]
+fn lines_iterate_the_file_as_python_for_line_in_f() -> io::Result<()> {
+    use std::io::BufRead;
+    let dir = TempDir::new("lines");
+    let path = dir.file("lines.txt");
+    let text: String = (0..2000).map(|i| format!("line {i}\n")).collect(); // > one 8 KiB buffer
+    std::fs::write(&path, &text)?;
+    let mut seen = Vec::new();
+    with!(ctxmgr::open(&path) as f => {
+        for line in f.lines() {
+            seen.push(line?);
+        }
+    });
+    assert_eq!(seen.len(), 2000);
+    assert_eq!(seen[0], "line 0");
+    assert_eq!(seen[1999], "line 1999");
+
+    // One buffer under `read_line`, `fill_buf` and `Seek`: the reads see
+    // the bytes in order, and the position is where the caller is.
+    with!(ctxmgr::open(&path) as f => {
+        let mut first = String::new();
+        f.read_line(&mut first)?;
+        assert_eq!(first, "line 0\n");
+        let buffered = f.fill_buf()?.len();
+        assert!(buffered > 7, "the rest of a buffer is there, not one byte: {buffered}");
+        assert!(f.fill_buf()?.starts_with(b"line 1\n"));
+        assert_eq!(f.stream_position()?, 7);
+        f.consume(7);
+        let mut third = String::new();
+        f.read_line(&mut third)?;
+        assert_eq!(third, "line 2\n");
+        f.seek(SeekFrom::Start(0))?;
+        assert_eq!(f.lines().next().transpose()?.as_deref(), Some("line 0"));
+    });
+    Ok(())
+}
+
+#[test]
+fn lines_after_a_write_in_plus_mode_see_it() -> io::Result<()> {
+    use std::io::BufRead;
+    let dir = TempDir::new("lines-plus");
+    let path = dir.file("plus.txt");
+    let lines = with!(ctxmgr::open(&path).mode("w+") as f => {
+        writeln!(f, "alpha")?;
+        writeln!(f, "beta")?;
+        f.rewind()?;
+        let lines = f.lines().collect::<io::Result<Vec<_>>>()?;
+        writeln!(f, "gamma")?; // a write after reading appends where reading ended
+        lines
+    });
+    assert_eq!(lines, ["alpha", "beta"]);
+    assert_eq!(read(&path)?, "alpha\nbeta\ngamma\n");
+    Ok(())
+}

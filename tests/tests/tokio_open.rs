@@ -315,3 +315,30 @@ async fn the_futures_are_send_for_tokio_spawn() -> io::Result<()> {
     assert_eq!(std::fs::read_to_string(&path)?, "from a task");
     Ok(())
 }
+
+#[tokio::test]
+async fn lines_iterate_the_file_through_async_buf_read() -> io::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("lines.txt");
+    let text: String = (0..2000).map(|i| format!("line {i}\n")).collect(); // > one buffer
+    std::fs::write(&path, &text)?;
+    let seen = with!(async ctxmgr::tokio::open(&path) as f => {
+        let mut seen = Vec::new();
+        let mut lines = f.lines(); // `AsyncBufReadExt::lines`, on `&mut OpenFile`
+        while let Some(line) = lines.next_line().await? {
+            seen.push(line);
+        }
+        // One buffer: after the first line, the rest of it is there.
+        f.rewind().await?;
+        let mut first = String::new();
+        f.read_line(&mut first).await?;
+        assert_eq!(first, "line 0\n");
+        let buffered = f.fill_buf().await?;
+        assert!(buffered.len() > 7, "{}", buffered.len());
+        assert!(buffered.starts_with(b"line 1\n"));
+        seen
+    });
+    assert_eq!(seen.len(), 2000);
+    assert_eq!((&*seen[0], &*seen[1999]), ("line 0", "line 1999"));
+    Ok(())
+}
