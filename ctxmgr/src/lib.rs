@@ -252,6 +252,9 @@ pub use managers::{closing, nullcontext, suppress, Close, Closing, NullContext, 
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use outcome::LocalError;
 pub use outcome::{ErrorRef, Outcome};
 #[cfg(feature = "tempfile")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tempfile")))]
