@@ -94,6 +94,8 @@
 //!
 //! * [`closing`] with the [`Close`] trait: flush a `BufWriter`, wait for a
 //!   `Child`, shut down a `TcpStream` — and report the error.
+//! * [`aclosing`] with the [`AsyncClose`] trait, for `with!(async ..)`: an
+//!   awaited close (shut down a tokio `TcpStream`, flush a tokio `File`).
 //! * [`nullcontext`], and `Option<M>` as a manager (`None` does nothing).
 //! * [`suppress`]`(pred)`: swallow the `?` errors `pred` picks.
 //! * [`chdir`]: change the working directory for the body (process-wide).
@@ -168,7 +170,7 @@
 //! | `alloc` | via `std` | [`ExitStack`], [`AsyncExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
 //! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
 //! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
-//! | `tokio` | no | the `tokio` module (the async `open`), on tokio's `fs` and `io-util` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
+//! | `tokio` | no | the `tokio` module (the async `open`) and [`AsyncClose`] for tokio's streams, files and writers, on tokio's `fs`, `io-util`, `io-std` and `net` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.
@@ -245,10 +247,13 @@ pub use ctxmgr_derive::ContextManager;
 pub use derived_guard::DerivedGuard;
 pub use generator::{EnterFn, Generator};
 pub use guard::Guard;
+pub use managers::{
+    aclosing, closing, nullcontext, suppress, AClosing, AsyncClose, Close, Closing, NullContext,
+    Suppressor,
+};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use managers::{chdir, Chdir};
-pub use managers::{closing, nullcontext, suppress, Close, Closing, NullContext, Suppressor};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};

@@ -434,3 +434,72 @@ impl AsyncSeek for OpenFile {
         Pin::new(&mut self.get_mut().inner).poll_complete(cx)
     }
 }
+
+// ---------------------------------------------------------------------------
+// `AsyncClose` for tokio's types (see `ctxmgr::aclosing`).
+
+mod aclose {
+    use std::io;
+
+    use ::tokio::io::{AsyncWrite, AsyncWriteExt};
+
+    use crate::AsyncClose;
+
+    /// A stream the peer already disconnected is closed.
+    fn shut_down(result: io::Result<()>) -> io::Result<()> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+
+    impl AsyncClose for ::tokio::net::TcpStream {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            shut_down(self.shutdown().await)
+        }
+    }
+
+    #[cfg(unix)]
+    impl AsyncClose for ::tokio::net::UnixStream {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            shut_down(self.shutdown().await)
+        }
+    }
+
+    impl AsyncClose for ::tokio::fs::File {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+
+    impl<W: AsyncWrite + Unpin> AsyncClose for ::tokio::io::BufWriter<W> {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+
+    impl<RW: ::tokio::io::AsyncRead + AsyncWrite + Unpin> AsyncClose for ::tokio::io::BufStream<RW> {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+
+    impl AsyncClose for ::tokio::io::Stdout {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+
+    impl AsyncClose for ::tokio::io::Stderr {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+}
