@@ -468,7 +468,7 @@ pub trait ContextManager {
     /// the error the body is leaving with. Asked after [`exit`](ContextManager::exit)
     /// returned `Ok(())`, by `with!` for a manager that also implements the
     /// marker [`Suppress`], and by [`ExitStack`] and
-    /// [`AsyncExitStack`](crate::AsyncExitStack) for every entered manager.
+    /// [`AsyncExitStack`] for every entered manager.
     ///
     /// The default never suppresses, so a manager that does not override it
     /// pays nothing: `with!` compiles no check for it and the body's type
@@ -522,7 +522,7 @@ impl<M: ContextManager + ?Sized> ContextManager for &mut M {
 /// `with!` finds this marker through the manager's concrete type. Inside a
 /// generic function over `M: ContextManager`, a manager is not known to
 /// suppress and `with!` does not ask it. [`ExitStack`] and
-/// [`AsyncExitStack`](crate::AsyncExitStack) need no marker: they ask every
+/// [`AsyncExitStack`] need no marker: they ask every
 /// manager's [`suppresses`](ContextManager::suppresses), whose default says
 /// no, so a manager suppresses the same way in a stack as in `with!`.
 ///
