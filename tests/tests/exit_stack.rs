@@ -750,7 +750,11 @@ fn a_full_disk_among_the_files_is_the_error_and_every_file_still_closes() {
     };
     let err = run().unwrap_err();
     let io = err.downcast_ref::<std::io::Error>().expect("an io::Error");
-    assert_eq!(io.raw_os_error(), Some(28), "{io}"); // ENOSPC
+    assert_eq!(io.to_string(), "could not flush '/dev/full'");
+    let os = std::error::Error::source(io)
+        .and_then(|e| e.downcast_ref::<std::io::Error>())
+        .expect("the OS error as the source");
+    assert_eq!(os.raw_os_error(), Some(28), "{os}"); // ENOSPC
     assert_eq!(std::fs::read(&a).unwrap(), b"data");
     assert_eq!(std::fs::read(&b).unwrap(), b"data");
     let seen = seen.borrow();
