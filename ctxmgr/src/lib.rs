@@ -552,6 +552,11 @@ impl<M: ContextManager + ?Sized> ContextManager for &mut M {
 /// assert_eq!(remove("/surely/not/here").unwrap(), "done");
 /// ```
 ///
+/// A `#[derive(ContextManager)]` type cannot override
+/// [`suppresses`](ContextManager::suppresses) yet: the derive writes its
+/// `ContextManager` impl. Write that impl by hand for a manager that
+/// suppresses.
+///
 /// # Migration from the `Suppress::suppresses` method
 ///
 /// Move the method into the `ContextManager` impl and leave the marker
