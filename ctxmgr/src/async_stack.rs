@@ -125,13 +125,13 @@ use crate::{
 ///
 /// # Suppression
 ///
-/// As for [`ExitStack`](crate::ExitStack#suppression): a manager entered
-/// with [`enter_suppressing_async_context`](AsyncExitStack::enter_suppressing_async_context)
-/// ([`AsyncSuppress`]) or
-/// [`enter_suppressing_context`](AsyncExitStack::enter_suppressing_context)
-/// ([`Suppress`]) is asked, after its exit succeeded, whether it swallows
-/// the error the stack was given; if so the entries below it see
-/// `Outcome::Ok`, and the stack's own [`AsyncSuppress`] says so.
+/// As for [`ExitStack`](crate::ExitStack#suppression): every manager, async
+/// ([`AsyncContextManager::suppresses`]) or sync
+/// ([`ContextManager::suppresses`]), is asked, after its exit succeeded,
+/// whether it swallows the error the stack was given; if so the entries
+/// below it see `Outcome::Ok`, and the stack's own
+/// [`suppresses`](AsyncContextManager::suppresses) says so, so that a
+/// `with!(async ..)` over it evaluates to `Default::default()`.
 ///
 /// # Errors seen by exits
 ///
@@ -308,9 +308,9 @@ impl<'m, E> AsyncExitStack<'m, E> {
     /// registered: its exit will not run (it is dropped). The same holds
     /// when this future is dropped before enter ends.
     ///
-    /// A manager that implements [`AsyncSuppress`] does not suppress when
-    /// entered here; use
-    /// [`enter_suppressing_async_context`](AsyncExitStack::enter_suppressing_async_context).
+    /// A manager that swallows the body's error in `with!(async ..)` (its
+    /// [`AsyncContextManager::suppresses`]) swallows it here too (see
+    /// [Suppression](AsyncExitStack#suppression)).
     ///
     /// ```
     /// use ctxmgr::{AsyncContextManager, AsyncExitStack, Outcome};
@@ -351,45 +351,16 @@ impl<'m, E> AsyncExitStack<'m, E> {
             .map_err(Into::into)
     }
 
-    /// [`enter_async_context`](AsyncExitStack::enter_async_context) for a
-    /// manager that may swallow the body's error ([`AsyncSuppress`]): after
-    /// its exit succeeded it is asked about the pending error, when that is
-    /// the error the stack was given; on `true` the entries below it see
-    /// `Outcome::Ok` and the stack's [`AsyncSuppress::suppresses`] says
-    /// `true`.
+    /// [`enter_async_context`](AsyncExitStack::enter_async_context), which
+    /// now asks every manager whether it swallows the body's error; kept so
+    /// that code written for the earlier API compiles.
     ///
     /// # Errors
     ///
     /// Enter's error, converted into `E`; nothing is registered.
-    ///
-    /// ```
-    /// use ctxmgr::{AsyncContextManager, AsyncExitStack, AsyncSuppress, ErrorRef, Outcome};
-    ///
-    /// /// Swallows every error, like `contextlib.suppress(Exception)`.
-    /// struct SwallowAll;
-    /// impl AsyncContextManager for SwallowAll {
-    ///     type Value<'a> = ();
-    ///     type Error = String;
-    ///     async fn enter(&mut self) -> Result<(), String> { Ok(()) }
-    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), String> { Ok(()) }
-    /// }
-    /// impl AsyncSuppress for SwallowAll {
-    ///     fn suppresses(&mut self, _: ErrorRef<'_>) -> bool { true }
-    /// }
-    ///
-    /// async fn run() -> Result<bool, String> {
-    ///     let mut stack = AsyncExitStack::<String>::default();
-    ///     stack.push(|outcome| { assert!(outcome.is_ok()); Ok(()) });
-    ///     stack.enter_suppressing_async_context(SwallowAll).await?;
-    ///     let error = "the body failed".to_string();
-    ///     stack.exit(Outcome::Err(ErrorRef::from_display(&error))).await?;
-    ///     Ok(stack.suppresses(ErrorRef::from_display(&error)))
-    /// }
-    /// # use std::future::Future;
-    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// let polled = std::pin::pin!(run()).poll(&mut cx);
-    /// assert_eq!(polled, std::task::Poll::Ready(Ok(true)));
-    /// ```
+    #[deprecated(
+        note = "`enter_async_context` suppresses as `with!(async ..)` does; call it instead"
+    )]
     pub async fn enter_suppressing_async_context<'s, M>(
         &'s self,
         manager: M,
@@ -398,10 +369,7 @@ impl<'m, E> AsyncExitStack<'m, E> {
         M: AsyncSuppress + 'm,
         M::Error: Into<E>,
     {
-        self.arena
-            .enter_async(AsyncSuppressing(manager), |entry| &mut entry.0)
-            .await
-            .map_err(Into::into)
+        self.enter_async_context(manager).await
     }
 
     /// Enters the sync `manager` now and registers its exit for later —
@@ -411,6 +379,9 @@ impl<'m, E> AsyncExitStack<'m, E> {
     /// # Errors
     ///
     /// Enter's error, converted into `E`; nothing is registered.
+    ///
+    /// A sync manager that swallows the body's error in `with!` (such as
+    /// [`suppress`](crate::suppress)) swallows it here too.
     ///
     /// ```
     /// use ctxmgr::AsyncExitStack;
@@ -441,36 +412,21 @@ impl<'m, E> AsyncExitStack<'m, E> {
             .map_err(Into::into)
     }
 
-    /// [`enter_context`](AsyncExitStack::enter_context) for a sync manager
-    /// that may swallow the body's error ([`Suppress`]), asked as by
-    /// [`enter_suppressing_async_context`](AsyncExitStack::enter_suppressing_async_context).
+    /// [`enter_context`](AsyncExitStack::enter_context), which now asks
+    /// every manager whether it swallows the body's error; kept so that code
+    /// written for the earlier API compiles.
     ///
     /// # Errors
     ///
     /// Enter's error, converted into `E`; nothing is registered.
-    ///
-    /// ```
-    /// use ctxmgr::{AsyncContextManager, AsyncExitStack, AsyncSuppress, ErrorRef, Outcome};
-    ///
-    /// # use std::future::Future;
-    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// let mut stack = AsyncExitStack::new();
-    /// stack.enter_suppressing_context(ctxmgr::suppress(|e| e.to_string() == "retry"))?;
-    /// let error = std::io::Error::other("retry");
-    /// let closed = std::pin::pin!(stack.exit(Outcome::Err(ErrorRef::new(&error)))).poll(&mut cx);
-    /// assert!(matches!(closed, std::task::Poll::Ready(Ok(()))));
-    /// assert!(stack.suppresses(ErrorRef::new(&error)));
-    /// # Ok::<(), ctxmgr::BoxError>(())
-    /// ```
+    #[deprecated(note = "`enter_context` suppresses as `with!` does; call it instead")]
     #[inline]
     pub fn enter_suppressing_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
     where
         M: Suppress + 'm,
         M::Error: Into<E>,
     {
-        self.arena
-            .enter(Suppressing(manager), |entry| &mut entry.0)
-            .map_err(Into::into)
+        self.enter_context(manager)
     }
 
     /// Registers `f` to run when the stack exits, whatever the outcome (also
@@ -798,18 +754,17 @@ impl<'m, E> AsyncContextManager for AsyncExitStack<'m, E> {
             self.drop_exit_all(outcome);
         }
     }
-}
 
-/// `true` when an entry entered with
-/// [`enter_suppressing_async_context`](AsyncExitStack::enter_suppressing_async_context)
-/// or [`enter_suppressing_context`](AsyncExitStack::enter_suppressing_context)
-/// swallowed the body's error at the last exit.
-impl<E> AsyncSuppress for AsyncExitStack<'_, E> {
+    /// `true` when an entry swallowed the body's error at the last exit.
     #[inline]
     fn suppresses(&mut self, _error: ErrorRef<'_>) -> bool {
         self.suppressed
     }
 }
+
+/// `with!(async ..)` over a stack asks it: an entry may swallow the body's
+/// error.
+impl<E> AsyncSuppress for AsyncExitStack<'_, E> {}
 
 impl<E> fmt::Debug for AsyncExitStack<'_, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -824,8 +779,6 @@ impl<E> fmt::Debug for AsyncExitStack<'_, E> {
 
 struct AsyncManaged<M>(M);
 
-struct AsyncSuppressing<M>(M);
-
 /// Owns an async manager while its exit is awaited; if that future is
 /// dropped or panics before exit ends, runs `drop_exit` as
 /// [`AsyncGuard`](crate::AsyncGuard) would.
@@ -837,16 +790,12 @@ struct AwaitingExit<M: AsyncContextManager> {
 impl<M: AsyncContextManager> AwaitingExit<M> {
     /// Awaits exit with `outcome`; then asks whether to swallow it when
     /// `ask` is `Some`.
-    async fn exit(
-        mut self,
-        outcome: Outcome<'_>,
-        ask: Option<fn(&mut M, ErrorRef<'_>) -> bool>,
-    ) -> Result<bool, M::Error> {
+    async fn exit(mut self, outcome: Outcome<'_>, ask: bool) -> Result<bool, M::Error> {
         let result = self.manager.exit(outcome).await;
         self.done = true;
         result?;
-        Ok(match (outcome, ask) {
-            (Outcome::Err(e), Some(suppresses)) => suppresses(&mut self.manager, e),
+        Ok(match outcome {
+            Outcome::Err(e) if ask => self.manager.suppresses(e),
             _ => false,
         })
     }
@@ -891,30 +840,6 @@ impl<M: AsyncContextManager, E> AsyncEntry<E> for AsyncManaged<M>
 where
     M::Error: Into<E>,
 {
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E>
-    where
-        Self: 'a,
-        E: 'a,
-    {
-        let exiting = AwaitingExit {
-            manager: self.0,
-            done: false,
-        };
-        Exiting::Awaiting(Box::pin(async move {
-            exiting.exit(outcome, None).await.map_err(Into::into)
-        }))
-    }
-
-    fn drop_exit(mut self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
-        fallback(&mut self.0, outcome);
-        Ok(())
-    }
-}
-
-impl<M: AsyncSuppress, E> AsyncEntry<E> for AsyncSuppressing<M>
-where
-    M::Error: Into<E>,
-{
     fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E>
     where
         Self: 'a,
@@ -923,11 +848,6 @@ where
         let exiting = AwaitingExit {
             manager: self.0,
             done: false,
-        };
-        let ask: Option<fn(&mut M, ErrorRef<'_>) -> bool> = if ask {
-            Some(|manager, error| manager.suppresses(error))
-        } else {
-            None
         };
         Exiting::Awaiting(Box::pin(async move {
             exiting.exit(outcome, ask).await.map_err(Into::into)
@@ -943,25 +863,6 @@ where
 struct Managed<M>(M);
 
 impl<M: ContextManager, E> AsyncEntry<E> for Managed<M>
-where
-    M::Error: Into<E>,
-{
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E>
-    where
-        Self: 'a,
-        E: 'a,
-    {
-        Exiting::Done(self.drop_exit(outcome).map(|()| false))
-    }
-
-    fn drop_exit(mut self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
-        self.0.exit(outcome).map_err(Into::into)
-    }
-}
-
-struct Suppressing<M>(M);
-
-impl<M: Suppress, E> AsyncEntry<E> for Suppressing<M>
 where
     M::Error: Into<E>,
 {

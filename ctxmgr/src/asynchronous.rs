@@ -124,6 +124,47 @@ pub trait AsyncContextManager {
     fn drop_exit(&mut self, outcome: Outcome<'_>) {
         let _ = outcome;
     }
+
+    /// Python's `__aexit__` returning a true value: `true` to swallow
+    /// `error`, the error the body is leaving with. Asked after exit
+    /// returned `Ok(())`, by `with!(async ..)` for a manager that also
+    /// implements the marker [`AsyncSuppress`], and by
+    /// [`AsyncExitStack`](crate::AsyncExitStack) for every entered manager.
+    /// The default never suppresses, and costs nothing.
+    ///
+    /// ```
+    /// use ctxmgr::{with, AsyncContextManager, AsyncSuppress, ErrorRef, Outcome};
+    ///
+    /// /// Swallows errors that say "retry".
+    /// struct Retryable;
+    /// impl AsyncContextManager for Retryable {
+    ///     type Value<'a> = ();
+    ///     type Error = String;
+    ///     async fn enter(&mut self) -> Result<(), String> { Ok(()) }
+    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), String> { Ok(()) }
+    ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+    ///         error.to_string().contains("retry")
+    ///     }
+    /// }
+    /// impl AsyncSuppress for Retryable {} // `with!(async ..)` asks it too
+    ///
+    /// async fn run() -> Result<u32, String> {
+    ///     let n: u32 = with!(async Retryable => {
+    ///         Err("please retry".to_string())?;
+    ///         7
+    ///     });
+    ///     Ok(n)
+    /// }
+    /// # use std::future::Future;
+    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// let polled = std::pin::pin!(run()).poll(&mut cx);
+    /// assert_eq!(polled, std::task::Poll::Ready(Ok(0))); // swallowed: `u32::default()`
+    /// ```
+    #[inline]
+    fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        let _ = error;
+        false
+    }
 }
 
 /// `&mut m` enters and exits `m`, which the caller keeps.
@@ -148,24 +189,26 @@ impl<M: AsyncContextManager + ?Sized> AsyncContextManager for &mut M {
     fn drop_exit(&mut self, outcome: Outcome<'_>) {
         (**self).drop_exit(outcome);
     }
-}
 
-/// An async manager that may swallow the error leaving its body (Python's
-/// `__aexit__` returning a true value): the async twin of
-/// [`Suppress`](crate::Suppress). Asked after exit returned `Ok(())` for a
-/// body that left by `?`; `with!(async ..)` then evaluates to
-/// `Default::default()`.
-pub trait AsyncSuppress: AsyncContextManager {
-    /// `true` to swallow `error`.
-    fn suppresses(&mut self, error: ErrorRef<'_>) -> bool;
-}
-
-impl<M: AsyncSuppress + ?Sized> AsyncSuppress for &mut M {
     #[inline]
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         (**self).suppresses(error)
     }
 }
+
+/// Marks an async manager that may swallow the error leaving its body
+/// (Python's `__aexit__` returning a true value), so that `with!(async ..)`
+/// asks its [`AsyncContextManager::suppresses`]: the async twin of
+/// [`Suppress`](crate::Suppress). Asked after exit returned `Ok(())` for a
+/// body that left by `?`; `with!(async ..)` then evaluates to
+/// `Default::default()`. [`AsyncExitStack`](crate::AsyncExitStack) asks
+/// every manager, marked or not.
+///
+/// Migration from the `AsyncSuppress::suppresses` method: move it into the
+/// `AsyncContextManager` impl and leave `impl AsyncSuppress for M {}` empty.
+pub trait AsyncSuppress: AsyncContextManager {}
+
+impl<M: AsyncSuppress + ?Sized> AsyncSuppress for &mut M {}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
@@ -302,12 +345,10 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
         &mut self.manager
     }
 
-    /// Asks a suppressing manager whether to swallow `error`.
+    /// Asks the manager whether to swallow `error`
+    /// ([`AsyncContextManager::suppresses`]).
     #[inline]
-    pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool
-    where
-        M: AsyncSuppress,
-    {
+    pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         self.manager.suppresses(error)
     }
 }

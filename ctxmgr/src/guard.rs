@@ -1,6 +1,6 @@
 //! [`Guard`]: the exactly-once machinery under `with!`, usable by hand.
 
-use crate::{ContextManager, ErrorRef, Outcome, Suppress};
+use crate::{ContextManager, ErrorRef, Outcome};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
@@ -313,8 +313,9 @@ impl<M: ContextManager> Guard<M> {
         &mut self.manager
     }
 
-    /// Asks a suppressing manager whether the body's error is swallowed
-    /// (see [`Suppress`]). Used by `with!` after a successful exit.
+    /// Asks the manager whether the body's error is swallowed
+    /// ([`ContextManager::suppresses`]). Used by `with!` after a successful
+    /// exit, for a manager marked [`Suppress`](crate::Suppress).
     ///
     /// ```
     /// use ctxmgr::{ContextManager, ErrorRef, Guard, Outcome, Suppress};
@@ -327,12 +328,11 @@ impl<M: ContextManager> Guard<M> {
     ///     type Error = std::convert::Infallible;
     ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
     ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Self::Error> { Ok(()) }
-    /// }
-    /// impl Suppress for IgnoreParse {
     ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
     ///         error.is::<ParseIntError>()
     ///     }
     /// }
+    /// impl Suppress for IgnoreParse {}
     ///
     /// let mut guard = Guard::new(IgnoreParse);
     /// guard.enter().unwrap();
@@ -341,10 +341,7 @@ impl<M: ContextManager> Guard<M> {
     /// assert!(guard.suppresses(ErrorRef::new(&error)));
     /// ```
     #[inline]
-    pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool
-    where
-        M: Suppress,
-    {
+    pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         self.manager.suppresses(error)
     }
 

@@ -86,7 +86,7 @@
 //! | a context without the macro, or spanning calls | [`Guard`]; for a derived manager, its named guard ([`DerivedGuard`]) | calling `__enter__`/`__exit__` by hand |
 //! | a dynamic number of managers and callbacks, exited in reverse like nested `with!`s | [`ExitStack`] (feature `alloc`); for async managers, whose exits are awaited, [`AsyncExitStack`] | `ExitStack`, `AsyncExitStack` |
 //! | a file that reports a failed flush or close | [`open`] (feature `std`) | `open()` |
-//! | swallow the body's error | [`Suppress`] | `__exit__` returning `True` |
+//! | swallow the body's error | [`ContextManager::suppresses`] with the marker [`Suppress`] | `__exit__` returning `True` |
 //! | teardown that is *awaited*, on every path | `with!(async EXPR as PAT => { .. })` over an [`AsyncContextManager`] (the derive takes `async fn` markers); [`AsyncGuard`] by hand | `async with`, `__aenter__`/`__aexit__` |
 //! | an async manager from one `async fn` | [`#[contextmanager]`](contextmanager) on an `async fn`: an [`AsyncGenerator`] (feature `alloc`) | `@asynccontextmanager` |
 //!
@@ -94,6 +94,8 @@
 //!
 //! * [`closing`] with the [`Close`] trait: flush a `BufWriter`, wait for a
 //!   `Child`, shut down a `TcpStream` — and report the error.
+//! * [`aclosing`] with the [`AsyncClose`] trait, for `with!(async ..)`: an
+//!   awaited close (shut down a tokio `TcpStream`, flush a tokio `File`).
 //! * [`nullcontext`], and `Option<M>` as a manager (`None` does nothing).
 //! * [`suppress`]`(pred)`: swallow the `?` errors `pred` picks.
 //! * [`chdir`]: change the working directory for the body (process-wide).
@@ -179,7 +181,7 @@
 //! | `alloc` | via `std` | [`ExitStack`], [`AsyncExitStack`], [`BoxError`]; [`ErrorRef::as_error`] sees through `Box<dyn Error>` |
 //! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
 //! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
-//! | `tokio` | no | the `tokio` module (the async `open`), on tokio's `fs` and `io-util` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
+//! | `tokio` | no | the `tokio` module (the async `open`) and [`AsyncClose`] for tokio's streams, files and writers, on tokio's `fs`, `io-util`, `io-std` and `net` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
 //! | `tokio-postgres` | no | the `postgres` module: transactions and savepoints on `tokio-postgres`, re-exported, whose `COMMIT`/`ROLLBACK` are awaited and whose cancellation cancels the running statement and leaves no transaction open; implies `std`; needs Rust 1.85 (tokio-postgres's minimum) |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] (with
@@ -275,13 +277,19 @@ pub use ctxmgr_derive::ContextManager;
 pub use derived_guard::DerivedGuard;
 pub use generator::{EnterFn, Generator};
 pub use guard::Guard;
+pub use managers::{
+    aclosing, closing, nullcontext, suppress, AClosing, AsyncClose, Close, Closing, NullContext,
+    Suppressor,
+};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use managers::{chdir, Chdir};
-pub use managers::{closing, nullcontext, suppress, Close, Closing, NullContext, Suppressor};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use open::{open, Open, OpenFile};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use outcome::LocalError;
 pub use outcome::{ErrorRef, Outcome};
 #[cfg(feature = "tempfile")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tempfile")))]
@@ -487,6 +495,21 @@ pub trait ContextManager {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error>;
+
+    /// Python's `__exit__` returning a true value: `true` to swallow `error`,
+    /// the error the body is leaving with. Asked after [`exit`](ContextManager::exit)
+    /// returned `Ok(())`, by `with!` for a manager that also implements the
+    /// marker [`Suppress`], and by [`ExitStack`] and
+    /// [`AsyncExitStack`] for every entered manager.
+    ///
+    /// The default never suppresses, so a manager that does not override it
+    /// pays nothing: `with!` compiles no check for it and the body's type
+    /// needs no `Default`. See [`Suppress`] for an example.
+    #[inline]
+    fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        let _ = error;
+        false
+    }
 }
 
 impl<M: ContextManager + ?Sized> ContextManager for &mut M {
@@ -505,25 +528,35 @@ impl<M: ContextManager + ?Sized> ContextManager for &mut M {
     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
         (**self).exit(outcome)
     }
+
+    #[inline]
+    fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        (**self).suppresses(error)
+    }
 }
 
-/// A context manager that may swallow the error leaving its body — Python's
-/// `__exit__` returning a true value.
+/// Marks a context manager that may swallow the error leaving its body —
+/// Python's `__exit__` returning a true value — so that `with!` asks it.
 ///
-/// After [`exit`](ContextManager::exit) returned `Ok(())` for a body that
-/// left by `?`, `with!` asks [`suppresses`](Suppress::suppresses). On `true`
+/// The decision is the manager's [`ContextManager::suppresses`]: override it,
+/// and implement this marker so that `with!` asks it too. After
+/// [`exit`](ContextManager::exit) returned `Ok(())` for a body that left by
+/// `?`, `with!` asks [`suppresses`](ContextManager::suppresses). On `true`
 /// the error does not propagate: execution continues after the `with!`,
 /// which evaluates to `Default::default()` of the body's type (`()` for a
 /// statement-like body, which is the common case, as in Python).
 ///
-/// Only `?` errors can be suppressed: an explicit `return` (even of an
-/// `Err`) always returns, as `return` does in Python. Managers that do not
-/// implement `Suppress` pay nothing: no check is compiled and the body's
+/// Only `?` errors can be suppressed by `with!`: an explicit `return` (even
+/// of an `Err`) always returns, as `return` does in Python. Managers that do
+/// not implement `Suppress` pay nothing: no check is compiled and the body's
 /// type needs no `Default`.
 ///
-/// `with!` finds this impl through the manager's concrete type. Inside a
+/// `with!` finds this marker through the manager's concrete type. Inside a
 /// generic function over `M: ContextManager`, a manager is not known to
-/// suppress and is never asked.
+/// suppress and `with!` does not ask it. [`ExitStack`] and
+/// [`AsyncExitStack`] need no marker: they ask every
+/// manager's [`suppresses`](ContextManager::suppresses), whose default says
+/// no, so a manager suppresses the same way in a stack as in `with!`.
 ///
 /// ```
 /// use ctxmgr::{with, ContextManager, ErrorRef, Outcome, Suppress};
@@ -536,12 +569,11 @@ impl<M: ContextManager + ?Sized> ContextManager for &mut M {
 ///     type Error = io::Error;
 ///     fn enter(&mut self) -> io::Result<()> { Ok(()) }
 ///     fn exit(&mut self, _: Outcome<'_>) -> io::Result<()> { Ok(()) }
-/// }
-/// impl Suppress for IgnoreNotFound {
 ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
 ///         error.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::NotFound)
 ///     }
 /// }
+/// impl Suppress for IgnoreNotFound {}
 ///
 /// fn remove(path: &str) -> io::Result<&'static str> {
 ///     with!(IgnoreNotFound => {
@@ -551,36 +583,18 @@ impl<M: ContextManager + ?Sized> ContextManager for &mut M {
 /// }
 /// assert_eq!(remove("/surely/not/here").unwrap(), "done");
 /// ```
-pub trait Suppress: ContextManager {
-    /// `true` to swallow `error`, which the body left with by `?`.
-    ///
-    /// ```
-    /// use ctxmgr::{ContextManager, ErrorRef, Outcome, Suppress};
-    ///
-    /// /// Swallows errors that say "retry".
-    /// struct Retryable;
-    /// impl ContextManager for Retryable {
-    ///     type Value<'a> = ();
-    ///     type Error = String;
-    ///     fn enter(&mut self) -> Result<(), String> { Ok(()) }
-    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), String> { Ok(()) }
-    /// }
-    /// impl Suppress for Retryable {
-    ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
-    ///         error.to_string().contains("retry")
-    ///     }
-    /// }
-    ///
-    /// let (retry, fatal) = ("please retry".to_string(), "fatal".to_string());
-    /// assert!(Retryable.suppresses(ErrorRef::from_display(&retry)));
-    /// assert!(!Retryable.suppresses(ErrorRef::from_display(&fatal)));
-    /// ```
-    fn suppresses(&mut self, error: ErrorRef<'_>) -> bool;
-}
+///
+/// A `#[derive(ContextManager)]` type cannot override
+/// [`suppresses`](ContextManager::suppresses) yet: the derive writes its
+/// `ContextManager` impl. Write that impl by hand for a manager that
+/// suppresses.
+///
+/// # Migration from the `Suppress::suppresses` method
+///
+/// Move the method into the `ContextManager` impl and leave the marker
+/// empty: `impl Suppress for M { fn suppresses(..) {..} }` becomes
+/// `impl Suppress for M {}` plus `fn suppresses(..) {..}` in
+/// `impl ContextManager for M`.
+pub trait Suppress: ContextManager {}
 
-impl<M: Suppress + ?Sized> Suppress for &mut M {
-    #[inline]
-    fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
-        (**self).suppresses(error)
-    }
-}
+impl<M: Suppress + ?Sized> Suppress for &mut M {}

@@ -2,7 +2,9 @@
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
+use std::io::{
+    self, BufRead, BufReader, BufWriter, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write,
+};
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 
@@ -11,7 +13,7 @@ use crate::{ContextManager, Outcome};
 /// Opens a file as a context manager, like Python's `open(path, mode)`.
 ///
 /// The mode defaults to `"r"`; set another with [`Open::mode`]. Entering
-/// opens the file and binds a buffered [`OpenFile`] (`Read + Write + Seek`);
+/// opens the file and binds a buffered [`OpenFile`] (`Read + BufRead + Write + Seek`);
 /// exiting flushes and closes it on every path — also when the body failed,
 /// as Python does — and a flush error propagates: writing to a full disk is an
 /// error, never silence.
@@ -53,6 +55,37 @@ use crate::{ContextManager, Outcome};
 /// assert!(save().is_err());
 /// # }
 /// ```
+///
+/// # Errors
+///
+/// Enter's error of opening, and exit's of flushing or syncing, name the
+/// path and what failed; the OS error is their [`source`](std::error::Error::source),
+/// so a chain printer (anyhow's `{:#}` or `Caused by:`) prints each fact
+/// once, and `raw_os_error()` is there. The error's `kind()` is the OS
+/// error's:
+///
+/// ```
+/// use ctxmgr::with;
+/// use std::io::Read;
+///
+/// fn read(path: &str) -> std::io::Result<String> {
+///     Ok(with!(ctxmgr::open(path) as f => {
+///         let mut s = String::new();
+///         f.read_to_string(&mut s)?;
+///         s
+///     }))
+/// }
+/// let e = read("/surely/not/here.txt").unwrap_err();
+/// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+/// assert_eq!(e.to_string(), "could not open '/surely/not/here.txt'");
+/// let os = std::error::Error::source(&e).unwrap().downcast_ref::<std::io::Error>().unwrap();
+/// # #[cfg(unix)]
+/// assert_eq!(os.raw_os_error(), Some(2)); // ENOENT
+/// ```
+///
+/// A flush or sync error raised while the body was failing replaces the
+/// body's error and carries its message: `could not flush 'out.txt' (while
+/// closing after the body failed: ..)`, the OS error still its source.
 #[must_use = "`open` does nothing until entered, e.g. with `with!`"]
 pub fn open(path: impl AsRef<Path>) -> Open {
     Open {
@@ -244,7 +277,7 @@ impl ContextManager for Open {
         let file = mode
             .options()
             .open(&self.path)
-            .map_err(|error| PathError::wrap(error, &self.path))?;
+            .map_err(|error| PathError::wrap(error, "open", &self.path))?;
         let file = if mode.writable() && mode.base != b'r' {
             Buffered::Write(BufWriter::new(file))
         } else {
@@ -260,38 +293,75 @@ impl ContextManager for Open {
         let Some(mut file) = self.file.take() else {
             return Ok(());
         };
-        with_body_error(file.close(self.sync), &outcome)
+        with_body_error(file.close(self.sync, &self.path), &outcome)
     }
 }
 
 /// A close error raised while the body was failing carries the body's error
 /// along, since it replaces it (the crate docs' exit-error rule). Shared with
 /// the async `open` (`crate::tokio`).
+///
+/// The close error keeps its kind, and its source chain (down to the OS
+/// error, for `raw_os_error`): the wrapper displays the close error's
+/// message with the body's, and skips the close error itself in the chain,
+/// so that each fact is printed once.
 pub(crate) fn with_body_error(result: io::Result<()>, outcome: &Outcome<'_>) -> io::Result<()> {
     match (result, outcome.error()) {
         (Err(close), Some(body)) => Err(io::Error::new(
             close.kind(),
-            std::format!("{close} (while closing after the body failed: {body})"),
+            AfterBodyError {
+                body: body.to_string(),
+                close,
+            },
         )),
         (result, _) => result,
     }
 }
 
-/// An error of opening `path`, named as Python names it
-/// (`No such file or directory (os error 2): 'notes.txt'`). The kind is the
-/// original's, which stays reachable as the source (and through
-/// `io::Error::get_ref`) for its `raw_os_error`.
+/// Exit's error when the body was failing too: see [`with_body_error`].
+#[derive(Debug)]
+struct AfterBodyError {
+    close: io::Error,
+    body: String,
+}
+
+impl fmt::Display for AfterBodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (while closing after the body failed: {})",
+            self.close, self.body
+        )
+    }
+}
+
+impl std::error::Error for AfterBodyError {
+    /// The close error's own source: its message is already in ours.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.close)
+    }
+}
+
+/// An error of doing `action` on `path` (`could not open 'notes.txt'`),
+/// whose source is the OS error.
+///
+/// The kind is the original's. The original is the source, so that
+/// `raw_os_error()` is reachable down the chain and a chain printer
+/// (anyhow's `{:#}`, `Caused by:`) prints the OS message once:
+/// `could not open 'notes.txt': No such file or directory (os error 2)`.
 #[derive(Debug)]
 pub(crate) struct PathError {
+    action: &'static str,
     error: io::Error,
     path: PathBuf,
 }
 
 impl PathError {
-    pub(crate) fn wrap(error: io::Error, path: &Path) -> io::Error {
+    pub(crate) fn wrap(error: io::Error, action: &'static str, path: &Path) -> io::Error {
         io::Error::new(
             error.kind(),
             PathError {
+                action,
                 error,
                 path: path.to_path_buf(),
             },
@@ -301,7 +371,7 @@ impl PathError {
 
 impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: '{}'", self.error, self.path.display())
+        write!(f, "could not {} '{}'", self.action, self.path.display())
     }
 }
 
@@ -317,22 +387,28 @@ enum Buffered {
 }
 
 /// The file bound by `with!(ctxmgr::open(..) as f => ..)`: buffered
-/// `Read + Write + Seek`, switching between reading and writing as needed
-/// (modes with `+`). Closed by the manager's exit.
+/// `Read + BufRead + Write + Seek`, switching between reading and writing as
+/// needed (modes with `+`). Closed by the manager's exit.
+///
+/// Reads go through one buffer, so Python's `for line in f:` is
+/// `for line in f.lines()` ([`BufRead`]), with no `BufReader` of your own:
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}-{}", line!(), std::process::id()));
 /// # std::fs::create_dir_all(&dir)?;
 /// use ctxmgr::with;
-/// use std::io::{BufRead, BufReader, Write};
+/// use std::io::{BufRead, Write};
 ///
 /// let path = dir.join("lines.txt");
 /// with!(ctxmgr::open(&path).mode("w") as f => {
 ///     writeln!(f, "one")?;
 ///     writeln!(f, "two")?;
 /// });
-/// let lines = with!(ctxmgr::open(&path) as f => {
-///     BufReader::new(f).lines().collect::<Result<Vec<_>, _>>()?
+/// let mut lines = Vec::new();
+/// with!(ctxmgr::open(&path) as f => {
+///     for line in f.lines() {
+///         lines.push(line?);
+///     }
 /// });
 /// assert_eq!(lines, ["one", "two"]);
 /// # std::fs::remove_dir_all(&dir)?;
@@ -425,22 +501,24 @@ impl OpenFile {
         }
     }
 
-    fn close(&mut self, sync: bool) -> io::Result<()> {
+    /// Flushes (and with `sync`, syncs) and closes; an error names `path`.
+    fn close(&mut self, sync: bool, path: &Path) -> io::Result<()> {
+        let synced = |file: &File| {
+            if sync {
+                file.sync_all()
+                    .map_err(|error| PathError::wrap(error, "sync", path))?;
+            }
+            Ok(())
+        };
         match self.inner.take() {
             Some(Buffered::Write(w)) => {
-                let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
-                if sync {
-                    file.sync_all()?;
-                }
-                Ok(())
+                let file = w
+                    .into_inner()
+                    .map_err(|error| PathError::wrap(error.into_error(), "flush", path))?;
+                synced(&file)
             }
-            Some(Buffered::Read(r)) => {
-                if sync && self.writable {
-                    r.get_ref().sync_all()?;
-                }
-                Ok(())
-            }
-            None => Ok(()),
+            Some(Buffered::Read(r)) if self.writable => synced(r.get_ref()),
+            Some(Buffered::Read(_)) | None => Ok(()),
         }
     }
 }
@@ -451,6 +529,20 @@ impl Read for OpenFile {
     }
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.reader()?.read_vectored(bufs)
+    }
+}
+
+/// Reading through the file's one buffer: `lines()`, `read_line`,
+/// `read_until`, `split`. In a `+` mode, what was written is flushed first,
+/// as for [`Read`].
+impl BufRead for OpenFile {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.reader()?.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        if let Some(Buffered::Read(r)) = &mut self.inner {
+            r.consume(amt);
+        }
     }
 }
 
@@ -475,6 +567,14 @@ impl Seek for OpenFile {
         match &mut self.inner {
             Some(Buffered::Read(r)) => r.seek(pos),
             Some(Buffered::Write(w)) => w.seek(pos),
+            None => Err(closed()),
+        }
+    }
+    /// The position, without dropping what is buffered for reading.
+    fn stream_position(&mut self) -> io::Result<u64> {
+        match &mut self.inner {
+            Some(Buffered::Read(r)) => r.stream_position(),
+            Some(Buffered::Write(w)) => w.stream_position(),
             None => Err(closed()),
         }
     }

@@ -186,14 +186,27 @@ impl<'a> Outcome<'a> {
 /// # Threads
 ///
 /// `ErrorRef` (and so [`Outcome`]) is `Send + Sync`, so an async exit may
-/// hold it across an `.await` and its future stays `Send`. The price: only an
-/// error that is `Sync` can be shown through it. An error type that is not
-/// `Sync` (one holding a `Cell` or an `Rc`, or a `Box<dyn Error>` without
-/// `+ Send + Sync`) is viewed by its type's name only: `Display` says
-/// ``an error of type `…` ``, and it cannot be downcast. `std::io::Error`,
-/// `anyhow::Error`, [`BoxError`](crate::BoxError), `String` and the errors
-/// `thiserror` derives are all `Sync`; for a boxed error, box it as
-/// `Box<dyn Error + Send + Sync>`.
+/// hold it across an `.await` and its future stays `Send`. The price: an
+/// error that is not `Sync` cannot be touched from every thread the view
+/// may reach.
+///
+/// * A `Box<dyn Error>` or `Box<dyn Error + Send>` (the usual error of `fn
+///   main`) is viewed fully, message, `Debug`, [`as_error`](ErrorRef::as_error)
+///   with its `source()` chain and `downcast_ref` to the box, on the thread
+///   that made the view: the thread that ran the body, where a sync exit
+///   runs, and where an async exit runs on a current-thread runtime. On
+///   another thread (an async exit resumed elsewhere by a multi-thread
+///   runtime, or a thread the exit spawned) it shows
+///   ``an error of type `…` (viewed on another thread)``. See
+///   [`ErrorRef::from_local`].
+/// * Any other error type that is not `Sync` (one holding a `Cell` or an
+///   `Rc`) is viewed by its type's name only: `Display` says
+///   ``an error of type `…` ``, and it cannot be downcast.
+///
+/// `std::io::Error`, `anyhow::Error`, [`BoxError`](crate::BoxError), `String`
+/// and the errors `thiserror` derives are all `Sync`, and viewed fully on
+/// every thread; for a boxed error that an async exit on a multi-thread
+/// runtime must see, box it as `Box<dyn Error + Send + Sync>`.
 ///
 /// `with!` builds the view for you. By hand, [`ErrorRef::new`] views any
 /// `'static` error.
@@ -240,6 +253,10 @@ enum Repr<'a> {
     Borrowed(&'a (dyn ErasedDisplay + 'a)),
     /// `Debug + Sync` only, or not `'static`-viewable: formatting only.
     Debug(&'a (dyn fmt::Debug + Sync + 'a)),
+    /// A boxed error that is not `Sync` (`Box<dyn Error>`): full view on
+    /// the thread that made it, its type's name elsewhere.
+    #[cfg(feature = "std")]
+    Local(Local<'a>),
     /// Nothing to show but the type's name.
     Opaque(&'static str),
     /// The body left by `?` on a `None`.
@@ -267,7 +284,85 @@ impl<E: core::error::Error + Sync + 'static> ErasedError for E {
     }
 }
 
+/// A `Box<dyn Error>` (or `Box<dyn Error + Send>`) that is not `Sync`,
+/// viewed by an `ErrorRef`, which must be `Send + Sync` (an async exit may
+/// hold it across an `.await`, and its future move to another thread).
+///
+/// Like the `send_wrapper` crate's `SendWrapper`, it crosses threads but
+/// touches the error only on the thread that made it (`thread`): anywhere
+/// else it shows the type's name, as a view of an opaque error does.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy)]
+pub(crate) struct Local<'a> {
+    /// The box, for `downcast_ref::<Box<dyn Error>>()`.
+    boxed: &'a dyn Any,
+    /// What the box holds, for `Display`, `Debug` and `source()`.
+    error: &'a (dyn core::error::Error + 'static),
+    name: &'static str,
+    thread: std::thread::ThreadId,
+}
+
+// SAFETY: `boxed` and `error` (which are neither `Send` nor `Sync`) are only
+// dereferenced by `Local::get`, which returns them only on `thread`, the
+// thread that made this value from a borrow of the error. So every access
+// to the error through a `Local` happens on that one thread, as if the
+// `&'a` borrow had never left it; on other threads a `Local` is a type name
+// and a `ThreadId`, which are `Send + Sync`. What `get` returns is not
+// `Send` (a `&dyn Error`/`&dyn Any` without `Sync`), so it cannot leave
+// that thread either; a `downcast_ref` of it to a concrete type `T` gives a
+// `&T` that may cross threads only when `T: Sync`. The borrow `'a` keeps
+// the error alive: a copy on another thread cannot outlive it (scoped
+// threads are joined within `'a`).
+#[cfg(feature = "std")]
+#[allow(unsafe_code)]
+unsafe impl Send for Local<'_> {}
+// SAFETY: as for `Send` above.
+#[cfg(feature = "std")]
+#[allow(unsafe_code)]
+unsafe impl Sync for Local<'_> {}
+
+#[cfg(feature = "std")]
+impl<'a> Local<'a> {
+    /// The box and its error, on the thread that made this view.
+    fn get(&self) -> Option<(&'a dyn Any, &'a (dyn core::error::Error + 'static))> {
+        (std::thread::current().id() == self.thread).then_some((self.boxed, self.error))
+    }
+}
+
 impl<'a> ErrorRef<'a> {
+    /// Views a boxed error that is not `Sync`, such as the `Box<dyn Error>`
+    /// of `fn main() -> Result<(), Box<dyn Error>>`: by its message and
+    /// [`source`](core::error::Error::source) chain, on the thread that made
+    /// the view (where a sync exit runs). On another thread (an async exit
+    /// resumed elsewhere by a multi-thread runtime) it shows only the type's
+    /// name: the error may not be touched there. This is what `with!` makes
+    /// of such an error.
+    ///
+    /// ```
+    /// use ctxmgr::ErrorRef;
+    /// use std::error::Error;
+    ///
+    /// let e: Box<dyn Error> = "disk full".into();
+    /// let view = ErrorRef::from_local(&e);
+    /// assert_eq!(view.to_string(), "disk full");
+    /// let other = std::thread::scope(|s| s.spawn(|| view.to_string()).join().unwrap());
+    /// assert_eq!(other, "an error of type `alloc::boxed::Box<dyn core::error::Error>` (viewed on another thread)");
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    #[inline]
+    #[must_use]
+    pub fn from_local<E: LocalError>(error: &'a E) -> Self {
+        ErrorRef {
+            repr: Repr::Local(Local {
+                boxed: error,
+                error: error.__ctxmgr_as_error(),
+                name: core::any::type_name::<E>(),
+                thread: std::thread::current().id(),
+            }),
+        }
+    }
+
     /// Views an error that implements [`core::error::Error`].
     ///
     /// ```
@@ -411,6 +506,8 @@ impl<'a> ErrorRef<'a> {
         let any: &'a dyn Any = match self.repr {
             Repr::Error(e) => e.as_any(),
             Repr::Static(e) => e.as_any(),
+            #[cfg(feature = "std")]
+            Repr::Local(local) => local.get()?.0,
             Repr::Borrowed(_) | Repr::Debug(_) | Repr::Opaque(_) | Repr::NoneValue => return None,
         };
         any.downcast_ref::<T>()
@@ -447,6 +544,8 @@ impl<'a> ErrorRef<'a> {
     pub fn as_error(&self) -> Option<&'a (dyn core::error::Error + 'static)> {
         match self.repr {
             Repr::Error(e) => Some(e.as_error()),
+            #[cfg(feature = "std")]
+            Repr::Local(local) => local.get().map(|(_, e)| e),
             #[cfg(feature = "alloc")]
             Repr::Static(e) => {
                 type DynErrorSendSync = dyn core::error::Error + Send + Sync;
@@ -466,6 +565,15 @@ impl fmt::Display for ErrorRef<'_> {
             Repr::Static(e) => fmt::Display::fmt(e, f),
             Repr::Borrowed(e) => fmt::Display::fmt(e, f),
             Repr::Debug(e) => fmt::Debug::fmt(e, f),
+            #[cfg(feature = "std")]
+            Repr::Local(local) => match local.get() {
+                Some((_, e)) => fmt::Display::fmt(e, f),
+                None => write!(
+                    f,
+                    "an error of type `{}` (viewed on another thread)",
+                    local.name
+                ),
+            },
             Repr::Opaque(name) => write!(f, "an error of type `{name}`"),
             Repr::NoneValue => f.write_str("`?` found a `None`"),
         }
@@ -479,6 +587,11 @@ impl fmt::Debug for ErrorRef<'_> {
             Repr::Static(e) => fmt::Debug::fmt(e, f),
             Repr::Borrowed(e) => fmt::Debug::fmt(e, f),
             Repr::Debug(e) => fmt::Debug::fmt(e, f),
+            #[cfg(feature = "std")]
+            Repr::Local(local) => match local.get() {
+                Some((_, e)) => fmt::Debug::fmt(e, f),
+                None => write!(f, "<{}>", local.name),
+            },
             Repr::Opaque(name) => write!(f, "<{name}>"),
             Repr::NoneValue => f.write_str("None"),
         }
@@ -492,3 +605,33 @@ const _: () = {
     send_sync::<Outcome<'static>>();
     send_sync::<ErrorRef<'static>>();
 };
+
+/// A boxed error that is not `Sync`, which [`ErrorRef::from_local`] views:
+/// `Box<dyn Error>` and `Box<dyn Error + Send>`. Sealed.
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub trait LocalError: Any + local::Sealed {
+    #[doc(hidden)]
+    fn __ctxmgr_as_error(&self) -> &(dyn core::error::Error + 'static);
+}
+
+#[cfg(feature = "std")]
+mod local {
+    pub trait Sealed {}
+    impl Sealed for std::boxed::Box<dyn core::error::Error> {}
+    impl Sealed for std::boxed::Box<dyn core::error::Error + Send> {}
+}
+
+#[cfg(feature = "std")]
+impl LocalError for std::boxed::Box<dyn core::error::Error> {
+    fn __ctxmgr_as_error(&self) -> &(dyn core::error::Error + 'static) {
+        &**self
+    }
+}
+
+#[cfg(feature = "std")]
+impl LocalError for std::boxed::Box<dyn core::error::Error + Send> {
+    fn __ctxmgr_as_error(&self) -> &(dyn core::error::Error + 'static) {
+        &**self
+    }
+}

@@ -46,7 +46,7 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 /// | --- | --- |
 /// | `with ExitStack() as stack:` | `with!(ExitStack::new() as stack => { .. })` |
 /// | `f = stack.enter_context(cm)` | `let f = stack.enter_context(cm)?;` |
-/// | `stack.enter_context(suppress(E))` | `stack.enter_suppressing_context(ctxmgr::suppress(..))?` |
+/// | `stack.enter_context(suppress(E))` | `stack.enter_context(ctxmgr::suppress(..))?` |
 /// | `stack.callback(fn)` | `stack.callback(\|\| ..)` |
 /// | `stack.push(exit)` | `stack.push(\|outcome\| ..)` |
 /// | `stack.pop_all()` | `stack.pop_all()` |
@@ -100,18 +100,17 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 ///
 /// # Suppression
 ///
-/// A manager entered with
-/// [`enter_suppressing_context`](ExitStack::enter_suppressing_context) is
-/// asked, after its exit succeeded, whether it swallows the pending error —
+/// A manager that suppresses in `with!` suppresses the same way in a stack:
+/// every manager entered with [`enter_context`](ExitStack::enter_context) is
+/// asked ([`ContextManager::suppresses`], which says no unless the manager
+/// overrides it), after its exit succeeded, whether it swallows the pending
+/// error —
 /// only when that error is the one the stack was given (the body's), not an
 /// error raised by another entry's exit, which `with!` propagates like
 /// `return`. If it says yes, the entries below it see `Outcome::Ok`, and a
 /// `with!` over the stack evaluates to `Default::default()` (which is why a
 /// `with!` body over an `ExitStack` that uses `?` must have a type that is
 /// `Default`, such as `()`).
-///
-/// [`enter_context`](ExitStack::enter_context) never asks: a generic
-/// method cannot see that a manager implements [`Suppress`].
 ///
 /// The stack sees only an [`Outcome`], in which `?` and `return Err(..)` look
 /// the same: a suppressing entry inside a stack is also asked about a body
@@ -233,8 +232,27 @@ impl<'m, E> ExitStack<'m, E> {
     /// Enter's error, converted into `E`. The manager is then not
     /// registered: its exit will not run (it is dropped).
     ///
-    /// A manager that implements [`Suppress`] does not suppress when entered
-    /// here; use [`enter_suppressing_context`](ExitStack::enter_suppressing_context).
+    /// A manager that swallows the body's error in `with!` (such as
+    /// [`suppress`](crate::suppress)) swallows it here too, at the stack's
+    /// exit (see [Suppression](ExitStack#suppression)):
+    ///
+    /// ```
+    /// use ctxmgr::{with, ExitStack};
+    /// use std::cell::Cell;
+    ///
+    /// fn parse(s: &str, below: &Cell<bool>) -> Result<u32, ctxmgr::BoxError> {
+    ///     let n = with!(ExitStack::new() as stack => {
+    ///         stack.push(|outcome| { below.set(outcome.is_ok()); Ok(()) });
+    ///         stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
+    ///         s.parse::<u32>()?
+    ///     });
+    ///     Ok(n)
+    /// }
+    /// let below = Cell::new(false);
+    /// assert_eq!(parse("seven", &below)?, 0); // swallowed: `u32::default()`
+    /// assert!(below.get()); // the entry registered before it saw `Ok`
+    /// # Ok::<(), ctxmgr::BoxError>(())
+    /// ```
     ///
     /// ```
     /// use ctxmgr::{with, BoxError, ExitStack};
@@ -266,55 +284,21 @@ impl<'m, E> ExitStack<'m, E> {
             .map_err(Into::into)
     }
 
-    /// [`enter_context`](ExitStack::enter_context) for a manager that may
-    /// swallow the body's error ([`Suppress`]), as it would in `with!`:
-    /// after its exit succeeded it is asked about the pending error, when
-    /// that is the error the stack was given; on `true` the entries below it
-    /// see `Outcome::Ok` and a `with!` over the stack evaluates to
-    /// `Default::default()`.
+    /// [`enter_context`](ExitStack::enter_context), which now asks every
+    /// manager whether it swallows the body's error; kept so that code
+    /// written for the earlier API compiles.
     ///
     /// # Errors
     ///
     /// Enter's error, converted into `E`; nothing is registered.
-    ///
-    /// ```
-    /// use ctxmgr::{with, ContextManager, ErrorRef, ExitStack, Outcome, Suppress};
-    /// use std::convert::Infallible;
-    ///
-    /// /// Swallows every error, like `contextlib.suppress(Exception)`.
-    /// struct SwallowAll;
-    /// impl ContextManager for SwallowAll {
-    ///     type Value<'a> = ();
-    ///     type Error = Infallible;
-    ///     fn enter(&mut self) -> Result<(), Infallible> { Ok(()) }
-    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Infallible> { Ok(()) }
-    /// }
-    /// impl Suppress for SwallowAll {
-    ///     fn suppresses(&mut self, _: ErrorRef<'_>) -> bool { true }
-    /// }
-    ///
-    /// fn run(seen: &std::cell::Cell<bool>) -> Result<u32, ctxmgr::BoxError> {
-    ///     let n = with!(ExitStack::new() as stack => {
-    ///         stack.push(|outcome| { seen.set(outcome.is_ok()); Ok(()) });
-    ///         stack.enter_suppressing_context(SwallowAll)?;
-    ///         "not a number".parse::<u32>()?
-    ///     });
-    ///     Ok(n)
-    /// }
-    /// let seen = std::cell::Cell::new(false);
-    /// assert_eq!(run(&seen)?, 0); // u32::default()
-    /// assert!(seen.get()); // the entry below the suppressor saw `Ok`
-    /// # Ok::<(), ctxmgr::BoxError>(())
-    /// ```
+    #[deprecated(note = "`enter_context` suppresses as `with!` does; call it instead")]
     #[inline]
     pub fn enter_suppressing_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
     where
         M: Suppress + 'm,
         M::Error: Into<E>,
     {
-        self.arena
-            .enter(Suppressing(manager), |entry| &mut entry.0)
-            .map_err(Into::into)
+        self.enter_context(manager)
     }
 
     /// Registers `f` to run when the stack exits, whatever the outcome —
@@ -567,17 +551,16 @@ impl<'m, E> ContextManager for ExitStack<'m, E> {
     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
         self.unwind(outcome)
     }
-}
 
-/// `true` when an entry entered with
-/// [`enter_suppressing_context`](ExitStack::enter_suppressing_context)
-/// swallowed the body's error at the last exit.
-impl<E> Suppress for ExitStack<'_, E> {
+    /// `true` when an entry swallowed the body's error at the last exit.
     #[inline]
     fn suppresses(&mut self, _error: ErrorRef<'_>) -> bool {
         self.suppressed
     }
 }
+
+/// `with!` over a stack asks it: an entry may swallow the body's error.
+impl<E> Suppress for ExitStack<'_, E> {}
 
 impl<E> fmt::Debug for ExitStack<'_, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -597,20 +580,6 @@ where
     M::Error: Into<E>,
 {
     #[inline]
-    fn exit(mut self: Box<Self>, outcome: Outcome<'_>, _ask: bool) -> Result<bool, E> {
-        match self.0.exit(outcome) {
-            Ok(()) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-struct Suppressing<M>(M);
-
-impl<M: Suppress, E> Entry<E> for Suppressing<M>
-where
-    M::Error: Into<E>,
-{
     fn exit(mut self: Box<Self>, outcome: Outcome<'_>, ask: bool) -> Result<bool, E> {
         match self.0.exit(outcome) {
             Ok(()) => Ok(match outcome {

@@ -93,7 +93,7 @@ use crate::{AsyncContextManager, Outcome};
 /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
 /// let e = runtime.block_on(save()).unwrap_err();
 /// assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
-/// assert!(e.to_string().ends_with(": '/dev/full'"));
+/// assert_eq!(e.to_string(), "could not flush '/dev/full'"); // the OS error is its source
 /// # }
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -205,7 +205,7 @@ impl AsyncContextManager for Open {
         let file = OpenOptions::from(mode.options())
             .open(&self.path)
             .await
-            .map_err(|error| PathError::wrap(error, &self.path))?;
+            .map_err(|error| PathError::wrap(error, "open", &self.path))?;
         Ok(self.file.insert(OpenFile {
             inner: BufReader::new(BufWriter::new(file)),
             writable: mode.writable(),
@@ -220,10 +220,7 @@ impl AsyncContextManager for Open {
         };
         // The file stays in `self` until the sync ends: if this future is
         // dropped halfway, `drop_exit` still finds it.
-        let result = file
-            .close()
-            .await
-            .map_err(|error| PathError::wrap(error, &self.path));
+        let result = file.close(&self.path).await;
         self.file = None;
         with_body_error(result, &outcome)
     }
@@ -315,13 +312,19 @@ impl OpenFile {
         self.inner.get_ref().get_ref()
     }
 
-    /// Awaits the flush and the sync of a writable file.
-    async fn close(&mut self) -> io::Result<()> {
+    /// Awaits the flush and the sync of a writable file; an error names
+    /// `path`.
+    async fn close(&mut self, path: &Path) -> io::Result<()> {
         if !self.writable {
             return Ok(());
         }
-        self.flush().await?;
-        self.get_ref().sync_all().await
+        self.flush()
+            .await
+            .map_err(|error| PathError::wrap(error, "flush", path))?;
+        self.get_ref()
+            .sync_all()
+            .await
+            .map_err(|error| PathError::wrap(error, "sync", path))
     }
 
     /// `drop_exit`'s best effort: the buffered bytes written with one
@@ -429,5 +432,74 @@ impl AsyncSeek for OpenFile {
 
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         Pin::new(&mut self.get_mut().inner).poll_complete(cx)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// `AsyncClose` for tokio's types (see `ctxmgr::aclosing`).
+
+mod aclose {
+    use std::io;
+
+    use ::tokio::io::{AsyncWrite, AsyncWriteExt};
+
+    use crate::AsyncClose;
+
+    /// A stream the peer already disconnected is closed.
+    fn shut_down(result: io::Result<()>) -> io::Result<()> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+
+    impl AsyncClose for ::tokio::net::TcpStream {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            shut_down(self.shutdown().await)
+        }
+    }
+
+    #[cfg(unix)]
+    impl AsyncClose for ::tokio::net::UnixStream {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            shut_down(self.shutdown().await)
+        }
+    }
+
+    impl AsyncClose for ::tokio::fs::File {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+
+    impl<W: AsyncWrite + Unpin> AsyncClose for ::tokio::io::BufWriter<W> {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+
+    impl<RW: ::tokio::io::AsyncRead + AsyncWrite + Unpin> AsyncClose for ::tokio::io::BufStream<RW> {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+
+    impl AsyncClose for ::tokio::io::Stdout {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+
+    impl AsyncClose for ::tokio::io::Stderr {
+        type Error = io::Error;
+        async fn close(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
     }
 }

@@ -760,13 +760,12 @@ impl AsyncContextManager for Swallow {
             .push(format!("exit {} {}", self.name, describe(&outcome)));
         Ok(())
     }
-}
-
-impl AsyncSuppress for Swallow {
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         self.asked(error)
     }
 }
+
+impl AsyncSuppress for Swallow {}
 
 /// The same, sync.
 struct SyncSwallow(Swallow);
@@ -784,13 +783,12 @@ impl ContextManager for SyncSwallow {
             .push(format!("exit {} {}", self.0.name, describe(&outcome)));
         Ok(())
     }
-}
-
-impl Suppress for SyncSwallow {
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         self.0.asked(error)
     }
 }
+
+impl Suppress for SyncSwallow {}
 
 #[test]
 fn a_suppressing_entry_swallows_the_body_error_and_the_entries_below_see_ok() {
@@ -798,10 +796,10 @@ fn a_suppressing_entry_swallows_the_body_error_and_the_entries_below_see_ok() {
         let n = with!(async AsyncExitStack::<TestError>::default() as stack => {
             stack.enter_async_context(slow("a", log)).await?;
             if sync {
-                stack.enter_suppressing_context(SyncSwallow(swallow("s", log, "body q failed")))?;
+                stack.enter_context(SyncSwallow(swallow("s", log, "body q failed")))?;
             } else {
                 stack
-                    .enter_suppressing_async_context(swallow("s", log, "body q failed"))
+                    .enter_async_context(swallow("s", log, "body q failed"))
                     .await?;
             }
             stack.enter_async_context(slow("b", log)).await?;
@@ -847,7 +845,7 @@ fn a_suppressing_entry_swallows_the_body_error_and_the_entries_below_see_ok() {
 fn a_suppressing_entry_is_not_asked_about_another_entrys_exit_error() {
     async fn run(log: &Log) -> Result<(), TestError> {
         with!(async AsyncExitStack::<TestError>::default() as stack => {
-            stack.enter_suppressing_async_context(swallow("s", log, "exit b failed")).await?;
+            stack.enter_async_context(swallow("s", log, "exit b failed")).await?;
             stack.enter_async_context(slow("b", log).exit_fails()).await?;
             Err(TestError::Body("q"))?;
         });
@@ -867,17 +865,81 @@ fn a_suppressing_entry_is_not_asked_about_another_entrys_exit_error() {
 }
 
 #[test]
-fn enter_async_context_never_asks_a_suppressing_manager() {
+fn suppress_entered_with_plain_enter_context_swallows_the_body_error() {
+    // Python's `stack.enter_context(suppress(ValueError))` in an `async with`.
+    async fn run(log: &Log, text: &str) -> Result<u32, BoxError> {
+        let n = with!(async AsyncExitStack::new() as stack => {
+            stack.enter_async_context(slow("a", log)).await?;
+            stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
+            stack.enter_async_context(slow("b", log)).await?;
+            text.parse::<u32>()?
+        });
+        Ok(n)
+    }
+    let log = Log::new();
+    assert_eq!(block_on(run(&log, "seven")).unwrap(), 0); // u32::default()
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "enter b",
+            "exit b err(invalid digit found in string)",
+            "exit a ok", // below the suppressor: `Ok`
+        ]
+    );
+    assert_eq!(block_on(run(&log, "7")).unwrap(), 7);
+    assert_eq!(log.take(), ["enter a", "enter b", "exit b ok", "exit a ok"]);
+}
+
+#[test]
+fn an_async_manager_entered_with_enter_async_context_is_asked() {
     async fn run(log: &Log) -> Result<(), TestError> {
         with!(async AsyncExitStack::<TestError>::default() as stack => {
+            stack.enter_context(Probe::new("a", log))?;
             stack.enter_async_context(swallow("s", log, "body q failed")).await?;
             Err(TestError::Body("q"))?;
         });
         Ok(())
     }
     let log = Log::new();
-    assert_eq!(block_on(run(&log)), Err(TestError::Body("q")));
-    assert_eq!(log.take(), ["enter s", "exit s err(body q failed)"]);
+    assert_eq!(block_on(run(&log)), Ok(()));
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "enter s",
+            "exit s err(body q failed)",
+            "asked s -> true",
+            "exit a ok",
+        ]
+    );
+}
+
+#[test]
+#[allow(deprecated)]
+fn the_deprecated_suppressing_enters_still_suppress() {
+    async fn run(log: &Log, sync: bool) -> Result<u32, TestError> {
+        let n = with!(async AsyncExitStack::<TestError>::default() as stack => {
+            if sync {
+                stack.enter_suppressing_context(SyncSwallow(swallow("s", log, "body q failed")))?;
+            } else {
+                stack
+                    .enter_suppressing_async_context(swallow("s", log, "body q failed"))
+                    .await?;
+            }
+            Err(TestError::Body("q"))?;
+            3
+        });
+        Ok(n)
+    }
+    for sync in [false, true] {
+        let log = Log::new();
+        assert_eq!(block_on(run(&log, sync)), Ok(0));
+        assert_eq!(
+            log.take(),
+            ["enter s", "exit s err(body q failed)", "asked s -> true"]
+        );
+    }
 }
 
 #[test]

@@ -448,12 +448,11 @@ async fn an_async_suppressing_manager_swallows_the_error_and_evaluates_to_defaul
                 .push(format!("exit {}", ctxmgr_tests::describe(&outcome)));
             Ok(())
         }
-    }
-    impl AsyncSuppress for Ignore {
         fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
             error.is::<std::num::ParseIntError>()
         }
     }
+    impl AsyncSuppress for Ignore {}
     let log = SyncLog::new();
     let parse = |text: &'static str| {
         let log = log.clone();
@@ -808,4 +807,56 @@ mod generator {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn an_async_exit_sees_a_box_dyn_error_by_its_message() {
+    /// Records the message exit sees, after an `.await` (still on this
+    /// current-thread runtime's thread).
+    struct Record(Log);
+    impl AsyncContextManager for Record {
+        type Value<'a> = ();
+        type Error = std::convert::Infallible;
+        async fn enter(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+        async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+            yield_now().await;
+            let chain = outcome
+                .error()
+                .and_then(|e| e.as_error())
+                .and_then(std::error::Error::source)
+                .map(ToString::to_string);
+            self.0
+                .push(format!("exit {} <- {chain:?}", outcome.error().unwrap()));
+            Ok(())
+        }
+    }
+    let log = Log::new();
+    let by_try = async {
+        with!(async Record(log.clone()) => {
+            let parsed: Result<u8, Box<dyn std::error::Error>> = "x".parse::<u8>().map_err(Into::into);
+            parsed?;
+        });
+        Ok::<(), Box<dyn std::error::Error>>(())
+    };
+    assert!(by_try.await.is_err());
+    let by_return = async {
+        with!(async Record(log.clone()) => {
+            let e: Box<dyn std::error::Error> = Box::new(std::io::Error::other("gone"));
+            if !e.to_string().is_empty() {
+                return Err(e);
+            }
+        });
+        Ok(())
+    };
+    let returned: Result<(), Box<dyn std::error::Error>> = by_return.await;
+    assert!(returned.is_err());
+    assert_eq!(
+        log.take(),
+        [
+            "exit invalid digit found in string <- None",
+            "exit gone <- None"
+        ]
+    );
 }

@@ -81,6 +81,26 @@ fn chdir_changes_the_directory_for_the_body_and_restores_it_on_every_path() {
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
     assert!(!ran);
     assert_eq!(cwd(), start);
+    // The error names the directory; the OS error is its source, printed once.
+    let missing = root.join("missing");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "could not change the working directory to '{}'",
+            missing.display()
+        )
+    );
+    let os = std::error::Error::source(&err)
+        .and_then(|e| e.downcast_ref::<io::Error>())
+        .expect("the OS error as the source");
+    assert_eq!(os.raw_os_error(), Some(2)); // ENOENT
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(err)),
+        format!(
+            "could not change the working directory to '{}': No such file or directory (os error 2)",
+            missing.display()
+        )
+    );
 
     // The old directory vanished during the body: exit cannot go back, and
     // says so, naming it.
@@ -96,15 +116,19 @@ fn chdir_changes_the_directory_for_the_body_and_restores_it_on_every_path() {
     })()
     .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
-    assert!(
-        err.to_string().starts_with(&format!(
-            "could not change the working directory back to {}",
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "could not change the working directory back to '{}'",
             doomed.display()
-        )),
-        "{err}"
+        )
     );
-    // The inner chdir failed to restore `doomed`; the outer one still
-    // restored the start.
+    let os = std::error::Error::source(&err)
+        .and_then(|e| e.downcast_ref::<io::Error>())
+        .expect("the OS error as the source");
+    assert_eq!(os.raw_os_error(), Some(2)); // ENOENT
+                                            // The inner chdir failed to restore `doomed`; the outer one still
+                                            // restored the start.
     assert_eq!(cwd(), start);
 
     std::fs::remove_dir_all(&root).unwrap();

@@ -49,15 +49,14 @@ impl ContextManager for Swallow {
             .push(format!("exit {} {}", self.name, describe(&outcome)));
         Ok(())
     }
-}
-
-impl Suppress for Swallow {
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         let yes = error.to_string() == self.swallows;
         self.log.push(format!("asked {} -> {yes}", self.name));
         yes
     }
 }
+
+impl Suppress for Swallow {}
 
 fn swallow(name: &'static str, log: &Log, swallows: &'static str) -> Swallow {
     Swallow {
@@ -381,7 +380,7 @@ fn a_suppressing_entry_swallows_the_body_error_and_the_entries_below_see_ok() {
     fn run(log: &Log, fail: bool) -> Result<u32, TestError> {
         let n = with!(ExitStack::<TestError>::default() as stack => {
             stack.enter_context(Probe::new("a", log))?;
-            stack.enter_suppressing_context(swallow("s", log, "body q failed"))?;
+            stack.enter_context(swallow("s", log, "body q failed"))?;
             stack.enter_context(Probe::new("b", log))?;
             if fail {
                 Err(TestError::Body("q"))?;
@@ -424,7 +423,7 @@ fn a_suppressing_entry_that_declines_leaves_the_error_in_flight() {
     fn run(log: &Log) -> Result<(), TestError> {
         with!(ExitStack::<TestError>::default() as stack => {
             stack.enter_context(Probe::new("a", log))?;
-            stack.enter_suppressing_context(swallow("s", log, "something else"))?;
+            stack.enter_context(swallow("s", log, "something else"))?;
             Err(TestError::Body("q"))?;
         });
         Ok(())
@@ -449,7 +448,7 @@ fn a_suppressing_entry_is_not_asked_about_another_entrys_exit_error() {
     // `with!` like `return`, which S does not suppress.
     fn run(log: &Log) -> Result<(), TestError> {
         with!(ExitStack::<TestError>::default() as stack => {
-            stack.enter_suppressing_context(swallow("s", log, "exit b failed"))?;
+            stack.enter_context(swallow("s", log, "exit b failed"))?;
             stack.enter_context(Probe::new("b", log).exit_fails())?;
             Err(TestError::Body("q"))?;
         });
@@ -469,17 +468,76 @@ fn a_suppressing_entry_is_not_asked_about_another_entrys_exit_error() {
 }
 
 #[test]
-fn enter_context_never_asks_a_suppressing_manager() {
-    fn run(log: &Log) -> Result<(), TestError> {
-        with!(ExitStack::<TestError>::default() as stack => {
-            stack.enter_context(swallow("s", log, "body q failed"))?;
-            Err(TestError::Body("q"))?;
+fn suppress_entered_with_plain_enter_context_swallows_the_body_error() {
+    // Python's idiom: `stack.enter_context(suppress(ValueError))`.
+    fn run(log: &Log, text: &str) -> Result<u32, BoxError> {
+        let n = with!(ExitStack::new() as stack => {
+            stack.enter_context(Probe::new("a", log))?;
+            stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
+            stack.enter_context(Probe::new("b", log))?;
+            text.parse::<u32>()?
         });
-        Ok(())
+        Ok(n)
     }
     let log = Log::new();
-    assert_eq!(run(&log), Err(TestError::Body("q")));
-    assert_eq!(log.take(), ["enter s", "exit s err(body q failed)"]);
+    assert_eq!(run(&log, "seven").unwrap(), 0); // u32::default()
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "enter b",
+            "exit b err(invalid digit found in string)",
+            "exit a ok", // below the suppressor: `Ok`
+        ]
+    );
+    assert_eq!(run(&log, "7").unwrap(), 7);
+    assert_eq!(log.take(), ["enter a", "enter b", "exit b ok", "exit a ok"]);
+}
+
+#[test]
+fn a_suppress_that_declines_in_a_stack_lets_the_error_through() {
+    fn run(log: &Log) -> Result<u32, BoxError> {
+        let n = with!(ExitStack::new() as stack => {
+            stack.enter_context(Probe::new("a", log))?;
+            stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
+            Err(std::io::Error::other("not a parse error"))?;
+            1
+        });
+        Ok(n)
+    }
+    let log = Log::new();
+    assert_eq!(run(&log).unwrap_err().to_string(), "not a parse error");
+    assert_eq!(log.take(), ["enter a", "exit a err(not a parse error)"]);
+}
+
+#[test]
+fn close_with_a_suppressing_entry_is_ok_and_the_stack_says_so_only_after_an_error() {
+    let mut stack = ExitStack::new();
+    stack.enter_context(ctxmgr::suppress(|_| true)).unwrap();
+    let error = TestError::Body("q");
+    assert!(!stack.suppresses(ErrorRef::new(&error)));
+    stack.enter().unwrap();
+    stack.exit(Outcome::Err(ErrorRef::new(&error))).unwrap();
+    assert!(stack.suppresses(ErrorRef::new(&error)));
+}
+
+#[test]
+#[allow(deprecated)]
+fn the_deprecated_enter_suppressing_context_still_suppresses() {
+    fn run(log: &Log) -> Result<u32, TestError> {
+        let n = with!(ExitStack::<TestError>::default() as stack => {
+            stack.enter_suppressing_context(swallow("s", log, "body q failed"))?;
+            Err(TestError::Body("q"))?;
+            3
+        });
+        Ok(n)
+    }
+    let log = Log::new();
+    assert_eq!(run(&log), Ok(0));
+    assert_eq!(
+        log.take(),
+        ["enter s", "exit s err(body q failed)", "asked s -> true"]
+    );
 }
 
 #[test]
@@ -489,7 +547,7 @@ fn return_err_reaches_a_suppressing_entry_but_still_returns() {
     fn run(log: &Log) -> Result<(), TestError> {
         with!(ExitStack::<TestError>::default() as stack => {
             stack.enter_context(Probe::new("a", log))?;
-            stack.enter_suppressing_context(swallow("s", log, "body r failed"))?;
+            stack.enter_context(swallow("s", log, "body r failed"))?;
             if !log.events().is_empty() {
                 return Err(TestError::Body("r"));
             }
@@ -692,7 +750,11 @@ fn a_full_disk_among_the_files_is_the_error_and_every_file_still_closes() {
     };
     let err = run().unwrap_err();
     let io = err.downcast_ref::<std::io::Error>().expect("an io::Error");
-    assert_eq!(io.raw_os_error(), Some(28), "{io}"); // ENOSPC
+    assert_eq!(io.to_string(), "could not flush '/dev/full'");
+    let os = std::error::Error::source(io)
+        .and_then(|e| e.downcast_ref::<std::io::Error>())
+        .expect("the OS error as the source");
+    assert_eq!(os.raw_os_error(), Some(28), "{os}"); // ENOSPC
     assert_eq!(std::fs::read(&a).unwrap(), b"data");
     assert_eq!(std::fs::read(&b).unwrap(), b"data");
     let seen = seen.borrow();

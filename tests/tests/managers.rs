@@ -1,7 +1,8 @@
 // Bodies deliberately use every control-flow form, redundant ones included.
 #![allow(clippy::needless_return, clippy::diverging_sub_expression)]
 
-//! The small managers: `closing` and `Close`, `nullcontext`, `Option<M>`,
+//! The small managers: `closing` and `Close`, `aclosing` and `AsyncClose`
+//! (on a real tokio runtime), `nullcontext`, `Option<M>`,
 //! `suppress`. (`chdir` is process-wide: its test has a binary of its own,
 //! `chdir.rs`.)
 
@@ -11,6 +12,7 @@ use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 
 use ctxmgr::{with, Close, ErrorRef};
+use ctxmgr_tests::async_probe::SyncLog;
 use ctxmgr_tests::{panic_message, Log, Probe, Quiet, TestError};
 
 // ---------------------------------------------------------------------------
@@ -414,4 +416,159 @@ fn suppress_can_match_io_error_kinds_like_python_exception_classes() {
     };
     assert_eq!(remove("/surely/not/here/ctxmgr").unwrap(), "done");
     assert!(remove("/").is_err());
+}
+
+// ---------------------------------------------------------------------------
+// aclosing (on a real tokio runtime)
+
+/// A resource whose awaited close logs and can be told to fail.
+struct AsyncResource {
+    log: SyncLog,
+    fail: bool,
+}
+
+impl ctxmgr::AsyncClose for AsyncResource {
+    type Error = TestError;
+    async fn close(&mut self) -> Result<(), TestError> {
+        tokio::task::yield_now().await; // really awaited
+        self.log.push("aclose");
+        if self.fail {
+            Err(TestError::Exit("aclose"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[tokio::test]
+async fn aclosing_awaits_close_on_every_path_and_propagates_its_error() {
+    let log = SyncLog::new();
+    // Normal end: closed, the body's value out.
+    let n = async {
+        Ok::<_, TestError>(
+            with!(async ctxmgr::aclosing(AsyncResource { log: log.clone(), fail: false }) as r => {
+                r.log.push("body");
+                7
+            }),
+        )
+    }
+    .await;
+    assert_eq!(n, Ok(7));
+    assert_eq!(log.take(), ["body", "aclose"]);
+
+    // `?` in the body: closed, the body's error out.
+    let body_failed = async {
+        with!(async ctxmgr::aclosing(AsyncResource { log: log.clone(), fail: false }) => {
+            Err(TestError::Body("b"))?;
+        });
+        Ok::<(), TestError>(())
+    }
+    .await;
+    assert_eq!(body_failed, Err(TestError::Body("b")));
+    assert_eq!(log.take(), ["aclose"]);
+
+    // A failing close is the error `with!` returns, also over a body error.
+    let close_failed = async {
+        with!(async ctxmgr::aclosing(AsyncResource { log: log.clone(), fail: true }) => {});
+        Ok::<(), TestError>(())
+    }
+    .await;
+    assert_eq!(close_failed, Err(TestError::Exit("aclose")));
+    let both = async {
+        with!(async ctxmgr::aclosing(AsyncResource { log: log.clone(), fail: true }) => {
+            Err(TestError::Body("b"))?;
+        });
+        Ok::<(), TestError>(())
+    }
+    .await;
+    assert_eq!(both, Err(TestError::Exit("aclose")));
+    assert_eq!(log.take(), ["aclose", "aclose"]);
+
+    // A panic: closed, then the panic resumes.
+    let panicked = tokio::spawn({
+        let log = log.clone();
+        async move {
+            let mut r = AsyncResource { log, fail: false };
+            with!(async ctxmgr::aclosing(&mut r) => {
+                panic!("in the body");
+            });
+            #[allow(unreachable_code)]
+            Ok::<(), TestError>(())
+        }
+    })
+    .await;
+    assert!(panicked.unwrap_err().is_panic());
+    assert_eq!(log.take(), ["aclose"]);
+
+    // `&mut x` keeps `x`.
+    let mut kept = AsyncResource {
+        log: log.clone(),
+        fail: false,
+    };
+    let again = async {
+        for _ in 0..2 {
+            with!(async ctxmgr::aclosing(&mut kept) as k => { k.log.push("kept") });
+        }
+        Ok::<(), TestError>(())
+    }
+    .await;
+    assert_eq!(again, Ok(()));
+    assert_eq!(log.take(), ["kept", "aclose", "kept", "aclose"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aclosing_a_tcp_stream_shuts_it_down_at_exit() -> io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let mut client = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
+    let (mut server, _) = listener.accept().await?;
+    let reader = tokio::spawn(async move {
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.map(|_| got)
+    });
+    with!(async ctxmgr::aclosing(&mut client) as c => {
+        c.write_all(b"goodbye").await?;
+    });
+    // The client is still alive: only the shutdown in exit ended the stream.
+    let got = tokio::time::timeout(std::time::Duration::from_secs(5), reader)
+        .await
+        .expect("the server saw the end of the stream")
+        .unwrap()?;
+    assert_eq!(got, b"goodbye");
+    // Closed twice (the peer may be gone): still `Ok`.
+    ctxmgr::AsyncClose::close(&mut client).await?;
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn aclosing_a_tokio_file_on_a_full_disk_is_an_error() {
+    use tokio::io::AsyncWriteExt;
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .await
+        .unwrap();
+    let mut wrote = false;
+    let run = async {
+        with!(async ctxmgr::aclosing(file) as f => {
+            f.write_all(b"lost?").await?; // tokio writes in the background
+            wrote = true;
+        });
+        Ok::<(), io::Error>(())
+    };
+    let e = run.await.unwrap_err();
+    assert!(wrote, "the write itself reported the error, not the close");
+    assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+}
+
+#[tokio::test]
+async fn aclosing_a_buf_writer_flushes_it() -> io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut out = Vec::new();
+    with!(async ctxmgr::aclosing(tokio::io::BufWriter::new(&mut out)) as w => {
+        w.write_all(b"flushed at exit").await?;
+    });
+    assert_eq!(out, b"flushed at exit");
+    Ok(())
 }

@@ -75,14 +75,33 @@ fn missing_file_in_read_mode_fails_in_enter() {
     let path = dir.file("nope");
     let err = read(&path).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
-    // Named as Python names it, the OS error still reachable.
-    let text = err.to_string();
-    assert!(text.starts_with("No such file or directory"), "{text}");
-    assert!(text.ends_with(&format!(": '{}'", path.display())), "{text}");
-    let source = std::error::Error::source(err.get_ref().expect("a wrapped error"))
-        .and_then(|s| s.downcast_ref::<io::Error>())
-        .expect("the OS error as the source");
-    assert_eq!(source.raw_os_error(), Some(2)); // ENOENT
+    // The path named, the OS error the source: each fact once down the chain.
+    assert_eq!(
+        err.to_string(),
+        format!("could not open '{}'", path.display())
+    );
+    assert_eq!(os_error(&err).raw_os_error(), Some(2)); // ENOENT
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(err)),
+        format!(
+            "could not open '{}': No such file or directory (os error 2)",
+            path.display()
+        )
+    );
+}
+
+/// The `io::Error` with an OS code in `error`'s source chain.
+fn os_error(error: &io::Error) -> &io::Error {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            if io.raw_os_error().is_some() {
+                return io;
+            }
+        }
+        next = e.source();
+    }
+    panic!("no OS error in the chain of {error:?}")
 }
 
 #[test]
@@ -174,7 +193,13 @@ fn full_disk_is_an_error_where_bufwriter_drop_is_silent() {
         Ok(())
     })();
     let err = r.unwrap_err();
-    assert_eq!(err.raw_os_error(), Some(28), "ENOSPC expected, got {err}");
+    assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    assert_eq!(err.to_string(), "could not flush '/dev/full'");
+    assert_eq!(os_error(&err).raw_os_error(), Some(28), "ENOSPC expected");
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(err)),
+        "could not flush '/dev/full': No space left on device (os error 28)"
+    );
 }
 
 #[cfg(target_os = "linux")]
@@ -190,9 +215,83 @@ fn full_disk_after_a_body_error_reports_both() {
     let err = r.unwrap_err();
     // Exit's error wins (Python's rule) and carries the body's error along.
     assert_eq!(err.kind(), io::ErrorKind::StorageFull);
-    let text = err.to_string();
-    assert!(
-        text.contains("while closing after the body failed: body broke"),
-        "{text}"
+    assert_eq!(
+        err.to_string(),
+        "could not flush '/dev/full' (while closing after the body failed: body broke)"
     );
+    assert_eq!(os_error(&err).raw_os_error(), Some(28));
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(err)),
+        "could not flush '/dev/full' (while closing after the body failed: body broke): \
+         No space left on device (os error 28)"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn full_disk_with_sync_on_exit_names_the_path() {
+    let err = (|| -> io::Result<()> {
+        with!(ctxmgr::open("/dev/full").mode("w").sync_on_exit(true) as f => {
+            f.write_all(b"data")?;
+        });
+        Ok(())
+    })()
+    .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    assert_eq!(err.to_string(), "could not flush '/dev/full'");
+}
+
+#[test]
+fn lines_iterate_the_file_as_python_for_line_in_f() -> io::Result<()> {
+    use std::io::BufRead;
+    let dir = TempDir::new("lines");
+    let path = dir.file("lines.txt");
+    let text: String = (0..2000).map(|i| format!("line {i}\n")).collect(); // > one 8 KiB buffer
+    std::fs::write(&path, &text)?;
+    let mut seen = Vec::new();
+    with!(ctxmgr::open(&path) as f => {
+        for line in f.lines() {
+            seen.push(line?);
+        }
+    });
+    assert_eq!(seen.len(), 2000);
+    assert_eq!(seen[0], "line 0");
+    assert_eq!(seen[1999], "line 1999");
+
+    // One buffer under `read_line`, `fill_buf` and `Seek`: the reads see
+    // the bytes in order, and the position is where the caller is.
+    with!(ctxmgr::open(&path) as f => {
+        let mut first = String::new();
+        f.read_line(&mut first)?;
+        assert_eq!(first, "line 0\n");
+        let buffered = f.fill_buf()?.len();
+        assert!(buffered > 7, "the rest of a buffer is there, not one byte: {buffered}");
+        assert!(f.fill_buf()?.starts_with(b"line 1\n"));
+        assert_eq!(f.stream_position()?, 7);
+        f.consume(7);
+        let mut third = String::new();
+        f.read_line(&mut third)?;
+        assert_eq!(third, "line 2\n");
+        f.seek(SeekFrom::Start(0))?;
+        assert_eq!(f.lines().next().transpose()?.as_deref(), Some("line 0"));
+    });
+    Ok(())
+}
+
+#[test]
+fn lines_after_a_write_in_plus_mode_see_it() -> io::Result<()> {
+    use std::io::BufRead;
+    let dir = TempDir::new("lines-plus");
+    let path = dir.file("plus.txt");
+    let lines = with!(ctxmgr::open(&path).mode("w+") as f => {
+        writeln!(f, "alpha")?;
+        writeln!(f, "beta")?;
+        f.rewind()?;
+        let lines = f.lines().collect::<io::Result<Vec<_>>>()?;
+        writeln!(f, "gamma")?; // a write after reading appends where reading ended
+        lines
+    });
+    assert_eq!(lines, ["alpha", "beta"]);
+    assert_eq!(read(&path)?, "alpha\nbeta\ngamma\n");
+    Ok(())
 }

@@ -8,7 +8,7 @@
 //!
 //! Each plan runs twice, on the same kind of [`Step`]s:
 //! * [`run_stack`]: one `with!` over an `ExitStack`, the entries added in a
-//!   loop (`enter_context`, `enter_suppressing_context`, `callback`, `push`);
+//!   loop (`enter_context` (suppressing or not), `callback`, `push`);
 //! * [`run_nested`]: the same steps as nested `with!`s, built by recursion
 //!   over the slice, each level re-raising what the level inside it left
 //!   with in the same way (`?` as `?`, `return` as `return`).
@@ -44,7 +44,7 @@ const NAMES: [&str; 7] = ["s0", "s1", "s2", "s3", "s4", "s5", "s6"];
 enum Kind {
     /// `enter_context`
     Manager,
-    /// `enter_suppressing_context`
+    /// `enter_context` of a manager that overrides `suppresses`
     Suppressor(Swallow),
     /// `callback`: no enter; exit logs and may panic, never fails.
     Callback,
@@ -155,9 +155,6 @@ impl ContextManager for Step {
             Act::Panic => panic!("exit {} panicked", self.name),
         }
     }
-}
-
-impl Suppress for Step {
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         let Kind::Suppressor(swallow) = self.plan.kind else {
             return false;
@@ -176,6 +173,8 @@ impl Suppress for Step {
         yes
     }
 }
+
+impl Suppress for Step {}
 
 fn steps(plan: &Plan, log: &Log) -> Vec<Step> {
     plan.steps
@@ -202,7 +201,7 @@ fn run_stack(plan: &Plan, log: &Log) -> Result<Val, Esc> {
                     }
                 }
                 Kind::Suppressor(_) => {
-                    if let Err(e) = stack.enter_suppressing_context(step) {
+                    if let Err(e) = stack.enter_context(step) {
                         return Err(Esc::Ret(e));
                     }
                 }

@@ -92,7 +92,16 @@ async fn x_on_an_existing_file_is_already_exists_naming_the_path() -> io::Result
 async fn a_missing_file_names_the_path() {
     let e = read(Path::new("/surely/not/here.txt")).await.unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::NotFound);
-    assert!(e.to_string().ends_with(": '/surely/not/here.txt'"), "{e}");
+    assert_eq!(e.to_string(), "could not open '/surely/not/here.txt'");
+    let os = std::error::Error::source(&e)
+        .and_then(|e| e.downcast_ref::<io::Error>())
+        .expect("the OS error as the source");
+    assert_eq!(os.raw_os_error(), Some(2)); // ENOENT
+                                            // Each fact once down the chain.
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(e)),
+        "could not open '/surely/not/here.txt': No such file or directory (os error 2)"
+    );
 }
 
 #[tokio::test]
@@ -150,7 +159,11 @@ async fn dev_full_is_an_error_returned_by_exit() {
         "the write itself failed: the buffer was skipped"
     );
     assert_eq!(e.kind(), io::ErrorKind::StorageFull);
-    assert!(e.to_string().contains("'/dev/full'"), "{e}");
+    assert_eq!(e.to_string(), "could not flush '/dev/full'");
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(e)),
+        "could not flush '/dev/full': No space left on device (os error 28)"
+    );
 }
 
 #[cfg(target_os = "linux")]
@@ -166,11 +179,14 @@ async fn dev_full_while_the_body_failed_names_both() {
     let e = run.await.unwrap_err();
     // Exit's error replaces the body's, and carries it along.
     assert_eq!(e.kind(), io::ErrorKind::StorageFull);
-    let message = e.to_string();
-    assert!(message.contains("'/dev/full'"), "{message}");
-    assert!(
-        message.contains("while closing after the body failed: the body failed"),
-        "{message}"
+    assert_eq!(
+        e.to_string(),
+        "could not flush '/dev/full' (while closing after the body failed: the body failed)"
+    );
+    assert_eq!(
+        format!("{:#}", anyhow::Error::from(e)),
+        "could not flush '/dev/full' (while closing after the body failed: the body failed): \
+         No space left on device (os error 28)"
     );
 }
 
@@ -297,5 +313,32 @@ async fn the_futures_are_send_for_tokio_spawn() -> io::Result<()> {
     .await
     .expect("the task panicked")?;
     assert_eq!(std::fs::read_to_string(&path)?, "from a task");
+    Ok(())
+}
+
+#[tokio::test]
+async fn lines_iterate_the_file_through_async_buf_read() -> io::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("lines.txt");
+    let text: String = (0..2000).map(|i| format!("line {i}\n")).collect(); // > one buffer
+    std::fs::write(&path, &text)?;
+    let seen = with!(async ctxmgr::tokio::open(&path) as f => {
+        let mut seen = Vec::new();
+        let mut lines = f.lines(); // `AsyncBufReadExt::lines`, on `&mut OpenFile`
+        while let Some(line) = lines.next_line().await? {
+            seen.push(line);
+        }
+        // One buffer: after the first line, the rest of it is there.
+        f.rewind().await?;
+        let mut first = String::new();
+        f.read_line(&mut first).await?;
+        assert_eq!(first, "line 0\n");
+        let buffered = f.fill_buf().await?;
+        assert!(buffered.len() > 7, "{}", buffered.len());
+        assert!(buffered.starts_with(b"line 1\n"));
+        seen
+    });
+    assert_eq!(seen.len(), 2000);
+    assert_eq!((&*seen[0], &*seen[1999]), ("line 0", "line 1999"));
     Ok(())
 }

@@ -338,12 +338,11 @@ impl ContextManager for SuppressIgnorable {
         self.0.push(format!("exit {}", describe(&outcome)));
         Ok(())
     }
-}
-impl Suppress for SuppressIgnorable {
     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         error.downcast_ref::<TestError>() == Some(&TestError::Body("ignorable"))
     }
 }
+impl Suppress for SuppressIgnorable {}
 
 #[test]
 fn suppression_swallows_chosen_errors_and_evaluates_to_default() {
@@ -443,7 +442,7 @@ fn exit_can_display_debug_and_downcast_the_error() {
         });
         Ok(())
     };
-    // Not `Sync`: `Outcome` is `Send + Sync`, so only the type's name shows.
+    // Not `Sync`: viewed on the thread that made the view, as the box it is.
     let not_sync = || -> Result<(), Box<dyn std::error::Error>> {
         with!(Inspect(log.clone()) => {
             let e: Box<dyn std::error::Error> = Box::new(std::io::Error::other("local"));
@@ -460,9 +459,7 @@ fn exit_can_display_debug_and_downcast_the_error() {
             "string plain / display plain / debug \"plain\"",
             "user Conflict / display conflict / debug Conflict",
             "boxed deep inner io: true / display deep / debug Custom { kind: Other, error: \"deep\" }",
-            "other an error of type `alloc::boxed::Box<dyn core::error::Error>` / \
-             display an error of type `alloc::boxed::Box<dyn core::error::Error>` / \
-             debug <alloc::boxed::Box<dyn core::error::Error>>",
+            "other local / display local / debug Custom { kind: Other, error: \"local\" }",
         ]
     );
 }
@@ -494,4 +491,129 @@ fn errors_without_display_are_shown_by_debug_or_type_name() {
         "{}",
         events[3]
     );
+}
+
+/// An error with a source, as `Box<dyn Error>` boxes it.
+#[derive(Debug)]
+struct Loading(std::io::Error);
+impl std::fmt::Display for Loading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("loading the config failed")
+    }
+}
+impl std::error::Error for Loading {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// Records the message and the source chain exit sees, here and from
+/// another thread.
+struct Chain(Log);
+impl ContextManager for Chain {
+    type Value<'a> = ();
+    type Error = std::convert::Infallible;
+    fn enter(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+        let e = outcome.error().expect("an error");
+        let mut chain = Vec::new();
+        let mut next = e.as_error().and_then(std::error::Error::source);
+        while let Some(source) = next {
+            chain.push(source.to_string());
+            next = source.source();
+        }
+        let io = e
+            .as_error()
+            .and_then(|e| e.source())
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .map(std::io::Error::kind);
+        self.0.push(format!("{e} <- {chain:?}, io {io:?}"));
+        let elsewhere = std::thread::scope(|s| s.spawn(|| e.to_string()).join().unwrap());
+        self.0.push(elsewhere);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_box_dyn_error_that_is_not_sync_is_seen_by_its_message_and_source_chain() {
+    // The README's `fn main() -> Result<(), Box<dyn Error>>`: `?` and
+    // `return Err(..)` both show exit the message and the chain.
+    let log = Log::new();
+    let loading = || {
+        Loading(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no config.toml",
+        ))
+    };
+    let by_try = || -> Result<(), Box<dyn std::error::Error>> {
+        with!(Chain(log.clone()) => {
+            Err::<(), Box<dyn std::error::Error>>(Box::new(loading()))?;
+        });
+        Ok(())
+    };
+    let by_return = || -> Result<(), Box<dyn std::error::Error>> {
+        with!(Chain(log.clone()) => {
+            return Err(Box::new(loading()));
+        });
+    };
+    let send = || -> Result<(), Box<dyn std::error::Error + Send>> {
+        with!(Chain(log.clone()) => {
+            Err::<(), Box<dyn std::error::Error + Send>>(Box::new(loading()))?;
+        });
+        Ok(())
+    };
+    assert_eq!(
+        by_try().unwrap_err().to_string(),
+        "loading the config failed"
+    );
+    assert_eq!(
+        by_return().unwrap_err().to_string(),
+        "loading the config failed"
+    );
+    assert_eq!(send().unwrap_err().to_string(), "loading the config failed");
+    let seen = "loading the config failed <- [\"no config.toml\"], io Some(NotFound)";
+    let elsewhere = |ty: &str| format!("an error of type `{ty}` (viewed on another thread)");
+    assert_eq!(
+        log.take(),
+        [
+            seen.to_string(),
+            elsewhere("alloc::boxed::Box<dyn core::error::Error>"),
+            seen.to_string(),
+            elsewhere("alloc::boxed::Box<dyn core::error::Error>"),
+            seen.to_string(),
+            elsewhere("alloc::boxed::Box<dyn core::error::Error + core::marker::Send>"),
+        ]
+    );
+}
+
+#[test]
+fn a_box_dyn_error_view_downcasts_to_the_box_and_through_it() {
+    use ctxmgr::ErrorRef;
+    let e: Box<dyn std::error::Error> = Box::new(std::io::Error::other("inner"));
+    let view = ErrorRef::from_local(&e);
+    assert!(view.is::<Box<dyn std::error::Error>>());
+    let io = view
+        .as_error()
+        .and_then(|e| e.downcast_ref::<std::io::Error>());
+    assert_eq!(
+        io.map(std::io::Error::kind),
+        Some(std::io::ErrorKind::Other)
+    );
+    assert_eq!(
+        format!("{view:?}"),
+        "Custom { kind: Other, error: \"inner\" }"
+    );
+    // Elsewhere: nothing but the type's name, and no downcast.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            assert!(view.as_error().is_none());
+            assert!(!view.is::<Box<dyn std::error::Error>>());
+            assert_eq!(
+                format!("{view:?}"),
+                "<alloc::boxed::Box<dyn core::error::Error>>"
+            );
+        });
+    });
 }

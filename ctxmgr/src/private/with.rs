@@ -130,6 +130,46 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a> for 
         ErrorRef::from_borrowed(self.0)
     }
 }
+/// Beside the borrowed errors (another type constructor, so no overlap):
+/// the boxed errors that are not `Sync`, `Box<dyn Error>` and
+/// `Box<dyn Error + Send>`, viewed by their message and source chain on the
+/// thread that made the view ([`ErrorRef::from_local`]). They are neither
+/// `Error` nor `Sync`, so no view above or below would show them but by
+/// their type's name; and an impl for them beside `ViewDebug` would overlap
+/// it (coherence does not know that `Box<dyn Error>` will never be `Sync`).
+#[cfg(feature = "std")]
+impl<'a> ViewBorrowed<'a> for &&Probe<'a, std::boxed::Box<dyn core::error::Error>> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_local(self.0)
+    }
+}
+#[cfg(feature = "std")]
+impl<'a> ViewBorrowed<'a> for &&Probe<'a, std::boxed::Box<dyn core::error::Error + Send>> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_local(self.0)
+    }
+}
+/// The same for a `?` site's residual.
+#[cfg(feature = "std")]
+impl<'a> ViewBorrowed<'a>
+    for &&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>>
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_local(residual_error(self.0))
+    }
+}
+#[cfg(feature = "std")]
+impl<'a> ViewBorrowed<'a>
+    for &&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error + Send>>>
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_local(residual_error(self.0))
+    }
+}
 pub trait ViewDisplay<'a> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }

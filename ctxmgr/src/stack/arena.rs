@@ -1,5 +1,7 @@
-//! The only `unsafe` of the crate: the arena under [`ExitStack`](super::ExitStack)
-//! and [`AsyncExitStack`](crate::AsyncExitStack).
+//! The crate's `unsafe` (besides the `Send`/`Sync` of `ErrorRef`'s
+//! thread-checked view of a `Box<dyn Error>`, in `outcome.rs`): the arena
+//! under [`ExitStack`](super::ExitStack) and
+//! [`AsyncExitStack`](crate::AsyncExitStack).
 //!
 //! `ExitStack::enter_context` (and `AsyncExitStack::enter_async_context`,
 //! whose enter is awaited) takes `&self` and hands out the entered
