@@ -165,7 +165,7 @@ impl AsyncContextManager for Session {
 
 /// Path 1: The body succeeds.
 async fn greet(addr: SocketAddr) -> io::Result<String> {
-    Ok(with!(async Session::new("ok", addr) as conn => {
+    Ok(with!(async { Session::new("ok", addr) } as conn, {
         conn.ask("hello").await?
     }))
 }
@@ -173,10 +173,13 @@ async fn greet(addr: SocketAddr) -> io::Result<String> {
 /// Path 2: The body fails with `?`: exit sees the error, says goodbye, and the
 /// error propagates.
 async fn parse_answer(addr: SocketAddr) -> io::Result<u32> {
-    Ok(with!(async Session::new("error", addr) as conn => {
+    Ok(with!(async { Session::new("error", addr) } as conn, {
         let answer = conn.ask("forty-two").await?;
         answer.parse::<u32>().map_err(|e| {
-            io::Error::new(io::ErrorKind::InvalidData, format!("{answer:?} is not a number: {e}"))
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{answer:?} is not a number: {e}"),
+            )
         })?
     }))
 }
@@ -184,7 +187,7 @@ async fn parse_answer(addr: SocketAddr) -> io::Result<u32> {
 /// Path 3: The body panics: exit is awaited with `Outcome::Panic`, then the panic
 /// resumes (and ends the task).
 async fn crash(addr: SocketAddr) -> io::Result<()> {
-    with!(async Session::new("panic", addr) as conn => {
+    with!(async { Session::new("panic", addr) } as conn, {
         let answer = conn.ask("boom").await?;
         panic!("the body panicked after hearing {answer:?}");
     });
@@ -194,7 +197,7 @@ async fn crash(addr: SocketAddr) -> io::Result<()> {
 
 /// Path 4: Cancelled by a timeout mid-body: exit cannot be awaited, `drop_exit` runs.
 async fn dawdle(addr: SocketAddr) -> io::Result<()> {
-    with!(async Session::new("cancelled", addr) as conn => {
+    with!(async { Session::new("cancelled", addr) } as conn, {
         conn.ask("wait for me").await?;
         tokio::time::sleep(Duration::from_secs(60)).await;
     });
@@ -203,7 +206,7 @@ async fn dawdle(addr: SocketAddr) -> io::Result<()> {
 
 /// Path 5: The async `open`: exit awaits the flush and `sync_all`.
 async fn save(path: &std::path::Path, text: &str) -> io::Result<()> {
-    with!(async ctxmgr::tokio::open(path).mode("w") as f => {
+    with!(async { ctxmgr::tokio::open(path).mode("w") } as f, {
         f.write_all(text.as_bytes()).await?; // buffered
     }); // flushed and synced here, or the error returned
     Ok(())

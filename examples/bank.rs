@@ -21,12 +21,21 @@ fn transfer(
     amount: i64,
     ledger: i64,
 ) -> rusqlite::Result<()> {
-    with!(sqlite::transaction(conn) as tx => {
-        tx.execute("UPDATE account SET balance = balance - ?1 WHERE id = ?2", params![amount, from])?;
+    with!(sqlite::transaction(conn) as tx, {
+        tx.execute(
+            "UPDATE account SET balance = balance - ?1 WHERE id = ?2",
+            params![amount, from],
+        )?;
         println!("    debited {amount} from account {from}");
-        tx.execute("UPDATE account SET balance = balance + ?1 WHERE id = ?2", params![amount, to])?;
+        tx.execute(
+            "UPDATE account SET balance = balance + ?1 WHERE id = ?2",
+            params![amount, to],
+        )?;
         println!("    credited {amount} to account {to}");
-        tx.execute("INSERT INTO ledger (account, amount) VALUES (?1, ?2)", params![ledger, amount])?;
+        tx.execute(
+            "INSERT INTO ledger (account, amount) VALUES (?1, ?2)",
+            params![ledger, amount],
+        )?;
         println!("    wrote a ledger line for account {ledger}");
     }); // exit: COMMIT if the body ended Ok, ROLLBACK otherwise
     Ok(())
@@ -69,7 +78,10 @@ fn run(path: &Path) -> rusqlite::Result<()> {
     let mut conn = Connection::open(path)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
-         CREATE TABLE account (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0));
+         CREATE TABLE account (
+             id INTEGER PRIMARY KEY,
+             balance INTEGER NOT NULL CHECK (balance >= 0)
+         );
          CREATE TABLE ledger (
              id INTEGER PRIMARY KEY,
              account INTEGER NOT NULL REFERENCES account (id) DEFERRABLE INITIALLY DEFERRED,
@@ -90,7 +102,8 @@ fn run(path: &Path) -> rusqlite::Result<()> {
     )?;
     step(
         &mut conn,
-        "3. transfer 10, with a ledger line for account #99, which does not exist\n   (the foreign key is deferred: every statement succeeds, COMMIT refuses)",
+        "3. transfer 10, with a ledger line for account #99, which does not exist\n   \
+         (the foreign key is deferred: every statement succeeds, COMMIT refuses)",
         1,
         2,
         10,

@@ -49,11 +49,14 @@ fn describe(outcome: &Outcome<'_>) -> String {
 
 /// Writes `files` into a scratch directory and returns their total size.
 fn build(root: &Path, files: &[(&str, &str)], sabotage: bool) -> io::Result<u64> {
-    with!(scratch_dir(root, "build") as dir => {
+    with!(scratch_dir(root, "build") as dir, {
         let mut total = 0;
         for (name, text) in files {
             if name.is_empty() {
-                return Err(io::Error::new(io::ErrorKind::InvalidInput, "a file without a name"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "a file without a name",
+                ));
             }
             std::fs::write(dir.join(name), text)?;
             total += std::fs::metadata(dir.join(name))?.len();

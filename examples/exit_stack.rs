@@ -23,7 +23,7 @@ use ctxmgr::{with, BoxError, ExitStack, Outcome};
 /// Opens every path for writing through one stack, writes a line to each,
 /// and closes them all in reverse order at the end of the `with!`.
 fn write_all(paths: &[PathBuf]) -> Result<(), BoxError> {
-    with!(ExitStack::new() as stack => {
+    with!(ExitStack::new() as stack, {
         // Registered first, so it runs last and sees what the others left.
         stack.push(|outcome: Outcome<'_>| {
             match outcome {
@@ -42,7 +42,10 @@ fn write_all(paths: &[PathBuf]) -> Result<(), BoxError> {
             // Buffered: `/dev/full` accepts this and fails when flushed at exit.
             writeln!(f, "hello from file {i}")?;
         }
-        println!("    wrote to all {} files; leaving the with! body", files.len());
+        println!(
+            "    wrote to all {} files; leaving the with! body",
+            files.len()
+        );
     });
     Ok(())
 }
@@ -50,7 +53,7 @@ fn write_all(paths: &[PathBuf]) -> Result<(), BoxError> {
 /// Python's "keep them open only if all of them opened": `pop_all` moves the
 /// entries out of the `with!`, which would otherwise close them.
 fn open_all(paths: &[PathBuf]) -> Result<ExitStack<'static>, BoxError> {
-    let kept = with!(ExitStack::new() as stack => {
+    let kept = with!(ExitStack::new() as stack, {
         for p in paths {
             stack.enter_context(ctxmgr::open(p))?;
         }

@@ -33,7 +33,7 @@ impl ContextManager for Announce {
 }
 
 fn read(path: &Path) -> io::Result<String> {
-    with!(ctxmgr::open(path) as f => {
+    with!(ctxmgr::open(path) as f, {
         let mut text = String::new();
         f.read_to_string(&mut text)?;
         Ok(text)
@@ -42,7 +42,7 @@ fn read(path: &Path) -> io::Result<String> {
 
 fn step1_write(path: &Path) -> io::Result<()> {
     println!("1. Write a file, as Python's `with open(path, \"w\") as f:`");
-    with!(ctxmgr::open(path).mode("w") as f => {
+    with!(ctxmgr::open(path).mode("w") as f, {
         f.write_all(b"some info")?;
     });
     println!("    the file now holds {:?}", read(path)?);
@@ -52,7 +52,7 @@ fn step1_write(path: &Path) -> io::Result<()> {
 fn step2_error_mid_write(path: &Path) -> io::Result<()> {
     println!("2. An error in the middle of writing");
     let result = (|| -> io::Result<()> {
-        with!(ctxmgr::open(path).mode("w") as f => {
+        with!(ctxmgr::open(path).mode("w") as f, {
             f.write_all(b"first half")?;
             Err(io::Error::other("the network went away"))?;
             f.write_all(b", second half")?;
@@ -81,7 +81,7 @@ fn step3_full_disk() {
     })();
     println!("    plain BufWriter dropped at the end of a block: {plain:?}  <- data lost silently");
     let with_ctx = (|| -> io::Result<()> {
-        with!(ctxmgr::open("/dev/full").mode("w") as f => {
+        with!(ctxmgr::open("/dev/full").mode("w") as f, {
             f.write_all(b"precious data")?;
         });
         Ok(())
@@ -99,12 +99,12 @@ fn step3_full_disk() {
 
 fn step4_two_managers() -> io::Result<()> {
     println!("4. Two managers: entered left to right, exited right to left");
-    with!(Announce("outer") as a, Announce("inner") as b => {
+    with!(Announce("outer") as a, Announce("inner") as b, {
         println!("    body sees {a} and {b}");
     });
     println!("   ... and both see the error that leaves the body");
     let result = (|| -> io::Result<()> {
-        with!(Announce("outer"), Announce("inner") => {
+        with!(Announce("outer"), Announce("inner"), {
             Err(io::Error::other("out of coffee"))?;
         });
         Ok(())
@@ -121,7 +121,7 @@ fn step5_panic() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let caught = std::panic::catch_unwind(|| -> io::Result<()> {
-        with!(Announce("resource") => {
+        with!(Announce("resource"), {
             panic!("something broke");
         });
     });

@@ -39,13 +39,15 @@ pub type AsyncExitFn<'a, E> = Box<
 ///
 /// #[ctxmgr::contextmanager]
 /// async fn tag(log: &Mutex<Vec<String>>, name: &str) -> Result<String, String> {
-///     log.lock().unwrap().push(format!("<{name}>"));     // enter: may `.await`, `?`
+///     log.lock().unwrap().push(format!("<{name}>")); // enter: may `.await`, `?`
 ///     let outcome = ctxmgr::yield_!(format!("[{name}]")); // the value `as` binds
-///     log.lock().unwrap().push(format!("</{name}> ok={}", outcome.is_ok()));
-/// }                                                      // exit: awaited on every path
+///     log.lock()
+///         .unwrap()
+///         .push(format!("</{name}> ok={}", outcome.is_ok()));
+/// } // exit: awaited on every path
 ///
 /// async fn page(log: &Mutex<Vec<String>>) -> Result<usize, String> {
-///     Ok(with!(async tag(log, "b") as b => { b.len() }))
+///     Ok(with!(async { tag(log, "b") } as b, { b.len() }))
 /// }
 /// # use std::future::Future;
 /// # let waker = std::task::Waker::noop();

@@ -25,7 +25,7 @@ use crate::{
 ///
 /// | Python | Rust |
 /// | --- | --- |
-/// | `async with AsyncExitStack() as stack:` | `with!(async AsyncExitStack::new() as stack => { .. })` |
+/// | `async with AsyncExitStack() as stack:` | `with!(async { AsyncExitStack::new() } as stack, { .. })` |
 /// | `f = await stack.enter_async_context(cm)` | `let f = stack.enter_async_context(cm).await?;` |
 /// | `f = stack.enter_context(cm)` | `let f = stack.enter_context(cm)?;` |
 /// | `stack.callback(fn)` | `stack.callback(\|\| ..)` |
@@ -39,7 +39,10 @@ use crate::{
 /// use ctxmgr::{with, AsyncContextManager, AsyncExitStack, BoxError, Outcome};
 ///
 /// /// A connection whose goodbye is awaited.
-/// struct Conn { name: String, log: Vec<String> }
+/// struct Conn {
+///     name: String,
+///     log: Vec<String>,
+/// }
 /// impl AsyncContextManager for Conn {
 ///     type Value<'a> = &'a mut Vec<String>;
 ///     type Error = std::io::Error;
@@ -53,10 +56,13 @@ use crate::{
 /// }
 ///
 /// async fn broadcast(names: &[&str]) -> Result<usize, BoxError> {
-///     let sent = with!(async AsyncExitStack::new() as stack => {
+///     let sent = with!(async { AsyncExitStack::new() } as stack, {
 ///         let mut logs = Vec::new();
 ///         for name in names {
-///             let conn = Conn { name: name.to_string(), log: Vec::new() };
+///             let conn = Conn {
+///                 name: name.to_string(),
+///                 log: Vec::new(),
+///             };
 ///             logs.push(stack.enter_async_context(conn).await?); // all connected at once
 ///         }
 ///         for log in &mut logs {
@@ -69,7 +75,9 @@ use crate::{
 /// # use std::future::Future;
 /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
 /// let mut task = std::pin::pin!(broadcast(&["a", "b", "c"]));
-/// let std::task::Poll::Ready(sent) = task.as_mut().poll(&mut cx) else { panic!() };
+/// let std::task::Poll::Ready(sent) = task.as_mut().poll(&mut cx) else {
+///     panic!()
+/// };
 /// assert_eq!(sent?, 3); // (any executor will do)
 /// # Ok::<(), BoxError>(())
 /// ```
@@ -258,7 +266,9 @@ impl<E: fmt::Display + fmt::Debug + Sync + 'static> Default for AsyncExitStack<'
     /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     /// let mut stack = AsyncExitStack::<std::io::Error>::default();
     /// stack.push(|_outcome| Err(std::io::Error::other("flush failed")));
-    /// let Poll::Ready(closed) = std::pin::pin!(stack.aclose()).poll(&mut cx) else { panic!() };
+    /// let Poll::Ready(closed) = std::pin::pin!(stack.aclose()).poll(&mut cx) else {
+    ///     panic!()
+    /// };
     /// assert_eq!(closed.unwrap_err().to_string(), "flush failed");
     /// ```
     #[inline]
@@ -321,7 +331,9 @@ impl<'m, E> AsyncExitStack<'m, E> {
     /// impl AsyncContextManager for Buffer {
     ///     type Value<'a> = &'a mut String;
     ///     type Error = Infallible;
-    ///     async fn enter(&mut self) -> Result<&mut String, Infallible> { Ok(&mut self.0) }
+    ///     async fn enter(&mut self) -> Result<&mut String, Infallible> {
+    ///         Ok(&mut self.0)
+    ///     }
     ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), Infallible> {
     ///         println!("{}", self.0);
     ///         Ok(())
@@ -488,10 +500,16 @@ impl<'m, E> AsyncExitStack<'m, E> {
     /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     /// let saw_error = Cell::new(false);
     /// let mut stack = AsyncExitStack::<String>::default();
-    /// stack.push(|outcome: Outcome<'_>| { saw_error.set(outcome.is_err()); Ok(()) });
+    /// stack.push(|outcome: Outcome<'_>| {
+    ///     saw_error.set(outcome.is_err());
+    ///     Ok(())
+    /// });
     /// stack.push(|_| Err("rollback failed".to_string()));
     /// let closed = std::pin::pin!(stack.aclose()).poll(&mut cx);
-    /// assert_eq!(closed, std::task::Poll::Ready(Err("rollback failed".to_string())));
+    /// assert_eq!(
+    ///     closed,
+    ///     std::task::Poll::Ready(Err("rollback failed".to_string()))
+    /// );
     /// assert!(saw_error.get());
     /// ```
     #[inline]
@@ -523,7 +541,8 @@ impl<'m, E> AsyncExitStack<'m, E> {
     ///     let log = &log;
     ///     async move {
     ///         // e.g. `conn.execute(if commit { "COMMIT" } else { "ROLLBACK" }).await`
-    ///         log.borrow_mut().push(if commit { "COMMIT" } else { "ROLLBACK" });
+    ///         log.borrow_mut()
+    ///             .push(if commit { "COMMIT" } else { "ROLLBACK" });
     ///         Ok(())
     ///     }
     /// });
@@ -551,9 +570,15 @@ impl<'m, E> AsyncExitStack<'m, E> {
     ///     type Value<'a> = ();
     ///     type Error = String;
     ///     async fn enter(&mut self) -> Result<(), String> {
-    ///         if self.0 == 0 { Err("port 0".into()) } else { Ok(()) }
+    ///         if self.0 == 0 {
+    ///             Err("port 0".into())
+    ///         } else {
+    ///             Ok(())
+    ///         }
     ///     }
-    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), String> { Ok(()) }
+    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), String> {
+    ///         Ok(())
+    ///     }
     /// }
     ///
     /// /// Connects to every port or none: on an error, those open so far close.
@@ -569,7 +594,9 @@ impl<'m, E> AsyncExitStack<'m, E> {
     /// }
     /// # use std::future::Future;
     /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// let std::task::Poll::Ready(all) = std::pin::pin!(connect_all(&[1, 2])).poll(&mut cx) else { panic!() };
+    /// let std::task::Poll::Ready(all) = std::pin::pin!(connect_all(&[1, 2])).poll(&mut cx) else {
+    ///     panic!()
+    /// };
     /// let mut all = all?;
     /// assert_eq!(all.len(), 2);
     /// assert!(std::pin::pin!(all.aclose()).poll(&mut cx).is_ready());
@@ -615,7 +642,9 @@ impl<'m, E> AsyncExitStack<'m, E> {
     /// stack.push_async_exit(|_| async { Err("last registered failed".to_string()) });
     /// assert_eq!(
     ///     std::pin::pin!(stack.aclose()).poll(&mut cx),
-    ///     std::task::Poll::Ready(Err("first registered saw last registered failed".to_string())),
+    ///     std::task::Poll::Ready(Err(
+    ///         "first registered saw last registered failed".to_string()
+    ///     )),
     /// );
     /// ```
     #[inline]

@@ -11,7 +11,7 @@ use core::future::Future;
 use crate::{ErrorRef, Outcome};
 
 /// Python's `__aenter__`/`__aexit__`: a context manager whose enter and exit
-/// are awaited. Use it with `with!(async EXPR as PAT => { .. })` inside an
+/// are awaited. Use it with `with!(async { EXPR } as PAT, { .. })` inside an
 /// async fn or block.
 ///
 /// An impl may write `async fn enter` and `async fn exit`:
@@ -21,7 +21,9 @@ use crate::{ErrorRef, Outcome};
 /// use std::convert::Infallible;
 ///
 /// /// A session that says goodbye on every path.
-/// struct Session { log: Vec<String> }
+/// struct Session {
+///     log: Vec<String>,
+/// }
 ///
 /// impl AsyncContextManager for Session {
 ///     type Value<'a> = &'a mut Vec<String>;
@@ -38,7 +40,7 @@ use crate::{ErrorRef, Outcome};
 /// }
 ///
 /// async fn talk(session: &mut Session) {
-///     with!(async &mut *session as log => {
+///     with!(async { &mut *session } as log, {
 ///         log.push("how are you?".into());
 ///     });
 /// }
@@ -68,7 +70,7 @@ use crate::{ErrorRef, Outcome};
     message = "`{Self}` is not an async context manager",
     label = "an async context manager is needed here",
     note = "implement `ctxmgr::AsyncContextManager` for it, or `#[derive(ContextManager)]` with `async fn` `#[enter]`/`#[exit]` methods",
-    note = "if it is a sync context manager, remove `async` before it: `with!(async A as a, B as b => ..)` mixes both"
+    note = "if it is a sync context manager, remove `async` before it: `with!(async {{ A }} as a, B as b, {{ .. }})` mixes both"
 )]
 pub trait AsyncContextManager {
     /// What `with!(async .. as PAT ..)` binds. May borrow the manager.
@@ -99,12 +101,18 @@ pub trait AsyncContextManager {
     /// use ctxmgr::{AsyncContextManager, AsyncGuard, Outcome};
     /// use std::convert::Infallible;
     ///
-    /// struct Conn { broken: bool }
+    /// struct Conn {
+    ///     broken: bool,
+    /// }
     /// impl AsyncContextManager for Conn {
     ///     type Value<'a> = ();
     ///     type Error = Infallible;
-    ///     async fn enter(&mut self) -> Result<(), Infallible> { Ok(()) }
-    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), Infallible> { Ok(()) }
+    ///     async fn enter(&mut self) -> Result<(), Infallible> {
+    ///         Ok(())
+    ///     }
+    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), Infallible> {
+    ///         Ok(())
+    ///     }
     ///     fn drop_exit(&mut self, outcome: Outcome<'_>) {
     ///         assert!(outcome.is_unseen());
     ///         self.broken = true; // its rollback was never sent
@@ -140,8 +148,12 @@ pub trait AsyncContextManager {
     /// impl AsyncContextManager for Retryable {
     ///     type Value<'a> = ();
     ///     type Error = String;
-    ///     async fn enter(&mut self) -> Result<(), String> { Ok(()) }
-    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), String> { Ok(()) }
+    ///     async fn enter(&mut self) -> Result<(), String> {
+    ///         Ok(())
+    ///     }
+    ///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), String> {
+    ///         Ok(())
+    ///     }
     ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
     ///         error.to_string().contains("retry")
     ///     }
@@ -149,7 +161,7 @@ pub trait AsyncContextManager {
     /// impl AsyncSuppress for Retryable {} // `with!(async ..)` asks it too
     ///
     /// async fn run() -> Result<u32, String> {
-    ///     let n: u32 = with!(async Retryable => {
+    ///     let n: u32 = with!(async { Retryable }, {
     ///         Err("please retry".to_string())?;
     ///         7
     ///     });

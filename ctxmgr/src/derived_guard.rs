@@ -38,7 +38,10 @@ use crate::{ContextManager, Guard, Outcome};
 /// use ctxmgr::{ContextManager, Outcome};
 ///
 /// #[derive(ContextManager)]
-/// struct Conn { open: bool, log: Vec<String> }
+/// struct Conn {
+///     open: bool,
+///     log: Vec<String>,
+/// }
 ///
 /// #[ctxmgr::context_manager]
 /// impl Conn {
@@ -56,17 +59,24 @@ use crate::{ContextManager, Guard, Outcome};
 /// }
 ///
 /// /// Holds the connection open between `start` and `stop`.
-/// struct Session<'c> { conn: ConnGuard<'c> }
+/// struct Session<'c> {
+///     conn: ConnGuard<'c>,
+/// }
 ///
 /// fn start(conn: &mut Conn) -> Result<Session<'_>, String> {
-///     Ok(Session { conn: ConnGuard::enter(conn)? })
+///     Ok(Session {
+///         conn: ConnGuard::enter(conn)?,
+///     })
 /// }
 ///
 /// fn stop(session: Session<'_>) -> Result<(), String> {
 ///     ConnGuard::finish(session.conn, Outcome::Ok)
 /// }
 ///
-/// let mut conn = Conn { open: false, log: Vec::new() };
+/// let mut conn = Conn {
+///     open: false,
+///     log: Vec::new(),
+/// };
 /// let mut session = start(&mut conn)?;
 /// // The value enter returned borrows the manager: the guard derefs to the manager.
 /// session.conn.log.push("query".into());
@@ -120,7 +130,10 @@ where
     /// # fn conn() -> Conn { Conn { open: false, log: Vec::new() } }
     /// let mut busy = conn();
     /// busy.open = true;
-    /// assert_eq!(ConnGuard::enter(&mut busy).unwrap_err(), "already connected");
+    /// assert_eq!(
+    ///     ConnGuard::enter(&mut busy).unwrap_err(),
+    ///     "already connected"
+    /// );
     ///
     /// let mut c = conn();
     /// let guard = ConnGuard::enter(&mut c)?;
@@ -247,7 +260,9 @@ where
     /// # fn conn() -> Conn { Conn { open: false, log: Vec::new() } }
     /// let mut c = conn();
     /// let mut guard = ConnGuard::enter(&mut c)?;
-    /// ConnGuard::manager_mut(&mut guard).log.push("by hand".into());
+    /// ConnGuard::manager_mut(&mut guard)
+    ///     .log
+    ///     .push("by hand".into());
     /// ConnGuard::finish(guard, Outcome::Ok)?;
     /// assert_eq!(c.log, ["by hand", "closed (Ok)"]);
     /// # Ok::<(), String>(())

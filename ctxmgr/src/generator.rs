@@ -31,7 +31,7 @@ use crate::{ContextManager, Outcome};
 /// }
 ///
 /// fn run(n: &mut u32, fail: bool) -> Result<u32, String> {
-///     Ok(with!(counter(n) as v => {
+///     Ok(with!(counter(n) as v, {
 ///         if fail {
 ///             Err("no".to_string())?;
 ///         }
@@ -93,12 +93,13 @@ where
 /// let tag = Generator::new(|| {
 ///     log.borrow_mut().push("<b>".to_string());
 ///     Ok::<_, String>(("[b]", |outcome: Outcome<'_>| {
-///         log.borrow_mut().push(format!("</b> ok={}", outcome.is_ok()));
+///         log.borrow_mut()
+///             .push(format!("</b> ok={}", outcome.is_ok()));
 ///         Ok(())
 ///     }))
 /// });
 /// # fn run(tag: impl ctxmgr::ContextManager<Error = String>) -> Result<(), String> {
-/// #     with!(tag => {});
+/// #     with!(tag, {});
 /// #     Ok(())
 /// # }
 /// run(tag).unwrap();
@@ -121,10 +122,9 @@ impl<F: EnterFn> Generator<F> {
     /// ```
     /// use ctxmgr::{with, Generator, Outcome};
     ///
-    /// let greeting = Generator::new(|| {
-    ///     Ok::<_, std::convert::Infallible>(("hello", |_: Outcome<'_>| Ok(())))
-    /// });
-    /// assert_eq!(with!(greeting as g => { g.len() }), 5);
+    /// let greeting =
+    ///     Generator::new(|| Ok::<_, std::convert::Infallible>(("hello", |_: Outcome<'_>| Ok(()))));
+    /// assert_eq!(with!(greeting as g, { g.len() }), 5);
     /// ```
     #[inline]
     pub const fn new(enter: F) -> Self {

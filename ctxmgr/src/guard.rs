@@ -326,8 +326,12 @@ impl<M: ContextManager> Guard<M> {
     /// impl ContextManager for IgnoreParse {
     ///     type Value<'a> = ();
     ///     type Error = std::convert::Infallible;
-    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
-    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn enter(&mut self) -> Result<(), Self::Error> {
+    ///         Ok(())
+    ///     }
+    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Self::Error> {
+    ///         Ok(())
+    ///     }
     ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
     ///         error.is::<ParseIntError>()
     ///     }

@@ -252,6 +252,11 @@ mod tempdir;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
+/// The "Editor and tooling" chapter: what rustfmt, rust-analyzer, rustc and
+/// clippy do with code inside ctxmgr's macros, and the limits we measured.
+pub mod tooling {
+    #![doc = include_str!("tooling.md")]
+}
 mod with;
 
 #[cfg(feature = "alloc")]
@@ -488,9 +493,13 @@ pub trait ContextManager {
     /// let mut manager = ctxmgr::open("/dev/full").mode("w");
     /// manager.enter()?.write_all(b"buffered")?;
     /// let body_error = std::io::Error::other("the body failed");
-    /// let e = manager.exit(Outcome::Err(ErrorRef::new(&body_error))).unwrap_err();
+    /// let e = manager
+    ///     .exit(Outcome::Err(ErrorRef::new(&body_error)))
+    ///     .unwrap_err();
     /// assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
-    /// assert!(e.to_string().contains("while closing after the body failed: the body failed"));
+    /// assert!(e
+    ///     .to_string()
+    ///     .contains("while closing after the body failed: the body failed"));
     /// # }
     /// # Ok::<(), std::io::Error>(())
     /// ```

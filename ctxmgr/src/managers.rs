@@ -36,11 +36,15 @@ use crate::{AsyncContextManager, ContextManager, ErrorRef, Outcome, Suppress};
 /// ```
 /// use ctxmgr::Close;
 ///
-/// struct Connection { open: bool }
+/// struct Connection {
+///     open: bool,
+/// }
 /// impl Close for Connection {
 ///     type Error = String;
 ///     fn close(&mut self) -> Result<(), String> {
-///         if !self.open { return Err("already closed".into()); }
+///         if !self.open {
+///             return Err("already closed".into());
+///         }
 ///         self.open = false;
 ///         Ok(())
 ///     }
@@ -163,7 +167,7 @@ mod std_close {
 /// use std::io::{self, BufWriter, Write};
 ///
 /// fn save(out: &mut Vec<u8>) -> io::Result<()> {
-///     with!(ctxmgr::closing(BufWriter::new(out)) as w => {
+///     with!(ctxmgr::closing(BufWriter::new(out)) as w, {
 ///         w.write_all(b"flushed at exit")?;
 ///     });
 ///     Ok(())
@@ -184,7 +188,7 @@ mod std_close {
 ///
 /// fn save() -> io::Result<()> {
 ///     let full = std::fs::OpenOptions::new().write(true).open("/dev/full")?;
-///     with!(ctxmgr::closing(BufWriter::new(full)) as w => {
+///     with!(ctxmgr::closing(BufWriter::new(full)) as w, {
 ///         w.write_all(b"lost?")?; // buffered: succeeds
 ///     }); // the flush in close fails
 ///     Ok(())
@@ -205,7 +209,7 @@ pub fn closing<T: Close>(x: T) -> Closing<T> {
 /// use std::io::{BufWriter, Write};
 ///
 /// fn fill(buf: &mut Vec<u8>) -> std::io::Result<()> {
-///     with!(ctxmgr::closing(BufWriter::new(&mut *buf)) as w => {
+///     with!(ctxmgr::closing(BufWriter::new(&mut *buf)) as w, {
 ///         w.write_all(b"flushed by exit")?;
 ///     });
 ///     Ok(())
@@ -276,11 +280,15 @@ impl<T: Close> ContextManager for Closing<T> {
 /// ```
 /// use ctxmgr::AsyncClose;
 ///
-/// struct Session { open: bool }
+/// struct Session {
+///     open: bool,
+/// }
 /// impl AsyncClose for Session {
 ///     type Error = String;
 ///     async fn close(&mut self) -> Result<(), String> {
-///         if !self.open { return Err("already closed".into()); }
+///         if !self.open {
+///             return Err("already closed".into());
+///         }
 ///         self.open = false; // say goodbye to the server here
 ///         Ok(())
 ///     }
@@ -288,8 +296,14 @@ impl<T: Close> ContextManager for Closing<T> {
 /// # use std::future::Future;
 /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
 /// let mut s = Session { open: true };
-/// assert!(matches!(std::pin::pin!(s.close()).poll(&mut cx), std::task::Poll::Ready(Ok(()))));
-/// assert!(matches!(std::pin::pin!(s.close()).poll(&mut cx), std::task::Poll::Ready(Err(_))));
+/// assert!(matches!(
+///     std::pin::pin!(s.close()).poll(&mut cx),
+///     std::task::Poll::Ready(Ok(()))
+/// ));
+/// assert!(matches!(
+///     std::pin::pin!(s.close()).poll(&mut cx),
+///     std::task::Poll::Ready(Err(_))
+/// ));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not implement `ctxmgr::AsyncClose`",
@@ -344,7 +358,7 @@ impl<T: AsyncClose + ?Sized> AsyncClose for alloc::boxed::Box<T> {
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 /// let mut client = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
 /// let (mut server, _) = listener.accept().await?;
-/// with!(async ctxmgr::aclosing(&mut client) as c => {
+/// with!(async { ctxmgr::aclosing(&mut client) } as c, {
 ///     c.write_all(b"bye").await?;
 /// }); // shut down here: the server reads the end of the stream
 /// let mut got = Vec::new();
@@ -376,7 +390,9 @@ pub fn aclosing<T: AsyncClose>(x: T) -> AClosing<T> {
 ///
 /// async fn twice(c: &mut Counted) {
 ///     for _ in 0..2 {
-///         with!(async ctxmgr::aclosing(&mut *c) as c => { assert!(c.0 < 2) });
+///         with!(async { ctxmgr::aclosing(&mut *c) } as c, {
+///             assert!(c.0 < 2)
+///         });
 ///     }
 /// }
 /// # use std::future::Future;
@@ -438,7 +454,7 @@ impl<T: AsyncClose> AsyncContextManager for AClosing<T> {
 /// ```
 /// use ctxmgr::with;
 ///
-/// let total = with!(ctxmgr::nullcontext(40) as n => {
+/// let total = with!(ctxmgr::nullcontext(40) as n, {
 ///     *n += 2;
 ///     *n
 /// });
@@ -457,7 +473,7 @@ pub fn nullcontext<T>(v: T) -> NullContext<T> {
 ///
 /// /// A real manager in production, a stand-in in tests.
 /// fn run<M: ctxmgr::ContextManager<Error = std::convert::Infallible>>(m: M) -> u8 {
-///     with!(m => { 7 })
+///     with!(m, { 7 })
 /// }
 /// let stand_in: NullContext<()> = ctxmgr::nullcontext(());
 /// assert_eq!(run(stand_in), 7);
@@ -472,8 +488,8 @@ impl<T> NullContext<T> {
     /// use ctxmgr::with;
     ///
     /// let mut counter = ctxmgr::nullcontext(0);
-    /// with!(&mut counter as n => { *n += 1 });
-    /// with!(&mut counter as n => { *n += 1 });
+    /// with!(&mut counter as n, { *n += 1 });
+    /// with!(&mut counter as n, { *n += 1 });
     /// assert_eq!(counter.into_inner(), 2);
     /// ```
     #[inline]
@@ -517,7 +533,7 @@ impl<T> ContextManager for NullContext<T> {
 /// /// Writes a copy to `mirror` too, when there is one.
 /// fn log(line: &str, out: &mut Vec<u8>, mirror: Option<&mut Vec<u8>>) -> io::Result<()> {
 ///     let mirror = mirror.map(|m| ctxmgr::closing(BufWriter::new(m)));
-///     with!(mirror as copy => {
+///     with!(mirror as copy, {
 ///         out.extend_from_slice(line.as_bytes());
 ///         if let Some(copy) = copy {
 ///             copy.write_all(line.as_bytes())?;
@@ -585,12 +601,14 @@ impl<M: Suppress> Suppress for Option<M> {}
 ///
 /// fn remove(path: &str) -> io::Result<&'static str> {
 ///     // Python: `with suppress(FileNotFoundError): os.remove(path)`
-///     with!(ctxmgr::suppress(|e| e
-///         .downcast_ref::<io::Error>()
-///         .is_some_and(|e| e.kind() == io::ErrorKind::NotFound)) =>
-///     {
-///         std::fs::remove_file(path)?;
-///     });
+///     with!(
+///         ctxmgr::suppress(|e| e
+///             .downcast_ref::<io::Error>()
+///             .is_some_and(|e| e.kind() == io::ErrorKind::NotFound)),
+///         {
+///             std::fs::remove_file(path)?;
+///         }
+///     );
 ///     Ok("done")
 /// }
 /// assert_eq!(remove("/surely/not/here").unwrap(), "done");
@@ -604,7 +622,7 @@ impl<M: Suppress> Suppress for Option<M> {}
 /// use ctxmgr::with;
 ///
 /// fn parse(s: &str) -> Result<u32, Box<dyn std::error::Error>> {
-///     let n: u32 = with!(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()) => {
+///     let n: u32 = with!(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()), {
 ///         s.trim().parse::<u32>()?
 ///     });
 ///     Ok(n)
@@ -629,9 +647,10 @@ where
 ///
 /// fn remove(path: &str) -> io::Result<bool> {
 ///     let mut ignore_missing = ctxmgr::suppress(|e| {
-///         e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::NotFound)
+///         e.downcast_ref::<io::Error>()
+///             .is_some_and(|e| e.kind() == io::ErrorKind::NotFound)
 ///     });
-///     Ok(with!(&mut ignore_missing => {
+///     Ok(with!(&mut ignore_missing, {
 ///         std::fs::remove_file(path)?;
 ///         true
 ///     }))
@@ -712,7 +731,7 @@ mod chdir {
     /// # fn main() -> std::io::Result<()> {
     /// let before = std::env::current_dir()?;
     /// let tmp = std::env::temp_dir();
-    /// with!(ctxmgr::chdir(&tmp) as here => {
+    /// with!(ctxmgr::chdir(&tmp) as here, {
     ///     assert_eq!(std::env::current_dir()?, std::fs::canonicalize(&tmp)?);
     ///     assert!(here.is_absolute());
     /// });
@@ -737,7 +756,7 @@ mod chdir {
     /// let mut into_tmp = ctxmgr::chdir(&tmp);
     /// let before = std::env::current_dir()?;
     /// for _ in 0..2 {
-    ///     with!(&mut into_tmp as here => {
+    ///     with!(&mut into_tmp as here, {
     ///         assert_eq!(std::fs::canonicalize(here)?, std::fs::canonicalize(&tmp)?);
     ///     });
     ///     assert_eq!(std::env::current_dir()?, before);

@@ -26,10 +26,10 @@ use crate::{ContextManager, Outcome};
 /// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}", std::process::id()));
 /// # std::fs::create_dir_all(&dir)?;
 /// let path = dir.join("notes.txt");
-/// with!(ctxmgr::open(&path).mode("w") as f => {
+/// with!(ctxmgr::open(&path).mode("w") as f, {
 ///     f.write_all(b"some info")?;
 /// });
-/// let text = with!(ctxmgr::open(&path) as f => {
+/// let text = with!(ctxmgr::open(&path) as f, {
 ///     let mut s = String::new();
 ///     f.read_to_string(&mut s)?;
 ///     s
@@ -47,7 +47,7 @@ use crate::{ContextManager, Outcome};
 /// use std::io::Write;
 ///
 /// fn save() -> std::io::Result<()> {
-///     with!(ctxmgr::open("/dev/full").mode("w") as f => {
+///     with!(ctxmgr::open("/dev/full").mode("w") as f, {
 ///         f.write_all(b"lost?")?; // buffered: succeeds
 ///     }); // the flush in exit fails
 ///     Ok(())
@@ -69,7 +69,7 @@ use crate::{ContextManager, Outcome};
 /// use std::io::Read;
 ///
 /// fn read(path: &str) -> std::io::Result<String> {
-///     Ok(with!(ctxmgr::open(path) as f => {
+///     Ok(with!(ctxmgr::open(path) as f, {
 ///         let mut s = String::new();
 ///         f.read_to_string(&mut s)?;
 ///         s
@@ -78,7 +78,10 @@ use crate::{ContextManager, Outcome};
 /// let e = read("/surely/not/here.txt").unwrap_err();
 /// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
 /// assert_eq!(e.to_string(), "could not open '/surely/not/here.txt'");
-/// let os = std::error::Error::source(&e).unwrap().downcast_ref::<std::io::Error>().unwrap();
+/// let os = std::error::Error::source(&e)
+///     .unwrap()
+///     .downcast_ref::<std::io::Error>()
+///     .unwrap();
 /// # #[cfg(unix)]
 /// assert_eq!(os.raw_os_error(), Some(2)); // ENOENT
 /// ```
@@ -109,7 +112,7 @@ pub fn open(path: impl AsRef<Path>) -> Open {
 ///
 /// let mut log = ctxmgr::open(dir.join("log.txt")).mode("a");
 /// for line in ["first\n", "second\n"] {
-///     with!(&mut log as f => {
+///     with!(&mut log as f, {
 ///         f.write_all(line.as_bytes())?;
 ///     });
 /// }
@@ -142,7 +145,7 @@ impl Open {
     /// use std::io::{Read, Seek, SeekFrom, Write};
     ///
     /// let path = dir.join("data.txt");
-    /// let text = with!(ctxmgr::open(&path).mode("w+") as f => {
+    /// let text = with!(ctxmgr::open(&path).mode("w+") as f, {
     ///     f.write_all(b"written, then read back")?;
     ///     f.seek(SeekFrom::Start(0))?;
     ///     let mut s = String::new();
@@ -152,13 +155,16 @@ impl Open {
     /// assert_eq!(text, "written, then read back");
     ///
     /// fn enter_with(path: &std::path::Path, mode: &str) -> std::io::Result<()> {
-    ///     with!(ctxmgr::open(path).mode(mode) => {});
+    ///     with!(ctxmgr::open(path).mode(mode), {});
     ///     Ok(())
     /// }
     /// let e = enter_with(&path, "rw").unwrap_err();
     /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
     /// assert!(e.to_string().contains("\"rw\""));
-    /// assert_eq!(enter_with(&path, "x").unwrap_err().kind(), std::io::ErrorKind::AlreadyExists);
+    /// assert_eq!(
+    ///     enter_with(&path, "x").unwrap_err().kind(),
+    ///     std::io::ErrorKind::AlreadyExists
+    /// );
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -181,9 +187,14 @@ impl Open {
     /// use ctxmgr::with;
     /// use std::io::Write;
     ///
-    /// with!(ctxmgr::open(dir.join("ledger.txt")).mode("a").sync_on_exit(true) as f => {
-    ///     f.write_all(b"paid\n")?;
-    /// }); // flushed and on disk here, or an error
+    /// with!(
+    ///     ctxmgr::open(dir.join("ledger.txt"))
+    ///         .mode("a")
+    ///         .sync_on_exit(true) as f,
+    ///     {
+    ///         f.write_all(b"paid\n")?;
+    ///     }
+    /// ); // flushed and on disk here, or an error
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -386,7 +397,7 @@ enum Buffered {
     Write(BufWriter<File>),
 }
 
-/// The file bound by `with!(ctxmgr::open(..) as f => ..)`: buffered
+/// The file bound by `with!(ctxmgr::open(..) as f, ..)`: buffered
 /// `Read + BufRead + Write + Seek`, switching between reading and writing as
 /// needed (modes with `+`). Closed by the manager's exit.
 ///
@@ -400,12 +411,12 @@ enum Buffered {
 /// use std::io::{BufRead, Write};
 ///
 /// let path = dir.join("lines.txt");
-/// with!(ctxmgr::open(&path).mode("w") as f => {
+/// with!(ctxmgr::open(&path).mode("w") as f, {
 ///     writeln!(f, "one")?;
 ///     writeln!(f, "two")?;
 /// });
 /// let mut lines = Vec::new();
-/// with!(ctxmgr::open(&path) as f => {
+/// with!(ctxmgr::open(&path) as f, {
 ///     for line in f.lines() {
 ///         lines.push(line?);
 ///     }
@@ -448,7 +459,7 @@ impl OpenFile {
     /// use ctxmgr::with;
     /// use std::io::Write;
     ///
-    /// let len = with!(ctxmgr::open(dir.join("sized.txt")).mode("w") as f => {
+    /// let len = with!(ctxmgr::open(dir.join("sized.txt")).mode("w") as f, {
     ///     f.write_all(b"12345")?;
     ///     f.flush()?;
     ///     f.get_ref().expect("open while entered").metadata()?.len()

@@ -58,11 +58,15 @@ impl<'a> Outcome<'a> {
     /// ```
     /// use ctxmgr::{ContextManager, Outcome};
     ///
-    /// struct Tx { committed: bool }
+    /// struct Tx {
+    ///     committed: bool,
+    /// }
     /// impl ContextManager for Tx {
     ///     type Value<'a> = ();
     ///     type Error = std::convert::Infallible;
-    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn enter(&mut self) -> Result<(), Self::Error> {
+    ///         Ok(())
+    ///     }
     ///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
     ///         self.committed = outcome.is_ok(); // not `!outcome.is_err()`
     ///         Ok(())
@@ -105,9 +109,14 @@ impl<'a> Outcome<'a> {
     ///
     /// struct Watch<'c>(&'c Cell<bool>);
     /// impl ContextManager for Watch<'_> {
-    ///     type Value<'a> = () where Self: 'a;
+    ///     type Value<'a>
+    ///         = ()
+    ///     where
+    ///         Self: 'a;
     ///     type Error = std::convert::Infallible;
-    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn enter(&mut self) -> Result<(), Self::Error> {
+    ///         Ok(())
+    ///     }
     ///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
     ///         self.0.set(outcome.is_panic());
     ///         Ok(())
@@ -116,7 +125,7 @@ impl<'a> Outcome<'a> {
     ///
     /// let saw_panic = Cell::new(false);
     /// let result = catch_unwind(AssertUnwindSafe(|| {
-    ///     with!(Watch(&saw_panic) => { panic!("body failed") })
+    ///     with!(Watch(&saw_panic), { panic!("body failed") })
     /// }));
     /// assert!(result.is_err());
     /// assert!(saw_panic.get());
@@ -135,9 +144,14 @@ impl<'a> Outcome<'a> {
     ///
     /// struct Watch<'c>(&'c Cell<bool>);
     /// impl ContextManager for Watch<'_> {
-    ///     type Value<'a> = () where Self: 'a;
+    ///     type Value<'a>
+    ///         = ()
+    ///     where
+    ///         Self: 'a;
     ///     type Error = std::convert::Infallible;
-    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn enter(&mut self) -> Result<(), Self::Error> {
+    ///         Ok(())
+    ///     }
     ///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
     ///         self.0.set(outcome.is_unseen());
     ///         Ok(())
@@ -220,7 +234,9 @@ impl<'a> Outcome<'a> {
 /// impl ContextManager for Report {
 ///     type Value<'a> = ();
 ///     type Error = std::convert::Infallible;
-///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+///     fn enter(&mut self) -> Result<(), Self::Error> {
+///         Ok(())
+///     }
 ///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
 ///         if let Some(error) = outcome.error() {
 ///             let parse = error.is::<ParseIntError>();
@@ -231,12 +247,15 @@ impl<'a> Outcome<'a> {
 /// }
 ///
 /// fn parse(report: &mut Report, text: &str) -> Result<u8, ParseIntError> {
-///     Ok(with!(&mut *report => { text.parse::<u8>()? }))
+///     Ok(with!(&mut *report, { text.parse::<u8>()? }))
 /// }
 /// let mut report = Report(Vec::new());
 /// assert_eq!(parse(&mut report, "7"), Ok(7));
 /// assert!(parse(&mut report, "seven").is_err());
-/// assert_eq!(report.0, ["invalid digit found in string (a parse error: true)"]);
+/// assert_eq!(
+///     report.0,
+///     ["invalid digit found in string (a parse error: true)"]
+/// );
 /// ```
 #[derive(Clone, Copy)]
 pub struct ErrorRef<'a> {
@@ -346,7 +365,10 @@ impl<'a> ErrorRef<'a> {
     /// let view = ErrorRef::from_local(&e);
     /// assert_eq!(view.to_string(), "disk full");
     /// let other = std::thread::scope(|s| s.spawn(|| view.to_string()).join().unwrap());
-    /// assert_eq!(other, "an error of type `alloc::boxed::Box<dyn core::error::Error>` (viewed on another thread)");
+    /// assert_eq!(
+    ///     other,
+    ///     "an error of type `alloc::boxed::Box<dyn core::error::Error>` (viewed on another thread)"
+    /// );
     /// ```
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
@@ -369,7 +391,10 @@ impl<'a> ErrorRef<'a> {
     /// # use ctxmgr::ErrorRef;
     /// let e = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
     /// let view = ErrorRef::new(&e);
-    /// assert_eq!(view.downcast_ref::<std::io::Error>().unwrap().kind(), std::io::ErrorKind::NotFound);
+    /// assert_eq!(
+    ///     view.downcast_ref::<std::io::Error>().unwrap().kind(),
+    ///     std::io::ErrorKind::NotFound
+    /// );
     /// ```
     #[inline]
     #[must_use]
@@ -465,7 +490,9 @@ impl<'a> ErrorRef<'a> {
     /// impl ContextManager for SawNone {
     ///     type Value<'a> = ();
     ///     type Error = std::convert::Infallible;
-    ///     fn enter(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    ///     fn enter(&mut self) -> Result<(), Self::Error> {
+    ///         Ok(())
+    ///     }
     ///     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
     ///         self.0 = outcome.error().is_some_and(|e| e.is_none_value());
     ///         Ok(())
@@ -473,7 +500,7 @@ impl<'a> ErrorRef<'a> {
     /// }
     ///
     /// fn first_char(m: &mut SawNone, s: &str) -> Option<char> {
-    ///     Some(with!(&mut *m => { s.chars().next()? }))
+    ///     Some(with!(&mut *m, { s.chars().next()? }))
     /// }
     /// let mut m = SawNone(false);
     /// assert_eq!(first_char(&mut m, ""), None);
@@ -492,9 +519,13 @@ impl<'a> ErrorRef<'a> {
     /// ```
     /// # use ctxmgr::ErrorRef;
     /// #[derive(Debug, PartialEq)]
-    /// enum DbError { Conflict }
+    /// enum DbError {
+    ///     Conflict,
+    /// }
     /// impl std::fmt::Display for DbError {
-    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("conflict") }
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         f.write_str("conflict")
+    ///     }
     /// }
     /// let e = DbError::Conflict;
     /// let view = ErrorRef::from_display(&e);
@@ -537,7 +568,9 @@ impl<'a> ErrorRef<'a> {
     /// # use ctxmgr::ErrorRef;
     /// let boxed: ctxmgr::BoxError = Box::new(std::io::Error::other("inner"));
     /// let view = ErrorRef::from_display(&boxed);
-    /// let io = view.as_error().and_then(|e| e.downcast_ref::<std::io::Error>());
+    /// let io = view
+    ///     .as_error()
+    ///     .and_then(|e| e.downcast_ref::<std::io::Error>());
     /// assert_eq!(io.unwrap().to_string(), "inner");
     /// ```
     #[must_use]

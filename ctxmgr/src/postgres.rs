@@ -2,28 +2,44 @@
 //! [`tokio_postgres`] (feature `tokio-postgres`).
 //!
 //! ```no_run
-//! use ctxmgr::postgres::{self, tokio_postgres::{self, NoTls}};
+//! use ctxmgr::postgres::{
+//!     self,
+//!     tokio_postgres::{self, NoTls},
+//! };
 //! use ctxmgr::with;
 //!
 //! type BoxError = Box<dyn std::error::Error + Send + Sync>;
 //!
-//! async fn transfer(client: &mut tokio_postgres::Client, from: i32, to: i32, amount: i64)
-//!     -> Result<(), BoxError>
-//! {
-//!     with!(async postgres::transaction(&mut *client) as tx => {
+//! async fn transfer(
+//!     client: &mut tokio_postgres::Client,
+//!     from: i32,
+//!     to: i32,
+//!     amount: i64,
+//! ) -> Result<(), BoxError> {
+//!     with!(async { postgres::transaction(&mut *client) } as tx, {
 //!         // `tx` is a `&mut tokio_postgres::Transaction<'_>`
-//!         tx.execute("UPDATE account SET balance = balance - $1 WHERE id = $2", &[&amount, &from]).await?;
-//!         tx.execute("UPDATE account SET balance = balance + $1 WHERE id = $2", &[&amount, &to]).await?;
+//!         tx.execute(
+//!             "UPDATE account SET balance = balance - $1 WHERE id = $2",
+//!             &[&amount, &from],
+//!         )
+//!         .await?;
+//!         tx.execute(
+//!             "UPDATE account SET balance = balance + $1 WHERE id = $2",
+//!             &[&amount, &to],
+//!         )
+//!         .await?;
 //!         // A savepoint: RELEASE on Ok, ROLLBACK TO on an error, both awaited.
-//!         with!(async postgres::transaction(&mut *tx) as sp => {
-//!             sp.execute("INSERT INTO audit (note) VALUES ('transfer')", &[]).await?;
+//!         with!(async { postgres::transaction(&mut *tx) } as sp, {
+//!             sp.execute("INSERT INTO audit (note) VALUES ('transfer')", &[])
+//!                 .await?;
 //!         });
 //!     });
 //!     Ok(())
 //! }
 //!
 //! # async fn demo() -> Result<(), BoxError> {
-//! let (mut client, connection) = tokio_postgres::connect("host=localhost user=postgres", NoTls).await?;
+//! let (mut client, connection) =
+//!     tokio_postgres::connect("host=localhost user=postgres", NoTls).await?;
 //! tokio::spawn(connection);
 //! transfer(&mut client, 1, 2, 30).await?; // COMMIT awaited; a refused COMMIT is the error
 //! # Ok(()) }
@@ -144,8 +160,10 @@
 //!     ctxmgr::suppress(|e| e
 //!         .downcast_ref::<tokio_postgres::Error>()
 //!         .is_some_and(|e| e.code() == Some(&SqlState::UNIQUE_VIOLATION))),
-//!     async postgres::transaction(&mut *client) as tx => {
-//!         tx.execute("INSERT INTO account (id, balance) VALUES (1, 0)", &[]).await?
+//!     async { postgres::transaction(&mut *client) } as tx,
+//!     {
+//!         tx.execute("INSERT INTO account (id, balance) VALUES (1, 0)", &[])
+//!             .await?
 //!     }
 //! ); // 0 when the row was there: rolled back, error swallowed
 //! # let _ = inserted; Ok(()) }
@@ -194,17 +212,26 @@ use crate::{AsyncContextManager, Outcome};
 /// A manager is used once: enter it again and it panics.
 ///
 /// ```no_run
-/// use ctxmgr::postgres::{self, tokio_postgres::{Client, IsolationLevel}};
+/// use ctxmgr::postgres::{
+///     self,
+///     tokio_postgres::{Client, IsolationLevel},
+/// };
 /// use ctxmgr::with;
 ///
 /// async fn count(client: &mut Client) -> Result<i64, Box<dyn std::error::Error + Send + Sync>> {
-///     let n = with!(async postgres::transaction(&mut *client)
-///         .isolation_level(IsolationLevel::Serializable)
-///         .read_only(true)
-///         .deferrable(true) as tx =>
-///     {
-///         tx.query_one("SELECT count(*) FROM account", &[]).await?.get::<_, i64>(0)
-///     });
+///     let n = with!(
+///         async {
+///             postgres::transaction(&mut *client)
+///                 .isolation_level(IsolationLevel::Serializable)
+///                 .read_only(true)
+///                 .deferrable(true)
+///         } as tx,
+///         {
+///             tx.query_one("SELECT count(*) FROM account", &[])
+///                 .await?
+///                 .get::<_, i64>(0)
+///         }
+///     );
 ///     Ok(n)
 /// }
 /// ```
@@ -517,14 +544,22 @@ impl<'c> Transaction<'c> {
     /// # async fn demo(client: &mut Client) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     /// let (report, reports) = std::sync::mpsc::channel();
     /// let work = async {
-    ///     with!(async postgres::transaction(&mut *client)
-    ///         .on_drop(move |d| { let _ = report.send(d); }) as tx =>
-    ///     {
-    ///         tx.execute("UPDATE account SET balance = 0", &[]).await?;
-    ///     });
+    ///     with!(
+    ///         async {
+    ///             postgres::transaction(&mut *client).on_drop(move |d| {
+    ///                 let _ = report.send(d);
+    ///             })
+    ///         } as tx,
+    ///         {
+    ///             tx.execute("UPDATE account SET balance = 0", &[]).await?;
+    ///         }
+    ///     );
     ///     Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
     /// };
-    /// if tokio::time::timeout(std::time::Duration::from_millis(50), work).await.is_err() {
+    /// if tokio::time::timeout(std::time::Duration::from_millis(50), work)
+    ///     .await
+    ///     .is_err()
+    /// {
     ///     if let Ok(Dropped::CommitUnknown) = reports.try_recv() {
     ///         // look the data up: did the COMMIT happen?
     ///     }

@@ -28,7 +28,10 @@
 //! let log = RefCell::new(Vec::new());
 //! {
 //!     scopeguard::defer! { log.borrow_mut().push("deferred"); }
-//!     let mut v = scopeguard::guard(vec![1], |v| log.borrow_mut().push(if v.len() == 2 { "guard saw 2" } else { "?" }));
+//!     let mut v = scopeguard::guard(vec![1], |v| {
+//!         log.borrow_mut()
+//!             .push(if v.len() == 2 { "guard saw 2" } else { "?" })
+//!     });
 //!     v.push(2); // DerefMut to the guarded value
 //!     let kept = scopeguard::guard(5, |_| log.borrow_mut().push("never"));
 //!     assert_eq!(ScopeGuard::into_inner(kept), 5); // defused
@@ -88,7 +91,7 @@
 //! and its own error propagates like `?`.
 //!
 //! ```
-//! use ctxmgr::{with, scopeguard};
+//! use ctxmgr::{scopeguard, with};
 //! use std::io::{self, Write};
 //!
 //! // scopeguard: the flush error vanishes.
@@ -101,7 +104,7 @@
 //!
 //! // ctxmgr: the flush error is the function's error.
 //! fn save(out: &mut Vec<u8>) -> io::Result<()> {
-//!     with!(ctxmgr::closing(io::BufWriter::new(out)) as w => {
+//!     with!(ctxmgr::closing(io::BufWriter::new(out)) as w, {
 //!         w.write_all(b"data")?;
 //!     });
 //!     Ok(())
@@ -127,11 +130,15 @@ use core::ops::{Deref, DerefMut};
 /// /// Runs only in debug builds.
 /// enum InDebug {}
 /// impl Strategy for InDebug {
-///     fn should_run() -> bool { cfg!(debug_assertions) }
+///     fn should_run() -> bool {
+///         cfg!(debug_assertions)
+///     }
 /// }
 ///
 /// let ran = Cell::new(false);
-/// drop(ScopeGuard::<_, _, InDebug>::with_strategy((), |()| ran.set(true)));
+/// drop(ScopeGuard::<_, _, InDebug>::with_strategy((), |()| {
+///     ran.set(true)
+/// }));
 /// assert_eq!(ran.get(), cfg!(debug_assertions));
 /// ```
 pub trait Strategy {
@@ -250,7 +257,10 @@ impl Strategy for OnSuccess {
 /// };
 /// early_return(false).unwrap();
 /// assert!(early_return(true).is_err());
-/// assert_eq!(*log.borrow(), ["work", "cleanup 2", "cleanup 1", "cleanup 2", "cleanup 1"]);
+/// assert_eq!(
+///     *log.borrow(),
+///     ["work", "cleanup 2", "cleanup 1", "cleanup 2", "cleanup 1"]
+/// );
 /// ```
 ///
 /// The block cannot see how the scope ended nor report a failure; when it
@@ -336,7 +346,10 @@ pub use crate::{defer_on_success, defer_on_unwind};
 ///     settings.push("temporary");
 ///     assert_eq!(settings.len(), 2);
 /// }
-/// assert_eq!(restored.borrow().as_deref(), Some(&["default", "temporary"][..]));
+/// assert_eq!(
+///     restored.borrow().as_deref(),
+///     Some(&["default", "temporary"][..])
+/// );
 /// ```
 ///
 /// Like scopeguard's, the type is not `#[must_use]`: the functions that make

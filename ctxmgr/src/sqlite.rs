@@ -15,13 +15,22 @@
 //! on `rusqlite` with its `bundled` feature (Cargo unifies the two).
 //!
 //! ```
-//! use ctxmgr::sqlite::{self, rusqlite::{params, Connection}};
+//! use ctxmgr::sqlite::{
+//!     self,
+//!     rusqlite::{params, Connection},
+//! };
 //! use ctxmgr::with;
 //!
 //! fn transfer(conn: &mut Connection, from: i64, to: i64, amount: i64) -> rusqlite::Result<()> {
-//!     with!(sqlite::transaction(conn) as tx => {
-//!         tx.execute("UPDATE account SET balance = balance - ?1 WHERE id = ?2", params![amount, from])?;
-//!         tx.execute("UPDATE account SET balance = balance + ?1 WHERE id = ?2", params![amount, to])?;
+//!     with!(sqlite::transaction(conn) as tx, {
+//!         tx.execute(
+//!             "UPDATE account SET balance = balance - ?1 WHERE id = ?2",
+//!             params![amount, from],
+//!         )?;
+//!         tx.execute(
+//!             "UPDATE account SET balance = balance + ?1 WHERE id = ?2",
+//!             params![amount, to],
+//!         )?;
 //!     });
 //!     Ok(())
 //! }
@@ -32,7 +41,7 @@
 //!     "CREATE TABLE account (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0));
 //!      INSERT INTO account VALUES (1, 100), (2, 0);",
 //! )?;
-//! transfer(&mut conn, 1, 2, 30)?;          // commits
+//! transfer(&mut conn, 1, 2, 30)?; // commits
 //! assert!(transfer(&mut conn, 1, 2, 500).is_err()); // CHECK fails: `?` rolls back
 //! let balances: Vec<i64> = conn
 //!     .prepare("SELECT balance FROM account ORDER BY id")?
@@ -75,7 +84,7 @@ use crate::{ContextManager, Outcome};
 /// use ctxmgr::with;
 ///
 /// fn setup(conn: &mut Connection, fail: bool) -> ctxmgr::sqlite::rusqlite::Result<()> {
-///     with!(sqlite::transaction(conn) as tx => {
+///     with!(sqlite::transaction(conn) as tx, {
 ///         tx.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")?;
 ///         if fail {
 ///             tx.execute("INSERT INTO nowhere VALUES (1)", [])?; // fails: rolls back
@@ -111,7 +120,7 @@ pub fn transaction(conn: &mut Connection) -> Transaction<'_> {
 /// conn.execute_batch("CREATE TABLE log (line TEXT)")?;
 /// let mut tx = sqlite::transaction(&mut conn);
 /// for line in ["one", "two"] {
-///     with!(&mut tx as t => {
+///     with!(&mut tx as t, {
 ///         t.execute("INSERT INTO log VALUES (?1)", [line])?;
 ///     });
 /// }
@@ -140,13 +149,19 @@ impl Transaction<'_> {
     /// `Immediate` or `Exclusive`.
     ///
     /// ```
-    /// use ctxmgr::sqlite::{self, rusqlite::{Connection, TransactionBehavior}};
+    /// use ctxmgr::sqlite::{
+    ///     self,
+    ///     rusqlite::{Connection, TransactionBehavior},
+    /// };
     /// use ctxmgr::with;
     ///
     /// let mut conn = Connection::open_in_memory()?;
-    /// with!(sqlite::transaction(&mut conn).behavior(TransactionBehavior::Immediate) as tx => {
-    ///     tx.execute_batch("CREATE TABLE t (x)")?;
-    /// });
+    /// with!(
+    ///     sqlite::transaction(&mut conn).behavior(TransactionBehavior::Immediate) as tx,
+    ///     {
+    ///         tx.execute_batch("CREATE TABLE t (x)")?;
+    ///     }
+    /// );
     /// # Ok::<(), ctxmgr::sqlite::rusqlite::Error>(())
     /// ```
     #[must_use]

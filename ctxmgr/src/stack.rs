@@ -23,7 +23,9 @@ use arena::{Arena, Entry};
 ///
 /// let e: BoxError = std::io::Error::other("disk full").into();
 /// let view = ErrorRef::from_display(&e);
-/// let io = view.as_error().and_then(|e| e.downcast_ref::<std::io::Error>());
+/// let io = view
+///     .as_error()
+///     .and_then(|e| e.downcast_ref::<std::io::Error>());
 /// assert_eq!(io.unwrap().to_string(), "disk full");
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
@@ -44,7 +46,7 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 ///
 /// | Python | Rust |
 /// | --- | --- |
-/// | `with ExitStack() as stack:` | `with!(ExitStack::new() as stack => { .. })` |
+/// | `with ExitStack() as stack:` | `with!(ExitStack::new() as stack, { .. })` |
 /// | `f = stack.enter_context(cm)` | `let f = stack.enter_context(cm)?;` |
 /// | `stack.enter_context(suppress(E))` | `stack.enter_context(ctxmgr::suppress(..))?` |
 /// | `stack.callback(fn)` | `stack.callback(\|\| ..)` |
@@ -57,7 +59,7 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 /// use std::io::Write;
 ///
 /// fn write_all(paths: &[std::path::PathBuf]) -> Result<(), BoxError> {
-///     with!(ExitStack::new() as stack => {
+///     with!(ExitStack::new() as stack, {
 ///         let mut files = Vec::new();
 ///         for p in paths {
 ///             files.push(stack.enter_context(ctxmgr::open(p).mode("w"))?); // all open at once
@@ -241,8 +243,11 @@ impl<'m, E> ExitStack<'m, E> {
     /// use std::cell::Cell;
     ///
     /// fn parse(s: &str, below: &Cell<bool>) -> Result<u32, ctxmgr::BoxError> {
-    ///     let n = with!(ExitStack::new() as stack => {
-    ///         stack.push(|outcome| { below.set(outcome.is_ok()); Ok(()) });
+    ///     let n = with!(ExitStack::new() as stack, {
+    ///         stack.push(|outcome| {
+    ///             below.set(outcome.is_ok());
+    ///             Ok(())
+    ///         });
     ///         stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
     ///         s.parse::<u32>()?
     ///     });
@@ -261,15 +266,17 @@ impl<'m, E> ExitStack<'m, E> {
     /// # let dir = std::env::temp_dir().join(format!("ctxmgr-enter-doc-{}", std::process::id()));
     /// # std::fs::create_dir_all(&dir).unwrap();
     /// # let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
-    /// with!(ExitStack::new() as stack => {
+    /// with!(ExitStack::new() as stack, {
     ///     let first = stack.enter_context(ctxmgr::open(&a).mode("w+"))?;
     ///     let second = stack.enter_context(ctxmgr::open(&b).mode("w"))?;
-    ///     first.write_all(b"hello")?;  // both values held at once
+    ///     first.write_all(b"hello")?; // both values held at once
     ///     first.rewind()?;
     ///     std::io::copy(first, second)?;
     /// });
     /// assert_eq!(std::fs::read(&b)?, b"hello");
-    /// assert!(ExitStack::new().enter_context(ctxmgr::open(dir.join("missing"))).is_err());
+    /// assert!(ExitStack::new()
+    ///     .enter_context(ctxmgr::open(dir.join("missing")))
+    ///     .is_err());
     /// # std::fs::remove_dir_all(&dir).unwrap();
     /// # Ok::<(), BoxError>(())
     /// ```
@@ -332,7 +339,10 @@ impl<'m, E> ExitStack<'m, E> {
     ///
     /// let saw_error = Cell::new(false);
     /// let mut stack = ExitStack::<String>::default();
-    /// stack.push(|outcome: Outcome<'_>| { saw_error.set(outcome.is_err()); Ok(()) });
+    /// stack.push(|outcome: Outcome<'_>| {
+    ///     saw_error.set(outcome.is_err());
+    ///     Ok(())
+    /// });
     /// stack.push(|_| Err("rollback failed".to_string()));
     /// assert_eq!(stack.close(), Err("rollback failed".to_string()));
     /// assert!(saw_error.get());
@@ -355,7 +365,7 @@ impl<'m, E> ExitStack<'m, E> {
     ///
     /// /// Opens every file or none: on an error, those opened so far close.
     /// fn open_all(paths: &[PathBuf]) -> Result<ExitStack<'static>, BoxError> {
-    ///     let kept = with!(ExitStack::new() as stack => {
+    ///     let kept = with!(ExitStack::new() as stack, {
     ///         for p in paths {
     ///             stack.enter_context(ctxmgr::open(p))?;
     ///         }

@@ -32,7 +32,7 @@ use crate::{ContextManager, Outcome};
 /// use ctxmgr::with;
 ///
 /// # fn main() -> std::io::Result<()> {
-/// let kept = with!(ctxmgr::tempdir() as dir => {
+/// let kept = with!(ctxmgr::tempdir() as dir, {
 ///     std::fs::create_dir(dir.join("sub"))?;
 ///     std::fs::write(dir.join("sub/data.txt"), "scratch")?;
 ///     dir.to_path_buf()
@@ -48,7 +48,7 @@ use crate::{ContextManager, Outcome};
 /// use std::{io, path::Path};
 ///
 /// fn replace_with_file(parent: &Path) -> io::Result<()> {
-///     with!(ctxmgr::tempdir().in_dir(parent) as dir => {
+///     with!(ctxmgr::tempdir().in_dir(parent) as dir, {
 ///         std::fs::remove_dir(dir)?;
 ///         std::fs::write(dir, "not a directory")?; // exit will not delete a file
 ///     });
@@ -57,7 +57,11 @@ use crate::{ContextManager, Outcome};
 /// # let parent = std::env::temp_dir().join(format!("ctxmgr-tempdir-doc-{}", std::process::id()));
 /// # std::fs::create_dir_all(&parent).unwrap();
 /// let err = replace_with_file(&parent).unwrap_err();
-/// assert!(err.to_string().starts_with("could not remove the temporary directory"), "{err}");
+/// assert!(
+///     err.to_string()
+///         .starts_with("could not remove the temporary directory"),
+///     "{err}"
+/// );
 /// # std::fs::remove_dir_all(&parent).unwrap();
 /// ```
 #[must_use = "`tempdir` does nothing until entered, e.g. with `with!`"]
@@ -80,7 +84,7 @@ pub fn tempdir() -> TemporaryDirectory {
 /// let mut scratch = ctxmgr::tempdir().prefix("job-");
 /// for job in ["a", "b"] {
 ///     // a fresh directory each time the manager is entered
-///     with!(&mut scratch as dir => {
+///     with!(&mut scratch as dir, {
 ///         std::fs::write(dir.join(job), job)?;
 ///         assert_eq!(std::fs::read_dir(dir)?.count(), 1);
 ///     });
@@ -101,7 +105,7 @@ impl TemporaryDirectory {
     /// ```
     /// use ctxmgr::with;
     /// # fn main() -> std::io::Result<()> {
-    /// with!(ctxmgr::tempdir().prefix("build-").suffix(".d") as dir => {
+    /// with!(ctxmgr::tempdir().prefix("build-").suffix(".d") as dir, {
     ///     let name = dir.file_name().unwrap().to_str().unwrap();
     ///     assert!(name.starts_with("build-") && name.ends_with(".d"), "{name}");
     /// });
@@ -118,7 +122,7 @@ impl TemporaryDirectory {
     /// ```
     /// use ctxmgr::with;
     /// # fn main() -> std::io::Result<()> {
-    /// with!(ctxmgr::tempdir().suffix(".cache") as dir => {
+    /// with!(ctxmgr::tempdir().suffix(".cache") as dir, {
     ///     assert!(dir.to_str().unwrap().ends_with(".cache"));
     /// });
     /// # Ok(()) }
@@ -136,7 +140,7 @@ impl TemporaryDirectory {
     /// use ctxmgr::with;
     /// # fn main() -> std::io::Result<()> {
     /// let parent = std::env::temp_dir();
-    /// with!(ctxmgr::tempdir().in_dir(&parent) as dir => {
+    /// with!(ctxmgr::tempdir().in_dir(&parent) as dir, {
     ///     assert_eq!(dir.parent(), Some(parent.as_path()));
     /// });
     /// # Ok(()) }
@@ -154,7 +158,7 @@ impl TemporaryDirectory {
     /// # fn main() -> std::io::Result<()> {
     /// let mut manager = ctxmgr::tempdir();
     /// assert!(manager.path().is_none()); // not entered: no directory yet
-    /// let kept = with!(&mut manager as dir => { dir.to_path_buf() });
+    /// let kept = with!(&mut manager as dir, { dir.to_path_buf() });
     /// assert!(manager.path().is_none() && !kept.exists()); // removed by exit
     /// # Ok(()) }
     /// ```

@@ -13,14 +13,14 @@
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
 //! async fn save(path: &std::path::Path) -> std::io::Result<()> {
-//!     with!(async ctxmgr::tokio::open(path).mode("w") as f => {
+//!     with!(async { ctxmgr::tokio::open(path).mode("w") } as f, {
 //!         f.write_all(b"some info").await?;
 //!     }); // flushed and synced here, or the error returned
 //!     Ok(())
 //! }
 //!
 //! async fn load(path: &std::path::Path) -> std::io::Result<String> {
-//!     Ok(with!(async ctxmgr::tokio::open(path) as f => {
+//!     Ok(with!(async { ctxmgr::tokio::open(path) } as f, {
 //!         let mut text = String::new();
 //!         f.read_to_string(&mut text).await?;
 //!         text
@@ -84,7 +84,7 @@ use crate::{AsyncContextManager, Outcome};
 /// use tokio::io::AsyncWriteExt;
 ///
 /// async fn save() -> std::io::Result<()> {
-///     with!(async ctxmgr::tokio::open("/dev/full").mode("w") as f => {
+///     with!(async { ctxmgr::tokio::open("/dev/full").mode("w") } as f, {
 ///         f.write_all(b"lost?").await?; // buffered: succeeds
 ///     }); // the flush in exit fails
 ///     Ok(())
@@ -121,11 +121,14 @@ pub fn open(path: impl AsRef<Path>) -> Open {
 /// # std::fs::create_dir_all(&dir)?;
 /// let mut log = ctxmgr::tokio::open(dir.join("log.txt")).mode("a");
 /// for line in ["first\n", "second\n"] {
-///     with!(async &mut log as f => {
+///     with!(async { &mut log } as f, {
 ///         f.write_all(line.as_bytes()).await?;
 ///     }); // on disk here, line by line
 /// }
-/// assert_eq!(tokio::fs::read_to_string(log.path()).await?, "first\nsecond\n");
+/// assert_eq!(
+///     tokio::fs::read_to_string(log.path()).await?,
+///     "first\nsecond\n"
+/// );
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
@@ -167,7 +170,7 @@ impl Open {
     /// use ctxmgr::with;
     ///
     /// async fn enter_with(mode: &str) -> std::io::Result<()> {
-    ///     with!(async ctxmgr::tokio::open("notes.txt").mode(mode) => {});
+    ///     with!(async { ctxmgr::tokio::open("notes.txt").mode(mode) }, {});
     ///     Ok(())
     /// }
     ///
@@ -241,7 +244,7 @@ enum Last {
     Write,
 }
 
-/// The file bound by `with!(async ctxmgr::tokio::open(..) as f => ..)`:
+/// The file bound by `with!(async { ctxmgr::tokio::open(..) } as f, ..)`:
 /// buffered `AsyncRead + AsyncBufRead + AsyncWrite + AsyncSeek` (use
 /// tokio's `AsyncReadExt`, `AsyncWriteExt`, ... on it), switching between
 /// reading and writing as needed (modes with `+`): a read flushes what was
@@ -256,16 +259,19 @@ enum Last {
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("ctxmgr-tokio-doc-{}-{}", line!(), std::process::id()));
 /// # std::fs::create_dir_all(&dir)?;
-/// let lines = with!(async ctxmgr::tokio::open(dir.join("lines.txt")).mode("w+") as f => {
-///     f.write_all(b"one\ntwo\n").await?;
-///     f.rewind().await?;
-///     let mut lines = Vec::new();
-///     let mut reader = f.lines();
-///     while let Some(line) = reader.next_line().await? {
-///         lines.push(line);
+/// let lines = with!(
+///     async { ctxmgr::tokio::open(dir.join("lines.txt")).mode("w+") } as f,
+///     {
+///         f.write_all(b"one\ntwo\n").await?;
+///         f.rewind().await?;
+///         let mut lines = Vec::new();
+///         let mut reader = f.lines();
+///         while let Some(line) = reader.next_line().await? {
+///             lines.push(line);
+///         }
+///         lines
 ///     }
-///     lines
-/// });
+/// );
 /// assert_eq!(lines, ["one", "two"]);
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
@@ -298,11 +304,14 @@ impl OpenFile {
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("ctxmgr-tokio-doc-{}-{}", line!(), std::process::id()));
     /// # std::fs::create_dir_all(&dir)?;
-    /// let len = with!(async ctxmgr::tokio::open(dir.join("sized.txt")).mode("w") as f => {
-    ///     f.write_all(b"12345").await?;
-    ///     f.flush().await?;
-    ///     f.get_ref().metadata().await?.len()
-    /// });
+    /// let len = with!(
+    ///     async { ctxmgr::tokio::open(dir.join("sized.txt")).mode("w") } as f,
+    ///     {
+    ///         f.write_all(b"12345").await?;
+    ///         f.flush().await?;
+    ///         f.get_ref().metadata().await?.len()
+    ///     }
+    /// );
     /// assert_eq!(len, 5);
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }

@@ -2,13 +2,21 @@
 /// body, and exit exactly once on every path, told how the body ended.
 ///
 /// ```text
-/// with!(EXPR as PAT => { BODY })              // one manager
-/// with!(EXPR => { BODY })                     // no binding
-/// with!(A as a, B as (x, y), C => { BODY })   // several: nested, left to right
-/// with!(&mut manager as v => { BODY })        // reuse a manager you keep
-/// with!(async EXPR as PAT => { BODY })        // an async manager, inside an async fn
-/// with!(async A as a, B as b => { BODY })     // `async` per manager: sync and async mix
+/// with!(EXPR as PAT, { BODY })               // one manager
+/// with!(EXPR, { BODY })                      // no binding
+/// with!(A as a, B as (x, y), C, { BODY })    // several: nested, left to right
+/// with!(&mut manager as v, { BODY })         // reuse a manager you keep
+/// with!(EXPR as v, mut, { BODY })            // a `mut` binding
+/// with!(async { EXPR } as PAT, { BODY })     // an async manager, inside an async fn
+/// with!(async { A } as a, B as b, { BODY })  // `async` per manager: sync and async mix
 /// ```
+///
+/// This spelling is the one rustfmt formats, header and body (it formats a
+/// macro call whose arguments are comma-separated expressions). The original
+/// `=>` spelling is accepted too, and left as written by rustfmt:
+/// `with!(EXPR as PAT => { BODY })`, `with!(async EXPR as mut v => { BODY })`.
+/// The [tooling chapter](crate::tooling) says why `mut` and `async` are
+/// spelled so, and what rust-analyzer and rustc make of code in a body.
 ///
 /// `with!` evaluates to the body's value.
 ///
@@ -108,13 +116,15 @@
 /// }
 ///
 /// async fn parse(span: &mut Span, text: &str) -> Result<u8, std::num::ParseIntError> {
-///     Ok(with!(async &mut *span => { text.parse::<u8>()? }))
+///     Ok(with!(async { &mut *span }, { text.parse::<u8>()? }))
 /// }
 /// # use std::future::Future;
 /// # let waker = std::task::Waker::noop();
 /// # let mut cx = std::task::Context::from_waker(&waker);
 /// let mut span = Span(Vec::new());
-/// assert!(std::pin::pin!(parse(&mut span, "x")).poll(&mut cx).is_ready());
+/// assert!(std::pin::pin!(parse(&mut span, "x"))
+///     .poll(&mut cx)
+///     .is_ready());
 /// assert_eq!(span.0, ["start", "end ok=false"]);
 /// ```
 ///
@@ -138,7 +148,7 @@
 /// * The value bound by `as` cannot leave the body when it borrows the
 ///   manager (`open`'s file, a lock guard): exit needs the manager at the end
 ///   of the body. Return what you computed from the value. (A manager kept
-///   outside, `let mut m = ..; with!(&mut m as f => { .. })`, can be entered
+///   outside, `let mut m = ..; with!(&mut m as f, { .. })`, can be entered
 ///   again later, but `f` borrows it all the same and stays in the body.)
 ///   rustc rejects `let f = with!(ctxmgr::open(p) as f => { f });` with
 ///
@@ -171,7 +181,10 @@
 ///
 /// struct Tag<'l>(&'static str, &'l RefCell<Vec<String>>);
 /// impl ContextManager for Tag<'_> {
-///     type Value<'a> = &'static str where Self: 'a;
+///     type Value<'a>
+///         = &'static str
+///     where
+///         Self: 'a;
 ///     type Error = String;
 ///     fn enter(&mut self) -> Result<&'static str, String> {
 ///         self.1.borrow_mut().push(format!("enter {}", self.0));
@@ -189,7 +202,7 @@
 /// }
 ///
 /// fn run(log: &RefCell<Vec<String>>, fail: bool) -> Result<usize, String> {
-///     let n = with!(Tag("a", log) as a, Tag("b", log) as b => {
+///     let n = with!(Tag("a", log) as a, Tag("b", log) as b, {
 ///         if fail {
 ///             Err(format!("{a}{b} failed"))?;
 ///         }
@@ -201,10 +214,19 @@
 /// let log = RefCell::new(Vec::new());
 /// assert_eq!(run(&log, false), Ok(2));
 /// assert_eq!(run(&log, true), Err("ab failed".to_string()));
-/// assert_eq!(*log.borrow(), [
-///     "enter a", "enter b", "exit b (ok)", "exit a (ok)",
-///     "enter a", "enter b", "exit b (err: ab failed)", "exit a (err: ab failed)",
-/// ]);
+/// assert_eq!(
+///     *log.borrow(),
+///     [
+///         "enter a",
+///         "enter b",
+///         "exit b (ok)",
+///         "exit a (ok)",
+///         "enter a",
+///         "enter b",
+///         "exit b (err: ab failed)",
+///         "exit a (err: ab failed)",
+///     ]
+/// );
 /// ```
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
