@@ -221,6 +221,9 @@ pub mod scopeguard;
 #[cfg(feature = "rusqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
 pub mod sqlite;
+#[cfg(feature = "sqlx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
+pub mod sqlx;
 #[cfg(feature = "alloc")]
 mod stack;
 #[cfg(feature = "tempfile")]
