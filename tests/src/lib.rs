@@ -10,6 +10,7 @@ use ctxmgr::{ContextManager, Outcome};
 
 pub mod async_probe;
 pub mod drop_after;
+pub mod pg;
 
 /// What happened, in order.
 #[derive(Clone, Default)]
