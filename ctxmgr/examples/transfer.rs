@@ -15,20 +15,31 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use ctxmgr::sqlx::{transaction, IsolationLevel};
+use ctxmgr::sqlx::{transaction, IsolationLevel, PoolTransaction};
 use ctxmgr::with;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 static RETRIES: AtomicU32 = AtomicU32::new(0);
+static FAILED: AtomicU32 = AtomicU32::new(0);
+
+/// Waits a little longer after each failed attempt, with some jitter, so
+/// that the transactions that collided do not collide again.
+async fn backoff(attempt: u32) {
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() % 1_000);
+    let micros = 500 * u64::from(attempt.min(10)) + u64::from(jitter);
+    tokio::time::sleep(std::time::Duration::from_micros(micros)).await;
+}
 
 /// One transfer per database: the SQL's placeholders differ.
 macro_rules! transfer_fn {
-    ($name:ident, $pool:ty, $begin:expr, $debit:literal, $credit:literal) => {
+    ($name:ident, $pool:ty, $begin:ident, $debit:literal, $credit:literal) => {
         async fn $name(pool: &$pool, from: i64, to: i64, amount: i64) -> Result<(), ctxmgr::sqlx::Error> {
             for attempt in 1.. {
                 let result: Result<(), ctxmgr::sqlx::Error> = async {
-                    with!(async $begin(transaction(pool)) as tx => {
+                    with!(async $begin(pool) as tx => {
                         // The CHECK (balance >= 0) fails on an overdraft: `?` rolls back.
                         sqlx::query($debit).bind(amount).bind(from).execute(&mut **tx).await?;
                         sqlx::query($credit).bind(amount).bind(to).execute(&mut **tx).await?;
@@ -37,8 +48,9 @@ macro_rules! transfer_fn {
                 }
                 .await;
                 match result {
-                    Err(e) if e.is_retryable() && attempt < 10 => {
+                    Err(e) if e.is_retryable() && attempt < 20 => {
                         RETRIES.fetch_add(1, Ordering::Relaxed);
+                        backoff(attempt).await;
                         continue;
                     }
                     other => return other,
@@ -49,10 +61,22 @@ macro_rules! transfer_fn {
     };
 }
 
+/// SQLite: take the write lock at BEGIN, so two transfers never deadlock
+/// upgrading their read locks.
+fn begin_sqlite(pool: &sqlx::SqlitePool) -> PoolTransaction<'_, sqlx::Sqlite> {
+    transaction(pool).begin_statement("BEGIN IMMEDIATE")
+}
+
+/// PostgreSQL: SERIALIZABLE, so concurrent transfers may fail with 40001
+/// (at a statement or at COMMIT) and are retried.
+fn begin_postgres(pool: &sqlx::PgPool) -> PoolTransaction<'_, sqlx::Postgres> {
+    transaction(pool).isolation(IsolationLevel::Serializable)
+}
+
 transfer_fn!(
     transfer_sqlite,
     sqlx::SqlitePool,
-    |t: ctxmgr::sqlx::PoolTransaction<'_, sqlx::Sqlite>| t.begin_statement("BEGIN IMMEDIATE"),
+    begin_sqlite,
     "UPDATE account SET balance = balance - ? WHERE id = ?",
     "UPDATE account SET balance = balance + ? WHERE id = ?"
 );
@@ -60,8 +84,7 @@ transfer_fn!(
 transfer_fn!(
     transfer_postgres,
     sqlx::PgPool,
-    |t: ctxmgr::sqlx::PoolTransaction<'_, sqlx::Postgres>| t
-        .isolation(IsolationLevel::Serializable),
+    begin_postgres,
     "UPDATE account SET balance = balance - $1 WHERE id = $2",
     "UPDATE account SET balance = balance + $1 WHERE id = $2"
 );
@@ -86,7 +109,10 @@ async fn main() -> Result<(), BoxError> {
             tasks.push(tokio::spawn(async move {
                 for _ in 0..10 {
                     let (from, to) = if i % 2 == 0 { (1, 2) } else { (2, 1) };
-                    let _ = transfer_postgres(&pool, from, to, 5).await;
+                    if let Err(e) = transfer_postgres(&pool, from, to, 5).await {
+                        eprintln!("gave up: {e}");
+                        FAILED.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             }));
         }
@@ -117,7 +143,10 @@ async fn main() -> Result<(), BoxError> {
             tasks.push(tokio::spawn(async move {
                 for _ in 0..10 {
                     let (from, to) = if i % 2 == 0 { (1, 2) } else { (2, 1) };
-                    let _ = transfer_sqlite(&pool, from, to, 5).await;
+                    if let Err(e) = transfer_sqlite(&pool, from, to, 5).await {
+                        eprintln!("gave up: {e}");
+                        FAILED.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             }));
         }
@@ -133,8 +162,9 @@ async fn main() -> Result<(), BoxError> {
         println!("SQLite (set DATABASE_URL for PostgreSQL)");
     }
     println!(
-        "80 concurrent transfers, {} retried; total {total}",
-        RETRIES.load(Ordering::Relaxed)
+        "80 concurrent transfers: {} attempts retried, {} gave up; total {total}",
+        RETRIES.load(Ordering::Relaxed),
+        FAILED.load(Ordering::Relaxed)
     );
     assert_eq!(total, 200, "money was created or lost");
     assert!(overdraft_rejected, "an overdraft must be rolled back");
