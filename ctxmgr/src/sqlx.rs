@@ -168,6 +168,10 @@ pub trait Backend: Database + sealed::Sealed {
     fn session(
         tx: &mut sqlx::Transaction<'_, Self>,
     ) -> impl core::future::Future<Output = Result<Self::Session, sqlx::Error>> + Send;
+    /// A borrowed connection's transaction abandoned by a drop: end it
+    /// without awaiting.
+    #[doc(hidden)]
+    fn abandon_borrowed(tx: sqlx::Transaction<'_, Self>);
     #[doc(hidden)]
     fn abandon(
         pool: Pool<Self>,
@@ -731,9 +735,9 @@ impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
 impl<DB: Backend> ConnectionTransaction<'_, DB> {
     fn abandon(&mut self) {
         let phase = core::mem::replace(&mut self.phase, Phase::Done);
-        // sqlx's `Drop` queues the ROLLBACK; the connection sends it first
-        // thing when it is used next.
-        self.tx = None;
+        if let Some(tx) = self.tx.take() {
+            DB::abandon_borrowed(tx);
+        }
         report(&mut self.on_cancel, phase);
     }
 }
@@ -782,6 +786,28 @@ impl Backend for Postgres {
             .await
     }
 
+    /// sqlx's own `Drop` only writes `ROLLBACK` into the connection's buffer,
+    /// so the server would stay `idle in transaction` until the connection's
+    /// next use. Queue it the same way, then push it out now: sqlx's `flush`
+    /// polled once writes the buffer to the socket without blocking (and
+    /// consumes what it wrote, so the next use goes on from there; it reads
+    /// the `ROLLBACK`'s answer first). Then forget the transaction: its
+    /// `Drop` would queue a second rollback, a whole-transaction one for a
+    /// savepoint. It owns nothing but the `&mut` borrow.
+    fn abandon_borrowed(mut tx: sqlx::Transaction<'_, Self>) {
+        use core::future::Future as _;
+        use sqlx_core::transaction::TransactionManager as _;
+        sqlx::postgres::PgTransactionManager::start_rollback(&mut tx);
+        let conn: &mut PgConnection = &mut tx;
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let flush = core::pin::pin!(conn.flush());
+            let _ = flush.poll(&mut core::task::Context::from_waker(
+                core::task::Waker::noop(),
+            ));
+        }));
+        core::mem::forget(tx);
+    }
+
     async fn abandon(pool: Pool<Self>, tx: sqlx::Transaction<'static, Self>, pid: Option<i32>) {
         if let Some(pid) = pid {
             // Cancel first, and only then use the connection again: the
@@ -825,6 +851,12 @@ impl Backend for Sqlite {
     }
 
     type Session = ();
+
+    /// SQLite's connection is a worker thread: sqlx's `Drop` sends it the
+    /// `ROLLBACK`, which it runs at once.
+    fn abandon_borrowed(tx: sqlx::Transaction<'_, Self>) {
+        drop(tx);
+    }
 
     async fn session(_: &mut sqlx::Transaction<'_, Self>) -> Result<(), sqlx::Error> {
         Ok(())

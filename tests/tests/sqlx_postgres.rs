@@ -486,7 +486,8 @@ async fn measure_the_driver_alone() {
     let took = settle(&mut observer, Duration::from_secs(3)).await;
     println!("driver alone, pool, running pg_sleep(1) dropped at 100 ms: settled {took:?} after the drop");
 
-    // Ours, bare connection: the same limitation (documented).
+    // Ours, bare connection, dropped mid-body: the ROLLBACK is pushed out.
+    let dropped = Instant::now();
     let r = tokio::time::timeout(Duration::from_millis(100), async {
         let r: Result<(), ctxmgr::sqlx::Error> = async {
             with!(async transaction(&mut conn) as tx => {
@@ -500,10 +501,84 @@ async fn measure_the_driver_alone() {
     })
     .await;
     assert!(r.is_err());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let v = view(&mut observer).await;
-    println!("ctxmgr, bare connection: {} backend(s) in a transaction 300 ms after the drop (until its next use)", v.in_transaction);
+    let took = settle(&mut observer, Duration::from_millis(300)).await;
+    println!(
+        "ctxmgr, bare connection dropped mid-body: no transaction open {took:?} after the drop ({:?} after it began)",
+        dropped.elapsed()
+    );
     sqlx::query("SELECT 1").execute(&mut conn).await.unwrap();
-    settle(&mut observer, Duration::from_millis(300)).await;
     assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+}
+
+/// The bare connection, dropped after each poll: the ROLLBACK is on the
+/// wire at once (no backend in a transaction within 300 ms), except for a
+/// drop while BEGIN is in flight, where sqlx's queued ROLLBACK waits for
+/// the connection's next use (documented); in every case the connection's
+/// next statement runs outside the forgotten transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bare_connection_cancelled_after_every_poll() {
+    let Some((url, pool)) = setup("cancel_bare").await else {
+        return;
+    };
+    pool.close().await;
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut worst = Duration::ZERO;
+    let mut k = 1;
+    loop {
+        let log = reports.clone();
+        let run = async {
+            let r: Result<(), ctxmgr::sqlx::Error> = async {
+                with!(async transaction(&mut conn).on_cancel(move |c| log.lock().unwrap().push(c)) as tx => {
+                    sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
+                    with!(async transaction(&mut *tx) as sp => {
+                        sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **sp).await?;
+                    });
+                    sqlx::query("SELECT pg_sleep(0.005)").execute(&mut **tx).await?;
+                });
+                Ok(())
+            }
+            .await;
+            r
+        };
+        if let Some(r) = DropAfter::new(run, k).await {
+            r.unwrap();
+            break;
+        }
+        let report = *reports.lock().unwrap().last().unwrap();
+        if report.during_begin() {
+            // sqlx queued the ROLLBACK; it goes with the next use.
+        } else {
+            let took = settle(&mut observer, Duration::from_millis(300)).await;
+            worst = worst.max(took);
+        }
+        let rows = view(&mut observer).await.rows;
+        if report.commit_outcome_unknown() && rows == [1, 2] {
+            sqlx::query("DELETE FROM t")
+                .execute(&mut observer)
+                .await
+                .unwrap();
+        } else {
+            assert_eq!(rows, Vec::<i32>::new(), "k = {k}: {report:?}");
+        }
+        // The next use: outside the forgotten transaction (its row is
+        // visible to others at once), and not hit by anything stray.
+        sqlx::query("INSERT INTO t VALUES (100)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(view(&mut observer).await.rows, [100], "k = {k}: {report:?}");
+        sqlx::query("DELETE FROM t")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        settle(&mut observer, Duration::from_millis(300)).await;
+        k += 1;
+        assert!(k < 500);
+    }
+    let reports = reports.lock().unwrap().clone();
+    println!("bare connection: {} drops ({reports:?}); worst time to 0 open transactions after a drop past BEGIN: {worst:?}", k - 1);
+    assert!(reports.iter().any(|c| c.during_begin()), "{reports:?}");
+    assert!(reports.iter().any(|c| c.during_body()), "{reports:?}");
 }
