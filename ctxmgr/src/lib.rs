@@ -226,6 +226,13 @@ pub mod sqlite;
 pub mod sqlx;
 #[cfg(feature = "alloc")]
 mod stack;
+/// The "Transactions" chapter: awaited `COMMIT`/`ROLLBACK`, cancellation, and
+/// what we measured against the drivers alone.
+#[cfg(feature = "sqlx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
+pub mod transactions {
+    #![doc = include_str!("transactions.md")]
+}
 #[cfg(feature = "tempfile")]
 mod tempdir;
 #[cfg(feature = "tokio")]

@@ -93,17 +93,25 @@
 //! * **`BEGIN` in flight** (any input): sqlx 0.9 queues a `ROLLBACK` when
 //!   `begin` is dropped; a pooled connection sends it when it is returned.
 //! * **`&mut` connection input.** The connection is borrowed, so no task can
-//!   take it: sqlx writes `ROLLBACK` into its buffer, and the next use of the
-//!   connection sends it first. The connection is therefore never used again
-//!   *inside* the forgotten transaction, but on PostgreSQL the server keeps it
-//!   open (`idle in transaction`, locks held) until that next use. Prefer the
-//!   pool where futures may be cancelled. SQLite's connection runs on its own
-//!   worker thread, which executes the `ROLLBACK` at once.
+//!   take it. sqlx's own drop only writes `ROLLBACK` into the connection's
+//!   buffer (the server then stays `idle in transaction` until the next
+//!   use); the manager's `drop_exit` writes it the same way and then pushes
+//!   it onto the wire at once (sqlx's `flush`, polled once: it does not
+//!   block). A statement still running is not cancelled (there is no second
+//!   connection to ask from): it runs to its end, then the `ROLLBACK`. Prefer
+//!   the pool where long statements may be cancelled. A drop while `BEGIN` is
+//!   in flight leaves sqlx's queued `ROLLBACK` for the next use: that use is
+//!   never inside the forgotten transaction, but the server holds the empty
+//!   transaction until then. SQLite's connection runs on its own worker
+//!   thread, which executes the `ROLLBACK` at once.
 //! * **`COMMIT` in flight**: its outcome is unknown (the server may have
 //!   committed). [`on_cancel`](PoolTransaction::on_cancel) is told so with
 //!   [`Cancelled::commit_outcome_unknown`]; check the data before retrying.
 //!
-//! The `Transactions` chapter of the crate docs has the measurements.
+//! The [Transactions chapter](crate::transactions) has the measurements.
+
+// sqlx 0.9 needs Rust 1.94, so this feature does too (the README says so).
+#![allow(clippy::incompatible_msrv)]
 
 use core::fmt;
 use std::boxed::Box;
@@ -124,21 +132,35 @@ use sqlx::sqlite::{Sqlite, SqliteConnection};
 /// `input` is a `&Pool<DB>`, a `&mut PgConnection` / `&mut SqliteConnection`,
 /// or a `&mut sqlx::Transaction` (a savepoint). See the [module docs](self).
 ///
-/// ```no_run
+/// ```
 /// use ctxmgr::with;
-/// # async fn f(conn: &mut sqlx::SqliteConnection) -> Result<(), ctxmgr::sqlx::Error> {
-/// with!(async ctxmgr::sqlx::transaction(&mut *conn) as tx => {
-///     sqlx::query("INSERT INTO log VALUES ('outer')").execute(&mut **tx).await?;
-///     // A SAVEPOINT: rolled back alone when its body fails.
-///     let inner: Result<(), ctxmgr::sqlx::Error> = async {
-///         with!(async ctxmgr::sqlx::transaction(&mut *tx) as sp => {
-///             sqlx::query("INSERT INTO nowhere VALUES (1)").execute(&mut **sp).await?;
-///         });
-///         Ok(())
-///     }.await;
-///     assert!(inner.is_err());
-/// }); // COMMIT: 'outer' is kept
-/// # Ok(()) }
+/// use sqlx::{Connection, SqliteConnection};
+///
+/// async fn log(conn: &mut SqliteConnection) -> Result<(), ctxmgr::sqlx::Error> {
+///     with!(async ctxmgr::sqlx::transaction(&mut *conn) as tx => {
+///         sqlx::query("INSERT INTO log VALUES ('outer')").execute(&mut **tx).await?;
+///         // A SAVEPOINT: rolled back alone when its body fails.
+///         let inner: Result<(), ctxmgr::sqlx::Error> = async {
+///             with!(async ctxmgr::sqlx::transaction(&mut *tx) as sp => {
+///                 sqlx::query("INSERT INTO log VALUES ('inner')").execute(&mut **sp).await?;
+///                 sqlx::query("INSERT INTO nowhere VALUES (1)").execute(&mut **sp).await?;
+///             });
+///             Ok(())
+///         }
+///         .await;
+///         assert!(inner.is_err());
+///     }); // COMMIT: 'outer' is kept, 'inner' is not
+///     Ok(())
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let mut conn = SqliteConnection::connect("sqlite::memory:").await?;
+/// sqlx::query("CREATE TABLE log (line TEXT)").execute(&mut conn).await?;
+/// log(&mut conn).await?;
+/// let lines: Vec<String> = sqlx::query_scalar("SELECT line FROM log").fetch_all(&mut conn).await?;
+/// assert_eq!(lines, ["outer"]);
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+/// # }).unwrap();
 /// ```
 #[must_use = "`transaction` does nothing until entered with `with!(async ..)`"]
 pub fn transaction<I: Input>(input: I) -> I::Manager {
@@ -195,6 +217,7 @@ pub enum IsolationLevel {
 }
 
 impl IsolationLevel {
+    #[cfg_attr(not(feature = "sqlx-postgres"), allow(dead_code))]
     fn sql(self) -> &'static str {
         match self {
             IsolationLevel::ReadUncommitted => "READ UNCOMMITTED",
@@ -215,6 +238,7 @@ pub struct Options {
 }
 
 impl Options {
+    #[cfg_attr(not(feature = "sqlx-postgres"), allow(dead_code))]
     fn is_default(&self) -> bool {
         self.isolation.is_none() && !self.read_only && !self.deferrable && self.statement.is_none()
     }
@@ -419,14 +443,12 @@ macro_rules! builder_methods {
         /// `BEGIN ISOLATION LEVEL ..` (PostgreSQL). On SQLite only
         /// [`IsolationLevel::Serializable`] is accepted (it is what SQLite
         /// does); others fail enter with [`ErrorKind::Unsupported`].
-        #[must_use]
         pub fn isolation(mut self, level: IsolationLevel) -> Self {
             self.options.isolation = Some(level);
             self
         }
 
         /// `BEGIN READ ONLY` (PostgreSQL; SQLite: [`ErrorKind::Unsupported`]).
-        #[must_use]
         pub fn read_only(mut self) -> Self {
             self.options.read_only = true;
             self
@@ -434,7 +456,6 @@ macro_rules! builder_methods {
 
         /// `BEGIN .. DEFERRABLE` (PostgreSQL, meaningful with `SERIALIZABLE`
         /// and `READ ONLY`; SQLite: [`ErrorKind::Unsupported`]).
-        #[must_use]
         pub fn deferrable(mut self) -> Self {
             self.options.deferrable = true;
             self
@@ -442,7 +463,6 @@ macro_rules! builder_methods {
 
         /// Your own `BEGIN` statement, e.g. `"BEGIN IMMEDIATE"` on SQLite.
         /// Replaces the other options. Not for savepoints.
-        #[must_use]
         pub fn begin_statement(mut self, statement: impl Into<String>) -> Self {
             self.options.statement = Some(statement.into());
             self
@@ -453,7 +473,6 @@ macro_rules! builder_methods {
         /// whether a `COMMIT` was in flight
         /// ([`Cancelled::commit_outcome_unknown`]). Runs inside `Drop`: keep
         /// it short (log, count, set a flag).
-        #[must_use]
         pub fn on_cancel(
             mut self,
             callback: impl FnOnce(Cancelled) + Send + Sync + 'static,
