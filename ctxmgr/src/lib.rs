@@ -169,6 +169,8 @@
 //! | `tempfile` | no | `tempdir()`, on the `tempfile` crate; implies `std`; Rust 1.81 like the rest |
 //! | `rusqlite` | no | the `sqlite` module, on the `rusqlite` crate, re-exported; implies `std`; needs Rust 1.89 (rusqlite's minimum) |
 //! | `tokio` | no | the `tokio` module (the async `open`), on tokio's `fs` and `io-util` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
+//! | `sqlx` | no | the `sqlx` module (transactions whose `COMMIT`/`ROLLBACK` are awaited, cancellation that leaves nothing open) and the `transactions` chapter, on sqlx 0.9 with its tokio runtime; implies `std`; needs Rust 1.94 (sqlx's minimum) |
+//! | `sqlx-postgres`, `sqlx-sqlite` | no | the `sqlx` module for PostgreSQL, SQLite; imply `sqlx`; `sqlx-sqlite` does not choose how SQLite is linked |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] and
 //! [`Guard`] work on any target.
