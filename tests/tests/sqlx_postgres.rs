@@ -394,7 +394,17 @@ async fn killed_connection_is_an_error_and_commits_nothing() {
         });
         Ok(())
     }
-    assert!(killed_mid_body(&pool, &url).await.is_err());
+    let err = killed_mid_body(&pool, &url).await.unwrap_err();
+    // The body's INSERT failed on the dead connection, then so did the
+    // ROLLBACK: exit's error replaces the body's (the crate's rule) and
+    // carries it.
+    let err = err
+        .downcast_ref::<ctxmgr::sqlx::Error>()
+        .expect("the ROLLBACK's error");
+    assert_eq!(err.kind(), ErrorKind::Rollback, "{err}");
+    let body = err.body_error().expect("the body's error is kept");
+    assert!(err.to_string().contains(body), "{err}");
+    println!("killed mid-body: {err}");
     assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
 
     // A deferred constraint trigger makes COMMIT sleep; the backend is
