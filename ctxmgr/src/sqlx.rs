@@ -89,7 +89,11 @@
 //!   statement or the task's own `ROLLBACK` (a `ROLLBACK` it cancels is
 //!   repeated by sqlx's return-to-pool check, which closes the connection if
 //!   that fails too). Nobody else gets the connection before it is out of
-//!   the transaction.
+//!   the transaction. For this, entering a pooled PostgreSQL transaction
+//!   costs one round trip more than `pool.begin()`: `SELECT
+//!   pg_backend_pid()` after `BEGIN`. Dropped outside a tokio runtime, the
+//!   transaction is dropped as sqlx would (its `ROLLBACK` queued for the
+//!   pool's return check).
 //! * **`BEGIN` in flight** (any input): sqlx 0.9 queues a `ROLLBACK` when
 //!   `begin` is dropped; a pooled connection sends it when it is returned.
 //! * **`&mut` connection input.** The connection is borrowed, so no task can
