@@ -592,3 +592,86 @@ async fn bare_connection_cancelled_after_every_poll() {
     assert!(reports.iter().any(|c| c.during_begin()), "{reports:?}");
     assert!(reports.iter().any(|c| c.during_body()), "{reports:?}");
 }
+
+/// A current_thread runtime whose thread blocks after the drop: a task
+/// cannot run, so only what happens inside the drop itself counts. Ours on
+/// a bare connection sends the ROLLBACK in the drop; sqlx alone leaves it in
+/// the buffer; a pool's cleanup (sqlx's and ours) is a task, and waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn measure_a_blocked_current_thread_runtime() {
+    let Some((url, _pool)) = setup("blocked").await else {
+        return;
+    };
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let (dropped, wait_dropped) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+    let mut wait_dropped = wait_dropped;
+    let url2 = url.clone();
+    let worker = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut conn = PgConnection::connect(&url2).await.unwrap();
+            let pool = PgPoolOptions::new()
+                .max_connections(2)
+                .connect(&url2)
+                .await
+                .unwrap();
+            let r = tokio::time::timeout(Duration::from_millis(50), async {
+                let r: Result<(), ctxmgr::sqlx::Error> = async {
+                    with!(async transaction(&mut conn) as tx => {
+                        sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
+                        std::future::pending::<()>().await;
+                    });
+                    Ok(())
+                }
+                .await;
+                r
+            })
+            .await;
+            assert!(r.is_err());
+            dropped.send("ctxmgr, bare connection").unwrap();
+            std::thread::sleep(Duration::from_millis(500)); // the thread blocks
+            sqlx::query("SELECT 1").execute(&mut conn).await.unwrap();
+            {
+                let mut tx = conn.begin().await.unwrap();
+                sqlx::query("INSERT INTO t VALUES (2)")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            dropped.send("sqlx alone, bare connection").unwrap();
+            std::thread::sleep(Duration::from_millis(500));
+            sqlx::query("SELECT 1").execute(&mut conn).await.unwrap();
+            let r = tokio::time::timeout(Duration::from_millis(50), async {
+                let r: Result<(), ctxmgr::sqlx::Error> = async {
+                    with!(async transaction(&pool) as tx => {
+                        sqlx::query("INSERT INTO t VALUES (3)").execute(&mut **tx).await?;
+                        std::future::pending::<()>().await;
+                    });
+                    Ok(())
+                }
+                .await;
+                r
+            })
+            .await;
+            assert!(r.is_err());
+            dropped.send("ctxmgr, pool").unwrap();
+            std::thread::sleep(Duration::from_millis(500));
+            tokio::time::sleep(Duration::from_millis(50)).await; // the task runs
+        });
+    });
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let what = wait_dropped.recv().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let v = view(&mut observer).await;
+        println!("current_thread runtime blocked 500 ms after the drop, {what}: {} backend(s) in a transaction 200 ms after the drop", v.in_transaction);
+        seen.push(v.in_transaction);
+    }
+    worker.join().unwrap();
+    assert_eq!(seen, [0, 1, 1]);
+    settle(&mut observer, Duration::from_millis(300)).await;
+    assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+}
