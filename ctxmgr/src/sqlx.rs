@@ -111,6 +111,13 @@
 //! * **`COMMIT` in flight**: its outcome is unknown (the server may have
 //!   committed). [`on_cancel`](PoolTransaction::on_cancel) is told so with
 //!   [`Cancelled::commit_outcome_unknown`]; check the data before retrying.
+//!   A savepoint's `RELEASE` in flight, likewise; sqlx's drop of it then
+//!   queues `ROLLBACK TO SAVEPOINT`, which fails because the savepoint was
+//!   released. The enclosing transaction is rolled back all the same (or,
+//!   if it goes on, its next statement fails: it cannot commit), but on a
+//!   bare PostgreSQL connection that failure (`3B001`) is reported once by
+//!   the connection's next statement after the transaction ended; a pooled
+//!   connection in that state is closed instead of being reused.
 //!
 //! The [Transactions chapter](crate::transactions) has the measurements.
 

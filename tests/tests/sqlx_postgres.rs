@@ -534,15 +534,19 @@ async fn bare_connection_cancelled_after_every_poll() {
     let mut observer = PgConnection::connect(&url).await.unwrap();
     let mut conn = PgConnection::connect(&url).await.unwrap();
     let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let inner_reports =
+        std::sync::Arc::new(std::sync::Mutex::new(Vec::<ctxmgr::sqlx::Cancelled>::new()));
     let mut worst = Duration::ZERO;
+    let mut stale_errors = 0;
     let mut k = 1;
     loop {
         let log = reports.clone();
+        let inner_log = inner_reports.clone();
         let run = async {
             let r: Result<(), ctxmgr::sqlx::Error> = async {
                 with!(async transaction(&mut conn).on_cancel(move |c| log.lock().unwrap().push(c)) as tx => {
                     sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
-                    with!(async transaction(&mut *tx) as sp => {
+                    with!(async transaction(&mut *tx).on_cancel(move |c| inner_log.lock().unwrap().push(c)) as sp => {
                         sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **sp).await?;
                     });
                     sqlx::query("SELECT pg_sleep(0.005)").execute(&mut **tx).await?;
@@ -573,11 +577,34 @@ async fn bare_connection_cancelled_after_every_poll() {
             assert_eq!(rows, Vec::<i32>::new(), "k = {k}: {report:?}");
         }
         // The next use: outside the forgotten transaction (its row is
-        // visible to others at once), and not hit by anything stray.
-        sqlx::query("INSERT INTO t VALUES (100)")
+        // visible to others at once), and not hit by anything stray, except
+        // in one case (documented): dropped while the savepoint's RELEASE
+        // was in flight, sqlx's own drop of it queues `ROLLBACK TO
+        // SAVEPOINT`, which fails (3B001) because the savepoint was
+        // released; the whole transaction is rolled back all the same, and
+        // that failure is what the next use reports, once.
+        let released_in_flight = inner_reports
+            .lock()
+            .unwrap()
+            .drain(..)
+            .any(|c| c.commit_outcome_unknown());
+        let next = sqlx::query("INSERT INTO t VALUES (100)")
             .execute(&mut conn)
-            .await
-            .unwrap();
+            .await;
+        match next {
+            Ok(_) => {}
+            Err(e)
+                if released_in_flight
+                    && e.as_database_error().and_then(|d| d.code()).as_deref() == Some("3B001") =>
+            {
+                stale_errors += 1;
+                sqlx::query("INSERT INTO t VALUES (100)")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            Err(e) => panic!("k = {k}: {report:?}: the next use failed: {e}"),
+        }
         assert_eq!(view(&mut observer).await.rows, [100], "k = {k}: {report:?}");
         sqlx::query("DELETE FROM t")
             .execute(&mut conn)
@@ -588,7 +615,7 @@ async fn bare_connection_cancelled_after_every_poll() {
         assert!(k < 500);
     }
     let reports = reports.lock().unwrap().clone();
-    println!("bare connection: {} drops ({reports:?}); worst time to 0 open transactions after a drop past BEGIN: {worst:?}", k - 1);
+    println!("bare connection: {} drops ({reports:?}); worst time to 0 open transactions after a drop past BEGIN: {worst:?}; {stale_errors} stale error(s) after a drop during RELEASE", k - 1);
     assert!(reports.iter().any(|c| c.during_begin()), "{reports:?}");
     assert!(reports.iter().any(|c| c.during_body()), "{reports:?}");
 }
