@@ -116,8 +116,9 @@
 //!   released. The enclosing transaction is rolled back all the same (or,
 //!   if it goes on, its next statement fails: it cannot commit), but on a
 //!   bare PostgreSQL connection that failure (`3B001`) is reported once by
-//!   the connection's next statement after the transaction ended; a pooled
-//!   connection in that state is closed instead of being reused.
+//!   the connection's next statement after the transaction ended. With the
+//!   pool, the cleanup task absorbs that failure and rolls back before the
+//!   connection is reused (the pool's later statements are tested clean).
 //!
 //! The [Transactions chapter](crate::transactions) has the measurements.
 
