@@ -240,7 +240,9 @@ impl IsolationLevel {
     }
 }
 
-/// The builder's choices: how `BEGIN` is spelled.
+/// The builder's choices: how `BEGIN` is spelled. Set through the managers'
+/// builder methods ([`PoolTransaction::isolation`], …).
+#[doc(hidden)]
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     isolation: Option<IsolationLevel>,
