@@ -9,6 +9,7 @@ use std::rc::Rc;
 use ctxmgr::{ContextManager, Outcome};
 
 pub mod async_probe;
+pub mod drop_after;
 pub mod pg;
 
 /// What happened, in order.
