@@ -11,7 +11,7 @@
 //! use std::io::Write;
 //!
 //! fn save(path: &std::path::Path) -> std::io::Result<()> {
-//!     with!(ctxmgr::open(path).mode("w") as f => {
+//!     with!(ctxmgr::open(path).mode("w") as f, {
 //!         f.write_all(b"some info")?;
 //!     });
 //!     Ok(())
@@ -40,7 +40,10 @@
 //! use ctxmgr::{with, ContextManager, Outcome};
 //!
 //! #[derive(ContextManager, Default)]
-//! struct Transaction { committed: Vec<String>, pending: Vec<String> }
+//! struct Transaction {
+//!     committed: Vec<String>,
+//!     pending: Vec<String>,
+//! }
 //!
 //! #[ctxmgr::context_manager]
 //! impl Transaction {
@@ -58,7 +61,7 @@
 //! }
 //!
 //! fn transfer(tx: &mut Transaction, amount: u32) -> Result<(), String> {
-//!     with!(&mut *tx as rows => {
+//!     with!(&mut *tx as rows, {
 //!         rows.push(format!("debit {amount}"));
 //!         if amount > 100 {
 //!             Err(format!("{amount} is over the limit"))?; // rolled back
@@ -87,7 +90,7 @@
 //! | a dynamic number of managers and callbacks, exited in reverse like nested `with!`s | [`ExitStack`] (feature `alloc`); for async managers, whose exits are awaited, [`AsyncExitStack`] | `ExitStack`, `AsyncExitStack` |
 //! | a file that reports a failed flush or close | [`open`] (feature `std`) | `open()` |
 //! | swallow the body's error | [`ContextManager::suppresses`] with the marker [`Suppress`] | `__exit__` returning `True` |
-//! | teardown that is *awaited*, on every path | `with!(async EXPR as PAT => { .. })` over an [`AsyncContextManager`] (the derive takes `async fn` markers); [`AsyncGuard`] by hand | `async with`, `__aenter__`/`__aexit__` |
+//! | teardown that is *awaited*, on every path | `with!(async { EXPR } as PAT, { .. })` over an [`AsyncContextManager`] (the derive takes `async fn` markers); [`AsyncGuard`] by hand | `async with`, `__aenter__`/`__aexit__` |
 //! | an async manager from one `async fn` | [`#[contextmanager]`](contextmanager) on an `async fn`: an [`AsyncGenerator`] (feature `alloc`) | `@asynccontextmanager` |
 //!
 //! The small managers of `contextlib`:
@@ -360,12 +363,18 @@ pub struct ReadmeDoctests;
 /// use ctxmgr::{with, ContextManager, Outcome};
 ///
 /// #[derive(Default)]
-/// struct Db { committed: Vec<String>, pending: Vec<String> }
+/// struct Db {
+///     committed: Vec<String>,
+///     pending: Vec<String>,
+/// }
 ///
 /// struct Transaction<'d>(&'d mut Db);
 ///
 /// impl<'d> ContextManager for Transaction<'d> {
-///     type Value<'a> = &'a mut Vec<String> where Self: 'a;
+///     type Value<'a>
+///         = &'a mut Vec<String>
+///     where
+///         Self: 'a;
 ///     type Error = std::convert::Infallible;
 ///
 ///     fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
@@ -381,7 +390,7 @@ pub struct ReadmeDoctests;
 /// }
 ///
 /// fn transfer(db: &mut Db, fail: bool) -> Result<(), String> {
-///     with!(Transaction(db) as rows => {
+///     with!(Transaction(db) as rows, {
 ///         rows.push("debit".into());
 ///         if fail {
 ///             Err("insufficient funds".to_string())?;
@@ -427,7 +436,7 @@ pub trait ContextManager {
     /// }
     ///
     /// let mut numbers = Locked(Mutex::new(vec![]));
-    /// with!(&mut numbers as mut v => { v.push(1) });
+    /// with!(&mut numbers as v, mut, { v.push(1) });
     /// assert_eq!(*numbers.0.lock().unwrap(), [1]);
     /// ```
     type Value<'a>
@@ -455,8 +464,9 @@ pub trait ContextManager {
     ///     }
     /// }
     ///
-    /// fn show(depth: &mut Depth) { // returns `()`: no `Result` needed
-    ///     with!(&mut *depth as d => { assert_eq!(d, 1) });
+    /// fn show(depth: &mut Depth) {
+    ///     // returns `()`: no `Result` needed
+    ///     with!(&mut *depth as d, { assert_eq!(d, 1) });
     /// }
     /// let mut depth = Depth(0);
     /// show(&mut depth);
@@ -588,16 +598,22 @@ impl<M: ContextManager + ?Sized> ContextManager for &mut M {
 /// impl ContextManager for IgnoreNotFound {
 ///     type Value<'a> = ();
 ///     type Error = io::Error;
-///     fn enter(&mut self) -> io::Result<()> { Ok(()) }
-///     fn exit(&mut self, _: Outcome<'_>) -> io::Result<()> { Ok(()) }
+///     fn enter(&mut self) -> io::Result<()> {
+///         Ok(())
+///     }
+///     fn exit(&mut self, _: Outcome<'_>) -> io::Result<()> {
+///         Ok(())
+///     }
 ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
-///         error.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::NotFound)
+///         error
+///             .downcast_ref::<io::Error>()
+///             .is_some_and(|e| e.kind() == io::ErrorKind::NotFound)
 ///     }
 /// }
 /// impl Suppress for IgnoreNotFound {}
 ///
 /// fn remove(path: &str) -> io::Result<&'static str> {
-///     with!(IgnoreNotFound => {
+///     with!(IgnoreNotFound, {
 ///         std::fs::remove_file(path)?;
 ///     });
 ///     Ok("done")

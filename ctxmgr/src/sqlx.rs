@@ -5,15 +5,24 @@
 //! use ctxmgr::with;
 //! use sqlx::PgPool;
 //!
-//! async fn transfer(pool: &PgPool, from: i64, to: i64, amount: i64)
-//!     -> Result<(), Box<dyn std::error::Error + Send + Sync>>
-//! {
-//!     with!(async ctxmgr::sqlx::transaction(pool) as tx => {
+//! async fn transfer(
+//!     pool: &PgPool,
+//!     from: i64,
+//!     to: i64,
+//!     amount: i64,
+//! ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     with!(async { ctxmgr::sqlx::transaction(pool) } as tx, {
 //!         // tx: &mut sqlx::Transaction<'static, Postgres>, as `pool.begin()` gives
 //!         sqlx::query("UPDATE account SET balance = balance - $1 WHERE id = $2")
-//!             .bind(amount).bind(from).execute(&mut **tx).await?;
+//!             .bind(amount)
+//!             .bind(from)
+//!             .execute(&mut **tx)
+//!             .await?;
 //!         sqlx::query("UPDATE account SET balance = balance + $1 WHERE id = $2")
-//!             .bind(amount).bind(to).execute(&mut **tx).await?;
+//!             .bind(amount)
+//!             .bind(to)
+//!             .execute(&mut **tx)
+//!             .await?;
 //!     }); // COMMIT awaited here; a failed COMMIT is the error of `with!`
 //!     Ok(())
 //! }
@@ -149,13 +158,19 @@ use sqlx::sqlite::{Sqlite, SqliteConnection};
 /// use sqlx::{Connection, SqliteConnection};
 ///
 /// async fn log(conn: &mut SqliteConnection) -> Result<(), ctxmgr::sqlx::Error> {
-///     with!(async ctxmgr::sqlx::transaction(&mut *conn) as tx => {
-///         sqlx::query("INSERT INTO log VALUES ('outer')").execute(&mut **tx).await?;
+///     with!(async { ctxmgr::sqlx::transaction(&mut *conn) } as tx, {
+///         sqlx::query("INSERT INTO log VALUES ('outer')")
+///             .execute(&mut **tx)
+///             .await?;
 ///         // A SAVEPOINT: rolled back alone when its body fails.
 ///         let inner: Result<(), ctxmgr::sqlx::Error> = async {
-///             with!(async ctxmgr::sqlx::transaction(&mut *tx) as sp => {
-///                 sqlx::query("INSERT INTO log VALUES ('inner')").execute(&mut **sp).await?;
-///                 sqlx::query("INSERT INTO nowhere VALUES (1)").execute(&mut **sp).await?;
+///             with!(async { ctxmgr::sqlx::transaction(&mut *tx) } as sp, {
+///                 sqlx::query("INSERT INTO log VALUES ('inner')")
+///                     .execute(&mut **sp)
+///                     .await?;
+///                 sqlx::query("INSERT INTO nowhere VALUES (1)")
+///                     .execute(&mut **sp)
+///                     .await?;
 ///             });
 ///             Ok(())
 ///         }
@@ -167,9 +182,13 @@ use sqlx::sqlite::{Sqlite, SqliteConnection};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let mut conn = SqliteConnection::connect("sqlite::memory:").await?;
-/// sqlx::query("CREATE TABLE log (line TEXT)").execute(&mut conn).await?;
+/// sqlx::query("CREATE TABLE log (line TEXT)")
+///     .execute(&mut conn)
+///     .await?;
 /// log(&mut conn).await?;
-/// let lines: Vec<String> = sqlx::query_scalar("SELECT line FROM log").fetch_all(&mut conn).await?;
+/// let lines: Vec<String> = sqlx::query_scalar("SELECT line FROM log")
+///     .fetch_all(&mut conn)
+///     .await?;
 /// assert_eq!(lines, ["outer"]);
 /// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 /// # }).unwrap();
