@@ -127,6 +127,9 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
     let mut first: [Option<&ImplItemFn>; 3] = [None, None, None];
     // A role whose marker was found but rejected is not also "missing".
     let mut seen = [false, false, false];
+    // Methods marked with two roles: that error alone is reported, not
+    // also how the method fails the other role's shape.
+    let mut conflicted: Vec<&ImplItemFn> = Vec::new();
     for marked in &input.marked {
         seen[marked.role.slot()] = true;
         super::attr::check_marker(marked.attr, marked.role, errors);
@@ -161,6 +164,7 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
                     other.name(),
                 ),
             );
+            conflicted.push(method);
             continue;
         }
         match first[slot] {
@@ -205,6 +209,7 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
     }
 
     let is_async = asyncness([first[0], first[1]]);
+    let first = first.map(|m| m.filter(|m| !conflicted.iter().any(|c| std::ptr::eq(*c, *m))));
     Spec {
         enter: first[0].and_then(|m| validate_enter(m, errors)),
         exit: first[1].and_then(|m| validate_exit(m, errors)),
@@ -553,6 +558,8 @@ fn type_text(ty: &Type) -> String {
         .replace(" < ", "<")
         .replace(" >", ">")
         .replace("& ", "&")
+        .replace(":: ", "::")
+        .replace(" ::", "::")
 }
 
 /// Rewrites the lifetimes of enter's return type that refer to the borrow
