@@ -584,10 +584,12 @@ impl<M: ContextManager + ?Sized> ContextManager for &mut M {
 /// assert_eq!(remove("/surely/not/here").unwrap(), "done");
 /// ```
 ///
-/// A `#[derive(ContextManager)]` type cannot override
-/// [`suppresses`](ContextManager::suppresses) yet: the derive writes its
-/// `ContextManager` impl. Write that impl by hand for a manager that
-/// suppresses.
+/// A `#[derive(ContextManager)]` type gets both from a method marked
+/// `#[suppress]` in its [`#[ctxmgr::context_manager]`](macro@context_manager)
+/// impl block, `fn NAME(&mut self, error: ErrorRef<'_>) -> bool`: the
+/// attribute writes the `ContextManager` impl, so it forwards `suppresses` to
+/// that method and implements this marker (see the derive's
+/// [Suppressing errors](derive@ContextManager#suppressing-errors)).
 ///
 /// # Migration from the `Suppress::suppresses` method
 ///
