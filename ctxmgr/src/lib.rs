@@ -86,7 +86,7 @@
 //! | a context without the macro, or spanning calls | [`Guard`]; for a derived manager, its named guard ([`DerivedGuard`]) | calling `__enter__`/`__exit__` by hand |
 //! | a dynamic number of managers and callbacks, exited in reverse like nested `with!`s | [`ExitStack`] (feature `alloc`); for async managers, whose exits are awaited, [`AsyncExitStack`] | `ExitStack`, `AsyncExitStack` |
 //! | a file that reports a failed flush or close | [`open`] (feature `std`) | `open()` |
-//! | swallow the body's error | [`ContextManager::suppresses`] with the marker [`Suppress`] | `__exit__` returning `True` |
+//! | swallow the body's error | [`ContextManager::suppresses`] with the marker [`Suppress`]; for a derived manager, a `#[suppress]` method | `__exit__` returning `True` |
 //! | teardown that is *awaited*, on every path | `with!(async EXPR as PAT => { .. })` over an [`AsyncContextManager`] (the derive takes `async fn` markers); [`AsyncGuard`] by hand | `async with`, `__aenter__`/`__aexit__` |
 //! | an async manager from one `async fn` | [`#[contextmanager]`](contextmanager) on an `async fn`: an [`AsyncGenerator`] (feature `alloc`) | `@asynccontextmanager` |
 //!
