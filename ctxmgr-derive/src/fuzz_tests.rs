@@ -461,6 +461,12 @@ const ATTRIBUTE_CORPUS: &[&str] = &[
      #[exit] fn exit<'s>(&'s mut self, o: Outcome<'_>) -> Result<(), E> { Ok(()) } }",
     "impl S { #[enter] fn a(&mut self) {} }",
     "impl S { #[enter] fn a(&mut self) {} #[enter] fn b(&mut self) {} #[exit] fn c(self) {} }",
+    "impl Quiet { #[enter] fn a(&mut self) {} #[exit] fn b(&mut self) {} \
+     #[suppress] fn s(&self, error: ErrorRef<'_>) -> bool { error.is::<E>() } }",
+    "impl<T> Quiet<T> where T: Clone { #[enter] async fn a(&mut self) {} #[exit] fn b() {} \
+     #[suppress] fn s<'e>(error: ctxmgr::ErrorRef<'e>) -> bool { true } }",
+    "impl Quiet { #[enter] fn a(&mut self) {} #[exit] #[suppress] fn b(&mut self, e: ErrorRef<'_>) -> bool { true } \
+     #[suppress] async fn s(self, o: Outcome<'_>, x: u8) -> Result<bool, E> { Ok(true) } }",
 ];
 
 const TARGETS: &[Target] = &[

@@ -216,6 +216,10 @@ impl<M: AsyncContextManager + ?Sized> AsyncContextManager for &mut M {
 /// `Default::default()`. [`AsyncExitStack`](crate::AsyncExitStack) asks
 /// every manager, marked or not.
 ///
+/// A `#[derive(ContextManager)]` async manager gets both from a plain `fn`
+/// marked `#[suppress]` in its `#[ctxmgr::context_manager]` impl block
+/// (see the derive's docs, "Suppressing errors").
+///
 /// Migration from the `AsyncSuppress::suppresses` method: move it into the
 /// `AsyncContextManager` impl and leave `impl AsyncSuppress for M {}` empty.
 pub trait AsyncSuppress: AsyncContextManager {}

@@ -89,7 +89,7 @@
 //! | a context without the macro, or spanning calls | [`Guard`]; for a derived manager, its named guard ([`DerivedGuard`]) | calling `__enter__`/`__exit__` by hand |
 //! | a dynamic number of managers and callbacks, exited in reverse like nested `with!`s | [`ExitStack`] (feature `alloc`); for async managers, whose exits are awaited, [`AsyncExitStack`] | `ExitStack`, `AsyncExitStack` |
 //! | a file that reports a failed flush or close | [`open`] (feature `std`) | `open()` |
-//! | swallow the body's error | [`ContextManager::suppresses`] with the marker [`Suppress`] | `__exit__` returning `True` |
+//! | swallow the body's error | [`ContextManager::suppresses`] with the marker [`Suppress`]; for a derived manager, a `#[suppress]` method | `__exit__` returning `True` |
 //! | teardown that is *awaited*, on every path | `with!(async { EXPR } as PAT, { .. })` over an [`AsyncContextManager`] (the derive takes `async fn` markers); [`AsyncGuard`] by hand | `async with`, `__aenter__`/`__aexit__` |
 //! | an async manager from one `async fn` | [`#[contextmanager]`](contextmanager) on an `async fn`: an [`AsyncGenerator`] (feature `alloc`) | `@asynccontextmanager` |
 //!
@@ -621,10 +621,12 @@ impl<M: ContextManager + ?Sized> ContextManager for &mut M {
 /// assert_eq!(remove("/surely/not/here").unwrap(), "done");
 /// ```
 ///
-/// A `#[derive(ContextManager)]` type cannot override
-/// [`suppresses`](ContextManager::suppresses) yet: the derive writes its
-/// `ContextManager` impl. Write that impl by hand for a manager that
-/// suppresses.
+/// A `#[derive(ContextManager)]` type gets both from a method marked
+/// `#[suppress]` in its [`#[ctxmgr::context_manager]`](macro@context_manager)
+/// impl block, `fn NAME(&mut self, error: ErrorRef<'_>) -> bool`: the
+/// attribute writes the `ContextManager` impl, so it forwards `suppresses` to
+/// that method and implements this marker (see the derive's
+/// [Suppressing errors](derive@ContextManager#suppressing-errors)).
 ///
 /// # Migration from the `Suppress::suppresses` method
 ///

@@ -633,6 +633,123 @@ mod derived {
     }
 }
 
+/// `#[suppress]` in an async manager is a plain `fn`: the method becomes
+/// `AsyncContextManager::suppresses` and the type `AsyncSuppress`, so
+/// `with!(async ..)` and `AsyncExitStack` ask it after exit was awaited.
+mod derived_suppress {
+    use super::{yield_now, SyncLog};
+    use ctxmgr::{with, AsyncExitStack, AsyncSuppress, ContextManager, ErrorRef, Outcome};
+    use ctxmgr_tests::TestError;
+
+    #[derive(ContextManager)]
+    pub struct Retry<'l> {
+        log: &'l SyncLog,
+        retryable: &'static str,
+    }
+
+    #[ctxmgr::context_manager]
+    impl Retry<'_> {
+        #[enter]
+        async fn begin(&mut self) -> Result<(), TestError> {
+            yield_now().await;
+            self.log.push("enter");
+            Ok(())
+        }
+
+        #[exit]
+        async fn end(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
+            yield_now().await;
+            self.log
+                .push(format!("exit {}", ctxmgr_tests::describe(&outcome)));
+            Ok(())
+        }
+
+        #[suppress]
+        fn swallows(&mut self, error: ErrorRef<'_>) -> bool {
+            let yes = error.downcast_ref::<TestError>() == Some(&TestError::Body(self.retryable));
+            self.log.push(format!("asked {error}: {yes}"));
+            yes
+        }
+    }
+
+    async fn run(log: &SyncLog, fail: &'static str) -> Result<u32, TestError> {
+        let n = with!(async Retry { log, retryable: "x" } => {
+            yield_now().await;
+            if !fail.is_empty() {
+                Err(TestError::Body(fail))?;
+            }
+            5
+        });
+        log.push("after with");
+        Ok(n)
+    }
+
+    #[tokio::test]
+    async fn an_async_derived_manager_suppresses_by_its_plain_suppress_method() {
+        fn is_async_suppress<M: AsyncSuppress>() {}
+        is_async_suppress::<Retry<'_>>();
+
+        let log = SyncLog::new();
+        assert_eq!(run(&log, "x").await, Ok(0));
+        assert_eq!(
+            log.take(),
+            [
+                "enter",
+                "exit err(body x failed)",
+                "asked body x failed: true",
+                "after with"
+            ]
+        );
+        assert_eq!(run(&log, "y").await, Err(TestError::Body("y")));
+        assert_eq!(
+            log.take(),
+            [
+                "enter",
+                "exit err(body y failed)",
+                "asked body y failed: false"
+            ]
+        );
+        assert_eq!(run(&log, "").await, Ok(5));
+        assert_eq!(log.take(), ["enter", "exit ok", "after with"]);
+    }
+
+    #[tokio::test]
+    async fn an_async_derived_manager_suppresses_inside_an_async_exit_stack() {
+        let log = SyncLog::new();
+        let run = |fail: &'static str| {
+            let log = &log;
+            async move {
+                let n = with!(async AsyncExitStack::<TestError>::default() as stack => {
+                    stack.enter_async_context(Retry { log, retryable: "x" }).await?;
+                    Err(TestError::Body(fail))?;
+                    1
+                });
+                log.push("after with");
+                Ok::<u32, TestError>(n)
+            }
+        };
+        assert_eq!(run("x").await, Ok(0));
+        assert_eq!(
+            log.take(),
+            [
+                "enter",
+                "exit err(body x failed)",
+                "asked body x failed: true",
+                "after with"
+            ]
+        );
+        assert_eq!(run("y").await, Err(TestError::Body("y")));
+        assert_eq!(
+            log.take(),
+            [
+                "enter",
+                "exit err(body y failed)",
+                "asked body y failed: false"
+            ]
+        );
+    }
+}
+
 /// An async manager may have one half a plain `fn` (nothing to await: no
 /// `async fn` for clippy's `unused_async` to flag) and a half without `self`
 /// (no state: nothing for `unused_self`); the plain half is called, the

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
-use ctxmgr::{with, ContextManager, Outcome};
+use ctxmgr::{with, ContextManager, ErrorRef, ExitStack, Outcome, Suppress};
 use ctxmgr_tests::{describe, panic_message, Log, TestError};
 
 // ---------------------------------------------------------------------------
@@ -713,4 +713,251 @@ fn an_enter_and_exit_without_self_are_called_and_exit_sees_the_outcome() {
     }
     assert_eq!(run(false), Ok("entered"));
     assert_eq!(run(true), Err(TestError::Exit("saw x")));
+}
+
+// ---------------------------------------------------------------------------
+// `#[suppress]`: Python's `__exit__` returning `True`. The method becomes
+// `ContextManager::suppresses`, and the type `Suppress`, so `with!` and
+// `ExitStack` ask it after exit returned `Ok(())`.
+
+/// Swallows `TestError::Body(ignored)`, like `contextlib.suppress`; exit sees
+/// every error, swallowed or not, and may fail itself.
+#[derive(ContextManager)]
+struct Ignoring {
+    log: Log,
+    ignored: &'static str,
+    fail_exit: bool,
+}
+
+impl Ignoring {
+    fn new(log: &Log, ignored: &'static str) -> Self {
+        Ignoring {
+            log: log.clone(),
+            ignored,
+            fail_exit: false,
+        }
+    }
+}
+
+#[ctxmgr::context_manager]
+impl Ignoring {
+    #[enter]
+    fn begin(&mut self) -> Result<&'static str, TestError> {
+        self.log.push("enter");
+        Ok(self.ignored)
+    }
+
+    #[exit]
+    fn end(&mut self, outcome: Outcome<'_>) -> Result<(), TestError> {
+        self.log.push(format!("exit {}", describe(&outcome)));
+        if self.fail_exit {
+            return Err(TestError::Exit("e"));
+        }
+        Ok(())
+    }
+
+    #[suppress]
+    fn swallows(&mut self, error: ErrorRef<'_>) -> bool {
+        let yes = error.downcast_ref::<TestError>() == Some(&TestError::Body(self.ignored));
+        self.log.push(format!("asked {error}: {yes}"));
+        yes
+    }
+}
+
+fn ignoring(log: &Log, fail: Option<&'static str>) -> Result<(u32, &'static str), TestError> {
+    let n = with!(Ignoring::new(log, "x") as ignored => {
+        if let Some(name) = fail {
+            Err(TestError::Body(name))?;
+        }
+        log.push("body done");
+        assert_eq!(ignored, "x");
+        7
+    });
+    log.push("after with");
+    Ok((n, "returned"))
+}
+
+#[test]
+fn a_suppress_method_swallows_its_error_and_with_evaluates_to_default() {
+    fn is_suppress<M: Suppress>() {}
+    is_suppress::<Ignoring>();
+
+    let log = Log::new();
+    assert_eq!(ignoring(&log, Some("x")), Ok((0, "returned")));
+    assert_eq!(
+        log.take(),
+        [
+            "enter",
+            "exit err(body x failed)",
+            "asked body x failed: true",
+            "after with"
+        ]
+    );
+}
+
+#[test]
+fn a_suppress_method_lets_other_errors_propagate_and_is_not_asked_without_one() {
+    let log = Log::new();
+    assert_eq!(ignoring(&log, Some("y")), Err(TestError::Body("y")));
+    assert_eq!(
+        log.take(),
+        [
+            "enter",
+            "exit err(body y failed)",
+            "asked body y failed: false"
+        ]
+    );
+    assert_eq!(ignoring(&log, None), Ok((7, "returned")));
+    assert_eq!(log.take(), ["enter", "body done", "exit ok", "after with"]);
+}
+
+#[test]
+fn a_suppress_method_is_not_asked_after_exit_failed_nor_for_a_return() {
+    let log = Log::new();
+    let exit_fails = || -> Result<u32, TestError> {
+        let n = with!(Ignoring { fail_exit: true, ..Ignoring::new(&log, "x") } as _i => {
+            Err(TestError::Body("x"))?;
+            1
+        });
+        Ok(n)
+    };
+    assert_eq!(exit_fails(), Err(TestError::Exit("e")));
+    assert_eq!(log.take(), ["enter", "exit err(body x failed)"]);
+
+    // An explicit `return` always returns, as in Python.
+    let returns = || -> Result<u32, TestError> {
+        with!(Ignoring::new(&log, "x") as _i => {
+            return Err(TestError::Body("x"));
+        });
+    };
+    assert_eq!(returns(), Err(TestError::Body("x")));
+    assert_eq!(log.take(), ["enter", "exit err(body x failed)"]);
+}
+
+#[test]
+fn a_suppress_method_suppresses_inside_an_exit_stack_by_plain_enter_context() {
+    let log = Log::new();
+    let run = |fail: &'static str| -> Result<u32, TestError> {
+        let n = with!(ExitStack::<TestError>::default() as stack => {
+            assert_eq!(stack.enter_context(Ignoring::new(&log, "x"))?, "x");
+            Err(TestError::Body(fail))?;
+            1
+        });
+        log.push("after with");
+        Ok(n)
+    };
+    assert_eq!(run("x"), Ok(0));
+    assert_eq!(
+        log.take(),
+        [
+            "enter",
+            "exit err(body x failed)",
+            "asked body x failed: true",
+            "after with"
+        ]
+    );
+    assert_eq!(run("y"), Err(TestError::Body("y")));
+    assert_eq!(
+        log.take(),
+        [
+            "enter",
+            "exit err(body y failed)",
+            "asked body y failed: false"
+        ]
+    );
+
+    // Closed by hand: the stack reports the error as swallowed.
+    let mut stack = ExitStack::<TestError>::default();
+    stack.enter_context(Ignoring::new(&log, "x")).unwrap();
+    let error = TestError::Body("x");
+    assert_eq!(stack.exit(Outcome::Err(ErrorRef::new(&error))), Ok(()));
+    assert!(stack.suppresses(ErrorRef::new(&error)));
+    assert_eq!(
+        log.take(),
+        [
+            "enter",
+            "exit err(body x failed)",
+            "asked body x failed: true"
+        ]
+    );
+}
+
+/// `#[suppress]` on `&self`, named `suppresses` (the inherent method is what
+/// the trait's forwards to), in a generic impl with a where-clause.
+#[derive(ContextManager)]
+struct OnlyType<T> {
+    asked: std::cell::Cell<u32>,
+    marker: std::marker::PhantomData<T>,
+}
+
+#[ctxmgr::context_manager]
+impl<T> OnlyType<T>
+where
+    T: std::error::Error + 'static,
+{
+    #[enter]
+    fn begin(&mut self) {}
+
+    #[exit]
+    fn end(&mut self) {}
+
+    #[suppress]
+    fn suppresses(&self, error: ErrorRef<'_>) -> bool {
+        self.asked.set(self.asked.get() + 1);
+        error.downcast_ref::<T>().is_some()
+    }
+}
+
+/// `#[suppress]` without `self`, beside halves with it, naming the error's
+/// lifetime (its own generic parameter, inferred at the call).
+#[derive(ContextManager)]
+struct SwallowAll;
+
+#[ctxmgr::context_manager]
+impl SwallowAll {
+    #[enter]
+    fn begin(&mut self) {}
+
+    #[exit]
+    fn end(&mut self) {}
+
+    #[suppress]
+    #[allow(clippy::needless_lifetimes)]
+    fn always<'e>(_error: ErrorRef<'e>) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_suppress_method_may_take_shared_self_or_no_self() {
+    fn parse(text: &str, asked: &mut u32) -> Result<i64, Box<dyn std::error::Error>> {
+        let mut m = OnlyType::<std::num::ParseIntError> {
+            asked: std::cell::Cell::new(0),
+            marker: std::marker::PhantomData,
+        };
+        let n = with!(&mut m => {
+            if text == "io" {
+                Err(std::io::Error::other("io"))?;
+            }
+            text.parse::<i64>()?
+        });
+        *asked = m.asked.get();
+        Ok(n)
+    }
+    let mut asked = 0;
+    assert_eq!(parse("12", &mut asked).unwrap(), 12);
+    assert_eq!(asked, 0);
+    assert_eq!(parse("twelve", &mut asked).unwrap(), 0);
+    assert_eq!(asked, 1);
+    // Asked, says no: the error propagates (and `asked` is not written).
+    assert_eq!(parse("io", &mut asked).unwrap_err().to_string(), "io");
+
+    let swallowed = || -> Result<String, TestError> {
+        let s = with!(SwallowAll => {
+            Err(TestError::Body("any"))?;
+            String::from("body")
+        });
+        Ok(s + "after")
+    };
+    assert_eq!(swallowed(), Ok(String::from("after")));
 }

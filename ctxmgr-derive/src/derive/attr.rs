@@ -9,6 +9,9 @@ use crate::diag::Errors;
 pub const ENTER: &str = "enter";
 /// Marks the method that tears it down (Python's `__exit__`).
 pub const EXIT: &str = "exit";
+/// Marks the method that decides whether the body's error is swallowed
+/// (Python's `__exit__` returning `True`): `ContextManager::suppresses`.
+pub const SUPPRESS: &str = "suppress";
 /// Options of `#[derive(ContextManager)]`: `#[ctxmgr(guard = Name, crate = path)]`.
 pub const CTXMGR: &str = "ctxmgr";
 /// `guard = Name`: the named guard's type name instead of `{Name}Guard`.
@@ -19,11 +22,12 @@ pub const KEY_CRATE: &str = "crate";
 /// How users spell the attribute macro, for messages.
 pub const CONTEXT_MANAGER: &str = "#[ctxmgr::context_manager]";
 
-/// `#[enter]` or `#[exit]`.
+/// `#[enter]`, `#[exit]` or `#[suppress]`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Role {
     Enter,
     Exit,
+    Suppress,
 }
 
 impl Role {
@@ -31,22 +35,35 @@ impl Role {
         match self {
             Role::Enter => ENTER,
             Role::Exit => EXIT,
+            Role::Suppress => SUPPRESS,
         }
     }
 
-    /// The role an attribute marks, if it is `#[enter]` or `#[exit]`.
+    /// Where the role's method is kept while validating (`Spec` order).
+    pub fn slot(self) -> usize {
+        match self {
+            Role::Enter => 0,
+            Role::Exit => 1,
+            Role::Suppress => 2,
+        }
+    }
+
+    /// The role an attribute marks, if it is `#[enter]`, `#[exit]` or
+    /// `#[suppress]`.
     pub fn of(attr: &Attribute) -> Option<Role> {
         if attr.path().is_ident(ENTER) {
             Some(Role::Enter)
         } else if attr.path().is_ident(EXIT) {
             Some(Role::Exit)
+        } else if attr.path().is_ident(SUPPRESS) {
+            Some(Role::Suppress)
         } else {
             None
         }
     }
 }
 
-/// `#[enter]` and `#[exit]` take no arguments.
+/// `#[enter]`, `#[exit]` and `#[suppress]` take no arguments.
 pub fn check_marker(attr: &Attribute, role: Role, errors: &mut Errors) {
     if let syn::Meta::Path(_) = &attr.meta {
         return;

@@ -34,6 +34,19 @@
 //! }
 //! ```
 //!
+//! With a `#[suppress] fn keep(&self, error: ErrorRef<'_>) -> bool` in the
+//! block, the `ContextManager` (or `AsyncContextManager`) impl also has
+//!
+//! ```text
+//!     fn suppresses(&mut self, __ctxmgr_error: ErrorRef<'_>) -> bool { Self::keep(self, __ctxmgr_error) }
+//! ```
+//!
+//! and the marker that makes `with!` ask it, under the same bound:
+//!
+//! ```text
+//! impl<'c> __private::Suppress for Tx<'c> where for<'x> Self: Derived {}   // AsyncSuppress when async
+//! ```
+//!
 //! When both markers are `async fn`: `__private::AsyncMethods`, with the
 //! adapters' bodies in `async` blocks, and `AsyncContextManager` under the
 //! same bound (no sync impl; a sync block has no async one, whose check
@@ -268,6 +281,39 @@ fn methods_impl(
     let raw_error = enter_error
         .or(exit_error)
         .unwrap_or_else(|| quote_spanned!(span=> #p::Infallible));
+    // `#[suppress]`: the trait's `suppresses`, forwarding to the method, and
+    // the marker that makes `with!` ask it. Nothing when the block has none
+    // (the trait's default says no, `with!` compiles no check) or when it is
+    // invalid (its error is the one error).
+    let (suppresses, suppress_marker) = match &spec.suppress {
+        Some(suppress) => {
+            let name = &suppress.method.sig.ident;
+            let receiver =
+                validate::has_receiver(suppress.method).then(|| quote_spanned!(span=> self,));
+            // One token for the parameter and its use: they resolve alike
+            // whatever the hygiene of the impl block's spans.
+            let error = syn::Ident::new("__ctxmgr_error", Span::mixed_site());
+            let marker = if spec.is_async {
+                quote_spanned!(span=> #p::AsyncSuppress)
+            } else {
+                quote_spanned!(span=> #p::Suppress)
+            };
+            let call = quote_spanned!(name.span()=> Self::#name(#receiver #error));
+            (
+                quote_spanned! {span=>
+                    #[inline]
+                    fn suppresses(&mut self, #error: #p::ErrorRef<'_>) -> #p::bool {
+                        #call
+                    }
+                },
+                quote_spanned! {span=>
+                    #[automatically_derived]
+                    impl #impl_generics #marker for #self_ty_group #trait_where {}
+                },
+            )
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    };
 
     if spec.is_async {
         return quote_spanned! {span=>
@@ -317,7 +363,11 @@ fn methods_impl(
                 ) -> impl #p::Future<Output = #p::Result<(), Self::Error>> {
                     <Self as #p::AsyncMethods>::__ctxmgr_exit(self, outcome)
                 }
+
+                #suppresses
             }
+
+            #suppress_marker
         };
     }
 
@@ -407,7 +457,11 @@ fn methods_impl(
             fn exit(&mut self, outcome: #p::Outcome<'_>) -> #p::Result<(), Self::Error> {
                 <Self as #p::Methods>::__ctxmgr_exit(self, outcome)
             }
+
+            #suppresses
         }
+
+        #suppress_marker
 
         #[automatically_derived]
         impl #impl_generics #p::DerivedValue for #self_ty_group #trait_where {

@@ -9,7 +9,9 @@
 //!   of the value. Knowing sync from async, it then implements
 //!   `ContextManager` (or `AsyncContextManager`) by delegating to them,
 //!   bounded `for<'x> Self: __private::Derived` (an unmet bound removes the
-//!   impl, no error);
+//!   impl, no error); an optional `#[suppress]` method becomes that impl's
+//!   `suppresses`, and the type `Suppress` (or `AsyncSuppress`) under the
+//!   same bound;
 //! * the derive on the type implements `__private::Derived` and emits the
 //!   named guard `{Name}Guard`.
 //!

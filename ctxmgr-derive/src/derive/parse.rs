@@ -8,7 +8,7 @@ use super::attr::{self, Options, Role, CONTEXT_MANAGER, CTXMGR};
 use super::DeriveInput;
 use crate::diag::Errors;
 
-/// An item of the impl block marked `#[enter]` or `#[exit]`.
+/// An item of the impl block marked `#[enter]`, `#[exit]` or `#[suppress]`.
 pub struct Marked<'a> {
     pub role: Role,
     pub attr: &'a Attribute,
@@ -81,7 +81,7 @@ fn ends_item(next: Option<&TokenTree>) -> bool {
     }
 }
 
-/// The impl block's own tokens, with the `#[enter]`/`#[exit]` markers of
+/// The impl block's own tokens, with the `#[enter]`/`#[exit]`/`#[suppress]` markers of
 /// its items removed: the block is emitted as the user wrote it otherwise.
 pub fn strip_markers(item: TokenStream) -> TokenStream {
     map_impl_body(&item, |items| {
@@ -102,7 +102,7 @@ pub fn strip_markers(item: TokenStream) -> TokenStream {
     })
 }
 
-/// `[enter]`, `[exit]`, `[enter(..)]`: the attributes `Role::of` reads (a
+/// `[enter]`, `[exit]`, `[suppress]`, `[enter(..)]`: the attributes `Role::of` reads (a
 /// path of one segment), whatever follows it.
 fn is_marker(attr: &Group) -> bool {
     let mut tts = attr.stream().into_iter();
@@ -111,7 +111,7 @@ fn is_marker(attr: &Group) -> bool {
         _ => return false,
     };
     let one_segment = !matches!(tts.next(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
-    one_segment && (first == attr::ENTER || first == attr::EXIT)
+    one_segment && (first == attr::ENTER || first == attr::EXIT || first == attr::SUPPRESS)
 }
 
 /// `item` with `f` applied to the inside of its last top-level brace group
@@ -193,11 +193,13 @@ mod tests {
     fn only_the_markers_of_the_items_are_stripped() {
         let item = tokens(
             "impl S { #[enter] #[inline] fn e(&mut self) { #[exit] let _x = 1; } \
-               #[exit(oops)] fn x(&mut self) {} #[enter::other] fn y(&self) {} }",
+               #[exit(oops)] fn x(&mut self) {} #[enter::other] fn y(&self) {} \
+               #[suppress] fn s(&self, e: ErrorRef<'_>) -> bool { false } }",
         );
         let out = strip_markers(item).to_string();
         assert!(!out.contains("# [enter]"), "{out}");
         assert!(!out.contains("# [exit (oops)]"), "{out}");
+        assert!(!out.contains("# [suppress]"), "{out}");
         assert!(out.contains("# [inline]"), "{out}");
         assert!(out.contains("# [enter :: other]"), "{out}");
         // Inside a body: not an item's marker, left alone.

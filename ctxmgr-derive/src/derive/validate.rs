@@ -15,9 +15,15 @@
 //! * `#[exit]`: optionally `outcome: Outcome<'_>`; returns `()` or a
 //!   `Result` of `()` under any name: every path but a primitive is taken
 //!   as a `Result`, and the type system checks it (`__private::ExitError`);
+//! * `#[suppress]` (optional, at most one): `error: ErrorRef<'_>` and
+//!   nothing else; returns `bool`; a plain `fn` also for an async manager
+//!   (`suppresses` is asked without awaiting). It becomes the trait impl's
+//!   `suppresses`, and the type `Suppress` (or `AsyncSuppress`), so that
+//!   `with!` asks it;
 //! * no generic parameters or where-clauses of their own (besides the
-//!   receiver's lifetime), not `unsafe`; either may be `async fn` (then the
-//!   manager is async, and a plain other half is called without `.await`).
+//!   receiver's lifetime; `#[suppress]` may name the error's lifetime), not
+//!   `unsafe`; `#[enter]` or `#[exit]` may be `async fn` (then the manager is
+//!   async, and a plain other half is called without `.await`).
 
 use crate::walk::{walk_type, LifetimeVisitor};
 use proc_macro2::Span;
@@ -80,6 +86,11 @@ pub enum ExitRet {
     Result(Box<Type>),
 }
 
+/// `#[suppress] fn NAME(&mut self, error: ErrorRef<'_>) -> bool`.
+pub struct SuppressSpec<'a> {
+    pub method: &'a ImplItemFn,
+}
+
 pub struct ExitSpec<'a> {
     pub method: &'a ImplItemFn,
     pub takes_outcome: bool,
@@ -93,6 +104,8 @@ pub struct ExitSpec<'a> {
 pub struct Spec<'a> {
     pub enter: Option<EnterSpec<'a>>,
     pub exit: Option<ExitSpec<'a>>,
+    /// The optional `#[suppress]` method.
+    pub suppress: Option<SuppressSpec<'a>>,
     /// `#[enter]` or `#[exit]` is an `async fn`: an `AsyncContextManager`.
     pub is_async: bool,
     /// No `#[enter]` in the block: reported by expand, as the type of the
@@ -111,11 +124,14 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
         );
     }
 
-    let mut first: [Option<&ImplItemFn>; 2] = [None, None];
+    let mut first: [Option<&ImplItemFn>; 3] = [None, None, None];
     // A role whose marker was found but rejected is not also "missing".
-    let mut seen = [false, false];
+    let mut seen = [false, false, false];
+    // Methods marked with two roles: that error alone is reported, not
+    // also how the method fails the other role's shape.
+    let mut conflicted: Vec<&ImplItemFn> = Vec::new();
     for marked in &input.marked {
-        seen[usize::from(marked.role == Role::Exit)] = true;
+        seen[marked.role.slot()] = true;
         super::attr::check_marker(marked.attr, marked.role, errors);
         let name = marked.role.name();
         let Some(method) = marked.method else {
@@ -130,19 +146,25 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
             );
             continue;
         };
-        let slot = match marked.role {
-            Role::Enter => 0,
-            Role::Exit => 1,
-        };
-        let other = first[1 - slot];
-        if other.is_some_and(|o| std::ptr::eq(o, method)) {
+        let slot = marked.role.slot();
+        let other = [Role::Enter, Role::Exit, Role::Suppress]
+            .into_iter()
+            .find(|r| r.slot() != slot && first[r.slot()].is_some_and(|o| std::ptr::eq(o, method)));
+        if let Some(other) = other {
+            let why = if Role::Suppress == marked.role || Role::Suppress == other {
+                "`#[suppress]` goes on a method of its own, `fn NAME(&mut self, error: ErrorRef<'_>) -> bool`, asked after exit whether to swallow the body's error"
+            } else {
+                "a context manager sets up and tears down in two separate methods"
+            };
             errors.push_spanned(
                 marked.attr,
                 format!(
-                    "`{}` is marked both `#[enter]` and `#[exit]`: a context manager sets up and tears down in two separate methods",
-                    method.sig.ident
+                    "`{}` is marked both `#[{}]` and `#[{name}]`: {why}",
+                    method.sig.ident,
+                    other.name(),
                 ),
             );
+            conflicted.push(method);
             continue;
         }
         match first[slot] {
@@ -186,10 +208,12 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
         [false, false] => {}
     }
 
-    let is_async = asyncness(first);
+    let is_async = asyncness([first[0], first[1]]);
+    let first = first.map(|m| m.filter(|m| !conflicted.iter().any(|c| std::ptr::eq(*c, *m))));
     Spec {
         enter: first[0].and_then(|m| validate_enter(m, errors)),
         exit: first[1].and_then(|m| validate_exit(m, errors)),
+        suppress: first[2].and_then(|m| validate_suppress(m, errors)),
         is_async,
         missing_enter,
     }
@@ -198,6 +222,7 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
 /// Either marker an `async fn`: an async manager. The other may be a plain
 /// `fn` (an enter with nothing to await is no `async fn` that clippy's
 /// pedantic `unused_async` flags); it is called without `.await`.
+/// `#[suppress]` is always a plain `fn` and does not count.
 fn asyncness(first: [Option<&ImplItemFn>; 2]) -> bool {
     first.iter().flatten().any(|m| m.sig.asyncness.is_some())
 }
@@ -236,20 +261,24 @@ fn check_common(
                     t.lifetime.clone()
                 }
                 other => {
+                    let why = match role {
+                        Role::Suppress => "it is asked after exit, on the manager `with!` still holds",
+                        Role::Enter | Role::Exit => "the manager stays borrowed, not owned, so that exit can run after the body",
+                    };
                     fail(
                         errors,
                         other,
-                        format!("`#[{name}]` must take `&mut self` (or `&self`): the manager stays borrowed, not owned, so that exit can run after the body"),
+                        format!("`#[{name}]` must take `&mut self` (or `&self`): {why}"),
                     );
                     None
                 }
             },
             _ => {
-                fail(
-                    errors,
-                    &r.self_token,
-                    format!("`#[{name}]` must take `&mut self`, not `self`: taking the manager by value would consume it, and exit runs on the same manager after the body"),
-                );
+                let msg = match role {
+                    Role::Suppress => format!("`#[{name}]` must take `&mut self` (or `&self`), not `self`: it is asked after exit, on the manager `with!` still holds"),
+                    Role::Enter | Role::Exit => format!("`#[{name}]` must take `&mut self`, not `self`: taking the manager by value would consume it, and exit runs on the same manager after the body"),
+                };
+                fail(errors, &r.self_token, msg);
                 None
             }
         },
@@ -263,7 +292,10 @@ fn check_common(
             (param, &receiver_lifetime),
             (GenericParam::Lifetime(l), Some(r)) if l.lifetime == *r
         );
-        if !is_receiver_lifetime {
+        // `fn keep<'e>(&self, error: ErrorRef<'e>)`: inferred at the call.
+        let is_suppress_lifetime =
+            role == Role::Suppress && matches!(param, GenericParam::Lifetime(_));
+        if !is_receiver_lifetime && !is_suppress_lifetime {
             fail(
                 errors,
                 param,
@@ -375,11 +407,7 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
                 &t.ty,
                 format!(
                     "the argument of `#[exit]` must be `outcome: Outcome<'_>` (`ctxmgr::Outcome`, how the body ended), not `{}`; or take only `&mut self`",
-                    t.ty.to_token_stream()
-                        .to_string()
-                        .replace(" < ", "<")
-                        .replace(" >", ">")
-                        .replace("& ", "&")
+                    type_text(&t.ty)
                 ),
             );
             false
@@ -415,7 +443,8 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
                 let is_bool = matches!(other, Type::Path(p) if p.path.is_ident("bool"));
                 let hint = if is_bool {
                     "; to swallow the body's error as Python's `__exit__` returning `True` does, \
-                     implement `ctxmgr::Suppress` for the type"
+                     keep `#[exit]` returning `()` and add a method \
+                     `#[suppress] fn suppresses(&mut self, error: ErrorRef<'_>) -> bool`"
                 } else {
                     ""
                 };
@@ -435,6 +464,102 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
         ret,
         ret_span,
     })
+}
+
+fn validate_suppress<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<SuppressSpec<'a>> {
+    let mut ok = check_common(method, Role::Suppress, errors).is_ok();
+    if let Some(a) = &method.sig.asyncness {
+        ok = false;
+        errors.push_spanned(
+            a,
+            "`#[suppress]` cannot be an `async fn`: `suppresses` is asked without awaiting, also for an async manager; make it a plain `fn` (do the async work in `#[exit]`)",
+        );
+    }
+    let mut extras = extra_inputs(method);
+    match extras.next() {
+        Some(FnArg::Typed(t)) if is_error_ref(&t.ty) => {}
+        Some(FnArg::Typed(t)) => {
+            ok = false;
+            errors.push_spanned(
+                &t.ty,
+                format!(
+                    "the argument of `#[suppress]` must be `error: ErrorRef<'_>` (`ctxmgr::ErrorRef`, the error leaving the body), not `{}`",
+                    type_text(&t.ty)
+                ),
+            );
+        }
+        Some(other) => {
+            ok = false;
+            errors.push_spanned(
+                other,
+                "`#[suppress]` takes `&mut self` (or `&self`) and `error: ErrorRef<'_>`",
+            );
+        }
+        None => {
+            ok = false;
+            errors.push_spanned(
+                &method.sig.ident,
+                "`#[suppress]` takes the error leaving the body: write `fn NAME(&mut self, error: ErrorRef<'_>) -> bool`",
+            );
+        }
+    }
+    for extra in extras {
+        ok = false;
+        errors.push_spanned(
+            extra,
+            "`#[suppress]` takes `&mut self` (or `&self`) and one argument, `error: ErrorRef<'_>`; remove this one",
+        );
+    }
+    let returns_bool = match &method.sig.output {
+        ReturnType::Type(_, ty) => is_bool(ty),
+        ReturnType::Default => false,
+    };
+    if !returns_bool {
+        ok = false;
+        let (tokens, what): (&dyn ToTokens, String) = match &method.sig.output {
+            ReturnType::Type(_, ty) => (&**ty, format!("not `{}`", type_text(ty))),
+            ReturnType::Default => (&method.sig.ident, "and returns nothing".to_string()),
+        };
+        errors.push_spanned(
+            tokens,
+            format!(
+                "`#[suppress]` must return `bool` (`true` swallows the error, `false` lets it propagate), {what}; an error of exit's own belongs in `#[exit]`'s `Result`"
+            ),
+        );
+    }
+    ok.then_some(SuppressSpec { method })
+}
+
+/// `ErrorRef<..>` under any path (`ctxmgr::ErrorRef<'_>`).
+fn is_error_ref(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|s| s.ident == "ErrorRef")
+}
+
+/// `bool` (or `core::primitive::bool`).
+fn is_bool(ty: &Type) -> bool {
+    match ty {
+        Type::Group(g) => is_bool(&g.elem),
+        Type::Paren(p) => is_bool(&p.elem),
+        Type::Path(p) => {
+            p.qself.is_none()
+                && (p.path.is_ident("bool")
+                    || p.path.segments.last().is_some_and(|s| {
+                        s.ident == "bool" && p.path.segments.len() > 1 && s.arguments.is_empty()
+                    }))
+        }
+        _ => false,
+    }
+}
+
+/// A type as a message shows it: `&Outcome<'_>`, not `& Outcome < '_ >`.
+fn type_text(ty: &Type) -> String {
+    ty.to_token_stream()
+        .to_string()
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace("& ", "&")
+        .replace(":: ", "::")
+        .replace(" ::", "::")
 }
 
 /// Rewrites the lifetimes of enter's return type that refer to the borrow

@@ -69,11 +69,12 @@ pub use self::with::*;
 
 pub use crate::guard::Guard;
 pub use crate::AsyncGuard;
-pub use crate::{AsyncContextManager, ContextManager, Outcome};
+pub use crate::{AsyncContextManager, AsyncSuppress, ContextManager, ErrorRef, Outcome, Suppress};
 pub use core::convert::Infallible;
 pub use core::future::Future;
 pub use core::ops::ControlFlow::{self, Break, Continue};
 pub use core::option::Option::{self, None, Some};
+pub use core::primitive::bool;
 pub use core::result::Result::{self, Err, Ok};
 #[cfg(feature = "macros")]
 pub use ctxmgr_derive::with_impl;

@@ -1,5 +1,5 @@
 //! Edition 2018, beside user items named `core`, `std`, `ctxmgr`, `Result`,
-//! `Option`, `Ok`, `Err`, `Some`, `Drop` and `From`: the expansions of
+//! `Option`, `Ok`, `Err`, `Some`, `Drop`, `From`, `bool` and `ErrorRef`: the expansions of
 //! `with!`, `#[derive(ContextManager)]` and `#[ctxmgr::context_manager]`
 //! name nothing of the user's scope.
 #![deny(warnings)]
@@ -14,6 +14,9 @@ pub struct Err;
 pub struct Some;
 pub trait Drop {}
 pub trait From {}
+#[allow(non_camel_case_types)]
+pub struct bool;
+pub struct ErrorRef;
 
 type IoResult<T> = ::std::io::Result<T>;
 
@@ -40,7 +43,7 @@ impl Recorder {
 }
 
 /// Runs a `with!` whose body fails when `fail`.
-pub fn run(recorder: &mut Recorder, fail: bool) -> IoResult<usize> {
+pub fn run(recorder: &mut Recorder, fail: ::core::primitive::bool) -> IoResult<usize> {
     let n = ::ctxmgr::with!(&mut *recorder as events => {
         events.push("body".into());
         if fail {
@@ -56,4 +59,35 @@ pub fn by_guard(recorder: &mut Recorder) -> IoResult<()> {
     let mut guard = RecorderGuard::enter(recorder)?;
     guard.events.push("guarded".into());
     RecorderGuard::finish(guard, ::ctxmgr::Outcome::Ok)
+}
+
+/// Swallows the errors whose message is `ignored`: a derived `#[suppress]`.
+#[derive(::ctxmgr::ContextManager)]
+pub struct Ignoring {
+    pub ignored: &'static str,
+    pub asked: ::std::vec::Vec<::std::string::String>,
+}
+
+#[::ctxmgr::context_manager]
+impl Ignoring {
+    #[enter]
+    fn enter(&mut self) {}
+
+    #[exit]
+    fn exit(&mut self) {}
+
+    #[suppress]
+    fn suppresses(&mut self, error: ::ctxmgr::ErrorRef<'_>) -> ::core::primitive::bool {
+        self.asked.push(::std::string::ToString::to_string(&error));
+        ::std::string::ToString::to_string(&error) == self.ignored
+    }
+}
+
+/// `?` on an error named `message`; `None` when it was swallowed.
+pub fn ignoring(ignoring: &mut Ignoring, message: &str) -> IoResult<::std::option::Option<u8>> {
+    let n = ::ctxmgr::with!(&mut *ignoring => {
+        ::std::result::Result::Err(::std::io::Error::other(message))?;
+        ::std::option::Option::Some(1)
+    });
+    ::std::result::Result::Ok(n)
 }

@@ -1,4 +1,4 @@
-use ctxmgr_hygiene_2018::{by_guard, run, Recorder};
+use ctxmgr_hygiene_2018::{by_guard, ignoring, run, Ignoring, Recorder};
 
 #[test]
 fn with_and_guard_behave() {
@@ -20,4 +20,15 @@ fn with_and_guard_behave() {
             "exit ok=true"
         ]
     );
+}
+
+#[test]
+fn a_derived_suppress_swallows_its_error() {
+    let mut m = Ignoring {
+        ignored: "skip",
+        asked: Vec::new(),
+    };
+    assert_eq!(ignoring(&mut m, "skip").unwrap(), None);
+    assert_eq!(ignoring(&mut m, "keep").unwrap_err().to_string(), "keep");
+    assert_eq!(m.asked, ["skip", "keep"]);
 }

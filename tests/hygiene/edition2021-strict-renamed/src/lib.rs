@@ -351,3 +351,57 @@ impl Session<'_> {
 pub async fn one_line(log: &mut Vec<String>) {
     with!(async Session { log } as l => { l.push("line".into()) });
 }
+
+/// Counts the errors it swallows: a derived manager with lifetimes, a
+/// where-clause and a `#[suppress]` method.
+#[derive(ContextManager, Debug)]
+pub struct Tolerant<'l, T>
+where
+    T: Display,
+{
+    log: &'l mut Vec<String>,
+    tolerated: T,
+}
+
+#[cm::context_manager]
+impl<T> Tolerant<'_, T>
+where
+    T: Display,
+{
+    #[enter]
+    fn begin(&mut self) -> &mut Vec<String> {
+        self.log
+    }
+
+    #[exit]
+    fn end(&mut self, outcome: Outcome<'_>) {
+        self.log.push(format!("exit ok={}", outcome.is_ok()));
+    }
+
+    #[suppress]
+    fn tolerates(&mut self, error: cm::ErrorRef<'_>) -> bool {
+        let yes = error.to_string() == self.tolerated.to_string();
+        self.log.push(format!("tolerated={yes}"));
+        yes
+    }
+}
+
+/// Pushes `row`, failing with `fail` when given; `tolerated` is swallowed.
+///
+/// # Errors
+///
+/// `fail`, unless it is `tolerated`.
+pub fn tolerant(
+    log: &mut Vec<String>,
+    tolerated: &str,
+    fail: Option<&str>,
+) -> Result<usize, String> {
+    let n = with!(Tolerant { log, tolerated } as log => {
+        if let Some(fail) = fail {
+            Err(fail.to_string())?;
+        }
+        log.push("body".into());
+        log.len()
+    });
+    Ok(n)
+}

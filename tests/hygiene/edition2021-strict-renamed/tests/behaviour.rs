@@ -95,3 +95,28 @@ fn async_with_behaves_through_the_renamed_dependency() {
         ]
     );
 }
+
+#[test]
+fn a_derived_suppress_swallows_through_the_renamed_dependency() {
+    let mut log = Vec::new();
+    assert_eq!(
+        ctxmgr_hygiene_2021::tolerant(&mut log, "x", Some("x")),
+        Ok(0)
+    );
+    assert_eq!(
+        ctxmgr_hygiene_2021::tolerant(&mut log, "x", Some("y")),
+        Err("y".to_string())
+    );
+    assert_eq!(ctxmgr_hygiene_2021::tolerant(&mut log, "x", None), Ok(5));
+    assert_eq!(
+        log,
+        [
+            "exit ok=false",
+            "tolerated=true",
+            "exit ok=false",
+            "tolerated=false",
+            "body",
+            "exit ok=true"
+        ]
+    );
+}

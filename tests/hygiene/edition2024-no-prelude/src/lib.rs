@@ -75,3 +75,34 @@ pub fn deferred(counter: &mut Counter) {
     ::ctxmgr::defer_on_success! { let _ = 1; }
     ::ctxmgr::defer_on_unwind! { let _ = 2; }
 }
+
+/// Swallows every error when `swallow`: a derived async manager whose
+/// `#[suppress]` takes `&self` (a plain `fn`).
+#[derive(::ctxmgr::ContextManager)]
+pub struct Swallow {
+    /// Whether to swallow.
+    pub swallow: bool,
+}
+
+#[::ctxmgr::context_manager]
+impl Swallow {
+    #[enter]
+    async fn enter(&mut self) {}
+
+    #[exit]
+    fn exit() {}
+
+    #[suppress]
+    fn suppresses(&self, _error: ::ctxmgr::ErrorRef<'_>) -> bool {
+        self.swallow
+    }
+}
+
+/// `?` on `None` inside `with!(async ..)`; `Some(0)` when it was swallowed.
+pub async fn swallowed(swallow: bool) -> ::std::option::Option<u32> {
+    let n = ::ctxmgr::with!(async Swallow { swallow } => {
+        let none: ::std::option::Option<u32> = ::std::option::Option::None;
+        none?
+    });
+    ::std::option::Option::Some(n)
+}

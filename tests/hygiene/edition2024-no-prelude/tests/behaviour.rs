@@ -34,3 +34,21 @@ fn defer_runs_without_a_prelude() {
     ctxmgr_hygiene_2024::deferred(&mut c);
     assert_eq!(c.exits, [true]);
 }
+
+#[test]
+fn a_derived_async_suppress_swallows_without_a_prelude() {
+    let rt = ::std::pin::pin!(ctxmgr_hygiene_2024::swallowed(true));
+    assert_eq!(block_on(rt), Some(0));
+    let rt = ::std::pin::pin!(ctxmgr_hygiene_2024::swallowed(false));
+    assert_eq!(block_on(rt), None);
+}
+
+/// Polls a future that never waits to completion.
+fn block_on<F: std::future::Future>(mut f: std::pin::Pin<&mut F>) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}

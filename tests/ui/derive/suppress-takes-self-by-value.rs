@@ -1,0 +1,20 @@
+use ctxmgr::{ContextManager, ErrorRef};
+
+#[derive(ContextManager)]
+struct Quiet;
+
+#[ctxmgr::context_manager]
+impl Quiet {
+    #[enter]
+    fn open(&mut self) {}
+
+    #[exit]
+    fn close(&mut self) {}
+
+    #[suppress]
+    fn swallows(self, error: ErrorRef<'_>) -> bool {
+        error.is::<std::io::Error>()
+    }
+}
+
+fn main() {}
