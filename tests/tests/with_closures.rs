@@ -146,7 +146,9 @@ fn return_err_of_a_boxed_error_in_a_closure_is_seen_by_its_message() {
 #[test]
 fn the_issue_repro_compiles_and_propagates() {
     let r: Result<(), Box<dyn Error + Send + Sync>> = (|| {
-        ctxmgr::with!(ctxmgr::nullcontext(()), { return Err(Refused.into()); });
+        ctxmgr::with!(ctxmgr::nullcontext(()), {
+            return Err(Refused.into());
+        });
         Ok(())
     })();
     assert_eq!(r.unwrap_err().to_string(), "refused");
