@@ -84,7 +84,15 @@ impl<T: ?Sized> Copy for Probe<'_, T> {}
 /// selection takes them as one pick (one trait). A known type is taken only
 /// by the impl whose bounds it meets (no type meets two), so one whose type
 /// is known is viewed exactly as before, and a type none of them takes falls
-/// through to the views below.
+/// through to the views below. So it is unmet only for a returned error
+/// whose type was unknown at the view and is none of these: the message
+/// says what to write.
+#[diagnostic::on_unimplemented(
+    message = "`with!` cannot show exit this returned error: its type was not known yet at the `return`",
+    label = "exit's view of the returned error is chosen here",
+    note = "a closure's or an async block's error type is known only after its body; returned there, an error must be an `Error` type, a `Box<dyn Error>` (`+ Send`, `+ Sync`), `anyhow::Error`, `eyre::Report` or a `String`",
+    note = "write the closure's return type (`|| -> Result<_, E> {{ .. }}`) or end the async block with `Ok::<_, E>(..)`, or `return Err(E::from(..))`"
+)]
 pub trait ViewError<'a, Via> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }
