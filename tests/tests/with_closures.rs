@@ -1,5 +1,7 @@
-// Bodies deliberately leave by `return` before a trailing `Ok(())`.
-#![allow(unreachable_code, clippy::needless_return)]
+// Bodies deliberately leave by `return` before a trailing `Ok(())`, and
+// convert an error to its own type (`.into()`), which leaves the type
+// unknown until the closure's is.
+#![allow(unreachable_code, clippy::needless_return, clippy::useless_conversion)]
 
 //! `with!` in a closure or an async block whose output type is fixed only
 //! after the body (by an annotation on the call, or by `block_on`'s caller):
