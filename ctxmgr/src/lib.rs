@@ -210,12 +210,17 @@ extern crate std;
 pub mod bounds {
     #[cfg(feature = "alloc")]
     pub use crate::__private::async_exit_fn;
+    #[cfg(feature = "std")]
+    pub use crate::__private::ViaLocal;
+    #[cfg(feature = "alloc")]
+    pub use crate::__private::ViaString;
     pub use crate::__private::{
         AsyncMethods, Awaited, Branch, Derived, DerivedValue, EnterValueIsPlain, EnterValueProbe,
         ErrorConverts, ExitError, ExitResult, ExitTail, FallibleManager, GuardCannotKeep,
         GuardDropsRef, GuardKeeps, InfallibleManager, Methods, Named, NamedGuardSupported,
-        NoDerive, NoMethods, NotAManager, NotAnAsyncManager, NotAwaited, OtherFlavor, PlainValue,
-        ResultUnderAnotherName, ReturnsError, SuppressYes, SuppressedValue,
+        NoDerive, NoMethods, NoneValue, NotAManager, NotAnAsyncManager, NotAwaited, OtherFlavor,
+        PlainValue, Probe, ResultUnderAnotherName, ReturnsError, SuppressYes, SuppressedValue,
+        ViaBoxSendSync, ViaBoxSync, ViaError, ViewError,
     };
 }
 /// `defer!`'s closure, written by an edition-2015 crate so that it captures

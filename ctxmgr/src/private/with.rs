@@ -71,20 +71,107 @@ impl<T: ?Sized> Clone for Probe<'_, T> {
 }
 impl<T: ?Sized> Copy for Probe<'_, T> {}
 
-pub trait ViewError<'a> {
+/// The first view tried, so the one a returned error is taken by when its
+/// type is still an inference variable at the view (a closure's or an async
+/// block's output type is fixed after its body, `return Err(x.into())`).
+/// Method selection then picks this trait without knowing the type, and
+/// trait selection picks the impl once the type is inferred; so every error
+/// type that may arrive that way needs an impl here, not only the `Error`
+/// types. Coherence rejects an impl for `Box<dyn Error + Send + Sync>`
+/// beside the one for `E: Error` ("upstream crates may add a new impl of
+/// trait `Error`"), so the impls differ in `Via`, a marker each fixes:
+/// impls of one trait for different parameters never overlap, and method
+/// selection takes them as one pick (one trait). A known type is taken only
+/// by the impl whose bounds it meets (no type meets two), so one whose type
+/// is known is viewed exactly as before, and a type none of them takes falls
+/// through to the views below. So it is unmet only for a returned error
+/// whose type was unknown at the view and is none of these: the message
+/// says what to write.
+#[diagnostic::on_unimplemented(
+    message = "`with!` cannot show exit this returned error: its type was not known yet at the `return`",
+    label = "exit's view of the returned error is chosen here",
+    note = "a closure's or an async block's error type is known only after its body; returned there, an error must be an `Error` type, a `Box<dyn Error>` (`+ Send`, `+ Sync`), `anyhow::Error`, `eyre::Report` or a `String`",
+    note = "write the closure's return type (`|| -> Result<_, E> {{ .. }}`) or end the async block with `Ok::<_, E>(..)`, or `return Err(E::from(..))`"
+)]
+pub trait ViewError<'a, Via> {
     fn __ctxmgr_view(&self) -> ErrorRef<'a>;
 }
-impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a> for &&&Probe<'a, E> {
+/// `Via` of the impls for an `Error` type and for `NoneValue`.
+pub enum ViaError {}
+/// `Via` of the impl for what derefs to `dyn Error + Send + Sync`
+/// (`Box<dyn Error + Send + Sync>`, `anyhow::Error`, `eyre::Report`).
+pub enum ViaBoxSendSync {}
+/// `Via` of the impl for what derefs to `dyn Error + Sync`.
+pub enum ViaBoxSync {}
+/// `Via` of the impl for the boxed errors that are not `Sync`.
+#[cfg(feature = "std")]
+pub enum ViaLocal {}
+/// `Via` of the impl for `String`.
+#[cfg(feature = "alloc")]
+pub enum ViaString {}
+impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError> for &&&Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::new(self.0)
     }
 }
 /// A `return None` is viewed as `?` on `None` is.
-impl<'a> ViewError<'a> for &&&Probe<'a, NoneValue> {
+impl<'a> ViewError<'a, ViaError> for &&&Probe<'a, NoneValue> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::none_value()
+    }
+}
+/// `Box<dyn Error + Send + Sync>` and the error types that are a box of one
+/// (`anyhow::Error`, `eyre::Report`), which are not `Error`: by `Display`,
+/// as `ViewDisplay` would view them (`as_error` looks inside the box).
+/// `DerefMut`, not `Deref`, so that `Arc<dyn Error + Send + Sync>`, which is
+/// an `Error` and derefs to one, is taken by the impl for `Error` alone.
+impl<'a, E> ViewError<'a, ViaBoxSendSync> for &&&Probe<'a, E>
+where
+    E: DerefMut<Target = dyn core::error::Error + Send + Sync + 'static>
+        + fmt::Display
+        + fmt::Debug
+        + Sync
+        + 'static,
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(self.0)
+    }
+}
+/// `Box<dyn Error + Sync>`, likewise.
+impl<'a, E> ViewError<'a, ViaBoxSync> for &&&Probe<'a, E>
+where
+    E: DerefMut<Target = dyn core::error::Error + Sync + 'static>
+        + fmt::Display
+        + fmt::Debug
+        + Sync
+        + 'static,
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(self.0)
+    }
+}
+/// The boxed errors that are not `Sync`, `Box<dyn Error>` and
+/// `Box<dyn Error + Send>`, viewed by their message and source chain on the
+/// thread that made the view ([`ErrorRef::from_local`]). They are neither
+/// `Error` nor `Sync`, so no view below would show them but by their type's
+/// name.
+#[cfg(feature = "std")]
+impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &&&Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_local(self.0)
+    }
+}
+/// `return Err(format!(..).into())`, `Err("..".to_owned())`: by `Display`.
+#[cfg(feature = "alloc")]
+impl<'a> ViewError<'a, ViaString> for &&&Probe<'a, alloc::string::String> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(self.0)
     }
 }
 /// First: a borrowed error (`Result<_, &str>`, `&T`), viewed by `Display`
@@ -130,28 +217,9 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a> for 
         ErrorRef::from_borrowed(self.0)
     }
 }
-/// Beside the borrowed errors (another type constructor, so no overlap):
-/// the boxed errors that are not `Sync`, `Box<dyn Error>` and
-/// `Box<dyn Error + Send>`, viewed by their message and source chain on the
-/// thread that made the view ([`ErrorRef::from_local`]). They are neither
-/// `Error` nor `Sync`, so no view above or below would show them but by
-/// their type's name; and an impl for them beside `ViewDebug` would overlap
-/// it (coherence does not know that `Box<dyn Error>` will never be `Sync`).
-#[cfg(feature = "std")]
-impl<'a> ViewBorrowed<'a> for &&Probe<'a, std::boxed::Box<dyn core::error::Error>> {
-    #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
-        ErrorRef::from_local(self.0)
-    }
-}
-#[cfg(feature = "std")]
-impl<'a> ViewBorrowed<'a> for &&Probe<'a, std::boxed::Box<dyn core::error::Error + Send>> {
-    #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
-        ErrorRef::from_local(self.0)
-    }
-}
-/// The same for a `?` site's residual.
+/// A `?` site's boxed errors that are not `Sync`, `Box<dyn Error>` and
+/// `Box<dyn Error + Send>`, as a returned one is viewed (see `ViaLocal`);
+/// beside the borrowed errors (another type constructor, so no overlap).
 #[cfg(feature = "std")]
 impl<'a> ViewBorrowed<'a>
     for &&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>>
@@ -211,7 +279,7 @@ impl<T> Clone for Residual<'_, T> {
 }
 impl<T> Copy for Residual<'_, T> {}
 
-impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a>
+impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError>
     for &&Residual<'a, Result<Infallible, E>>
 {
     #[inline(always)]
@@ -219,7 +287,7 @@ impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a>
         ErrorRef::new(residual_error(self.0))
     }
 }
-impl<'a> ViewError<'a> for &&Residual<'a, Option<Infallible>> {
+impl<'a> ViewError<'a, ViaError> for &&Residual<'a, Option<Infallible>> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::none_value()
