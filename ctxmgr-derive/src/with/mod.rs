@@ -43,8 +43,9 @@ pub fn with_impl(input: TokenStream) -> TokenStream {
 /// call again with a placeholder at the cursor, which often makes the body
 /// parse, and finds the cursor in one expansion at its offset in the other:
 /// the two expansions must have the same text up to the cursor, or it lands
-/// on another expression (and `f.` lists another type's methods). rustc
-/// reports the unparsable tokens as it would outside `with!`.
+/// on another expression (and `f.` lists another type's methods). syn's
+/// error follows the body's tokens, where it moves no offset up to the
+/// cursor.
 fn as_verbatim_body(mut m: Box<parse::Malformed>) -> Result<WithInput, Box<parse::Malformed>> {
     // Only a body that does not parse: other mistakes (no `,` before the
     // body) keep the short error form, whose body cannot add errors.
@@ -56,22 +57,21 @@ fn as_verbatim_body(mut m: Box<parse::Malformed>) -> Result<WithInput, Box<parse
         error,
         krate,
         managers,
-        recovered_closed,
         ..
     } = *m;
-    // The unparsable tokens stay in the output, where rustc reports them
-    // exactly as it would outside `with!` (syn and rustc agree on what does
-    // not parse): that is the one error. When nothing is left unparsed (a
-    // `;` was added, or every statement parsed on its own), syn's error is
-    // the one, after the body's tokens, where it moves no offset up to the
-    // cursor.
-    if parse::recovered_needs_error(&body, recovered_closed) {
-        let error = error.to_compile_error();
-        body.stmts.push(syn::Stmt::Expr(
-            syn::Expr::Verbatim(quote::quote!(; #error)),
-            None,
-        ));
-    }
+    // syn's error goes after the body's tokens, where it moves no offset up
+    // to the cursor. The unparsable tokens stay too: rustc reports them as
+    // it would outside `with!` (a second error, on the same tokens), and
+    // where rustc parses what syn cannot, syn's error still stops the build
+    // (a `?` in tokens left as they are would not be seen by exit).
+    let error = error.to_compile_error();
+    // The `;` before it on the body's closing brace: where rustc, if it
+    // stops at the unparsable tokens, points, as it would without `with!`.
+    let close = body.brace_token.span.close();
+    body.stmts.push(syn::Stmt::Expr(
+        syn::Expr::Verbatim(quote::quote_spanned!(close=> ; #error)),
+        None,
+    ));
     Ok(WithInput {
         krate,
         managers,

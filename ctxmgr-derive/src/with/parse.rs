@@ -47,8 +47,6 @@ pub struct Malformed {
     pub managers: Vec<Manager>,
     /// The body, when it did not parse, as [`recover_block`] reads it.
     pub recovered: Option<Block>,
-    /// [`recover_block`] added a `;`.
-    pub recovered_closed: bool,
 }
 
 const SHAPE: &str = "`with!(EXPR as PAT, { ... })`";
@@ -143,7 +141,6 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
             krate: krate.clone(),
             managers: Vec::new(),
             recovered: None,
-            recovered_closed: false,
         })
     };
     // The body's tokens, parsed; when they do not parse yet (mid-edit: a
@@ -153,9 +150,7 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
         syn::parse2::<Block>(body_tokens.clone()).map_err(|e| {
             let mut m = malformed(e, Some(body_tokens.clone()));
             m.managers = parse_managers(head).unwrap_or_default();
-            let mut closed = false;
-            m.recovered = recover_block(body_tokens, &mut closed);
-            m.recovered_closed = closed;
+            m.recovered = recover_block(body_tokens);
             m
         })
     };
@@ -496,10 +491,7 @@ fn make_mut(pat: &mut Pat) -> bool {
 /// Input:  `{ a()?; placeholder b()?; }`
 /// Output: `{ a()?; placeholder; b()?; }` (`placeholder;` closed, the rest
 /// parsed: its `?` is a site)
-///
-/// `closed` is set when a `;` was added: the body then compiles where the
-/// user's does not, and the caller must report syn's error.
-pub fn recover_block(tokens: TokenStream, closed: &mut bool) -> Option<Block> {
+fn recover_block(tokens: TokenStream) -> Option<Block> {
     let group = match tokens.into_iter().next()? {
         TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g,
         _ => return None,
@@ -519,14 +511,13 @@ pub fn recover_block(tokens: TokenStream, closed: &mut bool) -> Option<Block> {
             Some((k, parsed)) => {
                 // An expression before a statement (rust-analyzer's
                 // placeholder on an empty line, or a missing `;`) is closed
-                // with a `;`, so the statement after it starts a statement;
-                // the caller then reports syn's error. Anything else stays
-                // as it is, for rustc to report.
+                // with a `;`, so the statement after it starts a statement
+                // (rust-analyzer then offers `let`, ..); anything else stays
+                // as it is. The caller reports syn's error either way.
                 match syn::parse2::<Expr>(stream(&chunk[..k])) {
                     Ok(expr) => {
                         let semi = syn::Token![;](chunk[k - 1].span());
                         stmts.push(syn::Stmt::Expr(expr, Some(semi)));
-                        *closed = true;
                     }
                     Err(_) => {
                         stmts.push(syn::Stmt::Expr(Expr::Verbatim(stream(&chunk[..k])), None))
@@ -545,16 +536,4 @@ pub fn recover_block(tokens: TokenStream, closed: &mut bool) -> Option<Block> {
         brace_token: syn::token::Brace(group.delim_span()),
         stmts,
     })
-}
-
-/// Whether a body [`recover_block`] read still needs syn's error: rustc
-/// reports tokens left unparsed as it would outside the macro, but not a
-/// body that compiles because a `;` was added (`closed`), or whose every
-/// statement parsed on its own.
-pub fn recovered_needs_error(block: &Block, closed: bool) -> bool {
-    closed
-        || !block
-            .stmts
-            .iter()
-            .any(|s| matches!(s, syn::Stmt::Expr(Expr::Verbatim(_), _)))
 }
