@@ -15,7 +15,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use ctxmgr::sqlx::{transaction, IsolationLevel, PoolTransaction};
+use ctxmgr::sqlx::{transaction, IsolationLevel};
 use ctxmgr::with;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -33,61 +33,85 @@ async fn backoff(attempt: u32) {
     tokio::time::sleep(std::time::Duration::from_micros(micros)).await;
 }
 
-/// One transfer per database: the SQL's placeholders differ.
-macro_rules! transfer_fn {
-    ($name:ident, $pool:ty, $begin:ident, $debit:literal, $credit:literal) => {
-        async fn $name(pool: &$pool, from: i64, to: i64, amount: i64) -> Result<(), ctxmgr::sqlx::Error> {
-            for attempt in 1.. {
-                let result: Result<(), ctxmgr::sqlx::Error> = async {
-                    with!(async $begin(pool) as tx => {
-                        // The CHECK (balance >= 0) fails on an overdraft: `?` rolls back.
-                        sqlx::query($debit).bind(amount).bind(from).execute(&mut **tx).await?;
-                        sqlx::query($credit).bind(amount).bind(to).execute(&mut **tx).await?;
-                    }); // COMMIT awaited: a serialization failure there is an error too
-                    Ok(())
-                }
-                .await;
-                match result {
-                    Err(e) if e.is_retryable() && attempt < 20 => {
-                        RETRIES.fetch_add(1, Ordering::Relaxed);
-                        backoff(attempt).await;
-                        continue;
-                    }
-                    other => return other,
-                }
+/// Runs `attempt` again while it fails with an error the database says is
+/// worth retrying (a serialization failure, a deadlock, SQLite's "database is
+/// locked"), waiting a little longer each time.
+async fn retry<F, Fut>(mut attempt: F) -> Result<(), ctxmgr::sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ctxmgr::sqlx::Error>>,
+{
+    let mut n = 1;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_retryable() && n < 20 => {
+                RETRIES.fetch_add(1, Ordering::Relaxed);
+                backoff(n).await;
+                n += 1;
             }
-            unreachable!()
+            other => return other,
         }
-    };
+    }
 }
 
 /// SQLite: take the write lock at BEGIN, so two transfers never deadlock
 /// upgrading their read locks.
-fn begin_sqlite(pool: &sqlx::SqlitePool) -> PoolTransaction<'_, sqlx::Sqlite> {
-    transaction(pool).begin_statement("BEGIN IMMEDIATE")
+async fn transfer_sqlite(
+    pool: &sqlx::SqlitePool,
+    from: i64,
+    to: i64,
+    amount: i64,
+) -> Result<(), ctxmgr::sqlx::Error> {
+    retry(|| async {
+        with!(
+            async { transaction(pool).begin_statement("BEGIN IMMEDIATE") } as tx,
+            {
+                // The CHECK (balance >= 0) fails on an overdraft: `?` rolls back.
+                sqlx::query("UPDATE account SET balance = balance - ? WHERE id = ?")
+                    .bind(amount)
+                    .bind(from)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("UPDATE account SET balance = balance + ? WHERE id = ?")
+                    .bind(amount)
+                    .bind(to)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        ); // COMMIT awaited: a failure there is an error too
+        Ok(())
+    })
+    .await
 }
 
 /// PostgreSQL: SERIALIZABLE, so concurrent transfers may fail with 40001
 /// (at a statement or at COMMIT) and are retried.
-fn begin_postgres(pool: &sqlx::PgPool) -> PoolTransaction<'_, sqlx::Postgres> {
-    transaction(pool).isolation(IsolationLevel::Serializable)
+async fn transfer_postgres(
+    pool: &sqlx::PgPool,
+    from: i64,
+    to: i64,
+    amount: i64,
+) -> Result<(), ctxmgr::sqlx::Error> {
+    retry(|| async {
+        with!(
+            async { transaction(pool).isolation(IsolationLevel::Serializable) } as tx,
+            {
+                sqlx::query("UPDATE account SET balance = balance - $1 WHERE id = $2")
+                    .bind(amount)
+                    .bind(from)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("UPDATE account SET balance = balance + $1 WHERE id = $2")
+                    .bind(amount)
+                    .bind(to)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        ); // COMMIT awaited: a serialization failure there is an error too
+        Ok(())
+    })
+    .await
 }
-
-transfer_fn!(
-    transfer_sqlite,
-    sqlx::SqlitePool,
-    begin_sqlite,
-    "UPDATE account SET balance = balance - ? WHERE id = ?",
-    "UPDATE account SET balance = balance + ? WHERE id = ?"
-);
-
-transfer_fn!(
-    transfer_postgres,
-    sqlx::PgPool,
-    begin_postgres,
-    "UPDATE account SET balance = balance - $1 WHERE id = $2",
-    "UPDATE account SET balance = balance + $1 WHERE id = $2"
-);
 
 const SCHEMA: &str = "DROP TABLE IF EXISTS account;
     CREATE TABLE account (id BIGINT PRIMARY KEY, balance BIGINT NOT NULL CHECK (balance >= 0));

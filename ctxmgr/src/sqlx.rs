@@ -72,13 +72,18 @@
 //! # async fn f(pool: &sqlx::PgPool) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! use ctxmgr::with;
 //! // A duplicate key rolls the insert back and is not an error of this function.
-//! with!(ctxmgr::suppress(|e| e
-//!     .downcast_ref::<sqlx::Error>()
-//!     .and_then(|e| e.as_database_error())
-//!     .is_some_and(|d| d.is_unique_violation())
-//! ), async ctxmgr::sqlx::transaction(pool) as tx => {
-//!     sqlx::query("INSERT INTO account VALUES (1, 0)").execute(&mut **tx).await?;
-//! });
+//! with!(
+//!     ctxmgr::suppress(|e| e
+//!         .downcast_ref::<sqlx::Error>()
+//!         .and_then(|e| e.as_database_error())
+//!         .is_some_and(|d| d.is_unique_violation())),
+//!     async { ctxmgr::sqlx::transaction(pool) } as tx,
+//!     {
+//!         sqlx::query("INSERT INTO account VALUES (1, 0)")
+//!             .execute(&mut **tx)
+//!             .await?;
+//!     }
+//! );
 //! # Ok(()) }
 //! ```
 //!

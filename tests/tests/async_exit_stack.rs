@@ -190,7 +190,7 @@ fn each_exit_is_awaited_to_its_end_before_the_next_starts() {
 #[test]
 fn a_with_over_a_stack_shows_every_entry_the_body_error() {
     async fn run(log: &Log) -> Result<(), TestError> {
-        with!(async AsyncExitStack::<TestError>::default() as stack => {
+        with!(async { AsyncExitStack::<TestError>::default() } as stack, {
             stack.enter_async_context(slow("a", log)).await?;
             push(stack, "b", log, Ok(()));
             stack.enter_context(Probe::new("c", log))?;
@@ -218,7 +218,7 @@ fn a_with_over_a_stack_shows_every_entry_the_body_error() {
 fn a_with_over_a_stack_evaluates_to_the_body_and_shows_ok() {
     let log = Log::new();
     let run = async {
-        let n = with!(async AsyncExitStack::<TestError>::default() as stack => {
+        let n = with!(async { AsyncExitStack::<TestError>::default() } as stack, {
             let a = stack.enter_async_context(slow("a", &log)).await?;
             let b = stack.enter_context(Probe::new("b", &log))?;
             a.len() + b.len()
@@ -268,9 +268,11 @@ fn a_failing_exit_is_seen_below_and_the_outermost_error_propagates() {
 #[test]
 fn an_exit_error_replaces_the_body_error_for_the_entries_below() {
     async fn run(log: &Log) -> Result<(), TestError> {
-        with!(async AsyncExitStack::<TestError>::default() as stack => {
+        with!(async { AsyncExitStack::<TestError>::default() } as stack, {
             stack.enter_async_context(slow("a", log)).await?;
-            stack.enter_async_context(slow("b", log).exit_fails()).await?;
+            stack
+                .enter_async_context(slow("b", log).exit_fails())
+                .await?;
             Err(TestError::Body("q"))?;
         });
         Ok(())
@@ -291,9 +293,11 @@ fn an_exit_error_replaces_the_body_error_for_the_entries_below() {
 #[test]
 fn a_failed_enter_registers_nothing_and_the_entries_below_see_its_error() {
     async fn run(log: &Log) -> Result<(), TestError> {
-        with!(async AsyncExitStack::<TestError>::default() as stack => {
+        with!(async { AsyncExitStack::<TestError>::default() } as stack, {
             stack.enter_async_context(slow("a", log)).await?;
-            let failed = stack.enter_async_context(slow("b", log).enter_fails()).await;
+            let failed = stack
+                .enter_async_context(slow("b", log).enter_fails())
+                .await;
             log.push(format!("registered {}", stack.len()));
             failed?;
             log.push("not reached");
@@ -498,11 +502,15 @@ fn a_panicking_exit_does_not_skip_the_others_then_the_panic_resumes() {
 fn a_panicking_body_exits_every_entry_with_panic_and_continues() {
     let log = Log::new();
     let run = async {
-        with!(async AsyncExitStack::<TestError>::default() as stack => {
-            stack.enter_async_context(slow("a", &log).exit_fails()).await?;
+        with!(async { AsyncExitStack::<TestError>::default() } as stack, {
+            stack
+                .enter_async_context(slow("a", &log).exit_fails())
+                .await?;
             stack.enter_context(Probe::new("b", &log).exit_panics())?;
             apush(stack, "c", &log, Err(TestError::Exit("c")));
-            stack.enter_async_context(slow("d", &log).exit_panics()).await?;
+            stack
+                .enter_async_context(slow("d", &log).exit_panics())
+                .await?;
             if stack.len() == 4 {
                 panic!("body panicked");
             }
@@ -534,7 +542,7 @@ fn pop_all_moves_the_entries_out_of_the_with() {
     let run = |fail: bool| {
         let log = &log;
         async move {
-            let kept = with!(async AsyncExitStack::<TestError>::default() as stack => {
+            let kept = with!(async { AsyncExitStack::<TestError>::default() } as stack, {
                 stack.enter_async_context(slow("a", log)).await?;
                 cb(stack, "b", log);
                 if fail {
@@ -638,7 +646,7 @@ fn dropped_unclosed_while_panicking_runs_the_fallbacks_with_panic() {
 /// The body is suspended forever after entering `a` (async), `b` (sync) and
 /// a callback; returns the future.
 async fn stuck_in_the_body(log: &Log) -> Result<(), TestError> {
-    with!(async AsyncExitStack::<TestError>::default() as stack => {
+    with!(async { AsyncExitStack::<TestError>::default() } as stack, {
         stack.enter_async_context(slow("a", log)).await?;
         stack.enter_context(Probe::new("b", log))?;
         cb(stack, "c", log);
@@ -793,7 +801,7 @@ impl Suppress for SyncSwallow {}
 #[test]
 fn a_suppressing_entry_swallows_the_body_error_and_the_entries_below_see_ok() {
     async fn run(log: &Log, fail: bool, sync: bool) -> Result<u32, TestError> {
-        let n = with!(async AsyncExitStack::<TestError>::default() as stack => {
+        let n = with!(async { AsyncExitStack::<TestError>::default() } as stack, {
             stack.enter_async_context(slow("a", log)).await?;
             if sync {
                 stack.enter_context(SyncSwallow(swallow("s", log, "body q failed")))?;
@@ -844,9 +852,13 @@ fn a_suppressing_entry_swallows_the_body_error_and_the_entries_below_see_ok() {
 #[test]
 fn a_suppressing_entry_is_not_asked_about_another_entrys_exit_error() {
     async fn run(log: &Log) -> Result<(), TestError> {
-        with!(async AsyncExitStack::<TestError>::default() as stack => {
-            stack.enter_async_context(swallow("s", log, "exit b failed")).await?;
-            stack.enter_async_context(slow("b", log).exit_fails()).await?;
+        with!(async { AsyncExitStack::<TestError>::default() } as stack, {
+            stack
+                .enter_async_context(swallow("s", log, "exit b failed"))
+                .await?;
+            stack
+                .enter_async_context(slow("b", log).exit_fails())
+                .await?;
             Err(TestError::Body("q"))?;
         });
         Ok(())
@@ -868,7 +880,7 @@ fn a_suppressing_entry_is_not_asked_about_another_entrys_exit_error() {
 fn suppress_entered_with_plain_enter_context_swallows_the_body_error() {
     // Python's `stack.enter_context(suppress(ValueError))` in an `async with`.
     async fn run(log: &Log, text: &str) -> Result<u32, BoxError> {
-        let n = with!(async AsyncExitStack::new() as stack => {
+        let n = with!(async { AsyncExitStack::new() } as stack, {
             stack.enter_async_context(slow("a", log)).await?;
             stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
             stack.enter_async_context(slow("b", log)).await?;
@@ -894,9 +906,11 @@ fn suppress_entered_with_plain_enter_context_swallows_the_body_error() {
 #[test]
 fn an_async_manager_entered_with_enter_async_context_is_asked() {
     async fn run(log: &Log) -> Result<(), TestError> {
-        with!(async AsyncExitStack::<TestError>::default() as stack => {
+        with!(async { AsyncExitStack::<TestError>::default() } as stack, {
             stack.enter_context(Probe::new("a", log))?;
-            stack.enter_async_context(swallow("s", log, "body q failed")).await?;
+            stack
+                .enter_async_context(swallow("s", log, "body q failed"))
+                .await?;
             Err(TestError::Body("q"))?;
         });
         Ok(())
@@ -919,7 +933,7 @@ fn an_async_manager_entered_with_enter_async_context_is_asked() {
 #[allow(deprecated)]
 fn the_deprecated_suppressing_enters_still_suppress() {
     async fn run(log: &Log, sync: bool) -> Result<u32, TestError> {
-        let n = with!(async AsyncExitStack::<TestError>::default() as stack => {
+        let n = with!(async { AsyncExitStack::<TestError>::default() } as stack, {
             if sync {
                 stack.enter_suppressing_context(SyncSwallow(swallow("s", log, "body q failed")))?;
             } else {
@@ -966,10 +980,14 @@ fn values_that_borrow_their_managers_are_held_at_once() {
     }
     let written = RefCell::new(Vec::new());
     let run = async {
-        with!(async AsyncExitStack::new() as stack => {
+        with!(async { AsyncExitStack::new() } as stack, {
             let mut buffers = Vec::new();
             for name in ["x", "y", "z"] {
-                buffers.push(stack.enter_async_context(Buffer(name.to_string(), &written)).await?);
+                buffers.push(
+                    stack
+                        .enter_async_context(Buffer(name.to_string(), &written))
+                        .await?,
+                );
             }
             for (i, b) in buffers.iter_mut().enumerate() {
                 b.push_str(&"!".repeat(i + 1));
@@ -990,7 +1008,7 @@ fn a_loop_enters_n_open_files_and_writes_to_all_of_them() {
     let paths: Vec<_> = (0..5).map(|i| dir.join(format!("{i}.txt"))).collect();
     let closed = Cell::new(false);
     let run = async {
-        with!(async AsyncExitStack::new() as stack => {
+        with!(async { AsyncExitStack::new() } as stack, {
             let mut files = Vec::new();
             for p in &paths {
                 files.push(stack.enter_context(ctxmgr::open(p).mode("w"))?);
@@ -1029,7 +1047,7 @@ fn ten_thousand_entries_close_on_a_256_kib_thread() {
             let log = Log::new();
             // Through `with!(async ..)`, with a body error, and through `aclose`.
             let run = async {
-                with!(async AsyncExitStack::<TestError>::default() as stack => {
+                with!(async { AsyncExitStack::<TestError>::default() } as stack, {
                     for i in 0..N {
                         match i % 4 {
                             0 => {
@@ -1117,7 +1135,7 @@ async fn a_stack_runs_in_a_local_set_on_a_multi_thread_runtime() {
             let handle = tokio::task::spawn_local(async {
                 let log = Log::new();
                 let run = async {
-                    with!(async AsyncExitStack::<TestError>::default() as stack => {
+                    with!(async { AsyncExitStack::<TestError>::default() } as stack, {
                         stack.enter_async_context(slow("a", &log)).await?;
                         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
                         stack.enter_async_context(slow("b", &log)).await?;

@@ -124,7 +124,7 @@ fn a_guard_dropped_mid_exit_runs_drop_exit() {
 #[test]
 fn with_async_on_a_no_op_waker_sees_every_outcome() {
     async fn run(log: &SyncLog, fail: bool) -> Result<u32, TestError> {
-        let n = with!(async AsyncProbe::new("a", log) as name => {
+        let n = with!(async { AsyncProbe::new("a", log) } as name, {
             yield_now().await;
             if fail {
                 Err(TestError::Body(name))?;

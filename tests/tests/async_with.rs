@@ -21,7 +21,7 @@ use ctxmgr_tests::{Log, Probe, TestError};
 async fn normal_end_awaits_exit_with_ok_and_evaluates_to_the_body() {
     let log = SyncLog::new();
     let run = async {
-        let n = with!(async AsyncProbe::new("a", &log) as name => {
+        let n = with!(async { AsyncProbe::new("a", &log) } as name, {
             yield_now().await;
             log.push("body");
             name.len() + 1
@@ -36,7 +36,7 @@ async fn normal_end_awaits_exit_with_ok_and_evaluates_to_the_body() {
 async fn question_mark_exit_sees_the_error_before_from_conversion() {
     let log = SyncLog::new();
     let run = || async {
-        with!(async AsyncProbe::new("a", &log) => {
+        with!(async { AsyncProbe::new("a", &log) }, {
             log.push("body");
             Err(TestError::Body("x"))?;
             log.push("not reached");
@@ -52,7 +52,7 @@ async fn question_mark_exit_sees_the_error_before_from_conversion() {
 async fn question_mark_on_none_is_an_error() {
     let log = SyncLog::new();
     let run = || async {
-        let c = with!(async AsyncQuiet::new("a", &log) => { "".chars().next()? });
+        let c = with!(async { AsyncQuiet::new("a", &log) }, { "".chars().next()? });
         Some(c)
     };
     assert_eq!(run().await, None);
@@ -65,7 +65,7 @@ async fn return_ok_is_ok_and_return_err_is_an_error() {
     let run = |fail: bool| {
         let log = log.clone();
         async move {
-            with!(async AsyncProbe::new("a", &log) => {
+            with!(async { AsyncProbe::new("a", &log) }, {
                 if fail {
                     return Err(TestError::Body("r"));
                 }
@@ -92,7 +92,7 @@ async fn break_and_continue_unlabelled_and_labelled_await_exit_with_ok() {
     let mut seen = Vec::new();
     'outer: for i in 0..4 {
         for j in 0..2 {
-            with!(async AsyncQuiet::new("a", &log) => {
+            with!(async { AsyncQuiet::new("a", &log) }, {
                 yield_now().await;
                 if i == 0 {
                     continue;
@@ -122,7 +122,7 @@ async fn break_and_continue_unlabelled_and_labelled_await_exit_with_ok() {
 async fn a_valued_break_from_a_labelled_block_carries_its_value() {
     let log = SyncLog::new();
     let v = 'found: {
-        with!(async AsyncQuiet::new("a", &log) => {
+        with!(async { AsyncQuiet::new("a", &log) }, {
             break 'found 42;
         });
         0
@@ -135,7 +135,7 @@ async fn a_valued_break_from_a_labelled_block_carries_its_value() {
 async fn enter_failure_skips_body_and_exit_and_converts_with_from() {
     let log = SyncLog::new();
     let run = || async {
-        with!(async AsyncProbe::new("a", &log).enter_fails() => {
+        with!(async { AsyncProbe::new("a", &log).enter_fails() }, {
             log.push("body");
         });
         Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
@@ -148,12 +148,14 @@ async fn enter_failure_skips_body_and_exit_and_converts_with_from() {
 async fn an_exit_error_propagates_and_replaces_the_body_error() {
     let log = SyncLog::new();
     let ok_body = || async {
-        with!(async AsyncProbe::new("a", &log).exit_fails() => { log.push("body"); });
+        with!(async { AsyncProbe::new("a", &log).exit_fails() }, {
+            log.push("body");
+        });
         Ok::<(), TestError>(())
     };
     assert_eq!(ok_body().await, Err(TestError::Exit("a")));
     let failing_body = || async {
-        with!(async AsyncProbe::new("b", &log).exit_fails() => {
+        with!(async { AsyncProbe::new("b", &log).exit_fails() }, {
             Err(TestError::Body("b"))?;
         });
         Ok::<(), TestError>(())
@@ -178,12 +180,16 @@ async fn sync_and_async_managers_mix_entered_left_to_right_exited_right_to_left(
     let log = SyncLog::new();
     let sync_log = Log::new();
     let run = || async {
-        with!(async AsyncProbe::new("a", &log) as a, Probe::new("s", &sync_log) as s,
-              async AsyncProbe::new("b", &log) as b => {
-            log.push(format!("body {a} {s} {b}"));
-            yield_now().await;
-            Err(TestError::Body("mixed"))?;
-        });
+        with!(
+            async { AsyncProbe::new("a", &log) } as a,
+            Probe::new("s", &sync_log) as s,
+            async { AsyncProbe::new("b", &log) } as b,
+            {
+                log.push(format!("body {a} {s} {b}"));
+                yield_now().await;
+                Err(TestError::Body("mixed"))?;
+            }
+        );
         Ok::<(), TestError>(())
     };
     assert_eq!(run().await, Err(TestError::Body("mixed")));
@@ -207,9 +213,13 @@ async fn sync_and_async_managers_mix_entered_left_to_right_exited_right_to_left(
 async fn when_the_inner_enter_fails_the_outer_exit_sees_its_error() {
     let log = SyncLog::new();
     let run = || async {
-        with!(async AsyncProbe::new("a", &log), async AsyncProbe::new("b", &log).enter_fails() => {
-            log.push("body");
-        });
+        with!(
+            async { AsyncProbe::new("a", &log) },
+            async { AsyncProbe::new("b", &log).enter_fails() },
+            {
+                log.push("body");
+            }
+        );
         Ok::<(), TestError>(())
     };
     assert_eq!(run().await, Err(TestError::Enter("b")));
@@ -223,8 +233,8 @@ async fn when_the_inner_enter_fails_the_outer_exit_sees_its_error() {
 async fn an_inner_exit_error_is_what_the_outer_exit_sees() {
     let log = SyncLog::new();
     let run = || async {
-        with!(async AsyncProbe::new("a", &log) => {
-            with!(async AsyncProbe::new("b", &log).exit_fails() => {
+        with!(async { AsyncProbe::new("a", &log) }, {
+            with!(async { AsyncProbe::new("b", &log).exit_fails() }, {
                 log.push("body");
             });
             log.push("not reached");
@@ -248,7 +258,7 @@ async fn an_inner_exit_error_is_what_the_outer_exit_sees() {
 async fn question_mark_inside_std_macros_is_seen() {
     let log = SyncLog::new();
     let run = || async {
-        with!(async AsyncProbe::new("a", &log) => {
+        with!(async { AsyncProbe::new("a", &log) }, {
             let text = format!("{}", "x".parse::<u8>()?);
             log.push(text);
         });
@@ -266,7 +276,7 @@ async fn a_panicking_body_awaits_exit_with_panic_then_the_panic_resumes() {
     let log = SyncLog::new();
     let task_log = log.clone();
     let joined = tokio::spawn(async move {
-        with!(async AsyncQuiet::new("a", &task_log) => {
+        with!(async { AsyncQuiet::new("a", &task_log) }, {
             yield_now().await;
             task_log.push("body");
             if task_log.take().len() < 100 {
@@ -289,7 +299,7 @@ async fn a_panic_inside_exit_after_a_body_panic_keeps_the_original_panic() {
     let log = SyncLog::new();
     let task_log = log.clone();
     let joined = tokio::spawn(async move {
-        with!(async AsyncQuiet::new("a", &task_log).exit_panics() => {
+        with!(async { AsyncQuiet::new("a", &task_log).exit_panics() }, {
             panic!("the body's panic");
         })
     })
@@ -306,7 +316,7 @@ async fn a_panic_inside_exit_after_a_body_panic_keeps_the_original_panic() {
 async fn a_future_cancelled_mid_body_runs_drop_exit_unseen_and_never_exit() {
     let log = SyncLog::new();
     let slow = async {
-        with!(async AsyncProbe::new("a", &log) => {
+        with!(async { AsyncProbe::new("a", &log) }, {
             log.push("body starts");
             tokio::time::sleep(Duration::from_secs(60)).await;
             log.push("not reached");
@@ -323,10 +333,14 @@ async fn a_select_that_lost_cancels_every_level_innermost_first() {
     let log = SyncLog::new();
     let sync_log = Log::new();
     let mut slow = Box::pin(async {
-        with!(async AsyncProbe::new("a", &log), Probe::new("s", &sync_log),
-              async AsyncProbe::new("b", &log) => {
-            std::future::pending::<()>().await;
-        });
+        with!(
+            async { AsyncProbe::new("a", &log) },
+            Probe::new("s", &sync_log),
+            async { AsyncProbe::new("b", &log) },
+            {
+                std::future::pending::<()>().await;
+            }
+        );
         Ok::<(), TestError>(())
     });
     tokio::select! {
@@ -362,7 +376,9 @@ async fn a_future_cancelled_during_exit_runs_drop_exit() {
     }
     let log = SyncLog::new();
     let run = async {
-        with!(async SlowExit(log.clone()) => { log.push("body"); });
+        with!(async { SlowExit(log.clone()) }, {
+            log.push("body");
+        });
     };
     assert!(tokio::time::timeout(Duration::from_millis(20), run)
         .await
@@ -392,7 +408,7 @@ async fn an_infallible_async_manager_works_in_a_unit_returning_fn() {
         }
     }
     async fn unit(n: &mut u32) {
-        with!(async Count(n) as depth => {
+        with!(async { Count(n) } as depth, {
             assert_eq!(depth, 1);
         });
     }
@@ -423,7 +439,7 @@ async fn the_bound_value_is_dropped_before_exit_is_awaited() {
     }
     let mut locked = Locked(std::sync::Mutex::new(Vec::new()));
     let run = async {
-        with!(async &mut locked as mut items => {
+        with!(async { &mut locked } as items, mut, {
             items.push("body");
             Err("stop")?;
         });
@@ -457,7 +473,7 @@ async fn an_async_suppressing_manager_swallows_the_error_and_evaluates_to_defaul
     let parse = |text: &'static str| {
         let log = log.clone();
         async move {
-            let n: u8 = with!(async Ignore(log.clone()) => { text.parse::<u8>()? });
+            let n: u8 = with!(async { Ignore(log.clone()) }, { text.parse::<u8>()? });
             Ok::<u8, std::num::ParseIntError>(n)
         }
     };
@@ -475,7 +491,7 @@ async fn an_async_suppressing_manager_swallows_the_error_and_evaluates_to_defaul
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_spawned_tasks_on_a_multi_thread_runtime() {
     async fn task(i: u32, log: SyncLog) -> Result<u32, TestError> {
-        let n = with!(async AsyncProbe::new("t", &log) as name => {
+        let n = with!(async { AsyncProbe::new("t", &log) } as name, {
             tokio::time::sleep(Duration::from_millis(u64::from(i % 3))).await;
             if i % 2 == 1 {
                 Err(TestError::Body(name))?;
@@ -571,14 +587,22 @@ mod derived {
     }
 
     async fn talk(log: &SyncLog, greeting: &str, fail: bool) -> std::io::Result<String> {
-        let said = with!(async Session { log, greeting: greeting.to_string() } as g,
-                         async Bell(log) => {
-            yield_now().await;
-            if fail {
-                Err(std::io::Error::other("body failed"))?;
+        let said = with!(
+            async {
+                Session {
+                    log,
+                    greeting: greeting.to_string(),
+                }
+            } as g,
+            async { Bell(log) },
+            {
+                yield_now().await;
+                if fail {
+                    Err(std::io::Error::other("body failed"))?;
+                }
+                format!("said {g}")
             }
-            format!("said {g}")
-        });
+        );
         Ok(said)
     }
 
@@ -673,13 +697,21 @@ mod derived_suppress {
     }
 
     async fn run(log: &SyncLog, fail: &'static str) -> Result<u32, TestError> {
-        let n = with!(async Retry { log, retryable: "x" } => {
-            yield_now().await;
-            if !fail.is_empty() {
-                Err(TestError::Body(fail))?;
+        let n = with!(
+            async {
+                Retry {
+                    log,
+                    retryable: "x",
+                }
+            },
+            {
+                yield_now().await;
+                if !fail.is_empty() {
+                    Err(TestError::Body(fail))?;
+                }
+                5
             }
-            5
-        });
+        );
         log.push("after with");
         Ok(n)
     }
@@ -719,8 +751,13 @@ mod derived_suppress {
         let run = |fail: &'static str| {
             let log = &log;
             async move {
-                let n = with!(async AsyncExitStack::<TestError>::default() as stack => {
-                    stack.enter_async_context(Retry { log, retryable: "x" }).await?;
+                let n = with!(async { AsyncExitStack::<TestError>::default() } as stack, {
+                    stack
+                        .enter_async_context(Retry {
+                            log,
+                            retryable: "x",
+                        })
+                        .await?;
                     Err(TestError::Body(fail))?;
                     1
                 });
@@ -783,7 +820,7 @@ mod derived_mixed {
     }
 
     async fn run(log: &SyncLog, fail_enter: bool, fail_body: bool) -> Result<(), String> {
-        with!(async Probe(log, fail_enter) as l => {
+        with!(async { Probe(log, fail_enter) } as l, {
             yield_now().await;
             l.push("body");
             if fail_body {
@@ -833,7 +870,7 @@ mod generator {
     }
 
     async fn page(log: &SyncLog, fail: Option<&str>) -> Result<usize, TestError> {
-        let n = with!(async tag(log, "b", fail) as b => {
+        let n = with!(async { tag(log, "b", fail) } as b, {
             yield_now().await;
             log.push(format!("body {b}"));
             if fail == Some("body") {
@@ -876,7 +913,7 @@ mod generator {
         let log = SyncLog::new();
         let task_log = log.clone();
         let joined = tokio::spawn(async move {
-            with!(async tag(&task_log, "p", None) => {
+            with!(async { tag(&task_log, "p", None) }, {
                 panic!("body panicked");
             });
             Ok::<(), TestError>(())
@@ -890,7 +927,7 @@ mod generator {
     async fn a_cancelled_body_never_runs_the_exit_half() {
         let log = SyncLog::new();
         let slow = async {
-            with!(async tag(&log, "c", None) => {
+            with!(async { tag(&log, "c", None) }, {
                 std::future::pending::<()>().await;
             });
             Ok::<(), TestError>(())
@@ -951,15 +988,16 @@ async fn an_async_exit_sees_a_box_dyn_error_by_its_message() {
     }
     let log = Log::new();
     let by_try = async {
-        with!(async Record(log.clone()) => {
-            let parsed: Result<u8, Box<dyn std::error::Error>> = "x".parse::<u8>().map_err(Into::into);
+        with!(async { Record(log.clone()) }, {
+            let parsed: Result<u8, Box<dyn std::error::Error>> =
+                "x".parse::<u8>().map_err(Into::into);
             parsed?;
         });
         Ok::<(), Box<dyn std::error::Error>>(())
     };
     assert!(by_try.await.is_err());
     let by_return = async {
-        with!(async Record(log.clone()) => {
+        with!(async { Record(log.clone()) }, {
             let e: Box<dyn std::error::Error> = Box::new(std::io::Error::other("gone"));
             if !e.to_string().is_empty() {
                 return Err(e);

@@ -21,7 +21,7 @@ fn chdir_changes_the_directory_for_the_body_and_restores_it_on_every_path() {
 
     // Normal end: the value is the new directory, absolute; restored after.
     let seen = (|| -> io::Result<PathBuf> {
-        Ok(with!(ctxmgr::chdir(&root) as here => {
+        Ok(with!(ctxmgr::chdir(&root) as here, {
             assert_eq!(here, root.as_path());
             assert_eq!(cwd(), root);
             here.to_path_buf()
@@ -34,8 +34,8 @@ fn chdir_changes_the_directory_for_the_body_and_restores_it_on_every_path() {
     // A relative path: the value is absolute, so it still means the same
     // directory inside the body. Nested chdirs restore in order.
     (|| -> io::Result<()> {
-        with!(ctxmgr::chdir(&root) => {
-            with!(ctxmgr::chdir("a/b") as here => {
+        with!(ctxmgr::chdir(&root), {
+            with!(ctxmgr::chdir("a/b") as here, {
                 assert!(here.is_absolute());
                 assert_eq!(std::fs::canonicalize(here)?, root.join("a/b"));
                 assert_eq!(cwd(), root.join("a/b"));
@@ -49,7 +49,7 @@ fn chdir_changes_the_directory_for_the_body_and_restores_it_on_every_path() {
 
     // `?` in the body: restored, the body's error propagates.
     let err = (|| -> io::Result<()> {
-        with!(ctxmgr::chdir(&root) => {
+        with!(ctxmgr::chdir(&root), {
             std::fs::read(Path::new("no-such-file"))?;
         });
         Ok(())
@@ -61,7 +61,7 @@ fn chdir_changes_the_directory_for_the_body_and_restores_it_on_every_path() {
     // A panic in the body: restored while unwinding.
     let panicked = std::panic::catch_unwind(|| {
         let _ = (|| -> io::Result<()> {
-            with!(ctxmgr::chdir(std::env::temp_dir()) => {
+            with!(ctxmgr::chdir(std::env::temp_dir()), {
                 panic!("in the body");
             });
         })();
@@ -72,7 +72,7 @@ fn chdir_changes_the_directory_for_the_body_and_restores_it_on_every_path() {
     // Enter fails on a missing directory: nothing changes, the body never runs.
     let mut ran = false;
     let err = (|| -> io::Result<()> {
-        with!(ctxmgr::chdir(root.join("missing")) => {
+        with!(ctxmgr::chdir(root.join("missing")), {
             ran = true;
         });
         Ok(())
@@ -107,8 +107,8 @@ fn chdir_changes_the_directory_for_the_body_and_restores_it_on_every_path() {
     let doomed = root.join("doomed");
     std::fs::create_dir(&doomed).unwrap();
     let err = (|| -> io::Result<()> {
-        with!(ctxmgr::chdir(&doomed) => {
-            with!(ctxmgr::chdir(&root) => {
+        with!(ctxmgr::chdir(&doomed), {
+            with!(ctxmgr::chdir(&root), {
                 std::fs::remove_dir(&doomed)?;
             });
         });

@@ -36,7 +36,13 @@ impl Counter {
 #[test]
 fn value_not_borrowing_self_and_unit_exit_with_outcome() {
     let log = Log::new();
-    let n = with!(Counter { log: log.clone(), entered: 0 } as n => { n + 10 });
+    let n = with!(
+        Counter {
+            log: log.clone(),
+            entered: 0
+        } as n,
+        { n + 10 }
+    );
     assert_eq!(n, 11);
     assert_eq!(log.take(), ["enter", "exit ok"]);
     // Neither method can fail: the error type is `Infallible`, so `with!`
@@ -49,9 +55,15 @@ fn value_not_borrowing_self_and_unit_exit_with_outcome() {
 fn question_mark_in_body_is_seen_by_exit() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(Counter { log: log.clone(), entered: 0 } as _n => {
-            Err(TestError::Body("b"))?;
-        });
+        with!(
+            Counter {
+                log: log.clone(),
+                entered: 0
+            } as _n,
+            {
+                Err(TestError::Body("b"))?;
+            }
+        );
         Ok(())
     };
     assert_eq!(run(), Err(TestError::Body("b")));
@@ -107,7 +119,7 @@ fn io_result_alias_value_borrowing_a_field_and_exit_without_outcome() {
     let log = Log::new();
     let mut b = Buffered::new(&log);
     let run = |b: &mut Buffered| -> std::io::Result<usize> {
-        let n = with!(&mut *b as buf => {
+        let n = with!(&mut *b as buf, {
             buf.extend_from_slice(b"hello");
             buf.len()
         });
@@ -201,13 +213,19 @@ impl<T: fmt::Display> Transaction<'_, T> {
 }
 
 fn transfer(db: &mut Db, fail: bool) -> Result<(), TestError> {
-    with!(Transaction { db, pending: Vec::new() } as tx => {
-        tx.insert(1);
-        if fail {
-            Err(TestError::Body("funds"))?;
+    with!(
+        Transaction {
+            db,
+            pending: Vec::new()
+        } as tx,
+        {
+            tx.insert(1);
+            if fail {
+                Err(TestError::Body("funds"))?;
+            }
+            tx.insert(2);
         }
-        tx.insert(2);
-    });
+    );
     Ok(())
 }
 
@@ -318,7 +336,7 @@ fn lock_guard_value_is_released_before_exit() {
         data: Mutex::new(vec![]),
         exits: vec![],
     };
-    with!(&mut m as mut data => {
+    with!(&mut m as data, mut, {
         data.push(1);
     });
     assert_eq!(*m.data.lock().unwrap(), [1]);
@@ -364,7 +382,13 @@ impl Named {
 fn result_alias_shared_receiver_typed_receiver_and_named_lifetime() {
     let log = Log::new();
     let run = |name: &'static str| -> Result<usize, TestError> {
-        Ok(with!(Named { name, log: log.clone() } as n => { n.len() }))
+        Ok(with!(
+            Named {
+                name,
+                log: log.clone()
+            } as n,
+            { n.len() }
+        ))
     };
     assert_eq!(run("abc"), Ok(3));
     assert_eq!(run(""), Err(TestError::Enter("unnamed")));
@@ -402,12 +426,18 @@ impl Checked {
 fn plain_enter_fallible_exit_error_propagates_and_wins() {
     let log = Log::new();
     let run = |fail: bool, body_fails: bool| -> Result<&'static str, TestError> {
-        Ok(with!(Checked { fail, log: log.clone() } as v => {
-            if body_fails {
-                Err(TestError::Body("b"))?;
+        Ok(with!(
+            Checked {
+                fail,
+                log: log.clone()
+            } as v,
+            {
+                if body_fails {
+                    Err(TestError::Body("b"))?;
+                }
+                v
             }
-            v
-        }))
+        ))
     };
     assert_eq!(run(false, false), Ok("v"));
     assert_eq!(run(true, false), Err(TestError::Exit("checked")));
@@ -433,7 +463,7 @@ impl Formatter {
 #[test]
 fn result_alias_without_arguments() {
     let run = || -> Result<(), fmt::Error> {
-        with!(Formatter as () => {});
+        with!(Formatter as (), {});
         Ok(())
     };
     assert_eq!(run(), Err(fmt::Error));
@@ -499,9 +529,7 @@ fn generic_manager_with_bounds_on_the_impl() {
         items: vec![1, 2],
         depth: 0,
     };
-    let len = with!(&mut s as items => {
-        items.len()
-    });
+    let len = with!(&mut s as items, { items.len() });
     assert_eq!((len, s.depth), (2, 0));
     let guard = StackGuard::enter(&mut s).unwrap();
     assert_eq!(guard.len(), 2, "derefs to the kept Vec");
@@ -553,7 +581,7 @@ recording_manager!(Recorder);
 fn a_manager_written_by_a_macro_rules_enters_and_exits() {
     let mut recorder = Recorder(Vec::new());
     let run = |recorder: &mut Recorder, fail: bool| -> Result<(), TestError> {
-        with!(&mut *recorder as lines => {
+        with!(&mut *recorder as lines, {
             lines.push("body".into());
             if fail {
                 Err(TestError::Body("x"))?;
@@ -622,9 +650,7 @@ manager_returning!(ViaMacro, Result<u32, TestError>);
 #[test]
 fn a_result_through_a_macro_type_fragment_is_fallible_and_exit_may_return_an_alias() {
     fn run(m: &mut ViaMacro) -> Result<u32, TestError> {
-        let v = with!(&mut *m as v => {
-            m_body(v)
-        });
+        let v = with!(&mut *m as v, { m_body(v) });
         Ok(v)
     }
     fn m_body(v: u32) -> u32 {
@@ -671,10 +697,15 @@ impl<T: Clone> Plain<T> {
 
 #[test]
 fn a_plain_path_value_is_the_value() {
-    let got = with!(Plain { value: 5u8 } as v => { v });
+    let got = with!(Plain { value: 5u8 } as v, { v });
     assert_eq!(got, 5);
     // `T` is a `Result` here, chosen by the caller: still the value.
-    let got = with!(Plain { value: Err::<u8, &str>("kept") } as v => { v });
+    let got = with!(
+        Plain {
+            value: Err::<u8, &str>("kept")
+        } as v,
+        { v }
+    );
     assert_eq!(got, Err("kept"));
 }
 
@@ -703,7 +734,7 @@ impl Stateless {
 #[test]
 fn an_enter_and_exit_without_self_are_called_and_exit_sees_the_outcome() {
     fn run(fail: bool) -> Result<&'static str, TestError> {
-        let v = with!(Stateless as v => {
+        let v = with!(Stateless as v, {
             if fail {
                 Err(TestError::Body("x"))?;
             }
@@ -765,7 +796,7 @@ impl Ignoring {
 }
 
 fn ignoring(log: &Log, fail: Option<&'static str>) -> Result<(u32, &'static str), TestError> {
-    let n = with!(Ignoring::new(log, "x") as ignored => {
+    let n = with!(Ignoring::new(log, "x") as ignored, {
         if let Some(name) = fail {
             Err(TestError::Body(name))?;
         }
@@ -815,10 +846,16 @@ fn a_suppress_method_lets_other_errors_propagate_and_is_not_asked_without_one() 
 fn a_suppress_method_is_not_asked_after_exit_failed_nor_for_a_return() {
     let log = Log::new();
     let exit_fails = || -> Result<u32, TestError> {
-        let n = with!(Ignoring { fail_exit: true, ..Ignoring::new(&log, "x") } as _i => {
-            Err(TestError::Body("x"))?;
-            1
-        });
+        let n = with!(
+            Ignoring {
+                fail_exit: true,
+                ..Ignoring::new(&log, "x")
+            } as _i,
+            {
+                Err(TestError::Body("x"))?;
+                1
+            }
+        );
         Ok(n)
     };
     assert_eq!(exit_fails(), Err(TestError::Exit("e")));
@@ -826,7 +863,7 @@ fn a_suppress_method_is_not_asked_after_exit_failed_nor_for_a_return() {
 
     // An explicit `return` always returns, as in Python.
     let returns = || -> Result<u32, TestError> {
-        with!(Ignoring::new(&log, "x") as _i => {
+        with!(Ignoring::new(&log, "x") as _i, {
             return Err(TestError::Body("x"));
         });
     };
@@ -838,7 +875,7 @@ fn a_suppress_method_is_not_asked_after_exit_failed_nor_for_a_return() {
 fn a_suppress_method_suppresses_inside_an_exit_stack_by_plain_enter_context() {
     let log = Log::new();
     let run = |fail: &'static str| -> Result<u32, TestError> {
-        let n = with!(ExitStack::<TestError>::default() as stack => {
+        let n = with!(ExitStack::<TestError>::default() as stack, {
             assert_eq!(stack.enter_context(Ignoring::new(&log, "x"))?, "x");
             Err(TestError::Body(fail))?;
             1
@@ -935,7 +972,7 @@ fn a_suppress_method_may_take_shared_self_or_no_self() {
             asked: std::cell::Cell::new(0),
             marker: std::marker::PhantomData,
         };
-        let n = with!(&mut m => {
+        let n = with!(&mut m, {
             if text == "io" {
                 Err(std::io::Error::other("io"))?;
             }
@@ -953,7 +990,7 @@ fn a_suppress_method_may_take_shared_self_or_no_self() {
     assert_eq!(parse("io", &mut asked).unwrap_err().to_string(), "io");
 
     let swallowed = || -> Result<String, TestError> {
-        let s = with!(SwallowAll => {
+        let s = with!(SwallowAll, {
             Err(TestError::Body("any"))?;
             String::from("body")
         });

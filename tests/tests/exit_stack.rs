@@ -98,7 +98,7 @@ fn close_exits_last_in_first_out_with_ok() {
 #[test]
 fn a_with_over_a_stack_shows_every_entry_the_body_error() {
     fn run(log: &Log) -> Result<(), TestError> {
-        with!(ExitStack::<TestError>::default() as stack => {
+        with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_context(Probe::new("a", log))?;
             push(stack, "b", log, Ok(()));
             stack.enter_context(Probe::new("c", log))?;
@@ -124,7 +124,7 @@ fn a_with_over_a_stack_shows_every_entry_the_body_error() {
 fn a_with_over_a_stack_evaluates_to_the_body_and_shows_ok() {
     let log = Log::new();
     let run = || -> Result<usize, TestError> {
-        let n = with!(ExitStack::<TestError>::default() as stack => {
+        let n = with!(ExitStack::<TestError>::default() as stack, {
             let a = stack.enter_context(Probe::new("a", &log))?;
             let b = stack.enter_context(Probe::new("b", &log))?;
             a.len() + b.len()
@@ -166,7 +166,7 @@ fn a_failing_exit_is_seen_below_and_the_outermost_error_propagates() {
 #[test]
 fn an_exit_error_replaces_the_body_error_for_the_entries_below() {
     fn run(log: &Log) -> Result<(), TestError> {
-        with!(ExitStack::<TestError>::default() as stack => {
+        with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_context(Probe::new("a", log))?;
             stack.enter_context(Probe::new("b", log).exit_fails())?;
             Err(TestError::Body("q"))?;
@@ -189,7 +189,7 @@ fn an_exit_error_replaces_the_body_error_for_the_entries_below() {
 #[test]
 fn a_failed_enter_registers_nothing_and_the_entries_below_see_its_error() {
     fn run(log: &Log) -> Result<(), TestError> {
-        with!(ExitStack::<TestError>::default() as stack => {
+        with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_context(Probe::new("a", log))?;
             stack.enter_context(Probe::new("b", log).enter_fails())?;
             log.push("not reached");
@@ -284,7 +284,7 @@ fn a_panicking_exit_does_not_skip_the_others_then_the_panic_resumes() {
 fn a_panicking_body_exits_every_entry_with_panic_and_continues() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(ExitStack::<TestError>::default() as stack => {
+        with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_context(Probe::new("a", &log).exit_fails())?;
             stack.enter_context(Probe::new("b", &log).exit_panics())?;
             push(stack, "c", &log, Err(TestError::Exit("c")));
@@ -314,7 +314,7 @@ fn a_panicking_body_exits_every_entry_with_panic_and_continues() {
 fn pop_all_moves_the_entries_out_of_the_with() {
     let log = Log::new();
     let run = |fail: bool| -> Result<ExitStack<'_, TestError>, TestError> {
-        let kept = with!(ExitStack::<TestError>::default() as stack => {
+        let kept = with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_context(Probe::new("a", &log))?;
             cb(stack, "b", &log);
             if fail {
@@ -378,7 +378,7 @@ fn dropped_unclosed_while_panicking_exits_with_panic() {
 #[test]
 fn a_suppressing_entry_swallows_the_body_error_and_the_entries_below_see_ok() {
     fn run(log: &Log, fail: bool) -> Result<u32, TestError> {
-        let n = with!(ExitStack::<TestError>::default() as stack => {
+        let n = with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_context(Probe::new("a", log))?;
             stack.enter_context(swallow("s", log, "body q failed"))?;
             stack.enter_context(Probe::new("b", log))?;
@@ -421,7 +421,7 @@ fn a_suppressing_entry_swallows_the_body_error_and_the_entries_below_see_ok() {
 #[test]
 fn a_suppressing_entry_that_declines_leaves_the_error_in_flight() {
     fn run(log: &Log) -> Result<(), TestError> {
-        with!(ExitStack::<TestError>::default() as stack => {
+        with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_context(Probe::new("a", log))?;
             stack.enter_context(swallow("s", log, "something else"))?;
             Err(TestError::Body("q"))?;
@@ -444,10 +444,10 @@ fn a_suppressing_entry_that_declines_leaves_the_error_in_flight() {
 
 #[test]
 fn a_suppressing_entry_is_not_asked_about_another_entrys_exit_error() {
-    // As in `with!(S => { with!(B => ..) })`: B's exit error leaves B's
+    // As in `with!(S, { with!(B, ..) })`: B's exit error leaves B's
     // `with!` like `return`, which S does not suppress.
     fn run(log: &Log) -> Result<(), TestError> {
-        with!(ExitStack::<TestError>::default() as stack => {
+        with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_context(swallow("s", log, "exit b failed"))?;
             stack.enter_context(Probe::new("b", log).exit_fails())?;
             Err(TestError::Body("q"))?;
@@ -471,7 +471,7 @@ fn a_suppressing_entry_is_not_asked_about_another_entrys_exit_error() {
 fn suppress_entered_with_plain_enter_context_swallows_the_body_error() {
     // Python's idiom: `stack.enter_context(suppress(ValueError))`.
     fn run(log: &Log, text: &str) -> Result<u32, BoxError> {
-        let n = with!(ExitStack::new() as stack => {
+        let n = with!(ExitStack::new() as stack, {
             stack.enter_context(Probe::new("a", log))?;
             stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
             stack.enter_context(Probe::new("b", log))?;
@@ -497,7 +497,7 @@ fn suppress_entered_with_plain_enter_context_swallows_the_body_error() {
 #[test]
 fn a_suppress_that_declines_in_a_stack_lets_the_error_through() {
     fn run(log: &Log) -> Result<u32, BoxError> {
-        let n = with!(ExitStack::new() as stack => {
+        let n = with!(ExitStack::new() as stack, {
             stack.enter_context(Probe::new("a", log))?;
             stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
             Err(std::io::Error::other("not a parse error"))?;
@@ -525,7 +525,7 @@ fn close_with_a_suppressing_entry_is_ok_and_the_stack_says_so_only_after_an_erro
 #[allow(deprecated)]
 fn the_deprecated_enter_suppressing_context_still_suppresses() {
     fn run(log: &Log) -> Result<u32, TestError> {
-        let n = with!(ExitStack::<TestError>::default() as stack => {
+        let n = with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_suppressing_context(swallow("s", log, "body q failed"))?;
             Err(TestError::Body("q"))?;
             3
@@ -545,7 +545,7 @@ fn return_err_reaches_a_suppressing_entry_but_still_returns() {
     // The documented difference from nested `with!`s: the stack sees only an
     // `Outcome`, in which `?` and `return Err` look the same.
     fn run(log: &Log) -> Result<(), TestError> {
-        with!(ExitStack::<TestError>::default() as stack => {
+        with!(ExitStack::<TestError>::default() as stack, {
             stack.enter_context(Probe::new("a", log))?;
             stack.enter_context(swallow("s", log, "body r failed"))?;
             if !log.events().is_empty() {
@@ -590,7 +590,7 @@ fn values_that_borrow_their_managers_are_held_at_once() {
     }
     let written = RefCell::new(Vec::new());
     let result: Result<(), BoxError> = (|| {
-        with!(ExitStack::new() as stack => {
+        with!(ExitStack::new() as stack, {
             let mut buffers = Vec::new();
             for name in ["x", "y", "z"] {
                 buffers.push(stack.enter_context(Buffer(name.to_string(), &written))?);
@@ -655,7 +655,7 @@ fn ten_thousand_entries_close_on_a_256_kib_thread() {
             let log = Log::new();
             // Through `with!`, with a body error, and through `close`.
             let run = || -> Result<(), TestError> {
-                with!(ExitStack::<TestError>::default() as stack => {
+                with!(ExitStack::<TestError>::default() as stack, {
                     for i in 0..N {
                         match i % 3 {
                             0 => {
@@ -701,7 +701,7 @@ fn a_loop_enters_n_open_files_and_writes_to_all_of_them() {
     let paths: Vec<_> = (0..5).map(|i| dir.join(format!("{i}.txt"))).collect();
     let closed = Cell::new(false);
     let run = || -> Result<(), BoxError> {
-        with!(ExitStack::new() as stack => {
+        with!(ExitStack::new() as stack, {
             let mut files = Vec::new();
             for p in &paths {
                 files.push(stack.enter_context(ctxmgr::open(p).mode("w"))?);
@@ -737,8 +737,11 @@ fn a_full_disk_among_the_files_is_the_error_and_every_file_still_closes() {
     let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
     let seen = RefCell::new(Vec::new());
     let run = || -> Result<(), BoxError> {
-        with!(ExitStack::new() as stack => {
-            stack.push(|o| { seen.borrow_mut().push(describe(&o)); Ok(()) });
+        with!(ExitStack::new() as stack, {
+            stack.push(|o| {
+                seen.borrow_mut().push(describe(&o));
+                Ok(())
+            });
             let fa = stack.enter_context(ctxmgr::open(&a).mode("w"))?;
             let full = stack.enter_context(ctxmgr::open("/dev/full").mode("w"))?;
             let fb = stack.enter_context(ctxmgr::open(&b).mode("w"))?;

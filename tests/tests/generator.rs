@@ -19,7 +19,7 @@ fn tag(log: &Log, name: &'static str) -> Result<String, TestError> {
 fn enter_runs_before_the_body_and_exit_after_with_locals_kept() {
     let log = Log::new();
     let out: Result<usize, TestError> = (|| {
-        let n = with!(tag(&log, "b") as t => {
+        let n = with!(tag(&log, "b") as t, {
             log.push(format!("body {t}"));
             t.len()
         });
@@ -49,7 +49,7 @@ fn nothing_runs_until_entered() {
 fn the_outcome_binding_sees_a_question_mark_error() {
     let log = Log::new();
     let out: Result<(), TestError> = (|| {
-        with!(tag(&log, "b") => {
+        with!(tag(&log, "b"), {
             log.push("body");
             Err(TestError::Body("boom"))?;
             log.push("not reached");
@@ -68,7 +68,7 @@ fn the_outcome_binding_sees_a_panic_and_the_panic_continues() {
     let log = Log::new();
     let message = panic_message(std::panic::AssertUnwindSafe(|| {
         let _: Result<(), TestError> = (|| {
-            with!(tag(&log, "b") => {
+            with!(tag(&log, "b"), {
                 panic!("body panicked");
             });
             #[allow(unreachable_code)]
@@ -94,7 +94,7 @@ fn fallible(log: &Log, enter_fails: bool, exit_fails: bool) -> Result<u32, TestE
 }
 
 fn run_fallible(log: &Log, enter_fails: bool, exit_fails: bool) -> Result<u32, TestError> {
-    let v = with!(fallible(log, enter_fails, exit_fails) as v => {
+    let v = with!(fallible(log, enter_fails, exit_fails) as v, {
         log.push(format!("body {v}"));
         v
     });
@@ -129,7 +129,7 @@ fn question_mark_in_exit(log: &Log, text: &'static str) -> Result<(), String> {
 fn question_mark_after_the_yield_is_exit_error() {
     let log = Log::new();
     let run = |text| -> Result<(), String> {
-        with!(question_mark_in_exit(&log, text) => {});
+        with!(question_mark_in_exit(&log, text), {});
         Ok(())
     };
     assert_eq!(run("12"), Ok(()));
@@ -158,7 +158,7 @@ fn mark(log: &Log) {
 fn infallible_generators_work_in_functions_returning_unit() {
     let count = Cell::new(0);
     let log = Log::new();
-    with!(counter(&count) as n, mark(&log) => {
+    with!(counter(&count) as n, mark(&log), {
         assert_eq!(n, 1);
         log.push("body");
     });
@@ -185,12 +185,11 @@ impl Stack {
 #[test]
 fn generic_associated_generator_restores_on_every_path() {
     let mut items = vec!["a"];
-    let out: Result<usize, TestError> =
-        (|| Ok(with!(Stack::push(&mut items, "b") as n => { n })))();
+    let out: Result<usize, TestError> = (|| Ok(with!(Stack::push(&mut items, "b") as n, { n })))();
     assert_eq!(out, Ok(2));
     assert_eq!(items, ["a"]);
     let out: Result<usize, TestError> = (|| {
-        Ok(with!(Stack::push(&mut items, "c") as _n => {
+        Ok(with!(Stack::push(&mut items, "c") as _n, {
             Err(TestError::Body("x"))?
         }))
     })();
@@ -203,9 +202,14 @@ fn generic_associated_generator_restores_on_every_path() {
 fn nests_with_other_managers_in_order() {
     let log = Log::new();
     let out: Result<(), TestError> = (|| {
-        with!(Probe::new("outer", &log), tag(&log, "mid"), Probe::new("inner", &log) => {
-            log.push("body");
-        });
+        with!(
+            Probe::new("outer", &log),
+            tag(&log, "mid"),
+            Probe::new("inner", &log),
+            {
+                log.push("body");
+            }
+        );
         Ok(())
     })();
     assert_eq!(out, Ok(()));
@@ -314,7 +318,7 @@ generator_returning!(through_a_macro, Result<u32, TestError>);
 fn a_result_through_a_macro_type_fragment_is_fallible() {
     let log = Log::new();
     let run = |fail: bool| -> Result<u32, TestError> {
-        Ok(with!(through_a_macro(&log, fail) as v => {
+        Ok(with!(through_a_macro(&log, fail) as v, {
             log.push(format!("body {v}"));
             v
         }))

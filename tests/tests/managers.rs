@@ -47,7 +47,7 @@ fn resource(log: &Log, fail: bool) -> Resource {
 fn closing_lends_the_value_and_closes_it_once_after_the_body() {
     let log = Log::new();
     let run = || -> Result<&'static str, TestError> {
-        with!(ctxmgr::closing(resource(&log, false)) as r => {
+        with!(ctxmgr::closing(resource(&log, false)) as r, {
             r.log.push("body");
         });
         Ok("done")
@@ -60,7 +60,7 @@ fn closing_lends_the_value_and_closes_it_once_after_the_body() {
 fn closing_closes_on_error_and_the_body_error_propagates() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(ctxmgr::closing(resource(&log, false)) as r => {
+        with!(ctxmgr::closing(resource(&log, false)) as r, {
             r.log.push("body");
             Err(TestError::Body("b"))?;
             r.log.push("unreached");
@@ -75,12 +75,12 @@ fn closing_closes_on_error_and_the_body_error_propagates() {
 fn a_failed_close_is_the_error_with_returns_and_replaces_the_body_error() {
     let log = Log::new();
     let ok_body = || -> Result<(), TestError> {
-        with!(ctxmgr::closing(resource(&log, true)) => {});
+        with!(ctxmgr::closing(resource(&log, true)), {});
         Ok(())
     };
     assert_eq!(ok_body(), Err(TestError::Exit("close")));
     let failing_body = || -> Result<(), TestError> {
-        with!(ctxmgr::closing(resource(&log, true)) => {
+        with!(ctxmgr::closing(resource(&log, true)), {
             Err(TestError::Body("b"))?;
         });
         Ok(())
@@ -94,7 +94,7 @@ fn closing_closes_while_a_panic_unwinds() {
     let log = Log::new();
     let msg = panic_message(AssertUnwindSafe(|| {
         let _ = (|| -> Result<(), TestError> {
-            with!(ctxmgr::closing(resource(&log, true)) => {
+            with!(ctxmgr::closing(resource(&log, true)), {
                 panic!("body panicked");
             });
         })();
@@ -108,7 +108,7 @@ fn closing_a_mut_reference_keeps_the_value() {
     let log = Log::new();
     let mut r = resource(&log, false);
     let run = |r: &mut Resource| -> Result<(), TestError> {
-        with!(ctxmgr::closing(r) as r => {
+        with!(ctxmgr::closing(r) as r, {
             r.log.push("body");
         });
         Ok(())
@@ -123,13 +123,19 @@ fn closing_a_mut_reference_keeps_the_value() {
 #[test]
 fn closing_a_bufwriter_flushes_it() -> io::Result<()> {
     let mut out = Vec::new();
-    with!(ctxmgr::closing(BufWriter::with_capacity(64, &mut out)) as w => {
-        w.write_all(b"buffered")?;
-        assert!(w.get_ref().is_empty(), "still in the buffer during the body");
-    });
+    with!(
+        ctxmgr::closing(BufWriter::with_capacity(64, &mut out)) as w,
+        {
+            w.write_all(b"buffered")?;
+            assert!(
+                w.get_ref().is_empty(),
+                "still in the buffer during the body"
+            );
+        }
+    );
     assert_eq!(out, b"buffered");
     let mut lines = Vec::new();
-    with!(ctxmgr::closing(io::LineWriter::new(&mut lines)) as w => {
+    with!(ctxmgr::closing(io::LineWriter::new(&mut lines)) as w, {
         w.write_all(b"no newline yet")?;
     });
     assert_eq!(lines, b"no newline yet");
@@ -141,7 +147,7 @@ fn closing_a_bufwriter_flushes_it() -> io::Result<()> {
 fn closing_a_bufwriter_on_a_full_disk_is_an_error() {
     let save = || -> io::Result<()> {
         let full = std::fs::OpenOptions::new().write(true).open("/dev/full")?;
-        with!(ctxmgr::closing(BufWriter::new(full)) as w => {
+        with!(ctxmgr::closing(BufWriter::new(full)) as w, {
             w.write_all(b"lost?")?;
         });
         Ok(())
@@ -152,10 +158,10 @@ fn closing_a_bufwriter_on_a_full_disk_is_an_error() {
 
 #[test]
 fn closing_stdout_and_stderr_flushes() -> io::Result<()> {
-    with!(ctxmgr::closing(io::stdout().lock()) as out => {
+    with!(ctxmgr::closing(io::stdout().lock()) as out, {
         write!(out, "")?;
     });
-    with!(ctxmgr::closing(io::stderr()) => {});
+    with!(ctxmgr::closing(io::stderr()), {});
     Ok(())
 }
 
@@ -167,7 +173,7 @@ fn closing_a_child_closes_its_stdin_and_waits_for_it() -> io::Result<()> {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
-    with!(ctxmgr::closing(&mut child) as c => {
+    with!(ctxmgr::closing(&mut child) as c, {
         c.stdin.as_mut().unwrap().write_all(b"echo")?;
         // `cat` runs until its stdin closes: close must close it, not hang.
     });
@@ -187,7 +193,7 @@ fn closing_a_tcp_stream_shuts_it_down_so_the_peer_sees_the_end() -> io::Result<(
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let mut client = TcpStream::connect(listener.local_addr()?)?;
     let (mut server, _) = listener.accept()?;
-    with!(ctxmgr::closing(&mut client) as c => {
+    with!(ctxmgr::closing(&mut client) as c, {
         c.write_all(b"bye")?;
     });
     // `client` is still alive: the EOF comes from the shutdown, not a drop.
@@ -217,7 +223,7 @@ fn closing_a_tcp_stream_shuts_it_down_so_the_peer_sees_the_end() -> io::Result<(
 #[test]
 fn nullcontext_lends_its_value_and_works_in_a_unit_function() {
     fn unit(out: &mut Vec<i32>) {
-        let n = with!(ctxmgr::nullcontext(vec![1]) as v => {
+        let n = with!(ctxmgr::nullcontext(vec![1]) as v, {
             v.push(2);
             v.clone()
         });
@@ -227,14 +233,16 @@ fn nullcontext_lends_its_value_and_works_in_a_unit_function() {
     unit(&mut out);
     assert_eq!(out, [1, 2]);
     let mut kept = ctxmgr::nullcontext(1);
-    with!(&mut kept as n => { *n += 1; });
+    with!(&mut kept as n, {
+        *n += 1;
+    });
     assert_eq!(kept.into_inner(), 2);
 }
 
 #[test]
 fn nullcontext_lets_the_body_error_through() {
     let run = || -> Result<(), TestError> {
-        with!(ctxmgr::nullcontext(()) => {
+        with!(ctxmgr::nullcontext(()), {
             Err(TestError::Body("b"))?;
         });
         Ok(())
@@ -249,7 +257,7 @@ fn nullcontext_lets_the_body_error_through() {
 fn some_manager_is_the_manager_and_none_does_nothing() {
     let log = Log::new();
     let run = |m: Option<Probe>, fail: bool| -> Result<Option<&'static str>, TestError> {
-        Ok(with!(m as v => {
+        Ok(with!(m as v, {
             log.push(format!("body {v:?}"));
             if fail {
                 Err(TestError::Body("b"))?;
@@ -283,7 +291,7 @@ fn some_manager_is_the_manager_and_none_does_nothing() {
 fn some_manager_whose_enter_fails_skips_the_body() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(Some(Probe::new("a", &log).enter_fails()) => {
+        with!(Some(Probe::new("a", &log).enter_fails()), {
             log.push("body");
         });
         Ok(())
@@ -296,7 +304,9 @@ fn some_manager_whose_enter_fails_skips_the_body() {
 fn option_of_an_infallible_manager_works_in_a_unit_function() {
     fn unit(log: &Log, on: bool) {
         let m = if on { Some(Quiet::new("q", log)) } else { None };
-        with!(m => { log.push("body"); });
+        with!(m, {
+            log.push("body");
+        });
     }
     let log = Log::new();
     unit(&log, true);
@@ -312,7 +322,7 @@ fn some_suppressing_manager_suppresses_and_none_does_not() {
         } else {
             None
         };
-        Ok(with!(m => {
+        Ok(with!(m, {
             Err(TestError::Body("b"))?;
             7
         }))
@@ -332,13 +342,16 @@ fn ignorable(e: ErrorRef<'_>) -> bool {
 fn suppress_swallows_the_chosen_question_mark_errors_and_evaluates_to_default() {
     let asked = Log::new();
     let run = |e: TestError| -> Result<(u32, &'static str), TestError> {
-        let n: u32 = with!(ctxmgr::suppress(|err| {
-            asked.push(format!("asked {err}"));
-            ignorable(err)
-        }) => {
-            Err(e)?;
-            7
-        });
+        let n: u32 = with!(
+            ctxmgr::suppress(|err| {
+                asked.push(format!("asked {err}"));
+                ignorable(err)
+            }),
+            {
+                Err(e)?;
+                7
+            }
+        );
         Ok((n, "after"))
     };
     assert_eq!(run(TestError::Body("ignorable")), Ok((0, "after")));
@@ -356,16 +369,16 @@ fn suppress_is_not_asked_on_success_return_or_panic() {
         *asked.borrow_mut() += 1;
         true
     };
-    let ok = || -> Result<u32, TestError> { Ok(with!(ctxmgr::suppress(pred) => { 5 })) };
+    let ok = || -> Result<u32, TestError> { Ok(with!(ctxmgr::suppress(pred), { 5 })) };
     assert_eq!(ok(), Ok(5));
     let returned = || -> Result<u32, TestError> {
-        with!(ctxmgr::suppress(pred) => {
+        with!(ctxmgr::suppress(pred), {
             return Err(TestError::Body("ignorable"));
         });
     };
     assert_eq!(returned(), Err(TestError::Body("ignorable")));
     let msg = panic_message(AssertUnwindSafe(|| {
-        with!(ctxmgr::suppress(pred) => {
+        with!(ctxmgr::suppress(pred), {
             panic!("not swallowed");
         });
     }));
@@ -377,7 +390,7 @@ fn suppress_is_not_asked_on_success_return_or_panic() {
 #[test]
 fn suppress_sees_the_error_before_its_from_conversion() {
     let run = || -> Result<(), Box<dyn std::error::Error>> {
-        with!(ctxmgr::suppress(ignorable) => {
+        with!(ctxmgr::suppress(ignorable), {
             Err(TestError::Body("ignorable"))?;
         });
         Ok(())
@@ -391,7 +404,7 @@ fn suppress_sees_the_error_before_its_from_conversion() {
 fn an_inner_manager_sees_the_error_that_suppress_then_swallows() {
     let log = Log::new();
     let run = || -> Result<&'static str, TestError> {
-        with!(ctxmgr::suppress(ignorable), Probe::new("inner", &log) => {
+        with!(ctxmgr::suppress(ignorable), Probe::new("inner", &log), {
             Err(TestError::Body("ignorable"))?;
         });
         Ok("went on")
@@ -406,12 +419,14 @@ fn an_inner_manager_sees_the_error_that_suppress_then_swallows() {
 #[test]
 fn suppress_can_match_io_error_kinds_like_python_exception_classes() {
     let remove = |path: &str| -> io::Result<&'static str> {
-        with!(ctxmgr::suppress(|e| e
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::NotFound)) =>
-        {
-            std::fs::remove_file(path)?;
-        });
+        with!(
+            ctxmgr::suppress(|e| e
+                .downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::NotFound)),
+            {
+                std::fs::remove_file(path)?;
+            }
+        );
         Ok("done")
     };
     assert_eq!(remove("/surely/not/here/ctxmgr").unwrap(), "done");
@@ -445,12 +460,18 @@ async fn aclosing_awaits_close_on_every_path_and_propagates_its_error() {
     let log = SyncLog::new();
     // Normal end: closed, the body's value out.
     let n = async {
-        Ok::<_, TestError>(
-            with!(async ctxmgr::aclosing(AsyncResource { log: log.clone(), fail: false }) as r => {
+        Ok::<_, TestError>(with!(
+            async {
+                ctxmgr::aclosing(AsyncResource {
+                    log: log.clone(),
+                    fail: false,
+                })
+            } as r,
+            {
                 r.log.push("body");
                 7
-            }),
-        )
+            }
+        ))
     }
     .await;
     assert_eq!(n, Ok(7));
@@ -458,9 +479,17 @@ async fn aclosing_awaits_close_on_every_path_and_propagates_its_error() {
 
     // `?` in the body: closed, the body's error out.
     let body_failed = async {
-        with!(async ctxmgr::aclosing(AsyncResource { log: log.clone(), fail: false }) => {
-            Err(TestError::Body("b"))?;
-        });
+        with!(
+            async {
+                ctxmgr::aclosing(AsyncResource {
+                    log: log.clone(),
+                    fail: false,
+                })
+            },
+            {
+                Err(TestError::Body("b"))?;
+            }
+        );
         Ok::<(), TestError>(())
     }
     .await;
@@ -469,15 +498,31 @@ async fn aclosing_awaits_close_on_every_path_and_propagates_its_error() {
 
     // A failing close is the error `with!` returns, also over a body error.
     let close_failed = async {
-        with!(async ctxmgr::aclosing(AsyncResource { log: log.clone(), fail: true }) => {});
+        with!(
+            async {
+                ctxmgr::aclosing(AsyncResource {
+                    log: log.clone(),
+                    fail: true,
+                })
+            },
+            {}
+        );
         Ok::<(), TestError>(())
     }
     .await;
     assert_eq!(close_failed, Err(TestError::Exit("aclose")));
     let both = async {
-        with!(async ctxmgr::aclosing(AsyncResource { log: log.clone(), fail: true }) => {
-            Err(TestError::Body("b"))?;
-        });
+        with!(
+            async {
+                ctxmgr::aclosing(AsyncResource {
+                    log: log.clone(),
+                    fail: true,
+                })
+            },
+            {
+                Err(TestError::Body("b"))?;
+            }
+        );
         Ok::<(), TestError>(())
     }
     .await;
@@ -489,7 +534,7 @@ async fn aclosing_awaits_close_on_every_path_and_propagates_its_error() {
         let log = log.clone();
         async move {
             let mut r = AsyncResource { log, fail: false };
-            with!(async ctxmgr::aclosing(&mut r) => {
+            with!(async { ctxmgr::aclosing(&mut r) }, {
                 panic!("in the body");
             });
             #[allow(unreachable_code)]
@@ -507,7 +552,9 @@ async fn aclosing_awaits_close_on_every_path_and_propagates_its_error() {
     };
     let again = async {
         for _ in 0..2 {
-            with!(async ctxmgr::aclosing(&mut kept) as k => { k.log.push("kept") });
+            with!(async { ctxmgr::aclosing(&mut kept) } as k, {
+                k.log.push("kept")
+            });
         }
         Ok::<(), TestError>(())
     }
@@ -526,7 +573,7 @@ async fn aclosing_a_tcp_stream_shuts_it_down_at_exit() -> io::Result<()> {
         let mut got = Vec::new();
         server.read_to_end(&mut got).await.map(|_| got)
     });
-    with!(async ctxmgr::aclosing(&mut client) as c => {
+    with!(async { ctxmgr::aclosing(&mut client) } as c, {
         c.write_all(b"goodbye").await?;
     });
     // The client is still alive: only the shutdown in exit ended the stream.
@@ -551,7 +598,7 @@ async fn aclosing_a_tokio_file_on_a_full_disk_is_an_error() {
         .unwrap();
     let mut wrote = false;
     let run = async {
-        with!(async ctxmgr::aclosing(file) as f => {
+        with!(async { ctxmgr::aclosing(file) } as f, {
             f.write_all(b"lost?").await?; // tokio writes in the background
             wrote = true;
         });
@@ -566,9 +613,12 @@ async fn aclosing_a_tokio_file_on_a_full_disk_is_an_error() {
 async fn aclosing_a_buf_writer_flushes_it() -> io::Result<()> {
     use tokio::io::AsyncWriteExt;
     let mut out = Vec::new();
-    with!(async ctxmgr::aclosing(tokio::io::BufWriter::new(&mut out)) as w => {
-        w.write_all(b"flushed at exit").await?;
-    });
+    with!(
+        async { ctxmgr::aclosing(tokio::io::BufWriter::new(&mut out)) } as w,
+        {
+            w.write_all(b"flushed at exit").await?;
+        }
+    );
     assert_eq!(out, b"flushed at exit");
     Ok(())
 }

@@ -106,7 +106,7 @@ fn is_full(e: &io::Error) -> bool {
 fn ok_path_flush_failure_reaches_the_caller() {
     let (sink, seen) = failing();
     let r = (|| -> io::Result<u8> {
-        let v = with!(Writing::new(&sink, &seen) as w => {
+        let v = with!(Writing::new(&sink, &seen) as w, {
             w.write_all(b"buffered")?; // fits the buffer: succeeds
             1
         });
@@ -121,7 +121,7 @@ fn ok_path_flush_failure_reaches_the_caller() {
 fn question_mark_path_flush_failure_replaces_the_body_error_which_exit_saw() {
     let (sink, seen) = failing();
     let r = (|| -> io::Result<()> {
-        with!(Writing::new(&sink, &seen) as w => {
+        with!(Writing::new(&sink, &seen) as w, {
             w.write_all(b"buffered")?;
             Err(io::Error::other("body broke"))?;
         });
@@ -137,7 +137,7 @@ fn question_mark_path_flush_failure_replaces_the_body_error_which_exit_saw() {
 fn question_mark_with_from_conversion_still_delivers_the_flush_failure() {
     let (sink, seen) = failing();
     let r = (|| -> Result<(), Box<dyn std::error::Error>> {
-        with!(Writing::new(&sink, &seen) as w => {
+        with!(Writing::new(&sink, &seen) as w, {
             w.write_all(b"x")?;
             "12x".parse::<u8>()?;
         });
@@ -153,7 +153,7 @@ fn question_mark_with_from_conversion_still_delivers_the_flush_failure() {
 fn return_break_and_continue_paths_deliver_the_flush_failure() {
     let (sink, seen) = failing();
     let returned = (|| -> io::Result<u8> {
-        with!(Writing::new(&sink, &seen) as w => {
+        with!(Writing::new(&sink, &seen) as w, {
             w.write_all(b"r")?;
             return Ok(5);
         });
@@ -162,7 +162,7 @@ fn return_break_and_continue_paths_deliver_the_flush_failure() {
 
     let broke = (|| -> io::Result<u8> {
         loop {
-            with!(Writing::new(&sink, &seen) as w => {
+            with!(Writing::new(&sink, &seen) as w, {
                 w.write_all(b"b")?;
                 break;
             });
@@ -173,7 +173,7 @@ fn return_break_and_continue_paths_deliver_the_flush_failure() {
 
     let continued = (|| -> io::Result<u8> {
         for _ in 0..3 {
-            with!(Writing::new(&sink, &seen) as w => {
+            with!(Writing::new(&sink, &seen) as w, {
                 w.write_all(b"c")?;
                 continue;
             });
@@ -189,7 +189,7 @@ fn return_break_and_continue_paths_deliver_the_flush_failure() {
 fn a_suppressing_manager_cannot_swallow_its_own_flush_failure() {
     let (sink, seen) = failing();
     let r = (|| -> io::Result<&'static str> {
-        with!(Suppressing(Writing::new(&sink, &seen)) as w => {
+        with!(Suppressing(Writing::new(&sink, &seen)) as w, {
             w.write_all(b"x")?;
             Err(io::Error::other("suppressible"))?;
         });
@@ -204,7 +204,7 @@ fn a_healthy_sink_gets_everything_and_suppression_works() {
     let sink = Sink::default();
     let seen = Rc::default();
     let r = (|| -> io::Result<&'static str> {
-        with!(Suppressing(Writing::new(&sink, &seen)) as w => {
+        with!(Suppressing(Writing::new(&sink, &seen)) as w, {
             w.write_all(b"kept")?;
             Err(io::Error::other("suppressed"))?;
         });
@@ -231,7 +231,7 @@ mod dev_full {
     #[test]
     fn return_and_break_paths_report_the_full_disk() {
         let returned = (|| -> io::Result<u8> {
-            with!(ctxmgr::open("/dev/full").mode("w") as f => {
+            with!(ctxmgr::open("/dev/full").mode("w") as f, {
                 f.write_all(b"data")?;
                 return Ok(1);
             });
@@ -240,7 +240,7 @@ mod dev_full {
 
         let broke = (|| -> io::Result<u8> {
             loop {
-                with!(ctxmgr::open("/dev/full").mode("wb") as f => {
+                with!(ctxmgr::open("/dev/full").mode("wb") as f, {
                     f.write_all(b"data")?;
                     break;
                 });
@@ -254,7 +254,7 @@ mod dev_full {
     fn a_write_larger_than_the_buffer_fails_in_the_body_and_exit_still_reports() {
         let big = vec![b'x'; 64 * 1024];
         let r = (|| -> io::Result<()> {
-            with!(ctxmgr::open("/dev/full").mode("w") as f => {
+            with!(ctxmgr::open("/dev/full").mode("w") as f, {
                 f.write_all(&big)?;
             });
             Ok(())
@@ -266,7 +266,7 @@ mod dev_full {
     #[test]
     fn an_explicit_flush_in_the_body_fails_and_so_does_the_close() {
         let r = (|| -> io::Result<()> {
-            with!(ctxmgr::open("/dev/full").mode("w") as f => {
+            with!(ctxmgr::open("/dev/full").mode("w") as f, {
                 f.write_all(b"data")?;
                 f.flush()?;
             });
@@ -285,7 +285,7 @@ mod dev_full {
     #[test]
     fn a_body_error_converted_by_from_and_the_full_disk_together() {
         let r = (|| -> Result<(), Box<dyn std::error::Error>> {
-            with!(ctxmgr::open("/dev/full").mode("w") as f => {
+            with!(ctxmgr::open("/dev/full").mode("w") as f, {
                 f.write_all(b"data")?;
                 "nope".parse::<i32>()?;
             });

@@ -34,7 +34,7 @@ impl Drop for TempDir {
 }
 
 fn read(path: &std::path::Path) -> io::Result<String> {
-    Ok(with!(ctxmgr::open(path) as f => {
+    Ok(with!(ctxmgr::open(path) as f, {
         let mut s = String::new();
         f.read_to_string(&mut s)?;
         s
@@ -45,7 +45,7 @@ fn read(path: &std::path::Path) -> io::Result<String> {
 fn seed_example_writes_the_file() -> io::Result<()> {
     let dir = TempDir::new("seed");
     let path = dir.file("file.txt");
-    with!(ctxmgr::open(&path).mode("w") as f => {
+    with!(ctxmgr::open(&path).mode("w") as f, {
         f.write_all(b"some info")?;
     });
     assert_eq!(read(&path)?, "some info");
@@ -58,7 +58,7 @@ fn default_mode_is_read_and_refuses_writes() -> io::Result<()> {
     let path = dir.file("f");
     std::fs::write(&path, "x")?;
     let err = (|| -> io::Result<()> {
-        with!(ctxmgr::open(&path) as f => {
+        with!(ctxmgr::open(&path) as f, {
             f.write_all(b"nope")?;
         });
         Ok(())
@@ -110,7 +110,7 @@ fn bad_mode_is_invalid_input_naming_the_mode() {
     let path = dir.file("f");
     for mode in ["rw", "q", "", "w++"] {
         let err = (|| -> io::Result<()> {
-            with!(ctxmgr::open(&path).mode(mode) => {});
+            with!(ctxmgr::open(&path).mode(mode), {});
             Ok(())
         })()
         .unwrap_err();
@@ -124,16 +124,20 @@ fn bad_mode_is_invalid_input_naming_the_mode() {
 fn append_exclusive_and_plus_modes() -> io::Result<()> {
     let dir = TempDir::new("modes");
     let path = dir.file("f");
-    with!(ctxmgr::open(&path).mode("x") as f => { f.write_all(b"one")?; });
+    with!(ctxmgr::open(&path).mode("x") as f, {
+        f.write_all(b"one")?;
+    });
     let again = (|| -> io::Result<()> {
-        with!(ctxmgr::open(&path).mode("x") => {});
+        with!(ctxmgr::open(&path).mode("x"), {});
         Ok(())
     })();
     assert_eq!(again.unwrap_err().kind(), io::ErrorKind::AlreadyExists);
-    with!(ctxmgr::open(&path).mode("ab") as f => { f.write_all(b" two")?; });
+    with!(ctxmgr::open(&path).mode("ab") as f, {
+        f.write_all(b" two")?;
+    });
     assert_eq!(read(&path)?, "one two");
     // r+: read, then overwrite in place, then read back.
-    let seen = with!(ctxmgr::open(&path).mode("r+") as f => {
+    let seen = with!(ctxmgr::open(&path).mode("r+") as f, {
         let mut head = [0u8; 3];
         f.read_exact(&mut head)?;
         f.write_all(b"!")?;
@@ -145,7 +149,7 @@ fn append_exclusive_and_plus_modes() -> io::Result<()> {
     assert_eq!(&seen.0, b"one");
     assert_eq!(seen.1, "one!two");
     // w+ truncates.
-    let after = with!(ctxmgr::open(&path).mode("w+") as f => {
+    let after = with!(ctxmgr::open(&path).mode("w+") as f, {
         f.write_all(b"new")?;
         f.seek(SeekFrom::Start(0))?;
         let mut s = String::new();
@@ -162,7 +166,7 @@ fn error_mid_write_still_saves_what_was_written() {
     let dir = TempDir::new("midwrite");
     let path = dir.file("f");
     let r = (|| -> io::Result<()> {
-        with!(ctxmgr::open(&path).mode("w") as f => {
+        with!(ctxmgr::open(&path).mode("w") as f, {
             f.write_all(b"first part")?;
             Err(io::Error::other("stop"))?;
             f.write_all(b" never")?;
@@ -187,7 +191,7 @@ fn full_disk_is_an_error_where_bufwriter_drop_is_silent() {
         drop(w); // error swallowed
     }
     let r = (|| -> io::Result<()> {
-        with!(ctxmgr::open("/dev/full").mode("w") as f => {
+        with!(ctxmgr::open("/dev/full").mode("w") as f, {
             f.write_all(b"lost?")?;
         });
         Ok(())
@@ -206,7 +210,7 @@ fn full_disk_is_an_error_where_bufwriter_drop_is_silent() {
 #[test]
 fn full_disk_after_a_body_error_reports_both() {
     let r = (|| -> io::Result<()> {
-        with!(ctxmgr::open("/dev/full").mode("w") as f => {
+        with!(ctxmgr::open("/dev/full").mode("w") as f, {
             f.write_all(b"data")?;
             Err(io::Error::other("body broke"))?;
         });
@@ -231,9 +235,12 @@ fn full_disk_after_a_body_error_reports_both() {
 #[test]
 fn full_disk_with_sync_on_exit_names_the_path() {
     let err = (|| -> io::Result<()> {
-        with!(ctxmgr::open("/dev/full").mode("w").sync_on_exit(true) as f => {
-            f.write_all(b"data")?;
-        });
+        with!(
+            ctxmgr::open("/dev/full").mode("w").sync_on_exit(true) as f,
+            {
+                f.write_all(b"data")?;
+            }
+        );
         Ok(())
     })()
     .unwrap_err();
@@ -249,7 +256,7 @@ fn lines_iterate_the_file_as_python_for_line_in_f() -> io::Result<()> {
     let text: String = (0..2000).map(|i| format!("line {i}\n")).collect(); // > one 8 KiB buffer
     std::fs::write(&path, &text)?;
     let mut seen = Vec::new();
-    with!(ctxmgr::open(&path) as f => {
+    with!(ctxmgr::open(&path) as f, {
         for line in f.lines() {
             seen.push(line?);
         }
@@ -260,12 +267,15 @@ fn lines_iterate_the_file_as_python_for_line_in_f() -> io::Result<()> {
 
     // One buffer under `read_line`, `fill_buf` and `Seek`: the reads see
     // the bytes in order, and the position is where the caller is.
-    with!(ctxmgr::open(&path) as f => {
+    with!(ctxmgr::open(&path) as f, {
         let mut first = String::new();
         f.read_line(&mut first)?;
         assert_eq!(first, "line 0\n");
         let buffered = f.fill_buf()?.len();
-        assert!(buffered > 7, "the rest of a buffer is there, not one byte: {buffered}");
+        assert!(
+            buffered > 7,
+            "the rest of a buffer is there, not one byte: {buffered}"
+        );
         assert!(f.fill_buf()?.starts_with(b"line 1\n"));
         assert_eq!(f.stream_position()?, 7);
         f.consume(7);
@@ -283,7 +293,7 @@ fn lines_after_a_write_in_plus_mode_see_it() -> io::Result<()> {
     use std::io::BufRead;
     let dir = TempDir::new("lines-plus");
     let path = dir.file("plus.txt");
-    let lines = with!(ctxmgr::open(&path).mode("w+") as f => {
+    let lines = with!(ctxmgr::open(&path).mode("w+") as f, {
         writeln!(f, "alpha")?;
         writeln!(f, "beta")?;
         f.rewind()?;

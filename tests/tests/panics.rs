@@ -30,9 +30,11 @@ fn every_exit_panicking_while_unwinding_still_runs_and_the_original_continues() 
         with!(
             Probe::new("a", log).exit_panics(),
             Probe::new("b", log).exit_panics(),
-            Probe::new("c", log).exit_panics() => {
-            panic!("original");
-        });
+            Probe::new("c", log).exit_panics(),
+            {
+                panic!("original");
+            }
+        );
         Ok(())
     });
     assert_eq!(msg, "original");
@@ -52,13 +54,13 @@ fn every_exit_panicking_while_unwinding_still_runs_and_the_original_continues() 
 #[test]
 fn exit_panicking_while_unwinding_through_function_frames() {
     fn inner(log: &Log) -> Result<(), TestError> {
-        with!(Probe::new("inner", log).exit_panics() => {
+        with!(Probe::new("inner", log).exit_panics(), {
             panic!("deep");
         });
         Ok(())
     }
     let (msg, events) = panicking(|log| {
-        with!(Probe::new("outer", log).exit_panics() => {
+        with!(Probe::new("outer", log).exit_panics(), {
             inner(log)?;
         });
         Ok(())
@@ -80,10 +82,14 @@ fn exit_panic_on_normal_path_propagates_and_outer_panicking_exits_are_caught() {
     // b's exit panics on the ok path: that panic propagates; a and outer see
     // it as Panic, and their own panics while unwinding are caught.
     let (msg, events) = panicking(|log| {
-        with!(Probe::new("outer", log).exit_panics() => {
-            with!(Probe::new("a", log).exit_panics(), Probe::new("b", log).exit_panics() => {
-                log.push("body");
-            });
+        with!(Probe::new("outer", log).exit_panics(), {
+            with!(
+                Probe::new("a", log).exit_panics(),
+                Probe::new("b", log).exit_panics(),
+                {
+                    log.push("body");
+                }
+            );
         });
         Ok(())
     });
@@ -105,7 +111,7 @@ fn exit_panic_on_normal_path_propagates_and_outer_panicking_exits_are_caught() {
 #[test]
 fn exit_panic_on_an_error_path_replaces_the_error() {
     let (msg, events) = panicking(|log| {
-        with!(Probe::new("a", log), Probe::new("b", log).exit_panics() => {
+        with!(Probe::new("a", log), Probe::new("b", log).exit_panics(), {
             Err(TestError::Body("x"))?;
         });
         Ok(())
@@ -125,10 +131,14 @@ fn exit_panic_on_an_error_path_replaces_the_error() {
 #[test]
 fn enter_panicking_deep_in_a_nest_exits_every_outer_manager() {
     let (msg, events) = panicking(|log| {
-        with!(Probe::new("a", log).exit_fails(), Probe::new("b", log) => {
-            with!(Probe::new("c", log).exit_panics(), Probe::new("d", log).enter_panics() => {
-                log.push("body");
-            });
+        with!(Probe::new("a", log).exit_fails(), Probe::new("b", log), {
+            with!(
+                Probe::new("c", log).exit_panics(),
+                Probe::new("d", log).enter_panics(),
+                {
+                    log.push("body");
+                }
+            );
         });
         Ok(())
     });
@@ -150,9 +160,14 @@ fn enter_panicking_deep_in_a_nest_exits_every_outer_manager() {
 #[test]
 fn panic_in_a_later_manager_expression_exits_the_earlier_ones() {
     let (msg, events) = panicking(|log| {
-        with!(Probe::new("a", log), Probe::new("b", log), make_panics("c") => {
-            log.push("body");
-        });
+        with!(
+            Probe::new("a", log),
+            Probe::new("b", log),
+            make_panics("c"),
+            {
+                log.push("body");
+            }
+        );
         Ok(())
     });
     assert_eq!(msg, "making c panicked");
@@ -165,9 +180,9 @@ fn panic_in_a_later_manager_expression_exits_the_earlier_ones() {
 #[test]
 fn panic_in_a_nested_with_manager_expression_exits_the_outer_ones() {
     let (msg, events) = panicking(|log| {
-        with!(Probe::new("a", log) as a => {
+        with!(Probe::new("a", log) as a, {
             log.push(format!("body {a}"));
-            with!(make_panics("b") as b => {
+            with!(make_panics("b") as b, {
                 log.push(format!("body {b}"));
             });
         });
@@ -198,7 +213,7 @@ fn non_string_panic_payloads_from_exit_are_caught_while_unwinding() {
         }
     }
     let (msg, events) = panicking(|log| {
-        with!(Probe::new("a", log), Odd(log) => {
+        with!(Probe::new("a", log), Odd(log), {
             panic!("first");
         });
         Ok(())
@@ -221,7 +236,7 @@ fn a_panic_leaves_the_process_usable_for_the_next_with() {
     for round in 0..3 {
         let msg = panic_message(AssertUnwindSafe(|| {
             let _: Result<(), TestError> = (|| {
-                with!(Probe::new("a", &log).exit_panics() => {
+                with!(Probe::new("a", &log).exit_panics(), {
                     panic!("round {round}");
                 });
                 Ok(())
@@ -230,7 +245,7 @@ fn a_panic_leaves_the_process_usable_for_the_next_with() {
         assert_eq!(msg, format!("round {round}"));
     }
     let ok: Result<u8, TestError> = (|| {
-        let v = with!(Probe::new("b", &log) => { 7 });
+        let v = with!(Probe::new("b", &log), { 7 });
         Ok(v)
     })();
     assert_eq!(ok, Ok(7));

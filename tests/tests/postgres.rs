@@ -120,7 +120,7 @@ fn ok_commits_and_the_commit_is_awaited() {
         let mut client = connect(&url).await;
         let observer = connect(&url).await;
         let r: Result<i32, BoxError> = async {
-            let v = with!(async postgres::transaction(&mut client) as tx => {
+            let v = with!(async { postgres::transaction(&mut client) } as tx, {
                 tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
                 7
             });
@@ -146,7 +146,7 @@ fn question_mark_rolls_back_and_the_error_comes_out_unchanged() {
             .await
             .unwrap();
         let r: Result<(), tokio_postgres::Error> = async {
-            with!(async postgres::transaction(&mut client) as tx => {
+            with!(async { postgres::transaction(&mut client) } as tx, {
                 tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
                 tx.execute("INSERT INTO t VALUES (2)", &[]).await?; // duplicate
             });
@@ -173,7 +173,7 @@ impl std::fmt::Display for Refused {
 impl StdError for Refused {}
 
 async fn refuse(client: &mut Client) -> Result<(), BoxError> {
-    with!(async postgres::transaction(client) as tx => {
+    with!(async { postgres::transaction(client) } as tx, {
         tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
         return Err(Refused.into());
     });
@@ -205,7 +205,7 @@ fn panic_rolls_back_then_resumes_with_its_payload() {
         let observer = connect(&url).await;
         let task = tokio::spawn(async move {
             let _: Result<(), BoxError> = async {
-                with!(async postgres::transaction(&mut client) as tx => {
+                with!(async { postgres::transaction(&mut client) } as tx, {
                     tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
                     panic!("boom in the body");
                 });
@@ -238,7 +238,7 @@ fn a_deferred_constraint_refusing_commit_is_the_error() {
             .await
             .unwrap();
         let r: Result<(), BoxError> = async {
-            with!(async postgres::transaction(&mut client) as tx => {
+            with!(async { postgres::transaction(&mut client) } as tx, {
                 tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
                 tx.execute("INSERT INTO child VALUES (99)", &[]).await?; // checked at COMMIT
             });
@@ -285,21 +285,30 @@ fn a_serialization_failure_at_commit_is_the_error() {
             .await
             .unwrap();
         let r: Result<(), BoxError> = async {
-            with!(async postgres::transaction(&mut ours)
-                .isolation_level(IsolationLevel::Serializable) as tx =>
-            {
-                // Write skew: each reads what the other writes.
-                tx.query("SELECT count(*) FROM duty WHERE on_call", &[]).await?;
-                tx.execute("UPDATE duty SET on_call = false WHERE doctor = 'a'", &[]).await?;
-                let other = theirs
-                    .build_transaction()
-                    .isolation_level(IsolationLevel::Serializable)
-                    .start()
-                    .await?;
-                other.query("SELECT count(*) FROM duty WHERE on_call", &[]).await?;
-                other.execute("UPDATE duty SET on_call = false WHERE doctor = 'b'", &[]).await?;
-                other.commit().await?;
-            });
+            with!(
+                async {
+                    postgres::transaction(&mut ours).isolation_level(IsolationLevel::Serializable)
+                } as tx,
+                {
+                    // Write skew: each reads what the other writes.
+                    tx.query("SELECT count(*) FROM duty WHERE on_call", &[])
+                        .await?;
+                    tx.execute("UPDATE duty SET on_call = false WHERE doctor = 'a'", &[])
+                        .await?;
+                    let other = theirs
+                        .build_transaction()
+                        .isolation_level(IsolationLevel::Serializable)
+                        .start()
+                        .await?;
+                    other
+                        .query("SELECT count(*) FROM duty WHERE on_call", &[])
+                        .await?;
+                    other
+                        .execute("UPDATE duty SET on_call = false WHERE doctor = 'b'", &[])
+                        .await?;
+                    other.commit().await?;
+                }
+            );
             Ok(())
         }
         .await;
@@ -327,7 +336,7 @@ fn a_transaction_an_ignored_error_aborted_does_not_report_ok() {
         let mut client = connect(&url).await;
         let observer = connect(&url).await;
         let r: Result<(), BoxError> = async {
-            with!(async postgres::transaction(&mut client) as tx => {
+            with!(async { postgres::transaction(&mut client) } as tx, {
                 tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
                 // Ignored: the server has aborted the transaction. A plain
                 // COMMIT would now roll back and report success.
@@ -363,30 +372,41 @@ fn the_builder_sets_isolation_read_only_deferrable_and_plain_begin_keeps_default
         let (url, _db) = database(server, "builder").await;
         let mut client = connect(&url).await;
         let got: Result<_, BoxError> = async {
-            let plain = with!(async postgres::transaction(&mut client) as tx => {
+            let plain = with!(async { postgres::transaction(&mut client) } as tx, {
                 (
                     show(tx, "transaction_isolation").await,
                     show(tx, "transaction_read_only").await,
                     show(tx, "transaction_deferrable").await,
                 )
             });
-            let set = with!(async postgres::transaction(&mut client)
-                .isolation_level(IsolationLevel::Serializable)
-                .read_only(true)
-                .deferrable(true) as tx =>
-            {
-                (
-                    show(tx, "transaction_isolation").await,
-                    show(tx, "transaction_read_only").await,
-                    show(tx, "transaction_deferrable").await,
-                )
-            });
-            let rr = with!(async postgres::transaction(&mut client)
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(false) as tx =>
-            {
-                (show(tx, "transaction_isolation").await, show(tx, "transaction_read_only").await)
-            });
+            let set = with!(
+                async {
+                    postgres::transaction(&mut client)
+                        .isolation_level(IsolationLevel::Serializable)
+                        .read_only(true)
+                        .deferrable(true)
+                } as tx,
+                {
+                    (
+                        show(tx, "transaction_isolation").await,
+                        show(tx, "transaction_read_only").await,
+                        show(tx, "transaction_deferrable").await,
+                    )
+                }
+            );
+            let rr = with!(
+                async {
+                    postgres::transaction(&mut client)
+                        .isolation_level(IsolationLevel::RepeatableRead)
+                        .read_only(false)
+                } as tx,
+                {
+                    (
+                        show(tx, "transaction_isolation").await,
+                        show(tx, "transaction_read_only").await,
+                    )
+                }
+            );
             Ok((plain, set, rr))
         }
         .await;
@@ -398,14 +418,17 @@ fn the_builder_sets_isolation_read_only_deferrable_and_plain_begin_keeps_default
 }
 
 async fn nested(client: &mut Client, observer: &Client) -> Result<(), BoxError> {
-    with!(async postgres::transaction(client) as tx => {
+    with!(async { postgres::transaction(client) } as tx, {
         tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
         // Released.
-        with!(async postgres::transaction(&mut *tx) as sp => {
+        with!(async { postgres::transaction(&mut *tx) } as sp, {
             sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
             // Two levels deep, rolled back to.
             let inner = savepoint_duplicate(sp).await;
-            assert_eq!(code_of(&*inner.unwrap_err()), Some(SqlState::UNIQUE_VIOLATION));
+            assert_eq!(
+                code_of(&*inner.unwrap_err()),
+                Some(SqlState::UNIQUE_VIOLATION)
+            );
             // The savepoint's rollback left the outer usable.
             sp.execute("INSERT INTO t VALUES (4)", &[]).await?;
         });
@@ -418,7 +441,7 @@ async fn nested(client: &mut Client, observer: &Client) -> Result<(), BoxError> 
 }
 
 async fn savepoint_duplicate(tx: &mut tokio_postgres::Transaction<'_>) -> Result<(), BoxError> {
-    with!(async postgres::transaction(tx) as sp => {
+    with!(async { postgres::transaction(tx) } as sp, {
         sp.execute("INSERT INTO t VALUES (3)", &[]).await?;
         sp.execute("INSERT INTO t VALUES (3)", &[]).await?;
     });
@@ -426,7 +449,7 @@ async fn savepoint_duplicate(tx: &mut tokio_postgres::Transaction<'_>) -> Result
 }
 
 async fn savepoint_refused(tx: &mut tokio_postgres::Transaction<'_>) -> Result<(), BoxError> {
-    with!(async postgres::transaction(tx) as sp => {
+    with!(async { postgres::transaction(tx) } as sp, {
         sp.execute("INSERT INTO t VALUES (5)", &[]).await?;
         return Err(Refused.into());
     });
@@ -455,20 +478,28 @@ fn unique(e: ctxmgr::ErrorRef<'_>) -> bool {
 /// Python: `with suppress(UniqueViolation): with conn: ...`. The value is
 /// the rows the last statement inserted, `0` when swallowed.
 async fn insert_unless_duplicate(client: &mut Client, a: i32, b: i32) -> Result<u64, BoxError> {
-    let n = with!(ctxmgr::suppress(unique), async postgres::transaction(client) as tx => {
-        tx.execute("INSERT INTO t VALUES ($1)", &[&a]).await?;
-        let n = tx.execute("INSERT INTO t VALUES ($1)", &[&b]).await?;
-        n
-    });
+    let n = with!(
+        ctxmgr::suppress(unique),
+        async { postgres::transaction(client) } as tx,
+        {
+            tx.execute("INSERT INTO t VALUES ($1)", &[&a]).await?;
+            let n = tx.execute("INSERT INTO t VALUES ($1)", &[&b]).await?;
+            n
+        }
+    );
     Ok(n)
 }
 
 async fn insert_unless_duplicate_into(client: &mut Client, table: &str) -> Result<u64, BoxError> {
     let q = format!("INSERT INTO {table} VALUES (1)");
-    let n = with!(ctxmgr::suppress(unique), async postgres::transaction(client) as tx => {
-        let n = tx.execute(&q, &[]).await?;
-        n
-    });
+    let n = with!(
+        ctxmgr::suppress(unique),
+        async { postgres::transaction(client) } as tx,
+        {
+            let n = tx.execute(&q, &[]).await?;
+            n
+        }
+    );
     Ok(n)
 }
 
@@ -496,13 +527,16 @@ fn suppress_outside_the_transaction_rolls_back_and_swallows_chosen_errors() {
 }
 
 async fn two_levels(client: &mut Client) -> Result<(), BoxError> {
-    with!(async postgres::transaction(client).on_drop(|_| ()) as tx => {
-        tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
-        tokio::task::yield_now().await;
-        with!(async postgres::transaction(&mut *tx) as sp => {
-            sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
-        });
-    });
+    with!(
+        async { postgres::transaction(client).on_drop(|_| ()) } as tx,
+        {
+            tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
+            tokio::task::yield_now().await;
+            with!(async { postgres::transaction(&mut *tx) } as sp, {
+                sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
+            });
+        }
+    );
     Ok(())
 }
 
@@ -535,7 +569,7 @@ fn connection_killed_mid_body_is_an_error_and_nothing_commits() {
         let observer = connect(&url).await;
         let pid = backend_pid(&client).await;
         let r: Result<(), BoxError> = async {
-            with!(async postgres::transaction(&mut client) as tx => {
+            with!(async { postgres::transaction(&mut client) } as tx, {
                 tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
                 observer
                     .execute("SELECT pg_terminate_backend($1)", &[&pid])
@@ -608,7 +642,7 @@ fn connection_killed_during_commit_is_an_error_never_ok() {
             })
         };
         let r: Result<(), BoxError> = async {
-            with!(async postgres::transaction(&mut client) as tx => {
+            with!(async { postgres::transaction(&mut client) } as tx, {
                 tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
             });
             Ok(())
@@ -676,14 +710,17 @@ impl Reports {
 }
 
 async fn every_await_point(client: &mut Client, reports: &Reports) -> Result<(), BoxError> {
-    with!(async postgres::transaction(client).on_drop(reports.sink()) as tx => {
-        tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
-        tokio::time::sleep(Duration::from_millis(2)).await;
-        with!(async postgres::transaction(&mut *tx) as sp => {
-            sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
-        });
-        tx.execute("SELECT pg_sleep(0.02)", &[]).await?;
-    });
+    with!(
+        async { postgres::transaction(client).on_drop(reports.sink()) } as tx,
+        {
+            tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            with!(async { postgres::transaction(&mut *tx) } as sp, {
+                sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
+            });
+            tx.execute("SELECT pg_sleep(0.02)", &[]).await?;
+        }
+    );
     Ok(())
 }
 
@@ -774,9 +811,12 @@ fn dropped_after_each_poll_no_transaction_is_left_open() {
 }
 
 async fn insert_one(client: &mut Client, reports: &Reports) -> Result<(), BoxError> {
-    with!(async postgres::transaction(client).on_drop(reports.sink()) as tx => {
-        tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
-    });
+    with!(
+        async { postgres::transaction(client).on_drop(reports.sink()) } as tx,
+        {
+            tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
+        }
+    );
     Ok(())
 }
 
@@ -842,10 +882,13 @@ fn a_running_statement_is_cancelled_on_the_server() {
         let reports = Reports::default();
         let work = async {
             let r: Result<(), BoxError> = async {
-                with!(async postgres::transaction(&mut client).on_drop(reports.sink()) as tx => {
-                    tx.execute("UPDATE t SET id = 10 WHERE id = 1", &[]).await?; // row lock
-                    tx.execute("SELECT pg_sleep(30)", &[]).await?;
-                });
+                with!(
+                    async { postgres::transaction(&mut client).on_drop(reports.sink()) } as tx,
+                    {
+                        tx.execute("UPDATE t SET id = 10 WHERE id = 1", &[]).await?; // row lock
+                        tx.execute("SELECT pg_sleep(30)", &[]).await?;
+                    }
+                );
                 Ok(())
             }
             .await;
@@ -910,10 +953,13 @@ fn a_cancel_never_reaches_a_later_statement() {
         for i in 0..40u64 {
             let work = async {
                 let r: Result<(), BoxError> = async {
-                    with!(async postgres::transaction(&mut client).on_drop(reports.sink()) as tx => {
-                        tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
-                        tx.execute("SELECT pg_sleep(5)", &[]).await?;
-                    });
+                    with!(
+                        async { postgres::transaction(&mut client).on_drop(reports.sink()) } as tx,
+                        {
+                            tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
+                            tx.execute("SELECT pg_sleep(5)", &[]).await?;
+                        }
+                    );
                     Ok(())
                 }
                 .await;
@@ -929,7 +975,10 @@ fn a_cancel_never_reaches_a_later_statement() {
             let row = r.unwrap_or_else(|e| panic!("iteration {i}: a later statement failed: {e}"));
             assert_eq!(row.get::<_, i64>(1), 0, "iteration {i}");
             if let [Dropped::RolledBack { cancel }] = reports.take().as_slice() {
-                assert!(matches!(cancel, CancelRequest::Confirmed { .. }), "{cancel:?}");
+                assert!(
+                    matches!(cancel, CancelRequest::Confirmed { .. }),
+                    "{cancel:?}"
+                );
                 cancelled += 1;
             }
         }
@@ -975,7 +1024,7 @@ fn baseline_the_driver_alone_vs_ctxmgr() {
             // ctxmgr.
             let work = async {
                 let r: Result<(), BoxError> = async {
-                    with!(async postgres::transaction(&mut client) as tx => {
+                    with!(async { postgres::transaction(&mut client) } as tx, {
                         tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
                         match stmt {
                             Some(s) => drop(tx.execute(s, &[]).await?),
@@ -1089,7 +1138,7 @@ async fn sleep_in_transaction(
     if let Some(a) = cancel_to {
         manager = manager.cancel_address(a);
     }
-    with!(async manager as tx => {
+    with!(async { manager } as tx, {
         tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
         tx.execute("SELECT pg_sleep($1)", &[&secs]).await?;
     });
@@ -1099,7 +1148,7 @@ async fn sleep_in_transaction(
 async fn savepoint_ignoring_an_error(
     tx: &mut tokio_postgres::Transaction<'_>,
 ) -> Result<(), BoxError> {
-    with!(async postgres::transaction(tx) as sp => {
+    with!(async { postgres::transaction(tx) } as sp, {
         sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
         let _ = sp.execute("SELECT 1/0", &[]).await; // ignored: the savepoint is aborted
     });
@@ -1107,7 +1156,7 @@ async fn savepoint_ignoring_an_error(
 }
 
 async fn outer_with_aborted_savepoint(client: &mut Client) -> Result<(), BoxError> {
-    with!(async postgres::transaction(client) as tx => {
+    with!(async { postgres::transaction(client) } as tx, {
         tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
         let refused = savepoint_ignoring_an_error(tx).await.unwrap_err();
         let refused = refused.downcast_ref::<postgres::Error>().unwrap();
@@ -1140,21 +1189,30 @@ async fn outer_with_a_timed_out_savepoint(
     client: &mut Client,
     reports: &Reports,
 ) -> Result<(), BoxError> {
-    with!(async postgres::transaction(client) as tx => {
+    with!(async { postgres::transaction(client) } as tx, {
         tx.execute("INSERT INTO t VALUES (1)", &[]).await?;
         let slow = async {
-            with!(async postgres::transaction(&mut *tx).on_drop(reports.sink()) as sp => {
-                sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
-                sp.execute("SELECT pg_sleep(30)", &[]).await?;
-            });
+            with!(
+                async { postgres::transaction(&mut *tx).on_drop(reports.sink()) } as sp,
+                {
+                    sp.execute("INSERT INTO t VALUES (2)", &[]).await?;
+                    sp.execute("SELECT pg_sleep(30)", &[]).await?;
+                }
+            );
             Ok::<(), BoxError>(())
         };
         let started = Instant::now();
-        assert!(tokio::time::timeout(Duration::from_millis(100), slow).await.is_err());
+        assert!(tokio::time::timeout(Duration::from_millis(100), slow)
+            .await
+            .is_err());
         // The savepoint's statement was cancelled and ROLLBACK TO queued: the
         // transaction goes on at once, without row 2.
         tx.execute("INSERT INTO t VALUES (3)", &[]).await?;
-        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
     });
     Ok(())
 }

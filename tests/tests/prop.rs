@@ -5,7 +5,7 @@
 //! A *plan* holds 1 to 5 managers, each of which may enter (ok / fail /
 //! panic / its expression panics) and exit (ok / fail / panic). They are
 //! grouped into *frames*: one recursive call of [`run`] whose body is a
-//! `with!` over one or two managers (`with!(A, B => ..)`), whose body either
+//! `with!` over one or two managers (`with!(A, B, ..)`), whose body either
 //! recurses into the next frame (by `?`, by `return`, or as a plain value)
 //! or, in the last frame, leaves by the plan's [`BodyPath`]: finishing,
 //! `?`, `return`, `return Err`, an `Err` value, `break` / `continue`
@@ -118,7 +118,7 @@ fn manager(i: usize, plan: &Plan, log: &Log) -> Probe {
 /// the body text (`with!` sees the body's tokens after substitution).
 macro_rules! frame_with {
     ($f:ident, $plan:ident, $log:ident, $frame:lifetime; $($manager:expr),+) => {
-        ctxmgr::with!($($manager),+ => {
+        ctxmgr::with!($($manager),+, {
             if $f + 1 < $plan.frames.len() {
                 match $plan.frames[$f].link {
                     Link::Try => Ok(run($f + 1, $plan, $log)?),
@@ -200,7 +200,7 @@ fn model_frame(f: usize, plan: &Plan, events: &mut Vec<String>) -> FrameResult {
     }
 }
 
-/// Managers `i..end` of frame `f`, nested as `with!(A, B => ..)` nests.
+/// Managers `i..end` of frame `f`, nested as `with!(A, B, ..)` nests.
 fn model_with(i: usize, end: usize, f: usize, plan: &Plan, events: &mut Vec<String>) -> Leave {
     if i == end {
         return model_body(f, plan, events);

@@ -9,7 +9,7 @@
 //! (a boxed `async` block) whose body is either a `with!` over a list of one
 //! to three managers, `async` or not per manager (`with!(async A, B, async C
 //! => ..)`: every mix), or a `with!` of one manager whose body is a nested
-//! `with!` of another (`with!(async A => { with!(B => ..) })`). A frame's
+//! `with!` of another (`with!(async { A }, { with!(B, ..) })`). A frame's
 //! body recurses into the next frame (by `?`, `return`, or as a plain value)
 //! or, in the last frame, may await once and then leaves by the plan's
 //! [`BodyPath`]: finishing, `?` on `Err`, `?` on `None` (in a frame whose
@@ -130,7 +130,7 @@ struct Frame {
     start: usize,
     /// How many managers (1 to 3; 2 when `nest`).
     len: usize,
-    /// `with!(A => { with!(B => ..) })` rather than `with!(A, B => ..)`.
+    /// `with!(A, { with!(B, ..) })` rather than `with!(A, B, ..)`.
     nest: bool,
     link: Link,
 }
@@ -183,41 +183,63 @@ macro_rules! with_frame {
             .map(|m| m.flavor)
             .collect();
         match ($frame.nest, &flavors[..]) {
-            (false, [Fl::S]) => with!($sync(s) => $body),
-            (false, [Fl::A]) => with!(async $async_(s) => $body),
-            (false, [Fl::S, Fl::S]) => with!($sync(s), $sync(s + 1) => $body),
-            (false, [Fl::S, Fl::A]) => with!($sync(s), async $async_(s + 1) => $body),
-            (false, [Fl::A, Fl::S]) => with!(async $async_(s), $sync(s + 1) => $body),
-            (false, [Fl::A, Fl::A]) => with!(async $async_(s), async $async_(s + 1) => $body),
+            (false, [Fl::S]) => with!($sync(s), $body),
+            (false, [Fl::A]) => with!(async { $async_(s) }, $body),
+            (false, [Fl::S, Fl::S]) => with!($sync(s), $sync(s + 1), $body),
+            (false, [Fl::S, Fl::A]) => with!($sync(s), async { $async_(s + 1) }, $body),
+            (false, [Fl::A, Fl::S]) => with!(async { $async_(s) }, $sync(s + 1), $body),
+            (false, [Fl::A, Fl::A]) => with!(async { $async_(s) }, async { $async_(s + 1) }, $body),
             (false, [Fl::S, Fl::S, Fl::S]) => {
-                with!($sync(s), $sync(s + 1), $sync(s + 2) => $body)
+                with!($sync(s), $sync(s + 1), $sync(s + 2), $body)
             }
             (false, [Fl::S, Fl::S, Fl::A]) => {
-                with!($sync(s), $sync(s + 1), async $async_(s + 2) => $body)
+                with!($sync(s), $sync(s + 1), async { $async_(s + 2) }, $body)
             }
             (false, [Fl::S, Fl::A, Fl::S]) => {
-                with!($sync(s), async $async_(s + 1), $sync(s + 2) => $body)
+                with!($sync(s), async { $async_(s + 1) }, $sync(s + 2), $body)
             }
             (false, [Fl::S, Fl::A, Fl::A]) => {
-                with!($sync(s), async $async_(s + 1), async $async_(s + 2) => $body)
+                with!(
+                    $sync(s),
+                    async { $async_(s + 1) },
+                    async { $async_(s + 2) },
+                    $body
+                )
             }
             (false, [Fl::A, Fl::S, Fl::S]) => {
-                with!(async $async_(s), $sync(s + 1), $sync(s + 2) => $body)
+                with!(async { $async_(s) }, $sync(s + 1), $sync(s + 2), $body)
             }
             (false, [Fl::A, Fl::S, Fl::A]) => {
-                with!(async $async_(s), $sync(s + 1), async $async_(s + 2) => $body)
+                with!(
+                    async { $async_(s) },
+                    $sync(s + 1),
+                    async { $async_(s + 2) },
+                    $body
+                )
             }
             (false, [Fl::A, Fl::A, Fl::S]) => {
-                with!(async $async_(s), async $async_(s + 1), $sync(s + 2) => $body)
+                with!(
+                    async { $async_(s) },
+                    async { $async_(s + 1) },
+                    $sync(s + 2),
+                    $body
+                )
             }
             (false, [Fl::A, Fl::A, Fl::A]) => {
-                with!(async $async_(s), async $async_(s + 1), async $async_(s + 2) => $body)
+                with!(
+                    async { $async_(s) },
+                    async { $async_(s + 1) },
+                    async { $async_(s + 2) },
+                    $body
+                )
             }
-            (true, [Fl::S, Fl::S]) => with!($sync(s) => { with!($sync(s + 1) => $body) }),
-            (true, [Fl::S, Fl::A]) => with!($sync(s) => { with!(async $async_(s + 1) => $body) }),
-            (true, [Fl::A, Fl::S]) => with!(async $async_(s) => { with!($sync(s + 1) => $body) }),
+            (true, [Fl::S, Fl::S]) => with!($sync(s), { with!($sync(s + 1), $body) }),
+            (true, [Fl::S, Fl::A]) => with!($sync(s), { with!(async { $async_(s + 1) }, $body) }),
+            (true, [Fl::A, Fl::S]) => with!(async { $async_(s) }, { with!($sync(s + 1), $body) }),
             (true, [Fl::A, Fl::A]) => {
-                with!(async $async_(s) => { with!(async $async_(s + 1) => $body) })
+                with!(async { $async_(s) }, {
+                    with!(async { $async_(s + 1) }, $body)
+                })
             }
             (nest, flavors) => unreachable!("no frame of shape {nest} {flavors:?}"),
         }
@@ -825,7 +847,7 @@ fn the_model_matches_the_documented_async_rules() {
         body,
         cancel,
     };
-    // `with!(async m0, m1, async m2 => ..)` cancelled mid-body: the async
+    // `with!(async { m0 }, m1, async { m2 }, ..)` cancelled mid-body: the async
     // levels get `drop_exit(Unseen)`, never exit; the sync one in between
     // exits with `Unseen` from its guard's drop; innermost first.
     let cancelled = plan(

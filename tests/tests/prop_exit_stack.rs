@@ -192,7 +192,7 @@ fn steps(plan: &Plan, log: &Log) -> Vec<Step> {
 // The two programs.
 
 fn run_stack(plan: &Plan, log: &Log) -> Result<Val, Esc> {
-    let v = with!(ExitStack::<TestError>::default() as stack => {
+    let v = with!(ExitStack::<TestError>::default() as stack, {
         for mut step in steps(plan, log) {
             match step.plan.kind {
                 Kind::Manager => {
@@ -236,7 +236,7 @@ fn run_nested(steps: &mut [Step], plan: &Plan, log: &Log) -> Result<Val, Esc> {
             BodyPath::Panic => panic!("body panicked"),
         };
     };
-    let v = with!(first => {
+    let v = with!(first, {
         match run_nested(rest, plan, log) {
             Ok(v) => v,
             Err(Esc::Try(e)) => Err(Esc::Try(e))?,

@@ -30,7 +30,7 @@ impl ContextManager for Swallow {
 impl Suppress for Swallow {}
 
 fn through_mut_ref(manager: &mut Swallow, error: TestError) -> Result<&'static str, TestError> {
-    with!(&mut *manager => {
+    with!(&mut *manager, {
         Err(error)?;
     });
     Ok("went on")
@@ -150,7 +150,7 @@ fn open_debug_shows_path_mode_and_whether_open() -> io::Result<()> {
         closed,
         format!("Open {{ path: {path:?}, mode: \"w\", open: false }}")
     );
-    with!(&mut manager as f => {
+    with!(&mut manager as f, {
         let shown = format!("{f:?}");
         assert!(shown.starts_with("OpenFile { file: Some(File {"), "{shown}");
         f.write_all(b"x")?;
@@ -164,7 +164,7 @@ fn open_file_exposes_the_file_and_does_vectored_io() -> io::Result<()> {
     let dir = TempDir::new("vectored");
     let path = dir.0.join("data.txt");
     std::fs::write(&path, b"hello world")?;
-    let (len, first, second) = with!(ctxmgr::open(&path) as f => {
+    let (len, first, second) = with!(ctxmgr::open(&path) as f, {
         let len = f.get_ref().expect("an open file").metadata()?.len();
         let (mut a, mut b) = ([0u8; 5], [0u8; 6]);
         let n = f.read_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)])?;
@@ -175,7 +175,7 @@ fn open_file_exposes_the_file_and_does_vectored_io() -> io::Result<()> {
     assert_eq!(&first, b"hello");
     assert_eq!(&second, b" world");
 
-    with!(ctxmgr::open(&path).mode("w") as f => {
+    with!(ctxmgr::open(&path).mode("w") as f, {
         let n = f.write_vectored(&[IoSlice::new(b"good"), IoSlice::new(b"bye")])?;
         assert_eq!(n, 7);
     });
@@ -188,7 +188,7 @@ fn open_file_exposes_the_file_and_does_vectored_io() -> io::Result<()> {
 #[test]
 fn sync_on_exit_syncs_writable_files_only_when_asked() {
     fn exit_of(mode: &str, sync: bool) -> io::Result<()> {
-        with!(ctxmgr::open("/dev/null").mode(mode).sync_on_exit(sync) => {});
+        with!(ctxmgr::open("/dev/null").mode(mode).sync_on_exit(sync), {});
         Ok(())
     }
     // Not asked, or a read-only file: no sync.
@@ -267,7 +267,7 @@ impl Write for Full {
 }
 
 fn close_after_writing<T: ctxmgr::Close<Error = io::Error> + Write>(x: T) -> io::Result<()> {
-    with!(ctxmgr::closing(x) as w => {
+    with!(ctxmgr::closing(x) as w, {
         w.write_all(b"buffered")?; // held in the buffer: succeeds
     });
     Ok(())
@@ -281,7 +281,7 @@ fn closing_flushes_line_writers_and_boxed_writers() {
     assert_eq!(e.to_string(), "sink full");
     // Nothing buffered, nothing to fail.
     fn close_untouched() -> io::Result<()> {
-        with!(ctxmgr::closing(Box::new(io::BufWriter::new(Full))) => {});
+        with!(ctxmgr::closing(Box::new(io::BufWriter::new(Full))), {});
         Ok(())
     }
     close_untouched().unwrap();
@@ -299,7 +299,7 @@ fn closing_a_stream_reports_a_failed_shutdown() {
         OwnedFd::from(std::fs::File::open("/dev/null").unwrap())
     }
     fn close<S: ctxmgr::Close<Error = io::Error>>(s: S) -> io::Result<()> {
-        with!(ctxmgr::closing(s) => {});
+        with!(ctxmgr::closing(s), {});
         Ok(())
     }
     let unix = std::os::unix::net::UnixStream::from(not_a_socket());

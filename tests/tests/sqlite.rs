@@ -101,7 +101,7 @@ fn moves(tx: &rusqlite::Transaction<'_>, amount: i64, ledger_account: i64) -> ru
 fn a_transfer_that_succeeds_commits() {
     let mut bank = Bank::open();
     let run = |conn: &mut Connection| -> rusqlite::Result<&'static str> {
-        with!(sqlite::transaction(conn) as tx => {
+        with!(sqlite::transaction(conn) as tx, {
             assert!(!tx.is_autocommit(), "inside a transaction");
             moves(tx, 30, 1)?;
         });
@@ -117,7 +117,7 @@ fn a_transfer_that_succeeds_commits() {
 fn a_transfer_that_fails_by_question_mark_rolls_back() {
     let mut bank = Bank::open();
     let run = |conn: &mut Connection| -> rusqlite::Result<()> {
-        with!(sqlite::transaction(conn) as tx => {
+        with!(sqlite::transaction(conn) as tx, {
             moves(tx, 30, 1)?; // applied inside the transaction...
             moves(tx, 500, 1)?; // ...then the CHECK on the balance fails
         });
@@ -148,7 +148,7 @@ fn a_transfer_that_returns_an_error_rolls_back() {
     }
     let mut bank = Bank::open();
     let run = |conn: &mut Connection| -> Result<(), BankError> {
-        with!(sqlite::transaction(conn) as tx => {
+        with!(sqlite::transaction(conn) as tx, {
             moves(tx, 30, 1)?;
             return Err(BankError::Refused);
         });
@@ -164,7 +164,7 @@ fn a_transfer_that_panics_rolls_back() {
     let mut bank = Bank::open();
     let msg = panic_message(std::panic::AssertUnwindSafe(|| {
         let _ = (|| -> rusqlite::Result<()> {
-            with!(sqlite::transaction(&mut bank.conn) as tx => {
+            with!(sqlite::transaction(&mut bank.conn) as tx, {
                 moves(tx, 30, 1)?;
                 panic!("teller fainted");
             });
@@ -184,7 +184,7 @@ fn a_transfer_whose_commit_fails_on_a_deferred_foreign_key_returns_that_error_an
     let mut bank = Bank::open();
     let mut body_finished = false;
     let mut run = |conn: &mut Connection| -> rusqlite::Result<()> {
-        with!(sqlite::transaction(conn) as tx => {
+        with!(sqlite::transaction(conn) as tx, {
             moves(tx, 30, 99)?; // account 99 does not exist: not checked yet
             body_finished = true;
         });
@@ -209,7 +209,9 @@ fn a_transfer_whose_commit_fails_on_a_deferred_foreign_key_returns_that_error_an
 
 fn with_ok(conn: &mut Connection) {
     (|| -> rusqlite::Result<()> {
-        with!(sqlite::transaction(conn) as tx => { moves(tx, 30, 1)?; });
+        with!(sqlite::transaction(conn) as tx, {
+            moves(tx, 30, 1)?;
+        });
         Ok(())
     })()
     .unwrap();
@@ -221,7 +223,9 @@ fn a_failing_begin_skips_the_body() {
     bank.conn.execute_batch("BEGIN").unwrap(); // already inside one
     let mut ran = false;
     let err = (|| -> rusqlite::Result<()> {
-        with!(sqlite::transaction(&mut bank.conn) => { ran = true; });
+        with!(sqlite::transaction(&mut bank.conn), {
+            ran = true;
+        });
         Ok(())
     })()
     .unwrap_err();
@@ -236,7 +240,7 @@ fn a_failing_begin_skips_the_body() {
 fn a_body_that_rolled_back_itself_gets_its_own_error() {
     let mut bank = Bank::open();
     let err = (|| -> Result<(), Box<dyn std::error::Error>> {
-        with!(sqlite::transaction(&mut bank.conn) as tx => {
+        with!(sqlite::transaction(&mut bank.conn) as tx, {
             moves(tx, 30, 1)?;
             tx.execute_batch("ROLLBACK")?;
             Err("gave up")?;
@@ -255,7 +259,9 @@ fn the_manager_is_reusable_and_takes_a_begin_behavior() {
     let mut t = sqlite::transaction(&mut bank.conn).behavior(TransactionBehavior::Immediate);
     for _ in 0..2 {
         (|| -> rusqlite::Result<()> {
-            with!(&mut t as tx => { moves(tx, 10, 1)?; });
+            with!(&mut t as tx, {
+                moves(tx, 10, 1)?;
+            });
             Ok(())
         })()
         .unwrap();

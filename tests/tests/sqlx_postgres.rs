@@ -86,9 +86,12 @@ async fn settle(observer: &mut PgConnection, limit: Duration) -> Duration {
 }
 
 async fn insert(pool: &PgPool, xs: &[i32]) -> Result<(), BoxError> {
-    with!(async transaction(pool) as tx => {
+    with!(async { transaction(pool) } as tx, {
         for x in xs {
-            sqlx::query("INSERT INTO t VALUES ($1)").bind(x).execute(&mut **tx).await?;
+            sqlx::query("INSERT INTO t VALUES ($1)")
+                .bind(x)
+                .execute(&mut **tx)
+                .await?;
         }
     });
     Ok(())
@@ -114,8 +117,10 @@ async fn commit_rollback_panic_and_a_failing_commit() {
     let p = pool.clone();
     let payload = tokio::spawn(async move {
         let _ = async {
-            with!(async transaction(&p) as tx => {
-                sqlx::query("INSERT INTO t VALUES (3)").execute(&mut **tx).await?;
+            with!(async { transaction(&p) } as tx, {
+                sqlx::query("INSERT INTO t VALUES (3)")
+                    .execute(&mut **tx)
+                    .await?;
                 std::panic::panic_any("boom");
             });
             #[allow(unreachable_code)]
@@ -129,9 +134,13 @@ async fn commit_rollback_panic_and_a_failing_commit() {
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
     // A deferred foreign key fails COMMIT: the error of `with!`.
     async fn orphan(pool: &PgPool) -> Result<(), BoxError> {
-        with!(async transaction(pool) as tx => {
-            sqlx::query("INSERT INTO t VALUES (4)").execute(&mut **tx).await?;
-            sqlx::query("INSERT INTO child VALUES (99)").execute(&mut **tx).await?;
+        with!(async { transaction(pool) } as tx, {
+            sqlx::query("INSERT INTO t VALUES (4)")
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("INSERT INTO child VALUES (99)")
+                .execute(&mut **tx)
+                .await?;
         });
         Ok(())
     }
@@ -162,23 +171,37 @@ async fn serialization_failure_at_commit_is_an_error() {
     let (go2, wait2) = tokio::sync::oneshot::channel::<()>();
     let t2 = tokio::spawn(async move {
         let r: Result<(), ctxmgr::sqlx::Error> = async {
-            with!(async transaction(&mut c2).isolation(IsolationLevel::Serializable) as tx => {
-                sqlx::query("SELECT count(*) FROM b").execute(&mut **tx).await?;
-                sqlx::query("INSERT INTO a VALUES (2)").execute(&mut **tx).await?;
-                go1.send(()).unwrap();
-                wait2.await.unwrap(); // T1 committed
-            });
+            with!(
+                async { transaction(&mut c2).isolation(IsolationLevel::Serializable) } as tx,
+                {
+                    sqlx::query("SELECT count(*) FROM b")
+                        .execute(&mut **tx)
+                        .await?;
+                    sqlx::query("INSERT INTO a VALUES (2)")
+                        .execute(&mut **tx)
+                        .await?;
+                    go1.send(()).unwrap();
+                    wait2.await.unwrap(); // T1 committed
+                }
+            );
             Ok(())
         }
         .await;
         r
     });
     let t1: Result<(), ctxmgr::sqlx::Error> = async {
-        with!(async transaction(&mut c1).isolation(IsolationLevel::Serializable) as tx => {
-            sqlx::query("SELECT count(*) FROM a").execute(&mut **tx).await?;
-            wait1.await.unwrap();
-            sqlx::query("INSERT INTO b VALUES (1)").execute(&mut **tx).await?;
-        });
+        with!(
+            async { transaction(&mut c1).isolation(IsolationLevel::Serializable) } as tx,
+            {
+                sqlx::query("SELECT count(*) FROM a")
+                    .execute(&mut **tx)
+                    .await?;
+                wait1.await.unwrap();
+                sqlx::query("INSERT INTO b VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        );
         Ok(())
     }
     .await;
@@ -202,32 +225,57 @@ async fn savepoints_and_builders() {
     };
     let mut conn = PgConnection::connect(&url).await.unwrap();
     async fn nested(conn: &mut PgConnection) -> Result<(), ctxmgr::sqlx::Error> {
-        with!(async transaction(&mut *conn).isolation(IsolationLevel::RepeatableRead) as tx => {
-            sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
-            let inner: Result<(), ctxmgr::sqlx::Error> = async {
-                with!(async transaction(&mut *tx) as sp => {
-                    sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **sp).await?;
-                    sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **sp).await?;
+        with!(
+            async { transaction(&mut *conn).isolation(IsolationLevel::RepeatableRead) } as tx,
+            {
+                sqlx::query("INSERT INTO t VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
+                let inner: Result<(), ctxmgr::sqlx::Error> = async {
+                    with!(async { transaction(&mut *tx) } as sp, {
+                        sqlx::query("INSERT INTO t VALUES (2)")
+                            .execute(&mut **sp)
+                            .await?;
+                        sqlx::query("INSERT INTO t VALUES (2)")
+                            .execute(&mut **sp)
+                            .await?;
+                    });
+                    Ok(())
+                }
+                .await;
+                assert_eq!(inner.unwrap_err().code().as_deref(), Some("23505"));
+                with!(async { transaction(&mut *tx) } as sp, {
+                    sqlx::query("INSERT INTO t VALUES (3)")
+                        .execute(&mut **sp)
+                        .await?;
                 });
-                Ok(())
+                let level: String = sqlx::query_scalar("SHOW transaction_isolation")
+                    .fetch_one(&mut **tx)
+                    .await?;
+                assert_eq!(level, "repeatable read");
             }
-            .await;
-            assert_eq!(inner.unwrap_err().code().as_deref(), Some("23505"));
-            with!(async transaction(&mut *tx) as sp => {
-                sqlx::query("INSERT INTO t VALUES (3)").execute(&mut **sp).await?;
-            });
-            let level: String = sqlx::query_scalar("SHOW transaction_isolation").fetch_one(&mut **tx).await?;
-            assert_eq!(level, "repeatable read");
-        });
+        );
         Ok(())
     }
     nested(&mut conn).await.unwrap();
     let r: Result<(), ctxmgr::sqlx::Error> = async {
-        with!(async transaction(&pool).isolation(IsolationLevel::Serializable).read_only().deferrable() as tx => {
-            let ro: String = sqlx::query_scalar("SHOW transaction_read_only").fetch_one(&mut **tx).await?;
-            assert_eq!(ro, "on");
-            sqlx::query("INSERT INTO t VALUES (9)").execute(&mut **tx).await?; // read only: fails
-        });
+        with!(
+            async {
+                transaction(&pool)
+                    .isolation(IsolationLevel::Serializable)
+                    .read_only()
+                    .deferrable()
+            } as tx,
+            {
+                let ro: String = sqlx::query_scalar("SHOW transaction_read_only")
+                    .fetch_one(&mut **tx)
+                    .await?;
+                assert_eq!(ro, "on");
+                sqlx::query("INSERT INTO t VALUES (9)")
+                    .execute(&mut **tx)
+                    .await?; // read only: fails
+            }
+        );
         Ok(())
     }
     .await;
@@ -273,13 +321,22 @@ async fn pool_cancelled_after_every_poll_leaks_nothing() {
         pool: &PgPool,
         log: std::sync::Arc<std::sync::Mutex<Vec<ctxmgr::sqlx::Cancelled>>>,
     ) -> Result<(), BoxError> {
-        with!(async transaction(pool).on_cancel(move |c| log.lock().unwrap().push(c)) as tx => {
-            sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
-            sqlx::query("SELECT pg_sleep(0.01)").execute(&mut **tx).await?;
-            with!(async transaction(&mut *tx) as sp => {
-                sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **sp).await?;
-            });
-        });
+        with!(
+            async { transaction(pool).on_cancel(move |c| log.lock().unwrap().push(c)) } as tx,
+            {
+                sqlx::query("INSERT INTO t VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("SELECT pg_sleep(0.01)")
+                    .execute(&mut **tx)
+                    .await?;
+                with!(async { transaction(&mut *tx) } as sp, {
+                    sqlx::query("INSERT INTO t VALUES (2)")
+                        .execute(&mut **sp)
+                        .await?;
+                });
+            }
+        );
         Ok(())
     }
     // How many polls a run takes varies a little with timing (an answer
@@ -352,8 +409,10 @@ async fn running_statement_is_cancelled_within_a_second() {
     let mut worst = Duration::ZERO;
     for _ in 0..5 {
         let r = tokio::time::timeout(Duration::from_millis(100), async {
-            with!(async transaction(&pool) as tx => {
-                sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
+            with!(async { transaction(&pool) } as tx, {
+                sqlx::query("INSERT INTO t VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
                 sqlx::query("SELECT pg_sleep(5)").execute(&mut **tx).await?;
             });
             Ok::<(), BoxError>(())
@@ -384,13 +443,22 @@ async fn killed_connection_is_an_error_and_commits_nothing() {
     };
     let mut observer = PgConnection::connect(&url).await.unwrap();
     async fn killed_mid_body(pool: &PgPool, url: &str) -> Result<(), BoxError> {
-        with!(async transaction(pool) as tx => {
-            sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
-            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut **tx).await?;
+        with!(async { transaction(pool) } as tx, {
+            sqlx::query("INSERT INTO t VALUES (1)")
+                .execute(&mut **tx)
+                .await?;
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(&mut **tx)
+                .await?;
             let mut killer = PgConnection::connect(url).await?;
-            sqlx::query("SELECT pg_terminate_backend($1)").bind(pid).execute(&mut killer).await?;
+            sqlx::query("SELECT pg_terminate_backend($1)")
+                .bind(pid)
+                .execute(&mut killer)
+                .await?;
             tokio::time::sleep(Duration::from_millis(50)).await;
-            sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **tx).await?;
+            sqlx::query("INSERT INTO t VALUES (2)")
+                .execute(&mut **tx)
+                .await?;
         });
         Ok(())
     }
@@ -433,8 +501,10 @@ async fn killed_connection_is_an_error_and_commits_nothing() {
     });
     let started = Instant::now();
     let r: Result<(), ctxmgr::sqlx::Error> = async {
-        with!(async transaction(&mut conn) as tx => {
-            sqlx::query("INSERT INTO t VALUES (3)").execute(&mut **tx).await?;
+        with!(async { transaction(&mut conn) } as tx, {
+            sqlx::query("INSERT INTO t VALUES (3)")
+                .execute(&mut **tx)
+                .await?;
         });
         Ok(())
     }
@@ -500,8 +570,10 @@ async fn measure_the_driver_alone() {
     let dropped = Instant::now();
     let r = tokio::time::timeout(Duration::from_millis(100), async {
         let r: Result<(), ctxmgr::sqlx::Error> = async {
-            with!(async transaction(&mut conn) as tx => {
-                sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
+            with!(async { transaction(&mut conn) } as tx, {
+                sqlx::query("INSERT INTO t VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
                 std::future::pending::<()>().await;
             });
             Ok(())
@@ -554,13 +626,29 @@ async fn bare_connection_cancelled_after_every_poll() {
         let inner_log = inner_reports.clone();
         let run = async {
             let r: Result<(), ctxmgr::sqlx::Error> = async {
-                with!(async transaction(&mut conn).on_cancel(move |c| log.lock().unwrap().push(c)) as tx => {
-                    sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
-                    with!(async transaction(&mut *tx).on_cancel(move |c| inner_log.lock().unwrap().push(c)) as sp => {
-                        sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **sp).await?;
-                    });
-                    sqlx::query("SELECT pg_sleep(0.005)").execute(&mut **tx).await?;
-                });
+                with!(
+                    async { transaction(&mut conn).on_cancel(move |c| log.lock().unwrap().push(c)) }
+                        as tx,
+                    {
+                        sqlx::query("INSERT INTO t VALUES (1)")
+                            .execute(&mut **tx)
+                            .await?;
+                        with!(
+                            async {
+                                transaction(&mut *tx)
+                                    .on_cancel(move |c| inner_log.lock().unwrap().push(c))
+                            } as sp,
+                            {
+                                sqlx::query("INSERT INTO t VALUES (2)")
+                                    .execute(&mut **sp)
+                                    .await?;
+                            }
+                        );
+                        sqlx::query("SELECT pg_sleep(0.005)")
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                );
                 Ok(())
             }
             .await;
@@ -675,8 +763,10 @@ async fn measure_a_blocked_current_thread_runtime() {
                 .unwrap();
             let r = tokio::time::timeout(Duration::from_millis(50), async {
                 let r: Result<(), ctxmgr::sqlx::Error> = async {
-                    with!(async transaction(&mut conn) as tx => {
-                        sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
+                    with!(async { transaction(&mut conn) } as tx, {
+                        sqlx::query("INSERT INTO t VALUES (1)")
+                            .execute(&mut **tx)
+                            .await?;
                         std::future::pending::<()>().await;
                     });
                     Ok(())
@@ -701,8 +791,10 @@ async fn measure_a_blocked_current_thread_runtime() {
             sqlx::query("SELECT 1").execute(&mut conn).await.unwrap();
             let r = tokio::time::timeout(Duration::from_millis(50), async {
                 let r: Result<(), ctxmgr::sqlx::Error> = async {
-                    with!(async transaction(&pool) as tx => {
-                        sqlx::query("INSERT INTO t VALUES (3)").execute(&mut **tx).await?;
+                    with!(async { transaction(&pool) } as tx, {
+                        sqlx::query("INSERT INTO t VALUES (3)")
+                            .execute(&mut **tx)
+                            .await?;
                         std::future::pending::<()>().await;
                     });
                     Ok(())

@@ -67,10 +67,16 @@ fn dir() -> tempfile::TempDir {
 }
 
 async fn insert_then(pool: &SqlitePool, x: i64, fail: bool) -> Result<i64, BoxError> {
-    let v = with!(async transaction(pool) as tx => {
-        sqlx::query("INSERT INTO t VALUES (?)").bind(x).execute(&mut **tx).await?;
+    let v = with!(async { transaction(pool) } as tx, {
+        sqlx::query("INSERT INTO t VALUES (?)")
+            .bind(x)
+            .execute(&mut **tx)
+            .await?;
         if fail {
-            sqlx::query("INSERT INTO t VALUES (?)").bind(x).execute(&mut **tx).await?; // duplicate
+            sqlx::query("INSERT INTO t VALUES (?)")
+                .bind(x)
+                .execute(&mut **tx)
+                .await?; // duplicate
         }
         x
     });
@@ -99,8 +105,10 @@ async fn return_err_rolls_back() {
     let db = d.path().join("a.db");
     let pool = setup(&db).await;
     async fn f(pool: &SqlitePool) -> Result<(), BoxError> {
-        with!(async transaction(pool) as tx => {
-            sqlx::query("INSERT INTO t VALUES (7)").execute(&mut **tx).await?;
+        with!(async { transaction(pool) } as tx, {
+            sqlx::query("INSERT INTO t VALUES (7)")
+                .execute(&mut **tx)
+                .await?;
             return Err("nope".into());
         })
     }
@@ -116,8 +124,10 @@ async fn panic_rolls_back_and_resumes_with_its_payload() {
     let p = pool.clone();
     let joined = tokio::spawn(async move {
         let _: Result<(), BoxError> = async {
-            with!(async transaction(&p) as tx => {
-                sqlx::query("INSERT INTO t VALUES (9)").execute(&mut **tx).await?;
+            with!(async { transaction(&p) } as tx, {
+                sqlx::query("INSERT INTO t VALUES (9)")
+                    .execute(&mut **tx)
+                    .await?;
                 std::panic::panic_any(42_u32);
             });
             #[allow(unreachable_code)]
@@ -138,10 +148,14 @@ async fn failing_commit_is_the_error_of_with() {
     let db = d.path().join("a.db");
     let pool = setup(&db).await;
     async fn f(pool: &SqlitePool) -> Result<(), BoxError> {
-        with!(async transaction(pool) as tx => {
-            sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
+        with!(async { transaction(pool) } as tx, {
+            sqlx::query("INSERT INTO t VALUES (1)")
+                .execute(&mut **tx)
+                .await?;
             // Deferred: checked at COMMIT.
-            sqlx::query("INSERT INTO child VALUES (99)").execute(&mut **tx).await?;
+            sqlx::query("INSERT INTO child VALUES (99)")
+                .execute(&mut **tx)
+                .await?;
         });
         Ok(())
     }
@@ -169,19 +183,27 @@ async fn savepoints_nest_on_a_bare_connection() {
     let mut conn: SqliteConnection = options(&db).connect().await.unwrap();
     async fn f(conn: &mut SqliteConnection) -> Result<Vec<String>, ctxmgr::sqlx::Error> {
         let mut seen = Vec::new();
-        with!(async transaction(&mut *conn) as tx => {
-            sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
+        with!(async { transaction(&mut *conn) } as tx, {
+            sqlx::query("INSERT INTO t VALUES (1)")
+                .execute(&mut **tx)
+                .await?;
             let inner: Result<(), ctxmgr::sqlx::Error> = async {
-                with!(async transaction(&mut *tx) as sp => {
-                    sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **sp).await?;
-                    sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **sp).await?; // fails
+                with!(async { transaction(&mut *tx) } as sp, {
+                    sqlx::query("INSERT INTO t VALUES (2)")
+                        .execute(&mut **sp)
+                        .await?;
+                    sqlx::query("INSERT INTO t VALUES (2)")
+                        .execute(&mut **sp)
+                        .await?; // fails
                 });
                 Ok(())
             }
             .await;
             seen.push(format!("inner {:?}", inner.map_err(|e| e.kind())));
-            with!(async transaction(&mut *tx) as sp => {
-                sqlx::query("INSERT INTO t VALUES (3)").execute(&mut **sp).await?;
+            with!(async { transaction(&mut *tx) } as sp, {
+                sqlx::query("INSERT INTO t VALUES (3)")
+                    .execute(&mut **sp)
+                    .await?;
             });
             seen.push("released".into());
         });
@@ -192,23 +214,33 @@ async fn savepoints_nest_on_a_bare_connection() {
     assert_eq!(rows(&db).await, [1, 3]);
     // The isolation builder: SERIALIZABLE is SQLite's; READ ONLY is not.
     let r: Result<(), ctxmgr::sqlx::Error> = async {
-        with!(async transaction(&mut conn).isolation(IsolationLevel::Serializable) as tx => {
-            sqlx::query("INSERT INTO t VALUES (4)").execute(&mut **tx).await?;
-        });
+        with!(
+            async { transaction(&mut conn).isolation(IsolationLevel::Serializable) } as tx,
+            {
+                sqlx::query("INSERT INTO t VALUES (4)")
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        );
         Ok(())
     }
     .await;
     r.unwrap();
     let r: Result<(), ctxmgr::sqlx::Error> = async {
-        with!(async transaction(&mut conn).read_only() as _tx => {});
+        with!(async { transaction(&mut conn).read_only() } as _tx, {});
         Ok(())
     }
     .await;
     assert_eq!(r.unwrap_err().kind(), ErrorKind::Unsupported);
     let r: Result<(), ctxmgr::sqlx::Error> = async {
-        with!(async transaction(&mut conn).begin_statement("BEGIN IMMEDIATE") as tx => {
-            sqlx::query("INSERT INTO t VALUES (5)").execute(&mut **tx).await?;
-        });
+        with!(
+            async { transaction(&mut conn).begin_statement("BEGIN IMMEDIATE") } as tx,
+            {
+                sqlx::query("INSERT INTO t VALUES (5)")
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        );
         Ok(())
     }
     .await;
@@ -222,15 +254,23 @@ async fn suppress_outside_rolls_back_and_swallows() {
     let db = d.path().join("a.db");
     let pool = setup(&db).await;
     async fn f(pool: &SqlitePool, x: i64) -> Result<Option<i64>, BoxError> {
-        let v = with!(ctxmgr::suppress(|e| e
-            .downcast_ref::<sqlx::Error>()
-            .and_then(|e| e.as_database_error())
-            .is_some_and(|d| d.is_unique_violation())
-        ), async transaction(pool) as tx => {
-            sqlx::query("INSERT INTO t VALUES (100)").execute(&mut **tx).await?;
-            sqlx::query("INSERT INTO t VALUES (?)").bind(x).execute(&mut **tx).await?;
-            Some(x)
-        });
+        let v = with!(
+            ctxmgr::suppress(|e| e
+                .downcast_ref::<sqlx::Error>()
+                .and_then(|e| e.as_database_error())
+                .is_some_and(|d| d.is_unique_violation())),
+            async { transaction(pool) } as tx,
+            {
+                sqlx::query("INSERT INTO t VALUES (100)")
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("INSERT INTO t VALUES (?)")
+                    .bind(x)
+                    .execute(&mut **tx)
+                    .await?;
+                Some(x)
+            }
+        );
         Ok(v)
     }
     assert_eq!(f(&pool, 1).await.unwrap(), Some(1));
@@ -254,11 +294,15 @@ async fn futures_are_send_under_tokio_spawn() {
         .unwrap();
     let mut conn: SqliteConnection = options(&db).connect().await.unwrap();
     async fn nested(conn: &mut SqliteConnection) -> Result<i64, BoxError> {
-        Ok(with!(async transaction(&mut *conn) as tx => {
-            with!(async transaction(&mut *tx) as sp => {
-                sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **sp).await?;
+        Ok(with!(async { transaction(&mut *conn) } as tx, {
+            with!(async { transaction(&mut *tx) } as sp, {
+                sqlx::query("INSERT INTO t VALUES (2)")
+                    .execute(&mut **sp)
+                    .await?;
             });
-            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM t").fetch_one(&mut **tx).await?
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM t")
+                .fetch_one(&mut **tx)
+                .await?
         }))
     }
     let n = tokio::spawn(assert_send(async move { nested(&mut conn).await.unwrap() }))
@@ -278,10 +322,17 @@ async fn cancelled_after_every_poll_leaks_nothing() {
     let cancels = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     type Log = std::sync::Arc<std::sync::Mutex<Vec<ctxmgr::sqlx::Cancelled>>>;
     async fn body(pool: &SqlitePool, log: Log) -> Result<(), BoxError> {
-        with!(async transaction(pool).on_cancel(move |c| log.lock().unwrap().push(c)) as tx => {
-            sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
-            sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **tx).await?;
-        });
+        with!(
+            async { transaction(pool).on_cancel(move |c| log.lock().unwrap().push(c)) } as tx,
+            {
+                sqlx::query("INSERT INTO t VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("INSERT INTO t VALUES (2)")
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        );
         Ok(())
     }
     // How many polls a run takes varies with timing (SQLite's worker thread
@@ -338,10 +389,18 @@ async fn cancelled_after_every_poll_leaks_nothing() {
         let log = cancels.clone();
         let f = async {
             let r: Result<(), BoxError> = async {
-                with!(async transaction(&mut conn).on_cancel(move |c| log.lock().unwrap().push(c)) as tx => {
-                    sqlx::query("INSERT INTO t VALUES (1)").execute(&mut **tx).await?;
-                    sqlx::query("INSERT INTO t VALUES (2)").execute(&mut **tx).await?;
-                });
+                with!(
+                    async { transaction(&mut conn).on_cancel(move |c| log.lock().unwrap().push(c)) }
+                        as tx,
+                    {
+                        sqlx::query("INSERT INTO t VALUES (1)")
+                            .execute(&mut **tx)
+                            .await?;
+                        sqlx::query("INSERT INTO t VALUES (2)")
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                );
                 Ok(())
             }
             .await;

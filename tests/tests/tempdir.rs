@@ -54,7 +54,7 @@ fn the_body_gets_a_fresh_empty_directory_and_exit_removes_the_tree() -> io::Resu
     let parent = Parent::new();
     let outside = parent.0.join("outside.txt");
     std::fs::write(&outside, "must survive")?;
-    let path = with!(ctxmgr::tempdir().in_dir(&parent.0).prefix("t-") as dir => {
+    let path = with!(ctxmgr::tempdir().in_dir(&parent.0).prefix("t-") as dir, {
         assert!(dir.is_absolute() && dir.is_dir());
         assert_eq!(std::fs::read_dir(dir)?.count(), 0);
         assert_eq!(dir.parent(), Some(parent.0.as_path()));
@@ -78,7 +78,7 @@ fn the_body_gets_a_fresh_empty_directory_and_exit_removes_the_tree() -> io::Resu
 fn the_tree_is_removed_when_the_body_fails_and_the_body_error_propagates() {
     let parent = Parent::new();
     let run = || -> Result<(), Box<dyn std::error::Error>> {
-        with!(ctxmgr::tempdir().in_dir(&parent.0) as dir => {
+        with!(ctxmgr::tempdir().in_dir(&parent.0) as dir, {
             fill(dir, dir)?;
             Err(TestError::Body("b"))?;
         });
@@ -94,7 +94,7 @@ fn the_tree_is_removed_while_a_panic_unwinds() {
     let parent = Parent::new();
     let msg = panic_message(std::panic::AssertUnwindSafe(|| {
         let _ = (|| -> io::Result<()> {
-            with!(ctxmgr::tempdir().in_dir(&parent.0) as dir => {
+            with!(ctxmgr::tempdir().in_dir(&parent.0) as dir, {
                 fill(dir, dir)?;
                 panic!("body panicked");
             });
@@ -113,7 +113,9 @@ fn enter_creates_the_directory_and_its_failure_skips_the_body() {
     assert!(parent.entries().is_empty());
     let mut ran = false;
     let err = (|| -> io::Result<()> {
-        with!(ctxmgr::tempdir().in_dir(parent.0.join("missing")) => { ran = true; });
+        with!(ctxmgr::tempdir().in_dir(parent.0.join("missing")), {
+            ran = true;
+        });
         Ok(())
     })()
     .unwrap_err();
@@ -126,7 +128,7 @@ fn enter_creates_the_directory_and_its_failure_skips_the_body() {
 #[test]
 fn a_directory_the_body_removed_itself_is_not_an_error() -> io::Result<()> {
     let parent = Parent::new();
-    with!(ctxmgr::tempdir().in_dir(&parent.0) as dir => {
+    with!(ctxmgr::tempdir().in_dir(&parent.0) as dir, {
         fill(dir, dir)?;
         std::fs::remove_dir_all(dir)?;
     });
@@ -142,7 +144,7 @@ fn a_failed_removal_is_the_error_with_returns_and_names_the_directory() {
     let parent = Parent::new();
     let path = std::cell::RefCell::new(PathBuf::new());
     let run = || -> io::Result<&'static str> {
-        with!(ctxmgr::tempdir().in_dir(&parent.0) as dir => {
+        with!(ctxmgr::tempdir().in_dir(&parent.0) as dir, {
             *path.borrow_mut() = dir.to_path_buf();
             std::fs::remove_dir(dir)?;
             std::fs::write(dir, "a file now")?;
@@ -168,7 +170,7 @@ fn a_failed_removal_is_the_error_with_returns_and_names_the_directory() {
 fn a_failed_removal_after_a_failing_body_carries_the_body_error() {
     let parent = Parent::new();
     let run = || -> io::Result<()> {
-        with!(ctxmgr::tempdir().in_dir(&parent.0) as dir => {
+        with!(ctxmgr::tempdir().in_dir(&parent.0) as dir, {
             std::fs::remove_dir(dir)?;
             std::fs::write(dir, "a file now")?;
             Err(io::Error::other("body failed"))?;
@@ -201,8 +203,8 @@ fn a_guard_reports_the_removal_error_from_finish() {
 fn entering_again_makes_a_new_directory() -> io::Result<()> {
     let parent = Parent::new();
     let mut manager = ctxmgr::tempdir().in_dir(&parent.0);
-    let first = with!(&mut manager as dir => { dir.to_path_buf() });
-    let second = with!(&mut manager as dir => {
+    let first = with!(&mut manager as dir, { dir.to_path_buf() });
+    let second = with!(&mut manager as dir, {
         assert!(dir.is_dir());
         dir.to_path_buf()
     });

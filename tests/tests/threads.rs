@@ -211,7 +211,7 @@ impl<'m> ContextManager for Locked<'m> {
 }
 
 fn deposit(mutex: &Mutex<Account>, i: u64) -> Result<(), Declined> {
-    with!(Locked::new(mutex) as account => {
+    with!(Locked::new(mutex) as account, {
         // A non-atomic read-modify-write: exact only under mutual exclusion.
         let before = account.balance;
         if i.is_multiple_of(7) {
@@ -265,7 +265,7 @@ fn a_manager_kept_in_a_mutex_is_entered_by_reference_from_each_thread() {
             s.spawn(|| {
                 for _ in 0..ITERATIONS {
                     let mut lock = shared.lock().unwrap();
-                    with!(&mut *lock as n => {
+                    with!(&mut *lock as n, {
                         *n += 1;
                     });
                 }

@@ -11,7 +11,7 @@ use ctxmgr::{with, AsyncGuard, Outcome};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 async fn read(path: &Path) -> io::Result<String> {
-    Ok(with!(async ctxmgr::tokio::open(path) as f => {
+    Ok(with!(async { ctxmgr::tokio::open(path) } as f, {
         let mut s = String::new();
         f.read_to_string(&mut s).await?;
         s
@@ -22,7 +22,7 @@ async fn read(path: &Path) -> io::Result<String> {
 async fn write_then_read_round_trip() -> io::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("file.txt");
-    with!(async ctxmgr::tokio::open(&path).mode("w") as f => {
+    with!(async { ctxmgr::tokio::open(&path).mode("w") } as f, {
         f.write_all(b"some info").await?;
     });
     // On disk as soon as the `with!` ends; read back both ways.
@@ -36,7 +36,7 @@ async fn more_than_the_buffer_is_all_on_disk_after_exit() -> io::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("big.bin");
     let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-    with!(async ctxmgr::tokio::open(&path).mode("wb") as f => {
+    with!(async { ctxmgr::tokio::open(&path).mode("wb") } as f, {
         for chunk in data.chunks(777) {
             f.write_all(chunk).await?;
         }
@@ -53,7 +53,7 @@ async fn append_keeps_what_was_there() -> io::Result<()> {
     // `&mut Open` is a manager too: entered once per line.
     let mut log = ctxmgr::tokio::open(&path).mode("a");
     for line in ["second\n", "third\n"] {
-        with!(async &mut log as f => {
+        with!(async { &mut log } as f, {
             f.write_all(line.as_bytes()).await?;
         });
     }
@@ -68,7 +68,9 @@ async fn x_on_an_existing_file_is_already_exists_naming_the_path() -> io::Result
     std::fs::write(&path, "keep me")?;
     let mut entered = false;
     let run = async {
-        with!(async ctxmgr::tokio::open(&path).mode("x") => { entered = true; });
+        with!(async { ctxmgr::tokio::open(&path).mode("x") }, {
+            entered = true;
+        });
         Ok::<(), io::Error>(())
     };
     let e = run.await.unwrap_err();
@@ -81,7 +83,7 @@ async fn x_on_an_existing_file_is_already_exists_naming_the_path() -> io::Result
     assert_eq!(std::fs::read_to_string(&path)?, "keep me");
     // A fresh name is created.
     let fresh = dir.path().join("fresh");
-    with!(async ctxmgr::tokio::open(&fresh).mode("x") as f => {
+    with!(async { ctxmgr::tokio::open(&fresh).mode("x") } as f, {
         f.write_all(b"new").await?;
     });
     assert_eq!(std::fs::read_to_string(&fresh)?, "new");
@@ -111,7 +113,9 @@ async fn a_bad_mode_is_invalid_input_naming_the_mode() -> io::Result<()> {
     for bad in ["rw", "", "q", "r++", "wx"] {
         let mut entered = false;
         let run = async {
-            with!(async ctxmgr::tokio::open(&path).mode(bad) => { entered = true; });
+            with!(async { ctxmgr::tokio::open(&path).mode(bad) }, {
+                entered = true;
+            });
             Ok::<(), io::Error>(())
         };
         let e = run.await.unwrap_err();
@@ -129,7 +133,7 @@ async fn read_mode_refuses_writes() -> io::Result<()> {
     let path = dir.path().join("ro");
     std::fs::write(&path, "x")?;
     let run = async {
-        with!(async ctxmgr::tokio::open(&path) as f => {
+        with!(async { ctxmgr::tokio::open(&path) } as f, {
             f.write_all(b"no").await?;
         });
         Ok::<(), io::Error>(())
@@ -147,7 +151,7 @@ async fn read_mode_refuses_writes() -> io::Result<()> {
 async fn dev_full_is_an_error_returned_by_exit() {
     let mut body_ended = false;
     let run = async {
-        with!(async ctxmgr::tokio::open("/dev/full").mode("w") as f => {
+        with!(async { ctxmgr::tokio::open("/dev/full").mode("w") } as f, {
             f.write_all(b"lost?").await?; // buffered: succeeds
             body_ended = true;
         }); // the flush in exit fails
@@ -170,7 +174,7 @@ async fn dev_full_is_an_error_returned_by_exit() {
 #[tokio::test]
 async fn dev_full_while_the_body_failed_names_both() {
     let run = async {
-        with!(async ctxmgr::tokio::open("/dev/full").mode("w") as f => {
+        with!(async { ctxmgr::tokio::open("/dev/full").mode("w") } as f, {
             f.write_all(b"lost?").await?;
             Err(io::Error::other("the body failed"))?;
         });
@@ -195,7 +199,7 @@ async fn the_body_error_propagates_and_exit_still_flushes() -> io::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("partial.txt");
     let run = async {
-        with!(async ctxmgr::tokio::open(&path).mode("w") as f => {
+        with!(async { ctxmgr::tokio::open(&path).mode("w") } as f, {
             f.write_all(b"written before the failure").await?;
             "not a number".parse::<u32>().map_err(io::Error::other)?;
             f.write_all(b" and never this").await?;
@@ -218,7 +222,7 @@ async fn a_panicking_body_is_flushed_before_the_panic_resumes() -> io::Result<()
     let path = dir.path().join("panicked.txt");
     let task_path = path.clone();
     let joined = tokio::spawn(async move {
-        with!(async ctxmgr::tokio::open(&task_path).mode("w") as f => {
+        with!(async { ctxmgr::tokio::open(&task_path).mode("w") } as f, {
             f.write_all(b"written before the panic").await?;
             panic!("the body panicked");
         });
@@ -236,7 +240,7 @@ async fn plus_modes_switch_between_reading_and_writing() -> io::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("rw.txt");
     std::fs::write(&path, "line one\nline two\n")?;
-    let first = with!(async ctxmgr::tokio::open(&path).mode("r+") as f => {
+    let first = with!(async { ctxmgr::tokio::open(&path).mode("r+") } as f, {
         let mut first = String::new();
         f.read_line(&mut first).await?; // the reader buffered the whole file
         f.write_all(b"LINE TWO").await?; // ... yet this lands after line one
@@ -250,7 +254,7 @@ async fn plus_modes_switch_between_reading_and_writing() -> io::Result<()> {
     assert_eq!(std::fs::read_to_string(&path)?, "line one\nLINE TWO\n");
 
     // `w+`: a read right after a write starts at the end; a seek goes back.
-    let (rest, bc) = with!(async ctxmgr::tokio::open(&path).mode("w+") as f => {
+    let (rest, bc) = with!(async { ctxmgr::tokio::open(&path).mode("w+") } as f, {
         f.write_all(b"abc").await?;
         let mut rest = Vec::new();
         f.read_to_end(&mut rest).await?;
@@ -268,7 +272,7 @@ async fn a_cancelled_body_leaves_its_buffer_to_drop_exit() -> io::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("cancelled.txt");
     let body = async {
-        with!(async ctxmgr::tokio::open(&path).mode("w") as f => {
+        with!(async { ctxmgr::tokio::open(&path).mode("w") } as f, {
             f.write_all(b"buffered").await?;
             tokio::time::sleep(Duration::from_secs(60)).await; // cancelled here
         });
@@ -305,7 +309,7 @@ async fn the_futures_are_send_for_tokio_spawn() -> io::Result<()> {
     let path = dir.path().join("spawned.txt");
     let task_path = path.clone();
     tokio::spawn(async move {
-        with!(async ctxmgr::tokio::open(&task_path).mode("w") as f => {
+        with!(async { ctxmgr::tokio::open(&task_path).mode("w") } as f, {
             f.write_all(b"from a task").await?;
         });
         Ok::<(), io::Error>(())
@@ -322,7 +326,7 @@ async fn lines_iterate_the_file_through_async_buf_read() -> io::Result<()> {
     let path = dir.path().join("lines.txt");
     let text: String = (0..2000).map(|i| format!("line {i}\n")).collect(); // > one buffer
     std::fs::write(&path, &text)?;
-    let seen = with!(async ctxmgr::tokio::open(&path) as f => {
+    let seen = with!(async { ctxmgr::tokio::open(&path) } as f, {
         let mut seen = Vec::new();
         let mut lines = f.lines(); // `AsyncBufReadExt::lines`, on `&mut OpenFile`
         while let Some(line) = lines.next_line().await? {

@@ -26,10 +26,10 @@ fn question_mark_on_a_borrowed_str_error_is_seen() {
     let run = |s: &str| -> Result<usize, String> {
         let owned = s.to_string();
         // The error borrows `owned`, a local of this function: not `'static`.
-        let n = with!(Quiet::new("a", &log) => {
+        let n = with!(Quiet::new("a", &log), {
             check(&owned).map_err(str::to_uppercase)?;
             fn inner(s: &str) -> Result<usize, &str> {
-                with!(Quiet::new("b", &Log::new()) => {
+                with!(Quiet::new("b", &Log::new()), {
                     check(s)?;
                 });
                 Ok(s.len())
@@ -74,7 +74,7 @@ impl ContextManager for Seen<'_> {
 fn exit_sees_a_borrowed_error_by_display_without_downcast() {
     let seen = RefCell::new(Vec::new());
     fn by_question_mark<'s>(seen: &RefCell<Vec<String>>, s: &'s str) -> Result<(), &'s str> {
-        with!(Seen(seen) => {
+        with!(Seen(seen), {
             check(s)?;
         });
         Ok(())
@@ -103,7 +103,7 @@ fn a_reference_to_a_non_static_error_type_is_viewed_by_display() {
         seen: &RefCell<Vec<String>>,
         e: &'e ParseError<'e>,
     ) -> Result<(), &'e ParseError<'e>> {
-        with!(Seen(seen) => {
+        with!(Seen(seen), {
             Err(e)?;
         });
         Ok(())
@@ -121,7 +121,7 @@ fn a_reference_to_a_non_static_error_type_is_viewed_by_display() {
 fn return_err_of_a_borrowed_str_is_seen_by_display() {
     let seen = RefCell::new(Vec::new());
     fn by_return<'s>(seen: &RefCell<Vec<String>>, s: &'s str) -> Result<usize, &'s str> {
-        let n = with!(Seen(seen) => {
+        let n = with!(Seen(seen), {
             if s.starts_with('!') {
                 return Err(s);
             }
@@ -142,7 +142,7 @@ fn return_err_in_a_closure_whose_type_is_inferred_later_still_downcasts() {
     // kept open until it is known, and still downcasts.
     let seen = RefCell::new(Vec::new());
     let out = (|| {
-        with!(Seen(&seen) => {
+        with!(Seen(&seen), {
             return Err(std::fmt::Error);
         });
         #[allow(unreachable_code)]
@@ -173,7 +173,7 @@ fn return_err_of_a_borrowed_str_in_an_async_with_is_seen_by_display() {
         }
     }
     async fn by_return<'s>(seen: &RefCell<Vec<String>>, s: &'s str) -> Result<(), &'s str> {
-        with!(async AsyncSeen(seen) => {
+        with!(async { AsyncSeen(seen) }, {
             if s.is_empty() {
                 return Err(s);
             }

@@ -119,7 +119,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn return_err_of_a_boxed_error_in_a_closure_is_seen_by_its_message() {
     let s = Seen::default();
     let r: Result<(), BoxError> = (|| {
-        with!(Exit("a", &s) => {
+        with!(Exit("a", &s), {
             return Err(Refused.into());
         });
         Ok(())
@@ -134,7 +134,7 @@ fn return_err_of_a_boxed_error_in_a_closure_is_seen_by_its_message() {
     );
     // As a named function, whose return type is known at the view, sees it.
     fn named(s: &Seen) -> Result<(), BoxError> {
-        with!(Exit("a", s) => {
+        with!(Exit("a", s), {
             return Err(Refused.into());
         });
         Ok(())
@@ -164,12 +164,16 @@ macro_rules! closure_and_named {
     ($s:expr, $name:literal, $ty:ty, $err:expr) => {{
         let s: &Seen = $s;
         let closure: Result<(), $ty> = (|| {
-            with!(Exit($name, s) => { return Err($err); });
+            with!(Exit($name, s), {
+                return Err($err);
+            });
             Ok(())
         })();
         let by_closure = s.take();
         fn named(s: &Seen) -> Result<(), $ty> {
-            with!(Exit($name, s) => { return Err($err); });
+            with!(Exit($name, s), {
+                return Err($err);
+            });
             Ok(())
         }
         assert!(named(s).is_err());
@@ -258,13 +262,17 @@ fn return_err_of_each_error_type_in_a_closure_is_seen_as_in_a_named_fn() {
 
     // A `&str` whose type is not written (known at the view, as before).
     let r = (|| {
-        with!(Exit("str", s) => { return Err("nope"); });
+        with!(Exit("str", s), {
+            return Err("nope");
+        });
         Ok(())
     })();
     assert_eq!(r, Err("nope"));
     // `None` from an `Option` closure.
     let r: Option<()> = (|| {
-        with!(Exit("none", s) => { return None; });
+        with!(Exit("none", s), {
+            return None;
+        });
         Some(())
     })();
     assert_eq!(r, None);
@@ -292,17 +300,23 @@ fn question_mark_in_a_closure_returning_a_boxed_error_is_seen() {
         Err(Refused.into())
     }
     let r: Result<(), BoxError> = (|| {
-        with!(Exit("concrete", &s) => { refuse()?; });
+        with!(Exit("concrete", &s), {
+            refuse()?;
+        });
         Ok(())
     })();
     assert!(r.unwrap_err().is::<Refused>());
     let r: Result<(), BoxError> = (|| {
-        with!(Exit("boxed", &s) => { refuse_boxed()?; });
+        with!(Exit("boxed", &s), {
+            refuse_boxed()?;
+        });
         Ok(())
     })();
     assert!(r.unwrap_err().is::<Refused>());
     let r: Result<(), anyhow::Error> = (|| {
-        with!(Exit("anyhow", &s) => { refuse_anyhow()?; });
+        with!(Exit("anyhow", &s), {
+            refuse_anyhow()?;
+        });
         Ok(())
     })();
     assert!(r.unwrap_err().is::<Refused>());
@@ -322,8 +336,8 @@ fn question_mark_in_a_closure_returning_a_boxed_error_is_seen() {
 fn nested_withs_in_a_closure_see_a_returned_boxed_error() {
     let s = Seen::default();
     let r: Result<u8, BoxError> = (|| {
-        let n = with!(Exit("outer", &s) => {
-            with!(Exit("inner", &s), nullcontext(3u8) as n => {
+        let n = with!(Exit("outer", &s), {
+            with!(Exit("inner", &s), nullcontext(3u8) as n, {
                 if *n == 3 {
                     return Err(Refused.into());
                 }
@@ -351,7 +365,7 @@ fn return_err_and_question_mark_in_an_async_block_are_seen() {
     let s = Seen::default();
 
     let r: Result<(), BoxError> = rt.block_on(async {
-        with!(async AsyncExit("async", &s) => {
+        with!(async { AsyncExit("async", &s) }, {
             tokio::task::yield_now().await;
             return Err(Refused.into());
         });
@@ -360,7 +374,7 @@ fn return_err_and_question_mark_in_an_async_block_are_seen() {
     assert!(r.unwrap_err().is::<Refused>());
 
     let r: Result<(), BoxError> = rt.block_on(async {
-        with!(Exit("sync in async", &s) => {
+        with!(Exit("sync in async", &s), {
             return Err(Refused.into());
         });
         Ok(())
@@ -368,8 +382,8 @@ fn return_err_and_question_mark_in_an_async_block_are_seen() {
     assert!(r.unwrap_err().is::<Refused>());
 
     let r: Result<(), anyhow::Error> = rt.block_on(async {
-        with!(async AsyncExit("outer", &s) => {
-            with!(async AsyncExit("inner", &s), Exit("innermost", &s) => {
+        with!(async { AsyncExit("outer", &s) }, {
+            with!(async { AsyncExit("inner", &s) }, Exit("innermost", &s), {
                 tokio::task::yield_now().await;
                 return Err(Refused.into());
             });
@@ -379,7 +393,7 @@ fn return_err_and_question_mark_in_an_async_block_are_seen() {
     assert!(r.unwrap_err().is::<Refused>());
 
     let r: Result<(), String> = rt.block_on(async {
-        with!(async AsyncExit("string", &s) => {
+        with!(async { AsyncExit("string", &s) }, {
             return Err(format!("{} twice", Refused).into());
         });
         Ok(())
@@ -387,7 +401,7 @@ fn return_err_and_question_mark_in_an_async_block_are_seen() {
     assert_eq!(r, Err("refused twice".to_string()));
 
     let r: Result<(), io::Error> = rt.block_on(async {
-        with!(async AsyncExit("io", &s) => {
+        with!(async { AsyncExit("io", &s) }, {
             tokio::fs::metadata("/nonexistent/ctxmgr-with-closures").await?;
         });
         Ok(())
@@ -395,7 +409,7 @@ fn return_err_and_question_mark_in_an_async_block_are_seen() {
     assert_eq!(r.unwrap_err().kind(), io::ErrorKind::NotFound);
 
     let r: Result<(), BoxError> = rt.block_on(async {
-        with!(async AsyncExit("question mark", &s) => {
+        with!(async { AsyncExit("question mark", &s) }, {
             Err(Refused)?;
         });
         Ok(())

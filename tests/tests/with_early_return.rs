@@ -11,7 +11,7 @@ use ctxmgr_tests::{Log, Probe, Quiet, TestError};
 fn anyhow_bail_is_seen_as_err_and_returns_it() {
     let log = Log::new();
     let run = |fail: bool| -> anyhow::Result<u32> {
-        let v = with!(Quiet::new("a", &log) => {
+        let v = with!(Quiet::new("a", &log), {
             if fail {
                 anyhow::bail!("oops {}", 7);
             }
@@ -31,7 +31,7 @@ fn anyhow_bail_is_seen_as_err_and_returns_it() {
 fn anyhow_ensure_is_seen_as_err_only_when_it_fails() {
     let log = Log::new();
     let run = |n: u32| -> anyhow::Result<u32> {
-        let v = with!(Quiet::new("a", &log) => {
+        let v = with!(Quiet::new("a", &log), {
             anyhow::ensure!(n < 10, "{n} is too big");
             n * 2
         });
@@ -56,7 +56,7 @@ fn anyhow_ensure_is_seen_as_err_only_when_it_fails() {
 #[test]
 fn bail_on_a_full_disk_returns_the_flush_error_instead_of_panicking() {
     fn save() -> anyhow::Result<()> {
-        with!(ctxmgr::open("/dev/full").mode("w") as f => {
+        with!(ctxmgr::open("/dev/full").mode("w") as f, {
             f.write_all(b"hello")?;
             anyhow::bail!("oops");
         });
@@ -85,7 +85,7 @@ macro_rules! bail {
 fn a_users_own_bail_macro_is_seen_too() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(Probe::new("a", &log) => {
+        with!(Probe::new("a", &log), {
             bail!(TestError::Body("mine"));
         });
     };
@@ -96,8 +96,12 @@ fn a_users_own_bail_macro_is_seen_too() {
 #[test]
 fn bail_keeps_its_type_never_in_expression_position() {
     let run = |n: u32| -> anyhow::Result<u32> {
-        let v = with!(Quiet::new("a", &Log::new()) => {
-            let half: u32 = if n < 10 { n / 2 } else { anyhow::bail!("too big") };
+        let v = with!(Quiet::new("a", &Log::new()), {
+            let half: u32 = if n < 10 {
+                n / 2
+            } else {
+                anyhow::bail!("too big")
+            };
             half
         });
         Ok(v)
@@ -110,9 +114,7 @@ fn bail_keeps_its_type_never_in_expression_position() {
 fn question_mark_inside_matches_is_seen() {
     let log = Log::new();
     let run = |v: Result<Option<u8>, TestError>| -> Result<bool, TestError> {
-        let b = with!(Probe::new("a", &log) => {
-            matches!(v?, Some(1..=9))
-        });
+        let b = with!(Probe::new("a", &log), { matches!(v?, Some(1..=9)) });
         Ok(b)
     };
     assert_eq!(run(Ok(Some(3))), Ok(true));
@@ -141,7 +143,7 @@ fn an_opaque_macro_returning_from_the_body_panics_with_an_explanation() {
     }
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(Probe::new("a", &log).exit_fails() => {
+        with!(Probe::new("a", &log).exit_fails(), {
             give_up!(TestError::Body("a"));
         });
         #[allow(unreachable_code)]
@@ -180,10 +182,10 @@ fn the_panic_names_every_opaque_macro_of_a_nested_body_once() {
     }
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(Probe::new("a", &log).exit_fails(), Probe::new("b", &log) => {
+        with!(Probe::new("a", &log).exit_fails(), Probe::new("b", &log), {
             noop!();
             let _ = format!("{}", 1);
-            with!(Probe::new("c", &log) => {
+            with!(Probe::new("c", &log), {
                 noop!();
                 give_up!(TestError::Body("c"));
             });

@@ -20,10 +20,15 @@ use ctxmgr_tests::{describe, Log, Probe, Quiet, TestError};
 fn several_managers_enter_left_to_right_exit_right_to_left() {
     let log = Log::new();
     let run = || -> Result<String, TestError> {
-        let s = with!(Probe::new("a", &log) as a, Probe::new("b", &log) as b, Quiet::new("c", &log) => {
-            log.push("body");
-            format!("{a}{b}")
-        });
+        let s = with!(
+            Probe::new("a", &log) as a,
+            Probe::new("b", &log) as b,
+            Quiet::new("c", &log),
+            {
+                log.push("body");
+                format!("{a}{b}")
+            }
+        );
         Ok(s)
     };
     assert_eq!(run(), Ok("ab".to_string()));
@@ -45,9 +50,13 @@ fn several_managers_enter_left_to_right_exit_right_to_left() {
 fn second_enter_fails_first_exit_sees_that_error() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(Probe::new("a", &log), Probe::new("b", &log).enter_fails() => {
-            log.push("body");
-        });
+        with!(
+            Probe::new("a", &log),
+            Probe::new("b", &log).enter_fails(),
+            {
+                log.push("body");
+            }
+        );
         Ok(())
     };
     assert_eq!(run(), Err(TestError::Enter("b")));
@@ -69,7 +78,7 @@ fn make_second(log: &Log, fail: bool) -> Result<Probe, TestError> {
 fn second_expression_fails_with_question_mark_first_exit_sees_it() {
     let log = Log::new();
     let run = |fail| -> Result<(), TestError> {
-        with!(Probe::new("a", &log), make_second(&log, fail)? => {
+        with!(Probe::new("a", &log), make_second(&log, fail)?, {
             log.push("body");
         });
         Ok(())
@@ -87,7 +96,8 @@ fn second_expression_fails_with_question_mark_first_exit_sees_it() {
 fn inner_exit_error_is_what_outer_exit_sees() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(Probe::new("a", &log), Probe::new("b", &log).exit_fails() => {});
+        with!(Probe::new("a", &log), Probe::new("b", &log).exit_fails(), {
+        });
         Ok(())
     };
     assert_eq!(run(), Err(TestError::Exit("b")));
@@ -106,7 +116,7 @@ fn inner_exit_error_is_what_outer_exit_sees() {
 fn body_error_reaches_every_exit_inner_first() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(Probe::new("a", &log), Probe::new("b", &log) => {
+        with!(Probe::new("a", &log), Probe::new("b", &log), {
             Err(TestError::Body("x"))?;
         });
         Ok(())
@@ -128,8 +138,8 @@ fn hand_nested_with_behaves_like_the_list_form() {
     let log = Log::new();
     let run = || -> Result<u8, TestError> {
         for i in 0..3 {
-            with!(Probe::new("a", &log) => {
-                with!(Probe::new("b", &log) as b => {
+            with!(Probe::new("a", &log), {
+                with!(Probe::new("b", &log) as b, {
                     if i == 0 {
                         continue;
                     }
@@ -190,10 +200,15 @@ fn borrowed_value_with_drop_is_gone_before_exit_on_every_path() {
     };
     let run = |m: &mut Locked<'_>, step: u32| -> Result<u32, TestError> {
         for _ in 0..1 {
-            let n = with!(&mut *m as mut guard => {
+            let n = with!(&mut *m as guard, mut, {
                 guard.push(step);
                 // `?` in the middle of an expression that uses the guard.
-                let len = guard.len() as u32 + if step == 1 { Err(TestError::Body("mid"))? } else { 0 };
+                let len = guard.len() as u32
+                    + if step == 1 {
+                        Err(TestError::Body("mid"))?
+                    } else {
+                        0
+                    };
                 if step == 2 {
                     return Ok(len);
                 }
@@ -227,7 +242,7 @@ fn question_mark_in_std_macro_arguments_is_seen() {
     let log = Log::new();
     let parse = |s: &str| s.parse::<u32>().map_err(|_| TestError::Body("parse"));
     let run = |s: &str| -> Result<String, TestError> {
-        let out = with!(Probe::new("a", &log) => {
+        let out = with!(Probe::new("a", &log), {
             let v = vec![parse(s)?, 1];
             assert!(parse(s)? < 1000, "{}", parse(s)?);
             format!("{}-{}", parse(s)?, v.len())
@@ -257,7 +272,7 @@ macro_rules! opaque {
 fn question_mark_in_other_macros_is_reported_unseen_never_ok() {
     let log = Log::new();
     let run = || -> Result<u32, TestError> {
-        let v = with!(Probe::new("a", &log) => {
+        let v = with!(Probe::new("a", &log), {
             opaque!(Err::<u32, _>(TestError::Body("hidden"))?)
         });
         Ok(v)
@@ -294,7 +309,7 @@ impl std::future::Future for YieldOnce {
 }
 
 async fn async_body(log: &Log, fail: bool) -> Result<u32, TestError> {
-    let v = with!(Probe::new("a", log) => {
+    let v = with!(Probe::new("a", log), {
         let x = YieldOnce(false).await;
         log.push("awaited");
         if fail {
@@ -348,7 +363,7 @@ impl Suppress for SuppressIgnorable {}
 fn suppression_swallows_chosen_errors_and_evaluates_to_default() {
     let log = Log::new();
     let run = |e: TestError| -> Result<(u32, &'static str), TestError> {
-        let n: u32 = with!(SuppressIgnorable(log.clone()) => {
+        let n: u32 = with!(SuppressIgnorable(log.clone()), {
             Err(e)?;
             7
         });
@@ -369,7 +384,7 @@ fn suppression_swallows_chosen_errors_and_evaluates_to_default() {
 fn suppression_does_not_apply_to_explicit_return() {
     let log = Log::new();
     let run = || -> Result<u32, TestError> {
-        with!(SuppressIgnorable(log.clone()) => {
+        with!(SuppressIgnorable(log.clone()), {
             return Err(TestError::Body("ignorable"));
         });
     };
@@ -419,24 +434,24 @@ impl ContextManager for Inspect {
 fn exit_can_display_debug_and_downcast_the_error() {
     let log = Log::new();
     let io = || -> Result<(), std::io::Error> {
-        with!(Inspect(log.clone()) => {
+        with!(Inspect(log.clone()), {
             Err(std::io::Error::from(std::io::ErrorKind::NotFound))?;
         });
         Ok(())
     };
     let string = || -> Result<(), String> {
-        with!(Inspect(log.clone()) => {
+        with!(Inspect(log.clone()), {
             Err("plain".to_string())?;
         });
         Ok(())
     };
     let user = || -> Result<(), UserError> {
-        with!(Inspect(log.clone()) => {
+        with!(Inspect(log.clone()), {
             return Err(UserError::Conflict);
         });
     };
     let boxed = || -> Result<(), ctxmgr::BoxError> {
-        with!(Inspect(log.clone()) => {
+        with!(Inspect(log.clone()), {
             let e: ctxmgr::BoxError = Box::new(std::io::Error::other("deep"));
             Err(e)?;
         });
@@ -444,7 +459,7 @@ fn exit_can_display_debug_and_downcast_the_error() {
     };
     // Not `Sync`: viewed on the thread that made the view, as the box it is.
     let not_sync = || -> Result<(), Box<dyn std::error::Error>> {
-        with!(Inspect(log.clone()) => {
+        with!(Inspect(log.clone()), {
             let e: Box<dyn std::error::Error> = Box::new(std::io::Error::other("local"));
             Err(e)?;
         });
@@ -471,13 +486,13 @@ fn errors_without_display_are_shown_by_debug_or_type_name() {
     struct Nothing;
     let log = Log::new();
     let dbg = || -> Result<(), DebugOnly> {
-        with!(Quiet::new("a", &log) => {
+        with!(Quiet::new("a", &log), {
             Err(DebugOnly(3))?;
         });
         Ok(())
     };
     let nothing = || -> Result<(), Nothing> {
-        with!(Quiet::new("b", &log) => {
+        with!(Quiet::new("b", &log), {
             Err(Nothing)?;
         });
         Ok(())
@@ -548,18 +563,18 @@ fn a_box_dyn_error_that_is_not_sync_is_seen_by_its_message_and_source_chain() {
         ))
     };
     let by_try = || -> Result<(), Box<dyn std::error::Error>> {
-        with!(Chain(log.clone()) => {
+        with!(Chain(log.clone()), {
             Err::<(), Box<dyn std::error::Error>>(Box::new(loading()))?;
         });
         Ok(())
     };
     let by_return = || -> Result<(), Box<dyn std::error::Error>> {
-        with!(Chain(log.clone()) => {
+        with!(Chain(log.clone()), {
             return Err(Box::new(loading()));
         });
     };
     let send = || -> Result<(), Box<dyn std::error::Error + Send>> {
-        with!(Chain(log.clone()) => {
+        with!(Chain(log.clone()), {
             Err::<(), Box<dyn std::error::Error + Send>>(Box::new(loading()))?;
         });
         Ok(())

@@ -21,7 +21,7 @@ fn body_panic_runs_exit_with_panic_outcome() {
     let log = Log::new();
     let msg = panic_message(AssertUnwindSafe(|| {
         let _: Result<(), TestError> = (|| {
-            with!(Probe::new("a", &log), Probe::new("b", &log) => {
+            with!(Probe::new("a", &log), Probe::new("b", &log), {
                 panic!("boom");
             });
         })();
@@ -38,9 +38,13 @@ fn exit_panicking_while_unwinding_does_not_abort_and_original_panic_continues() 
     let log = Log::new();
     let msg = panic_message(AssertUnwindSafe(|| {
         let _: Result<(), TestError> = (|| {
-            with!(Probe::new("a", &log), Probe::new("b", &log).exit_panics() => {
-                panic!("original");
-            });
+            with!(
+                Probe::new("a", &log),
+                Probe::new("b", &log).exit_panics(),
+                {
+                    panic!("original");
+                }
+            );
         })();
     }));
     assert_eq!(msg, "original");
@@ -55,7 +59,7 @@ fn exit_error_during_panic_is_dropped_and_panic_continues() {
     let log = Log::new();
     let msg = panic_message(AssertUnwindSafe(|| {
         let _: Result<(), TestError> = (|| {
-            with!(Probe::new("a", &log).exit_fails() => {
+            with!(Probe::new("a", &log).exit_fails(), {
                 panic!("first");
             });
         })();
@@ -69,9 +73,13 @@ fn exit_panicking_on_normal_path_propagates_and_outer_sees_panic() {
     let log = Log::new();
     let msg = panic_message(AssertUnwindSafe(|| {
         let _: Result<(), TestError> = (|| {
-            with!(Probe::new("a", &log), Probe::new("b", &log).exit_panics() => {
-                log.push("body");
-            });
+            with!(
+                Probe::new("a", &log),
+                Probe::new("b", &log).exit_panics(),
+                {
+                    log.push("body");
+                }
+            );
             Ok(())
         })();
     }));
@@ -87,9 +95,13 @@ fn enter_panicking_runs_outer_exit_only() {
     let log = Log::new();
     let msg = panic_message(AssertUnwindSafe(|| {
         let _: Result<(), TestError> = (|| {
-            with!(Probe::new("a", &log), Probe::new("b", &log).enter_panics() => {
-                log.push("body");
-            });
+            with!(
+                Probe::new("a", &log),
+                Probe::new("b", &log).enter_panics(),
+                {
+                    log.push("body");
+                }
+            );
             Ok(())
         })();
     }));

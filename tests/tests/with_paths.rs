@@ -23,7 +23,7 @@ fn log_of(f: impl FnOnce(&Log)) -> Vec<String> {
 fn normal_end_evaluates_to_body_value_and_exits_ok() {
     let log = Log::new();
     let run = || -> Result<usize, TestError> {
-        let n = with!(Probe::new("a", &log) as name => {
+        let n = with!(Probe::new("a", &log) as name, {
             log.push("body");
             name.len() + 1
         });
@@ -36,7 +36,7 @@ fn normal_end_evaluates_to_body_value_and_exits_ok() {
 #[test]
 fn no_binding_form() {
     let events = log_of(|log| {
-        with!(Quiet::new("a", log) => {
+        with!(Quiet::new("a", log), {
             log.push("body");
         });
     });
@@ -47,7 +47,7 @@ fn no_binding_form() {
 fn question_mark_exit_sees_error_before_from_conversion() {
     let log = Log::new();
     let run = || -> Result<(), Box<dyn std::error::Error>> {
-        with!(Probe::new("a", &log) => {
+        with!(Probe::new("a", &log), {
             log.push("body");
             Err(TestError::Body("x"))?;
             log.push("not reached");
@@ -66,7 +66,7 @@ fn return_none_is_err_like_question_mark_on_none() {
     let log = Log::new();
     let seen = std::cell::Cell::new(false);
     let run = |v: Option<u8>| -> Option<u8> {
-        let out = with!(Quiet::new("a", &log) => {
+        let out = with!(Quiet::new("a", &log), {
             let Some(x) = v else { return None };
             if x == 0 {
                 return Some(0); // a `Some` return is not an error
@@ -107,7 +107,7 @@ fn return_none_is_err_like_question_mark_on_none() {
         }
     }
     let check = || -> Option<()> {
-        with!(Check(&seen) => {
+        with!(Check(&seen), {
             return None;
         });
     };
@@ -119,7 +119,7 @@ fn return_none_is_err_like_question_mark_on_none() {
 fn question_mark_on_none_is_err_and_propagates_none() {
     let log = Log::new();
     let run = |v: Option<u8>| -> Option<u8> {
-        let out = with!(Quiet::new("a", &log) => {
+        let out = with!(Quiet::new("a", &log), {
             let x = v?;
             x + 1
         });
@@ -142,7 +142,7 @@ fn question_mark_on_none_is_err_and_propagates_none() {
 fn return_ok_value_is_ok_and_returns() {
     let log = Log::new();
     let run = || -> Result<u32, TestError> {
-        with!(Probe::new("a", &log) => {
+        with!(Probe::new("a", &log), {
             return Ok(7);
         });
     };
@@ -154,7 +154,7 @@ fn return_ok_value_is_ok_and_returns() {
 fn return_err_is_err() {
     let log = Log::new();
     let run = || -> Result<u32, TestError> {
-        with!(Probe::new("a", &log) => {
+        with!(Probe::new("a", &log), {
             return Err(TestError::Body("r"));
         });
     };
@@ -163,7 +163,7 @@ fn return_err_is_err() {
 }
 
 fn collect_in_return(items: &[&str], log: &Log) -> Result<Vec<u32>, std::num::ParseIntError> {
-    with!(Probe::new("a", log).exit_never_fails() => {
+    with!(Probe::new("a", log).exit_never_fails(), {
         // The return type is only known from the signature.
         return items.iter().map(|s| s.parse::<u32>()).collect();
     });
@@ -198,9 +198,8 @@ fn return_with_inferred_type_from_signature() {
 fn body_value_that_is_err_is_ok() {
     let log = Log::new();
     let run = || -> Result<Result<(), TestError>, TestError> {
-        let v: Result<(), TestError> = with!(Probe::new("a", &log) => {
-            Err(TestError::Body("value"))
-        });
+        let v: Result<(), TestError> =
+            with!(Probe::new("a", &log), { Err(TestError::Body("value")) });
         Ok(v)
     };
     assert_eq!(run(), Ok(Err(TestError::Body("value"))));
@@ -210,9 +209,7 @@ fn body_value_that_is_err_is_ok() {
 #[test]
 fn body_value_type_is_inferred_from_context() {
     let log = Log::new();
-    let v: Vec<u32> = with!(Quiet::new("a", &log) => {
-        (1..4).collect()
-    });
+    let v: Vec<u32> = with!(Quiet::new("a", &log), { (1..4).collect() });
     assert_eq!(v, [1, 2, 3]);
 }
 
@@ -221,7 +218,7 @@ fn break_and_continue_unlabelled_to_outer_loop() {
     let log = Log::new();
     let mut seen = Vec::new();
     for i in 0..5 {
-        with!(Quiet::new("a", &log) => {
+        with!(Quiet::new("a", &log), {
             if i == 1 {
                 continue;
             }
@@ -255,7 +252,7 @@ fn labelled_break_with_value_and_labelled_continue() {
     let found = 'outer: loop {
         rounds += 1;
         for i in 0.. {
-            with!(Quiet::new("a", &log) => {
+            with!(Quiet::new("a", &log), {
                 if rounds == 1 && i == 1 {
                     continue 'outer;
                 }
@@ -274,7 +271,7 @@ fn labelled_break_with_value_and_labelled_continue() {
 fn break_out_of_labelled_block() {
     let log = Log::new();
     let v = 'blk: {
-        with!(Quiet::new("a", &log) => {
+        with!(Quiet::new("a", &log), {
             break 'blk 5;
         });
     };
@@ -285,7 +282,7 @@ fn break_out_of_labelled_block() {
 #[test]
 fn loops_inside_the_body_are_left_alone() {
     let log = Log::new();
-    let total = with!(Quiet::new("a", &log) => {
+    let total = with!(Quiet::new("a", &log), {
         let mut total = 0;
         for i in 0..10 {
             if i % 2 == 0 {
@@ -312,8 +309,9 @@ fn loops_inside_the_body_are_left_alone() {
 fn question_mark_in_closures_async_blocks_and_items_is_theirs() {
     let log = Log::new();
     let run = || -> Result<u32, TestError> {
-        let v = with!(Probe::new("a", &log) => {
-            let parse = |s: &str| -> Result<u32, std::num::ParseIntError> { Ok(s.parse::<u32>()? + 1) };
+        let v = with!(Probe::new("a", &log), {
+            let parse =
+                |s: &str| -> Result<u32, std::num::ParseIntError> { Ok(s.parse::<u32>()? + 1) };
             fn helper(x: Option<u32>) -> Option<u32> {
                 Some(x? * 2)
             }
@@ -335,7 +333,7 @@ fn question_mark_in_closures_async_blocks_and_items_is_theirs() {
 fn enter_error_propagates_without_body_or_exit() {
     let log = Log::new();
     let run = || -> Result<(), Box<dyn std::error::Error>> {
-        with!(Probe::new("a", &log).enter_fails() => {
+        with!(Probe::new("a", &log).enter_fails(), {
             log.push("body");
         });
         Ok(())
@@ -348,7 +346,7 @@ fn enter_error_propagates_without_body_or_exit() {
 fn exit_error_propagates_on_ok_path() {
     let log = Log::new();
     let run = || -> Result<u8, TestError> {
-        let v = with!(Probe::new("a", &log).exit_fails() => { 1 });
+        let v = with!(Probe::new("a", &log).exit_fails(), { 1 });
         Ok(v)
     };
     assert_eq!(run(), Err(TestError::Exit("a")));
@@ -359,7 +357,7 @@ fn exit_error_propagates_on_ok_path() {
 fn exit_error_replaces_body_error_and_exit_saw_the_body_error() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {
-        with!(Probe::new("a", &log).exit_fails() => {
+        with!(Probe::new("a", &log).exit_fails(), {
             Err(TestError::Body("b"))?;
         });
         Ok(())
@@ -372,7 +370,7 @@ fn exit_error_replaces_body_error_and_exit_saw_the_body_error() {
 fn exit_error_replaces_return_value() {
     let log = Log::new();
     let run = || -> Result<u8, TestError> {
-        with!(Probe::new("a", &log).exit_fails() => {
+        with!(Probe::new("a", &log).exit_fails(), {
             return Ok(3);
         });
     };
@@ -384,7 +382,7 @@ fn exit_error_on_break_propagates_instead_of_breaking() {
     let log = Log::new();
     let run = || -> Result<u8, TestError> {
         loop {
-            with!(Probe::new("a", &log).exit_fails() => {
+            with!(Probe::new("a", &log).exit_fails(), {
                 break;
             });
         }
@@ -396,7 +394,7 @@ fn exit_error_on_break_propagates_instead_of_breaking() {
 #[test]
 fn infallible_manager_in_unit_function() {
     fn unit(log: &Log) {
-        with!(Quiet::new("a", log) as a => {
+        with!(Quiet::new("a", log) as a, {
             log.push(format!("body {a}"));
         });
     }
@@ -410,7 +408,7 @@ fn reuse_a_manager_by_mut_reference() {
     let log = Log::new();
     let mut m = Quiet::new("kept", &log);
     for _ in 0..2 {
-        with!(&mut m as name => {
+        with!(&mut m as name, {
             log.push(name);
         });
     }
@@ -443,11 +441,11 @@ impl ctxmgr::ContextManager for Pair {
 
 #[test]
 fn patterns_destructure_including_or_patterns() {
-    let v = with!(Pair(Ok(3)) as (Ok(n) | Err(n), name) => { format!("{name} {n}") });
+    let v = with!(Pair(Ok(3)) as (Ok(n) | Err(n), name), { format!("{name} {n}") });
     assert_eq!(v, "pair 3");
-    let w = with!(Pair(Err(4)) as (_, _) => { 1 });
+    let w = with!(Pair(Err(4)) as (_, _), { 1 });
     assert_eq!(w, 1);
-    let x = with!(Pair(Err(5)) as ref pair => { pair.1.len() });
+    let x = with!(Pair(Err(5)) as ref pair, { pair.1.len() });
     assert_eq!(x, 4);
 }
 
@@ -455,7 +453,7 @@ fn generic_over_manager<M: ctxmgr::ContextManager, E: From<M::Error>>(
     m: M,
     r: Result<u32, E>,
 ) -> Result<u32, E> {
-    let v = with!(m => { r? + 1 });
+    let v = with!(m, { r? + 1 });
     Ok(v)
 }
 
@@ -492,7 +490,7 @@ fn question_mark_at_statement_start_followed_by_a_method_call() {
     let log = Log::new();
     let run = |v: Result<Vec<u8>, TestError>| -> Result<usize, TestError> {
         let mut n = 0;
-        with!(Quiet::new("a", &log) => {
+        with!(Quiet::new("a", &log), {
             v?.clear();
             n += 1;
         });
