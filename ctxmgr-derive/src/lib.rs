@@ -8,6 +8,8 @@ mod diag;
 #[cfg(test)]
 mod fuzz_tests;
 mod generator;
+#[cfg(test)]
+mod golden_tests;
 mod krate;
 mod result_type;
 mod tokens;

@@ -1,0 +1,104 @@
+// Golden expansion `derive_async`: GOLDEN_BLESS=1 cargo test -p ctxmgr-derive golden
+//
+// Input: #[derive(ContextManager)] pub struct Session<'l, T: Send> { log: &'l Log, greeting: T }
+// Output:
+
+#[automatically_derived]
+impl<'l, T: Send> ::ctxmgr::__private::Derived for Session<'l, T> {
+    type Tag = ();
+}
+///The named guard of [`Session`], made by `#[derive(ContextManager)]`: `SessionGuard::enter(&mut manager)?` enters it and the guard exits it exactly once — with `SessionGuard::finish(guard, outcome)`, which returns exit's error, or, as a fallback, when dropped (never reporting `Ok` for a path it did not see). See [`DerivedGuard`](ctxmgr::DerivedGuard).
+pub type SessionGuard<'__ctxmgr_g, 'l, T> = ::ctxmgr::DerivedGuard<
+    '__ctxmgr_g,
+    Session<'l, T>,
+>;
+
+//
+// Input: #[context_manager] impl<T: Send + Display> Session<'_, T> { #[enter] async fn open(&mut self) -> std::io::Result<&mut T> { Ok(&mut self.greeting) } #[exit] async fn close(&mut self, outcome: Outcome<'_>) -> std::io::Result<()> { Ok(()) } }
+// Output:
+
+impl<T: Send + Display> Session<'_, T> {
+    async fn open(&mut self) -> std::io::Result<&mut T> {
+        Ok(&mut self.greeting)
+    }
+    async fn close(&mut self, outcome: Outcome<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+#[automatically_derived]
+#[allow(
+    clippy::needless_lifetimes,
+    clippy::unused_unit,
+    clippy::semicolon_if_nothing_returned,
+    clippy::manual_async_fn
+)]
+impl<T: Send + Display> ::ctxmgr::__private::AsyncMethods for Session<'_, T> {
+    type RawValue<'__ctxmgr_a> = <std::io::Result<
+        &'__ctxmgr_a mut T,
+    > as ::ctxmgr::__private::EnterResult>::Value
+    where
+        Self: '__ctxmgr_a;
+    type RawError = <std::io::Result<()> as ::ctxmgr::__private::EnterResult>::Error;
+    #[inline]
+    fn __ctxmgr_enter(
+        &mut self,
+    ) -> impl ::ctxmgr::__private::Future<
+        Output = ::ctxmgr::__private::Result<
+            <Self as ::ctxmgr::__private::AsyncMethods>::RawValue<'_>,
+            <Self as ::ctxmgr::__private::AsyncMethods>::RawError,
+        >,
+    > {
+        async move {
+            ::ctxmgr::__private::EnterResult::__ctxmgr_into_result(
+                Self::open(self).await,
+            )
+        }
+    }
+    #[inline]
+    fn __ctxmgr_exit(
+        &mut self,
+        __ctxmgr_outcome: ::ctxmgr::__private::Outcome<'_>,
+    ) -> impl ::ctxmgr::__private::Future<
+        Output = ::ctxmgr::__private::Result<
+            (),
+            <Self as ::ctxmgr::__private::AsyncMethods>::RawError,
+        >,
+    > {
+        async move {
+            <std::io::Result<
+                (),
+            > as ::ctxmgr::__private::ExitResult<
+                <Self as ::ctxmgr::__private::AsyncMethods>::RawError,
+            >>::__ctxmgr_into_result(Self::close(self, __ctxmgr_outcome).await)
+        }
+    }
+}
+#[automatically_derived]
+impl<T: Send + Display> ::ctxmgr::__private::AsyncContextManager for Session<'_, T>
+where
+    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
+{
+    type Value<'__ctxmgr_a> = <Self as ::ctxmgr::__private::AsyncMethods>::RawValue<
+        '__ctxmgr_a,
+    >
+    where
+        Self: '__ctxmgr_a;
+    type Error = <Self as ::ctxmgr::__private::AsyncMethods>::RawError;
+    #[inline]
+    fn enter(
+        &mut self,
+    ) -> impl ::ctxmgr::__private::Future<
+        Output = ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error>,
+    > {
+        <Self as ::ctxmgr::__private::AsyncMethods>::__ctxmgr_enter(self)
+    }
+    #[inline]
+    fn exit(
+        &mut self,
+        outcome: ::ctxmgr::__private::Outcome<'_>,
+    ) -> impl ::ctxmgr::__private::Future<
+        Output = ::ctxmgr::__private::Result<(), Self::Error>,
+    > {
+        <Self as ::ctxmgr::__private::AsyncMethods>::__ctxmgr_exit(self, outcome)
+    }
+}
