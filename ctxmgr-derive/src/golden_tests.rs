@@ -23,7 +23,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Spacing, TokenStream, TokenTree};
 
 /// Which expander a case runs, and how its output is printed.
 #[derive(Clone, Copy)]
@@ -221,11 +221,66 @@ fn expand(form: Form, args: &str, input: &str) -> String {
         Form::With => format!("fn __golden() {{ {output} }}"),
         _ => output.to_string(),
     };
-    match syn::parse_file(&file) {
-        Ok(file) => prettyplease::unparse(&file),
-        // Deterministic all the same, only less readable.
-        Err(_) => token_print(&tokens(&file)),
+    let file = tokens(&file);
+    // prettyplease prints a macro call's tokens as they come, in long
+    // reflowed lines; the bodies of `with!(async ..)` sit in `pin!(..)`. A
+    // call whose arguments are expressions is printed as a function call
+    // under a marked name, and the `!` put back.
+    if let Ok(parsed) = syn::parse2::<syn::File>(calls_for_macros(file.clone())) {
+        return prettyplease::unparse(&parsed).replace(&format!("{BANG}("), "!(");
     }
+    match syn::parse2::<syn::File>(file.clone()) {
+        Ok(parsed) => prettyplease::unparse(&parsed),
+        // Deterministic all the same, only less readable.
+        Err(_) => token_print(&file),
+    }
+}
+
+/// What `NAME!(ARGS)` becomes for printing: `NAME__golden_bang(ARGS)`.
+const BANG: &str = "__golden_bang";
+
+/// Each `NAME ! ( ARGS )` whose `ARGS` parse as comma-separated
+/// expressions, as `NAME__golden_bang ( ARGS )`, in every group.
+fn calls_for_macros(ts: TokenStream) -> TokenStream {
+    use syn::parse::Parser;
+    let exprs = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+    let tts: Vec<TokenTree> = ts
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let mut new = Group::new(g.delimiter(), calls_for_macros(g.stream()));
+                new.set_span(g.span());
+                TokenTree::Group(new)
+            }
+            other => other,
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tts.len());
+    let mut i = 0;
+    while i < tts.len() {
+        if let (
+            TokenTree::Ident(name),
+            Some(TokenTree::Punct(bang)),
+            Some(TokenTree::Group(args)),
+        ) = (&tts[i], tts.get(i + 1), tts.get(i + 2))
+        {
+            if bang.as_char() == '!'
+                && args.delimiter() == Delimiter::Parenthesis
+                && exprs.parse2(args.stream()).is_ok()
+            {
+                out.push(TokenTree::Ident(Ident::new(
+                    &format!("{name}{BANG}"),
+                    name.span(),
+                )));
+                out.push(TokenTree::Group(args.clone()));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(tts[i].clone());
+        i += 1;
+    }
+    out.into_iter().collect()
 }
 
 /// A plain printer for output prettyplease cannot take: a line after each
@@ -290,7 +345,11 @@ fn render(case: &Case) -> String {
             Form::Attribute if args.is_empty() => format!("#[context_manager] {input}"),
             Form::Attribute => format!("#[context_manager({args})] {input}"),
         };
-        let _ = write!(text, "//\n// Input: {call}\n// Output:\n\n{}", expand(form, args, input));
+        let _ = write!(
+            text,
+            "//\n// Input: {call}\n// Output:\n\n{}",
+            expand(form, args, input)
+        );
     }
     text
 }
@@ -349,7 +408,11 @@ fn golden_expansions() {
                 case.name,
                 first_difference(&expected, &actual)
             )),
-            Err(e) => failures.push(format!("{}: cannot read {}: {e}", case.name, path.display())),
+            Err(e) => failures.push(format!(
+                "{}: cannot read {}: {e}",
+                case.name,
+                path.display()
+            )),
         }
     }
     // A golden file whose case is gone is stale.

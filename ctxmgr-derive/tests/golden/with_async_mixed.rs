@@ -29,98 +29,267 @@ fn __golden() {
                 __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
                 __ctxmgr_p::Break(__ctxmgr_r) => return __ctxmgr_r,
             };
-            let mut __ctxmgr_body = __ctxmgr_p::pin!(
-                async { let conn = __ctxmgr_value_2; #[allow(unused_braces,
-                unreachable_code)] if false { return
-                __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site())); }
-                #[allow(unreachable_code, clippy::needless_return)] return
-                __ctxmgr_p::Ok({ { use ::ctxmgr::__private:: { self as __ctxmgr_p,
-                probes:: * }; let __ctxmgr_guard_1 = Timer::new("q"); let __ctxmgr_kind_1
-                = (& & & & __ctxmgr_p::Kind(& __ctxmgr_guard_1)).__ctxmgr_kind(); let mut
-                __ctxmgr_guard_1 = __ctxmgr_kind_1.guard((__ctxmgr_guard_1,).0); let mut
-                __ctxmgr_ret_1 = __ctxmgr_p::None; #[allow(unreachable_code)] if false {
-                ({ __ctxmgr_ret_2 =
-                __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(__ctxmgr_ret_1)); return
-                __ctxmgr_p::Err(__ctxmgr_p::Here(())); }); } let mut __ctxmgr_flow_1 :
-                u32 = 0; let __ctxmgr_result_1 = '__ctxmgr_with_1 : { '__ctxmgr_body_1 :
-                { let __ctxmgr_value_1 = match __ctxmgr_kind_1.enter(& mut
-                __ctxmgr_guard_1) { __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                __ctxmgr_p::Break(__ctxmgr_r) => ({ __ctxmgr_ret_2 =
-                __ctxmgr_p::Some(__ctxmgr_r); return
-                __ctxmgr_p::Err(__ctxmgr_p::Here(())); }), };
-                #[allow(clippy::no_effect_underscore_binding)] let _t = __ctxmgr_value_1;
-                #[allow(unused_braces, unreachable_code)] break '__ctxmgr_with_1 { { use
-                ::ctxmgr::__private:: { self as __ctxmgr_p, probes:: * }; let
-                (__ctxmgr_kind_0, mut __ctxmgr_guard_0) = { let __ctxmgr_guard_0 = conn
-                .begin(); let __ctxmgr_kind_0 = (& & & & __ctxmgr_p::AsyncKind(&
-                __ctxmgr_guard_0)).__ctxmgr_kind(); (__ctxmgr_kind_0, __ctxmgr_kind_0
-                .async_guard((__ctxmgr_guard_0,).0)) }; let mut __ctxmgr_ret_0 =
-                __ctxmgr_p::None; #[allow(unreachable_code)] if false { ({ __ctxmgr_ret_1
-                = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(__ctxmgr_ret_0));
-                __ctxmgr_flow_1 = 1u32; break '__ctxmgr_body_1; }); } let
-                __ctxmgr_caught_0 = { let __ctxmgr_value_0 = match ({ let (__ctxmgr_m,
-                __ctxmgr_s) = (& mut __ctxmgr_guard_0).__ctxmgr_split(); __ctxmgr_kind_0
-                .entered(__ctxmgr_s, __ctxmgr_p::AsyncContextManager::enter(__ctxmgr_m).
-                await) }) { __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                __ctxmgr_p::Break(__ctxmgr_r) => ({ __ctxmgr_ret_1 =
-                __ctxmgr_p::Some(__ctxmgr_r); __ctxmgr_flow_1 = 1u32; break
-                '__ctxmgr_body_1; }), }; let mut __ctxmgr_body = __ctxmgr_p::pin!(async {
-                let tx = __ctxmgr_value_0; #[allow(unused_braces, unreachable_code)] if
-                false { return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
-                } #[allow(unreachable_code, clippy::needless_return)] return
-                __ctxmgr_p::Ok({ if tx.is_empty() { ({ __ctxmgr_ret_0 =
-                __ctxmgr_p::Some(Ok(0)); return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                }); } tx.run(). await }); }); __ctxmgr_p::poll_fn(| __ctxmgr_cx |
-                __ctxmgr_p::poll_catching(__ctxmgr_body.as_mut(), __ctxmgr_cx)). await };
-                match __ctxmgr_caught_0 { __ctxmgr_p::Ok(__ctxmgr_p::Ok(__ctxmgr_v)) => {
-                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_0.__ctxmgr_split(); if let
-                __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_0.exited(__ctxmgr_s,
-                __ctxmgr_p::AsyncContextManager::exit(__ctxmgr_m,
-                __ctxmgr_p::Outcome::Ok). await,) { ({ __ctxmgr_ret_1 =
-                __ctxmgr_p::Some(__ctxmgr_r); __ctxmgr_flow_1 = 1u32; break
-                '__ctxmgr_body_1; }); } __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
-                __ctxmgr_v } __ctxmgr_p::Ok(__ctxmgr_p::Err(__ctxmgr_site)) => { let
-                __ctxmgr_outcome_0 = match & __ctxmgr_site { __ctxmgr_p::Here(_) => match
-                (& __ctxmgr_p::Probe(__ctxmgr_p::taken_ref(& __ctxmgr_ret_0)))
-                .__ctxmgr_returned_err() { __ctxmgr_p::Some(__ctxmgr_e) =>
-                __ctxmgr_p::Outcome::Err((& & & & __ctxmgr_p::Probe(__ctxmgr_e))
-                .__ctxmgr_view()), __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok, },
-                __ctxmgr_p::Next(__ctxmgr_never) => match * __ctxmgr_never {}, }; let
-                (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_0.__ctxmgr_split(); if let
-                __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_0.exited(__ctxmgr_s,
-                __ctxmgr_p::AsyncContextManager::exit(__ctxmgr_m, __ctxmgr_outcome_0).
-                await,) { ({ __ctxmgr_ret_1 = __ctxmgr_p::Some(__ctxmgr_r);
-                __ctxmgr_flow_1 = 1u32; break '__ctxmgr_body_1; }); } __ctxmgr_guard_0 =
-                { __ctxmgr_guard_0 }; match __ctxmgr_site { __ctxmgr_p::Here(_) => ({
-                __ctxmgr_ret_1 = __ctxmgr_p::Some(__ctxmgr_p::taken(__ctxmgr_ret_0));
-                __ctxmgr_flow_1 = 1u32; break '__ctxmgr_body_1; }),
-                __ctxmgr_p::Next(__ctxmgr_never) => match __ctxmgr_never {}, } }
-                __ctxmgr_p::Err(__ctxmgr_panic) => { let (__ctxmgr_m, __ctxmgr_s) =
-                __ctxmgr_guard_0.__ctxmgr_split(); let mut __ctxmgr_exit =
-                __ctxmgr_p::pin!(__ctxmgr_p::AsyncContextManager::exit(__ctxmgr_m,
-                __ctxmgr_p::Outcome::Panic,)); let __ctxmgr_exit = __ctxmgr_p::poll_fn(|
-                __ctxmgr_cx | { __ctxmgr_p::poll_catching(__ctxmgr_exit.as_mut(),
-                __ctxmgr_cx) }). await; __ctxmgr_p::resume_after_exit(__ctxmgr_s,
-                __ctxmgr_exit, __ctxmgr_panic) } } } }; } let __ctxmgr_outcome_1 = match
-                __ctxmgr_flow_1 { 1u32 => match (&
-                __ctxmgr_p::Probe(__ctxmgr_p::taken_ref(& __ctxmgr_ret_1)))
-                .__ctxmgr_returned_err() { __ctxmgr_p::Some(__ctxmgr_e) =>
-                __ctxmgr_p::Outcome::Err((& & & & __ctxmgr_p::Probe(__ctxmgr_e))
-                .__ctxmgr_view()), __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok, }, _ =>
-                __ctxmgr_p::Outcome::Ok, }; if let __ctxmgr_p::Break(__ctxmgr_r) =
-                __ctxmgr_kind_1.finish(& mut __ctxmgr_guard_1, __ctxmgr_outcome_1) { ({
-                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_r); return
-                __ctxmgr_p::Err(__ctxmgr_p::Here(())); }); } match __ctxmgr_flow_1 { 1u32
-                => ({ __ctxmgr_ret_2 =
-                __ctxmgr_p::Some(__ctxmgr_p::taken(__ctxmgr_ret_1)); return
-                __ctxmgr_p::Err(__ctxmgr_p::Here(())); }), _ =>
-                __ctxmgr_p::unreachable_flow(), } }; #[allow(unreachable_code)] let
-                __ctxmgr_exit = __ctxmgr_kind_1.finish(& mut __ctxmgr_guard_1,
-                __ctxmgr_p::Outcome::Ok); __ctxmgr_guard_1 = { __ctxmgr_guard_1 }; if let
-                __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_exit { ({ __ctxmgr_ret_2 =
-                __ctxmgr_p::Some(__ctxmgr_r); return
-                __ctxmgr_p::Err(__ctxmgr_p::Here(())); }); } __ctxmgr_result_1 } }); }
-            );
+            let mut __ctxmgr_body = __ctxmgr_p::pin!(async {
+                let conn = __ctxmgr_value_2;
+                #[allow(unused_braces, unreachable_code)]
+                if false {
+                    return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
+                }
+                #[allow(unreachable_code, clippy::needless_return)]
+                return __ctxmgr_p::Ok({
+                    {
+                        use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
+                        let __ctxmgr_guard_1 = Timer::new("q");
+                        let __ctxmgr_kind_1 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_1))
+                            .__ctxmgr_kind();
+                        let mut __ctxmgr_guard_1 = __ctxmgr_kind_1
+                            .guard((__ctxmgr_guard_1,).0);
+                        let mut __ctxmgr_ret_1 = __ctxmgr_p::None;
+                        #[allow(unreachable_code)]
+                        if false {
+                            ({
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
+                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_1),
+                                );
+                                return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
+                            });
+                        }
+                        let mut __ctxmgr_flow_1: u32 = 0;
+                        let __ctxmgr_result_1 = '__ctxmgr_with_1: {
+                            '__ctxmgr_body_1: {
+                                let __ctxmgr_value_1 = match __ctxmgr_kind_1
+                                    .enter(&mut __ctxmgr_guard_1)
+                                {
+                                    __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
+                                    __ctxmgr_p::Break(__ctxmgr_r) => {
+                                        ({
+                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_r);
+                                            return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
+                                        })
+                                    }
+                                };
+                                #[allow(clippy::no_effect_underscore_binding)]
+                                let _t = __ctxmgr_value_1;
+                                #[allow(unused_braces, unreachable_code)]
+                                break '__ctxmgr_with_1 {
+                                    {
+                                        use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
+                                        let (__ctxmgr_kind_0, mut __ctxmgr_guard_0) = {
+                                            let __ctxmgr_guard_0 = conn.begin();
+                                            let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::AsyncKind(
+                                                &__ctxmgr_guard_0,
+                                            ))
+                                                .__ctxmgr_kind();
+                                            (
+                                                __ctxmgr_kind_0,
+                                                __ctxmgr_kind_0.async_guard((__ctxmgr_guard_0,).0),
+                                            )
+                                        };
+                                        let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
+                                        #[allow(unreachable_code)]
+                                        if false {
+                                            ({
+                                                __ctxmgr_ret_1 = __ctxmgr_p::Some(
+                                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0),
+                                                );
+                                                __ctxmgr_flow_1 = 1u32;
+                                                break '__ctxmgr_body_1;
+                                            });
+                                        }
+                                        let __ctxmgr_caught_0 = {
+                                            let __ctxmgr_value_0 = match ({
+                                                let (__ctxmgr_m, __ctxmgr_s) = (&mut __ctxmgr_guard_0)
+                                                    .__ctxmgr_split();
+                                                __ctxmgr_kind_0
+                                                    .entered(
+                                                        __ctxmgr_s,
+                                                        __ctxmgr_p::AsyncContextManager::enter(__ctxmgr_m).await,
+                                                    )
+                                            }) {
+                                                __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
+                                                __ctxmgr_p::Break(__ctxmgr_r) => {
+                                                    ({
+                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(__ctxmgr_r);
+                                                        __ctxmgr_flow_1 = 1u32;
+                                                        break '__ctxmgr_body_1;
+                                                    })
+                                                }
+                                            };
+                                            let mut __ctxmgr_body = __ctxmgr_p::pin!(async {
+                                                let tx = __ctxmgr_value_0;
+                                                #[allow(unused_braces, unreachable_code)]
+                                                if false {
+                                                    return __ctxmgr_p::Err(
+                                                        __ctxmgr_p::Next(__ctxmgr_p::no_site()),
+                                                    );
+                                                }
+                                                #[allow(unreachable_code, clippy::needless_return)]
+                                                return __ctxmgr_p::Ok({
+                                                    if tx.is_empty() {
+                                                        ({
+                                                            __ctxmgr_ret_0 = __ctxmgr_p::Some(Ok(0));
+                                                            return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
+                                                        });
+                                                    }
+                                                    tx.run().await
+                                                });
+                                            });
+                                            __ctxmgr_p::poll_fn(|__ctxmgr_cx| __ctxmgr_p::poll_catching(
+                                                    __ctxmgr_body.as_mut(),
+                                                    __ctxmgr_cx,
+                                                ))
+                                                .await
+                                        };
+                                        match __ctxmgr_caught_0 {
+                                            __ctxmgr_p::Ok(__ctxmgr_p::Ok(__ctxmgr_v)) => {
+                                                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_0
+                                                    .__ctxmgr_split();
+                                                if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_0
+                                                    .exited(
+                                                        __ctxmgr_s,
+                                                        __ctxmgr_p::AsyncContextManager::exit(
+                                                                __ctxmgr_m,
+                                                                __ctxmgr_p::Outcome::Ok,
+                                                            )
+                                                            .await,
+                                                    )
+                                                {
+                                                    ({
+                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(__ctxmgr_r);
+                                                        __ctxmgr_flow_1 = 1u32;
+                                                        break '__ctxmgr_body_1;
+                                                    });
+                                                }
+                                                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                                                __ctxmgr_v
+                                            }
+                                            __ctxmgr_p::Ok(__ctxmgr_p::Err(__ctxmgr_site)) => {
+                                                let __ctxmgr_outcome_0 = match &__ctxmgr_site {
+                                                    __ctxmgr_p::Here(_) => {
+                                                        match (&__ctxmgr_p::Probe(
+                                                            __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
+                                                        ))
+                                                            .__ctxmgr_returned_err()
+                                                        {
+                                                            __ctxmgr_p::Some(__ctxmgr_e) => {
+                                                                __ctxmgr_p::Outcome::Err(
+                                                                    (&&&&__ctxmgr_p::Probe(__ctxmgr_e)).__ctxmgr_view(),
+                                                                )
+                                                            }
+                                                            __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                                                        }
+                                                    }
+                                                    __ctxmgr_p::Next(__ctxmgr_never) => match *__ctxmgr_never {}
+                                                };
+                                                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_0
+                                                    .__ctxmgr_split();
+                                                if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_0
+                                                    .exited(
+                                                        __ctxmgr_s,
+                                                        __ctxmgr_p::AsyncContextManager::exit(
+                                                                __ctxmgr_m,
+                                                                __ctxmgr_outcome_0,
+                                                            )
+                                                            .await,
+                                                    )
+                                                {
+                                                    ({
+                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(__ctxmgr_r);
+                                                        __ctxmgr_flow_1 = 1u32;
+                                                        break '__ctxmgr_body_1;
+                                                    });
+                                                }
+                                                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                                                match __ctxmgr_site {
+                                                    __ctxmgr_p::Here(_) => {
+                                                        ({
+                                                            __ctxmgr_ret_1 = __ctxmgr_p::Some(
+                                                                __ctxmgr_p::taken(__ctxmgr_ret_0),
+                                                            );
+                                                            __ctxmgr_flow_1 = 1u32;
+                                                            break '__ctxmgr_body_1;
+                                                        })
+                                                    }
+                                                    __ctxmgr_p::Next(__ctxmgr_never) => match __ctxmgr_never {}
+                                                }
+                                            }
+                                            __ctxmgr_p::Err(__ctxmgr_panic) => {
+                                                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_0
+                                                    .__ctxmgr_split();
+                                                let mut __ctxmgr_exit = __ctxmgr_p::pin!(
+                                                    __ctxmgr_p::AsyncContextManager::exit(
+                                                        __ctxmgr_m,
+                                                        __ctxmgr_p::Outcome::Panic,
+                                                    ),
+                                                );
+                                                let __ctxmgr_exit = __ctxmgr_p::poll_fn(|__ctxmgr_cx| {
+                                                        __ctxmgr_p::poll_catching(
+                                                            __ctxmgr_exit.as_mut(),
+                                                            __ctxmgr_cx,
+                                                        )
+                                                    })
+                                                    .await;
+                                                __ctxmgr_p::resume_after_exit(
+                                                    __ctxmgr_s,
+                                                    __ctxmgr_exit,
+                                                    __ctxmgr_panic,
+                                                )
+                                            }
+                                        }
+                                    }
+                                };
+                            }
+                            let __ctxmgr_outcome_1 = match __ctxmgr_flow_1 {
+                                1u32 => {
+                                    match (&__ctxmgr_p::Probe(
+                                        __ctxmgr_p::taken_ref(&__ctxmgr_ret_1),
+                                    ))
+                                        .__ctxmgr_returned_err()
+                                    {
+                                        __ctxmgr_p::Some(__ctxmgr_e) => {
+                                            __ctxmgr_p::Outcome::Err(
+                                                (&&&&__ctxmgr_p::Probe(__ctxmgr_e)).__ctxmgr_view(),
+                                            )
+                                        }
+                                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                                    }
+                                }
+                                _ => __ctxmgr_p::Outcome::Ok,
+                            };
+                            if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_1
+                                .finish(&mut __ctxmgr_guard_1, __ctxmgr_outcome_1)
+                            {
+                                ({
+                                    __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_r);
+                                    return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
+                                });
+                            }
+                            match __ctxmgr_flow_1 {
+                                1u32 => {
+                                    ({
+                                        __ctxmgr_ret_2 = __ctxmgr_p::Some(
+                                            __ctxmgr_p::taken(__ctxmgr_ret_1),
+                                        );
+                                        return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
+                                    })
+                                }
+                                _ => __ctxmgr_p::unreachable_flow(),
+                            }
+                        };
+                        #[allow(unreachable_code)]
+                        let __ctxmgr_exit = __ctxmgr_kind_1
+                            .finish(&mut __ctxmgr_guard_1, __ctxmgr_p::Outcome::Ok);
+                        __ctxmgr_guard_1 = { __ctxmgr_guard_1 };
+                        if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_exit {
+                            ({
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_r);
+                                return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
+                            });
+                        }
+                        __ctxmgr_result_1
+                    }
+                });
+            });
             __ctxmgr_p::poll_fn(|__ctxmgr_cx| __ctxmgr_p::poll_catching(
                     __ctxmgr_body.as_mut(),
                     __ctxmgr_cx,
@@ -185,8 +354,10 @@ fn __golden() {
             __ctxmgr_p::Err(__ctxmgr_panic) => {
                 let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_2.__ctxmgr_split();
                 let mut __ctxmgr_exit = __ctxmgr_p::pin!(
-                    __ctxmgr_p::AsyncContextManager::exit(__ctxmgr_m,
-                    __ctxmgr_p::Outcome::Panic,)
+                    __ctxmgr_p::AsyncContextManager::exit(
+                        __ctxmgr_m,
+                        __ctxmgr_p::Outcome::Panic,
+                    ),
                 );
                 let __ctxmgr_exit = __ctxmgr_p::poll_fn(|__ctxmgr_cx| {
                         __ctxmgr_p::poll_catching(__ctxmgr_exit.as_mut(), __ctxmgr_cx)

@@ -26,16 +26,25 @@ fn __golden() {
                 __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
                 __ctxmgr_p::Break(__ctxmgr_r) => return __ctxmgr_r,
             };
-            let mut __ctxmgr_body = __ctxmgr_p::pin!(
-                async { let f = __ctxmgr_value_0; #[allow(unused_braces,
-                unreachable_code)] if false { return
-                __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site())); }
-                #[allow(unreachable_code, clippy::needless_return)] return
-                __ctxmgr_p::Ok({ (match __ctxmgr_p::branch(f.write_all(b"x"). await) {
-                __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                __ctxmgr_p::Break(__ctxmgr_r) => ({ return
-                __ctxmgr_p::Err(__ctxmgr_p::Here(__ctxmgr_r)); }), }); Ok(()) }); }
-            );
+            let mut __ctxmgr_body = __ctxmgr_p::pin!(async {
+                let f = __ctxmgr_value_0;
+                #[allow(unused_braces, unreachable_code)]
+                if false {
+                    return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
+                }
+                #[allow(unreachable_code, clippy::needless_return)]
+                return __ctxmgr_p::Ok({
+                    (match __ctxmgr_p::branch(f.write_all(b"x").await) {
+                        __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
+                        __ctxmgr_p::Break(__ctxmgr_r) => {
+                            ({
+                                return __ctxmgr_p::Err(__ctxmgr_p::Here(__ctxmgr_r));
+                            })
+                        }
+                    });
+                    Ok(())
+                });
+            });
             __ctxmgr_p::poll_fn(|__ctxmgr_cx| __ctxmgr_p::poll_catching(
                     __ctxmgr_body.as_mut(),
                     __ctxmgr_cx,
@@ -102,8 +111,10 @@ fn __golden() {
             __ctxmgr_p::Err(__ctxmgr_panic) => {
                 let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_0.__ctxmgr_split();
                 let mut __ctxmgr_exit = __ctxmgr_p::pin!(
-                    __ctxmgr_p::AsyncContextManager::exit(__ctxmgr_m,
-                    __ctxmgr_p::Outcome::Panic,)
+                    __ctxmgr_p::AsyncContextManager::exit(
+                        __ctxmgr_m,
+                        __ctxmgr_p::Outcome::Panic,
+                    ),
                 );
                 let __ctxmgr_exit = __ctxmgr_p::poll_fn(|__ctxmgr_cx| {
                         __ctxmgr_p::poll_catching(__ctxmgr_exit.as_mut(), __ctxmgr_cx)
