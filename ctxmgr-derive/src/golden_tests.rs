@@ -96,6 +96,11 @@ const CASES: &[Case] = &[
             "lock(&m) as mut g, { if *g > 3 { break; } if *g == 0 { break 'outer 7; } *g += 1; }",
         )],
     },
+    // A malformed with!: the error, and the body kept for rust-analyzer.
+    Case {
+        name: "with_malformed",
+        calls: &[(Form::With, "", "lock(&m) as, { g.push(1); }")],
+    },
     // with!(async ..).
     Case {
         name: "with_async_one",
@@ -128,6 +133,14 @@ const CASES: &[Case] = &[
             Form::Wrap,
             "span()",
             "async fn run() -> Result<(), E> { thing().await?; Ok(()) }",
+        )],
+    },
+    Case {
+        name: "wrap_async_manager",
+        calls: &[(
+            Form::Wrap,
+            "async { pool.get() } as conn",
+            "async fn query(pool: &Pool) -> Result<u8, E> { conn.one().await }",
         )],
     },
     // #[contextmanager].
