@@ -144,6 +144,11 @@
 //!   transactions for `with!(async ..)` whose `COMMIT` and `ROLLBACK` are
 //!   awaited, and whose cancellation leaves nothing open on the server.
 //!
+//! Two chapters: [Editor and tooling](tooling) (what rustfmt, rust-analyzer,
+//! rustc and clippy make of code inside the macros, and why `with!` is
+//! written `with!(EXPR as PAT, { BODY })`), and *Transactions*
+//! (`ctxmgr::transactions`, with the `sqlx` feature).
+//!
 //! # What exit sees
 //!
 //! | how the body ends | exit is called with | then |

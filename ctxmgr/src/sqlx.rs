@@ -530,6 +530,26 @@ fn report(on_cancel: &mut Option<OnCancel>, phase: Phase) {
     }
 }
 
+/// Both managers' exit: `COMMIT` on `Ok`, `ROLLBACK` otherwise (nothing
+/// when enter did not begin), the phase recorded for `drop_exit`'s report.
+async fn exit_with<DB: Database>(
+    tx: &mut Option<sqlx::Transaction<'_, DB>>,
+    phase: &mut Phase,
+    outcome: &Outcome<'_>,
+) -> Result<(), Error> {
+    let Some(tx) = tx.take() else {
+        return Ok(());
+    };
+    *phase = if outcome.is_ok() {
+        Phase::Commit
+    } else {
+        Phase::Rollback
+    };
+    let result = finish(tx, outcome).await;
+    *phase = Phase::Done;
+    result
+}
+
 async fn finish<DB: Database>(
     tx: sqlx::Transaction<'_, DB>,
     outcome: &Outcome<'_>,
@@ -627,17 +647,7 @@ impl<DB: Backend> AsyncContextManager for PoolTransaction<'_, DB> {
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
-        let Some(tx) = self.tx.take() else {
-            return Ok(());
-        };
-        self.phase = if outcome.is_ok() {
-            Phase::Commit
-        } else {
-            Phase::Rollback
-        };
-        let result = finish(tx, &outcome).await;
-        self.phase = Phase::Done;
-        result
+        exit_with(&mut self.tx, &mut self.phase, &outcome).await
     }
 
     fn drop_exit(&mut self, _outcome: Outcome<'_>) {
@@ -771,17 +781,7 @@ impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
-        let Some(tx) = self.tx.take() else {
-            return Ok(());
-        };
-        self.phase = if outcome.is_ok() {
-            Phase::Commit
-        } else {
-            Phase::Rollback
-        };
-        let result = finish(tx, &outcome).await;
-        self.phase = Phase::Done;
-        result
+        exit_with(&mut self.tx, &mut self.phase, &outcome).await
     }
 
     fn drop_exit(&mut self, _outcome: Outcome<'_>) {
