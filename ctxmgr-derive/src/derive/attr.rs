@@ -100,6 +100,22 @@ pub fn parse_option(
 ) -> syn::Result<()> {
     if meta.path.is_ident(KEY_CRATE) {
         let path: Path = meta.value()?.parse()?;
+        // The expansion writes `use PATH::__private::{..};`,
+        // `PATH::__private::f(..)` and `PATH::__private::T`: a path that is
+        // not all three (a reserved word
+        // such as `try` as a segment, generic arguments) is an error here, on
+        // the path, not in the output.
+        let as_use = quote::quote!(use #path::__private::x;);
+        let as_expr = quote::quote!(#path::__private::x);
+        let as_type = quote::quote!(#path::__private::X);
+        let expr_is_path = matches!(syn::parse2::<syn::Expr>(as_expr), Ok(syn::Expr::Path(_)));
+        let type_is_path = matches!(syn::parse2::<syn::Type>(as_type), Ok(syn::Type::Path(_)));
+        if syn::parse2::<syn::ItemUse>(as_use).is_err() || !expr_is_path || !type_is_path {
+            return Err(syn::Error::new_spanned(
+                &path,
+                format!("`{KEY_CRATE} = ..` takes a plain path to the ctxmgr crate (`my_reexport::ctxmgr`); this one cannot be written in a `use`, a type or an expression"),
+            ));
+        }
         if options.krate.replace(path).is_some() {
             return Err(meta.error(format!("duplicate `{KEY_CRATE}` in {context}")));
         }
