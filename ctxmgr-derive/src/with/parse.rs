@@ -491,7 +491,7 @@ fn make_mut(pat: &mut Pat) -> bool {
 /// Input:  `{ a()?; placeholder b()?; }`
 /// Output: `{ a()?; placeholder; b()?; }` (`placeholder;` closed, the rest
 /// parsed: its `?` is a site)
-fn recover_block(tokens: TokenStream) -> Option<Block> {
+pub(crate) fn recover_block(tokens: TokenStream) -> Option<Block> {
     let group = match tokens.into_iter().next()? {
         TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g,
         _ => return None,

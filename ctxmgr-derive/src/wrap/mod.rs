@@ -41,9 +41,17 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut func = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(f)) => f,
-        // Not an item at all, or a body that does not parse: let the
-        // compiler report its own error.
-        Err(_) => return item,
+        // A body that does not parse (mid-edit): read statement by statement
+        // as `with!` reads one, so the expansion still binds the names and
+        // rust-analyzer completes in it; syn's error is reported after it.
+        Err(e) => match recover_fn(&item) {
+            Some(f) => {
+                errors.push(e);
+                f
+            }
+            // Not a function at all: let the compiler report its own error.
+            None => return item,
+        },
         Ok(other) => {
             errors.push(syn::Error::new(
                 crate::tokens::item_span(&other),
@@ -101,5 +109,25 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
         syn::Expr::Verbatim(quote_spanned!(span=> #expansion)),
         None,
     )];
-    quote!(#func)
+    let errors = errors.to_compile_errors();
+    quote!(#func #errors)
+}
+
+/// A function whose signature parses and whose body does not: the body is
+/// read statement by statement ([`with::parse::recover_block`]).
+///
+/// Input:  `fn f(p: &Path) -> R { f.write_all(b"a")?; placeholder f.flush()?; }`
+/// Output: the `ItemFn` with body `{ f.write_all(b"a")?; placeholder; f.flush()?; }`
+fn recover_fn(item: &TokenStream) -> Option<syn::ItemFn> {
+    let mut tts: Vec<proc_macro2::TokenTree> = item.clone().into_iter().collect();
+    let body = match tts.pop()? {
+        proc_macro2::TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => g,
+        _ => return None,
+    };
+    let mut empty = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, TokenStream::new());
+    empty.set_span(body.span());
+    tts.push(empty.into());
+    let mut func = syn::parse2::<syn::ItemFn>(tts.into_iter().collect()).ok()?;
+    *func.block = with::parse::recover_block(proc_macro2::TokenTree::Group(body).into())?;
+    Some(func)
 }
