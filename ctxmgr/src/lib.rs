@@ -281,6 +281,7 @@ pub mod tokio;
 pub mod tooling {
     #![doc = include_str!("tooling.md")]
 }
+mod unwind;
 mod with;
 
 pub use asynchronous::{AsyncContextManager, AsyncGuard, AsyncSuppress};

@@ -2,14 +2,9 @@
 //! usable by hand.
 
 use super::AsyncContextManager;
+use crate::guard::State;
+use crate::unwind::{catch, unwinding};
 use crate::{ErrorRef, Outcome};
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum State {
-    Idle,
-    Entered,
-    Finished,
-}
 
 /// Owns an [`AsyncContextManager`] and awaits its exit exactly once: what
 /// `with!(async ..)` expands to, usable by hand.
@@ -95,10 +90,7 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
     /// When the guard was already entered.
     #[inline]
     pub async fn enter(&mut self) -> Result<M::Value<'_>, M::Error> {
-        assert!(
-            self.state == State::Idle,
-            "ctxmgr::AsyncGuard::enter called on a guard that was already entered"
-        );
+        self.state.assert_idle("AsyncGuard");
         let value = self.manager.enter().await;
         if value.is_ok() {
             self.state = State::Entered;
@@ -164,17 +156,12 @@ impl<M> AsyncGuard<M> {
     fn drop_exit(&mut self) {
         self.state = State::Finished;
         let drop_exit = self.drop_exit;
-        #[cfg(feature = "std")]
-        {
-            if std::thread::panicking() {
-                let manager = &mut self.manager;
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-                    drop_exit(manager, Outcome::Panic);
-                }));
-                return;
-            }
+        if unwinding() {
+            let manager = &mut self.manager;
+            let _ = catch(move || drop_exit(manager, Outcome::Panic));
+        } else {
+            drop_exit(&mut self.manager, Outcome::Unseen);
         }
-        drop_exit(&mut self.manager, Outcome::Unseen);
     }
 }
 
@@ -209,9 +196,6 @@ impl<M> Drop for AsyncGuard<M> {
 
 impl<M: core::fmt::Debug> core::fmt::Debug for AsyncGuard<M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("AsyncGuard")
-            .field("manager", &self.manager)
-            .field("state", &self.state)
-            .finish()
+        self.state.debug_guard(f, "AsyncGuard", &self.manager)
     }
 }

@@ -67,6 +67,10 @@ pub use self::derive::*;
 pub use self::generator::*;
 pub use self::with::*;
 
+// Named here, beside the globs above, so that these names are the runtime's
+// (`crate::unwind`): `private/async_with.rs` still has its own copies.
+pub use crate::unwind::{catch, resume_unwind, PanicPayload};
+
 pub use crate::guard::Guard;
 pub use crate::AsyncGuard;
 pub use crate::{AsyncContextManager, AsyncSuppress, ContextManager, ErrorRef, Outcome, Suppress};
