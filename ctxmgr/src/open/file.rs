@@ -8,7 +8,7 @@ use std::io::{
 };
 use std::path::Path;
 
-use super::PathError;
+use super::error::PathError;
 
 pub(super) enum Buffered {
     Read(BufReader<File>),

@@ -4,8 +4,6 @@
 use core::any::Any;
 use core::fmt;
 
-use super::Outcome;
-
 /// A borrowed, type-erased view of the error a body is leaving with.
 ///
 /// It can be displayed and debugged, and — when the error type is `'static`
@@ -16,7 +14,7 @@ use super::Outcome;
 ///
 /// # Threads
 ///
-/// `ErrorRef` (and so [`Outcome`]) is `Send + Sync`, so an async exit may
+/// `ErrorRef` (and so [`Outcome`](super::Outcome)) is `Send + Sync`, so an async exit may
 /// hold it across an `.await` and its future stays `Send`. The price: an
 /// error that is not `Sync` cannot be touched from every thread the view
 /// may reach.
@@ -447,14 +445,6 @@ impl fmt::Debug for ErrorRef<'_> {
         }
     }
 }
-
-/// `Outcome` and `ErrorRef` cross threads: an async exit holding one across
-/// an `.await` keeps its future `Send`.
-const _: () = {
-    const fn send_sync<T: Send + Sync>() {}
-    send_sync::<Outcome<'static>>();
-    send_sync::<ErrorRef<'static>>();
-};
 
 /// A boxed error that is not `Sync`, which [`ErrorRef::from_local`] views:
 /// `Box<dyn Error>` and `Box<dyn Error + Send>`. Sealed.

@@ -191,3 +191,11 @@ impl<'a> Outcome<'a> {
         }
     }
 }
+
+/// `Outcome` and `ErrorRef` cross threads: an async exit holding one across
+/// an `.await` keeps its future `Send`.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Outcome<'static>>();
+    send_sync::<ErrorRef<'static>>();
+};
