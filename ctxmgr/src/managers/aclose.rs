@@ -95,6 +95,7 @@ impl<T: AsyncClose + ?Sized> AsyncClose for alloc::boxed::Box<T> {
 ///
 /// ```
 /// use ctxmgr::with;
+/// # #[cfg(feature = "tokio")]
 /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
 ///
 /// # #[cfg(not(feature = "tokio"))] fn main() {}
