@@ -7,15 +7,13 @@ use core::fmt;
 
 use crate::{ContextManager, ErrorRef, Outcome, Suppress};
 
-mod aclose;
 #[cfg(feature = "std")]
 mod chdir;
-mod close;
+mod closing;
 
-pub use aclose::{aclosing, AClosing, AsyncClose};
 #[cfg(feature = "std")]
 pub use chdir::{chdir, Chdir};
-pub use close::{closing, Close, Closing};
+pub use closing::{aclosing, closing, AClosing, AsyncClose, Close, Closing};
 
 // ---------------------------------------------------------------------------
 // nullcontext
