@@ -1,7 +1,7 @@
 //! [`AsyncGuard`]: the awaited exactly-once machinery under `with!(async ..)`,
 //! usable by hand.
 
-use super::AsyncContextManager;
+use super::manager::AsyncContextManager;
 use crate::guard::State;
 use crate::unwind::{catch, unwinding};
 use crate::{ErrorRef, Outcome};
