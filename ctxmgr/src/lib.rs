@@ -326,27 +326,6 @@ pub use outcome::{ErrorRef, Outcome};
 #[cfg_attr(docsrs, doc(cfg(feature = "tempfile")))]
 pub use tempdir::{tempdir, TemporaryDirectory};
 
-/// The yield point of a [`#[contextmanager]`](contextmanager) function:
-/// `yield_!(value);` or `let outcome = yield_!(value);`, as a statement of the
-/// function's top-level block. Rust's own `yield` is unstable, so the
-/// attribute reads this macro instead; anywhere else it is a compile error.
-///
-/// ```compile_fail
-/// fn not_a_generator() {
-///     ctxmgr::yield_!(1);
-/// }
-/// ```
-#[cfg(feature = "macros")]
-#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
-#[macro_export]
-macro_rules! yield_ {
-    ($($value:tt)*) => {
-        ::core::compile_error! {
-            "`yield_!` marks the yield of a `#[ctxmgr::contextmanager]` function: \
-use it there, as a statement of the function's top-level block"
-        }
-    };
-}
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use async_stack::AsyncExitStack;
