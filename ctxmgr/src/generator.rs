@@ -1,5 +1,6 @@
 //! [`Generator`]: the context manager that
-//! [`#[ctxmgr::contextmanager]`](crate::contextmanager) makes of a function.
+//! [`#[ctxmgr::contextmanager]`](crate::contextmanager) makes of a function,
+//! and [`yield_!`](crate::yield_), the yield point it reads.
 
 use crate::{ContextManager, Outcome};
 
@@ -179,4 +180,26 @@ impl<F: EnterFn> core::fmt::Debug for Generator<F> {
         };
         f.debug_struct("Generator").field("state", &state).finish()
     }
+}
+
+/// The yield point of a [`#[contextmanager]`](crate::contextmanager) function:
+/// `yield_!(value);` or `let outcome = yield_!(value);`, as a statement of the
+/// function's top-level block. Rust's own `yield` is unstable, so the
+/// attribute reads this macro instead; anywhere else it is a compile error.
+///
+/// ```compile_fail
+/// fn not_a_generator() {
+///     ctxmgr::yield_!(1);
+/// }
+/// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[macro_export]
+macro_rules! yield_ {
+    ($($value:tt)*) => {
+        ::core::compile_error! {
+            "`yield_!` marks the yield of a `#[ctxmgr::contextmanager]` function: \
+use it there, as a statement of the function's top-level block"
+        }
+    };
 }

@@ -1,12 +1,43 @@
 //! [`Guard`]: the exactly-once machinery under `with!`, usable by hand.
 
+use core::fmt;
+
+use crate::unwind::{catch, unwinding};
 use crate::{ContextManager, ErrorRef, Outcome};
 
+/// Where a guard is in its life; shared by [`Guard`] and
+/// [`AsyncGuard`](crate::AsyncGuard).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum State {
+pub(crate) enum State {
     Idle,
     Entered,
     Finished,
+}
+
+impl State {
+    /// Panics unless the guard (of type `guard`) is idle: a guard enters
+    /// its manager once.
+    #[inline]
+    #[track_caller]
+    pub(crate) fn assert_idle(self, guard: &str) {
+        assert!(
+            self == State::Idle,
+            "ctxmgr::{guard}::enter called on a guard that was already entered"
+        );
+    }
+
+    /// A guard's `Debug`: its manager and this state.
+    pub(crate) fn debug_guard(
+        self,
+        f: &mut fmt::Formatter<'_>,
+        guard: &str,
+        manager: &dyn fmt::Debug,
+    ) -> fmt::Result {
+        f.debug_struct(guard)
+            .field("manager", manager)
+            .field("state", &self)
+            .finish()
+    }
 }
 
 /// Owns a context manager and guarantees that, once entered, it is exited
@@ -152,10 +183,7 @@ impl<M: ContextManager> Guard<M> {
     /// ```
     #[inline]
     pub fn enter(&mut self) -> Result<M::Value<'_>, M::Error> {
-        assert!(
-            self.state == State::Idle,
-            "ctxmgr::Guard::enter called on a guard that was already entered"
-        );
+        self.state.assert_idle("Guard");
         let value = self.manager.enter();
         if value.is_ok() {
             self.state = State::Entered;
@@ -363,44 +391,44 @@ impl<M: ContextManager> Guard<M> {
             return;
         }
         self.state = State::Finished;
+        let failed = if unwinding() {
+            let manager = &mut self.manager;
+            // A panic from exit while unwinding would abort the process:
+            // catch it and let the original panic continue.
+            let _ = catch(move || {
+                let _ = manager.exit(Outcome::Panic);
+            });
+            false
+        } else {
+            self.manager.exit(Outcome::Unseen).is_err()
+        };
+        // Without `std`, exit's error is dropped: there is no panic to name it.
         #[cfg(feature = "std")]
-        {
-            if std::thread::panicking() {
-                let manager = &mut self.manager;
-                // A panic from exit while unwinding would abort the process:
-                // catch it and let the original panic continue.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-                    let _ = manager.exit(Outcome::Panic);
-                }));
-            } else if self.manager.exit(Outcome::Unseen).is_err() {
-                let name = core::any::type_name::<M>();
-                match opaque {
-                    Some(macros) => panic!(
-                        "ctxmgr: exit of `{name}` failed after the body of its `with!` left by a \
-                         path `with!` could not see, so the error had nowhere else to go. The body \
-                         calls macros whose expansion `with!` cannot look into: {macros}. A \
-                         `return`, `?`, `break` or `continue` inside one of them left the body. \
-                         Write the `return`/`?` directly in the `with!` body (`bail!`, `ensure!` \
-                         and std's macros are seen), or use `ctxmgr::Guard` and call `finish` to \
-                         handle exit's error."
-                    ),
-                    None => panic!(
-                        "ctxmgr: exit of `{name}` failed after its guard was dropped without being \
-                         finished: the body left by a path `with!` could not see, so the error had \
-                         nowhere else to go. Such a path is a `return`, `?`, `break` or `continue` \
-                         inside a macro whose expansion `with!` cannot look into (your own \
-                         `macro_rules!`; `bail!`, `ensure!` and std's macros are seen). Write the \
-                         `return`/`?` directly in the `with!` body, or use `ctxmgr::Guard` and call \
-                         `finish` to handle exit's error."
-                    ),
-                }
+        if failed {
+            let name = core::any::type_name::<M>();
+            match opaque {
+                Some(macros) => panic!(
+                    "ctxmgr: exit of `{name}` failed after the body of its `with!` left by a \
+                     path `with!` could not see, so the error had nowhere else to go. The body \
+                     calls macros whose expansion `with!` cannot look into: {macros}. A \
+                     `return`, `?`, `break` or `continue` inside one of them left the body. \
+                     Write the `return`/`?` directly in the `with!` body (`bail!`, `ensure!` \
+                     and std's macros are seen), or use `ctxmgr::Guard` and call `finish` to \
+                     handle exit's error."
+                ),
+                None => panic!(
+                    "ctxmgr: exit of `{name}` failed after its guard was dropped without being \
+                     finished: the body left by a path `with!` could not see, so the error had \
+                     nowhere else to go. Such a path is a `return`, `?`, `break` or `continue` \
+                     inside a macro whose expansion `with!` cannot look into (your own \
+                     `macro_rules!`; `bail!`, `ensure!` and std's macros are seen). Write the \
+                     `return`/`?` directly in the `with!` body, or use `ctxmgr::Guard` and call \
+                     `finish` to handle exit's error."
+                ),
             }
         }
         #[cfg(not(feature = "std"))]
-        {
-            let _ = opaque;
-            let _ = self.manager.exit(Outcome::Unseen);
-        }
+        let _ = (failed, opaque);
     }
 }
 
@@ -413,11 +441,8 @@ impl<M: ContextManager> Drop for Guard<M> {
     }
 }
 
-impl<M: ContextManager + core::fmt::Debug> core::fmt::Debug for Guard<M> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Guard")
-            .field("manager", &self.manager)
-            .field("state", &self.state)
-            .finish()
+impl<M: ContextManager + fmt::Debug> fmt::Debug for Guard<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.state.debug_guard(f, "Guard", &self.manager)
     }
 }

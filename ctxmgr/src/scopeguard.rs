@@ -277,19 +277,22 @@ macro_rules! defer {
 /// unwinding from a panic (scopeguard's `defer_on_success!`). Needs the
 /// `std` feature.
 ///
+/// With [`defer_on_unwind!`](crate::defer_on_unwind), a commit on the
+/// normal path and a rollback on a panic:
+///
 /// ```
-/// use std::cell::Cell;
+/// use std::cell::RefCell;
 /// use std::panic::{catch_unwind, AssertUnwindSafe};
 ///
-/// let ran = Cell::new(0);
-/// {
-///     ctxmgr::defer_on_success! { ran.set(ran.get() + 1); }
-/// }
-/// let _ = catch_unwind(AssertUnwindSafe(|| {
-///     ctxmgr::defer_on_success! { ran.set(ran.get() + 10); }
-///     panic!("skips the block");
-/// }));
-/// assert_eq!(ran.get(), 1);
+/// let log = RefCell::new(Vec::new());
+/// let transfer = |amount: u32| {
+///     ctxmgr::defer_on_success! { log.borrow_mut().push(format!("commit {amount}")); }
+///     ctxmgr::defer_on_unwind! { log.borrow_mut().push(format!("roll back {amount}")); }
+///     assert!(amount <= 100, "{amount} is over the limit");
+/// };
+/// transfer(5);
+/// assert!(catch_unwind(AssertUnwindSafe(|| transfer(500))).is_err());
+/// assert_eq!(*log.borrow(), ["commit 5", "roll back 500"]);
 /// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
@@ -303,19 +306,21 @@ macro_rules! defer_on_success {
 /// Runs the block only if the enclosing scope is left by unwinding from a
 /// panic (scopeguard's `defer_on_unwind!`). Needs the `std` feature.
 ///
-/// ```
-/// use std::cell::Cell;
-/// use std::panic::{catch_unwind, AssertUnwindSafe};
+/// A worker thread that panics still marks its job as abandoned; one that
+/// ends normally does not run the block (see
+/// [`defer_on_success!`](crate::defer_on_success) for both paths at once):
 ///
-/// let ran = Cell::new(0);
-/// {
-///     ctxmgr::defer_on_unwind! { ran.set(ran.get() + 1); }
-/// }
-/// let _ = catch_unwind(AssertUnwindSafe(|| {
-///     ctxmgr::defer_on_unwind! { ran.set(ran.get() + 10); }
-///     panic!("runs the block");
-/// }));
-/// assert_eq!(ran.get(), 10);
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// static ABANDONED: AtomicUsize = AtomicUsize::new(0);
+/// let work = |fail: bool| {
+///     ctxmgr::defer_on_unwind! { ABANDONED.fetch_add(1, Ordering::SeqCst); }
+///     assert!(!fail, "the job failed");
+/// };
+/// assert!(std::thread::spawn(move || work(true)).join().is_err());
+/// assert!(std::thread::spawn(move || work(false)).join().is_ok());
+/// assert_eq!(ABANDONED.load(Ordering::SeqCst), 1);
 /// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

@@ -158,28 +158,38 @@ pub struct Open {
 }
 
 impl Open {
-    /// Sets Python's mode string, as [`ctxmgr::Open::mode`](crate::Open::mode)
-    /// does: one of `r` (read, the default), `w` (truncate or create), `a`
-    /// (append or create), `x` (create, failing if the file exists);
-    /// optionally `+` (read and write) and one of `b` or `t`.
-    ///
-    /// A mode that is not one of these makes enter fail with
-    /// [`io::ErrorKind::InvalidInput`] naming the mode.
+    /// Sets Python's mode string (`"r"` by default). The modes, and the
+    /// [`io::ErrorKind::InvalidInput`] error of enter for one that is not
+    /// valid, are [`ctxmgr::Open::mode`](crate::Open::mode)'s; every mode
+    /// but `r` makes exit await a flush and `sync_all`.
     ///
     /// ```
     /// use ctxmgr::with;
-    ///
-    /// async fn enter_with(mode: &str) -> std::io::Result<()> {
-    ///     with!(async { ctxmgr::tokio::open("notes.txt").mode(mode) }, {});
-    ///     Ok(())
-    /// }
+    /// use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let e = enter_with("rw").await.unwrap_err();
-    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
-    /// assert!(e.to_string().contains("\"rw\""));
-    /// # }
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-tokio-doc-{}-{}", line!(), std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("counter.txt");
+    /// let seen = with!(async { ctxmgr::tokio::open(&path).mode("x+") } as f, {
+    ///     f.write_all(b"1").await?;
+    ///     f.rewind().await?;
+    ///     let mut s = String::new();
+    ///     f.read_to_string(&mut s).await?;
+    ///     s
+    /// });
+    /// assert_eq!(seen, "1");
+    /// let again = async {
+    ///     with!(async { ctxmgr::tokio::open(&path).mode("x") }, {});
+    ///     Ok::<(), std::io::Error>(())
+    /// };
+    /// assert_eq!(
+    ///     again.await.unwrap_err().kind(),
+    ///     std::io::ErrorKind::AlreadyExists
+    /// );
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn mode(mut self, mode: &str) -> Self {

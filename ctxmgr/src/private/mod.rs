@@ -1,11 +1,16 @@
 //! Items the macros' expansions name. Not public API: no semver guarantees.
 //!
 //! Split by who names them: `with.rs` for `with!` (and every macro built on
-//! its expander), `derive.rs` for `#[derive(ContextManager)]` and
+//! its expander), `async_with.rs` for what `with!(async ..)` adds,
+//! `derive.rs` for `#[derive(ContextManager)]` and
 //! `#[ctxmgr::context_manager]`, `generator.rs` for
 //! `#[ctxmgr::contextmanager]`. Expansions reach everything, std items
 //! included, through `::ctxmgr::__private::…`, so a user's `mod core {}` or
 //! shadowed prelude cannot break them.
+//!
+//! A leaf: the runtime's own modules do not import from here
+//! (`.ci/module-cycles` checks it, and lists the two that still do); what
+//! both need lives in the runtime and is re-exported below.
 
 #![allow(missing_docs, clippy::unused_self, clippy::needless_lifetimes)]
 
@@ -66,6 +71,10 @@ pub use self::async_with::*;
 pub use self::derive::*;
 pub use self::generator::*;
 pub use self::with::*;
+
+// Named here, beside the globs above, so that these names are the runtime's
+// (`crate::unwind`): `private/async_with.rs` still has its own copies.
+pub use crate::unwind::{catch, resume_unwind, PanicPayload};
 
 pub use crate::guard::Guard;
 pub use crate::AsyncGuard;

@@ -1,0 +1,201 @@
+//! [`AsyncGuard`]: the awaited exactly-once machinery under `with!(async ..)`,
+//! usable by hand.
+
+use super::manager::AsyncContextManager;
+use crate::guard::State;
+use crate::unwind::{catch, unwinding};
+use crate::{ErrorRef, Outcome};
+
+/// Owns an [`AsyncContextManager`] and awaits its exit exactly once: what
+/// `with!(async ..)` expands to, usable by hand.
+///
+/// 1. [`AsyncGuard::new`] takes the manager;
+/// 2. [`AsyncGuard::enter`] awaits enter and hands out the value;
+/// 3. drop the value, then [`AsyncGuard::finish`] awaits exit with the
+///    [`Outcome`].
+///
+/// # `Send`
+///
+/// `enter` and `finish` are `async fn`s generic over the manager. For a
+/// manager with a lifetime parameter, rustc cannot prove such a generic
+/// future `Send` (it reports "implementation is not general enough"; return
+/// type notation, which would fix it, is unstable). `with!(async ..)` does
+/// not go through them: it awaits the manager's own futures in your async
+/// fn, so its futures stay `Send`. Use it where a task must be `Send`.
+///
+/// Dropped while entered and not finished (its future was cancelled, or
+/// exit did not complete), the guard calls the manager's
+/// [`drop_exit`](AsyncContextManager::drop_exit) with [`Outcome::Unseen`],
+/// or [`Outcome::Panic`] while the thread is unwinding. A panic from
+/// `drop_exit` while unwinding is caught, so the process does not abort.
+///
+/// ```
+/// use ctxmgr::{AsyncContextManager, AsyncGuard, Outcome};
+/// use std::convert::Infallible;
+///
+/// struct Log(Vec<String>);
+/// impl AsyncContextManager for Log {
+///     type Value<'a> = &'a mut Vec<String>;
+///     type Error = Infallible;
+///     async fn enter(&mut self) -> Result<&mut Vec<String>, Infallible> {
+///         Ok(&mut self.0)
+///     }
+///     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Infallible> {
+///         self.0.push(format!("exit ok={}", outcome.is_ok()));
+///         Ok(())
+///     }
+/// }
+///
+/// async fn run(log: &mut Log) -> Result<(), Infallible> {
+///     let mut guard = AsyncGuard::new(log);
+///     let lines = guard.enter().await?;
+///     lines.push("body".into());
+///     guard.finish(Outcome::Ok).await
+/// }
+/// # use std::future::Future;
+/// # let waker = std::task::Waker::noop();
+/// # let mut cx = std::task::Context::from_waker(&waker);
+/// let mut log = Log(Vec::new());
+/// assert!(std::pin::pin!(run(&mut log)).poll(&mut cx).is_ready());
+/// assert_eq!(log.0, ["body", "exit ok=true"]);
+/// ```
+#[must_use = "a guard exits its manager when finished or dropped; bind it to a variable"]
+pub struct AsyncGuard<M> {
+    manager: M,
+    state: State,
+    /// `M::drop_exit`, kept here so the type (and its `Drop`) need no bound:
+    /// a `with!(async ..)` over something that is not a manager is then one
+    /// error, at `new`.
+    drop_exit: fn(&mut M, Outcome<'_>),
+}
+
+impl<M: AsyncContextManager> AsyncGuard<M> {
+    /// Takes ownership of `manager` without entering it. Pass `&mut m` to
+    /// keep the manager.
+    #[inline]
+    pub const fn new(manager: M) -> Self {
+        AsyncGuard {
+            manager,
+            state: State::Idle,
+            drop_exit: M::drop_exit,
+        }
+    }
+
+    /// Awaits the manager's enter. On success the guard is entered and will
+    /// exit exactly once; on failure (or if this future is dropped before
+    /// it ends) nothing is entered and nothing will exit.
+    ///
+    /// # Panics
+    ///
+    /// When the guard was already entered.
+    #[inline]
+    pub async fn enter(&mut self) -> Result<M::Value<'_>, M::Error> {
+        self.state.assert_idle("AsyncGuard");
+        let value = self.manager.enter().await;
+        if value.is_ok() {
+            self.state = State::Entered;
+        }
+        value
+    }
+
+    /// Awaits the manager's exit with `outcome` and returns its result, once:
+    /// later calls, and calls on a guard that is not entered, return
+    /// `Ok(())`. If this future is dropped before exit ends, the guard stays
+    /// entered and its `Drop` runs [`drop_exit`](AsyncContextManager::drop_exit).
+    #[inline]
+    pub async fn finish(&mut self, outcome: Outcome<'_>) -> Result<(), M::Error> {
+        if self.state != State::Entered {
+            return Ok(());
+        }
+        let result = self.manager.exit(outcome).await;
+        self.state = State::Finished;
+        result
+    }
+
+    /// `true` between a successful enter and the end of exit.
+    #[inline]
+    #[must_use]
+    pub fn is_entered(&self) -> bool {
+        self.state == State::Entered
+    }
+
+    /// The manager.
+    #[inline]
+    pub fn manager(&self) -> &M {
+        &self.manager
+    }
+
+    /// The manager, mutably.
+    #[inline]
+    pub fn manager_mut(&mut self) -> &mut M {
+        &mut self.manager
+    }
+
+    /// Asks the manager whether to swallow `error`
+    /// ([`AsyncContextManager::suppresses`]).
+    #[inline]
+    pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        self.manager.suppresses(error)
+    }
+}
+
+impl<M> AsyncGuard<M> {
+    /// The manager and the guard's state, lent out apart: `with!(async ..)`
+    /// awaits the manager's own `enter`/`exit` futures in the caller's
+    /// async fn, then records the result. (Awaiting them inside a generic
+    /// `async fn` of the guard would hide from rustc that the caller's
+    /// future is `Send` for a manager with a lifetime parameter: "not
+    /// general enough".)
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __ctxmgr_split(&mut self) -> (&mut M, StateRef<'_>) {
+        (&mut self.manager, StateRef(&mut self.state))
+    }
+
+    #[cold]
+    fn drop_exit(&mut self) {
+        self.state = State::Finished;
+        let drop_exit = self.drop_exit;
+        if unwinding() {
+            let manager = &mut self.manager;
+            let _ = catch(move || drop_exit(manager, Outcome::Panic));
+        } else {
+            drop_exit(&mut self.manager, Outcome::Unseen);
+        }
+    }
+}
+
+/// An [`AsyncGuard`]'s state, lent out beside its manager by
+/// `__ctxmgr_split`. Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct StateRef<'g>(&'g mut State);
+
+impl StateRef<'_> {
+    /// Enter succeeded: exit (or `drop_exit`) will run once.
+    #[inline(always)]
+    pub(crate) fn entered(self) {
+        *self.0 = State::Entered;
+    }
+
+    /// Exit was awaited to its end.
+    #[inline(always)]
+    pub(crate) fn finished(self) {
+        *self.0 = State::Finished;
+    }
+}
+
+impl<M> Drop for AsyncGuard<M> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.state == State::Entered {
+            self.drop_exit();
+        }
+    }
+}
+
+impl<M: core::fmt::Debug> core::fmt::Debug for AsyncGuard<M> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.state.debug_guard(f, "AsyncGuard", &self.manager)
+    }
+}

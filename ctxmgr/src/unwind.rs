@@ -1,0 +1,54 @@
+//! Catching and resuming panics: the guards' drop paths, and the async
+//! machinery that polls a body and awaits exits under `catch_unwind`.
+//! Without `std` panics are not caught: [`catch`] just runs its closure and
+//! [`unwinding`] is always `false`.
+
+/// What a caught panic carries (nothing without `std`, where panics are not
+/// caught).
+#[cfg(feature = "std")]
+pub type PanicPayload = std::boxed::Box<dyn core::any::Any + Send + 'static>;
+/// What a caught panic carries (nothing without `std`, where panics are not
+/// caught).
+#[cfg(not(feature = "std"))]
+pub type PanicPayload = core::convert::Infallible;
+
+/// Runs `f`, catching a panic (without `std`, where panics cannot be
+/// caught, just runs it).
+#[inline(always)]
+pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
+    #[cfg(feature = "std")]
+    {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        Ok(f())
+    }
+}
+
+/// Resumes a caught panic.
+pub fn resume_unwind(payload: PanicPayload) -> ! {
+    #[cfg(feature = "std")]
+    {
+        std::panic::resume_unwind(payload)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        match payload {}
+    }
+}
+
+/// `true` while the thread unwinds from a panic: a guard dropped then tells
+/// its manager [`Outcome::Panic`](crate::Outcome::Panic). Always `false`
+/// without `std`, where a guard cannot tell a panic from an unseen path.
+#[inline]
+pub(crate) fn unwinding() -> bool {
+    #[cfg(feature = "std")]
+    {
+        std::thread::panicking()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
+    }
+}
