@@ -257,6 +257,7 @@ mod outcome;
 #[clippy::msrv = "1.85"] // tokio-postgres 0.7.18's minimum
 pub mod postgres;
 pub mod scopeguard;
+mod send;
 #[cfg(feature = "rusqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
 pub mod sqlite;
@@ -349,6 +350,10 @@ use it there, as a statement of the function's top-level block"
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use async_stack::AsyncExitStack;
+pub use send::SendAsyncContextManager;
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use stack::threading;
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use stack::{BoxError, ExitStack};

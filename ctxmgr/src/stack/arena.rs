@@ -43,33 +43,43 @@
 //! a sync scope). `tests/tests/async_exit_stack.rs` pins it with an enter
 //! future that writes to its manager when dropped.
 //!
+//! The list of entries sits in the cell that the [`Lock`] parameter picks:
+//! a `RefCell` ([`Unshared`]) for `ExitStack` and the local
+//! `AsyncExitStack`, a [`SpinCell`] ([`Shared`]) for the `Sendable`
+//! `AsyncExitStack`, which must be `Sync` because its methods take `&self`
+//! and their futures hold that borrow across an `.await`. Each pointer is an
+//! [`Owned`], which is `Send` exactly when a `Box` of its entry would be, so
+//! the arena is `Send` (and, in a `SpinCell`, `Sync`) exactly when what it
+//! holds is `Send`: `dyn AsyncEntry<E, Sendable> + Send + 'm` is, the other
+//! entry types are not.
+//!
 //! Miri (`.ci/run`) runs the ExitStack and AsyncExitStack tests under
 //! Stacked Borrows.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::{RefCell, UnsafeCell};
 use core::future::Future;
 use core::mem::ManuallyDrop;
-use core::pin::Pin;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::{AsyncContextManager, ContextManager, Outcome};
 
 /// One registered entry of an `ExitStack`, object-safe (`ContextManager`
 /// has a GAT and is not).
-pub(crate) trait Entry<E> {
+pub trait Entry<E> {
     /// Runs the entry's exit with `outcome`, then frees it. `Ok(true)` when
     /// `ask` was set, exit succeeded and the entry swallows the error of
     /// `outcome` (see [`Suppress`](crate::Suppress)).
     fn exit(self: Box<Self>, outcome: Outcome<'_>, ask: bool) -> Result<bool, E>;
 }
 
-/// One registered entry of an `AsyncExitStack`.
-pub(crate) trait AsyncEntry<E> {
+/// One registered entry of an `AsyncExitStack` of flavour `T`.
+pub trait AsyncEntry<E, T: Flavour> {
     /// Starts the entry's exit with `outcome`: done at once for a sync entry,
     /// a future to await for an async one. `Ok(true)` as for [`Entry::exit`].
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E>
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, T>
     where
         Self: 'a,
         E: 'a;
@@ -81,9 +91,22 @@ pub(crate) trait AsyncEntry<E> {
 }
 
 /// What [`AsyncEntry::exit`] gives: the result, or the future of it.
-pub(crate) enum Exiting<'a, E> {
+pub enum Exiting<'a, E, T: Flavour> {
     Done(Result<bool, E>),
-    Awaiting(Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>),
+    Awaiting(T::Exit<'a, E>),
+}
+
+/// What differs between the two flavours of `AsyncExitStack`: the type of
+/// an entry, of a boxed exit future, and the arena's cell. Implemented by
+/// `Local` and `Sendable` only (`stack/threading.rs`).
+pub trait Flavour: Sized + 'static {
+    /// `dyn AsyncEntry<E, Self> + 'm`, plus `Send` for `Sendable`.
+    type Entry<'m, E>: ?Sized + AsyncEntry<E, Self>;
+    /// `Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>`, plus `Send`
+    /// for `Sendable`.
+    type Exit<'a, E>: Future<Output = Result<bool, E>>;
+    /// The arena's cell.
+    type Lock: Lock;
 }
 
 /// `NonNull<T>` unsized to `NonNull<Self>`, which generic code cannot
@@ -94,7 +117,7 @@ pub(crate) enum Exiting<'a, E> {
 /// `erase(ptr)` must be `ptr` itself, unsized: the same address, with the
 /// metadata of `T` (for a `dyn` type, `T`'s vtable). The arena rebuilds the
 /// `Box<T>` it leaked from the result, as a `Box<Self>`.
-pub(crate) unsafe trait Erase<T> {
+pub unsafe trait Erase<T> {
     fn erase(ptr: NonNull<T>) -> NonNull<Self>;
 }
 
@@ -107,18 +130,130 @@ unsafe impl<'m, E, T: Entry<E> + 'm> Erase<T> for dyn Entry<E> + 'm {
 }
 
 // SAFETY: the body is the unsizing coercion of `ptr` and nothing else.
-unsafe impl<'m, E, T: AsyncEntry<E> + 'm> Erase<T> for dyn AsyncEntry<E> + 'm {
+unsafe impl<'m, E, F: Flavour, T: AsyncEntry<E, F> + 'm> Erase<T> for dyn AsyncEntry<E, F> + 'm {
     #[inline]
     fn erase(ptr: NonNull<T>) -> NonNull<Self> {
         ptr
     }
 }
 
-/// Entries in the order they were registered.
-pub(crate) struct Arena<D: ?Sized> {
+// SAFETY: the body is the unsizing coercion of `ptr` and nothing else.
+unsafe impl<'m, E, F: Flavour, T: AsyncEntry<E, F> + Send + 'm> Erase<T>
+    for dyn AsyncEntry<E, F> + Send + 'm
+{
+    #[inline]
+    fn erase(ptr: NonNull<T>) -> NonNull<Self> {
+        ptr
+    }
+}
+
+/// A registered entry: the pointer of a leaked `Box<D>`, which the arena
+/// owns as it would own the `Box`.
+pub struct Owned<D: ?Sized>(NonNull<D>);
+
+// SAFETY: an `Owned<D>` is the unique owner of a `Box<D>` (leaked, rebuilt
+// exactly once by `Arena::pop` or `Drop`; no `&D` is handed out through a
+// shared borrow of the arena), so moving it to another thread moves the
+// box: sound exactly when `Box<D>: Send`, i.e. `D: Send`.
+unsafe impl<D: ?Sized + Send> Send for Owned<D> {}
+
+/// The cell around the arena's list of entries.
+pub trait Lock {
+    type Cell<V>;
+    fn new<V>(value: V) -> Self::Cell<V>;
+    /// Runs `f` on the contents. `f` must not reach the same cell again
+    /// (the arena's closures only touch the `Vec`).
+    fn with<V, R>(cell: &Self::Cell<V>, f: impl FnOnce(&mut V) -> R) -> R;
+    fn get_mut<V>(cell: &mut Self::Cell<V>) -> &mut V;
+}
+
+/// A `RefCell`: neither `Sync` nor costlier than before.
+pub enum Unshared {}
+
+impl Lock for Unshared {
+    type Cell<V> = RefCell<V>;
+    #[inline]
+    fn new<V>(value: V) -> RefCell<V> {
+        RefCell::new(value)
+    }
+    #[inline]
+    fn with<V, R>(cell: &RefCell<V>, f: impl FnOnce(&mut V) -> R) -> R {
+        f(&mut cell.borrow_mut())
+    }
+    #[inline]
+    fn get_mut<V>(cell: &mut RefCell<V>) -> &mut V {
+        cell.get_mut()
+    }
+}
+
+/// A [`SpinCell`]: `Sync`, for the `Sendable` stack.
+pub enum Shared {}
+
+impl Lock for Shared {
+    type Cell<V> = SpinCell<V>;
+    #[inline]
+    fn new<V>(value: V) -> SpinCell<V> {
+        SpinCell {
+            locked: AtomicBool::new(false),
+            value: UnsafeCell::new(value),
+        }
+    }
+    #[inline]
+    fn with<V, R>(cell: &SpinCell<V>, f: impl FnOnce(&mut V) -> R) -> R {
+        cell.with(f)
+    }
+    #[inline]
+    fn get_mut<V>(cell: &mut SpinCell<V>) -> &mut V {
+        cell.value.get_mut()
+    }
+}
+
+/// A spin lock around a value, for critical sections of a few instructions
+/// (a `Vec`'s `push`, `reserve` or `len`) that never reach the lock again.
+/// It needs neither `std` nor an OS: the stack stays `alloc`-only. Two
+/// threads meet here only when both add entries through a shared `&` stack
+/// at the same instant; the usual case (one task at a time) never spins.
+pub struct SpinCell<V> {
+    locked: AtomicBool,
+    value: UnsafeCell<V>,
+}
+
+// SAFETY: the value is reached through `&SpinCell` only inside `with`, while
+// `locked` is held, so by one thread at a time: a `Mutex<V>`, `Sync` when
+// `V: Send`. (`Send` is automatic: `UnsafeCell<V>: Send` when `V: Send`.)
+unsafe impl<V: Send> Sync for SpinCell<V> {}
+
+impl<V> SpinCell<V> {
+    fn with<R>(&self, f: impl FnOnce(&mut V) -> R) -> R {
+        /// Unlocks on the way out, also when `f` panics (a `Vec` whose
+        /// capacity overflows).
+        struct Unlock<'a>(&'a AtomicBool);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        while self
+            .locked
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+        let _unlock = Unlock(&self.locked);
+        // SAFETY: `locked` was false and this thread set it (Acquire, which
+        // pairs with the Release of the last unlock, so that thread's writes
+        // are seen): no other `&mut V` exists until `_unlock` drops, after
+        // `f`'s last use of this one. `f` does not reach this cell again.
+        f(unsafe { &mut *self.value.get() })
+    }
+}
+
+/// Entries in the order they were registered, in the cell `L` picks.
+pub struct Arena<D: ?Sized, L: Lock = Unshared> {
     /// Each pointer came from `Box::leak`, is here once, and is rebuilt
     /// into its box exactly once: by [`Arena::pop`] or by `Drop`.
-    entries: RefCell<Vec<NonNull<D>>>,
+    entries: L::Cell<Vec<Owned<D>>>,
 }
 
 /// Frees a boxed entry that did not get registered (its enter failed,
@@ -145,15 +280,15 @@ impl<T> Drop for Unregistered<T> {
     }
 }
 
-impl<D: ?Sized> Arena<D> {
-    pub(crate) const fn new() -> Self {
+impl<D: ?Sized, L: Lock> Arena<D, L> {
+    pub(crate) fn new() -> Self {
         Arena {
-            entries: RefCell::new(Vec::new()),
+            entries: L::new(Vec::new()),
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entries.borrow().len()
+        L::with(&self.entries, |entries| entries.len())
     }
 
     /// Registers `entry`, to be popped later.
@@ -162,7 +297,7 @@ impl<D: ?Sized> Arena<D> {
         D: Erase<T>,
     {
         let ptr = D::erase(NonNull::from(Box::leak(Box::new(entry))));
-        self.entries.borrow_mut().push(ptr);
+        L::with(&self.entries, |entries| entries.push(Owned(ptr)));
     }
 
     /// Leaks `entry` and makes the one `&'s mut T` to it.
@@ -174,7 +309,7 @@ impl<D: ?Sized> Arena<D> {
     fn leak<'s, T: 's>(&'s self, entry: T) -> (Unregistered<T>, &'s mut T) {
         // Room first, so that registering cannot fail after a sync enter
         // succeeded.
-        self.entries.borrow_mut().reserve(1);
+        L::with(&self.entries, |entries| entries.reserve(1));
         let unregistered = Unregistered::new(entry);
         // SAFETY: the pointer is to a live allocation owned by nobody else
         // (just leaked, not yet registered). This `&'s mut T` is the only
@@ -192,7 +327,8 @@ impl<D: ?Sized> Arena<D> {
         D: Erase<T>,
     {
         let unregistered = ManuallyDrop::new(unregistered);
-        self.entries.borrow_mut().push(D::erase(unregistered.0));
+        let ptr = D::erase(unregistered.0);
+        L::with(&self.entries, |entries| entries.push(Owned(ptr)));
     }
 
     /// Boxes `entry`, enters the manager that `manager` finds in it, and
@@ -242,7 +378,7 @@ impl<D: ?Sized> Arena<D> {
 
     /// The most recent entry, unregistered and boxed again.
     pub(crate) fn pop(&mut self) -> Option<Box<D>> {
-        let ptr = self.entries.get_mut().pop()?;
+        let Owned(ptr) = L::get_mut(&mut self.entries).pop()?;
         // SAFETY: `ptr` came from `Box::leak` of a `Box<T>`, unsized to `D`
         // by `Erase` (same address, `T`'s metadata), was registered once and
         // has just been removed, so this is the only rebuild. `&mut self`
@@ -255,12 +391,12 @@ impl<D: ?Sized> Arena<D> {
     /// Moves every entry into a new arena, leaving this one empty.
     pub(crate) fn take(&mut self) -> Self {
         Arena {
-            entries: RefCell::new(core::mem::take(self.entries.get_mut())),
+            entries: L::new(core::mem::take(L::get_mut(&mut self.entries))),
         }
     }
 }
 
-impl<D: ?Sized> Drop for Arena<D> {
+impl<D: ?Sized, L: Lock> Drop for Arena<D, L> {
     /// Frees entries that were never exited (their exit does not run: the
     /// stacks' own `Drop` exits them first; what remains here is left over
     /// from a panic without `std`, where nothing could catch it).

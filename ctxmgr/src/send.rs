@@ -1,0 +1,142 @@
+//! [`SendAsyncContextManager`]: an async manager whose exit future is known
+//! to be `Send`, so that a `Sendable`
+//! [`AsyncExitStack`](crate::AsyncExitStack) can hold it; and its impls for
+//! ctxmgr's own async managers.
+
+use core::future::Future;
+
+use crate::{AsyncContextManager, Outcome};
+
+/// An [`AsyncContextManager`] whose [`exit`](AsyncContextManager::exit)
+/// future is `Send`: what an
+/// [`AsyncExitStack::new_send`](crate::AsyncExitStack::new_send) stack
+/// (whose futures are `Send`, for `tokio::spawn`) needs of the async
+/// managers it enters.
+///
+/// # Why a second trait
+///
+/// The stack stores each manager's exit as a boxed future, and boxes it
+/// inside generic code, where `M::exit(..)`'s future is an opaque
+/// `impl Future`. Stable Rust cannot say "`M`'s exit future is `Send`" there
+/// (return type notation, `M::exit(..): Send`, is unstable), so it cannot
+/// box it as `dyn Future + Send`. This trait's method has the same body as
+/// `exit` and declares `+ Send` in its signature, which the compiler checks
+/// once, where the manager is defined. A `with!(async ..)` over a concrete
+/// manager needs none of this: there the compiler sees the real future.
+///
+/// An impl is one line, and does not compile when exit's future is not
+/// `Send` (an `Rc` or a `RefCell` borrow held across an `.await`):
+///
+/// ```
+/// use ctxmgr::{AsyncContextManager, Outcome, SendAsyncContextManager};
+/// use std::convert::Infallible;
+///
+/// struct Conn;
+/// impl AsyncContextManager for Conn {
+///     type Value<'a> = ();
+///     type Error = Infallible;
+///     async fn enter(&mut self) -> Result<(), Infallible> {
+///         Ok(())
+///     }
+///     async fn exit(&mut self, _: Outcome<'_>) -> Result<(), Infallible> {
+///         Ok(())
+///     }
+/// }
+/// impl SendAsyncContextManager for Conn {
+///     fn exit_send(&mut self, outcome: Outcome<'_>) -> impl Future<Output = Result<(), Infallible>> + Send {
+///         self.exit(outcome)
+///     }
+/// }
+/// # use std::future::Future;
+/// ```
+///
+/// With the derive, write `#[ctxmgr::context_manager(send)]` (or
+/// `#[context_manager(send)]` beside `#[derive(ContextManager)]`) instead.
+///
+/// ctxmgr implements it for [`tokio::open`](crate::tokio::open)'s manager,
+/// the `postgres` and `sqlx` transaction managers, `&mut M` for such an `M`,
+/// and the `Sendable` `AsyncExitStack` itself (so such stacks nest). Not for
+/// [`aclosing`](crate::aclosing)`(x)`: its exit is `x.close()`, whose future
+/// is as opaque as exit's; enter `x` through a manager of your own that
+/// implements this trait, or use a [`Local`](crate::threading::Local) stack.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not known to have a `Send` exit future, which a `Sendable` `AsyncExitStack` needs",
+    label = "a manager implementing `ctxmgr::SendAsyncContextManager` is needed here",
+    note = "implement it in one line: `fn exit_send(&mut self, o: Outcome<'_>) -> impl Future<Output = Result<(), Self::Error>> + Send {{ self.exit(o) }}`, or write `#[ctxmgr::context_manager(send)]` on a derived manager",
+    note = "or use a stack that need not be `Send`: `AsyncExitStack::new()`"
+)]
+pub trait SendAsyncContextManager: AsyncContextManager + Send {
+    /// [`exit`](AsyncContextManager::exit), whose future is declared `Send`.
+    /// Write it as `self.exit(outcome)`.
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+impl<M: SendAsyncContextManager + ?Sized> SendAsyncContextManager for &mut M {
+    #[inline]
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        (**self).exit_send(outcome)
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl SendAsyncContextManager for crate::tokio::Open {
+    #[inline]
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.exit(outcome)
+    }
+}
+
+#[cfg(feature = "tokio-postgres")]
+impl SendAsyncContextManager for crate::postgres::Transaction<'_> {
+    #[inline]
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.exit(outcome)
+    }
+}
+
+#[cfg(feature = "tokio-postgres")]
+impl SendAsyncContextManager for crate::postgres::Savepoint<'_, '_> {
+    #[inline]
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.exit(outcome)
+    }
+}
+
+#[cfg(feature = "sqlx")]
+impl<DB: crate::sqlx::Backend> SendAsyncContextManager for crate::sqlx::PoolTransaction<'_, DB> {
+    #[inline]
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.exit(outcome)
+    }
+}
+
+#[cfg(feature = "sqlx")]
+impl<DB: crate::sqlx::Backend> SendAsyncContextManager
+    for crate::sqlx::ConnectionTransaction<'_, DB>
+{
+    #[inline]
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.exit(outcome)
+    }
+}
