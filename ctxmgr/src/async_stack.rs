@@ -9,7 +9,7 @@ use core::marker::PhantomData;
 
 use crate::__private::{catch, resume_unwind, PanicPayload};
 use crate::stack::arena::{Arena, AsyncEntry, Exiting, Flavour};
-use crate::stack::threading::{BoxExit, Local, Sendable, Threading};
+use crate::stack::threading::{BoxExit, Captures, Local, Sendable, Threading};
 use crate::{
     AsyncContextManager, AsyncSuppress, BoxError, ContextManager, ErrorRef, Outcome,
     SendAsyncContextManager, Suppress,
@@ -390,7 +390,7 @@ impl<'m, E> AsyncExitStack<'m, E> {
         M::Error: Into<E>,
     {
         self.arena
-            .enter_async(AsyncManaged(manager), |entry| &mut entry.0)
+            .enter_async(AsyncManaged(manager), |entry| entry.0.enter())
             .await
             .map_err(Into::into)
     }
@@ -775,15 +775,25 @@ impl<'m, E> AsyncExitStack<'m, E, Sendable> {
     /// # Errors
     ///
     /// Enter's error, converted into `E`; nothing is registered.
-    pub async fn enter_async_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
+    ///
+    /// Its future is declared `Send` (rather than left for the caller's
+    /// crate to infer): rustc cannot infer it for a manager with a lifetime
+    /// parameter, such as a transaction borrowing its pool ("implementation
+    /// is not general enough").
+    pub fn enter_async_context<'s, M>(
+        &'s self,
+        manager: M,
+    ) -> impl Future<Output = Result<M::Value<'s>, E>> + Send + Captures<&'m ()> + 's
     where
         M: SendAsyncContextManager + 'm,
         M::Error: Into<E>,
     {
-        self.arena
-            .enter_async(AsyncManaged(manager), |entry| &mut entry.0)
-            .await
-            .map_err(Into::into)
+        async move {
+            self.arena
+                .enter_async(AsyncManaged(manager), |entry| entry.0.enter_send())
+                .await
+                .map_err(Into::into)
+        }
     }
 
     /// [`enter_context`](AsyncExitStack::enter_context) on a `Sendable`
@@ -910,6 +920,12 @@ impl<E, T: Threading> AsyncSuppress for AsyncExitStack<'_, E, T> {}
 /// A `Sendable` stack nests in another: its exit future is `Send` when `E`
 /// is.
 impl<E: Send> SendAsyncContextManager for AsyncExitStack<'_, E, Sendable> {
+    #[inline]
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, E>> + Send {
+        self.suppressed = false;
+        core::future::ready(Ok(self))
+    }
+
     #[inline]
     fn exit_send(&mut self, outcome: Outcome<'_>) -> impl Future<Output = Result<(), E>> + Send {
         self.unwind(outcome)

@@ -66,6 +66,12 @@ use crate::{AsyncContextManager, Outcome};
     note = "or use a stack that need not be `Send`: `AsyncExitStack::new()`"
 )]
 pub trait SendAsyncContextManager: AsyncContextManager + Send {
+    /// [`enter`](AsyncContextManager::enter), whose future is declared
+    /// `Send`. Write it as `self.enter()`.
+    fn enter_send(
+        &mut self,
+    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send;
+
     /// [`exit`](AsyncContextManager::exit), whose future is declared `Send`.
     /// Write it as `self.exit(outcome)`.
     fn exit_send(
@@ -76,6 +82,12 @@ pub trait SendAsyncContextManager: AsyncContextManager + Send {
 
 impl<M: SendAsyncContextManager + ?Sized> SendAsyncContextManager for &mut M {
     #[inline]
+    fn enter_send(
+        &mut self,
+    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+        (**self).enter_send()
+    }
+
     fn exit_send(
         &mut self,
         outcome: Outcome<'_>,
@@ -87,6 +99,12 @@ impl<M: SendAsyncContextManager + ?Sized> SendAsyncContextManager for &mut M {
 #[cfg(feature = "tokio")]
 impl SendAsyncContextManager for crate::tokio::Open {
     #[inline]
+    fn enter_send(
+        &mut self,
+    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+        self.enter()
+    }
+
     fn exit_send(
         &mut self,
         outcome: Outcome<'_>,
@@ -98,6 +116,12 @@ impl SendAsyncContextManager for crate::tokio::Open {
 #[cfg(feature = "tokio-postgres")]
 impl SendAsyncContextManager for crate::postgres::Transaction<'_> {
     #[inline]
+    fn enter_send(
+        &mut self,
+    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+        self.enter()
+    }
+
     fn exit_send(
         &mut self,
         outcome: Outcome<'_>,
@@ -109,6 +133,12 @@ impl SendAsyncContextManager for crate::postgres::Transaction<'_> {
 #[cfg(feature = "tokio-postgres")]
 impl SendAsyncContextManager for crate::postgres::Savepoint<'_, '_> {
     #[inline]
+    fn enter_send(
+        &mut self,
+    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+        self.enter()
+    }
+
     fn exit_send(
         &mut self,
         outcome: Outcome<'_>,
@@ -120,6 +150,12 @@ impl SendAsyncContextManager for crate::postgres::Savepoint<'_, '_> {
 #[cfg(feature = "sqlx")]
 impl<DB: crate::sqlx::Backend> SendAsyncContextManager for crate::sqlx::PoolTransaction<'_, DB> {
     #[inline]
+    fn enter_send(
+        &mut self,
+    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+        self.enter()
+    }
+
     fn exit_send(
         &mut self,
         outcome: Outcome<'_>,
@@ -133,6 +169,12 @@ impl<DB: crate::sqlx::Backend> SendAsyncContextManager
     for crate::sqlx::ConnectionTransaction<'_, DB>
 {
     #[inline]
+    fn enter_send(
+        &mut self,
+    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+        self.enter()
+    }
+
     fn exit_send(
         &mut self,
         outcome: Outcome<'_>,

@@ -64,7 +64,7 @@ use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use crate::{AsyncContextManager, ContextManager, Outcome};
+use crate::{ContextManager, Outcome};
 
 /// One registered entry of an `ExitStack`, object-safe (`ContextManager`
 /// has a GAT and is not).
@@ -107,6 +107,18 @@ pub trait Flavour: Sized + 'static {
     type Exit<'a, E>: Future<Output = Result<bool, E>>;
     /// The arena's cell.
     type Lock: Lock;
+}
+
+/// The result of an enter: `Result<V, E>`, asked whether it is `Ok`.
+pub trait Entered {
+    fn is_ok(&self) -> bool;
+}
+
+impl<V, E> Entered for Result<V, E> {
+    #[inline]
+    fn is_ok(&self) -> bool {
+        Result::is_ok(self)
+    }
 }
 
 /// `NonNull<T>` unsized to `NonNull<Self>`, which generic code cannot
@@ -267,6 +279,12 @@ impl<T> Unregistered<T> {
     }
 }
 
+// SAFETY: an `Unregistered<T>` is the unique owner of a leaked `Box<T>`
+// (freed by its `Drop`, or handed to the arena once), as a `Box<T>` would
+// be: moving it to another thread is sound exactly when `T: Send`. The one
+// `&'s mut T` made beside it is `Send` under the same condition.
+unsafe impl<T: Send> Send for Unregistered<T> {}
+
 impl<T> Drop for Unregistered<T> {
     fn drop(&mut self) {
         // SAFETY: the pointer came from `Box::leak` in `Unregistered::new`
@@ -354,22 +372,31 @@ impl<D: ?Sized, L: Lock> Arena<D, L> {
 
     /// [`Arena::enter`] with an awaited enter. The entry is freed, not
     /// registered, also when this future is dropped before enter ends.
-    pub(crate) async fn enter_async<'s, T, M>(
+    ///
+    /// `enter` starts the manager's enter: `AsyncContextManager::enter`, or
+    /// a variant whose future is declared `Send`.
+    ///
+    /// Generic over the future only, not over the value and error it gives:
+    /// a type parameter set to the manager's `Value<'s>` (a projection with
+    /// a `Self: 's` bound) would make rustc fail to prove the caller's
+    /// future `Send` for a manager with a lifetime parameter ("not general
+    /// enough").
+    pub(crate) async fn enter_async<'s, T, Fut>(
         &'s self,
         entry: T,
-        manager: fn(&mut T) -> &mut M,
-    ) -> Result<M::Value<'s>, M::Error>
+        enter: impl FnOnce(&'s mut T) -> Fut,
+    ) -> Fut::Output
     where
         D: Erase<T>,
         T: 's,
-        M: AsyncContextManager + 's,
+        Fut: Future<Output: Entered>,
     {
         let (unregistered, entry) = self.leak(entry);
         // If this future is dropped mid-enter, or enter's poll panics, the
         // future being awaited (a temporary of this statement, which holds
         // the `&'s mut T`) is dropped before any local, `unregistered`
         // included.
-        let entered = manager(entry).enter().await;
+        let entered = enter(entry).await;
         if entered.is_ok() {
             self.register(unregistered);
         }

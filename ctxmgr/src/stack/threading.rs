@@ -99,3 +99,9 @@ impl<Fut: Future + Send> BoxExit<Fut> for Sendable {
         Box::pin(async move { map(fut.await) })
     }
 }
+
+/// Names a lifetime that a returned `impl Future` captures, on Rust
+/// editions and versions without `use<..>` bounds (1.82).
+#[doc(hidden)]
+pub trait Captures<T: ?Sized> {}
+impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
