@@ -780,6 +780,7 @@ impl<'m, E> AsyncExitStack<'m, E, Sendable> {
     /// crate to infer): rustc cannot infer it for a manager with a lifetime
     /// parameter, such as a transaction borrowing its pool ("implementation
     /// is not general enough").
+    #[allow(clippy::manual_async_fn)] // `async fn` cannot declare `Send`
     pub fn enter_async_context<'s, M>(
         &'s self,
         manager: M,

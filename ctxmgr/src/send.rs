@@ -7,29 +7,34 @@ use core::future::Future;
 
 use crate::{AsyncContextManager, Outcome};
 
-/// An [`AsyncContextManager`] whose [`exit`](AsyncContextManager::exit)
-/// future is `Send`: what an
+/// An [`AsyncContextManager`] whose [`enter`](AsyncContextManager::enter)
+/// and [`exit`](AsyncContextManager::exit) futures are `Send`: what an
 /// [`AsyncExitStack::new_send`](crate::AsyncExitStack::new_send) stack
 /// (whose futures are `Send`, for `tokio::spawn`) needs of the async
 /// managers it enters.
 ///
 /// # Why a second trait
 ///
-/// The stack stores each manager's exit as a boxed future, and boxes it
-/// inside generic code, where `M::exit(..)`'s future is an opaque
-/// `impl Future`. Stable Rust cannot say "`M`'s exit future is `Send`" there
-/// (return type notation, `M::exit(..): Send`, is unstable), so it cannot
-/// box it as `dyn Future + Send`. This trait's method has the same body as
-/// `exit` and declares `+ Send` in its signature, which the compiler checks
-/// once, where the manager is defined. A `with!(async ..)` over a concrete
-/// manager needs none of this: there the compiler sees the real future.
+/// The stack awaits each manager's enter and boxes its exit future inside
+/// generic code, where `M::enter()` and `M::exit(..)` are opaque
+/// `impl Future`s. Stable Rust cannot say "`M`'s exit future is `Send`"
+/// there (return type notation, `M::exit(..): Send`, is unstable), so it
+/// cannot box it as `dyn Future + Send`; and for a manager with a lifetime
+/// parameter (a transaction borrowing its pool), rustc cannot infer that a
+/// generic future awaiting `M::enter()` is `Send` either ("implementation is
+/// not general enough"). This trait's two methods have the same bodies as
+/// `enter` and `exit` and declare `+ Send` in their signatures, which the
+/// compiler checks once, where the manager is defined. A `with!(async ..)`
+/// over a concrete manager needs none of this: it awaits the manager's own
+/// futures in your async fn, where the compiler sees them.
 ///
-/// An impl is one line, and does not compile when exit's future is not
-/// `Send` (an `Rc` or a `RefCell` borrow held across an `.await`):
+/// An impl is two one-line methods, and does not compile when a future is
+/// not `Send` (an `Rc` or a `RefCell` borrow held across an `.await`):
 ///
 /// ```
 /// use ctxmgr::{AsyncContextManager, Outcome, SendAsyncContextManager};
 /// use std::convert::Infallible;
+/// use std::future::Future;
 ///
 /// struct Conn;
 /// impl AsyncContextManager for Conn {
@@ -43,15 +48,17 @@ use crate::{AsyncContextManager, Outcome};
 ///     }
 /// }
 /// impl SendAsyncContextManager for Conn {
-///     fn exit_send(&mut self, outcome: Outcome<'_>) -> impl Future<Output = Result<(), Infallible>> + Send {
-///         self.exit(outcome)
+///     fn enter_send(&mut self) -> impl Future<Output = Result<(), Infallible>> + Send {
+///         self.enter()
+///     }
+///     fn exit_send(&mut self, o: Outcome<'_>) -> impl Future<Output = Result<(), Infallible>> + Send {
+///         self.exit(o)
 ///     }
 /// }
-/// # use std::future::Future;
 /// ```
 ///
-/// With the derive, write `#[ctxmgr::context_manager(send)]` (or
-/// `#[context_manager(send)]` beside `#[derive(ContextManager)]`) instead.
+/// For a manager written with `#[ctxmgr::context_manager]`, write
+/// `#[ctxmgr::context_manager(send)]` instead.
 ///
 /// ctxmgr implements it for [`tokio::open`](crate::tokio::open)'s manager,
 /// the `postgres` and `sqlx` transaction managers, `&mut M` for such an `M`,
@@ -60,9 +67,9 @@ use crate::{AsyncContextManager, Outcome};
 /// is as opaque as exit's; enter `x` through a manager of your own that
 /// implements this trait, or use a [`Local`](crate::threading::Local) stack.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not known to have a `Send` exit future, which a `Sendable` `AsyncExitStack` needs",
-    label = "a manager implementing `ctxmgr::SendAsyncContextManager` is needed here",
-    note = "implement it in one line: `fn exit_send(&mut self, o: Outcome<'_>) -> impl Future<Output = Result<(), Self::Error>> + Send {{ self.exit(o) }}`, or write `#[ctxmgr::context_manager(send)]` on a derived manager",
+    message = "`{Self}` does not implement `SendAsyncContextManager`, which a `Sendable` `AsyncExitStack` needs of an async manager",
+    label = "its enter and exit futures are not declared `Send`",
+    note = "implement it with two one-line methods, `enter_send` (`self.enter()`) and `exit_send` (`self.exit(o)`), whose futures are declared `+ Send`; or write `#[ctxmgr::context_manager(send)]` on a derived manager",
     note = "or use a stack that need not be `Send`: `AsyncExitStack::new()`"
 )]
 pub trait SendAsyncContextManager: AsyncContextManager + Send {
