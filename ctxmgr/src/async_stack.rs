@@ -9,7 +9,7 @@ use core::marker::PhantomData;
 
 use crate::__private::{catch, resume_unwind, PanicPayload};
 use crate::stack::arena::{Arena, AsyncEntry, Exiting, Flavour};
-use crate::stack::threading::{BoxExit, Captures, Local, Sendable, Threading};
+use crate::stack::threading::{BoxExit, Captures, Local, LocalExit, Sendable, Threading};
 use crate::{
     AsyncContextManager, AsyncSuppress, BoxError, ContextManager, ErrorRef, Outcome,
     SendAsyncContextManager, Suppress,
@@ -714,14 +714,20 @@ impl<'m, E, T: Threading> AsyncExitStack<'m, E, T> {
     async fn unwind(&mut self, given: Outcome<'_>) -> Result<(), E> {
         let view = self.view;
         let mut pending = Pending::new(given);
-        while let Some(entry) = self.arena.pop() {
+        loop {
+            let Some(entry) = self.arena.pop() else { break };
             let (seen, ask) = pending.seen(view);
             // A sync entry runs its exit here; an async one only builds its
-            // future, which is polled under `catch_unwind` as well.
-            let exited = match catch(move || entry.exit(seen, ask)) {
-                Ok(Exiting::Done(result)) => Ok(result),
-                Ok(Exiting::Awaiting(exit)) => crate::__private::catch_unwind(exit).await,
-                Err(payload) => Err(payload),
+            // future, which is polled under `catch_unwind` as well. Only
+            // that future is held across the `.await` (for a local stack,
+            // the one value that is not `Send`).
+            let exited = {
+                let exiting = catch(move || entry.exit(seen, ask));
+                match exiting {
+                    Ok(Exiting::Done(result)) => Ok(result),
+                    Ok(Exiting::Awaiting(exit)) => crate::__private::catch_unwind(exit).await,
+                    Err(payload) => Err(payload),
+                }
             };
             pending.record(exited);
         }
@@ -1027,11 +1033,10 @@ where
         E: 'a,
     {
         let mut exiting = AwaitingExit::new(self.0);
-        let exit: <Local as Flavour>::Exit<'a, E> = Box::pin(async move {
+        Exiting::Awaiting(LocalExit(Box::pin(async move {
             let result = exiting.manager.exit(outcome).await;
             exiting.exited(result, outcome, ask).map_err(Into::into)
-        });
-        Exiting::Awaiting(exit)
+        })))
     }
 
     fn drop_exit(mut self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {

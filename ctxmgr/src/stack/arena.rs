@@ -64,6 +64,7 @@ use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use super::threading::NotSendUseNewSend;
 use crate::{ContextManager, Outcome};
 
 /// One registered entry of an `ExitStack`, object-safe (`ContextManager`
@@ -166,8 +167,37 @@ pub struct Owned<D: ?Sized>(NonNull<D>);
 // SAFETY: an `Owned<D>` is the unique owner of a `Box<D>` (leaked, rebuilt
 // exactly once by `Arena::pop` or `Drop`; no `&D` is handed out through a
 // shared borrow of the arena), so moving it to another thread moves the
-// box: sound exactly when `Box<D>: Send`, i.e. `D: Send`.
-unsafe impl<D: ?Sized + Send> Send for Owned<D> {}
+// box: sound when `Box<D>: Send`, i.e. `D: Send`, which `D::When: Send`
+// implies (`SendIf`'s contract).
+unsafe impl<D: ?Sized + SendIf> Send for Owned<D> where D::When: Send {}
+
+/// What must be `Send` for `Self` to be sent: `Self` itself, or a stand-in
+/// that rustc names in its error instead of the crate's insides (for a
+/// local `AsyncExitStack`, [`NotSendUseNewSend`], whose name says what to
+/// do).
+///
+/// # Safety
+///
+/// `When: Send` must imply `Self: Send`.
+pub unsafe trait SendIf {
+    type When: ?Sized;
+}
+
+// SAFETY: `When` is `Self`.
+unsafe impl<'m, E> SendIf for dyn Entry<E> + 'm {
+    type When = Self;
+}
+
+// SAFETY: `dyn NotSendUseNewSend` is never `Send` (a trait object is `Send`
+// only when its type says so), so this never claims anything.
+unsafe impl<'m, E, F: Flavour> SendIf for dyn AsyncEntry<E, F> + 'm {
+    type When = dyn NotSendUseNewSend;
+}
+
+// SAFETY: `Self` is `Send`: its type says so.
+unsafe impl<'m, E, F: Flavour> SendIf for dyn AsyncEntry<E, F> + Send + 'm {
+    type When = ();
+}
 
 /// The cell around the arena's list of entries.
 pub trait Lock {
