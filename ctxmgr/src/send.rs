@@ -75,9 +75,7 @@ use crate::{AsyncContextManager, Outcome};
 pub trait SendAsyncContextManager: AsyncContextManager + Send {
     /// [`enter`](AsyncContextManager::enter), whose future is declared
     /// `Send`. Write it as `self.enter()`.
-    fn enter_send(
-        &mut self,
-    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send;
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send;
 
     /// [`exit`](AsyncContextManager::exit), whose future is declared `Send`.
     /// Write it as `self.exit(outcome)`.
@@ -89,9 +87,7 @@ pub trait SendAsyncContextManager: AsyncContextManager + Send {
 
 impl<M: SendAsyncContextManager + ?Sized> SendAsyncContextManager for &mut M {
     #[inline]
-    fn enter_send(
-        &mut self,
-    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
         (**self).enter_send()
     }
 
@@ -106,9 +102,7 @@ impl<M: SendAsyncContextManager + ?Sized> SendAsyncContextManager for &mut M {
 #[cfg(feature = "tokio")]
 impl SendAsyncContextManager for crate::tokio::Open {
     #[inline]
-    fn enter_send(
-        &mut self,
-    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
         self.enter()
     }
 
@@ -123,9 +117,7 @@ impl SendAsyncContextManager for crate::tokio::Open {
 #[cfg(feature = "tokio-postgres")]
 impl SendAsyncContextManager for crate::postgres::Transaction<'_> {
     #[inline]
-    fn enter_send(
-        &mut self,
-    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
         self.enter()
     }
 
@@ -140,9 +132,7 @@ impl SendAsyncContextManager for crate::postgres::Transaction<'_> {
 #[cfg(feature = "tokio-postgres")]
 impl SendAsyncContextManager for crate::postgres::Savepoint<'_, '_> {
     #[inline]
-    fn enter_send(
-        &mut self,
-    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
         self.enter()
     }
 
@@ -157,9 +147,7 @@ impl SendAsyncContextManager for crate::postgres::Savepoint<'_, '_> {
 #[cfg(feature = "sqlx")]
 impl<DB: crate::sqlx::Backend> SendAsyncContextManager for crate::sqlx::PoolTransaction<'_, DB> {
     #[inline]
-    fn enter_send(
-        &mut self,
-    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
         self.enter()
     }
 
@@ -176,9 +164,7 @@ impl<DB: crate::sqlx::Backend> SendAsyncContextManager
     for crate::sqlx::ConnectionTransaction<'_, DB>
 {
     #[inline]
-    fn enter_send(
-        &mut self,
-    ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
         self.enter()
     }
 

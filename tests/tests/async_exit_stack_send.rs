@@ -98,9 +98,7 @@ impl AsyncContextManager for Conn {
 }
 
 impl SendAsyncContextManager for Conn {
-    fn enter_send(
-        &mut self,
-    ) -> impl std::future::Future<Output = io::Result<&str>> + Send {
+    fn enter_send(&mut self) -> impl std::future::Future<Output = io::Result<&str>> + Send {
         self.enter()
     }
 
@@ -272,7 +270,11 @@ fn with_over_a_sendable_stack_in_spawn_sees_a_question_mark_error() {
     assert_eq!(result.unwrap_err().to_string(), "body failed");
     assert_eq!(
         log.take(),
-        ["enter a", "push err(body failed)", "exit a err(body failed)"]
+        [
+            "enter a",
+            "push err(body failed)",
+            "exit a err(body failed)"
+        ]
     );
 }
 
@@ -328,7 +330,12 @@ fn a_failed_exit_is_seen_below_and_propagates() {
     assert_eq!(result.unwrap_err().to_string(), "b exit failed");
     assert_eq!(
         log.take(),
-        ["enter a", "enter b", "exit b ok", "exit a err(b exit failed)"]
+        [
+            "enter a",
+            "enter b",
+            "exit b ok",
+            "exit a err(b exit failed)"
+        ]
     );
 }
 
@@ -349,7 +356,10 @@ fn a_suppressing_entry_swallows_the_body_error_for_the_entries_below() {
         }
     };
     let value = spawn_and_join(task).unwrap().unwrap();
-    assert_eq!(value, 0, "a suppressed body evaluates to Default::default()");
+    assert_eq!(
+        value, 0,
+        "a suppressed body evaluates to Default::default()"
+    );
     assert_eq!(
         log.take(),
         ["enter a", "swallow saw err(swallowed)", "exit a ok"]
@@ -412,7 +422,12 @@ fn sendable_stacks_nest() {
     spawn_and_join(task).unwrap().unwrap();
     assert_eq!(
         log.take(),
-        ["enter outer", "enter inner", "exit inner ok", "exit outer ok"]
+        [
+            "enter outer",
+            "enter inner",
+            "exit inner ok",
+            "exit outer ok"
+        ]
     );
 }
 
@@ -480,7 +495,9 @@ fn a_sqlx_transaction_in_a_sendable_stack_commits_or_rolls_back() {
     rt.block_on(async { tokio::spawn(insert(1, false)).await })
         .unwrap()
         .unwrap();
-    let failed = rt.block_on(async { tokio::spawn(insert(2, true)).await }).unwrap();
+    let failed = rt
+        .block_on(async { tokio::spawn(insert(2, true)).await })
+        .unwrap();
     assert_eq!(failed.unwrap_err().to_string(), "rolled back");
     let rows: Vec<i64> = rt.block_on(async {
         sqlx::query_scalar("SELECT x FROM t ORDER BY x")
