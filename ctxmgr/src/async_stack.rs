@@ -151,14 +151,47 @@ use crate::{
 ///
 /// # Threads
 ///
-/// An `AsyncExitStack` is neither `Send` nor `Sync`, and neither are the
-/// futures of its async methods. Stable Rust cannot require a generic
-/// [`AsyncContextManager`]'s `exit` future to be `Send` (that needs return
-/// type notation, still unstable), so the stack stores its entries' exits as
-/// futures that are not `Send`. Use it in a task that need not be `Send`: on
-/// tokio, `tokio::task::LocalSet` / `spawn_local`, or `Runtime::block_on`;
-/// any `block_on`. A `with!(async ..)` over concrete managers has no such
-/// limit: its future is `Send` when the managers' futures are.
+/// The third parameter, `T`, says whether the stack may cross threads:
+///
+/// | made by | `T` | the stack and its futures | holds |
+/// | --- | --- | --- | --- |
+/// | [`new`](AsyncExitStack::new), [`default`](AsyncExitStack::default), [`with_error_view`](AsyncExitStack::with_error_view) | [`Local`] (the default) | neither `Send` nor `Sync` | anything |
+/// | [`new_send`](AsyncExitStack::new_send), [`new_send_with_error_view`](AsyncExitStack::new_send_with_error_view) | [`Sendable`] | `Send` and `Sync` (its futures `Send` when `E` is) | `Send` callbacks, futures and sync managers; async managers that implement [`SendAsyncContextManager`] |
+///
+/// Under `tokio::spawn` (any executor that moves tasks between threads),
+/// use a `Sendable` stack:
+///
+/// ```
+/// use ctxmgr::{with, AsyncExitStack, BoxError};
+///
+/// async fn work() {}
+///
+/// fn assert_send<T: Send>(_: &T) {}
+///
+/// async fn task() -> Result<(), BoxError> {
+///     with!(async { AsyncExitStack::new_send() } as stack, {
+///         stack.callback(|| println!("closed"));
+///         work().await; // the stack is held across this `.await`
+///     });
+///     Ok(())
+/// }
+/// assert_send(&task()); // so `tokio::spawn(task())` compiles
+/// ```
+///
+/// A `Local` stack has no such limit on what it holds, and costs nothing
+/// for thread safety (a `RefCell`, where a `Sendable` stack's entries sit
+/// behind a spin lock taken for a few instructions per entry): use it in a
+/// task that stays on its thread (tokio's `LocalSet`/`spawn_local`,
+/// `Runtime::block_on`, any `block_on`). Held across an `.await` in
+/// `tokio::spawn`, it is an error that names the stack and
+/// [`NotSendUseNewSend`](crate::threading::NotSendUseNewSend).
+///
+/// Why a trait for async managers: the stack boxes each entry's exit as a
+/// `dyn Future`, in generic code, where stable Rust cannot see that a
+/// manager's `exit` future is `Send` (that needs return type notation,
+/// still unstable); [`SendAsyncContextManager`] declares it. A
+/// `with!(async ..)` over concrete managers needs none of this: its future
+/// is `Send` when the managers' futures are.
 pub struct AsyncExitStack<'m, E = BoxError, T: Threading = Local> {
     arena: Arena<T::Entry<'m, E>, T::Lock>,
     view: fn(&E) -> ErrorRef<'_>,
@@ -278,13 +311,40 @@ impl<'m> AsyncExitStack<'m, BoxError, Sendable> {
     #[inline]
     #[must_use]
     pub fn new_send() -> Self {
-        Self::with_error_view(|e| ErrorRef::from_display(e))
+        Self::new_send_with_error_view(|e| ErrorRef::from_display(e))
     }
 }
 
-impl<E: fmt::Display + fmt::Debug + Sync + 'static, T: Threading> Default
-    for AsyncExitStack<'_, E, T>
-{
+impl<'m, E> AsyncExitStack<'m, E, Sendable> {
+    /// [`with_error_view`](AsyncExitStack::with_error_view) for a
+    /// [`Sendable`] stack: an empty one whose entries' error `E` is shown
+    /// to the entries below through `view`.
+    ///
+    /// (A `Sendable` stack has no `Default` and no `with_error_view` of its
+    /// own: with both flavours behind one name, `AsyncExitStack::default()`
+    /// in code written before the flavours existed could no longer tell
+    /// which one it makes.)
+    ///
+    /// ```
+    /// use ctxmgr::threading::Sendable;
+    /// use ctxmgr::{AsyncExitStack, ErrorRef};
+    ///
+    /// # use std::future::Future;
+    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// let mut stack =
+    ///     AsyncExitStack::<String, Sendable>::new_send_with_error_view(|e| ErrorRef::from_display(e));
+    /// stack.push(|_| Err("rollback failed".to_string()));
+    /// let closed = std::pin::pin!(stack.aclose()).poll(&mut cx);
+    /// assert_eq!(closed, std::task::Poll::Ready(Err("rollback failed".to_string())));
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn new_send_with_error_view(view: fn(&E) -> ErrorRef<'_>) -> Self {
+        Self::empty(view)
+    }
+}
+
+impl<E: fmt::Display + fmt::Debug + Sync + 'static> Default for AsyncExitStack<'_, E> {
     /// An empty stack with error type `E`, shown to exits with
     /// [`ErrorRef::from_display`].
     ///
@@ -308,6 +368,16 @@ impl<E: fmt::Display + fmt::Debug + Sync + 'static, T: Threading> Default
 }
 
 impl<'m, E, T: Threading> AsyncExitStack<'m, E, T> {
+    fn empty(view: fn(&E) -> ErrorRef<'_>) -> Self {
+        AsyncExitStack {
+            arena: Arena::new(),
+            view,
+            suppressed: false,
+        }
+    }
+}
+
+impl<'m, E> AsyncExitStack<'m, E> {
     /// An empty stack that shows an entry's error `E` to the entries below
     /// it through `view`: e.g. [`ErrorRef::new`] for an `E` that implements
     /// [`core::error::Error`], or [`ErrorRef::from_debug`] for one that is
@@ -331,15 +401,9 @@ impl<'m, E, T: Threading> AsyncExitStack<'m, E, T> {
     #[inline]
     #[must_use]
     pub fn with_error_view(view: fn(&E) -> ErrorRef<'_>) -> Self {
-        AsyncExitStack {
-            arena: Arena::new(),
-            view,
-            suppressed: false,
-        }
+        Self::empty(view)
     }
-}
 
-impl<'m, E> AsyncExitStack<'m, E> {
     /// Awaits `manager`'s enter and registers its exit for later; returns
     /// its value, which may borrow the manager, for as long as this borrow
     /// of the stack lasts — Python's `await stack.enter_async_context(cm)`.

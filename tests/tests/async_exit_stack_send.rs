@@ -171,7 +171,8 @@ fn a_sendable_stack_is_send_and_sync_and_so_are_its_futures() {
     assert_send(&typed.enter_async_context(conn("a", &log)));
     let mut stack = stack;
     assert_send(&stack.aclose());
-    let mut string_stack = AsyncExitStack::<String, Sendable>::default();
+    let mut string_stack =
+        AsyncExitStack::<String, Sendable>::new_send_with_error_view(|e| ErrorRef::from_display(e));
     assert_send_sync(&string_stack);
     assert_send(&string_stack.aclose());
 }
