@@ -335,7 +335,10 @@ impl<'m, E> AsyncExitStack<'m, E, Sendable> {
     ///     AsyncExitStack::<String, Sendable>::new_send_with_error_view(|e| ErrorRef::from_display(e));
     /// stack.push(|_| Err("rollback failed".to_string()));
     /// let closed = std::pin::pin!(stack.aclose()).poll(&mut cx);
-    /// assert_eq!(closed, std::task::Poll::Ready(Err("rollback failed".to_string())));
+    /// assert_eq!(
+    ///     closed,
+    ///     std::task::Poll::Ready(Err("rollback failed".to_string()))
+    /// );
     /// ```
     #[inline]
     #[must_use]
