@@ -8,8 +8,9 @@ use core::future::Future;
 use core::marker::PhantomData;
 
 use crate::__private::{catch, resume_unwind, PanicPayload};
+use crate::stack::arena::UnsentExit;
 use crate::stack::arena::{Arena, AsyncEntry, Exiting, Flavour};
-use crate::stack::threading::{BoxExit, Captures, Local, LocalExit, Sendable, Threading};
+use crate::stack::threading::{BoxExit, Captures, Local, Sendable, Threading};
 use crate::{
     AsyncContextManager, AsyncSuppress, BoxError, ContextManager, ErrorRef, Outcome,
     SendAsyncContextManager, Suppress,
@@ -1100,7 +1101,7 @@ where
         E: 'a,
     {
         let mut exiting = AwaitingExit::new(self.0);
-        Exiting::Awaiting(LocalExit(Box::pin(async move {
+        Exiting::Awaiting(UnsentExit::new(Box::pin(async move {
             let result = exiting.manager.exit(outcome).await;
             exiting.exited(result, outcome, ask).map_err(Into::into)
         })))

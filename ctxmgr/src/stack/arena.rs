@@ -21,7 +21,9 @@
 //!   every value derived from the `&'s mut T`, has ended. Only then is the box
 //!   rebuilt, to exit the entry and free it.
 //!
-//! The arena is **invariant in `'m`** (through the `RefCell`). If it were
+//! The arena is **invariant in `'m`** (its cell is the projection
+//! `L::Cell<..>`, and a projection is invariant in its arguments; a `RefCell`
+//! and a `SpinCell`, being `UnsafeCell`s, would be too). If it were
 //! covariant, a `&ExitStack<'long>` could shrink to a `&ExitStack<'short>`,
 //! accept an entry holding a `'short` reference, and run it at close after
 //! the referent died. `tests/ui/exit_stack/covariance.rs` keeps that from
@@ -29,11 +31,13 @@
 //! must strictly outlive the arena as well.
 //!
 //! The arena is generic over what it stores, `D`: `dyn Entry<E> + 'm` for
-//! `ExitStack`, `dyn AsyncEntry<E> + 'm` for `AsyncExitStack`. It must turn
-//! the `NonNull<T>` it handed out as `&'s mut T` into the `NonNull<D>` it
-//! stores, which stable Rust cannot write generically (`T: Unsize<D>` is
-//! unstable): the `unsafe` trait [`Erase`] is that coercion, implemented only
-//! here, for the two `dyn` types, by the coercion itself.
+//! `ExitStack`, `dyn AsyncEntry<E, Local> + 'm` and
+//! `dyn AsyncEntry<E, Sendable> + Send + 'm` for the two flavours of
+//! `AsyncExitStack`. It must turn the `NonNull<T>` it handed out as
+//! `&'s mut T` into the `NonNull<D>` it stores, which stable Rust cannot
+//! write generically (`T: Unsize<D>` is unstable): the `unsafe` trait
+//! [`Erase`] is that coercion, implemented only here, for the `dyn` types,
+//! by the coercion itself.
 //!
 //! An async enter is awaited while the arena holds the entry unregistered:
 //! if that future is dropped (cancelled) or its poll panics, the enter
@@ -60,11 +64,13 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::{RefCell, UnsafeCell};
 use core::future::Future;
+use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
+use core::pin::Pin;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
+use core::task::{Context, Poll};
 
-use super::threading::NotSendUseNewSend;
 use crate::{ContextManager, Outcome};
 
 /// One registered entry of an `ExitStack`, object-safe (`ContextManager`
@@ -157,6 +163,49 @@ unsafe impl<'m, E, F: Flavour, T: AsyncEntry<E, F> + Send + 'm> Erase<T>
     #[inline]
     fn erase(ptr: NonNull<T>) -> NonNull<Self> {
         ptr
+    }
+}
+
+/// What rustc names when a future holding a `Local` stack
+/// ([`AsyncExitStack::new`](crate::AsyncExitStack::new)) must be `Send`
+/// (`tokio::spawn`): "the trait `Send` is not implemented for
+/// `dyn NotSendUseNewSend`". A local stack holds entries that need not be
+/// `Send`, so it is not `Send` itself: make the stack with
+/// [`AsyncExitStack::new_send`](crate::AsyncExitStack::new_send) instead, or
+/// run the task on one thread (tokio's `LocalSet`/`spawn_local`).
+///
+/// Nothing implements it; it only stands in the crate's types for "not
+/// `Send`", so that the error names it rather than the stack's insides.
+pub trait NotSendUseNewSend {}
+
+/// A boxed exit future that is not `Send` (a `Local` stack's), and says so
+/// by naming [`NotSendUseNewSend`] in rustc's error instead of `dyn Future`.
+pub struct UnsentExit<'a, E, F>(
+    Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>,
+    PhantomData<fn() -> F>,
+);
+
+impl<'a, E, F> UnsentExit<'a, E, F> {
+    #[inline]
+    pub(crate) fn new(exit: Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>) -> Self {
+        UnsentExit(exit, PhantomData)
+    }
+}
+
+// SAFETY: the bound is never met (`SendIf::When` of a `dyn AsyncEntry`
+// without `+ Send` is `dyn NotSendUseNewSend`, which is not `Send`): this
+// impl claims nothing; it replaces the automatic one only for the name in
+// the error.
+unsafe impl<E, F: Flavour> Send for UnsentExit<'_, E, F> where
+    <dyn AsyncEntry<E, F> as SendIf>::When: Send
+{
+}
+
+impl<E, F> Future for UnsentExit<'_, E, F> {
+    type Output = Result<bool, E>;
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
     }
 }
 

@@ -18,7 +18,8 @@ use alloc::boxed::Box;
 use core::future::Future;
 use core::pin::Pin;
 
-use super::arena::{AsyncEntry, Flavour, Shared, Unshared};
+pub use super::arena::NotSendUseNewSend;
+use super::arena::{AsyncEntry, Flavour, Shared, UnsentExit, Unshared};
 
 /// The default flavour of [`AsyncExitStack`](crate::AsyncExitStack): it
 /// holds any manager, callback and future, `Send` or not, and so is neither
@@ -58,44 +59,8 @@ impl Threading for Sendable {}
 
 impl Flavour for Local {
     type Entry<'m, E> = dyn AsyncEntry<E, Local> + 'm;
-    type Exit<'a, E> = LocalExit<'a, E>;
+    type Exit<'a, E> = UnsentExit<'a, E, Local>;
     type Lock = Unshared;
-}
-
-/// What rustc names when a future holding a [`Local`] stack
-/// ([`AsyncExitStack::new`](crate::AsyncExitStack::new)) must be `Send`
-/// (`tokio::spawn`): "the trait `Send` is not implemented for
-/// `dyn NotSendUseNewSend`". A local stack holds entries that need not be
-/// `Send`, so it is not `Send` itself: make the stack with
-/// [`AsyncExitStack::new_send`](crate::AsyncExitStack::new_send) instead, or
-/// run the task on one thread (tokio's `LocalSet`/`spawn_local`).
-///
-/// Nothing implements it; it only stands in the crate's types for "not
-/// `Send`", so that the error names it rather than the stack's insides.
-pub trait NotSendUseNewSend {}
-
-/// A [`Local`] stack's boxed exit future. Not `Send`; rustc says so by
-/// naming [`NotSendUseNewSend`].
-pub struct LocalExit<'a, E>(pub(crate) Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>);
-
-// SAFETY: the bound is never met (`dyn NotSendUseNewSend` is not `Send`):
-// this impl claims nothing, and replaces the automatic one only so that
-// rustc's error names `NotSendUseNewSend` instead of `dyn Future`.
-#[allow(unsafe_code)]
-unsafe impl<E> Send for LocalExit<'_, E> where
-    <dyn AsyncEntry<E, Local> as super::arena::SendIf>::When: Send
-{
-}
-
-impl<E> Future for LocalExit<'_, E> {
-    type Output = Result<bool, E>;
-    #[inline]
-    fn poll(
-        mut self: Pin<&mut Self>,
-        cx: &mut core::task::Context<'_>,
-    ) -> core::task::Poll<Self::Output> {
-        self.0.as_mut().poll(cx)
-    }
 }
 
 impl Flavour for Sendable {
@@ -121,7 +86,7 @@ impl<Fut: Future> BoxExit<Fut> for Local {
         Fut: 'a,
         E: 'a,
     {
-        LocalExit(Box::pin(async move { map(fut.await) }))
+        UnsentExit::new(Box::pin(async move { map(fut.await) }))
     }
 }
 
