@@ -62,7 +62,9 @@ use crate::{AsyncContextManager, Outcome};
 ///
 /// ctxmgr implements it for [`tokio::open`](crate::tokio::open)'s manager,
 /// the `postgres` and `sqlx` transaction managers, `&mut M` for such an `M`,
-/// and the `Sendable` `AsyncExitStack` itself (so such stacks nest). Not for
+/// a `#[contextmanager] async fn`'s [`AsyncGenerator`](crate::AsyncGenerator)
+/// whose enter half is `Send`, and the `Sendable` `AsyncExitStack` itself
+/// (so such stacks nest). Not for
 /// [`aclosing`](crate::aclosing)`(x)`: its exit is `x.close()`, whose future
 /// is as opaque as exit's; enter `x` through a manager of your own that
 /// implements this trait, or use a [`Local`](crate::threading::Local) stack.
@@ -168,6 +170,27 @@ impl<DB: crate::sqlx::Backend> SendAsyncContextManager
         self.enter()
     }
 
+    fn exit_send(
+        &mut self,
+        outcome: Outcome<'_>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.exit(outcome)
+    }
+}
+
+/// A `#[ctxmgr::contextmanager] async fn`'s manager: its exit half is boxed
+/// as a `Send` future already, so only the enter half must be `Send`.
+#[cfg(feature = "alloc")]
+impl<'a, F, V, E> SendAsyncContextManager for crate::AsyncGenerator<'a, F, V, E>
+where
+    F: Future<Output = Result<(V, crate::AsyncExitFn<'a, E>), E>> + Send,
+{
+    #[inline]
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+        self.enter()
+    }
+
+    #[inline]
     fn exit_send(
         &mut self,
         outcome: Outcome<'_>,

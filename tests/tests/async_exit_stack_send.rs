@@ -509,6 +509,36 @@ fn a_sqlx_transaction_in_a_sendable_stack_commits_or_rolls_back() {
     assert_eq!(rows, [1], "the first committed, the second rolled back");
 }
 
+/// A `#[contextmanager] async fn` over owned (`Send`) arguments.
+#[ctxmgr::contextmanager]
+async fn tag(log: Log, name: &'static str) -> Result<&'static str, io::Error> {
+    tokio::task::yield_now().await;
+    log.push(format!("<{name}>"));
+    let outcome: Outcome<'_> = ctxmgr::yield_!(name);
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    log.push(format!("</{name}> {}", describe(&outcome)));
+    Ok(())
+}
+
+#[test]
+fn a_contextmanager_async_fn_enters_a_sendable_stack() {
+    let log = Log::default();
+    let task = {
+        let log = log.clone();
+        async move {
+            let mut stack = AsyncExitStack::new_send();
+            let a = stack.enter_async_context(tag(log.clone(), "a")).await?;
+            let b = stack.enter_async_context(tag(log.clone(), "b")).await?;
+            assert_eq!((a, b), ("a", "b"));
+            tokio::task::yield_now().await;
+            stack.aclose().await
+        }
+    };
+    assert_send(&task);
+    spawn_and_join(task).unwrap().unwrap();
+    assert_eq!(log.take(), ["<a>", "<b>", "</b> ok", "</a> ok"]);
+}
+
 /// ctxmgr's own async managers whose exit futures are `Send`.
 #[test]
 fn ctxmgrs_own_managers_implement_send_async_context_manager() {
