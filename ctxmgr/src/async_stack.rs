@@ -10,7 +10,7 @@ use core::marker::PhantomData;
 use crate::__private::{catch, resume_unwind, PanicPayload};
 use crate::stack::arena::UnsentExit;
 use crate::stack::arena::{Arena, AsyncEntry, Exiting, Flavour};
-use crate::stack::threading::{BoxExit, Captures, Local, Sendable, Threading};
+use crate::stack::threading::{BoxExit, Entering, Local, Sendable, Threading};
 use crate::{
     AsyncContextManager, AsyncSuppress, BoxError, ContextManager, ErrorRef, Outcome,
     SendAsyncContextManager, Suppress,
@@ -850,25 +850,23 @@ impl<'m, E> AsyncExitStack<'m, E, Sendable> {
     ///
     /// Enter's error, converted into `E`; nothing is registered.
     ///
-    /// Its future is declared `Send` (rather than left for the caller's
-    /// crate to infer): rustc cannot infer it for a manager with a lifetime
-    /// parameter, such as a transaction borrowing its pool ("implementation
-    /// is not general enough").
-    #[allow(clippy::manual_async_fn)] // `async fn` cannot declare `Send`
-    pub fn enter_async_context<'s, M>(
-        &'s self,
-        manager: M,
-    ) -> impl Future<Output = Result<M::Value<'s>, E>> + Send + Captures<&'m ()> + 's
+    /// Its future is a boxed `dyn Future + Send` ([`Entering`]): declared
+    /// `Send`, because rustc cannot infer it for a manager with a lifetime
+    /// parameter, such as a transaction borrowing its pool
+    /// ("implementation is not general enough"); and boxed, so that a
+    /// manager without [`SendAsyncContextManager`] is one error, on the
+    /// argument.
+    pub fn enter_async_context<'s, M>(&'s self, manager: M) -> Entering<'s, M::Value<'s>, E>
     where
         M: SendAsyncContextManager + 'm,
         M::Error: Into<E>,
     {
-        async move {
+        Entering(Box::pin(async move {
             self.arena
                 .enter_async(AsyncManaged(manager), |entry| entry.0.enter_send())
                 .await
                 .map_err(Into::into)
-        }
+        }))
     }
 
     /// [`enter_context`](AsyncExitStack::enter_context) on a `Sendable`

@@ -101,8 +101,25 @@ impl<Fut: Future + Send> BoxExit<Fut> for Sendable {
     }
 }
 
-/// Names a lifetime that a returned `impl Future` captures, on Rust
-/// editions and versions without `use<..>` bounds (1.82).
-#[doc(hidden)]
-pub trait Captures<T: ?Sized> {}
-impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
+/// The future of [`enter_async_context`](crate::AsyncExitStack::enter_async_context)
+/// on a [`Sendable`] stack: the manager's value `V` or the stack's error
+/// `E`. `Send`.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Entering<'s, V, E>(pub(crate) Pin<Box<dyn Future<Output = Result<V, E>> + Send + 's>>);
+
+impl<V, E> Future for Entering<'_, V, E> {
+    type Output = Result<V, E>;
+    #[inline]
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl<V, E> core::fmt::Debug for Entering<'_, V, E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Entering").finish_non_exhaustive()
+    }
+}
