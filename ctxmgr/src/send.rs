@@ -101,100 +101,46 @@ impl<M: SendAsyncContextManager + ?Sized> SendAsyncContextManager for &mut M {
     }
 }
 
-#[cfg(feature = "tokio")]
-impl SendAsyncContextManager for crate::tokio::Open {
-    #[inline]
-    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
-        self.enter()
-    }
+/// `SendAsyncContextManager` for a manager of this crate whose `enter` and
+/// `exit` futures the compiler sees to be `Send`: each impl is those two
+/// calls, checked here.
+macro_rules! send_by_sight {
+    ($(#[$attr:meta])* impl[$($generics:tt)*] $manager:ty $(where $($bound:tt)*)?) => {
+        $(#[$attr])*
+        impl<$($generics)*> SendAsyncContextManager for $manager $(where $($bound)*)? {
+            #[inline]
+            fn enter_send(
+                &mut self,
+            ) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
+                self.enter()
+            }
 
-    fn exit_send(
-        &mut self,
-        outcome: Outcome<'_>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        self.exit(outcome)
-    }
+            #[inline]
+            fn exit_send(
+                &mut self,
+                outcome: Outcome<'_>,
+            ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+                self.exit(outcome)
+            }
+        }
+    };
 }
 
-#[cfg(feature = "tokio-postgres")]
-impl SendAsyncContextManager for crate::postgres::Transaction<'_> {
-    #[inline]
-    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
-        self.enter()
-    }
-
-    fn exit_send(
-        &mut self,
-        outcome: Outcome<'_>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        self.exit(outcome)
-    }
-}
-
-#[cfg(feature = "tokio-postgres")]
-impl SendAsyncContextManager for crate::postgres::Savepoint<'_, '_> {
-    #[inline]
-    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
-        self.enter()
-    }
-
-    fn exit_send(
-        &mut self,
-        outcome: Outcome<'_>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        self.exit(outcome)
-    }
-}
-
-#[cfg(feature = "sqlx")]
-impl<DB: crate::sqlx::Backend> SendAsyncContextManager for crate::sqlx::PoolTransaction<'_, DB> {
-    #[inline]
-    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
-        self.enter()
-    }
-
-    fn exit_send(
-        &mut self,
-        outcome: Outcome<'_>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        self.exit(outcome)
-    }
-}
-
-#[cfg(feature = "sqlx")]
-impl<DB: crate::sqlx::Backend> SendAsyncContextManager
-    for crate::sqlx::ConnectionTransaction<'_, DB>
-{
-    #[inline]
-    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
-        self.enter()
-    }
-
-    fn exit_send(
-        &mut self,
-        outcome: Outcome<'_>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        self.exit(outcome)
-    }
-}
-
-/// A `#[ctxmgr::contextmanager] async fn`'s manager: its exit half is boxed
-/// as a `Send` future already, so only the enter half must be `Send`.
-#[cfg(feature = "alloc")]
-impl<'a, F, V, E> SendAsyncContextManager for crate::AsyncGenerator<'a, F, V, E>
-where
-    F: Future<Output = Result<(V, crate::AsyncExitFn<'a, E>), E>> + Send,
-{
-    #[inline]
-    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, Self::Error>> + Send {
-        self.enter()
-    }
-
-    #[inline]
-    fn exit_send(
-        &mut self,
-        outcome: Outcome<'_>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        self.exit(outcome)
-    }
-}
+send_by_sight!(#[cfg(feature = "tokio")] impl[] crate::tokio::Open);
+send_by_sight!(#[cfg(feature = "tokio-postgres")] impl['c] crate::postgres::Transaction<'c>);
+send_by_sight!(#[cfg(feature = "tokio-postgres")] impl['t, 'c] crate::postgres::Savepoint<'t, 'c>);
+send_by_sight!(
+    #[cfg(feature = "sqlx")]
+    impl['p, DB: crate::sqlx::Backend] crate::sqlx::PoolTransaction<'p, DB>
+);
+send_by_sight!(
+    #[cfg(feature = "sqlx")]
+    impl['c, DB: crate::sqlx::Backend] crate::sqlx::ConnectionTransaction<'c, DB>
+);
+send_by_sight!(
+    /// A `#[contextmanager] async fn`'s manager: its exit half is boxed as a
+    /// `Send` future already, so only the enter half must be `Send`.
+    #[cfg(feature = "alloc")]
+    impl['a, F, V, E] crate::AsyncGenerator<'a, F, V, E>
+    where F: Future<Output = Result<(V, crate::AsyncExitFn<'a, E>), E>> + Send
+);

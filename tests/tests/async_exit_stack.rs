@@ -1162,20 +1162,8 @@ mod sendable {
     use super::{block_on, describe, poll_then_drop, yield_now};
     use ctxmgr::{AsyncContextManager, AsyncExitStack, ContextManager, Outcome};
     use ctxmgr::{BoxError, SendAsyncContextManager};
+    use ctxmgr_tests::async_probe::SyncLog;
     use std::future::Future;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct SyncLog(Arc<Mutex<Vec<String>>>);
-
-    impl SyncLog {
-        fn push(&self, event: impl Into<String>) {
-            self.0.lock().unwrap().push(event.into());
-        }
-        fn take(&self) -> Vec<String> {
-            std::mem::take(&mut self.0.lock().unwrap())
-        }
-    }
 
     /// Logs its enter, exit and `drop_exit`, and its own drop; each half
     /// awaits a real suspension first.

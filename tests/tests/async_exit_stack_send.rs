@@ -8,7 +8,6 @@
 
 use std::io::{self, Write};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ctxmgr::threading::Sendable;
@@ -16,20 +15,8 @@ use ctxmgr::{
     with, AsyncContextManager, AsyncExitStack, BoxError, ContextManager, ErrorRef, Outcome,
     SendAsyncContextManager,
 };
+use ctxmgr_tests::async_probe::SyncLog as Log;
 use ctxmgr_tests::describe;
-
-/// A log that crosses threads.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<String>>>);
-
-impl Log {
-    fn push(&self, event: impl Into<String>) {
-        self.0.lock().unwrap().push(event.into());
-    }
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut self.0.lock().unwrap())
-    }
-}
 
 fn assert_send<T: Send>(_: &T) {}
 fn assert_send_sync<T: Send + Sync>(_: &T) {}
