@@ -41,6 +41,19 @@ where
     runtime().block_on(async { tokio::spawn(task).await })
 }
 
+/// Spawns the task that `body` makes with a fresh log, as
+/// [`spawn_and_join`] does; gives its result and what it logged.
+fn spawn_logged<F, Fut>(body: F) -> (Result<Fut::Output, tokio::task::JoinError>, Vec<String>)
+where
+    F: FnOnce(Log) -> Fut,
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    let log = Log::default();
+    let joined = spawn_and_join(body(log.clone()));
+    (joined, log.take())
+}
+
 /// A hand-written async manager: logs `enter NAME`, `exit NAME OUTCOME`
 /// (after a real suspension, with the outcome held across it) and
 /// `drop_exit NAME OUTCOME`; its exit can be told to fail.
@@ -236,28 +249,23 @@ fn inside_spawn_every_kind_of_entry_exits_in_reverse_with_ok() {
 
 #[test]
 fn with_over_a_sendable_stack_in_spawn_sees_a_question_mark_error() {
-    let log = Log::default();
-    let task = {
-        let log = log.clone();
-        async move {
-            with!(async { AsyncExitStack::new_send() } as stack, {
-                stack.enter_async_context(conn("a", &log)).await?;
-                let push_log = log.clone();
-                stack.push(move |outcome| {
-                    push_log.push(format!("push {}", describe(&outcome)));
-                    Ok(())
-                });
-                tokio::task::yield_now().await;
-                Err(io::Error::other("body failed"))?;
+    let (joined, events) = spawn_logged(|log| async move {
+        with!(async { AsyncExitStack::new_send() } as stack, {
+            stack.enter_async_context(conn("a", &log)).await?;
+            let push_log = log.clone();
+            stack.push(move |outcome| {
+                push_log.push(format!("push {}", describe(&outcome)));
+                Ok(())
             });
-            Ok::<(), BoxError>(())
-        }
-    };
-    assert_send(&task);
-    let result = spawn_and_join(task).unwrap();
+            tokio::task::yield_now().await;
+            Err(io::Error::other("body failed"))?;
+        });
+        Ok::<(), BoxError>(())
+    });
+    let result = joined.unwrap();
     assert_eq!(result.unwrap_err().to_string(), "body failed");
     assert_eq!(
-        log.take(),
+        events,
         [
             "enter a",
             "push err(body failed)",
@@ -268,56 +276,47 @@ fn with_over_a_sendable_stack_in_spawn_sees_a_question_mark_error() {
 
 #[test]
 fn a_panic_in_the_body_is_seen_by_every_exit_then_resumes() {
-    let log = Log::default();
-    let task = {
-        let log = log.clone();
-        async move {
-            with!(async { AsyncExitStack::new_send() } as stack, {
-                stack.enter_async_context(conn("a", &log)).await?;
-                stack
-                    .enter_async_context(Session {
-                        name: "b",
-                        log: log.clone(),
-                    })
-                    .await?;
-                tokio::task::yield_now().await;
-                if std::hint::black_box(true) {
-                    panic!("body panicked");
-                }
-            });
-            Ok::<(), BoxError>(())
-        }
-    };
-    let joined = spawn_and_join(task);
+    let (joined, events) = spawn_logged(|log| async move {
+        with!(async { AsyncExitStack::new_send() } as stack, {
+            stack.enter_async_context(conn("a", &log)).await?;
+            stack
+                .enter_async_context(Session {
+                    name: "b",
+                    log: log.clone(),
+                })
+                .await?;
+            tokio::task::yield_now().await;
+            if std::hint::black_box(true) {
+                panic!("body panicked");
+            }
+        });
+        Ok::<(), BoxError>(())
+    });
     let payload = joined.unwrap_err().into_panic();
     assert_eq!(*payload.downcast::<&str>().unwrap(), "body panicked");
     assert_eq!(
-        log.take(),
+        events,
         ["enter a", "open b", "close b panic", "exit a panic"]
     );
 }
 
 #[test]
 fn a_failed_exit_is_seen_below_and_propagates() {
-    let log = Log::default();
-    let task = {
-        let log = log.clone();
-        async move {
-            let mut stack = AsyncExitStack::new_send();
-            stack.enter_async_context(conn("a", &log)).await?;
-            stack
-                .enter_async_context(Conn {
-                    exit_fails: true,
-                    ..conn("b", &log)
-                })
-                .await?;
-            stack.aclose().await
-        }
-    };
-    let result = spawn_and_join(task).unwrap();
+    let (joined, events) = spawn_logged(|log| async move {
+        let mut stack = AsyncExitStack::new_send();
+        stack.enter_async_context(conn("a", &log)).await?;
+        stack
+            .enter_async_context(Conn {
+                exit_fails: true,
+                ..conn("b", &log)
+            })
+            .await?;
+        stack.aclose().await
+    });
+    let result = joined.unwrap();
     assert_eq!(result.unwrap_err().to_string(), "b exit failed");
     assert_eq!(
-        log.take(),
+        events,
         [
             "enter a",
             "enter b",
@@ -329,87 +328,73 @@ fn a_failed_exit_is_seen_below_and_propagates() {
 
 #[test]
 fn a_suppressing_entry_swallows_the_body_error_for_the_entries_below() {
-    let log = Log::default();
-    let task = {
-        let log = log.clone();
-        async move {
-            let value: u32 = with!(async { AsyncExitStack::new_send() } as stack, {
-                stack.enter_async_context(conn("a", &log)).await?;
-                stack.enter_context(Swallow(log.clone()))?;
-                tokio::task::yield_now().await;
-                Err(io::Error::other("swallowed"))?;
-                7
-            });
-            Ok::<u32, BoxError>(value)
-        }
-    };
-    let value = spawn_and_join(task).unwrap().unwrap();
+    let (joined, events) = spawn_logged(|log| async move {
+        let value: u32 = with!(async { AsyncExitStack::new_send() } as stack, {
+            stack.enter_async_context(conn("a", &log)).await?;
+            stack.enter_context(Swallow(log.clone()))?;
+            tokio::task::yield_now().await;
+            Err(io::Error::other("swallowed"))?;
+            7
+        });
+        Ok::<u32, BoxError>(value)
+    });
+    let value = joined.unwrap().unwrap();
     assert_eq!(
         value, 0,
         "a suppressed body evaluates to Default::default()"
     );
     assert_eq!(
-        log.take(),
+        events,
         ["enter a", "swallow saw err(swallowed)", "exit a ok"]
     );
 }
 
 #[test]
 fn a_spawned_future_dropped_mid_body_runs_the_sync_fallbacks_in_reverse() {
-    let log = Log::default();
-    let task = {
-        let log = log.clone();
-        async move {
-            tokio::time::timeout(Duration::from_millis(20), async {
-                with!(async { AsyncExitStack::new_send() } as stack, {
-                    stack.enter_async_context(conn("a", &log)).await?;
-                    let push_log = log.clone();
-                    stack.push(move |outcome| {
-                        push_log.push(format!("push {}", describe(&outcome)));
-                        Ok(())
-                    });
-                    let acb_log = log.clone();
-                    stack.push_async_callback(move || async move {
-                        acb_log.push("async callback (must not run)");
-                    });
-                    let cb_log = log.clone();
-                    stack.callback(move || cb_log.push("callback"));
-                    tokio::time::sleep(Duration::from_secs(10)).await;
+    let (joined, events) = spawn_logged(|log| async move {
+        tokio::time::timeout(Duration::from_millis(20), async {
+            with!(async { AsyncExitStack::new_send() } as stack, {
+                stack.enter_async_context(conn("a", &log)).await?;
+                let push_log = log.clone();
+                stack.push(move |outcome| {
+                    push_log.push(format!("push {}", describe(&outcome)));
+                    Ok(())
                 });
-                Ok::<(), BoxError>(())
-            })
-            .await
-        }
-    };
-    assert_send(&task);
-    let result = spawn_and_join(task).unwrap();
+                let acb_log = log.clone();
+                stack.push_async_callback(move || async move {
+                    acb_log.push("async callback (must not run)");
+                });
+                let cb_log = log.clone();
+                stack.callback(move || cb_log.push("callback"));
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            });
+            Ok::<(), BoxError>(())
+        })
+        .await
+    });
+    let result = joined.unwrap();
     assert!(result.is_err(), "the timeout elapsed");
     assert_eq!(
-        log.take(),
+        events,
         ["enter a", "callback", "push unseen", "drop_exit a unseen"]
     );
 }
 
 #[test]
 fn sendable_stacks_nest() {
-    let log = Log::default();
-    let task = {
-        let log = log.clone();
-        async move {
-            let mut outer = AsyncExitStack::new_send();
-            outer.enter_async_context(conn("outer", &log)).await?;
-            let inner = outer
-                .enter_async_context(AsyncExitStack::new_send())
-                .await?;
-            inner.enter_async_context(conn("inner", &log)).await?;
-            tokio::task::yield_now().await;
-            outer.aclose().await
-        }
-    };
-    assert_send(&task);
-    spawn_and_join(task).unwrap().unwrap();
+    let (joined, events) = spawn_logged(|log| async move {
+        let mut outer = AsyncExitStack::new_send();
+        outer.enter_async_context(conn("outer", &log)).await?;
+        let inner = outer
+            .enter_async_context(AsyncExitStack::new_send())
+            .await?;
+        inner.enter_async_context(conn("inner", &log)).await?;
+        tokio::task::yield_now().await;
+        outer.aclose().await
+    });
+    joined.unwrap().unwrap();
     assert_eq!(
-        log.take(),
+        events,
         [
             "enter outer",
             "enter inner",
@@ -509,21 +494,16 @@ async fn tag(log: Log, name: &'static str) -> Result<&'static str, io::Error> {
 
 #[test]
 fn a_contextmanager_async_fn_enters_a_sendable_stack() {
-    let log = Log::default();
-    let task = {
-        let log = log.clone();
-        async move {
-            let mut stack = AsyncExitStack::new_send();
-            let a = stack.enter_async_context(tag(log.clone(), "a")).await?;
-            let b = stack.enter_async_context(tag(log.clone(), "b")).await?;
-            assert_eq!((a, b), ("a", "b"));
-            tokio::task::yield_now().await;
-            stack.aclose().await
-        }
-    };
-    assert_send(&task);
-    spawn_and_join(task).unwrap().unwrap();
-    assert_eq!(log.take(), ["<a>", "<b>", "</b> ok", "</a> ok"]);
+    let (joined, events) = spawn_logged(|log| async move {
+        let mut stack = AsyncExitStack::new_send();
+        let a = stack.enter_async_context(tag(log.clone(), "a")).await?;
+        let b = stack.enter_async_context(tag(log.clone(), "b")).await?;
+        assert_eq!((a, b), ("a", "b"));
+        tokio::task::yield_now().await;
+        stack.aclose().await
+    });
+    joined.unwrap().unwrap();
+    assert_eq!(events, ["<a>", "<b>", "</b> ok", "</a> ok"]);
 }
 
 /// ctxmgr's own async managers whose exit futures are `Send`.
