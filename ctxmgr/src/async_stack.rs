@@ -185,7 +185,7 @@ use crate::{
 /// task that stays on its thread (tokio's `LocalSet`/`spawn_local`,
 /// `Runtime::block_on`, any `block_on`). Held across an `.await` in
 /// `tokio::spawn`, it is an error that names the stack and
-/// [`NotSendUseNewSend`](crate::threading::NotSendUseNewSend).
+/// [`UseAsyncExitStackNewSend`](crate::threading::UseAsyncExitStackNewSend).
 ///
 /// Why a trait for async managers: the stack boxes each entry's exit as a
 /// `dyn Future`, in generic code, where stable Rust cannot see that a

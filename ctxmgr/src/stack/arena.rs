@@ -169,17 +169,17 @@ unsafe impl<'m, E, F: Flavour, T: AsyncEntry<E, F> + Send + 'm> Erase<T>
 /// What rustc names when a future holding a `Local` stack
 /// ([`AsyncExitStack::new`](crate::AsyncExitStack::new)) must be `Send`
 /// (`tokio::spawn`): "the trait `Send` is not implemented for
-/// `dyn NotSendUseNewSend`". A local stack holds entries that need not be
+/// `dyn UseAsyncExitStackNewSend`". A local stack holds entries that need not be
 /// `Send`, so it is not `Send` itself: make the stack with
 /// [`AsyncExitStack::new_send`](crate::AsyncExitStack::new_send) instead, or
 /// run the task on one thread (tokio's `LocalSet`/`spawn_local`).
 ///
 /// Nothing implements it; it only stands in the crate's types for "not
 /// `Send`", so that the error names it rather than the stack's insides.
-pub trait NotSendUseNewSend {}
+pub trait UseAsyncExitStackNewSend {}
 
 /// A boxed exit future that is not `Send` (a `Local` stack's), and says so
-/// by naming [`NotSendUseNewSend`] in rustc's error instead of `dyn Future`.
+/// by naming [`UseAsyncExitStackNewSend`] in rustc's error instead of `dyn Future`.
 pub struct UnsentExit<'a, E, F>(
     Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>,
     PhantomData<fn() -> F>,
@@ -193,7 +193,7 @@ impl<'a, E, F> UnsentExit<'a, E, F> {
 }
 
 // SAFETY: the bound is never met (`SendIf::When` of a `dyn AsyncEntry`
-// without `+ Send` is `dyn NotSendUseNewSend`, which is not `Send`): this
+// without `+ Send` is `dyn UseAsyncExitStackNewSend`, which is not `Send`): this
 // impl claims nothing; it replaces the automatic one only for the name in
 // the error.
 unsafe impl<E, F: Flavour> Send for UnsentExit<'_, E, F> where
@@ -222,7 +222,7 @@ unsafe impl<D: ?Sized + SendIf> Send for Owned<D> where D::When: Send {}
 
 /// What must be `Send` for `Self` to be sent: `Self` itself, or a stand-in
 /// that rustc names in its error instead of the crate's insides (for a
-/// local `AsyncExitStack`, [`NotSendUseNewSend`], whose name says what to
+/// local `AsyncExitStack`, [`UseAsyncExitStackNewSend`], whose name says what to
 /// do).
 ///
 /// # Safety
@@ -237,10 +237,10 @@ unsafe impl<'m, E> SendIf for dyn Entry<E> + 'm {
     type When = Self;
 }
 
-// SAFETY: `dyn NotSendUseNewSend` is never `Send` (a trait object is `Send`
+// SAFETY: `dyn UseAsyncExitStackNewSend` is never `Send` (a trait object is `Send`
 // only when its type says so), so this never claims anything.
 unsafe impl<'m, E, F: Flavour> SendIf for dyn AsyncEntry<E, F> + 'm {
-    type When = dyn NotSendUseNewSend;
+    type When = dyn UseAsyncExitStackNewSend;
 }
 
 // SAFETY: `Self` is `Send`: its type says so.

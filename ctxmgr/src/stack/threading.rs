@@ -18,7 +18,7 @@ use alloc::boxed::Box;
 use core::future::Future;
 use core::pin::Pin;
 
-pub use super::arena::NotSendUseNewSend;
+pub use super::arena::UseAsyncExitStackNewSend;
 use super::arena::{AsyncEntry, Flavour, Shared, UnsentExit, Unshared};
 
 /// The default flavour of [`AsyncExitStack`](crate::AsyncExitStack): it
