@@ -55,7 +55,11 @@
 //! [`Owned`], which is `Send` exactly when a `Box` of its entry would be, so
 //! the arena is `Send` (and, in a `SpinCell`, `Sync`) exactly when what it
 //! holds is `Send`: `dyn AsyncEntry<E, Sendable> + Send + 'm` is, the other
-//! entry types are not.
+//! entry types are not. Whether an entry type is `Send` is asked through
+//! [`SendIf`], so that for a local stack rustc names one stand-in,
+//! [`UseAsyncExitStackNewSend`], in its error; [`UnsentExit`], a local
+//! stack's exit future, names it the same way (its `Send` impl's bound is
+//! never met).
 //!
 //! Miri (`.ci/run`) runs the ExitStack and AsyncExitStack tests under
 //! Stacked Borrows.
