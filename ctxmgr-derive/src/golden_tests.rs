@@ -192,6 +192,16 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "context_manager_send",
+        calls: &[(
+            Form::Attribute,
+            "send",
+            "impl Conn { \
+             #[enter] async fn open(&mut self) -> std::io::Result<()> { Ok(()) } \
+             #[exit] async fn close(&mut self, outcome: Outcome<'_>) -> std::io::Result<()> { Ok(()) } }",
+        )],
+    },
+    Case {
         name: "derive_named_guard",
         calls: &[(
             Form::Derive,

@@ -8,9 +8,12 @@ use core::future::Future;
 use core::marker::PhantomData;
 
 use crate::__private::{catch, resume_unwind, PanicPayload};
-use crate::stack::arena::{Arena, AsyncEntry, Exiting};
+use crate::stack::arena::UnsentExit;
+use crate::stack::arena::{Arena, AsyncEntry, Exiting, Flavour};
+use crate::stack::threading::{BoxExit, Entering, Local, Sendable, Threading};
 use crate::{
-    AsyncContextManager, AsyncSuppress, BoxError, ContextManager, ErrorRef, Outcome, Suppress,
+    AsyncContextManager, AsyncSuppress, BoxError, ContextManager, ErrorRef, Outcome,
+    SendAsyncContextManager, Suppress,
 };
 
 /// A dynamic number of sync and async context managers and exit callbacks,
@@ -149,16 +152,49 @@ use crate::{
 ///
 /// # Threads
 ///
-/// An `AsyncExitStack` is neither `Send` nor `Sync`, and neither are the
-/// futures of its async methods. Stable Rust cannot require a generic
-/// [`AsyncContextManager`]'s `exit` future to be `Send` (that needs return
-/// type notation, still unstable), so the stack stores its entries' exits as
-/// futures that are not `Send`. Use it in a task that need not be `Send`: on
-/// tokio, `tokio::task::LocalSet` / `spawn_local`, or `Runtime::block_on`;
-/// any `block_on`. A `with!(async ..)` over concrete managers has no such
-/// limit: its future is `Send` when the managers' futures are.
-pub struct AsyncExitStack<'m, E = BoxError> {
-    arena: Arena<dyn AsyncEntry<E> + 'm>,
+/// The third parameter, `T`, says whether the stack may cross threads:
+///
+/// | made by | `T` | the stack and its futures | holds |
+/// | --- | --- | --- | --- |
+/// | [`new`](AsyncExitStack::new), [`default`](AsyncExitStack::default), [`with_error_view`](AsyncExitStack::with_error_view) | [`Local`] (the default) | neither `Send` nor `Sync` | anything |
+/// | [`new_send`](AsyncExitStack::new_send), [`new_send_with_error_view`](AsyncExitStack::new_send_with_error_view) | [`Sendable`] | `Send` and `Sync` (its futures `Send` when `E` is) | `Send` callbacks, futures and sync managers; async managers that implement [`SendAsyncContextManager`] |
+///
+/// Under `tokio::spawn` (any executor that moves tasks between threads),
+/// use a `Sendable` stack:
+///
+/// ```
+/// use ctxmgr::{with, AsyncExitStack, BoxError};
+///
+/// async fn work() {}
+///
+/// fn assert_send<T: Send>(_: &T) {}
+///
+/// async fn task() -> Result<(), BoxError> {
+///     with!(async { AsyncExitStack::new_send() } as stack, {
+///         stack.callback(|| println!("closed"));
+///         work().await; // the stack is held across this `.await`
+///     });
+///     Ok(())
+/// }
+/// assert_send(&task()); // so `tokio::spawn(task())` compiles
+/// ```
+///
+/// A `Local` stack has no such limit on what it holds, and costs nothing
+/// for thread safety (a `RefCell`, where a `Sendable` stack's entries sit
+/// behind a spin lock taken for a few instructions per entry): use it in a
+/// task that stays on its thread (tokio's `LocalSet`/`spawn_local`,
+/// `Runtime::block_on`, any `block_on`). Held across an `.await` in
+/// `tokio::spawn`, it is an error that names the stack and
+/// [`UseAsyncExitStackNewSend`](crate::threading::UseAsyncExitStackNewSend).
+///
+/// Why a trait for async managers: the stack boxes each entry's exit as a
+/// `dyn Future`, in generic code, where stable Rust cannot see that a
+/// manager's `exit` future is `Send` (that needs return type notation,
+/// still unstable); [`SendAsyncContextManager`] declares it. A
+/// `with!(async ..)` over concrete managers needs none of this: its future
+/// is `Send` when the managers' futures are.
+pub struct AsyncExitStack<'m, E = BoxError, T: Threading = Local> {
+    arena: Arena<T::Entry<'m, E>, T::Lock>,
     view: fn(&E) -> ErrorRef<'_>,
     /// An entry swallowed the pending error at the last exit.
     suppressed: bool,
@@ -254,6 +290,64 @@ impl<'m> AsyncExitStack<'m> {
     }
 }
 
+impl<'m> AsyncExitStack<'m, BoxError, Sendable> {
+    /// An empty [`Sendable`] stack whose error is [`BoxError`]: `Send` and
+    /// `Sync`, for a task that moves between threads (`tokio::spawn`). It
+    /// holds `Send` callbacks and sync managers, and async managers that
+    /// implement [`SendAsyncContextManager`] (see [Threads](AsyncExitStack#threads)).
+    ///
+    /// ```
+    /// use ctxmgr::AsyncExitStack;
+    ///
+    /// # use std::future::Future;
+    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// fn assert_send<T: Send>(_: &T) {}
+    ///
+    /// let mut stack = AsyncExitStack::new_send();
+    /// stack.callback(|| println!("closing"));
+    /// let closing = stack.aclose();
+    /// assert_send(&closing);
+    /// assert!(std::pin::pin!(closing).poll(&mut cx).is_ready());
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn new_send() -> Self {
+        Self::new_send_with_error_view(|e| ErrorRef::from_display(e))
+    }
+}
+
+impl<'m, E> AsyncExitStack<'m, E, Sendable> {
+    /// [`with_error_view`](AsyncExitStack::with_error_view) for a
+    /// [`Sendable`] stack: an empty one whose entries' error `E` is shown
+    /// to the entries below through `view`.
+    ///
+    /// (A `Sendable` stack has no `Default` and no `with_error_view` of its
+    /// own: with both flavours behind one name, `AsyncExitStack::default()`
+    /// in code written before the flavours existed could no longer tell
+    /// which one it makes.)
+    ///
+    /// ```
+    /// use ctxmgr::threading::Sendable;
+    /// use ctxmgr::{AsyncExitStack, ErrorRef};
+    ///
+    /// # use std::future::Future;
+    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// let mut stack =
+    ///     AsyncExitStack::<String, Sendable>::new_send_with_error_view(|e| ErrorRef::from_display(e));
+    /// stack.push(|_| Err("rollback failed".to_string()));
+    /// let closed = std::pin::pin!(stack.aclose()).poll(&mut cx);
+    /// assert_eq!(
+    ///     closed,
+    ///     std::task::Poll::Ready(Err("rollback failed".to_string()))
+    /// );
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn new_send_with_error_view(view: fn(&E) -> ErrorRef<'_>) -> Self {
+        Self::empty(view)
+    }
+}
+
 impl<E: fmt::Display + fmt::Debug + Sync + 'static> Default for AsyncExitStack<'_, E> {
     /// An empty stack with error type `E`, shown to exits with
     /// [`ErrorRef::from_display`].
@@ -274,6 +368,16 @@ impl<E: fmt::Display + fmt::Debug + Sync + 'static> Default for AsyncExitStack<'
     #[inline]
     fn default() -> Self {
         Self::with_error_view(|e| ErrorRef::from_display(e))
+    }
+}
+
+impl<'m, E, T: Threading> AsyncExitStack<'m, E, T> {
+    fn empty(view: fn(&E) -> ErrorRef<'_>) -> Self {
+        AsyncExitStack {
+            arena: Arena::new(),
+            view,
+            suppressed: false,
+        }
     }
 }
 
@@ -301,11 +405,7 @@ impl<'m, E> AsyncExitStack<'m, E> {
     #[inline]
     #[must_use]
     pub fn with_error_view(view: fn(&E) -> ErrorRef<'_>) -> Self {
-        AsyncExitStack {
-            arena: Arena::new(),
-            view,
-            suppressed: false,
-        }
+        Self::empty(view)
     }
 
     /// Awaits `manager`'s enter and registers its exit for later; returns
@@ -358,7 +458,7 @@ impl<'m, E> AsyncExitStack<'m, E> {
         M::Error: Into<E>,
     {
         self.arena
-            .enter_async(AsyncManaged(manager), |entry| &mut entry.0)
+            .enter_async(AsyncManaged(manager), |entry| entry.0.enter())
             .await
             .map_err(Into::into)
     }
@@ -557,7 +657,9 @@ impl<'m, E> AsyncExitStack<'m, E> {
     {
         self.arena.push(AsyncPush(exit, PhantomData));
     }
+}
 
+impl<'m, E, T: Threading> AsyncExitStack<'m, E, T> {
     /// Moves every entry into a new stack and leaves this one empty, so that
     /// they outlive this stack's `with!(async ..)` — Python's "keep the
     /// connections open only if every one succeeded".
@@ -604,7 +706,7 @@ impl<'m, E> AsyncExitStack<'m, E> {
     /// ```
     #[inline]
     #[must_use = "the entries moved into the new stack exit when it is closed or dropped"]
-    pub fn pop_all(&mut self) -> AsyncExitStack<'m, E> {
+    pub fn pop_all(&mut self) -> Self {
         AsyncExitStack {
             arena: self.arena.take(),
             view: self.view,
@@ -680,14 +782,20 @@ impl<'m, E> AsyncExitStack<'m, E> {
     async fn unwind(&mut self, given: Outcome<'_>) -> Result<(), E> {
         let view = self.view;
         let mut pending = Pending::new(given);
-        while let Some(entry) = self.arena.pop() {
+        loop {
+            let Some(entry) = self.arena.pop() else { break };
             let (seen, ask) = pending.seen(view);
             // A sync entry runs its exit here; an async one only builds its
-            // future, which is polled under `catch_unwind` as well.
-            let exited = match catch(move || entry.exit(seen, ask)) {
-                Ok(Exiting::Done(result)) => Ok(result),
-                Ok(Exiting::Awaiting(exit)) => crate::__private::catch_unwind(exit).await,
-                Err(payload) => Err(payload),
+            // future, which is polled under `catch_unwind` as well. Only
+            // that future is held across the `.await` (for a local stack,
+            // the one value that is not `Send`).
+            let exited = {
+                let exiting = catch(move || entry.exit(seen, ask));
+                match exiting {
+                    Ok(Exiting::Done(result)) => Ok(result),
+                    Ok(Exiting::Awaiting(exit)) => crate::__private::catch_unwind(exit).await,
+                    Err(payload) => Err(payload),
+                }
             };
             pending.record(exited);
         }
@@ -731,7 +839,94 @@ impl<'m, E> AsyncExitStack<'m, E> {
     }
 }
 
-impl<E> Drop for AsyncExitStack<'_, E> {
+/// The adding methods of a [`Sendable`] stack ([`AsyncExitStack::new_send`]):
+/// those of the default stack, with `Send` required of what they store.
+impl<'m, E> AsyncExitStack<'m, E, Sendable> {
+    /// [`enter_async_context`](AsyncExitStack::enter_async_context) on a
+    /// `Sendable` stack: `manager` must implement [`SendAsyncContextManager`]
+    /// (its exit future is then known to be `Send`).
+    ///
+    /// # Errors
+    ///
+    /// Enter's error, converted into `E`; nothing is registered.
+    ///
+    /// Its future is a boxed `dyn Future + Send` ([`Entering`]): declared
+    /// `Send`, because rustc cannot infer it for a manager with a lifetime
+    /// parameter, such as a transaction borrowing its pool
+    /// ("implementation is not general enough"); and boxed, so that a
+    /// manager without [`SendAsyncContextManager`] is one error, on the
+    /// argument.
+    pub fn enter_async_context<'s, M>(&'s self, manager: M) -> Entering<'s, M::Value<'s>, E>
+    where
+        M: SendAsyncContextManager + 'm,
+        M::Error: Into<E>,
+    {
+        Entering(Box::pin(async move {
+            self.arena
+                .enter_async(AsyncManaged(manager), |entry| entry.0.enter_send())
+                .await
+                .map_err(Into::into)
+        }))
+    }
+
+    /// [`enter_context`](AsyncExitStack::enter_context) on a `Sendable`
+    /// stack: `manager` must be `Send`.
+    ///
+    /// # Errors
+    ///
+    /// Enter's error, converted into `E`; nothing is registered.
+    #[inline]
+    pub fn enter_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
+    where
+        M: ContextManager + Send + 'm,
+        M::Error: Into<E>,
+    {
+        self.arena
+            .enter(Managed(manager), |entry| &mut entry.0)
+            .map_err(Into::into)
+    }
+
+    /// [`callback`](AsyncExitStack::callback) on a `Sendable` stack: `f`
+    /// must be `Send`.
+    #[inline]
+    pub fn callback<F: FnOnce() + Send + 'm>(&self, f: F) {
+        self.arena.push(Callback(f));
+    }
+
+    /// [`push_async_callback`](AsyncExitStack::push_async_callback) on a
+    /// `Sendable` stack: `f` and its future must be `Send`.
+    #[inline]
+    pub fn push_async_callback<F, Fut>(&self, f: F)
+    where
+        F: FnOnce() -> Fut + Send + 'm,
+        Fut: Future<Output = ()> + Send + 'm,
+    {
+        self.arena.push(AsyncCallback(f, PhantomData));
+    }
+
+    /// [`push`](AsyncExitStack::push) on a `Sendable` stack: `exit` must be
+    /// `Send`.
+    #[inline]
+    pub fn push<F>(&self, exit: F)
+    where
+        F: FnOnce(Outcome<'_>) -> Result<(), E> + Send + 'm,
+    {
+        self.arena.push(Push(exit));
+    }
+
+    /// [`push_async_exit`](AsyncExitStack::push_async_exit) on a `Sendable`
+    /// stack: `exit` and its future must be `Send`.
+    #[inline]
+    pub fn push_async_exit<F, Fut>(&self, exit: F)
+    where
+        F: FnOnce(Outcome<'_>) -> Fut + Send + 'm,
+        Fut: Future<Output = Result<(), E>> + Send + 'm,
+    {
+        self.arena.push(AsyncPush(exit, PhantomData));
+    }
+}
+
+impl<E, T: Threading> Drop for AsyncExitStack<'_, E, T> {
     #[inline]
     fn drop(&mut self) {
         if !self.is_empty() {
@@ -759,9 +954,9 @@ impl<E> Drop for AsyncExitStack<'_, E> {
 /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
 /// assert!(std::pin::pin!(run()).poll(&mut cx).is_ready());
 /// ```
-impl<'m, E> AsyncContextManager for AsyncExitStack<'m, E> {
+impl<'m, E, T: Threading> AsyncContextManager for AsyncExitStack<'m, E, T> {
     type Value<'a>
-        = &'a mut AsyncExitStack<'m, E>
+        = &'a mut AsyncExitStack<'m, E, T>
     where
         Self: 'a;
     type Error = E;
@@ -793,9 +988,24 @@ impl<'m, E> AsyncContextManager for AsyncExitStack<'m, E> {
 
 /// `with!(async ..)` over a stack asks it: an entry may swallow the body's
 /// error.
-impl<E> AsyncSuppress for AsyncExitStack<'_, E> {}
+impl<E, T: Threading> AsyncSuppress for AsyncExitStack<'_, E, T> {}
 
-impl<E> fmt::Debug for AsyncExitStack<'_, E> {
+/// A `Sendable` stack nests in another: its exit future is `Send` when `E`
+/// is.
+impl<E: Send> SendAsyncContextManager for AsyncExitStack<'_, E, Sendable> {
+    #[inline]
+    fn enter_send(&mut self) -> impl Future<Output = Result<Self::Value<'_>, E>> + Send {
+        self.suppressed = false;
+        core::future::ready(Ok(self))
+    }
+
+    #[inline]
+    fn exit_send(&mut self, outcome: Outcome<'_>) -> impl Future<Output = Result<(), E>> + Send {
+        self.unwind(outcome)
+    }
+}
+
+impl<E, T: Threading> fmt::Debug for AsyncExitStack<'_, E, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncExitStack")
             .field("entries", &self.len())
@@ -817,10 +1027,21 @@ struct AwaitingExit<M: AsyncContextManager> {
 }
 
 impl<M: AsyncContextManager> AwaitingExit<M> {
-    /// Awaits exit with `outcome`; then asks whether to swallow it when
-    /// `ask` is `Some`.
-    async fn exit(mut self, outcome: Outcome<'_>, ask: bool) -> Result<bool, M::Error> {
-        let result = self.manager.exit(outcome).await;
+    fn new(manager: M) -> Self {
+        AwaitingExit {
+            manager,
+            done: false,
+        }
+    }
+
+    /// Once exit's future gave `result`: marks exit done, then asks whether
+    /// to swallow `outcome`'s error when `ask` is set.
+    fn exited(
+        &mut self,
+        result: Result<(), M::Error>,
+        outcome: Outcome<'_>,
+        ask: bool,
+    ) -> Result<bool, M::Error> {
         self.done = true;
         result?;
         Ok(match outcome {
@@ -865,22 +1086,46 @@ fn fallback<M: AsyncContextManager>(manager: &mut M, outcome: Outcome<'_>) {
     );
 }
 
-impl<M: AsyncContextManager, E> AsyncEntry<E> for AsyncManaged<M>
+// The two flavours differ in one call: a `Sendable` stack awaits
+// `exit_send`, whose future is declared `Send`, so that the boxed future is.
+
+impl<M: AsyncContextManager, E> AsyncEntry<E, Local> for AsyncManaged<M>
 where
     M::Error: Into<E>,
 {
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E>
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, Local>
     where
         Self: 'a,
         E: 'a,
     {
-        let exiting = AwaitingExit {
-            manager: self.0,
-            done: false,
-        };
-        Exiting::Awaiting(Box::pin(async move {
-            exiting.exit(outcome, ask).await.map_err(Into::into)
-        }))
+        let mut exiting = AwaitingExit::new(self.0);
+        Exiting::Awaiting(UnsentExit::new(Box::pin(async move {
+            let result = exiting.manager.exit(outcome).await;
+            exiting.exited(result, outcome, ask).map_err(Into::into)
+        })))
+    }
+
+    fn drop_exit(mut self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
+        fallback(&mut self.0, outcome);
+        Ok(())
+    }
+}
+
+impl<M: SendAsyncContextManager, E> AsyncEntry<E, Sendable> for AsyncManaged<M>
+where
+    M::Error: Into<E>,
+{
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, Sendable>
+    where
+        Self: 'a,
+        E: 'a,
+    {
+        let mut exiting = AwaitingExit::new(self.0);
+        let exit: <Sendable as Flavour>::Exit<'a, E> = Box::pin(async move {
+            let result = exiting.manager.exit_send(outcome).await;
+            exiting.exited(result, outcome, ask).map_err(Into::into)
+        });
+        Exiting::Awaiting(exit)
     }
 
     fn drop_exit(mut self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
@@ -891,11 +1136,11 @@ where
 
 struct Managed<M>(M);
 
-impl<M: ContextManager, E> AsyncEntry<E> for Managed<M>
+impl<M: ContextManager, E, T: Flavour> AsyncEntry<E, T> for Managed<M>
 where
     M::Error: Into<E>,
 {
-    fn exit<'a>(mut self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E>
+    fn exit<'a>(mut self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, T>
     where
         Self: 'a,
         E: 'a,
@@ -916,13 +1161,13 @@ where
 
 struct Callback<F>(F);
 
-impl<F: FnOnce(), E> AsyncEntry<E> for Callback<F> {
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E>
+impl<F: FnOnce(), E, T: Flavour> AsyncEntry<E, T> for Callback<F> {
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E, T>
     where
         Self: 'a,
         E: 'a,
     {
-        Exiting::Done(self.drop_exit(outcome).map(|()| false))
+        Exiting::Done(AsyncEntry::<E, T>::drop_exit(self, outcome).map(|()| false))
     }
 
     fn drop_exit(self: Box<Self>, _outcome: Outcome<'_>) -> Result<(), E> {
@@ -933,13 +1178,13 @@ impl<F: FnOnce(), E> AsyncEntry<E> for Callback<F> {
 
 struct Push<F>(F);
 
-impl<F: FnOnce(Outcome<'_>) -> Result<(), E>, E> AsyncEntry<E> for Push<F> {
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E>
+impl<F: FnOnce(Outcome<'_>) -> Result<(), E>, E, T: Flavour> AsyncEntry<E, T> for Push<F> {
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E, T>
     where
         Self: 'a,
         E: 'a,
     {
-        Exiting::Done(self.drop_exit(outcome).map(|()| false))
+        Exiting::Done(AsyncEntry::<E, T>::drop_exit(self, outcome).map(|()| false))
     }
 
     fn drop_exit(self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
@@ -950,21 +1195,18 @@ impl<F: FnOnce(Outcome<'_>) -> Result<(), E>, E> AsyncEntry<E> for Push<F> {
 /// `Fut` is named so that `Self: 'a` bounds it too.
 struct AsyncCallback<F, Fut>(F, PhantomData<fn() -> Fut>);
 
-impl<F, Fut, E> AsyncEntry<E> for AsyncCallback<F, Fut>
+impl<F, Fut, E, T> AsyncEntry<E, T> for AsyncCallback<F, Fut>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ()>,
+    T: BoxExit<Fut>,
 {
-    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E>
+    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E, T>
     where
         Self: 'a,
         E: 'a,
     {
-        let callback = (self.0)();
-        Exiting::Awaiting(Box::pin(async move {
-            callback.await;
-            Ok(false)
-        }))
+        Exiting::Awaiting(T::box_exit((self.0)(), |()| Ok(false)))
     }
 
     fn drop_exit(self: Box<Self>, _outcome: Outcome<'_>) -> Result<(), E> {
@@ -975,18 +1217,18 @@ where
 /// `Fut` is named so that `Self: 'a` bounds it too.
 struct AsyncPush<F, Fut>(F, PhantomData<fn() -> Fut>);
 
-impl<F, Fut, E> AsyncEntry<E> for AsyncPush<F, Fut>
+impl<F, Fut, E, T> AsyncEntry<E, T> for AsyncPush<F, Fut>
 where
     F: FnOnce(Outcome<'_>) -> Fut,
     Fut: Future<Output = Result<(), E>>,
+    T: BoxExit<Fut>,
 {
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E>
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E, T>
     where
         Self: 'a,
         E: 'a,
     {
-        let exit = (self.0)(outcome);
-        Exiting::Awaiting(Box::pin(async move { exit.await.map(|()| false) }))
+        Exiting::Awaiting(T::box_exit((self.0)(outcome), |done| done.map(|()| false)))
     }
 
     fn drop_exit(self: Box<Self>, _outcome: Outcome<'_>) -> Result<(), E> {

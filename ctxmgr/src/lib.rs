@@ -256,6 +256,7 @@ mod outcome;
 #[clippy::msrv = "1.85"] // tokio-postgres 0.7.18's minimum
 pub mod postgres;
 pub mod scopeguard;
+mod send;
 #[cfg(feature = "rusqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
 pub mod sqlite;
@@ -329,6 +330,10 @@ pub use tempdir::{tempdir, TemporaryDirectory};
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use async_stack::AsyncExitStack;
+pub use send::SendAsyncContextManager;
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use stack::threading;
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use stack::{BoxError, ExitStack};

@@ -8,6 +8,7 @@ use crate::{ContextManager, ErrorRef, Outcome, Suppress};
 
 #[allow(unsafe_code)]
 pub(crate) mod arena;
+pub mod threading;
 
 use arena::{Arena, Entry};
 

@@ -1124,8 +1124,8 @@ fn a_stack_works_through_an_async_guard_by_hand() {
     );
 }
 
-/// The stack is not `Send` (see its docs, "Threads"): on a multi-thread
-/// runtime it runs in a `LocalSet`, next to `Send` tasks.
+/// The default (`Local`) stack is not `Send` (see its docs, "Threads"): on
+/// a multi-thread runtime it runs in a `LocalSet`, next to `Send` tasks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(miri, ignore = "tokio's threads")]
 async fn a_stack_runs_in_a_local_set_on_a_multi_thread_runtime() {
@@ -1152,4 +1152,196 @@ async fn a_stack_runs_in_a_local_set_on_a_multi_thread_runtime() {
         })
         .await;
     assert_eq!(events, ["enter a", "enter b", "exit b ok", "exit a ok"]);
+}
+
+/// The `Sendable` stack (`AsyncExitStack::new_send()`): the same entries and
+/// order, its arena behind a spin lock, filled from two threads at once.
+/// Here (not only in async_exit_stack_send.rs) so that Miri runs its
+/// `unsafe` too; tokio's multi-thread runtime is in that file.
+mod sendable {
+    use super::{block_on, describe, poll_then_drop, yield_now};
+    use ctxmgr::{AsyncContextManager, AsyncExitStack, ContextManager, Outcome};
+    use ctxmgr::{BoxError, SendAsyncContextManager};
+    use ctxmgr_tests::async_probe::SyncLog;
+    use std::future::Future;
+
+    /// Logs its enter, exit and `drop_exit`, and its own drop; each half
+    /// awaits a real suspension first.
+    struct Conn(&'static str, SyncLog, String);
+
+    impl AsyncContextManager for Conn {
+        type Value<'a> = &'a mut String;
+        type Error = std::io::Error;
+        async fn enter(&mut self) -> std::io::Result<&mut String> {
+            yield_now().await;
+            self.1.push(format!("enter {}", self.0));
+            Ok(&mut self.2)
+        }
+        async fn exit(&mut self, outcome: Outcome<'_>) -> std::io::Result<()> {
+            yield_now().await;
+            self.1
+                .push(format!("exit {} {}", self.0, describe(&outcome)));
+            Ok(())
+        }
+        fn drop_exit(&mut self, outcome: Outcome<'_>) {
+            self.1
+                .push(format!("drop_exit {} {}", self.0, describe(&outcome)));
+        }
+    }
+
+    impl SendAsyncContextManager for Conn {
+        fn enter_send(&mut self) -> impl Future<Output = std::io::Result<&mut String>> + Send {
+            self.enter()
+        }
+        fn exit_send(
+            &mut self,
+            outcome: Outcome<'_>,
+        ) -> impl Future<Output = std::io::Result<()>> + Send {
+            self.exit(outcome)
+        }
+    }
+
+    impl Drop for Conn {
+        fn drop(&mut self) {
+            self.1.push(format!("drop {}", self.0));
+        }
+    }
+
+    struct Sync(SyncLog);
+
+    impl ContextManager for Sync {
+        type Value<'a> = ();
+        type Error = std::io::Error;
+        fn enter(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn exit(&mut self, outcome: Outcome<'_>) -> std::io::Result<()> {
+            self.0.push(format!("sync exit {}", describe(&outcome)));
+            Ok(())
+        }
+    }
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn every_kind_of_entry_exits_in_reverse() {
+        let log = SyncLog::default();
+        let run = async {
+            let mut stack = AsyncExitStack::new_send();
+            let a = stack
+                .enter_async_context(Conn("a", log.clone(), String::new()))
+                .await?;
+            stack.enter_context(Sync(log.clone()))?;
+            let l = log.clone();
+            stack.callback(move || l.push("callback"));
+            let l = log.clone();
+            stack.push(move |outcome| {
+                l.push(format!("push {}", describe(&outcome)));
+                Ok(())
+            });
+            let l = log.clone();
+            stack.push_async_callback(move || async move {
+                yield_now().await;
+                l.push("async callback");
+            });
+            let l = log.clone();
+            stack.push_async_exit(move |outcome| {
+                let seen = describe(&outcome);
+                async move {
+                    yield_now().await;
+                    l.push(format!("async exit {seen}"));
+                    Ok(())
+                }
+            });
+            a.push_str("held");
+            let mut moved = stack.pop_all();
+            assert!(stack.is_empty());
+            assert_eq!(moved.len(), 6);
+            let closing = moved.aclose();
+            assert_send(&closing);
+            closing.await?;
+            Ok::<(), BoxError>(())
+        };
+        assert_send(&run);
+        block_on(run).unwrap();
+        assert_eq!(
+            log.take(),
+            [
+                "enter a",
+                "async exit ok",
+                "async callback",
+                "push ok",
+                "callback",
+                "sync exit ok",
+                "exit a ok",
+                "drop a",
+            ]
+        );
+    }
+
+    #[test]
+    fn two_threads_add_entries_through_one_shared_stack() {
+        let log = SyncLog::default();
+        let mut stack = AsyncExitStack::new_send();
+        std::thread::scope(|s| {
+            for t in 0..2 {
+                let (stack, log) = (&stack, &log);
+                s.spawn(move || {
+                    for i in 0..20 {
+                        let log = log.clone();
+                        stack.callback(move || log.push(format!("{t}.{i}")));
+                    }
+                });
+            }
+        });
+        assert_eq!(stack.len(), 40);
+        block_on(stack.aclose()).unwrap();
+        let events = log.take();
+        assert_eq!(events.len(), 40);
+        for t in 0..2 {
+            let mine: Vec<_> = events
+                .iter()
+                .filter(|e| e.starts_with(&format!("{t}.")))
+                .cloned()
+                .collect();
+            let expected: Vec<_> = (0..20).rev().map(|i| format!("{t}.{i}")).collect();
+            assert_eq!(
+                mine, expected,
+                "each thread's entries exit last-in first-out"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cancelled_enter_frees_the_manager_and_registers_nothing() {
+        let log = SyncLog::default();
+        let stack = AsyncExitStack::new_send();
+        assert!(poll_then_drop(
+            stack.enter_async_context(Conn("a", log.clone(), String::new())),
+            1
+        )
+        .is_none());
+        assert_eq!(stack.len(), 0);
+        assert_eq!(log.take(), ["drop a"]);
+    }
+
+    #[test]
+    fn dropped_unclosed_runs_the_sync_fallbacks_in_reverse() {
+        let log = SyncLog::default();
+        {
+            let stack = AsyncExitStack::new_send();
+            block_on(stack.enter_async_context(Conn("a", log.clone(), String::new()))).unwrap();
+            let l = log.clone();
+            stack.push(move |outcome| {
+                l.push(format!("push {}", describe(&outcome)));
+                Ok(())
+            });
+            let l = log.clone();
+            stack.push_async_callback(move || async move { l.push("async callback (not run)") });
+        }
+        assert_eq!(
+            log.take(),
+            ["enter a", "push unseen", "drop_exit a unseen", "drop a"]
+        );
+    }
 }

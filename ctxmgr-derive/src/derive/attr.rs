@@ -19,6 +19,9 @@ pub const KEY_GUARD: &str = "guard";
 /// `crate = path`: where the runtime crate is, when neither `::ctxmgr` nor
 /// the renamed dependency in Cargo.toml reaches it (a re-export).
 pub const KEY_CRATE: &str = "crate";
+/// `send` (the attribute only): also implement `SendAsyncContextManager`,
+/// whose exit future is declared `Send`, for a `Sendable` `AsyncExitStack`.
+pub const KEY_SEND: &str = "send";
 /// How users spell the attribute macro, for messages.
 pub const CONTEXT_MANAGER: &str = "#[ctxmgr::context_manager]";
 
@@ -88,6 +91,8 @@ pub fn check_marker(attr: &Attribute, role: Role, errors: &mut Errors) {
 pub struct Options {
     pub krate: Option<Path>,
     pub guard: Option<Ident>,
+    /// Where `send` was written (`#[ctxmgr::context_manager(send)]`).
+    pub send: Option<proc_macro2::Span>,
 }
 
 /// One `key = value` of the options: `crate = path` (both macros) or
@@ -120,6 +125,15 @@ pub fn parse_option(
             return Err(meta.error(format!("duplicate `{KEY_CRATE}` in {context}")));
         }
         Ok(())
+    } else if !allow_guard && meta.path.is_ident(KEY_SEND) {
+        if options
+            .send
+            .replace(syn::spanned::Spanned::span(&meta.path))
+            .is_some()
+        {
+            return Err(meta.error(format!("duplicate `{KEY_SEND}` in {context}")));
+        }
+        Ok(())
     } else if allow_guard && meta.path.is_ident(KEY_GUARD) {
         let name: Ident = meta.value()?.parse()?;
         if options.guard.replace(name).is_some() {
@@ -133,7 +147,7 @@ pub fn parse_option(
         let expected = if allow_guard {
             format!("`{KEY_GUARD} = Name` or `{KEY_CRATE} = path::to::ctxmgr`")
         } else {
-            format!("only `{KEY_CRATE} = path::to::ctxmgr`")
+            format!("`{KEY_SEND}` or `{KEY_CRATE} = path::to::ctxmgr`")
         };
         Err(meta.error(format!(
             "unknown key `{key}` in {context}; expected {expected}"

@@ -121,7 +121,11 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         let input = parse_impl(&item_impl);
         let spec = validate::validate(&input, &mut errors);
         let error_type = spec.missing_enter.as_ref().map(crate::diag::error_as_type);
-        methods_impl(&item_impl, &spec, &krate, error_type)
+        let send = options
+            .send
+            .map(|span| send_impl(&item_impl, &spec, &krate, span, &mut errors));
+        let methods = methods_impl(&item_impl, &spec, &krate, error_type);
+        quote!(#methods #send)
     };
     let stripped = strip_markers(item);
     let errors = errors.to_compile_errors();
@@ -129,6 +133,68 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         #errors
         #stripped
         #methods
+    }
+}
+
+/// Input: `#[ctxmgr::context_manager(send)] impl<G> Conn<G> where W { async #[exit] .. }`.
+/// Output (spanned on `send`, where rustc reports an exit future that is
+/// not `Send`):
+/// ```text
+/// impl<G> SendAsyncContextManager for Conn<G> where W, for<'x> Self: Derived {
+///     fn enter_send(&mut self) -> impl Future<..> + Send { AsyncContextManager::enter(self) }
+///     fn exit_send(&mut self, outcome) -> impl Future<..> + Send { AsyncContextManager::exit(self, outcome) }
+/// }
+/// ```
+/// On a sync manager: an error on `send`, and nothing.
+fn send_impl(
+    item: &ItemImpl,
+    spec: &validate::Spec<'_>,
+    krate: &TokenStream,
+    span: Span,
+    errors: &mut Errors,
+) -> TokenStream {
+    if !spec.is_async {
+        errors.push(syn::Error::new(
+            span,
+            format!(
+                "`{}` implements `SendAsyncContextManager`, for async managers: this one's `#[enter]` and `#[exit]` are not `async fn`; remove `{}`",
+                super::attr::KEY_SEND,
+                super::attr::KEY_SEND
+            ),
+        ));
+        return TokenStream::new();
+    }
+    let p = respan(quote!(#krate::__private), span);
+    let self_ty = &item.self_ty;
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let preds = where_clause.map(|w| {
+        let preds = w.predicates.iter();
+        quote!(#(#preds,)*)
+    });
+    let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
+    quote_spanned! {span=>
+        #[automatically_derived]
+        impl #impl_generics #p::SendAsyncContextManager for #self_ty
+        where #preds for<#x> Self: #p::Derived
+        {
+            #[inline]
+            fn enter_send(
+                &mut self,
+            ) -> impl #p::Future<Output = #p::Result<
+                <Self as #p::AsyncContextManager>::Value<'_>,
+                <Self as #p::AsyncContextManager>::Error,
+            >> + #p::Send {
+                <Self as #p::AsyncContextManager>::enter(self)
+            }
+
+            #[inline]
+            fn exit_send(
+                &mut self,
+                outcome: #p::Outcome<'_>,
+            ) -> impl #p::Future<Output = #p::Result<(), <Self as #p::AsyncContextManager>::Error>> + #p::Send {
+                <Self as #p::AsyncContextManager>::exit(self, outcome)
+            }
+        }
     }
 }
 

@@ -78,9 +78,12 @@ pub use crate::unwind::{catch, resume_unwind, PanicPayload};
 
 pub use crate::guard::Guard;
 pub use crate::AsyncGuard;
+/// `#[ctxmgr::context_manager(send)]`'s impl.
+pub use crate::SendAsyncContextManager;
 pub use crate::{AsyncContextManager, AsyncSuppress, ContextManager, ErrorRef, Outcome, Suppress};
 pub use core::convert::Infallible;
 pub use core::future::Future;
+pub use core::marker::Send;
 pub use core::ops::ControlFlow::{self, Break, Continue};
 pub use core::option::Option::{self, None, Some};
 pub use core::primitive::bool;

@@ -21,7 +21,9 @@
 //!   every value derived from the `&'s mut T`, has ended. Only then is the box
 //!   rebuilt, to exit the entry and free it.
 //!
-//! The arena is **invariant in `'m`** (through the `RefCell`). If it were
+//! The arena is **invariant in `'m`** (its cell is the projection
+//! `L::Cell<..>`, and a projection is invariant in its arguments; a `RefCell`
+//! and a `SpinCell`, being `UnsafeCell`s, would be too). If it were
 //! covariant, a `&ExitStack<'long>` could shrink to a `&ExitStack<'short>`,
 //! accept an entry holding a `'short` reference, and run it at close after
 //! the referent died. `tests/ui/exit_stack/covariance.rs` keeps that from
@@ -29,11 +31,13 @@
 //! must strictly outlive the arena as well.
 //!
 //! The arena is generic over what it stores, `D`: `dyn Entry<E> + 'm` for
-//! `ExitStack`, `dyn AsyncEntry<E> + 'm` for `AsyncExitStack`. It must turn
-//! the `NonNull<T>` it handed out as `&'s mut T` into the `NonNull<D>` it
-//! stores, which stable Rust cannot write generically (`T: Unsize<D>` is
-//! unstable): the `unsafe` trait [`Erase`] is that coercion, implemented only
-//! here, for the two `dyn` types, by the coercion itself.
+//! `ExitStack`, `dyn AsyncEntry<E, Local> + 'm` and
+//! `dyn AsyncEntry<E, Sendable> + Send + 'm` for the two flavours of
+//! `AsyncExitStack`. It must turn the `NonNull<T>` it handed out as
+//! `&'s mut T` into the `NonNull<D>` it stores, which stable Rust cannot
+//! write generically (`T: Unsize<D>` is unstable): the `unsafe` trait
+//! [`Erase`] is that coercion, implemented only here, for the `dyn` types,
+//! by the coercion itself.
 //!
 //! An async enter is awaited while the arena holds the entry unregistered:
 //! if that future is dropped (cancelled) or its poll panics, the enter
@@ -43,33 +47,50 @@
 //! a sync scope). `tests/tests/async_exit_stack.rs` pins it with an enter
 //! future that writes to its manager when dropped.
 //!
+//! The list of entries sits in the cell that the [`Lock`] parameter picks:
+//! a `RefCell` ([`Unshared`]) for `ExitStack` and the local
+//! `AsyncExitStack`, a [`SpinCell`] ([`Shared`]) for the `Sendable`
+//! `AsyncExitStack`, which must be `Sync` because its methods take `&self`
+//! and their futures hold that borrow across an `.await`. Each pointer is an
+//! [`Owned`], which is `Send` exactly when a `Box` of its entry would be, so
+//! the arena is `Send` (and, in a `SpinCell`, `Sync`) exactly when what it
+//! holds is `Send`: `dyn AsyncEntry<E, Sendable> + Send + 'm` is, the other
+//! entry types are not. Whether an entry type is `Send` is asked through
+//! [`SendIf`], so that for a local stack rustc names one stand-in,
+//! [`UseAsyncExitStackNewSend`], in its error; [`UnsentExit`], a local
+//! stack's exit future, names it the same way (its `Send` impl's bound is
+//! never met).
+//!
 //! Miri (`.ci/run`) runs the ExitStack and AsyncExitStack tests under
 //! Stacked Borrows.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::{RefCell, UnsafeCell};
 use core::future::Future;
+use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
+use core::task::{Context, Poll};
 
-use crate::{AsyncContextManager, ContextManager, Outcome};
+use crate::{ContextManager, Outcome};
 
 /// One registered entry of an `ExitStack`, object-safe (`ContextManager`
 /// has a GAT and is not).
-pub(crate) trait Entry<E> {
+pub trait Entry<E> {
     /// Runs the entry's exit with `outcome`, then frees it. `Ok(true)` when
     /// `ask` was set, exit succeeded and the entry swallows the error of
     /// `outcome` (see [`Suppress`](crate::Suppress)).
     fn exit(self: Box<Self>, outcome: Outcome<'_>, ask: bool) -> Result<bool, E>;
 }
 
-/// One registered entry of an `AsyncExitStack`.
-pub(crate) trait AsyncEntry<E> {
+/// One registered entry of an `AsyncExitStack` of flavour `T`.
+pub trait AsyncEntry<E, T: Flavour> {
     /// Starts the entry's exit with `outcome`: done at once for a sync entry,
     /// a future to await for an async one. `Ok(true)` as for [`Entry::exit`].
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E>
+    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, T>
     where
         Self: 'a,
         E: 'a;
@@ -81,9 +102,34 @@ pub(crate) trait AsyncEntry<E> {
 }
 
 /// What [`AsyncEntry::exit`] gives: the result, or the future of it.
-pub(crate) enum Exiting<'a, E> {
+pub enum Exiting<'a, E, T: Flavour> {
     Done(Result<bool, E>),
-    Awaiting(Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>),
+    Awaiting(T::Exit<'a, E>),
+}
+
+/// What differs between the two flavours of `AsyncExitStack`: the type of
+/// an entry, of a boxed exit future, and the arena's cell. Implemented by
+/// `Local` and `Sendable` only (`stack/threading.rs`).
+pub trait Flavour: Sized + 'static {
+    /// `dyn AsyncEntry<E, Self> + 'm`, plus `Send` for `Sendable`.
+    type Entry<'m, E>: ?Sized + AsyncEntry<E, Self>;
+    /// `Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>`, plus `Send`
+    /// for `Sendable`.
+    type Exit<'a, E>: Future<Output = Result<bool, E>>;
+    /// The arena's cell.
+    type Lock: Lock;
+}
+
+/// The result of an enter: `Result<V, E>`, asked whether it is `Ok`.
+pub trait Entered {
+    fn is_ok(&self) -> bool;
+}
+
+impl<V, E> Entered for Result<V, E> {
+    #[inline]
+    fn is_ok(&self) -> bool {
+        Result::is_ok(self)
+    }
 }
 
 /// `NonNull<T>` unsized to `NonNull<Self>`, which generic code cannot
@@ -94,7 +140,7 @@ pub(crate) enum Exiting<'a, E> {
 /// `erase(ptr)` must be `ptr` itself, unsized: the same address, with the
 /// metadata of `T` (for a `dyn` type, `T`'s vtable). The arena rebuilds the
 /// `Box<T>` it leaked from the result, as a `Box<Self>`.
-pub(crate) unsafe trait Erase<T> {
+pub unsafe trait Erase<T> {
     fn erase(ptr: NonNull<T>) -> NonNull<Self>;
 }
 
@@ -107,18 +153,202 @@ unsafe impl<'m, E, T: Entry<E> + 'm> Erase<T> for dyn Entry<E> + 'm {
 }
 
 // SAFETY: the body is the unsizing coercion of `ptr` and nothing else.
-unsafe impl<'m, E, T: AsyncEntry<E> + 'm> Erase<T> for dyn AsyncEntry<E> + 'm {
+unsafe impl<'m, E, F: Flavour, T: AsyncEntry<E, F> + 'm> Erase<T> for dyn AsyncEntry<E, F> + 'm {
     #[inline]
     fn erase(ptr: NonNull<T>) -> NonNull<Self> {
         ptr
     }
 }
 
-/// Entries in the order they were registered.
-pub(crate) struct Arena<D: ?Sized> {
+// SAFETY: the body is the unsizing coercion of `ptr` and nothing else.
+unsafe impl<'m, E, F: Flavour, T: AsyncEntry<E, F> + Send + 'm> Erase<T>
+    for dyn AsyncEntry<E, F> + Send + 'm
+{
+    #[inline]
+    fn erase(ptr: NonNull<T>) -> NonNull<Self> {
+        ptr
+    }
+}
+
+/// What rustc names when a future holding a `Local` stack
+/// ([`AsyncExitStack::new`](crate::AsyncExitStack::new)) must be `Send`
+/// (`tokio::spawn`): "the trait `Send` is not implemented for
+/// `dyn UseAsyncExitStackNewSend`". A local stack holds entries that need not be
+/// `Send`, so it is not `Send` itself: make the stack with
+/// [`AsyncExitStack::new_send`](crate::AsyncExitStack::new_send) instead, or
+/// run the task on one thread (tokio's `LocalSet`/`spawn_local`).
+///
+/// Nothing implements it; it only stands in the crate's types for "not
+/// `Send`", so that the error names it rather than the stack's insides.
+pub trait UseAsyncExitStackNewSend {}
+
+/// A boxed exit future that is not `Send` (a `Local` stack's), and says so
+/// by naming [`UseAsyncExitStackNewSend`] in rustc's error instead of `dyn Future`.
+pub struct UnsentExit<'a, E, F>(
+    Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>,
+    PhantomData<fn() -> F>,
+);
+
+impl<'a, E, F> UnsentExit<'a, E, F> {
+    #[inline]
+    pub(crate) fn new(exit: Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>) -> Self {
+        UnsentExit(exit, PhantomData)
+    }
+}
+
+// SAFETY: the bound is never met (`SendIf::When` of a `dyn AsyncEntry`
+// without `+ Send` is `dyn UseAsyncExitStackNewSend`, which is not `Send`): this
+// impl claims nothing; it replaces the automatic one only for the name in
+// the error.
+unsafe impl<E, F: Flavour> Send for UnsentExit<'_, E, F> where
+    <dyn AsyncEntry<E, F> as SendIf>::When: Send
+{
+}
+
+impl<E, F> Future for UnsentExit<'_, E, F> {
+    type Output = Result<bool, E>;
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+/// A registered entry: the pointer of a leaked `Box<D>`, which the arena
+/// owns as it would own the `Box`.
+pub struct Owned<D: ?Sized>(NonNull<D>);
+
+// SAFETY: an `Owned<D>` is the unique owner of a `Box<D>` (leaked, rebuilt
+// exactly once by `Arena::pop` or `Drop`; no `&D` is handed out through a
+// shared borrow of the arena), so moving it to another thread moves the
+// box: sound when `Box<D>: Send`, i.e. `D: Send`, which `D::When: Send`
+// implies (`SendIf`'s contract).
+unsafe impl<D: ?Sized + SendIf> Send for Owned<D> where D::When: Send {}
+
+/// What must be `Send` for `Self` to be sent: `Self` itself, or a stand-in
+/// that rustc names in its error instead of the crate's insides (for a
+/// local `AsyncExitStack`, [`UseAsyncExitStackNewSend`], whose name says what to
+/// do).
+///
+/// # Safety
+///
+/// `When: Send` must imply `Self: Send`.
+pub unsafe trait SendIf {
+    type When: ?Sized;
+}
+
+// SAFETY: `When` is `Self`.
+unsafe impl<'m, E> SendIf for dyn Entry<E> + 'm {
+    type When = Self;
+}
+
+// SAFETY: `dyn UseAsyncExitStackNewSend` is never `Send` (a trait object is `Send`
+// only when its type says so), so this never claims anything.
+unsafe impl<'m, E, F: Flavour> SendIf for dyn AsyncEntry<E, F> + 'm {
+    type When = dyn UseAsyncExitStackNewSend;
+}
+
+// SAFETY: `Self` is `Send`: its type says so.
+unsafe impl<'m, E, F: Flavour> SendIf for dyn AsyncEntry<E, F> + Send + 'm {
+    type When = ();
+}
+
+/// The cell around the arena's list of entries.
+pub trait Lock {
+    type Cell<V>;
+    fn new<V>(value: V) -> Self::Cell<V>;
+    /// Runs `f` on the contents. `f` must not reach the same cell again
+    /// (the arena's closures only touch the `Vec`).
+    fn with<V, R>(cell: &Self::Cell<V>, f: impl FnOnce(&mut V) -> R) -> R;
+    fn get_mut<V>(cell: &mut Self::Cell<V>) -> &mut V;
+}
+
+/// A `RefCell`: neither `Sync` nor costlier than before.
+pub enum Unshared {}
+
+impl Lock for Unshared {
+    type Cell<V> = RefCell<V>;
+    #[inline]
+    fn new<V>(value: V) -> RefCell<V> {
+        RefCell::new(value)
+    }
+    #[inline]
+    fn with<V, R>(cell: &RefCell<V>, f: impl FnOnce(&mut V) -> R) -> R {
+        f(&mut cell.borrow_mut())
+    }
+    #[inline]
+    fn get_mut<V>(cell: &mut RefCell<V>) -> &mut V {
+        cell.get_mut()
+    }
+}
+
+/// A [`SpinCell`]: `Sync`, for the `Sendable` stack.
+pub enum Shared {}
+
+impl Lock for Shared {
+    type Cell<V> = SpinCell<V>;
+    #[inline]
+    fn new<V>(value: V) -> SpinCell<V> {
+        SpinCell {
+            locked: AtomicBool::new(false),
+            value: UnsafeCell::new(value),
+        }
+    }
+    #[inline]
+    fn with<V, R>(cell: &SpinCell<V>, f: impl FnOnce(&mut V) -> R) -> R {
+        cell.with(f)
+    }
+    #[inline]
+    fn get_mut<V>(cell: &mut SpinCell<V>) -> &mut V {
+        cell.value.get_mut()
+    }
+}
+
+/// A spin lock around a value, for critical sections of a few instructions
+/// (a `Vec`'s `push`, `reserve` or `len`) that never reach the lock again.
+/// It needs neither `std` nor an OS: the stack stays `alloc`-only. Two
+/// threads meet here only when both add entries through a shared `&` stack
+/// at the same instant; the usual case (one task at a time) never spins.
+pub struct SpinCell<V> {
+    locked: AtomicBool,
+    value: UnsafeCell<V>,
+}
+
+// SAFETY: the value is reached through `&SpinCell` only inside `with`, while
+// `locked` is held, so by one thread at a time: a `Mutex<V>`, `Sync` when
+// `V: Send`. (`Send` is automatic: `UnsafeCell<V>: Send` when `V: Send`.)
+unsafe impl<V: Send> Sync for SpinCell<V> {}
+
+impl<V> SpinCell<V> {
+    fn with<R>(&self, f: impl FnOnce(&mut V) -> R) -> R {
+        /// Unlocks on the way out, also when `f` panics (a `Vec` whose
+        /// capacity overflows).
+        struct Unlock<'a>(&'a AtomicBool);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        while self
+            .locked
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+        let _unlock = Unlock(&self.locked);
+        // SAFETY: `locked` was false and this thread set it (Acquire, which
+        // pairs with the Release of the last unlock, so that thread's writes
+        // are seen): no other `&mut V` exists until `_unlock` drops, after
+        // `f`'s last use of this one. `f` does not reach this cell again.
+        f(unsafe { &mut *self.value.get() })
+    }
+}
+
+/// Entries in the order they were registered, in the cell `L` picks.
+pub struct Arena<D: ?Sized, L: Lock = Unshared> {
     /// Each pointer came from `Box::leak`, is here once, and is rebuilt
     /// into its box exactly once: by [`Arena::pop`] or by `Drop`.
-    entries: RefCell<Vec<NonNull<D>>>,
+    entries: L::Cell<Vec<Owned<D>>>,
 }
 
 /// Frees a boxed entry that did not get registered (its enter failed,
@@ -131,6 +361,12 @@ impl<T> Unregistered<T> {
         Unregistered(NonNull::from(Box::leak(Box::new(entry))))
     }
 }
+
+// SAFETY: an `Unregistered<T>` is the unique owner of a leaked `Box<T>`
+// (freed by its `Drop`, or handed to the arena once), as a `Box<T>` would
+// be: moving it to another thread is sound exactly when `T: Send`. The one
+// `&'s mut T` made beside it is `Send` under the same condition.
+unsafe impl<T: Send> Send for Unregistered<T> {}
 
 impl<T> Drop for Unregistered<T> {
     fn drop(&mut self) {
@@ -145,15 +381,15 @@ impl<T> Drop for Unregistered<T> {
     }
 }
 
-impl<D: ?Sized> Arena<D> {
-    pub(crate) const fn new() -> Self {
+impl<D: ?Sized, L: Lock> Arena<D, L> {
+    pub(crate) fn new() -> Self {
         Arena {
-            entries: RefCell::new(Vec::new()),
+            entries: L::new(Vec::new()),
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entries.borrow().len()
+        L::with(&self.entries, |entries| entries.len())
     }
 
     /// Registers `entry`, to be popped later.
@@ -162,7 +398,7 @@ impl<D: ?Sized> Arena<D> {
         D: Erase<T>,
     {
         let ptr = D::erase(NonNull::from(Box::leak(Box::new(entry))));
-        self.entries.borrow_mut().push(ptr);
+        L::with(&self.entries, |entries| entries.push(Owned(ptr)));
     }
 
     /// Leaks `entry` and makes the one `&'s mut T` to it.
@@ -174,7 +410,7 @@ impl<D: ?Sized> Arena<D> {
     fn leak<'s, T: 's>(&'s self, entry: T) -> (Unregistered<T>, &'s mut T) {
         // Room first, so that registering cannot fail after a sync enter
         // succeeded.
-        self.entries.borrow_mut().reserve(1);
+        L::with(&self.entries, |entries| entries.reserve(1));
         let unregistered = Unregistered::new(entry);
         // SAFETY: the pointer is to a live allocation owned by nobody else
         // (just leaked, not yet registered). This `&'s mut T` is the only
@@ -192,7 +428,8 @@ impl<D: ?Sized> Arena<D> {
         D: Erase<T>,
     {
         let unregistered = ManuallyDrop::new(unregistered);
-        self.entries.borrow_mut().push(D::erase(unregistered.0));
+        let ptr = D::erase(unregistered.0);
+        L::with(&self.entries, |entries| entries.push(Owned(ptr)));
     }
 
     /// Boxes `entry`, enters the manager that `manager` finds in it, and
@@ -218,22 +455,31 @@ impl<D: ?Sized> Arena<D> {
 
     /// [`Arena::enter`] with an awaited enter. The entry is freed, not
     /// registered, also when this future is dropped before enter ends.
-    pub(crate) async fn enter_async<'s, T, M>(
+    ///
+    /// `enter` starts the manager's enter: `AsyncContextManager::enter`, or
+    /// a variant whose future is declared `Send`.
+    ///
+    /// Generic over the future only, not over the value and error it gives:
+    /// a type parameter set to the manager's `Value<'s>` (a projection with
+    /// a `Self: 's` bound) would make rustc fail to prove the caller's
+    /// future `Send` for a manager with a lifetime parameter ("not general
+    /// enough").
+    pub(crate) async fn enter_async<'s, T, Fut>(
         &'s self,
         entry: T,
-        manager: fn(&mut T) -> &mut M,
-    ) -> Result<M::Value<'s>, M::Error>
+        enter: impl FnOnce(&'s mut T) -> Fut,
+    ) -> Fut::Output
     where
         D: Erase<T>,
         T: 's,
-        M: AsyncContextManager + 's,
+        Fut: Future<Output: Entered>,
     {
         let (unregistered, entry) = self.leak(entry);
         // If this future is dropped mid-enter, or enter's poll panics, the
         // future being awaited (a temporary of this statement, which holds
         // the `&'s mut T`) is dropped before any local, `unregistered`
         // included.
-        let entered = manager(entry).enter().await;
+        let entered = enter(entry).await;
         if entered.is_ok() {
             self.register(unregistered);
         }
@@ -242,7 +488,7 @@ impl<D: ?Sized> Arena<D> {
 
     /// The most recent entry, unregistered and boxed again.
     pub(crate) fn pop(&mut self) -> Option<Box<D>> {
-        let ptr = self.entries.get_mut().pop()?;
+        let Owned(ptr) = L::get_mut(&mut self.entries).pop()?;
         // SAFETY: `ptr` came from `Box::leak` of a `Box<T>`, unsized to `D`
         // by `Erase` (same address, `T`'s metadata), was registered once and
         // has just been removed, so this is the only rebuild. `&mut self`
@@ -255,12 +501,12 @@ impl<D: ?Sized> Arena<D> {
     /// Moves every entry into a new arena, leaving this one empty.
     pub(crate) fn take(&mut self) -> Self {
         Arena {
-            entries: RefCell::new(core::mem::take(self.entries.get_mut())),
+            entries: L::new(core::mem::take(L::get_mut(&mut self.entries))),
         }
     }
 }
 
-impl<D: ?Sized> Drop for Arena<D> {
+impl<D: ?Sized, L: Lock> Drop for Arena<D, L> {
     /// Frees entries that were never exited (their exit does not run: the
     /// stacks' own `Drop` exits them first; what remains here is left over
     /// from a panic without `std`, where nothing could catch it).
