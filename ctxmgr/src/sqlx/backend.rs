@@ -1,0 +1,44 @@
+//! What [`transaction`](super::transaction) accepts, and the databases it
+//! knows how to clean up after.
+
+use std::string::String;
+
+use sqlx::{Database, Pool};
+
+use super::error::Error;
+use super::options::Options;
+
+/// What [`transaction`](super::transaction) accepts: `&Pool<DB>`, `&mut PgConnection`,
+/// `&mut SqliteConnection`, `&mut sqlx::Transaction<'_, DB>`.
+pub trait Input: sealed::Sealed {
+    /// The manager [`transaction`](super::transaction) returns for this input.
+    type Manager;
+    #[doc(hidden)]
+    fn manager(self) -> Self::Manager;
+}
+
+pub(super) mod sealed {
+    pub trait Sealed {}
+}
+
+/// A database ctxmgr knows how to clean up after: `Postgres`, `Sqlite`.
+pub trait Backend: Database + sealed::Sealed {
+    #[doc(hidden)]
+    fn begin_sql(options: &Options) -> Result<Option<String>, Error>;
+    #[doc(hidden)]
+    type Session: Send + Sync + 'static;
+    #[doc(hidden)]
+    fn session(
+        tx: &mut sqlx::Transaction<'_, Self>,
+    ) -> impl core::future::Future<Output = Result<Self::Session, sqlx::Error>> + Send;
+    /// A borrowed connection's transaction abandoned by a drop: end it
+    /// without awaiting.
+    #[doc(hidden)]
+    fn abandon_borrowed(tx: sqlx::Transaction<'_, Self>);
+    #[doc(hidden)]
+    fn abandon(
+        pool: Pool<Self>,
+        tx: sqlx::Transaction<'static, Self>,
+        session: Option<Self::Session>,
+    ) -> impl core::future::Future<Output = ()> + Send + 'static;
+}
