@@ -81,6 +81,32 @@ impl Core<'_> {
         }
     }
 
+    /// Both managers' `drop_exit`: mid-body, the cancel request (see
+    /// [`Self::cancel_running`]), then the ROLLBACK (ROLLBACK TO) the
+    /// driver's `Drop` of `tx` queues; `COMMIT` (`RELEASE`) in flight, a
+    /// `ROLLBACK` queued after it (for a savepoint, exit already took it).
+    fn abandon(&mut self, tx: &mut Option<tokio_postgres::Transaction<'_>>) {
+        let dropped = match self.stage {
+            Stage::Body => {
+                let cancel = self.cancel_running();
+                if matches!(cancel, CancelRequest::Unconfirmed { .. }) {
+                    if let Some(tx) = tx.as_ref() {
+                        queue(tx.batch_execute(TERMINATE));
+                    }
+                }
+                *tx = None;
+                Dropped::RolledBack { cancel }
+            }
+            Stage::Committing => {
+                *tx = None;
+                Dropped::CommitUnknown
+            }
+            Stage::RollingBack => Dropped::RollbackInFlight,
+            Stage::Idle | Stage::Done => return,
+        };
+        self.report(dropped);
+    }
+
     fn report(&mut self, dropped: Dropped) {
         self.stage = Stage::Done;
         if let Some(f) = self.on_drop.take() {
@@ -273,26 +299,7 @@ impl<'c> AsyncContextManager for Transaction<'c> {
     }
 
     fn drop_exit(&mut self, _outcome: Outcome<'_>) {
-        let dropped = match self.core.stage {
-            Stage::Body => {
-                let cancel = self.core.cancel_running();
-                if matches!(cancel, CancelRequest::Unconfirmed { .. }) {
-                    if let Some(tx) = self.tx.as_ref() {
-                        queue(tx.batch_execute(TERMINATE));
-                    }
-                }
-                // The driver's `Drop` queues the ROLLBACK.
-                self.tx = None;
-                Dropped::RolledBack { cancel }
-            }
-            Stage::Committing => {
-                self.tx = None;
-                Dropped::CommitUnknown
-            }
-            Stage::RollingBack => Dropped::RollbackInFlight,
-            Stage::Idle | Stage::Done => return,
-        };
-        self.core.report(dropped);
+        self.core.abandon(&mut self.tx);
     }
 }
 
@@ -382,22 +389,7 @@ impl<'t> AsyncContextManager for Savepoint<'t, '_> {
     }
 
     fn drop_exit(&mut self, _outcome: Outcome<'_>) {
-        let dropped = match self.core.stage {
-            Stage::Body => {
-                let cancel = self.core.cancel_running();
-                if matches!(cancel, CancelRequest::Unconfirmed { .. }) {
-                    if let Some(sp) = self.sp.as_ref() {
-                        queue(sp.batch_execute(TERMINATE));
-                    }
-                }
-                self.sp = None; // queues ROLLBACK TO
-                Dropped::RolledBack { cancel }
-            }
-            Stage::Committing => Dropped::CommitUnknown,
-            Stage::RollingBack => Dropped::RollbackInFlight,
-            Stage::Idle | Stage::Done => return,
-        };
-        self.core.report(dropped);
+        self.core.abandon(&mut self.sp);
     }
 }
 
