@@ -31,10 +31,21 @@ pub trait Backend: Database + sealed::Sealed {
     fn session(
         tx: &mut sqlx::Transaction<'_, Self>,
     ) -> impl core::future::Future<Output = Result<Self::Session, sqlx::Error>> + Send;
-    /// A borrowed connection's transaction abandoned by a drop: end it
-    /// without awaiting.
+    /// What `cancel_with` keeps: where to open a side connection from.
     #[doc(hidden)]
-    fn abandon_borrowed(tx: sqlx::Transaction<'_, Self>);
+    type CancelWith: Send + Sync + 'static;
+    /// A borrowed connection's transaction abandoned by a drop: end it
+    /// without awaiting; with `cancel`, first cancel a statement still
+    /// running (and say what became of it).
+    #[doc(hidden)]
+    fn abandon_borrowed(
+        tx: sqlx::Transaction<'_, Self>,
+        cancel: Option<(&Self::CancelWith, &Self::Session)>,
+    ) -> Option<super::StatementCancel>;
+    /// A `begin` dropped in flight on a borrowed connection queued its
+    /// `ROLLBACK` there: send it now, without awaiting.
+    #[doc(hidden)]
+    fn push_queued(conn: &mut Self::Connection);
     #[doc(hidden)]
     fn abandon(
         pool: Pool<Self>,

@@ -5,9 +5,8 @@ use core::fmt;
 use std::boxed::Box;
 use std::string::String;
 
-use sqlx::Connection;
-
 use super::backend::{sealed, Backend, Input};
+use super::begin::BeginInFlight;
 use super::error::{unsupported, Error, ErrorKind};
 use super::options::{
     builder_methods, exit_with, report, Cancelled, IsolationLevel, OnCancel, Options, Phase,
@@ -15,9 +14,11 @@ use super::options::{
 use crate::{AsyncContextManager, Outcome};
 
 #[cfg(feature = "sqlx-postgres")]
-use sqlx::postgres::{PgConnection, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 #[cfg(feature = "sqlx-sqlite")]
 use sqlx::sqlite::{Sqlite, SqliteConnection};
+#[cfg(feature = "sqlx-postgres")]
+use std::sync::Arc;
 
 /// The manager of [`transaction`](super::transaction)`(&mut conn)` and, for a savepoint,
 /// [`transaction`](super::transaction)`(&mut tx)`: begins on the borrowed connection, binds
@@ -31,6 +32,10 @@ pub struct ConnectionTransaction<'c, DB: Backend> {
     on_cancel: Option<OnCancel>,
     phase: Phase,
     tx: Option<sqlx::Transaction<'c, DB>>,
+    /// Set by `cancel_with`: where to cancel a running statement from.
+    cancel_with: Option<DB::CancelWith>,
+    /// The backend's pid, asked at enter when `cancel_with` is set.
+    session: Option<DB::Session>,
 }
 
 impl<DB: Backend> fmt::Debug for ConnectionTransaction<'_, DB> {
@@ -49,6 +54,8 @@ fn connection_manager<DB: Backend>(conn: &mut DB::Connection) -> ConnectionTrans
         on_cancel: None,
         phase: Phase::Idle,
         tx: None,
+        cancel_with: None,
+        session: None,
     }
 }
 
@@ -85,6 +92,49 @@ impl<DB: Backend> ConnectionTransaction<'_, DB> {
     builder_methods!();
 }
 
+#[cfg(feature = "sqlx-postgres")]
+impl ConnectionTransaction<'_, Postgres> {
+    /// Lets a drop mid-body cancel the statement still running on this
+    /// borrowed connection: `options` say how to open a *side connection*
+    /// (e.g. [`pool.connect_options()`](sqlx::Pool::connect_options), or
+    /// the URL you connected with, parsed), from which `drop_exit` runs
+    /// `pg_cancel_backend(pid)`, synchronously and bounded, *before* it
+    /// queues the `ROLLBACK`; then it reads the connection's pending
+    /// answers, so its next statement starts clean. See
+    /// [Cancellation](super#cancellation).
+    ///
+    /// Costs one round trip at enter (`SELECT pg_backend_pid()`), and, only
+    /// when the future is dropped while a statement may still run, a new
+    /// connection to the server, on a thread of its own, with `drop_exit`
+    /// blocked meanwhile (bounded: 1 s, then 1 s more if the cancel was sent
+    /// and not yet answered). Works on a multi-thread tokio runtime; on
+    /// another runtime no cancel is sent (the statement runs to its end, as
+    /// without this). [`Cancelled::statement`] tells what happened.
+    ///
+    /// ```no_run
+    /// use ctxmgr::with;
+    /// use sqlx::{PgConnection, PgPool};
+    ///
+    /// async fn slow(pool: &PgPool, conn: &mut PgConnection) -> Result<(), ctxmgr::sqlx::Error> {
+    ///     with!(
+    ///         async { ctxmgr::sqlx::transaction(&mut *conn).cancel_with(pool.connect_options()) } as tx,
+    ///         {
+    ///             // Dropped here (a timeout), the statement is cancelled on
+    ///             // the server, not left running with its locks.
+    ///             sqlx::query("UPDATE account SET balance = balance * 2")
+    ///                 .execute(&mut **tx)
+    ///                 .await?;
+    ///         }
+    ///     );
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn cancel_with(mut self, options: impl Into<Arc<PgConnectOptions>>) -> Self {
+        self.cancel_with = Some(options.into());
+        self
+    }
+}
+
 impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
     type Value<'a>
         = &'a mut sqlx::Transaction<'c, DB>
@@ -100,20 +150,29 @@ impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
         };
         let begin = DB::begin_sql(&self.options)?;
         self.phase = Phase::Begin;
-        let tx = match begin {
-            None => conn.begin().await,
-            Some(sql) => conn.begin_with(sqlx::AssertSqlSafe(sql)).await,
-        };
-        match tx {
-            Ok(tx) => {
-                self.phase = Phase::Body;
-                Ok(self.tx.insert(tx))
-            }
+        // Dropped while BEGIN is in flight, sqlx queues a ROLLBACK and this
+        // pushes it onto the wire at once (see `begin.rs`).
+        let tx = match BeginInFlight::<DB>::new(conn, begin).run().await {
+            Ok(tx) => self.tx.insert(tx),
             Err(e) => {
                 self.phase = Phase::Done;
-                Err(Error::new(ErrorKind::Begin, e))
+                return Err(Error::new(ErrorKind::Begin, e));
+            }
+        };
+        if self.cancel_with.is_some() {
+            match DB::session(tx).await {
+                Ok(session) => self.session = Some(session),
+                Err(e) => {
+                    self.phase = Phase::Done;
+                    if let Some(tx) = self.tx.take() {
+                        DB::abandon_borrowed(tx, None);
+                    }
+                    return Err(Error::new(ErrorKind::Begin, e));
+                }
             }
         }
+        self.phase = Phase::Body;
+        Ok(self.tx.as_mut().expect("just inserted"))
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
@@ -128,10 +187,12 @@ impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
 impl<DB: Backend> ConnectionTransaction<'_, DB> {
     fn abandon(&mut self) {
         let phase = core::mem::replace(&mut self.phase, Phase::Done);
+        let mut statement = None;
         if let Some(tx) = self.tx.take() {
-            DB::abandon_borrowed(tx);
+            let cancel = self.cancel_with.as_ref().zip(self.session.as_ref());
+            statement = DB::abandon_borrowed(tx, cancel);
         }
-        report(&mut self.on_cancel, phase);
+        report(&mut self.on_cancel, phase, statement);
     }
 }
 

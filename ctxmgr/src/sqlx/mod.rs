@@ -140,6 +140,9 @@
 #![allow(clippy::incompatible_msrv)]
 
 mod backend;
+mod begin;
+#[cfg(feature = "sqlx-postgres")]
+mod cancel;
 mod conn;
 mod error;
 mod options;
@@ -154,7 +157,7 @@ pub use conn::ConnectionTransaction;
 pub use error::{is_retryable, Error, ErrorKind};
 #[doc(hidden)]
 pub use options::Options;
-pub use options::{Cancelled, IsolationLevel};
+pub use options::{Cancelled, IsolationLevel, StatementCancel};
 pub use pool::PoolTransaction;
 
 /// A transaction on `input` as an async context manager: `BEGIN` on enter,

@@ -3,6 +3,7 @@
 
 use std::boxed::Box;
 use std::string::{String, ToString};
+use std::time::Duration;
 
 use sqlx::Database;
 
@@ -58,6 +59,38 @@ impl Options {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cancelled {
     phase: Phase,
+    statement: Option<StatementCancel>,
+}
+
+/// What `drop_exit` did about a statement still running on a borrowed
+/// PostgreSQL connection when the future was dropped mid-body (with
+/// [`cancel_with`](super::ConnectionTransaction::cancel_with); see
+/// [Cancellation](super#cancellation)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatementCancel {
+    /// `pg_cancel_backend` ran on the server, from a side connection,
+    /// before the `ROLLBACK` was queued: it could only reach the abandoned
+    /// statement. `settled`: the connection then read every pending answer
+    /// (the abandoned statement's, the `ROLLBACK`'s) before `drop_exit`
+    /// returned, so the transaction is over and the connection's next
+    /// statement starts clean. `took`: how long `drop_exit` blocked.
+    Confirmed {
+        /// How long the cancel and the settling blocked `drop_exit`.
+        took: Duration,
+        /// Every answer read: nothing of the dropped body is left for the
+        /// connection's next statement to report.
+        settled: bool,
+    },
+    /// No cancel was sent: the side connection failed, the server refused
+    /// it, or the runtime is not a multi-thread tokio runtime. The statement
+    /// runs to its end; the `ROLLBACK` on the wire follows it.
+    NotSent,
+    /// Sent, but the server did not answer within the bound (1 s, then 1 s
+    /// of grace): it may still land, on the `ROLLBACK` or on a later
+    /// statement of the connection. Only on a server too overloaded to run
+    /// a one-line query in 2 s.
+    Unconfirmed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +125,15 @@ impl Cancelled {
     #[must_use]
     pub fn commit_outcome_unknown(&self) -> bool {
         self.phase == Phase::Commit
+    }
+    /// Dropped mid-body while a statement of the body may still have been
+    /// running, on a borrowed PostgreSQL connection with
+    /// [`cancel_with`](super::ConnectionTransaction::cancel_with): what
+    /// became of it. `None` otherwise (nothing was running, no
+    /// `cancel_with`, or the pool, whose cleanup task cancels it).
+    #[must_use]
+    pub fn statement(&self) -> Option<StatementCancel> {
+        self.statement
     }
 }
 
@@ -143,12 +185,16 @@ macro_rules! builder_methods {
 }
 pub(super) use builder_methods;
 
-pub(super) fn report(on_cancel: &mut Option<OnCancel>, phase: Phase) {
+pub(super) fn report(
+    on_cancel: &mut Option<OnCancel>,
+    phase: Phase,
+    statement: Option<StatementCancel>,
+) {
     if matches!(phase, Phase::Idle | Phase::Done) {
         return;
     }
     if let Some(callback) = on_cancel.take() {
-        callback(Cancelled { phase });
+        callback(Cancelled { phase, statement });
     }
 }
 

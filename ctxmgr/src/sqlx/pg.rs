@@ -1,13 +1,15 @@
 //! PostgreSQL: how `BEGIN` is spelled, and the cleanup after a drop.
 
 use std::string::String;
+use std::sync::Arc;
 
-use sqlx::postgres::{PgConnection, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::{Connection, Pool};
 
 use super::backend::{sealed, Backend};
+use super::cancel;
 use super::error::Error;
-use super::options::Options;
+use super::options::{Options, StatementCancel};
 
 impl sealed::Sealed for Postgres {}
 
@@ -42,26 +44,36 @@ impl Backend for Postgres {
             .await
     }
 
+    /// `Arc<PgConnectOptions>`: a side connection's, to cancel from.
+    type CancelWith = Arc<PgConnectOptions>;
+
     /// sqlx's own `Drop` only writes `ROLLBACK` into the connection's buffer,
     /// so the server would stay `idle in transaction` until the connection's
-    /// next use. Queue it the same way, then push it out now: sqlx's `flush`
-    /// polled once writes the buffer to the socket without blocking (and
-    /// consumes what it wrote, so the next use goes on from there; it reads
-    /// the `ROLLBACK`'s answer first). Then forget the transaction: its
+    /// next use. Queue it the same way, then push it out now
+    /// ([`cancel::roll_back_now`]). With `cancel_with`, and a statement of
+    /// the body that may still run, cancel it first
+    /// ([`cancel::cancel_then_roll_back`]). Then forget the transaction: its
     /// `Drop` would queue a second rollback, a whole-transaction one for a
     /// savepoint. It owns nothing but the `&mut` borrow.
-    fn abandon_borrowed(mut tx: sqlx::Transaction<'_, Self>) {
-        use core::future::Future as _;
-        use sqlx_core::transaction::TransactionManager as _;
-        sqlx::postgres::PgTransactionManager::start_rollback(&mut tx);
-        let conn: &mut PgConnection = &mut tx;
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let flush = core::pin::pin!(conn.flush());
-            let _ = flush.poll(&mut core::task::Context::from_waker(
-                core::task::Waker::noop(),
-            ));
-        }));
+    fn abandon_borrowed(
+        mut tx: sqlx::Transaction<'_, Self>,
+        cancel: Option<(&Arc<PgConnectOptions>, &i32)>,
+    ) -> Option<StatementCancel> {
+        let statement = match cancel {
+            Some((options, &pid)) if cancel::may_be_running(&mut tx) => {
+                Some(cancel::cancel_then_roll_back(&mut tx, options, pid))
+            }
+            _ => {
+                cancel::roll_back_now(&mut tx);
+                None
+            }
+        };
         core::mem::forget(tx);
+        statement
+    }
+
+    fn push_queued(conn: &mut PgConnection) {
+        cancel::flush_once(conn);
     }
 
     async fn abandon(pool: Pool<Self>, tx: sqlx::Transaction<'static, Self>, pid: Option<i32>) {

@@ -111,7 +111,7 @@ impl<DB: Backend> PoolTransaction<'_, DB> {
                 Err(_) => drop(tx),
             }
         }
-        report(&mut self.on_cancel, phase);
+        report(&mut self.on_cancel, phase, None);
     }
 }
 

@@ -2,12 +2,12 @@
 
 use std::string::String;
 
-use sqlx::sqlite::Sqlite;
+use sqlx::sqlite::{Sqlite, SqliteConnection};
 use sqlx::Pool;
 
 use super::backend::{sealed, Backend};
 use super::error::{unsupported, Error};
-use super::options::{IsolationLevel, Options};
+use super::options::{IsolationLevel, Options, StatementCancel};
 
 impl sealed::Sealed for Sqlite {}
 
@@ -33,9 +33,20 @@ impl Backend for Sqlite {
 
     /// SQLite's connection is a worker thread: sqlx's `Drop` sends it the
     /// `ROLLBACK`, which it runs at once.
-    fn abandon_borrowed(tx: sqlx::Transaction<'_, Self>) {
+    fn abandon_borrowed(
+        tx: sqlx::Transaction<'_, Self>,
+        _: Option<(&(), &())>,
+    ) -> Option<StatementCancel> {
         drop(tx);
+        None
     }
+
+    /// Nothing waits in a buffer: sqlx's `Drop` sent the `ROLLBACK` to the
+    /// worker thread.
+    fn push_queued(_: &mut SqliteConnection) {}
+
+    /// No side connection: SQLite runs one statement at a time in-process.
+    type CancelWith = ();
 
     async fn session(_: &mut sqlx::Transaction<'_, Self>) -> Result<(), sqlx::Error> {
         Ok(())
