@@ -912,7 +912,13 @@ async fn bare_connection_cancel_with_after_every_poll() {
             break;
         }
         let report = *reports.lock().unwrap().last().unwrap();
-        let took = settle_backend(&mut observer, pid, Duration::from_millis(300)).await;
+        let mut took = settle_backend(&mut observer, pid, Duration::from_millis(300)).await;
+        if let Some(ctxmgr::sqlx::StatementCancel::Confirmed { took: blocked, .. }) =
+            report.statement()
+        {
+            // The drop itself blocked that long before the check began.
+            took += blocked;
+        }
         worst = worst.max(took);
         assert_eq!(
             view(&mut observer).await.rows,
@@ -958,7 +964,8 @@ async fn bare_connection_cancel_with_after_every_poll() {
 /// A statement waiting for a lock (that another session holds and keeps)
 /// when the future is dropped: with `cancel_with` it is cancelled and the
 /// transaction ends within the bounds, though the lock is never released;
-/// without it, it would wait for as long as the lock is held.
+/// without it, it would wait for as long as the lock is held. Timed from
+/// the drop (the deadline), the blocking `drop_exit` included.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bare_connection_cancel_with_stops_a_statement_waiting_for_a_lock() {
     let Some((url, pool)) = setup("cancel_with_lock").await else {
@@ -975,7 +982,8 @@ async fn bare_connection_cancel_with_stops_a_statement_waiting_for_a_lock() {
     let pid = pid_of(&mut conn).await;
     let mut worst = Duration::ZERO;
     for round in 0..5 {
-        let r = tokio::time::timeout(Duration::from_millis(100), async {
+        let deadline = Instant::now() + Duration::from_millis(100);
+        let r = tokio::time::timeout_at(deadline.into(), async {
             let r: Result<(), ctxmgr::sqlx::Error> = async {
                 with!(
                     async { transaction(&mut conn).cancel_with(options.clone()) } as tx,
@@ -995,8 +1003,9 @@ async fn bare_connection_cancel_with_stops_a_statement_waiting_for_a_lock() {
         })
         .await;
         assert!(r.is_err(), "round {round}: the INSERT waits for the lock");
-        let took = settle_backend(&mut observer, pid, Duration::from_secs(1)).await;
-        worst = worst.max(took);
+        settle_backend(&mut observer, pid, Duration::from_millis(300)).await;
+        // From the drop (the deadline), drop_exit's blocking included.
+        worst = worst.max(deadline.elapsed());
         assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
         let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
             .fetch_one(&mut conn)
@@ -1125,4 +1134,70 @@ async fn bare_connection_dropped_in_begin_leaves_no_open_transaction() {
         times[times.len() - 1],
         times.len()
     );
+}
+
+/// `cancel_with` on a current_thread runtime: nobody would drive the
+/// connection's socket while `drop_exit` blocks, so no cancel is sent
+/// (said by the report); the statement runs to its end, then the ROLLBACK
+/// already on the wire; the next statement runs clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_with_on_a_current_thread_runtime_sends_nothing() {
+    let Some((url, pool)) = setup("cancel_with_current").await else {
+        return;
+    };
+    let options = pool.connect_options();
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let url2 = url.clone();
+    let worker = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut conn = PgConnection::connect(&url2).await.unwrap();
+            let (report, reports) = std::sync::mpsc::channel();
+            let started = Instant::now();
+            let r = tokio::time::timeout(Duration::from_millis(50), async {
+                let r: Result<(), ctxmgr::sqlx::Error> = async {
+                    with!(
+                        async {
+                            transaction(&mut conn)
+                                .cancel_with(options)
+                                .on_cancel(move |c| report.send(c).unwrap())
+                        } as tx,
+                        {
+                            sqlx::query("INSERT INTO t VALUES (1)")
+                                .execute(&mut **tx)
+                                .await?;
+                            sqlx::query("SELECT pg_sleep(0.3)")
+                                .execute(&mut **tx)
+                                .await?;
+                        }
+                    );
+                    Ok(())
+                }
+                .await;
+                r
+            })
+            .await;
+            assert!(r.is_err());
+            let cancelled = reports.try_recv().unwrap();
+            assert_eq!(
+                cancelled.statement(),
+                Some(ctxmgr::sqlx::StatementCancel::NotSent)
+            );
+            let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(xid, None);
+            // The statement was not cancelled: it ran its 0.3 s.
+            assert!(started.elapsed() >= Duration::from_millis(300));
+        });
+    });
+    tokio::task::spawn_blocking(move || worker.join().unwrap())
+        .await
+        .unwrap();
+    settle(&mut observer, Duration::from_millis(300)).await;
+    assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
 }

@@ -33,8 +33,11 @@ const CANCEL: Duration = Duration::from_millis(1000);
 /// ... or, once sent, within this much more: until then nothing else is
 /// queued on the connection.
 const GRACE: Duration = Duration::from_millis(1000);
-/// After the cancel, the abandoned statement's and the `ROLLBACK`'s answers
-/// are read within this.
+/// A cancel the statement did not answer within this is sent again (it may
+/// have come before the backend began the statement), for up to
+/// [`CANCEL`] in all.
+const RECANCEL: Duration = Duration::from_millis(50);
+/// After the cancel, the `ROLLBACK`'s answer is read within this.
 const SETTLE: Duration = Duration::from_millis(1000);
 
 /// Queues `ROLLBACK` (`ROLLBACK TO SAVEPOINT`) as sqlx's own `Drop` does,
@@ -123,38 +126,84 @@ fn cancel_blocking(
     pid: i32,
 ) -> StatementCancel {
     let began = Instant::now();
-    match side_cancel(options, pid) {
-        Side::Confirmed => {
-            PgTransactionManager::start_rollback(tx);
-            let settled = settle(tx, Instant::now() + SETTLE);
-            StatementCancel::Confirmed {
-                took: began.elapsed(),
-                settled,
+    // Cancel until the connection has read every answer: a cancel that
+    // arrives while the backend still reads the statement's messages (or
+    // between them: `Parse`, `Bind`, `Execute`) is ignored by PostgreSQL,
+    // and the statement then runs. Nothing else is queued meanwhile, so
+    // each cancel can only reach the abandoned statement.
+    let mut first = true;
+    loop {
+        match side_cancel(options, pid) {
+            Side::Confirmed => {}
+            Side::NotSent if first => {
+                roll_back_now(tx);
+                return StatementCancel::NotSent;
+            }
+            // A cancel did go through before: the statement may have
+            // ignored it; it runs to its end, the ROLLBACK follows it.
+            Side::NotSent => {
+                roll_back_now(tx);
+                return StatementCancel::Confirmed {
+                    took: began.elapsed(),
+                    settled: false,
+                };
+            }
+            Side::Unconfirmed => {
+                roll_back_now(tx);
+                return StatementCancel::Unconfirmed;
             }
         }
-        Side::NotSent => {
-            roll_back_now(tx);
-            StatementCancel::NotSent
-        }
-        Side::Unconfirmed => {
-            roll_back_now(tx);
-            StatementCancel::Unconfirmed
+        first = false;
+        match settle(tx, Instant::now() + RECANCEL) {
+            Settled::Idle => break,
+            Settled::Broken => {
+                return StatementCancel::Confirmed {
+                    took: began.elapsed(),
+                    settled: false,
+                }
+            }
+            Settled::Waiting if began.elapsed() >= CANCEL => {
+                roll_back_now(tx);
+                return StatementCancel::Confirmed {
+                    took: began.elapsed(),
+                    settled: false,
+                };
+            }
+            Settled::Waiting => {}
         }
     }
+    // Idle: the abandoned statement is over, no cancel is in flight.
+    PgTransactionManager::start_rollback(tx);
+    let settled = settle(tx, Instant::now() + SETTLE) == Settled::Idle;
+    StatementCancel::Confirmed {
+        took: began.elapsed(),
+        settled,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Settled {
+    /// Every answer read.
+    Idle,
+    /// The connection failed.
+    Broken,
+    /// Still waiting for an answer at the deadline.
+    Waiting,
 }
 
 /// Drives the connection until every pending answer is read, this thread
 /// parked in between (the reactor runs on another worker).
-fn settle(conn: &mut PgConnection, deadline: Instant) -> bool {
+fn settle(conn: &mut PgConnection, deadline: Instant) -> Settled {
     let waker = Waker::from(Arc::new(Unpark(thread::current())));
     let mut cx = Context::from_waker(&waker);
     loop {
         match poll_idle(conn, &mut cx) {
-            Poll::Ready(idle) => return idle,
+            Poll::Ready(true) => return Settled::Idle,
+            Poll::Ready(false) => return Settled::Broken,
             Poll::Pending => {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    return false;
+                    return Settled::Waiting;
                 }
                 thread::park_timeout(left);
             }

@@ -110,18 +110,52 @@
 //!   pool's return check).
 //! * **`BEGIN` in flight** (any input): sqlx 0.9 queues a `ROLLBACK` when
 //!   `begin` is dropped; a pooled connection sends it when it is returned.
+//!   On a bare connection sqlx would leave it in the connection's buffer
+//!   until the next use (the server holding an empty open transaction until
+//!   then, indefinitely if there is none): the manager keeps a pointer to
+//!   the borrowed connection beside the `begin` future and, once that future
+//!   is dropped, pushes the `ROLLBACK` onto the wire at once, as below.
 //! * **`&mut` connection input.** The connection is borrowed, so no task can
 //!   take it. sqlx's own drop only writes `ROLLBACK` into the connection's
 //!   buffer (the server then stays `idle in transaction` until the next
 //!   use); the manager's `drop_exit` writes it the same way and then pushes
 //!   it onto the wire at once (sqlx's `flush`, polled once: it does not
-//!   block). A statement still running is not cancelled (there is no second
-//!   connection to ask from): it runs to its end, then the `ROLLBACK`. Prefer
-//!   the pool where long statements may be cancelled. A drop while `BEGIN` is
-//!   in flight leaves sqlx's queued `ROLLBACK` for the next use: that use is
-//!   never inside the forgotten transaction, but the server holds the empty
-//!   transaction until then. SQLite's connection runs on its own worker
-//!   thread, which executes the `ROLLBACK` at once.
+//!   block). SQLite's connection runs on its own worker thread, which
+//!   executes the `ROLLBACK` at once.
+//! * **A statement still running on a bare PostgreSQL connection.** sqlx
+//!   0.9 does not expose the connection's cancel key, so the protocol's
+//!   cancel request cannot be sent, and `pg_cancel_backend(pid)` needs a
+//!   second connection, whose credentials a bare connection does not give.
+//!   Give them with
+//!   [`cancel_with`](ConnectionTransaction::cancel_with)`(options)` (e.g.
+//!   `pool.connect_options()`); then `drop_exit`, when the connection still
+//!   waits for an answer (one read attempt tells, without blocking):
+//!   1. opens a side connection on a thread of its own (with its own
+//!      current-thread runtime: `drop_exit` may run on a tokio worker, which
+//!      must not `block_on`) and runs `SELECT pg_cancel_backend(pid)`,
+//!      waiting for its answer, bounded (1 s). The server has signalled the
+//!      backend when it answers, so the cancel can only reach the abandoned
+//!      statement, or find the backend idle (PostgreSQL then ignores it);
+//!   2. only then queues the `ROLLBACK`;
+//!   3. and reads every pending answer (the cancelled statement's error, the
+//!      `ROLLBACK`'s), bounded (1 s), so the connection's next statement
+//!      neither meets the cancel nor reports the abandoned statement's
+//!      error. The worker's other tasks move to another thread meanwhile
+//!      (`block_in_place`).
+//!
+//!   [`Cancelled::statement`] tells what happened. If the side connection
+//!   fails, or the runtime is not a multi-thread one (on a current-thread
+//!   runtime nobody drives the connection's socket while the thread
+//!   blocks), nothing is sent: the statement runs to its end, then the
+//!   `ROLLBACK` already on the wire. If the cancel was sent and the server
+//!   has not answered within 1 s more, the `ROLLBACK` is queued anyway and
+//!   the report says [`StatementCancel::Unconfirmed`]: a cancel landing
+//!   later could then reach it or a later statement. (tokio-postgres's
+//!   answer to that, `pg_terminate_backend` queued before the `ROLLBACK`,
+//!   is not open to sqlx's public API, which cannot queue a statement
+//!   behind one still running.) Without `cancel_with`, the statement runs
+//!   to its end, then the `ROLLBACK`. The pool input needs none of this:
+//!   its cleanup task cancels from another pooled connection.
 //! * **`COMMIT` in flight**: its outcome is unknown (the server may have
 //!   committed). [`on_cancel`](PoolTransaction::on_cancel) is told so with
 //!   [`Cancelled::commit_outcome_unknown`]; check the data before retrying.
