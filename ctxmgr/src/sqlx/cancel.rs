@@ -133,7 +133,10 @@ fn cancel_blocking(
     // each cancel can only reach the abandoned statement.
     let mut first = true;
     loop {
-        match side_cancel(options, pid) {
+        // The first cancel may take all of `CANCEL`; a later one what is
+        // left of it.
+        let budget = CANCEL.saturating_sub(began.elapsed());
+        match side_cancel(options, pid, budget) {
             Side::Confirmed => {}
             Side::NotSent if first => {
                 roll_back_now(tx);
@@ -253,8 +256,10 @@ fn set(shared: &Shared, state: State) {
 
 /// `SELECT pg_cancel_backend(pid)` on a new connection, on a thread of its
 /// own with its own current-thread runtime (the caller may be a tokio
-/// worker, which must not `block_on`), waited for with a bound.
-fn side_cancel(options: &Arc<PgConnectOptions>, pid: i32) -> Side {
+/// worker, which must not `block_on`), waited for with a bound: `budget`
+/// until it is sent (then it never will be), and [`GRACE`] more for its
+/// answer.
+fn side_cancel(options: &Arc<PgConnectOptions>, pid: i32, budget: Duration) -> Side {
     let shared: Shared = Arc::new((Mutex::new(State::Connecting), Condvar::new()));
     let theirs = shared.clone();
     let options = options.clone();
@@ -273,18 +278,18 @@ fn side_cancel(options: &Arc<PgConnectOptions>, pid: i32) -> Side {
         let waited = began.elapsed();
         match *state {
             State::Done(side) => return side,
-            State::Connecting if waited >= CANCEL => {
+            State::Connecting if waited >= budget => {
                 *state = State::GaveUp;
                 return Side::NotSent;
             }
-            State::Sent if waited >= CANCEL + GRACE => return Side::Unconfirmed,
+            State::Sent if waited >= budget + GRACE => return Side::Unconfirmed,
             State::GaveUp => return Side::NotSent,
             State::Connecting | State::Sent => {}
         }
         let until = if *state == State::Connecting {
-            CANCEL
+            budget
         } else {
-            CANCEL + GRACE
+            budget + GRACE
         };
         state = match changed.wait_timeout(state, until.saturating_sub(waited)) {
             Ok((s, _)) => s,

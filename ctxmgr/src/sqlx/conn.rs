@@ -43,6 +43,7 @@ impl<DB: Backend> fmt::Debug for ConnectionTransaction<'_, DB> {
         f.debug_struct("ConnectionTransaction")
             .field("options", &self.options)
             .field("phase", &self.phase)
+            .field("cancel_with", &self.cancel_with.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -106,8 +107,10 @@ impl ConnectionTransaction<'_, Postgres> {
     /// Costs one round trip at enter (`SELECT pg_backend_pid()`), and, only
     /// when the future is dropped while a statement may still run, a new
     /// connection to the server, on a thread of its own, with `drop_exit`
-    /// blocked meanwhile (bounded: 1 s, then 1 s more if the cancel was sent
-    /// and not yet answered). Works on a multi-thread tokio runtime; on
+    /// blocked meanwhile: 4–25 ms measured on a local server; bounded by
+    /// 1 s to cancel, 1 s more if a cancel was sent and not yet answered,
+    /// and 1 s for the `ROLLBACK`'s answer. Works on a multi-thread tokio
+    /// runtime; on
     /// another runtime no cancel is sent (the statement runs to its end, as
     /// without this). [`Cancelled::statement`] tells what happened.
     ///
