@@ -5,8 +5,8 @@ use std::string::String;
 
 use sqlx::{Database, Pool};
 
-use super::error::Error;
-use super::options::Options;
+use super::error::{unsupported, Error, ErrorKind};
+use super::options::{Options, Phase};
 
 /// What [`transaction`](super::transaction) accepts: `&Pool<DB>`, `&mut PgConnection`,
 /// `&mut SqliteConnection`, `&mut sqlx::Transaction<'_, DB>`.
@@ -52,4 +52,26 @@ pub trait Backend: Database + sealed::Sealed {
         tx: sqlx::Transaction<'static, Self>,
         session: Option<Self::Session>,
     ) -> impl core::future::Future<Output = ()> + Send + 'static;
+}
+
+/// Both managers' enter, after `BEGIN`: the backend's session (on
+/// PostgreSQL its pid, to cancel its statement from elsewhere), asked inside
+/// the new transaction. On an error the transaction is handed to `abandon`
+/// and enter fails with [`ErrorKind::Begin`].
+pub(super) async fn ask_session<'c, DB: Backend>(
+    tx: &mut Option<sqlx::Transaction<'c, DB>>,
+    phase: &mut Phase,
+    abandon: impl FnOnce(sqlx::Transaction<'c, DB>),
+) -> Result<DB::Session, Error> {
+    let asked = match tx.as_mut() {
+        Some(open) => DB::session(open).await,
+        None => return Err(unsupported("no transaction to ask the session of")),
+    };
+    asked.map_err(|e| {
+        *phase = Phase::Done;
+        if let Some(tx) = tx.take() {
+            abandon(tx);
+        }
+        Error::new(ErrorKind::Begin, e)
+    })
 }

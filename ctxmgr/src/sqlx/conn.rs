@@ -5,7 +5,7 @@ use core::fmt;
 use std::boxed::Box;
 use std::string::String;
 
-use super::backend::{sealed, Backend, Input};
+use super::backend::{ask_session, sealed, Backend, Input};
 use super::begin::BeginInFlight;
 use super::error::{unsupported, Error, ErrorKind};
 use super::options::{
@@ -155,24 +155,19 @@ impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
         self.phase = Phase::Begin;
         // Dropped while BEGIN is in flight, sqlx queues a ROLLBACK and this
         // pushes it onto the wire at once (see `begin.rs`).
-        let tx = match BeginInFlight::<DB>::new(conn, begin).run().await {
-            Ok(tx) => self.tx.insert(tx),
+        match BeginInFlight::<DB>::new(conn, begin).run().await {
+            Ok(tx) => self.tx = Some(tx),
             Err(e) => {
                 self.phase = Phase::Done;
                 return Err(Error::new(ErrorKind::Begin, e));
             }
         };
         if self.cancel_with.is_some() {
-            match DB::session(tx).await {
-                Ok(session) => self.session = Some(session),
-                Err(e) => {
-                    self.phase = Phase::Done;
-                    if let Some(tx) = self.tx.take() {
-                        DB::abandon_borrowed(tx, None);
-                    }
-                    return Err(Error::new(ErrorKind::Begin, e));
-                }
-            }
+            let session = ask_session(&mut self.tx, &mut self.phase, |tx| {
+                DB::abandon_borrowed(tx, None);
+            })
+            .await?;
+            self.session = Some(session);
         }
         self.phase = Phase::Body;
         Ok(self.tx.as_mut().expect("just inserted"))

@@ -6,7 +6,7 @@ use std::string::String;
 
 use sqlx::Pool;
 
-use super::backend::{sealed, Backend, Input};
+use super::backend::{ask_session, sealed, Backend, Input};
 use super::error::{Error, ErrorKind};
 use super::options::{
     builder_methods, exit_with, report, Cancelled, IsolationLevel, OnCancel, Options, Phase,
@@ -69,22 +69,16 @@ impl<DB: Backend> AsyncContextManager for PoolTransaction<'_, DB> {
             None => self.pool.begin().await,
             Some(sql) => self.pool.begin_with(sqlx::AssertSqlSafe(sql)).await,
         };
-        let tx = match tx {
-            Ok(tx) => self.tx.insert(tx),
+        match tx {
+            Ok(tx) => self.tx = Some(tx),
             Err(e) => {
                 self.phase = Phase::Done;
-                return Err(Error::new(ErrorKind::Begin, e));
-            }
-        };
-        match DB::session(tx).await {
-            Ok(session) => self.session = Some(session),
-            Err(e) => {
-                self.phase = Phase::Done;
-                // Dropped: sqlx queues the ROLLBACK, the pool sends it.
-                self.tx = None;
                 return Err(Error::new(ErrorKind::Begin, e));
             }
         }
+        // Dropped on an error: sqlx queues the ROLLBACK, the pool sends it.
+        let session = ask_session(&mut self.tx, &mut self.phase, drop).await?;
+        self.session = Some(session);
         self.phase = Phase::Body;
         Ok(self.tx.as_mut().expect("just inserted"))
     }
