@@ -920,11 +920,16 @@ async fn bare_connection_cancel_with_after_every_poll() {
             took += blocked;
         }
         worst = worst.max(took);
-        assert_eq!(
-            view(&mut observer).await.rows,
-            Vec::<i32>::new(),
-            "k = {k}: {report:?}"
-        );
+        let rows = view(&mut observer).await.rows;
+        if report.commit_outcome_unknown() && rows == [1, 2] {
+            // Dropped while COMMIT was in flight, and it committed.
+            sqlx::query("DELETE FROM t")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        } else {
+            assert_eq!(rows, Vec::<i32>::new(), "k = {k}: {report:?}");
+        }
         if let Some(statement) = report.statement() {
             match statement {
                 ctxmgr::sqlx::StatementCancel::Confirmed { took, settled } => {
@@ -1112,15 +1117,29 @@ async fn bare_connection_dropped_in_begin_leaves_no_open_transaction() {
             .await;
             r
         };
-        assert!(DropAfter::new(run, 1).await.is_none());
+        if let Some(r) = DropAfter::new(run, 1).await {
+            // Every answer was there at once: not a drop (rare).
+            r.unwrap();
+            sqlx::query("DELETE FROM t")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            continue;
+        }
         let cancelled = reports.try_recv().unwrap();
         if !cancelled.during_begin() {
+            // Further in one poll (the answers were there at once; once
+            // seen, in COMMIT, committed): not counted, cleaned up.
+            sqlx::query("DELETE FROM t")
+                .execute(&mut conn)
+                .await
+                .unwrap();
             continue;
         }
         // No further use of `conn` until the server shows it idle.
         times.push(settle_backend(&mut observer, pid, Duration::from_millis(300)).await);
     }
-    assert!(times.len() >= 10, "only {} drops in BEGIN", times.len());
+    assert!(times.len() >= 5, "only {} drops in BEGIN", times.len());
     let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
         .fetch_one(&mut conn)
         .await
@@ -1134,6 +1153,26 @@ async fn bare_connection_dropped_in_begin_leaves_no_open_transaction() {
         times[times.len() - 1],
         times.len()
     );
+    // sqlx alone, for the docs' table: its `begin` dropped in flight leaves
+    // the ROLLBACK in the buffer, and the server in the transaction.
+    // (Again if the answer was there at the first poll: a begin that
+    // succeeded and was dropped, the ROLLBACK it queued sent by the next.)
+    let mut dropped_in_flight = false;
+    for _ in 0..20 {
+        if DropAfter::new(conn.begin(), 1).await.is_none() {
+            dropped_in_flight = true;
+            break;
+        }
+    }
+    assert!(dropped_in_flight);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (in_tx, _, query) = backend(&mut observer, pid).await;
+    println!(
+        "sqlx alone, begin dropped in flight: in a transaction 300 ms later: {in_tx} ({query})"
+    );
+    assert!(in_tx);
+    sqlx::query("SELECT 1").execute(&mut conn).await.unwrap(); // sends it
+    settle_backend(&mut observer, pid, Duration::from_millis(300)).await;
 }
 
 /// `cancel_with` on a current_thread runtime: nobody would drive the

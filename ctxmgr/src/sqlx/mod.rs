@@ -151,11 +151,14 @@
 //!   The worker's other tasks (and the reactor that drives the
 //!   connection's socket) move to another thread while `drop_exit` blocks
 //!   (`tokio::task::block_in_place`).
-//!   Measured (PostgreSQL 15, a loaded 2-core machine, debug build):
-//!   `drop_exit` blocks 4–25 ms (side connection, cancel, `ROLLBACK`), and
-//!   the backend is idle outside any transaction 3–45 ms after the drop
-//!   (a `pg_sleep(1)`, a statement waiting for a lock held elsewhere); the
-//!   table in the [Transactions chapter](crate::transactions) has them.
+//!   Measured (PostgreSQL 15, a loaded 2-core machine, debug build, worst
+//!   over several runs): `drop_exit` blocks 4–25 ms (side connection,
+//!   cancel, `ROLLBACK`); the backend is idle outside any transaction at
+//!   most 29 ms after the drop for a `pg_sleep(1)`, 47 ms for an `INSERT`
+//!   waiting for a lock held elsewhere; a drop while `BEGIN` is in flight
+//!   leaves no transaction open after at most 8.1 ms, with no further use
+//!   of the connection. The [Transactions chapter](crate::transactions)
+//!   has the table.
 //!
 //!   [`Cancelled::statement`] tells what happened. If no answer comes at all
 //!   within its bound, the `ROLLBACK` is queued anyway (after the statement).
