@@ -1240,3 +1240,131 @@ async fn cancel_with_on_a_current_thread_runtime_sends_nothing() {
     settle(&mut observer, Duration::from_millis(300)).await;
     assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
 }
+
+/// `cancel_with` whose side connection cannot be made (nobody listens on
+/// its port): nothing is sent (reported), the statement runs to its end,
+/// then the ROLLBACK already on the wire; the next statement runs clean.
+/// On a savepoint of an outer transaction: the same, and the outer's own
+/// drop rolls back the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_with_a_side_connection_that_fails_sends_nothing() {
+    let Some((url, pool)) = setup("cancel_with_fails").await else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // closed again at once: connecting is refused
+    let nowhere = std::sync::Arc::new(
+        (*pool.connect_options())
+            .clone()
+            .host("127.0.0.1")
+            .port(port),
+    );
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let pid = pid_of(&mut conn).await;
+    let (report, reports) = std::sync::mpsc::channel();
+    let started = Instant::now();
+    let r = tokio::time::timeout(Duration::from_millis(50), async {
+        let r: Result<(), ctxmgr::sqlx::Error> = async {
+            with!(async { transaction(&mut conn) } as tx, {
+                sqlx::query("INSERT INTO t VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
+                with!(
+                    async {
+                        transaction(&mut *tx)
+                            .cancel_with(nowhere)
+                            .on_cancel(move |c| report.send(c).unwrap())
+                    } as sp,
+                    {
+                        sqlx::query("SELECT pg_sleep(0.3)")
+                            .execute(&mut **sp)
+                            .await?;
+                    }
+                );
+            });
+            Ok(())
+        }
+        .await;
+        r
+    })
+    .await;
+    assert!(r.is_err());
+    let cancelled = reports.try_recv().unwrap();
+    assert!(cancelled.during_body());
+    assert_eq!(
+        cancelled.statement(),
+        Some(ctxmgr::sqlx::StatementCancel::NotSent)
+    );
+    // Not cancelled: the statement runs on, then both ROLLBACKs.
+    let (_, active, query) = backend(&mut observer, pid).await;
+    assert!(active, "{query}");
+    settle_backend(&mut observer, pid, Duration::from_secs(1)).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+    let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(xid, None);
+}
+
+/// `cancel_with` on a savepoint (`transaction(&mut *tx)`) dropped while its
+/// statement runs: cancelled, `ROLLBACK TO SAVEPOINT`, then the outer
+/// transaction's drop rolls back the rest; within 300 ms, nothing open,
+/// nothing visible, the next statement clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_with_on_a_savepoint() {
+    let Some((url, pool)) = setup("cancel_with_savepoint").await else {
+        return;
+    };
+    let options = pool.connect_options();
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let pid = pid_of(&mut conn).await;
+    let (report, reports) = std::sync::mpsc::channel();
+    let deadline = Instant::now() + Duration::from_millis(100);
+    let r = tokio::time::timeout_at(deadline.into(), async {
+        let r: Result<(), ctxmgr::sqlx::Error> = async {
+            with!(async { transaction(&mut conn) } as tx, {
+                sqlx::query("INSERT INTO t VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
+                with!(
+                    async {
+                        transaction(&mut *tx)
+                            .cancel_with(options)
+                            .on_cancel(move |c| report.send(c).unwrap())
+                    } as sp,
+                    {
+                        sqlx::query("INSERT INTO t VALUES (2)")
+                            .execute(&mut **sp)
+                            .await?;
+                        sqlx::query("SELECT pg_sleep(5)").execute(&mut **sp).await?;
+                    }
+                );
+            });
+            Ok(())
+        }
+        .await;
+        r
+    })
+    .await;
+    assert!(r.is_err());
+    settle_backend(&mut observer, pid, Duration::from_millis(300)).await;
+    let took = deadline.elapsed();
+    match reports.try_recv().unwrap().statement() {
+        Some(ctxmgr::sqlx::StatementCancel::Confirmed { settled: true, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+    let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(xid, None);
+    println!("savepoint with cancel_with: pg_sleep(5) cancelled, everything rolled back, {took:?} after the drop");
+}
