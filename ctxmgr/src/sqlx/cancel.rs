@@ -101,6 +101,7 @@ pub(super) fn cancel_then_roll_back(
         return StatementCancel::NotSent;
     }
     let mut started = false;
+    let depth = PgTransactionManager::get_transaction_depth(tx);
     // The worker's other tasks (and the reactor that the settling below
     // needs) move to another thread while this one blocks. It panics in a
     // `LocalSet`, before running the closure: then as without the runtime.
@@ -112,10 +113,16 @@ pub(super) fn cancel_then_roll_back(
     }));
     match done {
         Ok(done) => done,
-        Err(_) if started => StatementCancel::Unconfirmed,
         Err(_) => {
-            roll_back_now(tx);
-            StatementCancel::NotSent
+            // Whatever panicked, the ROLLBACK is queued exactly once.
+            if PgTransactionManager::get_transaction_depth(tx) == depth {
+                roll_back_now(tx);
+            }
+            if started {
+                StatementCancel::Unconfirmed
+            } else {
+                StatementCancel::NotSent
+            }
         }
     }
 }
@@ -160,10 +167,13 @@ fn cancel_blocking(
         match settle(tx, Instant::now() + RECANCEL) {
             Settled::Idle => break,
             Settled::Broken => {
+                // Queued all the same: the transaction is never left open
+                // in sqlx's count.
+                roll_back_now(tx);
                 return StatementCancel::Confirmed {
                     took: began.elapsed(),
                     settled: false,
-                }
+                };
             }
             Settled::Waiting if began.elapsed() >= CANCEL => {
                 roll_back_now(tx);
