@@ -192,7 +192,7 @@
 //! | `tokio` | no | the `tokio` module (the async `open`) and [`AsyncClose`] for tokio's streams, files and writers, on tokio's `fs`, `io-util`, `io-std` and `net` only (no runtime: the rest of the crate stays executor-agnostic); implies `std`; needs Rust 1.85 with tokio 1.54 and later (tokio's minimum), 1.81 with tokio 1.53 or older |
 //! | `tokio-postgres` | no | the `postgres` module: transactions and savepoints on `tokio-postgres`, re-exported, whose `COMMIT`/`ROLLBACK` are awaited and whose cancellation cancels the running statement and leaves no transaction open; implies `std`; needs Rust 1.85 (tokio-postgres's minimum) |
 //! | `sqlx` | no | the `sqlx` module (transactions whose `COMMIT`/`ROLLBACK` are awaited, cancellation that leaves nothing open) and the `transactions` chapter, on sqlx 0.9 with its tokio runtime; implies `std`; needs Rust 1.94 (sqlx's minimum) |
-//! | `sqlx-postgres`, `sqlx-sqlite` | no | the `sqlx` module for PostgreSQL, SQLite; imply `sqlx`; `sqlx-sqlite` does not choose how SQLite is linked |
+//! | `sqlx-postgres`, `sqlx-sqlite` | no | the `sqlx` module for PostgreSQL, SQLite; imply `sqlx`; `sqlx-postgres` also enables tokio's `rt-multi-thread` and `time` (for `cancel_with`); `sqlx-sqlite` does not choose how SQLite is linked |
 //!
 //! Without `std` the crate is `#![no_std]`: the trait, [`with!`] (with
 //! `macros`) and [`Guard`] work on any target.

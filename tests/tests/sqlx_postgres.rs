@@ -593,10 +593,9 @@ async fn measure_the_driver_alone() {
 }
 
 /// The bare connection, dropped after each poll: the ROLLBACK is on the
-/// wire at once (no backend in a transaction within 300 ms), except for a
-/// drop while BEGIN is in flight, where sqlx's queued ROLLBACK waits for
-/// the connection's next use (documented); in every case the connection's
-/// next statement runs outside the forgotten transaction.
+/// wire at once (no backend in a transaction within 300 ms), a drop while
+/// BEGIN is in flight included; in every case the connection's next
+/// statement runs outside the forgotten transaction.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bare_connection_cancelled_after_every_poll() {
     let Some((url, pool)) = setup("cancel_bare").await else {
@@ -675,12 +674,9 @@ async fn bare_connection_cancelled_after_every_poll() {
             continue;
         }
         let report = *reports.lock().unwrap().last().unwrap();
-        if report.during_begin() {
-            // sqlx queued the ROLLBACK; it goes with the next use.
-        } else {
-            let took = settle(&mut observer, Duration::from_millis(300)).await;
-            worst = worst.max(took);
-        }
+        // In BEGIN too: the ROLLBACK sqlx queued is pushed onto the wire.
+        let took = settle(&mut observer, Duration::from_millis(300)).await;
+        worst = worst.max(took);
         let rows = view(&mut observer).await.rows;
         if report.commit_outcome_unknown() && rows == [1, 2] {
             sqlx::query("DELETE FROM t")
@@ -821,4 +817,554 @@ async fn measure_a_blocked_current_thread_runtime() {
     assert_eq!(seen, [0, 1, 1]);
     settle(&mut observer, Duration::from_millis(300)).await;
     assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+}
+
+/// The state of one backend, seen from another connection: whether it is
+/// in a transaction (`idle in transaction`, an xid) or running a statement,
+/// and what it runs.
+async fn backend(observer: &mut PgConnection, pid: i32) -> (bool, bool, String) {
+    let (in_tx, active, query): (bool, bool, String) = sqlx::query_as(
+        "SELECT state LIKE 'idle in transaction%' OR backend_xid IS NOT NULL, state = 'active', query
+         FROM pg_stat_activity WHERE pid = $1",
+    )
+    .bind(pid)
+    .fetch_one(&mut *observer)
+    .await
+    .unwrap();
+    (in_tx, active, query)
+}
+
+/// Polls until backend `pid` is neither in a transaction nor running a
+/// statement; returns how long that took.
+async fn settle_backend(observer: &mut PgConnection, pid: i32, limit: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        let (in_tx, active, query) = backend(observer, pid).await;
+        if !in_tx && !active {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < limit,
+            "backend {pid} still busy after {limit:?}: in transaction {in_tx}, active {active}: {query}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+async fn pid_of(conn: &mut PgConnection) -> i32 {
+    sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
+/// A bare connection with `cancel_with`, its `with!` future dropped after
+/// each of its polls, k = 1, 2, … until it completes, over a body whose
+/// statement sleeps 1 s: after each drop, from a second connection, the
+/// backend is idle outside any transaction within 300 ms (the statement was
+/// cancelled, not left to run), no row of the body is visible; the
+/// connection's next statement runs, outside any transaction, and is not
+/// hit by the cancel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bare_connection_cancel_with_after_every_poll() {
+    let Some((url, pool)) = setup("cancel_with_bare").await else {
+        return;
+    };
+    let options = pool.connect_options();
+    pool.close().await;
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let pid = pid_of(&mut conn).await;
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut cancels = Vec::new();
+    let mut worst = Duration::ZERO;
+    let mut k = 1;
+    loop {
+        let log = reports.clone();
+        let options = options.clone();
+        let run = async {
+            let r: Result<(), ctxmgr::sqlx::Error> = async {
+                with!(
+                    async {
+                        transaction(&mut conn)
+                            .cancel_with(options)
+                            .on_cancel(move |c| log.lock().unwrap().push(c))
+                    } as tx,
+                    {
+                        sqlx::query("INSERT INTO t VALUES (1)")
+                            .execute(&mut **tx)
+                            .await?;
+                        sqlx::query("SELECT pg_sleep(1)").execute(&mut **tx).await?;
+                        sqlx::query("INSERT INTO t VALUES (2)")
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                );
+                Ok(())
+            }
+            .await;
+            r
+        };
+        let started = Instant::now();
+        if let Some(r) = DropAfter::new(run, k).await {
+            r.unwrap();
+            println!("k = {k}: completed in {:?}", started.elapsed());
+            break;
+        }
+        let report = *reports.lock().unwrap().last().unwrap();
+        let mut took = settle_backend(&mut observer, pid, Duration::from_millis(300)).await;
+        if let Some(ctxmgr::sqlx::StatementCancel::Confirmed { took: blocked, .. }) =
+            report.statement()
+        {
+            // The drop itself blocked that long before the check began.
+            took += blocked;
+        }
+        worst = worst.max(took);
+        let rows = view(&mut observer).await.rows;
+        if report.commit_outcome_unknown() && rows == [1, 2] {
+            // Dropped while COMMIT was in flight, and it committed.
+            sqlx::query("DELETE FROM t")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        } else {
+            assert_eq!(rows, Vec::<i32>::new(), "k = {k}: {report:?}");
+        }
+        if let Some(statement) = report.statement() {
+            match statement {
+                ctxmgr::sqlx::StatementCancel::Confirmed { took, settled } => {
+                    assert!(settled, "k = {k}: {report:?}");
+                    cancels.push(took);
+                }
+                other => panic!("k = {k}: the cancel was not confirmed: {other:?}"),
+            }
+        }
+        // The next statement: runs (no stray cancel, no stale error),
+        // outside any transaction.
+        let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("k = {k}: {report:?}: the next statement failed: {e}"));
+        assert_eq!(xid, None, "k = {k}: {report:?}");
+        k += 1;
+        assert!(k < 100);
+    }
+    sqlx::query("DELETE FROM t")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        !cancels.is_empty(),
+        "no drop while the statement ran: {:?}",
+        reports.lock().unwrap()
+    );
+    println!(
+        "bare connection + cancel_with: {} drops, {} while pg_sleep(1) ran; drop_exit blocked (cancel + settle) {:?}; worst time to the backend idle outside a transaction after the drop: {worst:?}",
+        k - 1,
+        cancels.len(),
+        cancels
+    );
+}
+
+/// A statement waiting for a lock (that another session holds and keeps)
+/// when the future is dropped: with `cancel_with` it is cancelled and the
+/// transaction ends within the bounds, though the lock is never released;
+/// without it, it would wait for as long as the lock is held. Timed from
+/// the drop (the deadline), the blocking `drop_exit` included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bare_connection_cancel_with_stops_a_statement_waiting_for_a_lock() {
+    let Some((url, pool)) = setup("cancel_with_lock").await else {
+        return;
+    };
+    let options = pool.connect_options();
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let mut locker = PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql("BEGIN; LOCK TABLE a IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let pid = pid_of(&mut conn).await;
+    let mut worst = Duration::ZERO;
+    for round in 0..5 {
+        let deadline = Instant::now() + Duration::from_millis(100);
+        let r = tokio::time::timeout_at(deadline.into(), async {
+            let r: Result<(), ctxmgr::sqlx::Error> = async {
+                with!(
+                    async { transaction(&mut conn).cancel_with(options.clone()) } as tx,
+                    {
+                        sqlx::query("INSERT INTO t VALUES (1)")
+                            .execute(&mut **tx)
+                            .await?;
+                        sqlx::query("INSERT INTO a VALUES (1)")
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                );
+                Ok(())
+            }
+            .await;
+            r
+        })
+        .await;
+        assert!(r.is_err(), "round {round}: the INSERT waits for the lock");
+        settle_backend(&mut observer, pid, Duration::from_millis(300)).await;
+        // From the drop (the deadline), drop_exit's blocking included.
+        worst = worst.max(deadline.elapsed());
+        assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+        let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
+            .fetch_one(&mut conn)
+            .await
+            .expect("the next statement runs");
+        assert_eq!(xid, None);
+    }
+    println!("lock wait cancelled: backend idle, outside a transaction, within {worst:?} of the drop (worst of 5)");
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+}
+
+/// The cancel never reaches the connection's next statement: 50 drops at
+/// times spread over a 20 ms statement's run (before, while and just after
+/// it ends), each followed at once by the next statement on the same
+/// connection, which must run to its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bare_connection_cancel_never_reaches_the_next_statement() {
+    let Some((url, pool)) = setup("cancel_with_next").await else {
+        return;
+    };
+    let options = pool.connect_options();
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let mut confirmed = 0;
+    let mut not_needed = 0;
+    for i in 0..50u64 {
+        let (report, reports) = std::sync::mpsc::channel();
+        let r = tokio::time::timeout(Duration::from_millis(i % 25 + 1), async {
+            let r: Result<(), ctxmgr::sqlx::Error> = async {
+                with!(
+                    async {
+                        transaction(&mut conn)
+                            .cancel_with(options.clone())
+                            .on_cancel(move |c| report.send(c).unwrap())
+                    } as tx,
+                    {
+                        sqlx::query("SELECT pg_sleep(0.02)")
+                            .execute(&mut **tx)
+                            .await?;
+                        std::future::pending::<()>().await;
+                    }
+                );
+                Ok(())
+            }
+            .await;
+            r
+        })
+        .await;
+        assert!(r.is_err());
+        // At once: the next statement on the same connection.
+        let xid: Option<i64> =
+            sqlx::query_scalar("SELECT txid_current_if_assigned() FROM pg_sleep(0.03)")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "drop {i}: {:?}: the next statement failed: {e}",
+                        reports.try_recv()
+                    )
+                });
+        assert_eq!(xid, None, "drop {i}");
+        match reports.try_recv().ok().and_then(|c| c.statement()) {
+            Some(ctxmgr::sqlx::StatementCancel::Confirmed { settled, .. }) => {
+                assert!(settled, "drop {i}");
+                confirmed += 1;
+            }
+            Some(other) => panic!("drop {i}: {other:?}"),
+            None => not_needed += 1,
+        }
+    }
+    settle(&mut observer, Duration::from_millis(300)).await;
+    println!("next statement never cancelled: 50 drops, {confirmed} with a cancel sent, {not_needed} with nothing running");
+    assert!(confirmed > 0);
+}
+
+/// Dropped while `BEGIN` is in flight on a bare connection, with no further
+/// use of the connection: the `ROLLBACK` sqlx queued is on the wire at
+/// once, so no backend stays `idle in transaction` (within 300 ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bare_connection_dropped_in_begin_leaves_no_open_transaction() {
+    let Some((url, pool)) = setup("begin_in_flight").await else {
+        return;
+    };
+    pool.close().await;
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let pid = pid_of(&mut conn).await;
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let (report, reports) = std::sync::mpsc::channel();
+        let run = async {
+            let r: Result<(), ctxmgr::sqlx::Error> = async {
+                with!(
+                    async { transaction(&mut conn).on_cancel(move |c| report.send(c).unwrap()) }
+                        as tx,
+                    {
+                        sqlx::query("INSERT INTO t VALUES (1)")
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                );
+                Ok(())
+            }
+            .await;
+            r
+        };
+        if let Some(r) = DropAfter::new(run, 1).await {
+            // Every answer was there at once: not a drop (rare).
+            r.unwrap();
+            sqlx::query("DELETE FROM t")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            continue;
+        }
+        let cancelled = reports.try_recv().unwrap();
+        if !cancelled.during_begin() {
+            // Further in one poll (the answers were there at once; once
+            // seen, in COMMIT, committed): not counted, cleaned up.
+            sqlx::query("DELETE FROM t")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            continue;
+        }
+        // No further use of `conn` until the server shows it idle.
+        times.push(settle_backend(&mut observer, pid, Duration::from_millis(300)).await);
+    }
+    assert!(times.len() >= 5, "only {} drops in BEGIN", times.len());
+    let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(xid, None);
+    assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+    times.sort();
+    println!(
+        "dropped in BEGIN, bare connection, no further use: no transaction open after {:?} (median) / {:?} (worst) of {} drops",
+        times[times.len() / 2],
+        times[times.len() - 1],
+        times.len()
+    );
+    // sqlx alone, for the docs' table: its `begin` dropped in flight leaves
+    // the ROLLBACK in the buffer, and the server in the transaction.
+    // (Again if the answer was there at the first poll: a begin that
+    // succeeded and was dropped, the ROLLBACK it queued sent by the next.)
+    let mut dropped_in_flight = false;
+    for _ in 0..20 {
+        if DropAfter::new(conn.begin(), 1).await.is_none() {
+            dropped_in_flight = true;
+            break;
+        }
+    }
+    assert!(dropped_in_flight);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (in_tx, _, query) = backend(&mut observer, pid).await;
+    println!(
+        "sqlx alone, begin dropped in flight: in a transaction 300 ms later: {in_tx} ({query})"
+    );
+    assert!(in_tx);
+    sqlx::query("SELECT 1").execute(&mut conn).await.unwrap(); // sends it
+    settle_backend(&mut observer, pid, Duration::from_millis(300)).await;
+}
+
+/// `cancel_with` on a current_thread runtime: nobody would drive the
+/// connection's socket while `drop_exit` blocks, so no cancel is sent
+/// (said by the report); the statement runs to its end, then the ROLLBACK
+/// already on the wire; the next statement runs clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_with_on_a_current_thread_runtime_sends_nothing() {
+    let Some((url, pool)) = setup("cancel_with_current").await else {
+        return;
+    };
+    let options = pool.connect_options();
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let url2 = url.clone();
+    let worker = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut conn = PgConnection::connect(&url2).await.unwrap();
+            let (report, reports) = std::sync::mpsc::channel();
+            let started = Instant::now();
+            let r = tokio::time::timeout(Duration::from_millis(50), async {
+                let r: Result<(), ctxmgr::sqlx::Error> = async {
+                    with!(
+                        async {
+                            transaction(&mut conn)
+                                .cancel_with(options)
+                                .on_cancel(move |c| report.send(c).unwrap())
+                        } as tx,
+                        {
+                            sqlx::query("INSERT INTO t VALUES (1)")
+                                .execute(&mut **tx)
+                                .await?;
+                            sqlx::query("SELECT pg_sleep(0.3)")
+                                .execute(&mut **tx)
+                                .await?;
+                        }
+                    );
+                    Ok(())
+                }
+                .await;
+                r
+            })
+            .await;
+            assert!(r.is_err());
+            let cancelled = reports.try_recv().unwrap();
+            assert_eq!(
+                cancelled.statement(),
+                Some(ctxmgr::sqlx::StatementCancel::NotSent)
+            );
+            let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(xid, None);
+            // The statement was not cancelled: it ran its 0.3 s.
+            assert!(started.elapsed() >= Duration::from_millis(300));
+        });
+    });
+    tokio::task::spawn_blocking(move || worker.join().unwrap())
+        .await
+        .unwrap();
+    settle(&mut observer, Duration::from_millis(300)).await;
+    assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+}
+
+/// `cancel_with` whose side connection cannot be made (nobody listens on
+/// its port): nothing is sent (reported), the statement runs to its end,
+/// then the ROLLBACK already on the wire; the next statement runs clean.
+/// On a savepoint of an outer transaction: the same, and the outer's own
+/// drop rolls back the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_with_a_side_connection_that_fails_sends_nothing() {
+    let Some((url, pool)) = setup("cancel_with_fails").await else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // closed again at once: connecting is refused
+    let nowhere = std::sync::Arc::new(
+        (*pool.connect_options())
+            .clone()
+            .host("127.0.0.1")
+            .port(port),
+    );
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let pid = pid_of(&mut conn).await;
+    let (report, reports) = std::sync::mpsc::channel();
+    let started = Instant::now();
+    let r = tokio::time::timeout(Duration::from_millis(50), async {
+        let r: Result<(), ctxmgr::sqlx::Error> = async {
+            with!(async { transaction(&mut conn) } as tx, {
+                sqlx::query("INSERT INTO t VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
+                with!(
+                    async {
+                        transaction(&mut *tx)
+                            .cancel_with(nowhere)
+                            .on_cancel(move |c| report.send(c).unwrap())
+                    } as sp,
+                    {
+                        sqlx::query("SELECT pg_sleep(0.3)")
+                            .execute(&mut **sp)
+                            .await?;
+                    }
+                );
+            });
+            Ok(())
+        }
+        .await;
+        r
+    })
+    .await;
+    assert!(r.is_err());
+    let cancelled = reports.try_recv().unwrap();
+    assert!(cancelled.during_body());
+    assert_eq!(
+        cancelled.statement(),
+        Some(ctxmgr::sqlx::StatementCancel::NotSent)
+    );
+    // Not cancelled: the statement runs on, then both ROLLBACKs.
+    let (_, active, query) = backend(&mut observer, pid).await;
+    assert!(active, "{query}");
+    settle_backend(&mut observer, pid, Duration::from_secs(1)).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+    let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(xid, None);
+}
+
+/// `cancel_with` on a savepoint (`transaction(&mut *tx)`) dropped while its
+/// statement runs: cancelled, `ROLLBACK TO SAVEPOINT`, then the outer
+/// transaction's drop rolls back the rest; within 300 ms, nothing open,
+/// nothing visible, the next statement clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_with_on_a_savepoint() {
+    let Some((url, pool)) = setup("cancel_with_savepoint").await else {
+        return;
+    };
+    let options = pool.connect_options();
+    let mut observer = PgConnection::connect(&url).await.unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let pid = pid_of(&mut conn).await;
+    let (report, reports) = std::sync::mpsc::channel();
+    let deadline = Instant::now() + Duration::from_millis(100);
+    let r = tokio::time::timeout_at(deadline.into(), async {
+        let r: Result<(), ctxmgr::sqlx::Error> = async {
+            with!(async { transaction(&mut conn) } as tx, {
+                sqlx::query("INSERT INTO t VALUES (1)")
+                    .execute(&mut **tx)
+                    .await?;
+                with!(
+                    async {
+                        transaction(&mut *tx)
+                            .cancel_with(options)
+                            .on_cancel(move |c| report.send(c).unwrap())
+                    } as sp,
+                    {
+                        sqlx::query("INSERT INTO t VALUES (2)")
+                            .execute(&mut **sp)
+                            .await?;
+                        sqlx::query("SELECT pg_sleep(5)").execute(&mut **sp).await?;
+                    }
+                );
+            });
+            Ok(())
+        }
+        .await;
+        r
+    })
+    .await;
+    assert!(r.is_err());
+    settle_backend(&mut observer, pid, Duration::from_millis(300)).await;
+    let took = deadline.elapsed();
+    match reports.try_recv().unwrap().statement() {
+        Some(ctxmgr::sqlx::StatementCancel::Confirmed { settled: true, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(view(&mut observer).await.rows, Vec::<i32>::new());
+    let xid: Option<i64> = sqlx::query_scalar("SELECT txid_current_if_assigned()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(xid, None);
+    println!("savepoint with cancel_with: pg_sleep(5) cancelled, everything rolled back, {took:?} after the drop");
 }

@@ -1,0 +1,118 @@
+//! The manager of `transaction(&pool)`.
+
+use core::fmt;
+use std::boxed::Box;
+use std::string::String;
+
+use sqlx::Pool;
+
+use super::backend::{ask_session, sealed, Backend, Input};
+use super::error::{Error, ErrorKind};
+use super::options::{
+    builder_methods, exit_with, report, Cancelled, IsolationLevel, OnCancel, Options, Phase,
+};
+use crate::{AsyncContextManager, Outcome};
+
+/// The manager of [`transaction`](super::transaction)`(&pool)`: acquires a connection, begins,
+/// binds `&mut sqlx::Transaction<'static, DB>`, and commits or rolls back.
+/// On cancellation its `drop_exit` finishes the transaction in a task (see
+/// the [module docs](super#cancellation)).
+#[must_use = "a transaction does nothing until entered with `with!(async ..)`"]
+pub struct PoolTransaction<'p, DB: Backend> {
+    pool: &'p Pool<DB>,
+    options: Options,
+    on_cancel: Option<OnCancel>,
+    phase: Phase,
+    tx: Option<sqlx::Transaction<'static, DB>>,
+    session: Option<DB::Session>,
+}
+
+impl<DB: Backend> fmt::Debug for PoolTransaction<'_, DB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolTransaction")
+            .field("options", &self.options)
+            .field("phase", &self.phase)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<DB: Backend> sealed::Sealed for &Pool<DB> {}
+impl<'p, DB: Backend> Input for &'p Pool<DB> {
+    type Manager = PoolTransaction<'p, DB>;
+    fn manager(self) -> PoolTransaction<'p, DB> {
+        PoolTransaction {
+            pool: self,
+            options: Options::default(),
+            on_cancel: None,
+            phase: Phase::Idle,
+            tx: None,
+            session: None,
+        }
+    }
+}
+
+impl<DB: Backend> PoolTransaction<'_, DB> {
+    builder_methods!();
+}
+
+impl<DB: Backend> AsyncContextManager for PoolTransaction<'_, DB> {
+    type Value<'a>
+        = &'a mut sqlx::Transaction<'static, DB>
+    where
+        Self: 'a;
+    type Error = Error;
+
+    async fn enter(&mut self) -> Result<&mut sqlx::Transaction<'static, DB>, Error> {
+        let begin = DB::begin_sql(&self.options)?;
+        self.phase = Phase::Begin;
+        let tx = match begin {
+            None => self.pool.begin().await,
+            Some(sql) => self.pool.begin_with(sqlx::AssertSqlSafe(sql)).await,
+        };
+        match tx {
+            Ok(tx) => self.tx = Some(tx),
+            Err(e) => {
+                self.phase = Phase::Done;
+                return Err(Error::new(ErrorKind::Begin, e));
+            }
+        }
+        // Dropped on an error: sqlx queues the ROLLBACK, the pool sends it.
+        let session = ask_session(&mut self.tx, &mut self.phase, drop).await?;
+        self.session = Some(session);
+        self.phase = Phase::Body;
+        Ok(self.tx.as_mut().expect("just inserted"))
+    }
+
+    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
+        exit_with(&mut self.tx, &mut self.phase, &outcome).await
+    }
+
+    fn drop_exit(&mut self, _outcome: Outcome<'_>) {
+        self.abandon();
+    }
+}
+
+impl<DB: Backend> PoolTransaction<'_, DB> {
+    fn abandon(&mut self) {
+        let phase = core::mem::replace(&mut self.phase, Phase::Done);
+        if let Some(tx) = self.tx.take() {
+            let session = self.session.take();
+            match ::tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(DB::abandon(self.pool.clone(), tx, session));
+                }
+                // No runtime to run the cleanup on: sqlx queues the ROLLBACK.
+                Err(_) => drop(tx),
+            }
+        }
+        report(&mut self.on_cancel, phase, None);
+    }
+}
+
+/// Dropped in `BEGIN` (before `with!` saw enter end): `drop_exit` does not
+/// run, so the manager cleans up here.
+impl<DB: Backend> Drop for PoolTransaction<'_, DB> {
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
