@@ -229,7 +229,7 @@ impl<'k> Expander<'k> {
         let result = names.ident("result");
         // RESULT where it is handed on, the `with!`'s value.
         let result_out = names.ident_at("result", call);
-        let on_break = quote_spanned!(m=> return __ctxmgr_r);
+        let on_break = quote_spanned!(m=> return ret);
         let Entry {
             mut new_guard,
             enter,
@@ -285,10 +285,10 @@ impl<'k> Expander<'k> {
         } = &exit;
         let finish_ok = quote_spanned! {m=>
             #[allow(unreachable_code)]
-            let __ctxmgr_exit = #kind.#finish(#exit_borrow, #p::Outcome::Ok);
+            let exit = #kind.#finish(#exit_borrow, #p::Outcome::Ok);
             #release
-            if let #p::Break(__ctxmgr_r) = __ctxmgr_exit {
-                return __ctxmgr_r;
+            if let #p::Break(ret) = exit {
+                return ret;
             }
         };
 
@@ -336,7 +336,7 @@ impl<'k> Expander<'k> {
                 quote_spanned!(m=> #dispatch; #p::None),
                 quote_spanned! {m=>
                     match #result_out {
-                        #p::Some(__ctxmgr_v) => __ctxmgr_v,
+                        #p::Some(val) => val,
                         #p::None => match #flow {
                             #late
                             _ => #p::unreachable_flow(),
@@ -372,8 +372,8 @@ impl<'k> Expander<'k> {
                         #outcomes
                         _ => #p::Outcome::Ok,
                     };
-                    if let #p::Break(__ctxmgr_r) = #kind.#finish(#exit_borrow, #outcome) {
-                        return __ctxmgr_r;
+                    if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
+                        return ret;
                     }
                     #suppress
                     #dispatch
@@ -446,7 +446,7 @@ struct AsyncLevel<'a> {
 impl AsyncLevel<'_> {
     /// The body's value where it is handed on, as the `with!`'s.
     fn value_out(&self) -> syn::Ident {
-        syn::Ident::new("__ctxmgr_v", Span::mixed_site().located_at(self.call))
+        syn::Ident::new("val", Span::mixed_site().located_at(self.call))
     }
 
     fn await_(&self) -> TokenStream {
@@ -464,12 +464,12 @@ impl AsyncLevel<'_> {
         quote_spanned! {Span::mixed_site()=>
             let #caught = {
                 #enter
-                let mut __ctxmgr_body = #p::pin!(async {
+                let mut body = #p::pin!(async {
                     #bind
                     #[allow(unused_braces, unreachable_code)]
                     #inner
                 });
-                #p::poll_fn(|__ctxmgr_cx| #p::poll_catching(__ctxmgr_body.as_mut(), __ctxmgr_cx)) #await_
+                #p::poll_fn(|cx| #p::poll_catching(body.as_mut(), cx)) #await_
             };
         }
     }
@@ -482,12 +482,12 @@ impl AsyncLevel<'_> {
         let await_ = self.await_();
         let exited = syn::Ident::new("exited", self.expr_span);
         quote_spanned! {Span::mixed_site()=>
-            let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
-            if let #p::Break(__ctxmgr_r) = #kind.#exited(
-                __ctxmgr_s,
-                #p::AsyncContextManager::exit(__ctxmgr_m, #outcome) #await_,
+            let (mgr, state) = #guard.__ctxmgr_split();
+            if let #p::Break(ret) = #kind.#exited(
+                state,
+                #p::AsyncContextManager::exit(mgr, #outcome) #await_,
             ) {
-                return __ctxmgr_r;
+                return ret;
             }
             #release
         }
@@ -500,16 +500,16 @@ impl AsyncLevel<'_> {
         let guard = self.names.ident("guard");
         let await_ = self.await_();
         quote_spanned! {Span::mixed_site()=>
-            #p::Err(__ctxmgr_panic) => {
-                let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
-                let mut __ctxmgr_exit = #p::pin!(#p::AsyncContextManager::exit(
-                    __ctxmgr_m,
+            #p::Err(panic) => {
+                let (mgr, state) = #guard.__ctxmgr_split();
+                let mut exit = #p::pin!(#p::AsyncContextManager::exit(
+                    mgr,
                     #p::Outcome::Panic,
                 ));
-                let __ctxmgr_exit = #p::poll_fn(|__ctxmgr_cx| {
-                    #p::poll_catching(__ctxmgr_exit.as_mut(), __ctxmgr_cx)
+                let exit = #p::poll_fn(|cx| {
+                    #p::poll_catching(exit.as_mut(), cx)
                 }) #await_;
-                #p::resume_after_exit(__ctxmgr_s, __ctxmgr_exit, __ctxmgr_panic)
+                #p::resume_after_exit(state, exit, panic)
             }
         }
     }
@@ -529,7 +529,7 @@ impl AsyncLevel<'_> {
                 #setup
                 #run
                 match #caught {
-                    #p::Ok(__ctxmgr_v) => {
+                    #p::Ok(val) => {
                         #finish_ok
                         #value
                     }
@@ -567,7 +567,7 @@ impl AsyncLevel<'_> {
         let finish_site = self.finish(&outcome.to_token_stream());
         let on_panic = self.on_panic();
         let dispatch = quote_spanned! {m=>
-            match __ctxmgr_site {
+            match site {
                 #async_resumes
             }
         };
@@ -576,8 +576,8 @@ impl AsyncLevel<'_> {
         } else {
             quote_spanned! {m=>
                 #[allow(unreachable_code)]
-                if let #p::Some(__ctxmgr_default) = #async_suppress_query {
-                    __ctxmgr_default
+                if let #p::Some(default) = #async_suppress_query {
+                    default
                 } else {
                     #dispatch
                 }
@@ -590,12 +590,12 @@ impl AsyncLevel<'_> {
                 #site_setup
                 #run
                 match #caught {
-                    #p::Ok(#p::Ok(__ctxmgr_v)) => {
+                    #p::Ok(#p::Ok(val)) => {
                         #finish_ok
                         #value
                     }
-                    #p::Ok(#p::Err(__ctxmgr_site)) => {
-                        let #outcome = match &__ctxmgr_site {
+                    #p::Ok(#p::Err(site)) => {
+                        let #outcome = match &site {
                             #async_outcomes
                         };
                         #finish_site
@@ -800,8 +800,8 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
                 syn::Ident::new("async_guard", expr.span()),
                 quote_spanned! {m=>
                     ({
-                        let (__ctxmgr_m, __ctxmgr_s) = (#enter_borrow).__ctxmgr_split();
-                        #kind.#entered(__ctxmgr_s, #p::AsyncContextManager::enter(__ctxmgr_m) #dot)
+                        let (mgr, state) = (#enter_borrow).__ctxmgr_split();
+                        #kind.#entered(state, #p::AsyncContextManager::enter(mgr) #dot)
                     })
                 },
             )
@@ -861,8 +861,8 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
         },
         enter: quote_spanned! {m=>
             let #value = match #enter {
-                #p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                #p::Break(__ctxmgr_r) => #on_break,
+                #p::Continue(val) => val,
+                #p::Break(ret) => #on_break,
             };
         },
         bind,

@@ -254,16 +254,13 @@ impl Rewriter<'_> {
         let p = self.p;
         let inner = &t.expr;
         let branch = quote_spanned!(t.question_token.span=> #p::branch);
-        let leave = self.leave(
-            index,
-            Carry::Slot(quote_spanned!(Span::mixed_site()=> __ctxmgr_r)),
-        );
+        let leave = self.leave(index, Carry::Slot(quote_spanned!(Span::mixed_site()=> ret)));
         // Parenthesized: as tokens, nothing else would keep `x?.f();` from
         // starting a statement with a `match`.
         let out = quote_spanned! {Span::mixed_site()=>
             (match #branch(#inner) {
-                #p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                #p::Break(__ctxmgr_r) => #leave,
+                #p::Continue(val) => val,
+                #p::Break(ret) => #leave,
             })
         };
         Expr::Verbatim(out)
@@ -329,19 +326,19 @@ impl Rewriter<'_> {
         let p = self.p;
         let m = Span::mixed_site();
         let index = self.sites.shared(SiteKind::Return);
-        let leave = self.leave(index, Carry::Ret(quote_spanned!(m=> #p::Err(__ctxmgr_e))));
+        let leave = self.leave(index, Carry::Ret(quote_spanned!(m=> #p::Err(err))));
         let out = if diverges {
             quote_spanned! {m=>
                 (match (|| -> #p::Result<#p::Never, _> { #mac })() {
-                    #p::Ok(__ctxmgr_never) => match __ctxmgr_never {},
-                    #p::Err(__ctxmgr_e) => #leave,
+                    #p::Ok(never) => match never {},
+                    #p::Err(err) => #leave,
                 })
             }
         } else {
             quote_spanned! {m=>
                 (match (|| -> #p::Result<(), _> { #mac; #p::Ok(()) })() {
                     #p::Ok(()) => {}
-                    #p::Err(__ctxmgr_e) => #leave,
+                    #p::Err(err) => #leave,
                 })
             }
         };

@@ -186,7 +186,7 @@ impl Sites {
                 SiteKind::Return => {
                     code.outcomes.extend(quote_spanned! {m=>
                         #i => match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
-                            #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
+                            #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
                             #p::None => #p::Outcome::Ok,
                         },
                     });
@@ -240,7 +240,7 @@ impl Sites {
             // Closes the site type (its last `Next` holds `NoSite`); that
             // arm cannot happen.
             let n = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
-            let never = quote_spanned!(m=> __ctxmgr_never);
+            let never = quote_spanned!(m=> never);
             let mut end = never.clone();
             for _ in 0..n {
                 end = quote_spanned!(m=> #p::Next(#end));
@@ -262,7 +262,7 @@ impl Sites {
                 let suppress = names.ident("suppress");
                 let tries = &code.async_tries;
                 code.async_suppress_query = quote_spanned! {m=>
-                    match &__ctxmgr_site {
+                    match &site {
                         #(#tries)|* => #suppress.#check(&mut #guard, #outcome),
                         _ => #p::None,
                     }
@@ -271,7 +271,7 @@ impl Sites {
         }
         if let Some((first, rest)) = tries.split_first() {
             let suppress = names.ident("suppress");
-            let suppressed = wrap(quote_spanned!(m=> __ctxmgr_default));
+            let suppressed = wrap(quote_spanned!(m=> default));
             code.setup.extend(quote_spanned! {m=>
                 let #suppress = (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind();
             });
@@ -283,7 +283,7 @@ impl Sites {
             };
             code.suppress = quote_spanned! {m=>
                 #[allow(unreachable_code)]
-                if let #p::Some(__ctxmgr_default) = #query {
+                if let #p::Some(default) = #query {
                     break #outer #suppressed;
                 }
             };
@@ -349,7 +349,7 @@ impl SiteCode {
     fn push_async_site(&mut self, p: &TokenStream, ret: &syn::Ident, site: &Site) {
         let m = Span::mixed_site();
         let i = site.index;
-        let x = quote_spanned!(m=> __ctxmgr_x);
+        let x = quote_spanned!(m=> carried);
         let with_x = site_value(p, i, x.clone());
         let without_x = site_value(p, i, quote_spanned!(m=> _));
         let (outcome, resume) = match &site.kind {
@@ -366,7 +366,7 @@ impl SiteCode {
             SiteKind::Return => (
                 quote_spanned! {m=>
                     #without_x => match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
-                        #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
+                        #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
                         #p::None => #p::Outcome::Ok,
                     },
                 },
