@@ -351,7 +351,6 @@ impl<'k> Expander<'k> {
             setup: site_setup,
             slots,
             outcomes,
-            suppress,
             ..
         } = &code;
         let tokens = quote_spanned! {m=>
@@ -375,7 +374,6 @@ impl<'k> Expander<'k> {
                     if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
                         return ret;
                     }
-                    #suppress
                     #dispatch
                 };
                 #finish_ok
@@ -552,7 +550,7 @@ impl AsyncLevel<'_> {
             setup: site_setup,
             async_outcomes,
             async_resumes,
-            async_suppress_query,
+            async_swallowed,
             terminator,
             ..
         } = code;
@@ -566,21 +564,10 @@ impl AsyncLevel<'_> {
         let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
         let finish_site = self.finish(&outcome.to_token_stream());
         let on_panic = self.on_panic();
-        let dispatch = quote_spanned! {m=>
+        let resume = quote_spanned! {m=>
+            #async_swallowed
             match site {
                 #async_resumes
-            }
-        };
-        let resume = if async_suppress_query.is_empty() {
-            dispatch
-        } else {
-            quote_spanned! {m=>
-                #[allow(unreachable_code)]
-                if let #p::Some(default) = #async_suppress_query {
-                    default
-                } else {
-                    #dispatch
-                }
             }
         };
         quote_spanned! {m=>
@@ -820,18 +807,30 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
         }
         _ => TokenStream::new(),
     };
-    let bind = match &manager.pat {
-        Some(syn::Pat::Wild(_)) | None => {
-            // Moved into a local of the block so it is dropped before exit.
-            // `as _` too: `let _ = VALUE;` would keep it in VALUE just as
-            // long, but trip `let_underscore_lock` (deny by default) on a
-            // lock guard.
-            let unused = names.ident("unused");
-            quote_spanned!(m=> let #unused = #value;)
-        }
+    // The pattern the entered value is bound to, with its `allow`.
+    let pat = match &manager.pat {
+        // Moved into a local of the block so it is dropped before exit.
+        // `as _` too: `let _ = VALUE;` would keep it in VALUE just as long,
+        // but trip `let_underscore_lock` (deny by default) on a lock guard.
+        Some(syn::Pat::Wild(_)) | None => names.ident("unused").into_token_stream(),
         // `let A | B = v;` is Rust but not a `let` syn re-parses.
-        Some(pat @ syn::Pat::Or(_)) => quote!(#allow let (#pat) = #value;),
-        Some(pat) => quote!(#allow let #pat = #value;),
+        Some(pat @ syn::Pat::Or(_)) => quote!((#pat)),
+        Some(pat) => pat.to_token_stream(),
+    };
+    let entered = quote_spanned! {m=>
+        match #enter {
+            #p::Continue(val) => val,
+            #p::Break(ret) => #on_break,
+        }
+    };
+    // Sync: bound where it is entered, `let PAT = <enter>;`. Async: entered
+    // outside the body's async block, bound inside it.
+    let (enter, bind) = match manager.flavor {
+        Flavor::Sync => (quote!(#allow let #pat = #entered;), TokenStream::new()),
+        Flavor::Async(_) => (
+            quote_spanned!(m=> let #value = #entered;),
+            quote!(#allow let #pat = #value;),
+        ),
     };
     let whole = spanning(&guard, (first, last));
     // KIND enters and exits: `Break` carries what the function returns on
@@ -859,12 +858,7 @@ fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStre
                 };
             },
         },
-        enter: quote_spanned! {m=>
-            let #value = match #enter {
-                #p::Continue(val) => val,
-                #p::Break(ret) => #on_break,
-            };
-        },
+        enter,
         bind,
     }
 }

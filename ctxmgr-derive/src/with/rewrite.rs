@@ -238,6 +238,7 @@ impl Rewriter<'_> {
                 Carry::Ret(value) => quote_spanned!(m=> #ret = #p::Some(#value);),
                 Carry::Nothing => TokenStream::new(),
             };
+            let index = proc_macro2::Literal::u32_unsuffixed(index);
             quote_spanned! {m=>
                 ({
                     #store

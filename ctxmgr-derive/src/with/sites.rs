@@ -157,28 +157,41 @@ impl Sites {
             }
         };
         let mut code = SiteCode::default();
-        let mut tries = Vec::new();
-        let flow = names.ident("flow");
+        let mut has_try = false;
+        // Asked only for managers implementing `Suppress`; for the others
+        // `check` hands the residual on typed `Result<!, E>` and compiles
+        // away. Spanned on the manager: a body whose value has no default
+        // is reported there.
+        let suppress = names.ident("suppress");
+        let check = syn::Ident::new("check", m.located_at(manager));
         for site in &self.0 {
-            let i = site.index;
-            let slot = names.slot(i);
+            // Unsuffixed: FLOW is declared `u32`.
+            let i = proc_macro2::Literal::u32_unsuffixed(site.index);
+            let slot = names.slot(site.index);
             if in_async_block {
-                code.push_async_site(p, &ret, site);
+                has_try |= matches!(site.kind, SiteKind::Try(_));
+                code.push_async_site(p, names, site);
             }
             match &site.kind {
                 // Input:  a `?` site that stored its residual in SLOT
                 // Output: i => Outcome::Err(<view of SLOT's error, or of `None`>)
                 //         i => match taken(SLOT)? {}   (the `?` resumed, with `From`)
                 SiteKind::Try(question) => {
-                    let resumed = resumed_question(*question, quote_spanned!(m=> #p::taken(#slot)));
-                    tries.push(i);
+                    let resumed = resumed_question(
+                        *question,
+                        quote_spanned!(m=> #suppress.#check(&mut #guard, #outcome).resume(#p::taken(#slot))),
+                    );
+                    let resumed = wrap(resumed);
+                    has_try = true;
                     code.slots
                         .extend(quote_spanned!(m=> let mut #slot = #p::None;));
                     code.outcomes.extend(quote_spanned! {m=>
                         #i => #p::Outcome::Err((&&&&#p::Residual(#p::taken_ref(&#slot))).__ctxmgr_view()),
                     });
-                    code.resumes
-                        .extend(quote_spanned!(m=> #i => match #resumed {},));
+                    code.resumes.extend(quote_spanned! {m=>
+                        #[allow(unreachable_code)]
+                        #i => break #outer #resumed,
+                    });
                 }
                 // Input:  a `return` site that stored its value in RET
                 // Output: i => <Outcome::Err(view) if RET holds an `Err`, else Ok>
@@ -228,14 +241,6 @@ impl Sites {
                 }
             }
         }
-        // Input:  the `?` sites 1, 3
-        // Output: once per `with!`, after a successful exit:
-        //         if let Some(d) = match FLOW { 1 | 3 => SUPPRESS.check(&mut GUARD, OUTCOME), _ => None } {
-        //             break 'with d
-        //         }
-        // `SUPPRESS` is asked only for managers implementing `Suppress`;
-        // for the others `check` is `None::<!>` and compiles away.
-        let check = syn::Ident::new("check", m.located_at(manager));
         if in_async_block {
             // Closes the site type (its last `Next` holds `NoSite`); that
             // arm cannot happen.
@@ -259,35 +264,23 @@ impl Sites {
             code.async_resumes
                 .extend(quote_spanned!(m=> #end => match #never {},));
             if !code.async_tries.is_empty() {
-                let suppress = names.ident("suppress");
                 let tries = &code.async_tries;
-                code.async_suppress_query = quote_spanned! {m=>
-                    match &site {
+                code.async_swallowed = quote_spanned! {m=>
+                    let swallowed = match &site {
                         #(#tries)|* => #suppress.#check(&mut #guard, #outcome),
-                        _ => #p::None,
-                    }
+                        _ => #p::Swallowed::none(),
+                    };
                 };
             }
         }
-        if let Some((first, rest)) = tries.split_first() {
-            let suppress = names.ident("suppress");
-            let suppressed = wrap(quote_spanned!(m=> default));
+        // Input:  a `?` site
+        // Output: its resumption asks the manager whether it swallows the
+        //         error: `break 'with (SUPPRESS.check(&mut GUARD, OUTCOME).resume(taken(SLOT)))?`
+        //         (async: the arm's value), probed once per `with!` level.
+        if has_try {
             code.setup.extend(quote_spanned! {m=>
                 let #suppress = (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind();
             });
-            let query = quote_spanned! {m=>
-                match #flow {
-                    #first #(| #rest)* => #suppress.#check(&mut #guard, #outcome),
-                    _ => #p::None,
-                }
-            };
-            code.suppress = quote_spanned! {m=>
-                #[allow(unreachable_code)]
-                if let #p::Some(default) = #query {
-                    break #outer #suppressed;
-                }
-            };
-            code.suppress_query = query;
         }
         if self.has_return() {
             // Ties RET's type to the function's return type, so `return
@@ -313,11 +306,6 @@ pub struct SiteCode {
     pub slots: TokenStream,
     /// `match FLOW` arms giving exit's `Outcome`.
     pub outcomes: TokenStream,
-    /// After a successful exit: the suppression check (when there are `?`s).
-    pub suppress: TokenStream,
-    /// The `Option` that check tests, for a level that places it itself
-    /// (empty without `?` sites).
-    pub suppress_query: TokenStream,
     /// `match FLOW` arms resuming each site inside the `with!`'s block.
     pub resumes: TokenStream,
     /// Arms resuming unlabelled `break`/`continue` after that block.
@@ -328,10 +316,10 @@ pub struct SiteCode {
     /// An async level: `match SITE` arms resuming each site.
     pub async_resumes: TokenStream,
     /// An async level: the patterns of its `?` sites.
-    pub async_tries: Vec<TokenStream>,
-    /// An async level: the suppression check's `Option` (empty without `?`
-    /// sites).
-    pub async_suppress_query: TokenStream,
+    async_tries: Vec<TokenStream>,
+    /// An async level with `?` sites: `let SWALLOWED = match &SITE { <a `?`
+    /// site> => SUPPRESS.check(&mut GUARD, OUTCOME), _ => Swallowed::none() };`
+    pub async_swallowed: TokenStream,
     /// An async level: the statement, first in the body's async block, that
     /// closes the type of the sites' values.
     pub terminator: TokenStream,
@@ -344,23 +332,26 @@ impl SiteCode {
     /// Input:  site i, returned as `Next(..Here(x)..)` (`P_i(x)`)
     /// Output: outcome: `P_i(x) => Outcome::Err(<view of x>)` (`?`), the view
     ///                  of RET (`return`), or `Outcome::Ok`
-    ///         resume:  `P_i(x) => match x? {}` / `return taken(RET)` /
-    ///                  `break 'l [x]` / `continue 'l`
-    fn push_async_site(&mut self, p: &TokenStream, ret: &syn::Ident, site: &Site) {
+    ///         resume:  `P_i(x) => (SWALLOWED.resume(x))?` /
+    ///                  `return taken(RET)` / `break 'l [x]` / `continue 'l`
+    fn push_async_site(&mut self, p: &TokenStream, names: &Names, site: &Site) {
         let m = Span::mixed_site();
+        let ret = names.ident("ret");
         let i = site.index;
         let x = quote_spanned!(m=> carried);
         let with_x = site_value(p, i, x.clone());
         let without_x = site_value(p, i, quote_spanned!(m=> _));
         let (outcome, resume) = match &site.kind {
             SiteKind::Try(question) => {
-                let resumed = resumed_question(*question, x.clone());
-                self.async_tries.push(without_x.clone());
+                // Asked before the `match SITE` that moves `x`: OUTCOME
+                // borrows it.
+                self.async_tries.push(without_x);
+                let resumed = resumed_question(*question, quote_spanned!(m=> swallowed.resume(#x)));
                 (
                     quote_spanned! {m=>
                         #with_x => #p::Outcome::Err((&&&&#p::Residual(#x)).__ctxmgr_view()),
                     },
-                    quote_spanned!(m=> #with_x => match #resumed {},),
+                    quote_spanned!(m=> #with_x => #resumed,),
                 )
             }
             SiteKind::Return => (

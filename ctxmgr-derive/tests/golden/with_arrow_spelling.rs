@@ -11,11 +11,10 @@ fn __golden() {
         let mut guard_0 = kind_0.guard((guard_0,).0);
         #[allow(unused_braces)]
         let result_0 = {
-            let value_0 = match kind_0.enter(&mut guard_0) {
+            let g = match kind_0.enter(&mut guard_0) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
-            let g = value_0;
             {
                 g.push(1);
                 g.len()

@@ -48,7 +48,8 @@ fn __golden() {
                         let mut flow_1: u32 = 0;
                         let result_1 = 'with_1: {
                             'body_1: {
-                                let value_1 = match kind_1.enter(&mut guard_1) {
+                                #[allow(clippy::no_effect_underscore_binding)]
+                                let _t = match kind_1.enter(&mut guard_1) {
                                     __ctxmgr_p::Continue(val) => val,
                                     __ctxmgr_p::Break(ret) => {
                                         ({
@@ -57,8 +58,6 @@ fn __golden() {
                                         })
                                     }
                                 };
-                                #[allow(clippy::no_effect_underscore_binding)]
-                                let _t = value_1;
                                 #[allow(unused_braces, unreachable_code)]
                                 break 'with_1 {
                                     {
@@ -74,7 +73,7 @@ fn __golden() {
                                         if false {
                                             ({
                                                 ret_1 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(ret_0));
-                                                flow_1 = 1u32;
+                                                flow_1 = 1;
                                                 break 'body_1;
                                             });
                                         }
@@ -91,7 +90,7 @@ fn __golden() {
                                                 __ctxmgr_p::Break(ret) => {
                                                     ({
                                                         ret_1 = __ctxmgr_p::Some(ret);
-                                                        flow_1 = 1u32;
+                                                        flow_1 = 1;
                                                         break 'body_1;
                                                     })
                                                 }
@@ -136,7 +135,7 @@ fn __golden() {
                                                 {
                                                     ({
                                                         ret_1 = __ctxmgr_p::Some(ret);
-                                                        flow_1 = 1u32;
+                                                        flow_1 = 1;
                                                         break 'body_1;
                                                     });
                                                 }
@@ -168,7 +167,7 @@ fn __golden() {
                                                 {
                                                     ({
                                                         ret_1 = __ctxmgr_p::Some(ret);
-                                                        flow_1 = 1u32;
+                                                        flow_1 = 1;
                                                         break 'body_1;
                                                     });
                                                 }
@@ -177,7 +176,7 @@ fn __golden() {
                                                     __ctxmgr_p::Here(_) => {
                                                         ({
                                                             ret_1 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_0));
-                                                            flow_1 = 1u32;
+                                                            flow_1 = 1;
                                                             break 'body_1;
                                                         })
                                                     }
@@ -203,7 +202,7 @@ fn __golden() {
                                 };
                             }
                             let outcome_1 = match flow_1 {
-                                1u32 => {
+                                1 => {
                                     match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_1)))
                                         .__ctxmgr_returned_err()
                                     {
@@ -226,7 +225,7 @@ fn __golden() {
                                 });
                             }
                             match flow_1 {
-                                1u32 => {
+                                1 => {
                                     ({
                                         ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_1));
                                         return __ctxmgr_p::Err(__ctxmgr_p::Here(()));

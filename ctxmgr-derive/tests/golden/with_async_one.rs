@@ -78,17 +78,13 @@ fn __golden() {
                     return ret;
                 }
                 guard_0 = { guard_0 };
-                #[allow(unreachable_code)]
-                if let __ctxmgr_p::Some(default) = match &site {
+                let swallowed = match &site {
                     __ctxmgr_p::Here(_) => suppress_0.check(&mut guard_0, outcome_0),
-                    _ => __ctxmgr_p::None,
-                } {
-                    default
-                } else {
-                    match site {
-                        __ctxmgr_p::Here(carried) => match (carried)? {}
-                        __ctxmgr_p::Next(never) => match never {}
-                    }
+                    _ => __ctxmgr_p::Swallowed::none(),
+                };
+                match site {
+                    __ctxmgr_p::Here(carried) => (swallowed.resume(carried))?,
+                    __ctxmgr_p::Next(never) => match never {}
                 }
             }
             __ctxmgr_p::Err(panic) => {

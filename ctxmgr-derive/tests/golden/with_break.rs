@@ -13,23 +13,22 @@ fn __golden() {
         let mut flow_0: u32 = 0;
         let result_0 = 'with_0: {
             'body_0: {
-                let value_0 = match kind_0.enter(&mut guard_0) {
+                let mut g = match kind_0.enter(&mut guard_0) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                let mut g = value_0;
                 #[allow(unused_braces, unreachable_code)]
                 break 'with_0 __ctxmgr_p::Some({
                     if *g > 3 {
                         ({
-                            flow_0 = 1u32;
+                            flow_0 = 1;
                             break 'body_0;
                         });
                     }
                     if *g == 0 {
                         ({
                             slot2_0 = __ctxmgr_p::Some(7);
-                            flow_0 = 2u32;
+                            flow_0 = 2;
                             break 'body_0;
                         });
                     }
@@ -43,8 +42,8 @@ fn __golden() {
                 return ret;
             }
             match flow_0 {
-                1u32 => {}
-                2u32 => break 'outer __ctxmgr_p::taken(slot2_0),
+                1 => {}
+                2 => break 'outer __ctxmgr_p::taken(slot2_0),
                 _ => __ctxmgr_p::unreachable_flow(),
             };
             __ctxmgr_p::None
@@ -59,7 +58,7 @@ fn __golden() {
             __ctxmgr_p::Some(val) => val,
             __ctxmgr_p::None => {
                 match flow_0 {
-                    1u32 => break,
+                    1 => break,
                     _ => __ctxmgr_p::unreachable_flow(),
                 }
             }

@@ -11,11 +11,10 @@ fn __golden() {
         let mut guard_0 = kind_0.guard((guard_0,).0);
         #[allow(unused_braces)]
         let result_0 = {
-            let value_0 = match kind_0.enter(&mut guard_0) {
+            let unused_0 = match kind_0.enter(&mut guard_0) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
-            let unused_0 = value_0;
             {
                 work();
             }

@@ -14,11 +14,10 @@ fn __golden() {
         let mut flow_0: u32 = 0;
         let result_0 = 'with_0: {
             'body_0: {
-                let value_0 = match kind_0.enter(&mut guard_0) {
+                let f = match kind_0.enter(&mut guard_0) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                let f = value_0;
                 #[allow(unused_braces, unreachable_code)]
                 break 'with_0 {
                     (match __ctxmgr_p::branch(f.write_all(b"x")) {
@@ -26,7 +25,7 @@ fn __golden() {
                         __ctxmgr_p::Break(ret) => {
                             ({
                                 slot1_0 = __ctxmgr_p::Some(ret);
-                                flow_0 = 1u32;
+                                flow_0 = 1;
                                 break 'body_0;
                             })
                         }
@@ -35,7 +34,7 @@ fn __golden() {
                 };
             }
             let outcome_0 = match flow_0 {
-                1u32 => {
+                1 => {
                     __ctxmgr_p::Outcome::Err(
                         (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&slot1_0)))
                             .__ctxmgr_view(),
@@ -46,15 +45,13 @@ fn __golden() {
             if let __ctxmgr_p::Break(ret) = kind_0.finish(&mut guard_0, outcome_0) {
                 return ret;
             }
-            #[allow(unreachable_code)]
-            if let __ctxmgr_p::Some(default) = match flow_0 {
-                1u32 => suppress_0.check(&mut guard_0, outcome_0),
-                _ => __ctxmgr_p::None,
-            } {
-                break 'with_0 default;
-            }
             match flow_0 {
-                1u32 => match (__ctxmgr_p::taken(slot1_0))? {}
+                #[allow(unreachable_code)]
+                1 => {
+                    break 'with_0 (suppress_0
+                        .check(&mut guard_0, outcome_0)
+                        .resume(__ctxmgr_p::taken(slot1_0)))?;
+                }
                 _ => __ctxmgr_p::unreachable_flow(),
             }
         };

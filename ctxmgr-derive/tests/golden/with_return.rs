@@ -17,17 +17,16 @@ fn __golden() {
         let mut flow_0: u32 = 0;
         let result_0 = 'with_0: {
             'body_0: {
-                let value_0 = match kind_0.enter(&mut guard_0) {
+                let g = match kind_0.enter(&mut guard_0) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                let g = value_0;
                 #[allow(unused_braces, unreachable_code)]
                 break 'with_0 {
                     if g.is_empty() {
                         ({
                             ret_0 = __ctxmgr_p::Some(Err(Empty));
-                            flow_0 = 1u32;
+                            flow_0 = 1;
                             break 'body_0;
                         });
                     }
@@ -35,7 +34,7 @@ fn __golden() {
                 };
             }
             let outcome_0 = match flow_0 {
-                1u32 => {
+                1 => {
                     match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_0)))
                         .__ctxmgr_returned_err()
                     {
@@ -53,7 +52,7 @@ fn __golden() {
                 return ret;
             }
             match flow_0 {
-                1u32 => return __ctxmgr_p::taken(ret_0),
+                1 => return __ctxmgr_p::taken(ret_0),
                 _ => __ctxmgr_p::unreachable_flow(),
             }
         };

@@ -17,11 +17,10 @@ fn __golden() {
         let mut flow_2: u32 = 0;
         let result_2 = 'with_2: {
             'body_2: {
-                let value_2 = match kind_2.enter(&mut guard_2) {
+                let f = match kind_2.enter(&mut guard_2) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                let f = value_2;
                 #[allow(unused_braces, unreachable_code)]
                 break 'with_2 {
                     {
@@ -34,25 +33,24 @@ fn __golden() {
                         if false {
                             ({
                                 ret_2 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(ret_1));
-                                flow_2 = 1u32;
+                                flow_2 = 1;
                                 break 'body_2;
                             });
                         }
                         let mut flow_1: u32 = 0;
                         let result_1 = 'with_1: {
                             'body_1: {
-                                let value_1 = match kind_1.enter(&mut guard_1) {
+                                #[allow(clippy::no_effect_underscore_binding)]
+                                let _t = match kind_1.enter(&mut guard_1) {
                                     __ctxmgr_p::Continue(val) => val,
                                     __ctxmgr_p::Break(ret) => {
                                         ({
                                             ret_2 = __ctxmgr_p::Some(ret);
-                                            flow_2 = 1u32;
+                                            flow_2 = 1;
                                             break 'body_2;
                                         })
                                     }
                                 };
-                                #[allow(clippy::no_effect_underscore_binding)]
-                                let _t = value_1;
                                 #[allow(unused_braces, unreachable_code)]
                                 break 'with_1 {
                                     {
@@ -63,17 +61,16 @@ fn __golden() {
                                         let mut guard_0 = kind_0.guard((guard_0,).0);
                                         #[allow(unused_braces)]
                                         let result_0 = {
-                                            let value_0 = match kind_0.enter(&mut guard_0) {
+                                            let (x, y) = match kind_0.enter(&mut guard_0) {
                                                 __ctxmgr_p::Continue(val) => val,
                                                 __ctxmgr_p::Break(ret) => {
                                                     ({
                                                         ret_1 = __ctxmgr_p::Some(ret);
-                                                        flow_1 = 1u32;
+                                                        flow_1 = 1;
                                                         break 'body_1;
                                                     })
                                                 }
                                             };
-                                            let (x, y) = value_0;
                                             { f.write(x + y) }
                                         };
                                         #[allow(unreachable_code)]
@@ -83,7 +80,7 @@ fn __golden() {
                                         if let __ctxmgr_p::Break(ret) = exit {
                                             ({
                                                 ret_1 = __ctxmgr_p::Some(ret);
-                                                flow_1 = 1u32;
+                                                flow_1 = 1;
                                                 break 'body_1;
                                             });
                                         }
@@ -92,7 +89,7 @@ fn __golden() {
                                 };
                             }
                             let outcome_1 = match flow_1 {
-                                1u32 => {
+                                1 => {
                                     match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_1)))
                                         .__ctxmgr_returned_err()
                                     {
@@ -111,15 +108,15 @@ fn __golden() {
                             {
                                 ({
                                     ret_2 = __ctxmgr_p::Some(ret);
-                                    flow_2 = 1u32;
+                                    flow_2 = 1;
                                     break 'body_2;
                                 });
                             }
                             match flow_1 {
-                                1u32 => {
+                                1 => {
                                     ({
                                         ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_1));
-                                        flow_2 = 1u32;
+                                        flow_2 = 1;
                                         break 'body_2;
                                     })
                                 }
@@ -132,7 +129,7 @@ fn __golden() {
                         if let __ctxmgr_p::Break(ret) = exit {
                             ({
                                 ret_2 = __ctxmgr_p::Some(ret);
-                                flow_2 = 1u32;
+                                flow_2 = 1;
                                 break 'body_2;
                             });
                         }
@@ -141,7 +138,7 @@ fn __golden() {
                 };
             }
             let outcome_2 = match flow_2 {
-                1u32 => {
+                1 => {
                     match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_2)))
                         .__ctxmgr_returned_err()
                     {
@@ -159,7 +156,7 @@ fn __golden() {
                 return ret;
             }
             match flow_2 {
-                1u32 => return __ctxmgr_p::taken(ret_2),
+                1 => return __ctxmgr_p::taken(ret_2),
                 _ => __ctxmgr_p::unreachable_flow(),
             }
         };

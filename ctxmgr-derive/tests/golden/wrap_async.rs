@@ -19,11 +19,10 @@ async fn run() -> Result<(), E> {
         let mut flow_0: u32 = 0;
         let result_0 = 'with_0: {
             'body_0: {
-                let value_0 = match kind_0.enter(&mut guard_0) {
+                let unused_0 = match kind_0.enter(&mut guard_0) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                let unused_0 = value_0;
                 #[allow(unused_braces, unreachable_code)]
                 break 'with_0 {
                     ({
@@ -33,26 +32,26 @@ async fn run() -> Result<(), E> {
                                 __ctxmgr_p::Break(ret) => {
                                     ({
                                         slot1_0 = __ctxmgr_p::Some(ret);
-                                        flow_0 = 1u32;
+                                        flow_0 = 1;
                                         break 'body_0;
                                     })
                                 }
                             });
                             Ok(())
                         });
-                        flow_0 = 2u32;
+                        flow_0 = 2;
                         break 'body_0;
                     });
                 };
             }
             let outcome_0 = match flow_0 {
-                1u32 => {
+                1 => {
                     __ctxmgr_p::Outcome::Err(
                         (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&slot1_0)))
                             .__ctxmgr_view(),
                     )
                 }
-                2u32 => {
+                2 => {
                     match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_0)))
                         .__ctxmgr_returned_err()
                     {
@@ -69,16 +68,14 @@ async fn run() -> Result<(), E> {
             if let __ctxmgr_p::Break(ret) = kind_0.finish(&mut guard_0, outcome_0) {
                 return ret;
             }
-            #[allow(unreachable_code)]
-            if let __ctxmgr_p::Some(default) = match flow_0 {
-                1u32 => suppress_0.check(&mut guard_0, outcome_0),
-                _ => __ctxmgr_p::None,
-            } {
-                break 'with_0 default;
-            }
             match flow_0 {
-                1u32 => match (__ctxmgr_p::taken(slot1_0))? {}
-                2u32 => return __ctxmgr_p::taken(ret_0),
+                #[allow(unreachable_code)]
+                1 => {
+                    break 'with_0 (suppress_0
+                        .check(&mut guard_0, outcome_0)
+                        .resume(__ctxmgr_p::taken(slot1_0)))?;
+                }
+                2 => return __ctxmgr_p::taken(ret_0),
                 _ => __ctxmgr_p::unreachable_flow(),
             }
         };

@@ -17,11 +17,10 @@ fn f(x: u8) -> Result<u8, E> {
         let mut flow_0: u32 = 0;
         let result_0 = 'with_0: {
             'body_0: {
-                let value_0 = match kind_0.enter(&mut guard_0) {
+                let t = match kind_0.enter(&mut guard_0) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                let t = value_0;
                 #[allow(unused_braces, unreachable_code)]
                 break 'with_0 {
                     ({
@@ -29,19 +28,19 @@ fn f(x: u8) -> Result<u8, E> {
                             if x == 0 {
                                 ({
                                     ret_0 = __ctxmgr_p::Some(Err(E));
-                                    flow_0 = 1u32;
+                                    flow_0 = 1;
                                     break 'body_0;
                                 });
                             }
                             Ok(x + t.n())
                         });
-                        flow_0 = 1u32;
+                        flow_0 = 1;
                         break 'body_0;
                     });
                 };
             }
             let outcome_0 = match flow_0 {
-                1u32 => {
+                1 => {
                     match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_0)))
                         .__ctxmgr_returned_err()
                     {
@@ -59,7 +58,7 @@ fn f(x: u8) -> Result<u8, E> {
                 return ret;
             }
             match flow_0 {
-                1u32 => return __ctxmgr_p::taken(ret_0),
+                1 => return __ctxmgr_p::taken(ret_0),
                 _ => __ctxmgr_p::unreachable_flow(),
             }
         };
