@@ -30,6 +30,7 @@
 pub mod attr;
 pub mod expand;
 pub mod parse;
+mod types;
 pub mod validate;
 
 /// What the derive reads of the type: its attributes, visibility, name and

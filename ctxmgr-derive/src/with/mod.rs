@@ -3,13 +3,18 @@
 //!
 //! A one-way pipeline, each stage in its own file, none importing a later
 //! one: [`parse`] (tokens → [`WithInput`]) → [`rewrite`] (the body's ways
-//! out → [`sites::Sites`]) → [`sites`] (the code that views and resumes
-//! them) → [`expand`] (the guard around each manager). The rewrite expands a
-//! nested `with!` through [`rewrite::ExpandNested`], which the expand stage
-//! implements.
+//! out → the typed plan of its sites, [`plan::Sites`]) → [`sites`] (the code
+//! that views and resumes them) → [`mod@expand`] (the guard around each
+//! manager, the sync flavor; [`awaited`] renders an `async` level, and
+//! [`guard`] makes, enters and exits a level's guard for both). The rewrite
+//! expands a nested `with!` through [`rewrite::ExpandNested`], which the
+//! expand stage implements: rewrite never imports the stages after it.
 
+mod awaited;
 mod expand;
+mod guard;
 pub mod parse;
+mod plan;
 mod rewrite;
 mod sites;
 
@@ -31,7 +36,7 @@ pub fn with_impl(input: TokenStream) -> TokenStream {
         Ok(input) => expand(input),
         Err(malformed) => match as_verbatim_body(malformed) {
             Ok(input) => expand(input),
-            Err(malformed) => expand::malformed(*malformed),
+            Err(malformed) => guard::malformed(*malformed),
         },
     }
 }

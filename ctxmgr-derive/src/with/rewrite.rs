@@ -12,7 +12,7 @@ use quote::{quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
 
-use super::sites::{SiteKind, Sites};
+use super::plan::{site_value, SiteKind, Sites};
 use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
 
@@ -200,7 +200,7 @@ impl Rewriter<'_> {
 
     /// `({ <store>; FLOW = i; break 'body; })`. In an async level's body,
     /// `(return p::Err(<site i's value>))`: the site leaves the body's
-    /// async block carrying its value (see [`super::sites::site_value`]),
+    /// async block carrying its value (see [`site_value`]),
     /// which is stored after the block, so the block captures no slot.
     fn leave(&self, index: u32, carry: Carry) -> Expr {
         let Rewriter {
@@ -227,7 +227,7 @@ impl Rewriter<'_> {
                 ),
                 Carry::Nothing => (TokenStream::new(), quote_spanned!(m=> ())),
             };
-            let value = super::sites::site_value(p, index, payload);
+            let value = site_value(p, index, payload);
             quote_spanned!(m=> ({ #store return #p::Err(#value); }))
         } else {
             let store = match carry {

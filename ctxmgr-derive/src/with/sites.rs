@@ -1,27 +1,11 @@
-//! Sites stage of `with!`: the ways out of the body that the rewrite found,
-//! and the code that, after exit, tells exit how the body ended and resumes
-//! each of them.
+//! The code of a body's sites ([`super::plan::Sites`]): after exit, what
+//! tells exit how the body ended and what resumes each of them.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
-use syn::Lifetime;
 
+use super::plan::{site_value, Site, SiteKind, Sites};
 use crate::tokens::Names;
-
-/// The value site `index` (from 1) leaves an async level's body with:
-/// `p::Next(p::Next(p::Here(payload)))` for site 3. All the sites of one
-/// body make one type, `Site<A1, Site<A2, .. Site<An, Never>>>`, closed by
-/// [`SiteCode::terminator`]; the body's async block returns
-/// `Result<value, that type>`, so each site's residual or value travels by
-/// value instead of through a slot the block would capture.
-pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStream {
-    let m = Span::mixed_site();
-    let mut value = quote_spanned!(m=> #p::Here(#payload));
-    for _ in 1..index {
-        value = quote_spanned!(m=> #p::Next(#value));
-    }
-    value
-}
 
 /// `(OPERAND)?`, the `?` that resumes a `?` site, with the parentheses and
 /// the `?` on the user's `?` (its own span, not mixed-site located there):
@@ -34,102 +18,7 @@ fn resumed_question(question: Span, operand: TokenStream) -> TokenStream {
     quote_spanned!(question=> #group ?)
 }
 
-/// A way out of the body, resumed after exit.
-pub enum SiteKind {
-    /// `expr?`: the residual is stored in its own slot (types differ per
-    /// site). The span is the user's `?`: the resumed `?` carries it, so a
-    /// residual that does not convert is reported there.
-    Try(Span),
-    /// `return` / `return expr`: all share one slot of the function's
-    /// return type.
-    Return,
-    /// `break` to a loop or block outside the body, `value` when it carries
-    /// a value (stored in the site's slot).
-    Break {
-        label: Option<Lifetime>,
-        value: bool,
-    },
-    /// `continue` to a loop outside the body.
-    Continue { label: Option<Lifetime> },
-}
-
-struct Site {
-    /// Non-zero: `0` is the body's normal end.
-    index: u32,
-    kind: SiteKind,
-}
-
-/// The sites of one body, numbered from 1 in the order the rewrite met them.
-#[derive(Default)]
-pub struct Sites(Vec<Site>);
-
 impl Sites {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn count(&self) -> usize {
-        self.0.len()
-    }
-
-    fn next_index(&self) -> u32 {
-        u32::try_from(self.0.len() + 1).unwrap_or(u32::MAX)
-    }
-
-    /// A new `?` site: each has its own slot.
-    pub fn push_try(&mut self, question: Span) -> u32 {
-        let index = self.next_index();
-        self.0.push(Site {
-            index,
-            kind: SiteKind::Try(question),
-        });
-        index
-    }
-
-    /// The site to reuse or create for a `return`, `break` or `continue`:
-    /// those with the same target and shape share one.
-    pub fn shared(&mut self, kind: SiteKind) -> u32 {
-        let same = |a: &SiteKind| match (a, &kind) {
-            (SiteKind::Return, SiteKind::Return) => true,
-            (
-                SiteKind::Break {
-                    label: l1,
-                    value: v1,
-                },
-                SiteKind::Break {
-                    label: l2,
-                    value: v2,
-                },
-            ) => v1 == v2 && label_eq(l1.as_ref(), l2.as_ref()),
-            (SiteKind::Continue { label: l1 }, SiteKind::Continue { label: l2 }) => {
-                label_eq(l1.as_ref(), l2.as_ref())
-            }
-            _ => false,
-        };
-        if let Some(site) = self.0.iter().find(|s| same(&s.kind)) {
-            return site.index;
-        }
-        let index = self.next_index();
-        self.0.push(Site { index, kind });
-        index
-    }
-
-    fn has_return(&self) -> bool {
-        self.0.iter().any(|s| matches!(s.kind, SiteKind::Return))
-    }
-
-    /// Unlabelled `break`/`continue` cannot be resumed inside a labelled
-    /// block (E0695): with such sites the `with!`'s block yields
-    /// `Option<value>` and they are resumed after it.
-    pub fn has_unlabelled(&self) -> bool {
-        self.0.iter().any(|s| {
-            matches!(
-                s.kind,
-                SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
-            )
-        })
-    }
-
     /// The code that stores, views and resumes these sites. `in_async_block`:
     /// the body ran as an async block, so every site is resumed in one
     /// `match` after it, where no label is in the way of an unlabelled
@@ -164,7 +53,7 @@ impl Sites {
         // is reported there.
         let suppress = names.ident("suppress");
         let check = syn::Ident::new("check", m.located_at(manager));
-        for site in &self.0 {
+        for site in self.iter() {
             // Unsuffixed: FLOW is declared `u32`.
             let i = proc_macro2::Literal::u32_unsuffixed(site.index);
             let slot = names.slot(site.index);
@@ -244,7 +133,7 @@ impl Sites {
         if in_async_block {
             // Closes the site type (its last `Next` holds `NoSite`); that
             // arm cannot happen.
-            let n = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+            let n = u32::try_from(self.count()).unwrap_or(u32::MAX);
             let never = quote_spanned!(m=> never);
             let mut end = never.clone();
             for _ in 0..n {
@@ -383,13 +272,5 @@ impl SiteCode {
         };
         self.async_outcomes.extend(outcome);
         self.async_resumes.extend(resume);
-    }
-}
-
-fn label_eq(a: Option<&Lifetime>, b: Option<&Lifetime>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.ident == b.ident,
-        _ => false,
     }
 }

@@ -1,0 +1,222 @@
+//! The awaited renderer: one level of `with!(async ..)`, its enter and exit
+//! awaited in the user's own coroutine, its body an async block polled
+//! under `catch_unwind`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote_spanned, ToTokens};
+
+use super::guard::ExitBorrow;
+use super::sites::SiteCode;
+use crate::tokens::Names;
+
+/// One level of an `async` manager.
+///
+/// Input:  `with!(async EXPR as PAT => { BODY })`
+/// Output:
+///
+/// ```text
+/// {
+///     use KRATE::__private::{self as p, ..};
+///     let (KIND, mut GUARD) = { .. (&&&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
+///     <site setup: RET, tied to the fn's return type; the suppression probe>
+///     let CAUGHT = {
+///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
+///             p::Continue(v) => v, p::Break(r) => return r,
+///         };
+///         let mut BODY = p::pin!(async {
+///             let PAT = VALUE;
+///             <terminator: closes the type of the sites' values>
+///             p::Ok(BODY)            // sites: `return p::Err(Next(..Here(what it carries)..))`
+///         });
+///         p::poll_fn(|cx| p::poll_catching(BODY.as_mut(), cx)).await   // under catch_unwind
+///     };                             // the body's future and VALUE are gone here
+///     match CAUGHT {
+///         p::Ok(p::Ok(v)) => { <await exit with Ok, or return its error>; v }
+///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
+///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }
+///         //         GUARD = { GUARD };`, shown as in the sync form: see `ExitBorrow`)
+///         p::Ok(p::Err(SITE)) => {     // SITE: `Next(..Here(x)..)`, site i's value
+///             let OUTCOME = match &SITE { P_i(x) => <view of x / RET, or Ok> };
+///             <await exit with OUTCOME, or return its error>
+///             let SWALLOWED = match &SITE { <`?` sites> => SUPPRESS.check(&mut GUARD, OUTCOME), _ => p::Swallowed::none() };
+///             match SITE { P_i(x) => <resume site i: `(SWALLOWED.resume(x))?` for a `?`> }
+///         }
+///         p::Err(payload) => { <await exit with Panic under catch_unwind>; p::resume_after_exit(..) }
+///     }
+/// }
+/// ```
+///
+/// Without sites the body is not wrapped in `Ok`.
+/// A future dropped mid-body drops GUARD entered: its `Drop` runs the
+/// manager's `drop_exit(Outcome::Unseen)`.
+pub(super) struct AsyncLevel<'a> {
+    pub(super) p: &'a TokenStream,
+    pub(super) names: &'a Names,
+    pub(super) exit: &'a ExitBorrow,
+    /// Where the `with!` is (see `Expander::expand_one_with`).
+    pub(super) call: Span,
+    /// The user's `async` keyword: every `.await` is spanned on it.
+    pub(super) kw: Span,
+    /// The manager expression: the calls whose bounds can fail (the error
+    /// type the function cannot return) are spanned on it, so such a
+    /// mistake is one error there.
+    pub(super) expr_span: Span,
+    pub(super) setup: TokenStream,
+    pub(super) enter: TokenStream,
+    pub(super) bind: TokenStream,
+    pub(super) body: TokenStream,
+}
+
+impl AsyncLevel<'_> {
+    /// The body's value where it is handed on, as the `with!`'s.
+    fn value_out(&self) -> syn::Ident {
+        syn::Ident::new("val", Span::mixed_site().located_at(self.call))
+    }
+
+    fn await_(&self) -> TokenStream {
+        quote_spanned!(self.kw=> .await)
+    }
+
+    /// `let CAUGHT = { <enter>; <INNER polled under catch_unwind> };`: the
+    /// body's future is pinned here and polled by `poll_fn`, in the user's
+    /// own coroutine (a helper `async fn` would be one more coroutine, which
+    /// LLVM may leave out of line: bench/run's async ratios).
+    fn run_body(&self, inner: &TokenStream) -> TokenStream {
+        let AsyncLevel { p, enter, bind, .. } = self;
+        let caught = self.names.ident("caught");
+        let await_ = self.await_();
+        quote_spanned! {Span::mixed_site()=>
+            let #caught = {
+                #enter
+                let mut body = #p::pin!(async {
+                    #bind
+                    #[allow(unused_braces, unreachable_code)]
+                    #inner
+                });
+                #p::poll_fn(|cx| #p::poll_catching(body.as_mut(), cx)) #await_
+            };
+        }
+    }
+
+    /// Awaits exit with `outcome`; returns exit's error from the function.
+    fn finish(&self, outcome: &TokenStream) -> TokenStream {
+        let p = self.p;
+        let kind = self.names.ident("kind");
+        let ExitBorrow { guard, release, .. } = self.exit;
+        let await_ = self.await_();
+        let exited = syn::Ident::new("exited", self.expr_span);
+        quote_spanned! {Span::mixed_site()=>
+            let (mgr, state) = #guard.__ctxmgr_split();
+            if let #p::Break(ret) = #kind.#exited(
+                state,
+                #p::AsyncContextManager::exit(mgr, #outcome) #await_,
+            ) {
+                return ret;
+            }
+            #release
+        }
+    }
+
+    /// Awaits exit with `Outcome::Panic` (a panic from it caught), then
+    /// resumes the body's panic.
+    fn on_panic(&self) -> TokenStream {
+        let p = self.p;
+        let guard = self.names.ident("guard");
+        let await_ = self.await_();
+        quote_spanned! {Span::mixed_site()=>
+            #p::Err(panic) => {
+                let (mgr, state) = #guard.__ctxmgr_split();
+                let mut exit = #p::pin!(#p::AsyncContextManager::exit(
+                    mgr,
+                    #p::Outcome::Panic,
+                ));
+                let exit = #p::poll_fn(|cx| {
+                    #p::poll_catching(exit.as_mut(), cx)
+                }) #await_;
+                #p::resume_after_exit(state, exit, panic)
+            }
+        }
+    }
+
+    /// A body that can only end normally (or panic).
+    pub(super) fn short(&self, imports: &TokenStream) -> TokenStream {
+        let p = self.p;
+        let value = self.value_out();
+        let caught = self.names.ident("caught");
+        let setup = &self.setup;
+        let run = self.run_body(&self.body);
+        let finish_ok = self.finish(&quote_spanned!(Span::mixed_site()=> #p::Outcome::Ok));
+        let on_panic = self.on_panic();
+        quote_spanned! {Span::mixed_site()=>
+            {
+                #imports
+                #setup
+                #run
+                match #caught {
+                    #p::Ok(val) => {
+                        #finish_ok
+                        #value
+                    }
+                    #on_panic
+                }
+            }
+        }
+    }
+
+    pub(super) fn with_sites(&self, imports: &TokenStream, code: &SiteCode) -> TokenStream {
+        let m = Span::mixed_site();
+        let p = self.p;
+        let value = self.value_out();
+        let names = self.names;
+        let caught = names.ident("caught");
+        let outcome = names.ident("outcome");
+        let setup = &self.setup;
+        let body = &self.body;
+        let SiteCode {
+            setup: site_setup,
+            async_outcomes,
+            async_resumes,
+            async_swallowed,
+            terminator,
+            ..
+        } = code;
+        // A statement, so the `allow` covers the `Ok(..)` of a body that
+        // always leaves.
+        let run = self.run_body(&quote_spanned! {m=>
+            #terminator
+            #[allow(unreachable_code, clippy::needless_return)]
+            return #p::Ok(#body);
+        });
+        let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
+        let finish_site = self.finish(&outcome.to_token_stream());
+        let on_panic = self.on_panic();
+        let resume = quote_spanned! {m=>
+            #async_swallowed
+            match site {
+                #async_resumes
+            }
+        };
+        quote_spanned! {m=>
+            {
+                #imports
+                #setup
+                #site_setup
+                #run
+                match #caught {
+                    #p::Ok(#p::Ok(val)) => {
+                        #finish_ok
+                        #value
+                    }
+                    #p::Ok(#p::Err(site)) => {
+                        let #outcome = match &site {
+                            #async_outcomes
+                        };
+                        #finish_site
+                        #resume
+                    }
+                    #on_panic
+                }
+            }
+        }
+    }
+}
