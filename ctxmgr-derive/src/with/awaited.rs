@@ -5,9 +5,37 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
 
+use syn::spanned::Spanned;
+
 use super::guard::ExitBorrow;
+use super::plan::{Level, Shared};
 use super::sites::SiteCode;
 use crate::tokens::Names;
+
+/// Renders an async level (`kw` is the user's `async`): the short form when
+/// its body has no sites, else the one that resumes them.
+pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
+    let async_level = AsyncLevel {
+        p: shared.p,
+        names: &level.names,
+        exit: &shared.exit,
+        call: level.call,
+        kw,
+        expr_span: level.manager.expr.span(),
+        setup: &shared.setup,
+        enter: &shared.enter,
+        bind: &shared.bind,
+        body: &shared.body,
+    };
+    if level.sites.is_empty() {
+        async_level.short(&shared.imports)
+    } else {
+        let code = level
+            .sites
+            .code(&level.names, shared.p, true, level.manager.expr.span());
+        async_level.with_sites(&shared.imports, &code)
+    }
+}
 
 /// One level of an `async` manager.
 ///
@@ -49,22 +77,22 @@ use crate::tokens::Names;
 /// Without sites the body is not wrapped in `Ok`.
 /// A future dropped mid-body drops GUARD entered: its `Drop` runs the
 /// manager's `drop_exit(Outcome::Unseen)`.
-pub(super) struct AsyncLevel<'a> {
-    pub(super) p: &'a TokenStream,
-    pub(super) names: &'a Names,
-    pub(super) exit: &'a ExitBorrow,
-    /// Where the `with!` is (see `Expander::expand_one_with`).
-    pub(super) call: Span,
+struct AsyncLevel<'a> {
+    p: &'a TokenStream,
+    names: &'a Names,
+    exit: &'a ExitBorrow,
+    /// Where the `with!` is (see [`Level::call`]).
+    call: Span,
     /// The user's `async` keyword: every `.await` is spanned on it.
-    pub(super) kw: Span,
+    kw: Span,
     /// The manager expression: the calls whose bounds can fail (the error
     /// type the function cannot return) are spanned on it, so such a
     /// mistake is one error there.
-    pub(super) expr_span: Span,
-    pub(super) setup: TokenStream,
-    pub(super) enter: TokenStream,
-    pub(super) bind: TokenStream,
-    pub(super) body: TokenStream,
+    expr_span: Span,
+    setup: &'a TokenStream,
+    enter: &'a TokenStream,
+    bind: &'a TokenStream,
+    body: &'a TokenStream,
 }
 
 impl AsyncLevel<'_> {
@@ -139,12 +167,12 @@ impl AsyncLevel<'_> {
     }
 
     /// A body that can only end normally (or panic).
-    pub(super) fn short(&self, imports: &TokenStream) -> TokenStream {
+    fn short(&self, imports: &TokenStream) -> TokenStream {
         let p = self.p;
         let value = self.value_out();
         let caught = self.names.ident("caught");
         let setup = &self.setup;
-        let run = self.run_body(&self.body);
+        let run = self.run_body(self.body);
         let finish_ok = self.finish(&quote_spanned!(Span::mixed_site()=> #p::Outcome::Ok));
         let on_panic = self.on_panic();
         quote_spanned! {Span::mixed_site()=>
@@ -163,7 +191,7 @@ impl AsyncLevel<'_> {
         }
     }
 
-    pub(super) fn with_sites(&self, imports: &TokenStream, code: &SiteCode) -> TokenStream {
+    fn with_sites(&self, imports: &TokenStream, code: &SiteCode) -> TokenStream {
         let m = Span::mixed_site();
         let p = self.p;
         let value = self.value_out();

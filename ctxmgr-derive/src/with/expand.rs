@@ -45,15 +45,14 @@
 use std::cell::Cell;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
+use quote::{quote_spanned, ToTokens};
 use syn::{Block, Expr};
 
-use super::awaited::AsyncLevel;
 use super::guard::{entry, Entry, ExitBorrow};
 use super::parse::{self, Flavor, Manager, WithInput};
+use super::plan::{Level, Shared};
 use super::rewrite::{self, ExpandNested};
-use super::sites::SiteCode;
+use super::{awaited, sync};
 use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
 
@@ -143,10 +142,10 @@ impl<'k> Expander<'k> {
     /// resumption code (`return`, `?`, `break`, `continue`) leaves the
     /// enclosing body. Its own body, already rewritten, is not visited again:
     /// nothing in it leaves further than this level. So the skeleton is
-    /// parsed with a placeholder where the body goes, and the body's tokens
-    /// are spliced in as an opaque `Expr::Verbatim`: neither re-parsed nor
-    /// re-visited (callgrind: re-parsing whole nested expansions was a
-    /// quarter of the macro's time).
+    /// rendered and parsed with a placeholder where the body goes, and the
+    /// body's tokens are spliced in as an opaque `Expr::Verbatim`: neither
+    /// re-parsed nor re-visited (callgrind: re-parsing whole nested
+    /// expansions was a quarter of the macro's time).
     fn expand_nested_one(
         &self,
         manager: &Manager,
@@ -154,10 +153,10 @@ impl<'k> Expander<'k> {
         call: Span,
         note: Option<&str>,
     ) -> Expr {
-        let (skeleton, placeholder, body) = self.expand_one_with(manager, body, call, true, note);
-        let Some(placeholder) = placeholder else {
-            return Expr::Verbatim(skeleton);
-        };
+        let level = self.plan(manager, body, call, note);
+        let placeholder = level.names.ident("splice");
+        let skeleton = self.render(&level, placeholder.to_token_stream());
+        let body = level.body.into_token_stream();
         // It always parses, but it embeds user tokens, so rather than trust
         // that, fall back to the raw tokens and let the compiler report
         // whatever is wrong with them: never a macro panic.
@@ -185,58 +184,59 @@ impl<'k> Expander<'k> {
         call: Span,
         note: Option<&str>,
     ) -> TokenStream {
-        self.expand_one_with(manager, body, call, false, note).0
+        let level = self.plan(manager, body, call, note);
+        let body = level.body.to_token_stream();
+        self.render(&level, body)
     }
 
-    /// The expansion of one level; with `placeholder`, the body is left out
-    /// and returned beside it, with the identifier standing in for it.
-    /// `call` is where the `with!` is: the tail that hands its value on is
-    /// shown there ("first borrow later used here" when the bound value
-    /// leaves the body: see `ExitBorrow`). Only a nested `with!` needs it,
-    /// the outermost is at the macro's own span.
-    fn expand_one_with(
+    /// The plan of one level: fresh names, and the body rewritten, its
+    /// sites found (a nested `with!` in it is expanded through `self`).
+    fn plan<'a>(
         &self,
-        manager: &Manager,
+        manager: &'a Manager,
         mut body: Block,
         call: Span,
-        placeholder: bool,
-        note: Option<&str>,
-    ) -> (TokenStream, Option<syn::Ident>, TokenStream) {
+        note: Option<&'a str>,
+    ) -> Level<'a> {
         let names = self.fresh_names();
-        let krate = self.krate;
-        let m = Span::mixed_site();
-        let exit = ExitBorrow::new(&names, body.brace_token.span.close());
-        // One short alias of `KRATE::__private` per expansion: the paths
-        // below are most of what it emits.
-        let p = quote_spanned!(m=> __ctxmgr_p);
         let sites = rewrite::rewrite(
             &mut body,
             &names,
-            &p,
+            &quote_spanned!(Span::mixed_site()=> __ctxmgr_p),
             self,
             matches!(manager.flavor, Flavor::Async(_)),
         );
-        // What stands where the body goes, and the body kept aside.
-        let (body, placeholder, kept) = if placeholder {
-            let ident = names.ident("splice");
-            (
-                ident.to_token_stream(),
-                Some(ident),
-                body.into_token_stream(),
-            )
-        } else {
-            (body.into_token_stream(), None, TokenStream::new())
-        };
-        let kind = names.ident("kind");
-        let result = names.ident("result");
-        // RESULT where it is handed on, the `with!`'s value.
-        let result_out = names.ident_at("result", call);
-        let on_break = quote_spanned!(m=> return ret);
+        Level {
+            names,
+            manager,
+            body,
+            sites,
+            call,
+            note,
+        }
+    }
+
+    /// Renders a level with `body` where its body goes (the body itself, or
+    /// the placeholder a nested level's body is spliced at): what every
+    /// flavor shares, the guard made and entered ([`entry`]), then the
+    /// flavor's renderer, [`sync::render`] or [`awaited::render`].
+    fn render(&self, level: &Level, body: TokenStream) -> TokenStream {
+        let Level {
+            names,
+            manager,
+            note,
+            ..
+        } = level;
+        let m = Span::mixed_site();
+        // One short alias of `KRATE::__private` per expansion: the paths
+        // below are most of what it emits.
+        let p = quote_spanned!(m=> __ctxmgr_p);
+        let krate = self.krate;
         let Entry {
             mut new_guard,
             enter,
             bind,
-        } = entry(&p, &names, manager, &on_break);
+        } = entry(&p, names, manager, &quote_spanned!(m=> return ret));
         // A body calling macros `with!` cannot look into: a guard whose drop
         // names them if a path through one of them leaves the body unseen
         // and exit fails (an async level's drop_exit cannot fail).
@@ -246,143 +246,25 @@ impl<'k> Expander<'k> {
                 let mut #guard = #p::Noted::new(#guard, || #note);
             });
         }
-        // One `use`: the alias, and every probe trait by a glob, which
-        // counts as used when any of them is (the kind probe always is): no
-        // `#[allow(unused_imports)]`, whose lint scope rustc would build per
-        // expansion.
-        let imports = quote_spanned! {m=>
-            use #krate::__private::{self as #p, probes::*};
+        let shared = Shared {
+            p: &p,
+            // One `use`: the alias, and every probe trait by a glob, which
+            // counts as used when any of them is (the kind probe always is):
+            // no `#[allow(unused_imports)]`, whose lint scope rustc would
+            // build per expansion.
+            imports: quote_spanned! {m=>
+                use #krate::__private::{self as #p, probes::*};
+            },
+            exit: ExitBorrow::new(names, level.body.brace_token.span.close()),
+            setup: new_guard,
+            enter,
+            bind,
+            body,
         };
-        let setup = new_guard;
-        if let Flavor::Async(kw) = manager.flavor {
-            let level = AsyncLevel {
-                p: &p,
-                names: &names,
-                exit: &exit,
-                call,
-                kw,
-                expr_span: manager.expr.span(),
-                setup,
-                enter,
-                bind,
-                body,
-            };
-            let tokens = if sites.is_empty() {
-                level.short(&imports)
-            } else {
-                let code = sites.code(&names, &p, true, manager.expr.span());
-                level.with_sites(&imports, &code)
-            };
-            return (tokens, placeholder, kept);
+        match manager.flavor {
+            Flavor::Sync => sync::render(level, &shared),
+            Flavor::Async(kw) => awaited::render(level, &shared, kw),
         }
-        let enter = quote!(#enter #bind);
-        // Spanned like `enter` (in `entry`), on the user's expression: a
-        // function that cannot return the manager's error is one error there,
-        // not one for enter and one for each exit.
-        let finish = syn::Ident::new("finish", manager.expr.span());
-        let ExitBorrow {
-            borrow: exit_borrow,
-            release,
-            ..
-        } = &exit;
-        let finish_ok = quote_spanned! {m=>
-            #[allow(unreachable_code)]
-            let exit = #kind.#finish(#exit_borrow, #p::Outcome::Ok);
-            #release
-            if let #p::Break(ret) = exit {
-                return ret;
-            }
-        };
-
-        if sites.is_empty() {
-            // Short form: the body can only end normally (or panic).
-            let tokens = quote_spanned! {m=>
-                {
-                    #imports
-                    #setup
-                    #[allow(unused_braces)]
-                    let #result = {
-                        #enter
-                        #body
-                    };
-                    #finish_ok
-                    #result_out
-                }
-            };
-            return (tokens, placeholder, kept);
-        }
-
-        let code = sites.code(&names, &p, false, manager.expr.span());
-        let unlabelled = sites.has_unlabelled();
-        let outer = names.label("with");
-        let label = names.label("body");
-        let flow = names.ident("flow");
-        let outcome = names.ident("outcome");
-        // The body is the break's value itself, so that a body that always
-        // leaves makes the break unreachable and `with!` diverges.
-        let normal = if unlabelled {
-            quote_spanned!(m=> #p::Some(#body))
-        } else {
-            body
-        };
-        let resumes = &code.resumes;
-        let dispatch = quote_spanned! {m=>
-            match #flow {
-                #resumes
-                _ => #p::unreachable_flow(),
-            }
-        };
-        let (dispatch, tail) = if unlabelled {
-            let late = &code.late_resumes;
-            (
-                quote_spanned!(m=> #dispatch; #p::None),
-                quote_spanned! {m=>
-                    match #result_out {
-                        #p::Some(val) => val,
-                        #p::None => match #flow {
-                            #late
-                            _ => #p::unreachable_flow(),
-                        },
-                    }
-                },
-            )
-        } else {
-            (dispatch, result_out.to_token_stream())
-        };
-        let SiteCode {
-            setup: site_setup,
-            slots,
-            outcomes,
-            ..
-        } = &code;
-        let tokens = quote_spanned! {m=>
-            {
-                #imports
-                #setup
-                #site_setup
-                #slots
-                let mut #flow: u32 = 0;
-                let #result = #outer: {
-                    #label: {
-                        #enter
-                        #[allow(unused_braces, unreachable_code)]
-                        break #outer #normal;
-                    }
-                    // Reached from a site only: the bound value is gone.
-                    let #outcome = match #flow {
-                        #outcomes
-                        _ => #p::Outcome::Ok,
-                    };
-                    if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
-                        return ret;
-                    }
-                    #dispatch
-                };
-                #finish_ok
-                #tail
-            }
-        };
-        (tokens, placeholder, kept)
     }
 }
 

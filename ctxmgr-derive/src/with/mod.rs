@@ -3,12 +3,14 @@
 //!
 //! A one-way pipeline, each stage in its own file, none importing a later
 //! one: [`parse`] (tokens → [`WithInput`]) → [`rewrite`] (the body's ways
-//! out → the typed plan of its sites, [`plan::Sites`]) → [`sites`] (the code
-//! that views and resumes them) → [`mod@expand`] (the guard around each
-//! manager, the sync flavor; [`awaited`] renders an `async` level, and
-//! [`guard`] makes, enters and exits a level's guard for both). The rewrite
-//! expands a nested `with!` through [`rewrite::ExpandNested`], which the
-//! expand stage implements: rewrite never imports the stages after it.
+//! out) → [`plan`] (a level's typed plan: its manager, rewritten body and
+//! sites, [`plan::Level`]) → one renderer per flavor, [`sync`] and
+//! [`awaited`], which share [`guard`] (the guard made, entered, and exit's
+//! borrow of it) and [`sites`] (the code that views and resumes the sites).
+//! [`mod@expand`] drives it: levels nested inside out, a nested `with!`
+//! planned and rendered in place. The rewrite expands a nested `with!`
+//! through [`rewrite::ExpandNested`], which the expand stage implements, so
+//! it never imports the stages after it.
 
 mod awaited;
 mod expand;
@@ -17,6 +19,7 @@ pub mod parse;
 mod plan;
 mod rewrite;
 mod sites;
+mod sync;
 
 use proc_macro2::TokenStream;
 

@@ -132,3 +132,41 @@ fn label_eq(a: Option<&Lifetime>, b: Option<&Lifetime>) -> bool {
         _ => false,
     }
 }
+
+/// The plan of one level of a `with!`: its manager, its body as the
+/// rewrite left it, and the sites found in it.
+pub struct Level<'a> {
+    /// The level's generated names.
+    pub names: crate::tokens::Names,
+    pub manager: &'a super::parse::Manager,
+    /// The body, its sites rewritten.
+    pub body: syn::Block,
+    pub sites: Sites,
+    /// Where the `with!` is: the tail that hands its value on is shown
+    /// there ("first borrow later used here" when the bound value leaves
+    /// the body: see `ExitBorrow`). Only a nested `with!` needs it, the
+    /// outermost is at the macro's own span.
+    pub call: Span,
+    /// The macros in the body that `with!` cannot look into, for the
+    /// guard's drop to name (`"`m!`, .."`).
+    pub note: Option<&'a str>,
+}
+
+/// What every flavor's renderer places the same way: the runtime's path,
+/// the guard made, entered and bound, exit's borrow of it, and the body.
+pub struct Shared<'p> {
+    /// The alias of `KRATE::__private`.
+    pub p: &'p TokenStream,
+    /// `use KRATE::__private::{self as p, probes::*};`
+    pub imports: TokenStream,
+    pub exit: super::guard::ExitBorrow,
+    /// The guard made (see `guard::Entry`).
+    pub setup: TokenStream,
+    /// Entered (sync: and bound).
+    pub enter: TokenStream,
+    /// Bound (async, inside the body's async block).
+    pub bind: TokenStream,
+    /// The body's tokens, or the placeholder a nested level's body is
+    /// spliced at.
+    pub body: TokenStream,
+}
