@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 
 use super::guard::ExitBorrow;
 use super::plan::{Level, Shared};
-use super::sites::SiteCode;
+use super::sites::AsyncSites;
 use crate::tokens::Names;
 
 /// Renders an async level (`kw` is the user's `async`): the short form when
@@ -32,8 +32,9 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
     } else {
         let code = level
             .sites
-            .code(&level.names, shared.p, true, level.manager.expr.span());
-        async_level.with_sites(&shared.imports, &code)
+            .async_code(&level.names, shared.p, level.manager.expr.span());
+        let site_setup = level.sites.setup(&level.names, shared.p);
+        async_level.with_sites(&shared.imports, &site_setup, &code)
     }
 }
 
@@ -191,7 +192,12 @@ impl AsyncLevel<'_> {
         }
     }
 
-    fn with_sites(&self, imports: &TokenStream, code: &SiteCode) -> TokenStream {
+    fn with_sites(
+        &self,
+        imports: &TokenStream,
+        site_setup: &TokenStream,
+        code: &AsyncSites,
+    ) -> TokenStream {
         let m = Span::mixed_site();
         let p = self.p;
         let value = self.value_out();
@@ -200,13 +206,11 @@ impl AsyncLevel<'_> {
         let outcome = names.ident("outcome");
         let setup = &self.setup;
         let body = &self.body;
-        let SiteCode {
-            setup: site_setup,
-            async_outcomes,
-            async_resumes,
-            async_swallowed,
+        let AsyncSites {
+            outcomes: async_outcomes,
+            resumes: async_resumes,
+            swallowed: async_swallowed,
             terminator,
-            ..
         } = code;
         // A statement, so the `allow` covers the `Ok(..)` of a body that
         // always leaves.

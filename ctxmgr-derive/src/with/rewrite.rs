@@ -40,7 +40,6 @@ pub fn rewrite(
         p,
         in_async_block,
         label: names.label("body"),
-        flow: names.ident("flow"),
         ret: names.ident("ret"),
         names,
         sites: Sites::default(),
@@ -70,8 +69,6 @@ struct Rewriter<'r> {
     names: &'r Names,
     /// Of the block holding the bound value: sites break out of it.
     label: Lifetime,
-    /// Which site left the body (`0`: none).
-    flow: syn::Ident,
     /// The slot of every `return` site.
     ret: syn::Ident,
     sites: Sites,
@@ -198,18 +195,12 @@ impl Rewriter<'_> {
         }
     }
 
-    /// `({ <store>; FLOW = i; break 'body; })`. In an async level's body,
+    /// `({ <store>; break 'body i; })`. In an async level's body,
     /// `(return p::Err(<site i's value>))`: the site leaves the body's
     /// async block carrying its value (see [`site_value`]),
     /// which is stored after the block, so the block captures no slot.
     fn leave(&self, index: u32, carry: Carry) -> Expr {
-        let Rewriter {
-            label,
-            flow,
-            p,
-            ret,
-            ..
-        } = self;
+        let Rewriter { label, p, ret, .. } = self;
         let m = Span::mixed_site();
         // Already visited: kept as tokens, not parsed back; parenthesized so
         // that, as tokens, it stays one operand wherever the user's
@@ -242,8 +233,7 @@ impl Rewriter<'_> {
             quote_spanned! {m=>
                 ({
                     #store
-                    #flow = #index;
-                    break #label;
+                    break #label #index;
                 })
             }
         };
@@ -316,12 +306,12 @@ impl Rewriter<'_> {
     /// Input:  bail!(ARGS)
     /// Output: (match (|| -> p::Result<p::Never, _> { bail!(ARGS) })() {
     ///             p::Ok(never) => match never {},
-    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); FLOW = i; break 'body; }),
+    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); break 'body i; }),
     ///         })
     /// Input:  ensure!(ARGS)
     /// Output: (match (|| -> p::Result<(), _> { ensure!(ARGS); p::Ok(()) })() {
     ///             p::Ok(()) => {},
-    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); FLOW = i; break 'body; }),
+    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); break 'body i; }),
     ///         })
     fn rewrite_early_return(&mut self, mac: &Macro, diverges: bool) -> Expr {
         let p = self.p;
@@ -416,13 +406,13 @@ impl ExprVisitor for Rewriter<'_> {
             // Their `?`, `return`, `break` and `continue` are their own.
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::TryBlock(_) => {}
             // Input:  expr?
-            // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => ({ SLOT_i = p::Some(r); FLOW = i; break 'body; }) })
+            // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => ({ SLOT_i = p::Some(r); break 'body i; }) })
             Expr::Try(t) => {
                 self.visit_expr(&mut t.expr);
                 *expr = self.rewrite_try(t);
             }
             // Input:  return expr
-            // Output: ({ RET = Some(expr); FLOW = i; break 'body; })
+            // Output: ({ RET = Some(expr); break 'body i; })
             Expr::Return(r) => {
                 if let Some(e) = &mut r.expr {
                     self.visit_expr(e);
@@ -435,7 +425,7 @@ impl ExprVisitor for Rewriter<'_> {
                 *expr = self.leave(index, Carry::Ret(value));
             }
             // Input:  break 'outer value
-            // Output: ({ SLOT_i = Some(value); FLOW = i; break 'body; })
+            // Output: ({ SLOT_i = Some(value); break 'body i; })
             Expr::Break(b) => {
                 if let Some(e) = &mut b.expr {
                     self.visit_expr(e);
@@ -453,7 +443,7 @@ impl ExprVisitor for Rewriter<'_> {
                 }
             }
             // Input:  continue 'outer
-            // Output: ({ FLOW = i; break 'body; })
+            // Output: ({ break 'body i; })
             Expr::Continue(c) => {
                 if self.targets_outside(c.label.as_ref()) {
                     let index = self.sites.shared(SiteKind::Continue {

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 
 use super::guard::ExitBorrow;
 use super::plan::{Level, Shared};
-use super::sites::SiteCode;
+use super::sites::SiteArm;
 
 /// Renders a sync level: the short form when its body has no sites (it can
 /// only end normally, or panic), else the labelled form.
@@ -70,8 +70,9 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         return tokens;
     }
 
-    let code = sites.code(names, p, false, manager.expr.span());
     let unlabelled = sites.has_unlabelled();
+    let (slots, arms) = sites.sync_arms(names, p, manager.expr.span(), unlabelled);
+    let site_setup = sites.setup(names, p);
     let outer = names.label("with");
     let label = names.label("body");
     let flow = names.ident("flow");
@@ -83,54 +84,121 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     } else {
         body.clone()
     };
-    let resumes = &code.resumes;
-    let dispatch = quote_spanned! {m=>
-        match #flow {
-            #resumes
-            _ => #p::unreachable_flow(),
+    // Sites leave the body's block with their index (`break 'body i`).
+    let body_block = quote_spanned! {m=>
+        #label: {
+            #enter
+            #[allow(unused_braces, unreachable_code)]
+            break #outer #normal;
         }
     };
-    let (dispatch, tail) = if unlabelled {
-        let late = &code.late_resumes;
+    let ok = quote_spanned!(m=> #p::Outcome::Ok);
+    // Input:  the sites' arms
+    // Output: one site: its outcome and resumption as they are, no index
+    //         kept; several: `match FLOW { i => .., _ => .. }`, FLOW the
+    //         index the body's block yields
+    let (flow_decl, body_block, outcome_expr, dispatch, late) = if let [arm] = arms.as_slice() {
+        let SiteArm {
+            outcome,
+            attrs,
+            resume,
+            late,
+            ..
+        } = arm;
+        let outcome = outcome.clone().unwrap_or_else(|| ok.clone());
+        // Statements: an attribute on an expression is unstable.
+        let (dispatch, late) = if *late {
+            (
+                quote_spanned!(m=> #p::None),
+                quote_spanned!(m=> { #attrs #resume; }),
+            )
+        } else {
+            (quote_spanned!(m=> #attrs #resume;), TokenStream::new())
+        };
         (
-            quote_spanned!(m=> #dispatch; #p::None),
-            quote_spanned! {m=>
-                match #result_out {
-                    #p::Some(val) => val,
-                    #p::None => match #flow {
-                        #late
-                        _ => #p::unreachable_flow(),
-                    },
-                }
-            },
+            TokenStream::new(),
+            quote_spanned!(m=> #body_block;),
+            outcome,
+            dispatch,
+            late,
         )
     } else {
-        (dispatch, result_out.to_token_stream())
+        let outcomes: Vec<TokenStream> = arms
+            .iter()
+            .filter_map(|a| {
+                let (i, o) = (&a.index, a.outcome.as_ref()?);
+                Some(quote_spanned!(m=> #i => #o,))
+            })
+            .collect();
+        let outcome = if outcomes.is_empty() {
+            ok.clone()
+        } else {
+            quote_spanned!(m=> match #flow { #(#outcomes)* _ => #ok, })
+        };
+        let resumes = arms.iter().map(|a| {
+            let (i, attrs, resume) = (&a.index, &a.attrs, &a.resume);
+            if a.late {
+                quote_spanned!(m=> #i => {},)
+            } else {
+                quote_spanned!(m=> #attrs #i => #resume,)
+            }
+        });
+        let lates = arms.iter().filter(|a| a.late).map(|a| {
+            let (i, attrs, resume) = (&a.index, &a.attrs, &a.resume);
+            quote_spanned!(m=> #attrs #i => #resume,)
+        });
+        let dispatch = quote_spanned! {m=>
+            match #flow {
+                #(#resumes)*
+                _ => #p::unreachable_flow(),
+            }
+        };
+        let late = quote_spanned! {m=>
+            match #flow {
+                #(#lates)*
+                _ => #p::unreachable_flow(),
+            }
+        };
+        if unlabelled {
+            // Read again after the `with!`'s block.
+            (
+                quote_spanned!(m=> let mut #flow: u32 = 0;),
+                quote_spanned!(m=> #flow = #body_block;),
+                outcome.clone(),
+                quote_spanned!(m=> #dispatch; #p::None),
+                late,
+            )
+        } else {
+            (
+                TokenStream::new(),
+                quote_spanned!(m=> let #flow: u32 = #body_block;),
+                outcome,
+                dispatch,
+                TokenStream::new(),
+            )
+        }
     };
-    let SiteCode {
-        setup: site_setup,
-        slots,
-        outcomes,
-        ..
-    } = &code;
-    let tokens = quote_spanned! {m=>
+    let tail = if unlabelled {
+        quote_spanned! {m=>
+            match #result_out {
+                #p::Some(val) => val,
+                #p::None => #late,
+            }
+        }
+    } else {
+        result_out.to_token_stream()
+    };
+    quote_spanned! {m=>
         {
             #imports
             #setup
             #site_setup
             #slots
-            let mut #flow: u32 = 0;
+            #flow_decl
             let #result = #outer: {
-                #label: {
-                    #enter
-                    #[allow(unused_braces, unreachable_code)]
-                    break #outer #normal;
-                }
+                #body_block
                 // Reached from a site only: the bound value is gone.
-                let #outcome = match #flow {
-                    #outcomes
-                    _ => #p::Outcome::Ok,
-                };
+                let #outcome = #outcome_expr;
                 if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
                     return ret;
                 }
@@ -139,6 +207,5 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
             #finish_ok
             #tail
         }
-    };
-    tokens
+    }
 }

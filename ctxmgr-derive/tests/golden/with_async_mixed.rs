@@ -45,7 +45,6 @@ fn __golden() {
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         }
-                        let mut flow_1: u32 = 0;
                         let result_1 = 'with_1: {
                             'body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
@@ -73,8 +72,7 @@ fn __golden() {
                                         if false {
                                             ({
                                                 ret_1 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(ret_0));
-                                                flow_1 = 1;
-                                                break 'body_1;
+                                                break 'body_1 1;
                                             });
                                         }
                                         let caught_0 = {
@@ -90,8 +88,7 @@ fn __golden() {
                                                 __ctxmgr_p::Break(ret) => {
                                                     ({
                                                         ret_1 = __ctxmgr_p::Some(ret);
-                                                        flow_1 = 1;
-                                                        break 'body_1;
+                                                        break 'body_1 1;
                                                     })
                                                 }
                                             };
@@ -135,8 +132,7 @@ fn __golden() {
                                                 {
                                                     ({
                                                         ret_1 = __ctxmgr_p::Some(ret);
-                                                        flow_1 = 1;
-                                                        break 'body_1;
+                                                        break 'body_1 1;
                                                     });
                                                 }
                                                 guard_0 = { guard_0 };
@@ -167,8 +163,7 @@ fn __golden() {
                                                 {
                                                     ({
                                                         ret_1 = __ctxmgr_p::Some(ret);
-                                                        flow_1 = 1;
-                                                        break 'body_1;
+                                                        break 'body_1 1;
                                                     });
                                                 }
                                                 guard_0 = { guard_0 };
@@ -176,8 +171,7 @@ fn __golden() {
                                                     __ctxmgr_p::Here(_) => {
                                                         ({
                                                             ret_1 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_0));
-                                                            flow_1 = 1;
-                                                            break 'body_1;
+                                                            break 'body_1 1;
                                                         })
                                                     }
                                                     __ctxmgr_p::Next(never) => match never {}
@@ -200,21 +194,18 @@ fn __golden() {
                                         }
                                     }
                                 };
-                            }
-                            let outcome_1 = match flow_1 {
-                                1 => {
-                                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_1)))
-                                        .__ctxmgr_returned_err()
-                                    {
-                                        __ctxmgr_p::Some(err) => {
-                                            __ctxmgr_p::Outcome::Err(
-                                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                            )
-                                        }
-                                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                                    }
+                            };
+                            let outcome_1 = match (&__ctxmgr_p::Probe(
+                                __ctxmgr_p::taken_ref(&ret_1),
+                            ))
+                                .__ctxmgr_returned_err()
+                            {
+                                __ctxmgr_p::Some(err) => {
+                                    __ctxmgr_p::Outcome::Err(
+                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                    )
                                 }
-                                _ => __ctxmgr_p::Outcome::Ok,
+                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
                             };
                             if let __ctxmgr_p::Break(ret) = kind_1
                                 .finish(&mut guard_1, outcome_1)
@@ -224,15 +215,10 @@ fn __golden() {
                                     return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                 });
                             }
-                            match flow_1 {
-                                1 => {
-                                    ({
-                                        ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_1));
-                                        return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                                    })
-                                }
-                                _ => __ctxmgr_p::unreachable_flow(),
-                            }
+                            ({
+                                ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_1));
+                                return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
+                            });
                         };
                         #[allow(unreachable_code)]
                         let exit = kind_1.finish(&mut guard_1, __ctxmgr_p::Outcome::Ok);

@@ -12,7 +12,7 @@ fn __golden() {
         let mut slot2_0 = __ctxmgr_p::None;
         let mut flow_0: u32 = 0;
         let result_0 = 'with_0: {
-            'body_0: {
+            flow_0 = 'body_0: {
                 let mut g = match kind_0.enter(&mut guard_0) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
@@ -21,23 +21,19 @@ fn __golden() {
                 break 'with_0 __ctxmgr_p::Some({
                     if *g > 3 {
                         ({
-                            flow_0 = 1;
-                            break 'body_0;
+                            break 'body_0 1;
                         });
                     }
                     if *g == 0 {
                         ({
                             slot2_0 = __ctxmgr_p::Some(7);
-                            flow_0 = 2;
-                            break 'body_0;
+                            break 'body_0 2;
                         });
                     }
                     *g += 1;
                 });
-            }
-            let outcome_0 = match flow_0 {
-                _ => __ctxmgr_p::Outcome::Ok,
             };
+            let outcome_0 = __ctxmgr_p::Outcome::Ok;
             if let __ctxmgr_p::Break(ret) = kind_0.finish(&mut guard_0, outcome_0) {
                 return ret;
             }

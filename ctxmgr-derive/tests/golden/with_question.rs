@@ -11,7 +11,6 @@ fn __golden() {
         let mut guard_0 = kind_0.guard((guard_0,).0);
         let suppress_0 = (&__ctxmgr_p::SuppressProbe(&guard_0)).__ctxmgr_suppress_kind();
         let mut slot1_0 = __ctxmgr_p::None;
-        let mut flow_0: u32 = 0;
         let result_0 = 'with_0: {
             'body_0: {
                 let f = match kind_0.enter(&mut guard_0) {
@@ -25,35 +24,24 @@ fn __golden() {
                         __ctxmgr_p::Break(ret) => {
                             ({
                                 slot1_0 = __ctxmgr_p::Some(ret);
-                                flow_0 = 1;
-                                break 'body_0;
+                                break 'body_0 1;
                             })
                         }
                     });
                     Ok(())
                 };
-            }
-            let outcome_0 = match flow_0 {
-                1 => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&slot1_0)))
-                            .__ctxmgr_view(),
-                    )
-                }
-                _ => __ctxmgr_p::Outcome::Ok,
             };
+            let outcome_0 = __ctxmgr_p::Outcome::Err(
+                (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&slot1_0)))
+                    .__ctxmgr_view(),
+            );
             if let __ctxmgr_p::Break(ret) = kind_0.finish(&mut guard_0, outcome_0) {
                 return ret;
             }
-            match flow_0 {
-                #[allow(unreachable_code)]
-                1 => {
-                    break 'with_0 (suppress_0
-                        .check(&mut guard_0, outcome_0)
-                        .resume(__ctxmgr_p::taken(slot1_0)))?;
-                }
-                _ => __ctxmgr_p::unreachable_flow(),
-            }
+            #[allow(unreachable_code)]
+            break 'with_0 (suppress_0
+                .check(&mut guard_0, outcome_0)
+                .resume(__ctxmgr_p::taken(slot1_0)))?;
         };
         #[allow(unreachable_code)]
         let exit = kind_0.finish(&mut guard_0, __ctxmgr_p::Outcome::Ok);

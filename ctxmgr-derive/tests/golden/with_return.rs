@@ -14,7 +14,6 @@ fn __golden() {
         if false {
             return __ctxmgr_p::Option::unwrap(ret_0);
         }
-        let mut flow_0: u32 = 0;
         let result_0 = 'with_0: {
             'body_0: {
                 let g = match kind_0.enter(&mut guard_0) {
@@ -26,35 +25,26 @@ fn __golden() {
                     if g.is_empty() {
                         ({
                             ret_0 = __ctxmgr_p::Some(Err(Empty));
-                            flow_0 = 1;
-                            break 'body_0;
+                            break 'body_0 1;
                         });
                     }
                     g.len()
                 };
-            }
-            let outcome_0 = match flow_0 {
-                1 => {
-                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_0)))
-                        .__ctxmgr_returned_err()
-                    {
-                        __ctxmgr_p::Some(err) => {
-                            __ctxmgr_p::Outcome::Err(
-                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                            )
-                        }
-                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                    }
+            };
+            let outcome_0 = match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_0)))
+                .__ctxmgr_returned_err()
+            {
+                __ctxmgr_p::Some(err) => {
+                    __ctxmgr_p::Outcome::Err(
+                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                    )
                 }
-                _ => __ctxmgr_p::Outcome::Ok,
+                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
             };
             if let __ctxmgr_p::Break(ret) = kind_0.finish(&mut guard_0, outcome_0) {
                 return ret;
             }
-            match flow_0 {
-                1 => return __ctxmgr_p::taken(ret_0),
-                _ => __ctxmgr_p::unreachable_flow(),
-            }
+            return __ctxmgr_p::taken(ret_0);
         };
         #[allow(unreachable_code)]
         let exit = kind_0.finish(&mut guard_0, __ctxmgr_p::Outcome::Ok);

@@ -14,7 +14,6 @@ fn __golden() {
         if false {
             return __ctxmgr_p::Option::unwrap(ret_2);
         }
-        let mut flow_2: u32 = 0;
         let result_2 = 'with_2: {
             'body_2: {
                 let f = match kind_2.enter(&mut guard_2) {
@@ -33,11 +32,9 @@ fn __golden() {
                         if false {
                             ({
                                 ret_2 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(ret_1));
-                                flow_2 = 1;
-                                break 'body_2;
+                                break 'body_2 1;
                             });
                         }
-                        let mut flow_1: u32 = 0;
                         let result_1 = 'with_1: {
                             'body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
@@ -46,8 +43,7 @@ fn __golden() {
                                     __ctxmgr_p::Break(ret) => {
                                         ({
                                             ret_2 = __ctxmgr_p::Some(ret);
-                                            flow_2 = 1;
-                                            break 'body_2;
+                                            break 'body_2 1;
                                         })
                                     }
                                 };
@@ -66,8 +62,7 @@ fn __golden() {
                                                 __ctxmgr_p::Break(ret) => {
                                                     ({
                                                         ret_1 = __ctxmgr_p::Some(ret);
-                                                        flow_1 = 1;
-                                                        break 'body_1;
+                                                        break 'body_1 1;
                                                     })
                                                 }
                                             };
@@ -80,48 +75,37 @@ fn __golden() {
                                         if let __ctxmgr_p::Break(ret) = exit {
                                             ({
                                                 ret_1 = __ctxmgr_p::Some(ret);
-                                                flow_1 = 1;
-                                                break 'body_1;
+                                                break 'body_1 1;
                                             });
                                         }
                                         result_0
                                     }
                                 };
-                            }
-                            let outcome_1 = match flow_1 {
-                                1 => {
-                                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_1)))
-                                        .__ctxmgr_returned_err()
-                                    {
-                                        __ctxmgr_p::Some(err) => {
-                                            __ctxmgr_p::Outcome::Err(
-                                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                            )
-                                        }
-                                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                                    }
+                            };
+                            let outcome_1 = match (&__ctxmgr_p::Probe(
+                                __ctxmgr_p::taken_ref(&ret_1),
+                            ))
+                                .__ctxmgr_returned_err()
+                            {
+                                __ctxmgr_p::Some(err) => {
+                                    __ctxmgr_p::Outcome::Err(
+                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                    )
                                 }
-                                _ => __ctxmgr_p::Outcome::Ok,
+                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
                             };
                             if let __ctxmgr_p::Break(ret) = kind_1
                                 .finish(&mut guard_1, outcome_1)
                             {
                                 ({
                                     ret_2 = __ctxmgr_p::Some(ret);
-                                    flow_2 = 1;
-                                    break 'body_2;
+                                    break 'body_2 1;
                                 });
                             }
-                            match flow_1 {
-                                1 => {
-                                    ({
-                                        ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_1));
-                                        flow_2 = 1;
-                                        break 'body_2;
-                                    })
-                                }
-                                _ => __ctxmgr_p::unreachable_flow(),
-                            }
+                            ({
+                                ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_1));
+                                break 'body_2 1;
+                            });
                         };
                         #[allow(unreachable_code)]
                         let exit = kind_1.finish(&mut guard_1, __ctxmgr_p::Outcome::Ok);
@@ -129,36 +113,27 @@ fn __golden() {
                         if let __ctxmgr_p::Break(ret) = exit {
                             ({
                                 ret_2 = __ctxmgr_p::Some(ret);
-                                flow_2 = 1;
-                                break 'body_2;
+                                break 'body_2 1;
                             });
                         }
                         result_1
                     }
                 };
-            }
-            let outcome_2 = match flow_2 {
-                1 => {
-                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_2)))
-                        .__ctxmgr_returned_err()
-                    {
-                        __ctxmgr_p::Some(err) => {
-                            __ctxmgr_p::Outcome::Err(
-                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                            )
-                        }
-                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                    }
+            };
+            let outcome_2 = match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_2)))
+                .__ctxmgr_returned_err()
+            {
+                __ctxmgr_p::Some(err) => {
+                    __ctxmgr_p::Outcome::Err(
+                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                    )
                 }
-                _ => __ctxmgr_p::Outcome::Ok,
+                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
             };
             if let __ctxmgr_p::Break(ret) = kind_2.finish(&mut guard_2, outcome_2) {
                 return ret;
             }
-            match flow_2 {
-                1 => return __ctxmgr_p::taken(ret_2),
-                _ => __ctxmgr_p::unreachable_flow(),
-            }
+            return __ctxmgr_p::taken(ret_2);
         };
         #[allow(unreachable_code)]
         let exit = kind_2.finish(&mut guard_2, __ctxmgr_p::Outcome::Ok);

@@ -16,9 +16,8 @@ async fn run() -> Result<(), E> {
             return __ctxmgr_p::Option::unwrap(ret_0);
         }
         let mut slot1_0 = __ctxmgr_p::None;
-        let mut flow_0: u32 = 0;
         let result_0 = 'with_0: {
-            'body_0: {
+            let flow_0: u32 = 'body_0: {
                 let unused_0 = match kind_0.enter(&mut guard_0) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
@@ -32,18 +31,16 @@ async fn run() -> Result<(), E> {
                                 __ctxmgr_p::Break(ret) => {
                                     ({
                                         slot1_0 = __ctxmgr_p::Some(ret);
-                                        flow_0 = 1;
-                                        break 'body_0;
+                                        break 'body_0 1;
                                     })
                                 }
                             });
                             Ok(())
                         });
-                        flow_0 = 2;
-                        break 'body_0;
+                        break 'body_0 2;
                     });
                 };
-            }
+            };
             let outcome_0 = match flow_0 {
                 1 => {
                     __ctxmgr_p::Outcome::Err(
