@@ -153,7 +153,7 @@ impl<'k> Expander<'k> {
         call: Span,
         note: Option<&str>,
     ) -> Expr {
-        let level = self.plan(manager, body, call, note);
+        let level = self.plan(manager, body, call, note, true);
         let placeholder = level.names.ident("splice");
         let skeleton = self.render(&level, placeholder.to_token_stream());
         let body = level.body.into_token_stream();
@@ -184,7 +184,7 @@ impl<'k> Expander<'k> {
         call: Span,
         note: Option<&str>,
     ) -> TokenStream {
-        let level = self.plan(manager, body, call, note);
+        let level = self.plan(manager, body, call, note, false);
         let body = level.body.to_token_stream();
         self.render(&level, body)
     }
@@ -197,6 +197,7 @@ impl<'k> Expander<'k> {
         mut body: Block,
         call: Span,
         note: Option<&'a str>,
+        nested: bool,
     ) -> Level<'a> {
         let names = self.fresh_names();
         let sites = rewrite::rewrite(
@@ -213,6 +214,7 @@ impl<'k> Expander<'k> {
             sites,
             call,
             note,
+            nested,
         }
     }
 
@@ -248,12 +250,17 @@ impl<'k> Expander<'k> {
         }
         let shared = Shared {
             p: &p,
-            // One `use`: the alias, and every probe trait by a glob, which
-            // counts as used when any of them is (the kind probe always is):
-            // no `#[allow(unused_imports)]`, whose lint scope rustc would
-            // build per expansion.
-            imports: quote_spanned! {m=>
-                use #krate::__private::{self as #p, probes::*};
+            // One `use` per macro call, in its outermost level: the alias,
+            // and every probe trait by a glob, which counts as used when any
+            // of them is (the kind probe always is): no
+            // `#[allow(unused_imports)]`, whose lint scope rustc would build
+            // per expansion.
+            imports: if level.nested {
+                TokenStream::new()
+            } else {
+                quote_spanned! {m=>
+                    use #krate::__private::{self as #p, probes::*};
+                }
             },
             exit: ExitBorrow::new(names, level.body.brace_token.span.close()),
             setup: new_guard,

@@ -150,6 +150,10 @@ pub struct Level<'a> {
     /// The macros in the body that `with!` cannot look into, for the
     /// guard's drop to name (`"`m!`, .."`).
     pub note: Option<&'a str>,
+    /// Inside an outer level of the same macro call (an inner manager of
+    /// `with!(A, B, ..)`, or a `with!` in a body, expanded in place): the
+    /// outer level's `use` of the runtime's alias and probes is in scope.
+    pub nested: bool,
 }
 
 /// What every flavor's renderer places the same way: the runtime's path,

@@ -33,7 +33,6 @@ fn __golden() {
                 #[allow(unreachable_code, clippy::needless_return)]
                 return __ctxmgr_p::Ok({
                     {
-                        use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
                         let guard_1 = Timer::new("q");
                         let kind_1 = (&&&&__ctxmgr_p::Kind(&guard_1)).__ctxmgr_kind();
                         let mut guard_1 = kind_1.guard((guard_1,).0);
@@ -60,7 +59,6 @@ fn __golden() {
                                 #[allow(unused_braces, unreachable_code)]
                                 break 'with_1 {
                                     {
-                                        use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
                                         let (kind_0, mut guard_0) = {
                                             let guard_0 = conn.begin();
                                             let kind_0 = (&&&&__ctxmgr_p::AsyncKind(&guard_0))

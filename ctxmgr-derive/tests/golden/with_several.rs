@@ -23,7 +23,6 @@ fn __golden() {
                 #[allow(unused_braces, unreachable_code)]
                 break 'with_2 {
                     {
-                        use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
                         let guard_1 = Timer::new("t");
                         let kind_1 = (&&&&__ctxmgr_p::Kind(&guard_1)).__ctxmgr_kind();
                         let mut guard_1 = kind_1.guard((guard_1,).0);
@@ -50,7 +49,6 @@ fn __golden() {
                                 #[allow(unused_braces, unreachable_code)]
                                 break 'with_1 {
                                     {
-                                        use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
                                         let guard_0 = pair();
                                         let kind_0 = (&&&&__ctxmgr_p::Kind(&guard_0))
                                             .__ctxmgr_kind();
