@@ -186,12 +186,10 @@ fn methods_impl(
         group
     };
     // Signatures name the impl's own `RawValue`/`RawError`, never
-    // `ContextManager`'s: without the derive, this impl is no error.
-    let cm = if spec.is_async {
-        quote_spanned!(span=> <Self as #p::AsyncMethods>)
-    } else {
-        quote_spanned!(span=> <Self as #p::Methods>)
-    };
+    // `ContextManager`'s: without the derive, this impl is no error. Inside
+    // the impl, `Self::RawError` is the implemented trait's (a type with
+    // both a sync and an async impl block is no ambiguity there).
+    let cm = quote_spanned!(span=> Self);
     let error_of = quote_spanned!(span=> #cm::RawError);
     // The calls of async markers are awaited inside the adapters' `async`
     // blocks (a plain marker of an async manager is called as it is).
