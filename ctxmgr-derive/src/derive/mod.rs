@@ -29,6 +29,7 @@
 
 pub mod attr;
 pub mod expand;
+mod methods;
 pub mod parse;
 mod types;
 pub mod validate;
