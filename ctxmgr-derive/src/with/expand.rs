@@ -92,7 +92,7 @@ impl<'k> Expander<'k> {
 
     /// [`Expander::expand`] as an expression that an enclosing rewrite
     /// visits: a `with!` nested in a body. `call` is where diagnostics show
-    /// the nested `with!` (see `expand_one_with`).
+    /// the nested `with!` (see [`Level::call`]).
     fn expand_expr(&self, input: WithInput, call: Span) -> Expr {
         let note = rewrite::opaque_note(&input.body);
         let note = note.as_deref();

@@ -26,7 +26,7 @@ pub enum Flavor {
     Async(Span),
 }
 
-/// What [`super::expand`] expands: a parsed `with!`, or the body of a
+/// What [`mod@super::expand`] expands: a parsed `with!`, or the body of a
 /// function that another attribute macro runs inside managers.
 pub struct WithInput {
     /// The path to the runtime crate (`$crate` from `ctxmgr::with!`).
@@ -491,7 +491,7 @@ fn make_mut(pat: &mut Pat) -> bool {
 /// Input:  `{ a()?; placeholder b()?; }`
 /// Output: `{ a()?; placeholder; b()?; }` (`placeholder;` closed, the rest
 /// parsed: its `?` is a site)
-fn recover_block(tokens: TokenStream) -> Option<Block> {
+pub(super) fn recover_block(tokens: TokenStream) -> Option<Block> {
     let group = match tokens.into_iter().next()? {
         TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g,
         _ => return None,

@@ -11,7 +11,7 @@ use syn::Lifetime;
 /// The value site `index` (from 1) leaves an async level's body with:
 /// `p::Next(p::Next(p::Here(payload)))` for site 3. All the sites of one
 /// body make one type, `Site<A1, Site<A2, .. Site<An, NoSite>>>`, closed by
-/// [`super::sites::SiteCode::terminator`]; the body's async block returns
+/// [`super::sites::AsyncSites::terminator`]; the body's async block returns
 /// `Result<value, that type>`, so each site's residual or value travels by
 /// value instead of through a slot the block would capture.
 pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStream {

@@ -1,6 +1,6 @@
 //! The sync renderer: one level of `with!` over a sync manager, its body a
 //! labelled block whose sites store what they carry and leave it, exit run
-//! after it, then the site resumed (see the shape in [`super::expand`]).
+//! after it, then the site resumed (see the shape in [`mod@super::expand`]).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
