@@ -73,8 +73,9 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::ItemImpl;
 
+use super::methods::{EnterAdapter, ExitAdapter, Frame, GuardShape};
 use super::parse::{self, parse_impl, strip_markers};
-use super::validate::{self, value_lifetime, EnterRet, ExitRet, Shape};
+use super::validate::{self, value_lifetime};
 use super::DeriveInput;
 use crate::diag::Errors;
 use crate::krate::runtime_path;
@@ -198,23 +199,6 @@ fn send_impl(
     }
 }
 
-/// Input: a local `__ctxmgr_value` of enter's plain value type `V`.
-/// Output: nothing at run time; a compile error spanned on `span` (the
-/// return type) when `V` is a `Result` (under another name): the autoref
-/// probe picks `ResultUnderAnotherName` for a `Result`, and only
-/// `PlainValue` meets the bound of `EnterValueProbe::enter_value_is_plain`.
-fn enter_value_probe(p: &TokenStream, span: Span) -> TokenStream {
-    let p = respan(p.clone(), span);
-    quote_spanned! {span=>
-        {
-            #[allow(unused_imports)]
-            use #p::{ProbePlainValue as _, ProbeResultValue as _};
-            let __ctxmgr_probe = #p::EnterValueProbe::of(&__ctxmgr_value);
-            __ctxmgr_probe.enter_value_is_plain((&&__ctxmgr_probe).__ctxmgr_enter_kind());
-        }
-    }
-}
-
 /// `error_type`: the error, as a type, for the value of an enter that is
 /// missing (see [`crate::diag::error_as_type`]): the body of a
 /// `with!` over the type then reports nothing about its binding.
@@ -252,98 +236,26 @@ fn methods_impl(
         group
     };
     // Signatures name the impl's own `RawValue`/`RawError`, never
-    // `ContextManager`'s: without the derive, this impl is no error.
-    let cm = if spec.is_async {
-        quote_spanned!(span=> <Self as #p::AsyncMethods>)
-    } else {
-        quote_spanned!(span=> <Self as #p::Methods>)
-    };
+    // `ContextManager`'s: without the derive, this impl is no error. Inside
+    // the impl, `Self::RawError` is the implemented trait's (a type with
+    // both a sync and an async impl block is no ambiguity there).
+    let cm = quote_spanned!(span=> Self);
     let error_of = quote_spanned!(span=> #cm::RawError);
-    // The calls of async markers are awaited inside the adapters' `async`
-    // blocks (a plain marker of an async manager is called as it is).
-    let dot_await = |method: &syn::ImplItemFn| {
-        if method.sig.asyncness.is_some() {
-            quote!(.await)
-        } else {
-            TokenStream::new()
-        }
+    let frame = Frame {
+        p: &p,
+        span,
+        error_of: &error_of,
     };
-
-    let (raw_value, enter_error, enter_body, shape) = match &spec.enter {
-        Some(enter) => {
-            let name = &enter.method.sig.ident;
-            // `self` with the receiver's span: in an impl block written by a
-            // `macro_rules!`, `self` is hygienic, and the method's name may
-            // come from the macro's body while the self type is the caller's.
-            // An associated fn (no receiver) is called without one.
-            let receiver =
-                validate::has_receiver(enter.method).then(|| quote_spanned!(span=> self));
-            let dot_await = dot_await(enter.method);
-            let call = quote_spanned!(name.span()=> Self::#name(#receiver) #dot_await);
-            match &enter.ret {
-                // A path not named `Result` may still be one (`type Res<T> =
-                // Result<T, E>`): the probe makes that a compile error on the
-                // return type, never a manager that binds the `Err`.
-                EnterRet::Plain(ty) if crate::result_type::may_be_an_alias(ty) => {
-                    let probe = enter_value_probe(&p, ty.span());
-                    (
-                        ty.to_token_stream(),
-                        None,
-                        quote_spanned! {span=>
-                            let __ctxmgr_value = #call;
-                            #probe
-                            #p::Ok(__ctxmgr_value)
-                        },
-                        enter.shape,
-                    )
-                }
-                EnterRet::Plain(ty) => (
-                    ty.to_token_stream(),
-                    None,
-                    quote_spanned!(span=> #p::Ok(#call)),
-                    enter.shape,
-                ),
-                EnterRet::Result { ty, unit_value } => (
-                    quote_spanned!(span=> <#ty as #p::EnterResult>::Value),
-                    Some(quote_spanned!(span=> <#unit_value as #p::EnterResult>::Error)),
-                    quote_spanned!(span=> #p::EnterResult::__ctxmgr_into_result(#call)),
-                    enter.shape,
-                ),
-            }
-        }
-        None => (
-            error_type.unwrap_or_else(|| quote!(())),
-            None,
-            quote_spanned!(span=> #p::stub()),
-            Shape::DropsRef,
-        ),
-    };
-    let (exit_error, exit_body) = match &spec.exit {
-        Some(exit) => {
-            let name = &exit.method.sig.ident;
-            let receiver =
-                validate::has_receiver(exit.method).then(|| quote_spanned!(span=> self,));
-            let outcome = exit
-                .takes_outcome
-                .then(|| quote_spanned!(span=> __ctxmgr_outcome));
-            let dot_await = dot_await(exit.method);
-            let call = quote_spanned!(name.span()=> Self::#name(#receiver #outcome) #dot_await);
-            let ret_span = exit.ret_span;
-            match &exit.ret {
-                ExitRet::Unit => (
-                    None,
-                    quote_spanned!(ret_span=> <() as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
-                ),
-                ExitRet::Result(ty) => (
-                    // On the return type: a path that is no `Result` (the
-                    // name cannot tell an alias) is reported there.
-                    Some(quote_spanned!(ret_span=> <#ty as #p::ExitError>::Error)),
-                    quote_spanned!(ret_span=> <#ty as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
-                ),
-            }
-        }
-        None => (None, quote_spanned!(span=> #p::stub())),
-    };
+    let EnterAdapter {
+        raw_value,
+        error: enter_error,
+        body: enter_body,
+        shape,
+    } = frame.enter(spec.enter.as_ref(), error_type);
+    let ExitAdapter {
+        error: exit_error,
+        body: exit_body,
+    } = frame.exit(spec.exit.as_ref());
     let raw_error = enter_error
         .or(exit_error)
         .unwrap_or_else(|| quote_spanned!(span=> #p::Infallible));
@@ -353,25 +265,13 @@ fn methods_impl(
     // invalid (its error is the one error).
     let (suppresses, suppress_marker) = match &spec.suppress {
         Some(suppress) => {
-            let name = &suppress.method.sig.ident;
-            let receiver =
-                validate::has_receiver(suppress.method).then(|| quote_spanned!(span=> self,));
-            // One token for the parameter and its use: they resolve alike
-            // whatever the hygiene of the impl block's spans.
-            let error = syn::Ident::new("__ctxmgr_error", Span::mixed_site());
             let marker = if spec.is_async {
                 quote_spanned!(span=> #p::AsyncSuppress)
             } else {
                 quote_spanned!(span=> #p::Suppress)
             };
-            let call = quote_spanned!(name.span()=> Self::#name(#receiver #error));
             (
-                quote_spanned! {span=>
-                    #[inline]
-                    fn suppresses(&mut self, #error: #p::ErrorRef<'_>) -> #p::bool {
-                        #call
-                    }
-                },
+                frame.suppresses(suppress.method),
                 quote_spanned! {span=>
                     #[automatically_derived]
                     impl #impl_generics #marker for #self_ty_group #trait_where {}
@@ -437,29 +337,14 @@ fn methods_impl(
         };
     }
 
-    let (kept, target, shape_ty, keep, target_ref, target_mut) = match shape {
-        Shape::Keeps => (
-            // The value type does not mention the value lifetime.
-            raw_value.clone(),
-            quote_spanned!(span=> Self::Kept),
-            quote_spanned!(span=> #p::GuardKeeps),
-            quote_spanned!(span=> __ctxmgr_value),
-            quote_spanned!(span=> __ctxmgr_kept),
-            quote_spanned!(span=> __ctxmgr_kept),
-        ),
-        Shape::DropsRef | Shape::CannotKeep => (
-            quote_spanned!(span=> ()),
-            quote_spanned!(span=> Self),
-            if shape == Shape::DropsRef {
-                quote_spanned!(span=> #p::GuardDropsRef)
-            } else {
-                quote_spanned!(span=> #p::GuardCannotKeep)
-            },
-            quote_spanned!(span=> #p::discard(__ctxmgr_value)),
-            quote_spanned!(span=> __ctxmgr_manager),
-            quote_spanned!(span=> __ctxmgr_manager),
-        ),
-    };
+    let GuardShape {
+        kept,
+        target,
+        shape_ty,
+        keep,
+        target_ref,
+        target_mut,
+    } = frame.guard_shape(shape, &raw_value);
 
     quote_spanned! {span=>
         #[automatically_derived]

@@ -29,7 +29,9 @@
 
 pub mod attr;
 pub mod expand;
+mod methods;
 pub mod parse;
+mod types;
 pub mod validate;
 
 /// What the derive reads of the type: its attributes, visibility, name and

@@ -29,10 +29,7 @@ use crate::walk::{walk_type, LifetimeVisitor};
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{
-    FnArg, GenericArgument, GenericParam, ImplItem, ImplItemFn, Lifetime, PathArguments,
-    ReceiverKind, ReturnType, Type,
-};
+use syn::{FnArg, GenericParam, ImplItem, ImplItemFn, Lifetime, ReceiverKind, ReturnType, Type};
 
 use super::attr::{Role, CONTEXT_MANAGER};
 use super::parse::ImplInput;
@@ -40,10 +37,11 @@ use crate::diag::Errors;
 use crate::result_type::{is_result, last_segment, result_value};
 use crate::tokens::dup;
 
-/// The lifetime of `ContextManager::Value<'a>` in generated code: elided
-/// lifetimes, `'_` and the receiver's named lifetime in enter's return type
-/// become this one.
-pub const VALUE_LIFETIME: &str = "'__ctxmgr_a";
+pub use super::types::VALUE_LIFETIME;
+use super::types::{
+    first_type_arg_mut, is_bool, is_error_ref, is_outcome, is_primitive, is_reference_like,
+    mentions_value_lifetime, type_text,
+};
 
 pub fn value_lifetime() -> Lifetime {
     Lifetime::new(VALUE_LIFETIME, Span::call_site())
@@ -530,38 +528,6 @@ fn validate_suppress<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<
     ok.then_some(SuppressSpec { method })
 }
 
-/// `ErrorRef<..>` under any path (`ctxmgr::ErrorRef<'_>`).
-fn is_error_ref(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "ErrorRef")
-}
-
-/// `bool` (or `core::primitive::bool`).
-fn is_bool(ty: &Type) -> bool {
-    match ty {
-        Type::Group(g) => is_bool(&g.elem),
-        Type::Paren(p) => is_bool(&p.elem),
-        Type::Path(p) => {
-            p.qself.is_none()
-                && (p.path.is_ident("bool")
-                    || p.path.segments.last().is_some_and(|s| {
-                        s.ident == "bool" && p.path.segments.len() > 1 && s.arguments.is_empty()
-                    }))
-        }
-        _ => false,
-    }
-}
-
-/// A type as a message shows it: `&Outcome<'_>`, not `& Outcome < '_ >`.
-fn type_text(ty: &Type) -> String {
-    ty.to_token_stream()
-        .to_string()
-        .replace(" < ", "<")
-        .replace(" >", ">")
-        .replace("& ", "&")
-        .replace(":: ", "::")
-        .replace(" ::", "::")
-}
-
 /// Rewrites the lifetimes of enter's return type that refer to the borrow
 /// of `self` into the value lifetime.
 ///
@@ -591,92 +557,5 @@ impl LifetimeVisitor for Rewrite<'_> {
     fn enter_impl_trait(&mut self, t: &syn::TypeImplTrait) -> bool {
         self.impl_trait.get_or_insert(t.impl_token.span);
         false
-    }
-}
-
-/// `bool`, `u8`, `str`, ...: a path that is never a `Result`.
-fn is_primitive(ty: &Type) -> bool {
-    const PRIMITIVES: &[&str] = &[
-        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
-        "i64", "i128", "isize", "f32", "f64",
-    ];
-    match ty {
-        Type::Path(p) => p.qself.is_none() && PRIMITIVES.iter().any(|name| p.path.is_ident(name)),
-        Type::Group(g) => is_primitive(&g.elem),
-        Type::Paren(p) => is_primitive(&p.elem),
-        _ => false,
-    }
-}
-
-fn is_outcome(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "Outcome")
-}
-
-fn first_type_arg_mut(ty: &mut Type) -> Option<&mut Type> {
-    let p = match ty {
-        Type::Path(p) => p,
-        Type::Group(g) => return first_type_arg_mut(&mut g.elem),
-        Type::Paren(p) => return first_type_arg_mut(&mut p.elem),
-        _ => return None,
-    };
-    let seg = p.path.segments.last_mut()?;
-    let PathArguments::AngleBracketed(args) = &mut seg.arguments else {
-        return None;
-    };
-    args.args.iter_mut().find_map(|a| match a {
-        GenericArgument::Type(t) => Some(t),
-        _ => None,
-    })
-}
-
-fn mentions_value_lifetime(ty: &Type) -> bool {
-    fn walk(tokens: proc_macro2::TokenStream) -> bool {
-        let mut after_quote = false;
-        for tt in tokens {
-            match tt {
-                proc_macro2::TokenTree::Punct(p) => after_quote = p.as_char() == '\'',
-                proc_macro2::TokenTree::Ident(i) => {
-                    if after_quote && format!("'{i}") == VALUE_LIFETIME {
-                        return true;
-                    }
-                    after_quote = false;
-                }
-                proc_macro2::TokenTree::Group(g) => {
-                    if walk(g.stream()) {
-                        return true;
-                    }
-                    after_quote = false;
-                }
-                proc_macro2::TokenTree::Literal(_) => after_quote = false,
-            }
-        }
-        false
-    }
-    walk(ty.to_token_stream())
-}
-
-/// References (and tuples, arrays, `Option`s of them) have no destructor:
-/// the named guard may drop such a value right after enter.
-fn is_reference_like(ty: &Type) -> bool {
-    match ty {
-        Type::Reference(_) => true,
-        Type::Paren(p) => is_reference_like(&p.elem),
-        Type::Group(g) => is_reference_like(&g.elem),
-        Type::Array(a) => is_reference_like(&a.elem),
-        Type::Tuple(t) => t
-            .elems
-            .iter()
-            .all(|e| is_reference_like(e) || !mentions_value_lifetime(e)),
-        Type::Path(_) => match last_segment(ty) {
-            Some(seg) if seg.ident == "Option" => match &seg.arguments {
-                PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
-                    GenericArgument::Type(t) => is_reference_like(t),
-                    _ => false,
-                },
-                _ => false,
-            },
-            _ => false,
-        },
-        _ => false,
     }
 }

@@ -49,14 +49,14 @@ use crate::walk::{walk_type, LifetimeVisitor};
 /// Names elided lifetimes of the argument types (not inside `fn(..)` types
 /// or `Fn(..)` sugar, whose elided lifetimes are higher-ranked).
 struct NameLifetimes {
-    names: Names,
     fresh: Vec<syn::Lifetime>,
 }
 
 impl NameLifetimes {
     fn fresh(&mut self, span: Span) -> syn::Lifetime {
-        let mut lifetime = self.names.label(&format!("l{}", self.fresh.len()));
-        lifetime.set_span(span);
+        // A lifetime parameter is no local: hygiene does not keep it apart
+        // from the user's, so it keeps the `__ctxmgr_` prefix.
+        let lifetime = syn::Lifetime::new(&format!("'__ctxmgr_l{}", self.fresh.len()), span);
         self.fresh.push(lifetime.clone());
         lifetime
     }
@@ -114,10 +114,7 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
         _ => TokenStream::new(),
     };
 
-    let mut namer = NameLifetimes {
-        names: Names::new(0),
-        fresh: Vec::new(),
-    };
+    let mut namer = NameLifetimes { fresh: Vec::new() };
     for input in &mut func.sig.inputs {
         if let syn::FnArg::Typed(arg) = input {
             walk_type(&mut namer, &mut arg.ty);

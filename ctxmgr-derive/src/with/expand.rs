@@ -17,14 +17,14 @@
 //!     let mut FLOW: u32 = 0;
 //!     let RESULT = 'with_N: {
 //!         'body_N: {
-//!             let VALUE = match KIND.enter(&mut GUARD) { p::Continue(v) => v, p::Break(r) => return r };
-//!             let PAT = VALUE;
+//!             let PAT = match KIND.enter(&mut GUARD) { p::Continue(v) => v, p::Break(r) => return r };
 //!             break 'with_N BODY;     // sites: store, set FLOW, `break 'body_N;`
-//!         }                          // VALUE (and what PAT bound) is dropped here
+//!         }                          // what PAT bound is dropped here
 //!         let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
 //!         if let p::Break(r) = KIND.finish(&mut GUARD, OUTCOME) { return r; }
-//!         <suppression check of the `?` sites: `break 'with_N Default::default()`>
-//!         match FLOW { i => <resume site i: `taken(SLOT_i)?` / `return` / `break 'l` / `continue 'l`> }
+//!         match FLOW { i => <resume site i: `break 'with_N (SUPPRESS.check(..).resume(taken(SLOT_i)))?`
+//!                                  (the `?`, or `Default::default()` if the manager swallowed it) /
+//!                                  `return` / `break 'l` / `continue 'l`> }
 //!     };
 //!     let EXIT = KIND.finish(&mut GUARD, p::Outcome::Ok);   // the normal end (a no-op after a site)
 //!     GUARD = { GUARD };   // ends enter's borrow for borrowck (a no-op; see `ExitBorrow`)
@@ -45,14 +45,15 @@
 use std::cell::Cell;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
+use quote::{quote_spanned, ToTokens};
 use syn::{Block, Expr};
 
-use super::parse::{self, Flavor, Malformed, Manager, WithInput};
+use super::guard::{entry, Entry, ExitBorrow};
+use super::parse::{self, Flavor, Manager, WithInput};
+use super::plan::{Level, Shared};
 use super::rewrite::{self, ExpandNested};
-use super::sites::SiteCode;
-use crate::tokens::{self, spanning, Names};
+use super::{awaited, sync};
+use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
 
 /// Expands the managers and body of one macro call, and any `with!` nested
@@ -91,7 +92,7 @@ impl<'k> Expander<'k> {
 
     /// [`Expander::expand`] as an expression that an enclosing rewrite
     /// visits: a `with!` nested in a body. `call` is where diagnostics show
-    /// the nested `with!` (see `expand_one_with`).
+    /// the nested `with!` (see [`Level::call`]).
     fn expand_expr(&self, input: WithInput, call: Span) -> Expr {
         let note = rewrite::opaque_note(&input.body);
         let note = note.as_deref();
@@ -141,10 +142,10 @@ impl<'k> Expander<'k> {
     /// resumption code (`return`, `?`, `break`, `continue`) leaves the
     /// enclosing body. Its own body, already rewritten, is not visited again:
     /// nothing in it leaves further than this level. So the skeleton is
-    /// parsed with a placeholder where the body goes, and the body's tokens
-    /// are spliced in as an opaque `Expr::Verbatim`: neither re-parsed nor
-    /// re-visited (callgrind: re-parsing whole nested expansions was a
-    /// quarter of the macro's time).
+    /// rendered and parsed with a placeholder where the body goes, and the
+    /// body's tokens are spliced in as an opaque `Expr::Verbatim`: neither
+    /// re-parsed nor re-visited (callgrind: re-parsing whole nested
+    /// expansions was a quarter of the macro's time).
     fn expand_nested_one(
         &self,
         manager: &Manager,
@@ -152,10 +153,10 @@ impl<'k> Expander<'k> {
         call: Span,
         note: Option<&str>,
     ) -> Expr {
-        let (skeleton, placeholder, body) = self.expand_one_with(manager, body, call, true, note);
-        let Some(placeholder) = placeholder else {
-            return Expr::Verbatim(skeleton);
-        };
+        let level = self.plan(manager, body, call, note, true);
+        let placeholder = level.names.ident("splice");
+        let skeleton = self.render(&level, placeholder.to_token_stream());
+        let body = level.body.into_token_stream();
         // It always parses, but it embeds user tokens, so rather than trust
         // that, fall back to the raw tokens and let the compiler report
         // whatever is wrong with them: never a macro panic.
@@ -183,58 +184,61 @@ impl<'k> Expander<'k> {
         call: Span,
         note: Option<&str>,
     ) -> TokenStream {
-        self.expand_one_with(manager, body, call, false, note).0
+        let level = self.plan(manager, body, call, note, false);
+        let body = level.body.to_token_stream();
+        self.render(&level, body)
     }
 
-    /// The expansion of one level; with `placeholder`, the body is left out
-    /// and returned beside it, with the identifier standing in for it.
-    /// `call` is where the `with!` is: the tail that hands its value on is
-    /// shown there ("first borrow later used here" when the bound value
-    /// leaves the body: see `ExitBorrow`). Only a nested `with!` needs it,
-    /// the outermost is at the macro's own span.
-    fn expand_one_with(
+    /// The plan of one level: fresh names, and the body rewritten, its
+    /// sites found (a nested `with!` in it is expanded through `self`).
+    fn plan<'a>(
         &self,
-        manager: &Manager,
+        manager: &'a Manager,
         mut body: Block,
         call: Span,
-        placeholder: bool,
-        note: Option<&str>,
-    ) -> (TokenStream, Option<syn::Ident>, TokenStream) {
+        note: Option<&'a str>,
+        nested: bool,
+    ) -> Level<'a> {
         let names = self.fresh_names();
-        let krate = self.krate;
-        let m = Span::mixed_site();
-        let exit = ExitBorrow::new(&names, body.brace_token.span.close());
-        // One short alias of `KRATE::__private` per expansion: the paths
-        // below are most of what it emits.
-        let p = quote_spanned!(m=> __ctxmgr_p);
         let sites = rewrite::rewrite(
             &mut body,
             &names,
-            &p,
+            &quote_spanned!(Span::mixed_site()=> __ctxmgr_p),
             self,
             matches!(manager.flavor, Flavor::Async(_)),
         );
-        // What stands where the body goes, and the body kept aside.
-        let (body, placeholder, kept) = if placeholder {
-            let ident = names.ident("splice");
-            (
-                ident.to_token_stream(),
-                Some(ident),
-                body.into_token_stream(),
-            )
-        } else {
-            (body.into_token_stream(), None, TokenStream::new())
-        };
-        let kind = names.ident("kind");
-        let result = names.ident("result");
-        // RESULT where it is handed on, the `with!`'s value.
-        let result_out = names.ident_at("result", call);
-        let on_break = quote_spanned!(m=> return __ctxmgr_r);
+        Level {
+            names,
+            manager,
+            body,
+            sites,
+            call,
+            note,
+            nested,
+        }
+    }
+
+    /// Renders a level with `body` where its body goes (the body itself, or
+    /// the placeholder a nested level's body is spliced at): what every
+    /// flavor shares, the guard made and entered ([`entry`]), then the
+    /// flavor's renderer, [`sync::render`] or [`awaited::render`].
+    fn render(&self, level: &Level, body: TokenStream) -> TokenStream {
+        let Level {
+            names,
+            manager,
+            note,
+            ..
+        } = level;
+        let m = Span::mixed_site();
+        // One short alias of `KRATE::__private` per expansion: the paths
+        // below are most of what it emits.
+        let p = quote_spanned!(m=> __ctxmgr_p);
+        let krate = self.krate;
         let Entry {
             mut new_guard,
             enter,
             bind,
-        } = entry(&p, &names, manager, &on_break);
+        } = entry(&p, names, manager, &quote_spanned!(m=> return ret));
         // A body calling macros `with!` cannot look into: a guard whose drop
         // names them if a path through one of them leaves the body unseen
         // and exit fails (an async level's drop_exit cannot fail).
@@ -244,366 +248,29 @@ impl<'k> Expander<'k> {
                 let mut #guard = #p::Noted::new(#guard, || #note);
             });
         }
-        // One `use`: the alias, and every probe trait by a glob, which
-        // counts as used when any of them is (the kind probe always is): no
-        // `#[allow(unused_imports)]`, whose lint scope rustc would build per
-        // expansion.
-        let imports = quote_spanned! {m=>
-            use #krate::__private::{self as #p, probes::*};
-        };
-        let setup = new_guard;
-        if let Flavor::Async(kw) = manager.flavor {
-            let level = AsyncLevel {
-                p: &p,
-                names: &names,
-                exit: &exit,
-                call,
-                kw,
-                expr_span: manager.expr.span(),
-                setup,
-                enter,
-                bind,
-                body,
-            };
-            let tokens = if sites.is_empty() {
-                level.short(&imports)
+        let shared = Shared {
+            p: &p,
+            // One `use` per macro call, in its outermost level: the alias,
+            // and every probe trait by a glob, which counts as used when any
+            // of them is (the kind probe always is): no
+            // `#[allow(unused_imports)]`, whose lint scope rustc would build
+            // per expansion.
+            imports: if level.nested {
+                TokenStream::new()
             } else {
-                let code = sites.code(&names, &p, true, manager.expr.span());
-                level.with_sites(&imports, &code)
-            };
-            return (tokens, placeholder, kept);
-        }
-        let enter = quote!(#enter #bind);
-        // Spanned like `enter` (in `entry`), on the user's expression: a
-        // function that cannot return the manager's error is one error there,
-        // not one for enter and one for each exit.
-        let finish = syn::Ident::new("finish", manager.expr.span());
-        let ExitBorrow {
-            borrow: exit_borrow,
-            release,
-            ..
-        } = &exit;
-        let finish_ok = quote_spanned! {m=>
-            #[allow(unreachable_code)]
-            let __ctxmgr_exit = #kind.#finish(#exit_borrow, #p::Outcome::Ok);
-            #release
-            if let #p::Break(__ctxmgr_r) = __ctxmgr_exit {
-                return __ctxmgr_r;
-            }
-        };
-
-        if sites.is_empty() {
-            // Short form: the body can only end normally (or panic).
-            let tokens = quote_spanned! {m=>
-                {
-                    #imports
-                    #setup
-                    #[allow(unused_braces)]
-                    let #result = {
-                        #enter
-                        #body
-                    };
-                    #finish_ok
-                    #result_out
-                }
-            };
-            return (tokens, placeholder, kept);
-        }
-
-        let code = sites.code(&names, &p, false, manager.expr.span());
-        let unlabelled = sites.has_unlabelled();
-        let outer = names.label("with");
-        let label = names.label("body");
-        let flow = names.ident("flow");
-        let outcome = names.ident("outcome");
-        // The body is the break's value itself, so that a body that always
-        // leaves makes the break unreachable and `with!` diverges.
-        let normal = if unlabelled {
-            quote_spanned!(m=> #p::Some(#body))
-        } else {
-            body
-        };
-        let resumes = &code.resumes;
-        let dispatch = quote_spanned! {m=>
-            match #flow {
-                #resumes
-                _ => #p::unreachable_flow(),
-            }
-        };
-        let (dispatch, tail) = if unlabelled {
-            let late = &code.late_resumes;
-            (
-                quote_spanned!(m=> #dispatch; #p::None),
                 quote_spanned! {m=>
-                    match #result_out {
-                        #p::Some(__ctxmgr_v) => __ctxmgr_v,
-                        #p::None => match #flow {
-                            #late
-                            _ => #p::unreachable_flow(),
-                        },
-                    }
-                },
-            )
-        } else {
-            (dispatch, result_out.to_token_stream())
-        };
-        let SiteCode {
-            setup: site_setup,
-            slots,
-            outcomes,
-            suppress,
-            ..
-        } = &code;
-        let tokens = quote_spanned! {m=>
-            {
-                #imports
-                #setup
-                #site_setup
-                #slots
-                let mut #flow: u32 = 0;
-                let #result = #outer: {
-                    #label: {
-                        #enter
-                        #[allow(unused_braces, unreachable_code)]
-                        break #outer #normal;
-                    }
-                    // Reached from a site only: the bound value is gone.
-                    let #outcome = match #flow {
-                        #outcomes
-                        _ => #p::Outcome::Ok,
-                    };
-                    if let #p::Break(__ctxmgr_r) = #kind.#finish(#exit_borrow, #outcome) {
-                        return __ctxmgr_r;
-                    }
-                    #suppress
-                    #dispatch
-                };
-                #finish_ok
-                #tail
-            }
-        };
-        (tokens, placeholder, kept)
-    }
-}
-
-/// One level of an `async` manager.
-///
-/// Input:  `with!(async EXPR as PAT => { BODY })`
-/// Output:
-///
-/// ```text
-/// {
-///     use KRATE::__private::{self as p, ..};
-///     let (KIND, mut GUARD) = { .. (&&&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
-///     <site setup: RET, tied to the fn's return type; the suppression probe>
-///     let CAUGHT = {
-///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
-///             p::Continue(v) => v, p::Break(r) => return r,
-///         };
-///         let mut BODY = p::pin!(async {
-///             let PAT = VALUE;
-///             <terminator: closes the type of the sites' values>
-///             p::Ok(BODY)            // sites: `return p::Err(Next(..Here(what it carries)..))`
-///         });
-///         p::poll_fn(|cx| p::poll_catching(BODY.as_mut(), cx)).await   // under catch_unwind
-///     };                             // the body's future and VALUE are gone here
-///     match CAUGHT {
-///         p::Ok(p::Ok(v)) => { <await exit with Ok, or return its error>; v }
-///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
-///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }
-///         //         GUARD = { GUARD };`, shown as in the sync form: see `ExitBorrow`)
-///         p::Ok(p::Err(SITE)) => {     // SITE: `Next(..Here(x)..)`, site i's value
-///             let OUTCOME = match &SITE { P_i(x) => <view of x / RET, or Ok> };
-///             <await exit with OUTCOME, or return its error>
-///             <suppression check: `if let Some(d) = .. { d } else`> match SITE { P_i(x) => <resume site i> }
-///         }
-///         p::Err(payload) => { <await exit with Panic under catch_unwind>; p::resume_after_exit(..) }
-///     }
-/// }
-/// ```
-///
-/// Without sites the body is not wrapped in `Ok`.
-/// A future dropped mid-body drops GUARD entered: its `Drop` runs the
-/// manager's `drop_exit(Outcome::Unseen)`.
-struct AsyncLevel<'a> {
-    p: &'a TokenStream,
-    names: &'a Names,
-    exit: &'a ExitBorrow,
-    /// Where the `with!` is (see `Expander::expand_one_with`).
-    call: Span,
-    /// The user's `async` keyword: every `.await` is spanned on it.
-    kw: Span,
-    /// The manager expression: the calls whose bounds can fail (the error
-    /// type the function cannot return) are spanned on it, so such a
-    /// mistake is one error there.
-    expr_span: Span,
-    setup: TokenStream,
-    enter: TokenStream,
-    bind: TokenStream,
-    body: TokenStream,
-}
-
-impl AsyncLevel<'_> {
-    /// The body's value where it is handed on, as the `with!`'s.
-    fn value_out(&self) -> syn::Ident {
-        syn::Ident::new("__ctxmgr_v", Span::mixed_site().located_at(self.call))
-    }
-
-    fn await_(&self) -> TokenStream {
-        quote_spanned!(self.kw=> .await)
-    }
-
-    /// `let CAUGHT = { <enter>; <INNER polled under catch_unwind> };`: the
-    /// body's future is pinned here and polled by `poll_fn`, in the user's
-    /// own coroutine (a helper `async fn` would be one more coroutine, which
-    /// LLVM may leave out of line: bench/run's async ratios).
-    fn run_body(&self, inner: &TokenStream) -> TokenStream {
-        let AsyncLevel { p, enter, bind, .. } = self;
-        let caught = self.names.ident("caught");
-        let await_ = self.await_();
-        quote_spanned! {Span::mixed_site()=>
-            let #caught = {
-                #enter
-                let mut __ctxmgr_body = #p::pin!(async {
-                    #bind
-                    #[allow(unused_braces, unreachable_code)]
-                    #inner
-                });
-                #p::poll_fn(|__ctxmgr_cx| #p::poll_catching(__ctxmgr_body.as_mut(), __ctxmgr_cx)) #await_
-            };
-        }
-    }
-
-    /// Awaits exit with `outcome`; returns exit's error from the function.
-    fn finish(&self, outcome: &TokenStream) -> TokenStream {
-        let p = self.p;
-        let kind = self.names.ident("kind");
-        let ExitBorrow { guard, release, .. } = self.exit;
-        let await_ = self.await_();
-        let exited = syn::Ident::new("exited", self.expr_span);
-        quote_spanned! {Span::mixed_site()=>
-            let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
-            if let #p::Break(__ctxmgr_r) = #kind.#exited(
-                __ctxmgr_s,
-                #p::AsyncContextManager::exit(__ctxmgr_m, #outcome) #await_,
-            ) {
-                return __ctxmgr_r;
-            }
-            #release
-        }
-    }
-
-    /// Awaits exit with `Outcome::Panic` (a panic from it caught), then
-    /// resumes the body's panic.
-    fn on_panic(&self) -> TokenStream {
-        let p = self.p;
-        let guard = self.names.ident("guard");
-        let await_ = self.await_();
-        quote_spanned! {Span::mixed_site()=>
-            #p::Err(__ctxmgr_panic) => {
-                let (__ctxmgr_m, __ctxmgr_s) = #guard.__ctxmgr_split();
-                let mut __ctxmgr_exit = #p::pin!(#p::AsyncContextManager::exit(
-                    __ctxmgr_m,
-                    #p::Outcome::Panic,
-                ));
-                let __ctxmgr_exit = #p::poll_fn(|__ctxmgr_cx| {
-                    #p::poll_catching(__ctxmgr_exit.as_mut(), __ctxmgr_cx)
-                }) #await_;
-                #p::resume_after_exit(__ctxmgr_s, __ctxmgr_exit, __ctxmgr_panic)
-            }
-        }
-    }
-
-    /// A body that can only end normally (or panic).
-    fn short(&self, imports: &TokenStream) -> TokenStream {
-        let p = self.p;
-        let value = self.value_out();
-        let caught = self.names.ident("caught");
-        let setup = &self.setup;
-        let run = self.run_body(&self.body);
-        let finish_ok = self.finish(&quote_spanned!(Span::mixed_site()=> #p::Outcome::Ok));
-        let on_panic = self.on_panic();
-        quote_spanned! {Span::mixed_site()=>
-            {
-                #imports
-                #setup
-                #run
-                match #caught {
-                    #p::Ok(__ctxmgr_v) => {
-                        #finish_ok
-                        #value
-                    }
-                    #on_panic
+                    use #krate::__private::{self as #p, probes::*};
                 }
-            }
-        }
-    }
-
-    fn with_sites(&self, imports: &TokenStream, code: &SiteCode) -> TokenStream {
-        let m = Span::mixed_site();
-        let p = self.p;
-        let value = self.value_out();
-        let names = self.names;
-        let caught = names.ident("caught");
-        let outcome = names.ident("outcome");
-        let setup = &self.setup;
-        let body = &self.body;
-        let SiteCode {
-            setup: site_setup,
-            async_outcomes,
-            async_resumes,
-            async_suppress_query,
-            terminator,
-            ..
-        } = code;
-        // A statement, so the `allow` covers the `Ok(..)` of a body that
-        // always leaves.
-        let run = self.run_body(&quote_spanned! {m=>
-            #terminator
-            #[allow(unreachable_code, clippy::needless_return)]
-            return #p::Ok(#body);
-        });
-        let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
-        let finish_site = self.finish(&outcome.to_token_stream());
-        let on_panic = self.on_panic();
-        let dispatch = quote_spanned! {m=>
-            match __ctxmgr_site {
-                #async_resumes
-            }
+            },
+            exit: ExitBorrow::new(names, level.body.brace_token.span.close()),
+            setup: new_guard,
+            enter,
+            bind,
+            body,
         };
-        let resume = if async_suppress_query.is_empty() {
-            dispatch
-        } else {
-            quote_spanned! {m=>
-                #[allow(unreachable_code)]
-                if let #p::Some(__ctxmgr_default) = #async_suppress_query {
-                    __ctxmgr_default
-                } else {
-                    #dispatch
-                }
-            }
-        };
-        quote_spanned! {m=>
-            {
-                #imports
-                #setup
-                #site_setup
-                #run
-                match #caught {
-                    #p::Ok(#p::Ok(__ctxmgr_v)) => {
-                        #finish_ok
-                        #value
-                    }
-                    #p::Ok(#p::Err(__ctxmgr_site)) => {
-                        let #outcome = match &__ctxmgr_site {
-                            #async_outcomes
-                        };
-                        #finish_site
-                        #resume
-                    }
-                    #on_panic
-                }
-            }
+        match manager.flavor {
+            Flavor::Sync => sync::render(level, &shared),
+            Flavor::Async(kw) => awaited::render(level, &shared, kw),
         }
     }
 }
@@ -685,218 +352,5 @@ impl ExpandNested for Expander<'_> {
             Span::mixed_site().located_at(s.ident.span())
         });
         Some(self.expand_expr(input, call))
-    }
-}
-
-/// Exit's borrow of the guard, shown on the body's closing brace, and the
-/// move that ends the guard's borrows right after exit.
-///
-/// Both matter only to the diagnostic of a bound value that leaves the body
-/// (`let f = with!(open(p) as f => { f });`), which cannot compile: exit
-/// needs the manager that the value still borrows. rustc reports E0499
-/// "cannot borrow value as mutable more than once at a time" and labels
-/// enter's borrow, which the value keeps ("first mutable borrow occurs
-/// here", on the manager: see `entry`), exit's ("second mutable borrow
-/// occurs here", on the `}`) and the `with!` whose value carries the borrow
-/// on ("first borrow later used here"). Were the two borrows spanned alike,
-/// rustc would say "mutably borrowed here in the previous iteration of the
-/// loop" instead: there is no loop.
-///
-/// Input:  `KIND.finish(&mut GUARD, OUTCOME)` (sync), or
-///         `let (m, s) = GUARD.__ctxmgr_split(); <await exit>` (async)
-/// Output: the same, then `GUARD = { GUARD };`, every token at the `}`
-///         (after the normal end's exit only: on a site's path no value
-///         that borrows the guard survives the body)
-///
-/// The guard moved onto itself compiles to nothing (the callgrind counts
-/// of `bench/` are the same), but to the borrow checker it is an
-/// assignment, which ends enter's borrow. Without it, the guard's drop at the
-/// end of the `with!` would be a second error, E0716 "temporary value
-/// dropped while borrowed": rustc leaves that one out only when enter's
-/// borrow has the span of an error already reported, that is, when enter's
-/// and exit's borrows share a span. (A bound value that does not leave the
-/// body is gone before exit: then there is no borrow to end.)
-struct ExitBorrow {
-    /// The guard's name, shown at the `}`.
-    guard: syn::Ident,
-    /// `&mut GUARD`, at the `}`.
-    borrow: TokenStream,
-    /// `GUARD = { GUARD };`, at the `}`: the braces keep clippy's
-    /// `self_assignment` quiet without an `#[allow]` (each attribute is a
-    /// lint scope rustc builds per use: two per level cost 4.6 % of `cargo
-    /// check` on the 500-site crate, `bench/HISTORY.md`).
-    release: TokenStream,
-}
-
-impl ExitBorrow {
-    fn new(names: &Names, close: Span) -> Self {
-        let at = Span::mixed_site().located_at(close);
-        let guard = names.ident_at("guard", close);
-        ExitBorrow {
-            borrow: quote_spanned!(at=> &mut #guard),
-            release: quote_spanned! {at=>
-                #guard = { #guard };
-            },
-            guard,
-        }
-    }
-}
-
-/// Does a pattern bind a name starting with `_` (`_f`, `(_a, b)`)?
-fn binds_underscore_name(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        proc_macro2::TokenTree::Ident(ident) => {
-            let name = ident.to_string();
-            name.len() > 1 && name.starts_with('_')
-        }
-        proc_macro2::TokenTree::Group(g) => binds_underscore_name(g.stream()),
-        _ => false,
-    })
-}
-
-/// Creating the guard, entering it and binding its value: the same for a
-/// normal expansion and for the body shown after a parse error.
-struct Entry {
-    /// `let (KIND, mut GUARD) = { <probe the manager>; <its guard> };`
-    new_guard: TokenStream,
-    /// `let VALUE = <enter, or ON_BREAK>;`
-    enter: TokenStream,
-    /// `let PAT = VALUE;`
-    bind: TokenStream,
-}
-
-fn entry(p: &TokenStream, names: &Names, manager: &Manager, on_break: &TokenStream) -> Entry {
-    let m = Span::mixed_site();
-    let guard = names.ident("guard");
-    let kind = names.ident("kind");
-    let value = names.ident("value");
-    let expr = &manager.expr;
-    // Enter's borrow of the guard, which the bound value keeps, shown on
-    // the whole manager expression (see `ExitBorrow`): rustc spans `&mut
-    // GUARD` from its `&` to the guard's name.
-    let (first, last) = tokens::first_and_last_span(expr.to_token_stream());
-    let enter_borrow = {
-        let guard = names.ident_at("guard", last);
-        let at = m.located_at(first);
-        quote_spanned!(at=> &mut #guard)
-    };
-    // Spanned on the user's expression: "is not a context manager" and
-    // "can fail with `E`" point there.
-    let (kind_of, guard_new, enter) = match manager.flavor {
-        Flavor::Sync => (
-            quote_spanned!(m=> #p::Kind),
-            syn::Ident::new("guard", expr.span()),
-            syn::Ident::new("enter", expr.span()).into_token_stream(),
-        ),
-        // The manager's own future is awaited here, in the caller's async
-        // fn, and the result recorded in the guard after: see
-        // `AsyncGuard::__ctxmgr_split`. `.await` is spanned on the user's
-        // `async`: outside an async fn the error points there.
-        Flavor::Async(kw) => {
-            let entered = syn::Ident::new("entered", expr.span());
-            let dot = quote_spanned!(kw=> .await);
-            (
-                quote_spanned!(m=> #p::AsyncKind),
-                syn::Ident::new("async_guard", expr.span()),
-                quote_spanned! {m=>
-                    ({
-                        let (__ctxmgr_m, __ctxmgr_s) = (#enter_borrow).__ctxmgr_split();
-                        #kind.#entered(__ctxmgr_s, #p::AsyncContextManager::enter(__ctxmgr_m) #dot)
-                    })
-                },
-            )
-        }
-    };
-    let enter = match manager.flavor {
-        Flavor::Sync => quote_spanned!(m=> #kind.#enter(#enter_borrow)),
-        Flavor::Async(_) => enter,
-    };
-    // `as _f` binds a value the body does not use, on purpose (Python's
-    // `with lock() as _:`): not clippy's `no_effect_underscore_binding`.
-    // Only then: each attribute is a lint scope rustc builds.
-    let allow = match &manager.pat {
-        Some(pat) if binds_underscore_name(pat.to_token_stream()) => {
-            quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)])
-        }
-        _ => TokenStream::new(),
-    };
-    let bind = match &manager.pat {
-        Some(syn::Pat::Wild(_)) | None => {
-            // Moved into a local of the block so it is dropped before exit.
-            // `as _` too: `let _ = VALUE;` would keep it in VALUE just as
-            // long, but trip `let_underscore_lock` (deny by default) on a
-            // lock guard.
-            let unused = names.ident("unused");
-            quote_spanned!(m=> let #unused = #value;)
-        }
-        // `let A | B = v;` is Rust but not a `let` syn re-parses.
-        Some(pat @ syn::Pat::Or(_)) => quote!(#allow let (#pat) = #value;),
-        Some(pat) => quote!(#allow let #pat = #value;),
-    };
-    let whole = spanning(&guard, (first, last));
-    // KIND enters and exits: `Break` carries what the function returns on
-    // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
-    // happen and nothing is demanded of the function's return type.
-    Entry {
-        // The kind is probed on the manager before its guard is made: a type
-        // that is not a manager is one error, at `guard` (spanned on the
-        // user's expression), and the guard is then typed as an error.
-        //
-        // Sync: three flat statements. Async: in a block, which ends the
-        // manager local's storage before the body's first `.await` (flat,
-        // the coroutine kept a slot for it: one instruction more per call).
-        new_guard: match manager.flavor {
-            Flavor::Sync => quote_spanned! {m=>
-                let #guard = #expr;
-                let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
-                let mut #guard = #kind.#guard_new(#whole);
-            },
-            Flavor::Async(_) => quote_spanned! {m=>
-                let (#kind, mut #guard) = {
-                    let #guard = #expr;
-                    let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
-                    (#kind, #kind.#guard_new(#whole))
-                };
-            },
-        },
-        enter: quote_spanned! {m=>
-            let #value = match #enter {
-                #p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                #p::Break(__ctxmgr_r) => #on_break,
-            };
-        },
-        bind,
-    }
-}
-
-/// The error, plus the body (when found) so rust-analyzer keeps completing
-/// inside it while the user finishes typing. When the managers parsed, the
-/// body gets their bindings, with their real types, made as a normal
-/// expansion makes them (an enter error diverges instead of propagating, so
-/// the parse error stays the only one).
-pub fn malformed(m: Malformed) -> TokenStream {
-    let error = m.error.to_compile_error();
-    let Some(body) = m.body else {
-        return quote!({ #error });
-    };
-    let krate = &m.krate;
-    let p = quote!(#krate::__private);
-    let diverge = quote_spanned!(Span::mixed_site()=> loop {});
-    let bindings = m.managers.iter().enumerate().map(|(i, manager)| {
-        let Entry {
-            new_guard,
-            enter,
-            bind,
-        } = entry(&p, &Names::new(i), manager, &diverge);
-        quote!(#new_guard #enter #bind)
-    });
-    quote! {
-        {
-            #error;
-            use #p::probes::*;
-            #(#bindings)*
-            #[allow(unreachable_code, unused_variables)]
-            #body
-        }
     }
 }

@@ -3,15 +3,23 @@
 //!
 //! A one-way pipeline, each stage in its own file, none importing a later
 //! one: [`parse`] (tokens → [`WithInput`]) → [`rewrite`] (the body's ways
-//! out → [`sites::Sites`]) → [`sites`] (the code that views and resumes
-//! them) → [`expand`] (the guard around each manager). The rewrite expands a
-//! nested `with!` through [`rewrite::ExpandNested`], which the expand stage
-//! implements.
+//! out) → [`plan`] (a level's typed plan: its manager, rewritten body and
+//! sites, [`plan::Level`]) → one renderer per flavor, [`sync`] and
+//! [`awaited`], which share [`guard`] (the guard made, entered, and exit's
+//! borrow of it) and [`sites`] (the code that views and resumes the sites).
+//! [`mod@expand`] drives it: levels nested inside out, a nested `with!`
+//! planned and rendered in place. The rewrite expands a nested `with!`
+//! through [`rewrite::ExpandNested`], which the expand stage implements, so
+//! it never imports the stages after it.
 
+mod awaited;
 mod expand;
+mod guard;
 pub mod parse;
+mod plan;
 mod rewrite;
 mod sites;
+mod sync;
 
 use proc_macro2::TokenStream;
 
@@ -31,7 +39,7 @@ pub fn with_impl(input: TokenStream) -> TokenStream {
         Ok(input) => expand(input),
         Err(malformed) => match as_verbatim_body(malformed) {
             Ok(input) => expand(input),
-            Err(malformed) => expand::malformed(*malformed),
+            Err(malformed) => guard::malformed(*malformed),
         },
     }
 }

@@ -26,7 +26,7 @@ pub enum Flavor {
     Async(Span),
 }
 
-/// What [`super::expand`] expands: a parsed `with!`, or the body of a
+/// What [`mod@super::expand`] expands: a parsed `with!`, or the body of a
 /// function that another attribute macro runs inside managers.
 pub struct WithInput {
     /// The path to the runtime crate (`$crate` from `ctxmgr::with!`).

@@ -12,7 +12,7 @@ use quote::{quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
 
-use super::sites::{SiteKind, Sites};
+use super::plan::{site_value, SiteKind, Sites};
 use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
 
@@ -40,7 +40,6 @@ pub fn rewrite(
         p,
         in_async_block,
         label: names.label("body"),
-        flow: names.ident("flow"),
         ret: names.ident("ret"),
         names,
         sites: Sites::default(),
@@ -70,8 +69,6 @@ struct Rewriter<'r> {
     names: &'r Names,
     /// Of the block holding the bound value: sites break out of it.
     label: Lifetime,
-    /// Which site left the body (`0`: none).
-    flow: syn::Ident,
     /// The slot of every `return` site.
     ret: syn::Ident,
     sites: Sites,
@@ -198,18 +195,12 @@ impl Rewriter<'_> {
         }
     }
 
-    /// `({ <store>; FLOW = i; break 'body; })`. In an async level's body,
+    /// `({ <store>; break 'body i; })`. In an async level's body,
     /// `(return p::Err(<site i's value>))`: the site leaves the body's
-    /// async block carrying its value (see [`super::sites::site_value`]),
+    /// async block carrying its value (see [`site_value`]),
     /// which is stored after the block, so the block captures no slot.
     fn leave(&self, index: u32, carry: Carry) -> Expr {
-        let Rewriter {
-            label,
-            flow,
-            p,
-            ret,
-            ..
-        } = self;
+        let Rewriter { label, p, ret, .. } = self;
         let m = Span::mixed_site();
         // Already visited: kept as tokens, not parsed back; parenthesized so
         // that, as tokens, it stays one operand wherever the user's
@@ -227,7 +218,7 @@ impl Rewriter<'_> {
                 ),
                 Carry::Nothing => (TokenStream::new(), quote_spanned!(m=> ())),
             };
-            let value = super::sites::site_value(p, index, payload);
+            let value = site_value(p, index, payload);
             quote_spanned!(m=> ({ #store return #p::Err(#value); }))
         } else {
             let store = match carry {
@@ -238,11 +229,11 @@ impl Rewriter<'_> {
                 Carry::Ret(value) => quote_spanned!(m=> #ret = #p::Some(#value);),
                 Carry::Nothing => TokenStream::new(),
             };
+            let index = proc_macro2::Literal::u32_unsuffixed(index);
             quote_spanned! {m=>
                 ({
                     #store
-                    #flow = #index;
-                    break #label;
+                    break #label #index;
                 })
             }
         };
@@ -254,16 +245,13 @@ impl Rewriter<'_> {
         let p = self.p;
         let inner = &t.expr;
         let branch = quote_spanned!(t.question_token.span=> #p::branch);
-        let leave = self.leave(
-            index,
-            Carry::Slot(quote_spanned!(Span::mixed_site()=> __ctxmgr_r)),
-        );
+        let leave = self.leave(index, Carry::Slot(quote_spanned!(Span::mixed_site()=> ret)));
         // Parenthesized: as tokens, nothing else would keep `x?.f();` from
         // starting a statement with a `match`.
         let out = quote_spanned! {Span::mixed_site()=>
             (match #branch(#inner) {
-                #p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                #p::Break(__ctxmgr_r) => #leave,
+                #p::Continue(val) => val,
+                #p::Break(ret) => #leave,
             })
         };
         Expr::Verbatim(out)
@@ -318,30 +306,30 @@ impl Rewriter<'_> {
     /// Input:  bail!(ARGS)
     /// Output: (match (|| -> p::Result<p::Never, _> { bail!(ARGS) })() {
     ///             p::Ok(never) => match never {},
-    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); FLOW = i; break 'body; }),
+    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); break 'body i; }),
     ///         })
     /// Input:  ensure!(ARGS)
     /// Output: (match (|| -> p::Result<(), _> { ensure!(ARGS); p::Ok(()) })() {
     ///             p::Ok(()) => {},
-    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); FLOW = i; break 'body; }),
+    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); break 'body i; }),
     ///         })
     fn rewrite_early_return(&mut self, mac: &Macro, diverges: bool) -> Expr {
         let p = self.p;
         let m = Span::mixed_site();
         let index = self.sites.shared(SiteKind::Return);
-        let leave = self.leave(index, Carry::Ret(quote_spanned!(m=> #p::Err(__ctxmgr_e))));
+        let leave = self.leave(index, Carry::Ret(quote_spanned!(m=> #p::Err(err))));
         let out = if diverges {
             quote_spanned! {m=>
                 (match (|| -> #p::Result<#p::Never, _> { #mac })() {
-                    #p::Ok(__ctxmgr_never) => match __ctxmgr_never {},
-                    #p::Err(__ctxmgr_e) => #leave,
+                    #p::Ok(never) => match never {},
+                    #p::Err(err) => #leave,
                 })
             }
         } else {
             quote_spanned! {m=>
                 (match (|| -> #p::Result<(), _> { #mac; #p::Ok(()) })() {
                     #p::Ok(()) => {}
-                    #p::Err(__ctxmgr_e) => #leave,
+                    #p::Err(err) => #leave,
                 })
             }
         };
@@ -418,13 +406,13 @@ impl ExprVisitor for Rewriter<'_> {
             // Their `?`, `return`, `break` and `continue` are their own.
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::TryBlock(_) => {}
             // Input:  expr?
-            // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => ({ SLOT_i = p::Some(r); FLOW = i; break 'body; }) })
+            // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => ({ SLOT_i = p::Some(r); break 'body i; }) })
             Expr::Try(t) => {
                 self.visit_expr(&mut t.expr);
                 *expr = self.rewrite_try(t);
             }
             // Input:  return expr
-            // Output: ({ RET = Some(expr); FLOW = i; break 'body; })
+            // Output: ({ RET = Some(expr); break 'body i; })
             Expr::Return(r) => {
                 if let Some(e) = &mut r.expr {
                     self.visit_expr(e);
@@ -437,7 +425,7 @@ impl ExprVisitor for Rewriter<'_> {
                 *expr = self.leave(index, Carry::Ret(value));
             }
             // Input:  break 'outer value
-            // Output: ({ SLOT_i = Some(value); FLOW = i; break 'body; })
+            // Output: ({ SLOT_i = Some(value); break 'body i; })
             Expr::Break(b) => {
                 if let Some(e) = &mut b.expr {
                     self.visit_expr(e);
@@ -455,7 +443,7 @@ impl ExprVisitor for Rewriter<'_> {
                 }
             }
             // Input:  continue 'outer
-            // Output: ({ FLOW = i; break 'body; })
+            // Output: ({ break 'body i; })
             Expr::Continue(c) => {
                 if self.targets_outside(c.label.as_ref()) {
                     let index = self.sites.shared(SiteKind::Continue {

@@ -1,27 +1,16 @@
-//! Sites stage of `with!`: the ways out of the body that the rewrite found,
-//! and the code that, after exit, tells exit how the body ended and resumes
-//! each of them.
+//! The code of a body's sites ([`super::plan::Sites`]): after exit, what
+//! tells exit how the body ended and what resumes each of them. One
+//! description per site, [`SiteArm`], placed by each renderer: the sync one
+//! matches on the index of the site that left ([`Sites::sync_arms`]), the
+//! awaited one on the value its body's async block returned
+//! ([`Sites::async_code`]). What a site shows exit is written once
+//! ([`outcome`]).
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote_spanned;
-use syn::Lifetime;
 
+use super::plan::{site_value, SiteKind, Sites};
 use crate::tokens::Names;
-
-/// The value site `index` (from 1) leaves an async level's body with:
-/// `p::Next(p::Next(p::Here(payload)))` for site 3. All the sites of one
-/// body make one type, `Site<A1, Site<A2, .. Site<An, Never>>>`, closed by
-/// [`SiteCode::terminator`]; the body's async block returns
-/// `Result<value, that type>`, so each site's residual or value travels by
-/// value instead of through a slot the block would capture.
-pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStream {
-    let m = Span::mixed_site();
-    let mut value = quote_spanned!(m=> #p::Here(#payload));
-    for _ in 1..index {
-        value = quote_spanned!(m=> #p::Next(#value));
-    }
-    value
-}
 
 /// `(OPERAND)?`, the `?` that resumes a `?` site, with the parentheses and
 /// the `?` on the user's `?` (its own span, not mixed-site located there):
@@ -34,265 +23,87 @@ fn resumed_question(question: Span, operand: TokenStream) -> TokenStream {
     quote_spanned!(question=> #group ?)
 }
 
-/// A way out of the body, resumed after exit.
-pub enum SiteKind {
-    /// `expr?`: the residual is stored in its own slot (types differ per
-    /// site). The span is the user's `?`: the resumed `?` carries it, so a
-    /// residual that does not convert is reported there.
-    Try(Span),
-    /// `return` / `return expr`: all share one slot of the function's
-    /// return type.
-    Return,
-    /// `break` to a loop or block outside the body, `value` when it carries
-    /// a value (stored in the site's slot).
-    Break {
-        label: Option<Lifetime>,
-        value: bool,
-    },
-    /// `continue` to a loop outside the body.
-    Continue { label: Option<Lifetime> },
+/// Exit's `Outcome` for a site of `kind`, `None` for `Outcome::Ok`.
+/// `residual` is a reference to what a `?` site carries.
+///
+/// Input:  a `?` site / a `return` site (its value in RET)
+/// Output: `Outcome::Err(<view of the residual's error, or of `None`>)` /
+///         `<Outcome::Err(view) if RET holds an `Err` (or `None`), else Ok>`
+fn outcome(
+    p: &TokenStream,
+    ret: &syn::Ident,
+    kind: &SiteKind,
+    residual: TokenStream,
+) -> Option<TokenStream> {
+    let m = Span::mixed_site();
+    match kind {
+        SiteKind::Try(_) => Some(quote_spanned! {m=>
+            #p::Outcome::Err((&&&&#p::Residual(#residual)).__ctxmgr_view())
+        }),
+        SiteKind::Return => Some(quote_spanned! {m=>
+            match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
+                #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
+                #p::None => #p::Outcome::Ok,
+            }
+        }),
+        SiteKind::Break { .. } | SiteKind::Continue { .. } => None,
+    }
 }
 
-struct Site {
-    /// Non-zero: `0` is the body's normal end.
-    index: u32,
-    kind: SiteKind,
+/// One site of a sync level, for its renderer to place.
+pub struct SiteArm {
+    /// The site's index, as the body's labelled block yields it.
+    pub index: Literal,
+    /// Exit's outcome, `None` for `Outcome::Ok`.
+    pub outcome: Option<TokenStream>,
+    /// Lint attributes of the resumption.
+    pub attrs: TokenStream,
+    /// Resumes the site: `break 'with (..)?`, `return ..`, `break 'l ..`,
+    /// `continue 'l`.
+    pub resume: TokenStream,
+    /// An unlabelled `break`/`continue`: resumed after the `with!`'s block,
+    /// where no label is in the way (E0695).
+    pub late: bool,
 }
 
-/// The sites of one body, numbered from 1 in the order the rewrite met them.
-#[derive(Default)]
-pub struct Sites(Vec<Site>);
+/// An async level's sites: `match` arms on the value the body's async block
+/// returned (`SITE`: `Next(..Here(x)..)` for site i), no slot, no index.
+pub struct AsyncSites {
+    /// `match &SITE` arms giving exit's `Outcome`.
+    pub outcomes: TokenStream,
+    /// `let SWALLOWED = match &SITE { <a `?` site> => SUPPRESS.check(&mut
+    /// GUARD, OUTCOME), _ => Swallowed::none() };` (empty without `?`
+    /// sites): asked before the `match SITE` that moves what a site
+    /// carries, which OUTCOME borrows.
+    pub swallowed: TokenStream,
+    /// `match SITE` arms resuming each site.
+    pub resumes: TokenStream,
+    /// The statement, first in the body's async block, that closes the type
+    /// of the sites' values.
+    pub terminator: TokenStream,
+}
 
 impl Sites {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn count(&self) -> usize {
-        self.0.len()
-    }
-
-    fn next_index(&self) -> u32 {
-        u32::try_from(self.0.len() + 1).unwrap_or(u32::MAX)
-    }
-
-    /// A new `?` site: each has its own slot.
-    pub fn push_try(&mut self, question: Span) -> u32 {
-        let index = self.next_index();
-        self.0.push(Site {
-            index,
-            kind: SiteKind::Try(question),
-        });
-        index
-    }
-
-    /// The site to reuse or create for a `return`, `break` or `continue`:
-    /// those with the same target and shape share one.
-    pub fn shared(&mut self, kind: SiteKind) -> u32 {
-        let same = |a: &SiteKind| match (a, &kind) {
-            (SiteKind::Return, SiteKind::Return) => true,
-            (
-                SiteKind::Break {
-                    label: l1,
-                    value: v1,
-                },
-                SiteKind::Break {
-                    label: l2,
-                    value: v2,
-                },
-            ) => v1 == v2 && label_eq(l1.as_ref(), l2.as_ref()),
-            (SiteKind::Continue { label: l1 }, SiteKind::Continue { label: l2 }) => {
-                label_eq(l1.as_ref(), l2.as_ref())
-            }
-            _ => false,
-        };
-        if let Some(site) = self.0.iter().find(|s| same(&s.kind)) {
-            return site.index;
-        }
-        let index = self.next_index();
-        self.0.push(Site { index, kind });
-        index
-    }
-
-    fn has_return(&self) -> bool {
-        self.0.iter().any(|s| matches!(s.kind, SiteKind::Return))
-    }
-
-    /// Unlabelled `break`/`continue` cannot be resumed inside a labelled
-    /// block (E0695): with such sites the `with!`'s block yields
-    /// `Option<value>` and they are resumed after it.
-    pub fn has_unlabelled(&self) -> bool {
-        self.0.iter().any(|s| {
-            matches!(
-                s.kind,
-                SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
-            )
-        })
-    }
-
-    /// The code that stores, views and resumes these sites. `in_async_block`:
-    /// the body ran as an async block, so every site is resumed in one
-    /// `match` after it, where no label is in the way of an unlabelled
-    /// `break`/`continue`. `manager` is the span of the manager's
-    /// expression, where a body whose value has no default for a suppressed
-    /// error is reported.
-    pub fn code(
-        &self,
-        names: &Names,
-        p: &TokenStream,
-        in_async_block: bool,
-        manager: Span,
-    ) -> SiteCode {
+    /// Before the body, for both flavors: RET tied to the function's return
+    /// type, and the suppression probe when there are `?` sites.
+    ///
+    /// Output: `let SUPPRESS = (&p::SuppressProbe(&GUARD)).__ctxmgr_suppress_kind();`
+    ///         `let mut RET = p::None; if false { return p::Option::unwrap(RET); }`
+    pub fn setup(&self, names: &Names, p: &TokenStream) -> TokenStream {
         let m = Span::mixed_site();
-        let outer = names.label("with");
-        let ret = names.ident("ret");
-        let guard = names.ident("guard");
-        let outcome = names.ident("outcome");
-        let unlabelled = self.has_unlabelled() && !in_async_block;
-        let wrap = |v: TokenStream| {
-            if unlabelled {
-                quote_spanned!(m=> #p::Some(#v))
-            } else {
-                v
-            }
-        };
-        let mut code = SiteCode::default();
-        let mut tries = Vec::new();
-        let flow = names.ident("flow");
-        for site in &self.0 {
-            let i = site.index;
-            let slot = names.slot(i);
-            if in_async_block {
-                code.push_async_site(p, &ret, site);
-            }
-            match &site.kind {
-                // Input:  a `?` site that stored its residual in SLOT
-                // Output: i => Outcome::Err(<view of SLOT's error, or of `None`>)
-                //         i => match taken(SLOT)? {}   (the `?` resumed, with `From`)
-                SiteKind::Try(question) => {
-                    let resumed = resumed_question(*question, quote_spanned!(m=> #p::taken(#slot)));
-                    tries.push(i);
-                    code.slots
-                        .extend(quote_spanned!(m=> let mut #slot = #p::None;));
-                    code.outcomes.extend(quote_spanned! {m=>
-                        #i => #p::Outcome::Err((&&&&#p::Residual(#p::taken_ref(&#slot))).__ctxmgr_view()),
-                    });
-                    code.resumes
-                        .extend(quote_spanned!(m=> #i => match #resumed {},));
-                }
-                // Input:  a `return` site that stored its value in RET
-                // Output: i => <Outcome::Err(view) if RET holds an `Err`, else Ok>
-                //         i => return taken(RET)
-                SiteKind::Return => {
-                    code.outcomes.extend(quote_spanned! {m=>
-                        #i => match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
-                            #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
-                            #p::None => #p::Outcome::Ok,
-                        },
-                    });
-                    code.resumes
-                        .extend(quote_spanned!(m=> #i => return #p::taken(#ret),));
-                }
-                // Input:  a `break 'l [v]` site (value in SLOT)
-                // Output: i => break 'l [taken(SLOT)]   (after the block when unlabelled)
-                SiteKind::Break { label: l, value } => {
-                    let resume = if *value {
-                        code.slots
-                            .extend(quote_spanned!(m=> let mut #slot = #p::None;));
-                        quote_spanned!(m=> break #l #p::taken(#slot))
-                    } else {
-                        quote_spanned!(m=> break #l)
-                    };
-                    if l.is_some() || in_async_block {
-                        code.resumes.extend(quote_spanned!(m=> #i => #resume,));
-                    } else {
-                        code.resumes.extend(quote_spanned!(m=> #i => {},));
-                        code.late_resumes.extend(quote_spanned!(m=> #i => #resume,));
-                    }
-                }
-                // Input:  a `continue 'l` site
-                // Output: i => continue 'l   (after the block when unlabelled)
-                SiteKind::Continue { label: l } => {
-                    // Resumed at the end of the user's loop body, where
-                    // clippy would call the `continue` redundant.
-                    let resume = quote_spanned! {m=>
-                        #[allow(clippy::needless_continue)]
-                        #i => continue #l,
-                    };
-                    if l.is_some() || in_async_block {
-                        code.resumes.extend(resume);
-                    } else {
-                        code.resumes.extend(quote_spanned!(m=> #i => {},));
-                        code.late_resumes.extend(resume);
-                    }
-                }
-            }
-        }
-        // Input:  the `?` sites 1, 3
-        // Output: once per `with!`, after a successful exit:
-        //         if let Some(d) = match FLOW { 1 | 3 => SUPPRESS.check(&mut GUARD, OUTCOME), _ => None } {
-        //             break 'with d
-        //         }
-        // `SUPPRESS` is asked only for managers implementing `Suppress`;
-        // for the others `check` is `None::<!>` and compiles away.
-        let check = syn::Ident::new("check", m.located_at(manager));
-        if in_async_block {
-            // Closes the site type (its last `Next` holds `NoSite`); that
-            // arm cannot happen.
-            let n = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
-            let never = quote_spanned!(m=> __ctxmgr_never);
-            let mut end = never.clone();
-            for _ in 0..n {
-                end = quote_spanned!(m=> #p::Next(#end));
-            }
-            let mut closed = quote_spanned!(m=> #p::no_site());
-            for _ in 0..n {
-                closed = quote_spanned!(m=> #p::Next(#closed));
-            }
-            code.terminator = quote_spanned! {m=>
-                if false {
-                    return #p::Err(#closed);
-                }
-            };
-            code.async_outcomes
-                .extend(quote_spanned!(m=> #end => match *#never {},));
-            code.async_resumes
-                .extend(quote_spanned!(m=> #end => match #never {},));
-            if !code.async_tries.is_empty() {
-                let suppress = names.ident("suppress");
-                let tries = &code.async_tries;
-                code.async_suppress_query = quote_spanned! {m=>
-                    match &__ctxmgr_site {
-                        #(#tries)|* => #suppress.#check(&mut #guard, #outcome),
-                        _ => #p::None,
-                    }
-                };
-            }
-        }
-        if let Some((first, rest)) = tries.split_first() {
+        let mut setup = TokenStream::new();
+        if self.iter().any(|s| matches!(s.kind, SiteKind::Try(_))) {
             let suppress = names.ident("suppress");
-            let suppressed = wrap(quote_spanned!(m=> __ctxmgr_default));
-            code.setup.extend(quote_spanned! {m=>
+            let guard = names.ident("guard");
+            setup.extend(quote_spanned! {m=>
                 let #suppress = (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind();
             });
-            let query = quote_spanned! {m=>
-                match #flow {
-                    #first #(| #rest)* => #suppress.#check(&mut #guard, #outcome),
-                    _ => #p::None,
-                }
-            };
-            code.suppress = quote_spanned! {m=>
-                #[allow(unreachable_code)]
-                if let #p::Some(__ctxmgr_default) = #query {
-                    break #outer #suppressed;
-                }
-            };
-            code.suppress_query = query;
         }
         if self.has_return() {
             // Ties RET's type to the function's return type, so `return
             // iter.collect()` keeps its expected type.
-            code.setup.extend(quote_spanned! {m=>
+            let ret = names.ident("ret");
+            setup.extend(quote_spanned! {m=>
                 let mut #ret = #p::None;
                 #[allow(unreachable_code)]
                 if false {
@@ -300,105 +111,180 @@ impl Sites {
                 }
             });
         }
-        code
+        setup
     }
-}
 
-/// What [`Sites::code`] emits, for the expand stage to place.
-#[derive(Default)]
-pub struct SiteCode {
-    /// Before the body: the return slot, the suppression probe.
-    pub setup: TokenStream,
-    /// Before the body: one slot per `?` and valued `break`.
-    pub slots: TokenStream,
-    /// `match FLOW` arms giving exit's `Outcome`.
-    pub outcomes: TokenStream,
-    /// After a successful exit: the suppression check (when there are `?`s).
-    pub suppress: TokenStream,
-    /// The `Option` that check tests, for a level that places it itself
-    /// (empty without `?` sites).
-    pub suppress_query: TokenStream,
-    /// `match FLOW` arms resuming each site inside the `with!`'s block.
-    pub resumes: TokenStream,
-    /// Arms resuming unlabelled `break`/`continue` after that block.
-    pub late_resumes: TokenStream,
-    /// An async level: `match &SITE` arms giving exit's `Outcome` from the
-    /// value the body's async block returned.
-    pub async_outcomes: TokenStream,
-    /// An async level: `match SITE` arms resuming each site.
-    pub async_resumes: TokenStream,
-    /// An async level: the patterns of its `?` sites.
-    pub async_tries: Vec<TokenStream>,
-    /// An async level: the suppression check's `Option` (empty without `?`
-    /// sites).
-    pub async_suppress_query: TokenStream,
-    /// An async level: the statement, first in the body's async block, that
-    /// closes the type of the sites' values.
-    pub terminator: TokenStream,
-}
+    /// `SUPPRESS.check(&mut GUARD, OUTCOME)`: asked only of managers
+    /// implementing `Suppress` (for the others it is `Swallowed<!>` and
+    /// compiles away); `check` spanned on the manager, where a body whose
+    /// value has no default for a swallowed error is reported.
+    fn check(names: &Names, manager: Span) -> TokenStream {
+        let m = Span::mixed_site();
+        let suppress = names.ident("suppress");
+        let guard = names.ident("guard");
+        let outcome = names.ident("outcome");
+        let check = syn::Ident::new("check", m.located_at(manager));
+        quote_spanned!(m=> #suppress.#check(&mut #guard, #outcome))
+    }
 
-impl SiteCode {
-    /// The arms of an async level's site `site`, matched on the value its
-    /// body's async block returned (`SITE`), with no slot and no `FLOW`.
+    /// The slots of a sync level's sites (one per `?` and valued `break`),
+    /// and the arms that view and resume them. `unlabelled`: the `with!`'s
+    /// block yields `Option<value>`, and a swallowed error `Some(default)`.
+    ///
+    /// Input:  site i (`?`: residual in SLOT_i; `return`: value in RET;
+    ///         `break 'l v`: v in SLOT_i)
+    /// Output: resume: `break 'with (SUPPRESS.check(..).resume(taken(SLOT_i)))?` /
+    ///         `return taken(RET)` / `break 'l [taken(SLOT_i)]` / `continue 'l`
+    pub fn sync_arms(
+        &self,
+        names: &Names,
+        p: &TokenStream,
+        manager: Span,
+        unlabelled: bool,
+    ) -> (TokenStream, Vec<SiteArm>) {
+        let m = Span::mixed_site();
+        let outer = names.label("with");
+        let ret = names.ident("ret");
+        let check = Self::check(names, manager);
+        let mut slots = TokenStream::new();
+        let arms = self
+            .iter()
+            .map(|site| {
+                let slot = names.slot(site.index);
+                let outcome = outcome(
+                    p,
+                    &ret,
+                    &site.kind,
+                    quote_spanned!(m=> #p::taken_ref(&#slot)),
+                );
+                let mut attrs = TokenStream::new();
+                let mut late = false;
+                let resume = match &site.kind {
+                    SiteKind::Try(question) => {
+                        slots.extend(quote_spanned!(m=> let mut #slot = #p::None;));
+                        let mut resumed = resumed_question(
+                            *question,
+                            quote_spanned!(m=> #check.resume(#p::taken(#slot))),
+                        );
+                        if unlabelled {
+                            resumed = quote_spanned!(m=> #p::Some(#resumed));
+                        }
+                        // `!` with a manager that never suppresses.
+                        attrs = quote_spanned!(m=> #[allow(unreachable_code)]);
+                        quote_spanned!(m=> break #outer #resumed)
+                    }
+                    SiteKind::Return => quote_spanned!(m=> return #p::taken(#ret)),
+                    SiteKind::Break { label, value } => {
+                        late = label.is_none();
+                        if *value {
+                            slots.extend(quote_spanned!(m=> let mut #slot = #p::None;));
+                            quote_spanned!(m=> break #label #p::taken(#slot))
+                        } else {
+                            quote_spanned!(m=> break #label)
+                        }
+                    }
+                    SiteKind::Continue { label } => {
+                        late = label.is_none();
+                        // Resumed at the end of the user's loop body, where
+                        // clippy would call the `continue` redundant.
+                        attrs = quote_spanned!(m=> #[allow(clippy::needless_continue)]);
+                        quote_spanned!(m=> continue #label)
+                    }
+                };
+                SiteArm {
+                    index: Literal::u32_unsuffixed(site.index),
+                    outcome,
+                    attrs,
+                    resume,
+                    late,
+                }
+            })
+            .collect();
+        (slots, arms)
+    }
+
+    /// The arms of an async level's sites, matched on the value its body's
+    /// async block returned, and the terminator that closes that value's
+    /// type.
     ///
     /// Input:  site i, returned as `Next(..Here(x)..)` (`P_i(x)`)
-    /// Output: outcome: `P_i(x) => Outcome::Err(<view of x>)` (`?`), the view
-    ///                  of RET (`return`), or `Outcome::Ok`
-    ///         resume:  `P_i(x) => match x? {}` / `return taken(RET)` /
-    ///                  `break 'l [x]` / `continue 'l`
-    fn push_async_site(&mut self, p: &TokenStream, ret: &syn::Ident, site: &Site) {
+    /// Output: outcome: `P_i(x) => <outcome>`, `Outcome::Ok` for `break`/`continue`
+    ///         resume:  `P_i(x) => (SWALLOWED.resume(x))?` /
+    ///                  `return taken(RET)` / `break 'l [x]` / `continue 'l`
+    pub fn async_code(&self, names: &Names, p: &TokenStream, manager: Span) -> AsyncSites {
         let m = Span::mixed_site();
-        let i = site.index;
-        let x = quote_spanned!(m=> __ctxmgr_x);
-        let with_x = site_value(p, i, x.clone());
-        let without_x = site_value(p, i, quote_spanned!(m=> _));
-        let (outcome, resume) = match &site.kind {
-            SiteKind::Try(question) => {
-                let resumed = resumed_question(*question, x.clone());
-                self.async_tries.push(without_x.clone());
-                (
-                    quote_spanned! {m=>
-                        #with_x => #p::Outcome::Err((&&&&#p::Residual(#x)).__ctxmgr_view()),
-                    },
-                    quote_spanned!(m=> #with_x => match #resumed {},),
-                )
-            }
-            SiteKind::Return => (
-                quote_spanned! {m=>
-                    #without_x => match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
-                        #p::Some(__ctxmgr_e) => #p::Outcome::Err((&&&&#p::Probe(__ctxmgr_e)).__ctxmgr_view()),
-                        #p::None => #p::Outcome::Ok,
-                    },
-                },
-                quote_spanned!(m=> #without_x => return #p::taken(#ret),),
-            ),
-            SiteKind::Break { label: l, value } => (
-                quote_spanned!(m=> #without_x => #p::Outcome::Ok,),
-                if *value {
-                    quote_spanned!(m=> #with_x => break #l #x,)
-                } else {
-                    quote_spanned!(m=> #without_x => break #l,)
-                },
-            ),
-            SiteKind::Continue { label: l } => (
-                quote_spanned!(m=> #without_x => #p::Outcome::Ok,),
+        let ret = names.ident("ret");
+        let x = quote_spanned!(m=> carried);
+        let mut code = AsyncSites {
+            outcomes: TokenStream::new(),
+            swallowed: TokenStream::new(),
+            resumes: TokenStream::new(),
+            terminator: TokenStream::new(),
+        };
+        let mut tries = Vec::new();
+        for site in self.iter() {
+            let with_x = site_value(p, site.index, x.clone());
+            let without_x = site_value(p, site.index, quote_spanned!(m=> _));
+            let outcome = outcome(p, &ret, &site.kind, x.clone())
+                .unwrap_or_else(|| quote_spanned!(m=> #p::Outcome::Ok));
+            let bound = if matches!(site.kind, SiteKind::Try(_)) {
+                &with_x
+            } else {
+                &without_x
+            };
+            code.outcomes
+                .extend(quote_spanned!(m=> #bound => #outcome,));
+            code.resumes.extend(match &site.kind {
+                SiteKind::Try(question) => {
+                    tries.push(without_x);
+                    let resumed =
+                        resumed_question(*question, quote_spanned!(m=> swallowed.resume(#x)));
+                    quote_spanned!(m=> #with_x => #resumed,)
+                }
+                SiteKind::Return => quote_spanned!(m=> #without_x => return #p::taken(#ret),),
+                SiteKind::Break { label, value: true } => {
+                    quote_spanned!(m=> #with_x => break #label #x,)
+                }
+                SiteKind::Break {
+                    label,
+                    value: false,
+                } => quote_spanned!(m=> #without_x => break #label,),
                 // Resumed at the end of the user's loop body, where clippy
                 // would call the `continue` redundant.
-                quote_spanned! {m=>
+                SiteKind::Continue { label } => quote_spanned! {m=>
                     #[allow(clippy::needless_continue)]
-                    #without_x => continue #l,
+                    #without_x => continue #label,
                 },
-            ),
+            });
+        }
+        // Closes the site type (its last `Next` holds `NoSite`); that arm
+        // cannot happen.
+        let n = u32::try_from(self.count()).unwrap_or(u32::MAX);
+        let never = quote_spanned!(m=> never);
+        let mut end = never.clone();
+        let mut closed = quote_spanned!(m=> #p::no_site());
+        for _ in 0..n {
+            end = quote_spanned!(m=> #p::Next(#end));
+            closed = quote_spanned!(m=> #p::Next(#closed));
+        }
+        code.terminator = quote_spanned! {m=>
+            if false {
+                return #p::Err(#closed);
+            }
         };
-        self.async_outcomes.extend(outcome);
-        self.async_resumes.extend(resume);
-    }
-}
-
-fn label_eq(a: Option<&Lifetime>, b: Option<&Lifetime>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.ident == b.ident,
-        _ => false,
+        code.outcomes
+            .extend(quote_spanned!(m=> #end => match *#never {},));
+        code.resumes
+            .extend(quote_spanned!(m=> #end => match #never {},));
+        if !tries.is_empty() {
+            let check = Self::check(names, manager);
+            code.swallowed = quote_spanned! {m=>
+                let swallowed = match &site {
+                    #(#tries)|* => #check,
+                    _ => #p::Swallowed::none(),
+                };
+            };
+        }
+        code
     }
 }

@@ -29,27 +29,21 @@ impl ::ctxmgr::__private::Methods for Counter {
     #[inline]
     fn __ctxmgr_enter(
         &mut self,
-    ) -> ::ctxmgr::__private::Result<
-        <Self as ::ctxmgr::__private::Methods>::RawValue<'_>,
-        <Self as ::ctxmgr::__private::Methods>::RawError,
-    > {
+    ) -> ::ctxmgr::__private::Result<Self::RawValue<'_>, Self::RawError> {
         ::ctxmgr::__private::Ok(Self::start(self))
     }
     #[inline]
     fn __ctxmgr_exit(
         &mut self,
         __ctxmgr_outcome: ::ctxmgr::__private::Outcome<'_>,
-    ) -> ::ctxmgr::__private::Result<
-        (),
-        <Self as ::ctxmgr::__private::Methods>::RawError,
-    > {
+    ) -> ::ctxmgr::__private::Result<(), Self::RawError> {
         <() as ::ctxmgr::__private::ExitResult<
-            <Self as ::ctxmgr::__private::Methods>::RawError,
+            Self::RawError,
         >>::__ctxmgr_into_result(Self::stop(self))
     }
     #[inline]
     fn __ctxmgr_keep<'__ctxmgr_a>(
-        __ctxmgr_value: <Self as ::ctxmgr::__private::Methods>::RawValue<'__ctxmgr_a>,
+        __ctxmgr_value: Self::RawValue<'__ctxmgr_a>,
     ) -> Self::Kept
     where
         Self: '__ctxmgr_a,

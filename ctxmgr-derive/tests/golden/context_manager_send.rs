@@ -29,10 +29,7 @@ impl ::ctxmgr::__private::AsyncMethods for Conn {
     fn __ctxmgr_enter(
         &mut self,
     ) -> impl ::ctxmgr::__private::Future<
-        Output = ::ctxmgr::__private::Result<
-            <Self as ::ctxmgr::__private::AsyncMethods>::RawValue<'_>,
-            <Self as ::ctxmgr::__private::AsyncMethods>::RawError,
-        >,
+        Output = ::ctxmgr::__private::Result<Self::RawValue<'_>, Self::RawError>,
     > {
         async move {
             ::ctxmgr::__private::EnterResult::__ctxmgr_into_result(
@@ -45,16 +42,13 @@ impl ::ctxmgr::__private::AsyncMethods for Conn {
         &mut self,
         __ctxmgr_outcome: ::ctxmgr::__private::Outcome<'_>,
     ) -> impl ::ctxmgr::__private::Future<
-        Output = ::ctxmgr::__private::Result<
-            (),
-            <Self as ::ctxmgr::__private::AsyncMethods>::RawError,
-        >,
+        Output = ::ctxmgr::__private::Result<(), Self::RawError>,
     > {
         async move {
             <std::io::Result<
                 (),
             > as ::ctxmgr::__private::ExitResult<
-                <Self as ::ctxmgr::__private::AsyncMethods>::RawError,
+                Self::RawError,
             >>::__ctxmgr_into_result(Self::close(self, __ctxmgr_outcome).await)
         }
     }

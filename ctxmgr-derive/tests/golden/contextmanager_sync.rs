@@ -4,14 +4,14 @@
 // Output:
 
 #[allow(clippy::needless_lifetimes)]
-fn tag<'__ctxmgr_l0_0, '__ctxmgr_l1_0>(
-    log: &'__ctxmgr_l0_0 Log,
-    name: &'__ctxmgr_l1_0 str,
+fn tag<'__ctxmgr_l0, '__ctxmgr_l1>(
+    log: &'__ctxmgr_l0 Log,
+    name: &'__ctxmgr_l1 str,
 ) -> ::ctxmgr::Generator<
     impl ::ctxmgr::EnterFn<
         Value = <Result<String, E> as ::ctxmgr::__private::EnterResult>::Value,
         Error = <Result<String, E> as ::ctxmgr::__private::EnterResult>::Error,
-    > + ::ctxmgr::__private::Captures<(&'__ctxmgr_l0_0 (), &'__ctxmgr_l1_0 ())>,
+    > + ::ctxmgr::__private::Captures<(&'__ctxmgr_l0 (), &'__ctxmgr_l1 ())>,
 > {
     ::ctxmgr::Generator::new(
         ::ctxmgr::__private::enter_fn::<
@@ -21,23 +21,23 @@ fn tag<'__ctxmgr_l0_0, '__ctxmgr_l1_0>(
             _,
         >(move || {
             log.push(1);
-            let __ctxmgr_value_0 = (format!("[{name}]"));
+            let value_0 = (format!("[{name}]"));
             ::ctxmgr::__private::Ok((
-                __ctxmgr_value_0,
+                value_0,
                 move |
-                    __ctxmgr_outcome_0: ::ctxmgr::__private::Outcome<'_>,
+                    outcome_0: ::ctxmgr::__private::Outcome<'_>,
                 | -> ::ctxmgr::__private::Result<
                     (),
                     <Result<String, E> as ::ctxmgr::__private::EnterResult>::Error,
                 > {
-                    let outcome = __ctxmgr_outcome_0;
+                    let outcome = outcome_0;
                     #[allow(unused_braces)]
-                    let __ctxmgr_tail_0 = {
+                    let tail_0 = {
                         log.push(outcome.is_ok());
                     };
                     ::ctxmgr::__private::ExitTail::<
                         <Result<String, E> as ::ctxmgr::__private::EnterResult>::Error,
-                    >::__ctxmgr_into_result(__ctxmgr_tail_0)
+                    >::__ctxmgr_into_result(tail_0)
                 },
             ))
         }),

@@ -43,10 +43,7 @@ impl<T: Send + Display> ::ctxmgr::__private::AsyncMethods for Session<'_, T> {
     fn __ctxmgr_enter(
         &mut self,
     ) -> impl ::ctxmgr::__private::Future<
-        Output = ::ctxmgr::__private::Result<
-            <Self as ::ctxmgr::__private::AsyncMethods>::RawValue<'_>,
-            <Self as ::ctxmgr::__private::AsyncMethods>::RawError,
-        >,
+        Output = ::ctxmgr::__private::Result<Self::RawValue<'_>, Self::RawError>,
     > {
         async move {
             ::ctxmgr::__private::EnterResult::__ctxmgr_into_result(
@@ -59,16 +56,13 @@ impl<T: Send + Display> ::ctxmgr::__private::AsyncMethods for Session<'_, T> {
         &mut self,
         __ctxmgr_outcome: ::ctxmgr::__private::Outcome<'_>,
     ) -> impl ::ctxmgr::__private::Future<
-        Output = ::ctxmgr::__private::Result<
-            (),
-            <Self as ::ctxmgr::__private::AsyncMethods>::RawError,
-        >,
+        Output = ::ctxmgr::__private::Result<(), Self::RawError>,
     > {
         async move {
             <std::io::Result<
                 (),
             > as ::ctxmgr::__private::ExitResult<
-                <Self as ::ctxmgr::__private::AsyncMethods>::RawError,
+                Self::RawError,
             >>::__ctxmgr_into_result(Self::close(self, __ctxmgr_outcome).await)
         }
     }

@@ -6,31 +6,26 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let (__ctxmgr_kind_2, mut __ctxmgr_guard_2) = {
-            let __ctxmgr_guard_2 = pool.get();
-            let __ctxmgr_kind_2 = (&&&&__ctxmgr_p::AsyncKind(&__ctxmgr_guard_2))
-                .__ctxmgr_kind();
-            (__ctxmgr_kind_2, __ctxmgr_kind_2.async_guard((__ctxmgr_guard_2,).0))
+        let (kind_2, mut guard_2) = {
+            let guard_2 = pool.get();
+            let kind_2 = (&&&&__ctxmgr_p::AsyncKind(&guard_2)).__ctxmgr_kind();
+            (kind_2, kind_2.async_guard((guard_2,).0))
         };
-        let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
+        let mut ret_2 = __ctxmgr_p::None;
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_2);
+            return __ctxmgr_p::Option::unwrap(ret_2);
         }
-        let __ctxmgr_caught_2 = {
-            let __ctxmgr_value_2 = match ({
-                let (__ctxmgr_m, __ctxmgr_s) = (&mut __ctxmgr_guard_2).__ctxmgr_split();
-                __ctxmgr_kind_2
-                    .entered(
-                        __ctxmgr_s,
-                        __ctxmgr_p::AsyncContextManager::enter(__ctxmgr_m).await,
-                    )
+        let caught_2 = {
+            let value_2 = match ({
+                let (mgr, state) = (&mut guard_2).__ctxmgr_split();
+                kind_2.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
             }) {
-                __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                __ctxmgr_p::Break(__ctxmgr_r) => return __ctxmgr_r,
+                __ctxmgr_p::Continue(val) => val,
+                __ctxmgr_p::Break(ret) => return ret,
             };
-            let mut __ctxmgr_body = __ctxmgr_p::pin!(async {
-                let conn = __ctxmgr_value_2;
+            let mut body = __ctxmgr_p::pin!(async {
+                let conn = value_2;
                 #[allow(unused_braces, unreachable_code)]
                 if false {
                     return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
@@ -38,85 +33,65 @@ fn __golden() {
                 #[allow(unreachable_code, clippy::needless_return)]
                 return __ctxmgr_p::Ok({
                     {
-                        use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-                        let __ctxmgr_guard_1 = Timer::new("q");
-                        let __ctxmgr_kind_1 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_1))
-                            .__ctxmgr_kind();
-                        let mut __ctxmgr_guard_1 = __ctxmgr_kind_1
-                            .guard((__ctxmgr_guard_1,).0);
-                        let mut __ctxmgr_ret_1 = __ctxmgr_p::None;
+                        let guard_1 = Timer::new("q");
+                        let kind_1 = (&&&&__ctxmgr_p::Kind(&guard_1)).__ctxmgr_kind();
+                        let mut guard_1 = kind_1.guard((guard_1,).0);
+                        let mut ret_1 = __ctxmgr_p::None;
                         #[allow(unreachable_code)]
                         if false {
                             ({
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_1),
-                                );
+                                ret_2 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(ret_1));
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         }
-                        let mut __ctxmgr_flow_1: u32 = 0;
-                        let __ctxmgr_result_1 = '__ctxmgr_with_1: {
-                            '__ctxmgr_body_1: {
-                                let __ctxmgr_value_1 = match __ctxmgr_kind_1
-                                    .enter(&mut __ctxmgr_guard_1)
-                                {
-                                    __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                                    __ctxmgr_p::Break(__ctxmgr_r) => {
+                        let result_1 = 'with_1: {
+                            'body_1: {
+                                #[allow(clippy::no_effect_underscore_binding)]
+                                let _t = match kind_1.enter(&mut guard_1) {
+                                    __ctxmgr_p::Continue(val) => val,
+                                    __ctxmgr_p::Break(ret) => {
                                         ({
-                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_r);
+                                            ret_2 = __ctxmgr_p::Some(ret);
                                             return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                         })
                                     }
                                 };
-                                #[allow(clippy::no_effect_underscore_binding)]
-                                let _t = __ctxmgr_value_1;
                                 #[allow(unused_braces, unreachable_code)]
-                                break '__ctxmgr_with_1 {
+                                break 'with_1 {
                                     {
-                                        use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-                                        let (__ctxmgr_kind_0, mut __ctxmgr_guard_0) = {
-                                            let __ctxmgr_guard_0 = conn.begin();
-                                            let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::AsyncKind(
-                                                &__ctxmgr_guard_0,
-                                            ))
+                                        let (kind_0, mut guard_0) = {
+                                            let guard_0 = conn.begin();
+                                            let kind_0 = (&&&&__ctxmgr_p::AsyncKind(&guard_0))
                                                 .__ctxmgr_kind();
-                                            (
-                                                __ctxmgr_kind_0,
-                                                __ctxmgr_kind_0.async_guard((__ctxmgr_guard_0,).0),
-                                            )
+                                            (kind_0, kind_0.async_guard((guard_0,).0))
                                         };
-                                        let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
+                                        let mut ret_0 = __ctxmgr_p::None;
                                         #[allow(unreachable_code)]
                                         if false {
                                             ({
-                                                __ctxmgr_ret_1 = __ctxmgr_p::Some(
-                                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0),
-                                                );
-                                                __ctxmgr_flow_1 = 1u32;
-                                                break '__ctxmgr_body_1;
+                                                ret_1 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(ret_0));
+                                                break 'body_1 1;
                                             });
                                         }
-                                        let __ctxmgr_caught_0 = {
-                                            let __ctxmgr_value_0 = match ({
-                                                let (__ctxmgr_m, __ctxmgr_s) = (&mut __ctxmgr_guard_0)
-                                                    .__ctxmgr_split();
-                                                __ctxmgr_kind_0
+                                        let caught_0 = {
+                                            let value_0 = match ({
+                                                let (mgr, state) = (&mut guard_0).__ctxmgr_split();
+                                                kind_0
                                                     .entered(
-                                                        __ctxmgr_s,
-                                                        __ctxmgr_p::AsyncContextManager::enter(__ctxmgr_m).await,
+                                                        state,
+                                                        __ctxmgr_p::AsyncContextManager::enter(mgr).await,
                                                     )
                                             }) {
-                                                __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                                                __ctxmgr_p::Break(__ctxmgr_r) => {
+                                                __ctxmgr_p::Continue(val) => val,
+                                                __ctxmgr_p::Break(ret) => {
                                                     ({
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(__ctxmgr_r);
-                                                        __ctxmgr_flow_1 = 1u32;
-                                                        break '__ctxmgr_body_1;
+                                                        ret_1 = __ctxmgr_p::Some(ret);
+                                                        break 'body_1 1;
                                                     })
                                                 }
                                             };
-                                            let mut __ctxmgr_body = __ctxmgr_p::pin!(async {
-                                                let tx = __ctxmgr_value_0;
+                                            let mut body = __ctxmgr_p::pin!(async {
+                                                let tx = value_0;
                                                 #[allow(unused_braces, unreachable_code)]
                                                 if false {
                                                     return __ctxmgr_p::Err(
@@ -127,243 +102,199 @@ fn __golden() {
                                                 return __ctxmgr_p::Ok({
                                                     if tx.is_empty() {
                                                         ({
-                                                            __ctxmgr_ret_0 = __ctxmgr_p::Some(Ok(0));
+                                                            ret_0 = __ctxmgr_p::Some(Ok(0));
                                                             return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                                         });
                                                     }
                                                     tx.run().await
                                                 });
                                             });
-                                            __ctxmgr_p::poll_fn(|__ctxmgr_cx| __ctxmgr_p::poll_catching(
-                                                    __ctxmgr_body.as_mut(),
-                                                    __ctxmgr_cx,
+                                            __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(
+                                                    body.as_mut(),
+                                                    cx,
                                                 ))
                                                 .await
                                         };
-                                        match __ctxmgr_caught_0 {
-                                            __ctxmgr_p::Ok(__ctxmgr_p::Ok(__ctxmgr_v)) => {
-                                                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_0
-                                                    .__ctxmgr_split();
-                                                if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_0
+                                        match caught_0 {
+                                            __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
+                                                let (mgr, state) = guard_0.__ctxmgr_split();
+                                                if let __ctxmgr_p::Break(ret) = kind_0
                                                     .exited(
-                                                        __ctxmgr_s,
+                                                        state,
                                                         __ctxmgr_p::AsyncContextManager::exit(
-                                                                __ctxmgr_m,
+                                                                mgr,
                                                                 __ctxmgr_p::Outcome::Ok,
                                                             )
                                                             .await,
                                                     )
                                                 {
                                                     ({
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(__ctxmgr_r);
-                                                        __ctxmgr_flow_1 = 1u32;
-                                                        break '__ctxmgr_body_1;
+                                                        ret_1 = __ctxmgr_p::Some(ret);
+                                                        break 'body_1 1;
                                                     });
                                                 }
-                                                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
-                                                __ctxmgr_v
+                                                guard_0 = { guard_0 };
+                                                val
                                             }
-                                            __ctxmgr_p::Ok(__ctxmgr_p::Err(__ctxmgr_site)) => {
-                                                let __ctxmgr_outcome_0 = match &__ctxmgr_site {
+                                            __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
+                                                let outcome_0 = match &site {
                                                     __ctxmgr_p::Here(_) => {
-                                                        match (&__ctxmgr_p::Probe(
-                                                            __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
-                                                        ))
+                                                        match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_0)))
                                                             .__ctxmgr_returned_err()
                                                         {
-                                                            __ctxmgr_p::Some(__ctxmgr_e) => {
+                                                            __ctxmgr_p::Some(err) => {
                                                                 __ctxmgr_p::Outcome::Err(
-                                                                    (&&&&__ctxmgr_p::Probe(__ctxmgr_e)).__ctxmgr_view(),
+                                                                    (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                                                 )
                                                             }
                                                             __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
                                                         }
                                                     }
-                                                    __ctxmgr_p::Next(__ctxmgr_never) => match *__ctxmgr_never {}
+                                                    __ctxmgr_p::Next(never) => match *never {}
                                                 };
-                                                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_0
-                                                    .__ctxmgr_split();
-                                                if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_0
+                                                let (mgr, state) = guard_0.__ctxmgr_split();
+                                                if let __ctxmgr_p::Break(ret) = kind_0
                                                     .exited(
-                                                        __ctxmgr_s,
-                                                        __ctxmgr_p::AsyncContextManager::exit(
-                                                                __ctxmgr_m,
-                                                                __ctxmgr_outcome_0,
-                                                            )
-                                                            .await,
+                                                        state,
+                                                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome_0).await,
                                                     )
                                                 {
                                                     ({
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(__ctxmgr_r);
-                                                        __ctxmgr_flow_1 = 1u32;
-                                                        break '__ctxmgr_body_1;
+                                                        ret_1 = __ctxmgr_p::Some(ret);
+                                                        break 'body_1 1;
                                                     });
                                                 }
-                                                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
-                                                match __ctxmgr_site {
+                                                guard_0 = { guard_0 };
+                                                match site {
                                                     __ctxmgr_p::Here(_) => {
                                                         ({
-                                                            __ctxmgr_ret_1 = __ctxmgr_p::Some(
-                                                                __ctxmgr_p::taken(__ctxmgr_ret_0),
-                                                            );
-                                                            __ctxmgr_flow_1 = 1u32;
-                                                            break '__ctxmgr_body_1;
+                                                            ret_1 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_0));
+                                                            break 'body_1 1;
                                                         })
                                                     }
-                                                    __ctxmgr_p::Next(__ctxmgr_never) => match __ctxmgr_never {}
+                                                    __ctxmgr_p::Next(never) => match never {}
                                                 }
                                             }
-                                            __ctxmgr_p::Err(__ctxmgr_panic) => {
-                                                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_0
-                                                    .__ctxmgr_split();
-                                                let mut __ctxmgr_exit = __ctxmgr_p::pin!(
+                                            __ctxmgr_p::Err(panic) => {
+                                                let (mgr, state) = guard_0.__ctxmgr_split();
+                                                let mut exit = __ctxmgr_p::pin!(
                                                     __ctxmgr_p::AsyncContextManager::exit(
-                                                        __ctxmgr_m,
+                                                        mgr,
                                                         __ctxmgr_p::Outcome::Panic,
                                                     ),
                                                 );
-                                                let __ctxmgr_exit = __ctxmgr_p::poll_fn(|__ctxmgr_cx| {
-                                                        __ctxmgr_p::poll_catching(
-                                                            __ctxmgr_exit.as_mut(),
-                                                            __ctxmgr_cx,
-                                                        )
+                                                let exit = __ctxmgr_p::poll_fn(|cx| {
+                                                        __ctxmgr_p::poll_catching(exit.as_mut(), cx)
                                                     })
                                                     .await;
-                                                __ctxmgr_p::resume_after_exit(
-                                                    __ctxmgr_s,
-                                                    __ctxmgr_exit,
-                                                    __ctxmgr_panic,
-                                                )
+                                                __ctxmgr_p::resume_after_exit(state, exit, panic)
                                             }
                                         }
                                     }
                                 };
-                            }
-                            let __ctxmgr_outcome_1 = match __ctxmgr_flow_1 {
-                                1u32 => {
-                                    match (&__ctxmgr_p::Probe(
-                                        __ctxmgr_p::taken_ref(&__ctxmgr_ret_1),
-                                    ))
-                                        .__ctxmgr_returned_err()
-                                    {
-                                        __ctxmgr_p::Some(__ctxmgr_e) => {
-                                            __ctxmgr_p::Outcome::Err(
-                                                (&&&&__ctxmgr_p::Probe(__ctxmgr_e)).__ctxmgr_view(),
-                                            )
-                                        }
-                                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                                    }
-                                }
-                                _ => __ctxmgr_p::Outcome::Ok,
                             };
-                            if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_1
-                                .finish(&mut __ctxmgr_guard_1, __ctxmgr_outcome_1)
+                            let outcome_1 = match (&__ctxmgr_p::Probe(
+                                __ctxmgr_p::taken_ref(&ret_1),
+                            ))
+                                .__ctxmgr_returned_err()
+                            {
+                                __ctxmgr_p::Some(err) => {
+                                    __ctxmgr_p::Outcome::Err(
+                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                    )
+                                }
+                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                            };
+                            if let __ctxmgr_p::Break(ret) = kind_1
+                                .finish(&mut guard_1, outcome_1)
                             {
                                 ({
-                                    __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_r);
+                                    ret_2 = __ctxmgr_p::Some(ret);
                                     return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                 });
                             }
-                            match __ctxmgr_flow_1 {
-                                1u32 => {
-                                    ({
-                                        __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                            __ctxmgr_p::taken(__ctxmgr_ret_1),
-                                        );
-                                        return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                                    })
-                                }
-                                _ => __ctxmgr_p::unreachable_flow(),
-                            }
+                            ({
+                                ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_1));
+                                return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
+                            });
                         };
                         #[allow(unreachable_code)]
-                        let __ctxmgr_exit = __ctxmgr_kind_1
-                            .finish(&mut __ctxmgr_guard_1, __ctxmgr_p::Outcome::Ok);
-                        __ctxmgr_guard_1 = { __ctxmgr_guard_1 };
-                        if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_exit {
+                        let exit = kind_1.finish(&mut guard_1, __ctxmgr_p::Outcome::Ok);
+                        guard_1 = { guard_1 };
+                        if let __ctxmgr_p::Break(ret) = exit {
                             ({
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_r);
+                                ret_2 = __ctxmgr_p::Some(ret);
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         }
-                        __ctxmgr_result_1
+                        result_1
                     }
                 });
             });
-            __ctxmgr_p::poll_fn(|__ctxmgr_cx| __ctxmgr_p::poll_catching(
-                    __ctxmgr_body.as_mut(),
-                    __ctxmgr_cx,
-                ))
-                .await
+            __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
-        match __ctxmgr_caught_2 {
-            __ctxmgr_p::Ok(__ctxmgr_p::Ok(__ctxmgr_v)) => {
-                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_2.__ctxmgr_split();
-                if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_2
+        match caught_2 {
+            __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
+                let (mgr, state) = guard_2.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = kind_2
                     .exited(
-                        __ctxmgr_s,
+                        state,
                         __ctxmgr_p::AsyncContextManager::exit(
-                                __ctxmgr_m,
+                                mgr,
                                 __ctxmgr_p::Outcome::Ok,
                             )
                             .await,
                     )
                 {
-                    return __ctxmgr_r;
+                    return ret;
                 }
-                __ctxmgr_guard_2 = { __ctxmgr_guard_2 };
-                __ctxmgr_v
+                guard_2 = { guard_2 };
+                val
             }
-            __ctxmgr_p::Ok(__ctxmgr_p::Err(__ctxmgr_site)) => {
-                let __ctxmgr_outcome_2 = match &__ctxmgr_site {
+            __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
+                let outcome_2 = match &site {
                     __ctxmgr_p::Here(_) => {
-                        match (&__ctxmgr_p::Probe(
-                            __ctxmgr_p::taken_ref(&__ctxmgr_ret_2),
-                        ))
+                        match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_2)))
                             .__ctxmgr_returned_err()
                         {
-                            __ctxmgr_p::Some(__ctxmgr_e) => {
+                            __ctxmgr_p::Some(err) => {
                                 __ctxmgr_p::Outcome::Err(
-                                    (&&&&__ctxmgr_p::Probe(__ctxmgr_e)).__ctxmgr_view(),
+                                    (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                 )
                             }
                             __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
                         }
                     }
-                    __ctxmgr_p::Next(__ctxmgr_never) => match *__ctxmgr_never {}
+                    __ctxmgr_p::Next(never) => match *never {}
                 };
-                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_2.__ctxmgr_split();
-                if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_2
+                let (mgr, state) = guard_2.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = kind_2
                     .exited(
-                        __ctxmgr_s,
-                        __ctxmgr_p::AsyncContextManager::exit(
-                                __ctxmgr_m,
-                                __ctxmgr_outcome_2,
-                            )
-                            .await,
+                        state,
+                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome_2).await,
                     )
                 {
-                    return __ctxmgr_r;
+                    return ret;
                 }
-                __ctxmgr_guard_2 = { __ctxmgr_guard_2 };
-                match __ctxmgr_site {
-                    __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(__ctxmgr_ret_2),
-                    __ctxmgr_p::Next(__ctxmgr_never) => match __ctxmgr_never {}
+                guard_2 = { guard_2 };
+                match site {
+                    __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(ret_2),
+                    __ctxmgr_p::Next(never) => match never {}
                 }
             }
-            __ctxmgr_p::Err(__ctxmgr_panic) => {
-                let (__ctxmgr_m, __ctxmgr_s) = __ctxmgr_guard_2.__ctxmgr_split();
-                let mut __ctxmgr_exit = __ctxmgr_p::pin!(
+            __ctxmgr_p::Err(panic) => {
+                let (mgr, state) = guard_2.__ctxmgr_split();
+                let mut exit = __ctxmgr_p::pin!(
                     __ctxmgr_p::AsyncContextManager::exit(
-                        __ctxmgr_m,
+                        mgr,
                         __ctxmgr_p::Outcome::Panic,
                     ),
                 );
-                let __ctxmgr_exit = __ctxmgr_p::poll_fn(|__ctxmgr_cx| {
-                        __ctxmgr_p::poll_catching(__ctxmgr_exit.as_mut(), __ctxmgr_cx)
+                let exit = __ctxmgr_p::poll_fn(|cx| {
+                        __ctxmgr_p::poll_catching(exit.as_mut(), cx)
                     })
                     .await;
-                __ctxmgr_p::resume_after_exit(__ctxmgr_s, __ctxmgr_exit, __ctxmgr_panic)
+                __ctxmgr_p::resume_after_exit(state, exit, panic)
             }
         }
     }

@@ -6,64 +6,55 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_guard_0 = lock(&m);
-        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_0)).__ctxmgr_kind();
-        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0.guard((__ctxmgr_guard_0,).0);
-        let mut __ctxmgr_slot2_0 = __ctxmgr_p::None;
-        let mut __ctxmgr_flow_0: u32 = 0;
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
-            '__ctxmgr_body_0: {
-                let __ctxmgr_value_0 = match __ctxmgr_kind_0.enter(&mut __ctxmgr_guard_0)
-                {
-                    __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                    __ctxmgr_p::Break(__ctxmgr_r) => return __ctxmgr_r,
+        let guard_0 = lock(&m);
+        let kind_0 = (&&&&__ctxmgr_p::Kind(&guard_0)).__ctxmgr_kind();
+        let mut guard_0 = kind_0.guard((guard_0,).0);
+        let mut slot2_0 = __ctxmgr_p::None;
+        let mut flow_0: u32 = 0;
+        let result_0 = 'with_0: {
+            flow_0 = 'body_0: {
+                let mut g = match kind_0.enter(&mut guard_0) {
+                    __ctxmgr_p::Continue(val) => val,
+                    __ctxmgr_p::Break(ret) => return ret,
                 };
-                let mut g = __ctxmgr_value_0;
                 #[allow(unused_braces, unreachable_code)]
-                break '__ctxmgr_with_0 __ctxmgr_p::Some({
+                break 'with_0 __ctxmgr_p::Some({
                     if *g > 3 {
                         ({
-                            __ctxmgr_flow_0 = 1u32;
-                            break '__ctxmgr_body_0;
+                            break 'body_0 1;
                         });
                     }
                     if *g == 0 {
                         ({
-                            __ctxmgr_slot2_0 = __ctxmgr_p::Some(7);
-                            __ctxmgr_flow_0 = 2u32;
-                            break '__ctxmgr_body_0;
+                            slot2_0 = __ctxmgr_p::Some(7);
+                            break 'body_0 2;
                         });
                     }
                     *g += 1;
                 });
-            }
-            let __ctxmgr_outcome_0 = match __ctxmgr_flow_0 {
-                _ => __ctxmgr_p::Outcome::Ok,
             };
-            if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_0
-                .finish(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
-            {
-                return __ctxmgr_r;
+            let outcome_0 = __ctxmgr_p::Outcome::Ok;
+            if let __ctxmgr_p::Break(ret) = kind_0.finish(&mut guard_0, outcome_0) {
+                return ret;
             }
-            match __ctxmgr_flow_0 {
-                1u32 => {}
-                2u32 => break 'outer __ctxmgr_p::taken(__ctxmgr_slot2_0),
+            match flow_0 {
+                1 => {}
+                2 => break 'outer __ctxmgr_p::taken(slot2_0),
                 _ => __ctxmgr_p::unreachable_flow(),
             };
             __ctxmgr_p::None
         };
         #[allow(unreachable_code)]
-        let __ctxmgr_exit = __ctxmgr_kind_0
-            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
-        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
-        if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_exit {
-            return __ctxmgr_r;
+        let exit = kind_0.finish(&mut guard_0, __ctxmgr_p::Outcome::Ok);
+        guard_0 = { guard_0 };
+        if let __ctxmgr_p::Break(ret) = exit {
+            return ret;
         }
-        match __ctxmgr_result_0 {
-            __ctxmgr_p::Some(__ctxmgr_v) => __ctxmgr_v,
+        match result_0 {
+            __ctxmgr_p::Some(val) => val,
             __ctxmgr_p::None => {
-                match __ctxmgr_flow_0 {
-                    1u32 => break,
+                match flow_0 {
+                    1 => break,
                     _ => __ctxmgr_p::unreachable_flow(),
                 }
             }

@@ -6,63 +6,55 @@
 async fn run() -> Result<(), E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_guard_0 = span();
-        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_0)).__ctxmgr_kind();
-        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0.guard((__ctxmgr_guard_0,).0);
-        let __ctxmgr_suppress_0 = (&__ctxmgr_p::SuppressProbe(&__ctxmgr_guard_0))
-            .__ctxmgr_suppress_kind();
-        let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
+        let guard_0 = span();
+        let kind_0 = (&&&&__ctxmgr_p::Kind(&guard_0)).__ctxmgr_kind();
+        let mut guard_0 = kind_0.guard((guard_0,).0);
+        let suppress_0 = (&__ctxmgr_p::SuppressProbe(&guard_0)).__ctxmgr_suppress_kind();
+        let mut ret_0 = __ctxmgr_p::None;
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0);
+            return __ctxmgr_p::Option::unwrap(ret_0);
         }
-        let mut __ctxmgr_slot1_0 = __ctxmgr_p::None;
-        let mut __ctxmgr_flow_0: u32 = 0;
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
-            '__ctxmgr_body_0: {
-                let __ctxmgr_value_0 = match __ctxmgr_kind_0.enter(&mut __ctxmgr_guard_0)
-                {
-                    __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                    __ctxmgr_p::Break(__ctxmgr_r) => return __ctxmgr_r,
+        let mut slot1_0 = __ctxmgr_p::None;
+        let result_0 = 'with_0: {
+            let flow_0: u32 = 'body_0: {
+                let unused_0 = match kind_0.enter(&mut guard_0) {
+                    __ctxmgr_p::Continue(val) => val,
+                    __ctxmgr_p::Break(ret) => return ret,
                 };
-                let __ctxmgr_unused_0 = __ctxmgr_value_0;
                 #[allow(unused_braces, unreachable_code)]
-                break '__ctxmgr_with_0 {
+                break 'with_0 {
                     ({
-                        __ctxmgr_ret_0 = __ctxmgr_p::Some({
+                        ret_0 = __ctxmgr_p::Some({
                             (match __ctxmgr_p::branch(thing().await) {
-                                __ctxmgr_p::Continue(__ctxmgr_v) => __ctxmgr_v,
-                                __ctxmgr_p::Break(__ctxmgr_r) => {
+                                __ctxmgr_p::Continue(val) => val,
+                                __ctxmgr_p::Break(ret) => {
                                     ({
-                                        __ctxmgr_slot1_0 = __ctxmgr_p::Some(__ctxmgr_r);
-                                        __ctxmgr_flow_0 = 1u32;
-                                        break '__ctxmgr_body_0;
+                                        slot1_0 = __ctxmgr_p::Some(ret);
+                                        break 'body_0 1;
                                     })
                                 }
                             });
                             Ok(())
                         });
-                        __ctxmgr_flow_0 = 2u32;
-                        break '__ctxmgr_body_0;
+                        break 'body_0 2;
                     });
                 };
-            }
-            let __ctxmgr_outcome_0 = match __ctxmgr_flow_0 {
-                1u32 => {
+            };
+            let outcome_0 = match flow_0 {
+                1 => {
                     __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Residual(
-                            __ctxmgr_p::taken_ref(&__ctxmgr_slot1_0),
-                        ))
+                        (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&slot1_0)))
                             .__ctxmgr_view(),
                     )
                 }
-                2u32 => {
-                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
+                2 => {
+                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_0)))
                         .__ctxmgr_returned_err()
                     {
-                        __ctxmgr_p::Some(__ctxmgr_e) => {
+                        __ctxmgr_p::Some(err) => {
                             __ctxmgr_p::Outcome::Err(
-                                (&&&&__ctxmgr_p::Probe(__ctxmgr_e)).__ctxmgr_view(),
+                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                             )
                         }
                         __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
@@ -70,33 +62,26 @@ async fn run() -> Result<(), E> {
                 }
                 _ => __ctxmgr_p::Outcome::Ok,
             };
-            if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_kind_0
-                .finish(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
-            {
-                return __ctxmgr_r;
+            if let __ctxmgr_p::Break(ret) = kind_0.finish(&mut guard_0, outcome_0) {
+                return ret;
             }
-            #[allow(unreachable_code)]
-            if let __ctxmgr_p::Some(__ctxmgr_default) = match __ctxmgr_flow_0 {
-                1u32 => {
-                    __ctxmgr_suppress_0.check(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
+            match flow_0 {
+                #[allow(unreachable_code)]
+                1 => {
+                    break 'with_0 (suppress_0
+                        .check(&mut guard_0, outcome_0)
+                        .resume(__ctxmgr_p::taken(slot1_0)))?;
                 }
-                _ => __ctxmgr_p::None,
-            } {
-                break '__ctxmgr_with_0 __ctxmgr_default;
-            }
-            match __ctxmgr_flow_0 {
-                1u32 => match (__ctxmgr_p::taken(__ctxmgr_slot1_0))? {}
-                2u32 => return __ctxmgr_p::taken(__ctxmgr_ret_0),
+                2 => return __ctxmgr_p::taken(ret_0),
                 _ => __ctxmgr_p::unreachable_flow(),
             }
         };
         #[allow(unreachable_code)]
-        let __ctxmgr_exit = __ctxmgr_kind_0
-            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
-        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
-        if let __ctxmgr_p::Break(__ctxmgr_r) = __ctxmgr_exit {
-            return __ctxmgr_r;
+        let exit = kind_0.finish(&mut guard_0, __ctxmgr_p::Outcome::Ok);
+        guard_0 = { guard_0 };
+        if let __ctxmgr_p::Break(ret) = exit {
+            return ret;
         }
-        __ctxmgr_result_0
+        result_0
     }
 }

@@ -134,7 +134,7 @@ impl FallibleManager {
 /// The value a way out of an async level's body (`?`, `return`, `break`,
 /// `continue`) leaves its async block with: site `i` is `Next` `i - 1`
 /// times around `Here(what it carries)`, and the last `Next` holds
-/// `Never`. The block returns `Result<body's value, Site<..>>`, so what a
+/// [`NoSite`]. The block returns `Result<body's value, Site<..>>`, so what a
 /// site carries travels by value, not through a slot the block captures.
 pub enum Site<A, B> {
     Here(A),

@@ -714,29 +714,91 @@ impl<T: Default> SuppressedValue for T {
         T::default()
     }
 }
+/// A `?` site's residual (`Result<Infallible, E>` or `Option<Infallible>`)
+/// as the value the resumed `?` is applied to, with output `T`: `Err(e)` /
+/// `None` to propagate it, or `Ok(value)` / `Some(value)` when the manager
+/// swallowed it and the `with!` evaluates to `value`.
+pub trait ResumedTry<T> {
+    type Try;
+    fn __ctxmgr_propagate(self) -> Self::Try;
+    fn __ctxmgr_swallowed(value: T) -> Self::Try;
+}
+impl<E, T> ResumedTry<T> for Result<Infallible, E> {
+    type Try = Result<T, E>;
+    #[inline(always)]
+    fn __ctxmgr_propagate(self) -> Result<T, E> {
+        match self {
+            Err(e) => Err(e),
+            Ok(never) => match never {},
+        }
+    }
+    #[inline(always)]
+    fn __ctxmgr_swallowed(value: T) -> Result<T, E> {
+        Ok(value)
+    }
+}
+impl<T> ResumedTry<T> for Option<Infallible> {
+    type Try = Option<T>;
+    #[inline(always)]
+    fn __ctxmgr_propagate(self) -> Option<T> {
+        None
+    }
+    #[inline(always)]
+    fn __ctxmgr_swallowed(value: T) -> Option<T> {
+        Some(value)
+    }
+}
+
+/// What a `?` site resumes with after exit: `Swallowed(Some(value))` when
+/// the manager swallowed the error (the `with!` evaluates to `value`), else
+/// the residual is propagated. Asked in two steps, `SUPPRESS.check(&mut
+/// GUARD, OUTCOME).resume(taken(SLOT))`, so that exit's view of the residual
+/// has ended before the residual moves on.
+pub struct Swallowed<T>(Option<T>);
+impl<T> Swallowed<T> {
+    /// Not swallowed: what an async level's sites other than `?` carry.
+    #[inline(always)]
+    pub fn none() -> Self {
+        Swallowed(None)
+    }
+    /// The value the resumed `?` is applied to: `Ok(value)` / `Some(value)`
+    /// when swallowed, else the residual as `Err(e)` / `None`. The `?` is
+    /// the user's, so a residual that does not convert is reported at it.
+    #[inline(always)]
+    pub fn resume<R: ResumedTry<T>>(self, residual: R) -> R::Try {
+        match self.0 {
+            Some(value) => R::__ctxmgr_swallowed(value),
+            None => residual.__ctxmgr_propagate(),
+        }
+    }
+}
+
 impl SuppressYes {
-    /// `Some(T::default())` when the manager swallows the error of
-    /// `outcome` (always `Outcome::Err`: asked for `?` sites only).
+    /// Whether the manager swallows the error of `outcome` (always
+    /// `Outcome::Err`: asked for `?` sites only), with the value the
+    /// `with!` then evaluates to, `T::default()`.
     #[inline]
     pub fn check<G: SuppressingGuard, T: SuppressedValue>(
         self,
         guard: &mut G,
         outcome: Outcome<'_>,
-    ) -> Option<T> {
+    ) -> Swallowed<T> {
         match outcome {
-            Outcome::Err(error) if guard.__ctxmgr_suppresses(error) => Some(T::__ctxmgr_default()),
-            _ => None,
+            Outcome::Err(error) if guard.__ctxmgr_suppresses(error) => {
+                Swallowed(Some(T::__ctxmgr_default()))
+            }
+            _ => Swallowed(None),
         }
     }
 }
 pub struct SuppressNo;
 impl SuppressNo {
-    /// `None`, typed `Option<!>`: the `Some` arm at the call site binds a
-    /// value of type `!`, so the compiler sees that it never breaks out of
-    /// the `with!` and a body that always leaves keeps `with!` diverging.
+    /// Never swallowed, typed `Swallowed<!>`: the resumed `?` then has type
+    /// `!`, so the compiler sees that its `break 'with` never breaks out of
+    /// the `with!`, and a body that always leaves keeps `with!` diverging.
     #[inline(always)]
-    pub fn check<G>(self, _guard: &mut G, _outcome: Outcome<'_>) -> Option<Never> {
-        None
+    pub fn check<G>(self, _guard: &mut G, _outcome: Outcome<'_>) -> Swallowed<Never> {
+        Swallowed(None)
     }
 }
 

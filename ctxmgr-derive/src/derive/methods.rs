@@ -1,0 +1,211 @@
+//! The adapters of `#[ctxmgr::context_manager]`'s `Methods` impl: what it
+//! says about each marked method (the bodies that call it, the types read
+//! off its signature) and about what the named guard keeps, each a small
+//! struct built by one function of [`Frame`]. `expand::methods_impl` places
+//! them in the impls.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+
+use super::validate::{self, EnterRet, ExitRet, Shape};
+use crate::tokens::respan;
+
+/// What the attribute's impls need to say about each marked method: the
+/// adapter bodies that call it, and the types they read off its signature.
+/// `p` is the runtime's path, `span` the self type's (see `methods_impl`),
+/// `error_of` the impl's own `RawError`.
+pub(super) struct Frame<'a> {
+    pub(super) p: &'a TokenStream,
+    pub(super) span: Span,
+    pub(super) error_of: &'a TokenStream,
+}
+
+/// The `#[enter]` method as `Methods` sees it.
+pub(super) struct EnterAdapter {
+    /// `RawValue<'a>`.
+    pub(super) raw_value: TokenStream,
+    /// The error its `Result` names, if it returns one.
+    pub(super) error: Option<TokenStream>,
+    /// The body of `__ctxmgr_enter`.
+    pub(super) body: TokenStream,
+    /// What the named guard keeps of the value.
+    pub(super) shape: Shape,
+}
+
+/// The `#[exit]` method as `Methods` sees it.
+pub(super) struct ExitAdapter {
+    /// The error its `Result` names, if it returns one.
+    pub(super) error: Option<TokenStream>,
+    /// The body of `__ctxmgr_exit`.
+    pub(super) body: TokenStream,
+}
+
+/// The named guard's items, by what it keeps of the entered value.
+pub(super) struct GuardShape {
+    pub(super) kept: TokenStream,
+    pub(super) target: TokenStream,
+    pub(super) shape_ty: TokenStream,
+    pub(super) keep: TokenStream,
+    pub(super) target_ref: TokenStream,
+    pub(super) target_mut: TokenStream,
+}
+
+impl Frame<'_> {
+    /// `Self::name(self)` (`.await`ed when the marker is an `async fn`),
+    /// `self` with the self type's span: in an impl block written by a
+    /// `macro_rules!`, `self` is hygienic, and the method's name may come
+    /// from the macro's body while the self type is the caller's. An
+    /// associated fn (no receiver) is called without one. `args` follow
+    /// `self,` (`None`: no arguments, and no comma).
+    fn call(&self, method: &syn::ImplItemFn, args: Option<&TokenStream>) -> TokenStream {
+        let span = self.span;
+        let name = &method.sig.ident;
+        let receiver = validate::has_receiver(method).then(|| match args {
+            Some(_) => quote_spanned!(span=> self,),
+            None => quote_spanned!(span=> self),
+        });
+        // The calls of async markers are awaited inside the adapters'
+        // `async` blocks (a plain marker of an async manager is called as it
+        // is).
+        let dot_await = method.sig.asyncness.as_ref().map(|_| quote!(.await));
+        quote_spanned!(name.span()=> Self::#name(#receiver #args) #dot_await)
+    }
+
+    /// Without an `#[enter]` (its error reported), a stub whose value type
+    /// is `error_type`, the error as a type, so nothing else is reported.
+    pub(super) fn enter(
+        &self,
+        enter: Option<&validate::EnterSpec<'_>>,
+        error_type: Option<TokenStream>,
+    ) -> EnterAdapter {
+        let (p, span) = (self.p, self.span);
+        let Some(enter) = enter else {
+            return EnterAdapter {
+                raw_value: error_type.unwrap_or_else(|| quote!(())),
+                error: None,
+                body: quote_spanned!(span=> #p::stub()),
+                shape: Shape::DropsRef,
+            };
+        };
+        let call = self.call(enter.method, None);
+        match &enter.ret {
+            // A path not named `Result` may still be one (`type Res<T> =
+            // Result<T, E>`): the probe makes that a compile error on the
+            // return type, never a manager that binds the `Err`.
+            EnterRet::Plain(ty) if crate::result_type::may_be_an_alias(ty) => {
+                let probe = enter_value_probe(p, ty.span());
+                EnterAdapter {
+                    raw_value: ty.to_token_stream(),
+                    error: None,
+                    body: quote_spanned! {span=>
+                        let __ctxmgr_value = #call;
+                        #probe
+                        #p::Ok(__ctxmgr_value)
+                    },
+                    shape: enter.shape,
+                }
+            }
+            EnterRet::Plain(ty) => EnterAdapter {
+                raw_value: ty.to_token_stream(),
+                error: None,
+                body: quote_spanned!(span=> #p::Ok(#call)),
+                shape: enter.shape,
+            },
+            EnterRet::Result { ty, unit_value } => EnterAdapter {
+                raw_value: quote_spanned!(span=> <#ty as #p::EnterResult>::Value),
+                error: Some(quote_spanned!(span=> <#unit_value as #p::EnterResult>::Error)),
+                body: quote_spanned!(span=> #p::EnterResult::__ctxmgr_into_result(#call)),
+                shape: enter.shape,
+            },
+        }
+    }
+
+    /// Without an `#[exit]` (its error reported), a stub.
+    pub(super) fn exit(&self, exit: Option<&validate::ExitSpec<'_>>) -> ExitAdapter {
+        let (p, span, error_of) = (self.p, self.span, self.error_of);
+        let Some(exit) = exit else {
+            return ExitAdapter {
+                error: None,
+                body: quote_spanned!(span=> #p::stub()),
+            };
+        };
+        let outcome = exit
+            .takes_outcome
+            .then(|| quote_spanned!(span=> __ctxmgr_outcome));
+        let call = self.call(exit.method, Some(&outcome.into_token_stream()));
+        let ret_span = exit.ret_span;
+        match &exit.ret {
+            ExitRet::Unit => ExitAdapter {
+                error: None,
+                body: quote_spanned!(ret_span=> <() as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
+            },
+            ExitRet::Result(ty) => ExitAdapter {
+                // On the return type: a path that is no `Result` (the name
+                // cannot tell an alias) is reported there.
+                error: Some(quote_spanned!(ret_span=> <#ty as #p::ExitError>::Error)),
+                body: quote_spanned!(ret_span=> <#ty as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
+            },
+        }
+    }
+
+    /// The trait impl's `suppresses`, forwarding to the `#[suppress]`
+    /// method.
+    pub(super) fn suppresses(&self, method: &syn::ImplItemFn) -> TokenStream {
+        let (p, span) = (self.p, self.span);
+        // One token for the parameter and its use: they resolve alike
+        // whatever the hygiene of the impl block's spans.
+        let error = syn::Ident::new("__ctxmgr_error", Span::mixed_site());
+        let call = self.call(method, Some(&error.to_token_stream()));
+        quote_spanned! {span=>
+            #[inline]
+            fn suppresses(&mut self, #error: #p::ErrorRef<'_>) -> #p::bool {
+                #call
+            }
+        }
+    }
+
+    pub(super) fn guard_shape(&self, shape: Shape, raw_value: &TokenStream) -> GuardShape {
+        let (p, span) = (self.p, self.span);
+        match shape {
+            Shape::Keeps => GuardShape {
+                // The value type does not mention the value lifetime.
+                kept: raw_value.clone(),
+                target: quote_spanned!(span=> Self::Kept),
+                shape_ty: quote_spanned!(span=> #p::GuardKeeps),
+                keep: quote_spanned!(span=> __ctxmgr_value),
+                target_ref: quote_spanned!(span=> __ctxmgr_kept),
+                target_mut: quote_spanned!(span=> __ctxmgr_kept),
+            },
+            Shape::DropsRef | Shape::CannotKeep => GuardShape {
+                kept: quote_spanned!(span=> ()),
+                target: quote_spanned!(span=> Self),
+                shape_ty: if shape == Shape::DropsRef {
+                    quote_spanned!(span=> #p::GuardDropsRef)
+                } else {
+                    quote_spanned!(span=> #p::GuardCannotKeep)
+                },
+                keep: quote_spanned!(span=> #p::discard(__ctxmgr_value)),
+                target_ref: quote_spanned!(span=> __ctxmgr_manager),
+                target_mut: quote_spanned!(span=> __ctxmgr_manager),
+            },
+        }
+    }
+}
+
+/// Input: a local `__ctxmgr_value` of enter's plain value type `V`.
+/// Output: nothing at run time; a compile error spanned on `span` (the
+/// return type) when `V` is a `Result` (under another name): the autoref
+/// probe picks `ResultUnderAnotherName` for a `Result`, and only
+/// `PlainValue` meets the bound of `EnterValueProbe::enter_value_is_plain`.
+fn enter_value_probe(p: &TokenStream, span: Span) -> TokenStream {
+    let p = respan(p.clone(), span);
+    quote_spanned! {span=>
+        {
+            #[allow(unused_imports)]
+            use #p::{ProbePlainValue as _, ProbeResultValue as _};
+            let __ctxmgr_probe = #p::EnterValueProbe::of(&__ctxmgr_value);
+            __ctxmgr_probe.enter_value_is_plain((&&__ctxmgr_probe).__ctxmgr_enter_kind());
+        }
+    }
+}

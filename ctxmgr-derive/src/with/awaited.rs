@@ -1,0 +1,254 @@
+//! The awaited renderer: one level of `with!(async ..)`, its enter and exit
+//! awaited in the user's own coroutine, its body an async block polled
+//! under `catch_unwind`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote_spanned, ToTokens};
+
+use syn::spanned::Spanned;
+
+use super::guard::ExitBorrow;
+use super::plan::{Level, Shared};
+use super::sites::AsyncSites;
+use crate::tokens::Names;
+
+/// Renders an async level (`kw` is the user's `async`): the short form when
+/// its body has no sites, else the one that resumes them.
+pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
+    let async_level = AsyncLevel {
+        p: shared.p,
+        names: &level.names,
+        exit: &shared.exit,
+        call: level.call,
+        kw,
+        expr_span: level.manager.expr.span(),
+        setup: &shared.setup,
+        enter: &shared.enter,
+        bind: &shared.bind,
+        body: &shared.body,
+    };
+    if level.sites.is_empty() {
+        async_level.short(&shared.imports)
+    } else {
+        let code = level
+            .sites
+            .async_code(&level.names, shared.p, level.manager.expr.span());
+        let site_setup = level.sites.setup(&level.names, shared.p);
+        async_level.with_sites(&shared.imports, &site_setup, &code)
+    }
+}
+
+/// One level of an `async` manager.
+///
+/// Input:  `with!(async EXPR as PAT => { BODY })`
+/// Output:
+///
+/// ```text
+/// {
+///     use KRATE::__private::{self as p, ..};
+///     let (KIND, mut GUARD) = { .. (&&&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
+///     <site setup: RET, tied to the fn's return type; the suppression probe>
+///     let CAUGHT = {
+///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
+///             p::Continue(v) => v, p::Break(r) => return r,
+///         };
+///         let mut BODY = p::pin!(async {
+///             let PAT = VALUE;
+///             <terminator: closes the type of the sites' values>
+///             p::Ok(BODY)            // sites: `return p::Err(Next(..Here(what it carries)..))`
+///         });
+///         p::poll_fn(|cx| p::poll_catching(BODY.as_mut(), cx)).await   // under catch_unwind
+///     };                             // the body's future and VALUE are gone here
+///     match CAUGHT {
+///         p::Ok(p::Ok(v)) => { <await exit with Ok, or return its error>; v }
+///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
+///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }
+///         //         GUARD = { GUARD };`, shown as in the sync form: see `ExitBorrow`)
+///         p::Ok(p::Err(SITE)) => {     // SITE: `Next(..Here(x)..)`, site i's value
+///             let OUTCOME = match &SITE { P_i(x) => <view of x / RET, or Ok> };
+///             <await exit with OUTCOME, or return its error>
+///             let SWALLOWED = match &SITE { <`?` sites> => SUPPRESS.check(&mut GUARD, OUTCOME), _ => p::Swallowed::none() };
+///             match SITE { P_i(x) => <resume site i: `(SWALLOWED.resume(x))?` for a `?`> }
+///         }
+///         p::Err(payload) => { <await exit with Panic under catch_unwind>; p::resume_after_exit(..) }
+///     }
+/// }
+/// ```
+///
+/// Without sites the body is not wrapped in `Ok`.
+/// A future dropped mid-body drops GUARD entered: its `Drop` runs the
+/// manager's `drop_exit(Outcome::Unseen)`.
+struct AsyncLevel<'a> {
+    p: &'a TokenStream,
+    names: &'a Names,
+    exit: &'a ExitBorrow,
+    /// Where the `with!` is (see [`Level::call`]).
+    call: Span,
+    /// The user's `async` keyword: every `.await` is spanned on it.
+    kw: Span,
+    /// The manager expression: the calls whose bounds can fail (the error
+    /// type the function cannot return) are spanned on it, so such a
+    /// mistake is one error there.
+    expr_span: Span,
+    setup: &'a TokenStream,
+    enter: &'a TokenStream,
+    bind: &'a TokenStream,
+    body: &'a TokenStream,
+}
+
+impl AsyncLevel<'_> {
+    /// The body's value where it is handed on, as the `with!`'s.
+    fn value_out(&self) -> syn::Ident {
+        syn::Ident::new("val", Span::mixed_site().located_at(self.call))
+    }
+
+    fn await_(&self) -> TokenStream {
+        quote_spanned!(self.kw=> .await)
+    }
+
+    /// `let CAUGHT = { <enter>; <INNER polled under catch_unwind> };`: the
+    /// body's future is pinned here and polled by `poll_fn`, in the user's
+    /// own coroutine (a helper `async fn` would be one more coroutine, which
+    /// LLVM may leave out of line: bench/run's async ratios).
+    fn run_body(&self, inner: &TokenStream) -> TokenStream {
+        let AsyncLevel { p, enter, bind, .. } = self;
+        let caught = self.names.ident("caught");
+        let await_ = self.await_();
+        quote_spanned! {Span::mixed_site()=>
+            let #caught = {
+                #enter
+                let mut body = #p::pin!(async {
+                    #bind
+                    #[allow(unused_braces, unreachable_code)]
+                    #inner
+                });
+                #p::poll_fn(|cx| #p::poll_catching(body.as_mut(), cx)) #await_
+            };
+        }
+    }
+
+    /// Awaits exit with `outcome`; returns exit's error from the function.
+    fn finish(&self, outcome: &TokenStream) -> TokenStream {
+        let p = self.p;
+        let kind = self.names.ident("kind");
+        let ExitBorrow { guard, release, .. } = self.exit;
+        let await_ = self.await_();
+        let exited = syn::Ident::new("exited", self.expr_span);
+        quote_spanned! {Span::mixed_site()=>
+            let (mgr, state) = #guard.__ctxmgr_split();
+            if let #p::Break(ret) = #kind.#exited(
+                state,
+                #p::AsyncContextManager::exit(mgr, #outcome) #await_,
+            ) {
+                return ret;
+            }
+            #release
+        }
+    }
+
+    /// Awaits exit with `Outcome::Panic` (a panic from it caught), then
+    /// resumes the body's panic.
+    fn on_panic(&self) -> TokenStream {
+        let p = self.p;
+        let guard = self.names.ident("guard");
+        let await_ = self.await_();
+        quote_spanned! {Span::mixed_site()=>
+            #p::Err(panic) => {
+                let (mgr, state) = #guard.__ctxmgr_split();
+                let mut exit = #p::pin!(#p::AsyncContextManager::exit(
+                    mgr,
+                    #p::Outcome::Panic,
+                ));
+                let exit = #p::poll_fn(|cx| {
+                    #p::poll_catching(exit.as_mut(), cx)
+                }) #await_;
+                #p::resume_after_exit(state, exit, panic)
+            }
+        }
+    }
+
+    /// A body that can only end normally (or panic).
+    fn short(&self, imports: &TokenStream) -> TokenStream {
+        let p = self.p;
+        let value = self.value_out();
+        let caught = self.names.ident("caught");
+        let setup = &self.setup;
+        let run = self.run_body(self.body);
+        let finish_ok = self.finish(&quote_spanned!(Span::mixed_site()=> #p::Outcome::Ok));
+        let on_panic = self.on_panic();
+        quote_spanned! {Span::mixed_site()=>
+            {
+                #imports
+                #setup
+                #run
+                match #caught {
+                    #p::Ok(val) => {
+                        #finish_ok
+                        #value
+                    }
+                    #on_panic
+                }
+            }
+        }
+    }
+
+    fn with_sites(
+        &self,
+        imports: &TokenStream,
+        site_setup: &TokenStream,
+        code: &AsyncSites,
+    ) -> TokenStream {
+        let m = Span::mixed_site();
+        let p = self.p;
+        let value = self.value_out();
+        let names = self.names;
+        let caught = names.ident("caught");
+        let outcome = names.ident("outcome");
+        let setup = &self.setup;
+        let body = &self.body;
+        let AsyncSites {
+            outcomes: async_outcomes,
+            resumes: async_resumes,
+            swallowed: async_swallowed,
+            terminator,
+        } = code;
+        // A statement, so the `allow` covers the `Ok(..)` of a body that
+        // always leaves.
+        let run = self.run_body(&quote_spanned! {m=>
+            #terminator
+            #[allow(unreachable_code, clippy::needless_return)]
+            return #p::Ok(#body);
+        });
+        let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
+        let finish_site = self.finish(&outcome.to_token_stream());
+        let on_panic = self.on_panic();
+        let resume = quote_spanned! {m=>
+            #async_swallowed
+            match site {
+                #async_resumes
+            }
+        };
+        quote_spanned! {m=>
+            {
+                #imports
+                #setup
+                #site_setup
+                #run
+                match #caught {
+                    #p::Ok(#p::Ok(val)) => {
+                        #finish_ok
+                        #value
+                    }
+                    #p::Ok(#p::Err(site)) => {
+                        let #outcome = match &site {
+                            #async_outcomes
+                        };
+                        #finish_site
+                        #resume
+                    }
+                    #on_panic
+                }
+            }
+        }
+    }
+}

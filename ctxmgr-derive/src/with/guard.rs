@@ -1,0 +1,237 @@
+//! A level's guard: creating it (the kind probed on the manager), entering
+//! it and binding its value ([`entry`]), and exit's borrow of it
+//! ([`ExitBorrow`]). The same for every renderer, and for the body shown
+//! after a parse error ([`malformed`]).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+
+use super::parse::{Flavor, Malformed, Manager};
+use crate::tokens::{self, spanning, Names};
+
+/// Exit's borrow of the guard, shown on the body's closing brace, and the
+/// move that ends the guard's borrows right after exit.
+///
+/// Both matter only to the diagnostic of a bound value that leaves the body
+/// (`let f = with!(open(p) as f => { f });`), which cannot compile: exit
+/// needs the manager that the value still borrows. rustc reports E0499
+/// "cannot borrow value as mutable more than once at a time" and labels
+/// enter's borrow, which the value keeps ("first mutable borrow occurs
+/// here", on the manager: see `entry`), exit's ("second mutable borrow
+/// occurs here", on the `}`) and the `with!` whose value carries the borrow
+/// on ("first borrow later used here"). Were the two borrows spanned alike,
+/// rustc would say "mutably borrowed here in the previous iteration of the
+/// loop" instead: there is no loop.
+///
+/// Input:  `KIND.finish(&mut GUARD, OUTCOME)` (sync), or
+///         `let (m, s) = GUARD.__ctxmgr_split(); <await exit>` (async)
+/// Output: the same, then `GUARD = { GUARD };`, every token at the `}`
+///         (after the normal end's exit only: on a site's path no value
+///         that borrows the guard survives the body)
+///
+/// The guard moved onto itself compiles to nothing (the callgrind counts
+/// of `bench/` are the same), but to the borrow checker it is an
+/// assignment, which ends enter's borrow. Without it, the guard's drop at the
+/// end of the `with!` would be a second error, E0716 "temporary value
+/// dropped while borrowed": rustc leaves that one out only when enter's
+/// borrow has the span of an error already reported, that is, when enter's
+/// and exit's borrows share a span. (A bound value that does not leave the
+/// body is gone before exit: then there is no borrow to end.)
+pub(super) struct ExitBorrow {
+    /// The guard's name, shown at the `}`.
+    pub(super) guard: syn::Ident,
+    /// `&mut GUARD`, at the `}`.
+    pub(super) borrow: TokenStream,
+    /// `GUARD = { GUARD };`, at the `}`: the braces keep clippy's
+    /// `self_assignment` quiet without an `#[allow]` (each attribute is a
+    /// lint scope rustc builds per use: two per level cost 4.6 % of `cargo
+    /// check` on the 500-site crate, `bench/HISTORY.md`).
+    pub(super) release: TokenStream,
+}
+
+impl ExitBorrow {
+    pub(super) fn new(names: &Names, close: Span) -> Self {
+        let at = Span::mixed_site().located_at(close);
+        let guard = names.ident_at("guard", close);
+        ExitBorrow {
+            borrow: quote_spanned!(at=> &mut #guard),
+            release: quote_spanned! {at=>
+                #guard = { #guard };
+            },
+            guard,
+        }
+    }
+}
+
+/// Does a pattern bind a name starting with `_` (`_f`, `(_a, b)`)?
+fn binds_underscore_name(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(ident) => {
+            let name = ident.to_string();
+            name.len() > 1 && name.starts_with('_')
+        }
+        proc_macro2::TokenTree::Group(g) => binds_underscore_name(g.stream()),
+        _ => false,
+    })
+}
+
+/// Creating the guard, entering it and binding its value: the same for a
+/// normal expansion and for the body shown after a parse error.
+pub(super) struct Entry {
+    /// Sync: `let GUARD = EXPR; let KIND = <probe>; let mut GUARD = KIND.guard(GUARD);`;
+    /// async: `let (KIND, mut GUARD) = { <the same> (KIND, GUARD) };`
+    pub(super) new_guard: TokenStream,
+    /// Sync: `let PAT = <enter, or ON_BREAK>;`; async: `let VALUE = ..;`
+    pub(super) enter: TokenStream,
+    /// Async: `let PAT = VALUE;`, inside the body's async block; sync: empty.
+    pub(super) bind: TokenStream,
+}
+
+pub(super) fn entry(
+    p: &TokenStream,
+    names: &Names,
+    manager: &Manager,
+    on_break: &TokenStream,
+) -> Entry {
+    let m = Span::mixed_site();
+    let guard = names.ident("guard");
+    let kind = names.ident("kind");
+    let value = names.ident("value");
+    let expr = &manager.expr;
+    // Enter's borrow of the guard, which the bound value keeps, shown on
+    // the whole manager expression (see `ExitBorrow`): rustc spans `&mut
+    // GUARD` from its `&` to the guard's name.
+    let (first, last) = tokens::first_and_last_span(expr.to_token_stream());
+    let enter_borrow = {
+        let guard = names.ident_at("guard", last);
+        let at = m.located_at(first);
+        quote_spanned!(at=> &mut #guard)
+    };
+    // Spanned on the user's expression: "is not a context manager" and
+    // "can fail with `E`" point there.
+    let (kind_of, guard_new, enter) = match manager.flavor {
+        Flavor::Sync => (
+            quote_spanned!(m=> #p::Kind),
+            syn::Ident::new("guard", expr.span()),
+            syn::Ident::new("enter", expr.span()).into_token_stream(),
+        ),
+        // The manager's own future is awaited here, in the caller's async
+        // fn, and the result recorded in the guard after: see
+        // `AsyncGuard::__ctxmgr_split`. `.await` is spanned on the user's
+        // `async`: outside an async fn the error points there.
+        Flavor::Async(kw) => {
+            let entered = syn::Ident::new("entered", expr.span());
+            let dot = quote_spanned!(kw=> .await);
+            (
+                quote_spanned!(m=> #p::AsyncKind),
+                syn::Ident::new("async_guard", expr.span()),
+                quote_spanned! {m=>
+                    ({
+                        let (mgr, state) = (#enter_borrow).__ctxmgr_split();
+                        #kind.#entered(state, #p::AsyncContextManager::enter(mgr) #dot)
+                    })
+                },
+            )
+        }
+    };
+    let enter = match manager.flavor {
+        Flavor::Sync => quote_spanned!(m=> #kind.#enter(#enter_borrow)),
+        Flavor::Async(_) => enter,
+    };
+    // `as _f` binds a value the body does not use, on purpose (Python's
+    // `with lock() as _:`): not clippy's `no_effect_underscore_binding`.
+    // Only then: each attribute is a lint scope rustc builds.
+    let allow = match &manager.pat {
+        Some(pat) if binds_underscore_name(pat.to_token_stream()) => {
+            quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)])
+        }
+        _ => TokenStream::new(),
+    };
+    // The pattern the entered value is bound to, with its `allow`.
+    let pat = match &manager.pat {
+        // Moved into a local of the block so it is dropped before exit.
+        // `as _` too: `let _ = VALUE;` would keep it in VALUE just as long,
+        // but trip `let_underscore_lock` (deny by default) on a lock guard.
+        Some(syn::Pat::Wild(_)) | None => names.ident("unused").into_token_stream(),
+        // `let A | B = v;` is Rust but not a `let` syn re-parses.
+        Some(pat @ syn::Pat::Or(_)) => quote!((#pat)),
+        Some(pat) => pat.to_token_stream(),
+    };
+    let entered = quote_spanned! {m=>
+        match #enter {
+            #p::Continue(val) => val,
+            #p::Break(ret) => #on_break,
+        }
+    };
+    // Sync: bound where it is entered, `let PAT = <enter>;`. Async: entered
+    // outside the body's async block, bound inside it.
+    let (enter, bind) = match manager.flavor {
+        Flavor::Sync => (quote!(#allow let #pat = #entered;), TokenStream::new()),
+        Flavor::Async(_) => (
+            quote_spanned!(m=> let #value = #entered;),
+            quote!(#allow let #pat = #value;),
+        ),
+    };
+    let whole = spanning(&guard, (first, last));
+    // KIND enters and exits: `Break` carries what the function returns on
+    // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
+    // happen and nothing is demanded of the function's return type.
+    Entry {
+        // The kind is probed on the manager before its guard is made: a type
+        // that is not a manager is one error, at `guard` (spanned on the
+        // user's expression), and the guard is then typed as an error.
+        //
+        // Sync: three flat statements. Async: in a block, which ends the
+        // manager local's storage before the body's first `.await` (flat,
+        // the coroutine kept a slot for it: one instruction more per call).
+        new_guard: match manager.flavor {
+            Flavor::Sync => quote_spanned! {m=>
+                let #guard = #expr;
+                let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
+                let mut #guard = #kind.#guard_new(#whole);
+            },
+            Flavor::Async(_) => quote_spanned! {m=>
+                let (#kind, mut #guard) = {
+                    let #guard = #expr;
+                    let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
+                    (#kind, #kind.#guard_new(#whole))
+                };
+            },
+        },
+        enter,
+        bind,
+    }
+}
+
+/// The error, plus the body (when found) so rust-analyzer keeps completing
+/// inside it while the user finishes typing. When the managers parsed, the
+/// body gets their bindings, with their real types, made as a normal
+/// expansion makes them (an enter error diverges instead of propagating, so
+/// the parse error stays the only one).
+pub fn malformed(m: Malformed) -> TokenStream {
+    let error = m.error.to_compile_error();
+    let Some(body) = m.body else {
+        return quote!({ #error });
+    };
+    let krate = &m.krate;
+    let p = quote!(#krate::__private);
+    let diverge = quote_spanned!(Span::mixed_site()=> loop {});
+    let bindings = m.managers.iter().enumerate().map(|(i, manager)| {
+        let Entry {
+            new_guard,
+            enter,
+            bind,
+        } = entry(&p, &Names::new(i), manager, &diverge);
+        quote!(#new_guard #enter #bind)
+    });
+    quote! {
+        {
+            #error;
+            use #p::probes::*;
+            #(#bindings)*
+            #[allow(unreachable_code, unused_variables)]
+            #body
+        }
+    }
+}

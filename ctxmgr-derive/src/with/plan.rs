@@ -1,0 +1,176 @@
+//! The typed plan of a `with!` body, what the rewrite stage finds and the
+//! render stages read: the sites (the ways out of the body that exit must
+//! see), each with what it carries. Data only: the rewrite builds it
+//! ([`super::rewrite`]), [`super::sites`] and the renderers turn it into
+//! tokens.
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote_spanned;
+use syn::Lifetime;
+
+/// The value site `index` (from 1) leaves an async level's body with:
+/// `p::Next(p::Next(p::Here(payload)))` for site 3. All the sites of one
+/// body make one type, `Site<A1, Site<A2, .. Site<An, NoSite>>>`, closed by
+/// [`super::sites::AsyncSites::terminator`]; the body's async block returns
+/// `Result<value, that type>`, so each site's residual or value travels by
+/// value instead of through a slot the block would capture.
+pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStream {
+    let m = Span::mixed_site();
+    let mut value = quote_spanned!(m=> #p::Here(#payload));
+    for _ in 1..index {
+        value = quote_spanned!(m=> #p::Next(#value));
+    }
+    value
+}
+
+/// A way out of the body, resumed after exit.
+pub enum SiteKind {
+    /// `expr?`: the residual is stored in its own slot (types differ per
+    /// site). The span is the user's `?`: the resumed `?` carries it, so a
+    /// residual that does not convert is reported there.
+    Try(Span),
+    /// `return` / `return expr`: all share one slot of the function's
+    /// return type.
+    Return,
+    /// `break` to a loop or block outside the body, `value` when it carries
+    /// a value (stored in the site's slot).
+    Break {
+        label: Option<Lifetime>,
+        value: bool,
+    },
+    /// `continue` to a loop outside the body.
+    Continue { label: Option<Lifetime> },
+}
+
+pub struct Site {
+    /// Non-zero: `0` is the body's normal end.
+    pub index: u32,
+    pub kind: SiteKind,
+}
+
+/// The sites of one body, numbered from 1 in the order the rewrite met them.
+#[derive(Default)]
+pub struct Sites(Vec<Site>);
+
+impl Sites {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
+
+    fn next_index(&self) -> u32 {
+        u32::try_from(self.0.len() + 1).unwrap_or(u32::MAX)
+    }
+
+    /// A new `?` site: each has its own slot.
+    pub fn push_try(&mut self, question: Span) -> u32 {
+        let index = self.next_index();
+        self.0.push(Site {
+            index,
+            kind: SiteKind::Try(question),
+        });
+        index
+    }
+
+    /// The site to reuse or create for a `return`, `break` or `continue`:
+    /// those with the same target and shape share one.
+    pub fn shared(&mut self, kind: SiteKind) -> u32 {
+        let same = |a: &SiteKind| match (a, &kind) {
+            (SiteKind::Return, SiteKind::Return) => true,
+            (
+                SiteKind::Break {
+                    label: l1,
+                    value: v1,
+                },
+                SiteKind::Break {
+                    label: l2,
+                    value: v2,
+                },
+            ) => v1 == v2 && label_eq(l1.as_ref(), l2.as_ref()),
+            (SiteKind::Continue { label: l1 }, SiteKind::Continue { label: l2 }) => {
+                label_eq(l1.as_ref(), l2.as_ref())
+            }
+            _ => false,
+        };
+        if let Some(site) = self.0.iter().find(|s| same(&s.kind)) {
+            return site.index;
+        }
+        let index = self.next_index();
+        self.0.push(Site { index, kind });
+        index
+    }
+
+    pub fn has_return(&self) -> bool {
+        self.0.iter().any(|s| matches!(s.kind, SiteKind::Return))
+    }
+
+    /// Unlabelled `break`/`continue` cannot be resumed inside a labelled
+    /// block (E0695): with such sites the `with!`'s block yields
+    /// `Option<value>` and they are resumed after it.
+    pub fn has_unlabelled(&self) -> bool {
+        self.0.iter().any(|s| {
+            matches!(
+                s.kind,
+                SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
+            )
+        })
+    }
+
+    /// The sites, in the order the rewrite met them.
+    pub fn iter(&self) -> impl Iterator<Item = &Site> {
+        self.0.iter()
+    }
+}
+
+fn label_eq(a: Option<&Lifetime>, b: Option<&Lifetime>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.ident == b.ident,
+        _ => false,
+    }
+}
+
+/// The plan of one level of a `with!`: its manager, its body as the
+/// rewrite left it, and the sites found in it.
+pub struct Level<'a> {
+    /// The level's generated names.
+    pub names: crate::tokens::Names,
+    pub manager: &'a super::parse::Manager,
+    /// The body, its sites rewritten.
+    pub body: syn::Block,
+    pub sites: Sites,
+    /// Where the `with!` is: the tail that hands its value on is shown
+    /// there ("first borrow later used here" when the bound value leaves
+    /// the body: see `ExitBorrow`). Only a nested `with!` needs it, the
+    /// outermost is at the macro's own span.
+    pub call: Span,
+    /// The macros in the body that `with!` cannot look into, for the
+    /// guard's drop to name (`"`m!`, .."`).
+    pub note: Option<&'a str>,
+    /// Inside an outer level of the same macro call (an inner manager of
+    /// `with!(A, B, ..)`, or a `with!` in a body, expanded in place): the
+    /// outer level's `use` of the runtime's alias and probes is in scope.
+    pub nested: bool,
+}
+
+/// What every flavor's renderer places the same way: the runtime's path,
+/// the guard made, entered and bound, exit's borrow of it, and the body.
+pub struct Shared<'p> {
+    /// The alias of `KRATE::__private`.
+    pub p: &'p TokenStream,
+    /// `use KRATE::__private::{self as p, probes::*};`
+    pub imports: TokenStream,
+    pub exit: super::guard::ExitBorrow,
+    /// The guard made (see `guard::Entry`).
+    pub setup: TokenStream,
+    /// Entered (sync: and bound).
+    pub enter: TokenStream,
+    /// Bound (async, inside the body's async block).
+    pub bind: TokenStream,
+    /// The body's tokens, or the placeholder a nested level's body is
+    /// spliced at.
+    pub body: TokenStream,
+}
