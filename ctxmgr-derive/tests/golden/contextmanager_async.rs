@@ -37,17 +37,17 @@ where
             _,
         >(async move {
             ready().await;
-            let value_0 = (format!("[{name}]"));
+            let __ctxmgr_value_0 = (format!("[{name}]"));
             ::ctxmgr::__private::Ok((
-                value_0,
+                __ctxmgr_value_0,
                 ::ctxmgr::__private::async_exit_fn(move |
-                    outcome_0: ::ctxmgr::__private::Outcome<'_>,
+                    __ctxmgr_outcome_0: ::ctxmgr::__private::Outcome<'_>,
                     _|
                 {
                     ::ctxmgr::__private::Box::pin(async move {
-                        let outcome = outcome_0;
+                        let outcome = __ctxmgr_outcome_0;
                         #[allow(unused_braces)]
-                        let tail_0 = {
+                        let __ctxmgr_tail_0 = {
                             log.push(outcome.is_ok()).await;
                         };
                         ::ctxmgr::__private::ExitTail::<
@@ -55,7 +55,7 @@ where
                                 String,
                                 E,
                             > as ::ctxmgr::__private::EnterResult>::Error,
-                        >::__ctxmgr_into_result(tail_0)
+                        >::__ctxmgr_into_result(__ctxmgr_tail_0)
                     })
                 }),
             ))

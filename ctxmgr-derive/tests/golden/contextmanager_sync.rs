@@ -21,23 +21,23 @@ fn tag<'__ctxmgr_l0, '__ctxmgr_l1>(
             _,
         >(move || {
             log.push(1);
-            let value_0 = (format!("[{name}]"));
+            let __ctxmgr_value_0 = (format!("[{name}]"));
             ::ctxmgr::__private::Ok((
-                value_0,
+                __ctxmgr_value_0,
                 move |
-                    outcome_0: ::ctxmgr::__private::Outcome<'_>,
+                    __ctxmgr_outcome_0: ::ctxmgr::__private::Outcome<'_>,
                 | -> ::ctxmgr::__private::Result<
                     (),
                     <Result<String, E> as ::ctxmgr::__private::EnterResult>::Error,
                 > {
-                    let outcome = outcome_0;
+                    let outcome = __ctxmgr_outcome_0;
                     #[allow(unused_braces)]
-                    let tail_0 = {
+                    let __ctxmgr_tail_0 = {
                         log.push(outcome.is_ok());
                     };
                     ::ctxmgr::__private::ExitTail::<
                         <Result<String, E> as ::ctxmgr::__private::EnterResult>::Error,
-                    >::__ctxmgr_into_result(tail_0)
+                    >::__ctxmgr_into_result(__ctxmgr_tail_0)
                 },
             ))
         }),

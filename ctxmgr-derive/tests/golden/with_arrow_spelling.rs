@@ -6,12 +6,12 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let guard_0 = lock(&m);
-        let kind_0 = (&&&&__ctxmgr_p::Kind(&guard_0)).__ctxmgr_kind();
-        let mut guard_0 = kind_0.guard((guard_0,).0);
+        let __ctxmgr_guard_0 = lock(&m);
+        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_0)).__ctxmgr_kind();
+        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0.guard((__ctxmgr_guard_0,).0);
         #[allow(unused_braces)]
-        let result_0 = {
-            let g = match kind_0.enter(&mut guard_0) {
+        let __ctxmgr_result_0 = {
+            let g = match __ctxmgr_kind_0.enter(&mut __ctxmgr_guard_0) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
@@ -21,11 +21,12 @@ fn __golden() {
             }
         };
         #[allow(unreachable_code)]
-        let exit = kind_0.finish(&mut guard_0, __ctxmgr_p::Outcome::Ok);
-        guard_0 = { guard_0 };
+        let exit = __ctxmgr_kind_0
+            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
+        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        result_0
+        __ctxmgr_result_0
     }
 }

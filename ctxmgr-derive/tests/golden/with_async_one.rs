@@ -6,22 +6,25 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let (kind_0, mut guard_0) = {
-            let guard_0 = open(path);
-            let kind_0 = (&&&&__ctxmgr_p::AsyncKind(&guard_0)).__ctxmgr_kind();
-            (kind_0, kind_0.async_guard((guard_0,).0))
+        let (__ctxmgr_kind_0, mut __ctxmgr_guard_0) = {
+            let __ctxmgr_guard_0 = open(path);
+            let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::AsyncKind(&__ctxmgr_guard_0))
+                .__ctxmgr_kind();
+            (__ctxmgr_kind_0, __ctxmgr_kind_0.async_guard((__ctxmgr_guard_0,).0))
         };
-        let suppress_0 = (&__ctxmgr_p::SuppressProbe(&guard_0)).__ctxmgr_suppress_kind();
-        let caught_0 = {
-            let value_0 = match ({
-                let (mgr, state) = (&mut guard_0).__ctxmgr_split();
-                kind_0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+        let __ctxmgr_suppress_0 = (&__ctxmgr_p::SuppressProbe(&__ctxmgr_guard_0))
+            .__ctxmgr_suppress_kind();
+        let __ctxmgr_caught_0 = {
+            let __ctxmgr_value_0 = match ({
+                let (mgr, state) = (&mut __ctxmgr_guard_0).__ctxmgr_split();
+                __ctxmgr_kind_0
+                    .entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
             let mut body = __ctxmgr_p::pin!(async {
-                let f = value_0;
+                let f = __ctxmgr_value_0;
                 #[allow(unused_braces, unreachable_code)]
                 if false {
                     return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
@@ -41,10 +44,10 @@ fn __golden() {
             });
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
-        match caught_0 {
+        match __ctxmgr_caught_0 {
             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                let (mgr, state) = guard_0.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = kind_0
+                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
                     .exited(
                         state,
                         __ctxmgr_p::AsyncContextManager::exit(
@@ -56,11 +59,11 @@ fn __golden() {
                 {
                     return ret;
                 }
-                guard_0 = { guard_0 };
+                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
                 val
             }
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let outcome_0 = match &site {
+                let __ctxmgr_outcome_0 = match &site {
                     __ctxmgr_p::Here(carried) => {
                         __ctxmgr_p::Outcome::Err(
                             (&&&&__ctxmgr_p::Residual(carried)).__ctxmgr_view(),
@@ -68,18 +71,22 @@ fn __golden() {
                     }
                     __ctxmgr_p::Next(never) => match *never {}
                 };
-                let (mgr, state) = guard_0.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = kind_0
+                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
                     .exited(
                         state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome_0).await,
+                        __ctxmgr_p::AsyncContextManager::exit(mgr, __ctxmgr_outcome_0)
+                            .await,
                     )
                 {
                     return ret;
                 }
-                guard_0 = { guard_0 };
+                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
                 let swallowed = match &site {
-                    __ctxmgr_p::Here(_) => suppress_0.check(&mut guard_0, outcome_0),
+                    __ctxmgr_p::Here(_) => {
+                        __ctxmgr_suppress_0
+                            .check(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
+                    }
                     _ => __ctxmgr_p::Swallowed::none(),
                 };
                 match site {
@@ -88,7 +95,7 @@ fn __golden() {
                 }
             }
             __ctxmgr_p::Err(panic) => {
-                let (mgr, state) = guard_0.__ctxmgr_split();
+                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
                 let mut exit = __ctxmgr_p::pin!(
                     __ctxmgr_p::AsyncContextManager::exit(
                         mgr,

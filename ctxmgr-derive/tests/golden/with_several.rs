@@ -6,82 +6,92 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let guard_2 = open(path);
-        let kind_2 = (&&&&__ctxmgr_p::Kind(&guard_2)).__ctxmgr_kind();
-        let mut guard_2 = kind_2.guard((guard_2,).0);
-        let mut ret_2 = __ctxmgr_p::None;
+        let __ctxmgr_guard_2 = open(path);
+        let __ctxmgr_kind_2 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_2)).__ctxmgr_kind();
+        let mut __ctxmgr_guard_2 = __ctxmgr_kind_2.guard((__ctxmgr_guard_2,).0);
+        let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(ret_2);
+            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_2);
         }
-        let result_2 = 'with_2: {
-            'body_2: {
-                let f = match kind_2.enter(&mut guard_2) {
+        let __ctxmgr_result_2 = '__ctxmgr_with_2: {
+            '__ctxmgr_body_2: {
+                let f = match __ctxmgr_kind_2.enter(&mut __ctxmgr_guard_2) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
-                break 'with_2 {
+                break '__ctxmgr_with_2 {
                     {
-                        let guard_1 = Timer::new("t");
-                        let kind_1 = (&&&&__ctxmgr_p::Kind(&guard_1)).__ctxmgr_kind();
-                        let mut guard_1 = kind_1.guard((guard_1,).0);
-                        let mut ret_1 = __ctxmgr_p::None;
+                        let __ctxmgr_guard_1 = Timer::new("t");
+                        let __ctxmgr_kind_1 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_1))
+                            .__ctxmgr_kind();
+                        let mut __ctxmgr_guard_1 = __ctxmgr_kind_1
+                            .guard((__ctxmgr_guard_1,).0);
+                        let mut __ctxmgr_ret_1 = __ctxmgr_p::None;
                         #[allow(unreachable_code)]
                         if false {
                             ({
-                                ret_2 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(ret_1));
-                                break 'body_2 1;
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
+                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_1),
+                                );
+                                break '__ctxmgr_body_2 1;
                             });
                         }
-                        let result_1 = 'with_1: {
-                            'body_1: {
+                        let __ctxmgr_result_1 = '__ctxmgr_with_1: {
+                            '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
-                                let _t = match kind_1.enter(&mut guard_1) {
+                                let _t = match __ctxmgr_kind_1.enter(&mut __ctxmgr_guard_1)
+                                {
                                     __ctxmgr_p::Continue(val) => val,
                                     __ctxmgr_p::Break(ret) => {
                                         ({
-                                            ret_2 = __ctxmgr_p::Some(ret);
-                                            break 'body_2 1;
+                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                            break '__ctxmgr_body_2 1;
                                         })
                                     }
                                 };
                                 #[allow(unused_braces, unreachable_code)]
-                                break 'with_1 {
+                                break '__ctxmgr_with_1 {
                                     {
-                                        let guard_0 = pair();
-                                        let kind_0 = (&&&&__ctxmgr_p::Kind(&guard_0))
+                                        let __ctxmgr_guard_0 = pair();
+                                        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(
+                                            &__ctxmgr_guard_0,
+                                        ))
                                             .__ctxmgr_kind();
-                                        let mut guard_0 = kind_0.guard((guard_0,).0);
+                                        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0
+                                            .guard((__ctxmgr_guard_0,).0);
                                         #[allow(unused_braces)]
-                                        let result_0 = {
-                                            let (x, y) = match kind_0.enter(&mut guard_0) {
+                                        let __ctxmgr_result_0 = {
+                                            let (x, y) = match __ctxmgr_kind_0
+                                                .enter(&mut __ctxmgr_guard_0)
+                                            {
                                                 __ctxmgr_p::Continue(val) => val,
                                                 __ctxmgr_p::Break(ret) => {
                                                     ({
-                                                        ret_1 = __ctxmgr_p::Some(ret);
-                                                        break 'body_1 1;
+                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                                        break '__ctxmgr_body_1 1;
                                                     })
                                                 }
                                             };
                                             { f.write(x + y) }
                                         };
                                         #[allow(unreachable_code)]
-                                        let exit = kind_0
-                                            .finish(&mut guard_0, __ctxmgr_p::Outcome::Ok);
-                                        guard_0 = { guard_0 };
+                                        let exit = __ctxmgr_kind_0
+                                            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
+                                        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
                                         if let __ctxmgr_p::Break(ret) = exit {
                                             ({
-                                                ret_1 = __ctxmgr_p::Some(ret);
-                                                break 'body_1 1;
+                                                __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                                break '__ctxmgr_body_1 1;
                                             });
                                         }
-                                        result_0
+                                        __ctxmgr_result_0
                                     }
                                 };
                             };
-                            let outcome_1 = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&ret_1),
+                            let __ctxmgr_outcome_1 = match (&__ctxmgr_p::Probe(
+                                __ctxmgr_p::taken_ref(&__ctxmgr_ret_1),
                             ))
                                 .__ctxmgr_returned_err()
                             {
@@ -92,33 +102,38 @@ fn __golden() {
                                 }
                                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
                             };
-                            if let __ctxmgr_p::Break(ret) = kind_1
-                                .finish(&mut guard_1, outcome_1)
+                            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_1
+                                .finish(&mut __ctxmgr_guard_1, __ctxmgr_outcome_1)
                             {
                                 ({
-                                    ret_2 = __ctxmgr_p::Some(ret);
-                                    break 'body_2 1;
+                                    __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                    break '__ctxmgr_body_2 1;
                                 });
                             }
                             ({
-                                ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(ret_1));
-                                break 'body_2 1;
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
+                                    __ctxmgr_p::taken(__ctxmgr_ret_1),
+                                );
+                                break '__ctxmgr_body_2 1;
                             });
                         };
                         #[allow(unreachable_code)]
-                        let exit = kind_1.finish(&mut guard_1, __ctxmgr_p::Outcome::Ok);
-                        guard_1 = { guard_1 };
+                        let exit = __ctxmgr_kind_1
+                            .finish(&mut __ctxmgr_guard_1, __ctxmgr_p::Outcome::Ok);
+                        __ctxmgr_guard_1 = { __ctxmgr_guard_1 };
                         if let __ctxmgr_p::Break(ret) = exit {
                             ({
-                                ret_2 = __ctxmgr_p::Some(ret);
-                                break 'body_2 1;
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                break '__ctxmgr_body_2 1;
                             });
                         }
-                        result_1
+                        __ctxmgr_result_1
                     }
                 };
             };
-            let outcome_2 = match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_2)))
+            let __ctxmgr_outcome_2 = match (&__ctxmgr_p::Probe(
+                __ctxmgr_p::taken_ref(&__ctxmgr_ret_2),
+            ))
                 .__ctxmgr_returned_err()
             {
                 __ctxmgr_p::Some(err) => {
@@ -128,17 +143,20 @@ fn __golden() {
                 }
                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
             };
-            if let __ctxmgr_p::Break(ret) = kind_2.finish(&mut guard_2, outcome_2) {
+            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_2
+                .finish(&mut __ctxmgr_guard_2, __ctxmgr_outcome_2)
+            {
                 return ret;
             }
-            return __ctxmgr_p::taken(ret_2);
+            return __ctxmgr_p::taken(__ctxmgr_ret_2);
         };
         #[allow(unreachable_code)]
-        let exit = kind_2.finish(&mut guard_2, __ctxmgr_p::Outcome::Ok);
-        guard_2 = { guard_2 };
+        let exit = __ctxmgr_kind_2
+            .finish(&mut __ctxmgr_guard_2, __ctxmgr_p::Outcome::Ok);
+        __ctxmgr_guard_2 = { __ctxmgr_guard_2 };
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        result_2
+        __ctxmgr_result_2
     }
 }

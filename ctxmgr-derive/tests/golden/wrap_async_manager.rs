@@ -6,26 +6,28 @@
 async fn query(pool: &Pool) -> Result<u8, E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let (kind_0, mut guard_0) = {
-            let guard_0 = pool.get();
-            let kind_0 = (&&&&__ctxmgr_p::AsyncKind(&guard_0)).__ctxmgr_kind();
-            (kind_0, kind_0.async_guard((guard_0,).0))
+        let (__ctxmgr_kind_0, mut __ctxmgr_guard_0) = {
+            let __ctxmgr_guard_0 = pool.get();
+            let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::AsyncKind(&__ctxmgr_guard_0))
+                .__ctxmgr_kind();
+            (__ctxmgr_kind_0, __ctxmgr_kind_0.async_guard((__ctxmgr_guard_0,).0))
         };
-        let mut ret_0 = __ctxmgr_p::None;
+        let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(ret_0);
+            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0);
         }
-        let caught_0 = {
-            let value_0 = match ({
-                let (mgr, state) = (&mut guard_0).__ctxmgr_split();
-                kind_0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+        let __ctxmgr_caught_0 = {
+            let __ctxmgr_value_0 = match ({
+                let (mgr, state) = (&mut __ctxmgr_guard_0).__ctxmgr_split();
+                __ctxmgr_kind_0
+                    .entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
             let mut body = __ctxmgr_p::pin!(async {
-                let conn = value_0;
+                let conn = __ctxmgr_value_0;
                 #[allow(unused_braces, unreachable_code)]
                 if false {
                     return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
@@ -33,17 +35,17 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                 #[allow(unreachable_code, clippy::needless_return)]
                 return __ctxmgr_p::Ok({
                     ({
-                        ret_0 = __ctxmgr_p::Some({ conn.one().await });
+                        __ctxmgr_ret_0 = __ctxmgr_p::Some({ conn.one().await });
                         return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                     });
                 });
             });
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
-        match caught_0 {
+        match __ctxmgr_caught_0 {
             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                let (mgr, state) = guard_0.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = kind_0
+                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
                     .exited(
                         state,
                         __ctxmgr_p::AsyncContextManager::exit(
@@ -55,13 +57,15 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                 {
                     return ret;
                 }
-                guard_0 = { guard_0 };
+                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
                 val
             }
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let outcome_0 = match &site {
+                let __ctxmgr_outcome_0 = match &site {
                     __ctxmgr_p::Here(_) => {
-                        match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&ret_0)))
+                        match (&__ctxmgr_p::Probe(
+                            __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
+                        ))
                             .__ctxmgr_returned_err()
                         {
                             __ctxmgr_p::Some(err) => {
@@ -74,23 +78,24 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                     }
                     __ctxmgr_p::Next(never) => match *never {}
                 };
-                let (mgr, state) = guard_0.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = kind_0
+                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
                     .exited(
                         state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome_0).await,
+                        __ctxmgr_p::AsyncContextManager::exit(mgr, __ctxmgr_outcome_0)
+                            .await,
                     )
                 {
                     return ret;
                 }
-                guard_0 = { guard_0 };
+                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
                 match site {
-                    __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(ret_0),
+                    __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(__ctxmgr_ret_0),
                     __ctxmgr_p::Next(never) => match never {}
                 }
             }
             __ctxmgr_p::Err(panic) => {
-                let (mgr, state) = guard_0.__ctxmgr_split();
+                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
                 let mut exit = __ctxmgr_p::pin!(
                     __ctxmgr_p::AsyncContextManager::exit(
                         mgr,
