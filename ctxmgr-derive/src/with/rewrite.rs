@@ -483,13 +483,52 @@ impl ExprVisitor for Rewriter<'_> {
             if let Some(new) = self.rewrite_macro(&mut m.mac) {
                 *stmt = Stmt::Expr(new, m.semi_token.take());
             }
-            return;
+        } else {
+            walk::walk_stmt(self, stmt);
         }
-        walk::walk_stmt(self, stmt);
+        if let Stmt::Expr(Expr::Verbatim(tokens), _) = stmt {
+            if let Some(inner) = unparenthesized_site(tokens) {
+                *tokens = inner;
+            }
+        }
     }
 
     // Nested items have their own control flow.
     fn visit_item(&mut self, _: &mut syn::Item) {}
+}
+
+/// A rewritten site that is a whole statement (`x?;`, `return y;`) leaves
+/// its parentheses off: `match ..;` or `{ .. };` starts the statement.
+///
+/// Input:  `(match p::branch(x) { .. })`, `({ SLOT = p::Some(v); break 'body 1; })`
+/// Output: `match p::branch(x) { .. }`, `{ SLOT = p::Some(v); break 'body 1; }`
+///
+/// Why: rust-analyzer completes in an attribute's item (`#[wrap]`) by
+/// expanding it with a placeholder at the cursor, after fixing the item's
+/// syntax errors with tokens it takes out of the expansion again. On an
+/// empty line before `f.flush()?;` that leaves `placeholder (match ..)`: a
+/// call, an expression position, where it offers no `let` and no item
+/// keywords. Before `match` or `{` the placeholder still ends a statement.
+/// Only our own output is touched: a parenthesized `match` or block.
+fn unparenthesized_site(tokens: &TokenStream) -> Option<TokenStream> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut iter = tokens.clone().into_iter();
+    let (Some(TokenTree::Group(group)), None) = (iter.next(), iter.next()) else {
+        return None;
+    };
+    if group.delimiter() != Delimiter::Parenthesis {
+        return None;
+    }
+    let inner = group.stream();
+    match inner.clone().into_iter().next()? {
+        TokenTree::Ident(ident) if ident == "match" => Some(inner),
+        TokenTree::Group(block)
+            if block.delimiter() == Delimiter::Brace && inner.clone().into_iter().count() == 1 =>
+        {
+            Some(inner)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -43,12 +43,12 @@ fn __golden() {
                         let mut __ctxmgr_ret_1 = __ctxmgr_p::None;
                         #[allow(unreachable_code)]
                         if false {
-                            ({
+                            {
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(
                                     __ctxmgr_p::Option::unwrap(__ctxmgr_ret_1),
                                 );
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                            });
+                            };
                         }
                         let __ctxmgr_result_1 = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
@@ -80,12 +80,12 @@ fn __golden() {
                                         let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
                                         #[allow(unreachable_code)]
                                         if false {
-                                            ({
+                                            {
                                                 __ctxmgr_ret_1 = __ctxmgr_p::Some(
                                                     __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0),
                                                 );
                                                 break '__ctxmgr_body_1 1;
-                                            });
+                                            };
                                         }
                                         let __ctxmgr_caught_0 = {
                                             let __ctxmgr_value_0 = match ({
@@ -115,10 +115,10 @@ fn __golden() {
                                                 #[allow(unreachable_code, clippy::needless_return)]
                                                 return __ctxmgr_p::Ok({
                                                     if tx.is_empty() {
-                                                        ({
+                                                        {
                                                             __ctxmgr_ret_0 = __ctxmgr_p::Some(Ok(0));
                                                             return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                                                        });
+                                                        };
                                                     }
                                                     tx.run().await
                                                 });
@@ -142,10 +142,10 @@ fn __golden() {
                                                             .await,
                                                     )
                                                 {
-                                                    ({
+                                                    {
                                                         __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
-                                                    });
+                                                    };
                                                 }
                                                 __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
                                                 val
@@ -179,10 +179,10 @@ fn __golden() {
                                                             .await,
                                                     )
                                                 {
-                                                    ({
+                                                    {
                                                         __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
-                                                    });
+                                                    };
                                                 }
                                                 __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
                                                 match site {
@@ -230,27 +230,27 @@ fn __golden() {
                             if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_1
                                 .finish(&mut __ctxmgr_guard_1, __ctxmgr_outcome_1)
                             {
-                                ({
+                                {
                                     __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
                                     return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                                });
+                                };
                             }
-                            ({
+                            {
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(
                                     __ctxmgr_p::taken(__ctxmgr_ret_1),
                                 );
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                            });
+                            };
                         };
                         #[allow(unreachable_code)]
                         let exit = __ctxmgr_kind_1
                             .finish(&mut __ctxmgr_guard_1, __ctxmgr_p::Outcome::Ok);
                         __ctxmgr_guard_1 = { __ctxmgr_guard_1 };
                         if let __ctxmgr_p::Break(ret) = exit {
-                            ({
+                            {
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                            });
+                            };
                         }
                         __ctxmgr_result_1
                     }

@@ -31,14 +31,14 @@ fn __golden() {
                 }
                 #[allow(unreachable_code, clippy::needless_return)]
                 return __ctxmgr_p::Ok({
-                    (match __ctxmgr_p::branch(f.write_all(b"x").await) {
+                    match __ctxmgr_p::branch(f.write_all(b"x").await) {
                         __ctxmgr_p::Continue(val) => val,
                         __ctxmgr_p::Break(ret) => {
                             ({
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(ret));
                             })
                         }
-                    });
+                    };
                     Ok(())
                 });
             });

@@ -20,15 +20,15 @@ fn __golden() {
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 __ctxmgr_p::Some({
                     if *g > 3 {
-                        ({
+                        {
                             break '__ctxmgr_body_0 1;
-                        });
+                        };
                     }
                     if *g == 0 {
-                        ({
+                        {
                             __ctxmgr_slot2_0 = __ctxmgr_p::Some(7);
                             break '__ctxmgr_body_0 2;
-                        });
+                        };
                     }
                     *g += 1;
                 });

@@ -20,7 +20,7 @@ fn __golden() {
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {
-                    (match __ctxmgr_p::branch(f.write_all(b"x")) {
+                    match __ctxmgr_p::branch(f.write_all(b"x")) {
                         __ctxmgr_p::Continue(val) => val,
                         __ctxmgr_p::Break(ret) => {
                             ({
@@ -28,7 +28,7 @@ fn __golden() {
                                 break '__ctxmgr_body_0 1;
                             })
                         }
-                    });
+                    };
                     Ok(())
                 };
             };

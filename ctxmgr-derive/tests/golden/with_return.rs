@@ -23,10 +23,10 @@ fn __golden() {
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {
                     if g.is_empty() {
-                        ({
+                        {
                             __ctxmgr_ret_0 = __ctxmgr_p::Some(Err(Empty));
                             break '__ctxmgr_body_0 1;
-                        });
+                        };
                     }
                     g.len()
                 };

@@ -31,12 +31,12 @@ fn __golden() {
                         let mut __ctxmgr_ret_1 = __ctxmgr_p::None;
                         #[allow(unreachable_code)]
                         if false {
-                            ({
+                            {
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(
                                     __ctxmgr_p::Option::unwrap(__ctxmgr_ret_1),
                                 );
                                 break '__ctxmgr_body_2 1;
-                            });
+                            };
                         }
                         let __ctxmgr_result_1 = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
@@ -81,10 +81,10 @@ fn __golden() {
                                             .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
                                         __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
                                         if let __ctxmgr_p::Break(ret) = exit {
-                                            ({
+                                            {
                                                 __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
                                                 break '__ctxmgr_body_1 1;
-                                            });
+                                            };
                                         }
                                         __ctxmgr_result_0
                                     }
@@ -105,27 +105,27 @@ fn __golden() {
                             if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_1
                                 .finish(&mut __ctxmgr_guard_1, __ctxmgr_outcome_1)
                             {
-                                ({
+                                {
                                     __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
                                     break '__ctxmgr_body_2 1;
-                                });
+                                };
                             }
-                            ({
+                            {
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(
                                     __ctxmgr_p::taken(__ctxmgr_ret_1),
                                 );
                                 break '__ctxmgr_body_2 1;
-                            });
+                            };
                         };
                         #[allow(unreachable_code)]
                         let exit = __ctxmgr_kind_1
                             .finish(&mut __ctxmgr_guard_1, __ctxmgr_p::Outcome::Ok);
                         __ctxmgr_guard_1 = { __ctxmgr_guard_1 };
                         if let __ctxmgr_p::Break(ret) = exit {
-                            ({
+                            {
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
                                 break '__ctxmgr_body_2 1;
-                            });
+                            };
                         }
                         __ctxmgr_result_1
                     }

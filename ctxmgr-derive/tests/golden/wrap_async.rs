@@ -27,9 +27,9 @@ async fn run() -> Result<(), E> {
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {
-                    ({
+                    {
                         __ctxmgr_ret_0 = __ctxmgr_p::Some({
-                            (match __ctxmgr_p::branch(thing().await) {
+                            match __ctxmgr_p::branch(thing().await) {
                                 __ctxmgr_p::Continue(val) => val,
                                 __ctxmgr_p::Break(ret) => {
                                     ({
@@ -37,11 +37,11 @@ async fn run() -> Result<(), E> {
                                         break '__ctxmgr_body_0 1;
                                     })
                                 }
-                            });
+                            };
                             Ok(())
                         });
                         break '__ctxmgr_body_0 2;
-                    });
+                    };
                 };
             };
             let __ctxmgr_outcome_0 = match __ctxmgr_flow_0 {

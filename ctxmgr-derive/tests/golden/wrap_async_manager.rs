@@ -34,10 +34,10 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                 }
                 #[allow(unreachable_code, clippy::needless_return)]
                 return __ctxmgr_p::Ok({
-                    ({
+                    {
                         __ctxmgr_ret_0 = __ctxmgr_p::Some({ conn.one().await });
                         return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                    });
+                    };
                 });
             });
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await

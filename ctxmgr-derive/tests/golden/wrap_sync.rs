@@ -22,18 +22,18 @@ fn f(x: u8) -> Result<u8, E> {
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {
-                    ({
+                    {
                         __ctxmgr_ret_0 = __ctxmgr_p::Some({
                             if x == 0 {
-                                ({
+                                {
                                     __ctxmgr_ret_0 = __ctxmgr_p::Some(Err(E));
                                     break '__ctxmgr_body_0 1;
-                                });
+                                };
                             }
                             Ok(x + t.n())
                         });
                         break '__ctxmgr_body_0 1;
-                    });
+                    };
                 };
             };
             let __ctxmgr_outcome_0 = match (&__ctxmgr_p::Probe(
