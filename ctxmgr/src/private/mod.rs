@@ -72,9 +72,9 @@ pub use self::derive::*;
 pub use self::generator::*;
 pub use self::with::*;
 
-// Named here, beside the globs above, so that these names are the runtime's
-// (`crate::unwind`): `private/async_with.rs` still has its own copies.
-pub use crate::unwind::{catch, resume_unwind, PanicPayload};
+// The runtime's catching and resuming of panics, for the expansions of
+// `with!(async ..)` (`poll_catching`) and the items above.
+pub use crate::unwind::{catch, catch_unwind, poll_catching, resume_unwind, PanicPayload};
 
 pub use crate::guard::Guard;
 pub use crate::AsyncGuard;
