@@ -167,40 +167,20 @@ impl<M: DerivedValue> Named for &mut M {
 // type with one half of a derived manager is told which half is missing, on
 // the user's expression, with no note about the other half.
 
-/// A type with the attribute's methods and no derive.
-pub trait KindNoDerive {
-    fn __ctxmgr_kind(&self) -> NoDerive;
-}
-impl<M: Methods> KindNoDerive for Kind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NoDerive {
-        NoDerive
-    }
-}
-impl<M: AsyncMethods> KindNoDerive for AsyncKind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NoDerive {
-        NoDerive
-    }
+probe! {
+    /// A type with the attribute's methods and no derive.
+    KindNoDerive::__ctxmgr_kind -> NoDerive for
+        impl<M: Methods> Kind<'_, M>,
+        impl<M: AsyncMethods> AsyncKind<'_, M>,
 }
 
-/// A type with the derive and no methods of the kind `with!` needs (no
-/// attribute, or `async fn` markers under a sync `with!`, or plain ones
-/// under `with!(async ..)`).
-pub trait KindNoMethods {
-    fn __ctxmgr_kind(&self) -> NoMethods;
-}
-impl<M: Derived> KindNoMethods for Kind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NoMethods {
-        NoMethods
-    }
-}
-impl<M: Derived> KindNoMethods for AsyncKind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NoMethods {
-        NoMethods
-    }
+probe! {
+    /// A type with the derive and no methods of the kind `with!` needs (no
+    /// attribute, or `async fn` markers under a sync `with!`, or plain ones
+    /// under `with!(async ..)`).
+    KindNoMethods::__ctxmgr_kind -> NoMethods for
+        impl<M: Derived> Kind<'_, M>,
+        impl<M: Derived> AsyncKind<'_, M>,
 }
 
 /// The kind of a type with `#[enter]`/`#[exit]` methods but no derive: its

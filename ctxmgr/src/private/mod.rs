@@ -40,6 +40,32 @@ macro_rules! not_a_manager_flow {
     )*};
 }
 
+/// A probe: the trait `$probe`, whose one method answers the unit struct
+/// `$answer`, implemented for each receiver type listed, under its bound.
+/// An expansion calls the method by autoref (`(&&&Kind(&m)).__ctxmgr_kind()`):
+/// each `&` more on a receiver is tried first, so the receiver types rank
+/// the probes of one method, and the answer's type picks what runs next.
+macro_rules! probe {
+    (
+        $(#[$attr:meta])*
+        $probe:ident::$method:ident -> $answer:ident for
+        $(impl<$m:ident $(: $bound:path)?> $receiver:ty),+ $(,)?
+    ) => {
+        $(#[$attr])*
+        pub trait $probe {
+            fn $method(&self) -> $answer;
+        }
+        $(
+            impl<$m $(: $bound)?> $probe for $receiver {
+                #[inline(always)]
+                fn $method(&self) -> $answer {
+                    $answer
+                }
+            }
+        )+
+    };
+}
+
 /// The guard of a failed kind probe (`NotAManager`, `OtherFlavor`, ..) is
 /// typed as an error, which meets any bound: its value, `G::Value`, is then
 /// an error too, and a body that uses the bound value (`f.write(..)?`)
