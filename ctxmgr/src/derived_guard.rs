@@ -19,7 +19,7 @@ use crate::{ContextManager, Guard, Outcome};
 /// manager, and to the manager itself when the value is a reference into it.
 /// A value that borrows the manager *and* may have a destructor (a
 /// `MutexGuard` of a field) cannot be kept next to the manager safely:
-/// `enter` is then a compile error pointing to [`with!`](crate::with) and
+/// `enter` is then a compile error pointing to [`with!`](crate::with!) and
 /// [`Guard`].
 ///
 /// `enter`, `finish`, `manager` and `manager_mut` are associated functions,

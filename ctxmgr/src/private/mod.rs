@@ -8,9 +8,10 @@
 //! included, through `::ctxmgr::__private::…`, so a user's `mod core {}` or
 //! shadowed prelude cannot break them.
 //!
-//! A leaf: the runtime's own modules do not import from here
-//! (`.ci/module-cycles` checks it, and lists the two that still do); what
-//! both need lives in the runtime and is re-exported below.
+//! A leaf: the runtime's own modules do not import from here, nor spell a
+//! path through `__private` (`.ci/module-cycles` checks both); what both
+//! need lives in the runtime (`crate::unwind`, `derived_guard.rs`, ..) and
+//! is re-exported below.
 
 #![allow(missing_docs, clippy::unused_self, clippy::needless_lifetimes)]
 
