@@ -4,7 +4,6 @@
 use core::fmt;
 use core::ops::{Deref, DerefMut};
 
-use crate::__private::{Named, NamedGuardSupported};
 use crate::{ContextManager, Guard, Outcome};
 
 /// The named guard of a derived context manager: `#[derive(ContextManager)]`
@@ -20,7 +19,7 @@ use crate::{ContextManager, Guard, Outcome};
 /// manager, and to the manager itself when the value is a reference into it.
 /// A value that borrows the manager *and* may have a destructor (a
 /// `MutexGuard` of a field) cannot be kept next to the manager safely:
-/// `enter` is then a compile error pointing to [`with!`](crate::with) and
+/// `enter` is then a compile error pointing to [`with!`](crate::with!) and
 /// [`Guard`].
 ///
 /// `enter`, `finish`, `manager` and `manager_mut` are associated functions,
@@ -305,3 +304,41 @@ where
         <&'g mut M as Named>::__ctxmgr_target_mut(&mut self.kept, self.guard.manager_mut())
     }
 }
+
+// ---------------------------------------------------------------------------
+// The traits `DerivedGuard` is written against. Implemented for the derive's
+// types in `private/derive.rs` (and reached by the expansions, and by rustc's
+// messages, through `__private` and `bounds`): this file names nothing there.
+
+/// The named guard's view of `&'g mut M`: its items name everything through
+/// a type that mentions the guard's lifetime, so a missing `Methods` impl is
+/// one error (where the guard is entered) instead of one per guard item.
+pub trait Named: ContextManager {
+    /// What the guard stores of the entered value.
+    type Kept;
+    /// What the guard derefs to: the kept value, or the manager.
+    type Target: ?Sized;
+    /// Whether the guard can keep the value: [`NamedGuardSupported`] or not.
+    type Shape;
+    /// The entered value, as the guard keeps it.
+    fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
+    where
+        Self: 'a;
+    /// What the guard derefs to.
+    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target;
+    /// What the guard derefs to, mutably.
+    fn __ctxmgr_target_mut<'s>(
+        kept: &'s mut Self::Kept,
+        manager: &'s mut Self,
+    ) -> &'s mut Self::Target;
+}
+
+/// Met by the shapes of an entered value the named guard can keep: the
+/// value itself, or a reference into the manager (`Named::Shape`).
+#[diagnostic::on_unimplemented(
+    message = "the named guard cannot hold the value of this `#[enter]`: it borrows the manager and may have a destructor",
+    label = "the value would be dropped right after enter",
+    note = "use `with!`, or `ctxmgr::Guard` (its `enter` lends the value while the guard stays borrowed)",
+    note = "or return a value that borrows what the manager refers to (e.g. `MutexGuard<'m, T>` for a field `&'m Mutex<T>`), not the manager itself"
+)]
+pub trait NamedGuardSupported {}

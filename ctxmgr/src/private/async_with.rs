@@ -1,12 +1,10 @@
 //! What the expansions of `with!(async ..)` name, beside what they share
 //! with the sync `with!` (`private/with.rs`): the kind probes and tags for an
-//! [`AsyncGuard`], and polling the body under `catch_unwind`.
+//! [`AsyncGuard`], and resuming the body's panic after exit (polling it
+//! under `catch_unwind` is the runtime's `crate::unwind`, re-exported).
 
 use core::convert::Infallible;
-use core::future::Future;
 use core::ops::ControlFlow;
-use core::pin::Pin;
-use core::task::{Context, Poll};
 
 // The expansion pins the body with `pin!` and polls it with `poll_fn`: the
 // body runs in the user's own coroutine, with none of ctxmgr's around it
@@ -20,6 +18,7 @@ use super::with::{
     KindNever, KindNotManager, KindReal, ReturnsError,
 };
 use crate::asynchronous::StateRef;
+use crate::unwind::{resume_unwind, PanicPayload};
 use crate::{AsyncContextManager, AsyncGuard};
 
 impl<M: AsyncContextManager<Error = Infallible>> KindNever for &&&AsyncKind<'_, M> {
@@ -152,37 +151,6 @@ pub fn no_site() -> NoSite {
     super::with::unreachable_flow()
 }
 
-/// What a caught panic carries (nothing without `std`, where panics are not
-/// caught).
-#[cfg(feature = "std")]
-pub type PanicPayload = std::boxed::Box<dyn core::any::Any + Send + 'static>;
-#[cfg(not(feature = "std"))]
-pub type PanicPayload = Infallible;
-
-/// Polls `body` once under `catch_unwind`: `Ready(Err(payload))` when the
-/// poll panicked. `poll_fn(|cx| poll_catching(body.as_mut(), cx))` over a
-/// `pin!`ned body is [`catch_unwind`] with no coroutine of its own.
-#[inline(always)]
-pub fn poll_catching<F: Future>(
-    body: Pin<&mut F>,
-    cx: &mut Context<'_>,
-) -> Poll<Result<F::Output, PanicPayload>> {
-    match catch(|| body.poll(cx)) {
-        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-        Ok(Poll::Pending) => Poll::Pending,
-        Err(payload) => Poll::Ready(Err(payload)),
-    }
-}
-
-/// Awaits `body`, polling it under `catch_unwind`: `Err` with the payload
-/// when a poll panicked. Safe and allocation-free: the body is pinned on this
-/// future's own state, and the result is `Send` when the body is.
-#[inline(always)]
-pub async fn catch_unwind<F: Future>(body: F) -> Result<F::Output, PanicPayload> {
-    let mut body = pin!(body);
-    poll_fn(move |cx| poll_catching(body.as_mut(), cx)).await
-}
-
 /// After the body panicked and exit was awaited with `Outcome::Panic`
 /// (its error dropped; a panic from it caught, leaving the guard entered so
 /// its drop runs `drop_exit`): resumes the body's panic.
@@ -196,27 +164,4 @@ pub fn resume_after_exit<T>(
         state.finished();
     }
     resume_unwind(payload)
-}
-
-/// Runs `f`, catching a panic (without `std`, where panics cannot be
-/// caught, just runs it). Shared with `AsyncExitStack`.
-#[cfg(feature = "std")]
-#[inline(always)]
-pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-}
-#[cfg(not(feature = "std"))]
-#[inline(always)]
-pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
-    Ok(f())
-}
-
-/// Resumes a caught panic. Shared with `AsyncExitStack`.
-#[cfg(feature = "std")]
-pub fn resume_unwind(payload: PanicPayload) -> ! {
-    std::panic::resume_unwind(payload)
-}
-#[cfg(not(feature = "std"))]
-pub fn resume_unwind(payload: PanicPayload) -> ! {
-    match payload {}
 }

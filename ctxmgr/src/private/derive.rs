@@ -13,10 +13,15 @@
 //! probe ([`KindNoDerive`], [`KindNoMethods`]) tells which half is missing,
 //! and the unmet bound's message names it. Traits a message can name are
 //! re-exported in `ctxmgr::bounds`, so no error says `__private`.
+//!
+//! `DerivedGuard`'s own traits, [`Named`] and [`NamedGuardSupported`], are
+//! defined beside it (`derived_guard.rs`); their impls for the derive's
+//! shapes are here.
 
 use core::future::Future;
 
 use super::with::{unreachable_flow, AsyncKind, Kind};
+use crate::derived_guard::{Named, NamedGuardSupported};
 use crate::{ContextManager, Outcome};
 
 /// What `#[ctxmgr::context_manager]` collects from an impl block: its
@@ -101,13 +106,6 @@ pub enum GuardDropsRef {}
 /// guard): the named guard cannot keep it alive next to the manager.
 pub enum GuardCannotKeep {}
 
-#[diagnostic::on_unimplemented(
-    message = "the named guard cannot hold the value of this `#[enter]`: it borrows the manager and may have a destructor",
-    label = "the value would be dropped right after enter",
-    note = "use `with!`, or `ctxmgr::Guard` (its `enter` lends the value while the guard stays borrowed)",
-    note = "or return a value that borrows what the manager refers to (e.g. `MutexGuard<'m, T>` for a field `&'m Mutex<T>`), not the manager itself"
-)]
-pub trait NamedGuardSupported {}
 impl NamedGuardSupported for GuardKeeps {}
 impl NamedGuardSupported for GuardDropsRef {}
 
@@ -140,22 +138,6 @@ pub trait DerivedValue: ContextManager + Methods {
         Self: 'a;
 }
 
-/// The named guard's view of `&'g mut M`: its items name everything through
-/// a type that mentions the guard's lifetime, so a missing `Methods` impl is
-/// one error (where the guard is entered) instead of one per guard item.
-pub trait Named: ContextManager {
-    type Kept;
-    type Target: ?Sized;
-    type Shape;
-    fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
-    where
-        Self: 'a;
-    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target;
-    fn __ctxmgr_target_mut<'s>(
-        kept: &'s mut Self::Kept,
-        manager: &'s mut Self,
-    ) -> &'s mut Self::Target;
-}
 impl<M: DerivedValue> Named for &mut M {
     type Kept = M::Kept;
     type Target = M::Target;
@@ -185,40 +167,20 @@ impl<M: DerivedValue> Named for &mut M {
 // type with one half of a derived manager is told which half is missing, on
 // the user's expression, with no note about the other half.
 
-/// A type with the attribute's methods and no derive.
-pub trait KindNoDerive {
-    fn __ctxmgr_kind(&self) -> NoDerive;
-}
-impl<M: Methods> KindNoDerive for Kind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NoDerive {
-        NoDerive
-    }
-}
-impl<M: AsyncMethods> KindNoDerive for AsyncKind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NoDerive {
-        NoDerive
-    }
+probe! {
+    /// A type with the attribute's methods and no derive.
+    KindNoDerive::__ctxmgr_kind -> NoDerive for
+        impl<M: Methods> Kind<'_, M>,
+        impl<M: AsyncMethods> AsyncKind<'_, M>,
 }
 
-/// A type with the derive and no methods of the kind `with!` needs (no
-/// attribute, or `async fn` markers under a sync `with!`, or plain ones
-/// under `with!(async ..)`).
-pub trait KindNoMethods {
-    fn __ctxmgr_kind(&self) -> NoMethods;
-}
-impl<M: Derived> KindNoMethods for Kind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NoMethods {
-        NoMethods
-    }
-}
-impl<M: Derived> KindNoMethods for AsyncKind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> NoMethods {
-        NoMethods
-    }
+probe! {
+    /// A type with the derive and no methods of the kind `with!` needs (no
+    /// attribute, or `async fn` markers under a sync `with!`, or plain ones
+    /// under `with!(async ..)`).
+    KindNoMethods::__ctxmgr_kind -> NoMethods for
+        impl<M: Derived> Kind<'_, M>,
+        impl<M: Derived> AsyncKind<'_, M>,
 }
 
 /// The kind of a type with `#[enter]`/`#[exit]` methods but no derive: its

@@ -8,9 +8,10 @@
 //! included, through `::ctxmgr::__private::…`, so a user's `mod core {}` or
 //! shadowed prelude cannot break them.
 //!
-//! A leaf: the runtime's own modules do not import from here
-//! (`.ci/module-cycles` checks it, and lists the two that still do); what
-//! both need lives in the runtime and is re-exported below.
+//! A leaf: the runtime's own modules do not import from here, nor spell a
+//! path through `__private` (`.ci/module-cycles` checks both); what both
+//! need lives in the runtime (`crate::unwind`, `derived_guard.rs`, ..) and
+//! is re-exported below.
 
 #![allow(missing_docs, clippy::unused_self, clippy::needless_lifetimes)]
 
@@ -38,6 +39,32 @@ macro_rules! not_a_manager_flow {
             }
         }
     )*};
+}
+
+/// A probe: the trait `$probe`, whose one method answers the unit struct
+/// `$answer`, implemented for each receiver type listed, under its bound.
+/// An expansion calls the method by autoref (`(&&&Kind(&m)).__ctxmgr_kind()`):
+/// each `&` more on a receiver is tried first, so the receiver types rank
+/// the probes of one method, and the answer's type picks what runs next.
+macro_rules! probe {
+    (
+        $(#[$attr:meta])*
+        $probe:ident::$method:ident -> $answer:ident for
+        $(impl<$m:ident $(: $bound:path)?> $receiver:ty),+ $(,)?
+    ) => {
+        $(#[$attr])*
+        pub trait $probe {
+            fn $method(&self) -> $answer;
+        }
+        $(
+            impl<$m $(: $bound)?> $probe for $receiver {
+                #[inline(always)]
+                fn $method(&self) -> $answer {
+                    $answer
+                }
+            }
+        )+
+    };
 }
 
 /// The guard of a failed kind probe (`NotAManager`, `OtherFlavor`, ..) is
@@ -72,10 +99,11 @@ pub use self::derive::*;
 pub use self::generator::*;
 pub use self::with::*;
 
-// Named here, beside the globs above, so that these names are the runtime's
-// (`crate::unwind`): `private/async_with.rs` still has its own copies.
-pub use crate::unwind::{catch, resume_unwind, PanicPayload};
+// The runtime's catching and resuming of panics, for the expansions of
+// `with!(async ..)` (`poll_catching`) and the items above.
+pub use crate::unwind::{catch, catch_unwind, poll_catching, resume_unwind, PanicPayload};
 
+pub use crate::derived_guard::{Named, NamedGuardSupported};
 pub use crate::guard::Guard;
 pub use crate::AsyncGuard;
 /// `#[ctxmgr::context_manager(send)]`'s impl.
