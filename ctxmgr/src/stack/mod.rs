@@ -6,11 +6,19 @@ use core::fmt;
 
 use crate::{ContextManager, ErrorRef, Outcome, Suppress};
 
+// The shared core of `ExitStack` and `AsyncExitStack`: the arena of entries
+// (the only `unsafe` besides the impls that tie entries to it), the entries
+// both stacks hold, and the unwind and drop paths.
 #[allow(unsafe_code)]
 pub(crate) mod arena;
+#[allow(unsafe_code)]
+pub(crate) mod entry;
+#[allow(unsafe_code)]
 pub mod threading;
+pub(crate) mod unwind;
 
-use arena::{Arena, Entry};
+use entry::{Blocking, Callback, Push};
+use unwind::Core;
 
 /// Any error, boxed: the default error of an [`ExitStack`], into which every
 /// error that implements [`core::error::Error`] + `Send + Sync` converts
@@ -143,21 +151,7 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 ///
 /// An `ExitStack` is neither `Send` nor `Sync`: its entries need not be.
 pub struct ExitStack<'m, E = BoxError> {
-    arena: Arena<dyn Entry<E> + 'm>,
-    view: fn(&E) -> ErrorRef<'_>,
-    /// An entry swallowed the pending error at the last exit.
-    suppressed: bool,
-}
-
-/// What an entry is told, and what the stack will return, while it unwinds.
-struct Pending<'o, E> {
-    /// The outcome the stack was given; `Ok` once an entry suppressed it.
-    given: Outcome<'o>,
-    /// The error of the last entry whose exit failed.
-    error: Option<E>,
-    /// An entry panicked, or the stack was given `Outcome::Panic`.
-    panicking: bool,
-    suppressed: bool,
+    core: Core<'m, E, Blocking>,
 }
 
 impl<'m> ExitStack<'m> {
@@ -220,9 +214,7 @@ impl<'m, E> ExitStack<'m, E> {
     #[must_use]
     pub fn with_error_view(view: fn(&E) -> ErrorRef<'_>) -> Self {
         ExitStack {
-            arena: Arena::new(),
-            view,
-            suppressed: false,
+            core: Core::new(view),
         }
     }
 
@@ -287,9 +279,7 @@ impl<'m, E> ExitStack<'m, E> {
         M: ContextManager + 'm,
         M::Error: Into<E>,
     {
-        self.arena
-            .enter(Managed(manager), |entry| &mut entry.0)
-            .map_err(Into::into)
+        self.core.enter(manager)
     }
 
     /// [`enter_context`](ExitStack::enter_context), which now asks every
@@ -326,7 +316,7 @@ impl<'m, E> ExitStack<'m, E> {
     /// ```
     #[inline]
     pub fn callback<F: FnOnce() + 'm>(&self, f: F) {
-        self.arena.push(Callback(f));
+        self.core.push(Callback(f));
     }
 
     /// Registers an exit callback that sees the pending [`Outcome`] and may
@@ -353,7 +343,7 @@ impl<'m, E> ExitStack<'m, E> {
     where
         F: FnOnce(Outcome<'_>) -> Result<(), E> + 'm,
     {
-        self.arena.push(Push(exit));
+        self.core.push(Push(exit));
     }
 
     /// Moves every entry into a new stack and leaves this one empty, so that
@@ -388,9 +378,7 @@ impl<'m, E> ExitStack<'m, E> {
     #[must_use = "the entries moved into the new stack exit when it is closed or dropped"]
     pub fn pop_all(&mut self) -> ExitStack<'m, E> {
         ExitStack {
-            arena: self.arena.take(),
-            view: self.view,
-            suppressed: false,
+            core: self.core.take(),
         }
     }
 
@@ -420,7 +408,7 @@ impl<'m, E> ExitStack<'m, E> {
     /// ```
     #[inline]
     pub fn close(&mut self) -> Result<(), E> {
-        self.unwind(Outcome::Ok)
+        self.core.unwind(Outcome::Ok)
     }
 
     /// The number of registered entries.
@@ -433,7 +421,7 @@ impl<'m, E> ExitStack<'m, E> {
     #[inline]
     #[must_use]
     pub fn len(&self) -> usize {
-        self.arena.len()
+        self.core.len()
     }
 
     /// `true` when no entry is registered.
@@ -446,98 +434,18 @@ impl<'m, E> ExitStack<'m, E> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// Runs every entry with `given` as the starting outcome.
-    fn unwind(&mut self, given: Outcome<'_>) -> Result<(), E> {
-        let mut pending = Pending {
-            panicking: given.is_panic(),
-            given,
-            error: None,
-            suppressed: false,
-        };
-        #[cfg(feature = "std")]
-        {
-            // One `catch_unwind` for the whole loop: a panicking entry has
-            // already been popped, so the loop picks up below it.
-            let mut payload = None;
-            loop {
-                let drained = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    self.drain(&mut pending);
-                }));
-                match drained {
-                    Ok(()) => break,
-                    Err(p) => {
-                        // While the stack was given a panic, or after the
-                        // first entry's panic, later panics are dropped.
-                        if !pending.panicking {
-                            payload = Some(p);
-                        }
-                        pending.panicking = true;
-                    }
-                }
-            }
-            if let Some(p) = payload {
-                std::panic::resume_unwind(p);
-            }
-        }
-        #[cfg(not(feature = "std"))]
-        self.drain(&mut pending);
-        self.suppressed = pending.suppressed;
-        match pending.error {
-            Some(e) if !pending.panicking => Err(e),
-            _ => Ok(()),
-        }
-    }
-
-    fn drain(&mut self, pending: &mut Pending<'_, E>) {
-        while let Some(entry) = self.arena.pop() {
-            let (seen, ask) = if pending.panicking {
-                (Outcome::Panic, false)
-            } else if let Some(e) = &pending.error {
-                (Outcome::Err((self.view)(e)), false)
-            } else {
-                (pending.given, pending.given.is_err())
-            };
-            match entry.exit(seen, ask) {
-                Ok(false) => {}
-                Ok(true) => {
-                    pending.given = Outcome::Ok;
-                    pending.suppressed = true;
-                }
-                // While unwinding, an exit's error has nowhere to go.
-                Err(_) if pending.panicking => {}
-                Err(e) => pending.error = Some(e),
-            }
-        }
-    }
-
-    #[cold]
-    fn drop_exit(&mut self) {
-        #[cfg(feature = "std")]
-        {
-            if std::thread::panicking() {
-                // Catches the entries' panics itself: nothing escapes.
-                let _ = self.unwind(Outcome::Panic);
-            } else if self.unwind(Outcome::Unseen).is_err() {
-                panic!(
-                    "ctxmgr: an entry's exit failed after an ExitStack was dropped without being \
-                     closed (an unseen path out of its body); the error had nowhere else to go. \
-                     Call `close()` to handle it."
-                );
-            }
-        }
-        #[cfg(not(feature = "std"))]
-        {
-            let _ = self.unwind(Outcome::Unseen);
-        }
-    }
 }
 
 impl<E> Drop for ExitStack<'_, E> {
     #[inline]
     fn drop(&mut self) {
         if !self.is_empty() {
-            self.drop_exit();
+            self.core.drop_all(
+                Outcome::Unseen,
+                "ctxmgr: an entry's exit failed after an ExitStack was dropped without being \
+                 closed (an unseen path out of its body); the error had nowhere else to go. \
+                 Call `close()` to handle it.",
+            );
         }
     }
 }
@@ -554,19 +462,19 @@ impl<'m, E> ContextManager for ExitStack<'m, E> {
 
     #[inline]
     fn enter(&mut self) -> Result<Self::Value<'_>, E> {
-        self.suppressed = false;
+        self.core.suppressed = false;
         Ok(self)
     }
 
     #[inline]
     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
-        self.unwind(outcome)
+        self.core.unwind(outcome)
     }
 
     /// `true` when an entry swallowed the body's error at the last exit.
     #[inline]
     fn suppresses(&mut self, _error: ErrorRef<'_>) -> bool {
-        self.suppressed
+        self.core.suppressed
     }
 }
 
@@ -578,45 +486,5 @@ impl<E> fmt::Debug for ExitStack<'_, E> {
         f.debug_struct("ExitStack")
             .field("entries", &self.len())
             .finish_non_exhaustive()
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The kinds of entry.
-
-struct Managed<M>(M);
-
-impl<M: ContextManager, E> Entry<E> for Managed<M>
-where
-    M::Error: Into<E>,
-{
-    #[inline]
-    fn exit(mut self: Box<Self>, outcome: Outcome<'_>, ask: bool) -> Result<bool, E> {
-        match self.0.exit(outcome) {
-            Ok(()) => Ok(match outcome {
-                Outcome::Err(e) if ask => self.0.suppresses(e),
-                _ => false,
-            }),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-struct Callback<F>(F);
-
-impl<F: FnOnce(), E> Entry<E> for Callback<F> {
-    #[inline]
-    fn exit(self: Box<Self>, _outcome: Outcome<'_>, _ask: bool) -> Result<bool, E> {
-        (self.0)();
-        Ok(false)
-    }
-}
-
-struct Push<F>(F);
-
-impl<F: FnOnce(Outcome<'_>) -> Result<(), E>, E> Entry<E> for Push<F> {
-    #[inline]
-    fn exit(self: Box<Self>, outcome: Outcome<'_>, _ask: bool) -> Result<bool, E> {
-        (self.0)(outcome).map(|()| false)
     }
 }
