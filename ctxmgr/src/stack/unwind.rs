@@ -3,10 +3,10 @@
 //! is told, and what the stack will return), and the loops that unwind it.
 //!
 //! The two stacks differ only where one awaits: [`Core::unwind`] runs an
-//! `ExitStack`'s entries; `AsyncExitStack::unwind` is the same loop with
-//! the `.await` of an entry's exit future in it (under `catch_unwind`,
-//! since a panic cannot be caught across the `.await` by one `catch`
-//! around the loop). The drop path, [`Core::drop_all`], is the same for
+//! `ExitStack`'s entries; [`Core::unwind_awaiting`], an `AsyncExitStack`'s,
+//! is the same loop with the `.await` of an entry's exit future in it (each
+//! step under `catch`/`catch_unwind`, since one `catch` around the loop
+//! cannot reach across an `.await`). The drop path, [`Core::drop_all`], is the same for
 //! both: every entry's sync fallback, [`Entry::drop_exit`].
 
 use alloc::boxed::Box;
@@ -210,9 +210,36 @@ impl<'m, E, F: Flavour> Core<'m, E, F> {
     }
 }
 
+impl<E, F: Flavour> Core<'_, E, F> {
+    /// An `AsyncExitStack`'s exit: [`Core::unwind`] with an `.await` in
+    /// it. Awaits every entry's exit with `given` as the starting outcome.
+    pub(crate) async fn unwind_awaiting(&mut self, given: Outcome<'_>) -> Result<(), E> {
+        let view = self.view;
+        let mut pending = Pending::new(given);
+        loop {
+            let Some(entry) = self.arena.pop() else { break };
+            let (seen, ask) = pending.seen(view);
+            // A sync entry runs its exit here; an async one only builds its
+            // future, which is polled under `catch_unwind` as well. Only
+            // that future is held across the `.await` (for a local stack,
+            // the one value that is not `Send`).
+            let exited = {
+                let exiting = catch(move || entry.exit(seen, ask));
+                match exiting {
+                    Ok(Exiting::Done(result)) => Ok(result),
+                    Ok(Exiting::Awaiting(exit)) => crate::__private::catch_unwind(exit).await,
+                    Err(payload) => Err(payload),
+                }
+            };
+            pending.record(exited);
+        }
+        self.finish(pending)
+    }
+}
+
 impl<E> Core<'_, E, Blocking> {
     /// An `ExitStack`'s exit: runs every entry with `given` as the starting
-    /// outcome. (`AsyncExitStack::unwind` is this loop with an `.await`.)
+    /// outcome.
     pub(crate) fn unwind(&mut self, given: Outcome<'_>) -> Result<(), E> {
         let mut pending = Pending::new(given);
         self.drain(&mut pending, |entry, seen, ask| {
