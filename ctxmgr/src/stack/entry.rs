@@ -1,7 +1,8 @@
 //! One registered entry of a stack, for both stacks: the [`Entry`] trait,
 //! generic over the stack's [`Flavour`] (what an exit may leave to await),
 //! and the entries that both stacks hold, written once: [`Managed`] (a sync
-//! manager, asked whether it suppresses), [`Callback`] and [`Push`].
+//! manager, asked whether it suppresses), and the [`Plain`] ones, whose exit
+//! is their fallback: a [`Callback`] or a [`Push`].
 //!
 //! [`ExitStack`](super::ExitStack) is the flavour [`Blocking`], whose exit
 //! future is uninhabited: its entries are always [`Exiting::Done`]. The two
@@ -194,21 +195,39 @@ where
     }
 }
 
-/// `callback(f)`: runs whatever the outcome, also on the drop path.
-pub struct Callback<F>(pub F);
+/// An entry that never awaits and never suppresses, so that its exit and
+/// its fallback on the drop path are one call, [`Run::run`]: a
+/// [`Callback`] or a [`Push`].
+pub struct Plain<R>(pub R);
 
-impl<C: FnOnce(), E, F: Flavour> Entry<E, F> for Callback<C> {
+/// What a [`Plain`] entry runs.
+pub trait Run<E> {
+    /// Runs the entry with `outcome`.
+    fn run(self, outcome: Outcome<'_>) -> Result<(), E>;
+}
+
+impl<R: Run<E>, E, F: Flavour> Entry<E, F> for Plain<R> {
     #[inline]
     fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E, F>
     where
         Self: 'a,
         E: 'a,
     {
-        Exiting::Done(Entry::<E, F>::drop_exit(self, outcome).map(|()| false))
+        Exiting::Done(self.0.run(outcome).map(|()| false))
     }
 
     #[inline]
-    fn drop_exit(self: Box<Self>, _outcome: Outcome<'_>) -> Result<(), E> {
+    fn drop_exit(self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
+        self.0.run(outcome)
+    }
+}
+
+/// `callback(f)`: runs whatever the outcome, also on the drop path.
+pub struct Callback<C>(pub C);
+
+impl<C: FnOnce(), E> Run<E> for Callback<C> {
+    #[inline]
+    fn run(self, _outcome: Outcome<'_>) -> Result<(), E> {
         (self.0)();
         Ok(())
     }
@@ -216,20 +235,11 @@ impl<C: FnOnce(), E, F: Flavour> Entry<E, F> for Callback<C> {
 
 /// `push(exit)`: sees the pending outcome and may fail, also on the drop
 /// path.
-pub struct Push<F>(pub F);
+pub struct Push<P>(pub P);
 
-impl<P: FnOnce(Outcome<'_>) -> Result<(), E>, E, F: Flavour> Entry<E, F> for Push<P> {
+impl<P: FnOnce(Outcome<'_>) -> Result<(), E>, E> Run<E> for Push<P> {
     #[inline]
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E, F>
-    where
-        Self: 'a,
-        E: 'a,
-    {
-        Exiting::Done(Entry::<E, F>::drop_exit(self, outcome).map(|()| false))
-    }
-
-    #[inline]
-    fn drop_exit(self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
+    fn run(self, outcome: Outcome<'_>) -> Result<(), E> {
         (self.0)(outcome)
     }
 }

@@ -17,7 +17,7 @@ pub(crate) mod entry;
 pub mod threading;
 pub(crate) mod unwind;
 
-use entry::{Blocking, Callback, Push};
+use entry::Blocking;
 use unwind::Core;
 
 /// Any error, boxed: the default error of an [`ExitStack`], into which every
@@ -191,6 +191,80 @@ impl<'m, E: fmt::Display + fmt::Debug + Sync + 'static> Default for ExitStack<'m
     }
 }
 
+/// The methods `ExitStack` and the local `AsyncExitStack` share, signature
+/// and body written once (each body calls the shared core); each stack
+/// gives each method its own docs: `stack_methods! { /// docs.. fn len; }`.
+/// Used in an `impl<'m, E>` block of a stack whose field `core` is a
+/// [`Core<'m, E, _>`](Core).
+macro_rules! stack_methods {
+    () => {};
+    ($(#[$doc:meta])* fn enter_context; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[inline]
+        pub fn enter_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
+        where
+            M: $crate::ContextManager + 'm,
+            M::Error: Into<E>,
+        {
+            self.core.enter(manager)
+        }
+        $crate::stack::stack_methods!($($rest)*);
+    };
+    ($(#[$doc:meta])* fn enter_suppressing_context; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[deprecated(note = "`enter_context` suppresses as `with!` does; call it instead")]
+        #[inline]
+        pub fn enter_suppressing_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
+        where
+            M: $crate::Suppress + 'm,
+            M::Error: Into<E>,
+        {
+            self.enter_context(manager)
+        }
+        $crate::stack::stack_methods!($($rest)*);
+    };
+    ($(#[$doc:meta])* fn callback; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[inline]
+        pub fn callback<F: FnOnce() + 'm>(&self, f: F) {
+            use $crate::stack::entry::{Callback, Plain};
+            self.core.push(Plain(Callback(f)));
+        }
+        $crate::stack::stack_methods!($($rest)*);
+    };
+    ($(#[$doc:meta])* fn push; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[inline]
+        pub fn push<F>(&self, exit: F)
+        where
+            F: FnOnce($crate::Outcome<'_>) -> Result<(), E> + 'm,
+        {
+            use $crate::stack::entry::{Plain, Push};
+            self.core.push(Plain(Push(exit)));
+        }
+        $crate::stack::stack_methods!($($rest)*);
+    };
+    ($(#[$doc:meta])* fn len; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[inline]
+        #[must_use]
+        pub fn len(&self) -> usize {
+            self.core.len()
+        }
+        $crate::stack::stack_methods!($($rest)*);
+    };
+    ($(#[$doc:meta])* fn is_empty; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[inline]
+        #[must_use]
+        pub fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
+        $crate::stack::stack_methods!($($rest)*);
+    };
+}
+pub(crate) use stack_methods;
+
 impl<'m, E> ExitStack<'m, E> {
     /// An empty stack that shows an entry's error `E` to the entries below
     /// it through `view`: e.g. [`ErrorRef::new`] for an `E` that implements
@@ -218,132 +292,110 @@ impl<'m, E> ExitStack<'m, E> {
         }
     }
 
-    /// Enters `manager` now and registers its exit for later; returns its
-    /// value, which may borrow the manager, for as long as this borrow of
-    /// the stack lasts — Python's `stack.enter_context(cm)`.
-    ///
-    /// # Errors
-    ///
-    /// Enter's error, converted into `E`. The manager is then not
-    /// registered: its exit will not run (it is dropped).
-    ///
-    /// A manager that swallows the body's error in `with!` (such as
-    /// [`suppress`](crate::suppress)) swallows it here too, at the stack's
-    /// exit (see [Suppression](ExitStack#suppression)):
-    ///
-    /// ```
-    /// use ctxmgr::{with, ExitStack};
-    /// use std::cell::Cell;
-    ///
-    /// fn parse(s: &str, below: &Cell<bool>) -> Result<u32, ctxmgr::BoxError> {
-    ///     let n = with!(ExitStack::new() as stack, {
-    ///         stack.push(|outcome| {
-    ///             below.set(outcome.is_ok());
-    ///             Ok(())
-    ///         });
-    ///         stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
-    ///         s.parse::<u32>()?
-    ///     });
-    ///     Ok(n)
-    /// }
-    /// let below = Cell::new(false);
-    /// assert_eq!(parse("seven", &below)?, 0); // swallowed: `u32::default()`
-    /// assert!(below.get()); // the entry registered before it saw `Ok`
-    /// # Ok::<(), ctxmgr::BoxError>(())
-    /// ```
-    ///
-    /// ```
-    /// use ctxmgr::{with, BoxError, ExitStack};
-    /// use std::io::{Read, Seek, Write};
-    ///
-    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-enter-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir).unwrap();
-    /// # let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
-    /// with!(ExitStack::new() as stack, {
-    ///     let first = stack.enter_context(ctxmgr::open(&a).mode("w+"))?;
-    ///     let second = stack.enter_context(ctxmgr::open(&b).mode("w"))?;
-    ///     first.write_all(b"hello")?; // both values held at once
-    ///     first.rewind()?;
-    ///     std::io::copy(first, second)?;
-    /// });
-    /// assert_eq!(std::fs::read(&b)?, b"hello");
-    /// assert!(ExitStack::new()
-    ///     .enter_context(ctxmgr::open(dir.join("missing")))
-    ///     .is_err());
-    /// # std::fs::remove_dir_all(&dir).unwrap();
-    /// # Ok::<(), BoxError>(())
-    /// ```
-    #[inline]
-    pub fn enter_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
-    where
-        M: ContextManager + 'm,
-        M::Error: Into<E>,
-    {
-        self.core.enter(manager)
-    }
+    stack_methods! {
+        /// Enters `manager` now and registers its exit for later; returns its
+        /// value, which may borrow the manager, for as long as this borrow of
+        /// the stack lasts — Python's `stack.enter_context(cm)`.
+        ///
+        /// # Errors
+        ///
+        /// Enter's error, converted into `E`. The manager is then not
+        /// registered: its exit will not run (it is dropped).
+        ///
+        /// A manager that swallows the body's error in `with!` (such as
+        /// [`suppress`](crate::suppress)) swallows it here too, at the stack's
+        /// exit (see [Suppression](ExitStack#suppression)):
+        ///
+        /// ```
+        /// use ctxmgr::{with, ExitStack};
+        /// use std::cell::Cell;
+        ///
+        /// fn parse(s: &str, below: &Cell<bool>) -> Result<u32, ctxmgr::BoxError> {
+        ///     let n = with!(ExitStack::new() as stack, {
+        ///         stack.push(|outcome| {
+        ///             below.set(outcome.is_ok());
+        ///             Ok(())
+        ///         });
+        ///         stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
+        ///         s.parse::<u32>()?
+        ///     });
+        ///     Ok(n)
+        /// }
+        /// let below = Cell::new(false);
+        /// assert_eq!(parse("seven", &below)?, 0); // swallowed: `u32::default()`
+        /// assert!(below.get()); // the entry registered before it saw `Ok`
+        /// # Ok::<(), ctxmgr::BoxError>(())
+        /// ```
+        ///
+        /// ```
+        /// use ctxmgr::{with, BoxError, ExitStack};
+        /// use std::io::{Read, Seek, Write};
+        ///
+        /// # let dir = std::env::temp_dir().join(format!("ctxmgr-enter-doc-{}", std::process::id()));
+        /// # std::fs::create_dir_all(&dir).unwrap();
+        /// # let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
+        /// with!(ExitStack::new() as stack, {
+        ///     let first = stack.enter_context(ctxmgr::open(&a).mode("w+"))?;
+        ///     let second = stack.enter_context(ctxmgr::open(&b).mode("w"))?;
+        ///     first.write_all(b"hello")?; // both values held at once
+        ///     first.rewind()?;
+        ///     std::io::copy(first, second)?;
+        /// });
+        /// assert_eq!(std::fs::read(&b)?, b"hello");
+        /// assert!(ExitStack::new()
+        ///     .enter_context(ctxmgr::open(dir.join("missing")))
+        ///     .is_err());
+        /// # std::fs::remove_dir_all(&dir).unwrap();
+        /// # Ok::<(), BoxError>(())
+        /// ```
+        fn enter_context;
 
-    /// [`enter_context`](ExitStack::enter_context), which now asks every
-    /// manager whether it swallows the body's error; kept so that code
-    /// written for the earlier API compiles.
-    ///
-    /// # Errors
-    ///
-    /// Enter's error, converted into `E`; nothing is registered.
-    #[deprecated(note = "`enter_context` suppresses as `with!` does; call it instead")]
-    #[inline]
-    pub fn enter_suppressing_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
-    where
-        M: Suppress + 'm,
-        M::Error: Into<E>,
-    {
-        self.enter_context(manager)
-    }
+        /// [`enter_context`](ExitStack::enter_context), which now asks every
+        /// manager whether it swallows the body's error; kept so that code
+        /// written for the earlier API compiles.
+        ///
+        /// # Errors
+        ///
+        /// Enter's error, converted into `E`; nothing is registered.
+        fn enter_suppressing_context;
 
-    /// Registers `f` to run when the stack exits, whatever the outcome —
-    /// Python's `stack.callback(fn)`.
-    ///
-    /// ```
-    /// use ctxmgr::ExitStack;
-    /// use std::cell::RefCell;
-    ///
-    /// let log = RefCell::new(Vec::new());
-    /// let mut stack = ExitStack::new();
-    /// stack.callback(|| log.borrow_mut().push("first registered"));
-    /// stack.callback(|| log.borrow_mut().push("last registered"));
-    /// stack.close()?;
-    /// assert_eq!(*log.borrow(), ["last registered", "first registered"]);
-    /// # Ok::<(), ctxmgr::BoxError>(())
-    /// ```
-    #[inline]
-    pub fn callback<F: FnOnce() + 'm>(&self, f: F) {
-        self.core.push(Callback(f));
-    }
+        /// Registers `f` to run when the stack exits, whatever the outcome —
+        /// Python's `stack.callback(fn)`.
+        ///
+        /// ```
+        /// use ctxmgr::ExitStack;
+        /// use std::cell::RefCell;
+        ///
+        /// let log = RefCell::new(Vec::new());
+        /// let mut stack = ExitStack::new();
+        /// stack.callback(|| log.borrow_mut().push("first registered"));
+        /// stack.callback(|| log.borrow_mut().push("last registered"));
+        /// stack.close()?;
+        /// assert_eq!(*log.borrow(), ["last registered", "first registered"]);
+        /// # Ok::<(), ctxmgr::BoxError>(())
+        /// ```
+        fn callback;
 
-    /// Registers an exit callback that sees the pending [`Outcome`] and may
-    /// fail — Python's `stack.push(exit)`. Its error is what the entries
-    /// below it see, and what the stack returns unless one of them fails
-    /// too.
-    ///
-    /// ```
-    /// use ctxmgr::{ExitStack, Outcome};
-    /// use std::cell::Cell;
-    ///
-    /// let saw_error = Cell::new(false);
-    /// let mut stack = ExitStack::<String>::default();
-    /// stack.push(|outcome: Outcome<'_>| {
-    ///     saw_error.set(outcome.is_err());
-    ///     Ok(())
-    /// });
-    /// stack.push(|_| Err("rollback failed".to_string()));
-    /// assert_eq!(stack.close(), Err("rollback failed".to_string()));
-    /// assert!(saw_error.get());
-    /// ```
-    #[inline]
-    pub fn push<F>(&self, exit: F)
-    where
-        F: FnOnce(Outcome<'_>) -> Result<(), E> + 'm,
-    {
-        self.core.push(Push(exit));
+        /// Registers an exit callback that sees the pending [`Outcome`] and may
+        /// fail — Python's `stack.push(exit)`. Its error is what the entries
+        /// below it see, and what the stack returns unless one of them fails
+        /// too.
+        ///
+        /// ```
+        /// use ctxmgr::{ExitStack, Outcome};
+        /// use std::cell::Cell;
+        ///
+        /// let saw_error = Cell::new(false);
+        /// let mut stack = ExitStack::<String>::default();
+        /// stack.push(|outcome: Outcome<'_>| {
+        ///     saw_error.set(outcome.is_err());
+        ///     Ok(())
+        /// });
+        /// stack.push(|_| Err("rollback failed".to_string()));
+        /// assert_eq!(stack.close(), Err("rollback failed".to_string()));
+        /// assert!(saw_error.get());
+        /// ```
+        fn push;
     }
 
     /// Moves every entry into a new stack and leaves this one empty, so that
@@ -411,28 +463,22 @@ impl<'m, E> ExitStack<'m, E> {
         self.core.unwind(Outcome::Ok)
     }
 
-    /// The number of registered entries.
-    ///
-    /// ```
-    /// let stack = ctxmgr::ExitStack::new();
-    /// stack.callback(|| ());
-    /// assert_eq!(stack.len(), 1);
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.core.len()
-    }
+    stack_methods! {
+        /// The number of registered entries.
+        ///
+        /// ```
+        /// let stack = ctxmgr::ExitStack::new();
+        /// stack.callback(|| ());
+        /// assert_eq!(stack.len(), 1);
+        /// ```
+        fn len;
 
-    /// `true` when no entry is registered.
-    ///
-    /// ```
-    /// assert!(ctxmgr::ExitStack::new().is_empty());
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        /// `true` when no entry is registered.
+        ///
+        /// ```
+        /// assert!(ctxmgr::ExitStack::new().is_empty());
+        /// ```
+        fn is_empty;
     }
 }
 

@@ -82,52 +82,49 @@ fn fallback<M: AsyncContextManager>(manager: &mut M, outcome: Outcome<'_>) {
     );
 }
 
-// The two flavours differ in one call: a `Sendable` stack awaits
-// `exit_send`, whose future is declared `Send`, so that the boxed future is.
+/// The entry of an async manager, for one flavour: written once, for the
+/// two flavours, which differ in one call. A `Sendable` stack awaits
+/// `exit_send`, whose future is declared `Send`, so that the boxed future
+/// is; `boxed` turns the boxed future into the flavour's `Exit`.
+macro_rules! async_managed {
+    ($flavour:ident, $manager:ident, $exit:ident, $boxed:expr) => {
+        impl<M: $manager, E> Entry<E, $flavour> for AsyncManaged<M>
+        where
+            M::Error: Into<E>,
+        {
+            fn exit<'a>(
+                self: Box<Self>,
+                outcome: Outcome<'a>,
+                ask: bool,
+            ) -> Exiting<'a, E, $flavour>
+            where
+                Self: 'a,
+                E: 'a,
+            {
+                let mut exiting = AwaitingExit::new(self.0);
+                Exiting::Awaiting($boxed(Box::pin(async move {
+                    let result = exiting.manager.$exit(outcome).await;
+                    exiting.exited(result, outcome, ask).map_err(Into::into)
+                })))
+            }
 
-impl<M: AsyncContextManager, E> Entry<E, Local> for AsyncManaged<M>
-where
-    M::Error: Into<E>,
-{
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, Local>
-    where
-        Self: 'a,
-        E: 'a,
-    {
-        let mut exiting = AwaitingExit::new(self.0);
-        Exiting::Awaiting(UnsentExit::new(Box::pin(async move {
-            let result = exiting.manager.exit(outcome).await;
-            exiting.exited(result, outcome, ask).map_err(Into::into)
-        })))
-    }
-
-    fn drop_exit(mut self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
-        fallback(&mut self.0, outcome);
-        Ok(())
-    }
+            fn drop_exit(mut self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
+                fallback(&mut self.0, outcome);
+                Ok(())
+            }
+        }
+    };
 }
 
-impl<M: SendAsyncContextManager, E> Entry<E, Sendable> for AsyncManaged<M>
-where
-    M::Error: Into<E>,
-{
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, Sendable>
-    where
-        Self: 'a,
-        E: 'a,
-    {
-        let mut exiting = AwaitingExit::new(self.0);
-        let exit: <Sendable as Flavour>::Exit<'a, E> = Box::pin(async move {
-            let result = exiting.manager.exit_send(outcome).await;
-            exiting.exited(result, outcome, ask).map_err(Into::into)
-        });
-        Exiting::Awaiting(exit)
-    }
+async_managed!(Local, AsyncContextManager, exit, UnsentExit::new);
+async_managed!(Sendable, SendAsyncContextManager, exit_send, send_exit);
 
-    fn drop_exit(mut self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E> {
-        fallback(&mut self.0, outcome);
-        Ok(())
-    }
+/// A `Sendable` stack's exit future, as it is.
+#[inline]
+fn send_exit<'a, E>(
+    exit: <Sendable as Flavour>::Exit<'a, E>,
+) -> <Sendable as Flavour>::Exit<'a, E> {
+    exit
 }
 
 /// `Fut` is named so that `Self: 'a` bounds it too.

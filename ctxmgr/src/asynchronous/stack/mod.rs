@@ -11,12 +11,13 @@ use alloc::boxed::Box;
 use core::future::Future;
 use core::marker::PhantomData;
 
-use crate::stack::entry::{Callback, Push};
+use crate::stack::entry::{Callback, Plain, Push};
+use crate::stack::stack_methods;
 use crate::stack::threading::{Entering, Local, Sendable, Threading};
 use crate::stack::unwind::Core;
 use crate::{
     AsyncContextManager, AsyncSuppress, BoxError, ContextManager, ErrorRef, Outcome,
-    SendAsyncContextManager, Suppress,
+    SendAsyncContextManager,
 };
 
 mod entry;
@@ -222,80 +223,64 @@ impl<'m, E> AsyncExitStack<'m, E> {
         self.enter_async_context(manager).await
     }
 
-    /// Enters the sync `manager` now and registers its exit for later —
-    /// Python's `stack.enter_context(cm)` on an `AsyncExitStack`. Its exit
-    /// runs, in its turn, during the stack's awaited exit.
-    ///
-    /// # Errors
-    ///
-    /// Enter's error, converted into `E`; nothing is registered.
-    ///
-    /// A sync manager that swallows the body's error in `with!` (such as
-    /// [`suppress`](crate::suppress)) swallows it here too.
-    ///
-    /// ```
-    /// use ctxmgr::AsyncExitStack;
-    /// use std::io::Write;
-    ///
-    /// # let path = std::env::temp_dir().join(format!("ctxmgr-async-enter-doc-{}", std::process::id()));
-    /// async fn save(path: &std::path::Path) -> Result<(), ctxmgr::BoxError> {
-    ///     let mut stack = AsyncExitStack::new();
-    ///     let file = stack.enter_context(ctxmgr::open(path).mode("w"))?;
-    ///     file.write_all(b"saved")?;
-    ///     stack.aclose().await // flushes and closes
-    /// }
-    /// # use std::future::Future;
-    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// assert!(std::pin::pin!(save(&path)).poll(&mut cx).is_ready());
-    /// assert_eq!(std::fs::read(&path)?, b"saved");
-    /// # std::fs::remove_file(&path)?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    #[inline]
-    pub fn enter_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
-    where
-        M: ContextManager + 'm,
-        M::Error: Into<E>,
-    {
-        self.core.enter(manager)
-    }
+    stack_methods! {
+        /// Enters the sync `manager` now and registers its exit for later —
+        /// Python's `stack.enter_context(cm)` on an `AsyncExitStack`. Its exit
+        /// runs, in its turn, during the stack's awaited exit.
+        ///
+        /// # Errors
+        ///
+        /// Enter's error, converted into `E`; nothing is registered.
+        ///
+        /// A sync manager that swallows the body's error in `with!` (such as
+        /// [`suppress`](crate::suppress)) swallows it here too.
+        ///
+        /// ```
+        /// use ctxmgr::AsyncExitStack;
+        /// use std::io::Write;
+        ///
+        /// # let path = std::env::temp_dir().join(format!("ctxmgr-async-enter-doc-{}", std::process::id()));
+        /// async fn save(path: &std::path::Path) -> Result<(), ctxmgr::BoxError> {
+        ///     let mut stack = AsyncExitStack::new();
+        ///     let file = stack.enter_context(ctxmgr::open(path).mode("w"))?;
+        ///     file.write_all(b"saved")?;
+        ///     stack.aclose().await // flushes and closes
+        /// }
+        /// # use std::future::Future;
+        /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        /// assert!(std::pin::pin!(save(&path)).poll(&mut cx).is_ready());
+        /// assert_eq!(std::fs::read(&path)?, b"saved");
+        /// # std::fs::remove_file(&path)?;
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        fn enter_context;
 
-    /// [`enter_context`](AsyncExitStack::enter_context), which now asks
-    /// every manager whether it swallows the body's error; kept so that code
-    /// written for the earlier API compiles.
-    ///
-    /// # Errors
-    ///
-    /// Enter's error, converted into `E`; nothing is registered.
-    #[deprecated(note = "`enter_context` suppresses as `with!` does; call it instead")]
-    #[inline]
-    pub fn enter_suppressing_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
-    where
-        M: Suppress + 'm,
-        M::Error: Into<E>,
-    {
-        self.enter_context(manager)
-    }
+        /// [`enter_context`](AsyncExitStack::enter_context), which now asks
+        /// every manager whether it swallows the body's error; kept so that code
+        /// written for the earlier API compiles.
+        ///
+        /// # Errors
+        ///
+        /// Enter's error, converted into `E`; nothing is registered.
+        fn enter_suppressing_context;
 
-    /// Registers `f` to run when the stack exits, whatever the outcome (also
-    /// when it is dropped unclosed) — Python's `stack.callback(fn)`.
-    ///
-    /// ```
-    /// use ctxmgr::AsyncExitStack;
-    /// use std::cell::RefCell;
-    ///
-    /// # use std::future::Future;
-    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// let log = RefCell::new(Vec::new());
-    /// let mut stack = AsyncExitStack::new();
-    /// stack.callback(|| log.borrow_mut().push("first registered"));
-    /// stack.callback(|| log.borrow_mut().push("last registered"));
-    /// assert!(std::pin::pin!(stack.aclose()).poll(&mut cx).is_ready());
-    /// assert_eq!(*log.borrow(), ["last registered", "first registered"]);
-    /// ```
-    #[inline]
-    pub fn callback<F: FnOnce() + 'm>(&self, f: F) {
-        self.core.push(Callback(f));
+        /// Registers `f` to run when the stack exits, whatever the outcome (also
+        /// when it is dropped unclosed) — Python's `stack.callback(fn)`.
+        ///
+        /// ```
+        /// use ctxmgr::AsyncExitStack;
+        /// use std::cell::RefCell;
+        ///
+        /// # use std::future::Future;
+        /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        /// let log = RefCell::new(Vec::new());
+        /// let mut stack = AsyncExitStack::new();
+        /// stack.callback(|| log.borrow_mut().push("first registered"));
+        /// stack.callback(|| log.borrow_mut().push("last registered"));
+        /// assert!(std::pin::pin!(stack.aclose()).poll(&mut cx).is_ready());
+        /// assert_eq!(*log.borrow(), ["last registered", "first registered"]);
+        /// ```
+        fn callback;
     }
 
     /// Registers an async callback, awaited when the stack exits whatever
@@ -323,37 +308,33 @@ impl<'m, E> AsyncExitStack<'m, E> {
         self.core.push(AsyncCallback(f, PhantomData));
     }
 
-    /// Registers an exit callback that sees the pending [`Outcome`] and may
-    /// fail — Python's `stack.push(exit)`. Its error is what the entries
-    /// below it see, and what the stack returns unless one of them fails
-    /// too. It also runs when the stack is dropped unclosed.
-    ///
-    /// ```
-    /// use ctxmgr::{AsyncExitStack, Outcome};
-    /// use std::cell::Cell;
-    ///
-    /// # use std::future::Future;
-    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// let saw_error = Cell::new(false);
-    /// let mut stack = AsyncExitStack::<String>::default();
-    /// stack.push(|outcome: Outcome<'_>| {
-    ///     saw_error.set(outcome.is_err());
-    ///     Ok(())
-    /// });
-    /// stack.push(|_| Err("rollback failed".to_string()));
-    /// let closed = std::pin::pin!(stack.aclose()).poll(&mut cx);
-    /// assert_eq!(
-    ///     closed,
-    ///     std::task::Poll::Ready(Err("rollback failed".to_string()))
-    /// );
-    /// assert!(saw_error.get());
-    /// ```
-    #[inline]
-    pub fn push<F>(&self, exit: F)
-    where
-        F: FnOnce(Outcome<'_>) -> Result<(), E> + 'm,
-    {
-        self.core.push(Push(exit));
+    stack_methods! {
+        /// Registers an exit callback that sees the pending [`Outcome`] and may
+        /// fail — Python's `stack.push(exit)`. Its error is what the entries
+        /// below it see, and what the stack returns unless one of them fails
+        /// too. It also runs when the stack is dropped unclosed.
+        ///
+        /// ```
+        /// use ctxmgr::{AsyncExitStack, Outcome};
+        /// use std::cell::Cell;
+        ///
+        /// # use std::future::Future;
+        /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        /// let saw_error = Cell::new(false);
+        /// let mut stack = AsyncExitStack::<String>::default();
+        /// stack.push(|outcome: Outcome<'_>| {
+        ///     saw_error.set(outcome.is_err());
+        ///     Ok(())
+        /// });
+        /// stack.push(|_| Err("rollback failed".to_string()));
+        /// let closed = std::pin::pin!(stack.aclose()).poll(&mut cx);
+        /// assert_eq!(
+        ///     closed,
+        ///     std::task::Poll::Ready(Err("rollback failed".to_string()))
+        /// );
+        /// assert!(saw_error.get());
+        /// ```
+        fn push;
     }
 
     /// Registers an async exit callback — Python's
@@ -488,28 +469,22 @@ impl<'m, E, T: Threading> AsyncExitStack<'m, E, T> {
         self.core.unwind_awaiting(Outcome::Ok).await
     }
 
-    /// The number of registered entries.
-    ///
-    /// ```
-    /// let stack = ctxmgr::AsyncExitStack::new();
-    /// stack.callback(|| ());
-    /// assert_eq!(stack.len(), 1);
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.core.len()
-    }
+    stack_methods! {
+        /// The number of registered entries.
+        ///
+        /// ```
+        /// let stack = ctxmgr::AsyncExitStack::new();
+        /// stack.callback(|| ());
+        /// assert_eq!(stack.len(), 1);
+        /// ```
+        fn len;
 
-    /// `true` when no entry is registered.
-    ///
-    /// ```
-    /// assert!(ctxmgr::AsyncExitStack::new().is_empty());
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        /// `true` when no entry is registered.
+        ///
+        /// ```
+        /// assert!(ctxmgr::AsyncExitStack::new().is_empty());
+        /// ```
+        fn is_empty;
     }
 }
 
@@ -563,7 +538,7 @@ impl<'m, E> AsyncExitStack<'m, E, Sendable> {
     /// must be `Send`.
     #[inline]
     pub fn callback<F: FnOnce() + Send + 'm>(&self, f: F) {
-        self.core.push(Callback(f));
+        self.core.push(Plain(Callback(f)));
     }
 
     /// [`push_async_callback`](AsyncExitStack::push_async_callback) on a
@@ -584,7 +559,7 @@ impl<'m, E> AsyncExitStack<'m, E, Sendable> {
     where
         F: FnOnce(Outcome<'_>) -> Result<(), E> + Send + 'm,
     {
-        self.core.push(Push(exit));
+        self.core.push(Plain(Push(exit)));
     }
 
     /// [`push_async_exit`](AsyncExitStack::push_async_exit) on a `Sendable`
