@@ -7,17 +7,20 @@ use core::fmt;
 use crate::{ContextManager, ErrorRef, Outcome, Suppress};
 
 // The shared core of `ExitStack` and `AsyncExitStack`: the arena of entries
-// (the only `unsafe` besides the impls that tie entries to it), the entries
-// both stacks hold, and the unwind and drop paths.
+// (most of the `unsafe`; `entry` and `threading` tie the entry trait objects
+// to it), the entries both stacks hold, the unwind and drop paths, and the
+// methods both stacks have.
 #[allow(unsafe_code)]
 pub(crate) mod arena;
 #[allow(unsafe_code)]
 pub(crate) mod entry;
+mod methods;
 #[allow(unsafe_code)]
 pub mod threading;
 pub(crate) mod unwind;
 
 use entry::Blocking;
+pub(crate) use methods::stack_methods;
 use unwind::Core;
 
 /// Any error, boxed: the default error of an [`ExitStack`], into which every
@@ -190,80 +193,6 @@ impl<'m, E: fmt::Display + fmt::Debug + Sync + 'static> Default for ExitStack<'m
         Self::with_error_view(|e| ErrorRef::from_display(e))
     }
 }
-
-/// The methods `ExitStack` and the local `AsyncExitStack` share, signature
-/// and body written once (each body calls the shared core); each stack
-/// gives each method its own docs: `stack_methods! { /// docs.. fn len; }`.
-/// Used in an `impl<'m, E>` block of a stack whose field `core` is a
-/// [`Core<'m, E, _>`](Core).
-macro_rules! stack_methods {
-    () => {};
-    ($(#[$doc:meta])* fn enter_context; $($rest:tt)*) => {
-        $(#[$doc])*
-        #[inline]
-        pub fn enter_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
-        where
-            M: $crate::ContextManager + 'm,
-            M::Error: Into<E>,
-        {
-            self.core.enter(manager)
-        }
-        $crate::stack::stack_methods!($($rest)*);
-    };
-    ($(#[$doc:meta])* fn enter_suppressing_context; $($rest:tt)*) => {
-        $(#[$doc])*
-        #[deprecated(note = "`enter_context` suppresses as `with!` does; call it instead")]
-        #[inline]
-        pub fn enter_suppressing_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
-        where
-            M: $crate::Suppress + 'm,
-            M::Error: Into<E>,
-        {
-            self.enter_context(manager)
-        }
-        $crate::stack::stack_methods!($($rest)*);
-    };
-    ($(#[$doc:meta])* fn callback; $($rest:tt)*) => {
-        $(#[$doc])*
-        #[inline]
-        pub fn callback<F: FnOnce() + 'm>(&self, f: F) {
-            use $crate::stack::entry::{Callback, Plain};
-            self.core.push(Plain(Callback(f)));
-        }
-        $crate::stack::stack_methods!($($rest)*);
-    };
-    ($(#[$doc:meta])* fn push; $($rest:tt)*) => {
-        $(#[$doc])*
-        #[inline]
-        pub fn push<F>(&self, exit: F)
-        where
-            F: FnOnce($crate::Outcome<'_>) -> Result<(), E> + 'm,
-        {
-            use $crate::stack::entry::{Plain, Push};
-            self.core.push(Plain(Push(exit)));
-        }
-        $crate::stack::stack_methods!($($rest)*);
-    };
-    ($(#[$doc:meta])* fn len; $($rest:tt)*) => {
-        $(#[$doc])*
-        #[inline]
-        #[must_use]
-        pub fn len(&self) -> usize {
-            self.core.len()
-        }
-        $crate::stack::stack_methods!($($rest)*);
-    };
-    ($(#[$doc:meta])* fn is_empty; $($rest:tt)*) => {
-        $(#[$doc])*
-        #[inline]
-        #[must_use]
-        pub fn is_empty(&self) -> bool {
-            self.len() == 0
-        }
-        $crate::stack::stack_methods!($($rest)*);
-    };
-}
-pub(crate) use stack_methods;
 
 impl<'m, E> ExitStack<'m, E> {
     /// An empty stack that shows an entry's error `E` to the entries below

@@ -2,10 +2,11 @@
 //! whose entries' exits are awaited in reverse, as nested
 //! `with!(async ..)`s would be. It is the stack core of `stack/` (the
 //! arena, the entries, `Pending`, the unwind and drop paths) with the
-//! awaiting added: this file holds the type and every inherent method
-//! (here, so that rustc names them `AsyncExitStack::<..>::method` in its
-//! errors), `entry.rs` the entries whose exit is awaited, `traits.rs` its
-//! trait impls, and `async_exit_stack.md` its documentation.
+//! awaiting added, and shares `ExitStack`'s methods (`stack_methods!`).
+//! This file holds the type and every inherent method (here, so that rustc
+//! names them `AsyncExitStack::<..>::method` in its errors), `entry.rs` the
+//! entries whose exit is awaited, `traits.rs` its trait impls, and
+//! `async_exit_stack.md` its documentation.
 
 use alloc::boxed::Box;
 use core::future::Future;
@@ -143,9 +144,7 @@ impl<'m, E> AsyncExitStack<'m, E> {
     pub fn with_error_view(view: fn(&E) -> ErrorRef<'_>) -> Self {
         Self::empty(view)
     }
-}
 
-impl<'m, E> AsyncExitStack<'m, E> {
     /// Awaits `manager`'s enter and registers its exit for later; returns
     /// its value, which may borrow the manager, for as long as this borrow
     /// of the stack lasts — Python's `await stack.enter_async_context(cm)`.
