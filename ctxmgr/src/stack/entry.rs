@@ -145,9 +145,11 @@ impl<'a, E, F> UnsentExit<'a, E, F> {
     }
 }
 
-// SAFETY: the bound is never met (`SendIf::When` of a `Local` stack's
-// `dyn Entry` without `+ Send` is `dyn UseAsyncExitStackNewSend`, which is
-// not `Send`): this impl claims nothing; it replaces the automatic one only
+// SAFETY: the bound is never met: `SendIf` is implemented for a
+// `dyn Entry` without `+ Send` only for `Local` (whose `When` is
+// `dyn UseAsyncExitStackNewSend`, not `Send`; the only flavour that uses
+// `UnsentExit`) and `Blocking` (whose `When` is that `dyn Entry` itself, not
+// `Send`). So this impl claims nothing; it replaces the automatic one only
 // for the name in the error.
 unsafe impl<E, F: Flavour> Send for UnsentExit<'_, E, F>
 where
