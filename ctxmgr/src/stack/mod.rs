@@ -54,7 +54,7 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 ///
 /// The methods that add an entry take `&self`, so the values of several
 /// entered managers — also values that borrow their manager, like the
-/// `&mut OpenFile` of [`open`](crate::open) — are held at once:
+/// `&mut OpenFile` of [`open`](crate::open()) — are held at once:
 ///
 /// | Python | Rust |
 /// | --- | --- |
