@@ -240,8 +240,6 @@ pub use ctxmgr_derive::with_impl;
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;
-#[cfg(feature = "alloc")]
-mod async_stack;
 mod asynchronous;
 mod derived_guard;
 mod generator;
@@ -329,7 +327,7 @@ pub use tempdir::{tempdir, TemporaryDirectory};
 
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-pub use async_stack::AsyncExitStack;
+pub use asynchronous::AsyncExitStack;
 pub use send::SendAsyncContextManager;
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]

@@ -10,8 +10,12 @@
 mod generator;
 mod guard;
 mod manager;
+#[cfg(feature = "alloc")]
+mod stack;
 
 #[cfg(feature = "alloc")]
 pub use generator::{AsyncExitFn, AsyncExitFuture, AsyncGenerator};
 pub use guard::{AsyncGuard, StateRef};
 pub use manager::{AsyncContextManager, AsyncSuppress};
+#[cfg(feature = "alloc")]
+pub use stack::AsyncExitStack;

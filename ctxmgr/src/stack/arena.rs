@@ -1,7 +1,9 @@
-//! The crate's `unsafe` (besides the `Send`/`Sync` of `ErrorRef`'s
-//! thread-checked view of a `Box<dyn Error>`, in `outcome.rs`): the arena
-//! under [`ExitStack`](super::ExitStack) and
-//! [`AsyncExitStack`](crate::AsyncExitStack).
+//! The memory under [`ExitStack`](super::ExitStack) and
+//! [`AsyncExitStack`](crate::AsyncExitStack): most of the crate's `unsafe`.
+//! The rest: the unsizing and `Send` impls that tie the entry trait objects
+//! to this arena (`stack/entry.rs`, and for the local `AsyncExitStack`,
+//! `stack/threading.rs`), and the `Send`/`Sync` of `ErrorRef`'s
+//! thread-checked view of a `Box<dyn Error>` (`outcome/error_ref.rs`).
 //!
 //! `ExitStack::enter_context` (and `AsyncExitStack::enter_async_context`,
 //! whose enter is awaited) takes `&self` and hands out the entered
@@ -30,14 +32,15 @@
 //! compiling. Drop check sees the `Drop` impl (no `#[may_dangle]`), so `'m`
 //! must strictly outlive the arena as well.
 //!
-//! The arena is generic over what it stores, `D`: `dyn Entry<E> + 'm` for
-//! `ExitStack`, `dyn AsyncEntry<E, Local> + 'm` and
-//! `dyn AsyncEntry<E, Sendable> + Send + 'm` for the two flavours of
+//! The arena is generic over what it stores, `D`: the entry trait object of
+//! the stack's flavour (`stack/entry.rs`): `dyn Entry<E, Blocking> + 'm` for
+//! `ExitStack`, `dyn Entry<E, Local> + 'm` and
+//! `dyn Entry<E, Sendable> + Send + 'm` for the two flavours of
 //! `AsyncExitStack`. It must turn the `NonNull<T>` it handed out as
 //! `&'s mut T` into the `NonNull<D>` it stores, which stable Rust cannot
 //! write generically (`T: Unsize<D>` is unstable): the `unsafe` trait
-//! [`Erase`] is that coercion, implemented only here, for the `dyn` types,
-//! by the coercion itself.
+//! [`Erase`] is that coercion, implemented only for those `dyn` types, by
+//! the coercion itself.
 //!
 //! An async enter is awaited while the arena holds the entry unregistered:
 //! if that future is dropped (cancelled) or its poll panics, the enter
@@ -54,12 +57,10 @@
 //! and their futures hold that borrow across an `.await`. Each pointer is an
 //! [`Owned`], which is `Send` exactly when a `Box` of its entry would be, so
 //! the arena is `Send` (and, in a `SpinCell`, `Sync`) exactly when what it
-//! holds is `Send`: `dyn AsyncEntry<E, Sendable> + Send + 'm` is, the other
+//! holds is `Send`: `dyn Entry<E, Sendable> + Send + 'm` is, the other
 //! entry types are not. Whether an entry type is `Send` is asked through
 //! [`SendIf`], so that for a local stack rustc names one stand-in,
-//! [`UseAsyncExitStackNewSend`], in its error; [`UnsentExit`], a local
-//! stack's exit future, names it the same way (its `Send` impl's bound is
-//! never met).
+//! `UseAsyncExitStackNewSend`, in its error.
 //!
 //! Miri (`.ci/run`) runs the ExitStack and AsyncExitStack tests under
 //! Stacked Borrows.
@@ -68,57 +69,11 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::{RefCell, UnsafeCell};
 use core::future::Future;
-use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
-use core::pin::Pin;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
-use core::task::{Context, Poll};
 
-use crate::{ContextManager, Outcome};
-
-/// One registered entry of an `ExitStack`, object-safe (`ContextManager`
-/// has a GAT and is not).
-pub trait Entry<E> {
-    /// Runs the entry's exit with `outcome`, then frees it. `Ok(true)` when
-    /// `ask` was set, exit succeeded and the entry swallows the error of
-    /// `outcome` (see [`Suppress`](crate::Suppress)).
-    fn exit(self: Box<Self>, outcome: Outcome<'_>, ask: bool) -> Result<bool, E>;
-}
-
-/// One registered entry of an `AsyncExitStack` of flavour `T`.
-pub trait AsyncEntry<E, T: Flavour> {
-    /// Starts the entry's exit with `outcome`: done at once for a sync entry,
-    /// a future to await for an async one. `Ok(true)` as for [`Entry::exit`].
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, T>
-    where
-        Self: 'a,
-        E: 'a;
-
-    /// The sync fallback when the exit cannot be awaited (the stack was
-    /// dropped unclosed): `outcome` is `Unseen`, `Panic`, or the error of an
-    /// entry above whose fallback failed.
-    fn drop_exit(self: Box<Self>, outcome: Outcome<'_>) -> Result<(), E>;
-}
-
-/// What [`AsyncEntry::exit`] gives: the result, or the future of it.
-pub enum Exiting<'a, E, T: Flavour> {
-    Done(Result<bool, E>),
-    Awaiting(T::Exit<'a, E>),
-}
-
-/// What differs between the two flavours of `AsyncExitStack`: the type of
-/// an entry, of a boxed exit future, and the arena's cell. Implemented by
-/// `Local` and `Sendable` only (`stack/threading.rs`).
-pub trait Flavour: Sized + 'static {
-    /// `dyn AsyncEntry<E, Self> + 'm`, plus `Send` for `Sendable`.
-    type Entry<'m, E>: ?Sized + AsyncEntry<E, Self>;
-    /// `Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>`, plus `Send`
-    /// for `Sendable`.
-    type Exit<'a, E>: Future<Output = Result<bool, E>>;
-    /// The arena's cell.
-    type Lock: Lock;
-}
+use crate::ContextManager;
 
 /// The result of an enter: `Result<V, E>`, asked whether it is `Ok`.
 pub trait Entered {
@@ -144,75 +99,6 @@ pub unsafe trait Erase<T> {
     fn erase(ptr: NonNull<T>) -> NonNull<Self>;
 }
 
-// SAFETY: the body is the unsizing coercion of `ptr` and nothing else.
-unsafe impl<'m, E, T: Entry<E> + 'm> Erase<T> for dyn Entry<E> + 'm {
-    #[inline]
-    fn erase(ptr: NonNull<T>) -> NonNull<Self> {
-        ptr
-    }
-}
-
-// SAFETY: the body is the unsizing coercion of `ptr` and nothing else.
-unsafe impl<'m, E, F: Flavour, T: AsyncEntry<E, F> + 'm> Erase<T> for dyn AsyncEntry<E, F> + 'm {
-    #[inline]
-    fn erase(ptr: NonNull<T>) -> NonNull<Self> {
-        ptr
-    }
-}
-
-// SAFETY: the body is the unsizing coercion of `ptr` and nothing else.
-unsafe impl<'m, E, F: Flavour, T: AsyncEntry<E, F> + Send + 'm> Erase<T>
-    for dyn AsyncEntry<E, F> + Send + 'm
-{
-    #[inline]
-    fn erase(ptr: NonNull<T>) -> NonNull<Self> {
-        ptr
-    }
-}
-
-/// What rustc names when a future holding a `Local` stack
-/// ([`AsyncExitStack::new`](crate::AsyncExitStack::new)) must be `Send`
-/// (`tokio::spawn`): "the trait `Send` is not implemented for
-/// `dyn UseAsyncExitStackNewSend`". A local stack holds entries that need not be
-/// `Send`, so it is not `Send` itself: make the stack with
-/// [`AsyncExitStack::new_send`](crate::AsyncExitStack::new_send) instead, or
-/// run the task on one thread (tokio's `LocalSet`/`spawn_local`).
-///
-/// Nothing implements it; it only stands in the crate's types for "not
-/// `Send`", so that the error names it rather than the stack's insides.
-pub trait UseAsyncExitStackNewSend {}
-
-/// A boxed exit future that is not `Send` (a `Local` stack's), and says so
-/// by naming [`UseAsyncExitStackNewSend`] in rustc's error instead of `dyn Future`.
-pub struct UnsentExit<'a, E, F>(
-    Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>,
-    PhantomData<fn() -> F>,
-);
-
-impl<'a, E, F> UnsentExit<'a, E, F> {
-    #[inline]
-    pub(crate) fn new(exit: Pin<Box<dyn Future<Output = Result<bool, E>> + 'a>>) -> Self {
-        UnsentExit(exit, PhantomData)
-    }
-}
-
-// SAFETY: the bound is never met (`SendIf::When` of a `dyn AsyncEntry`
-// without `+ Send` is `dyn UseAsyncExitStackNewSend`, which is not `Send`): this
-// impl claims nothing; it replaces the automatic one only for the name in
-// the error.
-unsafe impl<E, F: Flavour> Send for UnsentExit<'_, E, F> where
-    <dyn AsyncEntry<E, F> as SendIf>::When: Send
-{
-}
-
-impl<E, F> Future for UnsentExit<'_, E, F> {
-    type Output = Result<bool, E>;
-    #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.0.as_mut().poll(cx)
-    }
-}
-
 /// A registered entry: the pointer of a leaked `Box<D>`, which the arena
 /// owns as it would own the `Box`.
 pub struct Owned<D: ?Sized>(NonNull<D>);
@@ -226,30 +112,14 @@ unsafe impl<D: ?Sized + SendIf> Send for Owned<D> where D::When: Send {}
 
 /// What must be `Send` for `Self` to be sent: `Self` itself, or a stand-in
 /// that rustc names in its error instead of the crate's insides (for a
-/// local `AsyncExitStack`, [`UseAsyncExitStackNewSend`], whose name says what to
-/// do).
+/// local `AsyncExitStack`, `UseAsyncExitStackNewSend`, whose name says what
+/// to do).
 ///
 /// # Safety
 ///
 /// `When: Send` must imply `Self: Send`.
 pub unsafe trait SendIf {
     type When: ?Sized;
-}
-
-// SAFETY: `When` is `Self`.
-unsafe impl<'m, E> SendIf for dyn Entry<E> + 'm {
-    type When = Self;
-}
-
-// SAFETY: `dyn UseAsyncExitStackNewSend` is never `Send` (a trait object is `Send`
-// only when its type says so), so this never claims anything.
-unsafe impl<'m, E, F: Flavour> SendIf for dyn AsyncEntry<E, F> + 'm {
-    type When = dyn UseAsyncExitStackNewSend;
-}
-
-// SAFETY: `Self` is `Send`: its type says so.
-unsafe impl<'m, E, F: Flavour> SendIf for dyn AsyncEntry<E, F> + Send + 'm {
-    type When = ();
 }
 
 /// The cell around the arena's list of entries.

@@ -18,8 +18,9 @@ use alloc::boxed::Box;
 use core::future::Future;
 use core::pin::Pin;
 
-pub use super::arena::UseAsyncExitStackNewSend;
-use super::arena::{AsyncEntry, Flavour, Shared, UnsentExit, Unshared};
+use super::arena::{SendIf, Shared, Unshared};
+pub use super::entry::UseAsyncExitStackNewSend;
+use super::entry::{Entry, Flavour, UnsentExit};
 
 /// The default flavour of [`AsyncExitStack`](crate::AsyncExitStack): it
 /// holds any manager, callback and future, `Send` or not, and so is neither
@@ -58,15 +59,21 @@ impl Threading for Local {}
 impl Threading for Sendable {}
 
 impl Flavour for Local {
-    type Entry<'m, E> = dyn AsyncEntry<E, Local> + 'm;
+    type Entry<'m, E> = dyn Entry<E, Local> + 'm;
     type Exit<'a, E> = UnsentExit<'a, E, Local>;
     type Lock = Unshared;
 }
 
 impl Flavour for Sendable {
-    type Entry<'m, E> = dyn AsyncEntry<E, Sendable> + Send + 'm;
+    type Entry<'m, E> = dyn Entry<E, Sendable> + Send + 'm;
     type Exit<'a, E> = Pin<Box<dyn Future<Output = Result<bool, E>> + Send + 'a>>;
     type Lock = Shared;
+}
+
+// SAFETY: `dyn UseAsyncExitStackNewSend` is never `Send` (a trait object is
+// `Send` only when its type says so), so this never claims anything.
+unsafe impl<'m, E> SendIf for dyn Entry<E, Local> + 'm {
+    type When = dyn UseAsyncExitStackNewSend;
 }
 
 /// Boxes a future of an entry's exit as the flavour's

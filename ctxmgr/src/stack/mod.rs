@@ -6,11 +6,22 @@ use core::fmt;
 
 use crate::{ContextManager, ErrorRef, Outcome, Suppress};
 
+// The shared core of `ExitStack` and `AsyncExitStack`: the arena of entries
+// (most of the `unsafe`; `entry` and `threading` tie the entry trait objects
+// to it), the entries both stacks hold, the unwind and drop paths, and the
+// methods both stacks have.
 #[allow(unsafe_code)]
 pub(crate) mod arena;
+#[allow(unsafe_code)]
+pub(crate) mod entry;
+mod methods;
+#[allow(unsafe_code)]
 pub mod threading;
+pub(crate) mod unwind;
 
-use arena::{Arena, Entry};
+use entry::Blocking;
+pub(crate) use methods::stack_methods;
+use unwind::Core;
 
 /// Any error, boxed: the default error of an [`ExitStack`], into which every
 /// error that implements [`core::error::Error`] + `Send + Sync` converts
@@ -43,7 +54,7 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 ///
 /// The methods that add an entry take `&self`, so the values of several
 /// entered managers — also values that borrow their manager, like the
-/// `&mut OpenFile` of [`open`](crate::open) — are held at once:
+/// `&mut OpenFile` of [`open`](crate::open()) — are held at once:
 ///
 /// | Python | Rust |
 /// | --- | --- |
@@ -143,21 +154,7 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 ///
 /// An `ExitStack` is neither `Send` nor `Sync`: its entries need not be.
 pub struct ExitStack<'m, E = BoxError> {
-    arena: Arena<dyn Entry<E> + 'm>,
-    view: fn(&E) -> ErrorRef<'_>,
-    /// An entry swallowed the pending error at the last exit.
-    suppressed: bool,
-}
-
-/// What an entry is told, and what the stack will return, while it unwinds.
-struct Pending<'o, E> {
-    /// The outcome the stack was given; `Ok` once an entry suppressed it.
-    given: Outcome<'o>,
-    /// The error of the last entry whose exit failed.
-    error: Option<E>,
-    /// An entry panicked, or the stack was given `Outcome::Panic`.
-    panicking: bool,
-    suppressed: bool,
+    core: Core<'m, E, Blocking>,
 }
 
 impl<'m> ExitStack<'m> {
@@ -220,140 +217,114 @@ impl<'m, E> ExitStack<'m, E> {
     #[must_use]
     pub fn with_error_view(view: fn(&E) -> ErrorRef<'_>) -> Self {
         ExitStack {
-            arena: Arena::new(),
-            view,
-            suppressed: false,
+            core: Core::new(view),
         }
     }
 
-    /// Enters `manager` now and registers its exit for later; returns its
-    /// value, which may borrow the manager, for as long as this borrow of
-    /// the stack lasts — Python's `stack.enter_context(cm)`.
-    ///
-    /// # Errors
-    ///
-    /// Enter's error, converted into `E`. The manager is then not
-    /// registered: its exit will not run (it is dropped).
-    ///
-    /// A manager that swallows the body's error in `with!` (such as
-    /// [`suppress`](crate::suppress)) swallows it here too, at the stack's
-    /// exit (see [Suppression](ExitStack#suppression)):
-    ///
-    /// ```
-    /// use ctxmgr::{with, ExitStack};
-    /// use std::cell::Cell;
-    ///
-    /// fn parse(s: &str, below: &Cell<bool>) -> Result<u32, ctxmgr::BoxError> {
-    ///     let n = with!(ExitStack::new() as stack, {
-    ///         stack.push(|outcome| {
-    ///             below.set(outcome.is_ok());
-    ///             Ok(())
-    ///         });
-    ///         stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
-    ///         s.parse::<u32>()?
-    ///     });
-    ///     Ok(n)
-    /// }
-    /// let below = Cell::new(false);
-    /// assert_eq!(parse("seven", &below)?, 0); // swallowed: `u32::default()`
-    /// assert!(below.get()); // the entry registered before it saw `Ok`
-    /// # Ok::<(), ctxmgr::BoxError>(())
-    /// ```
-    ///
-    /// ```
-    /// use ctxmgr::{with, BoxError, ExitStack};
-    /// use std::io::{Read, Seek, Write};
-    ///
-    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-enter-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir).unwrap();
-    /// # let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
-    /// with!(ExitStack::new() as stack, {
-    ///     let first = stack.enter_context(ctxmgr::open(&a).mode("w+"))?;
-    ///     let second = stack.enter_context(ctxmgr::open(&b).mode("w"))?;
-    ///     first.write_all(b"hello")?; // both values held at once
-    ///     first.rewind()?;
-    ///     std::io::copy(first, second)?;
-    /// });
-    /// assert_eq!(std::fs::read(&b)?, b"hello");
-    /// assert!(ExitStack::new()
-    ///     .enter_context(ctxmgr::open(dir.join("missing")))
-    ///     .is_err());
-    /// # std::fs::remove_dir_all(&dir).unwrap();
-    /// # Ok::<(), BoxError>(())
-    /// ```
-    #[inline]
-    pub fn enter_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
-    where
-        M: ContextManager + 'm,
-        M::Error: Into<E>,
-    {
-        self.arena
-            .enter(Managed(manager), |entry| &mut entry.0)
-            .map_err(Into::into)
-    }
+    stack_methods! {
+        /// Enters `manager` now and registers its exit for later; returns its
+        /// value, which may borrow the manager, for as long as this borrow of
+        /// the stack lasts — Python's `stack.enter_context(cm)`.
+        ///
+        /// # Errors
+        ///
+        /// Enter's error, converted into `E`. The manager is then not
+        /// registered: its exit will not run (it is dropped).
+        ///
+        /// A manager that swallows the body's error in `with!` (such as
+        /// [`suppress`](crate::suppress)) swallows it here too, at the stack's
+        /// exit (see [Suppression](ExitStack#suppression)):
+        ///
+        /// ```
+        /// use ctxmgr::{with, ExitStack};
+        /// use std::cell::Cell;
+        ///
+        /// fn parse(s: &str, below: &Cell<bool>) -> Result<u32, ctxmgr::BoxError> {
+        ///     let n = with!(ExitStack::new() as stack, {
+        ///         stack.push(|outcome| {
+        ///             below.set(outcome.is_ok());
+        ///             Ok(())
+        ///         });
+        ///         stack.enter_context(ctxmgr::suppress(|e| e.is::<std::num::ParseIntError>()))?;
+        ///         s.parse::<u32>()?
+        ///     });
+        ///     Ok(n)
+        /// }
+        /// let below = Cell::new(false);
+        /// assert_eq!(parse("seven", &below)?, 0); // swallowed: `u32::default()`
+        /// assert!(below.get()); // the entry registered before it saw `Ok`
+        /// # Ok::<(), ctxmgr::BoxError>(())
+        /// ```
+        ///
+        /// ```
+        /// use ctxmgr::{with, BoxError, ExitStack};
+        /// use std::io::{Read, Seek, Write};
+        ///
+        /// # let dir = std::env::temp_dir().join(format!("ctxmgr-enter-doc-{}", std::process::id()));
+        /// # std::fs::create_dir_all(&dir).unwrap();
+        /// # let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
+        /// with!(ExitStack::new() as stack, {
+        ///     let first = stack.enter_context(ctxmgr::open(&a).mode("w+"))?;
+        ///     let second = stack.enter_context(ctxmgr::open(&b).mode("w"))?;
+        ///     first.write_all(b"hello")?; // both values held at once
+        ///     first.rewind()?;
+        ///     std::io::copy(first, second)?;
+        /// });
+        /// assert_eq!(std::fs::read(&b)?, b"hello");
+        /// assert!(ExitStack::new()
+        ///     .enter_context(ctxmgr::open(dir.join("missing")))
+        ///     .is_err());
+        /// # std::fs::remove_dir_all(&dir).unwrap();
+        /// # Ok::<(), BoxError>(())
+        /// ```
+        fn enter_context;
 
-    /// [`enter_context`](ExitStack::enter_context), which now asks every
-    /// manager whether it swallows the body's error; kept so that code
-    /// written for the earlier API compiles.
-    ///
-    /// # Errors
-    ///
-    /// Enter's error, converted into `E`; nothing is registered.
-    #[deprecated(note = "`enter_context` suppresses as `with!` does; call it instead")]
-    #[inline]
-    pub fn enter_suppressing_context<'s, M>(&'s self, manager: M) -> Result<M::Value<'s>, E>
-    where
-        M: Suppress + 'm,
-        M::Error: Into<E>,
-    {
-        self.enter_context(manager)
-    }
+        /// [`enter_context`](ExitStack::enter_context), which now asks every
+        /// manager whether it swallows the body's error; kept so that code
+        /// written for the earlier API compiles.
+        ///
+        /// # Errors
+        ///
+        /// Enter's error, converted into `E`; nothing is registered.
+        fn enter_suppressing_context;
 
-    /// Registers `f` to run when the stack exits, whatever the outcome —
-    /// Python's `stack.callback(fn)`.
-    ///
-    /// ```
-    /// use ctxmgr::ExitStack;
-    /// use std::cell::RefCell;
-    ///
-    /// let log = RefCell::new(Vec::new());
-    /// let mut stack = ExitStack::new();
-    /// stack.callback(|| log.borrow_mut().push("first registered"));
-    /// stack.callback(|| log.borrow_mut().push("last registered"));
-    /// stack.close()?;
-    /// assert_eq!(*log.borrow(), ["last registered", "first registered"]);
-    /// # Ok::<(), ctxmgr::BoxError>(())
-    /// ```
-    #[inline]
-    pub fn callback<F: FnOnce() + 'm>(&self, f: F) {
-        self.arena.push(Callback(f));
-    }
+        /// Registers `f` to run when the stack exits, whatever the outcome —
+        /// Python's `stack.callback(fn)`.
+        ///
+        /// ```
+        /// use ctxmgr::ExitStack;
+        /// use std::cell::RefCell;
+        ///
+        /// let log = RefCell::new(Vec::new());
+        /// let mut stack = ExitStack::new();
+        /// stack.callback(|| log.borrow_mut().push("first registered"));
+        /// stack.callback(|| log.borrow_mut().push("last registered"));
+        /// stack.close()?;
+        /// assert_eq!(*log.borrow(), ["last registered", "first registered"]);
+        /// # Ok::<(), ctxmgr::BoxError>(())
+        /// ```
+        fn callback;
 
-    /// Registers an exit callback that sees the pending [`Outcome`] and may
-    /// fail — Python's `stack.push(exit)`. Its error is what the entries
-    /// below it see, and what the stack returns unless one of them fails
-    /// too.
-    ///
-    /// ```
-    /// use ctxmgr::{ExitStack, Outcome};
-    /// use std::cell::Cell;
-    ///
-    /// let saw_error = Cell::new(false);
-    /// let mut stack = ExitStack::<String>::default();
-    /// stack.push(|outcome: Outcome<'_>| {
-    ///     saw_error.set(outcome.is_err());
-    ///     Ok(())
-    /// });
-    /// stack.push(|_| Err("rollback failed".to_string()));
-    /// assert_eq!(stack.close(), Err("rollback failed".to_string()));
-    /// assert!(saw_error.get());
-    /// ```
-    #[inline]
-    pub fn push<F>(&self, exit: F)
-    where
-        F: FnOnce(Outcome<'_>) -> Result<(), E> + 'm,
-    {
-        self.arena.push(Push(exit));
+        /// Registers an exit callback that sees the pending [`Outcome`] and may
+        /// fail — Python's `stack.push(exit)`. Its error is what the entries
+        /// below it see, and what the stack returns unless one of them fails
+        /// too.
+        ///
+        /// ```
+        /// use ctxmgr::{ExitStack, Outcome};
+        /// use std::cell::Cell;
+        ///
+        /// let saw_error = Cell::new(false);
+        /// let mut stack = ExitStack::<String>::default();
+        /// stack.push(|outcome: Outcome<'_>| {
+        ///     saw_error.set(outcome.is_err());
+        ///     Ok(())
+        /// });
+        /// stack.push(|_| Err("rollback failed".to_string()));
+        /// assert_eq!(stack.close(), Err("rollback failed".to_string()));
+        /// assert!(saw_error.get());
+        /// ```
+        fn push;
     }
 
     /// Moves every entry into a new stack and leaves this one empty, so that
@@ -388,9 +359,7 @@ impl<'m, E> ExitStack<'m, E> {
     #[must_use = "the entries moved into the new stack exit when it is closed or dropped"]
     pub fn pop_all(&mut self) -> ExitStack<'m, E> {
         ExitStack {
-            arena: self.arena.take(),
-            view: self.view,
-            suppressed: false,
+            core: self.core.take(),
         }
     }
 
@@ -420,116 +389,25 @@ impl<'m, E> ExitStack<'m, E> {
     /// ```
     #[inline]
     pub fn close(&mut self) -> Result<(), E> {
-        self.unwind(Outcome::Ok)
+        self.core.unwind(Outcome::Ok)
     }
 
-    /// The number of registered entries.
-    ///
-    /// ```
-    /// let stack = ctxmgr::ExitStack::new();
-    /// stack.callback(|| ());
-    /// assert_eq!(stack.len(), 1);
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.arena.len()
-    }
+    stack_methods! {
+        /// The number of registered entries.
+        ///
+        /// ```
+        /// let stack = ctxmgr::ExitStack::new();
+        /// stack.callback(|| ());
+        /// assert_eq!(stack.len(), 1);
+        /// ```
+        fn len;
 
-    /// `true` when no entry is registered.
-    ///
-    /// ```
-    /// assert!(ctxmgr::ExitStack::new().is_empty());
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Runs every entry with `given` as the starting outcome.
-    fn unwind(&mut self, given: Outcome<'_>) -> Result<(), E> {
-        let mut pending = Pending {
-            panicking: given.is_panic(),
-            given,
-            error: None,
-            suppressed: false,
-        };
-        #[cfg(feature = "std")]
-        {
-            // One `catch_unwind` for the whole loop: a panicking entry has
-            // already been popped, so the loop picks up below it.
-            let mut payload = None;
-            loop {
-                let drained = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    self.drain(&mut pending);
-                }));
-                match drained {
-                    Ok(()) => break,
-                    Err(p) => {
-                        // While the stack was given a panic, or after the
-                        // first entry's panic, later panics are dropped.
-                        if !pending.panicking {
-                            payload = Some(p);
-                        }
-                        pending.panicking = true;
-                    }
-                }
-            }
-            if let Some(p) = payload {
-                std::panic::resume_unwind(p);
-            }
-        }
-        #[cfg(not(feature = "std"))]
-        self.drain(&mut pending);
-        self.suppressed = pending.suppressed;
-        match pending.error {
-            Some(e) if !pending.panicking => Err(e),
-            _ => Ok(()),
-        }
-    }
-
-    fn drain(&mut self, pending: &mut Pending<'_, E>) {
-        while let Some(entry) = self.arena.pop() {
-            let (seen, ask) = if pending.panicking {
-                (Outcome::Panic, false)
-            } else if let Some(e) = &pending.error {
-                (Outcome::Err((self.view)(e)), false)
-            } else {
-                (pending.given, pending.given.is_err())
-            };
-            match entry.exit(seen, ask) {
-                Ok(false) => {}
-                Ok(true) => {
-                    pending.given = Outcome::Ok;
-                    pending.suppressed = true;
-                }
-                // While unwinding, an exit's error has nowhere to go.
-                Err(_) if pending.panicking => {}
-                Err(e) => pending.error = Some(e),
-            }
-        }
-    }
-
-    #[cold]
-    fn drop_exit(&mut self) {
-        #[cfg(feature = "std")]
-        {
-            if std::thread::panicking() {
-                // Catches the entries' panics itself: nothing escapes.
-                let _ = self.unwind(Outcome::Panic);
-            } else if self.unwind(Outcome::Unseen).is_err() {
-                panic!(
-                    "ctxmgr: an entry's exit failed after an ExitStack was dropped without being \
-                     closed (an unseen path out of its body); the error had nowhere else to go. \
-                     Call `close()` to handle it."
-                );
-            }
-        }
-        #[cfg(not(feature = "std"))]
-        {
-            let _ = self.unwind(Outcome::Unseen);
-        }
+        /// `true` when no entry is registered.
+        ///
+        /// ```
+        /// assert!(ctxmgr::ExitStack::new().is_empty());
+        /// ```
+        fn is_empty;
     }
 }
 
@@ -537,7 +415,12 @@ impl<E> Drop for ExitStack<'_, E> {
     #[inline]
     fn drop(&mut self) {
         if !self.is_empty() {
-            self.drop_exit();
+            self.core.drop_all(
+                Outcome::Unseen,
+                "ctxmgr: an entry's exit failed after an ExitStack was dropped without being \
+                 closed (an unseen path out of its body); the error had nowhere else to go. \
+                 Call `close()` to handle it.",
+            );
         }
     }
 }
@@ -554,19 +437,19 @@ impl<'m, E> ContextManager for ExitStack<'m, E> {
 
     #[inline]
     fn enter(&mut self) -> Result<Self::Value<'_>, E> {
-        self.suppressed = false;
+        self.core.suppressed = false;
         Ok(self)
     }
 
     #[inline]
     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), E> {
-        self.unwind(outcome)
+        self.core.unwind(outcome)
     }
 
     /// `true` when an entry swallowed the body's error at the last exit.
     #[inline]
     fn suppresses(&mut self, _error: ErrorRef<'_>) -> bool {
-        self.suppressed
+        self.core.suppressed
     }
 }
 
@@ -578,45 +461,5 @@ impl<E> fmt::Debug for ExitStack<'_, E> {
         f.debug_struct("ExitStack")
             .field("entries", &self.len())
             .finish_non_exhaustive()
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The kinds of entry.
-
-struct Managed<M>(M);
-
-impl<M: ContextManager, E> Entry<E> for Managed<M>
-where
-    M::Error: Into<E>,
-{
-    #[inline]
-    fn exit(mut self: Box<Self>, outcome: Outcome<'_>, ask: bool) -> Result<bool, E> {
-        match self.0.exit(outcome) {
-            Ok(()) => Ok(match outcome {
-                Outcome::Err(e) if ask => self.0.suppresses(e),
-                _ => false,
-            }),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-struct Callback<F>(F);
-
-impl<F: FnOnce(), E> Entry<E> for Callback<F> {
-    #[inline]
-    fn exit(self: Box<Self>, _outcome: Outcome<'_>, _ask: bool) -> Result<bool, E> {
-        (self.0)();
-        Ok(false)
-    }
-}
-
-struct Push<F>(F);
-
-impl<F: FnOnce(Outcome<'_>) -> Result<(), E>, E> Entry<E> for Push<F> {
-    #[inline]
-    fn exit(self: Box<Self>, outcome: Outcome<'_>, _ask: bool) -> Result<bool, E> {
-        (self.0)(outcome).map(|()| false)
     }
 }
