@@ -5,7 +5,7 @@ use std::string::String;
 
 use sqlx::{Database, Pool};
 
-use super::error::{unsupported, Error, ErrorKind};
+use super::error::{Error, ErrorKind};
 use super::options::{Options, Phase};
 
 /// What [`transaction`](super::transaction) accepts: `&Pool<DB>`, `&mut PgConnection`,
@@ -54,24 +54,36 @@ pub trait Backend: Database + sealed::Sealed {
     ) -> impl core::future::Future<Output = ()> + Send + 'static;
 }
 
-/// Both managers' enter, after `BEGIN`: the backend's session (on
-/// PostgreSQL its pid, to cancel its statement from elsewhere), asked inside
-/// the new transaction. On an error the transaction is handed to `abandon`
-/// and enter fails with [`ErrorKind::Begin`].
-pub(super) async fn ask_session<'c, DB: Backend>(
-    tx: &mut Option<sqlx::Transaction<'c, DB>>,
+/// Both managers' enter, once `BEGIN` answered: keeps the transaction
+/// `begun` gave (or fails with [`ErrorKind::Begin`]), asks the backend's
+/// session inside it when `abandon` is given (on PostgreSQL its pid, to cancel
+/// its statement from elsewhere), and lends the transaction to the body. When
+/// the session cannot be asked, the transaction is handed to `abandon` and
+/// enter fails with [`ErrorKind::Begin`]. `phase` records each step for
+/// `drop_exit`'s report.
+pub(super) async fn began<'t, 'c, DB: Backend>(
+    tx: &'t mut Option<sqlx::Transaction<'c, DB>>,
     phase: &mut Phase,
-    abandon: impl FnOnce(sqlx::Transaction<'c, DB>),
-) -> Result<DB::Session, Error> {
-    let asked = match tx.as_mut() {
-        Some(open) => DB::session(open).await,
-        None => return Err(unsupported("no transaction to ask the session of")),
-    };
-    asked.map_err(|e| {
+    session: &mut Option<DB::Session>,
+    begun: Result<sqlx::Transaction<'c, DB>, sqlx::Error>,
+    abandon: Option<impl FnOnce(sqlx::Transaction<'c, DB>)>,
+) -> Result<&'t mut sqlx::Transaction<'c, DB>, Error> {
+    let failed = |phase: &mut Phase, e| {
         *phase = Phase::Done;
-        if let Some(tx) = tx.take() {
-            abandon(tx);
-        }
         Error::new(ErrorKind::Begin, e)
-    })
+    };
+    let open = tx.insert(begun.map_err(|e| failed(phase, e))?);
+    if let Some(abandon) = abandon {
+        match DB::session(open).await {
+            Ok(asked) => *session = Some(asked),
+            Err(e) => {
+                if let Some(tx) = tx.take() {
+                    abandon(tx);
+                }
+                return Err(failed(phase, e));
+            }
+        }
+    }
+    *phase = Phase::Body;
+    Ok(tx.as_mut().expect("just inserted"))
 }

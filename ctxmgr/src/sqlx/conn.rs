@@ -5,9 +5,9 @@ use core::fmt;
 use std::boxed::Box;
 use std::string::String;
 
-use super::backend::{ask_session, sealed, Backend, Input};
+use super::backend::{began, sealed, Backend, Input};
 use super::begin::BeginInFlight;
-use super::error::{unsupported, Error, ErrorKind};
+use super::error::{unsupported, Error};
 use super::options::{
     builder_methods, exit_with, report, Cancelled, IsolationLevel, OnCancel, Options, Phase,
 };
@@ -155,22 +155,19 @@ impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
         self.phase = Phase::Begin;
         // Dropped while BEGIN is in flight, sqlx queues a ROLLBACK and this
         // pushes it onto the wire at once (see `begin.rs`).
-        match BeginInFlight::<DB>::new(conn, begin).run().await {
-            Ok(tx) => self.tx = Some(tx),
-            Err(e) => {
-                self.phase = Phase::Done;
-                return Err(Error::new(ErrorKind::Begin, e));
-            }
-        };
-        if self.cancel_with.is_some() {
-            let session = ask_session(&mut self.tx, &mut self.phase, |tx| {
-                DB::abandon_borrowed(tx, None);
-            })
-            .await?;
-            self.session = Some(session);
-        }
-        self.phase = Phase::Body;
-        Ok(self.tx.as_mut().expect("just inserted"))
+        let begun = BeginInFlight::<DB>::new(conn, begin).run().await;
+        // The session is asked only to cancel a statement from elsewhere.
+        let abandon = self.cancel_with.is_some().then_some(|tx| {
+            DB::abandon_borrowed(tx, None);
+        });
+        began(
+            &mut self.tx,
+            &mut self.phase,
+            &mut self.session,
+            begun,
+            abandon,
+        )
+        .await
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {

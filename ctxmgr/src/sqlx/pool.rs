@@ -6,8 +6,8 @@ use std::string::String;
 
 use sqlx::Pool;
 
-use super::backend::{ask_session, sealed, Backend, Input};
-use super::error::{Error, ErrorKind};
+use super::backend::{began, sealed, Backend, Input};
+use super::error::Error;
 use super::options::{
     builder_methods, exit_with, report, Cancelled, IsolationLevel, OnCancel, Options, Phase,
 };
@@ -65,22 +65,20 @@ impl<DB: Backend> AsyncContextManager for PoolTransaction<'_, DB> {
     async fn enter(&mut self) -> Result<&mut sqlx::Transaction<'static, DB>, Error> {
         let begin = DB::begin_sql(&self.options)?;
         self.phase = Phase::Begin;
-        let tx = match begin {
+        let begun = match begin {
             None => self.pool.begin().await,
             Some(sql) => self.pool.begin_with(sqlx::AssertSqlSafe(sql)).await,
         };
-        match tx {
-            Ok(tx) => self.tx = Some(tx),
-            Err(e) => {
-                self.phase = Phase::Done;
-                return Err(Error::new(ErrorKind::Begin, e));
-            }
-        }
         // Dropped on an error: sqlx queues the ROLLBACK, the pool sends it.
-        let session = ask_session(&mut self.tx, &mut self.phase, drop).await?;
-        self.session = Some(session);
-        self.phase = Phase::Body;
-        Ok(self.tx.as_mut().expect("just inserted"))
+        let abandon = Some(drop);
+        began(
+            &mut self.tx,
+            &mut self.phase,
+            &mut self.session,
+            begun,
+            abandon,
+        )
+        .await
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
