@@ -64,22 +64,34 @@
 //! pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
 //! ```
 //!
+//! Files: [`methods`] writes the `Methods`/`AsyncMethods` impl from the
+//! [`adapters`] of the marked methods, [`manager`] the `ContextManager` (or
+//! `AsyncContextManager`), `Suppress` and `DerivedValue` impls over it,
+//! [`send`] the `SendAsyncContextManager` impl of `(send)`, and
+//! [`guard_alias`] the derive's named guard. [`ImplFrame`] is what they
+//! share of the impl block.
+//!
 //! On invalid input the attribute still emits the impl block (so
 //! rust-analyzer keeps completing in it) and a `Methods` impl whose broken
 //! parts are stubs, so the derive adds no second error.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::ItemImpl;
 
-use super::methods::{EnterAdapter, ExitAdapter, Frame, GuardShape};
 use super::parse::{self, parse_impl, strip_markers};
 use super::validate::{self, value_lifetime};
 use super::DeriveInput;
 use crate::diag::Errors;
 use crate::krate::runtime_path;
 use crate::tokens::{item_span, respan};
+
+mod adapters;
+mod guard_alias;
+mod manager;
+mod methods;
+mod send;
 
 /// `#[ctxmgr::context_manager]`.
 pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -124,8 +136,8 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         let error_type = spec.missing_enter.as_ref().map(crate::diag::error_as_type);
         let send = options
             .send
-            .map(|span| send_impl(&item_impl, &spec, &krate, span, &mut errors));
-        let methods = methods_impl(&item_impl, &spec, &krate, error_type);
+            .map(|span| send::send_impl(&item_impl, &spec, &krate, span, &mut errors));
+        let methods = attribute_impls(&item_impl, &spec, &krate, error_type);
         quote!(#methods #send)
     };
     let stripped = strip_markers(item);
@@ -137,294 +149,114 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Input: `#[ctxmgr::context_manager(send)] impl<G> Conn<G> where W { async #[exit] .. }`.
-/// Output (spanned on `send`, where rustc reports an exit future that is
-/// not `Send`):
-/// ```text
-/// impl<G> SendAsyncContextManager for Conn<G> where W, for<'x> Self: Derived {
-///     fn enter_send(&mut self) -> impl Future<..> + Send { AsyncContextManager::enter(self) }
-///     fn exit_send(&mut self, outcome) -> impl Future<..> + Send { AsyncContextManager::exit(self, outcome) }
-/// }
-/// ```
-/// On a sync manager: an error on `send`, and nothing.
-fn send_impl(
-    item: &ItemImpl,
-    spec: &validate::Spec<'_>,
-    krate: &TokenStream,
-    span: Span,
-    errors: &mut Errors,
-) -> TokenStream {
-    if !spec.is_async {
-        errors.push(syn::Error::new(
-            span,
-            format!(
-                "`{}` implements `SendAsyncContextManager`, for async managers: this one's `#[enter]` and `#[exit]` are not `async fn`; remove `{}`",
-                super::attr::KEY_SEND,
-                super::attr::KEY_SEND
-            ),
-        ));
-        return TokenStream::new();
-    }
-    let p = respan(quote!(#krate::__private), span);
-    let self_ty = &item.self_ty;
-    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    let preds = where_clause.map(|w| {
-        let preds = w.predicates.iter();
-        quote!(#(#preds,)*)
-    });
-    let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
-    quote_spanned! {span=>
-        #[automatically_derived]
-        impl #impl_generics #p::SendAsyncContextManager for #self_ty
-        where #preds for<#x> Self: #p::Derived
-        {
-            #[inline]
-            fn enter_send(
-                &mut self,
-            ) -> impl #p::Future<Output = #p::Result<
-                <Self as #p::AsyncContextManager>::Value<'_>,
-                <Self as #p::AsyncContextManager>::Error,
-            >> + #p::Send {
-                <Self as #p::AsyncContextManager>::enter(self)
-            }
-
-            #[inline]
-            fn exit_send(
-                &mut self,
-                outcome: #p::Outcome<'_>,
-            ) -> impl #p::Future<Output = #p::Result<(), <Self as #p::AsyncContextManager>::Error>> + #p::Send {
-                <Self as #p::AsyncContextManager>::exit(self, outcome)
-            }
-        }
-    }
-}
-
+/// The attribute's impls for a valid or invalid block: `Methods` (or
+/// `AsyncMethods`), the manager trait over it, the `Suppress` marker when
+/// the block has a `#[suppress]` method, and (sync only) `DerivedValue`.
+///
 /// `error_type`: the error, as a type, for the value of an enter that is
 /// missing (see [`crate::diag::error_as_type`]): the body of a
 /// `with!` over the type then reports nothing about its binding.
-fn methods_impl(
+fn attribute_impls(
     item: &ItemImpl,
     spec: &validate::Spec<'_>,
     krate: &TokenStream,
     error_type: Option<TokenStream>,
 ) -> TokenStream {
-    let self_ty = &item.self_ty;
-    // Every token of the impl's frame carries this span: if the derive is
-    // missing, the `Self: ContextManager` errors of its items all land on the
-    // self type.
-    let span = self_ty.span();
-    let krate = respan(krate.clone(), span);
-    let p = quote!(#krate::__private);
-    let a = value_lifetime();
-    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    // The trait impls are bounded by the impl block's own where-clause plus
-    // `for<'x> Self: Derived`, which only the derive implements: without it
-    // they do not apply (the `for<'x>` makes the unmet bound remove the impl
-    // rather than be an error), and `with!` says the derive is missing.
-    let preds = where_clause.map(|w| {
-        let preds = w.predicates.iter();
-        quote!(#(#preds,)*)
-    });
-    let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
-    let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
-    // In an invisible group: a self type that ends in `+` (nonsense, but
-    // rustc is to say so, not the macro) stays one type before `where`.
-    let self_ty_group = {
-        let mut group =
-            proc_macro2::Group::new(proc_macro2::Delimiter::None, self_ty.to_token_stream());
-        group.set_span(span);
-        group
-    };
-    // Signatures name the impl's own `RawValue`/`RawError`, never
-    // `ContextManager`'s: without the derive, this impl is no error. Inside
-    // the impl, `Self::RawError` is the implemented trait's (a type with
-    // both a sync and an async impl block is no ambiguity there).
-    let cm = quote_spanned!(span=> Self);
-    let error_of = quote_spanned!(span=> #cm::RawError);
-    let frame = Frame {
-        p: &p,
-        span,
-        error_of: &error_of,
-    };
-    let EnterAdapter {
-        raw_value,
-        error: enter_error,
-        body: enter_body,
-        shape,
-    } = frame.enter(spec.enter.as_ref(), error_type);
-    let ExitAdapter {
-        error: exit_error,
-        body: exit_body,
-    } = frame.exit(spec.exit.as_ref());
-    let raw_error = enter_error
-        .or(exit_error)
-        .unwrap_or_else(|| quote_spanned!(span=> #p::Infallible));
+    let frame = ImplFrame::new(item, krate);
+    let adapters = frame.adapters();
+    let raw = methods::Raw::new(&adapters, spec, error_type);
     // `#[suppress]`: the trait's `suppresses`, forwarding to the method, and
     // the marker that makes `with!` ask it. Nothing when the block has none
     // (the trait's default says no, `with!` compiles no check) or when it is
     // invalid (its error is the one error).
-    let (suppresses, suppress_marker) = match &spec.suppress {
-        Some(suppress) => {
-            let marker = if spec.is_async {
-                quote_spanned!(span=> #p::AsyncSuppress)
-            } else {
-                quote_spanned!(span=> #p::Suppress)
-            };
-            (
-                frame.suppresses(suppress.method),
-                quote_spanned! {span=>
-                    #[automatically_derived]
-                    impl #impl_generics #marker for #self_ty_group #trait_where {}
-                },
-            )
-        }
-        None => (TokenStream::new(), TokenStream::new()),
-    };
-
+    let suppresses = spec
+        .suppress
+        .as_ref()
+        .map(|suppress| adapters.suppresses(suppress.method));
+    let marker = spec
+        .suppress
+        .as_ref()
+        .map(|_| manager::suppress_marker(&frame, spec.is_async));
     if spec.is_async {
-        return quote_spanned! {span=>
-            #[automatically_derived]
-            #[allow(
-                clippy::needless_lifetimes,
-                clippy::unused_unit,
-                clippy::semicolon_if_nothing_returned,
-                clippy::manual_async_fn
-            )]
-            impl #impl_generics #p::AsyncMethods for #self_ty #where_clause {
-                type RawValue<#a> = #raw_value where Self: #a;
-                type RawError = #raw_error;
+        let methods = methods::async_methods_impl(&frame, &raw);
+        let manager = manager::async_manager_impl(&frame, suppresses);
+        return quote!(#methods #manager #marker);
+    }
+    let methods = methods::methods_impl(&frame, &raw);
+    let manager = manager::manager_impl(&frame, suppresses);
+    let derived_value = manager::derived_value_impl(&frame);
+    quote!(#methods #manager #marker #derived_value)
+}
 
-                #[inline]
-                fn __ctxmgr_enter(
-                    &mut self,
-                ) -> impl #p::Future<Output = #p::Result<#cm::RawValue<'_>, #cm::RawError>> {
-                    async move { #enter_body }
-                }
+/// What the attribute's impls share of the impl block. Every token of their
+/// frame carries the self type's span (`span`): if the derive is missing,
+/// the `Self: ContextManager` errors of their items all land on the self
+/// type.
+struct ImplFrame<'a> {
+    span: Span,
+    /// `#krate::__private`, on `span`.
+    p: TokenStream,
+    self_ty: &'a syn::Type,
+    /// The self type in an invisible group: a self type that ends in `+`
+    /// (nonsense, but rustc is to say so, not the macro) stays one type
+    /// before `where`.
+    self_ty_group: Group,
+    impl_generics: syn::ImplGenerics<'a>,
+    /// The impl block's own where-clause, for the `Methods` impl.
+    where_clause: Option<&'a syn::WhereClause>,
+    /// The trait impls are bounded by the impl block's own where-clause plus
+    /// `for<'x> Self: Derived`, which only the derive implements: without it
+    /// they do not apply (the `for<'x>` makes the unmet bound remove the impl
+    /// rather than be an error), and `with!` says the derive is missing.
+    trait_where: TokenStream,
+    /// The value lifetime, `'a` of `RawValue<'a>`.
+    a: syn::Lifetime,
+    /// `Self`: signatures name the impl's own `RawValue`/`RawError`, never
+    /// `ContextManager`'s: without the derive, this impl is no error. Inside
+    /// the impl, `Self::RawError` is the implemented trait's (a type with
+    /// both a sync and an async impl block is no ambiguity there).
+    cm: TokenStream,
+    /// `Self::RawError`.
+    error_of: TokenStream,
+}
 
-                #[inline]
-                fn __ctxmgr_exit(
-                    &mut self,
-                    __ctxmgr_outcome: #p::Outcome<'_>,
-                ) -> impl #p::Future<Output = #p::Result<(), #cm::RawError>> {
-                    async move { #exit_body }
-                }
-            }
-
-            #[automatically_derived]
-            impl #impl_generics #p::AsyncContextManager for #self_ty_group #trait_where {
-                type Value<#a> = <Self as #p::AsyncMethods>::RawValue<#a> where Self: #a;
-                type Error = <Self as #p::AsyncMethods>::RawError;
-
-                #[inline]
-                fn enter(
-                    &mut self,
-                ) -> impl #p::Future<Output = #p::Result<Self::Value<'_>, Self::Error>> {
-                    <Self as #p::AsyncMethods>::__ctxmgr_enter(self)
-                }
-
-                #[inline]
-                fn exit(
-                    &mut self,
-                    outcome: #p::Outcome<'_>,
-                ) -> impl #p::Future<Output = #p::Result<(), Self::Error>> {
-                    <Self as #p::AsyncMethods>::__ctxmgr_exit(self, outcome)
-                }
-
-                #suppresses
-            }
-
-            #suppress_marker
-        };
+impl<'a> ImplFrame<'a> {
+    fn new(item: &'a ItemImpl, krate: &TokenStream) -> Self {
+        let self_ty = &*item.self_ty;
+        let span = self_ty.span();
+        let krate = respan(krate.clone(), span);
+        let p = quote!(#krate::__private);
+        let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+        let preds = where_clause.map(|w| {
+            let preds = w.predicates.iter();
+            quote!(#(#preds,)*)
+        });
+        let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
+        let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
+        let mut self_ty_group = Group::new(Delimiter::None, self_ty.to_token_stream());
+        self_ty_group.set_span(span);
+        let cm = quote_spanned!(span=> Self);
+        let error_of = quote_spanned!(span=> #cm::RawError);
+        ImplFrame {
+            span,
+            p,
+            self_ty,
+            self_ty_group,
+            impl_generics,
+            where_clause,
+            trait_where,
+            a: value_lifetime(),
+            cm,
+            error_of,
+        }
     }
 
-    let GuardShape {
-        kept,
-        target,
-        shape_ty,
-        keep,
-        target_ref,
-        target_mut,
-    } = frame.guard_shape(shape, &raw_value);
-
-    quote_spanned! {span=>
-        #[automatically_derived]
-        #[allow(clippy::needless_lifetimes, clippy::unused_unit, clippy::semicolon_if_nothing_returned)]
-        impl #impl_generics #p::Methods for #self_ty #where_clause {
-            type RawValue<#a> = #raw_value where Self: #a;
-            type RawError = #raw_error;
-            type Kept = #kept;
-            type Target = #target;
-            type Shape = #shape_ty;
-
-            #[inline]
-            fn __ctxmgr_enter(&mut self) -> #p::Result<#cm::RawValue<'_>, #cm::RawError> {
-                #enter_body
-            }
-
-            #[inline]
-            fn __ctxmgr_exit(
-                &mut self,
-                __ctxmgr_outcome: #p::Outcome<'_>,
-            ) -> #p::Result<(), #cm::RawError> {
-                #exit_body
-            }
-
-            #[inline]
-            fn __ctxmgr_keep<#a>(__ctxmgr_value: #cm::RawValue<#a>) -> Self::Kept
-            where
-                Self: #a,
-            {
-                #keep
-            }
-
-            #[inline]
-            fn __ctxmgr_target<'__ctxmgr_s>(
-                __ctxmgr_kept: &'__ctxmgr_s Self::Kept,
-                __ctxmgr_manager: &'__ctxmgr_s Self,
-            ) -> &'__ctxmgr_s Self::Target {
-                #target_ref
-            }
-
-            #[inline]
-            fn __ctxmgr_target_mut<'__ctxmgr_s>(
-                __ctxmgr_kept: &'__ctxmgr_s mut Self::Kept,
-                __ctxmgr_manager: &'__ctxmgr_s mut Self,
-            ) -> &'__ctxmgr_s mut Self::Target {
-                #target_mut
-            }
-        }
-
-        #[automatically_derived]
-        impl #impl_generics #p::ContextManager for #self_ty_group #trait_where {
-            type Value<#a> = <Self as #p::Methods>::RawValue<#a> where Self: #a;
-            type Error = <Self as #p::Methods>::RawError;
-
-            #[inline]
-            fn enter(&mut self) -> #p::Result<Self::Value<'_>, Self::Error> {
-                <Self as #p::Methods>::__ctxmgr_enter(self)
-            }
-
-            #[inline]
-            fn exit(&mut self, outcome: #p::Outcome<'_>) -> #p::Result<(), Self::Error> {
-                <Self as #p::Methods>::__ctxmgr_exit(self, outcome)
-            }
-
-            #suppresses
-        }
-
-        #suppress_marker
-
-        #[automatically_derived]
-        impl #impl_generics #p::DerivedValue for #self_ty_group #trait_where {
-            #[inline]
-            fn __ctxmgr_raw<#a>(
-                value: <Self as #p::ContextManager>::Value<#a>,
-            ) -> <Self as #p::Methods>::RawValue<#a>
-            where
-                Self: #a,
-            {
-                value
-            }
+    /// The frame the marked methods' adapters are written in.
+    fn adapters(&self) -> adapters::Frame<'_> {
+        adapters::Frame {
+            p: &self.p,
+            span: self.span,
+            error_of: &self.error_of,
         }
     }
 }
@@ -438,19 +270,29 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let options = parse::parse_derive_options(&input, &mut errors);
     let krate = runtime_path(options.krate.as_ref());
+    let derived = derived_impl(&input, &krate);
+    let guard = guard_alias::guard_alias(&input, options.guard.as_ref(), &krate);
+    let errors = errors.to_compile_errors();
+    quote! {
+        #errors
+        #derived
+        #guard
+    }
+}
+
+/// The one impl the derive makes: "this type has the derive". The
+/// attribute, which sees the methods (and so knows sync from async),
+/// implements `ContextManager` or `AsyncContextManager` bounded by it.
+fn derived_impl(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
     let p = quote!(#krate::__private);
     let name = &input.ident;
-    let vis = &input.vis;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // Each predicate with its comma: the user's last one may have none.
     let preds = where_clause.map(|w| {
         let preds = w.predicates.iter();
         quote!(#(#preds,)*)
     });
-    // The one impl the derive makes: "this type has the derive". The
-    // attribute, which sees the methods (and so knows sync from async),
-    // implements `ContextManager` or `AsyncContextManager` bounded by it.
-    let derived = quote! {
+    quote! {
         #[automatically_derived]
         impl #impl_generics #p::Derived for #name #ty_generics
         where
@@ -458,47 +300,5 @@ pub fn derive(input: TokenStream) -> TokenStream {
         {
             type Tag = ();
         }
-    };
-
-    let guard = options
-        .guard
-        .clone()
-        .unwrap_or_else(|| format_ident!("{}Guard", name, span = name.span()));
-    // The guard is an alias of one generic runtime type: its code is
-    // type-checked once in `ctxmgr`, not once per derive (bench/run).
-    let g = syn::Lifetime::new("'__ctxmgr_g", Span::mixed_site());
-    // Alias parameters carry no bounds or defaults (`type_alias_bounds`).
-    let params = input.generics.params.iter().map(|param| match param {
-        syn::GenericParam::Lifetime(l) => {
-            let l = &l.lifetime;
-            quote!(#l)
-        }
-        syn::GenericParam::Type(t) => {
-            let t = &t.ident;
-            quote!(#t)
-        }
-        syn::GenericParam::Const(c) => {
-            let (ident, ty) = (&c.ident, &c.ty);
-            quote!(const #ident: #ty)
-        }
-    });
-    let doc = format!(
-        "The named guard of [`{name}`], made by `#[derive(ContextManager)]`: \
-         `{guard}::enter(&mut manager)?` enters it and the guard exits it exactly \
-         once — with `{guard}::finish(guard, outcome)`, which returns exit's error, \
-         or, as a fallback, when dropped (never reporting `Ok` for a path it did \
-         not see). See [`DerivedGuard`]({krate_doc}::DerivedGuard).",
-        krate_doc = "ctxmgr",
-    );
-    let guard_tokens = quote! {
-        #[doc = #doc]
-        #vis type #guard <#g, #(#params),*> = #krate::DerivedGuard<#g, #name #ty_generics>;
-    };
-
-    let errors = errors.to_compile_errors();
-    quote! {
-        #errors
-        #derived
-        #guard_tokens
     }
 }
