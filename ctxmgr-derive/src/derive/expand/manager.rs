@@ -8,122 +8,53 @@ use quote::quote_spanned;
 
 use super::ImplFrame;
 
-/// `impl ContextManager for Self`, delegating to `Methods`; `suppresses`
-/// is the trait's `suppresses` when the block has a `#[suppress]` method.
+/// `impl ContextManager for Self`, delegating to `Methods` (or
+/// `AsyncContextManager` to `AsyncMethods`, no sync impl: a sync block has
+/// no async one, whose check alone cost rustc ~5 M instructions per type);
+/// `suppresses` is the trait's `suppresses` when the block has a
+/// `#[suppress]` method.
 pub(super) fn manager_impl(frame: &ImplFrame<'_>, suppresses: Option<TokenStream>) -> TokenStream {
-    let ImplFrame {
-        span,
-        p,
-        self_ty_group,
-        impl_generics,
-        trait_where,
-        a,
-        ..
-    } = frame;
-    let span = *span;
-    quote_spanned! {span=>
-        #[automatically_derived]
-        impl #impl_generics #p::ContextManager for #self_ty_group #trait_where {
-            type Value<#a> = <Self as #p::Methods>::RawValue<#a> where Self: #a;
-            type Error = <Self as #p::Methods>::RawError;
+    let (span, p, a) = (frame.span, &frame.p, &frame.a);
+    let manager = frame.runtime("ContextManager", "AsyncContextManager");
+    let methods = frame.runtime("Methods", "AsyncMethods");
+    let comma = frame.async_comma();
+    let enter_ret = frame.returns(quote_spanned!(span=> #p::Result<Self::Value<'_>, Self::Error>));
+    let exit_ret = frame.returns(quote_spanned!(span=> #p::Result<(), Self::Error>));
+    frame.bounded_impl(
+        manager,
+        quote_spanned! {span=>
+            type Value<#a> = <Self as #methods>::RawValue<#a> where Self: #a;
+            type Error = <Self as #methods>::RawError;
 
             #[inline]
-            fn enter(&mut self) -> #p::Result<Self::Value<'_>, Self::Error> {
-                <Self as #p::Methods>::__ctxmgr_enter(self)
+            fn enter(&mut self #comma) -> #enter_ret {
+                <Self as #methods>::__ctxmgr_enter(self)
             }
 
             #[inline]
-            fn exit(&mut self, outcome: #p::Outcome<'_>) -> #p::Result<(), Self::Error> {
-                <Self as #p::Methods>::__ctxmgr_exit(self, outcome)
+            fn exit(&mut self, outcome: #p::Outcome<'_> #comma) -> #exit_ret {
+                <Self as #methods>::__ctxmgr_exit(self, outcome)
             }
 
             #suppresses
-        }
-    }
-}
-
-/// `impl AsyncContextManager for Self`, delegating to `AsyncMethods` (no
-/// sync impl: a sync block has no async one, whose check alone cost rustc
-/// ~5 M instructions per type).
-pub(super) fn async_manager_impl(
-    frame: &ImplFrame<'_>,
-    suppresses: Option<TokenStream>,
-) -> TokenStream {
-    let ImplFrame {
-        span,
-        p,
-        self_ty_group,
-        impl_generics,
-        trait_where,
-        a,
-        ..
-    } = frame;
-    let span = *span;
-    quote_spanned! {span=>
-        #[automatically_derived]
-        impl #impl_generics #p::AsyncContextManager for #self_ty_group #trait_where {
-            type Value<#a> = <Self as #p::AsyncMethods>::RawValue<#a> where Self: #a;
-            type Error = <Self as #p::AsyncMethods>::RawError;
-
-            #[inline]
-            fn enter(
-                &mut self,
-            ) -> impl #p::Future<Output = #p::Result<Self::Value<'_>, Self::Error>> {
-                <Self as #p::AsyncMethods>::__ctxmgr_enter(self)
-            }
-
-            #[inline]
-            fn exit(
-                &mut self,
-                outcome: #p::Outcome<'_>,
-            ) -> impl #p::Future<Output = #p::Result<(), Self::Error>> {
-                <Self as #p::AsyncMethods>::__ctxmgr_exit(self, outcome)
-            }
-
-            #suppresses
-        }
-    }
+        },
+    )
 }
 
 /// The marker that makes `with!` ask `suppresses`: `Suppress`, or
 /// `AsyncSuppress` when async.
-pub(super) fn suppress_marker(frame: &ImplFrame<'_>, is_async: bool) -> TokenStream {
-    let ImplFrame {
-        span,
-        p,
-        self_ty_group,
-        impl_generics,
-        trait_where,
-        ..
-    } = frame;
-    let span = *span;
-    let marker = if is_async {
-        quote_spanned!(span=> #p::AsyncSuppress)
-    } else {
-        quote_spanned!(span=> #p::Suppress)
-    };
-    quote_spanned! {span=>
-        #[automatically_derived]
-        impl #impl_generics #marker for #self_ty_group #trait_where {}
-    }
+pub(super) fn suppress_marker(frame: &ImplFrame<'_>) -> TokenStream {
+    let marker = frame.runtime("Suppress", "AsyncSuppress");
+    frame.bounded_impl(marker, TokenStream::new())
 }
 
 /// `impl DerivedValue for Self`: the manager's value is `Methods`'
 /// `RawValue` (sync only; the named guard reads it).
 pub(super) fn derived_value_impl(frame: &ImplFrame<'_>) -> TokenStream {
-    let ImplFrame {
-        span,
-        p,
-        self_ty_group,
-        impl_generics,
-        trait_where,
-        a,
-        ..
-    } = frame;
-    let span = *span;
-    quote_spanned! {span=>
-        #[automatically_derived]
-        impl #impl_generics #p::DerivedValue for #self_ty_group #trait_where {
+    let (span, p, a) = (frame.span, &frame.p, &frame.a);
+    frame.bounded_impl(
+        quote_spanned!(span=> #p::DerivedValue),
+        quote_spanned! {span=>
             #[inline]
             fn __ctxmgr_raw<#a>(
                 value: <Self as #p::ContextManager>::Value<#a>,
@@ -133,6 +64,6 @@ pub(super) fn derived_value_impl(frame: &ImplFrame<'_>) -> TokenStream {
             {
                 value
             }
-        }
-    }
+        },
+    )
 }

@@ -55,8 +55,10 @@ impl Raw {
     }
 }
 
-/// `impl Methods for Self`, bounded by the impl block's own where-clause
-/// only: the manager impls are the ones that need the derive.
+/// `impl Methods for Self` (or `AsyncMethods`, the adapters' bodies in
+/// `async` blocks), bounded by the impl block's own where-clause only: the
+/// manager impls are the ones that need the derive. Sync, it also says what
+/// the named guard keeps of the value ([`guard_items`]).
 pub(super) fn methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
     let ImplFrame {
         span,
@@ -69,34 +71,34 @@ pub(super) fn methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
         ..
     } = frame;
     let span = *span;
-    let Raw {
-        value: raw_value,
-        error: raw_error,
-        enter_body,
-        exit_body,
-        shape,
-    } = raw;
-    let GuardShape {
-        kept,
-        target,
-        shape_ty,
-        keep,
-        target_ref,
-        target_mut,
-    } = frame.adapters().guard_shape(*shape, raw_value);
-
+    let methods = frame.runtime("Methods", "AsyncMethods");
+    let (guard_types, guard_fns) = match frame.is_async {
+        true => (None, None),
+        false => {
+            let (types, fns) = guard_items(frame, raw);
+            (Some(types), Some(fns))
+        }
+    };
+    let manual_async_fn = frame
+        .is_async
+        .then(|| quote_spanned!(span=> , clippy::manual_async_fn));
+    let comma = frame.async_comma();
+    let enter_ret =
+        frame.returns(quote_spanned!(span=> #p::Result<#cm::RawValue<'_>, #cm::RawError>));
+    let exit_ret = frame.returns(quote_spanned!(span=> #p::Result<(), #cm::RawError>));
+    let (raw_value, raw_error) = (&raw.value, &raw.error);
+    let enter_body = frame.in_body(&raw.enter_body);
+    let exit_body = frame.in_body(&raw.exit_body);
     quote_spanned! {span=>
         #[automatically_derived]
-        #[allow(clippy::needless_lifetimes, clippy::unused_unit, clippy::semicolon_if_nothing_returned)]
-        impl #impl_generics #p::Methods for #self_ty #where_clause {
+        #[allow(clippy::needless_lifetimes, clippy::unused_unit, clippy::semicolon_if_nothing_returned #manual_async_fn)]
+        impl #impl_generics #methods for #self_ty #where_clause {
             type RawValue<#a> = #raw_value where Self: #a;
             type RawError = #raw_error;
-            type Kept = #kept;
-            type Target = #target;
-            type Shape = #shape_ty;
+            #guard_types
 
             #[inline]
-            fn __ctxmgr_enter(&mut self) -> #p::Result<#cm::RawValue<'_>, #cm::RawError> {
+            fn __ctxmgr_enter(&mut self #comma) -> #enter_ret {
                 #enter_body
             }
 
@@ -104,83 +106,57 @@ pub(super) fn methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
             fn __ctxmgr_exit(
                 &mut self,
                 __ctxmgr_outcome: #p::Outcome<'_>,
-            ) -> #p::Result<(), #cm::RawError> {
+            ) -> #exit_ret {
                 #exit_body
             }
 
-            #[inline]
-            fn __ctxmgr_keep<#a>(__ctxmgr_value: #cm::RawValue<#a>) -> Self::Kept
-            where
-                Self: #a,
-            {
-                #keep
-            }
-
-            #[inline]
-            fn __ctxmgr_target<'__ctxmgr_s>(
-                __ctxmgr_kept: &'__ctxmgr_s Self::Kept,
-                __ctxmgr_manager: &'__ctxmgr_s Self,
-            ) -> &'__ctxmgr_s Self::Target {
-                #target_ref
-            }
-
-            #[inline]
-            fn __ctxmgr_target_mut<'__ctxmgr_s>(
-                __ctxmgr_kept: &'__ctxmgr_s mut Self::Kept,
-                __ctxmgr_manager: &'__ctxmgr_s mut Self,
-            ) -> &'__ctxmgr_s mut Self::Target {
-                #target_mut
-            }
+            #guard_fns
         }
     }
 }
 
-/// `impl AsyncMethods for Self`: the adapters' bodies in `async` blocks.
-pub(super) fn async_methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
-    let ImplFrame {
-        span,
-        p,
-        self_ty,
-        impl_generics,
-        where_clause,
-        a,
-        cm,
-        ..
-    } = frame;
-    let span = *span;
-    let Raw {
-        value: raw_value,
-        error: raw_error,
-        enter_body,
-        exit_body,
-        ..
-    } = raw;
-    quote_spanned! {span=>
-        #[automatically_derived]
-        #[allow(
-            clippy::needless_lifetimes,
-            clippy::unused_unit,
-            clippy::semicolon_if_nothing_returned,
-            clippy::manual_async_fn
-        )]
-        impl #impl_generics #p::AsyncMethods for #self_ty #where_clause {
-            type RawValue<#a> = #raw_value where Self: #a;
-            type RawError = #raw_error;
-
-            #[inline]
-            fn __ctxmgr_enter(
-                &mut self,
-            ) -> impl #p::Future<Output = #p::Result<#cm::RawValue<'_>, #cm::RawError>> {
-                async move { #enter_body }
-            }
-
-            #[inline]
-            fn __ctxmgr_exit(
-                &mut self,
-                __ctxmgr_outcome: #p::Outcome<'_>,
-            ) -> impl #p::Future<Output = #p::Result<(), #cm::RawError>> {
-                async move { #exit_body }
-            }
+/// What the sync `Methods` says of the named guard: the types `Kept`,
+/// `Target` and `Shape`, and the functions that keep the value and reach
+/// the target.
+fn guard_items(frame: &ImplFrame<'_>, raw: &Raw) -> (TokenStream, TokenStream) {
+    let (span, a, cm) = (frame.span, &frame.a, &frame.cm);
+    let GuardShape {
+        kept,
+        target,
+        shape_ty,
+        keep,
+        target_ref,
+        target_mut,
+    } = frame.adapters().guard_shape(raw.shape, &raw.value);
+    let types = quote_spanned! {span=>
+        type Kept = #kept;
+        type Target = #target;
+        type Shape = #shape_ty;
+    };
+    let fns = quote_spanned! {span=>
+        #[inline]
+        fn __ctxmgr_keep<#a>(__ctxmgr_value: #cm::RawValue<#a>) -> Self::Kept
+        where
+            Self: #a,
+        {
+            #keep
         }
-    }
+
+        #[inline]
+        fn __ctxmgr_target<'__ctxmgr_s>(
+            __ctxmgr_kept: &'__ctxmgr_s Self::Kept,
+            __ctxmgr_manager: &'__ctxmgr_s Self,
+        ) -> &'__ctxmgr_s Self::Target {
+            #target_ref
+        }
+
+        #[inline]
+        fn __ctxmgr_target_mut<'__ctxmgr_s>(
+            __ctxmgr_kept: &'__ctxmgr_s mut Self::Kept,
+            __ctxmgr_manager: &'__ctxmgr_s mut Self,
+        ) -> &'__ctxmgr_s mut Self::Target {
+            #target_mut
+        }
+    };
+    (types, fns)
 }

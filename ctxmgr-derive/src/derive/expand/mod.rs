@@ -162,29 +162,20 @@ fn attribute_impls(
     krate: &TokenStream,
     error_type: Option<TokenStream>,
 ) -> TokenStream {
-    let frame = ImplFrame::new(item, krate);
+    let frame = ImplFrame::new(item, krate, spec.is_async);
     let adapters = frame.adapters();
     let raw = methods::Raw::new(&adapters, spec, error_type);
     // `#[suppress]`: the trait's `suppresses`, forwarding to the method, and
     // the marker that makes `with!` ask it. Nothing when the block has none
     // (the trait's default says no, `with!` compiles no check) or when it is
     // invalid (its error is the one error).
-    let suppresses = spec
-        .suppress
-        .as_ref()
-        .map(|suppress| adapters.suppresses(suppress.method));
-    let marker = spec
-        .suppress
-        .as_ref()
-        .map(|_| manager::suppress_marker(&frame, spec.is_async));
-    if spec.is_async {
-        let methods = methods::async_methods_impl(&frame, &raw);
-        let manager = manager::async_manager_impl(&frame, suppresses);
-        return quote!(#methods #manager #marker);
-    }
+    let suppress = spec.suppress.as_ref();
+    let suppresses = suppress.map(|suppress| adapters.suppresses(suppress.method));
+    let marker = suppress.map(|_| manager::suppress_marker(&frame));
     let methods = methods::methods_impl(&frame, &raw);
     let manager = manager::manager_impl(&frame, suppresses);
-    let derived_value = manager::derived_value_impl(&frame);
+    // Sync only: the named guard reads the value through it.
+    let derived_value = (!spec.is_async).then(|| manager::derived_value_impl(&frame));
     quote!(#methods #manager #marker #derived_value)
 }
 
@@ -218,10 +209,13 @@ struct ImplFrame<'a> {
     cm: TokenStream,
     /// `Self::RawError`.
     error_of: TokenStream,
+    /// Both markers are `async fn`: the async traits, whose methods return
+    /// futures.
+    is_async: bool,
 }
 
 impl<'a> ImplFrame<'a> {
-    fn new(item: &'a ItemImpl, krate: &TokenStream) -> Self {
+    fn new(item: &'a ItemImpl, krate: &TokenStream, is_async: bool) -> Self {
         let self_ty = &*item.self_ty;
         let span = self_ty.span();
         let krate = respan(krate.clone(), span);
@@ -248,7 +242,55 @@ impl<'a> ImplFrame<'a> {
             a: value_lifetime(),
             cm,
             error_of,
+            is_async,
         }
+    }
+
+    /// `#p::sync`, or `#p::asynchronous` when async: a runtime trait.
+    fn runtime(&self, sync: &str, asynchronous: &str) -> TokenStream {
+        let (p, span) = (&self.p, self.span);
+        let name = if self.is_async { asynchronous } else { sync };
+        let name = syn::Ident::new(name, span);
+        quote_spanned!(span=> #p::#name)
+    }
+
+    /// `impl #trait_ for Self`, bounded by the impl block's where-clause
+    /// and the derive (`trait_where`): every manager impl.
+    fn bounded_impl(&self, trait_: TokenStream, items: TokenStream) -> TokenStream {
+        let span = self.span;
+        let (impl_generics, self_ty, trait_where) =
+            (&self.impl_generics, &self.self_ty_group, &self.trait_where);
+        quote_spanned! {span=>
+            #[automatically_derived]
+            impl #impl_generics #trait_ for #self_ty #trait_where { #items }
+        }
+    }
+
+    /// `output`, or `impl Future<Output = #output>` when async.
+    fn returns(&self, output: TokenStream) -> TokenStream {
+        let (p, span) = (&self.p, self.span);
+        if self.is_async {
+            quote_spanned!(span=> impl #p::Future<Output = #output>)
+        } else {
+            output
+        }
+    }
+
+    /// `body`, or `async move { #body }` when async.
+    fn in_body(&self, body: &TokenStream) -> TokenStream {
+        let span = self.span;
+        if self.is_async {
+            quote_spanned!(span=> async move { #body })
+        } else {
+            body.clone()
+        }
+    }
+
+    /// A comma ending an async method's parameters (the tokens of a
+    /// parameter list rustfmt broke over lines); nothing when sync.
+    fn async_comma(&self) -> Option<TokenStream> {
+        let span = self.span;
+        self.is_async.then(|| quote_spanned!(span=> ,))
     }
 
     /// The frame the marked methods' adapters are written in.
