@@ -58,7 +58,7 @@ impl Raw {
 /// `impl Methods for Self` (or `AsyncMethods`, the adapters' bodies in
 /// `async` blocks), bounded by the impl block's own where-clause only: the
 /// manager impls are the ones that need the derive. Sync, it also says what
-/// the named guard keeps of the value ([`guard_items`]).
+/// the named guard keeps of the value ([`GuardItems`]).
 pub(super) fn methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
     let ImplFrame {
         span,
@@ -72,13 +72,11 @@ pub(super) fn methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
     } = frame;
     let span = *span;
     let methods = frame.runtime("Methods", "AsyncMethods");
-    let (guard_types, guard_fns) = match frame.is_async {
-        true => (None, None),
-        false => {
-            let (types, fns) = guard_items(frame, raw);
-            (Some(types), Some(fns))
-        }
-    };
+    let guard = (!frame.is_async).then(|| GuardItems::new(frame, raw));
+    let (guard_types, guard_fns) = (
+        guard.as_ref().map(|g| &g.types),
+        guard.as_ref().map(|g| &g.fns),
+    );
     let manual_async_fn = frame
         .is_async
         .then(|| quote_spanned!(span=> , clippy::manual_async_fn));
@@ -118,45 +116,52 @@ pub(super) fn methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
 /// What the sync `Methods` says of the named guard: the types `Kept`,
 /// `Target` and `Shape`, and the functions that keep the value and reach
 /// the target.
-fn guard_items(frame: &ImplFrame<'_>, raw: &Raw) -> (TokenStream, TokenStream) {
-    let (span, a, cm) = (frame.span, &frame.a, &frame.cm);
-    let GuardShape {
-        kept,
-        target,
-        shape_ty,
-        keep,
-        target_ref,
-        target_mut,
-    } = frame.adapters().guard_shape(raw.shape, &raw.value);
-    let types = quote_spanned! {span=>
-        type Kept = #kept;
-        type Target = #target;
-        type Shape = #shape_ty;
-    };
-    let fns = quote_spanned! {span=>
-        #[inline]
-        fn __ctxmgr_keep<#a>(__ctxmgr_value: #cm::RawValue<#a>) -> Self::Kept
-        where
-            Self: #a,
-        {
-            #keep
-        }
+struct GuardItems {
+    types: TokenStream,
+    fns: TokenStream,
+}
 
-        #[inline]
-        fn __ctxmgr_target<'__ctxmgr_s>(
-            __ctxmgr_kept: &'__ctxmgr_s Self::Kept,
-            __ctxmgr_manager: &'__ctxmgr_s Self,
-        ) -> &'__ctxmgr_s Self::Target {
-            #target_ref
-        }
+impl GuardItems {
+    fn new(frame: &ImplFrame<'_>, raw: &Raw) -> Self {
+        let (span, a, cm) = (frame.span, &frame.a, &frame.cm);
+        let GuardShape {
+            kept,
+            target,
+            shape_ty,
+            keep,
+            target_ref,
+            target_mut,
+        } = frame.adapters().guard_shape(raw.shape, &raw.value);
+        let types = quote_spanned! {span=>
+            type Kept = #kept;
+            type Target = #target;
+            type Shape = #shape_ty;
+        };
+        let fns = quote_spanned! {span=>
+            #[inline]
+            fn __ctxmgr_keep<#a>(__ctxmgr_value: #cm::RawValue<#a>) -> Self::Kept
+            where
+                Self: #a,
+            {
+                #keep
+            }
 
-        #[inline]
-        fn __ctxmgr_target_mut<'__ctxmgr_s>(
-            __ctxmgr_kept: &'__ctxmgr_s mut Self::Kept,
-            __ctxmgr_manager: &'__ctxmgr_s mut Self,
-        ) -> &'__ctxmgr_s mut Self::Target {
-            #target_mut
-        }
-    };
-    (types, fns)
+            #[inline]
+            fn __ctxmgr_target<'__ctxmgr_s>(
+                __ctxmgr_kept: &'__ctxmgr_s Self::Kept,
+                __ctxmgr_manager: &'__ctxmgr_s Self,
+            ) -> &'__ctxmgr_s Self::Target {
+                #target_ref
+            }
+
+            #[inline]
+            fn __ctxmgr_target_mut<'__ctxmgr_s>(
+                __ctxmgr_kept: &'__ctxmgr_s mut Self::Kept,
+                __ctxmgr_manager: &'__ctxmgr_s mut Self,
+            ) -> &'__ctxmgr_s mut Self::Target {
+                #target_mut
+            }
+        };
+        GuardItems { types, fns }
+    }
 }
