@@ -7,6 +7,45 @@ use crate::{ContextManager, ErrorRef, Outcome};
 
 /// Where a guard is in its life; shared by [`Guard`] and
 /// [`AsyncGuard`](crate::AsyncGuard).
+/// The accessors [`Guard`] and [`AsyncGuard`](crate::AsyncGuard) share,
+/// over their `manager` and `state` fields: written once, each guard giving
+/// its own docs (their examples are sync or awaited). `suppresses` asks the
+/// manager's trait, `ContextManager` or `AsyncContextManager`.
+macro_rules! guard_accessors {
+    (
+        $(#[$is_entered:meta])* fn is_entered;
+        $(#[$manager:meta])* fn manager;
+        $(#[$manager_mut:meta])* fn manager_mut;
+        $(#[$suppresses:meta])* fn suppresses;
+    ) => {
+        $(#[$is_entered])*
+        #[inline]
+        #[must_use]
+        pub fn is_entered(&self) -> bool {
+            self.state == State::Entered
+        }
+
+        $(#[$manager])*
+        #[inline]
+        pub fn manager(&self) -> &M {
+            &self.manager
+        }
+
+        $(#[$manager_mut])*
+        #[inline]
+        pub fn manager_mut(&mut self) -> &mut M {
+            &mut self.manager
+        }
+
+        $(#[$suppresses])*
+        #[inline]
+        pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+            self.manager.suppresses(error)
+        }
+    };
+}
+pub(crate) use guard_accessors;
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum State {
     Idle,
@@ -238,143 +277,132 @@ impl<M: ContextManager> Guard<M> {
         }
     }
 
-    /// `true` between a successful [`enter`](Guard::enter) and
-    /// [`finish`](Guard::finish).
-    ///
-    /// ```
-    /// # use ctxmgr::{ContextManager, Outcome};
-    /// # struct Lock { held: bool, exits: Vec<String> }
-    /// # impl ContextManager for Lock {
-    /// #     type Value<'a> = &'a mut bool;
-    /// #     type Error = String;
-    /// #     fn enter(&mut self) -> Result<&mut bool, String> {
-    /// #         if self.held { return Err("already held".into()); }
-    /// #         self.held = true;
-    /// #         Ok(&mut self.held)
-    /// #     }
-    /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
-    /// #         self.held = false;
-    /// #         self.exits.push(format!("{outcome:?}"));
-    /// #         Ok(())
-    /// #     }
-    /// # }
-    /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
-    /// use ctxmgr::Guard;
-    ///
-    /// let mut guard = Guard::new(lock());
-    /// assert!(!guard.is_entered());
-    /// guard.enter()?;
-    /// assert!(guard.is_entered());
-    /// guard.finish(Outcome::Ok)?;
-    /// assert!(!guard.is_entered());
-    /// # Ok::<(), String>(())
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn is_entered(&self) -> bool {
-        self.state == State::Entered
-    }
+    guard_accessors! {
+        /// `true` between a successful [`enter`](Guard::enter) and
+        /// [`finish`](Guard::finish).
+        ///
+        /// ```
+        /// # use ctxmgr::{ContextManager, Outcome};
+        /// # struct Lock { held: bool, exits: Vec<String> }
+        /// # impl ContextManager for Lock {
+        /// #     type Value<'a> = &'a mut bool;
+        /// #     type Error = String;
+        /// #     fn enter(&mut self) -> Result<&mut bool, String> {
+        /// #         if self.held { return Err("already held".into()); }
+        /// #         self.held = true;
+        /// #         Ok(&mut self.held)
+        /// #     }
+        /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+        /// #         self.held = false;
+        /// #         self.exits.push(format!("{outcome:?}"));
+        /// #         Ok(())
+        /// #     }
+        /// # }
+        /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
+        /// use ctxmgr::Guard;
+        ///
+        /// let mut guard = Guard::new(lock());
+        /// assert!(!guard.is_entered());
+        /// guard.enter()?;
+        /// assert!(guard.is_entered());
+        /// guard.finish(Outcome::Ok)?;
+        /// assert!(!guard.is_entered());
+        /// # Ok::<(), String>(())
+        /// ```
+        fn is_entered;
 
-    /// The manager.
-    ///
-    /// ```
-    /// # use ctxmgr::{ContextManager, Outcome};
-    /// # struct Lock { held: bool, exits: Vec<String> }
-    /// # impl ContextManager for Lock {
-    /// #     type Value<'a> = &'a mut bool;
-    /// #     type Error = String;
-    /// #     fn enter(&mut self) -> Result<&mut bool, String> {
-    /// #         if self.held { return Err("already held".into()); }
-    /// #         self.held = true;
-    /// #         Ok(&mut self.held)
-    /// #     }
-    /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
-    /// #         self.held = false;
-    /// #         self.exits.push(format!("{outcome:?}"));
-    /// #         Ok(())
-    /// #     }
-    /// # }
-    /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
-    /// use ctxmgr::Guard;
-    ///
-    /// let mut guard = Guard::new(lock());
-    /// guard.enter()?;
-    /// assert!(guard.manager().held);
-    /// # Ok::<(), String>(())
-    /// ```
-    #[inline]
-    pub fn manager(&self) -> &M {
-        &self.manager
-    }
+        /// The manager.
+        ///
+        /// ```
+        /// # use ctxmgr::{ContextManager, Outcome};
+        /// # struct Lock { held: bool, exits: Vec<String> }
+        /// # impl ContextManager for Lock {
+        /// #     type Value<'a> = &'a mut bool;
+        /// #     type Error = String;
+        /// #     fn enter(&mut self) -> Result<&mut bool, String> {
+        /// #         if self.held { return Err("already held".into()); }
+        /// #         self.held = true;
+        /// #         Ok(&mut self.held)
+        /// #     }
+        /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+        /// #         self.held = false;
+        /// #         self.exits.push(format!("{outcome:?}"));
+        /// #         Ok(())
+        /// #     }
+        /// # }
+        /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
+        /// use ctxmgr::Guard;
+        ///
+        /// let mut guard = Guard::new(lock());
+        /// guard.enter()?;
+        /// assert!(guard.manager().held);
+        /// # Ok::<(), String>(())
+        /// ```
+        fn manager;
 
-    /// The manager, mutably.
-    ///
-    /// ```
-    /// # use ctxmgr::{ContextManager, Outcome};
-    /// # struct Lock { held: bool, exits: Vec<String> }
-    /// # impl ContextManager for Lock {
-    /// #     type Value<'a> = &'a mut bool;
-    /// #     type Error = String;
-    /// #     fn enter(&mut self) -> Result<&mut bool, String> {
-    /// #         if self.held { return Err("already held".into()); }
-    /// #         self.held = true;
-    /// #         Ok(&mut self.held)
-    /// #     }
-    /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
-    /// #         self.held = false;
-    /// #         self.exits.push(format!("{outcome:?}"));
-    /// #         Ok(())
-    /// #     }
-    /// # }
-    /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
-    /// use ctxmgr::Guard;
-    ///
-    /// let mut guard = Guard::new(lock());
-    /// guard.manager_mut().exits.push("before".into());
-    /// guard.enter()?;
-    /// guard.finish(Outcome::Ok)?;
-    /// assert_eq!(guard.manager().exits, ["before", "Ok"]);
-    /// # Ok::<(), String>(())
-    /// ```
-    #[inline]
-    pub fn manager_mut(&mut self) -> &mut M {
-        &mut self.manager
-    }
+        /// The manager, mutably.
+        ///
+        /// ```
+        /// # use ctxmgr::{ContextManager, Outcome};
+        /// # struct Lock { held: bool, exits: Vec<String> }
+        /// # impl ContextManager for Lock {
+        /// #     type Value<'a> = &'a mut bool;
+        /// #     type Error = String;
+        /// #     fn enter(&mut self) -> Result<&mut bool, String> {
+        /// #         if self.held { return Err("already held".into()); }
+        /// #         self.held = true;
+        /// #         Ok(&mut self.held)
+        /// #     }
+        /// #     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), String> {
+        /// #         self.held = false;
+        /// #         self.exits.push(format!("{outcome:?}"));
+        /// #         Ok(())
+        /// #     }
+        /// # }
+        /// # fn lock() -> Lock { Lock { held: false, exits: Vec::new() } }
+        /// use ctxmgr::Guard;
+        ///
+        /// let mut guard = Guard::new(lock());
+        /// guard.manager_mut().exits.push("before".into());
+        /// guard.enter()?;
+        /// guard.finish(Outcome::Ok)?;
+        /// assert_eq!(guard.manager().exits, ["before", "Ok"]);
+        /// # Ok::<(), String>(())
+        /// ```
+        fn manager_mut;
 
-    /// Asks the manager whether the body's error is swallowed
-    /// ([`ContextManager::suppresses`]). Used by `with!` after a successful
-    /// exit, for a manager marked [`Suppress`](crate::Suppress).
-    ///
-    /// ```
-    /// use ctxmgr::{ContextManager, ErrorRef, Guard, Outcome, Suppress};
-    /// use std::num::ParseIntError;
-    ///
-    /// /// Swallows parse errors, like `contextlib.suppress(ValueError)`.
-    /// struct IgnoreParse;
-    /// impl ContextManager for IgnoreParse {
-    ///     type Value<'a> = ();
-    ///     type Error = std::convert::Infallible;
-    ///     fn enter(&mut self) -> Result<(), Self::Error> {
-    ///         Ok(())
-    ///     }
-    ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Self::Error> {
-    ///         Ok(())
-    ///     }
-    ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
-    ///         error.is::<ParseIntError>()
-    ///     }
-    /// }
-    /// impl Suppress for IgnoreParse {}
-    ///
-    /// let mut guard = Guard::new(IgnoreParse);
-    /// guard.enter().unwrap();
-    /// let error = "x".parse::<u8>().unwrap_err();
-    /// guard.finish(Outcome::Err(ErrorRef::new(&error))).unwrap();
-    /// assert!(guard.suppresses(ErrorRef::new(&error)));
-    /// ```
-    #[inline]
-    pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
-        self.manager.suppresses(error)
+        /// Asks the manager whether the body's error is swallowed
+        /// ([`ContextManager::suppresses`]). Used by `with!` after a successful
+        /// exit, for a manager marked [`Suppress`](crate::Suppress).
+        ///
+        /// ```
+        /// use ctxmgr::{ContextManager, ErrorRef, Guard, Outcome, Suppress};
+        /// use std::num::ParseIntError;
+        ///
+        /// /// Swallows parse errors, like `contextlib.suppress(ValueError)`.
+        /// struct IgnoreParse;
+        /// impl ContextManager for IgnoreParse {
+        ///     type Value<'a> = ();
+        ///     type Error = std::convert::Infallible;
+        ///     fn enter(&mut self) -> Result<(), Self::Error> {
+        ///         Ok(())
+        ///     }
+        ///     fn exit(&mut self, _: Outcome<'_>) -> Result<(), Self::Error> {
+        ///         Ok(())
+        ///     }
+        ///     fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
+        ///         error.is::<ParseIntError>()
+        ///     }
+        /// }
+        /// impl Suppress for IgnoreParse {}
+        ///
+        /// let mut guard = Guard::new(IgnoreParse);
+        /// guard.enter().unwrap();
+        /// let error = "x".parse::<u8>().unwrap_err();
+        /// guard.finish(Outcome::Err(ErrorRef::new(&error))).unwrap();
+        /// assert!(guard.suppresses(ErrorRef::new(&error)));
+        /// ```
+        fn suppresses;
     }
 
     #[cold]

@@ -66,7 +66,9 @@ use ::tokio::io::{
     AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, AsyncWriteExt, BufReader, BufWriter, ReadBuf,
 };
 
-use crate::open::{not_writable, parse_mode, with_body_error, PathError};
+use crate::open::{
+    not_writable, open_failed, open_options, path_and_mode, with_body_error, PathError,
+};
 use crate::{AsyncContextManager, Outcome};
 
 /// Opens a file as an async context manager, like Python's `open(path,
@@ -158,54 +160,49 @@ pub struct Open {
 }
 
 impl Open {
-    /// Sets Python's mode string (`"r"` by default). The modes, and the
-    /// [`io::ErrorKind::InvalidInput`] error of enter for one that is not
-    /// valid, are [`ctxmgr::Open::mode`](crate::Open::mode)'s; every mode
-    /// but `r` makes exit await a flush and `sync_all`.
-    ///
-    /// ```
-    /// use ctxmgr::with;
-    /// use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-tokio-doc-{}-{}", line!(), std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// let path = dir.join("counter.txt");
-    /// let seen = with!(async { ctxmgr::tokio::open(&path).mode("x+") } as f, {
-    ///     f.write_all(b"1").await?;
-    ///     f.rewind().await?;
-    ///     let mut s = String::new();
-    ///     f.read_to_string(&mut s).await?;
-    ///     s
-    /// });
-    /// assert_eq!(seen, "1");
-    /// let again = async {
-    ///     with!(async { ctxmgr::tokio::open(&path).mode("x") }, {});
-    ///     Ok::<(), std::io::Error>(())
-    /// };
-    /// assert_eq!(
-    ///     again.await.unwrap_err().kind(),
-    ///     std::io::ErrorKind::AlreadyExists
-    /// );
-    /// # std::fs::remove_dir_all(&dir)?;
-    /// # Ok(()) }
-    /// ```
-    #[must_use]
-    pub fn mode(mut self, mode: &str) -> Self {
-        self.mode = mode.to_string();
-        self
-    }
+    path_and_mode! {
+        /// Sets Python's mode string (`"r"` by default). The modes, and the
+        /// [`io::ErrorKind::InvalidInput`] error of enter for one that is not
+        /// valid, are [`ctxmgr::Open::mode`](crate::Open::mode)'s; every mode
+        /// but `r` makes exit await a flush and `sync_all`.
+        ///
+        /// ```
+        /// use ctxmgr::with;
+        /// use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        /// # let dir = std::env::temp_dir().join(format!("ctxmgr-tokio-doc-{}-{}", line!(), std::process::id()));
+        /// # std::fs::create_dir_all(&dir)?;
+        /// let path = dir.join("counter.txt");
+        /// let seen = with!(async { ctxmgr::tokio::open(&path).mode("x+") } as f, {
+        ///     f.write_all(b"1").await?;
+        ///     f.rewind().await?;
+        ///     let mut s = String::new();
+        ///     f.read_to_string(&mut s).await?;
+        ///     s
+        /// });
+        /// assert_eq!(seen, "1");
+        /// let again = async {
+        ///     with!(async { ctxmgr::tokio::open(&path).mode("x") }, {});
+        ///     Ok::<(), std::io::Error>(())
+        /// };
+        /// assert_eq!(
+        ///     again.await.unwrap_err().kind(),
+        ///     std::io::ErrorKind::AlreadyExists
+        /// );
+        /// # std::fs::remove_dir_all(&dir)?;
+        /// # Ok(()) }
+        /// ```
+        fn mode;
 
-    /// The path this manager opens.
-    ///
-    /// ```
-    /// let manager = ctxmgr::tokio::open("notes.txt").mode("w");
-    /// assert_eq!(manager.path(), std::path::Path::new("notes.txt"));
-    /// ```
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.path
+        /// The path this manager opens.
+        ///
+        /// ```
+        /// let manager = ctxmgr::tokio::open("notes.txt").mode("w");
+        /// assert_eq!(manager.path(), std::path::Path::new("notes.txt"));
+        /// ```
+        fn path;
     }
 }
 
@@ -214,11 +211,11 @@ impl AsyncContextManager for Open {
     type Error = io::Error;
 
     async fn enter(&mut self) -> io::Result<&mut OpenFile> {
-        let mode = parse_mode(&self.mode)?;
-        let file = OpenOptions::from(mode.options())
+        let (mode, options) = open_options(&self.mode)?;
+        let file = OpenOptions::from(options)
             .open(&self.path)
             .await
-            .map_err(|error| PathError::wrap(error, "open", &self.path))?;
+            .map_err(open_failed(&self.path))?;
         Ok(self.file.insert(OpenFile {
             inner: BufReader::new(BufWriter::new(file)),
             writable: mode.writable(),

@@ -29,7 +29,6 @@
 
 pub mod attr;
 pub mod expand;
-mod methods;
 pub mod parse;
 mod types;
 pub mod validate;

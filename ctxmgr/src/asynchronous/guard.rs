@@ -2,7 +2,7 @@
 //! usable by hand.
 
 use super::manager::AsyncContextManager;
-use crate::guard::State;
+use crate::guard::{guard_accessors, State};
 use crate::unwind::{catch, unwinding};
 use crate::{ErrorRef, Outcome};
 
@@ -112,30 +112,19 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
         result
     }
 
-    /// `true` between a successful enter and the end of exit.
-    #[inline]
-    #[must_use]
-    pub fn is_entered(&self) -> bool {
-        self.state == State::Entered
-    }
+    guard_accessors! {
+        /// `true` between a successful enter and the end of exit.
+        fn is_entered;
 
-    /// The manager.
-    #[inline]
-    pub fn manager(&self) -> &M {
-        &self.manager
-    }
+        /// The manager.
+        fn manager;
 
-    /// The manager, mutably.
-    #[inline]
-    pub fn manager_mut(&mut self) -> &mut M {
-        &mut self.manager
-    }
+        /// The manager, mutably.
+        fn manager_mut;
 
-    /// Asks the manager whether to swallow `error`
-    /// ([`AsyncContextManager::suppresses`]).
-    #[inline]
-    pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
-        self.manager.suppresses(error)
+        /// Asks the manager whether to swallow `error`
+        /// ([`AsyncContextManager::suppresses`]).
+        fn suppresses;
     }
 }
 

@@ -135,50 +135,56 @@ pub struct Open {
 }
 
 impl Open {
-    /// Sets Python's mode string: one of `r` (read, the default), `w`
-    /// (truncate or create), `a` (append or create), `x` (create, failing if
-    /// the file exists); optionally `+` (read and write) and one of `b` or
-    /// `t` (accepted; Rust files are bytes either way).
-    ///
-    /// A mode that is not one of these makes enter fail with
-    /// [`io::ErrorKind::InvalidInput`] naming the mode.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}-{}", line!(), std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// use ctxmgr::with;
-    /// use std::io::{Read, Seek, SeekFrom, Write};
-    ///
-    /// let path = dir.join("data.txt");
-    /// let text = with!(ctxmgr::open(&path).mode("w+") as f, {
-    ///     f.write_all(b"written, then read back")?;
-    ///     f.seek(SeekFrom::Start(0))?;
-    ///     let mut s = String::new();
-    ///     f.read_to_string(&mut s)?;
-    ///     s
-    /// });
-    /// assert_eq!(text, "written, then read back");
-    ///
-    /// fn enter_with(path: &std::path::Path, mode: &str) -> std::io::Result<()> {
-    ///     with!(ctxmgr::open(path).mode(mode), {});
-    ///     Ok(())
-    /// }
-    /// let e = enter_with(&path, "rw").unwrap_err();
-    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
-    /// assert!(e.to_string().contains("\"rw\""));
-    /// assert_eq!(
-    ///     enter_with(&path, "x").unwrap_err().kind(),
-    ///     std::io::ErrorKind::AlreadyExists
-    /// );
-    /// # std::fs::remove_dir_all(&dir)?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    #[must_use]
-    pub fn mode(mut self, mode: &str) -> Self {
-        self.mode = mode.to_string();
-        self
+    path_and_mode! {
+        /// Sets Python's mode string: one of `r` (read, the default), `w`
+        /// (truncate or create), `a` (append or create), `x` (create, failing if
+        /// the file exists); optionally `+` (read and write) and one of `b` or
+        /// `t` (accepted; Rust files are bytes either way).
+        ///
+        /// A mode that is not one of these makes enter fail with
+        /// [`io::ErrorKind::InvalidInput`] naming the mode.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # let dir = std::env::temp_dir().join(format!("ctxmgr-open-doc-{}-{}", line!(), std::process::id()));
+        /// # std::fs::create_dir_all(&dir)?;
+        /// use ctxmgr::with;
+        /// use std::io::{Read, Seek, SeekFrom, Write};
+        ///
+        /// let path = dir.join("data.txt");
+        /// let text = with!(ctxmgr::open(&path).mode("w+") as f, {
+        ///     f.write_all(b"written, then read back")?;
+        ///     f.seek(SeekFrom::Start(0))?;
+        ///     let mut s = String::new();
+        ///     f.read_to_string(&mut s)?;
+        ///     s
+        /// });
+        /// assert_eq!(text, "written, then read back");
+        ///
+        /// fn enter_with(path: &std::path::Path, mode: &str) -> std::io::Result<()> {
+        ///     with!(ctxmgr::open(path).mode(mode), {});
+        ///     Ok(())
+        /// }
+        /// let e = enter_with(&path, "rw").unwrap_err();
+        /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+        /// assert!(e.to_string().contains("\"rw\""));
+        /// assert_eq!(
+        ///     enter_with(&path, "x").unwrap_err().kind(),
+        ///     std::io::ErrorKind::AlreadyExists
+        /// );
+        /// # std::fs::remove_dir_all(&dir)?;
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        fn mode;
+
+        /// The path this manager opens.
+        ///
+        /// ```
+        /// let manager = ctxmgr::open("notes.txt").mode("w");
+        /// assert_eq!(manager.path(), std::path::Path::new("notes.txt"));
+        /// ```
+        fn path;
     }
 
     /// With `true`, exit also calls [`File::sync_all`](std::fs::File::sync_all) on a writable file,
@@ -209,17 +215,6 @@ impl Open {
     pub fn sync_on_exit(mut self, sync: bool) -> Self {
         self.sync = sync;
         self
-    }
-
-    /// The path this manager opens.
-    ///
-    /// ```
-    /// let manager = ctxmgr::open("notes.txt").mode("w");
-    /// assert_eq!(manager.path(), std::path::Path::new("notes.txt"));
-    /// ```
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 
@@ -286,16 +281,48 @@ impl Mode {
     }
 }
 
+/// The builder methods both `open` managers have, over their `path` and
+/// `mode` fields: written once, each manager giving its own docs (their
+/// examples are sync or awaited).
+macro_rules! path_and_mode {
+    ($(#[$mode_doc:meta])* fn mode; $(#[$path_doc:meta])* fn path;) => {
+        $(#[$mode_doc])*
+        #[must_use]
+        pub fn mode(mut self, mode: &str) -> Self {
+            self.mode = mode.to_string();
+            self
+        }
+
+        $(#[$path_doc])*
+        #[must_use]
+        pub fn path(&self) -> &Path {
+            &self.path
+        }
+    };
+}
+pub(crate) use path_and_mode;
+
+/// Both `open` managers' enter up to the file: the mode string parsed (an
+/// [`io::ErrorKind::InvalidInput`] error naming it) and the options it
+/// opens with.
+pub(crate) fn open_options(mode: &str) -> io::Result<(Mode, OpenOptions)> {
+    let mode = parse_mode(mode)?;
+    Ok((mode, mode.options()))
+}
+
+/// Both `open` managers' error when the file does not open: it names the
+/// path.
+pub(crate) fn open_failed(path: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
+    move |error| PathError::wrap(error, "open", path)
+}
+
 impl ContextManager for Open {
     type Value<'a> = &'a mut OpenFile;
     type Error = io::Error;
 
     fn enter(&mut self) -> io::Result<&mut OpenFile> {
-        let mode = parse_mode(&self.mode)?;
-        let file = mode
-            .options()
-            .open(&self.path)
-            .map_err(|error| PathError::wrap(error, "open", &self.path))?;
+        let (mode, options) = open_options(&self.mode)?;
+        let file = options.open(&self.path).map_err(open_failed(&self.path))?;
         let file = if mode.writable() && mode.base != b'r' {
             Buffered::Write(BufWriter::new(file))
         } else {

@@ -5,8 +5,10 @@ use std::string::String;
 
 use sqlx::{Database, Pool};
 
-use super::error::{unsupported, Error, ErrorKind};
-use super::options::{Options, Phase};
+use super::error::{Error, ErrorKind};
+use super::options::{exit_with, report, OnCancel, Options, Phase};
+use super::StatementCancel;
+use crate::Outcome;
 
 /// What [`transaction`](super::transaction) accepts: `&Pool<DB>`, `&mut PgConnection`,
 /// `&mut SqliteConnection`, `&mut sqlx::Transaction<'_, DB>`.
@@ -54,24 +56,75 @@ pub trait Backend: Database + sealed::Sealed {
     ) -> impl core::future::Future<Output = ()> + Send + 'static;
 }
 
-/// Both managers' enter, after `BEGIN`: the backend's session (on
-/// PostgreSQL its pid, to cancel its statement from elsewhere), asked inside
-/// the new transaction. On an error the transaction is handed to `abandon`
-/// and enter fails with [`ErrorKind::Begin`].
-pub(super) async fn ask_session<'c, DB: Backend>(
-    tx: &mut Option<sqlx::Transaction<'c, DB>>,
-    phase: &mut Phase,
-    abandon: impl FnOnce(sqlx::Transaction<'c, DB>),
-) -> Result<DB::Session, Error> {
-    let asked = match tx.as_mut() {
-        Some(open) => DB::session(open).await,
-        None => return Err(unsupported("no transaction to ask the session of")),
-    };
-    asked.map_err(|e| {
-        *phase = Phase::Done;
-        if let Some(tx) = tx.take() {
-            abandon(tx);
+/// What both managers keep of their transaction: the step it is at (for
+/// `drop_exit`'s report), the transaction once `BEGIN` answered, and the
+/// backend's session (on PostgreSQL its pid, to cancel its statement from
+/// elsewhere). The managers differ in how they send `BEGIN` and how they end
+/// an abandoned transaction; the rest of enter, exit and the drop path is
+/// here.
+pub(super) struct Transacting<'c, DB: Backend> {
+    pub(super) phase: Phase,
+    tx: Option<sqlx::Transaction<'c, DB>>,
+    session: Option<DB::Session>,
+}
+
+impl<'c, DB: Backend> Transacting<'c, DB> {
+    pub(super) fn new() -> Self {
+        Transacting {
+            phase: Phase::Idle,
+            tx: None,
+            session: None,
         }
-        Error::new(ErrorKind::Begin, e)
-    })
+    }
+
+    /// Enter, once `BEGIN` answered: keeps the transaction `begun` gave (or
+    /// fails with [`ErrorKind::Begin`]), asks the session inside it when
+    /// `abandon` is given, and lends the transaction to the body. When the
+    /// session cannot be asked, the transaction is handed to `abandon` and
+    /// enter fails with [`ErrorKind::Begin`].
+    pub(super) async fn began(
+        &mut self,
+        begun: Result<sqlx::Transaction<'c, DB>, sqlx::Error>,
+        abandon: Option<impl FnOnce(sqlx::Transaction<'c, DB>)>,
+    ) -> Result<&mut sqlx::Transaction<'c, DB>, Error> {
+        let failed = |phase: &mut Phase, e| {
+            *phase = Phase::Done;
+            Error::new(ErrorKind::Begin, e)
+        };
+        let open = self
+            .tx
+            .insert(begun.map_err(|e| failed(&mut self.phase, e))?);
+        if let Some(abandon) = abandon {
+            match DB::session(open).await {
+                Ok(asked) => self.session = Some(asked),
+                Err(e) => {
+                    if let Some(tx) = self.tx.take() {
+                        abandon(tx);
+                    }
+                    return Err(failed(&mut self.phase, e));
+                }
+            }
+        }
+        self.phase = Phase::Body;
+        Ok(self.tx.as_mut().expect("just inserted"))
+    }
+
+    /// Exit: `COMMIT` on `Ok`, `ROLLBACK` otherwise.
+    pub(super) async fn exit(&mut self, outcome: &Outcome<'_>) -> Result<(), Error> {
+        exit_with(&mut self.tx, &mut self.phase, outcome).await
+    }
+
+    /// The drop path (`drop_exit`, or the manager dropped in `BEGIN`): a
+    /// transaction still open is handed to `end` with the session, and
+    /// `on_cancel` hears at which step the future was dropped and what `end`
+    /// did about a running statement.
+    pub(super) fn abandon(
+        &mut self,
+        on_cancel: &mut Option<OnCancel>,
+        end: impl FnOnce(sqlx::Transaction<'c, DB>, Option<DB::Session>) -> Option<StatementCancel>,
+    ) {
+        let phase = core::mem::replace(&mut self.phase, Phase::Done);
+        let statement = self.tx.take().and_then(|tx| end(tx, self.session.take()));
+        report(on_cancel, phase, statement);
+    }
 }

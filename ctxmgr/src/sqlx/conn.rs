@@ -5,12 +5,10 @@ use core::fmt;
 use std::boxed::Box;
 use std::string::String;
 
-use super::backend::{ask_session, sealed, Backend, Input};
+use super::backend::{sealed, Backend, Input, Transacting};
 use super::begin::BeginInFlight;
-use super::error::{unsupported, Error, ErrorKind};
-use super::options::{
-    builder_methods, exit_with, report, Cancelled, IsolationLevel, OnCancel, Options, Phase,
-};
+use super::error::{unsupported, Error};
+use super::options::{builder_methods, Cancelled, IsolationLevel, OnCancel, Options, Phase};
 use crate::{AsyncContextManager, Outcome};
 
 #[cfg(feature = "sqlx-postgres")]
@@ -30,19 +28,18 @@ pub struct ConnectionTransaction<'c, DB: Backend> {
     conn: Option<&'c mut DB::Connection>,
     options: Options,
     on_cancel: Option<OnCancel>,
-    phase: Phase,
-    tx: Option<sqlx::Transaction<'c, DB>>,
+    /// The session (the backend's pid) is asked at enter only when
+    /// `cancel_with` is set.
+    state: Transacting<'c, DB>,
     /// Set by `cancel_with`: where to cancel a running statement from.
     cancel_with: Option<DB::CancelWith>,
-    /// The backend's pid, asked at enter when `cancel_with` is set.
-    session: Option<DB::Session>,
 }
 
 impl<DB: Backend> fmt::Debug for ConnectionTransaction<'_, DB> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConnectionTransaction")
             .field("options", &self.options)
-            .field("phase", &self.phase)
+            .field("phase", &self.state.phase)
             .field("cancel_with", &self.cancel_with.is_some())
             .finish_non_exhaustive()
     }
@@ -53,10 +50,8 @@ fn connection_manager<DB: Backend>(conn: &mut DB::Connection) -> ConnectionTrans
         conn: Some(conn),
         options: Options::default(),
         on_cancel: None,
-        phase: Phase::Idle,
-        tx: None,
+        state: Transacting::new(),
         cancel_with: None,
-        session: None,
     }
 }
 
@@ -152,29 +147,19 @@ impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
             ));
         };
         let begin = DB::begin_sql(&self.options)?;
-        self.phase = Phase::Begin;
+        self.state.phase = Phase::Begin;
         // Dropped while BEGIN is in flight, sqlx queues a ROLLBACK and this
         // pushes it onto the wire at once (see `begin.rs`).
-        match BeginInFlight::<DB>::new(conn, begin).run().await {
-            Ok(tx) => self.tx = Some(tx),
-            Err(e) => {
-                self.phase = Phase::Done;
-                return Err(Error::new(ErrorKind::Begin, e));
-            }
-        };
-        if self.cancel_with.is_some() {
-            let session = ask_session(&mut self.tx, &mut self.phase, |tx| {
-                DB::abandon_borrowed(tx, None);
-            })
-            .await?;
-            self.session = Some(session);
-        }
-        self.phase = Phase::Body;
-        Ok(self.tx.as_mut().expect("just inserted"))
+        let begun = BeginInFlight::<DB>::new(conn, begin).run().await;
+        // The session is asked only to cancel a statement from elsewhere.
+        let abandon = self.cancel_with.is_some().then_some(|tx| {
+            DB::abandon_borrowed(tx, None);
+        });
+        self.state.began(begun, abandon).await
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
-        exit_with(&mut self.tx, &mut self.phase, &outcome).await
+        self.state.exit(&outcome).await
     }
 
     fn drop_exit(&mut self, _outcome: Outcome<'_>) {
@@ -184,13 +169,10 @@ impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
 
 impl<DB: Backend> ConnectionTransaction<'_, DB> {
     fn abandon(&mut self) {
-        let phase = core::mem::replace(&mut self.phase, Phase::Done);
-        let mut statement = None;
-        if let Some(tx) = self.tx.take() {
-            let cancel = self.cancel_with.as_ref().zip(self.session.as_ref());
-            statement = DB::abandon_borrowed(tx, cancel);
-        }
-        report(&mut self.on_cancel, phase, statement);
+        let cancel_with = self.cancel_with.as_ref();
+        self.state.abandon(&mut self.on_cancel, |tx, session| {
+            DB::abandon_borrowed(tx, cancel_with.zip(session.as_ref()))
+        });
     }
 }
 

@@ -143,20 +143,23 @@ macro_rules! builder_methods {
     () => {
         /// `BEGIN ISOLATION LEVEL ..` (PostgreSQL). On SQLite only
         /// [`IsolationLevel::Serializable`] is accepted (it is what SQLite
-        /// does); others fail enter with [`ErrorKind::Unsupported`].
+        /// does); others fail enter with
+        /// [`ErrorKind::Unsupported`](crate::sqlx::ErrorKind::Unsupported).
         pub fn isolation(mut self, level: IsolationLevel) -> Self {
             self.options.isolation = Some(level);
             self
         }
 
-        /// `BEGIN READ ONLY` (PostgreSQL; SQLite: [`ErrorKind::Unsupported`]).
+        /// `BEGIN READ ONLY` (PostgreSQL; SQLite:
+        /// [`ErrorKind::Unsupported`](crate::sqlx::ErrorKind::Unsupported)).
         pub fn read_only(mut self) -> Self {
             self.options.read_only = true;
             self
         }
 
         /// `BEGIN .. DEFERRABLE` (PostgreSQL, meaningful with `SERIALIZABLE`
-        /// and `READ ONLY`; SQLite: [`ErrorKind::Unsupported`]).
+        /// and `READ ONLY`; SQLite:
+        /// [`ErrorKind::Unsupported`](crate::sqlx::ErrorKind::Unsupported)).
         pub fn deferrable(mut self) -> Self {
             self.options.deferrable = true;
             self

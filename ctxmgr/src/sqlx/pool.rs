@@ -6,11 +6,9 @@ use std::string::String;
 
 use sqlx::Pool;
 
-use super::backend::{ask_session, sealed, Backend, Input};
-use super::error::{Error, ErrorKind};
-use super::options::{
-    builder_methods, exit_with, report, Cancelled, IsolationLevel, OnCancel, Options, Phase,
-};
+use super::backend::{sealed, Backend, Input, Transacting};
+use super::error::Error;
+use super::options::{builder_methods, Cancelled, IsolationLevel, OnCancel, Options, Phase};
 use crate::{AsyncContextManager, Outcome};
 
 /// The manager of [`transaction`](super::transaction)`(&pool)`: acquires a connection, begins,
@@ -22,16 +20,14 @@ pub struct PoolTransaction<'p, DB: Backend> {
     pool: &'p Pool<DB>,
     options: Options,
     on_cancel: Option<OnCancel>,
-    phase: Phase,
-    tx: Option<sqlx::Transaction<'static, DB>>,
-    session: Option<DB::Session>,
+    state: Transacting<'static, DB>,
 }
 
 impl<DB: Backend> fmt::Debug for PoolTransaction<'_, DB> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PoolTransaction")
             .field("options", &self.options)
-            .field("phase", &self.phase)
+            .field("phase", &self.state.phase)
             .finish_non_exhaustive()
     }
 }
@@ -44,9 +40,7 @@ impl<'p, DB: Backend> Input for &'p Pool<DB> {
             pool: self,
             options: Options::default(),
             on_cancel: None,
-            phase: Phase::Idle,
-            tx: None,
-            session: None,
+            state: Transacting::new(),
         }
     }
 }
@@ -64,27 +58,17 @@ impl<DB: Backend> AsyncContextManager for PoolTransaction<'_, DB> {
 
     async fn enter(&mut self) -> Result<&mut sqlx::Transaction<'static, DB>, Error> {
         let begin = DB::begin_sql(&self.options)?;
-        self.phase = Phase::Begin;
-        let tx = match begin {
+        self.state.phase = Phase::Begin;
+        let begun = match begin {
             None => self.pool.begin().await,
             Some(sql) => self.pool.begin_with(sqlx::AssertSqlSafe(sql)).await,
         };
-        match tx {
-            Ok(tx) => self.tx = Some(tx),
-            Err(e) => {
-                self.phase = Phase::Done;
-                return Err(Error::new(ErrorKind::Begin, e));
-            }
-        }
         // Dropped on an error: sqlx queues the ROLLBACK, the pool sends it.
-        let session = ask_session(&mut self.tx, &mut self.phase, drop).await?;
-        self.session = Some(session);
-        self.phase = Phase::Body;
-        Ok(self.tx.as_mut().expect("just inserted"))
+        self.state.began(begun, Some(drop)).await
     }
 
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
-        exit_with(&mut self.tx, &mut self.phase, &outcome).await
+        self.state.exit(&outcome).await
     }
 
     fn drop_exit(&mut self, _outcome: Outcome<'_>) {
@@ -94,18 +78,17 @@ impl<DB: Backend> AsyncContextManager for PoolTransaction<'_, DB> {
 
 impl<DB: Backend> PoolTransaction<'_, DB> {
     fn abandon(&mut self) {
-        let phase = core::mem::replace(&mut self.phase, Phase::Done);
-        if let Some(tx) = self.tx.take() {
-            let session = self.session.take();
+        let pool = self.pool;
+        self.state.abandon(&mut self.on_cancel, |tx, session| {
             match ::tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
-                    runtime.spawn(DB::abandon(self.pool.clone(), tx, session));
+                    runtime.spawn(DB::abandon(pool.clone(), tx, session));
                 }
                 // No runtime to run the cleanup on: sqlx queues the ROLLBACK.
                 Err(_) => drop(tx),
             }
-        }
-        report(&mut self.on_cancel, phase, None);
+            None
+        });
     }
 }
 

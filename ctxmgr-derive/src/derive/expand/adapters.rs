@@ -1,19 +1,19 @@
 //! The adapters of `#[ctxmgr::context_manager]`'s `Methods` impl: what it
 //! says about each marked method (the bodies that call it, the types read
 //! off its signature) and about what the named guard keeps, each a small
-//! struct built by one function of [`Frame`]. `expand::methods_impl` places
+//! struct built by one function of [`Frame`]. [`super::methods`] places
 //! them in the impls.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
-use super::validate::{self, EnterRet, ExitRet, Shape};
+use crate::derive::validate::{self, EnterRet, ExitRet, Shape};
 use crate::tokens::respan;
 
 /// What the attribute's impls need to say about each marked method: the
 /// adapter bodies that call it, and the types they read off its signature.
-/// `p` is the runtime's path, `span` the self type's (see `methods_impl`),
+/// `p` is the runtime's path, `span` the self type's (see [`super::ImplFrame`]),
 /// `error_of` the impl's own `RawError`.
 pub(super) struct Frame<'a> {
     pub(super) p: &'a TokenStream,

@@ -1,0 +1,346 @@
+//! Expand stage of `#[ctxmgr::context_manager]` and `#[derive(ContextManager)]`.
+//!
+//! Attribute. Input:
+//!
+//! ```text
+//! impl<'c> Tx<'c> {
+//!     #[enter] fn begin(&mut self) -> Result<&mut Self, DbError> { .. }
+//!     #[exit]  fn end(&mut self, outcome: Outcome<'_>) -> Result<(), DbError> { .. }
+//! }
+//! ```
+//!
+//! Output: the impl block without the markers, and
+//!
+//! ```text
+//! impl<'c> __private::Methods for Tx<'c> {
+//!     type RawValue<'a> = <Result<&'a mut Self, DbError> as EnterResult>::Value where Self: 'a;
+//!     type RawError = <Result<(), DbError> as EnterResult>::Error;
+//!     type Kept = (); type Target = Self; type Shape = GuardDropsRef;   // see validate::Shape
+//!     fn __ctxmgr_enter(&mut self) -> Result<Self::RawValue<'_>, Self::RawError> {
+//!         EnterResult::into_result(Self::begin(self))
+//!     }
+//!     fn __ctxmgr_exit(&mut self, o) -> Result<(), Self::RawError> {
+//!         <Result<(), DbError> as ExitResult<Self::RawError>>::into_result(Self::end(self, o))
+//!     }
+//!     fn __ctxmgr_keep(value: Self::RawValue<'a>) / __ctxmgr_target / __ctxmgr_target_mut   // per shape
+//! }
+//! impl<'c> ContextManager for Tx<'c> where for<'x> Self: __private::Derived {
+//!     type Value<'a> = <Self as Methods>::RawValue<'a> where Self: 'a;
+//!     type Error = <Self as Methods>::RawError;
+//!     fn enter(..) { Methods::__ctxmgr_enter(self) }  fn exit(..) { Methods::__ctxmgr_exit(self, outcome) }
+//! }
+//! impl<'c> __private::DerivedValue for Tx<'c> where for<'x> Self: Derived {
+//!     fn __ctxmgr_raw(value: <Self as ContextManager>::Value<'a>) -> <Self as Methods>::RawValue<'a> { value }
+//! }
+//! ```
+//!
+//! With a `#[suppress] fn keep(&self, error: ErrorRef<'_>) -> bool` in the
+//! block, the `ContextManager` (or `AsyncContextManager`) impl also has
+//!
+//! ```text
+//!     fn suppresses(&mut self, __ctxmgr_error: ErrorRef<'_>) -> bool { Self::keep(self, __ctxmgr_error) }
+//! ```
+//!
+//! and the marker that makes `with!` ask it, under the same bound:
+//!
+//! ```text
+//! impl<'c> __private::Suppress for Tx<'c> where for<'x> Self: Derived {}   // AsyncSuppress when async
+//! ```
+//!
+//! When both markers are `async fn`: `__private::AsyncMethods`, with the
+//! adapters' bodies in `async` blocks, and `AsyncContextManager` under the
+//! same bound (no sync impl; a sync block has no async one, whose check
+//! alone cost rustc ~5 M instructions per type). The `Methods` signatures
+//! name its own `RawValue`/`RawError`, never `ContextManager`, and `for<'x>`
+//! makes the unmet `Derived` bound remove the trait impl rather than be an
+//! error: without the derive, this output is no error, and the one error is
+//! where the type is used as a manager (`with!` names the missing derive).
+//!
+//! Derive. Input: `#[derive(ContextManager)] pub struct Tx<'c> { .. }`. Output:
+//!
+//! ```text
+//! impl<'c> __private::Derived for Tx<'c> { type Tag = (); }   // "has the derive"
+//! /// The named guard of [`Tx`], ...: one generic runtime type, checked once.
+//! pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
+//! ```
+//!
+//! Files: [`methods`] writes the `Methods`/`AsyncMethods` impl from the
+//! [`adapters`] of the marked methods, [`manager`] the `ContextManager` (or
+//! `AsyncContextManager`), `Suppress` and `DerivedValue` impls over it,
+//! [`send`] the `SendAsyncContextManager` impl of `(send)`, and
+//! [`guard_alias`] the derive's named guard. [`ImplFrame`] is what they
+//! share of the impl block.
+//!
+//! On invalid input the attribute still emits the impl block (so
+//! rust-analyzer keeps completing in it) and a `Methods` impl whose broken
+//! parts are stubs, so the derive adds no second error.
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::ItemImpl;
+
+use super::parse::{self, parse_impl, strip_markers};
+use super::validate::{self, value_lifetime};
+use super::DeriveInput;
+use crate::diag::Errors;
+use crate::krate::runtime_path;
+use crate::tokens::{item_span, respan};
+
+mod adapters;
+mod guard_alias;
+mod manager;
+mod methods;
+mod send;
+
+/// `#[ctxmgr::context_manager]`.
+pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let options = parse::parse_attribute_args(args, &mut errors);
+    // Validation reads signatures, attributes and the self type, never a
+    // method's body: parse the block with its bodies emptied (most of its
+    // tokens), and emit the user's own tokens, markers stripped. If that
+    // ever fails to parse, the whole block is parsed as it is.
+    let parsed = match syn::parse2::<syn::Item>(parse::without_bodies(&item)) {
+        Ok(parsed) => Ok(parsed),
+        Err(_) => syn::parse2::<syn::Item>(item.clone()),
+    };
+    let item_impl = match parsed {
+        Ok(syn::Item::Impl(i)) => i,
+        Ok(other) => {
+            let hint = if matches!(
+                other,
+                syn::Item::Struct(_) | syn::Item::Enum(_) | syn::Item::Union(_)
+            ) {
+                "; on the type itself, write `#[derive(ContextManager)]`"
+            } else {
+                ""
+            };
+            errors.push(syn::Error::new(
+                item_span(&other),
+                format!(
+                    "`{}` goes on the `impl` block holding the `#[enter]` and `#[exit]` methods{hint}",
+                    super::attr::CONTEXT_MANAGER
+                ),
+            ));
+            let errors = errors.to_compile_errors();
+            return quote!(#errors #item);
+        }
+        // Not an item at all: let the compiler report its own parse error.
+        Err(_) => return item,
+    };
+    let krate = runtime_path(options.krate.as_ref());
+    let methods = {
+        let input = parse_impl(&item_impl);
+        let spec = validate::validate(&input, &mut errors);
+        let error_type = spec.missing_enter.as_ref().map(crate::diag::error_as_type);
+        let send = options
+            .send
+            .map(|span| send::send_impl(&item_impl, &spec, &krate, span, &mut errors));
+        let methods = attribute_impls(&item_impl, &spec, &krate, error_type);
+        quote!(#methods #send)
+    };
+    let stripped = strip_markers(item);
+    let errors = errors.to_compile_errors();
+    quote! {
+        #errors
+        #stripped
+        #methods
+    }
+}
+
+/// The attribute's impls for a valid or invalid block: `Methods` (or
+/// `AsyncMethods`), the manager trait over it, the `Suppress` marker when
+/// the block has a `#[suppress]` method, and (sync only) `DerivedValue`.
+///
+/// `error_type`: the error, as a type, for the value of an enter that is
+/// missing (see [`crate::diag::error_as_type`]): the body of a
+/// `with!` over the type then reports nothing about its binding.
+fn attribute_impls(
+    item: &ItemImpl,
+    spec: &validate::Spec<'_>,
+    krate: &TokenStream,
+    error_type: Option<TokenStream>,
+) -> TokenStream {
+    let frame = ImplFrame::new(item, krate, spec.is_async);
+    let adapters = frame.adapters();
+    let raw = methods::Raw::new(&adapters, spec, error_type);
+    // `#[suppress]`: the trait's `suppresses`, forwarding to the method, and
+    // the marker that makes `with!` ask it. Nothing when the block has none
+    // (the trait's default says no, `with!` compiles no check) or when it is
+    // invalid (its error is the one error).
+    let suppress = spec.suppress.as_ref();
+    let suppresses = suppress.map(|suppress| adapters.suppresses(suppress.method));
+    let marker = suppress.map(|_| manager::suppress_marker(&frame));
+    let methods = methods::methods_impl(&frame, &raw);
+    let manager = manager::manager_impl(&frame, suppresses);
+    // Sync only: the named guard reads the value through it.
+    let derived_value = (!spec.is_async).then(|| manager::derived_value_impl(&frame));
+    quote!(#methods #manager #marker #derived_value)
+}
+
+/// What the attribute's impls share of the impl block. Every token of their
+/// frame carries the self type's span (`span`): if the derive is missing,
+/// the `Self: ContextManager` errors of their items all land on the self
+/// type.
+struct ImplFrame<'a> {
+    span: Span,
+    /// `#krate::__private`, on `span`.
+    p: TokenStream,
+    self_ty: &'a syn::Type,
+    /// The self type in an invisible group: a self type that ends in `+`
+    /// (nonsense, but rustc is to say so, not the macro) stays one type
+    /// before `where`.
+    self_ty_group: Group,
+    impl_generics: syn::ImplGenerics<'a>,
+    /// The impl block's own where-clause, for the `Methods` impl.
+    where_clause: Option<&'a syn::WhereClause>,
+    /// The trait impls are bounded by the impl block's own where-clause plus
+    /// `for<'x> Self: Derived`, which only the derive implements: without it
+    /// they do not apply (the `for<'x>` makes the unmet bound remove the impl
+    /// rather than be an error), and `with!` says the derive is missing.
+    trait_where: TokenStream,
+    /// The value lifetime, `'a` of `RawValue<'a>`.
+    a: syn::Lifetime,
+    /// `Self`: signatures name the impl's own `RawValue`/`RawError`, never
+    /// `ContextManager`'s: without the derive, this impl is no error. Inside
+    /// the impl, `Self::RawError` is the implemented trait's (a type with
+    /// both a sync and an async impl block is no ambiguity there).
+    cm: TokenStream,
+    /// `Self::RawError`.
+    error_of: TokenStream,
+    /// Both markers are `async fn`: the async traits, whose methods return
+    /// futures.
+    is_async: bool,
+}
+
+impl<'a> ImplFrame<'a> {
+    fn new(item: &'a ItemImpl, krate: &TokenStream, is_async: bool) -> Self {
+        let self_ty = &*item.self_ty;
+        let span = self_ty.span();
+        let krate = respan(krate.clone(), span);
+        let p = quote!(#krate::__private);
+        let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+        let preds = where_clause.map(|w| {
+            let preds = w.predicates.iter();
+            quote!(#(#preds,)*)
+        });
+        let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
+        let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
+        let mut self_ty_group = Group::new(Delimiter::None, self_ty.to_token_stream());
+        self_ty_group.set_span(span);
+        let cm = quote_spanned!(span=> Self);
+        let error_of = quote_spanned!(span=> #cm::RawError);
+        ImplFrame {
+            span,
+            p,
+            self_ty,
+            self_ty_group,
+            impl_generics,
+            where_clause,
+            trait_where,
+            a: value_lifetime(),
+            cm,
+            error_of,
+            is_async,
+        }
+    }
+
+    /// `#p::sync`, or `#p::asynchronous` when async: a runtime trait.
+    fn runtime(&self, sync: &str, asynchronous: &str) -> TokenStream {
+        let (p, span) = (&self.p, self.span);
+        let name = if self.is_async { asynchronous } else { sync };
+        let name = syn::Ident::new(name, span);
+        quote_spanned!(span=> #p::#name)
+    }
+
+    /// `impl #trait_ for Self`, bounded by the impl block's where-clause
+    /// and the derive (`trait_where`): every manager impl.
+    fn bounded_impl(&self, trait_: TokenStream, items: TokenStream) -> TokenStream {
+        let span = self.span;
+        let (impl_generics, self_ty, trait_where) =
+            (&self.impl_generics, &self.self_ty_group, &self.trait_where);
+        quote_spanned! {span=>
+            #[automatically_derived]
+            impl #impl_generics #trait_ for #self_ty #trait_where { #items }
+        }
+    }
+
+    /// `output`, or `impl Future<Output = #output>` when async.
+    fn returns(&self, output: TokenStream) -> TokenStream {
+        let (p, span) = (&self.p, self.span);
+        if self.is_async {
+            quote_spanned!(span=> impl #p::Future<Output = #output>)
+        } else {
+            output
+        }
+    }
+
+    /// `body`, or `async move { #body }` when async.
+    fn in_body(&self, body: &TokenStream) -> TokenStream {
+        let span = self.span;
+        if self.is_async {
+            quote_spanned!(span=> async move { #body })
+        } else {
+            body.clone()
+        }
+    }
+
+    /// A comma ending an async method's parameters (the tokens of a
+    /// parameter list rustfmt broke over lines); nothing when sync.
+    fn async_comma(&self) -> Option<TokenStream> {
+        let span = self.span;
+        self.is_async.then(|| quote_spanned!(span=> ,))
+    }
+
+    /// The frame the marked methods' adapters are written in.
+    fn adapters(&self) -> adapters::Frame<'_> {
+        adapters::Frame {
+            p: &self.p,
+            span: self.span,
+            error_of: &self.error_of,
+        }
+    }
+}
+
+/// `#[derive(ContextManager)]`.
+pub fn derive(input: TokenStream) -> TokenStream {
+    let input = match syn::parse2::<DeriveInput>(input) {
+        Ok(input) => input,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::default();
+    let options = parse::parse_derive_options(&input, &mut errors);
+    let krate = runtime_path(options.krate.as_ref());
+    let derived = derived_impl(&input, &krate);
+    let guard = guard_alias::guard_alias(&input, options.guard.as_ref(), &krate);
+    let errors = errors.to_compile_errors();
+    quote! {
+        #errors
+        #derived
+        #guard
+    }
+}
+
+/// The one impl the derive makes: "this type has the derive". The
+/// attribute, which sees the methods (and so knows sync from async),
+/// implements `ContextManager` or `AsyncContextManager` bounded by it.
+fn derived_impl(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // Each predicate with its comma: the user's last one may have none.
+    let preds = where_clause.map(|w| {
+        let preds = w.predicates.iter();
+        quote!(#(#preds,)*)
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::Derived for #name #ty_generics
+        where
+            #preds
+        {
+            type Tag = ();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! `#[ctxmgr::context_manager(send)]`: the `SendAsyncContextManager` impl
+//! of an async manager whose futures are `Send`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::ItemImpl;
+
+use crate::derive::validate;
+use crate::diag::Errors;
+use crate::tokens::respan;
+
+/// Input: `#[ctxmgr::context_manager(send)] impl<G> Conn<G> where W { async #[exit] .. }`.
+/// Output (spanned on `send`, where rustc reports an exit future that is
+/// not `Send`):
+/// ```text
+/// impl<G> SendAsyncContextManager for Conn<G> where W, for<'x> Self: Derived {
+///     fn enter_send(&mut self) -> impl Future<..> + Send { AsyncContextManager::enter(self) }
+///     fn exit_send(&mut self, outcome) -> impl Future<..> + Send { AsyncContextManager::exit(self, outcome) }
+/// }
+/// ```
+/// On a sync manager: an error on `send`, and nothing.
+pub(super) fn send_impl(
+    item: &ItemImpl,
+    spec: &validate::Spec<'_>,
+    krate: &TokenStream,
+    span: Span,
+    errors: &mut Errors,
+) -> TokenStream {
+    if !spec.is_async {
+        errors.push(syn::Error::new(
+            span,
+            format!(
+                "`{}` implements `SendAsyncContextManager`, for async managers: this one's `#[enter]` and `#[exit]` are not `async fn`; remove `{}`",
+                crate::derive::attr::KEY_SEND,
+                crate::derive::attr::KEY_SEND
+            ),
+        ));
+        return TokenStream::new();
+    }
+    let p = respan(quote!(#krate::__private), span);
+    let self_ty = &item.self_ty;
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let preds = where_clause.map(|w| {
+        let preds = w.predicates.iter();
+        quote!(#(#preds,)*)
+    });
+    let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
+    quote_spanned! {span=>
+        #[automatically_derived]
+        impl #impl_generics #p::SendAsyncContextManager for #self_ty
+        where #preds for<#x> Self: #p::Derived
+        {
+            #[inline]
+            fn enter_send(
+                &mut self,
+            ) -> impl #p::Future<Output = #p::Result<
+                <Self as #p::AsyncContextManager>::Value<'_>,
+                <Self as #p::AsyncContextManager>::Error,
+            >> + #p::Send {
+                <Self as #p::AsyncContextManager>::enter(self)
+            }
+
+            #[inline]
+            fn exit_send(
+                &mut self,
+                outcome: #p::Outcome<'_>,
+            ) -> impl #p::Future<Output = #p::Result<(), <Self as #p::AsyncContextManager>::Error>> + #p::Send {
+                <Self as #p::AsyncContextManager>::exit(self, outcome)
+            }
+        }
+    }
+}
