@@ -33,7 +33,7 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
         let code = level
             .sites
             .async_code(&level.names, shared.p, level.manager.expr.span());
-        let site_setup = level.sites.setup(&level.names, shared.p);
+        let site_setup = level.sites.setup(&level.names, shared.p, false);
         async_level.with_sites(&shared.imports, &site_setup, &code)
     }
 }
@@ -130,7 +130,7 @@ impl AsyncLevel<'_> {
     /// Awaits exit with `outcome`; returns exit's error from the function.
     fn finish(&self, outcome: &TokenStream) -> TokenStream {
         let p = self.p;
-        let kind = self.names.ident("kind");
+        let kind = self.names.field("kind");
         let ExitBorrow { guard, release, .. } = self.exit;
         let await_ = self.await_();
         let exited = syn::Ident::new("exited", self.expr_span);
@@ -150,7 +150,7 @@ impl AsyncLevel<'_> {
     /// resumes the body's panic.
     fn on_panic(&self) -> TokenStream {
         let p = self.p;
-        let guard = self.names.ident("guard");
+        let guard = self.names.field("guard");
         let await_ = self.await_();
         quote_spanned! {Span::mixed_site()=>
             #p::Err(panic) => {

@@ -61,6 +61,8 @@ use crate::walk::{self, ExprVisitor};
 pub struct Expander<'k> {
     krate: &'k TokenStream,
     next_id: Cell<usize>,
+    /// The state names the levels expanded so far took (see `Names`).
+    taken: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'k> Expander<'k> {
@@ -68,13 +70,15 @@ impl<'k> Expander<'k> {
         Expander {
             krate,
             next_id: Cell::new(0),
+            taken: std::cell::RefCell::default(),
         }
     }
 
-    fn fresh_names(&self) -> Names {
+    fn fresh_names(&self, manager: &Manager) -> Names {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        Names::new(id)
+        let sync = matches!(manager.flavor, Flavor::Sync);
+        Names::for_level(id, manager.pat.as_ref(), sync, &mut self.taken.borrow_mut())
     }
 
     /// Several managers nest: `with!(A, B => body)` is
@@ -199,7 +203,7 @@ impl<'k> Expander<'k> {
         note: Option<&'a str>,
         nested: bool,
     ) -> Level<'a> {
-        let names = self.fresh_names();
+        let names = self.fresh_names(manager);
         let sites = rewrite::rewrite(
             &mut body,
             &names,
@@ -243,9 +247,9 @@ impl<'k> Expander<'k> {
         // names them if a path through one of them leaves the body unseen
         // and exit fails (an async level's drop_exit cannot fail).
         if let (Some(note), Flavor::Sync) = (note, manager.flavor) {
-            let guard = names.ident("guard");
+            let state = names.state();
             new_guard.extend(quote_spanned! {m=>
-                let mut #guard = #p::Noted::new(#guard, || #note);
+                let mut #state = (#state.0, #p::Noted::new(#state.1, || #note));
             });
         }
         let shared = Shared {

@@ -39,8 +39,8 @@ use crate::tokens::{self, spanning, Names};
 /// and exit's borrows share a span. (A bound value that does not leave the
 /// body is gone before exit: then there is no borrow to end.)
 pub(super) struct ExitBorrow {
-    /// The guard's name, shown at the `}`.
-    pub(super) guard: syn::Ident,
+    /// The guard (a field of the level's state), shown at the `}`.
+    pub(super) guard: TokenStream,
     /// `&mut GUARD`, at the `}`.
     pub(super) borrow: TokenStream,
     /// `GUARD = { GUARD };`, at the `}`: the braces keep clippy's
@@ -53,7 +53,7 @@ pub(super) struct ExitBorrow {
 impl ExitBorrow {
     pub(super) fn new(names: &Names, close: Span) -> Self {
         let at = Span::mixed_site().located_at(close);
-        let guard = names.ident_at("guard", close);
+        let guard = names.field_at("guard", close);
         ExitBorrow {
             borrow: quote_spanned!(at=> &mut #guard),
             release: quote_spanned! {at=>
@@ -95,16 +95,19 @@ pub(super) fn entry(
     on_break: &TokenStream,
 ) -> Entry {
     let m = Span::mixed_site();
-    let guard = names.ident("guard");
-    let kind = names.ident("kind");
-    let value = names.ident("value");
+    let state = names.state();
+    let kind = names.field("kind");
+    // The entered value, when it is bound in the body's async block: an
+    // inner block's local named like the state (see `Names`), which it
+    // shadows there.
+    let value = names.state();
     let expr = &manager.expr;
     // Enter's borrow of the guard, which the bound value keeps, shown on
     // the whole manager expression (see `ExitBorrow`): rustc spans `&mut
     // GUARD` from its `&` to the guard's name.
     let (first, last) = tokens::first_and_last_span(expr.to_token_stream());
     let enter_borrow = {
-        let guard = names.ident_at("guard", last);
+        let guard = names.field_at("guard", last);
         let at = m.located_at(first);
         quote_spanned!(at=> &mut #guard)
     };
@@ -173,7 +176,7 @@ pub(super) fn entry(
             quote!(#allow let #pat = #value;),
         ),
     };
-    let whole = spanning(&guard, (first, last));
+    let whole = spanning(&quote_spanned!(m=> #state.1), (first, last));
     // KIND enters and exits: `Break` carries what the function returns on
     // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
     // happen and nothing is demanded of the function's return type.
@@ -187,14 +190,14 @@ pub(super) fn entry(
         // the coroutine kept a slot for it: one instruction more per call).
         new_guard: match manager.flavor {
             Flavor::Sync => quote_spanned! {m=>
-                let #guard = #expr;
-                let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
-                let mut #guard = #kind.#guard_new(#whole);
+                let #state = #expr;
+                let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
+                let mut #state = (#kind, #kind.#guard_new(#whole));
             },
             Flavor::Async(_) => quote_spanned! {m=>
-                let (#kind, mut #guard) = {
-                    let #guard = #expr;
-                    let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
+                let mut #state = {
+                    let #state = #expr;
+                    let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
                     (#kind, #kind.#guard_new(#whole))
                 };
             },
@@ -217,12 +220,15 @@ pub fn malformed(m: Malformed) -> TokenStream {
     let krate = &m.krate;
     let p = quote!(#krate::__private);
     let diverge = quote_spanned!(Span::mixed_site()=> loop {});
+    let mut taken = Vec::new();
     let bindings = m.managers.iter().enumerate().map(|(i, manager)| {
+        let sync = matches!(manager.flavor, Flavor::Sync);
+        let names = Names::for_level(i, manager.pat.as_ref(), sync, &mut taken);
         let Entry {
             new_guard,
             enter,
             bind,
-        } = entry(&p, &Names::new(i), manager, &diverge);
+        } = entry(&p, &names, manager, &diverge);
         quote!(#new_guard #enter #bind)
     });
     quote! {

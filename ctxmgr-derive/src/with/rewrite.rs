@@ -40,7 +40,7 @@ pub fn rewrite(
         p,
         in_async_block,
         label: names.label("body"),
-        ret: names.ident("ret"),
+        ret: names.ret(),
         names,
         sites: Sites::default(),
         loops: 0,
@@ -70,7 +70,7 @@ struct Rewriter<'r> {
     /// Of the block holding the bound value: sites break out of it.
     label: Lifetime,
     /// The slot of every `return` site.
-    ret: syn::Ident,
+    ret: TokenStream,
     sites: Sites,
     /// Loops entered inside the body: an unlabelled `break`/`continue`
     /// targets one of them when non-zero.

@@ -31,7 +31,7 @@ fn resumed_question(question: Span, operand: TokenStream) -> TokenStream {
 ///         `<Outcome::Err(view) if RET holds an `Err` (or `None`), else Ok>`
 fn outcome(
     p: &TokenStream,
-    ret: &syn::Ident,
+    ret: &TokenStream,
     kind: &SiteKind,
     residual: TokenStream,
 ) -> Option<TokenStream> {
@@ -84,27 +84,51 @@ pub struct AsyncSites {
 }
 
 impl Sites {
-    /// Before the body, for both flavors: RET tied to the function's return
-    /// type, and the suppression probe when there are `?` sites.
+    /// Before the body: a sync level's state grown to hold RET, FLOW and
+    /// the sites' slots (see `Names`), RET tied to the function's return
+    /// type; an async level's RET (its own local).
     ///
-    /// Output: `let SUPPRESS = (&p::SuppressProbe(&GUARD)).__ctxmgr_suppress_kind();`
-    ///         `let mut RET = p::None; if false { return p::Option::unwrap(RET); }`
-    pub fn setup(&self, names: &Names, p: &TokenStream) -> TokenStream {
+    /// Output: sync: `let mut STATE = (KIND, GUARD, RET, FLOW, SLOT_1, ..);`
+    ///         (`()` where there is none), then
+    ///         `if false { return p::Option::unwrap(RET); }` with `return` sites
+    ///         async: `let mut RET = p::None; if false { .. }`
+    pub fn setup(&self, names: &Names, p: &TokenStream, flow: bool) -> TokenStream {
         let m = Span::mixed_site();
         let mut setup = TokenStream::new();
-        if self.iter().any(|s| matches!(s.kind, SiteKind::Try(_))) {
-            let suppress = names.ident("suppress");
-            let guard = names.ident("guard");
+        let ret = names.ret();
+        let none = quote_spanned!(m=> #p::None);
+        let unit = quote_spanned!(m=> ());
+        if names.is_sync() {
+            let state = names.state();
+            let mut fields = vec![
+                if self.has_return() {
+                    none.clone()
+                } else {
+                    unit.clone()
+                },
+                if flow {
+                    quote_spanned!(m=> 0u32)
+                } else {
+                    unit.clone()
+                },
+            ];
+            fields.extend(self.iter().map(|site| match site.kind {
+                SiteKind::Try(_) | SiteKind::Break { value: true, .. } => none.clone(),
+                _ => unit.clone(),
+            }));
+            while fields.last().is_some_and(|f| f.to_string() == "()") {
+                fields.pop();
+            }
             setup.extend(quote_spanned! {m=>
-                let #suppress = (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind();
+                let mut #state = (#state.0, #state.1, #(#fields,)*);
             });
+        } else if self.has_return() {
+            setup.extend(quote_spanned!(m=> let mut #ret = #p::None;));
         }
         if self.has_return() {
             // Ties RET's type to the function's return type, so `return
             // iter.collect()` keeps its expected type.
-            let ret = names.ident("ret");
             setup.extend(quote_spanned! {m=>
-                let mut #ret = #p::None;
                 #[allow(unreachable_code)]
                 if false {
                     return #p::Option::unwrap(#ret);
@@ -114,17 +138,19 @@ impl Sites {
         setup
     }
 
-    /// `SUPPRESS.check(&mut GUARD, OUTCOME)`: asked only of managers
-    /// implementing `Suppress` (for the others it is `Swallowed<!>` and
-    /// compiles away); `check` spanned on the manager, where a body whose
-    /// value has no default for a swallowed error is reported.
-    fn check(names: &Names, manager: Span) -> TokenStream {
+    /// `(&p::SuppressProbe(&GUARD)).__ctxmgr_suppress_kind().check(&mut
+    /// GUARD, OUTCOME)`: asked only of managers implementing `Suppress` (for
+    /// the others it is `Swallowed<!>` and compiles away); `check` spanned
+    /// on the manager, where a body whose value has no default for a
+    /// swallowed error is reported.
+    fn check(names: &Names, p: &TokenStream, manager: Span) -> TokenStream {
         let m = Span::mixed_site();
-        let suppress = names.ident("suppress");
-        let guard = names.ident("guard");
+        let guard = names.field("guard");
         let outcome = names.ident("outcome");
         let check = syn::Ident::new("check", m.located_at(manager));
-        quote_spanned!(m=> #suppress.#check(&mut #guard, #outcome))
+        quote_spanned! {m=>
+            (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind().#check(&mut #guard, #outcome)
+        }
     }
 
     /// The slots of a sync level's sites (one per `?` and valued `break`),
@@ -141,12 +167,11 @@ impl Sites {
         p: &TokenStream,
         manager: Span,
         unlabelled: bool,
-    ) -> (TokenStream, Vec<SiteArm>) {
+    ) -> Vec<SiteArm> {
         let m = Span::mixed_site();
         let outer = names.label("with");
-        let ret = names.ident("ret");
-        let check = Self::check(names, manager);
-        let mut slots = TokenStream::new();
+        let ret = names.ret();
+        let check = Self::check(names, p, manager);
         let arms = self
             .iter()
             .map(|site| {
@@ -161,7 +186,6 @@ impl Sites {
                 let mut late = false;
                 let resume = match &site.kind {
                     SiteKind::Try(question) => {
-                        slots.extend(quote_spanned!(m=> let mut #slot = #p::None;));
                         let mut resumed = resumed_question(
                             *question,
                             quote_spanned!(m=> #check.resume(#p::taken(#slot))),
@@ -177,7 +201,6 @@ impl Sites {
                     SiteKind::Break { label, value } => {
                         late = label.is_none();
                         if *value {
-                            slots.extend(quote_spanned!(m=> let mut #slot = #p::None;));
                             quote_spanned!(m=> break #label #p::taken(#slot))
                         } else {
                             quote_spanned!(m=> break #label)
@@ -200,7 +223,7 @@ impl Sites {
                 }
             })
             .collect();
-        (slots, arms)
+        arms
     }
 
     /// The arms of an async level's sites, matched on the value its body's
@@ -213,7 +236,7 @@ impl Sites {
     ///                  `return taken(RET)` / `break 'l [x]` / `continue 'l`
     pub fn async_code(&self, names: &Names, p: &TokenStream, manager: Span) -> AsyncSites {
         let m = Span::mixed_site();
-        let ret = names.ident("ret");
+        let ret = names.ret();
         let x = quote_spanned!(m=> carried);
         let mut code = AsyncSites {
             outcomes: TokenStream::new(),
@@ -277,7 +300,7 @@ impl Sites {
         code.resumes
             .extend(quote_spanned!(m=> #end => match #never {},));
         if !tries.is_empty() {
-            let check = Self::check(names, manager);
+            let check = Self::check(names, p, manager);
             code.swallowed = quote_spanned! {m=>
                 let swallowed = match &site {
                     #(#tries)|* => #check,

@@ -30,7 +30,7 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         ..
     } = shared;
     let m = Span::mixed_site();
-    let kind = names.ident("kind");
+    let kind = names.field("kind");
     let result = names.ident("result");
     // RESULT where it is handed on, the `with!`'s value.
     let result_out = names.ident_at("result", *call);
@@ -71,11 +71,19 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     }
 
     let unlabelled = sites.has_unlabelled();
-    let (slots, arms) = sites.sync_arms(names, p, manager.expr.span(), unlabelled);
-    let site_setup = sites.setup(names, p);
+    let arms = sites.sync_arms(names, p, manager.expr.span(), unlabelled);
+    // FLOW, a field of the state, read again after the `with!`'s block:
+    // only with several sites, unlabelled ones among them.
+    let site_setup = sites.setup(names, p, unlabelled && arms.len() > 1);
     let outer = names.label("with");
     let label = names.label("body");
-    let flow = names.ident("flow");
+    // Declared after the body, or (read again after the `with!`'s block)
+    // a field of the state, before it.
+    let flow = if unlabelled {
+        names.field("flow")
+    } else {
+        names.ident("flow").to_token_stream()
+    };
     let outcome = names.ident("outcome");
     // The body is the break's value itself, so that a body that always
     // leaves makes the break unreachable and `with!` diverges.
@@ -162,7 +170,7 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         if unlabelled {
             // Read again after the `with!`'s block.
             (
-                quote_spanned!(m=> let mut #flow: u32 = 0;),
+                TokenStream::new(),
                 quote_spanned!(m=> #flow = #body_block;),
                 outcome.clone(),
                 quote_spanned!(m=> #dispatch; #p::None),
@@ -193,7 +201,6 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
             #imports
             #setup
             #site_setup
-            #slots
             #flow_decl
             let #result = #outer: {
                 #body_block

@@ -6,11 +6,10 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let (__ctxmgr_kind_2, mut __ctxmgr_guard_2) = {
-            let __ctxmgr_guard_2 = pool.get();
-            let __ctxmgr_kind_2 = (&&&&__ctxmgr_p::AsyncKind(&__ctxmgr_guard_2))
-                .__ctxmgr_kind();
-            (__ctxmgr_kind_2, __ctxmgr_kind_2.async_guard((__ctxmgr_guard_2,).0))
+        let mut conn = {
+            let conn = pool.get();
+            let conn = ((&&&&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind(), conn);
+            (conn.0, conn.0.async_guard((conn.1,).0))
         };
         let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
         #[allow(unreachable_code)]
@@ -18,16 +17,15 @@ fn __golden() {
             return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_2);
         }
         let __ctxmgr_caught_2 = {
-            let __ctxmgr_value_2 = match ({
-                let (mgr, state) = (&mut __ctxmgr_guard_2).__ctxmgr_split();
-                __ctxmgr_kind_2
-                    .entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+            let conn = match ({
+                let (mgr, state) = (&mut conn.1).__ctxmgr_split();
+                conn.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
             let mut body = __ctxmgr_p::pin!(async {
-                let conn = __ctxmgr_value_2;
+                let conn = conn;
                 #[allow(unused_braces, unreachable_code)]
                 if false {
                     return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
@@ -35,17 +33,15 @@ fn __golden() {
                 #[allow(unreachable_code, clippy::needless_return)]
                 return __ctxmgr_p::Ok({
                     {
-                        let __ctxmgr_guard_1 = Timer::new("q");
-                        let __ctxmgr_kind_1 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_1))
-                            .__ctxmgr_kind();
-                        let mut __ctxmgr_guard_1 = __ctxmgr_kind_1
-                            .guard((__ctxmgr_guard_1,).0);
-                        let mut __ctxmgr_ret_1 = __ctxmgr_p::None;
+                        let _t = Timer::new("q");
+                        let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
+                        let mut _t = (_t.0, _t.0.guard((_t.1,).0));
+                        let mut _t = (_t.0, _t.1, __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
                             ({
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_1),
+                                    __ctxmgr_p::Option::unwrap(_t.2),
                                 );
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
@@ -53,8 +49,7 @@ fn __golden() {
                         let __ctxmgr_result_1 = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
-                                let _t = match __ctxmgr_kind_1.enter(&mut __ctxmgr_guard_1)
-                                {
+                                let _t = match _t.0.enter(&mut _t.1) {
                                     __ctxmgr_p::Continue(val) => val,
                                     __ctxmgr_p::Break(ret) => {
                                         ({
@@ -66,31 +61,28 @@ fn __golden() {
                                 #[allow(unused_braces, unreachable_code)]
                                 break '__ctxmgr_with_1 {
                                     {
-                                        let (__ctxmgr_kind_0, mut __ctxmgr_guard_0) = {
-                                            let __ctxmgr_guard_0 = conn.begin();
-                                            let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::AsyncKind(
-                                                &__ctxmgr_guard_0,
-                                            ))
-                                                .__ctxmgr_kind();
-                                            (
-                                                __ctxmgr_kind_0,
-                                                __ctxmgr_kind_0.async_guard((__ctxmgr_guard_0,).0),
-                                            )
+                                        let mut tx = {
+                                            let tx = conn.begin();
+                                            let tx = (
+                                                (&&&&__ctxmgr_p::AsyncKind(&tx)).__ctxmgr_kind(),
+                                                tx,
+                                            );
+                                            (tx.0, tx.0.async_guard((tx.1,).0))
                                         };
                                         let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
                                         #[allow(unreachable_code)]
                                         if false {
                                             ({
-                                                __ctxmgr_ret_1 = __ctxmgr_p::Some(
+                                                _t.2 = __ctxmgr_p::Some(
                                                     __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0),
                                                 );
                                                 break '__ctxmgr_body_1 1;
                                             });
                                         }
                                         let __ctxmgr_caught_0 = {
-                                            let __ctxmgr_value_0 = match ({
-                                                let (mgr, state) = (&mut __ctxmgr_guard_0).__ctxmgr_split();
-                                                __ctxmgr_kind_0
+                                            let tx = match ({
+                                                let (mgr, state) = (&mut tx.1).__ctxmgr_split();
+                                                tx.0
                                                     .entered(
                                                         state,
                                                         __ctxmgr_p::AsyncContextManager::enter(mgr).await,
@@ -99,13 +91,13 @@ fn __golden() {
                                                 __ctxmgr_p::Continue(val) => val,
                                                 __ctxmgr_p::Break(ret) => {
                                                     ({
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
                                                     })
                                                 }
                                             };
                                             let mut body = __ctxmgr_p::pin!(async {
-                                                let tx = __ctxmgr_value_0;
+                                                let tx = tx;
                                                 #[allow(unused_braces, unreachable_code)]
                                                 if false {
                                                     return __ctxmgr_p::Err(
@@ -131,8 +123,9 @@ fn __golden() {
                                         };
                                         match __ctxmgr_caught_0 {
                                             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                                                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
-                                                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
+                                                let (mgr, state) = tx.1.__ctxmgr_split();
+                                                if let __ctxmgr_p::Break(ret) = tx
+                                                    .0
                                                     .exited(
                                                         state,
                                                         __ctxmgr_p::AsyncContextManager::exit(
@@ -143,11 +136,11 @@ fn __golden() {
                                                     )
                                                 {
                                                     ({
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
                                                     });
                                                 }
-                                                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                                                tx.1 = { tx.1 };
                                                 val
                                             }
                                             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
@@ -168,8 +161,9 @@ fn __golden() {
                                                     }
                                                     __ctxmgr_p::Next(never) => match *never {}
                                                 };
-                                                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
-                                                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
+                                                let (mgr, state) = tx.1.__ctxmgr_split();
+                                                if let __ctxmgr_p::Break(ret) = tx
+                                                    .0
                                                     .exited(
                                                         state,
                                                         __ctxmgr_p::AsyncContextManager::exit(
@@ -180,17 +174,15 @@ fn __golden() {
                                                     )
                                                 {
                                                     ({
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
                                                     });
                                                 }
-                                                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                                                tx.1 = { tx.1 };
                                                 match site {
                                                     __ctxmgr_p::Here(_) => {
                                                         ({
-                                                            __ctxmgr_ret_1 = __ctxmgr_p::Some(
-                                                                __ctxmgr_p::taken(__ctxmgr_ret_0),
-                                                            );
+                                                            _t.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(__ctxmgr_ret_0));
                                                             break '__ctxmgr_body_1 1;
                                                         })
                                                     }
@@ -198,7 +190,7 @@ fn __golden() {
                                                 }
                                             }
                                             __ctxmgr_p::Err(panic) => {
-                                                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
+                                                let (mgr, state) = tx.1.__ctxmgr_split();
                                                 let mut exit = __ctxmgr_p::pin!(
                                                     __ctxmgr_p::AsyncContextManager::exit(
                                                         mgr,
@@ -216,7 +208,7 @@ fn __golden() {
                                 };
                             };
                             let __ctxmgr_outcome_1 = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&__ctxmgr_ret_1),
+                                __ctxmgr_p::taken_ref(&_t.2),
                             ))
                                 .__ctxmgr_returned_err()
                             {
@@ -227,8 +219,9 @@ fn __golden() {
                                 }
                                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
                             };
-                            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_1
-                                .finish(&mut __ctxmgr_guard_1, __ctxmgr_outcome_1)
+                            if let __ctxmgr_p::Break(ret) = _t
+                                .0
+                                .finish(&mut _t.1, __ctxmgr_outcome_1)
                             {
                                 ({
                                     __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
@@ -236,16 +229,13 @@ fn __golden() {
                                 });
                             }
                             ({
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::taken(__ctxmgr_ret_1),
-                                );
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         };
                         #[allow(unreachable_code)]
-                        let exit = __ctxmgr_kind_1
-                            .finish(&mut __ctxmgr_guard_1, __ctxmgr_p::Outcome::Ok);
-                        __ctxmgr_guard_1 = { __ctxmgr_guard_1 };
+                        let exit = _t.0.finish(&mut _t.1, __ctxmgr_p::Outcome::Ok);
+                        _t.1 = { _t.1 };
                         if let __ctxmgr_p::Break(ret) = exit {
                             ({
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
@@ -260,8 +250,9 @@ fn __golden() {
         };
         match __ctxmgr_caught_2 {
             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                let (mgr, state) = __ctxmgr_guard_2.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_2
+                let (mgr, state) = conn.1.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = conn
+                    .0
                     .exited(
                         state,
                         __ctxmgr_p::AsyncContextManager::exit(
@@ -273,7 +264,7 @@ fn __golden() {
                 {
                     return ret;
                 }
-                __ctxmgr_guard_2 = { __ctxmgr_guard_2 };
+                conn.1 = { conn.1 };
                 val
             }
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
@@ -294,8 +285,9 @@ fn __golden() {
                     }
                     __ctxmgr_p::Next(never) => match *never {}
                 };
-                let (mgr, state) = __ctxmgr_guard_2.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_2
+                let (mgr, state) = conn.1.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = conn
+                    .0
                     .exited(
                         state,
                         __ctxmgr_p::AsyncContextManager::exit(mgr, __ctxmgr_outcome_2)
@@ -304,14 +296,14 @@ fn __golden() {
                 {
                     return ret;
                 }
-                __ctxmgr_guard_2 = { __ctxmgr_guard_2 };
+                conn.1 = { conn.1 };
                 match site {
                     __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(__ctxmgr_ret_2),
                     __ctxmgr_p::Next(never) => match never {}
                 }
             }
             __ctxmgr_p::Err(panic) => {
-                let (mgr, state) = __ctxmgr_guard_2.__ctxmgr_split();
+                let (mgr, state) = conn.1.__ctxmgr_split();
                 let mut exit = __ctxmgr_p::pin!(
                     __ctxmgr_p::AsyncContextManager::exit(
                         mgr,
