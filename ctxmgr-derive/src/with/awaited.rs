@@ -33,7 +33,7 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
         let code = level
             .sites
             .async_code(&level.names, shared.p, level.manager.expr.span());
-        let site_setup = level.sites.setup(&level.names, shared.p, false);
+        let site_setup = level.sites.setup(&level.names, shared.p);
         async_level.with_sites(&shared.imports, &site_setup, &code)
     }
 }

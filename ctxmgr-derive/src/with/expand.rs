@@ -238,20 +238,26 @@ impl<'k> Expander<'k> {
         // below are most of what it emits.
         let p = quote_spanned!(m=> __ctxmgr_p);
         let krate = self.krate;
-        let Entry {
-            mut new_guard,
-            enter,
-            bind,
-        } = entry(&p, names, manager, &quote_spanned!(m=> return ret));
         // A body calling macros `with!` cannot look into: a guard whose drop
         // names them if a path through one of them leaves the body unseen
         // and exit fails (an async level's drop_exit cannot fail).
-        if let (Some(note), Flavor::Sync) = (note, manager.flavor) {
-            let state = names.state();
-            new_guard.extend(quote_spanned! {m=>
-                let mut #state = (#state.0, #p::Noted::new(#state.1, || #note));
-            });
-        }
+        let noted = |guard: TokenStream| quote_spanned!(m=> #p::Noted::new(#guard, || #note));
+        let wrap: Option<&dyn Fn(TokenStream) -> TokenStream> = match (note, manager.flavor) {
+            (Some(_), Flavor::Sync) => Some(&noted),
+            _ => None,
+        };
+        let Entry {
+            new_guard,
+            enter,
+            bind,
+        } = entry(
+            &p,
+            names,
+            manager,
+            &quote_spanned!(m=> return ret),
+            wrap,
+            &level.sites.state_fields(names, &p),
+        );
         let shared = Shared {
             p: &p,
             // One `use` per macro call, in its outermost level: the alias,

@@ -88,11 +88,16 @@ pub(super) struct Entry {
     pub(super) bind: TokenStream,
 }
 
+/// `guard`: wraps the guard made (`Noted::new(GUARD, ..)`), or `None`;
+/// `extra`: the state's fields after KIND and GUARD (`RET, FLOW, SLOT_1,
+/// ..`), empty when it has none.
 pub(super) fn entry(
     p: &TokenStream,
     names: &Names,
     manager: &Manager,
     on_break: &TokenStream,
+    wrap: Option<&dyn Fn(TokenStream) -> TokenStream>,
+    extra: &TokenStream,
 ) -> Entry {
     let m = Span::mixed_site();
     let state = names.state();
@@ -189,11 +194,17 @@ pub(super) fn entry(
         // manager local's storage before the body's first `.await` (flat,
         // the coroutine kept a slot for it: one instruction more per call).
         new_guard: match manager.flavor {
-            Flavor::Sync => quote_spanned! {m=>
-                let #state = #expr;
-                let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
-                let mut #state = (#kind, #kind.#guard_new(#whole));
-            },
+            Flavor::Sync => {
+                let mut made = quote_spanned!(m=> #kind.#guard_new(#whole));
+                if let Some(wrap) = wrap {
+                    made = wrap(made);
+                }
+                quote_spanned! {m=>
+                    let #state = #expr;
+                    let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
+                    let mut #state = (#kind, #made, #extra);
+                }
+            }
             Flavor::Async(_) => quote_spanned! {m=>
                 let mut #state = {
                     let #state = #expr;
@@ -228,7 +239,7 @@ pub fn malformed(m: Malformed) -> TokenStream {
             new_guard,
             enter,
             bind,
-        } = entry(&p, &names, manager, &diverge);
+        } = entry(&p, &names, manager, &diverge, None, &TokenStream::new());
         quote!(#new_guard #enter #bind)
     });
     quote! {

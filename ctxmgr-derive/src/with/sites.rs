@@ -84,57 +84,57 @@ pub struct AsyncSites {
 }
 
 impl Sites {
-    /// Before the body: a sync level's state grown to hold RET, FLOW and
-    /// the sites' slots (see `Names`), RET tied to the function's return
-    /// type; an async level's RET (its own local).
+    /// A sync level's state fields after KIND and GUARD (see `Names`):
+    /// `RET, FLOW, SLOT_1, ..`, `()` where there is none, none after the
+    /// last there is. FLOW is kept (read again after the `with!`'s block)
+    /// only with several sites, unlabelled ones among them.
+    pub fn state_fields(&self, names: &Names, p: &TokenStream) -> TokenStream {
+        let m = Span::mixed_site();
+        if !names.is_sync() {
+            return TokenStream::new();
+        }
+        let none = Some(quote_spanned!(m=> #p::None));
+        let flow = self.has_unlabelled() && self.count() > 1;
+        let mut fields = vec![
+            none.clone().filter(|_| self.has_return()),
+            Some(quote_spanned!(m=> 0u32)).filter(|_| flow),
+        ];
+        fields.extend(self.iter().map(|site| match site.kind {
+            SiteKind::Try(_) | SiteKind::Break { value: true, .. } => none.clone(),
+            _ => None,
+        }));
+        while fields.last().is_some_and(Option::is_none) {
+            fields.pop();
+        }
+        let fields = fields
+            .into_iter()
+            .map(|f| f.unwrap_or_else(|| quote_spanned!(m=> ())));
+        quote_spanned!(m=> #(#fields),*)
+    }
+
+    /// Before the body: RET tied to the function's return type, an async
+    /// level's RET declared (a sync level's is a field of its state).
     ///
-    /// Output: sync: `let mut STATE = (KIND, GUARD, RET, FLOW, SLOT_1, ..);`
-    ///         (`()` where there is none), then
-    ///         `if false { return p::Option::unwrap(RET); }` with `return` sites
-    ///         async: `let mut RET = p::None; if false { .. }`
-    pub fn setup(&self, names: &Names, p: &TokenStream, flow: bool) -> TokenStream {
+    /// Output: [async: `let mut RET = p::None;`]
+    ///         `if false { return p::Option::unwrap(RET); }`
+    pub fn setup(&self, names: &Names, p: &TokenStream) -> TokenStream {
         let m = Span::mixed_site();
         let mut setup = TokenStream::new();
+        if !self.has_return() {
+            return setup;
+        }
         let ret = names.ret();
-        let none = quote_spanned!(m=> #p::None);
-        let unit = quote_spanned!(m=> ());
-        if names.is_sync() {
-            let state = names.state();
-            let mut fields = vec![
-                if self.has_return() {
-                    none.clone()
-                } else {
-                    unit.clone()
-                },
-                if flow {
-                    quote_spanned!(m=> 0u32)
-                } else {
-                    unit.clone()
-                },
-            ];
-            fields.extend(self.iter().map(|site| match site.kind {
-                SiteKind::Try(_) | SiteKind::Break { value: true, .. } => none.clone(),
-                _ => unit.clone(),
-            }));
-            while fields.last().is_some_and(|f| f.to_string() == "()") {
-                fields.pop();
-            }
-            setup.extend(quote_spanned! {m=>
-                let mut #state = (#state.0, #state.1, #(#fields,)*);
-            });
-        } else if self.has_return() {
+        if !names.is_sync() {
             setup.extend(quote_spanned!(m=> let mut #ret = #p::None;));
         }
-        if self.has_return() {
-            // Ties RET's type to the function's return type, so `return
-            // iter.collect()` keeps its expected type.
-            setup.extend(quote_spanned! {m=>
-                #[allow(unreachable_code)]
-                if false {
-                    return #p::Option::unwrap(#ret);
-                }
-            });
-        }
+        // Ties RET's type to the function's return type, so `return
+        // iter.collect()` keeps its expected type.
+        setup.extend(quote_spanned! {m=>
+            #[allow(unreachable_code)]
+            if false {
+                return #p::Option::unwrap(#ret);
+            }
+        });
         setup
     }
 

@@ -72,9 +72,7 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
 
     let unlabelled = sites.has_unlabelled();
     let arms = sites.sync_arms(names, p, manager.expr.span(), unlabelled);
-    // FLOW, a field of the state, read again after the `with!`'s block:
-    // only with several sites, unlabelled ones among them.
-    let site_setup = sites.setup(names, p, unlabelled && arms.len() > 1);
+    let site_setup = sites.setup(names, p);
     let outer = names.label("with");
     let label = names.label("body");
     // Declared after the body, or (read again after the `with!`'s block)

@@ -35,8 +35,7 @@ fn __golden() {
                     {
                         let _t = Timer::new("q");
                         let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
-                        let mut _t = (_t.0, _t.0.guard((_t.1,).0));
-                        let mut _t = (_t.0, _t.1, __ctxmgr_p::None);
+                        let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
                             ({

@@ -8,8 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(path);
         let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
-        let mut f = (f.0, f.0.guard((f.1,).0));
-        let mut f = (f.0, f.1, __ctxmgr_p::None);
+        let mut f = (f.0, f.0.guard((f.1,).0), __ctxmgr_p::None);
         #[allow(unreachable_code)]
         if false {
             return __ctxmgr_p::Option::unwrap(f.2);
@@ -25,8 +24,7 @@ fn __golden() {
                     {
                         let _t = Timer::new("t");
                         let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
-                        let mut _t = (_t.0, _t.0.guard((_t.1,).0));
-                        let mut _t = (_t.0, _t.1, __ctxmgr_p::None);
+                        let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
                             ({

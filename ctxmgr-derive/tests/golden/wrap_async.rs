@@ -11,10 +11,9 @@ async fn run() -> Result<(), E> {
             (&&&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind(),
             __ctxmgr_0,
         );
-        let mut __ctxmgr_0 = (__ctxmgr_0.0, __ctxmgr_0.0.guard((__ctxmgr_0.1,).0));
         let mut __ctxmgr_0 = (
             __ctxmgr_0.0,
-            __ctxmgr_0.1,
+            __ctxmgr_0.0.guard((__ctxmgr_0.1,).0),
             __ctxmgr_p::None,
             (),
             __ctxmgr_p::None,
