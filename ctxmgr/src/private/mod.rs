@@ -51,6 +51,7 @@ pub trait ErrorTyped {
 mod async_with;
 mod derive;
 mod generator;
+mod view;
 mod with;
 
 /// Every probe trait, imported anonymously: an expansion's
@@ -70,6 +71,7 @@ pub mod probes {
 pub use self::async_with::*;
 pub use self::derive::*;
 pub use self::generator::*;
+pub use self::view::*;
 pub use self::with::*;
 
 // Named here, beside the globs above, so that these names are the runtime's
