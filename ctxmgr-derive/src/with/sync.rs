@@ -197,8 +197,8 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     quote_spanned! {m=>
         {
             #imports
-            #setup
             #site_setup
+            #setup
             #flow_decl
             let #result = #outer: {
                 #body_block
