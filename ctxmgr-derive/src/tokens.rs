@@ -161,25 +161,11 @@ impl Names {
         indexed(self.state_at(at), Self::index(what), at)
     }
 
-    /// The slot all `return` sites share, as a place: a sync level's is a
-    /// local named like its state, declared before it and shadowed by it,
-    /// which the state borrows (`*STATE.2`: a slot inside the state tuple
-    /// cost `nested` 2 instructions, bench/HISTORY.md); an async level's is
-    /// its own local.
+    /// The slot all `return` sites share: a field of a sync level's state,
+    /// an async level's own local.
     pub fn ret(&self) -> TokenStream {
         if self.sync {
-            let field = self.field("ret");
-            quote::quote_spanned!(Span::mixed_site()=> (*#field))
-        } else {
-            self.ident("ret").into_token_stream()
-        }
-    }
-
-    /// RET's value, moved out (`STATE.2.take()` for a sync level).
-    pub fn ret_moved(&self) -> TokenStream {
-        if self.sync {
-            let field = self.field("ret");
-            quote::quote_spanned!(Span::mixed_site()=> #field.take())
+            self.field("ret")
         } else {
             self.ident("ret").into_token_stream()
         }

@@ -181,7 +181,7 @@ pub(super) fn entry(
             quote!(#allow let #pat = #value;),
         ),
     };
-    let whole = spanning(&quote_spanned!(m=> manager), (first, last));
+    let whole = spanning(&quote_spanned!(m=> #state.1), (first, last));
     // KIND enters and exits: `Break` carries what the function returns on
     // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
     // happen and nothing is demanded of the function's return type.
@@ -193,22 +193,25 @@ pub(super) fn entry(
         // Sync: three flat statements. Async: in a block, which ends the
         // manager local's storage before the body's first `.await` (flat,
         // the coroutine kept a slot for it: one instruction more per call).
-        //
-        // In a block: the manager and its kind are not in scope of the body
-        // (rust-analyzer would list them), and a sync level's RET, named
-        // like the state, is still visible there to be borrowed.
-        new_guard: {
-            let mut made = quote_spanned!(m=> kind.#guard_new(#whole));
-            if let Some(wrap) = wrap {
-                made = wrap(made);
+        new_guard: match manager.flavor {
+            Flavor::Sync => {
+                let mut made = quote_spanned!(m=> #kind.#guard_new(#whole));
+                if let Some(wrap) = wrap {
+                    made = wrap(made);
+                }
+                quote_spanned! {m=>
+                    let #state = #expr;
+                    let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
+                    let mut #state = (#kind, #made, #extra);
+                }
             }
-            quote_spanned! {m=>
+            Flavor::Async(_) => quote_spanned! {m=>
                 let mut #state = {
-                    let manager = #expr;
-                    let kind = (&&&&#kind_of(&manager)).__ctxmgr_kind();
-                    (kind, #made, #extra)
+                    let #state = #expr;
+                    let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
+                    (#kind, #kind.#guard_new(#whole))
                 };
-            }
+            },
         },
         enter,
         bind,

@@ -7,7 +7,7 @@
 //! ([`outcome`]).
 
 use proc_macro2::{Literal, Span, TokenStream};
-use quote::{quote_spanned, ToTokens};
+use quote::quote_spanned;
 
 use super::plan::{site_value, SiteKind, Sites};
 use crate::tokens::Names;
@@ -96,10 +96,7 @@ impl Sites {
         let none = Some(quote_spanned!(m=> #p::None));
         let flow = self.has_unlabelled() && self.count() > 1;
         let mut fields = vec![
-            {
-                let state = names.state();
-                Some(quote_spanned!(m=> &mut #state)).filter(|_| self.has_return())
-            },
+            none.clone().filter(|_| self.has_return()),
             Some(quote_spanned!(m=> 0u32)).filter(|_| flow),
         ];
         fields.extend(self.iter().map(|site| match site.kind {
@@ -126,14 +123,10 @@ impl Sites {
         if !self.has_return() {
             return setup;
         }
-        // A sync level's RET is declared under the state's name before the
-        // state, which holds `&mut RET` (see `Names::ret`).
-        let ret = if names.is_sync() {
-            names.state().into_token_stream()
-        } else {
-            names.ret()
-        };
-        setup.extend(quote_spanned!(m=> let mut #ret = #p::None;));
+        let ret = names.ret();
+        if !names.is_sync() {
+            setup.extend(quote_spanned!(m=> let mut #ret = #p::None;));
+        }
         // Ties RET's type to the function's return type, so `return
         // iter.collect()` keeps its expected type.
         setup.extend(quote_spanned! {m=>
@@ -204,10 +197,7 @@ impl Sites {
                         attrs = quote_spanned!(m=> #[allow(unreachable_code)]);
                         quote_spanned!(m=> break #outer #resumed)
                     }
-                    SiteKind::Return => {
-                        let ret = names.ret_moved();
-                        quote_spanned!(m=> return #p::taken(#ret))
-                    }
+                    SiteKind::Return => quote_spanned!(m=> return #p::taken(#ret)),
                     SiteKind::Break { label, value } => {
                         late = label.is_none();
                         if *value {

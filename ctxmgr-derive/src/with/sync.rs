@@ -197,8 +197,8 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     quote_spanned! {m=>
         {
             #imports
-            #site_setup
             #setup
+            #site_setup
             #flow_decl
             let #result = #outer: {
                 #body_block

@@ -6,11 +6,9 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let mut g = {
-            let manager = lock(&m);
-            let kind = (&&&&__ctxmgr_p::Kind(&manager)).__ctxmgr_kind();
-            (kind, kind.guard((manager,).0))
-        };
+        let g = lock(&m);
+        let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
+        let mut g = (g.0, g.0.guard((g.1,).0));
         #[allow(unused_braces)]
         let __ctxmgr_result_0 = {
             let g = match g.0.enter(&mut g.1) {

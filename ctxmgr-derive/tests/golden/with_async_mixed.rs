@@ -7,9 +7,9 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let mut conn = {
-            let manager = pool.get();
-            let kind = (&&&&__ctxmgr_p::AsyncKind(&manager)).__ctxmgr_kind();
-            (kind, kind.async_guard((manager,).0))
+            let conn = pool.get();
+            let conn = ((&&&&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind(), conn);
+            (conn.0, conn.0.async_guard((conn.1,).0))
         };
         let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
         #[allow(unreachable_code)]
@@ -33,21 +33,18 @@ fn __golden() {
                 #[allow(unreachable_code, clippy::needless_return)]
                 return __ctxmgr_p::Ok({
                     {
-                        let mut _t = __ctxmgr_p::None;
+                        let _t = Timer::new("q");
+                        let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
+                        let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
                             ({
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::Option::unwrap(_t),
+                                    __ctxmgr_p::Option::unwrap(_t.2),
                                 );
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         }
-                        let mut _t = {
-                            let manager = Timer::new("q");
-                            let kind = (&&&&__ctxmgr_p::Kind(&manager)).__ctxmgr_kind();
-                            (kind, kind.guard((manager,).0), &mut _t)
-                        };
                         let __ctxmgr_result_1 = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
@@ -64,16 +61,18 @@ fn __golden() {
                                 break '__ctxmgr_with_1 {
                                     {
                                         let mut tx = {
-                                            let manager = conn.begin();
-                                            let kind = (&&&&__ctxmgr_p::AsyncKind(&manager))
-                                                .__ctxmgr_kind();
-                                            (kind, kind.async_guard((manager,).0))
+                                            let tx = conn.begin();
+                                            let tx = (
+                                                (&&&&__ctxmgr_p::AsyncKind(&tx)).__ctxmgr_kind(),
+                                                tx,
+                                            );
+                                            (tx.0, tx.0.async_guard((tx.1,).0))
                                         };
                                         let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
                                         #[allow(unreachable_code)]
                                         if false {
                                             ({
-                                                (*_t.2) = __ctxmgr_p::Some(
+                                                _t.2 = __ctxmgr_p::Some(
                                                     __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0),
                                                 );
                                                 break '__ctxmgr_body_1 1;
@@ -91,7 +90,7 @@ fn __golden() {
                                                 __ctxmgr_p::Continue(val) => val,
                                                 __ctxmgr_p::Break(ret) => {
                                                     ({
-                                                        (*_t.2) = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
                                                     })
                                                 }
@@ -136,7 +135,7 @@ fn __golden() {
                                                     )
                                                 {
                                                     ({
-                                                        (*_t.2) = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
                                                     });
                                                 }
@@ -174,7 +173,7 @@ fn __golden() {
                                                     )
                                                 {
                                                     ({
-                                                        (*_t.2) = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
                                                     });
                                                 }
@@ -182,9 +181,7 @@ fn __golden() {
                                                 match site {
                                                     __ctxmgr_p::Here(_) => {
                                                         ({
-                                                            (*_t.2) = __ctxmgr_p::Some(
-                                                                __ctxmgr_p::taken(__ctxmgr_ret_0),
-                                                            );
+                                                            _t.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(__ctxmgr_ret_0));
                                                             break '__ctxmgr_body_1 1;
                                                         })
                                                     }
@@ -210,7 +207,7 @@ fn __golden() {
                                 };
                             };
                             let __ctxmgr_outcome_1 = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&(*_t.2)),
+                                __ctxmgr_p::taken_ref(&_t.2),
                             ))
                                 .__ctxmgr_returned_err()
                             {
@@ -231,9 +228,7 @@ fn __golden() {
                                 });
                             }
                             ({
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::taken(_t.2.take()),
-                                );
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         };

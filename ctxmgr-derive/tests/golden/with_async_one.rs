@@ -7,9 +7,9 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let mut f = {
-            let manager = open(path);
-            let kind = (&&&&__ctxmgr_p::AsyncKind(&manager)).__ctxmgr_kind();
-            (kind, kind.async_guard((manager,).0))
+            let f = open(path);
+            let f = ((&&&&__ctxmgr_p::AsyncKind(&f)).__ctxmgr_kind(), f);
+            (f.0, f.0.async_guard((f.1,).0))
         };
         let __ctxmgr_caught_0 = {
             let f = match ({

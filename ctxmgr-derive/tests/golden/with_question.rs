@@ -6,11 +6,9 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let mut f = {
-            let manager = open(path);
-            let kind = (&&&&__ctxmgr_p::Kind(&manager)).__ctxmgr_kind();
-            (kind, kind.guard((manager,).0), (), (), __ctxmgr_p::None)
-        };
+        let f = open(path);
+        let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
+        let mut f = (f.0, f.0.guard((f.1,).0), (), (), __ctxmgr_p::None);
         let __ctxmgr_result_0 = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
                 let f = match f.0.enter(&mut f.1) {

@@ -6,16 +6,13 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let mut g = __ctxmgr_p::None;
+        let g = lock(&m);
+        let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
+        let mut g = (g.0, g.0.guard((g.1,).0), __ctxmgr_p::None);
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(g);
+            return __ctxmgr_p::Option::unwrap(g.2);
         }
-        let mut g = {
-            let manager = lock(&m);
-            let kind = (&&&&__ctxmgr_p::Kind(&manager)).__ctxmgr_kind();
-            (kind, kind.guard((manager,).0), &mut g)
-        };
         let __ctxmgr_result_0 = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
                 let g = match g.0.enter(&mut g.1) {
@@ -26,7 +23,7 @@ fn __golden() {
                 break '__ctxmgr_with_0 {
                     if g.is_empty() {
                         ({
-                            (*g.2) = __ctxmgr_p::Some(Err(Empty));
+                            g.2 = __ctxmgr_p::Some(Err(Empty));
                             break '__ctxmgr_body_0 1;
                         });
                     }
@@ -34,7 +31,7 @@ fn __golden() {
                 };
             };
             let __ctxmgr_outcome_0 = match (&__ctxmgr_p::Probe(
-                __ctxmgr_p::taken_ref(&(*g.2)),
+                __ctxmgr_p::taken_ref(&g.2),
             ))
                 .__ctxmgr_returned_err()
             {
@@ -48,7 +45,7 @@ fn __golden() {
             if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, __ctxmgr_outcome_0) {
                 return ret;
             }
-            return __ctxmgr_p::taken(g.2.take());
+            return __ctxmgr_p::taken(g.2);
         };
         #[allow(unreachable_code)]
         let exit = g.0.finish(&mut g.1, __ctxmgr_p::Outcome::Ok);

@@ -6,16 +6,13 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let mut f = __ctxmgr_p::None;
+        let f = open(path);
+        let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
+        let mut f = (f.0, f.0.guard((f.1,).0), __ctxmgr_p::None);
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(f);
+            return __ctxmgr_p::Option::unwrap(f.2);
         }
-        let mut f = {
-            let manager = open(path);
-            let kind = (&&&&__ctxmgr_p::Kind(&manager)).__ctxmgr_kind();
-            (kind, kind.guard((manager,).0), &mut f)
-        };
         let __ctxmgr_result_2 = '__ctxmgr_with_2: {
             '__ctxmgr_body_2: {
                 let f = match f.0.enter(&mut f.1) {
@@ -25,19 +22,16 @@ fn __golden() {
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_2 {
                     {
-                        let mut _t = __ctxmgr_p::None;
+                        let _t = Timer::new("t");
+                        let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
+                        let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
                             ({
-                                (*f.2) = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(_t));
+                                f.2 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(_t.2));
                                 break '__ctxmgr_body_2 1;
                             });
                         }
-                        let mut _t = {
-                            let manager = Timer::new("t");
-                            let kind = (&&&&__ctxmgr_p::Kind(&manager)).__ctxmgr_kind();
-                            (kind, kind.guard((manager,).0), &mut _t)
-                        };
                         let __ctxmgr_result_1 = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
@@ -45,7 +39,7 @@ fn __golden() {
                                     __ctxmgr_p::Continue(val) => val,
                                     __ctxmgr_p::Break(ret) => {
                                         ({
-                                            (*f.2) = __ctxmgr_p::Some(ret);
+                                            f.2 = __ctxmgr_p::Some(ret);
                                             break '__ctxmgr_body_2 1;
                                         })
                                     }
@@ -53,18 +47,16 @@ fn __golden() {
                                 #[allow(unused_braces, unreachable_code)]
                                 break '__ctxmgr_with_1 {
                                     {
-                                        let mut x = {
-                                            let manager = pair();
-                                            let kind = (&&&&__ctxmgr_p::Kind(&manager)).__ctxmgr_kind();
-                                            (kind, kind.guard((manager,).0))
-                                        };
+                                        let x = pair();
+                                        let x = ((&&&&__ctxmgr_p::Kind(&x)).__ctxmgr_kind(), x);
+                                        let mut x = (x.0, x.0.guard((x.1,).0));
                                         #[allow(unused_braces)]
                                         let __ctxmgr_result_0 = {
                                             let (x, y) = match x.0.enter(&mut x.1) {
                                                 __ctxmgr_p::Continue(val) => val,
                                                 __ctxmgr_p::Break(ret) => {
                                                     ({
-                                                        (*_t.2) = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
                                                     })
                                                 }
@@ -76,7 +68,7 @@ fn __golden() {
                                         x.1 = { x.1 };
                                         if let __ctxmgr_p::Break(ret) = exit {
                                             ({
-                                                (*_t.2) = __ctxmgr_p::Some(ret);
+                                                _t.2 = __ctxmgr_p::Some(ret);
                                                 break '__ctxmgr_body_1 1;
                                             });
                                         }
@@ -85,7 +77,7 @@ fn __golden() {
                                 };
                             };
                             let __ctxmgr_outcome_1 = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&(*_t.2)),
+                                __ctxmgr_p::taken_ref(&_t.2),
                             ))
                                 .__ctxmgr_returned_err()
                             {
@@ -101,12 +93,12 @@ fn __golden() {
                                 .finish(&mut _t.1, __ctxmgr_outcome_1)
                             {
                                 ({
-                                    (*f.2) = __ctxmgr_p::Some(ret);
+                                    f.2 = __ctxmgr_p::Some(ret);
                                     break '__ctxmgr_body_2 1;
                                 });
                             }
                             ({
-                                (*f.2) = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2.take()));
+                                f.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
                                 break '__ctxmgr_body_2 1;
                             });
                         };
@@ -115,7 +107,7 @@ fn __golden() {
                         _t.1 = { _t.1 };
                         if let __ctxmgr_p::Break(ret) = exit {
                             ({
-                                (*f.2) = __ctxmgr_p::Some(ret);
+                                f.2 = __ctxmgr_p::Some(ret);
                                 break '__ctxmgr_body_2 1;
                             });
                         }
@@ -124,7 +116,7 @@ fn __golden() {
                 };
             };
             let __ctxmgr_outcome_2 = match (&__ctxmgr_p::Probe(
-                __ctxmgr_p::taken_ref(&(*f.2)),
+                __ctxmgr_p::taken_ref(&f.2),
             ))
                 .__ctxmgr_returned_err()
             {
@@ -138,7 +130,7 @@ fn __golden() {
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, __ctxmgr_outcome_2) {
                 return ret;
             }
-            return __ctxmgr_p::taken(f.2.take());
+            return __ctxmgr_p::taken(f.2);
         };
         #[allow(unreachable_code)]
         let exit = f.0.finish(&mut f.1, __ctxmgr_p::Outcome::Ok);

@@ -6,16 +6,22 @@
 async fn run() -> Result<(), E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let mut __ctxmgr_0 = __ctxmgr_p::None;
+        let __ctxmgr_0 = span();
+        let __ctxmgr_0 = (
+            (&&&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind(),
+            __ctxmgr_0,
+        );
+        let mut __ctxmgr_0 = (
+            __ctxmgr_0.0,
+            __ctxmgr_0.0.guard((__ctxmgr_0.1,).0),
+            __ctxmgr_p::None,
+            (),
+            __ctxmgr_p::None,
+        );
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(__ctxmgr_0);
+            return __ctxmgr_p::Option::unwrap(__ctxmgr_0.2);
         }
-        let mut __ctxmgr_0 = {
-            let manager = span();
-            let kind = (&&&&__ctxmgr_p::Kind(&manager)).__ctxmgr_kind();
-            (kind, kind.guard((manager,).0), &mut __ctxmgr_0, (), __ctxmgr_p::None)
-        };
         let __ctxmgr_result_0 = '__ctxmgr_with_0: {
             let __ctxmgr_flow_0: u32 = '__ctxmgr_body_0: {
                 let __ctxmgr_unused_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
@@ -25,7 +31,7 @@ async fn run() -> Result<(), E> {
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {
                     ({
-                        (*__ctxmgr_0.2) = __ctxmgr_p::Some({
+                        __ctxmgr_0.2 = __ctxmgr_p::Some({
                             (match __ctxmgr_p::branch(thing().await) {
                                 __ctxmgr_p::Continue(val) => val,
                                 __ctxmgr_p::Break(ret) => {
@@ -49,7 +55,7 @@ async fn run() -> Result<(), E> {
                     )
                 }
                 2 => {
-                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&(*__ctxmgr_0.2))))
+                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_0.2)))
                         .__ctxmgr_returned_err()
                     {
                         __ctxmgr_p::Some(err) => {
@@ -76,7 +82,7 @@ async fn run() -> Result<(), E> {
                         .check(&mut __ctxmgr_0.1, __ctxmgr_outcome_0)
                         .resume(__ctxmgr_p::taken(__ctxmgr_0.4)))?;
                 }
-                2 => return __ctxmgr_p::taken(__ctxmgr_0.2.take()),
+                2 => return __ctxmgr_p::taken(__ctxmgr_0.2),
                 _ => __ctxmgr_p::unreachable_flow(),
             }
         };

@@ -6,16 +6,13 @@
 fn f(x: u8) -> Result<u8, E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let mut t = __ctxmgr_p::None;
+        let t = Timer::new("f");
+        let t = ((&&&&__ctxmgr_p::Kind(&t)).__ctxmgr_kind(), t);
+        let mut t = (t.0, t.0.guard((t.1,).0), __ctxmgr_p::None);
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(t);
+            return __ctxmgr_p::Option::unwrap(t.2);
         }
-        let mut t = {
-            let manager = Timer::new("f");
-            let kind = (&&&&__ctxmgr_p::Kind(&manager)).__ctxmgr_kind();
-            (kind, kind.guard((manager,).0), &mut t)
-        };
         let __ctxmgr_result_0 = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
                 let t = match t.0.enter(&mut t.1) {
@@ -25,10 +22,10 @@ fn f(x: u8) -> Result<u8, E> {
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {
                     ({
-                        (*t.2) = __ctxmgr_p::Some({
+                        t.2 = __ctxmgr_p::Some({
                             if x == 0 {
                                 ({
-                                    (*t.2) = __ctxmgr_p::Some(Err(E));
+                                    t.2 = __ctxmgr_p::Some(Err(E));
                                     break '__ctxmgr_body_0 1;
                                 });
                             }
@@ -39,7 +36,7 @@ fn f(x: u8) -> Result<u8, E> {
                 };
             };
             let __ctxmgr_outcome_0 = match (&__ctxmgr_p::Probe(
-                __ctxmgr_p::taken_ref(&(*t.2)),
+                __ctxmgr_p::taken_ref(&t.2),
             ))
                 .__ctxmgr_returned_err()
             {
@@ -53,7 +50,7 @@ fn f(x: u8) -> Result<u8, E> {
             if let __ctxmgr_p::Break(ret) = t.0.finish(&mut t.1, __ctxmgr_outcome_0) {
                 return ret;
             }
-            return __ctxmgr_p::taken(t.2.take());
+            return __ctxmgr_p::taken(t.2);
         };
         #[allow(unreachable_code)]
         let exit = t.0.finish(&mut t.1, __ctxmgr_p::Outcome::Ok);
