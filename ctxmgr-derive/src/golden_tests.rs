@@ -69,6 +69,14 @@ const CASES: &[Case] = &[
         )],
     },
     Case {
+        name: "with_two",
+        calls: &[(
+            Form::With,
+            "",
+            r#"open(a) as f, open(b) as g, { f.copy_to(g) }"#,
+        )],
+    },
+    Case {
         name: "with_no_binding",
         calls: &[(Form::With, "", r#"Timer::new("t"), { work(); }"#)],
     },

@@ -160,7 +160,10 @@ impl<'k> Expander<'k> {
         let level = self.plan(manager, body, call, note, true);
         let placeholder = level.names.ident("splice");
         let skeleton = self.render(&level, placeholder.to_token_stream());
-        let body = level.body.into_token_stream();
+        let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
+        let body = level
+            .sites
+            .place_inner(&level.names, &p, level.body.into_token_stream());
         // It always parses, but it embeds user tokens, so rather than trust
         // that, fall back to the raw tokens and let the compiler report
         // whatever is wrong with them: never a macro panic.
@@ -189,7 +192,10 @@ impl<'k> Expander<'k> {
         note: Option<&str>,
     ) -> TokenStream {
         let level = self.plan(manager, body, call, note, false);
-        let body = level.body.to_token_stream();
+        let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
+        let body = level
+            .sites
+            .place_inner(&level.names, &p, level.body.to_token_stream());
         self.render(&level, body)
     }
 
@@ -204,13 +210,14 @@ impl<'k> Expander<'k> {
         nested: bool,
     ) -> Level<'a> {
         let names = self.fresh_names(manager);
-        let sites = rewrite::rewrite(
+        let mut sites = rewrite::rewrite(
             &mut body,
             &names,
             &quote_spanned!(Span::mixed_site()=> __ctxmgr_p),
             self,
             matches!(manager.flavor, Flavor::Async(_)),
         );
+        sites.settle(!nested);
         Level {
             names,
             manager,
@@ -254,7 +261,7 @@ impl<'k> Expander<'k> {
             &p,
             names,
             manager,
-            &quote_spanned!(m=> return ret),
+            (&level.error_name(), &level.error_return()),
             wrap,
             &level.sites.state_fields(names, &p),
         );

@@ -95,7 +95,7 @@ pub(super) fn entry(
     p: &TokenStream,
     names: &Names,
     manager: &Manager,
-    on_break: &TokenStream,
+    (err, on_break): (&syn::Ident, &TokenStream),
     wrap: Option<&dyn Fn(TokenStream) -> TokenStream>,
     extra: &TokenStream,
 ) -> Entry {
@@ -169,7 +169,7 @@ pub(super) fn entry(
     let entered = quote_spanned! {m=>
         match #enter {
             #p::Continue(val) => val,
-            #p::Break(ret) => #on_break,
+            #p::Break(#err) => #on_break,
         }
     };
     // Sync: bound where it is entered, `let PAT = <enter>;`. Async: entered
@@ -239,7 +239,14 @@ pub fn malformed(m: Malformed) -> TokenStream {
             new_guard,
             enter,
             bind,
-        } = entry(&p, &names, manager, &diverge, None, &TokenStream::new());
+        } = entry(
+            &p,
+            &names,
+            manager,
+            (&syn::Ident::new("ret", Span::mixed_site()), &diverge),
+            None,
+            &TokenStream::new(),
+        );
         quote!(#new_guard #enter #bind)
     });
     quote! {

@@ -12,7 +12,7 @@ use quote::{quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
 
-use super::plan::{site_value, SiteKind, Sites};
+use super::plan::{site_value, SiteKind, Sites, INNER_ERROR};
 use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
 
@@ -416,6 +416,16 @@ impl ExprVisitor for Rewriter<'_> {
             Expr::Return(r) => {
                 if let Some(e) = &mut r.expr {
                     self.visit_expr(e);
+                }
+                let inner = matches!(r.expr.as_deref(), Some(Expr::Path(p)) if p.path.is_ident(INNER_ERROR));
+                if inner && !self.in_async_block {
+                    // Placed by the renderer (`INNER(value)`): the block's
+                    // value when it is the only site, else a `return` site.
+                    self.sites.shared(SiteKind::Inner);
+                    let at = self.names.ident("inner");
+                    let value = r.expr.to_token_stream();
+                    *expr = Expr::Verbatim(quote_spanned!(Span::mixed_site()=> #at(#value)));
+                    return;
                 }
                 let index = self.sites.shared(SiteKind::Return);
                 let value = match &r.expr {

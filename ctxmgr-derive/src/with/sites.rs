@@ -40,7 +40,7 @@ fn outcome(
         SiteKind::Try(_) => Some(quote_spanned! {m=>
             #p::Outcome::Err((&&&&#p::Residual(#residual)).__ctxmgr_view())
         }),
-        SiteKind::Return => Some(quote_spanned! {m=>
+        SiteKind::Return | SiteKind::Inner => Some(quote_spanned! {m=>
             match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
                 #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
                 #p::None => #p::Outcome::Ok,
@@ -83,7 +83,67 @@ pub struct AsyncSites {
     pub terminator: TokenStream,
 }
 
+/// Replaces each `INNER(value)` (an inner level's error, see
+/// [`SiteKind::Inner`]) in `tokens` with `place(value)`.
+fn splice_inner(
+    tokens: TokenStream,
+    inner: &syn::Ident,
+    place: &dyn Fn(TokenStream) -> TokenStream,
+) -> TokenStream {
+    use proc_macro2::TokenTree;
+    let mut out = Vec::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match tt {
+            TokenTree::Ident(ref i) if i == inner => {
+                if let Some(TokenTree::Group(g)) = iter.peek() {
+                    let value = g.stream();
+                    iter.next();
+                    out.extend(place(value));
+                    continue;
+                }
+                out.push(tt);
+            }
+            TokenTree::Group(g) => {
+                let mut group =
+                    proc_macro2::Group::new(g.delimiter(), splice_inner(g.stream(), inner, place));
+                group.set_span(g.span());
+                out.push(group.into());
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
 impl Sites {
+    /// The body's tokens with its inner levels' errors placed: as the
+    /// value the body's block leaves with (`break 'body value`) when that
+    /// is its only site, else as a `return` site (`({ RET = Some(value);
+    /// break 'body i; })`).
+    pub fn place_inner(&self, names: &Names, p: &TokenStream, body: TokenStream) -> TokenStream {
+        let m = Span::mixed_site();
+        let Some(index) = self.inner_index() else {
+            return body;
+        };
+        let label = names.label("body");
+        let inner = names.ident("inner");
+        if self.inner_only() {
+            return splice_inner(
+                body,
+                &inner,
+                &|value| quote_spanned!(m=> (break #label #value)),
+            );
+        }
+        let ret = names.ret();
+        let index = Literal::u32_unsuffixed(index);
+        splice_inner(
+            body,
+            &inner,
+            &|value| quote_spanned!(m=> ({ #ret = #p::Some(#value); break #label #index; })),
+        )
+    }
+
     /// A sync level's state fields after KIND and GUARD (see `Names`):
     /// `RET, FLOW, SLOT_1, ..`, `()` where there is none, none after the
     /// last there is. FLOW is kept (read again after the `with!`'s block)
@@ -99,10 +159,15 @@ impl Sites {
             none.clone().filter(|_| self.has_return()),
             Some(quote_spanned!(m=> 0u32)).filter(|_| flow),
         ];
-        fields.extend(self.iter().map(|site| match site.kind {
-            SiteKind::Try(_) | SiteKind::Break { value: true, .. } => none.clone(),
-            _ => None,
-        }));
+        // By index: SLOT_i is field 3 + i (an inner levels' site merged
+        // into the `return` one leaves its index unused).
+        let last = self.iter().map(|s| s.index).max().unwrap_or(0);
+        fields.extend((1..=last).map(
+            |i| match self.iter().find(|s| s.index == i).map(|s| &s.kind) {
+                Some(SiteKind::Try(_) | SiteKind::Break { value: true, .. }) => none.clone(),
+                _ => None,
+            },
+        ));
         while fields.last().is_some_and(Option::is_none) {
             fields.pop();
         }
@@ -197,7 +262,9 @@ impl Sites {
                         attrs = quote_spanned!(m=> #[allow(unreachable_code)]);
                         quote_spanned!(m=> break #outer #resumed)
                     }
-                    SiteKind::Return => quote_spanned!(m=> return #p::taken(#ret)),
+                    SiteKind::Return | SiteKind::Inner => {
+                        quote_spanned!(m=> return #p::taken(#ret))
+                    }
                     SiteKind::Break { label, value } => {
                         late = label.is_none();
                         if *value {
@@ -264,7 +331,9 @@ impl Sites {
                         resumed_question(*question, quote_spanned!(m=> swallowed.resume(#x)));
                     quote_spanned!(m=> #with_x => #resumed,)
                 }
-                SiteKind::Return => quote_spanned!(m=> #without_x => return #p::taken(#ret),),
+                SiteKind::Return | SiteKind::Inner => {
+                    quote_spanned!(m=> #without_x => return #p::taken(#ret),)
+                }
                 SiteKind::Break { label, value: true } => {
                     quote_spanned!(m=> #with_x => break #label #x,)
                 }

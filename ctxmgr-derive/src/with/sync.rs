@@ -43,12 +43,13 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         release,
         ..
     } = &exit;
+    let err = level.error_name();
     let finish_ok = quote_spanned! {m=>
         #[allow(unreachable_code)]
         let exit = #kind.#finish(#exit_borrow, #p::Outcome::Ok);
         #release
-        if let #p::Break(ret) = exit {
-            return ret;
+        if let #p::Break(#err) = exit {
+            return #err;
         }
     };
 
@@ -70,11 +71,47 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         return tokens;
     }
 
+    let outer = names.label("with");
+    let label = names.label("body");
+    let outcome = names.ident("outcome");
+    if sites.inner_only() {
+        // An inner level's enter or exit error is the body's only way
+        // out: it leaves the body's block as the block's value, ERR, and
+        // reaches exit as an error; no slot, no index.
+        return quote_spanned! {m=>
+            {
+                #imports
+                #setup
+                let #result = #outer: {
+                    let #err = #label: {
+                        #enter
+                        #[allow(unused_braces, unreachable_code)]
+                        break #outer #body;
+                    };
+                    // Its type is the function's return type, known before
+                    // it is viewed.
+                    #[allow(unreachable_code)]
+                    if false {
+                        return #err;
+                    }
+                    let #outcome = match (&#p::Probe(&#err)).__ctxmgr_returned_err() {
+                        #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
+                        #p::None => #p::Outcome::Ok,
+                    };
+                    if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
+                        return ret;
+                    }
+                    return #err;
+                };
+                #finish_ok
+                #result_out
+            }
+        };
+    }
+
     let unlabelled = sites.has_unlabelled();
     let arms = sites.sync_arms(names, p, manager.expr.span(), unlabelled);
     let site_setup = sites.setup(names, p);
-    let outer = names.label("with");
-    let label = names.label("body");
     // Declared after the body, or (read again after the `with!`'s block)
     // a field of the state, before it.
     let flow = if unlabelled {
@@ -82,7 +119,6 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     } else {
         names.ident("flow").to_token_stream()
     };
-    let outcome = names.ident("outcome");
     // The body is the break's value itself, so that a body that always
     // leaves makes the break unreachable and `with!` diverges.
     let normal = if unlabelled {
@@ -204,8 +240,8 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
                 #body_block
                 // Reached from a site only: the bound value is gone.
                 let #outcome = #outcome_expr;
-                if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
-                    return ret;
+                if let #p::Break(#err) = #kind.#finish(#exit_borrow, #outcome) {
+                    return #err;
                 }
                 #dispatch
             };

@@ -50,9 +50,9 @@ fn __golden() {
                                 #[allow(clippy::no_effect_underscore_binding)]
                                 let _t = match _t.0.enter(&mut _t.1) {
                                     __ctxmgr_p::Continue(val) => val,
-                                    __ctxmgr_p::Break(ret) => {
+                                    __ctxmgr_p::Break(__ctxmgr_err) => {
                                         ({
-                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
                                             return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                         })
                                     }
@@ -88,9 +88,9 @@ fn __golden() {
                                                     )
                                             }) {
                                                 __ctxmgr_p::Continue(val) => val,
-                                                __ctxmgr_p::Break(ret) => {
+                                                __ctxmgr_p::Break(__ctxmgr_err) => {
                                                     ({
-                                                        _t.2 = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                                         break '__ctxmgr_body_1 1;
                                                     })
                                                 }
@@ -218,12 +218,12 @@ fn __golden() {
                                 }
                                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
                             };
-                            if let __ctxmgr_p::Break(ret) = _t
+                            if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
                                 .finish(&mut _t.1, __ctxmgr_outcome_1)
                             {
                                 ({
-                                    __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                    __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
                                     return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                 });
                             }
@@ -235,9 +235,9 @@ fn __golden() {
                         #[allow(unreachable_code)]
                         let exit = _t.0.finish(&mut _t.1, __ctxmgr_p::Outcome::Ok);
                         _t.1 = { _t.1 };
-                        if let __ctxmgr_p::Break(ret) = exit {
+                        if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
                             ({
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         }

@@ -37,9 +37,9 @@ fn __golden() {
                                 #[allow(clippy::no_effect_underscore_binding)]
                                 let _t = match _t.0.enter(&mut _t.1) {
                                     __ctxmgr_p::Continue(val) => val,
-                                    __ctxmgr_p::Break(ret) => {
+                                    __ctxmgr_p::Break(__ctxmgr_err) => {
                                         ({
-                                            f.2 = __ctxmgr_p::Some(ret);
+                                            f.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                             break '__ctxmgr_body_2 1;
                                         })
                                     }
@@ -54,9 +54,9 @@ fn __golden() {
                                         let __ctxmgr_result_0 = {
                                             let (x, y) = match x.0.enter(&mut x.1) {
                                                 __ctxmgr_p::Continue(val) => val,
-                                                __ctxmgr_p::Break(ret) => {
+                                                __ctxmgr_p::Break(__ctxmgr_err) => {
                                                     ({
-                                                        _t.2 = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                                         break '__ctxmgr_body_1 1;
                                                     })
                                                 }
@@ -66,9 +66,9 @@ fn __golden() {
                                         #[allow(unreachable_code)]
                                         let exit = x.0.finish(&mut x.1, __ctxmgr_p::Outcome::Ok);
                                         x.1 = { x.1 };
-                                        if let __ctxmgr_p::Break(ret) = exit {
+                                        if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
                                             ({
-                                                _t.2 = __ctxmgr_p::Some(ret);
+                                                _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                                 break '__ctxmgr_body_1 1;
                                             });
                                         }
@@ -88,12 +88,12 @@ fn __golden() {
                                 }
                                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
                             };
-                            if let __ctxmgr_p::Break(ret) = _t
+                            if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
                                 .finish(&mut _t.1, __ctxmgr_outcome_1)
                             {
                                 ({
-                                    f.2 = __ctxmgr_p::Some(ret);
+                                    f.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                     break '__ctxmgr_body_2 1;
                                 });
                             }
@@ -105,9 +105,9 @@ fn __golden() {
                         #[allow(unreachable_code)]
                         let exit = _t.0.finish(&mut _t.1, __ctxmgr_p::Outcome::Ok);
                         _t.1 = { _t.1 };
-                        if let __ctxmgr_p::Break(ret) = exit {
+                        if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
                             ({
-                                f.2 = __ctxmgr_p::Some(ret);
+                                f.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                 break '__ctxmgr_body_2 1;
                             });
                         }
