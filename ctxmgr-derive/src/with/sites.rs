@@ -28,7 +28,7 @@ fn resumed_question(question: Span, operand: TokenStream) -> TokenStream {
 ///
 /// Input:  a `?` site / a `return` site (its value in RET)
 /// Output: `Outcome::Err(<view of the residual's error, or of `None`>)` /
-///         `<Outcome::Err(view) if RET holds an `Err` (or `None`), else Ok>`
+///         `p::returned(<RET's error, if it holds an `Err` (or `None`)>, |err| <its view>)`
 fn outcome(
     p: &TokenStream,
     ret: &TokenStream,
@@ -41,10 +41,10 @@ fn outcome(
             #p::Outcome::Err((&&&&#p::Residual(#residual)).__ctxmgr_view())
         }),
         SiteKind::Return | SiteKind::Inner => Some(quote_spanned! {m=>
-            match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
-                #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
-                #p::None => #p::Outcome::Ok,
-            }
+            #p::returned(
+                (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err(),
+                |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
+            )
         }),
         SiteKind::Break { .. } | SiteKind::Continue { .. } => None,
     }

@@ -94,10 +94,10 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
                     if false {
                         return #err;
                     }
-                    let #outcome = match (&#p::Probe(&#err)).__ctxmgr_returned_err() {
-                        #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
-                        #p::None => #p::Outcome::Ok,
-                    };
+                    let #outcome = #p::returned(
+                        (&#p::Probe(&#err)).__ctxmgr_returned_err(),
+                        |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
+                    );
                     if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
                         return ret;
                     }

@@ -145,18 +145,11 @@ fn __golden() {
                                             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
                                                 let __ctxmgr_outcome_0 = match &site {
                                                     __ctxmgr_p::Here(_) => {
-                                                        match (&__ctxmgr_p::Probe(
-                                                            __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
-                                                        ))
-                                                            .__ctxmgr_returned_err()
-                                                        {
-                                                            __ctxmgr_p::Some(err) => {
-                                                                __ctxmgr_p::Outcome::Err(
-                                                                    (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                                                )
-                                                            }
-                                                            __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                                                        }
+                                                        __ctxmgr_p::returned(
+                                                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
+                                                                .__ctxmgr_returned_err(),
+                                                            |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                                        )
                                                     }
                                                     __ctxmgr_p::Next(never) => match *never {}
                                                 };
@@ -206,18 +199,11 @@ fn __golden() {
                                     }
                                 };
                             };
-                            let __ctxmgr_outcome_1 = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&_t.2),
-                            ))
-                                .__ctxmgr_returned_err()
-                            {
-                                __ctxmgr_p::Some(err) => {
-                                    __ctxmgr_p::Outcome::Err(
-                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                    )
-                                }
-                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                            };
+                            let __ctxmgr_outcome_1 = __ctxmgr_p::returned(
+                                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
+                                    .__ctxmgr_returned_err(),
+                                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                            );
                             if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
                                 .finish(&mut _t.1, __ctxmgr_outcome_1)
@@ -269,18 +255,11 @@ fn __golden() {
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
                 let __ctxmgr_outcome_2 = match &site {
                     __ctxmgr_p::Here(_) => {
-                        match (&__ctxmgr_p::Probe(
-                            __ctxmgr_p::taken_ref(&__ctxmgr_ret_2),
-                        ))
-                            .__ctxmgr_returned_err()
-                        {
-                            __ctxmgr_p::Some(err) => {
-                                __ctxmgr_p::Outcome::Err(
-                                    (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                )
-                            }
-                            __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                        }
+                        __ctxmgr_p::returned(
+                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_2)))
+                                .__ctxmgr_returned_err(),
+                            |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                        )
                     }
                     __ctxmgr_p::Next(never) => match *never {}
                 };

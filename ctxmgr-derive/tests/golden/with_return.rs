@@ -30,18 +30,11 @@ fn __golden() {
                     g.len()
                 };
             };
-            let __ctxmgr_outcome_0 = match (&__ctxmgr_p::Probe(
-                __ctxmgr_p::taken_ref(&g.2),
-            ))
-                .__ctxmgr_returned_err()
-            {
-                __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
-                }
-                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-            };
+            let __ctxmgr_outcome_0 = __ctxmgr_p::returned(
+                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&g.2)))
+                    .__ctxmgr_returned_err(),
+                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+            );
             if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, __ctxmgr_outcome_0) {
                 return ret;
             }

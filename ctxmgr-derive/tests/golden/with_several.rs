@@ -76,18 +76,11 @@ fn __golden() {
                                     }
                                 };
                             };
-                            let __ctxmgr_outcome_1 = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&_t.2),
-                            ))
-                                .__ctxmgr_returned_err()
-                            {
-                                __ctxmgr_p::Some(err) => {
-                                    __ctxmgr_p::Outcome::Err(
-                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                    )
-                                }
-                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                            };
+                            let __ctxmgr_outcome_1 = __ctxmgr_p::returned(
+                                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
+                                    .__ctxmgr_returned_err(),
+                                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                            );
                             if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
                                 .finish(&mut _t.1, __ctxmgr_outcome_1)
@@ -115,18 +108,11 @@ fn __golden() {
                     }
                 };
             };
-            let __ctxmgr_outcome_2 = match (&__ctxmgr_p::Probe(
-                __ctxmgr_p::taken_ref(&f.2),
-            ))
-                .__ctxmgr_returned_err()
-            {
-                __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
-                }
-                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-            };
+            let __ctxmgr_outcome_2 = __ctxmgr_p::returned(
+                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
+                    .__ctxmgr_returned_err(),
+                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+            );
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, __ctxmgr_outcome_2) {
                 return ret;
             }

@@ -45,16 +45,10 @@ fn __golden() {
             if false {
                 return ret;
             }
-            let __ctxmgr_outcome_1 = match (&__ctxmgr_p::Probe(&ret))
-                .__ctxmgr_returned_err()
-            {
-                __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
-                }
-                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-            };
+            let __ctxmgr_outcome_1 = __ctxmgr_p::returned(
+                (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err(),
+                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+            );
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, __ctxmgr_outcome_1) {
                 return ret;
             }
