@@ -171,16 +171,21 @@ impl Names {
         }
     }
 
-    pub fn ident(&self, what: &str) -> syn::Ident {
-        syn::Ident::new(&format!("__ctxmgr_{what}_{}", self.id), Span::mixed_site())
+    /// A local declared after the body it holds or follows (`result`,
+    /// `outcome`, `flow`, `caught`): never in scope of user code, so a
+    /// plain mixed-site name (one level's shadows none another level uses:
+    /// an inner level's are in its own block).
+    pub fn local(&self, what: &str) -> syn::Ident {
+        self.local_at(what, Span::mixed_site())
     }
 
-    /// [`Names::ident`] shown at `at` in diagnostics.
-    pub fn ident_at(&self, what: &str, at: Span) -> syn::Ident {
-        syn::Ident::new(
-            &format!("__ctxmgr_{what}_{}", self.id),
-            Span::mixed_site().located_at(at),
-        )
+    /// [`Names::local`] shown at `at` in diagnostics.
+    pub fn local_at(&self, what: &str, at: Span) -> syn::Ident {
+        syn::Ident::new(what, Span::mixed_site().located_at(at))
+    }
+
+    pub fn ident(&self, what: &str) -> syn::Ident {
+        syn::Ident::new(&format!("__ctxmgr_{what}_{}", self.id), Span::mixed_site())
     }
 
     pub fn label(&self, what: &str) -> syn::Lifetime {

@@ -112,7 +112,7 @@ impl AsyncLevel<'_> {
     /// LLVM may leave out of line: bench/run's async ratios).
     fn run_body(&self, inner: &TokenStream) -> TokenStream {
         let AsyncLevel { p, enter, bind, .. } = self;
-        let caught = self.names.ident("caught");
+        let caught = self.names.local("caught");
         let await_ = self.await_();
         quote_spanned! {Span::mixed_site()=>
             let #caught = {
@@ -171,7 +171,7 @@ impl AsyncLevel<'_> {
     fn short(&self, imports: &TokenStream) -> TokenStream {
         let p = self.p;
         let value = self.value_out();
-        let caught = self.names.ident("caught");
+        let caught = self.names.local("caught");
         let setup = &self.setup;
         let run = self.run_body(self.body);
         let finish_ok = self.finish(&quote_spanned!(Span::mixed_site()=> #p::Outcome::Ok));
@@ -202,8 +202,8 @@ impl AsyncLevel<'_> {
         let p = self.p;
         let value = self.value_out();
         let names = self.names;
-        let caught = names.ident("caught");
-        let outcome = names.ident("outcome");
+        let caught = names.local("caught");
+        let outcome = names.local("outcome");
         let setup = &self.setup;
         let body = &self.body;
         let AsyncSites {

@@ -211,7 +211,7 @@ impl Sites {
     fn check(names: &Names, p: &TokenStream, manager: Span) -> TokenStream {
         let m = Span::mixed_site();
         let guard = names.field("guard");
-        let outcome = names.ident("outcome");
+        let outcome = names.local("outcome");
         let check = syn::Ident::new("check", m.located_at(manager));
         quote_spanned! {m=>
             (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind().#check(&mut #guard, #outcome)

@@ -31,9 +31,9 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     } = shared;
     let m = Span::mixed_site();
     let kind = names.field("kind");
-    let result = names.ident("result");
+    let result = names.local("result");
     // RESULT where it is handed on, the `with!`'s value.
-    let result_out = names.ident_at("result", *call);
+    let result_out = names.local_at("result", *call);
     // Spanned like `enter` (in `entry`), on the user's expression: a
     // function that cannot return the manager's error is one error there,
     // not one for enter and one for each exit.
@@ -73,7 +73,7 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
 
     let outer = names.label("with");
     let label = names.label("body");
-    let outcome = names.ident("outcome");
+    let outcome = names.local("outcome");
     if sites.inner_only() {
         // An inner level's enter or exit error is the body's only way
         // out: it leaves the body's block as the block's value, ERR, and
@@ -117,7 +117,7 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     let flow = if unlabelled {
         names.field("flow")
     } else {
-        names.ident("flow").to_token_stream()
+        names.local("flow").to_token_stream()
     };
     // The body is the break's value itself, so that a body that always
     // leaves makes the break unreachable and `with!` diverges.

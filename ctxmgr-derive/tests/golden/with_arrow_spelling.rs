@@ -10,7 +10,7 @@ fn __golden() {
         let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
         let mut g = (g.0, g.0.guard((g.1,).0));
         #[allow(unused_braces)]
-        let __ctxmgr_result_0 = {
+        let result = {
             let g = match g.0.enter(&mut g.1) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
@@ -26,6 +26,6 @@ fn __golden() {
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

@@ -16,7 +16,7 @@ fn __golden() {
         if false {
             return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_2);
         }
-        let __ctxmgr_caught_2 = {
+        let caught = {
             let conn = match ({
                 let (mgr, state) = (&mut conn.1).__ctxmgr_split();
                 conn.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
@@ -45,7 +45,7 @@ fn __golden() {
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         }
-                        let __ctxmgr_result_1 = '__ctxmgr_with_1: {
+                        let result = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
                                 let _t = match _t.0.enter(&mut _t.1) {
@@ -78,7 +78,7 @@ fn __golden() {
                                                 break '__ctxmgr_body_1 1;
                                             });
                                         }
-                                        let __ctxmgr_caught_0 = {
+                                        let caught = {
                                             let tx = match ({
                                                 let (mgr, state) = (&mut tx.1).__ctxmgr_split();
                                                 tx.0
@@ -120,7 +120,7 @@ fn __golden() {
                                                 ))
                                                 .await
                                         };
-                                        match __ctxmgr_caught_0 {
+                                        match caught {
                                             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
                                                 let (mgr, state) = tx.1.__ctxmgr_split();
                                                 if let __ctxmgr_p::Break(ret) = tx
@@ -143,7 +143,7 @@ fn __golden() {
                                                 val
                                             }
                                             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                                                let __ctxmgr_outcome_0 = match &site {
+                                                let outcome = match &site {
                                                     __ctxmgr_p::Here(_) => {
                                                         __ctxmgr_p::returned(
                                                             (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
@@ -158,11 +158,7 @@ fn __golden() {
                                                     .0
                                                     .exited(
                                                         state,
-                                                        __ctxmgr_p::AsyncContextManager::exit(
-                                                                mgr,
-                                                                __ctxmgr_outcome_0,
-                                                            )
-                                                            .await,
+                                                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
                                                     )
                                                 {
                                                     ({
@@ -199,14 +195,14 @@ fn __golden() {
                                     }
                                 };
                             };
-                            let __ctxmgr_outcome_1 = __ctxmgr_p::returned(
+                            let outcome = __ctxmgr_p::returned(
                                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
                                     .__ctxmgr_returned_err(),
                                 |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                             );
                             if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
-                                .finish(&mut _t.1, __ctxmgr_outcome_1)
+                                .finish(&mut _t.1, outcome)
                             {
                                 ({
                                     __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
@@ -227,13 +223,13 @@ fn __golden() {
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         }
-                        __ctxmgr_result_1
+                        result
                     }
                 });
             });
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
-        match __ctxmgr_caught_2 {
+        match caught {
             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
                 let (mgr, state) = conn.1.__ctxmgr_split();
                 if let __ctxmgr_p::Break(ret) = conn
@@ -253,7 +249,7 @@ fn __golden() {
                 val
             }
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let __ctxmgr_outcome_2 = match &site {
+                let outcome = match &site {
                     __ctxmgr_p::Here(_) => {
                         __ctxmgr_p::returned(
                             (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_2)))
@@ -268,8 +264,7 @@ fn __golden() {
                     .0
                     .exited(
                         state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, __ctxmgr_outcome_2)
-                            .await,
+                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
                     )
                 {
                     return ret;

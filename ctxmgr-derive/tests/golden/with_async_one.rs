@@ -11,7 +11,7 @@ fn __golden() {
             let f = ((&&&&__ctxmgr_p::AsyncKind(&f)).__ctxmgr_kind(), f);
             (f.0, f.0.async_guard((f.1,).0))
         };
-        let __ctxmgr_caught_0 = {
+        let caught = {
             let f = match ({
                 let (mgr, state) = (&mut f.1).__ctxmgr_split();
                 f.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
@@ -40,7 +40,7 @@ fn __golden() {
             });
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
-        match __ctxmgr_caught_0 {
+        match caught {
             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
                 let (mgr, state) = f.1.__ctxmgr_split();
                 if let __ctxmgr_p::Break(ret) = f
@@ -60,7 +60,7 @@ fn __golden() {
                 val
             }
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let __ctxmgr_outcome_0 = match &site {
+                let outcome = match &site {
                     __ctxmgr_p::Here(carried) => {
                         __ctxmgr_p::Outcome::Err(
                             (&&&&__ctxmgr_p::Residual(carried)).__ctxmgr_view(),
@@ -73,8 +73,7 @@ fn __golden() {
                     .0
                     .exited(
                         state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, __ctxmgr_outcome_0)
-                            .await,
+                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
                     )
                 {
                     return ret;
@@ -84,7 +83,7 @@ fn __golden() {
                     __ctxmgr_p::Here(_) => {
                         (&__ctxmgr_p::SuppressProbe(&f.1))
                             .__ctxmgr_suppress_kind()
-                            .check(&mut f.1, __ctxmgr_outcome_0)
+                            .check(&mut f.1, outcome)
                     }
                     _ => __ctxmgr_p::Swallowed::none(),
                 };

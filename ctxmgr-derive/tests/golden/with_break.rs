@@ -9,7 +9,7 @@ fn __golden() {
         let g = lock(&m);
         let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
         let mut g = (g.0, g.0.guard((g.1,).0), (), 0u32, (), __ctxmgr_p::None);
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
+        let result = '__ctxmgr_with_0: {
             g.3 = '__ctxmgr_body_0: {
                 let mut g = match g.0.enter(&mut g.1) {
                     __ctxmgr_p::Continue(val) => val,
@@ -31,8 +31,8 @@ fn __golden() {
                     *g += 1;
                 });
             };
-            let __ctxmgr_outcome_0 = __ctxmgr_p::Outcome::Ok;
-            if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, __ctxmgr_outcome_0) {
+            let outcome = __ctxmgr_p::Outcome::Ok;
+            if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
                 return ret;
             }
             match g.3 {
@@ -48,7 +48,7 @@ fn __golden() {
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        match __ctxmgr_result_0 {
+        match result {
             __ctxmgr_p::Some(val) => val,
             __ctxmgr_p::None => {
                 match g.3 {

@@ -13,7 +13,7 @@ fn __golden() {
         );
         let mut __ctxmgr_0 = (__ctxmgr_0.0, __ctxmgr_0.0.guard((__ctxmgr_0.1,).0));
         #[allow(unused_braces)]
-        let __ctxmgr_result_0 = {
+        let result = {
             let __ctxmgr_unused_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
@@ -28,6 +28,6 @@ fn __golden() {
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

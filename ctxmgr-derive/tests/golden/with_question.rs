@@ -9,7 +9,7 @@ fn __golden() {
         let f = open(path);
         let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
         let mut f = (f.0, f.0.guard((f.1,).0), (), (), __ctxmgr_p::None);
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
+        let result = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
@@ -29,16 +29,16 @@ fn __golden() {
                     Ok(())
                 };
             };
-            let __ctxmgr_outcome_0 = __ctxmgr_p::Outcome::Err(
+            let outcome = __ctxmgr_p::Outcome::Err(
                 (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&f.4))).__ctxmgr_view(),
             );
-            if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, __ctxmgr_outcome_0) {
+            if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
             }
             #[allow(unreachable_code)]
             break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&f.1))
                 .__ctxmgr_suppress_kind()
-                .check(&mut f.1, __ctxmgr_outcome_0)
+                .check(&mut f.1, outcome)
                 .resume(__ctxmgr_p::taken(f.4)))?;
         };
         #[allow(unreachable_code)]
@@ -47,6 +47,6 @@ fn __golden() {
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

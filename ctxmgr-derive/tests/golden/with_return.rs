@@ -13,7 +13,7 @@ fn __golden() {
         if false {
             return __ctxmgr_p::Option::unwrap(g.2);
         }
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
+        let result = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
                 let g = match g.0.enter(&mut g.1) {
                     __ctxmgr_p::Continue(val) => val,
@@ -30,12 +30,12 @@ fn __golden() {
                     g.len()
                 };
             };
-            let __ctxmgr_outcome_0 = __ctxmgr_p::returned(
+            let outcome = __ctxmgr_p::returned(
                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&g.2)))
                     .__ctxmgr_returned_err(),
                 |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
             );
-            if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, __ctxmgr_outcome_0) {
+            if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
                 return ret;
             }
             return __ctxmgr_p::taken(g.2);
@@ -46,6 +46,6 @@ fn __golden() {
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

@@ -13,7 +13,7 @@ fn __golden() {
         if false {
             return __ctxmgr_p::Option::unwrap(f.2);
         }
-        let __ctxmgr_result_2 = '__ctxmgr_with_2: {
+        let result = '__ctxmgr_with_2: {
             '__ctxmgr_body_2: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
@@ -32,7 +32,7 @@ fn __golden() {
                                 break '__ctxmgr_body_2 1;
                             });
                         }
-                        let __ctxmgr_result_1 = '__ctxmgr_with_1: {
+                        let result = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
                                 let _t = match _t.0.enter(&mut _t.1) {
@@ -51,7 +51,7 @@ fn __golden() {
                                         let x = ((&&&&__ctxmgr_p::Kind(&x)).__ctxmgr_kind(), x);
                                         let mut x = (x.0, x.0.guard((x.1,).0));
                                         #[allow(unused_braces)]
-                                        let __ctxmgr_result_0 = {
+                                        let result = {
                                             let (x, y) = match x.0.enter(&mut x.1) {
                                                 __ctxmgr_p::Continue(val) => val,
                                                 __ctxmgr_p::Break(__ctxmgr_err) => {
@@ -72,18 +72,18 @@ fn __golden() {
                                                 break '__ctxmgr_body_1 1;
                                             });
                                         }
-                                        __ctxmgr_result_0
+                                        result
                                     }
                                 };
                             };
-                            let __ctxmgr_outcome_1 = __ctxmgr_p::returned(
+                            let outcome = __ctxmgr_p::returned(
                                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
                                     .__ctxmgr_returned_err(),
                                 |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                             );
                             if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
-                                .finish(&mut _t.1, __ctxmgr_outcome_1)
+                                .finish(&mut _t.1, outcome)
                             {
                                 ({
                                     f.2 = __ctxmgr_p::Some(__ctxmgr_err);
@@ -104,16 +104,16 @@ fn __golden() {
                                 break '__ctxmgr_body_2 1;
                             });
                         }
-                        __ctxmgr_result_1
+                        result
                     }
                 };
             };
-            let __ctxmgr_outcome_2 = __ctxmgr_p::returned(
+            let outcome = __ctxmgr_p::returned(
                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
                     .__ctxmgr_returned_err(),
                 |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
             );
-            if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, __ctxmgr_outcome_2) {
+            if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
             }
             return __ctxmgr_p::taken(f.2);
@@ -124,6 +124,6 @@ fn __golden() {
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_2
+        result
     }
 }

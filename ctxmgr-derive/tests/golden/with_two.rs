@@ -9,7 +9,7 @@ fn __golden() {
         let f = open(a);
         let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
         let mut f = (f.0, f.0.guard((f.1,).0));
-        let __ctxmgr_result_1 = '__ctxmgr_with_1: {
+        let result = '__ctxmgr_with_1: {
             let ret = '__ctxmgr_body_1: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
@@ -22,7 +22,7 @@ fn __golden() {
                         let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
                         let mut g = (g.0, g.0.guard((g.1,).0));
                         #[allow(unused_braces)]
-                        let __ctxmgr_result_0 = {
+                        let result = {
                             let g = match g.0.enter(&mut g.1) {
                                 __ctxmgr_p::Continue(val) => val,
                                 __ctxmgr_p::Break(__ctxmgr_err) => {
@@ -37,7 +37,7 @@ fn __golden() {
                         if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
                             (break '__ctxmgr_body_1 __ctxmgr_err);
                         }
-                        __ctxmgr_result_0
+                        result
                     }
                 };
             };
@@ -45,11 +45,11 @@ fn __golden() {
             if false {
                 return ret;
             }
-            let __ctxmgr_outcome_1 = __ctxmgr_p::returned(
+            let outcome = __ctxmgr_p::returned(
                 (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err(),
                 |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
             );
-            if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, __ctxmgr_outcome_1) {
+            if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
             }
             return ret;
@@ -60,6 +60,6 @@ fn __golden() {
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_1
+        result
     }
 }

@@ -22,8 +22,8 @@ async fn run() -> Result<(), E> {
         if false {
             return __ctxmgr_p::Option::unwrap(__ctxmgr_0.2);
         }
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
-            let __ctxmgr_flow_0: u32 = '__ctxmgr_body_0: {
+        let result = '__ctxmgr_with_0: {
+            let flow: u32 = '__ctxmgr_body_0: {
                 let __ctxmgr_unused_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
@@ -47,7 +47,7 @@ async fn run() -> Result<(), E> {
                     });
                 };
             };
-            let __ctxmgr_outcome_0 = match __ctxmgr_flow_0 {
+            let outcome = match flow {
                 1 => {
                     __ctxmgr_p::Outcome::Err(
                         (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&__ctxmgr_0.4)))
@@ -65,16 +65,16 @@ async fn run() -> Result<(), E> {
             };
             if let __ctxmgr_p::Break(ret) = __ctxmgr_0
                 .0
-                .finish(&mut __ctxmgr_0.1, __ctxmgr_outcome_0)
+                .finish(&mut __ctxmgr_0.1, outcome)
             {
                 return ret;
             }
-            match __ctxmgr_flow_0 {
+            match flow {
                 #[allow(unreachable_code)]
                 1 => {
                     break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&__ctxmgr_0.1))
                         .__ctxmgr_suppress_kind()
-                        .check(&mut __ctxmgr_0.1, __ctxmgr_outcome_0)
+                        .check(&mut __ctxmgr_0.1, outcome)
                         .resume(__ctxmgr_p::taken(__ctxmgr_0.4)))?;
                 }
                 2 => return __ctxmgr_p::taken(__ctxmgr_0.2),
@@ -87,6 +87,6 @@ async fn run() -> Result<(), E> {
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

@@ -16,7 +16,7 @@ async fn query(pool: &Pool) -> Result<u8, E> {
         if false {
             return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0);
         }
-        let __ctxmgr_caught_0 = {
+        let caught = {
             let conn = match ({
                 let (mgr, state) = (&mut conn.1).__ctxmgr_split();
                 conn.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
@@ -40,7 +40,7 @@ async fn query(pool: &Pool) -> Result<u8, E> {
             });
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
-        match __ctxmgr_caught_0 {
+        match caught {
             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
                 let (mgr, state) = conn.1.__ctxmgr_split();
                 if let __ctxmgr_p::Break(ret) = conn
@@ -60,7 +60,7 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                 val
             }
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let __ctxmgr_outcome_0 = match &site {
+                let outcome = match &site {
                     __ctxmgr_p::Here(_) => {
                         __ctxmgr_p::returned(
                             (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
@@ -75,8 +75,7 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                     .0
                     .exited(
                         state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, __ctxmgr_outcome_0)
-                            .await,
+                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
                     )
                 {
                     return ret;

@@ -13,7 +13,7 @@ fn f(x: u8) -> Result<u8, E> {
         if false {
             return __ctxmgr_p::Option::unwrap(t.2);
         }
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
+        let result = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
                 let t = match t.0.enter(&mut t.1) {
                     __ctxmgr_p::Continue(val) => val,
@@ -35,12 +35,12 @@ fn f(x: u8) -> Result<u8, E> {
                     });
                 };
             };
-            let __ctxmgr_outcome_0 = __ctxmgr_p::returned(
+            let outcome = __ctxmgr_p::returned(
                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&t.2)))
                     .__ctxmgr_returned_err(),
                 |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
             );
-            if let __ctxmgr_p::Break(ret) = t.0.finish(&mut t.1, __ctxmgr_outcome_0) {
+            if let __ctxmgr_p::Break(ret) = t.0.finish(&mut t.1, outcome) {
                 return ret;
             }
             return __ctxmgr_p::taken(t.2);
@@ -51,6 +51,6 @@ fn f(x: u8) -> Result<u8, E> {
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }
