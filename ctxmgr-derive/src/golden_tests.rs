@@ -77,6 +77,14 @@ const CASES: &[Case] = &[
         )],
     },
     Case {
+        name: "with_return_and_question",
+        calls: &[(
+            Form::With,
+            "",
+            r#"open(path) as f, { if f.is_empty() { return Ok(0); } parse(f)? + 1 }"#,
+        )],
+    },
+    Case {
         name: "with_no_binding",
         calls: &[(Form::With, "", r#"Timer::new("t"), { work(); }"#)],
     },
