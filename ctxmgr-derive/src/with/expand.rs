@@ -163,7 +163,7 @@ impl<'k> Expander<'k> {
         let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
         let body = level
             .sites
-            .place_inner(&level.names, &p, level.body.into_token_stream());
+            .place(&level.names, &p, level.body.into_token_stream());
         // It always parses, but it embeds user tokens, so rather than trust
         // that, fall back to the raw tokens and let the compiler report
         // whatever is wrong with them: never a macro panic.
@@ -195,7 +195,7 @@ impl<'k> Expander<'k> {
         let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
         let body = level
             .sites
-            .place_inner(&level.names, &p, level.body.to_token_stream());
+            .place(&level.names, &p, level.body.to_token_stream());
         self.render(&level, body)
     }
 

@@ -132,6 +132,17 @@ impl Sites {
         )
     }
 
+    /// The body's only site is a `?`.
+    pub fn try_only(&self) -> bool {
+        matches!(
+            self.0.as_slice(),
+            [Site {
+                kind: SiteKind::Try(_),
+                ..
+            }]
+        )
+    }
+
     /// After the rewrite: unless an inner level's error is the only site
     /// of the outermost level, it is a `return` site (the one the body
     /// already has, if any).

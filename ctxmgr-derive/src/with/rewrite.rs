@@ -245,7 +245,15 @@ impl Rewriter<'_> {
         let p = self.p;
         let inner = &t.expr;
         let branch = quote_spanned!(t.question_token.span=> #p::branch);
-        let leave = self.leave(index, Carry::Slot(quote_spanned!(Span::mixed_site()=> ret)));
+        // In a sync level, placed by the renderer (`LEAVE_i(ret)`): the
+        // body's block's value when it is the only site, else stored in its
+        // slot (`Sites::place`).
+        let leave = if self.in_async_block {
+            self.leave(index, Carry::Slot(quote_spanned!(Span::mixed_site()=> ret)))
+        } else {
+            let at = self.names.ident(&format!("leave{index}"));
+            Expr::Verbatim(quote_spanned!(Span::mixed_site()=> #at(ret)))
+        };
         // Parenthesized: as tokens, nothing else would keep `x?.f();` from
         // starting a statement with a `match`.
         let out = quote_spanned! {Span::mixed_site()=>

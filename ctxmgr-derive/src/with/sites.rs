@@ -117,16 +117,76 @@ fn splice_inner(
 }
 
 impl Sites {
-    /// The body's tokens with its inner levels' errors placed: as the
-    /// value the body's block leaves with (`break 'body value`) when that
-    /// is its only site, else as a `return` site (`({ RET = Some(value);
-    /// break 'body i; })`).
-    pub fn place_inner(&self, names: &Names, p: &TokenStream, body: TokenStream) -> TokenStream {
+    /// A sync body whose only site is a `?` ([`Sites::try_only`]), its
+    /// residual `residual` (the value the body's block left with): exit's
+    /// outcome, and the statement that resumes the `?`.
+    ///
+    /// Output: `p::Outcome::Err((&&&&p::Residual(&RESIDUAL)).__ctxmgr_view())`,
+    ///         `break 'with (SUPPRESS.check(..).resume(RESIDUAL))?;`
+    pub fn try_only_code(
+        &self,
+        names: &Names,
+        p: &TokenStream,
+        manager: Span,
+        residual: &syn::Ident,
+    ) -> (TokenStream, TokenStream) {
         let m = Span::mixed_site();
+        let question = match self.iter().next().map(|s| &s.kind) {
+            Some(SiteKind::Try(question)) => *question,
+            _ => m,
+        };
+        let outcome = outcome(
+            p,
+            &TokenStream::new(),
+            &SiteKind::Try(question),
+            quote_spanned!(m=> &#residual),
+        )
+        .unwrap_or_default();
+        let check = Self::check(names, p, manager);
+        let resumed = resumed_question(question, quote_spanned!(m=> #check.resume(#residual)));
+        let outer = names.label("with");
+        let resume = quote_spanned! {m=>
+            // `!` with a manager that never suppresses.
+            #[allow(unreachable_code)]
+            break #outer #resumed;
+        };
+        (outcome, resume)
+    }
+
+    /// The body's tokens with its sync `?` sites and its inner levels'
+    /// errors placed: as the value the body's block leaves with (`break
+    /// 'body value`) when that is its only site, else stored in their slot
+    /// (`({ SLOT_i = Some(value); break 'body i; })`; an inner error in
+    /// RET, as a `return` site).
+    pub fn place(&self, names: &Names, p: &TokenStream, mut body: TokenStream) -> TokenStream {
+        let m = Span::mixed_site();
+        let label = names.label("body");
+        if names.is_sync() {
+            for site in self.iter() {
+                if !matches!(site.kind, SiteKind::Try(_)) {
+                    continue;
+                }
+                let at = names.ident(&format!("leave{}", site.index));
+                body = if self.try_only() {
+                    splice_inner(
+                        body,
+                        &at,
+                        &|value| quote_spanned!(m=> (break #label #value)),
+                    )
+                } else {
+                    let slot = names.slot(site.index);
+                    let index = Literal::u32_unsuffixed(site.index);
+                    splice_inner(
+                        body,
+                        &at,
+                        &|value| quote_spanned!(m=> ({ #slot = #p::Some(#value); break #label #index; })),
+                    )
+                };
+            }
+        }
         let Some(index) = self.inner_index() else {
             return body;
         };
-        let label = names.label("body");
         let inner = names.ident("inner");
         if self.inner_only() {
             return splice_inner(
@@ -164,6 +224,7 @@ impl Sites {
         let last = self.iter().map(|s| s.index).max().unwrap_or(0);
         fields.extend((1..=last).map(
             |i| match self.iter().find(|s| s.index == i).map(|s| &s.kind) {
+                Some(SiteKind::Try(_)) if self.try_only() => None,
                 Some(SiteKind::Try(_) | SiteKind::Break { value: true, .. }) => none.clone(),
                 _ => None,
             },

@@ -109,6 +109,33 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         };
     }
 
+    if sites.try_only() {
+        // A `?` is the body's only way out: its residual leaves the body's
+        // block as the block's value; no slot, no index.
+        let residual = names.local("residual");
+        let (outcome_expr, resume) = sites.try_only_code(names, p, manager.expr.span(), &residual);
+        return quote_spanned! {m=>
+            {
+                #imports
+                #setup
+                let #result = #outer: {
+                    let #residual = #label: {
+                        #enter
+                        #[allow(unused_braces, unreachable_code)]
+                        break #outer #body;
+                    };
+                    let #outcome = #outcome_expr;
+                    if let #p::Break(#err) = #kind.#finish(#exit_borrow, #outcome) {
+                        return #err;
+                    }
+                    #resume
+                };
+                #finish_ok
+                #result_out
+            }
+        };
+    }
+
     let unlabelled = sites.has_unlabelled();
     let arms = sites.sync_arms(names, p, manager.expr.span(), unlabelled);
     let site_setup = sites.setup(names, p);

@@ -8,9 +8,9 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(path);
         let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
-        let mut f = (f.0, f.0.guard((f.1,).0), (), (), __ctxmgr_p::None);
+        let mut f = (f.0, f.0.guard((f.1,).0));
         let result = '__ctxmgr_with_0: {
-            '__ctxmgr_body_0: {
+            let residual = '__ctxmgr_body_0: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
@@ -19,18 +19,13 @@ fn __golden() {
                 break '__ctxmgr_with_0 {
                     (match __ctxmgr_p::branch(f.write_all(b"x")) {
                         __ctxmgr_p::Continue(val) => val,
-                        __ctxmgr_p::Break(ret) => {
-                            ({
-                                f.4 = __ctxmgr_p::Some(ret);
-                                break '__ctxmgr_body_0 1;
-                            })
-                        }
+                        __ctxmgr_p::Break(ret) => (break '__ctxmgr_body_0 ret),
                     });
                     Ok(())
                 };
             };
             let outcome = __ctxmgr_p::Outcome::Err(
-                (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&f.4))).__ctxmgr_view(),
+                (&&&&__ctxmgr_p::Residual(&residual)).__ctxmgr_view(),
             );
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
@@ -39,7 +34,7 @@ fn __golden() {
             break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&f.1))
                 .__ctxmgr_suppress_kind()
                 .check(&mut f.1, outcome)
-                .resume(__ctxmgr_p::taken(f.4)))?;
+                .resume(residual))?;
         };
         #[allow(unreachable_code)]
         let exit = f.0.finish(&mut f.1, __ctxmgr_p::Outcome::Ok);
