@@ -253,13 +253,6 @@ impl<'k> Expander<'k> {
             (Some(_), Flavor::Sync) => Some(&noted),
             _ => None,
         };
-        // Enter's error is returned; a sync level with `return` sites ties
-        // its RET to that type there (`Sites::setup`).
-        let mut on_break = level.error_return();
-        if matches!(manager.flavor, Flavor::Sync) && level.sites.has_return() {
-            let (err, ret) = (level.error_name(), names.ret());
-            on_break = quote_spanned!(m=> { #p::tie(&#err, &#ret); #on_break });
-        }
         let Entry {
             new_guard,
             enter,
@@ -268,7 +261,7 @@ impl<'k> Expander<'k> {
             &p,
             names,
             manager,
-            (&level.error_name(), &on_break),
+            (&level.error_name(), &level.error_return()),
             wrap,
             &level.sites.state_fields(names, &p),
         );

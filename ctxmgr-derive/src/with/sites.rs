@@ -238,19 +238,21 @@ impl Sites {
         quote_spanned!(m=> #(#fields),*)
     }
 
-    /// Before the body, an async level's RET, declared and tied to the
-    /// function's return type (a sync level's is a field of its state, tied
-    /// where enter's error is returned: `p::tie`, see `expand`).
+    /// Before the body: RET tied to the function's return type, an async
+    /// level's RET declared (a sync level's is a field of its state).
     ///
-    /// Output: `let mut RET = p::None; if false { return p::Option::unwrap(RET); }`
+    /// Output: [async: `let mut RET = p::None;`]
+    ///         `if false { return p::Option::unwrap(RET); }`
     pub fn setup(&self, names: &Names, p: &TokenStream) -> TokenStream {
         let m = Span::mixed_site();
         let mut setup = TokenStream::new();
-        if !self.has_return() || names.is_sync() {
+        if !self.has_return() {
             return setup;
         }
         let ret = names.ret();
-        setup.extend(quote_spanned!(m=> let mut #ret = #p::None;));
+        if !names.is_sync() {
+            setup.extend(quote_spanned!(m=> let mut #ret = #p::None;));
+        }
         // Ties RET's type to the function's return type, so `return
         // iter.collect()` keeps its expected type.
         setup.extend(quote_spanned! {m=>

@@ -36,13 +36,21 @@ fn __golden() {
                         let _t = Timer::new("q");
                         let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
                         let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
+                        #[allow(unreachable_code)]
+                        if false {
+                            ({
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
+                                    __ctxmgr_p::Option::unwrap(_t.2),
+                                );
+                                return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
+                            });
+                        }
                         let result = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
                                 let _t = match _t.0.enter(&mut _t.1) {
                                     __ctxmgr_p::Continue(val) => val,
                                     __ctxmgr_p::Break(__ctxmgr_err) => {
-                                        __ctxmgr_p::tie(&__ctxmgr_err, &_t.2);
                                         ({
                                             __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
                                             return __ctxmgr_p::Err(__ctxmgr_p::Here(()));

@@ -9,14 +9,15 @@ fn __golden() {
         let g = lock(&m);
         let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
         let mut g = (g.0, g.0.guard((g.1,).0), __ctxmgr_p::None);
+        #[allow(unreachable_code)]
+        if false {
+            return __ctxmgr_p::Option::unwrap(g.2);
+        }
         let result = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
                 let g = match g.0.enter(&mut g.1) {
                     __ctxmgr_p::Continue(val) => val,
-                    __ctxmgr_p::Break(ret) => {
-                        __ctxmgr_p::tie(&ret, &g.2);
-                        return ret;
-                    }
+                    __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {

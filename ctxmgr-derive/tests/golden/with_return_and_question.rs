@@ -16,14 +16,15 @@ fn __golden() {
             (),
             __ctxmgr_p::None,
         );
+        #[allow(unreachable_code)]
+        if false {
+            return __ctxmgr_p::Option::unwrap(f.2);
+        }
         let result = '__ctxmgr_with_0: {
             let flow: u32 = '__ctxmgr_body_0: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
-                    __ctxmgr_p::Break(ret) => {
-                        __ctxmgr_p::tie(&ret, &f.2);
-                        return ret;
-                    }
+                    __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {

@@ -9,14 +9,15 @@ fn __golden() {
         let f = open(path);
         let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
         let mut f = (f.0, f.0.guard((f.1,).0), __ctxmgr_p::None);
+        #[allow(unreachable_code)]
+        if false {
+            return __ctxmgr_p::Option::unwrap(f.2);
+        }
         let result = '__ctxmgr_with_2: {
             '__ctxmgr_body_2: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
-                    __ctxmgr_p::Break(ret) => {
-                        __ctxmgr_p::tie(&ret, &f.2);
-                        return ret;
-                    }
+                    __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_2 {
@@ -24,16 +25,22 @@ fn __golden() {
                         let _t = Timer::new("t");
                         let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
                         let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
+                        #[allow(unreachable_code)]
+                        if false {
+                            ({
+                                f.2 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(_t.2));
+                                break '__ctxmgr_body_2 1;
+                            });
+                        }
                         let result = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
                                 let _t = match _t.0.enter(&mut _t.1) {
                                     __ctxmgr_p::Continue(val) => val,
                                     __ctxmgr_p::Break(__ctxmgr_err) => {
-                                        __ctxmgr_p::tie(&__ctxmgr_err, &_t.2);
                                         ({
                                             f.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                            break '__ctxmgr_body_2 2;
+                                            break '__ctxmgr_body_2 1;
                                         })
                                     }
                                 };
@@ -80,12 +87,12 @@ fn __golden() {
                             {
                                 ({
                                     f.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                    break '__ctxmgr_body_2 2;
+                                    break '__ctxmgr_body_2 1;
                                 });
                             }
                             ({
                                 f.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
-                                break '__ctxmgr_body_2 2;
+                                break '__ctxmgr_body_2 1;
                             });
                         };
                         #[allow(unreachable_code)]
@@ -94,7 +101,7 @@ fn __golden() {
                         if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
                             ({
                                 f.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                break '__ctxmgr_body_2 2;
+                                break '__ctxmgr_body_2 1;
                             });
                         }
                         result

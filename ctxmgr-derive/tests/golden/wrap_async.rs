@@ -18,14 +18,15 @@ async fn run() -> Result<(), E> {
             (),
             __ctxmgr_p::None,
         );
+        #[allow(unreachable_code)]
+        if false {
+            return __ctxmgr_p::Option::unwrap(__ctxmgr_0.2);
+        }
         let result = '__ctxmgr_with_0: {
             let flow: u32 = '__ctxmgr_body_0: {
                 let __ctxmgr_unused_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
                     __ctxmgr_p::Continue(val) => val,
-                    __ctxmgr_p::Break(ret) => {
-                        __ctxmgr_p::tie(&ret, &__ctxmgr_0.2);
-                        return ret;
-                    }
+                    __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {

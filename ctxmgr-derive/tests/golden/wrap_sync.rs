@@ -9,14 +9,15 @@ fn f(x: u8) -> Result<u8, E> {
         let t = Timer::new("f");
         let t = ((&&&&__ctxmgr_p::Kind(&t)).__ctxmgr_kind(), t);
         let mut t = (t.0, t.0.guard((t.1,).0), __ctxmgr_p::None);
+        #[allow(unreachable_code)]
+        if false {
+            return __ctxmgr_p::Option::unwrap(t.2);
+        }
         let result = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
                 let t = match t.0.enter(&mut t.1) {
                     __ctxmgr_p::Continue(val) => val,
-                    __ctxmgr_p::Break(ret) => {
-                        __ctxmgr_p::tie(&ret, &t.2);
-                        return ret;
-                    }
+                    __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {

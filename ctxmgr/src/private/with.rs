@@ -510,13 +510,6 @@ impl<R> FnOutput for fn() -> R {
     type Output = R;
 }
 
-/// Ties a sync level's RET slot to what enter's error returns, the
-/// function's return type, before the body: `return iter.collect()` in the
-/// body then keeps its expected type. Called where enter's error is
-/// returned (`Break(ret) => { tie(&ret, &RET); return ret }`).
-#[inline(always)]
-pub fn tie<R>(_returned: &R, _slot: &Option<R>) {}
-
 /// The value stored by the site that is being resumed (always there).
 #[inline(always)]
 pub fn taken<T>(slot: Option<T>) -> T {
