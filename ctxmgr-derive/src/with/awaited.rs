@@ -46,8 +46,8 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
 /// ```text
 /// {
 ///     use KRATE::__private::{self as p, ..};
-///     let (KIND, mut GUARD) = { .. (&&&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
-///     <site setup: RET, tied to the fn's return type; the suppression probe>
+///     let mut S = { .. (&&&&p::AsyncKind(&S)).. (KIND, KIND.async_guard(..)) };  // S.0, S.1
+///     <site setup: RET, its own local, tied to the fn's return type>
 ///     let CAUGHT = {
 ///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
 ///             p::Continue(v) => v, p::Break(r) => return r,

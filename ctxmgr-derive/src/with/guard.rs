@@ -79,8 +79,8 @@ fn binds_underscore_name(tokens: TokenStream) -> bool {
 /// Creating the guard, entering it and binding its value: the same for a
 /// normal expansion and for the body shown after a parse error.
 pub(super) struct Entry {
-    /// Sync: `let GUARD = EXPR; let KIND = <probe>; let mut GUARD = KIND.guard(GUARD);`;
-    /// async: `let (KIND, mut GUARD) = { <the same> (KIND, GUARD) };`
+    /// Sync: `let S = EXPR; let S = (<probe>, S); let mut S = (S.0, S.0.guard(S.1), EXTRA..);`
+    /// (S the level's state, `Names::state`); async: `let mut S = { <the same> (KIND, GUARD) };`
     pub(super) new_guard: TokenStream,
     /// Sync: `let PAT = <enter, or ON_BREAK>;`; async: `let VALUE = ..;`
     pub(super) enter: TokenStream,
