@@ -161,6 +161,16 @@ pub(super) fn entry(
         // Moved into a local of the block so it is dropped before exit.
         // `as _` too: `let _ = VALUE;` would keep it in VALUE just as long,
         // but trip `let_underscore_lock` (deny by default) on a lock guard.
+        //
+        // Named like the state, which it then shadows in the body (so
+        // rust-analyzer lists one internal name, not two), when the body
+        // does not name the state: an async body never does, a sync one
+        // only through RET, FLOW or a slot, the state's `extra` fields.
+        Some(syn::Pat::Wild(_)) | None
+            if extra.is_empty() || matches!(manager.flavor, Flavor::Async(_)) =>
+        {
+            state.to_token_stream()
+        }
         Some(syn::Pat::Wild(_)) | None => names.ident("unused").into_token_stream(),
         // `let A | B = v;` is Rust but not a `let` syn re-parses.
         Some(pat @ syn::Pat::Or(_)) => quote!((#pat)),

@@ -14,7 +14,7 @@ fn __golden() {
         let mut __ctxmgr_0 = (__ctxmgr_0.0, __ctxmgr_0.0.guard((__ctxmgr_0.1,).0));
         #[allow(unused_braces)]
         let result = {
-            let __ctxmgr_unused_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
+            let __ctxmgr_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
