@@ -69,6 +69,22 @@ const CASES: &[Case] = &[
         )],
     },
     Case {
+        name: "with_two",
+        calls: &[(
+            Form::With,
+            "",
+            r#"open(a) as f, open(b) as g, { f.copy_to(g) }"#,
+        )],
+    },
+    Case {
+        name: "with_return_and_question",
+        calls: &[(
+            Form::With,
+            "",
+            r#"open(path) as f, { if f.is_empty() { return Ok(0); } parse(f)? + 1 }"#,
+        )],
+    },
+    Case {
         name: "with_no_binding",
         calls: &[(Form::With, "", r#"Timer::new("t"), { work(); }"#)],
     },

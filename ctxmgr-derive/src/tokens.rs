@@ -42,7 +42,7 @@ pub fn first_and_last_span(tokens: TokenStream) -> (Span, Span) {
 /// for the user's expression (`with!`'s manager, moved to a local first) is
 /// pointed at as that whole expression: proc macros cannot join spans on
 /// stable, but rustc's parser does.
-pub fn spanning(value: &syn::Ident, (first, last): (Span, Span)) -> TokenStream {
+pub fn spanning(value: &impl ToTokens, (first, last): (Span, Span)) -> TokenStream {
     let mut tuple =
         proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote::quote!(#value,));
     tuple.set_span(first);
@@ -65,44 +65,170 @@ pub fn item_span(item: &syn::Item) -> Span {
     }
 }
 
-/// Names of generated locals and labels: `__ctxmgr_{what}_{id}`, spanned
-/// with `Span::mixed_site()`, so user code can neither see nor shadow them,
-/// and numbered, because the nested expansions of one macro call share one
-/// hygiene context. The prefix stays although hygiene already keeps them
-/// apart: rust-analyzer ignores hygiene in completion and offers the locals
-/// in scope of a body, and a `__ctxmgr_` name there reads as internal where
-/// `guard_0` would read as the user's own (it costs ~565 emitted bytes per
-/// site, `bench/HISTORY.md`). The only place generated names are made.
-#[derive(Clone, Copy)]
+/// Names of generated locals and labels, spanned with
+/// `Span::mixed_site()`, so user code can neither see nor shadow them.
+///
+/// A level's own state (its kind, guard and, for a sync level, the `return`
+/// slot, the flow and the sites' slots) is ONE tuple local, named after the
+/// first name the level's pattern binds (`as f` → an internal `f`; `as (x,
+/// y)` → `x`): rustc's hygiene keeps the two apart, and the user's binding,
+/// declared after it, shadows it in the body. rust-analyzer ignores hygiene
+/// when it lists the names in scope for completion, but lists a shadowed
+/// name once: the body's completion shows the user's `f` only, no internal
+/// name (issue 19). A level that binds no name (no `as`, `as _`), or whose
+/// name an enclosing level of the same expansion already took, keeps the
+/// prefix: `__ctxmgr_{id}`. Other generated names (labels, the locals
+/// declared after the body) are `__ctxmgr_{what}_{id}`, numbered because the
+/// nested expansions of one macro call share one hygiene context.
+#[derive(Clone)]
 pub struct Names {
     pub id: usize,
+    state: String,
+    /// Sync: the `return` slot is a field of the state (an async level's is
+    /// its own local: its body's async block captures it, and would capture
+    /// the whole state with it).
+    sync: bool,
 }
+
+/// The state's fields: `(KIND, GUARD, RET, FLOW, SLOT_1, SLOT_2, ..)`, a
+/// `()` where a level has none.
+const KIND: usize = 0;
+const GUARD: usize = 1;
+const RET: usize = 2;
+const FLOW: usize = 3;
 
 impl Names {
     pub fn new(id: usize) -> Self {
-        Names { id }
+        Names {
+            id,
+            state: format!("__ctxmgr_{id}"),
+            sync: true,
+        }
+    }
+
+    /// The names of a level whose pattern is `pat`; `taken` holds the state
+    /// names enclosing levels of the same expansion already use.
+    pub fn for_level(
+        id: usize,
+        pat: Option<&syn::Pat>,
+        sync: bool,
+        taken: &mut Vec<String>,
+    ) -> Self {
+        let mut names = Names::new(id);
+        names.sync = sync;
+        if let Some(name) = pat.and_then(first_binding) {
+            if !taken.contains(&name) {
+                taken.push(name.clone());
+                names.state = name;
+            }
+        }
+        names
+    }
+
+    pub fn is_sync(&self) -> bool {
+        self.sync
+    }
+
+    /// The level's state local.
+    pub fn state(&self) -> syn::Ident {
+        syn::Ident::new(&self.state, Span::mixed_site())
+    }
+
+    /// [`Names::state`] shown at `at` in diagnostics. Only where it is
+    /// shown changes: its hygiene stays the macro's, so user code still
+    /// cannot name it.
+    pub fn state_at(&self, at: Span) -> syn::Ident {
+        syn::Ident::new(&self.state, Span::mixed_site().located_at(at))
+    }
+
+    fn index(what: &str) -> usize {
+        match what {
+            "kind" => KIND,
+            "guard" => GUARD,
+            "ret" => RET,
+            "flow" => FLOW,
+            other => panic!("no state field {other}"),
+        }
+    }
+
+    /// `STATE.i`, the field `what` (`kind`, `guard`, `flow`) of the state.
+    pub fn field(&self, what: &str) -> TokenStream {
+        self.field_at(what, Span::mixed_site())
+    }
+
+    /// [`Names::field`] shown at `at`.
+    pub fn field_at(&self, what: &str, at: Span) -> TokenStream {
+        indexed(self.state_at(at), Self::index(what), at)
+    }
+
+    /// The slot all `return` sites share: a field of a sync level's state,
+    /// an async level's own local.
+    pub fn ret(&self) -> TokenStream {
+        if self.sync {
+            self.field("ret")
+        } else {
+            self.ident("ret").into_token_stream()
+        }
+    }
+
+    /// A local declared after the body it holds or follows (`result`,
+    /// `outcome`, `flow`, `caught`): never in scope of user code, so a
+    /// plain mixed-site name (one level's shadows none another level uses:
+    /// an inner level's are in its own block).
+    pub fn local(&self, what: &str) -> syn::Ident {
+        self.local_at(what, Span::mixed_site())
+    }
+
+    /// [`Names::local`] shown at `at` in diagnostics.
+    pub fn local_at(&self, what: &str, at: Span) -> syn::Ident {
+        syn::Ident::new(what, Span::mixed_site().located_at(at))
     }
 
     pub fn ident(&self, what: &str) -> syn::Ident {
         syn::Ident::new(&format!("__ctxmgr_{what}_{}", self.id), Span::mixed_site())
     }
 
-    /// [`Names::ident`] shown at `at` in diagnostics. Only where it is
-    /// shown changes: its hygiene stays the macro's, so user code still
-    /// cannot name it.
-    pub fn ident_at(&self, what: &str, at: Span) -> syn::Ident {
-        syn::Ident::new(
-            &format!("__ctxmgr_{what}_{}", self.id),
-            Span::mixed_site().located_at(at),
-        )
-    }
-
     pub fn label(&self, what: &str) -> syn::Lifetime {
         syn::Lifetime::new(&format!("'__ctxmgr_{what}_{}", self.id), Span::mixed_site())
     }
 
-    /// The slot of site `index` (a `?` residual or a `break` value).
-    pub fn slot(&self, index: u32) -> syn::Ident {
-        self.ident(&format!("slot{index}"))
+    /// The slot of site `index` (a `?` residual or a `break` value): a
+    /// field of the state.
+    pub fn slot(&self, index: u32) -> TokenStream {
+        let at = Span::mixed_site();
+        indexed(self.state(), FLOW + index as usize, at)
+    }
+}
+
+/// `STATE.i`, the index at `at`.
+fn indexed(state: syn::Ident, index: usize, at: Span) -> TokenStream {
+    let mut lit = proc_macro2::Literal::usize_unsuffixed(index);
+    lit.set_span(at);
+    quote::quote_spanned!(at=> #state . #lit)
+}
+
+/// The first name a pattern binds (`f`, `(x, y)` → `x`, `Point { x, .. }` →
+/// `x`), `None` for a pattern that binds none.
+fn first_binding(pat: &syn::Pat) -> Option<String> {
+    use syn::Pat;
+    match pat {
+        Pat::Ident(i) => {
+            let name = i.ident.to_string();
+            // An upper-case name is a unit struct or a constant, not a binding.
+            if name.starts_with(|c: char| c.is_lowercase() || c == '_') {
+                Some(name)
+            } else {
+                i.subpat.as_ref().and_then(|(_, p)| first_binding(p))
+            }
+        }
+        Pat::Tuple(t) => t.elems.iter().find_map(first_binding),
+        Pat::TupleStruct(t) => t.elems.iter().find_map(first_binding),
+        Pat::Slice(s) => s.elems.iter().find_map(first_binding),
+        Pat::Struct(s) => s.fields.iter().find_map(|f| first_binding(&f.pat)),
+        Pat::Reference(r) => first_binding(&r.pat),
+        Pat::Paren(p) => first_binding(&p.pat),
+        Pat::Type(t) => first_binding(&t.pat),
+        Pat::Or(o) => o.cases.first().and_then(first_binding),
+        _ => None,
     }
 }

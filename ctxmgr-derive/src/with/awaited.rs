@@ -46,8 +46,8 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
 /// ```text
 /// {
 ///     use KRATE::__private::{self as p, ..};
-///     let (KIND, mut GUARD) = { .. (&&&&p::AsyncKind(&GUARD)).. KIND.async_guard(..) };
-///     <site setup: RET, tied to the fn's return type; the suppression probe>
+///     let mut S = { .. (&&&&p::AsyncKind(&S)).. (KIND, KIND.async_guard(..)) };  // S.0, S.1
+///     <site setup: RET, its own local, tied to the fn's return type>
 ///     let CAUGHT = {
 ///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
 ///             p::Continue(v) => v, p::Break(r) => return r,
@@ -112,7 +112,7 @@ impl AsyncLevel<'_> {
     /// LLVM may leave out of line: bench/run's async ratios).
     fn run_body(&self, inner: &TokenStream) -> TokenStream {
         let AsyncLevel { p, enter, bind, .. } = self;
-        let caught = self.names.ident("caught");
+        let caught = self.names.local("caught");
         let await_ = self.await_();
         quote_spanned! {Span::mixed_site()=>
             let #caught = {
@@ -130,7 +130,7 @@ impl AsyncLevel<'_> {
     /// Awaits exit with `outcome`; returns exit's error from the function.
     fn finish(&self, outcome: &TokenStream) -> TokenStream {
         let p = self.p;
-        let kind = self.names.ident("kind");
+        let kind = self.names.field("kind");
         let ExitBorrow { guard, release, .. } = self.exit;
         let await_ = self.await_();
         let exited = syn::Ident::new("exited", self.expr_span);
@@ -150,7 +150,7 @@ impl AsyncLevel<'_> {
     /// resumes the body's panic.
     fn on_panic(&self) -> TokenStream {
         let p = self.p;
-        let guard = self.names.ident("guard");
+        let guard = self.names.field("guard");
         let await_ = self.await_();
         quote_spanned! {Span::mixed_site()=>
             #p::Err(panic) => {
@@ -171,7 +171,7 @@ impl AsyncLevel<'_> {
     fn short(&self, imports: &TokenStream) -> TokenStream {
         let p = self.p;
         let value = self.value_out();
-        let caught = self.names.ident("caught");
+        let caught = self.names.local("caught");
         let setup = &self.setup;
         let run = self.run_body(self.body);
         let finish_ok = self.finish(&quote_spanned!(Span::mixed_site()=> #p::Outcome::Ok));
@@ -202,8 +202,8 @@ impl AsyncLevel<'_> {
         let p = self.p;
         let value = self.value_out();
         let names = self.names;
-        let caught = names.ident("caught");
-        let outcome = names.ident("outcome");
+        let caught = names.local("caught");
+        let outcome = names.local("outcome");
         let setup = &self.setup;
         let body = &self.body;
         let AsyncSites {

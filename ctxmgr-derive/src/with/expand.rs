@@ -2,41 +2,49 @@
 //!
 //! Input:  `with!(EXPR as PAT => { BODY })`
 //! Output (N = expansion id; names are `Span::mixed_site()` hygienic and
-//! made by [`Names`]):
+//! made by [`Names`]; S is the level's state, one local named after the
+//! first name PAT binds, `__ctxmgr_N` when it binds none):
 //!
 //! ```text
 //! {
 //!     use KRATE::__private::{self as p, probes::*};   // every probe trait, as `_`
-//!     let GUARD = EXPR;
-//!     let KIND = (&&&&p::Kind(&GUARD)).__ctxmgr_kind(); // KIND enters, exits, propagates
-//!     let mut GUARD = KIND.guard((GUARD,).0);          // `(GUARD,).0` spans the user's EXPR
-//!     <if the body calls macros `with!` cannot see into:
-//!      let mut GUARD = p::Noted::new(GUARD, || "`m!`, ..");>
-//!     <site setup>                   // RET tied to the fn's return type; the suppression probe
-//!     let mut SLOT_i = p::None; ...  // one per `?` / valued `break` site
-//!     let mut FLOW: u32 = 0;
-//!     let RESULT = 'with_N: {
-//!         'body_N: {
+//!     let S = EXPR;
+//!     let S = ((&&&&p::Kind(&S)).__ctxmgr_kind(), S);  // KIND enters, exits, propagates
+//!     let mut S = (S.0, S.0.guard((S.1,).0), RET, FLOW, SLOT_1, ..);
+//!                                    // S.0 = KIND, S.1 = GUARD (`(S.1,).0` spans the user's EXPR;
+//!                                    // `p::Noted::new(..)` around it when the body calls macros
+//!                                    // `with!` cannot see into); RET = p::None with `return` sites,
+//!                                    // FLOW = 0u32 with unlabelled ones, SLOT_i = p::None per `?` /
+//!                                    // valued `break`; `()` where a level has none, none at the end
+//!     <if false { return p::Option::unwrap(RET); }>    // RET tied to the fn's return type
+//!     let result = 'with_N: {
+//!         let flow: u32 = 'body_N: {
 //!             let PAT = match KIND.enter(&mut GUARD) { p::Continue(v) => v, p::Break(r) => return r };
-//!             break 'with_N BODY;     // sites: store, set FLOW, `break 'body_N;`
-//!         }                          // what PAT bound is dropped here
-//!         let OUTCOME = match FLOW { i => <view of SLOT_i / RET>, _ => p::Outcome::Ok };
-//!         if let p::Break(r) = KIND.finish(&mut GUARD, OUTCOME) { return r; }
-//!         match FLOW { i => <resume site i: `break 'with_N (SUPPRESS.check(..).resume(taken(SLOT_i)))?`
+//!             break 'with_N BODY;     // sites: store, `break 'body_N i;`
+//!         };                         // what PAT bound is dropped here
+//!         let outcome = match flow { i => <view of SLOT_i / p::returned(RET's error, view)>, _ => p::Outcome::Ok };
+//!         if let p::Break(r) = KIND.finish(&mut GUARD, outcome) { return r; }
+//!         match flow { i => <resume site i: `break 'with_N (<suppress probe>.check(..).resume(taken(SLOT_i)))?`
 //!                                  (the `?`, or `Default::default()` if the manager swallowed it) /
-//!                                  `return` / `break 'l` / `continue 'l`> }
+//!                                  `return taken(RET)` / `break 'l` / `continue 'l`> }
 //!     };
-//!     let EXIT = KIND.finish(&mut GUARD, p::Outcome::Ok);   // the normal end (a no-op after a site)
+//!     let exit = KIND.finish(&mut GUARD, p::Outcome::Ok);   // the normal end (a no-op after a site)
 //!     GUARD = { GUARD };   // ends enter's borrow for borrowck (a no-op; see `ExitBorrow`)
-//!     if let p::Break(r) = EXIT { return r; }
-//!     RESULT
+//!     if let p::Break(r) = exit { return r; }
+//!     result
 //! }
 //! ```
 //!
 //! With an unlabelled `break`/`continue` site, `BODY` and the resumed sites
 //! yield `Some(..)`, and those sites are resumed after the block, where no
-//! label is in the way (E0695). A body without sites gets the short form: no
-//! labels, no `FLOW`, one `finish` with `Outcome::Ok`.
+//! label is in the way (E0695); FLOW is then S's field. A body without sites
+//! gets the short form: no labels, no `flow`, one `finish` with
+//! `Outcome::Ok`. A body whose only way out is one `?`, or (outermost level)
+//! an inner level's enter or exit error, leaves `'body_N` with what it
+//! carries as the block's value (`let residual = 'body_N: {..};`): no slot,
+//! no index. A nested level returns its errors as `return __ctxmgr_err`
+//! (`plan::INNER_ERROR`), which the enclosing level's rewrite takes as an
+//! inner error, not as a `return`.
 //!
 //! Exit's `&mut GUARD` and `GUARD = { GUARD };` are shown on the body's closing
 //! brace, enter's `&mut GUARD` on `EXPR`: rustc's error for a bound value
@@ -61,6 +69,8 @@ use crate::walk::{self, ExprVisitor};
 pub struct Expander<'k> {
     krate: &'k TokenStream,
     next_id: Cell<usize>,
+    /// The state names the levels expanded so far took (see `Names`).
+    taken: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'k> Expander<'k> {
@@ -68,13 +78,15 @@ impl<'k> Expander<'k> {
         Expander {
             krate,
             next_id: Cell::new(0),
+            taken: std::cell::RefCell::default(),
         }
     }
 
-    fn fresh_names(&self) -> Names {
+    fn fresh_names(&self, manager: &Manager) -> Names {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        Names::new(id)
+        let sync = matches!(manager.flavor, Flavor::Sync);
+        Names::for_level(id, manager.pat.as_ref(), sync, &mut self.taken.borrow_mut())
     }
 
     /// Several managers nest: `with!(A, B => body)` is
@@ -156,7 +168,10 @@ impl<'k> Expander<'k> {
         let level = self.plan(manager, body, call, note, true);
         let placeholder = level.names.ident("splice");
         let skeleton = self.render(&level, placeholder.to_token_stream());
-        let body = level.body.into_token_stream();
+        let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
+        let body = level
+            .sites
+            .place(&level.names, &p, level.body.into_token_stream());
         // It always parses, but it embeds user tokens, so rather than trust
         // that, fall back to the raw tokens and let the compiler report
         // whatever is wrong with them: never a macro panic.
@@ -185,7 +200,10 @@ impl<'k> Expander<'k> {
         note: Option<&str>,
     ) -> TokenStream {
         let level = self.plan(manager, body, call, note, false);
-        let body = level.body.to_token_stream();
+        let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
+        let body = level
+            .sites
+            .place(&level.names, &p, level.body.to_token_stream());
         self.render(&level, body)
     }
 
@@ -199,14 +217,15 @@ impl<'k> Expander<'k> {
         note: Option<&'a str>,
         nested: bool,
     ) -> Level<'a> {
-        let names = self.fresh_names();
-        let sites = rewrite::rewrite(
+        let names = self.fresh_names(manager);
+        let mut sites = rewrite::rewrite(
             &mut body,
             &names,
             &quote_spanned!(Span::mixed_site()=> __ctxmgr_p),
             self,
             matches!(manager.flavor, Flavor::Async(_)),
         );
+        sites.settle(!nested);
         Level {
             names,
             manager,
@@ -234,20 +253,26 @@ impl<'k> Expander<'k> {
         // below are most of what it emits.
         let p = quote_spanned!(m=> __ctxmgr_p);
         let krate = self.krate;
-        let Entry {
-            mut new_guard,
-            enter,
-            bind,
-        } = entry(&p, names, manager, &quote_spanned!(m=> return ret));
         // A body calling macros `with!` cannot look into: a guard whose drop
         // names them if a path through one of them leaves the body unseen
         // and exit fails (an async level's drop_exit cannot fail).
-        if let (Some(note), Flavor::Sync) = (note, manager.flavor) {
-            let guard = names.ident("guard");
-            new_guard.extend(quote_spanned! {m=>
-                let mut #guard = #p::Noted::new(#guard, || #note);
-            });
-        }
+        let noted = |guard: TokenStream| quote_spanned!(m=> #p::Noted::new(#guard, || #note));
+        let wrap: Option<&dyn Fn(TokenStream) -> TokenStream> = match (note, manager.flavor) {
+            (Some(_), Flavor::Sync) => Some(&noted),
+            _ => None,
+        };
+        let Entry {
+            new_guard,
+            enter,
+            bind,
+        } = entry(
+            &p,
+            names,
+            manager,
+            (&level.error_name(), &level.error_return()),
+            wrap,
+            &level.sites.state_fields(names, &p),
+        );
         let shared = Shared {
             p: &p,
             // One `use` per macro call, in its outermost level: the alias,

@@ -39,8 +39,8 @@ use crate::tokens::{self, spanning, Names};
 /// and exit's borrows share a span. (A bound value that does not leave the
 /// body is gone before exit: then there is no borrow to end.)
 pub(super) struct ExitBorrow {
-    /// The guard's name, shown at the `}`.
-    pub(super) guard: syn::Ident,
+    /// The guard (a field of the level's state), shown at the `}`.
+    pub(super) guard: TokenStream,
     /// `&mut GUARD`, at the `}`.
     pub(super) borrow: TokenStream,
     /// `GUARD = { GUARD };`, at the `}`: the braces keep clippy's
@@ -53,7 +53,7 @@ pub(super) struct ExitBorrow {
 impl ExitBorrow {
     pub(super) fn new(names: &Names, close: Span) -> Self {
         let at = Span::mixed_site().located_at(close);
-        let guard = names.ident_at("guard", close);
+        let guard = names.field_at("guard", close);
         ExitBorrow {
             borrow: quote_spanned!(at=> &mut #guard),
             release: quote_spanned! {at=>
@@ -79,8 +79,8 @@ fn binds_underscore_name(tokens: TokenStream) -> bool {
 /// Creating the guard, entering it and binding its value: the same for a
 /// normal expansion and for the body shown after a parse error.
 pub(super) struct Entry {
-    /// Sync: `let GUARD = EXPR; let KIND = <probe>; let mut GUARD = KIND.guard(GUARD);`;
-    /// async: `let (KIND, mut GUARD) = { <the same> (KIND, GUARD) };`
+    /// Sync: `let S = EXPR; let S = (<probe>, S); let mut S = (S.0, S.0.guard(S.1), EXTRA..);`
+    /// (S the level's state, `Names::state`); async: `let mut S = { <the same> (KIND, GUARD) };`
     pub(super) new_guard: TokenStream,
     /// Sync: `let PAT = <enter, or ON_BREAK>;`; async: `let VALUE = ..;`
     pub(super) enter: TokenStream,
@@ -88,23 +88,31 @@ pub(super) struct Entry {
     pub(super) bind: TokenStream,
 }
 
+/// `guard`: wraps the guard made (`Noted::new(GUARD, ..)`), or `None`;
+/// `extra`: the state's fields after KIND and GUARD (`RET, FLOW, SLOT_1,
+/// ..`), empty when it has none.
 pub(super) fn entry(
     p: &TokenStream,
     names: &Names,
     manager: &Manager,
-    on_break: &TokenStream,
+    (err, on_break): (&syn::Ident, &TokenStream),
+    wrap: Option<&dyn Fn(TokenStream) -> TokenStream>,
+    extra: &TokenStream,
 ) -> Entry {
     let m = Span::mixed_site();
-    let guard = names.ident("guard");
-    let kind = names.ident("kind");
-    let value = names.ident("value");
+    let state = names.state();
+    let kind = names.field("kind");
+    // The entered value, when it is bound in the body's async block: an
+    // inner block's local named like the state (see `Names`), which it
+    // shadows there.
+    let value = names.state();
     let expr = &manager.expr;
     // Enter's borrow of the guard, which the bound value keeps, shown on
     // the whole manager expression (see `ExitBorrow`): rustc spans `&mut
     // GUARD` from its `&` to the guard's name.
     let (first, last) = tokens::first_and_last_span(expr.to_token_stream());
     let enter_borrow = {
-        let guard = names.ident_at("guard", last);
+        let guard = names.field_at("guard", last);
         let at = m.located_at(first);
         quote_spanned!(at=> &mut #guard)
     };
@@ -153,6 +161,16 @@ pub(super) fn entry(
         // Moved into a local of the block so it is dropped before exit.
         // `as _` too: `let _ = VALUE;` would keep it in VALUE just as long,
         // but trip `let_underscore_lock` (deny by default) on a lock guard.
+        //
+        // Named like the state, which it then shadows in the body (so
+        // rust-analyzer lists one internal name, not two), when the body
+        // does not name the state: an async body never does, a sync one
+        // only through RET, FLOW or a slot, the state's `extra` fields.
+        Some(syn::Pat::Wild(_)) | None
+            if extra.is_empty() || matches!(manager.flavor, Flavor::Async(_)) =>
+        {
+            state.to_token_stream()
+        }
         Some(syn::Pat::Wild(_)) | None => names.ident("unused").into_token_stream(),
         // `let A | B = v;` is Rust but not a `let` syn re-parses.
         Some(pat @ syn::Pat::Or(_)) => quote!((#pat)),
@@ -161,7 +179,7 @@ pub(super) fn entry(
     let entered = quote_spanned! {m=>
         match #enter {
             #p::Continue(val) => val,
-            #p::Break(ret) => #on_break,
+            #p::Break(#err) => #on_break,
         }
     };
     // Sync: bound where it is entered, `let PAT = <enter>;`. Async: entered
@@ -173,7 +191,7 @@ pub(super) fn entry(
             quote!(#allow let #pat = #value;),
         ),
     };
-    let whole = spanning(&guard, (first, last));
+    let whole = spanning(&quote_spanned!(m=> #state.1), (first, last));
     // KIND enters and exits: `Break` carries what the function returns on
     // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
     // happen and nothing is demanded of the function's return type.
@@ -186,15 +204,21 @@ pub(super) fn entry(
         // manager local's storage before the body's first `.await` (flat,
         // the coroutine kept a slot for it: one instruction more per call).
         new_guard: match manager.flavor {
-            Flavor::Sync => quote_spanned! {m=>
-                let #guard = #expr;
-                let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
-                let mut #guard = #kind.#guard_new(#whole);
-            },
+            Flavor::Sync => {
+                let mut made = quote_spanned!(m=> #kind.#guard_new(#whole));
+                if let Some(wrap) = wrap {
+                    made = wrap(made);
+                }
+                quote_spanned! {m=>
+                    let #state = #expr;
+                    let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
+                    let mut #state = (#kind, #made, #extra);
+                }
+            }
             Flavor::Async(_) => quote_spanned! {m=>
-                let (#kind, mut #guard) = {
-                    let #guard = #expr;
-                    let #kind = (&&&&#kind_of(&#guard)).__ctxmgr_kind();
+                let mut #state = {
+                    let #state = #expr;
+                    let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
                     (#kind, #kind.#guard_new(#whole))
                 };
             },
@@ -217,12 +241,22 @@ pub fn malformed(m: Malformed) -> TokenStream {
     let krate = &m.krate;
     let p = quote!(#krate::__private);
     let diverge = quote_spanned!(Span::mixed_site()=> loop {});
+    let mut taken = Vec::new();
     let bindings = m.managers.iter().enumerate().map(|(i, manager)| {
+        let sync = matches!(manager.flavor, Flavor::Sync);
+        let names = Names::for_level(i, manager.pat.as_ref(), sync, &mut taken);
         let Entry {
             new_guard,
             enter,
             bind,
-        } = entry(&p, &Names::new(i), manager, &diverge);
+        } = entry(
+            &p,
+            &names,
+            manager,
+            (&syn::Ident::new("ret", Span::mixed_site()), &diverge),
+            None,
+            &TokenStream::new(),
+        );
         quote!(#new_guard #enter #bind)
     });
     quote! {

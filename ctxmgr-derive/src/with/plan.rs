@@ -23,6 +23,11 @@ pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStr
     value
 }
 
+/// The binding a nested level returns its enter or exit error as:
+/// `Break(__ctxmgr_err) => return __ctxmgr_err`, which the enclosing
+/// level's rewrite makes a [`SiteKind::Inner`] site.
+pub const INNER_ERROR: &str = "__ctxmgr_err";
+
 /// A way out of the body, resumed after exit.
 pub enum SiteKind {
     /// `expr?`: the residual is stored in its own slot (types differ per
@@ -32,6 +37,13 @@ pub enum SiteKind {
     /// `return` / `return expr`: all share one slot of the function's
     /// return type.
     Return,
+    /// An enter or exit error of a level nested in this one (an inner
+    /// manager of the same call, or a `with!` in the body), which that
+    /// level returns as `return __ctxmgr_err` ([`INNER_ERROR`]): handed to
+    /// this level's exit as an error. When it is the body's only site, its
+    /// value leaves the body's block as the block's value (no slot: see
+    /// `sync::render`); else it is a `return` site.
+    Inner,
     /// `break` to a loop or block outside the body, `value` when it carries
     /// a value (stored in the site's slot).
     Break {
@@ -50,7 +62,7 @@ pub struct Site {
 
 /// The sites of one body, numbered from 1 in the order the rewrite met them.
 #[derive(Default)]
-pub struct Sites(Vec<Site>);
+pub struct Sites(Vec<Site>, Option<u32>);
 
 impl Sites {
     pub fn is_empty(&self) -> bool {
@@ -79,7 +91,7 @@ impl Sites {
     /// those with the same target and shape share one.
     pub fn shared(&mut self, kind: SiteKind) -> u32 {
         let same = |a: &SiteKind| match (a, &kind) {
-            (SiteKind::Return, SiteKind::Return) => true,
+            (SiteKind::Return, SiteKind::Return) | (SiteKind::Inner, SiteKind::Inner) => true,
             (
                 SiteKind::Break {
                     label: l1,
@@ -105,6 +117,62 @@ impl Sites {
 
     pub fn has_return(&self) -> bool {
         self.0.iter().any(|s| matches!(s.kind, SiteKind::Return))
+    }
+
+    /// The body's only site is an inner level's error, and the level is
+    /// the outermost (whose `return` is the function's, so the error's type
+    /// is tied to the function's return type right after the body).
+    pub fn inner_only(&self) -> bool {
+        matches!(
+            self.0.as_slice(),
+            [Site {
+                kind: SiteKind::Inner,
+                ..
+            }]
+        )
+    }
+
+    /// The body's only site is a `?`.
+    pub fn try_only(&self) -> bool {
+        matches!(
+            self.0.as_slice(),
+            [Site {
+                kind: SiteKind::Try(_),
+                ..
+            }]
+        )
+    }
+
+    /// After the rewrite: unless an inner level's error is the only site
+    /// of the outermost level, it is a `return` site (the one the body
+    /// already has, if any).
+    pub fn settle(&mut self, outermost: bool) {
+        let Some(at) = self
+            .0
+            .iter()
+            .position(|s| matches!(s.kind, SiteKind::Inner))
+        else {
+            return;
+        };
+        if outermost && self.0.len() == 1 {
+            self.1 = Some(self.0[at].index);
+            return;
+        }
+        match self.0.iter().find(|s| matches!(s.kind, SiteKind::Return)) {
+            Some(ret) => {
+                self.1 = Some(ret.index);
+                self.0.remove(at);
+            }
+            None => {
+                self.1 = Some(self.0[at].index);
+                self.0[at].kind = SiteKind::Return;
+            }
+        }
+    }
+
+    /// The index of the site inner levels' errors leave by.
+    pub fn inner_index(&self) -> Option<u32> {
+        self.1
     }
 
     /// Unlabelled `break`/`continue` cannot be resumed inside a labelled
@@ -154,6 +222,24 @@ pub struct Level<'a> {
     /// `with!(A, B, ..)`, or a `with!` in a body, expanded in place): the
     /// outer level's `use` of the runtime's alias and probes is in scope.
     pub nested: bool,
+}
+
+impl Level<'_> {
+    /// `return ret`: how the level passes an enter or exit error `ret`
+    /// on. A nested level returns it as [`INNER_ERROR`], which the
+    /// enclosing level's rewrite makes an [`SiteKind::Inner`] site; the
+    /// name carries the value, so `ret` must be bound under that name
+    /// ([`Level::error_name`]).
+    pub fn error_return(&self) -> TokenStream {
+        let name = self.error_name();
+        quote_spanned!(Span::mixed_site()=> return #name)
+    }
+
+    /// The name an enter or exit error is bound to (`Break(NAME)`).
+    pub fn error_name(&self) -> syn::Ident {
+        let name = if self.nested { INNER_ERROR } else { "ret" };
+        syn::Ident::new(name, Span::mixed_site())
+    }
 }
 
 /// What every flavor's renderer places the same way: the runtime's path,

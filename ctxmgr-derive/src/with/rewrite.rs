@@ -12,7 +12,7 @@ use quote::{quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
 
-use super::plan::{site_value, SiteKind, Sites};
+use super::plan::{site_value, SiteKind, Sites, INNER_ERROR};
 use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
 
@@ -40,7 +40,7 @@ pub fn rewrite(
         p,
         in_async_block,
         label: names.label("body"),
-        ret: names.ident("ret"),
+        ret: names.ret(),
         names,
         sites: Sites::default(),
         loops: 0,
@@ -70,7 +70,7 @@ struct Rewriter<'r> {
     /// Of the block holding the bound value: sites break out of it.
     label: Lifetime,
     /// The slot of every `return` site.
-    ret: syn::Ident,
+    ret: TokenStream,
     sites: Sites,
     /// Loops entered inside the body: an unlabelled `break`/`continue`
     /// targets one of them when non-zero.
@@ -245,7 +245,15 @@ impl Rewriter<'_> {
         let p = self.p;
         let inner = &t.expr;
         let branch = quote_spanned!(t.question_token.span=> #p::branch);
-        let leave = self.leave(index, Carry::Slot(quote_spanned!(Span::mixed_site()=> ret)));
+        // In a sync level, placed by the renderer (`LEAVE_i(ret)`): the
+        // body's block's value when it is the only site, else stored in its
+        // slot (`Sites::place`).
+        let leave = if self.in_async_block {
+            self.leave(index, Carry::Slot(quote_spanned!(Span::mixed_site()=> ret)))
+        } else {
+            let at = self.names.ident(&format!("leave{index}"));
+            Expr::Verbatim(quote_spanned!(Span::mixed_site()=> #at(ret)))
+        };
         // Parenthesized: as tokens, nothing else would keep `x?.f();` from
         // starting a statement with a `match`.
         let out = quote_spanned! {Span::mixed_site()=>
@@ -416,6 +424,16 @@ impl ExprVisitor for Rewriter<'_> {
             Expr::Return(r) => {
                 if let Some(e) = &mut r.expr {
                     self.visit_expr(e);
+                }
+                let inner = matches!(r.expr.as_deref(), Some(Expr::Path(p)) if p.path.is_ident(INNER_ERROR));
+                if inner && !self.in_async_block {
+                    // Placed by the renderer (`INNER(value)`): the block's
+                    // value when it is the only site, else a `return` site.
+                    self.sites.shared(SiteKind::Inner);
+                    let at = self.names.ident("inner");
+                    let value = r.expr.to_token_stream();
+                    *expr = Expr::Verbatim(quote_spanned!(Span::mixed_site()=> #at(#value)));
+                    return;
                 }
                 let index = self.sites.shared(SiteKind::Return);
                 let value = match &r.expr {

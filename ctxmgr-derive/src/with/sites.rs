@@ -28,10 +28,10 @@ fn resumed_question(question: Span, operand: TokenStream) -> TokenStream {
 ///
 /// Input:  a `?` site / a `return` site (its value in RET)
 /// Output: `Outcome::Err(<view of the residual's error, or of `None`>)` /
-///         `<Outcome::Err(view) if RET holds an `Err` (or `None`), else Ok>`
+///         `p::returned(<RET's error, if it holds an `Err` (or `None`)>, |err| <its view>)`
 fn outcome(
     p: &TokenStream,
-    ret: &syn::Ident,
+    ret: &TokenStream,
     kind: &SiteKind,
     residual: TokenStream,
 ) -> Option<TokenStream> {
@@ -40,11 +40,11 @@ fn outcome(
         SiteKind::Try(_) => Some(quote_spanned! {m=>
             #p::Outcome::Err((&&&&#p::Residual(#residual)).__ctxmgr_view())
         }),
-        SiteKind::Return => Some(quote_spanned! {m=>
-            match (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err() {
-                #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
-                #p::None => #p::Outcome::Ok,
-            }
+        SiteKind::Return | SiteKind::Inner => Some(quote_spanned! {m=>
+            #p::returned(
+                (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err(),
+                |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
+            )
         }),
         SiteKind::Break { .. } | SiteKind::Continue { .. } => None,
     }
@@ -83,48 +83,200 @@ pub struct AsyncSites {
     pub terminator: TokenStream,
 }
 
+/// Replaces each `INNER(value)` (an inner level's error, see
+/// [`SiteKind::Inner`]) in `tokens` with `place(value)`.
+fn splice_inner(
+    tokens: TokenStream,
+    inner: &syn::Ident,
+    place: &dyn Fn(TokenStream) -> TokenStream,
+) -> TokenStream {
+    use proc_macro2::TokenTree;
+    let mut out = Vec::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match tt {
+            TokenTree::Ident(ref i) if i == inner => {
+                if let Some(TokenTree::Group(g)) = iter.peek() {
+                    let value = g.stream();
+                    iter.next();
+                    out.extend(place(value));
+                    continue;
+                }
+                out.push(tt);
+            }
+            TokenTree::Group(g) => {
+                let mut group =
+                    proc_macro2::Group::new(g.delimiter(), splice_inner(g.stream(), inner, place));
+                group.set_span(g.span());
+                out.push(group.into());
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
 impl Sites {
-    /// Before the body, for both flavors: RET tied to the function's return
-    /// type, and the suppression probe when there are `?` sites.
+    /// A sync body whose only site is a `?` ([`Sites::try_only`]), its
+    /// residual `residual` (the value the body's block left with): exit's
+    /// outcome, and the statement that resumes the `?`.
     ///
-    /// Output: `let SUPPRESS = (&p::SuppressProbe(&GUARD)).__ctxmgr_suppress_kind();`
-    ///         `let mut RET = p::None; if false { return p::Option::unwrap(RET); }`
+    /// Output: `p::Outcome::Err((&&&&p::Residual(&RESIDUAL)).__ctxmgr_view())`,
+    ///         `break 'with (SUPPRESS.check(..).resume(RESIDUAL))?;`
+    pub fn try_only_code(
+        &self,
+        names: &Names,
+        p: &TokenStream,
+        manager: Span,
+        residual: &syn::Ident,
+    ) -> (TokenStream, TokenStream) {
+        let m = Span::mixed_site();
+        let question = match self.iter().next().map(|s| &s.kind) {
+            Some(SiteKind::Try(question)) => *question,
+            _ => m,
+        };
+        let outcome = outcome(
+            p,
+            &TokenStream::new(),
+            &SiteKind::Try(question),
+            quote_spanned!(m=> &#residual),
+        )
+        .unwrap_or_default();
+        let check = Self::check(names, p, manager);
+        let resumed = resumed_question(question, quote_spanned!(m=> #check.resume(#residual)));
+        let outer = names.label("with");
+        let resume = quote_spanned! {m=>
+            // `!` with a manager that never suppresses.
+            #[allow(unreachable_code)]
+            break #outer #resumed;
+        };
+        (outcome, resume)
+    }
+
+    /// The body's tokens with its sync `?` sites and its inner levels'
+    /// errors placed: as the value the body's block leaves with (`break
+    /// 'body value`) when that is its only site, else stored in their slot
+    /// (`({ SLOT_i = Some(value); break 'body i; })`; an inner error in
+    /// RET, as a `return` site).
+    pub fn place(&self, names: &Names, p: &TokenStream, mut body: TokenStream) -> TokenStream {
+        let m = Span::mixed_site();
+        let label = names.label("body");
+        if names.is_sync() {
+            for site in self.iter() {
+                if !matches!(site.kind, SiteKind::Try(_)) {
+                    continue;
+                }
+                let at = names.ident(&format!("leave{}", site.index));
+                body = if self.try_only() {
+                    splice_inner(
+                        body,
+                        &at,
+                        &|value| quote_spanned!(m=> (break #label #value)),
+                    )
+                } else {
+                    let slot = names.slot(site.index);
+                    let index = Literal::u32_unsuffixed(site.index);
+                    splice_inner(
+                        body,
+                        &at,
+                        &|value| quote_spanned!(m=> ({ #slot = #p::Some(#value); break #label #index; })),
+                    )
+                };
+            }
+        }
+        let Some(index) = self.inner_index() else {
+            return body;
+        };
+        let inner = names.ident("inner");
+        if self.inner_only() {
+            return splice_inner(
+                body,
+                &inner,
+                &|value| quote_spanned!(m=> (break #label #value)),
+            );
+        }
+        let ret = names.ret();
+        let index = Literal::u32_unsuffixed(index);
+        splice_inner(
+            body,
+            &inner,
+            &|value| quote_spanned!(m=> ({ #ret = #p::Some(#value); break #label #index; })),
+        )
+    }
+
+    /// A sync level's state fields after KIND and GUARD (see `Names`):
+    /// `RET, FLOW, SLOT_1, ..`, `()` where there is none, none after the
+    /// last there is. FLOW is kept (read again after the `with!`'s block)
+    /// only with several sites, unlabelled ones among them.
+    pub fn state_fields(&self, names: &Names, p: &TokenStream) -> TokenStream {
+        let m = Span::mixed_site();
+        if !names.is_sync() {
+            return TokenStream::new();
+        }
+        let none = Some(quote_spanned!(m=> #p::None));
+        let flow = self.has_unlabelled() && self.count() > 1;
+        let mut fields = vec![
+            none.clone().filter(|_| self.has_return()),
+            Some(quote_spanned!(m=> 0u32)).filter(|_| flow),
+        ];
+        // By index: SLOT_i is field 3 + i (an inner levels' site merged
+        // into the `return` one leaves its index unused).
+        let last = self.iter().map(|s| s.index).max().unwrap_or(0);
+        fields.extend((1..=last).map(
+            |i| match self.iter().find(|s| s.index == i).map(|s| &s.kind) {
+                Some(SiteKind::Try(_)) if self.try_only() => None,
+                Some(SiteKind::Try(_) | SiteKind::Break { value: true, .. }) => none.clone(),
+                _ => None,
+            },
+        ));
+        while fields.last().is_some_and(Option::is_none) {
+            fields.pop();
+        }
+        let fields = fields
+            .into_iter()
+            .map(|f| f.unwrap_or_else(|| quote_spanned!(m=> ())));
+        quote_spanned!(m=> #(#fields),*)
+    }
+
+    /// Before the body: RET tied to the function's return type, an async
+    /// level's RET declared (a sync level's is a field of its state).
+    ///
+    /// Output: [async: `let mut RET = p::None;`]
+    ///         `if false { return p::Option::unwrap(RET); }`
     pub fn setup(&self, names: &Names, p: &TokenStream) -> TokenStream {
         let m = Span::mixed_site();
         let mut setup = TokenStream::new();
-        if self.iter().any(|s| matches!(s.kind, SiteKind::Try(_))) {
-            let suppress = names.ident("suppress");
-            let guard = names.ident("guard");
-            setup.extend(quote_spanned! {m=>
-                let #suppress = (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind();
-            });
+        if !self.has_return() {
+            return setup;
         }
-        if self.has_return() {
-            // Ties RET's type to the function's return type, so `return
-            // iter.collect()` keeps its expected type.
-            let ret = names.ident("ret");
-            setup.extend(quote_spanned! {m=>
-                let mut #ret = #p::None;
-                #[allow(unreachable_code)]
-                if false {
-                    return #p::Option::unwrap(#ret);
-                }
-            });
+        let ret = names.ret();
+        if !names.is_sync() {
+            setup.extend(quote_spanned!(m=> let mut #ret = #p::None;));
         }
+        // Ties RET's type to the function's return type, so `return
+        // iter.collect()` keeps its expected type.
+        setup.extend(quote_spanned! {m=>
+            #[allow(unreachable_code)]
+            if false {
+                return #p::Option::unwrap(#ret);
+            }
+        });
         setup
     }
 
-    /// `SUPPRESS.check(&mut GUARD, OUTCOME)`: asked only of managers
-    /// implementing `Suppress` (for the others it is `Swallowed<!>` and
-    /// compiles away); `check` spanned on the manager, where a body whose
-    /// value has no default for a swallowed error is reported.
-    fn check(names: &Names, manager: Span) -> TokenStream {
+    /// `(&p::SuppressProbe(&GUARD)).__ctxmgr_suppress_kind().check(&mut
+    /// GUARD, OUTCOME)`: asked only of managers implementing `Suppress` (for
+    /// the others it is `Swallowed<!>` and compiles away); `check` spanned
+    /// on the manager, where a body whose value has no default for a
+    /// swallowed error is reported.
+    fn check(names: &Names, p: &TokenStream, manager: Span) -> TokenStream {
         let m = Span::mixed_site();
-        let suppress = names.ident("suppress");
-        let guard = names.ident("guard");
-        let outcome = names.ident("outcome");
+        let guard = names.field("guard");
+        let outcome = names.local("outcome");
         let check = syn::Ident::new("check", m.located_at(manager));
-        quote_spanned!(m=> #suppress.#check(&mut #guard, #outcome))
+        quote_spanned! {m=>
+            (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind().#check(&mut #guard, #outcome)
+        }
     }
 
     /// The slots of a sync level's sites (one per `?` and valued `break`),
@@ -141,12 +293,11 @@ impl Sites {
         p: &TokenStream,
         manager: Span,
         unlabelled: bool,
-    ) -> (TokenStream, Vec<SiteArm>) {
+    ) -> Vec<SiteArm> {
         let m = Span::mixed_site();
         let outer = names.label("with");
-        let ret = names.ident("ret");
-        let check = Self::check(names, manager);
-        let mut slots = TokenStream::new();
+        let ret = names.ret();
+        let check = Self::check(names, p, manager);
         let arms = self
             .iter()
             .map(|site| {
@@ -161,7 +312,6 @@ impl Sites {
                 let mut late = false;
                 let resume = match &site.kind {
                     SiteKind::Try(question) => {
-                        slots.extend(quote_spanned!(m=> let mut #slot = #p::None;));
                         let mut resumed = resumed_question(
                             *question,
                             quote_spanned!(m=> #check.resume(#p::taken(#slot))),
@@ -173,11 +323,12 @@ impl Sites {
                         attrs = quote_spanned!(m=> #[allow(unreachable_code)]);
                         quote_spanned!(m=> break #outer #resumed)
                     }
-                    SiteKind::Return => quote_spanned!(m=> return #p::taken(#ret)),
+                    SiteKind::Return | SiteKind::Inner => {
+                        quote_spanned!(m=> return #p::taken(#ret))
+                    }
                     SiteKind::Break { label, value } => {
                         late = label.is_none();
                         if *value {
-                            slots.extend(quote_spanned!(m=> let mut #slot = #p::None;));
                             quote_spanned!(m=> break #label #p::taken(#slot))
                         } else {
                             quote_spanned!(m=> break #label)
@@ -200,7 +351,7 @@ impl Sites {
                 }
             })
             .collect();
-        (slots, arms)
+        arms
     }
 
     /// The arms of an async level's sites, matched on the value its body's
@@ -213,7 +364,7 @@ impl Sites {
     ///                  `return taken(RET)` / `break 'l [x]` / `continue 'l`
     pub fn async_code(&self, names: &Names, p: &TokenStream, manager: Span) -> AsyncSites {
         let m = Span::mixed_site();
-        let ret = names.ident("ret");
+        let ret = names.ret();
         let x = quote_spanned!(m=> carried);
         let mut code = AsyncSites {
             outcomes: TokenStream::new(),
@@ -241,7 +392,9 @@ impl Sites {
                         resumed_question(*question, quote_spanned!(m=> swallowed.resume(#x)));
                     quote_spanned!(m=> #with_x => #resumed,)
                 }
-                SiteKind::Return => quote_spanned!(m=> #without_x => return #p::taken(#ret),),
+                SiteKind::Return | SiteKind::Inner => {
+                    quote_spanned!(m=> #without_x => return #p::taken(#ret),)
+                }
                 SiteKind::Break { label, value: true } => {
                     quote_spanned!(m=> #with_x => break #label #x,)
                 }
@@ -277,7 +430,7 @@ impl Sites {
         code.resumes
             .extend(quote_spanned!(m=> #end => match #never {},));
         if !tries.is_empty() {
-            let check = Self::check(names, manager);
+            let check = Self::check(names, p, manager);
             code.swallowed = quote_spanned! {m=>
                 let swallowed = match &site {
                     #(#tries)|* => #check,

@@ -30,10 +30,10 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         ..
     } = shared;
     let m = Span::mixed_site();
-    let kind = names.ident("kind");
-    let result = names.ident("result");
+    let kind = names.field("kind");
+    let result = names.local("result");
     // RESULT where it is handed on, the `with!`'s value.
-    let result_out = names.ident_at("result", *call);
+    let result_out = names.local_at("result", *call);
     // Spanned like `enter` (in `entry`), on the user's expression: a
     // function that cannot return the manager's error is one error there,
     // not one for enter and one for each exit.
@@ -43,12 +43,13 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         release,
         ..
     } = &exit;
+    let err = level.error_name();
     let finish_ok = quote_spanned! {m=>
         #[allow(unreachable_code)]
         let exit = #kind.#finish(#exit_borrow, #p::Outcome::Ok);
         #release
-        if let #p::Break(ret) = exit {
-            return ret;
+        if let #p::Break(#err) = exit {
+            return #err;
         }
     };
 
@@ -70,13 +71,81 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         return tokens;
     }
 
-    let unlabelled = sites.has_unlabelled();
-    let (slots, arms) = sites.sync_arms(names, p, manager.expr.span(), unlabelled);
-    let site_setup = sites.setup(names, p);
     let outer = names.label("with");
     let label = names.label("body");
-    let flow = names.ident("flow");
-    let outcome = names.ident("outcome");
+    let outcome = names.local("outcome");
+    if sites.inner_only() {
+        // An inner level's enter or exit error is the body's only way
+        // out: it leaves the body's block as the block's value, ERR, and
+        // reaches exit as an error; no slot, no index.
+        return quote_spanned! {m=>
+            {
+                #imports
+                #setup
+                let #result = #outer: {
+                    let #err = #label: {
+                        #enter
+                        #[allow(unused_braces, unreachable_code)]
+                        break #outer #body;
+                    };
+                    // Its type is the function's return type, known before
+                    // it is viewed.
+                    #[allow(unreachable_code)]
+                    if false {
+                        return #err;
+                    }
+                    let #outcome = #p::returned(
+                        (&#p::Probe(&#err)).__ctxmgr_returned_err(),
+                        |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
+                    );
+                    if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
+                        return ret;
+                    }
+                    return #err;
+                };
+                #finish_ok
+                #result_out
+            }
+        };
+    }
+
+    if sites.try_only() {
+        // A `?` is the body's only way out: its residual leaves the body's
+        // block as the block's value; no slot, no index.
+        let residual = names.local("residual");
+        let (outcome_expr, resume) = sites.try_only_code(names, p, manager.expr.span(), &residual);
+        return quote_spanned! {m=>
+            {
+                #imports
+                #setup
+                let #result = #outer: {
+                    let #residual = #label: {
+                        #enter
+                        #[allow(unused_braces, unreachable_code)]
+                        break #outer #body;
+                    };
+                    let #outcome = #outcome_expr;
+                    if let #p::Break(#err) = #kind.#finish(#exit_borrow, #outcome) {
+                        return #err;
+                    }
+                    #resume
+                };
+                #finish_ok
+                #result_out
+            }
+        };
+    }
+
+    let unlabelled = sites.has_unlabelled();
+    let arms = sites.sync_arms(names, p, manager.expr.span(), unlabelled);
+    let site_setup = sites.setup(names, p);
+    // Declared after the body, or (read again after the `with!`'s block)
+    // a field of the state, before it.
+    let flow = if unlabelled {
+        names.field("flow")
+    } else {
+        names.local("flow").to_token_stream()
+    };
     // The body is the break's value itself, so that a body that always
     // leaves makes the break unreachable and `with!` diverges.
     let normal = if unlabelled {
@@ -162,7 +231,7 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         if unlabelled {
             // Read again after the `with!`'s block.
             (
-                quote_spanned!(m=> let mut #flow: u32 = 0;),
+                TokenStream::new(),
                 quote_spanned!(m=> #flow = #body_block;),
                 outcome.clone(),
                 quote_spanned!(m=> #dispatch; #p::None),
@@ -193,14 +262,13 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
             #imports
             #setup
             #site_setup
-            #slots
             #flow_decl
             let #result = #outer: {
                 #body_block
                 // Reached from a site only: the bound value is gone.
                 let #outcome = #outcome_expr;
-                if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
-                    return ret;
+                if let #p::Break(#err) = #kind.#finish(#exit_borrow, #outcome) {
+                    return #err;
                 }
                 #dispatch
             };

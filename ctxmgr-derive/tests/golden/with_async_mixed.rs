@@ -6,28 +6,26 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let (__ctxmgr_kind_2, mut __ctxmgr_guard_2) = {
-            let __ctxmgr_guard_2 = pool.get();
-            let __ctxmgr_kind_2 = (&&&&__ctxmgr_p::AsyncKind(&__ctxmgr_guard_2))
-                .__ctxmgr_kind();
-            (__ctxmgr_kind_2, __ctxmgr_kind_2.async_guard((__ctxmgr_guard_2,).0))
+        let mut conn = {
+            let conn = pool.get();
+            let conn = ((&&&&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind(), conn);
+            (conn.0, conn.0.async_guard((conn.1,).0))
         };
         let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
         #[allow(unreachable_code)]
         if false {
             return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_2);
         }
-        let __ctxmgr_caught_2 = {
-            let __ctxmgr_value_2 = match ({
-                let (mgr, state) = (&mut __ctxmgr_guard_2).__ctxmgr_split();
-                __ctxmgr_kind_2
-                    .entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+        let caught = {
+            let conn = match ({
+                let (mgr, state) = (&mut conn.1).__ctxmgr_split();
+                conn.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
             let mut body = __ctxmgr_p::pin!(async {
-                let conn = __ctxmgr_value_2;
+                let conn = conn;
                 #[allow(unused_braces, unreachable_code)]
                 if false {
                     return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
@@ -35,30 +33,26 @@ fn __golden() {
                 #[allow(unreachable_code, clippy::needless_return)]
                 return __ctxmgr_p::Ok({
                     {
-                        let __ctxmgr_guard_1 = Timer::new("q");
-                        let __ctxmgr_kind_1 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_1))
-                            .__ctxmgr_kind();
-                        let mut __ctxmgr_guard_1 = __ctxmgr_kind_1
-                            .guard((__ctxmgr_guard_1,).0);
-                        let mut __ctxmgr_ret_1 = __ctxmgr_p::None;
+                        let _t = Timer::new("q");
+                        let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
+                        let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
                             {
                                 __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_1),
+                                    __ctxmgr_p::Option::unwrap(_t.2),
                                 );
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             };
                         }
-                        let __ctxmgr_result_1 = '__ctxmgr_with_1: {
+                        let result = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
-                                let _t = match __ctxmgr_kind_1.enter(&mut __ctxmgr_guard_1)
-                                {
+                                let _t = match _t.0.enter(&mut _t.1) {
                                     __ctxmgr_p::Continue(val) => val,
-                                    __ctxmgr_p::Break(ret) => {
+                                    __ctxmgr_p::Break(__ctxmgr_err) => {
                                         ({
-                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
                                             return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                         })
                                     }
@@ -66,46 +60,43 @@ fn __golden() {
                                 #[allow(unused_braces, unreachable_code)]
                                 break '__ctxmgr_with_1 {
                                     {
-                                        let (__ctxmgr_kind_0, mut __ctxmgr_guard_0) = {
-                                            let __ctxmgr_guard_0 = conn.begin();
-                                            let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::AsyncKind(
-                                                &__ctxmgr_guard_0,
-                                            ))
-                                                .__ctxmgr_kind();
-                                            (
-                                                __ctxmgr_kind_0,
-                                                __ctxmgr_kind_0.async_guard((__ctxmgr_guard_0,).0),
-                                            )
+                                        let mut tx = {
+                                            let tx = conn.begin();
+                                            let tx = (
+                                                (&&&&__ctxmgr_p::AsyncKind(&tx)).__ctxmgr_kind(),
+                                                tx,
+                                            );
+                                            (tx.0, tx.0.async_guard((tx.1,).0))
                                         };
                                         let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
                                         #[allow(unreachable_code)]
                                         if false {
                                             {
-                                                __ctxmgr_ret_1 = __ctxmgr_p::Some(
+                                                _t.2 = __ctxmgr_p::Some(
                                                     __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0),
                                                 );
                                                 break '__ctxmgr_body_1 1;
                                             };
                                         }
-                                        let __ctxmgr_caught_0 = {
-                                            let __ctxmgr_value_0 = match ({
-                                                let (mgr, state) = (&mut __ctxmgr_guard_0).__ctxmgr_split();
-                                                __ctxmgr_kind_0
+                                        let caught = {
+                                            let tx = match ({
+                                                let (mgr, state) = (&mut tx.1).__ctxmgr_split();
+                                                tx.0
                                                     .entered(
                                                         state,
                                                         __ctxmgr_p::AsyncContextManager::enter(mgr).await,
                                                     )
                                             }) {
                                                 __ctxmgr_p::Continue(val) => val,
-                                                __ctxmgr_p::Break(ret) => {
+                                                __ctxmgr_p::Break(__ctxmgr_err) => {
                                                     ({
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                                         break '__ctxmgr_body_1 1;
                                                     })
                                                 }
                                             };
                                             let mut body = __ctxmgr_p::pin!(async {
-                                                let tx = __ctxmgr_value_0;
+                                                let tx = tx;
                                                 #[allow(unused_braces, unreachable_code)]
                                                 if false {
                                                     return __ctxmgr_p::Err(
@@ -129,10 +120,11 @@ fn __golden() {
                                                 ))
                                                 .await
                                         };
-                                        match __ctxmgr_caught_0 {
+                                        match caught {
                                             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                                                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
-                                                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
+                                                let (mgr, state) = tx.1.__ctxmgr_split();
+                                                if let __ctxmgr_p::Break(ret) = tx
+                                                    .0
                                                     .exited(
                                                         state,
                                                         __ctxmgr_p::AsyncContextManager::exit(
@@ -143,54 +135,42 @@ fn __golden() {
                                                     )
                                                 {
                                                     {
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
                                                     };
                                                 }
-                                                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                                                tx.1 = { tx.1 };
                                                 val
                                             }
                                             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                                                let __ctxmgr_outcome_0 = match &site {
+                                                let outcome = match &site {
                                                     __ctxmgr_p::Here(_) => {
-                                                        match (&__ctxmgr_p::Probe(
-                                                            __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
-                                                        ))
-                                                            .__ctxmgr_returned_err()
-                                                        {
-                                                            __ctxmgr_p::Some(err) => {
-                                                                __ctxmgr_p::Outcome::Err(
-                                                                    (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                                                )
-                                                            }
-                                                            __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                                                        }
+                                                        __ctxmgr_p::returned(
+                                                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
+                                                                .__ctxmgr_returned_err(),
+                                                            |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                                        )
                                                     }
                                                     __ctxmgr_p::Next(never) => match *never {}
                                                 };
-                                                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
-                                                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
+                                                let (mgr, state) = tx.1.__ctxmgr_split();
+                                                if let __ctxmgr_p::Break(ret) = tx
+                                                    .0
                                                     .exited(
                                                         state,
-                                                        __ctxmgr_p::AsyncContextManager::exit(
-                                                                mgr,
-                                                                __ctxmgr_outcome_0,
-                                                            )
-                                                            .await,
+                                                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
                                                     )
                                                 {
                                                     {
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(ret);
                                                         break '__ctxmgr_body_1 1;
                                                     };
                                                 }
-                                                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                                                tx.1 = { tx.1 };
                                                 match site {
                                                     __ctxmgr_p::Here(_) => {
                                                         ({
-                                                            __ctxmgr_ret_1 = __ctxmgr_p::Some(
-                                                                __ctxmgr_p::taken(__ctxmgr_ret_0),
-                                                            );
+                                                            _t.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(__ctxmgr_ret_0));
                                                             break '__ctxmgr_body_1 1;
                                                         })
                                                     }
@@ -198,7 +178,7 @@ fn __golden() {
                                                 }
                                             }
                                             __ctxmgr_p::Err(panic) => {
-                                                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
+                                                let (mgr, state) = tx.1.__ctxmgr_split();
                                                 let mut exit = __ctxmgr_p::pin!(
                                                     __ctxmgr_p::AsyncContextManager::exit(
                                                         mgr,
@@ -215,53 +195,45 @@ fn __golden() {
                                     }
                                 };
                             };
-                            let __ctxmgr_outcome_1 = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&__ctxmgr_ret_1),
-                            ))
-                                .__ctxmgr_returned_err()
-                            {
-                                __ctxmgr_p::Some(err) => {
-                                    __ctxmgr_p::Outcome::Err(
-                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                    )
-                                }
-                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                            };
-                            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_1
-                                .finish(&mut __ctxmgr_guard_1, __ctxmgr_outcome_1)
+                            let outcome = __ctxmgr_p::returned(
+                                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
+                                    .__ctxmgr_returned_err(),
+                                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                            );
+                            if let __ctxmgr_p::Break(__ctxmgr_err) = _t
+                                .0
+                                .finish(&mut _t.1, outcome)
                             {
                                 {
-                                    __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                    __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
                                     return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                 };
                             }
                             {
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::taken(__ctxmgr_ret_1),
-                                );
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             };
                         };
                         #[allow(unreachable_code)]
-                        let exit = __ctxmgr_kind_1
-                            .finish(&mut __ctxmgr_guard_1, __ctxmgr_p::Outcome::Ok);
-                        __ctxmgr_guard_1 = { __ctxmgr_guard_1 };
-                        if let __ctxmgr_p::Break(ret) = exit {
+                        let exit = _t.0.finish(&mut _t.1, __ctxmgr_p::Outcome::Ok);
+                        _t.1 = { _t.1 };
+                        if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
                             {
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             };
                         }
-                        __ctxmgr_result_1
+                        result
                     }
                 });
             });
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
-        match __ctxmgr_caught_2 {
+        match caught {
             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                let (mgr, state) = __ctxmgr_guard_2.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_2
+                let (mgr, state) = conn.1.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = conn
+                    .0
                     .exited(
                         state,
                         __ctxmgr_p::AsyncContextManager::exit(
@@ -273,45 +245,38 @@ fn __golden() {
                 {
                     return ret;
                 }
-                __ctxmgr_guard_2 = { __ctxmgr_guard_2 };
+                conn.1 = { conn.1 };
                 val
             }
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let __ctxmgr_outcome_2 = match &site {
+                let outcome = match &site {
                     __ctxmgr_p::Here(_) => {
-                        match (&__ctxmgr_p::Probe(
-                            __ctxmgr_p::taken_ref(&__ctxmgr_ret_2),
-                        ))
-                            .__ctxmgr_returned_err()
-                        {
-                            __ctxmgr_p::Some(err) => {
-                                __ctxmgr_p::Outcome::Err(
-                                    (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                )
-                            }
-                            __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                        }
+                        __ctxmgr_p::returned(
+                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_2)))
+                                .__ctxmgr_returned_err(),
+                            |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                        )
                     }
                     __ctxmgr_p::Next(never) => match *never {}
                 };
-                let (mgr, state) = __ctxmgr_guard_2.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_2
+                let (mgr, state) = conn.1.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = conn
+                    .0
                     .exited(
                         state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, __ctxmgr_outcome_2)
-                            .await,
+                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
                     )
                 {
                     return ret;
                 }
-                __ctxmgr_guard_2 = { __ctxmgr_guard_2 };
+                conn.1 = { conn.1 };
                 match site {
                     __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(__ctxmgr_ret_2),
                     __ctxmgr_p::Next(never) => match never {}
                 }
             }
             __ctxmgr_p::Err(panic) => {
-                let (mgr, state) = __ctxmgr_guard_2.__ctxmgr_split();
+                let (mgr, state) = conn.1.__ctxmgr_split();
                 let mut exit = __ctxmgr_p::pin!(
                     __ctxmgr_p::AsyncContextManager::exit(
                         mgr,

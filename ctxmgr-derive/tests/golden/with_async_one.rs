@@ -6,25 +6,21 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let (__ctxmgr_kind_0, mut __ctxmgr_guard_0) = {
-            let __ctxmgr_guard_0 = open(path);
-            let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::AsyncKind(&__ctxmgr_guard_0))
-                .__ctxmgr_kind();
-            (__ctxmgr_kind_0, __ctxmgr_kind_0.async_guard((__ctxmgr_guard_0,).0))
+        let mut f = {
+            let f = open(path);
+            let f = ((&&&&__ctxmgr_p::AsyncKind(&f)).__ctxmgr_kind(), f);
+            (f.0, f.0.async_guard((f.1,).0))
         };
-        let __ctxmgr_suppress_0 = (&__ctxmgr_p::SuppressProbe(&__ctxmgr_guard_0))
-            .__ctxmgr_suppress_kind();
-        let __ctxmgr_caught_0 = {
-            let __ctxmgr_value_0 = match ({
-                let (mgr, state) = (&mut __ctxmgr_guard_0).__ctxmgr_split();
-                __ctxmgr_kind_0
-                    .entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+        let caught = {
+            let f = match ({
+                let (mgr, state) = (&mut f.1).__ctxmgr_split();
+                f.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
             let mut body = __ctxmgr_p::pin!(async {
-                let f = __ctxmgr_value_0;
+                let f = f;
                 #[allow(unused_braces, unreachable_code)]
                 if false {
                     return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
@@ -44,10 +40,11 @@ fn __golden() {
             });
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
-        match __ctxmgr_caught_0 {
+        match caught {
             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
+                let (mgr, state) = f.1.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = f
+                    .0
                     .exited(
                         state,
                         __ctxmgr_p::AsyncContextManager::exit(
@@ -59,11 +56,11 @@ fn __golden() {
                 {
                     return ret;
                 }
-                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                f.1 = { f.1 };
                 val
             }
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let __ctxmgr_outcome_0 = match &site {
+                let outcome = match &site {
                     __ctxmgr_p::Here(carried) => {
                         __ctxmgr_p::Outcome::Err(
                             (&&&&__ctxmgr_p::Residual(carried)).__ctxmgr_view(),
@@ -71,21 +68,22 @@ fn __golden() {
                     }
                     __ctxmgr_p::Next(never) => match *never {}
                 };
-                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
+                let (mgr, state) = f.1.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = f
+                    .0
                     .exited(
                         state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, __ctxmgr_outcome_0)
-                            .await,
+                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
                     )
                 {
                     return ret;
                 }
-                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                f.1 = { f.1 };
                 let swallowed = match &site {
                     __ctxmgr_p::Here(_) => {
-                        __ctxmgr_suppress_0
-                            .check(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
+                        (&__ctxmgr_p::SuppressProbe(&f.1))
+                            .__ctxmgr_suppress_kind()
+                            .check(&mut f.1, outcome)
                     }
                     _ => __ctxmgr_p::Swallowed::none(),
                 };
@@ -95,7 +93,7 @@ fn __golden() {
                 }
             }
             __ctxmgr_p::Err(panic) => {
-                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
+                let (mgr, state) = f.1.__ctxmgr_split();
                 let mut exit = __ctxmgr_p::pin!(
                     __ctxmgr_p::AsyncContextManager::exit(
                         mgr,

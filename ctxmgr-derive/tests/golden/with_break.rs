@@ -6,14 +6,12 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_guard_0 = lock(&m);
-        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_0)).__ctxmgr_kind();
-        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0.guard((__ctxmgr_guard_0,).0);
-        let mut __ctxmgr_slot2_0 = __ctxmgr_p::None;
-        let mut __ctxmgr_flow_0: u32 = 0;
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
-            __ctxmgr_flow_0 = '__ctxmgr_body_0: {
-                let mut g = match __ctxmgr_kind_0.enter(&mut __ctxmgr_guard_0) {
+        let g = lock(&m);
+        let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
+        let mut g = (g.0, g.0.guard((g.1,).0), (), 0u32, (), __ctxmgr_p::None);
+        let result = '__ctxmgr_with_0: {
+            g.3 = '__ctxmgr_body_0: {
+                let mut g = match g.0.enter(&mut g.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
@@ -26,37 +24,34 @@ fn __golden() {
                     }
                     if *g == 0 {
                         {
-                            __ctxmgr_slot2_0 = __ctxmgr_p::Some(7);
+                            g.5 = __ctxmgr_p::Some(7);
                             break '__ctxmgr_body_0 2;
                         };
                     }
                     *g += 1;
                 });
             };
-            let __ctxmgr_outcome_0 = __ctxmgr_p::Outcome::Ok;
-            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
-                .finish(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
-            {
+            let outcome = __ctxmgr_p::Outcome::Ok;
+            if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
                 return ret;
             }
-            match __ctxmgr_flow_0 {
+            match g.3 {
                 1 => {}
-                2 => break 'outer __ctxmgr_p::taken(__ctxmgr_slot2_0),
+                2 => break 'outer __ctxmgr_p::taken(g.5),
                 _ => __ctxmgr_p::unreachable_flow(),
             };
             __ctxmgr_p::None
         };
         #[allow(unreachable_code)]
-        let exit = __ctxmgr_kind_0
-            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
-        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+        let exit = g.0.finish(&mut g.1, __ctxmgr_p::Outcome::Ok);
+        g.1 = { g.1 };
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        match __ctxmgr_result_0 {
+        match result {
             __ctxmgr_p::Some(val) => val,
             __ctxmgr_p::None => {
-                match __ctxmgr_flow_0 {
+                match g.3 {
                     1 => break,
                     _ => __ctxmgr_p::unreachable_flow(),
                 }

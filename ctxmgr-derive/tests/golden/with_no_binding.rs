@@ -6,12 +6,15 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_guard_0 = Timer::new("t");
-        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_0)).__ctxmgr_kind();
-        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0.guard((__ctxmgr_guard_0,).0);
+        let __ctxmgr_0 = Timer::new("t");
+        let __ctxmgr_0 = (
+            (&&&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind(),
+            __ctxmgr_0,
+        );
+        let mut __ctxmgr_0 = (__ctxmgr_0.0, __ctxmgr_0.0.guard((__ctxmgr_0.1,).0));
         #[allow(unused_braces)]
-        let __ctxmgr_result_0 = {
-            let __ctxmgr_unused_0 = match __ctxmgr_kind_0.enter(&mut __ctxmgr_guard_0) {
+        let result = {
+            let __ctxmgr_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
@@ -20,12 +23,11 @@ fn __golden() {
             }
         };
         #[allow(unreachable_code)]
-        let exit = __ctxmgr_kind_0
-            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
-        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+        let exit = __ctxmgr_0.0.finish(&mut __ctxmgr_0.1, __ctxmgr_p::Outcome::Ok);
+        __ctxmgr_0.1 = { __ctxmgr_0.1 };
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

@@ -6,12 +6,12 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_guard_0 = lock(&m);
-        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_0)).__ctxmgr_kind();
-        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0.guard((__ctxmgr_guard_0,).0);
+        let g = lock(&m);
+        let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
+        let mut g = (g.0, g.0.guard((g.1,).0));
         #[allow(unused_braces)]
-        let __ctxmgr_result_0 = {
-            let g = match __ctxmgr_kind_0.enter(&mut __ctxmgr_guard_0) {
+        let result = {
+            let g = match g.0.enter(&mut g.1) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
@@ -21,12 +21,11 @@ fn __golden() {
             }
         };
         #[allow(unreachable_code)]
-        let exit = __ctxmgr_kind_0
-            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
-        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+        let exit = g.0.finish(&mut g.1, __ctxmgr_p::Outcome::Ok);
+        g.1 = { g.1 };
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

@@ -6,17 +6,16 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_guard_0 = lock(&m);
-        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_0)).__ctxmgr_kind();
-        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0.guard((__ctxmgr_guard_0,).0);
-        let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
+        let g = lock(&m);
+        let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
+        let mut g = (g.0, g.0.guard((g.1,).0), __ctxmgr_p::None);
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0);
+            return __ctxmgr_p::Option::unwrap(g.2);
         }
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
+        let result = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
-                let g = match __ctxmgr_kind_0.enter(&mut __ctxmgr_guard_0) {
+                let g = match g.0.enter(&mut g.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
@@ -24,39 +23,29 @@ fn __golden() {
                 break '__ctxmgr_with_0 {
                     if g.is_empty() {
                         {
-                            __ctxmgr_ret_0 = __ctxmgr_p::Some(Err(Empty));
+                            g.2 = __ctxmgr_p::Some(Err(Empty));
                             break '__ctxmgr_body_0 1;
                         };
                     }
                     g.len()
                 };
             };
-            let __ctxmgr_outcome_0 = match (&__ctxmgr_p::Probe(
-                __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
-            ))
-                .__ctxmgr_returned_err()
-            {
-                __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
-                }
-                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-            };
-            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
-                .finish(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
-            {
+            let outcome = __ctxmgr_p::returned(
+                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&g.2)))
+                    .__ctxmgr_returned_err(),
+                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+            );
+            if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
                 return ret;
             }
-            return __ctxmgr_p::taken(__ctxmgr_ret_0);
+            return __ctxmgr_p::taken(g.2);
         };
         #[allow(unreachable_code)]
-        let exit = __ctxmgr_kind_0
-            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
-        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+        let exit = g.0.finish(&mut g.1, __ctxmgr_p::Outcome::Ok);
+        g.1 = { g.1 };
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

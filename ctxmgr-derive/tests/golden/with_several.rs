@@ -6,47 +6,40 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_guard_2 = open(path);
-        let __ctxmgr_kind_2 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_2)).__ctxmgr_kind();
-        let mut __ctxmgr_guard_2 = __ctxmgr_kind_2.guard((__ctxmgr_guard_2,).0);
-        let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
+        let f = open(path);
+        let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
+        let mut f = (f.0, f.0.guard((f.1,).0), __ctxmgr_p::None);
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_2);
+            return __ctxmgr_p::Option::unwrap(f.2);
         }
-        let __ctxmgr_result_2 = '__ctxmgr_with_2: {
+        let result = '__ctxmgr_with_2: {
             '__ctxmgr_body_2: {
-                let f = match __ctxmgr_kind_2.enter(&mut __ctxmgr_guard_2) {
+                let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_2 {
                     {
-                        let __ctxmgr_guard_1 = Timer::new("t");
-                        let __ctxmgr_kind_1 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_1))
-                            .__ctxmgr_kind();
-                        let mut __ctxmgr_guard_1 = __ctxmgr_kind_1
-                            .guard((__ctxmgr_guard_1,).0);
-                        let mut __ctxmgr_ret_1 = __ctxmgr_p::None;
+                        let _t = Timer::new("t");
+                        let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
+                        let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
                             {
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_1),
-                                );
+                                f.2 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(_t.2));
                                 break '__ctxmgr_body_2 1;
                             };
                         }
-                        let __ctxmgr_result_1 = '__ctxmgr_with_1: {
+                        let result = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
-                                let _t = match __ctxmgr_kind_1.enter(&mut __ctxmgr_guard_1)
-                                {
+                                let _t = match _t.0.enter(&mut _t.1) {
                                     __ctxmgr_p::Continue(val) => val,
-                                    __ctxmgr_p::Break(ret) => {
+                                    __ctxmgr_p::Break(__ctxmgr_err) => {
                                         ({
-                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                            f.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                             break '__ctxmgr_body_2 1;
                                         })
                                     }
@@ -54,22 +47,16 @@ fn __golden() {
                                 #[allow(unused_braces, unreachable_code)]
                                 break '__ctxmgr_with_1 {
                                     {
-                                        let __ctxmgr_guard_0 = pair();
-                                        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(
-                                            &__ctxmgr_guard_0,
-                                        ))
-                                            .__ctxmgr_kind();
-                                        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0
-                                            .guard((__ctxmgr_guard_0,).0);
+                                        let x = pair();
+                                        let x = ((&&&&__ctxmgr_p::Kind(&x)).__ctxmgr_kind(), x);
+                                        let mut x = (x.0, x.0.guard((x.1,).0));
                                         #[allow(unused_braces)]
-                                        let __ctxmgr_result_0 = {
-                                            let (x, y) = match __ctxmgr_kind_0
-                                                .enter(&mut __ctxmgr_guard_0)
-                                            {
+                                        let result = {
+                                            let (x, y) = match x.0.enter(&mut x.1) {
                                                 __ctxmgr_p::Continue(val) => val,
-                                                __ctxmgr_p::Break(ret) => {
+                                                __ctxmgr_p::Break(__ctxmgr_err) => {
                                                     ({
-                                                        __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                                        _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                                         break '__ctxmgr_body_1 1;
                                                     })
                                                 }
@@ -77,86 +64,66 @@ fn __golden() {
                                             { f.write(x + y) }
                                         };
                                         #[allow(unreachable_code)]
-                                        let exit = __ctxmgr_kind_0
-                                            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
-                                        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
-                                        if let __ctxmgr_p::Break(ret) = exit {
-                                            {
-                                                __ctxmgr_ret_1 = __ctxmgr_p::Some(ret);
+                                        let exit = x.0.finish(&mut x.1, __ctxmgr_p::Outcome::Ok);
+                                        x.1 = { x.1 };
+                                        if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
+                                            ({
+                                                _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                                 break '__ctxmgr_body_1 1;
-                                            };
+                                            });
                                         }
-                                        __ctxmgr_result_0
+                                        result
                                     }
                                 };
                             };
-                            let __ctxmgr_outcome_1 = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&__ctxmgr_ret_1),
-                            ))
-                                .__ctxmgr_returned_err()
+                            let outcome = __ctxmgr_p::returned(
+                                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
+                                    .__ctxmgr_returned_err(),
+                                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                            );
+                            if let __ctxmgr_p::Break(__ctxmgr_err) = _t
+                                .0
+                                .finish(&mut _t.1, outcome)
                             {
-                                __ctxmgr_p::Some(err) => {
-                                    __ctxmgr_p::Outcome::Err(
-                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                    )
-                                }
-                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                            };
-                            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_1
-                                .finish(&mut __ctxmgr_guard_1, __ctxmgr_outcome_1)
-                            {
-                                {
-                                    __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                                ({
+                                    f.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                     break '__ctxmgr_body_2 1;
-                                };
+                                });
                             }
                             {
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::taken(__ctxmgr_ret_1),
-                                );
+                                f.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
                                 break '__ctxmgr_body_2 1;
                             };
                         };
                         #[allow(unreachable_code)]
-                        let exit = __ctxmgr_kind_1
-                            .finish(&mut __ctxmgr_guard_1, __ctxmgr_p::Outcome::Ok);
-                        __ctxmgr_guard_1 = { __ctxmgr_guard_1 };
-                        if let __ctxmgr_p::Break(ret) = exit {
-                            {
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(ret);
+                        let exit = _t.0.finish(&mut _t.1, __ctxmgr_p::Outcome::Ok);
+                        _t.1 = { _t.1 };
+                        if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
+                            ({
+                                f.2 = __ctxmgr_p::Some(__ctxmgr_err);
                                 break '__ctxmgr_body_2 1;
-                            };
+                            });
                         }
-                        __ctxmgr_result_1
+                        result
                     }
                 };
             };
-            let __ctxmgr_outcome_2 = match (&__ctxmgr_p::Probe(
-                __ctxmgr_p::taken_ref(&__ctxmgr_ret_2),
-            ))
-                .__ctxmgr_returned_err()
-            {
-                __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
-                }
-                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-            };
-            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_2
-                .finish(&mut __ctxmgr_guard_2, __ctxmgr_outcome_2)
-            {
+            let outcome = __ctxmgr_p::returned(
+                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
+                    .__ctxmgr_returned_err(),
+                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+            );
+            if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
             }
-            return __ctxmgr_p::taken(__ctxmgr_ret_2);
+            return __ctxmgr_p::taken(f.2);
         };
         #[allow(unreachable_code)]
-        let exit = __ctxmgr_kind_2
-            .finish(&mut __ctxmgr_guard_2, __ctxmgr_p::Outcome::Ok);
-        __ctxmgr_guard_2 = { __ctxmgr_guard_2 };
+        let exit = f.0.finish(&mut f.1, __ctxmgr_p::Outcome::Ok);
+        f.1 = { f.1 };
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_2
+        result
     }
 }

@@ -6,34 +6,37 @@
 async fn run() -> Result<(), E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_guard_0 = span();
-        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_0)).__ctxmgr_kind();
-        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0.guard((__ctxmgr_guard_0,).0);
-        let __ctxmgr_suppress_0 = (&__ctxmgr_p::SuppressProbe(&__ctxmgr_guard_0))
-            .__ctxmgr_suppress_kind();
-        let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
+        let __ctxmgr_0 = span();
+        let __ctxmgr_0 = (
+            (&&&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind(),
+            __ctxmgr_0,
+        );
+        let mut __ctxmgr_0 = (
+            __ctxmgr_0.0,
+            __ctxmgr_0.0.guard((__ctxmgr_0.1,).0),
+            __ctxmgr_p::None,
+            (),
+            __ctxmgr_p::None,
+        );
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0);
+            return __ctxmgr_p::Option::unwrap(__ctxmgr_0.2);
         }
-        let mut __ctxmgr_slot1_0 = __ctxmgr_p::None;
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
-            let __ctxmgr_flow_0: u32 = '__ctxmgr_body_0: {
-                let __ctxmgr_unused_0 = match __ctxmgr_kind_0
-                    .enter(&mut __ctxmgr_guard_0)
-                {
+        let result = '__ctxmgr_with_0: {
+            let flow: u32 = '__ctxmgr_body_0: {
+                let __ctxmgr_unused_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {
                     {
-                        __ctxmgr_ret_0 = __ctxmgr_p::Some({
+                        __ctxmgr_0.2 = __ctxmgr_p::Some({
                             match __ctxmgr_p::branch(thing().await) {
                                 __ctxmgr_p::Continue(val) => val,
                                 __ctxmgr_p::Break(ret) => {
                                     ({
-                                        __ctxmgr_slot1_0 = __ctxmgr_p::Some(ret);
+                                        __ctxmgr_0.4 = __ctxmgr_p::Some(ret);
                                         break '__ctxmgr_body_0 1;
                                     })
                                 }
@@ -44,52 +47,46 @@ async fn run() -> Result<(), E> {
                     };
                 };
             };
-            let __ctxmgr_outcome_0 = match __ctxmgr_flow_0 {
+            let outcome = match flow {
                 1 => {
                     __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Residual(
-                            __ctxmgr_p::taken_ref(&__ctxmgr_slot1_0),
-                        ))
+                        (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&__ctxmgr_0.4)))
                             .__ctxmgr_view(),
                     )
                 }
                 2 => {
-                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
-                        .__ctxmgr_returned_err()
-                    {
-                        __ctxmgr_p::Some(err) => {
-                            __ctxmgr_p::Outcome::Err(
-                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                            )
-                        }
-                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                    }
+                    __ctxmgr_p::returned(
+                        (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_0.2)))
+                            .__ctxmgr_returned_err(),
+                        |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                    )
                 }
                 _ => __ctxmgr_p::Outcome::Ok,
             };
-            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
-                .finish(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
+            if let __ctxmgr_p::Break(ret) = __ctxmgr_0
+                .0
+                .finish(&mut __ctxmgr_0.1, outcome)
             {
                 return ret;
             }
-            match __ctxmgr_flow_0 {
+            match flow {
                 #[allow(unreachable_code)]
                 1 => {
-                    break '__ctxmgr_with_0 (__ctxmgr_suppress_0
-                        .check(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
-                        .resume(__ctxmgr_p::taken(__ctxmgr_slot1_0)))?;
+                    break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&__ctxmgr_0.1))
+                        .__ctxmgr_suppress_kind()
+                        .check(&mut __ctxmgr_0.1, outcome)
+                        .resume(__ctxmgr_p::taken(__ctxmgr_0.4)))?;
                 }
-                2 => return __ctxmgr_p::taken(__ctxmgr_ret_0),
+                2 => return __ctxmgr_p::taken(__ctxmgr_0.2),
                 _ => __ctxmgr_p::unreachable_flow(),
             }
         };
         #[allow(unreachable_code)]
-        let exit = __ctxmgr_kind_0
-            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
-        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+        let exit = __ctxmgr_0.0.finish(&mut __ctxmgr_0.1, __ctxmgr_p::Outcome::Ok);
+        __ctxmgr_0.1 = { __ctxmgr_0.1 };
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

@@ -6,28 +6,26 @@
 async fn query(pool: &Pool) -> Result<u8, E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let (__ctxmgr_kind_0, mut __ctxmgr_guard_0) = {
-            let __ctxmgr_guard_0 = pool.get();
-            let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::AsyncKind(&__ctxmgr_guard_0))
-                .__ctxmgr_kind();
-            (__ctxmgr_kind_0, __ctxmgr_kind_0.async_guard((__ctxmgr_guard_0,).0))
+        let mut conn = {
+            let conn = pool.get();
+            let conn = ((&&&&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind(), conn);
+            (conn.0, conn.0.async_guard((conn.1,).0))
         };
         let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
         #[allow(unreachable_code)]
         if false {
             return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0);
         }
-        let __ctxmgr_caught_0 = {
-            let __ctxmgr_value_0 = match ({
-                let (mgr, state) = (&mut __ctxmgr_guard_0).__ctxmgr_split();
-                __ctxmgr_kind_0
-                    .entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+        let caught = {
+            let conn = match ({
+                let (mgr, state) = (&mut conn.1).__ctxmgr_split();
+                conn.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
             };
             let mut body = __ctxmgr_p::pin!(async {
-                let conn = __ctxmgr_value_0;
+                let conn = conn;
                 #[allow(unused_braces, unreachable_code)]
                 if false {
                     return __ctxmgr_p::Err(__ctxmgr_p::Next(__ctxmgr_p::no_site()));
@@ -42,10 +40,11 @@ async fn query(pool: &Pool) -> Result<u8, E> {
             });
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
-        match __ctxmgr_caught_0 {
+        match caught {
             __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
+                let (mgr, state) = conn.1.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = conn
+                    .0
                     .exited(
                         state,
                         __ctxmgr_p::AsyncContextManager::exit(
@@ -57,45 +56,38 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                 {
                     return ret;
                 }
-                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                conn.1 = { conn.1 };
                 val
             }
             __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let __ctxmgr_outcome_0 = match &site {
+                let outcome = match &site {
                     __ctxmgr_p::Here(_) => {
-                        match (&__ctxmgr_p::Probe(
-                            __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
-                        ))
-                            .__ctxmgr_returned_err()
-                        {
-                            __ctxmgr_p::Some(err) => {
-                                __ctxmgr_p::Outcome::Err(
-                                    (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                )
-                            }
-                            __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                        }
+                        __ctxmgr_p::returned(
+                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
+                                .__ctxmgr_returned_err(),
+                            |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                        )
                     }
                     __ctxmgr_p::Next(never) => match *never {}
                 };
-                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
+                let (mgr, state) = conn.1.__ctxmgr_split();
+                if let __ctxmgr_p::Break(ret) = conn
+                    .0
                     .exited(
                         state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, __ctxmgr_outcome_0)
-                            .await,
+                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
                     )
                 {
                     return ret;
                 }
-                __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+                conn.1 = { conn.1 };
                 match site {
                     __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(__ctxmgr_ret_0),
                     __ctxmgr_p::Next(never) => match never {}
                 }
             }
             __ctxmgr_p::Err(panic) => {
-                let (mgr, state) = __ctxmgr_guard_0.__ctxmgr_split();
+                let (mgr, state) = conn.1.__ctxmgr_split();
                 let mut exit = __ctxmgr_p::pin!(
                     __ctxmgr_p::AsyncContextManager::exit(
                         mgr,

@@ -6,27 +6,26 @@
 fn f(x: u8) -> Result<u8, E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_guard_0 = Timer::new("f");
-        let __ctxmgr_kind_0 = (&&&&__ctxmgr_p::Kind(&__ctxmgr_guard_0)).__ctxmgr_kind();
-        let mut __ctxmgr_guard_0 = __ctxmgr_kind_0.guard((__ctxmgr_guard_0,).0);
-        let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
+        let t = Timer::new("f");
+        let t = ((&&&&__ctxmgr_p::Kind(&t)).__ctxmgr_kind(), t);
+        let mut t = (t.0, t.0.guard((t.1,).0), __ctxmgr_p::None);
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0);
+            return __ctxmgr_p::Option::unwrap(t.2);
         }
-        let __ctxmgr_result_0 = '__ctxmgr_with_0: {
+        let result = '__ctxmgr_with_0: {
             '__ctxmgr_body_0: {
-                let t = match __ctxmgr_kind_0.enter(&mut __ctxmgr_guard_0) {
+                let t = match t.0.enter(&mut t.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
                 break '__ctxmgr_with_0 {
                     {
-                        __ctxmgr_ret_0 = __ctxmgr_p::Some({
+                        t.2 = __ctxmgr_p::Some({
                             if x == 0 {
                                 {
-                                    __ctxmgr_ret_0 = __ctxmgr_p::Some(Err(E));
+                                    t.2 = __ctxmgr_p::Some(Err(E));
                                     break '__ctxmgr_body_0 1;
                                 };
                             }
@@ -36,32 +35,22 @@ fn f(x: u8) -> Result<u8, E> {
                     };
                 };
             };
-            let __ctxmgr_outcome_0 = match (&__ctxmgr_p::Probe(
-                __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
-            ))
-                .__ctxmgr_returned_err()
-            {
-                __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
-                }
-                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-            };
-            if let __ctxmgr_p::Break(ret) = __ctxmgr_kind_0
-                .finish(&mut __ctxmgr_guard_0, __ctxmgr_outcome_0)
-            {
+            let outcome = __ctxmgr_p::returned(
+                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&t.2)))
+                    .__ctxmgr_returned_err(),
+                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+            );
+            if let __ctxmgr_p::Break(ret) = t.0.finish(&mut t.1, outcome) {
                 return ret;
             }
-            return __ctxmgr_p::taken(__ctxmgr_ret_0);
+            return __ctxmgr_p::taken(t.2);
         };
         #[allow(unreachable_code)]
-        let exit = __ctxmgr_kind_0
-            .finish(&mut __ctxmgr_guard_0, __ctxmgr_p::Outcome::Ok);
-        __ctxmgr_guard_0 = { __ctxmgr_guard_0 };
+        let exit = t.0.finish(&mut t.1, __ctxmgr_p::Outcome::Ok);
+        t.1 = { t.1 };
         if let __ctxmgr_p::Break(ret) = exit {
             return ret;
         }
-        __ctxmgr_result_0
+        result
     }
 }

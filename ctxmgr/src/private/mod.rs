@@ -78,6 +78,7 @@ pub trait ErrorTyped {
 mod async_with;
 mod derive;
 mod generator;
+mod view;
 mod with;
 
 /// Every probe trait, imported anonymously: an expansion's
@@ -97,6 +98,7 @@ pub mod probes {
 pub use self::async_with::*;
 pub use self::derive::*;
 pub use self::generator::*;
+pub use self::view::*;
 pub use self::with::*;
 
 // The runtime's catching and resuming of panics, for the expansions of

@@ -1,0 +1,65 @@
+// Golden expansion `with_two`: GOLDEN_BLESS=1 cargo test -p ctxmgr-derive golden
+//
+// Input: with!(open(a) as f, open(b) as g, { f.copy_to(g) })
+// Output:
+
+fn __golden() {
+    {
+        use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
+        let f = open(a);
+        let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
+        let mut f = (f.0, f.0.guard((f.1,).0));
+        let result = '__ctxmgr_with_1: {
+            let ret = '__ctxmgr_body_1: {
+                let f = match f.0.enter(&mut f.1) {
+                    __ctxmgr_p::Continue(val) => val,
+                    __ctxmgr_p::Break(ret) => return ret,
+                };
+                #[allow(unused_braces, unreachable_code)]
+                break '__ctxmgr_with_1 {
+                    {
+                        let g = open(b);
+                        let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
+                        let mut g = (g.0, g.0.guard((g.1,).0));
+                        #[allow(unused_braces)]
+                        let result = {
+                            let g = match g.0.enter(&mut g.1) {
+                                __ctxmgr_p::Continue(val) => val,
+                                __ctxmgr_p::Break(__ctxmgr_err) => {
+                                    (break '__ctxmgr_body_1 __ctxmgr_err)
+                                }
+                            };
+                            { f.copy_to(g) }
+                        };
+                        #[allow(unreachable_code)]
+                        let exit = g.0.finish(&mut g.1, __ctxmgr_p::Outcome::Ok);
+                        g.1 = { g.1 };
+                        if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
+                            (break '__ctxmgr_body_1 __ctxmgr_err);
+                        }
+                        result
+                    }
+                };
+            };
+            #[allow(unreachable_code)]
+            if false {
+                return ret;
+            }
+            let outcome = __ctxmgr_p::returned(
+                (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err(),
+                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+            );
+            if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
+                return ret;
+            }
+            return ret;
+        };
+        #[allow(unreachable_code)]
+        let exit = f.0.finish(&mut f.1, __ctxmgr_p::Outcome::Ok);
+        f.1 = { f.1 };
+        if let __ctxmgr_p::Break(ret) = exit {
+            return ret;
+        }
+        result
+    }
+}

@@ -1,0 +1,325 @@
+//! Viewing an error of any type as an `ErrorRef`, for exit's `Outcome`:
+//! the residual of a `?` site ([`Residual`]), a returned value's error
+//! ([`ReturnedErr`], then [`Probe`]). Autoref specialization, as in
+//! `with.rs`: a method call on `(&&&&Probe(x))` picks the first impl whose
+//! bounds hold.
+
+use core::convert::Infallible;
+use core::fmt;
+use core::ops::DerefMut;
+
+use crate::ErrorRef;
+
+pub struct Probe<'a, T: ?Sized>(pub &'a T);
+impl<T: ?Sized> Clone for Probe<'_, T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: ?Sized> Copy for Probe<'_, T> {}
+
+/// The first view tried, so the one a returned error is taken by when its
+/// type is still an inference variable at the view (a closure's or an async
+/// block's output type is fixed after its body, `return Err(x.into())`).
+/// Method selection then picks this trait without knowing the type, and
+/// trait selection picks the impl once the type is inferred; so every error
+/// type that may arrive that way needs an impl here, not only the `Error`
+/// types. Coherence rejects an impl for `Box<dyn Error + Send + Sync>`
+/// beside the one for `E: Error` ("upstream crates may add a new impl of
+/// trait `Error`"), so the impls differ in `Via`, a marker each fixes:
+/// impls of one trait for different parameters never overlap, and method
+/// selection takes them as one pick (one trait). A known type is taken only
+/// by the impl whose bounds it meets (no type meets two), so one whose type
+/// is known is viewed exactly as before, and a type none of them takes falls
+/// through to the views below. So it is unmet only for a returned error
+/// whose type was unknown at the view and is none of these: the message
+/// says what to write.
+#[diagnostic::on_unimplemented(
+    message = "`with!` cannot show exit this returned error: its type was not known yet at the `return`",
+    label = "exit's view of the returned error is chosen here",
+    note = "a closure's or an async block's error type is known only after its body; returned there, an error must be an `Error` type, a `Box<dyn Error>` (`+ Send`, `+ Sync`), `anyhow::Error`, `eyre::Report` or a `String`",
+    note = "write the closure's return type (`|| -> Result<_, E> {{ .. }}`) or end the async block with `Ok::<_, E>(..)`, or `return Err(E::from(..))`"
+)]
+pub trait ViewError<'a, Via> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+/// `Via` of the impls for an `Error` type and for `NoneValue`.
+pub enum ViaError {}
+/// `Via` of the impl for what derefs to `dyn Error + Send + Sync`
+/// (`Box<dyn Error + Send + Sync>`, `anyhow::Error`, `eyre::Report`).
+pub enum ViaBoxSendSync {}
+/// `Via` of the impl for what derefs to `dyn Error + Sync`.
+pub enum ViaBoxSync {}
+/// `Via` of the impl for the boxed errors that are not `Sync`.
+#[cfg(feature = "std")]
+pub enum ViaLocal {}
+/// `Via` of the impl for `String`.
+#[cfg(feature = "alloc")]
+pub enum ViaString {}
+impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError> for &&&Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::new(self.0)
+    }
+}
+/// A `return None` is viewed as `?` on `None` is.
+impl<'a> ViewError<'a, ViaError> for &&&Probe<'a, NoneValue> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::none_value()
+    }
+}
+/// `Box<dyn Error + Send + Sync>` and the error types that are a box of one
+/// (`anyhow::Error`, `eyre::Report`), which are not `Error`: by `Display`,
+/// as `ViewDisplay` would view them (`as_error` looks inside the box).
+/// `DerefMut`, not `Deref`, so that `Arc<dyn Error + Send + Sync>`, which is
+/// an `Error` and derefs to one, is taken by the impl for `Error` alone.
+impl<'a, E> ViewError<'a, ViaBoxSendSync> for &&&Probe<'a, E>
+where
+    E: DerefMut<Target = dyn core::error::Error + Send + Sync + 'static>
+        + fmt::Display
+        + fmt::Debug
+        + Sync
+        + 'static,
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(self.0)
+    }
+}
+/// `Box<dyn Error + Sync>`, likewise.
+impl<'a, E> ViewError<'a, ViaBoxSync> for &&&Probe<'a, E>
+where
+    E: DerefMut<Target = dyn core::error::Error + Sync + 'static>
+        + fmt::Display
+        + fmt::Debug
+        + Sync
+        + 'static,
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(self.0)
+    }
+}
+/// The boxed errors that are not `Sync`, `Box<dyn Error>` and
+/// `Box<dyn Error + Send>`, viewed by their message and source chain on the
+/// thread that made the view ([`ErrorRef::from_local`]). They are neither
+/// `Error` nor `Sync`, so no view below would show them but by their type's
+/// name.
+#[cfg(feature = "std")]
+impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &&&Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_local(self.0)
+    }
+}
+/// `return Err(format!(..).into())`, `Err("..".to_owned())`: by `Display`.
+#[cfg(feature = "alloc")]
+impl<'a> ViewError<'a, ViaString> for &&&Probe<'a, alloc::string::String> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(self.0)
+    }
+}
+/// First: a borrowed error (`Result<_, &str>`, `&T`), viewed by `Display`
+/// without `'static`. Method selection ignores lifetimes, so below this an
+/// impl requiring `'static` would be picked for `&'s str`, and borrowck would
+/// then reject the whole `with!` (E0521). Such a view cannot be downcast.
+///
+/// For `?` sites, whose error type is known when viewed, it comes first. For
+/// a returned `Err` it comes after `ViewError` (see the impl for `Probe`).
+pub trait ViewBorrowed<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
+    for &&&Residual<'a, Result<Infallible, &'e E>>
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_borrowed(residual_error(self.0))
+    }
+}
+/// Never viewed: a second impl at the borrowed view's level, so that a
+/// residual whose type is still unknown when viewed is not fixed to a
+/// borrowed `Result<_, &_>` by the first. It stays open and is inferred
+/// from the body, or, where the body is already an error (a value typed as
+/// an error after an earlier one, `f.write(..).await?`), reports nothing.
+pub enum NoResidual {}
+impl<'a> ViewBorrowed<'a> for &&&Residual<'a, NoResidual> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        match *self.0 {}
+    }
+}
+/// A returned `Err(borrowed)` (`&str`, `&T`): viewed by `Display` without
+/// `'static`, as a `?` site's borrowed error is. Below `ViewError`, unlike
+/// for `?` sites: a returned value's error type may still be an inference
+/// variable when viewed (a closure's return type, nested `with!`s), which
+/// `ViewError` leaves open until it is known, and an impl for `&E` above it
+/// would fix it to a reference. So a returned `&'e E` where `&E: Error`
+/// (`E: Error`) is still taken by `ViewError`, which needs `'static`.
+impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a> for &&Probe<'a, &'e E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_borrowed(self.0)
+    }
+}
+/// A `?` site's boxed errors that are not `Sync`, `Box<dyn Error>` and
+/// `Box<dyn Error + Send>`, as a returned one is viewed (see `ViaLocal`);
+/// beside the borrowed errors (another type constructor, so no overlap).
+#[cfg(feature = "std")]
+impl<'a> ViewBorrowed<'a>
+    for &&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>>
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_local(residual_error(self.0))
+    }
+}
+#[cfg(feature = "std")]
+impl<'a> ViewBorrowed<'a>
+    for &&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error + Send>>>
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_local(residual_error(self.0))
+    }
+}
+pub trait ViewDisplay<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> ViewDisplay<'a> for &Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(self.0)
+    }
+}
+pub trait ViewDebug<'a> {
+    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+}
+impl<'a, E: fmt::Debug + Sync> ViewDebug<'a> for Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_debug(self.0)
+    }
+}
+pub trait ViewOpaque<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a>;
+}
+impl<'a, E> ViewOpaque<'a> for Probe<'a, E> {
+    #[inline(always)]
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
+        ErrorRef::opaque(self.0)
+    }
+}
+
+/// The residual of a `?` site, `&Result<Infallible, E>` or
+/// `&Option<Infallible>`, viewed by the same probes as [`Probe`] in one
+/// call: `(&&&&Residual(taken_ref(&slot))).__ctxmgr_view()` (an async
+/// level passes the residual its body's async block returned).
+pub struct Residual<'a, T>(pub &'a T);
+impl<T> Clone for Residual<'_, T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Residual<'_, T> {}
+
+impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError>
+    for &&Residual<'a, Result<Infallible, E>>
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::new(residual_error(self.0))
+    }
+}
+impl<'a> ViewError<'a, ViaError> for &&Residual<'a, Option<Infallible>> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::none_value()
+    }
+}
+impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> ViewDisplay<'a>
+    for &Residual<'a, Result<Infallible, E>>
+{
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_display(residual_error(self.0))
+    }
+}
+impl<'a, E: fmt::Debug + Sync> ViewDebug<'a> for Residual<'a, Result<Infallible, E>> {
+    #[inline(always)]
+    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+        ErrorRef::from_debug(residual_error(self.0))
+    }
+}
+impl<'a, E> ViewOpaque<'a> for Residual<'a, Result<Infallible, E>> {
+    #[inline(always)]
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
+        ErrorRef::opaque(residual_error(self.0))
+    }
+}
+
+#[inline(always)]
+fn residual_error<E>(residual: &Result<Infallible, E>) -> &E {
+    match residual {
+        Err(e) => e,
+        Ok(never) => match *never {},
+    }
+}
+
+/// Stands for the error of `?` on `None`.
+#[derive(Debug)]
+pub struct NoneValue;
+
+/// `Some(&e)` when a returned value is `Err(e)` (or `None`, viewed as `?`
+/// on `None` is); `None` for `Ok`, `Some` and other return types.
+pub trait ReturnedErr<'a> {
+    type Error;
+    fn __ctxmgr_returned_err(&self) -> Option<&'a Self::Error>;
+}
+impl<'a, T, E> ReturnedErr<'a> for Probe<'a, Result<T, E>> {
+    type Error = E;
+    #[inline(always)]
+    fn __ctxmgr_returned_err(&self) -> Option<&'a E> {
+        self.0.as_ref().err()
+    }
+}
+/// `return None` leaves with an error, as `?` on `None` does.
+impl<'a, T> ReturnedErr<'a> for Probe<'a, Option<T>> {
+    type Error = NoneValue;
+    #[inline(always)]
+    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+        match self.0 {
+            Some(_) => None,
+            None => Some(&NoneValue),
+        }
+    }
+}
+pub trait ReturnedNonResult<'a> {
+    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue>;
+}
+impl<'a, R> ReturnedNonResult<'a> for &Probe<'a, R> {
+    #[inline(always)]
+    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+        None
+    }
+}
+
+/// Exit's outcome for a value the body returned: `Outcome::Err` of the
+/// error [`ReturnedErr`] found in it, viewed by `view` (the site's own
+/// probe, `|err| (&&&&Probe(err)).__ctxmgr_view()`, which must be written
+/// where the error's type is known), or `Outcome::Ok`. One call in place of
+/// a `match` per site.
+#[inline(always)]
+pub fn returned<'a, E>(
+    err: Option<&'a E>,
+    view: impl FnOnce(&'a E) -> ErrorRef<'a>,
+) -> crate::Outcome<'a> {
+    match err {
+        Some(err) => crate::Outcome::Err(view(err)),
+        None => crate::Outcome::Ok,
+    }
+}
