@@ -51,14 +51,21 @@ impl<'o, E> Pending<'o, E> {
     }
 
     /// What the next entry sees, and whether a suppressing one is asked.
+    /// Borrowed, not copied, when it is the given outcome (as it is for
+    /// every entry of a stack whose exits succeed); an entry's error is
+    /// shown through `shown`.
     #[inline]
-    pub(crate) fn seen<'a>(&'a self, view: fn(&E) -> ErrorRef<'_>) -> (Outcome<'a>, bool) {
+    pub(crate) fn seen<'a>(
+        &'a self,
+        view: fn(&E) -> ErrorRef<'_>,
+        shown: &'a mut Option<Outcome<'a>>,
+    ) -> (&'a Outcome<'a>, bool) {
         if self.panicking {
-            (Outcome::Panic, false)
+            (&Outcome::Panic, false)
         } else if let Some(e) = &self.error {
-            (Outcome::Err(view(e)), false)
+            (shown.insert(Outcome::Err(view(e))), false)
         } else {
-            (self.given, self.given.is_err())
+            (&self.given, self.given.is_err())
         }
     }
 
@@ -165,7 +172,8 @@ impl<'m, E, F: Flavour> Core<'m, E, F> {
         loop {
             let drained = catch(|| {
                 while let Some(entry) = self.arena.pop() {
-                    let (seen, ask) = pending.seen(view);
+                    let mut shown = None;
+                    let (seen, ask) = pending.seen(view, &mut shown);
                     pending.exited(S::run(entry, seen, ask));
                 }
             });
@@ -217,13 +225,15 @@ impl<E, F: Flavour> Core<'_, E, F> {
         let mut pending = Pending::new(given);
         loop {
             let Some(entry) = self.arena.pop() else { break };
-            let (seen, ask) = pending.seen(view);
+            let mut shown = None;
+            let (seen, ask) = pending.seen(view, &mut shown);
+            let seen = *seen;
             // A sync entry runs its exit here; an async one only builds its
             // future, which is polled under `catch_unwind` as well. Only
             // that future is held across the `.await` (for a local stack,
             // the one value that is not `Send`).
             let exited = {
-                let exiting = catch(move || entry.exit(seen, ask));
+                let exiting = catch(move || entry.exit(&seen, ask));
                 match exiting {
                     Ok(Exiting::Done(result)) => Ok(result),
                     Ok(Exiting::Awaiting(exit)) => crate::unwind::catch_unwind(exit).await,
@@ -254,7 +264,7 @@ impl<E> Core<'_, E, Blocking> {
 /// of the outcome per entry (about 15 instructions of an `ExitStack`'s
 /// exit, which `bench` counts).
 trait Step<E, F: Flavour> {
-    fn run<'m>(entry: Box<F::Entry<'m, E>>, outcome: Outcome<'_>, ask: bool) -> Result<bool, E>;
+    fn run<'m>(entry: Box<F::Entry<'m, E>>, outcome: &Outcome<'_>, ask: bool) -> Result<bool, E>;
 }
 
 /// An `ExitStack`'s entry's exit, which never awaits.
@@ -264,7 +274,7 @@ impl<E> Step<E, Blocking> for Exit {
     #[inline(always)]
     fn run<'m>(
         entry: Box<dyn Entry<E, Blocking> + 'm>,
-        outcome: Outcome<'_>,
+        outcome: &Outcome<'_>,
         ask: bool,
     ) -> Result<bool, E> {
         match entry.exit(outcome, ask) {
@@ -280,7 +290,7 @@ enum Fallback {}
 
 impl<E, F: Flavour> Step<E, F> for Fallback {
     #[inline(always)]
-    fn run<'m>(entry: Box<F::Entry<'m, E>>, outcome: Outcome<'_>, _ask: bool) -> Result<bool, E> {
-        entry.drop_exit(outcome).map(|()| false)
+    fn run<'m>(entry: Box<F::Entry<'m, E>>, outcome: &Outcome<'_>, _ask: bool) -> Result<bool, E> {
+        entry.drop_exit(*outcome).map(|()| false)
     }
 }
