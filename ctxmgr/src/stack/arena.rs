@@ -263,6 +263,7 @@ impl<D: ?Sized, L: Lock> Arena<D, L> {
     }
 
     /// Registers `entry`, to be popped later.
+    #[inline]
     pub(crate) fn push<T>(&self, entry: T)
     where
         D: Erase<T>,

@@ -46,7 +46,10 @@ pub trait Entry<E, F: Flavour> {
     /// for a sync entry, a future to await for an async one. `Ok(true)`
     /// when `ask` was set, exit succeeded and the entry swallows the error
     /// of `outcome` (see [`Suppress`](crate::Suppress)).
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, F>
+    ///
+    /// `outcome` is borrowed: the unwind loop then passes the stack's given
+    /// outcome (64 bytes) without copying it for every entry.
+    fn exit<'a>(self: Box<Self>, outcome: &Outcome<'a>, ask: bool) -> Exiting<'a, E, F>
     where
         Self: 'a,
         E: 'a;
@@ -177,11 +180,12 @@ where
     M::Error: Into<E>,
 {
     #[inline]
-    fn exit<'a>(mut self: Box<Self>, outcome: Outcome<'a>, ask: bool) -> Exiting<'a, E, F>
+    fn exit<'a>(mut self: Box<Self>, outcome: &Outcome<'a>, ask: bool) -> Exiting<'a, E, F>
     where
         Self: 'a,
         E: 'a,
     {
+        let outcome = *outcome;
         Exiting::Done(match self.0.exit(outcome) {
             Ok(()) => Ok(match outcome {
                 Outcome::Err(e) if ask => self.0.suppresses(e),
@@ -210,12 +214,12 @@ pub trait Run<E> {
 
 impl<R: Run<E>, E, F: Flavour> Entry<E, F> for Plain<R> {
     #[inline]
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E, F>
+    fn exit<'a>(self: Box<Self>, outcome: &Outcome<'a>, _ask: bool) -> Exiting<'a, E, F>
     where
         Self: 'a,
         E: 'a,
     {
-        Exiting::Done(self.0.run(outcome).map(|()| false))
+        Exiting::Done(self.0.run(*outcome).map(|()| false))
     }
 
     #[inline]

@@ -8,6 +8,12 @@
 //! step under `catch`/`catch_unwind`, since one `catch` around the loop
 //! cannot reach across an `.await`). The drop path, [`Core::drop_all`], is the same for
 //! both: every entry's sync fallback, [`Entry::drop_exit`].
+//!
+//! `bench`'s callgrind case `exitstack` counts [`Core::unwind`]'s loop:
+//! per entry it pops, makes the outcome seen (borrowed, not copied), makes
+//! one dyn call and records the result, all inline ([`Step`] is a type, not
+//! a closure, and [`Pending::exited`] is `#[inline]`), as the `ExitStack`
+//! written on its own did.
 
 use alloc::boxed::Box;
 
@@ -51,36 +57,49 @@ impl<'o, E> Pending<'o, E> {
     }
 
     /// What the next entry sees, and whether a suppressing one is asked.
-    pub(crate) fn seen<'a>(&'a self, view: fn(&E) -> ErrorRef<'_>) -> (Outcome<'a>, bool) {
+    /// Borrowed, not copied, when it is the given outcome (as it is for
+    /// every entry of a stack whose exits succeed); an entry's error is
+    /// shown through `shown`.
+    #[inline]
+    pub(crate) fn seen<'a>(
+        &'a self,
+        view: fn(&E) -> ErrorRef<'_>,
+        shown: &'a mut Option<Outcome<'a>>,
+    ) -> (&'a Outcome<'a>, bool) {
         if self.panicking {
-            (Outcome::Panic, false)
+            (&Outcome::Panic, false)
         } else if let Some(e) = &self.error {
-            (Outcome::Err(view(e)), false)
+            (shown.insert(Outcome::Err(view(e))), false)
         } else {
-            (self.given, self.given.is_err())
+            (&self.given, self.given.is_err())
         }
     }
 
-    /// Records what an entry's exit did.
-    pub(crate) fn record(&mut self, exited: Result<Result<bool, E>, PanicPayload>) {
+    /// Records what an entry's exit returned. Inlined into the loops: it
+    /// runs once per entry, and its argument is as big as `E`.
+    #[inline]
+    pub(crate) fn exited(&mut self, exited: Result<bool, E>) {
         match exited {
-            Ok(Ok(false)) => {}
-            Ok(Ok(true)) => {
+            Ok(false) => {}
+            Ok(true) => {
                 self.given = Outcome::Ok;
                 self.suppressed = true;
             }
             // While unwinding, an exit's error has nowhere to go.
-            Ok(Err(_)) if self.panicking => {}
-            Ok(Err(e)) => self.error = Some(e),
-            Err(payload) => {
-                // While the stack was given a panic, or after the first
-                // entry's panic, later panics are dropped.
-                if !self.panicking {
-                    self.payload = Some(payload);
-                }
-                self.panicking = true;
-            }
+            Err(_) if self.panicking => {}
+            Err(e) => self.error = Some(e),
         }
+    }
+
+    /// Records that an entry's exit panicked.
+    #[cold]
+    pub(crate) fn panicked(&mut self, payload: PanicPayload) {
+        // While the stack was given a panic, or after the first entry's
+        // panic, later panics are dropped.
+        if !self.panicking {
+            self.payload = Some(payload);
+        }
+        self.panicking = true;
     }
 }
 
@@ -151,26 +170,22 @@ impl<'m, E, F: Flavour> Core<'m, E, F> {
         }
     }
 
-    /// Pops and runs every entry with `exit`, which never awaits, under one
+    /// Pops and runs every entry with `S`, which never awaits, under one
     /// `catch` for the whole loop: a panicking entry has already been
     /// popped, so the loop picks up below it.
-    fn drain(
-        &mut self,
-        pending: &mut Pending<'_, E>,
-        exit: impl Fn(Box<F::Entry<'m, E>>, Outcome<'_>, bool) -> Result<bool, E>,
-    ) {
+    fn drain<S: Step<E, F>>(&mut self, pending: &mut Pending<'_, E>) {
         let view = self.view;
         loop {
             let drained = catch(|| {
                 while let Some(entry) = self.arena.pop() {
-                    let (seen, ask) = pending.seen(view);
-                    let exited = exit(entry, seen, ask);
-                    pending.record(Ok(exited));
+                    let mut shown = None;
+                    let (seen, ask) = pending.seen(view, &mut shown);
+                    pending.exited(S::run(entry, seen, ask));
                 }
             });
             match drained {
                 Ok(()) => break,
-                Err(payload) => pending.record(Err(payload)),
+                Err(payload) => pending.panicked(payload),
             }
         }
     }
@@ -179,9 +194,7 @@ impl<'m, E, F: Flavour> Core<'m, E, F> {
     /// as the starting outcome.
     fn unwind_dropped(&mut self, given: Outcome<'_>) -> Result<(), E> {
         let mut pending = Pending::new(given);
-        self.drain(&mut pending, |entry, seen, _| {
-            entry.drop_exit(seen).map(|()| false)
-        });
+        self.drain::<Fallback>(&mut pending);
         self.finish(pending)
     }
 
@@ -218,20 +231,25 @@ impl<E, F: Flavour> Core<'_, E, F> {
         let mut pending = Pending::new(given);
         loop {
             let Some(entry) = self.arena.pop() else { break };
-            let (seen, ask) = pending.seen(view);
+            let mut shown = None;
+            let (seen, ask) = pending.seen(view, &mut shown);
+            let seen = *seen;
             // A sync entry runs its exit here; an async one only builds its
             // future, which is polled under `catch_unwind` as well. Only
             // that future is held across the `.await` (for a local stack,
             // the one value that is not `Send`).
             let exited = {
-                let exiting = catch(move || entry.exit(seen, ask));
+                let exiting = catch(move || entry.exit(&seen, ask));
                 match exiting {
                     Ok(Exiting::Done(result)) => Ok(result),
                     Ok(Exiting::Awaiting(exit)) => crate::unwind::catch_unwind(exit).await,
                     Err(payload) => Err(payload),
                 }
             };
-            pending.record(exited);
+            match exited {
+                Ok(result) => pending.exited(result),
+                Err(payload) => pending.panicked(payload),
+            }
         }
         self.finish(pending)
     }
@@ -242,12 +260,43 @@ impl<E> Core<'_, E, Blocking> {
     /// outcome.
     pub(crate) fn unwind(&mut self, given: Outcome<'_>) -> Result<(), E> {
         let mut pending = Pending::new(given);
-        self.drain(&mut pending, |entry, seen, ask| {
-            match entry.exit(seen, ask) {
-                Exiting::Done(exited) => exited,
-                Exiting::Awaiting(none) => none.unreachable(),
-            }
-        });
+        self.drain::<Exit>(&mut pending);
         self.finish(pending)
+    }
+}
+
+/// What [`Core::drain`] runs of each entry: [`Exit`] or [`Fallback`]. A
+/// type rather than a closure: the closure's tupled arguments were written
+/// to memory and copied again per entry (about 15 instructions of an
+/// `ExitStack`'s exit, which `bench` counts).
+trait Step<E, F: Flavour> {
+    fn run<'m>(entry: Box<F::Entry<'m, E>>, outcome: &Outcome<'_>, ask: bool) -> Result<bool, E>;
+}
+
+/// An `ExitStack`'s entry's exit, which never awaits.
+enum Exit {}
+
+impl<E> Step<E, Blocking> for Exit {
+    #[inline(always)]
+    fn run<'m>(
+        entry: Box<dyn Entry<E, Blocking> + 'm>,
+        outcome: &Outcome<'_>,
+        ask: bool,
+    ) -> Result<bool, E> {
+        match entry.exit(outcome, ask) {
+            Exiting::Done(exited) => exited,
+            Exiting::Awaiting(none) => none.unreachable(),
+        }
+    }
+}
+
+/// The sync fallback of an entry of either stack (the drop path); it never
+/// suppresses.
+enum Fallback {}
+
+impl<E, F: Flavour> Step<E, F> for Fallback {
+    #[inline(always)]
+    fn run<'m>(entry: Box<F::Entry<'m, E>>, outcome: &Outcome<'_>, _ask: bool) -> Result<bool, E> {
+        entry.drop_exit(*outcome).map(|()| false)
     }
 }

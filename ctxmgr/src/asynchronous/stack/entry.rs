@@ -94,13 +94,14 @@ macro_rules! async_managed {
         {
             fn exit<'a>(
                 self: Box<Self>,
-                outcome: Outcome<'a>,
+                outcome: &Outcome<'a>,
                 ask: bool,
             ) -> Exiting<'a, E, $flavour>
             where
                 Self: 'a,
                 E: 'a,
             {
+                let outcome = *outcome;
                 let mut exiting = AwaitingExit::new(self.0);
                 Exiting::Awaiting($boxed(Box::pin(async move {
                     let result = exiting.manager.$exit(outcome).await;
@@ -136,7 +137,7 @@ where
     Fut: Future<Output = ()>,
     T: BoxExit<Fut>,
 {
-    fn exit<'a>(self: Box<Self>, _outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E, T>
+    fn exit<'a>(self: Box<Self>, _outcome: &Outcome<'a>, _ask: bool) -> Exiting<'a, E, T>
     where
         Self: 'a,
         E: 'a,
@@ -158,12 +159,12 @@ where
     Fut: Future<Output = Result<(), E>>,
     T: BoxExit<Fut>,
 {
-    fn exit<'a>(self: Box<Self>, outcome: Outcome<'a>, _ask: bool) -> Exiting<'a, E, T>
+    fn exit<'a>(self: Box<Self>, outcome: &Outcome<'a>, _ask: bool) -> Exiting<'a, E, T>
     where
         Self: 'a,
         E: 'a,
     {
-        Exiting::Awaiting(T::box_exit((self.0)(outcome), |done| done.map(|()| false)))
+        Exiting::Awaiting(T::box_exit((self.0)(*outcome), |done| done.map(|()| false)))
     }
 
     fn drop_exit(self: Box<Self>, _outcome: Outcome<'_>) -> Result<(), E> {
