@@ -221,14 +221,33 @@ fn first_binding(pat: &syn::Pat) -> Option<String> {
                 i.subpat.as_ref().and_then(|(_, p)| first_binding(p))
             }
         }
-        Pat::Tuple(t) => t.elems.iter().find_map(first_binding),
-        Pat::TupleStruct(t) => t.elems.iter().find_map(first_binding),
-        Pat::Slice(s) => s.elems.iter().find_map(first_binding),
-        Pat::Struct(s) => s.fields.iter().find_map(|f| first_binding(&f.pat)),
+        Pat::Tuple(t) => first_binding_of(&t.elems),
+        Pat::TupleStruct(t) => first_binding_of(&t.elems),
+        Pat::Slice(s) => first_binding_of(&s.elems),
+        Pat::Struct(s) => {
+            for field in &s.fields {
+                if let Some(name) = first_binding(&field.pat) {
+                    return Some(name);
+                }
+            }
+            None
+        }
         Pat::Reference(r) => first_binding(&r.pat),
         Pat::Paren(p) => first_binding(&p.pat),
         Pat::Type(t) => first_binding(&t.pat),
         Pat::Or(o) => o.cases.first().and_then(first_binding),
         _ => None,
     }
+}
+
+/// The first name one of `pats` binds.
+fn first_binding_of(
+    pats: &syn::punctuated::Punctuated<syn::Pat, syn::Token![,]>,
+) -> Option<String> {
+    for pat in pats {
+        if let Some(name) = first_binding(pat) {
+            return Some(name);
+        }
+    }
+    None
 }

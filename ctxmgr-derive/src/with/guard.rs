@@ -66,14 +66,20 @@ impl ExitBorrow {
 
 /// Does a pattern bind a name starting with `_` (`_f`, `(_a, b)`)?
 fn binds_underscore_name(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        proc_macro2::TokenTree::Ident(ident) => {
-            let name = ident.to_string();
-            name.len() > 1 && name.starts_with('_')
+    for tt in tokens {
+        let binds = match tt {
+            proc_macro2::TokenTree::Ident(ident) => {
+                let name = ident.to_string();
+                name.len() > 1 && name.starts_with('_')
+            }
+            proc_macro2::TokenTree::Group(g) => binds_underscore_name(g.stream()),
+            _ => false,
+        };
+        if binds {
+            return true;
         }
-        proc_macro2::TokenTree::Group(g) => binds_underscore_name(g.stream()),
-        _ => false,
-    })
+    }
+    false
 }
 
 /// Creating the guard, entering it and binding its value: the same for a

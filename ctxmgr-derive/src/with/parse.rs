@@ -66,6 +66,17 @@ fn is_as(tt: &TokenTree) -> bool {
     matches!(tt, TokenTree::Ident(i) if i == "as")
 }
 
+/// Where the first `c` punctuation of `tts` is (a loop, not an iterator
+/// adapter with a closure: one copy to compile for every caller).
+fn find_punct(tts: &[TokenTree], c: char) -> Option<usize> {
+    for (at, tt) in tts.iter().enumerate() {
+        if is_punct(tt, c) {
+            return Some(at);
+        }
+    }
+    None
+}
+
 fn stream(tts: &[TokenTree]) -> TokenStream {
     tts.iter().cloned().collect()
 }
@@ -74,7 +85,7 @@ fn stream(tts: &[TokenTree]) -> TokenStream {
 /// input has no other top-level `;` (the body is braced).
 pub fn split_krate_if_present(input: TokenStream) -> (Option<TokenStream>, Vec<TokenTree>) {
     let tts: Vec<TokenTree> = input.into_iter().collect();
-    match tts.iter().position(|t| is_punct(t, ';')) {
+    match find_punct(&tts, ';') {
         Some(semi) => (Some(stream(&tts[..semi])), tts[semi + 1..].to_vec()),
         None => (None, tts),
     }
@@ -107,12 +118,14 @@ enum Split<'t> {
 }
 
 fn split_body(tts: &[TokenTree]) -> Split<'_> {
-    if let Some(arrow) = (0..tts.len()).find(|&i| is_arrow(tts, i)) {
-        return Split::Arrow {
-            head: &tts[..arrow],
-            arrow: tts[arrow].span(),
-            tail: &tts[arrow + 2..],
-        };
+    for arrow in 0..tts.len() {
+        if is_arrow(tts, arrow) {
+            return Split::Arrow {
+                head: &tts[..arrow],
+                arrow: tts[arrow].span(),
+                tail: &tts[arrow + 2..],
+            };
+        }
     }
     let tts = match tts {
         [rest @ .., TokenTree::Group(_), last] if is_punct(last, ',') => &tts[..rest.len() + 1],
@@ -261,15 +274,25 @@ pub fn parse_manager_list(tokens: TokenStream) -> syn::Result<Vec<Manager>> {
 /// `(r as &mut T) as n`.
 fn parenthesize_casts(head: &[TokenTree]) -> Vec<TokenTree> {
     let mut out = Vec::new();
-    for piece in head.split(|t| is_punct(t, ',')) {
+    let mut rest = head;
+    loop {
+        let (piece, next) = match find_punct(rest, ',') {
+            Some(comma) => (&rest[..comma], Some(&rest[comma + 1..])),
+            None => (rest, None),
+        };
         if !out.is_empty() {
             out.push(TokenTree::Punct(proc_macro2::Punct::new(
                 ',',
                 Spacing::Alone,
             )));
         }
-        let last_as = piece.iter().rposition(is_as);
-        let count = piece.iter().filter(|t| is_as(t)).count();
+        let (mut last_as, mut count) = (None, 0);
+        for (at, tt) in piece.iter().enumerate() {
+            if is_as(tt) {
+                last_as = Some(at);
+                count += 1;
+            }
+        }
         match last_as {
             Some(at) if count >= 2 => {
                 let group = proc_macro2::Group::new(Delimiter::Parenthesis, stream(&piece[..at]));
@@ -278,8 +301,11 @@ fn parenthesize_casts(head: &[TokenTree]) -> Vec<TokenTree> {
             }
             _ => out.extend(piece.iter().cloned()),
         }
+        match next {
+            Some(next) => rest = next,
+            None => return out,
+        }
     }
-    out
 }
 
 /// `A as a, B as (x, y), C`. A top-level `,` may also sit inside generic
@@ -379,19 +405,16 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
             format!("expected a context manager expression: {SHAPE}"),
         ));
     }
-    let mut as_positions = tts
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| is_as(t))
-        .map(|(i, _)| i);
-    if let (Some(first), Some(_)) = (as_positions.next(), as_positions.next()) {
+    let as_at = tts.iter().position(is_as);
+    let second_as = as_at.and_then(|first| tts[first + 1..].iter().position(is_as));
+    if let (Some(first), Some(_)) = (as_at, second_as) {
         return Err(syn::Error::new(
             tts[first].span(),
             "a cast in the manager expression needs parentheses: \
              `with!((EXPR as TYPE) as PAT => { ... })`; a top-level `as` binds the value",
         ));
     }
-    let (expr_tts, pat) = match tts.iter().position(is_as) {
+    let (expr_tts, pat) = match as_at {
         Some(as_at) => {
             let pat_tts = &tts[as_at + 1..];
             if as_at == 0 {
@@ -465,18 +488,30 @@ fn make_mut(pat: &mut Pat) -> bool {
             let sub = p.subpat.as_mut().is_some_and(|(_, sub)| make_mut(sub));
             p.by_ref.is_none() || sub
         }
-        Pat::Tuple(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
-        Pat::TupleStruct(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
-        Pat::Slice(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
-        Pat::Or(t) => t.cases.iter_mut().fold(false, |any, p| make_mut(p) | any),
-        Pat::Struct(t) => t
-            .fields
-            .iter_mut()
-            .fold(false, |any, f| make_mut(&mut f.pat) | any),
+        Pat::Tuple(t) => make_all_mut(t.elems.iter_mut()),
+        Pat::TupleStruct(t) => make_all_mut(t.elems.iter_mut()),
+        Pat::Slice(t) => make_all_mut(t.elems.iter_mut()),
+        Pat::Or(t) => make_all_mut(t.cases.iter_mut()),
+        Pat::Struct(t) => {
+            let mut any = false;
+            for field in &mut t.fields {
+                any |= make_mut(&mut field.pat);
+            }
+            any
+        }
         Pat::Paren(p) => make_mut(&mut p.pat),
         Pat::Type(p) => make_mut(&mut p.pat),
         _ => false,
     }
+}
+
+/// [`make_mut`] on each pattern; false when none binds a name.
+fn make_all_mut(pats: syn::punctuated::IterMut<'_, Pat>) -> bool {
+    let mut any = false;
+    for pat in pats {
+        any |= make_mut(pat);
+    }
+    any
 }
 
 /// A body that does not parse (mid-edit: `f.`, or rust-analyzer's
@@ -500,13 +535,20 @@ pub(crate) fn recover_block(tokens: TokenStream) -> Option<Block> {
     let mut stmts = Vec::new();
     let mut start = 0;
     while start < tts.len() {
-        let end = tts[start..]
-            .iter()
-            .position(|t| is_punct(t, ';'))
-            .map_or(tts.len(), |i| start + i + 1);
+        let end = match find_punct(&tts[start..], ';') {
+            Some(i) => start + i + 1,
+            None => tts.len(),
+        };
         let chunk = &tts[start..end];
-        let parses = |from: usize| Block::parse_within.parse2(stream(&chunk[from..])).ok();
-        match (0..chunk.len()).find_map(|k| parses(k).map(|s| (k, s))) {
+        // The first suffix of the chunk that parses as statements.
+        let mut found = None;
+        for k in 0..chunk.len() {
+            if let Ok(parsed) = Block::parse_within.parse2(stream(&chunk[k..])) {
+                found = Some((k, parsed));
+                break;
+            }
+        }
+        match found {
             Some((0, parsed)) => stmts.extend(parsed),
             Some((k, parsed)) => {
                 // An expression before a statement (rust-analyzer's

@@ -156,11 +156,13 @@ pub fn opaque_note(body: &Block) -> Option<String> {
         body.stmts.iter().map(ToTokens::to_token_stream).collect(),
         &mut names,
     );
-    if names.is_empty() {
-        None
-    } else {
-        Some(names.join(", "))
+    let mut names = names.into_iter();
+    let mut note = names.next()?;
+    for name in names {
+        note.push_str(", ");
+        note.push_str(&name);
     }
+    Some(note)
 }
 
 /// Is this macro our own `with!`, to expand in place (so its resumption
@@ -364,22 +366,28 @@ impl Rewriter<'_> {
         }
     }
 
-    fn with_label<R>(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self) -> R) -> R {
+    /// Visits a loop (`in_loop`: its `while` condition `cond` and its body
+    /// `block`) or a labelled block inside the body, with its label (if
+    /// any) defined.
+    fn visit_labelled(
+        &mut self,
+        label: Option<&syn::Label>,
+        in_loop: bool,
+        cond: Option<&mut Expr>,
+        block: &mut Block,
+    ) {
         if let Some(l) = label {
             self.labels.push(l.name.ident.to_string());
         }
-        let r = f(self);
+        self.loops += usize::from(in_loop);
+        if let Some(cond) = cond {
+            self.visit_expr(cond);
+        }
+        self.visit_block(block);
+        self.loops -= usize::from(in_loop);
         if label.is_some() {
             self.labels.pop();
         }
-        r
-    }
-
-    fn in_loop<R>(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self) -> R) -> R {
-        self.loops += 1;
-        let r = self.with_label(label, f);
-        self.loops -= 1;
-        r
     }
 }
 
@@ -473,19 +481,14 @@ impl ExprVisitor for Rewriter<'_> {
             Expr::ForLoop(f) => {
                 // The iterator expression is outside the loop it feeds.
                 self.visit_expr(&mut f.expr);
-                self.in_loop(f.label.as_ref(), |this| this.visit_block(&mut f.body));
+                self.visit_labelled(f.label.as_ref(), true, None, &mut f.body);
             }
             Expr::While(w) => {
-                self.in_loop(w.label.as_ref(), |this| {
-                    this.visit_expr(&mut w.cond);
-                    this.visit_block(&mut w.body);
-                });
+                self.visit_labelled(w.label.as_ref(), true, Some(&mut w.cond), &mut w.body);
             }
-            Expr::Loop(l) => {
-                self.in_loop(l.label.as_ref(), |this| this.visit_block(&mut l.body));
-            }
+            Expr::Loop(l) => self.visit_labelled(l.label.as_ref(), true, None, &mut l.body),
             Expr::Block(b) if b.label.is_some() => {
-                self.with_label(b.label.as_ref(), |this| this.visit_block(&mut b.block));
+                self.visit_labelled(b.label.as_ref(), false, None, &mut b.block);
             }
             Expr::Macro(m) => {
                 if let Some(new) = self.rewrite_macro(&mut m.mac) {

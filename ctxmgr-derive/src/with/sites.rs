@@ -9,7 +9,7 @@
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote_spanned;
 
-use super::plan::{site_value, SiteKind, Sites};
+use super::plan::{site_value, Site, SiteKind, Sites};
 use crate::tokens::Names;
 
 /// `(OPERAND)?`, the `?` that resumes a `?` site, with the parentheses and
@@ -131,8 +131,11 @@ impl Sites {
         residual: &syn::Ident,
     ) -> (TokenStream, TokenStream) {
         let m = Span::mixed_site();
-        let question = match self.iter().next().map(|s| &s.kind) {
-            Some(SiteKind::Try(question)) => *question,
+        let question = match self.iter().next() {
+            Some(Site {
+                kind: SiteKind::Try(question),
+                ..
+            }) => *question,
             _ => m,
         };
         let outcome = outcome(
@@ -213,29 +216,44 @@ impl Sites {
         if !names.is_sync() {
             return TokenStream::new();
         }
-        let none = Some(quote_spanned!(m=> #p::None));
         let flow = self.has_unlabelled() && self.count() > 1;
-        let mut fields = vec![
-            none.clone().filter(|_| self.has_return()),
-            Some(quote_spanned!(m=> 0u32)).filter(|_| flow),
-        ];
+        // Whether each field holds a value (`p::None`, FLOW's `0u32`).
+        let mut fields = vec![self.has_return(), flow];
         // By index: SLOT_i is field 3 + i (an inner levels' site merged
         // into the `return` one leaves its index unused).
-        let last = self.iter().map(|s| s.index).max().unwrap_or(0);
-        fields.extend((1..=last).map(
-            |i| match self.iter().find(|s| s.index == i).map(|s| &s.kind) {
-                Some(SiteKind::Try(_)) if self.try_only() => None,
-                Some(SiteKind::Try(_) | SiteKind::Break { value: true, .. }) => none.clone(),
-                _ => None,
-            },
-        ));
-        while fields.last().is_some_and(Option::is_none) {
+        let mut last = 0;
+        for site in self.iter() {
+            last = last.max(site.index);
+        }
+        for i in 1..=last {
+            let mut slot = false;
+            for site in self.iter() {
+                if site.index == i {
+                    slot = match site.kind {
+                        SiteKind::Try(_) => !self.try_only(),
+                        SiteKind::Break { value, .. } => value,
+                        _ => false,
+                    };
+                    break;
+                }
+            }
+            fields.push(slot);
+        }
+        while fields.last() == Some(&false) {
             fields.pop();
         }
-        let fields = fields
-            .into_iter()
-            .map(|f| f.unwrap_or_else(|| quote_spanned!(m=> ())));
-        quote_spanned!(m=> #(#fields),*)
+        let mut tokens = TokenStream::new();
+        for (at, has_value) in fields.into_iter().enumerate() {
+            if at > 0 {
+                tokens.extend(quote_spanned!(m=> ,));
+            }
+            tokens.extend(match (at, has_value) {
+                (1, true) => quote_spanned!(m=> 0u32),
+                (_, true) => quote_spanned!(m=> #p::None),
+                (_, false) => quote_spanned!(m=> ()),
+            });
+        }
+        tokens
     }
 
     /// Before the body: RET tied to the function's return type, an async
@@ -298,59 +316,57 @@ impl Sites {
         let outer = names.label("with");
         let ret = names.ret();
         let check = Self::check(names, p, manager);
-        let arms = self
-            .iter()
-            .map(|site| {
-                let slot = names.slot(site.index);
-                let outcome = outcome(
-                    p,
-                    &ret,
-                    &site.kind,
-                    quote_spanned!(m=> #p::taken_ref(&#slot)),
-                );
-                let mut attrs = TokenStream::new();
-                let mut late = false;
-                let resume = match &site.kind {
-                    SiteKind::Try(question) => {
-                        let mut resumed = resumed_question(
-                            *question,
-                            quote_spanned!(m=> #check.resume(#p::taken(#slot))),
-                        );
-                        if unlabelled {
-                            resumed = quote_spanned!(m=> #p::Some(#resumed));
-                        }
-                        // `!` with a manager that never suppresses.
-                        attrs = quote_spanned!(m=> #[allow(unreachable_code)]);
-                        quote_spanned!(m=> break #outer #resumed)
+        let mut arms = Vec::with_capacity(self.count());
+        for site in self.iter() {
+            let slot = names.slot(site.index);
+            let outcome = outcome(
+                p,
+                &ret,
+                &site.kind,
+                quote_spanned!(m=> #p::taken_ref(&#slot)),
+            );
+            let mut attrs = TokenStream::new();
+            let mut late = false;
+            let resume = match &site.kind {
+                SiteKind::Try(question) => {
+                    let mut resumed = resumed_question(
+                        *question,
+                        quote_spanned!(m=> #check.resume(#p::taken(#slot))),
+                    );
+                    if unlabelled {
+                        resumed = quote_spanned!(m=> #p::Some(#resumed));
                     }
-                    SiteKind::Return | SiteKind::Inner => {
-                        quote_spanned!(m=> return #p::taken(#ret))
-                    }
-                    SiteKind::Break { label, value } => {
-                        late = label.is_none();
-                        if *value {
-                            quote_spanned!(m=> break #label #p::taken(#slot))
-                        } else {
-                            quote_spanned!(m=> break #label)
-                        }
-                    }
-                    SiteKind::Continue { label } => {
-                        late = label.is_none();
-                        // Resumed at the end of the user's loop body, where
-                        // clippy would call the `continue` redundant.
-                        attrs = quote_spanned!(m=> #[allow(clippy::needless_continue)]);
-                        quote_spanned!(m=> continue #label)
-                    }
-                };
-                SiteArm {
-                    index: Literal::u32_unsuffixed(site.index),
-                    outcome,
-                    attrs,
-                    resume,
-                    late,
+                    // `!` with a manager that never suppresses.
+                    attrs = quote_spanned!(m=> #[allow(unreachable_code)]);
+                    quote_spanned!(m=> break #outer #resumed)
                 }
-            })
-            .collect();
+                SiteKind::Return | SiteKind::Inner => {
+                    quote_spanned!(m=> return #p::taken(#ret))
+                }
+                SiteKind::Break { label, value } => {
+                    late = label.is_none();
+                    if *value {
+                        quote_spanned!(m=> break #label #p::taken(#slot))
+                    } else {
+                        quote_spanned!(m=> break #label)
+                    }
+                }
+                SiteKind::Continue { label } => {
+                    late = label.is_none();
+                    // Resumed at the end of the user's loop body, where
+                    // clippy would call the `continue` redundant.
+                    attrs = quote_spanned!(m=> #[allow(clippy::needless_continue)]);
+                    quote_spanned!(m=> continue #label)
+                }
+            };
+            arms.push(SiteArm {
+                index: Literal::u32_unsuffixed(site.index),
+                outcome,
+                attrs,
+                resume,
+                late,
+            });
+        }
         arms
     }
 
