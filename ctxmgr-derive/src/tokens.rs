@@ -225,8 +225,8 @@ fn first_binding(pat: &syn::Pat) -> Option<String> {
         Pat::TupleStruct(t) => first_binding_of(&t.elems),
         Pat::Slice(s) => first_binding_of(&s.elems),
         Pat::Struct(s) => {
-            for field in &s.fields {
-                if let Some(name) = first_binding(&field.pat) {
+            for field in s.fields.pairs() {
+                if let Some(name) = first_binding(&field.into_value().pat) {
                     return Some(name);
                 }
             }
@@ -244,8 +244,9 @@ fn first_binding(pat: &syn::Pat) -> Option<String> {
 fn first_binding_of(
     pats: &syn::punctuated::Punctuated<syn::Pat, syn::Token![,]>,
 ) -> Option<String> {
-    for pat in pats {
-        if let Some(name) = first_binding(pat) {
+    // `pairs()`, not `iter()`: see `crate::walk`.
+    for pat in pats.pairs() {
+        if let Some(name) = first_binding(pat.into_value()) {
             return Some(name);
         }
     }

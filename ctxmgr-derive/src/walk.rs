@@ -14,6 +14,11 @@ use syn::{
     PathArguments, Stmt, Token, Type, TypeImplTrait, TypeParamBound,
 };
 
+// Lists are walked by `pairs_mut()`, not `&mut list`: syn's `iter_mut()`
+// is a boxed trait object whose whole vtable (about 440 lines of LLVM IR)
+// is compiled for each element type, where syn's own `pairs` code is
+// reused.
+
 /// Visits the expressions of a body. Each method's default walks into the
 /// node; override one and call the `walk_*` function to keep walking.
 ///
@@ -79,8 +84,8 @@ fn walk_pat(v: &mut dyn ExprVisitor, pat: &mut Pat) {
             v.visit_expr(&mut guard.guard);
         }
         Pat::Or(or) => {
-            for case in &mut or.cases {
-                walk_pat(v, case);
+            for case in or.cases.pairs_mut() {
+                walk_pat(v, case.into_value());
             }
         }
         Pat::Paren(paren) => walk_pat(v, &mut paren.pat),
@@ -89,8 +94,8 @@ fn walk_pat(v: &mut dyn ExprVisitor, pat: &mut Pat) {
 }
 
 fn walk_exprs(v: &mut dyn ExprVisitor, exprs: &mut Punctuated<Expr, Token![,]>) {
-    for expr in exprs {
-        v.visit_expr(expr);
+    for expr in exprs.pairs_mut() {
+        v.visit_expr(expr.into_value());
     }
 }
 
@@ -170,8 +175,8 @@ pub fn walk_expr(v: &mut dyn ExprVisitor, expr: &mut Expr) {
         }
         Expr::Return(e) => walk_opt(v, e.expr.as_mut()),
         Expr::Struct(e) => {
-            for field in &mut e.fields {
-                v.visit_expr(&mut field.expr);
+            for field in e.fields.pairs_mut() {
+                v.visit_expr(&mut field.into_value().expr);
             }
             walk_opt(v, e.rest.as_mut());
         }
@@ -227,8 +232,8 @@ pub fn walk_type(v: &mut dyn LifetimeVisitor, ty: &mut Type) {
         }
         Type::TraitObject(t) => walk_bounds(v, &mut t.bounds),
         Type::Tuple(t) => {
-            for elem in &mut t.elems {
-                walk_type(v, elem);
+            for elem in t.elems.pairs_mut() {
+                walk_type(v, elem.into_value());
             }
         }
         // `fn(..)` (higher-ranked), `_`, `!`, macros, tokens.
@@ -237,6 +242,7 @@ pub fn walk_type(v: &mut dyn LifetimeVisitor, ty: &mut Type) {
 }
 
 fn walk_path(v: &mut dyn LifetimeVisitor, path: &mut Path) {
+    // (syn's own code instantiates this `iter_mut`: reused.)
     for segment in &mut path.segments {
         // `Fn(&str) -> &str`: higher-ranked, not entered.
         if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
@@ -246,8 +252,8 @@ fn walk_path(v: &mut dyn LifetimeVisitor, path: &mut Path) {
 }
 
 fn walk_generic_args(v: &mut dyn LifetimeVisitor, args: &mut AngleBracketedGenericArguments) {
-    for arg in &mut args.args {
-        match arg {
+    for arg in args.args.pairs_mut() {
+        match arg.into_value() {
             GenericArgument::Lifetime(lifetime) => v.visit_lifetime(lifetime),
             GenericArgument::Type(ty) => walk_type(v, ty),
             GenericArgument::AssocType(assoc) => {
@@ -268,8 +274,8 @@ fn walk_generic_args(v: &mut dyn LifetimeVisitor, args: &mut AngleBracketedGener
 }
 
 fn walk_bounds(v: &mut dyn LifetimeVisitor, bounds: &mut Punctuated<TypeParamBound, Token![+]>) {
-    for bound in bounds {
-        match bound {
+    for bound in bounds.pairs_mut() {
+        match bound.into_value() {
             TypeParamBound::Trait(t) => walk_path(v, &mut t.path),
             TypeParamBound::Lifetime(lifetime) => v.visit_lifetime(lifetime),
             _ => {}

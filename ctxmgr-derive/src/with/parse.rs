@@ -488,14 +488,14 @@ fn make_mut(pat: &mut Pat) -> bool {
             let sub = p.subpat.as_mut().is_some_and(|(_, sub)| make_mut(sub));
             p.by_ref.is_none() || sub
         }
-        Pat::Tuple(t) => make_all_mut(t.elems.iter_mut()),
-        Pat::TupleStruct(t) => make_all_mut(t.elems.iter_mut()),
-        Pat::Slice(t) => make_all_mut(t.elems.iter_mut()),
-        Pat::Or(t) => make_all_mut(t.cases.iter_mut()),
+        Pat::Tuple(t) => make_all_mut(&mut t.elems),
+        Pat::TupleStruct(t) => make_all_mut(&mut t.elems),
+        Pat::Slice(t) => make_all_mut(&mut t.elems),
+        Pat::Or(t) => make_all_mut(&mut t.cases),
         Pat::Struct(t) => {
             let mut any = false;
-            for field in &mut t.fields {
-                any |= make_mut(&mut field.pat);
+            for field in t.fields.pairs_mut() {
+                any |= make_mut(&mut field.into_value().pat);
             }
             any
         }
@@ -506,10 +506,11 @@ fn make_mut(pat: &mut Pat) -> bool {
 }
 
 /// [`make_mut`] on each pattern; false when none binds a name.
-fn make_all_mut(pats: syn::punctuated::IterMut<'_, Pat>) -> bool {
+/// (`pairs_mut()`, not `iter_mut()`: see `crate::walk`.)
+fn make_all_mut<P>(pats: &mut syn::punctuated::Punctuated<Pat, P>) -> bool {
     let mut any = false;
-    for pat in pats {
-        any |= make_mut(pat);
+    for pat in pats.pairs_mut() {
+        any |= make_mut(pat.into_value());
     }
     any
 }

@@ -299,8 +299,8 @@ impl Rewriter<'_> {
         }
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
         if let Ok(mut args) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
-            for arg in &mut args {
-                self.visit_expr(arg);
+            for arg in args.pairs_mut() {
+                self.visit_expr(arg.into_value());
             }
             if self.sites.count() != before {
                 mac.tokens = args.into_token_stream();
