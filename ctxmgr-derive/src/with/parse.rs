@@ -541,11 +541,13 @@ pub(crate) fn recover_block(tokens: TokenStream) -> Option<Block> {
             None => tts.len(),
         };
         let chunk = &tts[start..end];
-        // The first suffix of the chunk that parses as statements.
+        // The first suffix of the chunk that parses as statements (as a
+        // block's: the one parse of a `Block` this crate compiles anyway).
         let mut found = None;
         for k in 0..chunk.len() {
-            if let Ok(parsed) = Block::parse_within.parse2(stream(&chunk[k..])) {
-                found = Some((k, parsed));
+            let braced = proc_macro2::Group::new(Delimiter::Brace, stream(&chunk[k..]));
+            if let Ok(parsed) = syn::parse2::<Block>(TokenTree::Group(braced).into()) {
+                found = Some((k, parsed.stmts));
                 break;
             }
         }

@@ -9,8 +9,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
-use syn::punctuated::Punctuated;
-use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
+use syn::{Block, Expr, Lifetime, Macro, Stmt};
 
 use super::plan::{site_value, SiteKind, Sites, INNER_ERROR};
 use crate::tokens::Names;
@@ -286,25 +285,31 @@ impl Rewriter<'_> {
         if !EXPR_MACROS.contains(&name.as_str()) {
             return None;
         }
+        // The arguments read as the elements of an array, `[ARGS]`: a
+        // comma-separated list, or `vec![elem; len]`'s repeat. (One parse of
+        // an `Expr`, the one this crate compiles anyway, not one per shape.)
+        let group = proc_macro2::Group::new(proc_macro2::Delimiter::Bracket, mac.tokens.clone());
         let before = self.sites.count();
-        if name == "vec" {
-            if let Ok(mut rep) = syn::parse2::<VecRepeat>(mac.tokens.clone()) {
-                self.visit_expr(&mut rep.elem);
-                self.visit_expr(&mut rep.len);
-                if self.sites.count() != before {
-                    mac.tokens = rep.into_token_stream();
+        match syn::parse2::<Expr>(group.into_token_stream()) {
+            Ok(Expr::Array(mut array)) => {
+                for arg in array.elems.pairs_mut() {
+                    self.visit_expr(arg.into_value());
                 }
-                return None;
+                if self.sites.count() != before {
+                    mac.tokens = array.elems.into_token_stream();
+                }
             }
-        }
-        let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
-        if let Ok(mut args) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
-            for arg in args.pairs_mut() {
-                self.visit_expr(arg.into_value());
+            Ok(Expr::Repeat(mut repeat)) if name == "vec" => {
+                self.visit_expr(&mut repeat.expr);
+                self.visit_expr(&mut repeat.len);
+                if self.sites.count() != before {
+                    let mut tokens = repeat.expr.into_token_stream();
+                    repeat.semi_token.to_tokens(&mut tokens);
+                    repeat.len.to_tokens(&mut tokens);
+                    mac.tokens = tokens;
+                }
             }
-            if self.sites.count() != before {
-                mac.tokens = args.into_token_stream();
-            }
+            _ => {}
         }
         None
     }
@@ -388,31 +393,6 @@ impl Rewriter<'_> {
         if label.is_some() {
             self.labels.pop();
         }
-    }
-}
-
-/// `vec![elem; len]`.
-struct VecRepeat {
-    elem: Expr,
-    semi: Token![;],
-    len: Expr,
-}
-
-impl syn::parse::Parse for VecRepeat {
-    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
-        Ok(VecRepeat {
-            elem: input.parse()?,
-            semi: input.parse()?,
-            len: input.parse()?,
-        })
-    }
-}
-
-impl ToTokens for VecRepeat {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        self.elem.to_tokens(tokens);
-        self.semi.to_tokens(tokens);
-        self.len.to_tokens(tokens);
     }
 }
 
