@@ -12,19 +12,18 @@ pub fn dup<T: syn::parse::Parse + ToTokens>(node: &T) -> T {
 
 /// `tokens` with every token (and every group) spanned at `span`.
 pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tt| {
-            if let proc_macro2::TokenTree::Group(g) = &tt {
-                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
-                group.set_span(span);
-                tt = group.into();
-            } else {
-                tt.set_span(span);
-            }
-            tt
-        })
-        .collect()
+    let mut out = Vec::new();
+    for mut tt in tokens {
+        if let proc_macro2::TokenTree::Group(g) = &tt {
+            let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+            group.set_span(span);
+            tt = group.into();
+        } else {
+            tt.set_span(span);
+        }
+        out.push(tt);
+    }
+    out.into_iter().collect()
 }
 
 /// The spans of the first and the last token of `tokens` (the call site's
@@ -32,9 +31,15 @@ pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 /// lies between them from the first's start to the last's end, which stable
 /// proc macros cannot join themselves.
 pub fn first_and_last_span(tokens: TokenStream) -> (Span, Span) {
-    let mut spans = tokens.into_iter().map(|tt| tt.span());
-    let first = spans.next().unwrap_or_else(Span::call_site);
-    (first, spans.last().unwrap_or(first))
+    let mut spans = None;
+    for tt in tokens {
+        let span = tt.span();
+        spans = Some(match spans {
+            Some((first, _)) => (first, span),
+            None => (span, span),
+        });
+    }
+    spans.unwrap_or_else(|| (Span::call_site(), Span::call_site()))
 }
 
 /// `(value,).0`: `value` as an expression whose span, as rustc computes it
@@ -215,7 +220,7 @@ fn first_binding(pat: &syn::Pat) -> Option<String> {
         Pat::Ident(i) => {
             let name = i.ident.to_string();
             // An upper-case name is a unit struct or a constant, not a binding.
-            if name.starts_with(|c: char| c.is_lowercase() || c == '_') {
+            if matches!(name.chars().next(), Some(c) if c.is_lowercase() || c == '_') {
                 Some(name)
             } else {
                 i.subpat.as_ref().and_then(|(_, p)| first_binding(p))

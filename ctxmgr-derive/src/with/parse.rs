@@ -405,9 +405,15 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
             format!("expected a context manager expression: {SHAPE}"),
         ));
     }
-    let as_at = tts.iter().position(is_as);
-    let second_as = as_at.and_then(|first| tts[first + 1..].iter().position(is_as));
-    if let (Some(first), Some(_)) = (as_at, second_as) {
+    // The top-level `as`s: the first, and how many.
+    let (mut as_at, mut as_count) = (None, 0);
+    for (at, tt) in tts.iter().enumerate() {
+        if is_as(tt) {
+            as_at = as_at.or(Some(at));
+            as_count += 1;
+        }
+    }
+    if let (Some(first), 2..) = (as_at, as_count) {
         return Err(syn::Error::new(
             tts[first].span(),
             "a cast in the manager expression needs parentheses: \

@@ -150,11 +150,12 @@ pub fn opaque_note(body: &Block) -> Option<String> {
             }
         }
     }
+    let mut tokens = TokenStream::new();
+    for stmt in &body.stmts {
+        stmt.to_tokens(&mut tokens);
+    }
     let mut names = Vec::new();
-    scan(
-        body.stmts.iter().map(ToTokens::to_token_stream).collect(),
-        &mut names,
-    );
+    scan(tokens, &mut names);
     let mut names = names.into_iter();
     let mut note = names.next()?;
     for name in names {
@@ -169,21 +170,16 @@ pub fn opaque_note(body: &Block) -> Option<String> {
 /// (also renamed, and as `$crate::with!`), and the `with_impl!` that
 /// `ctxmgr::with!` forwards to. Another crate's `…::with!` is left alone.
 pub fn is_with_macro(mac: &Macro) -> bool {
-    let segments: Vec<String> = mac
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    match segments.as_slice() {
-        [with] => with == "with" && mac.path.leading_colon.is_none(),
-        [krate, with] => {
-            with == "with"
-                && (krate == "ctxmgr"
-                    || krate == "$crate"
-                    || *krate == crate::krate::runtime_name())
+    let segments = &mac.path.segments;
+    let name = |i: usize| segments[i].ident.to_string();
+    match segments.len() {
+        1 => name(0) == "with" && mac.path.leading_colon.is_none(),
+        2 => {
+            let krate = name(0);
+            name(1) == "with"
+                && (krate == "ctxmgr" || krate == "$crate" || krate == crate::krate::runtime_name())
         }
-        [_, private, with_impl] => private == "__private" && with_impl == "with_impl",
+        3 => name(1) == "__private" && name(2) == "with_impl",
         _ => false,
     }
 }
@@ -192,7 +188,14 @@ impl Rewriter<'_> {
     fn targets_outside(&self, label: Option<&Lifetime>) -> bool {
         match label {
             None => self.loops == 0,
-            Some(l) => !self.labels.iter().any(|x| l.ident == x),
+            Some(l) => {
+                for inside in &self.labels {
+                    if l.ident == inside {
+                        return false;
+                    }
+                }
+                true
+            }
         }
     }
 
@@ -355,9 +358,13 @@ impl Rewriter<'_> {
     /// left as it is.
     fn rewrite_first_argument(&mut self, mac: &mut Macro) {
         let tts: Vec<proc_macro2::TokenTree> = mac.tokens.clone().into_iter().collect();
-        let comma = tts
-            .iter()
-            .position(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','));
+        let mut comma = None;
+        for (at, tt) in tts.iter().enumerate() {
+            if matches!(tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                comma = Some(at);
+                break;
+            }
+        }
         let Some(comma) = comma else { return };
         let Ok(mut first) = syn::parse2::<Expr>(tts[..comma].iter().cloned().collect()) else {
             return;
