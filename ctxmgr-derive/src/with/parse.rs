@@ -312,26 +312,23 @@ fn parenthesize_casts(head: &[TokenTree]) -> Vec<TokenTree> {
 /// arguments (`Pool::<A, B>::new()`), so a piece that does not parse is
 /// joined with the next one before giving up.
 fn parse_managers(head: &[TokenTree]) -> syn::Result<Vec<Manager>> {
-    // (start, end) of each comma-separated piece.
-    let mut pieces: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    for (i, tt) in head.iter().enumerate() {
-        if is_punct(tt, ',') {
-            pieces.push((start, i));
-            start = i + 1;
-        }
-    }
-    pieces.push((start, head.len()));
-    // A trailing comma before `=>` is allowed.
-    if pieces.len() > 1 && pieces.last().is_some_and(|&(s, e)| s == e) {
-        pieces.pop();
-    }
-
+    // The comma-separated pieces end before `n`: a trailing comma before
+    // the body is allowed.
+    let n = match head.last() {
+        Some(last) if is_punct(last, ',') => head.len() - 1,
+        _ => head.len(),
+    };
+    // Where the piece starting at `from` ends: its comma, or `n`.
+    let end_of = |from: usize| match find_punct(&head[from..n], ',') {
+        Some(comma) => from + comma,
+        None => n,
+    };
     let mut managers: Vec<Manager> = Vec::new();
-    let mut i = 0;
-    while i < pieces.len() {
+    let mut start = 0;
+    loop {
+        let mut end = end_of(start);
         // `EXPR as PAT, mut`: the bindings of the manager before are `mut`.
-        if let [TokenTree::Ident(kw)] = &head[pieces[i].0..pieces[i].1] {
+        if let [TokenTree::Ident(kw)] = &head[start..end] {
             if kw == "mut" {
                 let made = match managers.last_mut() {
                     Some(Manager { pat: Some(pat), .. }) => make_mut(pat),
@@ -344,34 +341,36 @@ fn parse_managers(head: &[TokenTree]) -> syn::Result<Vec<Manager>> {
                          `with!(EXPR as PAT, mut, { ... })`; put it after an `as PAT` that binds a name",
                     ));
                 }
-                i += 1;
+                if end == n {
+                    return Ok(managers);
+                }
+                start = end + 1;
                 continue;
             }
         }
+        // The pieces from `start` to `end`, joined with their commas.
         let mut first_error = None;
-        let mut j = i;
         loop {
-            // pieces[i..=j] joined with their commas.
-            let (begin, _) = pieces[i];
-            let (_, end) = pieces[j];
-            match parse_manager(&head[begin..end], head.get(end)) {
+            match parse_manager(&head[start..end], head.get(end)) {
                 Ok(m) => {
                     managers.push(m);
                     break;
                 }
                 Err(e) => {
                     let e = first_error.get_or_insert(e);
-                    if j + 1 < pieces.len() {
-                        j += 1;
+                    if end < n {
+                        end = end_of(end + 1);
                     } else {
                         return Err(e.clone());
                     }
                 }
             }
         }
-        i = j + 1;
+        if end == n {
+            return Ok(managers);
+        }
+        start = end + 1;
     }
-    Ok(managers)
 }
 
 /// A leading `async` keyword, unless it starts an async block or closure

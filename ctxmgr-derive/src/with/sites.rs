@@ -217,37 +217,42 @@ impl Sites {
             return TokenStream::new();
         }
         let flow = self.has_unlabelled() && self.count() > 1;
-        // Whether each field holds a value (`p::None`, FLOW's `0u32`).
-        let mut fields = vec![self.has_return(), flow];
-        // By index: SLOT_i is field 3 + i (an inner levels' site merged
-        // into the `return` one leaves its index unused).
+        // Whether field `at` (RET, FLOW, SLOT_1, ..) holds a value
+        // (`p::None`, FLOW's `0u32`). By index: SLOT_i is field 3 + i (an
+        // inner levels' site merged into the `return` one leaves its index
+        // unused).
+        let has_value = |at: usize| match at {
+            0 => self.has_return(),
+            1 => flow,
+            _ => {
+                let mut slot = false;
+                for site in self.iter() {
+                    if site.index as usize == at - 1 {
+                        slot = match site.kind {
+                            SiteKind::Try(_) => !self.try_only(),
+                            SiteKind::Break { value, .. } => value,
+                            _ => false,
+                        };
+                    }
+                }
+                slot
+            }
+        };
         let mut last = 0;
         for site in self.iter() {
-            last = last.max(site.index);
+            last = last.max(site.index as usize);
         }
-        for i in 1..=last {
-            let mut slot = false;
-            for site in self.iter() {
-                if site.index == i {
-                    slot = match site.kind {
-                        SiteKind::Try(_) => !self.try_only(),
-                        SiteKind::Break { value, .. } => value,
-                        _ => false,
-                    };
-                    break;
-                }
-            }
-            fields.push(slot);
-        }
-        while fields.last() == Some(&false) {
-            fields.pop();
+        // None after the last that holds one.
+        let mut count = last + 2;
+        while count > 0 && !has_value(count - 1) {
+            count -= 1;
         }
         let mut tokens = TokenStream::new();
-        for (at, has_value) in fields.into_iter().enumerate() {
+        for at in 0..count {
             if at > 0 {
                 tokens.extend(quote_spanned!(m=> ,));
             }
-            tokens.extend(match (at, has_value) {
+            tokens.extend(match (at, has_value(at)) {
                 (1, true) => quote_spanned!(m=> 0u32),
                 (_, true) => quote_spanned!(m=> #p::None),
                 (_, false) => quote_spanned!(m=> ()),
