@@ -50,6 +50,36 @@ fn outcome(
     }
 }
 
+/// How a `return`, `break` or `continue` site is resumed after exit, in
+/// either renderer, with the lint attributes of its arm: `return
+/// taken(RET)`, `break 'l [carried]` (`carried`: the value a valued `break`
+/// carries), `continue 'l`. A `?` site is resumed by each renderer its own
+/// way.
+fn resume_jump(
+    p: &TokenStream,
+    ret: &TokenStream,
+    kind: &SiteKind,
+    carried: TokenStream,
+) -> (TokenStream, TokenStream) {
+    let m = Span::mixed_site();
+    match kind {
+        SiteKind::Break { label, value } => {
+            let value = if *value { carried } else { TokenStream::new() };
+            (TokenStream::new(), quote_spanned!(m=> break #label #value))
+        }
+        // Resumed at the end of the user's loop body, where clippy would
+        // call the `continue` redundant.
+        SiteKind::Continue { label } => (
+            quote_spanned!(m=> #[allow(clippy::needless_continue)]),
+            quote_spanned!(m=> continue #label),
+        ),
+        SiteKind::Return | SiteKind::Inner | SiteKind::Try(_) => (
+            TokenStream::new(),
+            quote_spanned!(m=> return #p::taken(#ret)),
+        ),
+    }
+}
+
 /// One site of a sync level, for its renderer to place.
 pub struct SiteArm {
     /// The site's index, as the body's labelled block yields it.
@@ -330,9 +360,11 @@ impl Sites {
                 &site.kind,
                 quote_spanned!(m=> #p::taken_ref(&#slot)),
             );
-            let mut attrs = TokenStream::new();
-            let mut late = false;
-            let resume = match &site.kind {
+            let late = matches!(
+                site.kind,
+                SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
+            );
+            let (attrs, resume) = match &site.kind {
                 SiteKind::Try(question) => {
                     let mut resumed = resumed_question(
                         *question,
@@ -342,27 +374,12 @@ impl Sites {
                         resumed = quote_spanned!(m=> #p::Some(#resumed));
                     }
                     // `!` with a manager that never suppresses.
-                    attrs = quote_spanned!(m=> #[allow(unreachable_code)]);
-                    quote_spanned!(m=> break #outer #resumed)
+                    (
+                        quote_spanned!(m=> #[allow(unreachable_code)]),
+                        quote_spanned!(m=> break #outer #resumed),
+                    )
                 }
-                SiteKind::Return | SiteKind::Inner => {
-                    quote_spanned!(m=> return #p::taken(#ret))
-                }
-                SiteKind::Break { label, value } => {
-                    late = label.is_none();
-                    if *value {
-                        quote_spanned!(m=> break #label #p::taken(#slot))
-                    } else {
-                        quote_spanned!(m=> break #label)
-                    }
-                }
-                SiteKind::Continue { label } => {
-                    late = label.is_none();
-                    // Resumed at the end of the user's loop body, where
-                    // clippy would call the `continue` redundant.
-                    attrs = quote_spanned!(m=> #[allow(clippy::needless_continue)]);
-                    quote_spanned!(m=> continue #label)
-                }
+                kind => resume_jump(p, &ret, kind, quote_spanned!(m=> #p::taken(#slot))),
             };
             arms.push(SiteArm {
                 index: Literal::u32_unsuffixed(site.index),
@@ -406,30 +423,23 @@ impl Sites {
             };
             code.outcomes
                 .extend(quote_spanned!(m=> #bound => #outcome,));
-            code.resumes.extend(match &site.kind {
-                SiteKind::Try(question) => {
-                    tries.push(without_x);
-                    let resumed =
-                        resumed_question(*question, quote_spanned!(m=> swallowed.resume(#x)));
-                    quote_spanned!(m=> #with_x => #resumed,)
-                }
-                SiteKind::Return | SiteKind::Inner => {
-                    quote_spanned!(m=> #without_x => return #p::taken(#ret),)
-                }
-                SiteKind::Break { label, value: true } => {
-                    quote_spanned!(m=> #with_x => break #label #x,)
-                }
-                SiteKind::Break {
-                    label,
-                    value: false,
-                } => quote_spanned!(m=> #without_x => break #label,),
-                // Resumed at the end of the user's loop body, where clippy
-                // would call the `continue` redundant.
-                SiteKind::Continue { label } => quote_spanned! {m=>
-                    #[allow(clippy::needless_continue)]
-                    #without_x => continue #label,
-                },
-            });
+            let carries = matches!(
+                site.kind,
+                SiteKind::Try(_) | SiteKind::Break { value: true, .. }
+            );
+            let (attrs, resume) = match &site.kind {
+                SiteKind::Try(question) => (
+                    TokenStream::new(),
+                    resumed_question(*question, quote_spanned!(m=> swallowed.resume(#x))),
+                ),
+                kind => resume_jump(p, &ret, kind, x.clone()),
+            };
+            let pat = if carries { &with_x } else { &without_x };
+            code.resumes
+                .extend(quote_spanned!(m=> #attrs #pat => #resume,));
+            if matches!(site.kind, SiteKind::Try(_)) {
+                tries.push(without_x);
+            }
         }
         // Closes the site type (its last `Next` holds `NoSite`); that arm
         // cannot happen.
