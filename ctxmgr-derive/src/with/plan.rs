@@ -23,6 +23,24 @@ pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStr
     value
 }
 
+/// `SLOT = p::Some(value);`: a sync site's value stored in its slot (or
+/// in RET).
+pub fn store(p: &TokenStream, slot: &TokenStream, value: &TokenStream) -> TokenStream {
+    quote_spanned!(Span::mixed_site()=> #slot = #p::Some(#value);)
+}
+
+/// `({ STORE break 'body i; })`: how a sync site leaves the body's block,
+/// with its index, after `store` (empty, or [`store`]).
+pub fn break_body(label: &Lifetime, index: u32, store: &TokenStream) -> TokenStream {
+    let index = proc_macro2::Literal::u32_unsuffixed(index);
+    quote_spanned! {Span::mixed_site()=>
+        ({
+            #store
+            break #label #index;
+        })
+    }
+}
+
 /// The binding a nested level returns its enter or exit error as:
 /// `Break(__ctxmgr_err) => return __ctxmgr_err`, which the enclosing
 /// level's rewrite makes a [`SiteKind::Inner`] site.

@@ -11,7 +11,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
 use syn::{Block, Expr, Lifetime, Macro, Stmt};
 
-use super::plan::{site_value, SiteKind, Sites, INNER_ERROR};
+use super::plan::{break_body, site_value, store, SiteKind, Sites, INNER_ERROR};
 use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
 
@@ -225,21 +225,12 @@ impl Rewriter<'_> {
             let value = site_value(p, index, payload);
             quote_spanned!(m=> ({ #store return #p::Err(#value); }))
         } else {
-            let store = match carry {
-                Carry::Slot(value) => {
-                    let slot = self.names.slot(index);
-                    quote_spanned!(m=> #slot = #p::Some(#value);)
-                }
-                Carry::Ret(value) => quote_spanned!(m=> #ret = #p::Some(#value);),
+            let stored = match carry {
+                Carry::Slot(value) => store(p, &self.names.slot(index), &value),
+                Carry::Ret(value) => store(p, ret, &value),
                 Carry::Nothing => TokenStream::new(),
             };
-            let index = proc_macro2::Literal::u32_unsuffixed(index);
-            quote_spanned! {m=>
-                ({
-                    #store
-                    break #label #index;
-                })
-            }
+            break_body(label, index, &stored)
         };
         Expr::Verbatim(out)
     }

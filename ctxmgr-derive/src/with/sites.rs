@@ -9,7 +9,7 @@
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote_spanned;
 
-use super::plan::{site_value, Site, SiteKind, Sites};
+use super::plan::{break_body, site_value, store, Site, SiteKind, Sites};
 use crate::tokens::Names;
 
 /// `(OPERAND)?`, the `?` that resumes a `?` site, with the parentheses and
@@ -208,12 +208,9 @@ impl Sites {
                     )
                 } else {
                     let slot = names.slot(site.index);
-                    let index = Literal::u32_unsuffixed(site.index);
-                    splice_inner(
-                        body,
-                        &at,
-                        &|value| quote_spanned!(m=> ({ #slot = #p::Some(#value); break #label #index; })),
-                    )
+                    splice_inner(body, &at, &|value| {
+                        break_body(&label, site.index, &store(p, &slot, &value))
+                    })
                 };
             }
         }
@@ -229,12 +226,9 @@ impl Sites {
             );
         }
         let ret = names.ret();
-        let index = Literal::u32_unsuffixed(index);
-        splice_inner(
-            body,
-            &inner,
-            &|value| quote_spanned!(m=> ({ #ret = #p::Some(#value); break #label #index; })),
-        )
+        splice_inner(body, &inner, &|value| {
+            break_body(&label, index, &store(p, &ret, &value))
+        })
     }
 
     /// A sync level's state fields after KIND and GUARD (see `Names`):
