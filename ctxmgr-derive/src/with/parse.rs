@@ -357,12 +357,13 @@ fn parse_managers(head: &[TokenTree]) -> syn::Result<Vec<Manager>> {
                     break;
                 }
                 Err(e) => {
-                    let e = first_error.get_or_insert(e);
-                    if end < n {
-                        end = end_of(end + 1);
-                    } else {
-                        return Err(e.clone());
+                    // The first piece's error is the one reported.
+                    let first = first_error.take().unwrap_or(e);
+                    if end == n {
+                        return Err(first);
                     }
+                    first_error = Some(first);
+                    end = end_of(end + 1);
                 }
             }
         }

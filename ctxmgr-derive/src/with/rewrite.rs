@@ -519,13 +519,10 @@ fn unparenthesized_site(tokens: &TokenStream) -> Option<TokenStream> {
         return None;
     }
     let inner = group.stream();
-    match inner.clone().into_iter().next()? {
-        TokenTree::Ident(ident) if ident == "match" => Some(inner),
-        TokenTree::Group(block)
-            if block.delimiter() == Delimiter::Brace && inner.clone().into_iter().count() == 1 =>
-        {
-            Some(inner)
-        }
+    let mut tts = inner.clone().into_iter();
+    match (tts.next()?, tts.next()) {
+        (TokenTree::Ident(ident), _) if ident == "match" => Some(inner),
+        (TokenTree::Group(block), None) if block.delimiter() == Delimiter::Brace => Some(inner),
         _ => None,
     }
 }
