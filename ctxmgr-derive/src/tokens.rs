@@ -12,19 +12,18 @@ pub fn dup<T: syn::parse::Parse + ToTokens>(node: &T) -> T {
 
 /// `tokens` with every token (and every group) spanned at `span`.
 pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tt| {
-            if let proc_macro2::TokenTree::Group(g) = &tt {
-                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
-                group.set_span(span);
-                tt = group.into();
-            } else {
-                tt.set_span(span);
-            }
-            tt
-        })
-        .collect()
+    let mut out = Vec::new();
+    for mut tt in tokens {
+        if let proc_macro2::TokenTree::Group(g) = &tt {
+            let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+            group.set_span(span);
+            tt = group.into();
+        } else {
+            tt.set_span(span);
+        }
+        out.push(tt);
+    }
+    out.into_iter().collect()
 }
 
 /// The spans of the first and the last token of `tokens` (the call site's
@@ -32,9 +31,15 @@ pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 /// lies between them from the first's start to the last's end, which stable
 /// proc macros cannot join themselves.
 pub fn first_and_last_span(tokens: TokenStream) -> (Span, Span) {
-    let mut spans = tokens.into_iter().map(|tt| tt.span());
-    let first = spans.next().unwrap_or_else(Span::call_site);
-    (first, spans.last().unwrap_or(first))
+    let mut spans = None;
+    for tt in tokens {
+        let span = tt.span();
+        spans = Some(match spans {
+            Some((first, _)) => (first, span),
+            None => (span, span),
+        });
+    }
+    spans.unwrap_or_else(|| (Span::call_site(), Span::call_site()))
 }
 
 /// `(value,).0`: `value` as an expression whose span, as rustc computes it
@@ -215,20 +220,40 @@ fn first_binding(pat: &syn::Pat) -> Option<String> {
         Pat::Ident(i) => {
             let name = i.ident.to_string();
             // An upper-case name is a unit struct or a constant, not a binding.
-            if name.starts_with(|c: char| c.is_lowercase() || c == '_') {
+            if matches!(name.chars().next(), Some(c) if c.is_lowercase() || c == '_') {
                 Some(name)
             } else {
                 i.subpat.as_ref().and_then(|(_, p)| first_binding(p))
             }
         }
-        Pat::Tuple(t) => t.elems.iter().find_map(first_binding),
-        Pat::TupleStruct(t) => t.elems.iter().find_map(first_binding),
-        Pat::Slice(s) => s.elems.iter().find_map(first_binding),
-        Pat::Struct(s) => s.fields.iter().find_map(|f| first_binding(&f.pat)),
+        Pat::Tuple(t) => first_binding_of(&t.elems),
+        Pat::TupleStruct(t) => first_binding_of(&t.elems),
+        Pat::Slice(s) => first_binding_of(&s.elems),
+        Pat::Struct(s) => {
+            for field in s.fields.pairs() {
+                if let Some(name) = first_binding(&field.into_value().pat) {
+                    return Some(name);
+                }
+            }
+            None
+        }
         Pat::Reference(r) => first_binding(&r.pat),
         Pat::Paren(p) => first_binding(&p.pat),
         Pat::Type(t) => first_binding(&t.pat),
         Pat::Or(o) => o.cases.first().and_then(first_binding),
         _ => None,
     }
+}
+
+/// The first name one of `pats` binds.
+fn first_binding_of(
+    pats: &syn::punctuated::Punctuated<syn::Pat, syn::Token![,]>,
+) -> Option<String> {
+    // `pairs()`, not `iter()`: see `crate::walk`.
+    for pat in pats.pairs() {
+        if let Some(name) = first_binding(pat.into_value()) {
+            return Some(name);
+        }
+    }
+    None
 }

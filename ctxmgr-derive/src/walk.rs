@@ -14,17 +14,26 @@ use syn::{
     PathArguments, Stmt, Token, Type, TypeImplTrait, TypeParamBound,
 };
 
+// Lists are walked by `pairs_mut()`, not `&mut list`: syn's `iter_mut()`
+// is a boxed trait object whose whole vtable (about 440 lines of LLVM IR)
+// is compiled for each element type, where syn's own `pairs` code is
+// reused.
+
 /// Visits the expressions of a body. Each method's default walks into the
 /// node; override one and call the `walk_*` function to keep walking.
-pub trait ExprVisitor {
+///
+/// The walk takes the visitor as `&mut dyn ExprVisitor`, so it is compiled
+/// once, not once per visitor (each copy of `walk_expr` was about 700 lines
+/// of LLVM IR in ctxmgr-derive's own build, which every user pays).
+pub trait ExprVisitor: AsDynVisitor {
     fn visit_expr(&mut self, expr: &mut Expr) {
-        walk_expr(self, expr);
+        walk_expr(self.as_dyn(), expr);
     }
     fn visit_stmt(&mut self, stmt: &mut Stmt) {
-        walk_stmt(self, stmt);
+        walk_stmt(self.as_dyn(), stmt);
     }
     fn visit_block(&mut self, block: &mut Block) {
-        walk_block(self, block);
+        walk_block(self.as_dyn(), block);
     }
     /// A macro call: its tokens are not walked.
     fn visit_macro(&mut self, _mac: &mut Macro) {}
@@ -32,13 +41,25 @@ pub trait ExprVisitor {
     fn visit_item(&mut self, _item: &mut Item) {}
 }
 
-pub fn walk_block<V: ExprVisitor + ?Sized>(v: &mut V, block: &mut Block) {
+/// The visitor as a trait object, for the default methods (whose `Self`
+/// may be unsized) to hand to the walk. Implemented for every visitor.
+pub trait AsDynVisitor {
+    fn as_dyn(&mut self) -> &mut dyn ExprVisitor;
+}
+
+impl<V: ExprVisitor> AsDynVisitor for V {
+    fn as_dyn(&mut self) -> &mut dyn ExprVisitor {
+        self
+    }
+}
+
+pub fn walk_block(v: &mut dyn ExprVisitor, block: &mut Block) {
     for stmt in &mut block.stmts {
         v.visit_stmt(stmt);
     }
 }
 
-pub fn walk_stmt<V: ExprVisitor + ?Sized>(v: &mut V, stmt: &mut Stmt) {
+pub fn walk_stmt(v: &mut dyn ExprVisitor, stmt: &mut Stmt) {
     match stmt {
         Stmt::Local(local) => {
             walk_pat(v, &mut local.pat);
@@ -56,15 +77,15 @@ pub fn walk_stmt<V: ExprVisitor + ?Sized>(v: &mut V, stmt: &mut Stmt) {
 }
 
 /// The expressions inside a pattern: match guards.
-fn walk_pat<V: ExprVisitor + ?Sized>(v: &mut V, pat: &mut Pat) {
+fn walk_pat(v: &mut dyn ExprVisitor, pat: &mut Pat) {
     match pat {
         Pat::Guard(guard) => {
             walk_pat(v, &mut guard.pat);
             v.visit_expr(&mut guard.guard);
         }
         Pat::Or(or) => {
-            for case in &mut or.cases {
-                walk_pat(v, case);
+            for case in or.cases.pairs_mut() {
+                walk_pat(v, case.into_value());
             }
         }
         Pat::Paren(paren) => walk_pat(v, &mut paren.pat),
@@ -72,16 +93,19 @@ fn walk_pat<V: ExprVisitor + ?Sized>(v: &mut V, pat: &mut Pat) {
     }
 }
 
-fn walk_exprs<'e, V: ExprVisitor + ?Sized>(
-    v: &mut V,
-    exprs: impl IntoIterator<Item = &'e mut Expr>,
-) {
-    for expr in exprs {
+fn walk_exprs(v: &mut dyn ExprVisitor, exprs: &mut Punctuated<Expr, Token![,]>) {
+    for expr in exprs.pairs_mut() {
+        v.visit_expr(expr.into_value());
+    }
+}
+
+fn walk_opt(v: &mut dyn ExprVisitor, expr: Option<&mut Box<Expr>>) {
+    if let Some(expr) = expr {
         v.visit_expr(expr);
     }
 }
 
-pub fn walk_expr<V: ExprVisitor + ?Sized>(v: &mut V, expr: &mut Expr) {
+pub fn walk_expr(v: &mut dyn ExprVisitor, expr: &mut Expr) {
     match expr {
         Expr::Array(e) => walk_exprs(v, &mut e.elems),
         Expr::Assign(e) => {
@@ -95,7 +119,7 @@ pub fn walk_expr<V: ExprVisitor + ?Sized>(v: &mut V, expr: &mut Expr) {
             v.visit_expr(&mut e.right);
         }
         Expr::Block(e) => v.visit_block(&mut e.block),
-        Expr::Break(e) => walk_exprs(v, e.expr.as_deref_mut()),
+        Expr::Break(e) => walk_opt(v, e.expr.as_mut()),
         Expr::Call(e) => {
             v.visit_expr(&mut e.func);
             walk_exprs(v, &mut e.args);
@@ -140,8 +164,8 @@ pub fn walk_expr<V: ExprVisitor + ?Sized>(v: &mut V, expr: &mut Expr) {
         }
         Expr::Paren(e) => v.visit_expr(&mut e.expr),
         Expr::Range(e) => {
-            walk_exprs(v, e.start.as_deref_mut());
-            walk_exprs(v, e.end.as_deref_mut());
+            walk_opt(v, e.start.as_mut());
+            walk_opt(v, e.end.as_mut());
         }
         Expr::RawAddr(e) => v.visit_expr(&mut e.expr),
         Expr::Reference(e) => v.visit_expr(&mut e.expr),
@@ -149,10 +173,12 @@ pub fn walk_expr<V: ExprVisitor + ?Sized>(v: &mut V, expr: &mut Expr) {
             v.visit_expr(&mut e.expr);
             v.visit_expr(&mut e.len);
         }
-        Expr::Return(e) => walk_exprs(v, e.expr.as_deref_mut()),
+        Expr::Return(e) => walk_opt(v, e.expr.as_mut()),
         Expr::Struct(e) => {
-            walk_exprs(v, e.fields.iter_mut().map(|f| &mut f.expr));
-            walk_exprs(v, e.rest.as_deref_mut());
+            for field in e.fields.pairs_mut() {
+                v.visit_expr(&mut field.into_value().expr);
+            }
+            walk_opt(v, e.rest.as_mut());
         }
         Expr::Try(e) => v.visit_expr(&mut e.expr),
         Expr::TryBlock(e) => v.visit_block(&mut e.block),
@@ -163,7 +189,7 @@ pub fn walk_expr<V: ExprVisitor + ?Sized>(v: &mut V, expr: &mut Expr) {
             v.visit_expr(&mut e.cond);
             v.visit_block(&mut e.body);
         }
-        Expr::Yield(e) => walk_exprs(v, e.expr.as_deref_mut()),
+        Expr::Yield(e) => walk_opt(v, e.expr.as_mut()),
         // No expressions inside: `continue`, `_`, literals, paths, tokens.
         _ => {}
     }
@@ -183,7 +209,7 @@ pub trait LifetimeVisitor {
     }
 }
 
-pub fn walk_type<V: LifetimeVisitor + ?Sized>(v: &mut V, ty: &mut Type) {
+pub fn walk_type(v: &mut dyn LifetimeVisitor, ty: &mut Type) {
     match ty {
         Type::Array(t) => walk_type(v, &mut t.elem),
         Type::Group(t) => walk_type(v, &mut t.elem),
@@ -206,8 +232,8 @@ pub fn walk_type<V: LifetimeVisitor + ?Sized>(v: &mut V, ty: &mut Type) {
         }
         Type::TraitObject(t) => walk_bounds(v, &mut t.bounds),
         Type::Tuple(t) => {
-            for elem in &mut t.elems {
-                walk_type(v, elem);
+            for elem in t.elems.pairs_mut() {
+                walk_type(v, elem.into_value());
             }
         }
         // `fn(..)` (higher-ranked), `_`, `!`, macros, tokens.
@@ -215,7 +241,8 @@ pub fn walk_type<V: LifetimeVisitor + ?Sized>(v: &mut V, ty: &mut Type) {
     }
 }
 
-fn walk_path<V: LifetimeVisitor + ?Sized>(v: &mut V, path: &mut Path) {
+fn walk_path(v: &mut dyn LifetimeVisitor, path: &mut Path) {
+    // (syn's own code instantiates this `iter_mut`: reused.)
     for segment in &mut path.segments {
         // `Fn(&str) -> &str`: higher-ranked, not entered.
         if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
@@ -224,12 +251,9 @@ fn walk_path<V: LifetimeVisitor + ?Sized>(v: &mut V, path: &mut Path) {
     }
 }
 
-fn walk_generic_args<V: LifetimeVisitor + ?Sized>(
-    v: &mut V,
-    args: &mut AngleBracketedGenericArguments,
-) {
-    for arg in &mut args.args {
-        match arg {
+fn walk_generic_args(v: &mut dyn LifetimeVisitor, args: &mut AngleBracketedGenericArguments) {
+    for arg in args.args.pairs_mut() {
+        match arg.into_value() {
             GenericArgument::Lifetime(lifetime) => v.visit_lifetime(lifetime),
             GenericArgument::Type(ty) => walk_type(v, ty),
             GenericArgument::AssocType(assoc) => {
@@ -249,12 +273,9 @@ fn walk_generic_args<V: LifetimeVisitor + ?Sized>(
     }
 }
 
-fn walk_bounds<V: LifetimeVisitor + ?Sized>(
-    v: &mut V,
-    bounds: &mut Punctuated<TypeParamBound, Token![+]>,
-) {
-    for bound in bounds {
-        match bound {
+fn walk_bounds(v: &mut dyn LifetimeVisitor, bounds: &mut Punctuated<TypeParamBound, Token![+]>) {
+    for bound in bounds.pairs_mut() {
+        match bound.into_value() {
             TypeParamBound::Trait(t) => walk_path(v, &mut t.path),
             TypeParamBound::Lifetime(lifetime) => v.visit_lifetime(lifetime),
             _ => {}

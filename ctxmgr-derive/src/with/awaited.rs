@@ -169,27 +169,9 @@ impl AsyncLevel<'_> {
 
     /// A body that can only end normally (or panic).
     fn short(&self, imports: &TokenStream) -> TokenStream {
-        let p = self.p;
-        let value = self.value_out();
-        let caught = self.names.local("caught");
-        let setup = &self.setup;
         let run = self.run_body(self.body);
-        let finish_ok = self.finish(&quote_spanned!(Span::mixed_site()=> #p::Outcome::Ok));
-        let on_panic = self.on_panic();
-        quote_spanned! {Span::mixed_site()=>
-            {
-                #imports
-                #setup
-                #run
-                match #caught {
-                    #p::Ok(val) => {
-                        #finish_ok
-                        #value
-                    }
-                    #on_panic
-                }
-            }
-        }
+        let ok = quote_spanned!(Span::mixed_site()=> val);
+        self.level_block(imports, &TokenStream::new(), &run, &ok, &TokenStream::new())
     }
 
     fn with_sites(
@@ -200,11 +182,7 @@ impl AsyncLevel<'_> {
     ) -> TokenStream {
         let m = Span::mixed_site();
         let p = self.p;
-        let value = self.value_out();
-        let names = self.names;
-        let caught = names.local("caught");
-        let outcome = names.local("outcome");
-        let setup = &self.setup;
+        let outcome = self.names.local("outcome");
         let body = &self.body;
         let AsyncSites {
             outcomes: async_outcomes,
@@ -219,15 +197,42 @@ impl AsyncLevel<'_> {
             #[allow(unreachable_code, clippy::needless_return)]
             return #p::Ok(#body);
         });
-        let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
         let finish_site = self.finish(&outcome.to_token_stream());
-        let on_panic = self.on_panic();
-        let resume = quote_spanned! {m=>
-            #async_swallowed
-            match site {
-                #async_resumes
+        let site_arm = quote_spanned! {m=>
+            #p::Ok(#p::Err(site)) => {
+                let #outcome = match &site {
+                    #async_outcomes
+                };
+                #finish_site
+                #async_swallowed
+                match site {
+                    #async_resumes
+                }
             }
         };
+        let ok = quote_spanned!(m=> #p::Ok(val));
+        self.level_block(imports, site_setup, &run, &ok, &site_arm)
+    }
+
+    /// The level's block, for both forms: `{ IMPORTS SETUP SITE_SETUP
+    /// <run the body> match CAUGHT { OK => <exit with Ok>, SITE_ARM, <panic> } }`,
+    /// `ok` the pattern of the body's normal end (`val`, or `p::Ok(val)`
+    /// when the body's block also returns its sites).
+    fn level_block(
+        &self,
+        imports: &TokenStream,
+        site_setup: &TokenStream,
+        run: &TokenStream,
+        ok: &TokenStream,
+        site_arm: &TokenStream,
+    ) -> TokenStream {
+        let m = Span::mixed_site();
+        let p = self.p;
+        let value = self.value_out();
+        let caught = self.names.local("caught");
+        let setup = &self.setup;
+        let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
+        let on_panic = self.on_panic();
         quote_spanned! {m=>
             {
                 #imports
@@ -235,17 +240,11 @@ impl AsyncLevel<'_> {
                 #site_setup
                 #run
                 match #caught {
-                    #p::Ok(#p::Ok(val)) => {
+                    #p::Ok(#ok) => {
                         #finish_ok
                         #value
                     }
-                    #p::Ok(#p::Err(site)) => {
-                        let #outcome = match &site {
-                            #async_outcomes
-                        };
-                        #finish_site
-                        #resume
-                    }
+                    #site_arm
                     #on_panic
                 }
             }

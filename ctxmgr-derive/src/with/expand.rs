@@ -336,25 +336,22 @@ impl ExprVisitor for Splice<'_> {
 
 /// The same splice on tokens, when the skeleton did not parse.
 fn splice_tokens(tokens: TokenStream, placeholder: &syn::Ident, body: &TokenStream) -> TokenStream {
-    tokens
-        .into_iter()
-        .flat_map(|tt| -> Vec<proc_macro2::TokenTree> {
-            match tt {
-                proc_macro2::TokenTree::Ident(ref i) if i == placeholder => {
-                    body.clone().into_iter().collect()
-                }
-                proc_macro2::TokenTree::Group(g) => {
-                    let mut group = proc_macro2::Group::new(
-                        g.delimiter(),
-                        splice_tokens(g.stream(), placeholder, body),
-                    );
-                    group.set_span(g.span());
-                    vec![group.into()]
-                }
-                other => vec![other],
+    let mut out = Vec::new();
+    for tt in tokens {
+        match tt {
+            proc_macro2::TokenTree::Ident(ref i) if i == placeholder => out.extend(body.clone()),
+            proc_macro2::TokenTree::Group(g) => {
+                let mut group = proc_macro2::Group::new(
+                    g.delimiter(),
+                    splice_tokens(g.stream(), placeholder, body),
+                );
+                group.set_span(g.span());
+                out.push(group.into());
             }
-        })
-        .collect()
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
 
 impl ExpandNested for Expander<'_> {

@@ -66,14 +66,20 @@ impl ExitBorrow {
 
 /// Does a pattern bind a name starting with `_` (`_f`, `(_a, b)`)?
 fn binds_underscore_name(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        proc_macro2::TokenTree::Ident(ident) => {
-            let name = ident.to_string();
-            name.len() > 1 && name.starts_with('_')
+    for tt in tokens {
+        let binds = match tt {
+            proc_macro2::TokenTree::Ident(ident) => {
+                let name = ident.to_string();
+                name.len() > 1 && name.starts_with('_')
+            }
+            proc_macro2::TokenTree::Group(g) => binds_underscore_name(g.stream()),
+            _ => false,
+        };
+        if binds {
+            return true;
         }
-        proc_macro2::TokenTree::Group(g) => binds_underscore_name(g.stream()),
-        _ => false,
-    })
+    }
+    false
 }
 
 /// Creating the guard, entering it and binding its value: the same for a
@@ -192,6 +198,13 @@ pub(super) fn entry(
         ),
     };
     let whole = spanning(&quote_spanned!(m=> #state.1), (first, last));
+    // The manager, then the kind probed on it: `let S = EXPR; let S =
+    // (<probe>, S);`; then the guard made from it.
+    let probed = quote_spanned! {m=>
+        let #state = #expr;
+        let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
+    };
+    let made = quote_spanned!(m=> #kind.#guard_new(#whole));
     // KIND enters and exits: `Break` carries what the function returns on
     // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
     // happen and nothing is demanded of the function's return type.
@@ -205,21 +218,16 @@ pub(super) fn entry(
         // the coroutine kept a slot for it: one instruction more per call).
         new_guard: match manager.flavor {
             Flavor::Sync => {
-                let mut made = quote_spanned!(m=> #kind.#guard_new(#whole));
-                if let Some(wrap) = wrap {
-                    made = wrap(made);
-                }
-                quote_spanned! {m=>
-                    let #state = #expr;
-                    let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
-                    let mut #state = (#kind, #made, #extra);
-                }
+                let made = match wrap {
+                    Some(wrap) => wrap(made),
+                    None => made,
+                };
+                quote_spanned!(m=> #probed let mut #state = (#kind, #made, #extra);)
             }
             Flavor::Async(_) => quote_spanned! {m=>
                 let mut #state = {
-                    let #state = #expr;
-                    let #state = ((&&&&#kind_of(&#state)).__ctxmgr_kind(), #state);
-                    (#kind, #kind.#guard_new(#whole))
+                    #probed
+                    (#kind, #made)
                 };
             },
         },

@@ -66,6 +66,17 @@ fn is_as(tt: &TokenTree) -> bool {
     matches!(tt, TokenTree::Ident(i) if i == "as")
 }
 
+/// Where the first `c` punctuation of `tts` is (a loop, not an iterator
+/// adapter with a closure: one copy to compile for every caller).
+fn find_punct(tts: &[TokenTree], c: char) -> Option<usize> {
+    for (at, tt) in tts.iter().enumerate() {
+        if is_punct(tt, c) {
+            return Some(at);
+        }
+    }
+    None
+}
+
 fn stream(tts: &[TokenTree]) -> TokenStream {
     tts.iter().cloned().collect()
 }
@@ -74,7 +85,7 @@ fn stream(tts: &[TokenTree]) -> TokenStream {
 /// input has no other top-level `;` (the body is braced).
 pub fn split_krate_if_present(input: TokenStream) -> (Option<TokenStream>, Vec<TokenTree>) {
     let tts: Vec<TokenTree> = input.into_iter().collect();
-    match tts.iter().position(|t| is_punct(t, ';')) {
+    match find_punct(&tts, ';') {
         Some(semi) => (Some(stream(&tts[..semi])), tts[semi + 1..].to_vec()),
         None => (None, tts),
     }
@@ -107,12 +118,14 @@ enum Split<'t> {
 }
 
 fn split_body(tts: &[TokenTree]) -> Split<'_> {
-    if let Some(arrow) = (0..tts.len()).find(|&i| is_arrow(tts, i)) {
-        return Split::Arrow {
-            head: &tts[..arrow],
-            arrow: tts[arrow].span(),
-            tail: &tts[arrow + 2..],
-        };
+    for arrow in 0..tts.len() {
+        if is_arrow(tts, arrow) {
+            return Split::Arrow {
+                head: &tts[..arrow],
+                arrow: tts[arrow].span(),
+                tail: &tts[arrow + 2..],
+            };
+        }
     }
     let tts = match tts {
         [rest @ .., TokenTree::Group(_), last] if is_punct(last, ',') => &tts[..rest.len() + 1],
@@ -261,15 +274,25 @@ pub fn parse_manager_list(tokens: TokenStream) -> syn::Result<Vec<Manager>> {
 /// `(r as &mut T) as n`.
 fn parenthesize_casts(head: &[TokenTree]) -> Vec<TokenTree> {
     let mut out = Vec::new();
-    for piece in head.split(|t| is_punct(t, ',')) {
+    let mut rest = head;
+    loop {
+        let (piece, next) = match find_punct(rest, ',') {
+            Some(comma) => (&rest[..comma], Some(&rest[comma + 1..])),
+            None => (rest, None),
+        };
         if !out.is_empty() {
             out.push(TokenTree::Punct(proc_macro2::Punct::new(
                 ',',
                 Spacing::Alone,
             )));
         }
-        let last_as = piece.iter().rposition(is_as);
-        let count = piece.iter().filter(|t| is_as(t)).count();
+        let (mut last_as, mut count) = (None, 0);
+        for (at, tt) in piece.iter().enumerate() {
+            if is_as(tt) {
+                last_as = Some(at);
+                count += 1;
+            }
+        }
         match last_as {
             Some(at) if count >= 2 => {
                 let group = proc_macro2::Group::new(Delimiter::Parenthesis, stream(&piece[..at]));
@@ -278,34 +301,34 @@ fn parenthesize_casts(head: &[TokenTree]) -> Vec<TokenTree> {
             }
             _ => out.extend(piece.iter().cloned()),
         }
+        match next {
+            Some(next) => rest = next,
+            None => return out,
+        }
     }
-    out
 }
 
 /// `A as a, B as (x, y), C`. A top-level `,` may also sit inside generic
 /// arguments (`Pool::<A, B>::new()`), so a piece that does not parse is
 /// joined with the next one before giving up.
 fn parse_managers(head: &[TokenTree]) -> syn::Result<Vec<Manager>> {
-    // (start, end) of each comma-separated piece.
-    let mut pieces: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    for (i, tt) in head.iter().enumerate() {
-        if is_punct(tt, ',') {
-            pieces.push((start, i));
-            start = i + 1;
-        }
-    }
-    pieces.push((start, head.len()));
-    // A trailing comma before `=>` is allowed.
-    if pieces.len() > 1 && pieces.last().is_some_and(|&(s, e)| s == e) {
-        pieces.pop();
-    }
-
+    // The comma-separated pieces end before `n`: a trailing comma before
+    // the body is allowed.
+    let n = match head.last() {
+        Some(last) if is_punct(last, ',') => head.len() - 1,
+        _ => head.len(),
+    };
+    // Where the piece starting at `from` ends: its comma, or `n`.
+    let end_of = |from: usize| match find_punct(&head[from..n], ',') {
+        Some(comma) => from + comma,
+        None => n,
+    };
     let mut managers: Vec<Manager> = Vec::new();
-    let mut i = 0;
-    while i < pieces.len() {
+    let mut start = 0;
+    loop {
+        let mut end = end_of(start);
         // `EXPR as PAT, mut`: the bindings of the manager before are `mut`.
-        if let [TokenTree::Ident(kw)] = &head[pieces[i].0..pieces[i].1] {
+        if let [TokenTree::Ident(kw)] = &head[start..end] {
             if kw == "mut" {
                 let made = match managers.last_mut() {
                     Some(Manager { pat: Some(pat), .. }) => make_mut(pat),
@@ -318,34 +341,37 @@ fn parse_managers(head: &[TokenTree]) -> syn::Result<Vec<Manager>> {
                          `with!(EXPR as PAT, mut, { ... })`; put it after an `as PAT` that binds a name",
                     ));
                 }
-                i += 1;
+                if end == n {
+                    return Ok(managers);
+                }
+                start = end + 1;
                 continue;
             }
         }
+        // The pieces from `start` to `end`, joined with their commas.
         let mut first_error = None;
-        let mut j = i;
         loop {
-            // pieces[i..=j] joined with their commas.
-            let (begin, _) = pieces[i];
-            let (_, end) = pieces[j];
-            match parse_manager(&head[begin..end], head.get(end)) {
+            match parse_manager(&head[start..end], head.get(end)) {
                 Ok(m) => {
                     managers.push(m);
                     break;
                 }
                 Err(e) => {
-                    let e = first_error.get_or_insert(e);
-                    if j + 1 < pieces.len() {
-                        j += 1;
-                    } else {
-                        return Err(e.clone());
+                    // The first piece's error is the one reported.
+                    let first = first_error.take().unwrap_or(e);
+                    if end == n {
+                        return Err(first);
                     }
+                    first_error = Some(first);
+                    end = end_of(end + 1);
                 }
             }
         }
-        i = j + 1;
+        if end == n {
+            return Ok(managers);
+        }
+        start = end + 1;
     }
-    Ok(managers)
 }
 
 /// A leading `async` keyword, unless it starts an async block or closure
@@ -379,19 +405,22 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
             format!("expected a context manager expression: {SHAPE}"),
         ));
     }
-    let mut as_positions = tts
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| is_as(t))
-        .map(|(i, _)| i);
-    if let (Some(first), Some(_)) = (as_positions.next(), as_positions.next()) {
+    // The top-level `as`s: the first, and how many.
+    let (mut as_at, mut as_count) = (None, 0);
+    for (at, tt) in tts.iter().enumerate() {
+        if is_as(tt) {
+            as_at = as_at.or(Some(at));
+            as_count += 1;
+        }
+    }
+    if let (Some(first), 2..) = (as_at, as_count) {
         return Err(syn::Error::new(
             tts[first].span(),
             "a cast in the manager expression needs parentheses: \
              `with!((EXPR as TYPE) as PAT => { ... })`; a top-level `as` binds the value",
         ));
     }
-    let (expr_tts, pat) = match tts.iter().position(is_as) {
+    let (expr_tts, pat) = match as_at {
         Some(as_at) => {
             let pat_tts = &tts[as_at + 1..];
             if as_at == 0 {
@@ -465,18 +494,31 @@ fn make_mut(pat: &mut Pat) -> bool {
             let sub = p.subpat.as_mut().is_some_and(|(_, sub)| make_mut(sub));
             p.by_ref.is_none() || sub
         }
-        Pat::Tuple(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
-        Pat::TupleStruct(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
-        Pat::Slice(t) => t.elems.iter_mut().fold(false, |any, p| make_mut(p) | any),
-        Pat::Or(t) => t.cases.iter_mut().fold(false, |any, p| make_mut(p) | any),
-        Pat::Struct(t) => t
-            .fields
-            .iter_mut()
-            .fold(false, |any, f| make_mut(&mut f.pat) | any),
+        Pat::Tuple(t) => make_all_mut(&mut t.elems),
+        Pat::TupleStruct(t) => make_all_mut(&mut t.elems),
+        Pat::Slice(t) => make_all_mut(&mut t.elems),
+        Pat::Or(t) => make_all_mut(&mut t.cases),
+        Pat::Struct(t) => {
+            let mut any = false;
+            for field in t.fields.pairs_mut() {
+                any |= make_mut(&mut field.into_value().pat);
+            }
+            any
+        }
         Pat::Paren(p) => make_mut(&mut p.pat),
         Pat::Type(p) => make_mut(&mut p.pat),
         _ => false,
     }
+}
+
+/// [`make_mut`] on each pattern; false when none binds a name.
+/// (`pairs_mut()`, not `iter_mut()`: see `crate::walk`.)
+fn make_all_mut<P>(pats: &mut syn::punctuated::Punctuated<Pat, P>) -> bool {
+    let mut any = false;
+    for pat in pats.pairs_mut() {
+        any |= make_mut(pat.into_value());
+    }
+    any
 }
 
 /// A body that does not parse (mid-edit: `f.`, or rust-analyzer's
@@ -500,13 +542,22 @@ pub(crate) fn recover_block(tokens: TokenStream) -> Option<Block> {
     let mut stmts = Vec::new();
     let mut start = 0;
     while start < tts.len() {
-        let end = tts[start..]
-            .iter()
-            .position(|t| is_punct(t, ';'))
-            .map_or(tts.len(), |i| start + i + 1);
+        let end = match find_punct(&tts[start..], ';') {
+            Some(i) => start + i + 1,
+            None => tts.len(),
+        };
         let chunk = &tts[start..end];
-        let parses = |from: usize| Block::parse_within.parse2(stream(&chunk[from..])).ok();
-        match (0..chunk.len()).find_map(|k| parses(k).map(|s| (k, s))) {
+        // The first suffix of the chunk that parses as statements (as a
+        // block's: the one parse of a `Block` this crate compiles anyway).
+        let mut found = None;
+        for k in 0..chunk.len() {
+            let braced = proc_macro2::Group::new(Delimiter::Brace, stream(&chunk[k..]));
+            if let Ok(parsed) = syn::parse2::<Block>(TokenTree::Group(braced).into()) {
+                found = Some((k, parsed.stmts));
+                break;
+            }
+        }
+        match found {
             Some((0, parsed)) => stmts.extend(parsed),
             Some((k, parsed)) => {
                 // An expression before a statement (rust-analyzer's

@@ -23,6 +23,24 @@ pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStr
     value
 }
 
+/// `SLOT = p::Some(value);`: a sync site's value stored in its slot (or
+/// in RET).
+pub fn store(p: &TokenStream, slot: &TokenStream, value: &TokenStream) -> TokenStream {
+    quote_spanned!(Span::mixed_site()=> #slot = #p::Some(#value);)
+}
+
+/// `({ STORE break 'body i; })`: how a sync site leaves the body's block,
+/// with its index, after `store` (empty, or [`store`]).
+pub fn break_body(label: &Lifetime, index: u32, store: &TokenStream) -> TokenStream {
+    let index = proc_macro2::Literal::u32_unsuffixed(index);
+    quote_spanned! {Span::mixed_site()=>
+        ({
+            #store
+            break #label #index;
+        })
+    }
+}
+
 /// The binding a nested level returns its enter or exit error as:
 /// `Break(__ctxmgr_err) => return __ctxmgr_err`, which the enclosing
 /// level's rewrite makes a [`SiteKind::Inner`] site.
@@ -107,8 +125,10 @@ impl Sites {
             }
             _ => false,
         };
-        if let Some(site) = self.0.iter().find(|s| same(&s.kind)) {
-            return site.index;
+        for site in &self.0 {
+            if same(&site.kind) {
+                return site.index;
+            }
         }
         let index = self.next_index();
         self.0.push(Site { index, kind });
@@ -116,7 +136,19 @@ impl Sites {
     }
 
     pub fn has_return(&self) -> bool {
-        self.0.iter().any(|s| matches!(s.kind, SiteKind::Return))
+        self.position(|kind| matches!(kind, SiteKind::Return))
+            .is_some()
+    }
+
+    /// Where the first site of a kind `is` accepts is. A `fn` pointer, not
+    /// a closure: one copy of the search for every caller.
+    fn position(&self, is: fn(&SiteKind) -> bool) -> Option<usize> {
+        for (at, site) in self.0.iter().enumerate() {
+            if is(&site.kind) {
+                return Some(at);
+            }
+        }
+        None
     }
 
     /// The body's only site is an inner level's error, and the level is
@@ -147,20 +179,16 @@ impl Sites {
     /// of the outermost level, it is a `return` site (the one the body
     /// already has, if any).
     pub fn settle(&mut self, outermost: bool) {
-        let Some(at) = self
-            .0
-            .iter()
-            .position(|s| matches!(s.kind, SiteKind::Inner))
-        else {
+        let Some(at) = self.position(|kind| matches!(kind, SiteKind::Inner)) else {
             return;
         };
         if outermost && self.0.len() == 1 {
             self.1 = Some(self.0[at].index);
             return;
         }
-        match self.0.iter().find(|s| matches!(s.kind, SiteKind::Return)) {
+        match self.position(|kind| matches!(kind, SiteKind::Return)) {
             Some(ret) => {
-                self.1 = Some(ret.index);
+                self.1 = Some(self.0[ret].index);
                 self.0.remove(at);
             }
             None => {
@@ -179,12 +207,13 @@ impl Sites {
     /// block (E0695): with such sites the `with!`'s block yields
     /// `Option<value>` and they are resumed after it.
     pub fn has_unlabelled(&self) -> bool {
-        self.0.iter().any(|s| {
+        self.position(|kind| {
             matches!(
-                s.kind,
+                kind,
                 SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
             )
         })
+        .is_some()
     }
 
     /// The sites, in the order the rewrite met them.

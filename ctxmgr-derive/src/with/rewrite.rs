@@ -9,10 +9,9 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
-use syn::punctuated::Punctuated;
-use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
+use syn::{Block, Expr, Lifetime, Macro, Stmt};
 
-use super::plan::{site_value, SiteKind, Sites, INNER_ERROR};
+use super::plan::{break_body, site_value, store, SiteKind, Sites, INNER_ERROR};
 use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
 
@@ -151,16 +150,19 @@ pub fn opaque_note(body: &Block) -> Option<String> {
             }
         }
     }
-    let mut names = Vec::new();
-    scan(
-        body.stmts.iter().map(ToTokens::to_token_stream).collect(),
-        &mut names,
-    );
-    if names.is_empty() {
-        None
-    } else {
-        Some(names.join(", "))
+    let mut tokens = TokenStream::new();
+    for stmt in &body.stmts {
+        stmt.to_tokens(&mut tokens);
     }
+    let mut names = Vec::new();
+    scan(tokens, &mut names);
+    let mut names = names.into_iter();
+    let mut note = names.next()?;
+    for name in names {
+        note.push_str(", ");
+        note.push_str(&name);
+    }
+    Some(note)
 }
 
 /// Is this macro our own `with!`, to expand in place (so its resumption
@@ -168,21 +170,16 @@ pub fn opaque_note(body: &Block) -> Option<String> {
 /// (also renamed, and as `$crate::with!`), and the `with_impl!` that
 /// `ctxmgr::with!` forwards to. Another crate's `…::with!` is left alone.
 pub fn is_with_macro(mac: &Macro) -> bool {
-    let segments: Vec<String> = mac
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    match segments.as_slice() {
-        [with] => with == "with" && mac.path.leading_colon.is_none(),
-        [krate, with] => {
-            with == "with"
-                && (krate == "ctxmgr"
-                    || krate == "$crate"
-                    || *krate == crate::krate::runtime_name())
+    let segments = &mac.path.segments;
+    let name = |i: usize| segments[i].ident.to_string();
+    match segments.len() {
+        1 => name(0) == "with" && mac.path.leading_colon.is_none(),
+        2 => {
+            let krate = name(0);
+            name(1) == "with"
+                && (krate == "ctxmgr" || krate == "$crate" || krate == crate::krate::runtime_name())
         }
-        [_, private, with_impl] => private == "__private" && with_impl == "with_impl",
+        3 => name(1) == "__private" && name(2) == "with_impl",
         _ => false,
     }
 }
@@ -191,7 +188,14 @@ impl Rewriter<'_> {
     fn targets_outside(&self, label: Option<&Lifetime>) -> bool {
         match label {
             None => self.loops == 0,
-            Some(l) => !self.labels.iter().any(|x| l.ident == x),
+            Some(l) => {
+                for inside in &self.labels {
+                    if l.ident == inside {
+                        return false;
+                    }
+                }
+                true
+            }
         }
     }
 
@@ -221,21 +225,12 @@ impl Rewriter<'_> {
             let value = site_value(p, index, payload);
             quote_spanned!(m=> ({ #store return #p::Err(#value); }))
         } else {
-            let store = match carry {
-                Carry::Slot(value) => {
-                    let slot = self.names.slot(index);
-                    quote_spanned!(m=> #slot = #p::Some(#value);)
-                }
-                Carry::Ret(value) => quote_spanned!(m=> #ret = #p::Some(#value);),
+            let stored = match carry {
+                Carry::Slot(value) => store(p, &self.names.slot(index), &value),
+                Carry::Ret(value) => store(p, ret, &value),
                 Carry::Nothing => TokenStream::new(),
             };
-            let index = proc_macro2::Literal::u32_unsuffixed(index);
-            quote_spanned! {m=>
-                ({
-                    #store
-                    break #label #index;
-                })
-            }
+            break_body(label, index, &stored)
         };
         Expr::Verbatim(out)
     }
@@ -284,25 +279,31 @@ impl Rewriter<'_> {
         if !EXPR_MACROS.contains(&name.as_str()) {
             return None;
         }
+        // The arguments read as the elements of an array, `[ARGS]`: a
+        // comma-separated list, or `vec![elem; len]`'s repeat. (One parse of
+        // an `Expr`, the one this crate compiles anyway, not one per shape.)
+        let group = proc_macro2::Group::new(proc_macro2::Delimiter::Bracket, mac.tokens.clone());
         let before = self.sites.count();
-        if name == "vec" {
-            if let Ok(mut rep) = syn::parse2::<VecRepeat>(mac.tokens.clone()) {
-                self.visit_expr(&mut rep.elem);
-                self.visit_expr(&mut rep.len);
-                if self.sites.count() != before {
-                    mac.tokens = rep.into_token_stream();
+        match syn::parse2::<Expr>(group.into_token_stream()) {
+            Ok(Expr::Array(mut array)) => {
+                for arg in array.elems.pairs_mut() {
+                    self.visit_expr(arg.into_value());
                 }
-                return None;
+                if self.sites.count() != before {
+                    mac.tokens = array.elems.into_token_stream();
+                }
             }
-        }
-        let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
-        if let Ok(mut args) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
-            for arg in &mut args {
-                self.visit_expr(arg);
+            Ok(Expr::Repeat(mut repeat)) if name == "vec" => {
+                self.visit_expr(&mut repeat.expr);
+                self.visit_expr(&mut repeat.len);
+                if self.sites.count() != before {
+                    let mut tokens = repeat.expr.into_token_stream();
+                    repeat.semi_token.to_tokens(&mut tokens);
+                    repeat.len.to_tokens(&mut tokens);
+                    mac.tokens = tokens;
+                }
             }
-            if self.sites.count() != before {
-                mac.tokens = args.into_token_stream();
-            }
+            _ => {}
         }
         None
     }
@@ -348,9 +349,13 @@ impl Rewriter<'_> {
     /// left as it is.
     fn rewrite_first_argument(&mut self, mac: &mut Macro) {
         let tts: Vec<proc_macro2::TokenTree> = mac.tokens.clone().into_iter().collect();
-        let comma = tts
-            .iter()
-            .position(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','));
+        let mut comma = None;
+        for (at, tt) in tts.iter().enumerate() {
+            if matches!(tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                comma = Some(at);
+                break;
+            }
+        }
         let Some(comma) = comma else { return };
         let Ok(mut first) = syn::parse2::<Expr>(tts[..comma].iter().cloned().collect()) else {
             return;
@@ -364,47 +369,28 @@ impl Rewriter<'_> {
         }
     }
 
-    fn with_label<R>(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self) -> R) -> R {
+    /// Visits a loop (`in_loop`: its `while` condition `cond` and its body
+    /// `block`) or a labelled block inside the body, with its label (if
+    /// any) defined.
+    fn visit_labelled(
+        &mut self,
+        label: Option<&syn::Label>,
+        in_loop: bool,
+        cond: Option<&mut Expr>,
+        block: &mut Block,
+    ) {
         if let Some(l) = label {
             self.labels.push(l.name.ident.to_string());
         }
-        let r = f(self);
+        self.loops += usize::from(in_loop);
+        if let Some(cond) = cond {
+            self.visit_expr(cond);
+        }
+        self.visit_block(block);
+        self.loops -= usize::from(in_loop);
         if label.is_some() {
             self.labels.pop();
         }
-        r
-    }
-
-    fn in_loop<R>(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self) -> R) -> R {
-        self.loops += 1;
-        let r = self.with_label(label, f);
-        self.loops -= 1;
-        r
-    }
-}
-
-/// `vec![elem; len]`.
-struct VecRepeat {
-    elem: Expr,
-    semi: Token![;],
-    len: Expr,
-}
-
-impl syn::parse::Parse for VecRepeat {
-    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
-        Ok(VecRepeat {
-            elem: input.parse()?,
-            semi: input.parse()?,
-            len: input.parse()?,
-        })
-    }
-}
-
-impl ToTokens for VecRepeat {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        self.elem.to_tokens(tokens);
-        self.semi.to_tokens(tokens);
-        self.len.to_tokens(tokens);
     }
 }
 
@@ -473,19 +459,14 @@ impl ExprVisitor for Rewriter<'_> {
             Expr::ForLoop(f) => {
                 // The iterator expression is outside the loop it feeds.
                 self.visit_expr(&mut f.expr);
-                self.in_loop(f.label.as_ref(), |this| this.visit_block(&mut f.body));
+                self.visit_labelled(f.label.as_ref(), true, None, &mut f.body);
             }
             Expr::While(w) => {
-                self.in_loop(w.label.as_ref(), |this| {
-                    this.visit_expr(&mut w.cond);
-                    this.visit_block(&mut w.body);
-                });
+                self.visit_labelled(w.label.as_ref(), true, Some(&mut w.cond), &mut w.body);
             }
-            Expr::Loop(l) => {
-                self.in_loop(l.label.as_ref(), |this| this.visit_block(&mut l.body));
-            }
+            Expr::Loop(l) => self.visit_labelled(l.label.as_ref(), true, None, &mut l.body),
             Expr::Block(b) if b.label.is_some() => {
-                self.with_label(b.label.as_ref(), |this| this.visit_block(&mut b.block));
+                self.visit_labelled(b.label.as_ref(), false, None, &mut b.block);
             }
             Expr::Macro(m) => {
                 if let Some(new) = self.rewrite_macro(&mut m.mac) {
@@ -538,13 +519,10 @@ fn unparenthesized_site(tokens: &TokenStream) -> Option<TokenStream> {
         return None;
     }
     let inner = group.stream();
-    match inner.clone().into_iter().next()? {
-        TokenTree::Ident(ident) if ident == "match" => Some(inner),
-        TokenTree::Group(block)
-            if block.delimiter() == Delimiter::Brace && inner.clone().into_iter().count() == 1 =>
-        {
-            Some(inner)
-        }
+    let mut tts = inner.clone().into_iter();
+    match (tts.next()?, tts.next()) {
+        (TokenTree::Ident(ident), _) if ident == "match" => Some(inner),
+        (TokenTree::Group(block), None) if block.delimiter() == Delimiter::Brace => Some(inner),
         _ => None,
     }
 }

@@ -9,7 +9,7 @@
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote_spanned;
 
-use super::plan::{site_value, SiteKind, Sites};
+use super::plan::{break_body, site_value, store, Site, SiteKind, Sites};
 use crate::tokens::Names;
 
 /// `(OPERAND)?`, the `?` that resumes a `?` site, with the parentheses and
@@ -47,6 +47,36 @@ fn outcome(
             )
         }),
         SiteKind::Break { .. } | SiteKind::Continue { .. } => None,
+    }
+}
+
+/// How a `return`, `break` or `continue` site is resumed after exit, in
+/// either renderer, with the lint attributes of its arm: `return
+/// taken(RET)`, `break 'l [carried]` (`carried`: the value a valued `break`
+/// carries), `continue 'l`. A `?` site is resumed by each renderer its own
+/// way.
+fn resume_jump(
+    p: &TokenStream,
+    ret: &TokenStream,
+    kind: &SiteKind,
+    carried: TokenStream,
+) -> (TokenStream, TokenStream) {
+    let m = Span::mixed_site();
+    match kind {
+        SiteKind::Break { label, value } => {
+            let value = if *value { carried } else { TokenStream::new() };
+            (TokenStream::new(), quote_spanned!(m=> break #label #value))
+        }
+        // Resumed at the end of the user's loop body, where clippy would
+        // call the `continue` redundant.
+        SiteKind::Continue { label } => (
+            quote_spanned!(m=> #[allow(clippy::needless_continue)]),
+            quote_spanned!(m=> continue #label),
+        ),
+        SiteKind::Return | SiteKind::Inner | SiteKind::Try(_) => (
+            TokenStream::new(),
+            quote_spanned!(m=> return #p::taken(#ret)),
+        ),
     }
 }
 
@@ -131,8 +161,11 @@ impl Sites {
         residual: &syn::Ident,
     ) -> (TokenStream, TokenStream) {
         let m = Span::mixed_site();
-        let question = match self.iter().next().map(|s| &s.kind) {
-            Some(SiteKind::Try(question)) => *question,
+        let question = match self.iter().next() {
+            Some(Site {
+                kind: SiteKind::Try(question),
+                ..
+            }) => *question,
             _ => m,
         };
         let outcome = outcome(
@@ -175,12 +208,9 @@ impl Sites {
                     )
                 } else {
                     let slot = names.slot(site.index);
-                    let index = Literal::u32_unsuffixed(site.index);
-                    splice_inner(
-                        body,
-                        &at,
-                        &|value| quote_spanned!(m=> ({ #slot = #p::Some(#value); break #label #index; })),
-                    )
+                    splice_inner(body, &at, &|value| {
+                        break_body(&label, site.index, &store(p, &slot, &value))
+                    })
                 };
             }
         }
@@ -196,12 +226,9 @@ impl Sites {
             );
         }
         let ret = names.ret();
-        let index = Literal::u32_unsuffixed(index);
-        splice_inner(
-            body,
-            &inner,
-            &|value| quote_spanned!(m=> ({ #ret = #p::Some(#value); break #label #index; })),
-        )
+        splice_inner(body, &inner, &|value| {
+            break_body(&label, index, &store(p, &ret, &value))
+        })
     }
 
     /// A sync level's state fields after KIND and GUARD (see `Names`):
@@ -213,29 +240,49 @@ impl Sites {
         if !names.is_sync() {
             return TokenStream::new();
         }
-        let none = Some(quote_spanned!(m=> #p::None));
         let flow = self.has_unlabelled() && self.count() > 1;
-        let mut fields = vec![
-            none.clone().filter(|_| self.has_return()),
-            Some(quote_spanned!(m=> 0u32)).filter(|_| flow),
-        ];
-        // By index: SLOT_i is field 3 + i (an inner levels' site merged
-        // into the `return` one leaves its index unused).
-        let last = self.iter().map(|s| s.index).max().unwrap_or(0);
-        fields.extend((1..=last).map(
-            |i| match self.iter().find(|s| s.index == i).map(|s| &s.kind) {
-                Some(SiteKind::Try(_)) if self.try_only() => None,
-                Some(SiteKind::Try(_) | SiteKind::Break { value: true, .. }) => none.clone(),
-                _ => None,
-            },
-        ));
-        while fields.last().is_some_and(Option::is_none) {
-            fields.pop();
+        // Whether field `at` (RET, FLOW, SLOT_1, ..) holds a value
+        // (`p::None`, FLOW's `0u32`). By index: SLOT_i is field 3 + i (an
+        // inner levels' site merged into the `return` one leaves its index
+        // unused).
+        let has_value = |at: usize| match at {
+            0 => self.has_return(),
+            1 => flow,
+            _ => {
+                let mut slot = false;
+                for site in self.iter() {
+                    if site.index as usize == at - 1 {
+                        slot = match site.kind {
+                            SiteKind::Try(_) => !self.try_only(),
+                            SiteKind::Break { value, .. } => value,
+                            _ => false,
+                        };
+                    }
+                }
+                slot
+            }
+        };
+        let mut last = 0;
+        for site in self.iter() {
+            last = last.max(site.index as usize);
         }
-        let fields = fields
-            .into_iter()
-            .map(|f| f.unwrap_or_else(|| quote_spanned!(m=> ())));
-        quote_spanned!(m=> #(#fields),*)
+        // None after the last that holds one.
+        let mut count = last + 2;
+        while count > 0 && !has_value(count - 1) {
+            count -= 1;
+        }
+        let mut tokens = TokenStream::new();
+        for at in 0..count {
+            if at > 0 {
+                tokens.extend(quote_spanned!(m=> ,));
+            }
+            tokens.extend(match (at, has_value(at)) {
+                (1, true) => quote_spanned!(m=> 0u32),
+                (_, true) => quote_spanned!(m=> #p::None),
+                (_, false) => quote_spanned!(m=> ()),
+            });
+        }
+        tokens
     }
 
     /// Before the body: RET tied to the function's return type, an async
@@ -298,59 +345,44 @@ impl Sites {
         let outer = names.label("with");
         let ret = names.ret();
         let check = Self::check(names, p, manager);
-        let arms = self
-            .iter()
-            .map(|site| {
-                let slot = names.slot(site.index);
-                let outcome = outcome(
-                    p,
-                    &ret,
-                    &site.kind,
-                    quote_spanned!(m=> #p::taken_ref(&#slot)),
-                );
-                let mut attrs = TokenStream::new();
-                let mut late = false;
-                let resume = match &site.kind {
-                    SiteKind::Try(question) => {
-                        let mut resumed = resumed_question(
-                            *question,
-                            quote_spanned!(m=> #check.resume(#p::taken(#slot))),
-                        );
-                        if unlabelled {
-                            resumed = quote_spanned!(m=> #p::Some(#resumed));
-                        }
-                        // `!` with a manager that never suppresses.
-                        attrs = quote_spanned!(m=> #[allow(unreachable_code)]);
-                        quote_spanned!(m=> break #outer #resumed)
+        let mut arms = Vec::with_capacity(self.count());
+        for site in self.iter() {
+            let slot = names.slot(site.index);
+            let outcome = outcome(
+                p,
+                &ret,
+                &site.kind,
+                quote_spanned!(m=> #p::taken_ref(&#slot)),
+            );
+            let late = matches!(
+                site.kind,
+                SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
+            );
+            let (attrs, resume) = match &site.kind {
+                SiteKind::Try(question) => {
+                    let mut resumed = resumed_question(
+                        *question,
+                        quote_spanned!(m=> #check.resume(#p::taken(#slot))),
+                    );
+                    if unlabelled {
+                        resumed = quote_spanned!(m=> #p::Some(#resumed));
                     }
-                    SiteKind::Return | SiteKind::Inner => {
-                        quote_spanned!(m=> return #p::taken(#ret))
-                    }
-                    SiteKind::Break { label, value } => {
-                        late = label.is_none();
-                        if *value {
-                            quote_spanned!(m=> break #label #p::taken(#slot))
-                        } else {
-                            quote_spanned!(m=> break #label)
-                        }
-                    }
-                    SiteKind::Continue { label } => {
-                        late = label.is_none();
-                        // Resumed at the end of the user's loop body, where
-                        // clippy would call the `continue` redundant.
-                        attrs = quote_spanned!(m=> #[allow(clippy::needless_continue)]);
-                        quote_spanned!(m=> continue #label)
-                    }
-                };
-                SiteArm {
-                    index: Literal::u32_unsuffixed(site.index),
-                    outcome,
-                    attrs,
-                    resume,
-                    late,
+                    // `!` with a manager that never suppresses.
+                    (
+                        quote_spanned!(m=> #[allow(unreachable_code)]),
+                        quote_spanned!(m=> break #outer #resumed),
+                    )
                 }
-            })
-            .collect();
+                kind => resume_jump(p, &ret, kind, quote_spanned!(m=> #p::taken(#slot))),
+            };
+            arms.push(SiteArm {
+                index: Literal::u32_unsuffixed(site.index),
+                outcome,
+                attrs,
+                resume,
+                late,
+            });
+        }
         arms
     }
 
@@ -385,30 +417,23 @@ impl Sites {
             };
             code.outcomes
                 .extend(quote_spanned!(m=> #bound => #outcome,));
-            code.resumes.extend(match &site.kind {
-                SiteKind::Try(question) => {
-                    tries.push(without_x);
-                    let resumed =
-                        resumed_question(*question, quote_spanned!(m=> swallowed.resume(#x)));
-                    quote_spanned!(m=> #with_x => #resumed,)
-                }
-                SiteKind::Return | SiteKind::Inner => {
-                    quote_spanned!(m=> #without_x => return #p::taken(#ret),)
-                }
-                SiteKind::Break { label, value: true } => {
-                    quote_spanned!(m=> #with_x => break #label #x,)
-                }
-                SiteKind::Break {
-                    label,
-                    value: false,
-                } => quote_spanned!(m=> #without_x => break #label,),
-                // Resumed at the end of the user's loop body, where clippy
-                // would call the `continue` redundant.
-                SiteKind::Continue { label } => quote_spanned! {m=>
-                    #[allow(clippy::needless_continue)]
-                    #without_x => continue #label,
-                },
-            });
+            let carries = matches!(
+                site.kind,
+                SiteKind::Try(_) | SiteKind::Break { value: true, .. }
+            );
+            let (attrs, resume) = match &site.kind {
+                SiteKind::Try(question) => (
+                    TokenStream::new(),
+                    resumed_question(*question, quote_spanned!(m=> swallowed.resume(#x))),
+                ),
+                kind => resume_jump(p, &ret, kind, x.clone()),
+            };
+            let pat = if carries { &with_x } else { &without_x };
+            code.resumes
+                .extend(quote_spanned!(m=> #attrs #pat => #resume,));
+            if matches!(site.kind, SiteKind::Try(_)) {
+                tries.push(without_x);
+            }
         }
         // Closes the site type (its last `Next` holds `NoSite`); that arm
         // cannot happen.

@@ -53,60 +53,111 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         }
     };
 
-    if sites.is_empty() {
+    // Every form is one block: `{ IMPORTS SETUP PRE let RESULT = VALUE;
+    // FINISH_OK TAIL }`, written once below.
+    let (pre, value, tail) = if sites.is_empty() {
         // Short form: the body can only end normally (or panic).
-        let tokens = quote_spanned! {m=>
-            {
-                #imports
-                #setup
-                #[allow(unused_braces)]
-                let #result = {
-                    #enter
-                    #body
-                };
-                #finish_ok
-                #result_out
-            }
-        };
-        return tokens;
+        (
+            quote_spanned!(m=> #[allow(unused_braces)]),
+            quote_spanned!(m=> { #enter #body }),
+            result_out.into_token_stream(),
+        )
+    } else {
+        let (pre, inner, tail) = with_sites(level, shared, &err, &finish);
+        let outer = names.label("with");
+        (pre, quote_spanned!(m=> #outer: { #inner }), tail)
+    };
+    quote_spanned! {m=>
+        {
+            #imports
+            #setup
+            #pre
+            let #result = #value;
+            #finish_ok
+            #tail
+        }
     }
+}
 
+/// The labelled form, the body's block inside the `with!`'s: what goes
+/// before `let RESULT`, the `with!`'s block's statements (the body's block,
+/// exit with the outcome of the site that left it, the site resumed), and
+/// the tail after the normal end's exit.
+fn with_sites(
+    level: &Level,
+    shared: &Shared,
+    err: &syn::Ident,
+    finish: &syn::Ident,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let Level {
+        names,
+        manager,
+        sites,
+        call,
+        ..
+    } = level;
+    let Shared {
+        p,
+        exit,
+        enter,
+        body,
+        ..
+    } = shared;
+    let m = Span::mixed_site();
+    let kind = names.field("kind");
+    let result_out = names.local_at("result", *call);
+    let exit_borrow = &exit.borrow;
     let outer = names.label("with");
     let label = names.label("body");
     let outcome = names.local("outcome");
+    // Sites leave the body's block with their index (`break 'body i`), or
+    // with what they carry when there is one site.
+    let body_block = |value: &TokenStream| {
+        quote_spanned! {m=>
+            #label: {
+                #enter
+                #[allow(unused_braces, unreachable_code)]
+                break #outer #value;
+            }
+        }
+    };
+    // Reached from a site only (the bound value is gone): exit with the
+    // site's outcome; its error returned as `name`.
+    let exit_site = |name: &syn::Ident, outcome_expr: &TokenStream| {
+        quote_spanned! {m=>
+            let #outcome = #outcome_expr;
+            if let #p::Break(#name) = #kind.#finish(#exit_borrow, #outcome) {
+                return #name;
+            }
+        }
+    };
+
     if sites.inner_only() {
         // An inner level's enter or exit error is the body's only way
         // out: it leaves the body's block as the block's value, ERR, and
         // reaches exit as an error; no slot, no index.
-        return quote_spanned! {m=>
-            {
-                #imports
-                #setup
-                let #result = #outer: {
-                    let #err = #label: {
-                        #enter
-                        #[allow(unused_braces, unreachable_code)]
-                        break #outer #body;
-                    };
-                    // Its type is the function's return type, known before
-                    // it is viewed.
-                    #[allow(unreachable_code)]
-                    if false {
-                        return #err;
-                    }
-                    let #outcome = #p::returned(
-                        (&#p::Probe(&#err)).__ctxmgr_returned_err(),
-                        |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
-                    );
-                    if let #p::Break(ret) = #kind.#finish(#exit_borrow, #outcome) {
-                        return ret;
-                    }
-                    return #err;
-                };
-                #finish_ok
-                #result_out
+        let block = body_block(body);
+        let exit = exit_site(
+            &syn::Ident::new("ret", m),
+            &quote_spanned! {m=>
+                #p::returned(
+                    (&#p::Probe(&#err)).__ctxmgr_returned_err(),
+                    |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
+                )
+            },
+        );
+        let inner = quote_spanned! {m=>
+            let #err = #block;
+            // Its type is the function's return type, known before it is
+            // viewed.
+            #[allow(unreachable_code)]
+            if false {
+                return #err;
             }
+            #exit
+            return #err;
         };
+        return (TokenStream::new(), inner, result_out.into_token_stream());
     }
 
     if sites.try_only() {
@@ -114,26 +165,10 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         // block as the block's value; no slot, no index.
         let residual = names.local("residual");
         let (outcome_expr, resume) = sites.try_only_code(names, p, manager.expr.span(), &residual);
-        return quote_spanned! {m=>
-            {
-                #imports
-                #setup
-                let #result = #outer: {
-                    let #residual = #label: {
-                        #enter
-                        #[allow(unused_braces, unreachable_code)]
-                        break #outer #body;
-                    };
-                    let #outcome = #outcome_expr;
-                    if let #p::Break(#err) = #kind.#finish(#exit_borrow, #outcome) {
-                        return #err;
-                    }
-                    #resume
-                };
-                #finish_ok
-                #result_out
-            }
-        };
+        let block = body_block(body);
+        let exit = exit_site(err, &outcome_expr);
+        let inner = quote_spanned!(m=> let #residual = #block; #exit #resume);
+        return (TokenStream::new(), inner, result_out.into_token_stream());
     }
 
     let unlabelled = sites.has_unlabelled();
@@ -148,25 +183,17 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     };
     // The body is the break's value itself, so that a body that always
     // leaves makes the break unreachable and `with!` diverges.
-    let normal = if unlabelled {
-        quote_spanned!(m=> #p::Some(#body))
+    let block = if unlabelled {
+        body_block(&quote_spanned!(m=> #p::Some(#body)))
     } else {
-        body.clone()
-    };
-    // Sites leave the body's block with their index (`break 'body i`).
-    let body_block = quote_spanned! {m=>
-        #label: {
-            #enter
-            #[allow(unused_braces, unreachable_code)]
-            break #outer #normal;
-        }
+        body_block(body)
     };
     let ok = quote_spanned!(m=> #p::Outcome::Ok);
     // Input:  the sites' arms
     // Output: one site: its outcome and resumption as they are, no index
     //         kept; several: `match FLOW { i => .., _ => .. }`, FLOW the
     //         index the body's block yields
-    let (flow_decl, body_block, outcome_expr, dispatch, late) = if let [arm] = arms.as_slice() {
+    let (body_stmt, outcome_expr, dispatch, late) = if let [arm] = arms.as_slice() {
         let SiteArm {
             outcome,
             attrs,
@@ -174,7 +201,7 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
             late,
             ..
         } = arm;
-        let outcome = outcome.clone().unwrap_or_else(|| ok.clone());
+        let outcome = outcome.clone().unwrap_or(ok);
         // Statements: an attribute on an expression is unstable.
         let (dispatch, late) = if *late {
             (
@@ -184,63 +211,49 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         } else {
             (quote_spanned!(m=> #attrs #resume;), TokenStream::new())
         };
-        (
-            TokenStream::new(),
-            quote_spanned!(m=> #body_block;),
-            outcome,
-            dispatch,
-            late,
-        )
+        (quote_spanned!(m=> #block;), outcome, dispatch, late)
     } else {
-        let outcomes: Vec<TokenStream> = arms
-            .iter()
-            .filter_map(|a| {
-                let (i, o) = (&a.index, a.outcome.as_ref()?);
-                Some(quote_spanned!(m=> #i => #o,))
-            })
-            .collect();
-        let outcome = if outcomes.is_empty() {
-            ok.clone()
-        } else {
-            quote_spanned!(m=> match #flow { #(#outcomes)* _ => #ok, })
-        };
-        let resumes = arms.iter().map(|a| {
-            let (i, attrs, resume) = (&a.index, &a.attrs, &a.resume);
-            if a.late {
-                quote_spanned!(m=> #i => {},)
+        let mut outcomes = TokenStream::new();
+        let mut resumes = TokenStream::new();
+        let mut lates = TokenStream::new();
+        for arm in &arms {
+            let (i, attrs, resume) = (&arm.index, &arm.attrs, &arm.resume);
+            if let Some(o) = &arm.outcome {
+                outcomes.extend(quote_spanned!(m=> #i => #o,));
+            }
+            let resumed = quote_spanned!(m=> #attrs #i => #resume,);
+            if arm.late {
+                resumes.extend(quote_spanned!(m=> #i => {},));
+                lates.extend(resumed);
             } else {
-                quote_spanned!(m=> #attrs #i => #resume,)
+                resumes.extend(resumed);
             }
-        });
-        let lates = arms.iter().filter(|a| a.late).map(|a| {
-            let (i, attrs, resume) = (&a.index, &a.attrs, &a.resume);
-            quote_spanned!(m=> #attrs #i => #resume,)
-        });
-        let dispatch = quote_spanned! {m=>
-            match #flow {
-                #(#resumes)*
-                _ => #p::unreachable_flow(),
+        }
+        let outcome = if outcomes.is_empty() {
+            ok
+        } else {
+            quote_spanned!(m=> match #flow { #outcomes _ => #ok, })
+        };
+        let flow_match = |arms: TokenStream| {
+            quote_spanned! {m=>
+                match #flow {
+                    #arms
+                    _ => #p::unreachable_flow(),
+                }
             }
         };
-        let late = quote_spanned! {m=>
-            match #flow {
-                #(#lates)*
-                _ => #p::unreachable_flow(),
-            }
-        };
+        let dispatch = flow_match(resumes);
         if unlabelled {
             // Read again after the `with!`'s block.
             (
-                TokenStream::new(),
-                quote_spanned!(m=> #flow = #body_block;),
-                outcome.clone(),
+                quote_spanned!(m=> #flow = #block;),
+                outcome,
                 quote_spanned!(m=> #dispatch; #p::None),
-                late,
+                flow_match(lates),
             )
         } else {
             (
-                TokenStream::new(),
-                quote_spanned!(m=> let #flow: u32 = #body_block;),
+                quote_spanned!(m=> let #flow: u32 = #block;),
                 outcome,
                 dispatch,
                 TokenStream::new(),
@@ -255,25 +268,12 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
             }
         }
     } else {
-        result_out.to_token_stream()
+        result_out.into_token_stream()
     };
-    quote_spanned! {m=>
-        {
-            #imports
-            #setup
-            #site_setup
-            #flow_decl
-            let #result = #outer: {
-                #body_block
-                // Reached from a site only: the bound value is gone.
-                let #outcome = #outcome_expr;
-                if let #p::Break(#err) = #kind.#finish(#exit_borrow, #outcome) {
-                    return #err;
-                }
-                #dispatch
-            };
-            #finish_ok
-            #tail
-        }
-    }
+    let exit = exit_site(err, &outcome_expr);
+    (
+        site_setup,
+        quote_spanned!(m=> #body_stmt #exit #dispatch),
+        tail,
+    )
 }

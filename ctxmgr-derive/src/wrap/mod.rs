@@ -127,7 +127,11 @@ fn recover_fn(item: &TokenStream) -> Option<syn::ItemFn> {
     let mut empty = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, TokenStream::new());
     empty.set_span(body.span());
     tts.push(empty.into());
-    let mut func = syn::parse2::<syn::ItemFn>(tts.into_iter().collect()).ok()?;
+    // As an `Item`, the parse `wrap` already instantiates (one copy of
+    // syn's parser less to compile): a fn item is `Item::Fn` exactly.
+    let syn::Item::Fn(mut func) = syn::parse2::<syn::Item>(tts.into_iter().collect()).ok()? else {
+        return None;
+    };
     *func.block = with::parse::recover_block(proc_macro2::TokenTree::Group(body).into())?;
     Some(func)
 }
