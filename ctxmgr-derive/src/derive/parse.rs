@@ -137,11 +137,21 @@ fn map_impl_body(item: &TokenStream, f: impl FnOnce(TokenStream) -> TokenStream)
     }
 }
 
+/// The logic of `syn::meta::parser` for both macros' options: one closure
+/// type, so syn's generic meta parsing is compiled once for both.
+fn option_logic<'a>(
+    allow_guard: bool,
+    context: &'a str,
+    options: &'a mut Options,
+) -> impl FnMut(syn::meta::ParseNestedMeta) -> syn::Result<()> + 'a {
+    move |meta| attr::parse_option(&meta, allow_guard, context, options)
+}
+
 /// Arguments of `#[ctxmgr::context_manager(..)]`.
 pub fn parse_attribute_args(args: proc_macro2::TokenStream, errors: &mut Errors) -> Options {
     let mut options = Options::default();
     let context = format!("`{CONTEXT_MANAGER}`");
-    let parser = syn::meta::parser(|meta| attr::parse_option(&meta, false, &context, &mut options));
+    let parser = syn::meta::parser(option_logic(false, &context, &mut options));
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
         errors.push(e);
     }
@@ -152,10 +162,11 @@ pub fn parse_attribute_args(args: proc_macro2::TokenStream, errors: &mut Errors)
 pub fn parse_derive_options(input: &DeriveInput, errors: &mut Errors) -> Options {
     let mut options = Options::default();
     let context = format!("`#[{CTXMGR}(..)]`");
-    for a in input.attrs.iter().filter(|a| a.path().is_ident(CTXMGR)) {
-        if let Err(e) =
-            a.parse_nested_meta(|meta| attr::parse_option(&meta, true, &context, &mut options))
-        {
+    for a in &input.attrs {
+        if !a.path().is_ident(CTXMGR) {
+            continue;
+        }
+        if let Err(e) = a.parse_nested_meta(option_logic(true, &context, &mut options)) {
             errors.push(e);
         }
     }

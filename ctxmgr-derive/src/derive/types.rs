@@ -35,13 +35,33 @@ pub(super) fn is_bool(ty: &Type) -> bool {
 
 /// A type as a message shows it: `&Outcome<'_>`, not `& Outcome < '_ >`.
 pub(super) fn type_text(ty: &Type) -> String {
-    ty.to_token_stream()
-        .to_string()
-        .replace(" < ", "<")
-        .replace(" >", ">")
-        .replace("& ", "&")
-        .replace(":: ", "::")
-        .replace(" ::", "::")
+    let text = ty.to_token_stream().to_string();
+    let text = replace_ascii(&text, " < ", "<");
+    let text = replace_ascii(&text, " >", ">");
+    let text = replace_ascii(&text, "& ", "&");
+    let text = replace_ascii(&text, ":: ", "::");
+    replace_ascii(&text, " ::", "::")
+}
+
+/// `text.replace(from, to)` for an ASCII `from`, without `str::replace`'s
+/// generic pattern machinery (compiled into this crate per pattern type).
+pub(super) fn replace_ascii(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // `copied` is where the text not yet copied starts. A match starts at
+    // an ASCII byte, so both ends of every slice are char boundaries.
+    let (mut copied, mut i) = (0, 0);
+    while i + from.len() <= text.len() {
+        if text.as_bytes()[i..].starts_with(from.as_bytes()) {
+            out.push_str(&text[copied..i]);
+            out.push_str(to);
+            i += from.len();
+            copied = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// `bool`, `u8`, `str`, ...: a path that is never a `Result`.

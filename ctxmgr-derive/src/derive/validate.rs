@@ -185,15 +185,15 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
     let missing = |slot: usize| first[slot].is_none() && !seen[slot] && item.trait_.is_none();
     let mut missing_enter = None;
     match [missing(0), missing(1)] {
-        [true, true] => missing_enter = Some(syn::Error::new_spanned(
+        [true, true] => missing_enter = Some(crate::diag::spanned(
             self_ty,
-            format!(
+            &format!(
                 "`{CONTEXT_MANAGER}` found no `#[enter]` and no `#[exit]` method in this impl block; mark the methods that set up and tear down the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>` and `#[exit] fn close(&mut self, outcome: Outcome<'_>) -> io::Result<()>`"
             ),
         )),
-        [true, false] => missing_enter = Some(syn::Error::new_spanned(
+        [true, false] => missing_enter = Some(crate::diag::spanned(
             self_ty,
-            format!(
+            &format!(
                 "`{CONTEXT_MANAGER}` found no `#[enter]` method in this impl block; mark the method that sets up the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>`"
             ),
         )),
@@ -342,7 +342,7 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
     let receiver_lifetime = common.ok().flatten();
 
     let original = match &method.sig.output {
-        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Default => unit_type(),
         ReturnType::Type(_, ty) => dup(&**ty),
     };
     let mut rewritten = dup(&original);
@@ -367,7 +367,7 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
         Some(value) => {
             let mut unit_value = dup(&original);
             if let Some(arg) = first_type_arg_mut(&mut unit_value) {
-                *arg = syn::parse_quote!(());
+                *arg = unit_type();
             }
             let value = value.map(dup);
             (
@@ -391,6 +391,15 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
         Shape::CannotKeep
     };
     Some(EnterSpec { method, ret, shape })
+}
+
+/// `()`, as `syn::parse_quote!(())` gives it.
+fn unit_type() -> Type {
+    Type::Tuple(syn::TypeTuple {
+        attrs: Vec::new(),
+        paren_token: syn::token::Paren::default(),
+        elems: syn::punctuated::Punctuated::new(),
+    })
 }
 
 fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<ExitSpec<'a>> {

@@ -305,7 +305,7 @@ impl<'a> ImplFrame<'a> {
 
 /// `#[derive(ContextManager)]`.
 pub fn derive(input: TokenStream) -> TokenStream {
-    let input = match syn::parse2::<DeriveInput>(input) {
+    let input = match DeriveInput::parse2(input) {
         Ok(input) => input,
         Err(e) => return e.to_compile_error(),
     };
