@@ -33,6 +33,9 @@ pub fn runtime_path(explicit: Option<&syn::Path>) -> TokenStream {
 // than iterator adapters, closures and `str` patterns: each of those is a
 // generic instantiation compiled into this crate, and the scanner runs once
 // per expansion over a few lines of TOML (session 8 of bench/HISTORY.md).
+// Lines are split at `\n` and trimmed of ASCII whitespace (a `\r` of CRLF
+// included): TOML's whitespace is space and tab, and cargo rejects a
+// manifest that is not TOML before any macro runs.
 
 /// The name the user's crate gives the runtime crate: `ctxmgr`, or what
 /// its Cargo.toml renames the dependency to.
@@ -119,8 +122,8 @@ fn workspace_root(manifest_dir: &Path) -> Option<PathBuf> {
     while let Some(current) = dir {
         let path = current.join("Cargo.toml");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            for line in text.lines() {
-                if strip_comment(line).trim() == "[workspace]" {
+            for line in pieces(&text, b'\n') {
+                if strip_comment(line).trim_ascii() == "[workspace]" {
                     return Some(path);
                 }
             }
@@ -143,7 +146,7 @@ fn strip_comment(line: &str) -> &str {
 }
 
 fn unquote(s: &str) -> &str {
-    let s = s.trim();
+    let s = s.trim_ascii();
     let bytes = s.as_bytes();
     match (bytes.first(), bytes.last()) {
         (Some(b'"'), Some(b'"')) | (Some(b'\''), Some(b'\'')) if bytes.len() >= 2 => {
@@ -221,7 +224,7 @@ fn trim_end(s: &str, end: u8) -> &str {
 fn apply(dep: &mut Dep, key: &str, value: &str) {
     match key {
         "package" => dep.package = Some(unquote(value).to_string()),
-        "workspace" => dep.workspace = value.trim() == "true",
+        "workspace" => dep.workspace = value.trim_ascii() == "true",
         _ => {}
     }
 }
@@ -245,8 +248,8 @@ fn scan(manifest: &str, workspace_table: bool) -> Vec<Dep> {
     let mut deps: Vec<Dep> = Vec::new();
     // Inside `[dependencies]` (None) or `[dependencies.key]` (Some(index)).
     let mut section: Option<Option<usize>> = None;
-    for line in manifest.lines() {
-        let line = strip_comment(line).trim();
+    for line in pieces(manifest, b'\n') {
+        let line = strip_comment(line).trim_ascii();
         if line.is_empty() {
             continue;
         }
@@ -275,7 +278,7 @@ fn scan(manifest: &str, workspace_table: bool) -> Vec<Dep> {
         let Some((key, value)) = split_once(line, b'=') else {
             continue;
         };
-        let (key, value) = (key.trim(), value.trim());
+        let (key, value) = (key.trim_ascii(), value.trim_ascii());
         match section {
             Some(Some(index)) => apply(&mut deps[index], unquote(key), value),
             Some(None) => {
@@ -300,7 +303,7 @@ fn scan(manifest: &str, workspace_table: bool) -> Vec<Dep> {
                         // An inline table: `key = value` pairs.
                         for pair in pieces(trim_end(&value[1..], b'}'), b',') {
                             if let Some((k, v)) = split_once(pair, b'=') {
-                                apply(&mut deps[index], unquote(k), v.trim());
+                                apply(&mut deps[index], unquote(k), v.trim_ascii());
                             }
                         }
                     }

@@ -308,7 +308,8 @@ fn check_common(
         _ => None,
     };
 
-    for param in &sig.generics.params {
+    for param in sig.generics.params.pairs() {
+        let param = param.value();
         let is_receiver_lifetime = matches!(
             (param, &receiver_lifetime),
             (GenericParam::Lifetime(l), Some(r)) if l.lifetime == *r
@@ -372,7 +373,9 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
         target: value_lifetime(),
         impl_trait: None,
     };
-    walk_type(&mut rewrite, &mut rewritten);
+    // Behind `dyn`: one copy of the walker for both visitors (this and
+    // `#[contextmanager]`'s).
+    walk_type::<dyn LifetimeVisitor>(&mut rewrite, &mut rewritten);
     if let Some(span) = rewrite.impl_trait {
         ok = false;
         errors.push(syn::Error::new(

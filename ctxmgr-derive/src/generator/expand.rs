@@ -115,9 +115,11 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
     };
 
     let mut namer = NameLifetimes { fresh: Vec::new() };
-    for input in &mut func.sig.inputs {
-        if let syn::FnArg::Typed(arg) = input {
-            walk_type(&mut namer, &mut arg.ty);
+    // By index: `iter_mut` compiles a boxed iterator for `FnArg`.
+    for i in 0..func.sig.inputs.len() {
+        if let Some(syn::FnArg::Typed(arg)) = func.sig.inputs.get_mut(i) {
+            // Behind `dyn`: one copy of the walker for both visitors.
+            walk_type::<dyn LifetimeVisitor>(&mut namer, &mut arg.ty);
         }
     }
     // The names given to elided lifetimes are the macro's, not the user's:
@@ -152,21 +154,25 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
         // `'a`: what the exit half may capture lives this long; every
         // lifetime and type parameter outlives it.
         let a = syn::Lifetime::new("'__ctxmgr_a", Span::call_site());
-        let mut outlives = Vec::new();
-        for param in &func.sig.generics.params {
-            if let Some(predicate) = outlives_predicate(param, &a) {
-                outlives.push(predicate);
-            }
-        }
+        let params = func.sig.generics.params.len();
         func.sig
             .generics
             .params
             .push(syn::GenericParam::Lifetime(syn::LifetimeParam::new(
                 a.clone(),
             )));
-        let where_clause = func.sig.generics.make_where_clause();
-        for predicate in outlives {
-            where_clause.predicates.push(predicate);
+        func.sig.generics.make_where_clause();
+        // By index: the parameters before `'a`, each bound in the
+        // where-clause of the same generics.
+        for i in 0..params {
+            let generics = &mut func.sig.generics;
+            if let (Some(param), Some(where_clause)) =
+                (generics.params.get(i), &mut generics.where_clause)
+            {
+                if let Some(predicate) = outlives_predicate(param, &a) {
+                    where_clause.predicates.push(predicate);
+                }
+            }
         }
         quote! {
             #krate::AsyncGenerator<

@@ -100,7 +100,7 @@ pub fn split(func: &mut ItemFn, errors: &mut Errors) -> Option<Parts> {
         }
         let mut nested = NestedYields::default();
         nested.visit_stmt(stmt);
-        for span in nested.0 {
+        for &span in &nested.0 {
             misplaced = true;
             errors.push(syn::Error::new(
                 span,

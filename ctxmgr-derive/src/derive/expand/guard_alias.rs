@@ -30,7 +30,10 @@ pub(super) fn guard_alias(
         .cloned()
         .unwrap_or_else(|| format_ident!("{}Guard", name, span = name.span()));
     let g = syn::Lifetime::new("'__ctxmgr_g", Span::mixed_site());
-    let params = input.generics.params.iter().map(alias_param);
+    let mut params = Vec::new();
+    for param in input.generics.params.pairs() {
+        params.push(alias_param(param.value()));
+    }
     let doc = format!(
         "The named guard of [`{name}`], made by `#[derive(ContextManager)]`: \
          `{guard}::enter(&mut manager)?` enters it and the guard exits it exactly \

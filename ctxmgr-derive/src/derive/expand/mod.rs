@@ -221,10 +221,7 @@ impl<'a> ImplFrame<'a> {
         let krate = respan(krate.clone(), span);
         let p = quote!(#krate::__private);
         let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-        let preds = where_clause.map(|w| {
-            let preds = w.predicates.iter();
-            quote!(#(#preds,)*)
-        });
+        let preds = predicates(where_clause);
         let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
         let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
         let mut self_ty_group = Group::new(Delimiter::None, self_ty.to_token_stream());
@@ -329,11 +326,7 @@ fn derived_impl(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
     let p = quote!(#krate::__private);
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    // Each predicate with its comma: the user's last one may have none.
-    let preds = where_clause.map(|w| {
-        let preds = w.predicates.iter();
-        quote!(#(#preds,)*)
-    });
+    let preds = predicates(where_clause);
     quote! {
         #[automatically_derived]
         impl #impl_generics #p::Derived for #name #ty_generics
@@ -343,4 +336,18 @@ fn derived_impl(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
             type Tag = ();
         }
     }
+}
+
+/// Each predicate of the impl's or type's where-clause with its comma (the
+/// user's last one may have none), to add predicates after them. Through
+/// `pairs`: `Punctuated::iter` compiles a boxed iterator per element type.
+fn predicates(where_clause: Option<&syn::WhereClause>) -> TokenStream {
+    let mut preds = TokenStream::new();
+    if let Some(w) = where_clause {
+        for pair in w.predicates.pairs() {
+            let pred = pair.value();
+            preds.extend(quote!(#pred,));
+        }
+    }
+    preds
 }

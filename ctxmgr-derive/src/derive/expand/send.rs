@@ -40,10 +40,7 @@ pub(super) fn send_impl(
     let p = respan(quote!(#krate::__private), span);
     let self_ty = &item.self_ty;
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    let preds = where_clause.map(|w| {
-        let preds = w.predicates.iter();
-        quote!(#(#preds,)*)
-    });
+    let preds = super::predicates(where_clause);
     let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
     quote_spanned! {span=>
         #[automatically_derived]
