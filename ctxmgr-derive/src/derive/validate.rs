@@ -393,7 +393,10 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
             if let Some(arg) = first_type_arg_mut(&mut unit_value) {
                 *arg = unit_type();
             }
-            let value = value.map(dup);
+            let value = match value {
+                Some(value) => Some(dup(value)),
+                None => None,
+            };
             (
                 EnterRet::Result {
                     ty: Box::new(dup(&rewritten)),
@@ -490,7 +493,10 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
             }
         },
     };
-    ok.then_some(ExitSpec {
+    if !ok {
+        return None;
+    }
+    Some(ExitSpec {
         method,
         takes_outcome,
         ret,
@@ -560,7 +566,11 @@ fn validate_suppress<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<
             ),
         );
     }
-    ok.then_some(SuppressSpec { method })
+    if ok {
+        Some(SuppressSpec { method })
+    } else {
+        None
+    }
 }
 
 /// Rewrites the lifetimes of enter's return type that refer to the borrow

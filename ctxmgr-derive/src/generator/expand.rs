@@ -139,9 +139,11 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             )));
     }
     let mut captured = TokenStream::new();
-    for param in func.sig.generics.lifetimes() {
-        let lifetime = &param.lifetime;
-        captured.extend(quote!(&#lifetime (),));
+    for param in func.sig.generics.params.pairs() {
+        if let syn::GenericParam::Lifetime(param) = param.value() {
+            let lifetime = &param.lifetime;
+            captured.extend(quote!(&#lifetime (),));
+        }
     }
     let captures = if captured.is_empty() {
         TokenStream::new()
@@ -205,7 +207,10 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             let outcome = Names::new(0).ident("outcome");
             let value_ident = Names::new(0).ident("value");
             let tail = Names::new(0).ident("tail");
-            let bind = pat.map(|pat| quote!(let #pat = #outcome;));
+            let bind = match pat {
+                Some(pat) => quote!(let #pat = #outcome;),
+                None => TokenStream::new(),
+            };
             // A tail of the wrong type is reported on the tail.
             let mut tail_at_last = tail.clone();
             if let Some(last) = last {

@@ -26,9 +26,10 @@ pub(super) fn guard_alias(
     let name = &input.ident;
     let vis = &input.vis;
     let (_, ty_generics, _) = input.generics.split_for_impl();
-    let guard = guard
-        .cloned()
-        .unwrap_or_else(|| format_ident!("{}Guard", name, span = name.span()));
+    let guard = match guard {
+        Some(guard) => guard.clone(),
+        None => format_ident!("{}Guard", name, span = name.span()),
+    };
     let g = syn::Lifetime::new("'__ctxmgr_g", Span::mixed_site());
     let mut params = Vec::new();
     for param in input.generics.params.pairs() {

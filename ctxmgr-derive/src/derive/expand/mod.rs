@@ -134,9 +134,10 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         let input = parse_impl(&item_impl);
         let spec = validate::validate(&input, &mut errors);
         let error_type = spec.missing_enter.as_ref().map(crate::diag::error_as_type);
-        let send = options
-            .send
-            .map(|span| send::send_impl(&item_impl, &spec, &krate, span, &mut errors));
+        let send = match options.send {
+            Some(span) => send::send_impl(&item_impl, &spec, &krate, span, &mut errors),
+            None => TokenStream::new(),
+        };
         let methods = attribute_impls(&item_impl, &spec, &krate, error_type);
         quote!(#methods #send)
     };
@@ -169,13 +170,21 @@ fn attribute_impls(
     // the marker that makes `with!` ask it. Nothing when the block has none
     // (the trait's default says no, `with!` compiles no check) or when it is
     // invalid (its error is the one error).
-    let suppress = spec.suppress.as_ref();
-    let suppresses = suppress.map(|suppress| adapters.suppresses(suppress.method));
-    let marker = suppress.map(|_| manager::suppress_marker(&frame));
+    let (suppresses, marker) = match &spec.suppress {
+        Some(suppress) => (
+            adapters.suppresses(suppress.method),
+            manager::suppress_marker(&frame),
+        ),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     let methods = methods::methods_impl(&frame, &raw);
     let manager = manager::manager_impl(&frame, suppresses);
     // Sync only: the named guard reads the value through it.
-    let derived_value = (!spec.is_async).then(|| manager::derived_value_impl(&frame));
+    let derived_value = if spec.is_async {
+        TokenStream::new()
+    } else {
+        manager::derived_value_impl(&frame)
+    };
     quote!(#methods #manager #marker #derived_value)
 }
 
@@ -285,9 +294,13 @@ impl<'a> ImplFrame<'a> {
 
     /// A comma ending an async method's parameters (the tokens of a
     /// parameter list rustfmt broke over lines); nothing when sync.
-    fn async_comma(&self) -> Option<TokenStream> {
+    fn async_comma(&self) -> TokenStream {
         let span = self.span;
-        self.is_async.then(|| quote_spanned!(span=> ,))
+        if self.is_async {
+            quote_spanned!(span=> ,)
+        } else {
+            TokenStream::new()
+        }
     }
 
     /// The frame the marked methods' adapters are written in.
