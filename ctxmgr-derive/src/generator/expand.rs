@@ -176,10 +176,13 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
                 }
             }
         }
+        // `> >`: two tokens, as syn prints the closing brackets of a type
+        // it parsed (this one was, once), not the joint pair `>>` that
+        // `quote!` makes of them: the expansion stays byte-identical.
         quote! {
             #krate::AsyncGenerator<
                 #a,
-                impl #p::Future<Output = #p::Result<(#value_ty, #krate::AsyncExitFn<#a, #error_ty>), #error_ty>> + #a #captures,
+                impl #p::Future<Output = #p::Result<(#value_ty, #krate::AsyncExitFn<#a, #error_ty>), #error_ty> > + #a #captures,
                 #value_ty,
                 #error_ty,
             >
@@ -314,5 +317,22 @@ fn outlives_predicate(param: &syn::GenericParam, a: &syn::Lifetime) -> Option<sy
             }))
         }
         syn::GenericParam::Const(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The async return type is emitted as tokens, not parsed and printed
+    /// by syn: its closing brackets are still two separate `>` tokens.
+    #[test]
+    fn async_return_type_closes_with_separate_brackets() {
+        let item = "async fn g() -> Result<u8, E> { yield_!(1); }";
+        let out = super::super::contextmanager(
+            proc_macro2::TokenStream::new(),
+            item.parse().expect("tokens"),
+        )
+        .to_string();
+        assert!(out.contains(":: Error > > + '__ctxmgr_a"), "{out}");
+        assert!(!out.contains(">>"), "{out}");
     }
 }
