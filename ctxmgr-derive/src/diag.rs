@@ -18,8 +18,8 @@ impl Errors {
         }
     }
 
-    pub fn push_spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
-        self.push(syn::Error::new_spanned(tokens, message));
+    pub fn push_spanned(&mut self, tokens: &dyn quote::ToTokens, message: impl std::fmt::Display) {
+        self.push(spanned(tokens, &message));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -33,6 +33,13 @@ impl Errors {
             .map(syn::Error::to_compile_error)
             .unwrap_or_default()
     }
+}
+
+/// `syn::Error::new_spanned` behind `dyn`: one instantiation of the generic
+/// constructor for every caller (each distinct pair of argument types is
+/// code compiled into this crate).
+pub fn spanned(tokens: &dyn quote::ToTokens, message: &dyn std::fmt::Display) -> syn::Error {
+    syn::Error::new_spanned(tokens, message)
 }
 
 /// `error` as a type that fails to evaluate with its message: `[(); {

@@ -29,12 +29,25 @@ pub fn runtime_path(explicit: Option<&syn::Path>) -> TokenStream {
     quote!(::#ident)
 }
 
+// The scanner below is written with plain loops and byte searches rather
+// than iterator adapters, closures and `str` patterns: each of those is a
+// generic instantiation compiled into this crate, and the scanner runs once
+// per expansion over a few lines of TOML (session 8 of bench/HISTORY.md).
+// Lines are split at `\n` and trimmed of ASCII whitespace (a `\r` of CRLF
+// included): TOML's whitespace is space and tab, and cargo rejects a
+// manifest that is not TOML before any macro runs.
+
 /// The name the user's crate gives the runtime crate: `ctxmgr`, or what
 /// its Cargo.toml renames the dependency to.
 pub fn runtime_name() -> String {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .and_then(|dir| dependency_name(Path::new(&dir)))
-        .unwrap_or_else(|| PACKAGE.to_string())
+    let renamed = match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) => dependency_name(Path::new(&dir)),
+        None => None,
+    };
+    match renamed {
+        Some(name) => name,
+        None => PACKAGE.to_string(),
+    }
 }
 
 /// One dependency entry: its key, its `package = ".."` if any, and whether
@@ -46,40 +59,78 @@ struct Dep {
     workspace: bool,
 }
 
+impl Dep {
+    fn new(key: &str) -> Self {
+        Dep {
+            key: key.to_string(),
+            ..Dep::default()
+        }
+    }
+
+    fn is_ctxmgr(&self) -> bool {
+        self.package.as_deref() == Some(PACKAGE)
+    }
+}
+
 /// The crate name under which `manifest_dir`'s package sees `ctxmgr`, when
 /// renamed; `None` means `ctxmgr`.
 fn dependency_name(manifest_dir: &Path) -> Option<String> {
     let manifest = std::fs::read_to_string(manifest_dir.join("Cargo.toml")).ok()?;
     let deps = scan(&manifest, false);
-    if let Some(dep) = deps.iter().find(|d| d.package.as_deref() == Some(PACKAGE)) {
-        return Some(dep.key.replace('-', "_"));
+    for dep in &deps {
+        if dep.is_ctxmgr() {
+            return Some(crate_name(&dep.key));
+        }
     }
-    if deps.iter().any(|d| d.key == PACKAGE) {
-        return None;
+    let mut inherits = false;
+    for dep in &deps {
+        if dep.key == PACKAGE {
+            return None;
+        }
+        inherits |= dep.workspace;
     }
     // `cm = { workspace = true }`: the rename lives in the workspace root.
-    let inherited: Vec<&Dep> = deps.iter().filter(|d| d.workspace).collect();
-    if inherited.is_empty() {
+    if !inherits {
         return None;
     }
     let root = workspace_root(manifest_dir)?;
     let root_deps = scan(&std::fs::read_to_string(root).ok()?, true);
-    inherited.iter().find_map(|d| {
-        root_deps
-            .iter()
-            .find(|r| r.key == d.key && r.package.as_deref() == Some(PACKAGE))
-            .map(|r| r.key.replace('-', "_"))
-    })
+    for dep in &deps {
+        if !dep.workspace {
+            continue;
+        }
+        for root_dep in &root_deps {
+            if root_dep.key == dep.key && root_dep.is_ctxmgr() {
+                return Some(crate_name(&root_dep.key));
+            }
+        }
+    }
+    None
+}
+
+/// A dependency key as a crate name: `my-cm` is `my_cm`.
+fn crate_name(key: &str) -> String {
+    let mut name = String::with_capacity(key.len());
+    for c in key.chars() {
+        name.push(if c == '-' { '_' } else { c });
+    }
+    name
 }
 
 fn workspace_root(manifest_dir: &Path) -> Option<PathBuf> {
-    manifest_dir.ancestors().skip(1).find_map(|dir| {
-        let path = dir.join("Cargo.toml");
-        let text = std::fs::read_to_string(&path).ok()?;
-        text.lines()
-            .any(|l| strip_comment(l).trim() == "[workspace]")
-            .then_some(path)
-    })
+    let mut dir = manifest_dir.parent();
+    while let Some(current) = dir {
+        let path = current.join("Cargo.toml");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            for line in pieces(&text, b'\n') {
+                if strip_comment(line).trim_ascii() == "[workspace]" {
+                    return Some(path);
+                }
+            }
+        }
+        dir = current.parent();
+    }
+    None
 }
 
 fn strip_comment(line: &str) -> &str {
@@ -95,26 +146,97 @@ fn strip_comment(line: &str) -> &str {
 }
 
 fn unquote(s: &str) -> &str {
-    let s = s.trim();
-    s.strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .or_else(|| s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
-        .unwrap_or(s)
+    let s = s.trim_ascii();
+    let bytes = s.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(b'"'), Some(b'"')) | (Some(b'\''), Some(b'\'')) if bytes.len() >= 2 => {
+            &s[1..s.len() - 1]
+        }
+        _ => s,
+    }
 }
 
-/// `key = value` pairs of an inline table body `a = "x", b = true`.
-fn inline_pairs(body: &str) -> impl Iterator<Item = (&str, &str)> {
-    body.split(',').filter_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        Some((unquote(k), v.trim()))
-    })
+/// `s` split around the first `separator` (`str::split_once` for an ASCII
+/// separator).
+fn split_once(s: &str, separator: u8) -> Option<(&str, &str)> {
+    let mut i = 0;
+    while i < s.len() {
+        if s.as_bytes()[i] == separator {
+            return Some((&s[..i], &s[i + 1..]));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `s` split around the last `separator` (`str::rsplit_once`).
+fn rsplit_once(s: &str, separator: u8) -> Option<(&str, &str)> {
+    let mut i = s.len();
+    while i > 0 {
+        i -= 1;
+        if s.as_bytes()[i] == separator {
+            return Some((&s[..i], &s[i + 1..]));
+        }
+    }
+    None
+}
+
+/// The pieces of a string between an ASCII separator (`str::split`).
+struct Pieces<'a> {
+    rest: Option<&'a str>,
+    separator: u8,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match split_once(rest, self.separator) {
+            Some((piece, after)) => {
+                self.rest = Some(after);
+                Some(piece)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
+fn pieces(s: &str, separator: u8) -> Pieces<'_> {
+    Pieces {
+        rest: Some(s),
+        separator,
+    }
+}
+
+/// `s` without its trailing `end` bytes (`str::trim_end_matches`).
+fn trim_end(s: &str, end: u8) -> &str {
+    let mut len = s.len();
+    while len > 0 && s.as_bytes()[len - 1] == end {
+        len -= 1;
+    }
+    &s[..len]
 }
 
 fn apply(dep: &mut Dep, key: &str, value: &str) {
     match key {
         "package" => dep.package = Some(unquote(value).to_string()),
-        "workspace" => dep.workspace = value.trim() == "true",
+        "workspace" => dep.workspace = value.trim_ascii() == "true",
         _ => {}
+    }
+}
+
+/// A dependency table's header: `dependencies`, `dev-dependencies`,
+/// `target.'cfg(unix)'.dependencies`, ... or, with `workspace_table`,
+/// `workspace.dependencies`.
+fn is_deps_table(header: &str, workspace_table: bool) -> bool {
+    if workspace_table {
+        header == "workspace.dependencies"
+    } else {
+        header.ends_with("dependencies") && !header.starts_with("workspace")
     }
 }
 
@@ -123,74 +245,69 @@ fn apply(dep: &mut Dep, key: &str, value: &str) {
 /// forms and `[x.name]` sub-tables — or, with `workspace_table`,
 /// `[workspace.dependencies]`.
 fn scan(manifest: &str, workspace_table: bool) -> Vec<Dep> {
-    let is_deps_table = |header: &str| {
-        if workspace_table {
-            header == "workspace.dependencies"
-        } else {
-            header.ends_with("dependencies") && !header.starts_with("workspace")
-        }
-    };
     let mut deps: Vec<Dep> = Vec::new();
     // Inside `[dependencies]` (None) or `[dependencies.key]` (Some(index)).
     let mut section: Option<Option<usize>> = None;
-    for line in manifest.lines() {
-        let line = strip_comment(line).trim();
+    for line in pieces(manifest, b'\n') {
+        let line = strip_comment(line).trim_ascii();
         if line.is_empty() {
             continue;
         }
-        if let Some(header) = line.strip_prefix('[') {
-            let header: String = header
-                .trim_end_matches(']')
-                .split('.')
-                .map(unquote)
-                .collect::<Vec<_>>()
-                .join(".");
-            section = if is_deps_table(&header) {
+        if line.as_bytes()[0] == b'[' {
+            // The header, its dotted parts unquoted.
+            let mut header = String::new();
+            for (i, part) in pieces(trim_end(&line[1..], b']'), b'.').enumerate() {
+                if i > 0 {
+                    header.push('.');
+                }
+                header.push_str(unquote(part));
+            }
+            section = if is_deps_table(&header, workspace_table) {
                 Some(None)
-            } else if let Some((table, key)) = header.rsplit_once('.') {
-                is_deps_table(table).then(|| {
-                    deps.push(Dep {
-                        key: key.to_string(),
-                        ..Dep::default()
-                    });
-                    Some(deps.len() - 1)
-                })
             } else {
-                None
+                match rsplit_once(&header, b'.') {
+                    Some((table, key)) if is_deps_table(table, workspace_table) => {
+                        deps.push(Dep::new(key));
+                        Some(Some(deps.len() - 1))
+                    }
+                    _ => None,
+                }
             };
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else {
+        let Some((key, value)) = split_once(line, b'=') else {
             continue;
         };
-        let (key, value) = (key.trim(), value.trim());
+        let (key, value) = (key.trim_ascii(), value.trim_ascii());
         match section {
             Some(Some(index)) => apply(&mut deps[index], unquote(key), value),
             Some(None) => {
                 // `key = "1"`, `key = { .. }` or dotted `key.package = ".."`.
-                let (name, sub) = match key.split_once('.') {
+                let (name, sub) = match split_once(key, b'.') {
                     Some((name, sub)) => (unquote(name), Some(unquote(sub))),
                     None => (unquote(key), None),
                 };
-                let index = match deps.iter().position(|d| d.key == name) {
-                    Some(i) => i,
-                    None => {
-                        deps.push(Dep {
-                            key: name.to_string(),
-                            ..Dep::default()
-                        });
-                        deps.len() - 1
+                let mut index = deps.len();
+                for (i, dep) in deps.iter().enumerate() {
+                    if dep.key == name {
+                        index = i;
+                        break;
                     }
-                };
+                }
+                if index == deps.len() {
+                    deps.push(Dep::new(name));
+                }
                 match sub {
                     Some(sub) => apply(&mut deps[index], sub, value),
-                    None => {
-                        if let Some(body) = value.strip_prefix('{') {
-                            for (k, v) in inline_pairs(body.trim_end_matches('}')) {
-                                apply(&mut deps[index], k, v);
+                    None if value.as_bytes().first() == Some(&b'{') => {
+                        // An inline table: `key = value` pairs.
+                        for pair in pieces(trim_end(&value[1..], b'}'), b',') {
+                            if let Some((k, v)) = split_once(pair, b'=') {
+                                apply(&mut deps[index], unquote(k), v.trim_ascii());
                             }
                         }
                     }
+                    None => {}
                 }
             }
             None => {}

@@ -28,20 +28,24 @@ pub fn last_segment(ty: &Type) -> Option<&PathSegment> {
 
 /// `true` for a type named `Result` (any alias of that name).
 pub fn is_result(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "Result")
+    matches!(last_segment(ty), Some(s) if s.ident == "Result")
 }
 
 /// For a type named `Result`, its value type (the first type argument), or
 /// `Some(None)` for an alias without arguments (`fmt::Result`).
 pub fn result_value(ty: &Type) -> Option<Option<&Type>> {
-    let seg = last_segment(ty).filter(|s| s.ident == "Result")?;
-    Some(match &seg.arguments {
-        PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
-            GenericArgument::Type(t) => Some(t),
-            _ => None,
-        }),
-        _ => None,
-    })
+    let seg = last_segment(ty)?;
+    if seg.ident != "Result" {
+        return None;
+    }
+    if let PathArguments::AngleBracketed(args) = &seg.arguments {
+        for arg in args.args.pairs() {
+            if let GenericArgument::Type(t) = arg.value() {
+                return Some(Some(t));
+            }
+        }
+    }
+    Some(None)
 }
 
 /// A type not named `Result` that could still be one: a path type (an

@@ -115,10 +115,13 @@ pub fn parse_option(
         let as_type = quote::quote!(#path::__private::X);
         let expr_is_path = matches!(syn::parse2::<syn::Expr>(as_expr), Ok(syn::Expr::Path(_)));
         let type_is_path = matches!(syn::parse2::<syn::Type>(as_type), Ok(syn::Type::Path(_)));
-        if syn::parse2::<syn::ItemUse>(as_use).is_err() || !expr_is_path || !type_is_path {
-            return Err(syn::Error::new_spanned(
+        // As the `syn::Item` the macros parse anyway: a path has no braces,
+        // where alone `Item` and `ItemUse` parse a `use` differently.
+        let use_is_use = matches!(syn::parse2::<syn::Item>(as_use), Ok(syn::Item::Use(_)));
+        if !use_is_use || !expr_is_path || !type_is_path {
+            return Err(crate::diag::spanned(
                 &path,
-                format!("`{KEY_CRATE} = ..` takes a plain path to the ctxmgr crate (`my_reexport::ctxmgr`); this one cannot be written in a `use`, a type or an expression"),
+                &format!("`{KEY_CRATE} = ..` takes a plain path to the ctxmgr crate (`my_reexport::ctxmgr`); this one cannot be written in a `use`, a type or an expression"),
             ));
         }
         if options.krate.replace(path).is_some() {
@@ -141,9 +144,11 @@ pub fn parse_option(
         }
         Ok(())
     } else {
-        let key = quote::ToTokens::to_token_stream(&meta.path)
-            .to_string()
-            .replace(' ', "");
+        let key = super::types::replace_ascii(
+            &quote::ToTokens::to_token_stream(&meta.path).to_string(),
+            " ",
+            "",
+        );
         let expected = if allow_guard {
             format!("`{KEY_GUARD} = Name` or `{KEY_CRATE} = path::to::ctxmgr`")
         } else {

@@ -42,10 +42,11 @@ pub struct DeriveInput {
     pub generics: syn::Generics,
 }
 
-impl syn::parse::Parse for DeriveInput {
-    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
-        let item: syn::Item = input.parse()?;
-        match item {
+impl DeriveInput {
+    /// The derive's input, parsed as the `syn::Item` the attributes parse
+    /// too (one instantiation of syn's parser for both).
+    pub fn parse2(input: proc_macro2::TokenStream) -> syn::Result<Self> {
+        match syn::parse2::<syn::Item>(input)? {
             syn::Item::Struct(s) => Ok(DeriveInput {
                 attrs: s.attrs,
                 vis: s.vis,
@@ -64,9 +65,9 @@ impl syn::parse::Parse for DeriveInput {
                 ident: u.ident,
                 generics: u.generics,
             }),
-            other => Err(syn::Error::new_spanned(
-                other,
-                "`#[derive(ContextManager)]` goes on a struct, enum or union",
+            other => Err(crate::diag::spanned(
+                &other,
+                &"`#[derive(ContextManager)]` goes on a struct, enum or union",
             )),
         }
     }

@@ -53,22 +53,25 @@ pub fn parse_impl(item: &ItemImpl) -> ImplInput<'_> {
 /// or a struct literal in a const's value (`= S { a: 1 };`) is kept. Tokens
 /// that are not an impl block are returned as they are.
 pub fn without_bodies(item: &TokenStream) -> TokenStream {
-    map_impl_body(item, |items| {
-        let tts: Vec<TokenTree> = items.into_iter().collect();
-        tts.iter()
-            .enumerate()
-            .map(|(i, tt)| match tt {
-                TokenTree::Group(g)
-                    if g.delimiter() == Delimiter::Brace && ends_item(tts.get(i + 1)) =>
-                {
-                    let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
-                    empty.set_span(g.span());
-                    TokenTree::Group(empty)
-                }
-                other => other.clone(),
-            })
-            .collect()
-    })
+    map_impl_body(item, empty_bodies)
+}
+
+fn empty_bodies(items: TokenStream) -> TokenStream {
+    let tts: Vec<TokenTree> = items.into_iter().collect();
+    let mut out = Vec::with_capacity(tts.len());
+    for (i, tt) in tts.iter().enumerate() {
+        match tt {
+            TokenTree::Group(g)
+                if g.delimiter() == Delimiter::Brace && ends_item(tts.get(i + 1)) =>
+            {
+                let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
+                empty.set_span(g.span());
+                out.push(TokenTree::Group(empty));
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// A brace group followed by this ends an item: nothing, an attribute's
@@ -84,22 +87,24 @@ fn ends_item(next: Option<&TokenTree>) -> bool {
 /// The impl block's own tokens, with the `#[enter]`/`#[exit]`/`#[suppress]` markers of
 /// its items removed: the block is emitted as the user wrote it otherwise.
 pub fn strip_markers(item: TokenStream) -> TokenStream {
-    map_impl_body(&item, |items| {
-        let tts: Vec<TokenTree> = items.into_iter().collect();
-        let mut out = Vec::with_capacity(tts.len());
-        let mut i = 0;
-        while i < tts.len() {
-            if let (TokenTree::Punct(hash), Some(TokenTree::Group(g))) = (&tts[i], tts.get(i + 1)) {
-                if hash.as_char() == '#' && g.delimiter() == Delimiter::Bracket && is_marker(g) {
-                    i += 2;
-                    continue;
-                }
+    map_impl_body(&item, strip_item_markers)
+}
+
+fn strip_item_markers(items: TokenStream) -> TokenStream {
+    let tts: Vec<TokenTree> = items.into_iter().collect();
+    let mut out = Vec::with_capacity(tts.len());
+    let mut i = 0;
+    while i < tts.len() {
+        if let (TokenTree::Punct(hash), Some(TokenTree::Group(g))) = (&tts[i], tts.get(i + 1)) {
+            if hash.as_char() == '#' && g.delimiter() == Delimiter::Bracket && is_marker(g) {
+                i += 2;
+                continue;
             }
-            out.push(tts[i].clone());
-            i += 1;
         }
-        out.into_iter().collect()
-    })
+        out.push(tts[i].clone());
+        i += 1;
+    }
+    out.into_iter().collect()
 }
 
 /// `[enter]`, `[exit]`, `[suppress]`, `[enter(..)]`: the attributes `Role::of` reads (a
@@ -115,15 +120,20 @@ fn is_marker(attr: &Group) -> bool {
 }
 
 /// `item` with `f` applied to the inside of its last top-level brace group
-/// (an impl block's body), when `item` is an impl block.
-fn map_impl_body(item: &TokenStream, f: impl FnOnce(TokenStream) -> TokenStream) -> TokenStream {
+/// (an impl block's body), when `item` is an impl block. (A `fn` pointer,
+/// not a generic: one copy of this function for both callers.)
+fn map_impl_body(item: &TokenStream, f: fn(TokenStream) -> TokenStream) -> TokenStream {
     let mut tts: Vec<TokenTree> = item.clone().into_iter().collect();
-    let is_impl = tts
-        .iter()
-        .any(|tt| matches!(tt, TokenTree::Ident(i) if i == "impl"));
-    let body = tts
-        .iter()
-        .rposition(|tt| matches!(tt, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace));
+    let mut is_impl = false;
+    // The last top-level brace group.
+    let mut body = None;
+    for (i, tt) in tts.iter().enumerate() {
+        match tt {
+            TokenTree::Ident(ident) if ident == "impl" => is_impl = true,
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => body = Some(i),
+            _ => {}
+        }
+    }
     match (is_impl, body) {
         (true, Some(i)) => {
             if let TokenTree::Group(g) = &tts[i] {
@@ -137,11 +147,21 @@ fn map_impl_body(item: &TokenStream, f: impl FnOnce(TokenStream) -> TokenStream)
     }
 }
 
+/// The logic of `syn::meta::parser` for both macros' options: one closure
+/// type, so syn's generic meta parsing is compiled once for both.
+fn option_logic<'a>(
+    allow_guard: bool,
+    context: &'a str,
+    options: &'a mut Options,
+) -> impl FnMut(syn::meta::ParseNestedMeta) -> syn::Result<()> + 'a {
+    move |meta| attr::parse_option(&meta, allow_guard, context, options)
+}
+
 /// Arguments of `#[ctxmgr::context_manager(..)]`.
 pub fn parse_attribute_args(args: proc_macro2::TokenStream, errors: &mut Errors) -> Options {
     let mut options = Options::default();
     let context = format!("`{CONTEXT_MANAGER}`");
-    let parser = syn::meta::parser(|meta| attr::parse_option(&meta, false, &context, &mut options));
+    let parser = syn::meta::parser(option_logic(false, &context, &mut options));
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
         errors.push(e);
     }
@@ -152,10 +172,11 @@ pub fn parse_attribute_args(args: proc_macro2::TokenStream, errors: &mut Errors)
 pub fn parse_derive_options(input: &DeriveInput, errors: &mut Errors) -> Options {
     let mut options = Options::default();
     let context = format!("`#[{CTXMGR}(..)]`");
-    for a in input.attrs.iter().filter(|a| a.path().is_ident(CTXMGR)) {
-        if let Err(e) =
-            a.parse_nested_meta(|meta| attr::parse_option(&meta, true, &context, &mut options))
-        {
+    for a in &input.attrs {
+        if !a.path().is_ident(CTXMGR) {
+            continue;
+        }
+        if let Err(e) = a.parse_nested_meta(option_logic(true, &context, &mut options)) {
             errors.push(e);
         }
     }

@@ -14,7 +14,7 @@ pub const VALUE_LIFETIME: &str = "'__ctxmgr_a";
 
 /// `ErrorRef<..>` under any path (`ctxmgr::ErrorRef<'_>`).
 pub(super) fn is_error_ref(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "ErrorRef")
+    matches!(last_segment(ty), Some(s) if s.ident == "ErrorRef")
 }
 
 /// `bool` (or `core::primitive::bool`).
@@ -25,9 +25,8 @@ pub(super) fn is_bool(ty: &Type) -> bool {
         Type::Path(p) => {
             p.qself.is_none()
                 && (p.path.is_ident("bool")
-                    || p.path.segments.last().is_some_and(|s| {
-                        s.ident == "bool" && p.path.segments.len() > 1 && s.arguments.is_empty()
-                    }))
+                    || matches!(p.path.segments.last(), Some(s)
+                        if s.ident == "bool" && p.path.segments.len() > 1 && s.arguments.is_empty()))
         }
         _ => false,
     }
@@ -35,13 +34,33 @@ pub(super) fn is_bool(ty: &Type) -> bool {
 
 /// A type as a message shows it: `&Outcome<'_>`, not `& Outcome < '_ >`.
 pub(super) fn type_text(ty: &Type) -> String {
-    ty.to_token_stream()
-        .to_string()
-        .replace(" < ", "<")
-        .replace(" >", ">")
-        .replace("& ", "&")
-        .replace(":: ", "::")
-        .replace(" ::", "::")
+    let text = ty.to_token_stream().to_string();
+    let text = replace_ascii(&text, " < ", "<");
+    let text = replace_ascii(&text, " >", ">");
+    let text = replace_ascii(&text, "& ", "&");
+    let text = replace_ascii(&text, ":: ", "::");
+    replace_ascii(&text, " ::", "::")
+}
+
+/// `text.replace(from, to)` for an ASCII `from`, without `str::replace`'s
+/// generic pattern machinery (compiled into this crate per pattern type).
+pub(super) fn replace_ascii(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // `copied` is where the text not yet copied starts. A match starts at
+    // an ASCII byte, so both ends of every slice are char boundaries.
+    let (mut copied, mut i) = (0, 0);
+    while i + from.len() <= text.len() {
+        if text.as_bytes()[i..].starts_with(from.as_bytes()) {
+            out.push_str(&text[copied..i]);
+            out.push_str(to);
+            i += from.len();
+            copied = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// `bool`, `u8`, `str`, ...: a path that is never a `Result`.
@@ -51,7 +70,14 @@ pub(super) fn is_primitive(ty: &Type) -> bool {
         "i64", "i128", "isize", "f32", "f64",
     ];
     match ty {
-        Type::Path(p) => p.qself.is_none() && PRIMITIVES.iter().any(|name| p.path.is_ident(name)),
+        Type::Path(p) if p.qself.is_none() => {
+            for name in PRIMITIVES {
+                if p.path.is_ident(name) {
+                    return true;
+                }
+            }
+            false
+        }
         Type::Group(g) => is_primitive(&g.elem),
         Type::Paren(p) => is_primitive(&p.elem),
         _ => false,
@@ -59,7 +85,7 @@ pub(super) fn is_primitive(ty: &Type) -> bool {
 }
 
 pub(super) fn is_outcome(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "Outcome")
+    matches!(last_segment(ty), Some(s) if s.ident == "Outcome")
 }
 
 pub(super) fn first_type_arg_mut(ty: &mut Type) -> Option<&mut Type> {
@@ -73,10 +99,17 @@ pub(super) fn first_type_arg_mut(ty: &mut Type) -> Option<&mut Type> {
     let PathArguments::AngleBracketed(args) = &mut seg.arguments else {
         return None;
     };
-    args.args.iter_mut().find_map(|a| match a {
-        GenericArgument::Type(t) => Some(t),
-        _ => None,
-    })
+    // By index: `iter_mut().find_map(..)` compiles an iterator and its
+    // closures for this one search.
+    for i in 0..args.args.len() {
+        if let Some(GenericArgument::Type(_)) = args.args.get(i) {
+            return match args.args.get_mut(i) {
+                Some(GenericArgument::Type(t)) => Some(t),
+                _ => None,
+            };
+        }
+    }
+    None
 }
 
 pub(super) fn mentions_value_lifetime(ty: &Type) -> bool {
@@ -113,10 +146,15 @@ pub(super) fn is_reference_like(ty: &Type) -> bool {
         Type::Paren(p) => is_reference_like(&p.elem),
         Type::Group(g) => is_reference_like(&g.elem),
         Type::Array(a) => is_reference_like(&a.elem),
-        Type::Tuple(t) => t
-            .elems
-            .iter()
-            .all(|e| is_reference_like(e) || !mentions_value_lifetime(e)),
+        Type::Tuple(t) => {
+            for e in t.elems.pairs() {
+                let e = e.value();
+                if !is_reference_like(e) && mentions_value_lifetime(e) {
+                    return false;
+                }
+            }
+            true
+        }
         Type::Path(_) => match last_segment(ty) {
             Some(seg) if seg.ident == "Option" => match &seg.arguments {
                 PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {

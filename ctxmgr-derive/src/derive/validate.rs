@@ -145,9 +145,15 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
             continue;
         };
         let slot = marked.role.slot();
-        let other = [Role::Enter, Role::Exit, Role::Suppress]
-            .into_iter()
-            .find(|r| r.slot() != slot && first[r.slot()].is_some_and(|o| std::ptr::eq(o, method)));
+        let mut other = None;
+        for role in &[Role::Enter, Role::Exit, Role::Suppress] {
+            if role.slot() != slot
+                && matches!(first[role.slot()], Some(o) if std::ptr::eq(o, method))
+            {
+                other = Some(*role);
+                break;
+            }
+        }
         if let Some(other) = other {
             let why = if Role::Suppress == marked.role || Role::Suppress == other {
                 "`#[suppress]` goes on a method of its own, `fn NAME(&mut self, error: ErrorRef<'_>) -> bool`, asked after exit whether to swallow the body's error"
@@ -185,15 +191,15 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
     let missing = |slot: usize| first[slot].is_none() && !seen[slot] && item.trait_.is_none();
     let mut missing_enter = None;
     match [missing(0), missing(1)] {
-        [true, true] => missing_enter = Some(syn::Error::new_spanned(
+        [true, true] => missing_enter = Some(crate::diag::spanned(
             self_ty,
-            format!(
+            &format!(
                 "`{CONTEXT_MANAGER}` found no `#[enter]` and no `#[exit]` method in this impl block; mark the methods that set up and tear down the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>` and `#[exit] fn close(&mut self, outcome: Outcome<'_>) -> io::Result<()>`"
             ),
         )),
-        [true, false] => missing_enter = Some(syn::Error::new_spanned(
+        [true, false] => missing_enter = Some(crate::diag::spanned(
             self_ty,
-            format!(
+            &format!(
                 "`{CONTEXT_MANAGER}` found no `#[enter]` method in this impl block; mark the method that sets up the resource, e.g. `#[enter] fn open(&mut self) -> io::Result<&mut Self>`"
             ),
         )),
@@ -206,23 +212,40 @@ pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
         [false, false] => {}
     }
 
-    let is_async = asyncness([first[0], first[1]]);
-    let first = first.map(|m| m.filter(|m| !conflicted.iter().any(|c| std::ptr::eq(*c, *m))));
+    // Either marker an `async fn`: an async manager. The other may be a
+    // plain `fn` (an enter with nothing to await is no `async fn` that
+    // clippy's pedantic `unused_async` flags); it is called without
+    // `.await`. `#[suppress]` is always a plain `fn` and does not count.
+    let is_async = is_async_fn(first[0]) || is_async_fn(first[1]);
+    // A method marked with two roles is validated for neither.
+    for method in &mut first {
+        for c in &conflicted {
+            if matches!(method, Some(m) if std::ptr::eq(*m, *c)) {
+                *method = None;
+            }
+        }
+    }
+    let [enter, exit, suppress] = first;
     Spec {
-        enter: first[0].and_then(|m| validate_enter(m, errors)),
-        exit: first[1].and_then(|m| validate_exit(m, errors)),
-        suppress: first[2].and_then(|m| validate_suppress(m, errors)),
+        enter: match enter {
+            Some(m) => validate_enter(m, errors),
+            None => None,
+        },
+        exit: match exit {
+            Some(m) => validate_exit(m, errors),
+            None => None,
+        },
+        suppress: match suppress {
+            Some(m) => validate_suppress(m, errors),
+            None => None,
+        },
         is_async,
         missing_enter,
     }
 }
 
-/// Either marker an `async fn`: an async manager. The other may be a plain
-/// `fn` (an enter with nothing to await is no `async fn` that clippy's
-/// pedantic `unused_async` flags); it is called without `.await`.
-/// `#[suppress]` is always a plain `fn` and does not count.
-fn asyncness(first: [Option<&ImplItemFn>; 2]) -> bool {
-    first.iter().flatten().any(|m| m.sig.asyncness.is_some())
+fn is_async_fn(method: Option<&ImplItemFn>) -> bool {
+    matches!(method, Some(m) if m.sig.asyncness.is_some())
 }
 
 /// Checks what enter and exit share; returns the receiver's named lifetime
@@ -285,7 +308,8 @@ fn check_common(
         _ => None,
     };
 
-    for param in &sig.generics.params {
+    for param in sig.generics.params.pairs() {
+        let param = param.value();
         let is_receiver_lifetime = matches!(
             (param, &receiver_lifetime),
             (GenericParam::Lifetime(l), Some(r)) if l.lifetime == *r
@@ -321,18 +345,16 @@ pub fn has_receiver(method: &ImplItemFn) -> bool {
     matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_)))
 }
 
-fn extra_inputs(method: &ImplItemFn) -> impl Iterator<Item = &FnArg> {
-    let skip = usize::from(matches!(
-        method.sig.inputs.first(),
-        Some(FnArg::Receiver(_))
-    ));
-    method.sig.inputs.iter().skip(skip)
+/// The `n`th argument after the receiver (by index: no iterator adapters
+/// compiled for it).
+fn extra_input(method: &ImplItemFn, n: usize) -> Option<&FnArg> {
+    method.sig.inputs.get(usize::from(has_receiver(method)) + n)
 }
 
 fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<EnterSpec<'a>> {
     let common = check_common(method, Role::Enter, errors);
     let mut ok = common.is_ok();
-    if let Some(extra) = extra_inputs(method).next() {
+    if let Some(extra) = extra_input(method, 0) {
         ok = false;
         errors.push_spanned(
             extra,
@@ -342,7 +364,7 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
     let receiver_lifetime = common.ok().flatten();
 
     let original = match &method.sig.output {
-        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Default => unit_type(),
         ReturnType::Type(_, ty) => dup(&**ty),
     };
     let mut rewritten = dup(&original);
@@ -351,7 +373,9 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
         target: value_lifetime(),
         impl_trait: None,
     };
-    walk_type(&mut rewrite, &mut rewritten);
+    // Behind `dyn`: one copy of the walker for both visitors (this and
+    // `#[contextmanager]`'s).
+    walk_type::<dyn LifetimeVisitor>(&mut rewrite, &mut rewritten);
     if let Some(span) = rewrite.impl_trait {
         ok = false;
         errors.push(syn::Error::new(
@@ -367,9 +391,12 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
         Some(value) => {
             let mut unit_value = dup(&original);
             if let Some(arg) = first_type_arg_mut(&mut unit_value) {
-                *arg = syn::parse_quote!(());
+                *arg = unit_type();
             }
-            let value = value.map(dup);
+            let value = match value {
+                Some(value) => Some(dup(value)),
+                None => None,
+            };
             (
                 EnterRet::Result {
                     ty: Box::new(dup(&rewritten)),
@@ -385,7 +412,7 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
     };
     let shape = if !mentions_value_lifetime(&rewritten) {
         Shape::Keeps
-    } else if value.as_ref().is_some_and(is_reference_like) {
+    } else if matches!(&value, Some(value) if is_reference_like(value)) {
         Shape::DropsRef
     } else {
         Shape::CannotKeep
@@ -393,10 +420,18 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
     Some(EnterSpec { method, ret, shape })
 }
 
+/// `()`, as `syn::parse_quote!(())` gives it.
+fn unit_type() -> Type {
+    Type::Tuple(syn::TypeTuple {
+        attrs: Vec::new(),
+        paren_token: syn::token::Paren::default(),
+        elems: syn::punctuated::Punctuated::new(),
+    })
+}
+
 fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<ExitSpec<'a>> {
     let mut ok = check_common(method, Role::Exit, errors).is_ok();
-    let mut extras = extra_inputs(method);
-    let takes_outcome = match extras.next() {
+    let takes_outcome = match extra_input(method, 0) {
         None => false,
         Some(FnArg::Typed(t)) if is_outcome(&t.ty) => true,
         Some(FnArg::Typed(t)) => {
@@ -419,12 +454,14 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
             false
         }
     };
-    for extra in extras {
+    let mut n = 1;
+    while let Some(extra) = extra_input(method, n) {
         ok = false;
         errors.push_spanned(
             extra,
             "`#[exit]` takes `&mut self` and at most one argument, `outcome: Outcome<'_>`; remove this one",
         );
+        n += 1;
     }
     let (ret, ret_span) = match &method.sig.output {
         ReturnType::Default => (ExitRet::Unit, method.sig.ident.span()),
@@ -456,7 +493,10 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
             }
         },
     };
-    ok.then_some(ExitSpec {
+    if !ok {
+        return None;
+    }
+    Some(ExitSpec {
         method,
         takes_outcome,
         ret,
@@ -473,8 +513,7 @@ fn validate_suppress<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<
             "`#[suppress]` cannot be an `async fn`: `suppresses` is asked without awaiting, also for an async manager; make it a plain `fn` (do the async work in `#[exit]`)",
         );
     }
-    let mut extras = extra_inputs(method);
-    match extras.next() {
+    match extra_input(method, 0) {
         Some(FnArg::Typed(t)) if is_error_ref(&t.ty) => {}
         Some(FnArg::Typed(t)) => {
             ok = false;
@@ -501,12 +540,14 @@ fn validate_suppress<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<
             );
         }
     }
-    for extra in extras {
+    let mut n = 1;
+    while let Some(extra) = extra_input(method, n) {
         ok = false;
         errors.push_spanned(
             extra,
             "`#[suppress]` takes `&mut self` (or `&self`) and one argument, `error: ErrorRef<'_>`; remove this one",
         );
+        n += 1;
     }
     let returns_bool = match &method.sig.output {
         ReturnType::Type(_, ty) => is_bool(ty),
@@ -525,7 +566,11 @@ fn validate_suppress<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<
             ),
         );
     }
-    ok.then_some(SuppressSpec { method })
+    if ok {
+        Some(SuppressSpec { method })
+    } else {
+        None
+    }
 }
 
 /// Rewrites the lifetimes of enter's return type that refer to the borrow
@@ -548,7 +593,7 @@ impl LifetimeVisitor for Rewrite<'_> {
     }
 
     fn visit_lifetime(&mut self, l: &mut Lifetime) {
-        if l.ident == "_" || self.receiver.is_some_and(|r| r.ident == l.ident) {
+        if l.ident == "_" || matches!(self.receiver, Some(r) if r.ident == l.ident) {
             *l = Lifetime::new(VALUE_LIFETIME, l.apostrophe);
         }
         let _ = &self.target;

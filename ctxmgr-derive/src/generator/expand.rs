@@ -38,7 +38,7 @@
 //! under another name is a compile error on `R`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType};
 
@@ -115,17 +115,20 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
     };
 
     let mut namer = NameLifetimes { fresh: Vec::new() };
-    for input in &mut func.sig.inputs {
-        if let syn::FnArg::Typed(arg) = input {
-            walk_type(&mut namer, &mut arg.ty);
+    // By index: `iter_mut` compiles a boxed iterator for `FnArg`.
+    for i in 0..func.sig.inputs.len() {
+        if let Some(syn::FnArg::Typed(arg)) = func.sig.inputs.get_mut(i) {
+            // Behind `dyn`: one copy of the walker for both visitors.
+            walk_type::<dyn LifetimeVisitor>(&mut namer, &mut arg.ty);
         }
     }
     // The names given to elided lifetimes are the macro's, not the user's:
     // clippy's `needless_lifetimes` would ask to elide them again when the
     // function comes from a `macro_rules!` (where clippy lints expansions).
+    // After the function's own attributes.
+    let mut attrs = TokenStream::new();
     if !namer.fresh.is_empty() {
-        func.attrs
-            .push(syn::parse_quote!(#[allow(clippy::needless_lifetimes)]));
+        attrs = quote!(#[allow(clippy::needless_lifetimes)]);
     }
     for lifetime in &namer.fresh {
         func.sig
@@ -135,60 +138,65 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
                 lifetime.clone(),
             )));
     }
-    let lifetimes: Vec<&syn::Lifetime> =
-        func.sig.generics.lifetimes().map(|l| &l.lifetime).collect();
-    let captures = if lifetimes.is_empty() {
+    let mut captured = TokenStream::new();
+    for param in func.sig.generics.params.pairs() {
+        if let syn::GenericParam::Lifetime(param) = param.value() {
+            let lifetime = &param.lifetime;
+            captured.extend(quote!(&#lifetime (),));
+        }
+    }
+    let captures = if captured.is_empty() {
         TokenStream::new()
     } else {
-        quote!(+ #p::Captures<(#(&#lifetimes (),)*)>)
+        quote!(+ #p::Captures<(#captured)>)
     };
     // An `async fn` becomes a plain `fn` returning an async manager.
     let is_async = func.sig.asyncness.take().is_some();
-    let output: ReturnType = if is_async {
+    let output = if is_async {
         // `'a`: what the exit half may capture lives this long; every
         // lifetime and type parameter outlives it.
         let a = syn::Lifetime::new("'__ctxmgr_a", Span::call_site());
-        let outlives: Vec<TokenStream> = func
-            .sig
-            .generics
-            .params
-            .iter()
-            .filter_map(|param| match param {
-                syn::GenericParam::Lifetime(l) => {
-                    let l = &l.lifetime;
-                    Some(quote!(#l: #a))
-                }
-                syn::GenericParam::Type(t) => {
-                    let t = &t.ident;
-                    Some(quote!(#t: #a))
-                }
-                syn::GenericParam::Const(_) => None,
-            })
-            .collect();
+        let params = func.sig.generics.params.len();
         func.sig
             .generics
             .params
             .push(syn::GenericParam::Lifetime(syn::LifetimeParam::new(
                 a.clone(),
             )));
-        let where_clause = func.sig.generics.make_where_clause();
-        for predicate in outlives {
-            where_clause.predicates.push(syn::parse_quote!(#predicate));
+        func.sig.generics.make_where_clause();
+        // By index: the parameters before `'a`, each bound in the
+        // where-clause of the same generics.
+        for i in 0..params {
+            let generics = &mut func.sig.generics;
+            if let (Some(param), Some(where_clause)) =
+                (generics.params.get(i), &mut generics.where_clause)
+            {
+                if let Some(predicate) = outlives_predicate(param, &a) {
+                    where_clause.predicates.push(predicate);
+                }
+            }
         }
-        syn::parse_quote! {
-            -> #krate::AsyncGenerator<
+        // `> >`: two tokens, as syn prints the closing brackets of a type
+        // it parsed (this one was, once), not the joint pair `>>` that
+        // `quote!` makes of them: the expansion stays byte-identical.
+        quote! {
+            #krate::AsyncGenerator<
                 #a,
-                impl #p::Future<Output = #p::Result<(#value_ty, #krate::AsyncExitFn<#a, #error_ty>), #error_ty>> + #a #captures,
+                impl #p::Future<Output = #p::Result<(#value_ty, #krate::AsyncExitFn<#a, #error_ty>), #error_ty> > + #a #captures,
                 #value_ty,
                 #error_ty,
             >
         }
     } else {
-        syn::parse_quote! {
-            -> #krate::Generator<impl #krate::EnterFn<Value = #value_ty, Error = #error_ty> #captures>
+        quote! {
+            #krate::Generator<impl #krate::EnterFn<Value = #value_ty, Error = #error_ty> #captures>
         }
     };
-    func.sig.output = output;
+    // The tokens as written: a type of the macro's, not parsed again.
+    func.sig.output = ReturnType::Type(
+        syn::token::RArrow::default(),
+        Box::new(syn::Type::Verbatim(output)),
+    );
 
     let stub = parts.is_none();
     let body = match parts {
@@ -202,7 +210,10 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             let outcome = Names::new(0).ident("outcome");
             let value_ident = Names::new(0).ident("value");
             let tail = Names::new(0).ident("tail");
-            let bind = pat.map(|pat| quote!(let #pat = #outcome;));
+            let bind = match pat {
+                Some(pat) => quote!(let #pat = #outcome;),
+                None => TokenStream::new(),
+            };
             // A tail of the wrong type is reported on the tail.
             let mut tail_at_last = tail.clone();
             if let Some(last) = last {
@@ -211,37 +222,39 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             let into_result = quote_spanned! {last.unwrap_or(m)=>
                 #p::ExitTail::<#error_ty>::__ctxmgr_into_result
             };
+            // What the sync and async forms share: the enter half up to
+            // the value, and the exit half's body.
+            let enter = quote_spanned! {m=>
+                #before
+                let #value_ident = (#value);
+            };
+            let exit = quote_spanned! {m=>
+                #bind
+                #[allow(unused_braces)]
+                let #tail = { #after };
+                #into_result(#tail_at_last)
+            };
             if is_async {
-                let body = quote_spanned! {m=>
+                quote_spanned! {m=>
                         #krate::AsyncGenerator::new(#p::async_enter::<#value_ty, #error_ty, _>(async move {
-                            #before
-                            let #value_ident = (#value);
+                            #enter
                             #p::Ok((
                                 #value_ident,
                                 #p::async_exit_fn(move |#outcome: #p::Outcome<'_>, _| {
-                                    #p::Box::pin(async move {
-                                        #bind
-                                        #[allow(unused_braces)]
-                                        let #tail = { #after };
-                                        #into_result(#tail_at_last)
-                                    })
+                                    #p::Box::pin(async move { #exit })
                                 }),
                             ))
                         }))
-                };
-                return finish(func, false, quote!(#probe #body));
-            }
-            quote_spanned! {m=>
-                #krate::Generator::new(#p::enter_fn::<#value_ty, #error_ty, _, _>(move || {
-                    #before
-                    let #value_ident = (#value);
-                    #p::Ok((#value_ident, move |#outcome: #p::Outcome<'_>| -> #p::Result<(), #error_ty> {
-                        #bind
-                        #[allow(unused_braces)]
-                        let #tail = { #after };
-                        #into_result(#tail_at_last)
+                }
+            } else {
+                quote_spanned! {m=>
+                    #krate::Generator::new(#p::enter_fn::<#value_ty, #error_ty, _, _>(move || {
+                        #enter
+                        #p::Ok((#value_ident, move |#outcome: #p::Outcome<'_>| -> #p::Result<(), #error_ty> {
+                            #exit
+                        }))
                     }))
-                }))
+                }
             }
         }
         None if is_async => quote_spanned! {m=>
@@ -251,25 +264,75 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             #krate::Generator::new(#p::stub_enter::<#value_ty, #error_ty>)
         },
     };
-    finish(func, stub, quote!(#probe #body))
+    // A stub ignores the arguments: no warnings beside the error.
+    if stub {
+        attrs.extend(quote!(#[allow(unused_variables)]));
+    }
+    let ItemFn {
+        attrs: own_attrs,
+        vis,
+        sig,
+        ..
+    } = func;
+    let mut out = TokenStream::new();
+    for attr in own_attrs.iter() {
+        attr.to_tokens(&mut out);
+    }
+    out.extend(quote! {
+        #attrs
+        #vis #sig {
+            #probe #body
+        }
+    });
+    out
 }
 
-/// The function with its new signature around `body`.
-fn finish(func: &ItemFn, stub: bool, body: TokenStream) -> TokenStream {
-    // A stub ignores the arguments: no warnings beside the error.
-    let allow = if stub {
-        quote!(#[allow(unused_variables)])
-    } else {
-        TokenStream::new()
-    };
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = func;
-    quote! {
-        #(#attrs)*
-        #allow
-        #vis #sig {
-            #body
+/// `param: 'a` (a lifetime or type parameter; `None` for a const one), as
+/// `quote!(#param: #a)` would parse.
+fn outlives_predicate(param: &syn::GenericParam, a: &syn::Lifetime) -> Option<syn::WherePredicate> {
+    match param {
+        syn::GenericParam::Lifetime(l) => {
+            let mut bounds = syn::punctuated::Punctuated::new();
+            bounds.push(a.clone());
+            Some(syn::WherePredicate::Lifetime(syn::PredicateLifetime {
+                attrs: Vec::new(),
+                lifetime: l.lifetime.clone(),
+                colon_token: syn::token::Colon::default(),
+                bounds,
+            }))
         }
+        syn::GenericParam::Type(t) => {
+            let mut bounds = syn::punctuated::Punctuated::new();
+            bounds.push(syn::TypeParamBound::Lifetime(a.clone()));
+            Some(syn::WherePredicate::Type(syn::PredicateType {
+                attrs: Vec::new(),
+                lifetimes: None,
+                bounded_ty: syn::Type::Path(syn::TypePath {
+                    attrs: Vec::new(),
+                    qself: None,
+                    path: syn::Path::from(t.ident.clone()),
+                }),
+                colon_token: syn::token::Colon::default(),
+                bounds,
+            }))
+        }
+        syn::GenericParam::Const(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The async return type is emitted as tokens, not parsed and printed
+    /// by syn: its closing brackets are still two separate `>` tokens.
+    #[test]
+    fn async_return_type_closes_with_separate_brackets() {
+        let item = "async fn g() -> Result<u8, E> { yield_!(1); }";
+        let out = super::super::contextmanager(
+            proc_macro2::TokenStream::new(),
+            item.parse().expect("tokens"),
+        )
+        .to_string();
+        assert!(out.contains(":: Error > > + '__ctxmgr_a"), "{out}");
+        assert!(!out.contains(">>"), "{out}");
     }
 }

@@ -27,10 +27,7 @@ const SHAPE: &str = "`yield_!(value);` or `let outcome = yield_!(value);`";
 
 /// Is this `yield_!` / `ctxmgr::yield_!`?
 fn is_yield(mac: &Macro) -> bool {
-    mac.path
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "yield_")
+    matches!(mac.path.segments.last(), Some(s) if s.ident == "yield_")
 }
 
 /// The yield of a top-level statement, if the statement is one.
@@ -56,12 +53,10 @@ struct NestedYields(Vec<proc_macro2::Span>);
 impl ExprVisitor for NestedYields {
     fn visit_macro(&mut self, mac: &mut Macro) {
         if is_yield(mac) {
-            self.0.push(
-                mac.path
-                    .segments
-                    .last()
-                    .map_or_else(proc_macro2::Span::call_site, |s| s.ident.span()),
-            );
+            self.0.push(match mac.path.segments.last() {
+                Some(s) => s.ident.span(),
+                None => proc_macro2::Span::call_site(),
+            });
         }
     }
 }
@@ -105,7 +100,7 @@ pub fn split(func: &mut ItemFn, errors: &mut Errors) -> Option<Parts> {
         }
         let mut nested = NestedYields::default();
         nested.visit_stmt(stmt);
-        for span in nested.0 {
+        for &span in &nested.0 {
             misplaced = true;
             errors.push(syn::Error::new(
                 span,

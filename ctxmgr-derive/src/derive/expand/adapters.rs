@@ -61,14 +61,19 @@ impl Frame<'_> {
     fn call(&self, method: &syn::ImplItemFn, args: Option<&TokenStream>) -> TokenStream {
         let span = self.span;
         let name = &method.sig.ident;
-        let receiver = validate::has_receiver(method).then(|| match args {
-            Some(_) => quote_spanned!(span=> self,),
-            None => quote_spanned!(span=> self),
-        });
+        let receiver = match (validate::has_receiver(method), args) {
+            (true, Some(_)) => quote_spanned!(span=> self,),
+            (true, None) => quote_spanned!(span=> self),
+            (false, _) => TokenStream::new(),
+        };
         // The calls of async markers are awaited inside the adapters'
         // `async` blocks (a plain marker of an async manager is called as it
         // is).
-        let dot_await = method.sig.asyncness.as_ref().map(|_| quote!(.await));
+        let dot_await = if method.sig.asyncness.is_some() {
+            quote!(.await)
+        } else {
+            TokenStream::new()
+        };
         quote_spanned!(name.span()=> Self::#name(#receiver #args) #dot_await)
     }
 
@@ -82,7 +87,10 @@ impl Frame<'_> {
         let (p, span) = (self.p, self.span);
         let Some(enter) = enter else {
             return EnterAdapter {
-                raw_value: error_type.unwrap_or_else(|| quote!(())),
+                raw_value: match error_type {
+                    Some(error_type) => error_type,
+                    None => quote!(()),
+                },
                 error: None,
                 body: quote_spanned!(span=> #p::stub()),
                 shape: Shape::DropsRef,
@@ -130,10 +138,12 @@ impl Frame<'_> {
                 body: quote_spanned!(span=> #p::stub()),
             };
         };
-        let outcome = exit
-            .takes_outcome
-            .then(|| quote_spanned!(span=> __ctxmgr_outcome));
-        let call = self.call(exit.method, Some(&outcome.into_token_stream()));
+        let outcome = if exit.takes_outcome {
+            quote_spanned!(span=> __ctxmgr_outcome)
+        } else {
+            TokenStream::new()
+        };
+        let call = self.call(exit.method, Some(&outcome));
         let ret_span = exit.ret_span;
         match &exit.ret {
             ExitRet::Unit => ExitAdapter {

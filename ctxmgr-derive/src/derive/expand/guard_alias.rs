@@ -26,11 +26,15 @@ pub(super) fn guard_alias(
     let name = &input.ident;
     let vis = &input.vis;
     let (_, ty_generics, _) = input.generics.split_for_impl();
-    let guard = guard
-        .cloned()
-        .unwrap_or_else(|| format_ident!("{}Guard", name, span = name.span()));
+    let guard = match guard {
+        Some(guard) => guard.clone(),
+        None => format_ident!("{}Guard", name, span = name.span()),
+    };
     let g = syn::Lifetime::new("'__ctxmgr_g", Span::mixed_site());
-    let params = input.generics.params.iter().map(alias_param);
+    let mut params = Vec::new();
+    for param in input.generics.params.pairs() {
+        params.push(alias_param(param.value()));
+    }
     let doc = format!(
         "The named guard of [`{name}`], made by `#[derive(ContextManager)]`: \
          `{guard}::enter(&mut manager)?` enters it and the guard exits it exactly \

@@ -12,28 +12,30 @@ use super::ImplFrame;
 /// `AsyncContextManager` to `AsyncMethods`, no sync impl: a sync block has
 /// no async one, whose check alone cost rustc ~5 M instructions per type);
 /// `suppresses` is the trait's `suppresses` when the block has a
-/// `#[suppress]` method.
-pub(super) fn manager_impl(frame: &ImplFrame<'_>, suppresses: Option<TokenStream>) -> TokenStream {
+/// `#[suppress]` method (else empty).
+pub(super) fn manager_impl(frame: &ImplFrame<'_>, suppresses: TokenStream) -> TokenStream {
     let (span, p, a) = (frame.span, &frame.p, &frame.a);
     let manager = frame.runtime("ContextManager", "AsyncContextManager");
     let methods = frame.runtime("Methods", "AsyncMethods");
+    // `<Self as Methods>` (or `AsyncMethods`), written once.
+    let methods = quote_spanned!(span=> <Self as #methods>);
     let comma = frame.async_comma();
     let enter_ret = frame.returns(quote_spanned!(span=> #p::Result<Self::Value<'_>, Self::Error>));
     let exit_ret = frame.returns(quote_spanned!(span=> #p::Result<(), Self::Error>));
     frame.bounded_impl(
         manager,
         quote_spanned! {span=>
-            type Value<#a> = <Self as #methods>::RawValue<#a> where Self: #a;
-            type Error = <Self as #methods>::RawError;
+            type Value<#a> = #methods::RawValue<#a> where Self: #a;
+            type Error = #methods::RawError;
 
             #[inline]
             fn enter(&mut self #comma) -> #enter_ret {
-                <Self as #methods>::__ctxmgr_enter(self)
+                #methods::__ctxmgr_enter(self)
             }
 
             #[inline]
             fn exit(&mut self, outcome: #p::Outcome<'_> #comma) -> #exit_ret {
-                <Self as #methods>::__ctxmgr_exit(self, outcome)
+                #methods::__ctxmgr_exit(self, outcome)
             }
 
             #suppresses

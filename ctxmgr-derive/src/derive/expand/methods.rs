@@ -42,9 +42,10 @@ impl Raw {
             body: exit_body,
         } = adapters.exit(spec.exit.as_ref());
         let (p, span) = (adapters.p, adapters.span);
-        let error = enter_error
-            .or(exit_error)
-            .unwrap_or_else(|| quote_spanned!(span=> #p::Infallible));
+        let error = match (enter_error, exit_error) {
+            (Some(error), _) | (None, Some(error)) => error,
+            (None, None) => quote_spanned!(span=> #p::Infallible),
+        };
         Raw {
             value: raw_value,
             error,
@@ -72,14 +73,13 @@ pub(super) fn methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
     } = frame;
     let span = *span;
     let methods = frame.runtime("Methods", "AsyncMethods");
-    let guard = (!frame.is_async).then(|| GuardItems::new(frame, raw));
-    let (guard_types, guard_fns) = (
-        guard.as_ref().map(|g| &g.types),
-        guard.as_ref().map(|g| &g.fns),
-    );
-    let manual_async_fn = frame
-        .is_async
-        .then(|| quote_spanned!(span=> , clippy::manual_async_fn));
+    let (guard_types, guard_fns, manual_async_fn) = if frame.is_async {
+        let manual_async_fn = quote_spanned!(span=> , clippy::manual_async_fn);
+        (TokenStream::new(), TokenStream::new(), manual_async_fn)
+    } else {
+        let GuardItems { types, fns } = GuardItems::new(frame, raw);
+        (types, fns, TokenStream::new())
+    };
     let comma = frame.async_comma();
     let enter_ret =
         frame.returns(quote_spanned!(span=> #p::Result<#cm::RawValue<'_>, #cm::RawError>));

@@ -134,9 +134,10 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         let input = parse_impl(&item_impl);
         let spec = validate::validate(&input, &mut errors);
         let error_type = spec.missing_enter.as_ref().map(crate::diag::error_as_type);
-        let send = options
-            .send
-            .map(|span| send::send_impl(&item_impl, &spec, &krate, span, &mut errors));
+        let send = match options.send {
+            Some(span) => send::send_impl(&item_impl, &spec, &krate, span, &mut errors),
+            None => TokenStream::new(),
+        };
         let methods = attribute_impls(&item_impl, &spec, &krate, error_type);
         quote!(#methods #send)
     };
@@ -169,13 +170,21 @@ fn attribute_impls(
     // the marker that makes `with!` ask it. Nothing when the block has none
     // (the trait's default says no, `with!` compiles no check) or when it is
     // invalid (its error is the one error).
-    let suppress = spec.suppress.as_ref();
-    let suppresses = suppress.map(|suppress| adapters.suppresses(suppress.method));
-    let marker = suppress.map(|_| manager::suppress_marker(&frame));
+    let (suppresses, marker) = match &spec.suppress {
+        Some(suppress) => (
+            adapters.suppresses(suppress.method),
+            manager::suppress_marker(&frame),
+        ),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     let methods = methods::methods_impl(&frame, &raw);
     let manager = manager::manager_impl(&frame, suppresses);
     // Sync only: the named guard reads the value through it.
-    let derived_value = (!spec.is_async).then(|| manager::derived_value_impl(&frame));
+    let derived_value = if spec.is_async {
+        TokenStream::new()
+    } else {
+        manager::derived_value_impl(&frame)
+    };
     quote!(#methods #manager #marker #derived_value)
 }
 
@@ -221,10 +230,7 @@ impl<'a> ImplFrame<'a> {
         let krate = respan(krate.clone(), span);
         let p = quote!(#krate::__private);
         let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-        let preds = where_clause.map(|w| {
-            let preds = w.predicates.iter();
-            quote!(#(#preds,)*)
-        });
+        let preds = predicates(where_clause);
         let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
         let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
         let mut self_ty_group = Group::new(Delimiter::None, self_ty.to_token_stream());
@@ -288,9 +294,13 @@ impl<'a> ImplFrame<'a> {
 
     /// A comma ending an async method's parameters (the tokens of a
     /// parameter list rustfmt broke over lines); nothing when sync.
-    fn async_comma(&self) -> Option<TokenStream> {
+    fn async_comma(&self) -> TokenStream {
         let span = self.span;
-        self.is_async.then(|| quote_spanned!(span=> ,))
+        if self.is_async {
+            quote_spanned!(span=> ,)
+        } else {
+            TokenStream::new()
+        }
     }
 
     /// The frame the marked methods' adapters are written in.
@@ -305,7 +315,7 @@ impl<'a> ImplFrame<'a> {
 
 /// `#[derive(ContextManager)]`.
 pub fn derive(input: TokenStream) -> TokenStream {
-    let input = match syn::parse2::<DeriveInput>(input) {
+    let input = match DeriveInput::parse2(input) {
         Ok(input) => input,
         Err(e) => return e.to_compile_error(),
     };
@@ -329,11 +339,7 @@ fn derived_impl(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
     let p = quote!(#krate::__private);
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    // Each predicate with its comma: the user's last one may have none.
-    let preds = where_clause.map(|w| {
-        let preds = w.predicates.iter();
-        quote!(#(#preds,)*)
-    });
+    let preds = predicates(where_clause);
     quote! {
         #[automatically_derived]
         impl #impl_generics #p::Derived for #name #ty_generics
@@ -343,4 +349,18 @@ fn derived_impl(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
             type Tag = ();
         }
     }
+}
+
+/// Each predicate of the impl's or type's where-clause with its comma (the
+/// user's last one may have none), to add predicates after them. Through
+/// `pairs`: `Punctuated::iter` compiles a boxed iterator per element type.
+fn predicates(where_clause: Option<&syn::WhereClause>) -> TokenStream {
+    let mut preds = TokenStream::new();
+    if let Some(w) = where_clause {
+        for pair in w.predicates.pairs() {
+            let pred = pair.value();
+            preds.extend(quote!(#pred,));
+        }
+    }
+    preds
 }

@@ -40,11 +40,11 @@ pub(super) fn send_impl(
     let p = respan(quote!(#krate::__private), span);
     let self_ty = &item.self_ty;
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    let preds = where_clause.map(|w| {
-        let preds = w.predicates.iter();
-        quote!(#(#preds,)*)
-    });
+    let preds = super::predicates(where_clause);
     let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
+    // Written once, interpolated five times (each token of a `quote!` is
+    // code compiled into this crate).
+    let manager = quote_spanned!(span=> <Self as #p::AsyncContextManager>);
     quote_spanned! {span=>
         #[automatically_derived]
         impl #impl_generics #p::SendAsyncContextManager for #self_ty
@@ -54,18 +54,18 @@ pub(super) fn send_impl(
             fn enter_send(
                 &mut self,
             ) -> impl #p::Future<Output = #p::Result<
-                <Self as #p::AsyncContextManager>::Value<'_>,
-                <Self as #p::AsyncContextManager>::Error,
+                #manager::Value<'_>,
+                #manager::Error,
             >> + #p::Send {
-                <Self as #p::AsyncContextManager>::enter(self)
+                #manager::enter(self)
             }
 
             #[inline]
             fn exit_send(
                 &mut self,
                 outcome: #p::Outcome<'_>,
-            ) -> impl #p::Future<Output = #p::Result<(), <Self as #p::AsyncContextManager>::Error>> + #p::Send {
-                <Self as #p::AsyncContextManager>::exit(self, outcome)
+            ) -> impl #p::Future<Output = #p::Result<(), #manager::Error>> + #p::Send {
+                #manager::exit(self, outcome)
             }
         }
     }
