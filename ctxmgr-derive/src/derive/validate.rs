@@ -375,7 +375,7 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
     };
     // Behind `dyn`: one copy of the walker for both visitors (this and
     // `#[contextmanager]`'s).
-    walk_type::<dyn LifetimeVisitor>(&mut rewrite, &mut rewritten);
+    walk_type(&mut rewrite, &mut rewritten);
     if let Some(span) = rewrite.impl_trait {
         ok = false;
         errors.push(syn::Error::new(

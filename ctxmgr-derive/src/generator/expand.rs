@@ -119,7 +119,7 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
     for i in 0..func.sig.inputs.len() {
         if let Some(syn::FnArg::Typed(arg)) = func.sig.inputs.get_mut(i) {
             // Behind `dyn`: one copy of the walker for both visitors.
-            walk_type::<dyn LifetimeVisitor>(&mut namer, &mut arg.ty);
+            walk_type(&mut namer, &mut arg.ty);
         }
     }
     // The names given to elided lifetimes are the macro's, not the user's:
