@@ -1,14 +1,15 @@
 //! Catching and resuming panics: the guards' drop paths, and the async
 //! machinery that polls a body and awaits exits under `catch_unwind`
-//! ([`poll_catching`]). Without `std` panics are not caught: [`catch`] just
-//! runs its closure and [`unwinding`] is always `false`.
+//! ([`poll_catching`], [`catch_unwind`]). Without `std` panics are not
+//! caught: [`catch`] just runs its closure and [`unwinding`] is always
+//! `false`.
 //!
 //! The expansions of `with!(async ..)` name some of these through
 //! `__private`, which re-exports them; the runtime's own modules import them
 //! from here.
 
-use core::future::Future;
-use core::pin::Pin;
+use core::future::{poll_fn, Future};
+use core::pin::{pin, Pin};
 use core::task::{Context, Poll};
 
 /// What a caught panic carries (nothing without `std`, where panics are not
@@ -36,10 +37,9 @@ pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
 
 /// Polls `body` once under `catch_unwind`: `Ready(Err(payload))` when the
 /// poll panicked. `poll_fn(|cx| poll_catching(body.as_mut(), cx))` over a
-/// `pin!`ned body awaits it under `catch_unwind` with no coroutine of its
-/// own: the form the expansions of `with!(async ..)` write, so the body runs
-/// in the user's own coroutine (and `AsyncExitStack`'s unwind awaits each
-/// exit so).
+/// `pin!`ned body is [`catch_unwind`] with no coroutine of its own: the
+/// form the expansions of `with!(async ..)` write, so the body runs in the
+/// user's own coroutine.
 #[inline(always)]
 pub fn poll_catching<F: Future>(
     body: Pin<&mut F>,
@@ -50,6 +50,15 @@ pub fn poll_catching<F: Future>(
         Ok(Poll::Pending) => Poll::Pending,
         Err(payload) => Poll::Ready(Err(payload)),
     }
+}
+
+/// Awaits `body`, polling it under `catch_unwind`: `Err` with the payload
+/// when a poll panicked. Safe and allocation-free: the body is pinned on this
+/// future's own state, and the result is `Send` when the body is.
+#[inline(always)]
+pub async fn catch_unwind<F: Future>(body: F) -> Result<F::Output, PanicPayload> {
+    let mut body = pin!(body);
+    poll_fn(move |cx| poll_catching(body.as_mut(), cx)).await
 }
 
 /// Resumes a caught panic.

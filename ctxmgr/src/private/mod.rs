@@ -103,7 +103,7 @@ pub use self::with::*;
 
 // The runtime's catching and resuming of panics, for the expansions of
 // `with!(async ..)` (`poll_catching`) and the items above.
-pub use crate::unwind::{catch, poll_catching, resume_unwind, PanicPayload};
+pub use crate::unwind::{catch, catch_unwind, poll_catching, resume_unwind, PanicPayload};
 
 pub use crate::derived_guard::{Named, NamedGuardSupported};
 pub use crate::guard::Guard;

@@ -19,10 +19,8 @@ use alloc::boxed::Box;
 
 use super::arena::{Arena, Erase};
 use super::entry::{Blocking, Entry, Exiting, Flavour, Managed};
-use crate::unwind::{catch, poll_catching, resume_unwind, PanicPayload};
+use crate::unwind::{catch, resume_unwind, PanicPayload};
 use crate::{ContextManager, ErrorRef, Outcome};
-use core::future::poll_fn;
-use core::pin::pin;
 
 /// What the two stacks are made of: the entries in registration order,
 /// the view that shows an entry's error `E` to the entries below, and
@@ -244,12 +242,7 @@ impl<E, F: Flavour> Core<'_, E, F> {
                 let exiting = catch(move || entry.exit(&seen, ask));
                 match exiting {
                     Ok(Exiting::Done(result)) => Ok(result),
-                    Ok(Exiting::Awaiting(exit)) => {
-                        // Polled in this coroutine, as `with!(async ..)`
-                        // polls a body: no coroutine of its own.
-                        let mut exit = pin!(exit);
-                        poll_fn(|cx| poll_catching(exit.as_mut(), cx)).await
-                    }
+                    Ok(Exiting::Awaiting(exit)) => crate::unwind::catch_unwind(exit).await,
                     Err(payload) => Err(payload),
                 }
             };
