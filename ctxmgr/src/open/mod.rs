@@ -231,7 +231,7 @@ impl fmt::Debug for Open {
 }
 
 /// Parsed Python mode string, shared with the async `open` (`crate::tokio`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub(crate) struct Mode {
     base: u8,
     plus: bool,
