@@ -249,6 +249,7 @@ mod sealed {
 
 impl<'c> Begin for &'c mut Client {
     type Manager = Transaction<'c>;
+    #[inline]
     fn manager(self) -> Transaction<'c> {
         Transaction::new(self)
     }
@@ -256,6 +257,7 @@ impl<'c> Begin for &'c mut Client {
 
 impl<'t, 'c> Begin for &'t mut tokio_postgres::Transaction<'c> {
     type Manager = Savepoint<'t, 'c>;
+    #[inline]
     fn manager(self) -> Savepoint<'t, 'c> {
         Savepoint::new(self)
     }

@@ -72,6 +72,7 @@ pub enum CancelTarget {
 }
 
 impl fmt::Display for CancelTarget {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CancelTarget::Tcp(a) => a.fmt(f),
@@ -81,6 +82,7 @@ impl fmt::Display for CancelTarget {
 }
 
 impl From<SocketAddr> for CancelTarget {
+    #[inline]
     fn from(address: SocketAddr) -> Self {
         CancelTarget::Tcp(address)
     }
