@@ -232,6 +232,7 @@ impl fmt::Debug for Open {
 
 /// Parsed Python mode string, shared with the async `open` (`crate::tokio`).
 #[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug))]
 pub(crate) struct Mode {
     base: u8,
     plus: bool,
