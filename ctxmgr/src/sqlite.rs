@@ -100,7 +100,6 @@ use crate::{ContextManager, Outcome};
 /// assert_eq!(x, 1);
 /// ```
 #[must_use = "`transaction` does nothing until entered, e.g. with `with!`"]
-#[inline]
 pub fn transaction(conn: &mut Connection) -> Transaction<'_> {
     Transaction {
         conn,
@@ -138,7 +137,6 @@ pub struct Transaction<'c> {
 }
 
 impl core::fmt::Debug for Transaction<'_> {
-    #[inline]
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Transaction")
             .field("open", &self.tx.is_some())
@@ -167,7 +165,6 @@ impl Transaction<'_> {
     /// # Ok::<(), ctxmgr::sqlite::rusqlite::Error>(())
     /// ```
     #[must_use]
-    #[inline]
     pub fn behavior(mut self, behavior: TransactionBehavior) -> Self {
         self.behavior = behavior;
         self
@@ -181,7 +178,6 @@ impl<'c> ContextManager for Transaction<'c> {
         Self: 'a;
     type Error = rusqlite::Error;
 
-    #[inline]
     fn enter(&mut self) -> rusqlite::Result<&rusqlite::Transaction<'c>> {
         // "Unchecked" only because rusqlite cannot see that `conn` came from
         // a `&mut` that this manager holds for `'c`.
@@ -191,7 +187,6 @@ impl<'c> ContextManager for Transaction<'c> {
         Ok(self.tx.insert(tx))
     }
 
-    #[inline]
     fn exit(&mut self, outcome: Outcome<'_>) -> rusqlite::Result<()> {
         let Some(tx) = self.tx.take() else {
             return Ok(());

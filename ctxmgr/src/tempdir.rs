@@ -65,7 +65,6 @@ use crate::{ContextManager, Outcome};
 /// # std::fs::remove_dir_all(&parent).unwrap();
 /// ```
 #[must_use = "`tempdir` does nothing until entered, e.g. with `with!`"]
-#[inline]
 pub fn tempdir() -> TemporaryDirectory {
     TemporaryDirectory {
         prefix: None,
@@ -164,7 +163,6 @@ impl TemporaryDirectory {
     /// # Ok(()) }
     /// ```
     #[must_use]
-    #[inline]
     pub fn path(&self) -> Option<&Path> {
         self.dir.as_ref().map(tempfile::TempDir::path)
     }
@@ -174,7 +172,6 @@ impl ContextManager for TemporaryDirectory {
     type Value<'a> = &'a Path;
     type Error = io::Error;
 
-    #[inline]
     fn enter(&mut self) -> io::Result<&Path> {
         let mut builder = tempfile::Builder::new();
         if let Some(prefix) = &self.prefix {
@@ -190,7 +187,6 @@ impl ContextManager for TemporaryDirectory {
         Ok(self.dir.insert(dir).path())
     }
 
-    #[inline]
     fn exit(&mut self, outcome: Outcome<'_>) -> io::Result<()> {
         let Some(dir) = self.dir.take() else {
             return Ok(());

@@ -210,7 +210,6 @@ impl AsyncContextManager for Open {
     type Value<'a> = &'a mut OpenFile;
     type Error = io::Error;
 
-    #[inline]
     async fn enter(&mut self) -> io::Result<&mut OpenFile> {
         let (mode, options) = open_options(&self.mode)?;
         let file = OpenOptions::from(options)
@@ -225,7 +224,6 @@ impl AsyncContextManager for Open {
         }))
     }
 
-    #[inline]
     async fn exit(&mut self, outcome: Outcome<'_>) -> io::Result<()> {
         let Some(file) = &mut self.file else {
             return Ok(());
@@ -237,7 +235,6 @@ impl AsyncContextManager for Open {
         with_body_error(result, &outcome)
     }
 
-    #[inline]
     fn drop_exit(&mut self, _: Outcome<'_>) {
         if let Some(file) = self.file.take() {
             file.abandon();
@@ -295,7 +292,6 @@ pub struct OpenFile {
 }
 
 impl fmt::Debug for OpenFile {
-    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenFile")
             .field("file", self.get_ref())
@@ -328,14 +324,12 @@ impl OpenFile {
     /// # Ok(()) }
     /// ```
     #[must_use]
-    #[inline]
     pub fn get_ref(&self) -> &File {
         self.inner.get_ref().get_ref()
     }
 
     /// Awaits the flush and the sync of a writable file; an error names
     /// `path`.
-    #[inline]
     async fn close(&mut self, path: &Path) -> io::Result<()> {
         if !self.writable {
             return Ok(());
@@ -351,7 +345,6 @@ impl OpenFile {
 
     /// `drop_exit`'s best effort: the buffered bytes written with one
     /// blocking write when no write is in flight (see [`Open`]).
-    #[inline]
     fn abandon(self) {
         let writer = self.inner.into_inner();
         if writer.buffer().is_empty() {
@@ -364,7 +357,6 @@ impl OpenFile {
     }
 
     /// Finishes the switch from reading to writing, if one is under way.
-    #[inline]
     fn poll_discard(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.discarding {
             let result = ready!(Pin::new(&mut self.inner).poll_complete(cx));
@@ -375,7 +367,6 @@ impl OpenFile {
     }
 
     /// Before a read: a finished switch, and what was written flushed.
-    #[inline]
     fn poll_to_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.poll_discard(cx))?;
         if self.last == Last::Write {
@@ -387,7 +378,6 @@ impl OpenFile {
 
     /// Before a write: the read-ahead dropped, so the write starts where the
     /// reader's caller is.
-    #[inline]
     fn poll_to_write(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if !self.writable {
             return Poll::Ready(Err(not_writable()));
@@ -403,7 +393,6 @@ impl OpenFile {
 }
 
 impl AsyncRead for OpenFile {
-    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -416,21 +405,18 @@ impl AsyncRead for OpenFile {
 }
 
 impl AsyncBufRead for OpenFile {
-    #[inline]
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();
         ready!(this.poll_to_read(cx))?;
         Pin::new(&mut this.inner).poll_fill_buf(cx)
     }
 
-    #[inline]
     fn consume(self: Pin<&mut Self>, amt: usize) {
         Pin::new(&mut self.get_mut().inner).consume(amt);
     }
 }
 
 impl AsyncWrite for OpenFile {
-    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -441,19 +427,16 @@ impl AsyncWrite for OpenFile {
         Pin::new(&mut this.inner).poll_write(cx, buf)
     }
 
-    #[inline]
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_flush(cx)
     }
 
-    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
 
 impl AsyncSeek for OpenFile {
-    #[inline]
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
         let this = self.get_mut();
         // A seek supersedes an unfinished switch; it drops the read-ahead
@@ -463,7 +446,6 @@ impl AsyncSeek for OpenFile {
         Pin::new(&mut this.inner).start_seek(position)
     }
 
-    #[inline]
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         Pin::new(&mut self.get_mut().inner).poll_complete(cx)
     }
@@ -480,7 +462,6 @@ mod aclose {
     use crate::AsyncClose;
 
     /// A stream the peer already disconnected is closed.
-    #[inline]
     fn shut_down(result: io::Result<()>) -> io::Result<()> {
         match result {
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
@@ -490,7 +471,6 @@ mod aclose {
 
     impl AsyncClose for ::tokio::net::TcpStream {
         type Error = io::Error;
-        #[inline]
         async fn close(&mut self) -> io::Result<()> {
             shut_down(self.shutdown().await)
         }
@@ -499,7 +479,6 @@ mod aclose {
     #[cfg(unix)]
     impl AsyncClose for ::tokio::net::UnixStream {
         type Error = io::Error;
-        #[inline]
         async fn close(&mut self) -> io::Result<()> {
             shut_down(self.shutdown().await)
         }
@@ -507,7 +486,6 @@ mod aclose {
 
     impl AsyncClose for ::tokio::fs::File {
         type Error = io::Error;
-        #[inline]
         async fn close(&mut self) -> io::Result<()> {
             self.flush().await
         }
@@ -515,7 +493,6 @@ mod aclose {
 
     impl<W: AsyncWrite + Unpin> AsyncClose for ::tokio::io::BufWriter<W> {
         type Error = io::Error;
-        #[inline]
         async fn close(&mut self) -> io::Result<()> {
             self.flush().await
         }
@@ -523,7 +500,6 @@ mod aclose {
 
     impl<RW: ::tokio::io::AsyncRead + AsyncWrite + Unpin> AsyncClose for ::tokio::io::BufStream<RW> {
         type Error = io::Error;
-        #[inline]
         async fn close(&mut self) -> io::Result<()> {
             self.flush().await
         }
@@ -531,7 +507,6 @@ mod aclose {
 
     impl AsyncClose for ::tokio::io::Stdout {
         type Error = io::Error;
-        #[inline]
         async fn close(&mut self) -> io::Result<()> {
             self.flush().await
         }
@@ -539,7 +514,6 @@ mod aclose {
 
     impl AsyncClose for ::tokio::io::Stderr {
         type Error = io::Error;
-        #[inline]
         async fn close(&mut self) -> io::Result<()> {
             self.flush().await
         }

@@ -27,7 +27,6 @@ pub(super) trait AsyncAsk {
 const ASK_ADDRESS: &str = "SELECT host(inet_server_addr()), inet_server_port(), \
      current_setting('unix_socket_directories'), current_setting('port')";
 
-#[inline]
 fn parse_address(row: &tokio_postgres::Row) -> Option<CancelTarget> {
     let host: Option<String> = row.get(0);
     let port: Option<i32> = row.get(1);
@@ -51,14 +50,12 @@ fn parse_address(row: &tokio_postgres::Row) -> Option<CancelTarget> {
 }
 
 impl AsyncAsk for &Client {
-    #[inline]
     async fn ask(self) -> Result<Option<CancelTarget>, tokio_postgres::Error> {
         Ok(parse_address(&self.query_one(ASK_ADDRESS, &[]).await?))
     }
 }
 
 impl AsyncAsk for &tokio_postgres::Transaction<'_> {
-    #[inline]
     async fn ask(self) -> Result<Option<CancelTarget>, tokio_postgres::Error> {
         Ok(parse_address(&self.query_one(ASK_ADDRESS, &[]).await?))
     }
@@ -74,7 +71,6 @@ impl Key {
     /// The key inside `token`: the driver writes its cancel request into a
     /// stream held in memory (no I/O; the future is ready at its first
     /// poll), whose last 16 bytes are the request.
-    #[inline]
     pub(super) fn of(token: &CancelToken) -> Option<Key> {
         let capture = Capture::default();
         let request = token.cancel_query_raw(capture.clone(), Capture::default());
@@ -99,7 +95,6 @@ impl Key {
 
     /// Sends the cancel request to `address` and waits until the server
     /// closes the connection, which it does after signalling the backend.
-    #[inline]
     pub(super) fn cancel(&self, address: &CancelTarget) -> CancelRequest {
         const CONNECT: Duration = Duration::from_millis(500);
         const CONFIRM: Duration = Duration::from_millis(500);
@@ -167,7 +162,6 @@ enum Stream {
 }
 
 impl Stream {
-    #[inline]
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.write_all(data),
@@ -175,7 +169,6 @@ impl Stream {
             Stream::Unix(s) => s.write_all(data),
         }
     }
-    #[inline]
     fn shutdown_write(&self) {
         let _ = match self {
             Stream::Tcp(s) => s.shutdown(Shutdown::Write),
@@ -183,7 +176,6 @@ impl Stream {
             Stream::Unix(s) => s.shutdown(Shutdown::Write),
         };
     }
-    #[inline]
     fn set_read_timeout(&self, timeout: Duration) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.set_read_timeout(Some(timeout)),
@@ -191,7 +183,6 @@ impl Stream {
             Stream::Unix(s) => s.set_read_timeout(Some(timeout)),
         }
     }
-    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.read(buf),
@@ -205,7 +196,6 @@ impl Stream {
 /// connection. A few dozen entries; the oldest go first.
 static ADDRESSES: Mutex<Vec<(Key, Option<CancelTarget>)>> = Mutex::new(Vec::new());
 
-#[inline]
 pub(super) fn cached_address(key: Key) -> Option<Option<CancelTarget>> {
     let cache = ADDRESSES.lock().ok()?;
     cache
@@ -214,7 +204,6 @@ pub(super) fn cached_address(key: Key) -> Option<Option<CancelTarget>> {
         .map(|(_, a)| a.clone())
 }
 
-#[inline]
 pub(super) fn remember_address(key: Key, address: Option<CancelTarget>) {
     if let Ok(mut cache) = ADDRESSES.lock() {
         if cache.len() >= 64 {
@@ -232,7 +221,6 @@ pub(super) fn remember_address(key: Key, address: Option<CancelTarget>) {
 struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl ::tokio::io::AsyncRead for Capture {
-    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -246,7 +234,6 @@ impl ::tokio::io::AsyncRead for Capture {
 }
 
 impl ::tokio::io::AsyncWrite for Capture {
-    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -257,18 +244,15 @@ impl ::tokio::io::AsyncWrite for Capture {
         }
         Poll::Ready(Ok(data.len()))
     }
-    #[inline]
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
-    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 }
 
 impl TlsStream for Capture {
-    #[inline]
     fn channel_binding(&self) -> ChannelBinding {
         ChannelBinding::none()
     }
@@ -278,7 +262,6 @@ impl TlsConnect<Capture> for Capture {
     type Stream = Capture;
     type Error = io::Error;
     type Future = core::future::Ready<io::Result<Capture>>;
-    #[inline]
     fn connect(self, stream: Capture) -> Self::Future {
         core::future::ready(Ok(stream))
     }

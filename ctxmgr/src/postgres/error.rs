@@ -32,7 +32,6 @@ pub struct Error {
 }
 
 impl Error {
-    #[inline]
     pub(super) fn new(op: Op, source: tokio_postgres::Error, body: Option<String>) -> Self {
         Error { op, source, body }
     }
@@ -41,21 +40,18 @@ impl Error {
     /// (`SqlState::T_R_SERIALIZATION_FAILURE` for a refused `SERIALIZABLE`
     /// COMMIT, for example).
     #[must_use]
-    #[inline]
     pub fn code(&self) -> Option<&SqlState> {
         self.source.code()
     }
 
     /// The driver's error.
     #[must_use]
-    #[inline]
     pub fn driver(&self) -> &tokio_postgres::Error {
         &self.source
     }
 
     /// The driver's error, by value.
     #[must_use]
-    #[inline]
     pub fn into_driver(self) -> tokio_postgres::Error {
         self.source
     }
@@ -63,7 +59,6 @@ impl Error {
     /// `true` when `COMMIT` (or a savepoint's `RELEASE`) failed: nothing of
     /// the body was committed.
     #[must_use]
-    #[inline]
     pub fn is_commit(&self) -> bool {
         matches!(self.op, Op::Commit | Op::Release)
     }
@@ -71,14 +66,12 @@ impl Error {
     /// `true` when `ROLLBACK` (or `ROLLBACK TO`) failed after the body failed;
     /// the body's error is then in the message ([`body_error`](Self::body_error)).
     #[must_use]
-    #[inline]
     pub fn is_rollback(&self) -> bool {
         matches!(self.op, Op::Rollback | Op::RollbackTo)
     }
 
     /// The body's error, as text, when the rollback after it failed.
     #[must_use]
-    #[inline]
     pub fn body_error(&self) -> Option<&str> {
         self.body.as_deref()
     }
@@ -87,14 +80,12 @@ impl Error {
 impl From<tokio_postgres::Error> for Error {
     /// A statement's error, so that a function returning
     /// `Result<_, ctxmgr::postgres::Error>` can use `?` on the driver's.
-    #[inline]
     fn from(source: tokio_postgres::Error) -> Self {
         Error::new(Op::Statement, source, None)
     }
 }
 
 impl fmt::Display for Error {
-    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let step = match self.op {
             Op::Begin => "BEGIN failed",
@@ -119,7 +110,6 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
-    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
     }

@@ -249,7 +249,6 @@ mod sealed {
 
 impl<'c> Begin for &'c mut Client {
     type Manager = Transaction<'c>;
-    #[inline]
     fn manager(self) -> Transaction<'c> {
         Transaction::new(self)
     }
@@ -257,7 +256,6 @@ impl<'c> Begin for &'c mut Client {
 
 impl<'t, 'c> Begin for &'t mut tokio_postgres::Transaction<'c> {
     type Manager = Savepoint<'t, 'c>;
-    #[inline]
     fn manager(self) -> Savepoint<'t, 'c> {
         Savepoint::new(self)
     }

@@ -72,7 +72,6 @@ pub enum CancelTarget {
 }
 
 impl fmt::Display for CancelTarget {
-    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CancelTarget::Tcp(a) => a.fmt(f),
@@ -82,7 +81,6 @@ impl fmt::Display for CancelTarget {
 }
 
 impl From<SocketAddr> for CancelTarget {
-    #[inline]
     fn from(address: SocketAddr) -> Self {
         CancelTarget::Tcp(address)
     }

@@ -36,7 +36,6 @@ struct Core<'c> {
 }
 
 impl fmt::Debug for Core<'_> {
-    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Core")
             .field("stage", &self.stage)
@@ -49,7 +48,6 @@ impl fmt::Debug for Core<'_> {
 impl Core<'_> {
     /// Finds the backend's cancel key and the address to send it to
     /// (asking the server once per connection).
-    #[inline]
     async fn locate(
         &mut self,
         token: &CancelToken,
@@ -76,7 +74,6 @@ impl Core<'_> {
 
     /// The synchronous half of cancellation: sends the cancel request and
     /// waits for the server to confirm it (see [`Key::cancel`]).
-    #[inline]
     fn cancel_running(&self) -> CancelRequest {
         match &self.cancel {
             Some((key, Some(address))) => key.cancel(address),
@@ -88,7 +85,6 @@ impl Core<'_> {
     /// [`Self::cancel_running`]), then the ROLLBACK (ROLLBACK TO) the
     /// driver's `Drop` of `tx` queues; `COMMIT` (`RELEASE`) in flight, a
     /// `ROLLBACK` queued after it (for a savepoint, exit already took it).
-    #[inline]
     fn abandon(&mut self, tx: &mut Option<tokio_postgres::Transaction<'_>>) {
         let dropped = match self.stage {
             Stage::Body => {
@@ -111,7 +107,6 @@ impl Core<'_> {
         self.report(dropped);
     }
 
-    #[inline]
     fn report(&mut self, dropped: Dropped) {
         self.stage = Stage::Done;
         if let Some(f) = self.on_drop.take() {
@@ -131,7 +126,6 @@ pub struct Transaction<'c> {
 }
 
 impl fmt::Debug for Transaction<'_> {
-    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transaction")
             .field("open", &self.tx.is_some())
@@ -144,7 +138,6 @@ impl fmt::Debug for Transaction<'_> {
 }
 
 impl<'c> Transaction<'c> {
-    #[inline]
     pub(super) fn new(client: &'c mut Client) -> Self {
         Transaction {
             client: Some(client),
@@ -158,7 +151,6 @@ impl<'c> Transaction<'c> {
 
     /// `ISOLATION LEVEL ..` for the transaction.
     #[must_use]
-    #[inline]
     pub fn isolation_level(mut self, level: IsolationLevel) -> Self {
         self.isolation_level = Some(level);
         self
@@ -166,7 +158,6 @@ impl<'c> Transaction<'c> {
 
     /// `READ ONLY` (`true`) or `READ WRITE` (`false`).
     #[must_use]
-    #[inline]
     pub fn read_only(mut self, read_only: bool) -> Self {
         self.read_only = Some(read_only);
         self
@@ -175,7 +166,6 @@ impl<'c> Transaction<'c> {
     /// `DEFERRABLE` (`true`) or `NOT DEFERRABLE` (`false`); PostgreSQL honours
     /// it for `SERIALIZABLE READ ONLY` transactions.
     #[must_use]
-    #[inline]
     pub fn deferrable(mut self, deferrable: bool) -> Self {
         self.deferrable = Some(deferrable);
         self
@@ -238,7 +228,6 @@ impl<'c> AsyncContextManager for Transaction<'c> {
         Self: 'a;
     type Error = Error;
 
-    #[inline]
     async fn enter(&mut self) -> Result<&mut tokio_postgres::Transaction<'c>, Error> {
         let client = self
             .client
@@ -267,7 +256,6 @@ impl<'c> AsyncContextManager for Transaction<'c> {
         Ok(self.tx.insert(tx))
     }
 
-    #[inline]
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
         let Some(tx) = self.tx.as_mut() else {
             return Ok(());
@@ -310,7 +298,6 @@ impl<'c> AsyncContextManager for Transaction<'c> {
         }
     }
 
-    #[inline]
     fn drop_exit(&mut self, _outcome: Outcome<'_>) {
         self.core.abandon(&mut self.tx);
     }
@@ -325,7 +312,6 @@ pub struct Savepoint<'t, 'c> {
 }
 
 impl fmt::Debug for Savepoint<'_, '_> {
-    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Savepoint")
             .field("open", &self.sp.is_some())
@@ -335,7 +321,6 @@ impl fmt::Debug for Savepoint<'_, '_> {
 }
 
 impl<'t, 'c> Savepoint<'t, 'c> {
-    #[inline]
     pub(super) fn new(outer: &'t mut tokio_postgres::Transaction<'c>) -> Self {
         Savepoint {
             outer: Some(outer),
@@ -367,7 +352,6 @@ impl<'t> AsyncContextManager for Savepoint<'t, '_> {
         Self: 'a;
     type Error = Error;
 
-    #[inline]
     async fn enter(&mut self) -> Result<&mut tokio_postgres::Transaction<'t>, Error> {
         let outer = self
             .outer
@@ -384,7 +368,6 @@ impl<'t> AsyncContextManager for Savepoint<'t, '_> {
         Ok(self.sp.insert(sp))
     }
 
-    #[inline]
     async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
         let Some(sp) = self.sp.take() else {
             return Ok(());
@@ -405,7 +388,6 @@ impl<'t> AsyncContextManager for Savepoint<'t, '_> {
         }
     }
 
-    #[inline]
     fn drop_exit(&mut self, _outcome: Outcome<'_>) {
         self.core.abandon(&mut self.sp);
     }
@@ -413,7 +395,6 @@ impl<'t> AsyncContextManager for Savepoint<'t, '_> {
 
 const TERMINATE: &str = "SELECT pg_terminate_backend(pg_backend_pid())";
 
-#[inline]
 fn describe(outcome: &Outcome<'_>) -> String {
     match outcome.error() {
         Some(e) => e.to_string(),

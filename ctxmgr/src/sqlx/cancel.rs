@@ -42,7 +42,6 @@ const SETTLE: Duration = Duration::from_millis(1000);
 
 /// Queues `ROLLBACK` (`ROLLBACK TO SAVEPOINT`) as sqlx's own `Drop` does,
 /// then pushes it onto the wire now (see [`flush_once`]).
-#[inline]
 pub(super) fn roll_back_now(tx: &mut sqlx::Transaction<'_, Postgres>) {
     PgTransactionManager::start_rollback(tx);
     flush_once(tx);
@@ -51,7 +50,6 @@ pub(super) fn roll_back_now(tx: &mut sqlx::Transaction<'_, Postgres>) {
 /// sqlx's `flush` polled once: writes the connection's buffer to the socket
 /// without blocking (and consumes what it wrote, so the next use goes on
 /// from there; it reads the pending answers first).
-#[inline]
 pub(super) fn flush_once(conn: &mut PgConnection) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut cx = Context::from_waker(Waker::noop());
@@ -64,7 +62,6 @@ pub(super) fn flush_once(conn: &mut PgConnection) {
 /// of an abandoned statement) is consumed and reading goes on.
 /// `Ready(true)`: every answer is in, nothing of ours runs on the server;
 /// `Ready(false)`: the connection failed.
-#[inline]
 fn poll_idle(conn: &mut PgConnection, cx: &mut Context<'_>) -> Poll<bool> {
     loop {
         let mut flush = pin!(conn.flush());
@@ -79,7 +76,6 @@ fn poll_idle(conn: &mut PgConnection, cx: &mut Context<'_>) -> Poll<bool> {
 
 /// Whether a statement may still run: some answer has not arrived yet.
 /// Cheap: one read attempt that does not block.
-#[inline]
 pub(super) fn may_be_running(conn: &mut PgConnection) -> bool {
     let mut cx = Context::from_waker(Waker::noop());
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -93,7 +89,6 @@ pub(super) fn may_be_running(conn: &mut PgConnection) -> bool {
 /// multi-thread the connection's socket cannot make progress while this
 /// thread blocks (nobody drives its reactor), so nothing is sent there: the
 /// `ROLLBACK` is queued as without `cancel_with`.
-#[inline]
 pub(super) fn cancel_then_roll_back(
     tx: &mut sqlx::Transaction<'_, Postgres>,
     options: &Arc<PgConnectOptions>,
@@ -132,7 +127,6 @@ pub(super) fn cancel_then_roll_back(
     }
 }
 
-#[inline]
 fn cancel_blocking(
     tx: &mut sqlx::Transaction<'_, Postgres>,
     options: &Arc<PgConnectOptions>,
@@ -212,7 +206,6 @@ enum Settled {
 
 /// Drives the connection until every pending answer is read, this thread
 /// parked in between (the reactor runs on another worker).
-#[inline]
 fn settle(conn: &mut PgConnection, deadline: Instant) -> Settled {
     let waker = Waker::from(Arc::new(Unpark(thread::current())));
     let mut cx = Context::from_waker(&waker);
@@ -234,11 +227,9 @@ fn settle(conn: &mut PgConnection, deadline: Instant) -> Settled {
 struct Unpark(thread::Thread);
 
 impl std::task::Wake for Unpark {
-    #[inline]
     fn wake(self: Arc<Self>) {
         self.0.unpark();
     }
-    #[inline]
     fn wake_by_ref(self: &Arc<Self>) {
         self.0.unpark();
     }
@@ -265,7 +256,6 @@ enum State {
 
 type Shared = Arc<(Mutex<State>, Condvar)>;
 
-#[inline]
 fn set(shared: &Shared, state: State) {
     let (lock, changed) = &**shared;
     if let Ok(mut s) = lock.lock() {
@@ -279,7 +269,6 @@ fn set(shared: &Shared, state: State) {
 /// worker, which must not `block_on`), waited for with a bound: `budget`
 /// until it is sent (then it never will be), and [`GRACE`] more for its
 /// answer.
-#[inline]
 fn side_cancel(options: &Arc<PgConnectOptions>, pid: i32, budget: Duration) -> Side {
     let shared: Shared = Arc::new((Mutex::new(State::Connecting), Condvar::new()));
     let theirs = shared.clone();
@@ -319,7 +308,6 @@ fn side_cancel(options: &Arc<PgConnectOptions>, pid: i32, budget: Duration) -> S
     }
 }
 
-#[inline]
 fn side_thread(shared: &Shared, options: &PgConnectOptions, pid: i32) {
     let Ok(runtime) = ::tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -60,7 +60,6 @@ impl sealed::Sealed for &mut PgConnection {}
 #[cfg(feature = "sqlx-postgres")]
 impl<'c> Input for &'c mut PgConnection {
     type Manager = ConnectionTransaction<'c, Postgres>;
-    #[inline]
     fn manager(self) -> Self::Manager {
         connection_manager::<Postgres>(self)
     }
@@ -71,7 +70,6 @@ impl sealed::Sealed for &mut SqliteConnection {}
 #[cfg(feature = "sqlx-sqlite")]
 impl<'c> Input for &'c mut SqliteConnection {
     type Manager = ConnectionTransaction<'c, Sqlite>;
-    #[inline]
     fn manager(self) -> Self::Manager {
         connection_manager::<Sqlite>(self)
     }

@@ -30,7 +30,6 @@ pub struct Error {
 }
 
 impl Error {
-    #[inline]
     pub(super) fn new(kind: ErrorKind, source: sqlx::Error) -> Self {
         Error {
             kind,
@@ -41,28 +40,24 @@ impl Error {
 
     /// Which step failed.
     #[must_use]
-    #[inline]
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// The driver's error.
     #[must_use]
-    #[inline]
     pub fn sqlx_error(&self) -> &sqlx::Error {
         &self.source
     }
 
     /// The driver's error, by value.
     #[must_use]
-    #[inline]
     pub fn into_sqlx_error(self) -> sqlx::Error {
         self.source
     }
 
     /// The SQLSTATE of a database error (`"23505"`, `"40001"`, …).
     #[must_use]
-    #[inline]
     pub fn code(&self) -> Option<String> {
         code_of(&self.source)
     }
@@ -71,7 +66,6 @@ impl Error {
     /// as its `Display` (the rollback's error replaced it, the crate's
     /// exit-error rule; it is kept here so it is not lost).
     #[must_use]
-    #[inline]
     pub fn body_error(&self) -> Option<&str> {
         self.body.as_deref()
     }
@@ -80,7 +74,6 @@ impl Error {
     /// whole transaction again may succeed. SQLite's "database is locked"
     /// (`5`, `SQLITE_BUSY`) counts too.
     #[must_use]
-    #[inline]
     pub fn is_retryable(&self) -> bool {
         is_retryable(&self.source)
     }
@@ -90,7 +83,6 @@ impl Error {
 /// `SQLITE_BUSY` (`5`, `517`): running the whole transaction again may
 /// succeed. For errors of the body, which are [`sqlx::Error`]s.
 #[must_use]
-#[inline]
 pub fn is_retryable(error: &sqlx::Error) -> bool {
     matches!(
         code_of(error).as_deref(),
@@ -98,7 +90,6 @@ pub fn is_retryable(error: &sqlx::Error) -> bool {
     )
 }
 
-#[inline]
 fn code_of(error: &sqlx::Error) -> Option<String> {
     error
         .as_database_error()
@@ -107,7 +98,6 @@ fn code_of(error: &sqlx::Error) -> Option<String> {
 }
 
 impl fmt::Debug for Error {
-    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.kind)
@@ -118,7 +108,6 @@ impl fmt::Debug for Error {
 }
 
 impl fmt::Display for Error {
-    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let step = match self.kind {
             ErrorKind::Begin => "BEGIN failed",
@@ -136,7 +125,6 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
-    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
     }
@@ -145,7 +133,6 @@ impl std::error::Error for Error {
 /// A statement of the body failed: `?` on a [`sqlx::Error`] in a function
 /// returning [`Error`].
 impl From<sqlx::Error> for Error {
-    #[inline]
     fn from(source: sqlx::Error) -> Self {
         Error::new(ErrorKind::Query, source)
     }
@@ -154,13 +141,11 @@ impl From<sqlx::Error> for Error {
 /// For functions returning `sqlx::Result`: the driver's error, without the
 /// step (and without [`Error::body_error`]).
 impl From<Error> for sqlx::Error {
-    #[inline]
     fn from(error: Error) -> Self {
         error.source
     }
 }
 
-#[inline]
 pub(super) fn unsupported(message: &str) -> Error {
     Error::new(
         ErrorKind::Unsupported,

@@ -26,7 +26,6 @@ pub enum IsolationLevel {
 
 impl IsolationLevel {
     #[cfg_attr(not(feature = "sqlx-postgres"), allow(dead_code))]
-    #[inline]
     pub(super) fn sql(self) -> &'static str {
         match self {
             IsolationLevel::ReadUncommitted => "READ UNCOMMITTED",
@@ -50,7 +49,6 @@ pub struct Options {
 
 impl Options {
     #[cfg_attr(not(feature = "sqlx-postgres"), allow(dead_code))]
-    #[inline]
     pub(super) fn is_default(&self) -> bool {
         self.isolation.is_none() && !self.read_only && !self.deferrable && self.statement.is_none()
     }
@@ -109,26 +107,22 @@ impl Cancelled {
     /// The future was dropped while `BEGIN` was in flight: nothing of the
     /// body ran; the `ROLLBACK` sqlx queues ends the transaction.
     #[must_use]
-    #[inline]
     pub fn during_begin(&self) -> bool {
         self.phase == Phase::Begin
     }
     /// The future was dropped in the body: the transaction is rolled back.
     #[must_use]
-    #[inline]
     pub fn during_body(&self) -> bool {
         self.phase == Phase::Body
     }
     /// The future was dropped while `ROLLBACK` was in flight.
     #[must_use]
-    #[inline]
     pub fn during_rollback(&self) -> bool {
         self.phase == Phase::Rollback
     }
     /// The future was dropped while `COMMIT` was in flight: the server may or
     /// may not have committed. Nothing can tell you from here; check the data.
     #[must_use]
-    #[inline]
     pub fn commit_outcome_unknown(&self) -> bool {
         self.phase == Phase::Commit
     }
@@ -138,7 +132,6 @@ impl Cancelled {
     /// became of it. `None` otherwise (nothing was running, no
     /// `cancel_with`, or the pool, whose cleanup task cancels it).
     #[must_use]
-    #[inline]
     pub fn statement(&self) -> Option<StatementCancel> {
         self.statement
     }
@@ -152,7 +145,6 @@ macro_rules! builder_methods {
         /// [`IsolationLevel::Serializable`] is accepted (it is what SQLite
         /// does); others fail enter with
         /// [`ErrorKind::Unsupported`](crate::sqlx::ErrorKind::Unsupported).
-        #[inline]
         pub fn isolation(mut self, level: IsolationLevel) -> Self {
             self.options.isolation = Some(level);
             self
@@ -160,7 +152,6 @@ macro_rules! builder_methods {
 
         /// `BEGIN READ ONLY` (PostgreSQL; SQLite:
         /// [`ErrorKind::Unsupported`](crate::sqlx::ErrorKind::Unsupported)).
-        #[inline]
         pub fn read_only(mut self) -> Self {
             self.options.read_only = true;
             self
@@ -169,7 +160,6 @@ macro_rules! builder_methods {
         /// `BEGIN .. DEFERRABLE` (PostgreSQL, meaningful with `SERIALIZABLE`
         /// and `READ ONLY`; SQLite:
         /// [`ErrorKind::Unsupported`](crate::sqlx::ErrorKind::Unsupported)).
-        #[inline]
         pub fn deferrable(mut self) -> Self {
             self.options.deferrable = true;
             self
@@ -198,7 +188,6 @@ macro_rules! builder_methods {
 }
 pub(super) use builder_methods;
 
-#[inline]
 pub(super) fn report(
     on_cancel: &mut Option<OnCancel>,
     phase: Phase,

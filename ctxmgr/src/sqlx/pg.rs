@@ -14,7 +14,6 @@ use super::options::{Options, StatementCancel};
 impl sealed::Sealed for Postgres {}
 
 impl Backend for Postgres {
-    #[inline]
     fn begin_sql(options: &Options) -> Result<Option<String>, Error> {
         if let Some(statement) = &options.statement {
             return Ok(Some(statement.clone()));
@@ -39,7 +38,6 @@ impl Backend for Postgres {
     /// The backend's pid, to cancel its statement after a drop.
     type Session = i32;
 
-    #[inline]
     async fn session(tx: &mut sqlx::Transaction<'_, Self>) -> Result<i32, sqlx::Error> {
         sqlx::query_scalar("SELECT pg_backend_pid()")
             .fetch_one(&mut **tx)
@@ -57,7 +55,6 @@ impl Backend for Postgres {
     /// ([`cancel::cancel_then_roll_back`]). Then forget the transaction: its
     /// `Drop` would queue a second rollback, a whole-transaction one for a
     /// savepoint. It owns nothing but the `&mut` borrow.
-    #[inline]
     fn abandon_borrowed(
         mut tx: sqlx::Transaction<'_, Self>,
         cancel: Option<(&Arc<PgConnectOptions>, &i32)>,
@@ -75,12 +72,10 @@ impl Backend for Postgres {
         statement
     }
 
-    #[inline]
     fn push_queued(conn: &mut PgConnection) {
         cancel::flush_once(conn);
     }
 
-    #[inline]
     async fn abandon(pool: Pool<Self>, tx: sqlx::Transaction<'static, Self>, pid: Option<i32>) {
         if let Some(pid) = pid {
             // Cancel first, and only then use the connection again: the

@@ -12,7 +12,6 @@ use super::options::{IsolationLevel, Options, StatementCancel};
 impl sealed::Sealed for Sqlite {}
 
 impl Backend for Sqlite {
-    #[inline]
     fn begin_sql(options: &Options) -> Result<Option<String>, Error> {
         if let Some(statement) = &options.statement {
             return Ok(Some(statement.clone()));
@@ -34,7 +33,6 @@ impl Backend for Sqlite {
 
     /// SQLite's connection is a worker thread: sqlx's `Drop` sends it the
     /// `ROLLBACK`, which it runs at once.
-    #[inline]
     fn abandon_borrowed(
         tx: sqlx::Transaction<'_, Self>,
         _: Option<(&(), &())>,
@@ -45,18 +43,15 @@ impl Backend for Sqlite {
 
     /// Nothing waits in a buffer: sqlx's `Drop` sent the `ROLLBACK` to the
     /// worker thread.
-    #[inline]
     fn push_queued(_: &mut SqliteConnection) {}
 
     /// No side connection: SQLite runs one statement at a time in-process.
     type CancelWith = ();
 
-    #[inline]
     async fn session(_: &mut sqlx::Transaction<'_, Self>) -> Result<(), sqlx::Error> {
         Ok(())
     }
 
-    #[inline]
     async fn abandon(_: Pool<Self>, tx: sqlx::Transaction<'static, Self>, _: Option<()>) {
         let _ = tx.rollback().await;
     }
