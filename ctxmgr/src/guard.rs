@@ -66,6 +66,7 @@ impl State {
     }
 
     /// A guard's `Debug`: its manager and this state.
+    #[inline]
     pub(crate) fn debug_guard(
         self,
         f: &mut fmt::Formatter<'_>,

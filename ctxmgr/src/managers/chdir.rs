@@ -74,6 +74,7 @@ impl ContextManager for Chdir {
     type Value<'a> = &'a Path;
     type Error = io::Error;
 
+    #[inline]
     fn enter(&mut self) -> io::Result<&Path> {
         let old = std::env::current_dir()?;
         std::env::set_current_dir(&self.target).map_err(|error| {
@@ -86,6 +87,7 @@ impl ContextManager for Chdir {
         Ok(new)
     }
 
+    #[inline]
     fn exit(&mut self, _outcome: Outcome<'_>) -> io::Result<()> {
         let Some((old, _)) = self.entered.take() else {
             return Ok(());

@@ -87,6 +87,7 @@ mod std_close {
 
     impl<W: Write> Close for io::BufWriter<W> {
         type Error = io::Error;
+        #[inline]
         fn close(&mut self) -> io::Result<()> {
             self.flush()
         }
@@ -94,6 +95,7 @@ mod std_close {
 
     impl<W: Write> Close for io::LineWriter<W> {
         type Error = io::Error;
+        #[inline]
         fn close(&mut self) -> io::Result<()> {
             self.flush()
         }
@@ -103,6 +105,7 @@ mod std_close {
         ($($t:ty),*) => {$(
             impl Close for $t {
                 type Error = io::Error;
+                #[inline]
                 fn close(&mut self) -> io::Result<()> {
                     self.flush()
                 }
@@ -118,6 +121,7 @@ mod std_close {
 
     impl Close for std::process::Child {
         type Error = io::Error;
+        #[inline]
         fn close(&mut self) -> io::Result<()> {
             // `wait` closes the child's stdin first, so a child reading it
             // to the end does not deadlock us.
@@ -125,6 +129,7 @@ mod std_close {
         }
     }
 
+    #[inline]
     fn shut_down(result: io::Result<()>) -> io::Result<()> {
         match result {
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
@@ -134,6 +139,7 @@ mod std_close {
 
     impl Close for std::net::TcpStream {
         type Error = io::Error;
+        #[inline]
         fn close(&mut self) -> io::Result<()> {
             shut_down(self.shutdown(std::net::Shutdown::Both))
         }
@@ -142,6 +148,7 @@ mod std_close {
     #[cfg(unix)]
     impl Close for std::os::unix::net::UnixStream {
         type Error = io::Error;
+        #[inline]
         fn close(&mut self) -> io::Result<()> {
             shut_down(self.shutdown(std::net::Shutdown::Both))
         }

@@ -16,6 +16,7 @@ use crate::Outcome;
 /// error, for `raw_os_error`): the wrapper displays the close error's
 /// message with the body's, and skips the close error itself in the chain,
 /// so that each fact is printed once.
+#[inline]
 pub(crate) fn with_body_error(result: io::Result<()>, outcome: &Outcome<'_>) -> io::Result<()> {
     match (result, outcome.error()) {
         (Err(close), Some(body)) => Err(io::Error::new(
@@ -37,6 +38,7 @@ struct AfterBodyError {
 }
 
 impl fmt::Display for AfterBodyError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -48,6 +50,7 @@ impl fmt::Display for AfterBodyError {
 
 impl std::error::Error for AfterBodyError {
     /// The close error's own source: its message is already in ours.
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         std::error::Error::source(&self.close)
     }
@@ -68,6 +71,7 @@ pub(crate) struct PathError {
 }
 
 impl PathError {
+    #[inline]
     pub(crate) fn wrap(error: io::Error, action: &'static str, path: &Path) -> io::Error {
         io::Error::new(
             error.kind(),
@@ -81,12 +85,14 @@ impl PathError {
 }
 
 impl fmt::Display for PathError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "could not {} '{}'", self.action, self.path.display())
     }
 }
 
 impl std::error::Error for PathError {
+    #[inline]
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.error)
     }

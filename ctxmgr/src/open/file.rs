@@ -49,6 +49,7 @@ pub struct OpenFile {
 }
 
 impl fmt::Debug for OpenFile {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenFile")
             .field("file", &self.get_ref())
@@ -57,6 +58,7 @@ impl fmt::Debug for OpenFile {
 }
 
 /// A write to a file opened with mode `r`; shared with `crate::tokio`.
+#[inline]
 pub(crate) fn not_writable() -> io::Error {
     io::Error::new(
         io::ErrorKind::PermissionDenied,
@@ -64,6 +66,7 @@ pub(crate) fn not_writable() -> io::Error {
     )
 }
 
+#[inline]
 fn closed() -> io::Error {
     io::Error::other("I/O operation on closed file")
 }
@@ -87,6 +90,7 @@ impl OpenFile {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn get_ref(&self) -> Option<&File> {
         match &self.inner {
             Some(Buffered::Read(r)) => Some(r.get_ref()),
@@ -95,6 +99,7 @@ impl OpenFile {
         }
     }
 
+    #[inline]
     fn reader(&mut self) -> io::Result<&mut BufReader<File>> {
         if let Some(Buffered::Write(_)) = self.inner {
             let Some(Buffered::Write(w)) = self.inner.take() else {
@@ -109,6 +114,7 @@ impl OpenFile {
         }
     }
 
+    #[inline]
     fn writer(&mut self) -> io::Result<&mut BufWriter<File>> {
         if !self.writable {
             return Err(not_writable());
@@ -131,6 +137,7 @@ impl OpenFile {
     }
 
     /// Flushes (and with `sync`, syncs) and closes; an error names `path`.
+    #[inline]
     pub(super) fn close(&mut self, sync: bool, path: &Path) -> io::Result<()> {
         let synced = |file: &File| {
             if sync {
@@ -153,9 +160,11 @@ impl OpenFile {
 }
 
 impl Read for OpenFile {
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.reader()?.read(buf)
     }
+    #[inline]
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.reader()?.read_vectored(bufs)
     }
@@ -165,9 +174,11 @@ impl Read for OpenFile {
 /// `read_until`, `split`. In a `+` mode, what was written is flushed first,
 /// as for [`Read`].
 impl BufRead for OpenFile {
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         self.reader()?.fill_buf()
     }
+    #[inline]
     fn consume(&mut self, amt: usize) {
         if let Some(Buffered::Read(r)) = &mut self.inner {
             r.consume(amt);
@@ -176,12 +187,15 @@ impl BufRead for OpenFile {
 }
 
 impl Write for OpenFile {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.writer()?.write(buf)
     }
+    #[inline]
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.writer()?.write_vectored(bufs)
     }
+    #[inline]
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.inner {
             Some(Buffered::Write(w)) => w.flush(),
@@ -192,6 +206,7 @@ impl Write for OpenFile {
 }
 
 impl Seek for OpenFile {
+    #[inline]
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         match &mut self.inner {
             Some(Buffered::Read(r)) => r.seek(pos),
@@ -200,6 +215,7 @@ impl Seek for OpenFile {
         }
     }
     /// The position, without dropping what is buffered for reading.
+    #[inline]
     fn stream_position(&mut self) -> io::Result<u64> {
         match &mut self.inner {
             Some(Buffered::Read(r)) => r.stream_position(),

@@ -212,6 +212,7 @@ impl Open {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn sync_on_exit(mut self, sync: bool) -> Self {
         self.sync = sync;
         self
@@ -219,6 +220,7 @@ impl Open {
 }
 
 impl fmt::Debug for Open {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Open")
             .field("path", &self.path)
@@ -229,12 +231,14 @@ impl fmt::Debug for Open {
 }
 
 /// Parsed Python mode string, shared with the async `open` (`crate::tokio`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug))]
 pub(crate) struct Mode {
     base: u8,
     plus: bool,
 }
 
+#[inline]
 pub(crate) fn parse_mode(mode: &str) -> io::Result<Mode> {
     let invalid = || {
         io::Error::new(
@@ -262,6 +266,7 @@ pub(crate) fn parse_mode(mode: &str) -> io::Result<Mode> {
 }
 
 impl Mode {
+    #[inline]
     pub(crate) fn options(self) -> OpenOptions {
         let mut o = OpenOptions::new();
         match self.base {
@@ -276,6 +281,7 @@ impl Mode {
         o
     }
 
+    #[inline]
     pub(crate) fn writable(self) -> bool {
         self.base != b'r' || self.plus
     }
@@ -288,6 +294,7 @@ macro_rules! path_and_mode {
     ($(#[$mode_doc:meta])* fn mode; $(#[$path_doc:meta])* fn path;) => {
         $(#[$mode_doc])*
         #[must_use]
+        #[inline]
         pub fn mode(mut self, mode: &str) -> Self {
             self.mode = mode.to_string();
             self
@@ -295,6 +302,7 @@ macro_rules! path_and_mode {
 
         $(#[$path_doc])*
         #[must_use]
+        #[inline]
         pub fn path(&self) -> &Path {
             &self.path
         }
@@ -305,6 +313,7 @@ pub(crate) use path_and_mode;
 /// Both `open` managers' enter up to the file: the mode string parsed (an
 /// [`io::ErrorKind::InvalidInput`] error naming it) and the options it
 /// opens with.
+#[inline]
 pub(crate) fn open_options(mode: &str) -> io::Result<(Mode, OpenOptions)> {
     let mode = parse_mode(mode)?;
     Ok((mode, mode.options()))
@@ -312,6 +321,7 @@ pub(crate) fn open_options(mode: &str) -> io::Result<(Mode, OpenOptions)> {
 
 /// Both `open` managers' error when the file does not open: it names the
 /// path.
+#[inline]
 pub(crate) fn open_failed(path: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
     move |error| PathError::wrap(error, "open", path)
 }
@@ -320,6 +330,7 @@ impl ContextManager for Open {
     type Value<'a> = &'a mut OpenFile;
     type Error = io::Error;
 
+    #[inline]
     fn enter(&mut self) -> io::Result<&mut OpenFile> {
         let (mode, options) = open_options(&self.mode)?;
         let file = options.open(&self.path).map_err(open_failed(&self.path))?;
@@ -334,6 +345,7 @@ impl ContextManager for Open {
         }))
     }
 
+    #[inline]
     fn exit(&mut self, outcome: Outcome<'_>) -> io::Result<()> {
         let Some(mut file) = self.file.take() else {
             return Ok(());

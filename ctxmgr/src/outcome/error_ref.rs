@@ -158,6 +158,7 @@ unsafe impl Sync for Local<'_> {}
 #[cfg(feature = "std")]
 impl<'a> Local<'a> {
     /// The box and its error, on the thread that made this view.
+    #[inline]
     fn get(&self) -> Option<(&'a dyn Any, &'a (dyn core::error::Error + 'static))> {
         (std::thread::current().id() == self.thread).then_some((self.boxed, self.error))
     }
@@ -389,6 +390,7 @@ impl<'a> ErrorRef<'a> {
     /// assert_eq!(io.unwrap().to_string(), "inner");
     /// ```
     #[must_use]
+    #[inline]
     pub fn as_error(&self) -> Option<&'a (dyn core::error::Error + 'static)> {
         match self.repr {
             Repr::Error(e) => Some(e.as_error()),
@@ -407,6 +409,7 @@ impl<'a> ErrorRef<'a> {
 }
 
 impl fmt::Display for ErrorRef<'_> {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.repr {
             Repr::Error(e) => fmt::Display::fmt(e, f),
@@ -429,6 +432,7 @@ impl fmt::Display for ErrorRef<'_> {
 }
 
 impl fmt::Debug for ErrorRef<'_> {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.repr {
             Repr::Error(e) => fmt::Debug::fmt(e, f),
@@ -464,6 +468,7 @@ mod local {
 
 #[cfg(feature = "std")]
 impl LocalError for std::boxed::Box<dyn core::error::Error> {
+    #[inline]
     fn __ctxmgr_as_error(&self) -> &(dyn core::error::Error + 'static) {
         &**self
     }
@@ -471,6 +476,7 @@ impl LocalError for std::boxed::Box<dyn core::error::Error> {
 
 #[cfg(feature = "std")]
 impl LocalError for std::boxed::Box<dyn core::error::Error + Send> {
+    #[inline]
     fn __ctxmgr_as_error(&self) -> &(dyn core::error::Error + 'static) {
         &**self
     }

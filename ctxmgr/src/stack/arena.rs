@@ -194,6 +194,7 @@ impl<V> SpinCell<V> {
         /// capacity overflows).
         struct Unlock<'a>(&'a AtomicBool);
         impl Drop for Unlock<'_> {
+            #[inline]
             fn drop(&mut self) {
                 self.0.store(false, Ordering::Release);
             }
