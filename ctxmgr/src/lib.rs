@@ -201,6 +201,14 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// Compile cost: with the default features, a debug build of this crate
+// codegens nothing of its own but a few cold panics. Everything is generic
+// or `#[inline]`, so a user's crate codegens only what it calls; a new
+// non-generic function in a default-feature module gets `#[inline]` too
+// (bench/HISTORY.md, "Session 8: compile cost of the runtime crate"). The
+// feature modules (tokio, sqlx, ...) are left as they are: whoever enables
+// them calls them, so inlining would only move their cost.
+
 #[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(feature = "std")]
