@@ -93,6 +93,116 @@ fn second_expression_fails_with_question_mark_first_exit_sees_it() {
 }
 
 #[test]
+fn question_mark_in_a_nested_with_s_manager_expressions_leaves_the_outer_body() {
+    // A `with!` in a body, its own managers' expressions the body's code:
+    // `?` there (in the first and in a later manager) is a way out of the
+    // outer body, which the outer exit sees.
+    let log = Log::new();
+    let run = |fail_first: bool, fail_second: bool| -> Result<u8, TestError> {
+        with!(Probe::new("a", &log), {
+            log.push("body a");
+            with!(
+                make_second(&log, fail_first)? as b,
+                make_second(&log, fail_second)?,
+                {
+                    log.push(format!("body {b}"));
+                }
+            );
+        });
+        Ok(1)
+    };
+    assert_eq!(run(true, false), Err(TestError::Body("make")));
+    assert_eq!(
+        log.take(),
+        ["enter a", "body a", "exit a err(body make failed)"]
+    );
+    assert_eq!(run(false, true), Err(TestError::Body("make")));
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "body a",
+            "enter b",
+            "exit b err(body make failed)",
+            "exit a err(body make failed)"
+        ]
+    );
+    assert_eq!(run(false, false), Ok(1));
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "body a",
+            "enter b",
+            "enter b",
+            "body b",
+            "exit b ok",
+            "exit b ok",
+            "exit a ok"
+        ]
+    );
+}
+
+/// What a nested `with!` hands on, with a method taking it by value.
+struct Tally<'l>(&'l Log, String);
+
+impl Tally<'_> {
+    fn record(&self) {
+        self.0.push(format!("record {}", self.1));
+    }
+}
+
+#[test]
+fn nested_with_as_the_receiver_that_starts_a_statement() {
+    // `with!(..).method();` in a body is an expression statement that
+    // starts with the nested expansion's block: it must stay one
+    // expression, not a block statement followed by `.method()` or `[0]`.
+    let log = Log::new();
+    let run = |fail: bool| -> Result<(), TestError> {
+        with!(Probe::new("a", &log), {
+            with!(Probe::new("b", &log) as b, {
+                if fail {
+                    Err(TestError::Body("b"))?;
+                }
+                Tally(&log, b.to_string())
+            })
+            .record();
+            with!(Probe::new("c", &log) as c, { Tally(&log, c.to_string()) }).record();
+            // As tokens, `{ .. }[0]` would be a block, then an array.
+            with!(Probe::new("d", &log) as d, { [Tally(&log, d.to_string())] })[0].record();
+        });
+        Ok(())
+    };
+    assert_eq!(run(false), Ok(()));
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "enter b",
+            "exit b ok",
+            "record b",
+            "enter c",
+            "exit c ok",
+            "record c",
+            "enter d",
+            "exit d ok",
+            "record d",
+            "exit a ok"
+        ]
+    );
+    assert_eq!(run(true), Err(TestError::Body("b")));
+    assert_eq!(
+        log.take(),
+        [
+            "enter a",
+            "enter b",
+            "exit b err(body b failed)",
+            "exit a err(body b failed)"
+        ]
+    );
+}
+
+#[test]
 fn inner_exit_error_is_what_outer_exit_sees() {
     let log = Log::new();
     let run = || -> Result<(), TestError> {

@@ -8,7 +8,7 @@ use quote::{quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use super::guard::ExitBorrow;
-use super::plan::{Level, Shared};
+use super::plan::{Escape, Level, Out, Shared};
 use super::sites::AsyncSites;
 use crate::tokens::Names;
 
@@ -16,6 +16,7 @@ use crate::tokens::Names;
 /// its body has no sites, else the one that resumes them.
 pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
     let async_level = AsyncLevel {
+        out: level.out,
         p: shared.p,
         names: &level.names,
         exit: &shared.exit,
@@ -30,10 +31,11 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
     if level.sites.is_empty() {
         async_level.short(&shared.imports)
     } else {
-        let code = level
-            .sites
-            .async_code(&level.names, shared.p, level.manager.expr.span());
-        let site_setup = level.sites.setup(&level.names, shared.p);
+        let code =
+            level
+                .sites
+                .async_code(&level.names, shared.p, level.manager.expr.span(), level.out);
+        let site_setup = level.sites.setup(&level.names, shared.p, level.out);
         async_level.with_sites(&shared.imports, &site_setup, &code)
     }
 }
@@ -79,6 +81,8 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
 /// A future dropped mid-body drops GUARD entered: its `Drop` runs the
 /// manager's `drop_exit(Outcome::Unseen)`.
 struct AsyncLevel<'a> {
+    /// Where exit's error goes (see [`Level::out`]).
+    out: Out<'a>,
     p: &'a TokenStream,
     names: &'a Names,
     exit: &'a ExitBorrow,
@@ -134,13 +138,15 @@ impl AsyncLevel<'_> {
         let ExitBorrow { guard, release, .. } = self.exit;
         let await_ = self.await_();
         let exited = syn::Ident::new("exited", self.expr_span);
+        let ret = quote_spanned!(Span::mixed_site()=> ret);
+        let pass_on = self.out.escape(Escape::Return(ret));
         quote_spanned! {Span::mixed_site()=>
             let (mgr, state) = #guard.__ctxmgr_split();
             if let #p::Break(ret) = #kind.#exited(
                 state,
                 #p::AsyncContextManager::exit(mgr, #outcome) #await_,
             ) {
-                return ret;
+                #pass_on;
             }
             #release
         }

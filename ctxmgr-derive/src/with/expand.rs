@@ -42,9 +42,10 @@
 //! `Outcome::Ok`. A body whose only way out is one `?`, or (outermost level)
 //! an inner level's enter or exit error, leaves `'body_N` with what it
 //! carries as the block's value (`let residual = 'body_N: {..};`): no slot,
-//! no index. A nested level returns its errors as `return __ctxmgr_err`
-//! (`plan::INNER_ERROR`), which the enclosing level's rewrite takes as an
-//! inner error, not as a `return`.
+//! no index. A nested level (an inner manager, or a `with!` in a body)
+//! emits its enter and exit errors and its resumed sites through
+//! [`Out::escape`]: the enclosing level's rewrite makes each one a site of
+//! its own body on the spot, so no rendered level is parsed back.
 //!
 //! Exit's `&mut GUARD` and `GUARD = { GUARD };` are shown on the body's closing
 //! brace, enter's `&mut GUARD` on `EXPR`: rustc's error for a bound value
@@ -54,15 +55,14 @@ use std::cell::Cell;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
-use syn::{Block, Expr};
+use syn::Block;
 
 use super::guard::{entry, Entry, ExitBorrow};
 use super::parse::{self, Flavor, Manager, WithInput};
-use super::plan::{Level, Shared};
+use super::plan::{Escapes, Level, Out, Shared};
 use super::rewrite::{self, ExpandNested};
 use super::{awaited, sync};
 use crate::tokens::Names;
-use crate::walk::{self, ExprVisitor};
 
 /// Expands the managers and body of one macro call, and any `with!` nested
 /// in its body (they share the numbering of generated names).
@@ -89,157 +89,76 @@ impl<'k> Expander<'k> {
         Names::for_level(id, manager.pat.as_ref(), sync, &mut self.taken.borrow_mut())
     }
 
-    /// Several managers nest: `with!(A, B => body)` is
-    /// `with!(A => { with!(B => body) })`, built inside out.
     pub fn expand(&self, input: WithInput) -> TokenStream {
         // The macro's own span is the user's `with!(..)`.
-        let call = Span::mixed_site();
-        let note = rewrite::opaque_note(&input.body);
-        let note = note.as_deref();
-        match self.nest_inner_levels(input, call, note) {
-            Ok((manager, body)) => self.expand_one(&manager, body, call, note),
-            Err(body) => body.into_token_stream(),
-        }
+        self.expand_call(input, Span::mixed_site(), Out(None))
     }
 
-    /// [`Expander::expand`] as an expression that an enclosing rewrite
-    /// visits: a `with!` nested in a body. `call` is where diagnostics show
-    /// the nested `with!` (see [`Level::call`]).
-    fn expand_expr(&self, input: WithInput, call: Span) -> Expr {
-        let note = rewrite::opaque_note(&input.body);
-        let note = note.as_deref();
-        match self.nest_inner_levels(input, call, note) {
-            Ok((manager, body)) => self.expand_nested_one(&manager, body, call, note),
-            Err(body) => Expr::Block(syn::ExprBlock {
-                attrs: Vec::new(),
-                label: None,
-                block: body,
-            }),
-        }
-    }
-
-    /// Expands all levels but the outermost, inside out, and returns the
-    /// outermost manager with its body (`Err(body)` without managers, which
-    /// `parse` never returns).
-    fn nest_inner_levels(
-        &self,
-        input: WithInput,
-        call: Span,
-        note: Option<&str>,
-    ) -> Result<(Manager, Block), Block> {
+    /// One macro call's levels, their escapes going to `out`. `call` is
+    /// where diagnostics show it (see [`Level::call`]).
+    fn expand_call(&self, input: WithInput, call: Span, out: Out) -> TokenStream {
         let WithInput {
-            krate: _,
-            mut managers,
-            body,
+            mut managers, body, ..
         } = input;
-        let Some(mut manager) = managers.pop() else {
-            return Err(body);
-        };
-        // An outer level's body is the inner levels' expansion; it ends, and
-        // its exit runs, where the user's body ends.
-        let close = Span::mixed_site().located_at(body.brace_token.span.close());
-        let mut body = body;
-        while let Some(outer) = managers.pop() {
-            let inner = self.expand_nested_one(&manager, body, call, note);
-            body = Block {
-                brace_token: syn::token::Brace(close),
-                stmts: vec![syn::Stmt::Expr(inner, None)],
-            };
-            manager = outer;
-        }
-        Ok((manager, body))
+        let note = rewrite::opaque_note(&body);
+        self.expand_levels(&mut managers, body, call, note.as_deref(), out)
     }
 
-    /// One level whose expansion an enclosing rewrite will visit: its
-    /// resumption code (`return`, `?`, `break`, `continue`) leaves the
-    /// enclosing body. Its own body, already rewritten, is not visited again:
-    /// nothing in it leaves further than this level. So the skeleton is
-    /// rendered and parsed with a placeholder where the body goes, and the
-    /// body's tokens are spliced in as an opaque `Expr::Verbatim`: neither
-    /// re-parsed nor re-visited (callgrind: re-parsing whole nested
-    /// expansions was a quarter of the macro's time).
-    fn expand_nested_one(
+    /// Several managers nest, outermost first: `with!(A, B => body)` is
+    /// `with!(A => { with!(B => body) })`, each inner level rendered while
+    /// the level around it rewrites its body, so that its escapes (its
+    /// enter and exit errors, its resumed sites) become sites of that body
+    /// ([`Escapes`]): nothing rendered is parsed back.
+    fn expand_levels(
         &self,
-        manager: &Manager,
+        managers: &mut [Manager],
         body: Block,
         call: Span,
         note: Option<&str>,
-    ) -> Expr {
-        let level = self.plan(manager, body, call, note, true);
-        let placeholder = level.names.ident("splice");
-        let skeleton = self.render(&level, placeholder.to_token_stream());
-        let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
-        let body = level
-            .sites
-            .place(&level.names, &p, level.body.into_token_stream());
-        // It always parses, but it embeds user tokens, so rather than trust
-        // that, fall back to the raw tokens and let the compiler report
-        // whatever is wrong with them: never a macro panic.
-        match syn::parse2::<Expr>(skeleton.clone()) {
-            Ok(mut expr) => {
-                let mut splice = Splice {
-                    placeholder: &placeholder,
-                    body: Some(body),
-                };
-                splice.visit_expr(&mut expr);
-                match splice.body {
-                    None => expr,
-                    // Not found (cannot happen): the tokens as they are.
-                    Some(body) => Expr::Verbatim(splice_tokens(skeleton, &placeholder, &body)),
-                }
-            }
-            Err(_) => Expr::Verbatim(splice_tokens(skeleton, &placeholder, &body)),
-        }
-    }
-
-    fn expand_one(
-        &self,
-        manager: &Manager,
-        body: Block,
-        call: Span,
-        note: Option<&str>,
+        out: Out,
     ) -> TokenStream {
-        let level = self.plan(manager, body, call, note, false);
-        let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
-        let body = level
-            .sites
-            .place(&level.names, &p, level.body.to_token_stream());
-        self.render(&level, body)
-    }
-
-    /// The plan of one level: fresh names, and the body rewritten, its
-    /// sites found (a nested `with!` in it is expanded through `self`).
-    fn plan<'a>(
-        &self,
-        manager: &'a Manager,
-        mut body: Block,
-        call: Span,
-        note: Option<&'a str>,
-        nested: bool,
-    ) -> Level<'a> {
+        let Some((manager, inner)) = managers.split_first_mut() else {
+            // `parse` never returns a `with!` without managers.
+            return body.into_token_stream();
+        };
+        // Evaluated in the enclosing body: its `?`, `return` and `break`
+        // leave that body, as any of it.
+        out.visit_manager(&mut manager.expr);
         let names = self.fresh_names(manager);
-        let mut sites = rewrite::rewrite(
-            &mut body,
-            &names,
-            &quote_spanned!(Span::mixed_site()=> __ctxmgr_p),
-            self,
-            matches!(manager.flavor, Flavor::Async(_)),
-        );
-        sites.settle(!nested);
-        Level {
+        let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
+        let in_async_block = matches!(manager.flavor, Flavor::Async(_));
+        let close = body.brace_token.span.close();
+        let (body, mut sites) = if inner.is_empty() {
+            let mut body = body;
+            let sites = rewrite::rewrite(&mut body, &names, &p, self, in_async_block);
+            (body.into_token_stream(), sites)
+        } else {
+            // The inner levels are this level's body; it ends, and its exit
+            // runs, where the user's body ends.
+            let (tokens, sites) =
+                rewrite::rewrite_levels(&names, &p, self, in_async_block, |escapes| {
+                    self.expand_levels(inner, body, call, note, Out(Some(escapes)))
+                });
+            let mut block = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, tokens);
+            block.set_span(Span::mixed_site().located_at(close));
+            (block.into_token_stream(), sites)
+        };
+        sites.settle(!out.is_nested());
+        let body = sites.place(&names, &p, body);
+        let level = Level {
             names,
-            manager,
-            body,
+            manager: &*manager,
+            close,
             sites,
             call,
             note,
-            nested,
-        }
+            out,
+        };
+        self.render(&level, body)
     }
 
-    /// Renders a level with `body` where its body goes (the body itself, or
-    /// the placeholder a nested level's body is spliced at): what every
-    /// flavor shares, the guard made and entered ([`entry`]), then the
+    /// Renders a level with `body`, its sites placed: what every flavor
+    /// shares, the guard made and entered ([`entry`]), then the
     /// flavor's renderer, [`sync::render`] or [`awaited::render`].
     fn render(&self, level: &Level, body: TokenStream) -> TokenStream {
         let Level {
@@ -269,7 +188,10 @@ impl<'k> Expander<'k> {
             &p,
             names,
             manager,
-            (&level.error_name(), &level.error_return()),
+            (
+                &level.error_name(),
+                &level.error_return(&level.error_name()),
+            ),
             wrap,
             &level.sites.state_fields(names, &p),
         );
@@ -280,14 +202,14 @@ impl<'k> Expander<'k> {
             // of them is (the kind probe always is): no
             // `#[allow(unused_imports)]`, whose lint scope rustc would build
             // per expansion.
-            imports: if level.nested {
+            imports: if level.out.is_nested() {
                 TokenStream::new()
             } else {
                 quote_spanned! {m=>
                     use #krate::__private::{self as #p, probes::*};
                 }
             },
-            exit: ExitBorrow::new(names, level.body.brace_token.span.close()),
+            exit: ExitBorrow::new(names, level.close),
             setup: new_guard,
             enter,
             bind,
@@ -300,62 +222,8 @@ impl<'k> Expander<'k> {
     }
 }
 
-/// Puts the body back where the placeholder stands, as opaque tokens.
-struct Splice<'p> {
-    placeholder: &'p syn::Ident,
-    /// Taken when spliced.
-    body: Option<TokenStream>,
-}
-
-impl ExprVisitor for Splice<'_> {
-    fn visit_expr(&mut self, expr: &mut Expr) {
-        if self.body.is_none() {
-            return;
-        }
-        if let Expr::Path(path) = expr {
-            if path.path.is_ident(self.placeholder) {
-                if let Some(body) = self.body.take() {
-                    *expr = Expr::Verbatim(body);
-                }
-                return;
-            }
-        }
-        // An async level's body is inside its `p::pin!(async { .. })`.
-        if let Expr::Macro(m) = expr {
-            if m.mac.path.segments.last().is_some_and(|s| s.ident == "pin") {
-                if let Ok(mut inner) = syn::parse2::<Expr>(m.mac.tokens.clone()) {
-                    self.visit_expr(&mut inner);
-                    m.mac.tokens = inner.into_token_stream();
-                }
-                return;
-            }
-        }
-        walk::walk_expr(self, expr);
-    }
-}
-
-/// The same splice on tokens, when the skeleton did not parse.
-fn splice_tokens(tokens: TokenStream, placeholder: &syn::Ident, body: &TokenStream) -> TokenStream {
-    let mut out = Vec::new();
-    for tt in tokens {
-        match tt {
-            proc_macro2::TokenTree::Ident(ref i) if i == placeholder => out.extend(body.clone()),
-            proc_macro2::TokenTree::Group(g) => {
-                let mut group = proc_macro2::Group::new(
-                    g.delimiter(),
-                    splice_tokens(g.stream(), placeholder, body),
-                );
-                group.set_span(g.span());
-                out.push(group.into());
-            }
-            other => out.push(other),
-        }
-    }
-    out.into_iter().collect()
-}
-
 impl ExpandNested for Expander<'_> {
-    fn expand_nested(&self, mac: &syn::Macro) -> Option<Expr> {
+    fn expand_nested(&self, mac: &syn::Macro, outer: &dyn Escapes) -> Option<TokenStream> {
         let tokens = mac.tokens.clone();
         // Only `with_impl!` starts with `KRATE;`. In a user's `with!`, a
         // top-level `;` is a mistake for the compiler to report, not a crate
@@ -373,6 +241,6 @@ impl ExpandNested for Expander<'_> {
         let call = last.map_or_else(Span::mixed_site, |s| {
             Span::mixed_site().located_at(s.ident.span())
         });
-        Some(self.expand_expr(input, call))
+        Some(self.expand_call(input, call, Out(Some(outer))))
     }
 }

@@ -7,10 +7,12 @@
 //! sites, [`plan::Level`]) → one renderer per flavor, [`sync`] and
 //! [`awaited`], which share [`guard`] (the guard made, entered, and exit's
 //! borrow of it) and [`sites`] (the code that views and resumes the sites).
-//! [`mod@expand`] drives it: levels nested inside out, a nested `with!`
-//! planned and rendered in place. The rewrite expands a nested `with!`
-//! through [`rewrite::ExpandNested`], which the expand stage implements, so
-//! it never imports the stages after it.
+//! [`mod@expand`] drives it: levels outermost first, each inner level (and
+//! each `with!` in a body) planned and rendered while the level around it
+//! rewrites its body, its ways out handed to that rewrite as
+//! [`plan::Escape`]s, so nothing rendered is parsed again. The rewrite
+//! expands a nested `with!` through [`rewrite::ExpandNested`], which the
+//! expand stage implements, so it never imports the stages after it.
 
 mod awaited;
 mod expand;

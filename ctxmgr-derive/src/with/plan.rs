@@ -41,9 +41,9 @@ pub fn break_body(label: &Lifetime, index: u32, store: &TokenStream) -> TokenStr
     }
 }
 
-/// The binding a nested level returns its enter or exit error as:
-/// `Break(__ctxmgr_err) => return __ctxmgr_err`, which the enclosing
-/// level's rewrite makes a [`SiteKind::Inner`] site.
+/// The binding a nested level's enter or exit error is bound to:
+/// `Break(__ctxmgr_err) => <Escape::Error(__ctxmgr_err)>`, which the
+/// enclosing level's rewrite makes a [`SiteKind::Inner`] site.
 pub const INNER_ERROR: &str = "__ctxmgr_err";
 
 /// A way out of the body, resumed after exit.
@@ -57,7 +57,7 @@ pub enum SiteKind {
     Return,
     /// An enter or exit error of a level nested in this one (an inner
     /// manager of the same call, or a `with!` in the body), which that
-    /// level returns as `return __ctxmgr_err` ([`INNER_ERROR`]): handed to
+    /// level passes on as [`Escape::Error`]: handed to
     /// this level's exit as an error. When it is the body's only site, its
     /// value leaves the body's block as the block's value (no slot: see
     /// `sync::render`); else it is a `return` site.
@@ -230,14 +230,97 @@ fn label_eq(a: Option<&Lifetime>, b: Option<&Lifetime>) -> bool {
     }
 }
 
+/// A way out of a level's own code, not of its body: an enter or exit
+/// error passed on, or a site resumed after exit. The renderers emit each
+/// through [`Out::escape`]. At the outermost level it is the plain Rust
+/// (`return ret`, `(OPERAND)?`, `break 'l v`, `continue 'l`); in a level
+/// nested in an enclosing level's body (an inner manager of `with!(A, B,
+/// ..)`, or a `with!` in a body) it leaves that body too, so the enclosing
+/// level's rewrite makes it one of that body's sites, as it would the same
+/// code written there ([`Escapes`]). No token of the nested expansion is
+/// parsed back or visited again.
+pub enum Escape {
+    /// An enter or exit error, bound to this name: `return NAME`.
+    Error(syn::Ident),
+    /// `return VALUE`.
+    Return(TokenStream),
+    /// `(OPERAND)?`, on the user's `?` (see `sites::resumed_question`).
+    Try(Span, TokenStream),
+    /// `break 'l VALUE`.
+    Break(Option<Lifetime>, Option<TokenStream>),
+    /// `continue 'l`.
+    Continue(Option<Lifetime>),
+}
+
+/// The enclosing level's rewrite, as a nested level's escapes see it.
+pub trait Escapes {
+    /// The code of `escape` in the enclosing body: a site of it, or (a
+    /// `break`/`continue` to a target inside that body) the plain code.
+    fn escape(&self, escape: Escape) -> TokenStream;
+
+    /// Rewrites a nested level's manager expression, which the enclosing
+    /// body evaluates (`make()?` in `with!(a, make()? as b, ..)`).
+    fn visit_manager(&self, expr: &mut syn::Expr);
+}
+
+/// Where a level's escapes go: out of the function (`None`, the outermost
+/// level) or into the enclosing level's body.
+#[derive(Clone, Copy)]
+pub struct Out<'a>(pub Option<&'a dyn Escapes>);
+
+impl Out<'_> {
+    /// Inside an enclosing level of the same expansion.
+    pub fn is_nested(self) -> bool {
+        self.0.is_some()
+    }
+
+    /// A nested level's manager expression rewritten as part of the
+    /// enclosing body (see [`Escapes::visit_manager`]).
+    pub fn visit_manager(self, expr: &mut syn::Expr) {
+        if let Some(outer) = self.0 {
+            outer.visit_manager(expr);
+        }
+    }
+
+    pub fn escape(self, escape: Escape) -> TokenStream {
+        if let Some(outer) = self.0 {
+            return outer.escape(escape);
+        }
+        plain(escape)
+    }
+}
+
+/// The plain Rust of an escape, as the outermost level emits it.
+pub fn plain(escape: Escape) -> TokenStream {
+    let m = Span::mixed_site();
+    match escape {
+        Escape::Error(name) => quote_spanned!(m=> return #name),
+        Escape::Return(value) => quote_spanned!(m=> return #value),
+        Escape::Try(question, operand) => resumed_question(question, operand),
+        Escape::Break(label, value) => quote_spanned!(m=> break #label #value),
+        Escape::Continue(label) => quote_spanned!(m=> continue #label),
+    }
+}
+
+/// `(OPERAND)?`, the `?` that resumes a `?` site, with the parentheses and
+/// the `?` on the user's `?` (its own span, not mixed-site located there):
+/// rustc spans a `?`'s conversion error from the operand's start to the
+/// `?`, and a span that starts in the macro's context is shown on the whole
+/// `with!`; this way it is shown on the user's `?`.
+pub fn resumed_question(question: Span, operand: TokenStream) -> TokenStream {
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, operand);
+    group.set_span(question);
+    quote_spanned!(question=> #group ?)
+}
+
 /// The plan of one level of a `with!`: its manager, its body as the
 /// rewrite left it, and the sites found in it.
 pub struct Level<'a> {
     /// The level's generated names.
     pub names: crate::tokens::Names,
     pub manager: &'a super::parse::Manager,
-    /// The body, its sites rewritten.
-    pub body: syn::Block,
+    /// The span of the body's closing brace, where its exit is shown.
+    pub close: Span,
     pub sites: Sites,
     /// Where the `with!` is: the tail that hands its value on is shown
     /// there ("first borrow later used here" when the bound value leaves
@@ -247,27 +330,27 @@ pub struct Level<'a> {
     /// The macros in the body that `with!` cannot look into, for the
     /// guard's drop to name (`"`m!`, .."`).
     pub note: Option<&'a str>,
-    /// Inside an outer level of the same macro call (an inner manager of
-    /// `with!(A, B, ..)`, or a `with!` in a body, expanded in place): the
-    /// outer level's `use` of the runtime's alias and probes is in scope.
-    pub nested: bool,
+    /// Where its escapes go. Nested (inside an outer level of the same
+    /// macro call), the outer level's `use` of the runtime's alias and
+    /// probes is in scope.
+    pub out: Out<'a>,
 }
 
 impl Level<'_> {
-    /// `return ret`: how the level passes an enter or exit error `ret`
-    /// on. A nested level returns it as [`INNER_ERROR`], which the
-    /// enclosing level's rewrite makes an [`SiteKind::Inner`] site; the
-    /// name carries the value, so `ret` must be bound under that name
-    /// ([`Level::error_name`]).
-    pub fn error_return(&self) -> TokenStream {
-        let name = self.error_name();
-        quote_spanned!(Span::mixed_site()=> return #name)
+    /// The name an enter or exit error is bound to (`Break(NAME)`) and
+    /// passed on by (`Escape::Error(NAME)`).
+    pub fn error_name(&self) -> syn::Ident {
+        let name = if self.out.is_nested() {
+            INNER_ERROR
+        } else {
+            "ret"
+        };
+        syn::Ident::new(name, Span::mixed_site())
     }
 
-    /// The name an enter or exit error is bound to (`Break(NAME)`).
-    pub fn error_name(&self) -> syn::Ident {
-        let name = if self.nested { INNER_ERROR } else { "ret" };
-        syn::Ident::new(name, Span::mixed_site())
+    /// How the level passes an enter or exit error `name` on.
+    pub fn error_return(&self, name: &syn::Ident) -> TokenStream {
+        self.out.escape(Escape::Error(name.clone()))
     }
 }
 
@@ -285,7 +368,6 @@ pub struct Shared<'p> {
     pub enter: TokenStream,
     /// Bound (async, inside the body's async block).
     pub bind: TokenStream,
-    /// The body's tokens, or the placeholder a nested level's body is
-    /// spliced at.
+    /// The body's tokens, its sites placed.
     pub body: TokenStream,
 }

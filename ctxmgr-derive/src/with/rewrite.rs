@@ -11,17 +11,18 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
 use syn::{Block, Expr, Lifetime, Macro, Stmt};
 
-use super::plan::{break_body, site_value, store, SiteKind, Sites, INNER_ERROR};
+use super::plan::{break_body, site_value, store, Escape, Escapes, SiteKind, Sites};
 use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
 
 /// How the rewrite expands a `with!` nested in the body, provided by the
 /// expand stage (this stage does not import it).
 pub trait ExpandNested {
-    /// The nested `with!`'s expansion as an expression, or `None` when its
-    /// input is malformed: it is then left for the compiler to expand (and
-    /// report).
-    fn expand_nested(&self, mac: &Macro) -> Option<Expr>;
+    /// The nested `with!`'s expansion, its escapes (enter and exit errors,
+    /// resumed sites) made sites of this body by `outer`; or `None` when
+    /// its input is malformed: it is then left for the compiler to expand
+    /// (and report).
+    fn expand_nested(&self, mac: &Macro, outer: &dyn Escapes) -> Option<TokenStream>;
 }
 
 /// Rewrites the sites of `body` in place and returns them. The body of an
@@ -34,19 +35,38 @@ pub fn rewrite(
     nested: &dyn ExpandNested,
     in_async_block: bool,
 ) -> Sites {
-    let mut rewriter = Rewriter {
-        nested,
-        p,
-        in_async_block,
-        label: names.label("body"),
-        ret: names.ret(),
-        names,
-        sites: Sites::default(),
-        loops: 0,
-        labels: Vec::new(),
-    };
+    let mut rewriter = Rewriter::new(names, p, nested, in_async_block);
     rewriter.visit_block(body);
     rewriter.sites
+}
+
+/// The sites of a body that is the inner levels of the same `with!(A, B,
+/// ..)`: `inner` renders them with their escapes made this body's sites
+/// (through the [`Escapes`] it is given), and returns their tokens.
+pub fn rewrite_levels(
+    names: &Names,
+    p: &TokenStream,
+    nested: &dyn ExpandNested,
+    in_async_block: bool,
+    inner: impl FnOnce(&dyn Escapes) -> TokenStream,
+) -> (TokenStream, Sites) {
+    let mut rewriter = Rewriter::new(names, p, nested, in_async_block);
+    let tokens = inner(&Outer(std::cell::RefCell::new(&mut rewriter)));
+    (tokens, rewriter.sites)
+}
+
+/// A body's rewrite as the levels nested in it see it: each escape of
+/// theirs is rewritten as the same code written in the body would be.
+struct Outer<'s, 'r>(std::cell::RefCell<&'s mut Rewriter<'r>>);
+
+impl Escapes for Outer<'_, '_> {
+    fn escape(&self, escape: Escape) -> TokenStream {
+        self.0.borrow_mut().escape(escape)
+    }
+
+    fn visit_manager(&self, expr: &mut Expr) {
+        self.0.borrow_mut().visit_expr(expr);
+    }
 }
 
 /// What a site carries out of the body.
@@ -184,7 +204,95 @@ pub fn is_with_macro(mac: &Macro) -> bool {
     }
 }
 
-impl Rewriter<'_> {
+impl<'r> Rewriter<'r> {
+    fn new(
+        names: &'r Names,
+        p: &'r TokenStream,
+        nested: &'r dyn ExpandNested,
+        in_async_block: bool,
+    ) -> Self {
+        Rewriter {
+            nested,
+            p,
+            in_async_block,
+            label: names.label("body"),
+            ret: names.ret(),
+            names,
+            sites: Sites::default(),
+            loops: 0,
+            labels: Vec::new(),
+        }
+    }
+
+    /// The code of a nested level's escape in this body (see [`Escapes`]).
+    fn escape(&mut self, escape: Escape) -> TokenStream {
+        let m = Span::mixed_site();
+        match escape {
+            // Placed by the renderer (`INNER(value)`): the block's value
+            // when it is the only site, else a `return` site.
+            Escape::Error(name) if !self.in_async_block => {
+                self.sites.shared(SiteKind::Inner);
+                let at = self.names.ident("inner");
+                quote_spanned!(m=> #at(#name))
+            }
+            Escape::Error(name) => self.return_site(name.into_token_stream()),
+            Escape::Return(value) => self.return_site(value),
+            Escape::Try(question, operand) => {
+                let mut group =
+                    proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, operand);
+                group.set_span(question);
+                self.try_site(question, &group)
+            }
+            Escape::Break(label, value) => match self.break_site(label.as_ref(), value.as_ref()) {
+                Some(site) => site,
+                None => super::plan::plain(Escape::Break(label, value)),
+            },
+            Escape::Continue(label) => match self.continue_site(label.as_ref()) {
+                Some(site) => site,
+                None => super::plan::plain(Escape::Continue(label)),
+            },
+        }
+    }
+
+    /// `return VALUE` leaving the body.
+    fn return_site(&mut self, value: TokenStream) -> TokenStream {
+        let index = self.sites.shared(SiteKind::Return);
+        self.leave(index, Carry::Ret(value))
+    }
+
+    /// `break 'l VALUE` leaving the body, `None` when it targets a loop or
+    /// block inside it.
+    fn break_site(
+        &mut self,
+        label: Option<&Lifetime>,
+        value: Option<&TokenStream>,
+    ) -> Option<TokenStream> {
+        if !self.targets_outside(label) {
+            return None;
+        }
+        let index = self.sites.shared(SiteKind::Break {
+            label: label.cloned(),
+            value: value.is_some(),
+        });
+        let carry = match value {
+            Some(e) => Carry::Slot(e.clone()),
+            None => Carry::Nothing,
+        };
+        Some(self.leave(index, carry))
+    }
+
+    /// `continue 'l` leaving the body, `None` when it targets a loop inside
+    /// it.
+    fn continue_site(&mut self, label: Option<&Lifetime>) -> Option<TokenStream> {
+        if !self.targets_outside(label) {
+            return None;
+        }
+        let index = self.sites.shared(SiteKind::Continue {
+            label: label.cloned(),
+        });
+        Some(self.leave(index, Carry::Nothing))
+    }
+
     fn targets_outside(&self, label: Option<&Lifetime>) -> bool {
         match label {
             None => self.loops == 0,
@@ -203,13 +311,13 @@ impl Rewriter<'_> {
     /// `(return p::Err(<site i's value>))`: the site leaves the body's
     /// async block carrying its value (see [`site_value`]),
     /// which is stored after the block, so the block captures no slot.
-    fn leave(&self, index: u32, carry: Carry) -> Expr {
+    fn leave(&self, index: u32, carry: Carry) -> TokenStream {
         let Rewriter { label, p, ret, .. } = self;
         let m = Span::mixed_site();
         // Already visited: kept as tokens, not parsed back; parenthesized so
         // that, as tokens, it stays one operand wherever the user's
         // `return`/`break` stood (`return > x` is an expression too).
-        let out = if self.in_async_block {
+        if self.in_async_block {
             // A `return`'s value still goes to RET, captured by the block:
             // RET is typed by the function's return type before the body,
             // which a nested `with!`'s own return slot needs to be typed
@@ -231,15 +339,14 @@ impl Rewriter<'_> {
                 Carry::Nothing => TokenStream::new(),
             };
             break_body(label, index, &stored)
-        };
-        Expr::Verbatim(out)
+        }
     }
 
-    fn rewrite_try(&mut self, t: &mut syn::ExprTry) -> Expr {
-        let index = self.sites.push_try(t.question_token.span);
+    /// `INNER?` leaving the body on its `Break`.
+    fn try_site(&mut self, question: Span, inner: &dyn ToTokens) -> TokenStream {
+        let index = self.sites.push_try(question);
         let p = self.p;
-        let inner = &t.expr;
-        let branch = quote_spanned!(t.question_token.span=> #p::branch);
+        let branch = quote_spanned!(question=> #p::branch);
         // In a sync level, placed by the renderer (`LEAVE_i(ret)`): the
         // body's block's value when it is the only site, else stored in its
         // slot (`Sites::place`).
@@ -247,26 +354,28 @@ impl Rewriter<'_> {
             self.leave(index, Carry::Slot(quote_spanned!(Span::mixed_site()=> ret)))
         } else {
             let at = self.names.ident(&format!("leave{index}"));
-            Expr::Verbatim(quote_spanned!(Span::mixed_site()=> #at(ret)))
+            quote_spanned!(Span::mixed_site()=> #at(ret))
         };
         // Parenthesized: as tokens, nothing else would keep `x?.f();` from
         // starting a statement with a `match`.
-        let out = quote_spanned! {Span::mixed_site()=>
-            (match #branch(#inner) {
+        let mut inner_tokens = TokenStream::new();
+        inner.to_tokens(&mut inner_tokens);
+        quote_spanned! {Span::mixed_site()=>
+            (match #branch(#inner_tokens) {
                 #p::Continue(val) => val,
                 #p::Break(ret) => #leave,
             })
-        };
-        Expr::Verbatim(out)
+        }
     }
 
     fn rewrite_macro(&mut self, mac: &mut Macro) -> Option<Expr> {
         if is_with_macro(mac) {
-            // Expand the nested `with!` here, then visit its expansion: its
-            // resumption code (`?`, `return`, `break`) leaves *our* body.
-            let mut expr = self.nested.expand_nested(mac)?;
-            self.visit_expr(&mut expr);
-            return Some(expr);
+            // Expand the nested `with!` here: its escapes (its enter and
+            // exit errors, its resumed `?`, `return`, `break`) leave *our*
+            // body, so they come back through `Outer` as sites of it.
+            let nested = self.nested;
+            let tokens = nested.expand_nested(mac, &Outer(std::cell::RefCell::new(self)))?;
+            return Some(as_block(tokens));
         }
         let name = mac.path.segments.last()?.ident.to_string();
         if name == "bail" || name == "ensure" {
@@ -403,7 +512,7 @@ impl ExprVisitor for Rewriter<'_> {
             // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => ({ SLOT_i = p::Some(r); break 'body i; }) })
             Expr::Try(t) => {
                 self.visit_expr(&mut t.expr);
-                *expr = self.rewrite_try(t);
+                *expr = Expr::Verbatim(self.try_site(t.question_token.span, &t.expr));
             }
             // Input:  return expr
             // Output: ({ RET = Some(expr); break 'body i; })
@@ -411,22 +520,11 @@ impl ExprVisitor for Rewriter<'_> {
                 if let Some(e) = &mut r.expr {
                     self.visit_expr(e);
                 }
-                let inner = matches!(r.expr.as_deref(), Some(Expr::Path(p)) if p.path.is_ident(INNER_ERROR));
-                if inner && !self.in_async_block {
-                    // Placed by the renderer (`INNER(value)`): the block's
-                    // value when it is the only site, else a `return` site.
-                    self.sites.shared(SiteKind::Inner);
-                    let at = self.names.ident("inner");
-                    let value = r.expr.to_token_stream();
-                    *expr = Expr::Verbatim(quote_spanned!(Span::mixed_site()=> #at(#value)));
-                    return;
-                }
-                let index = self.sites.shared(SiteKind::Return);
                 let value = match &r.expr {
                     Some(e) => e.to_token_stream(),
                     None => quote_spanned!(r.return_token.span=> ()),
                 };
-                *expr = self.leave(index, Carry::Ret(value));
+                *expr = Expr::Verbatim(self.return_site(value));
             }
             // Input:  break 'outer value
             // Output: ({ SLOT_i = Some(value); break 'body i; })
@@ -434,26 +532,16 @@ impl ExprVisitor for Rewriter<'_> {
                 if let Some(e) = &mut b.expr {
                     self.visit_expr(e);
                 }
-                if self.targets_outside(b.label.as_ref()) {
-                    let index = self.sites.shared(SiteKind::Break {
-                        label: b.label.clone(),
-                        value: b.expr.is_some(),
-                    });
-                    let carry = match &b.expr {
-                        Some(e) => Carry::Slot(e.to_token_stream()),
-                        None => Carry::Nothing,
-                    };
-                    *expr = self.leave(index, carry);
+                let value = b.expr.as_ref().map(|e| e.to_token_stream());
+                if let Some(site) = self.break_site(b.label.as_ref(), value.as_ref()) {
+                    *expr = Expr::Verbatim(site);
                 }
             }
             // Input:  continue 'outer
             // Output: ({ break 'body i; })
             Expr::Continue(c) => {
-                if self.targets_outside(c.label.as_ref()) {
-                    let index = self.sites.shared(SiteKind::Continue {
-                        label: c.label.clone(),
-                    });
-                    *expr = self.leave(index, Carry::Nothing);
+                if let Some(site) = self.continue_site(c.label.as_ref()) {
+                    *expr = Expr::Verbatim(site);
                 }
             }
             Expr::ForLoop(f) => {
@@ -494,6 +582,28 @@ impl ExprVisitor for Rewriter<'_> {
 
     // Nested items have their own control flow.
     fn visit_item(&mut self, _: &mut syn::Item) {}
+}
+
+/// A nested `with!`'s expansion, `{ STMTS }`, as the block expression it
+/// is (not parsed: its statements stay opaque tokens), so that where it
+/// starts a statement (`with!(..).method();`) syn's printer parenthesizes
+/// it as it would any block.
+fn as_block(tokens: TokenStream) -> Expr {
+    let mut iter = tokens.clone().into_iter();
+    let (Some(proc_macro2::TokenTree::Group(group)), None) = (iter.next(), iter.next()) else {
+        return Expr::Verbatim(tokens);
+    };
+    if group.delimiter() != proc_macro2::Delimiter::Brace {
+        return Expr::Verbatim(tokens);
+    }
+    Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: Block {
+            brace_token: syn::token::Brace(group.delim_span()),
+            stmts: vec![Stmt::Expr(Expr::Verbatim(group.stream()), None)],
+        },
+    })
 }
 
 /// A rewritten site that is a whole statement (`x?;`, `return y;`) leaves

@@ -9,19 +9,8 @@
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote_spanned;
 
-use super::plan::{break_body, site_value, store, Site, SiteKind, Sites};
+use super::plan::{break_body, site_value, store, Escape, Out, Site, SiteKind, Sites};
 use crate::tokens::Names;
-
-/// `(OPERAND)?`, the `?` that resumes a `?` site, with the parentheses and
-/// the `?` on the user's `?` (its own span, not mixed-site located there):
-/// rustc spans a `?`'s conversion error from the operand's start to the
-/// `?`, and a span that starts in the macro's context is shown on the whole
-/// `with!`; this way it is shown on the user's `?`.
-fn resumed_question(question: Span, operand: TokenStream) -> TokenStream {
-    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, operand);
-    group.set_span(question);
-    quote_spanned!(question=> #group ?)
-}
 
 /// Exit's `Outcome` for a site of `kind`, `None` for `Outcome::Ok`.
 /// `residual` is a reference to what a `?` site carries.
@@ -53,29 +42,33 @@ fn outcome(
 /// How a `return`, `break` or `continue` site is resumed after exit, in
 /// either renderer, with the lint attributes of its arm: `return
 /// taken(RET)`, `break 'l [carried]` (`carried`: the value a valued `break`
-/// carries), `continue 'l`. A `?` site is resumed by each renderer its own
-/// way.
+/// carries), `continue 'l`, each through `out`. A `?` site is resumed by
+/// each renderer its own way.
 fn resume_jump(
     p: &TokenStream,
     ret: &TokenStream,
     kind: &SiteKind,
     carried: TokenStream,
+    out: Out,
 ) -> (TokenStream, TokenStream) {
     let m = Span::mixed_site();
     match kind {
         SiteKind::Break { label, value } => {
-            let value = if *value { carried } else { TokenStream::new() };
-            (TokenStream::new(), quote_spanned!(m=> break #label #value))
+            let value = if *value { Some(carried) } else { None };
+            (
+                TokenStream::new(),
+                out.escape(Escape::Break(label.clone(), value)),
+            )
         }
         // Resumed at the end of the user's loop body, where clippy would
         // call the `continue` redundant.
         SiteKind::Continue { label } => (
             quote_spanned!(m=> #[allow(clippy::needless_continue)]),
-            quote_spanned!(m=> continue #label),
+            out.escape(Escape::Continue(label.clone())),
         ),
         SiteKind::Return | SiteKind::Inner | SiteKind::Try(_) => (
             TokenStream::new(),
-            quote_spanned!(m=> return #p::taken(#ret)),
+            out.escape(Escape::Return(quote_spanned!(m=> #p::taken(#ret)))),
         ),
     }
 }
@@ -159,6 +152,7 @@ impl Sites {
         p: &TokenStream,
         manager: Span,
         residual: &syn::Ident,
+        out: Out,
     ) -> (TokenStream, TokenStream) {
         let m = Span::mixed_site();
         let question = match self.iter().next() {
@@ -176,7 +170,10 @@ impl Sites {
         )
         .unwrap_or_default();
         let check = Self::check(names, p, manager);
-        let resumed = resumed_question(question, quote_spanned!(m=> #check.resume(#residual)));
+        let resumed = out.escape(Escape::Try(
+            question,
+            quote_spanned!(m=> #check.resume(#residual)),
+        ));
         let outer = names.label("with");
         let resume = quote_spanned! {m=>
             // `!` with a manager that never suppresses.
@@ -290,7 +287,7 @@ impl Sites {
     ///
     /// Output: [async: `let mut RET = p::None;`]
     ///         `if false { return p::Option::unwrap(RET); }`
-    pub fn setup(&self, names: &Names, p: &TokenStream) -> TokenStream {
+    pub fn setup(&self, names: &Names, p: &TokenStream, out: Out) -> TokenStream {
         let m = Span::mixed_site();
         let mut setup = TokenStream::new();
         if !self.has_return() {
@@ -302,10 +299,11 @@ impl Sites {
         }
         // Ties RET's type to the function's return type, so `return
         // iter.collect()` keeps its expected type.
+        let tie = out.escape(Escape::Return(quote_spanned!(m=> #p::Option::unwrap(#ret))));
         setup.extend(quote_spanned! {m=>
             #[allow(unreachable_code)]
             if false {
-                return #p::Option::unwrap(#ret);
+                #tie;
             }
         });
         setup
@@ -340,6 +338,7 @@ impl Sites {
         p: &TokenStream,
         manager: Span,
         unlabelled: bool,
+        out: Out,
     ) -> Vec<SiteArm> {
         let m = Span::mixed_site();
         let outer = names.label("with");
@@ -360,10 +359,10 @@ impl Sites {
             );
             let (attrs, resume) = match &site.kind {
                 SiteKind::Try(question) => {
-                    let mut resumed = resumed_question(
+                    let mut resumed = out.escape(Escape::Try(
                         *question,
                         quote_spanned!(m=> #check.resume(#p::taken(#slot))),
-                    );
+                    ));
                     if unlabelled {
                         resumed = quote_spanned!(m=> #p::Some(#resumed));
                     }
@@ -373,7 +372,7 @@ impl Sites {
                         quote_spanned!(m=> break #outer #resumed),
                     )
                 }
-                kind => resume_jump(p, &ret, kind, quote_spanned!(m=> #p::taken(#slot))),
+                kind => resume_jump(p, &ret, kind, quote_spanned!(m=> #p::taken(#slot)), out),
             };
             arms.push(SiteArm {
                 index: Literal::u32_unsuffixed(site.index),
@@ -394,7 +393,13 @@ impl Sites {
     /// Output: outcome: `P_i(x) => <outcome>`, `Outcome::Ok` for `break`/`continue`
     ///         resume:  `P_i(x) => (SWALLOWED.resume(x))?` /
     ///                  `return taken(RET)` / `break 'l [x]` / `continue 'l`
-    pub fn async_code(&self, names: &Names, p: &TokenStream, manager: Span) -> AsyncSites {
+    pub fn async_code(
+        &self,
+        names: &Names,
+        p: &TokenStream,
+        manager: Span,
+        out: Out,
+    ) -> AsyncSites {
         let m = Span::mixed_site();
         let ret = names.ret();
         let x = quote_spanned!(m=> carried);
@@ -424,9 +429,12 @@ impl Sites {
             let (attrs, resume) = match &site.kind {
                 SiteKind::Try(question) => (
                     TokenStream::new(),
-                    resumed_question(*question, quote_spanned!(m=> swallowed.resume(#x))),
+                    out.escape(Escape::Try(
+                        *question,
+                        quote_spanned!(m=> swallowed.resume(#x)),
+                    )),
                 ),
-                kind => resume_jump(p, &ret, kind, x.clone()),
+                kind => resume_jump(p, &ret, kind, x.clone(), out),
             };
             let pat = if carries { &with_x } else { &without_x };
             code.resumes

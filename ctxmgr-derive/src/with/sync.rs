@@ -44,12 +44,13 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
         ..
     } = &exit;
     let err = level.error_name();
+    let pass_on = level.error_return(&err);
     let finish_ok = quote_spanned! {m=>
         #[allow(unreachable_code)]
         let exit = #kind.#finish(#exit_borrow, #p::Outcome::Ok);
         #release
         if let #p::Break(#err) = exit {
-            return #err;
+            #pass_on;
         }
     };
 
@@ -124,10 +125,11 @@ fn with_sites(
     // Reached from a site only (the bound value is gone): exit with the
     // site's outcome; its error returned as `name`.
     let exit_site = |name: &syn::Ident, outcome_expr: &TokenStream| {
+        let pass_on = level.error_return(name);
         quote_spanned! {m=>
             let #outcome = #outcome_expr;
             if let #p::Break(#name) = #kind.#finish(#exit_borrow, #outcome) {
-                return #name;
+                #pass_on;
             }
         }
     };
@@ -146,16 +148,17 @@ fn with_sites(
                 )
             },
         );
+        let pass_on = level.error_return(err);
         let inner = quote_spanned! {m=>
             let #err = #block;
             // Its type is the function's return type, known before it is
             // viewed.
             #[allow(unreachable_code)]
             if false {
-                return #err;
+                #pass_on;
             }
             #exit
-            return #err;
+            #pass_on;
         };
         return (TokenStream::new(), inner, result_out.into_token_stream());
     }
@@ -164,7 +167,8 @@ fn with_sites(
         // A `?` is the body's only way out: its residual leaves the body's
         // block as the block's value; no slot, no index.
         let residual = names.local("residual");
-        let (outcome_expr, resume) = sites.try_only_code(names, p, manager.expr.span(), &residual);
+        let (outcome_expr, resume) =
+            sites.try_only_code(names, p, manager.expr.span(), &residual, level.out);
         let block = body_block(body);
         let exit = exit_site(err, &outcome_expr);
         let inner = quote_spanned!(m=> let #residual = #block; #exit #resume);
@@ -172,8 +176,8 @@ fn with_sites(
     }
 
     let unlabelled = sites.has_unlabelled();
-    let arms = sites.sync_arms(names, p, manager.expr.span(), unlabelled);
-    let site_setup = sites.setup(names, p);
+    let arms = sites.sync_arms(names, p, manager.expr.span(), unlabelled, level.out);
+    let site_setup = sites.setup(names, p, level.out);
     // Declared after the body, or (read again after the `with!`'s block)
     // a field of the state, before it.
     let flow = if unlabelled {

@@ -11,10 +11,10 @@ fn __golden() {
             let conn = ((&&&&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind(), conn);
             (conn.0, conn.0.async_guard((conn.1,).0))
         };
-        let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
+        let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_2);
+            return __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0);
         }
         let caught = {
             let conn = match ({
@@ -38,12 +38,12 @@ fn __golden() {
                         let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
-                            {
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(
+                            ({
+                                __ctxmgr_ret_0 = __ctxmgr_p::Some(
                                     __ctxmgr_p::Option::unwrap(_t.2),
                                 );
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                            };
+                            });
                         }
                         let result = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
@@ -52,7 +52,7 @@ fn __golden() {
                                     __ctxmgr_p::Continue(val) => val,
                                     __ctxmgr_p::Break(__ctxmgr_err) => {
                                         ({
-                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
+                                            __ctxmgr_ret_0 = __ctxmgr_p::Some(__ctxmgr_err);
                                             return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                         })
                                     }
@@ -68,15 +68,15 @@ fn __golden() {
                                             );
                                             (tx.0, tx.0.async_guard((tx.1,).0))
                                         };
-                                        let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
+                                        let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
                                         #[allow(unreachable_code)]
                                         if false {
-                                            {
+                                            ({
                                                 _t.2 = __ctxmgr_p::Some(
-                                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_0),
+                                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_2),
                                                 );
-                                                break '__ctxmgr_body_1 1;
-                                            };
+                                                break '__ctxmgr_body_1 2;
+                                            });
                                         }
                                         let caught = {
                                             let tx = match ({
@@ -91,7 +91,7 @@ fn __golden() {
                                                 __ctxmgr_p::Break(__ctxmgr_err) => {
                                                     ({
                                                         _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                                        break '__ctxmgr_body_1 1;
+                                                        break '__ctxmgr_body_1 2;
                                                     })
                                                 }
                                             };
@@ -107,7 +107,7 @@ fn __golden() {
                                                 return __ctxmgr_p::Ok({
                                                     if tx.is_empty() {
                                                         {
-                                                            __ctxmgr_ret_0 = __ctxmgr_p::Some(Ok(0));
+                                                            __ctxmgr_ret_2 = __ctxmgr_p::Some(Ok(0));
                                                             return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                                                         };
                                                     }
@@ -134,10 +134,10 @@ fn __golden() {
                                                             .await,
                                                     )
                                                 {
-                                                    {
+                                                    ({
                                                         _t.2 = __ctxmgr_p::Some(ret);
-                                                        break '__ctxmgr_body_1 1;
-                                                    };
+                                                        break '__ctxmgr_body_1 2;
+                                                    });
                                                 }
                                                 tx.1 = { tx.1 };
                                                 val
@@ -146,7 +146,7 @@ fn __golden() {
                                                 let outcome = match &site {
                                                     __ctxmgr_p::Here(_) => {
                                                         __ctxmgr_p::returned(
-                                                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
+                                                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_2)))
                                                                 .__ctxmgr_returned_err(),
                                                             |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                                         )
@@ -161,17 +161,17 @@ fn __golden() {
                                                         __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
                                                     )
                                                 {
-                                                    {
+                                                    ({
                                                         _t.2 = __ctxmgr_p::Some(ret);
-                                                        break '__ctxmgr_body_1 1;
-                                                    };
+                                                        break '__ctxmgr_body_1 2;
+                                                    });
                                                 }
                                                 tx.1 = { tx.1 };
                                                 match site {
                                                     __ctxmgr_p::Here(_) => {
                                                         ({
-                                                            _t.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(__ctxmgr_ret_0));
-                                                            break '__ctxmgr_body_1 1;
+                                                            _t.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(__ctxmgr_ret_2));
+                                                            break '__ctxmgr_body_1 2;
                                                         })
                                                     }
                                                     __ctxmgr_p::Next(never) => match never {}
@@ -204,24 +204,24 @@ fn __golden() {
                                 .0
                                 .finish(&mut _t.1, outcome)
                             {
-                                {
-                                    __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
+                                ({
+                                    __ctxmgr_ret_0 = __ctxmgr_p::Some(__ctxmgr_err);
                                     return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                                };
+                                });
                             }
-                            {
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
+                            ({
+                                __ctxmgr_ret_0 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                            };
+                            });
                         };
                         #[allow(unreachable_code)]
                         let exit = _t.0.finish(&mut _t.1, __ctxmgr_p::Outcome::Ok);
                         _t.1 = { _t.1 };
                         if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
-                            {
-                                __ctxmgr_ret_2 = __ctxmgr_p::Some(__ctxmgr_err);
+                            ({
+                                __ctxmgr_ret_0 = __ctxmgr_p::Some(__ctxmgr_err);
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
-                            };
+                            });
                         }
                         result
                     }
@@ -252,7 +252,7 @@ fn __golden() {
                 let outcome = match &site {
                     __ctxmgr_p::Here(_) => {
                         __ctxmgr_p::returned(
-                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_2)))
+                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
                                 .__ctxmgr_returned_err(),
                             |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                         )
@@ -271,7 +271,7 @@ fn __golden() {
                 }
                 conn.1 = { conn.1 };
                 match site {
-                    __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(__ctxmgr_ret_2),
+                    __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(__ctxmgr_ret_0),
                     __ctxmgr_p::Next(never) => match never {}
                 }
             }

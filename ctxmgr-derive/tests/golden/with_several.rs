@@ -13,24 +13,24 @@ fn __golden() {
         if false {
             return __ctxmgr_p::Option::unwrap(f.2);
         }
-        let result = '__ctxmgr_with_2: {
-            '__ctxmgr_body_2: {
+        let result = '__ctxmgr_with_0: {
+            '__ctxmgr_body_0: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
-                break '__ctxmgr_with_2 {
+                break '__ctxmgr_with_0 {
                     {
                         let _t = Timer::new("t");
                         let _t = ((&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
                         let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
-                            {
+                            ({
                                 f.2 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(_t.2));
-                                break '__ctxmgr_body_2 1;
-                            };
+                                break '__ctxmgr_body_0 2;
+                            });
                         }
                         let result = '__ctxmgr_with_1: {
                             '__ctxmgr_body_1: {
@@ -40,7 +40,7 @@ fn __golden() {
                                     __ctxmgr_p::Break(__ctxmgr_err) => {
                                         ({
                                             f.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                            break '__ctxmgr_body_2 1;
+                                            break '__ctxmgr_body_0 2;
                                         })
                                     }
                                 };
@@ -87,13 +87,13 @@ fn __golden() {
                             {
                                 ({
                                     f.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                    break '__ctxmgr_body_2 1;
+                                    break '__ctxmgr_body_0 2;
                                 });
                             }
-                            {
+                            ({
                                 f.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
-                                break '__ctxmgr_body_2 1;
-                            };
+                                break '__ctxmgr_body_0 2;
+                            });
                         };
                         #[allow(unreachable_code)]
                         let exit = _t.0.finish(&mut _t.1, __ctxmgr_p::Outcome::Ok);
@@ -101,7 +101,7 @@ fn __golden() {
                         if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
                             ({
                                 f.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                break '__ctxmgr_body_2 1;
+                                break '__ctxmgr_body_0 2;
                             });
                         }
                         result

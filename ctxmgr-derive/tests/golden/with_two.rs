@@ -9,14 +9,14 @@ fn __golden() {
         let f = open(a);
         let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
         let mut f = (f.0, f.0.guard((f.1,).0));
-        let result = '__ctxmgr_with_1: {
-            let ret = '__ctxmgr_body_1: {
+        let result = '__ctxmgr_with_0: {
+            let ret = '__ctxmgr_body_0: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
                 #[allow(unused_braces, unreachable_code)]
-                break '__ctxmgr_with_1 {
+                break '__ctxmgr_with_0 {
                     {
                         let g = open(b);
                         let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
@@ -26,7 +26,7 @@ fn __golden() {
                             let g = match g.0.enter(&mut g.1) {
                                 __ctxmgr_p::Continue(val) => val,
                                 __ctxmgr_p::Break(__ctxmgr_err) => {
-                                    (break '__ctxmgr_body_1 __ctxmgr_err)
+                                    (break '__ctxmgr_body_0 __ctxmgr_err)
                                 }
                             };
                             { f.copy_to(g) }
@@ -35,7 +35,7 @@ fn __golden() {
                         let exit = g.0.finish(&mut g.1, __ctxmgr_p::Outcome::Ok);
                         g.1 = { g.1 };
                         if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
-                            (break '__ctxmgr_body_1 __ctxmgr_err);
+                            (break '__ctxmgr_body_0 __ctxmgr_err);
                         }
                         result
                     }
