@@ -100,7 +100,7 @@ impl<'k> Expander<'k> {
         let WithInput {
             mut managers, body, ..
         } = input;
-        let note = rewrite::opaque_note(&body);
+        let note = super::macros::opaque_note(&body);
         self.expand_levels(&mut managers, body, call, note.as_deref(), out)
     }
 

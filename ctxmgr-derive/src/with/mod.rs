@@ -3,7 +3,7 @@
 //!
 //! A one-way pipeline, each stage in its own file, none importing a later
 //! one: [`parse`] (tokens → [`WithInput`]) → [`rewrite`] (the body's ways
-//! out) → [`plan`] (a level's typed plan: its manager, rewritten body and
+//! out; [`macros`] says which macro calls in it are looked into) → [`plan`] (a level's typed plan: its manager, rewritten body and
 //! sites, [`plan::Level`]) → one renderer per flavor, [`sync`] and
 //! [`awaited`], which share [`guard`] (the guard made, entered, and exit's
 //! borrow of it) and [`sites`] (the code that views and resumes the sites).
@@ -17,6 +17,7 @@
 mod awaited;
 mod expand;
 mod guard;
+mod macros;
 pub mod parse;
 mod plan;
 mod rewrite;

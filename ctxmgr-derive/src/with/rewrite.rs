@@ -11,6 +11,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
 use syn::{Block, Expr, Lifetime, Macro, Stmt};
 
+use super::macros::{as_block, is_with_macro, EXPR_MACROS};
 use super::plan::{break_body, site_value, store, Escape, Escapes, SiteKind, Sites};
 use crate::tokens::Names;
 use crate::walk::{self, ExprVisitor};
@@ -96,112 +97,6 @@ struct Rewriter<'r> {
     loops: usize,
     /// Labels of loops and blocks defined inside the body, innermost last.
     labels: Vec<String>,
-}
-
-/// Std macros whose arguments are expressions: a `?` in them is rewritten
-/// like any other.
-const EXPR_MACROS: &[&str] = &[
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "dbg",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "eprint",
-    "eprintln",
-    "format",
-    "format_args",
-    "panic",
-    "print",
-    "println",
-    "todo",
-    "unimplemented",
-    "unreachable",
-    "vec",
-    "write",
-    "writeln",
-];
-
-/// Std macros that take no expression of the body: nothing in them can
-/// leave it.
-const INERT_MACROS: &[&str] = &[
-    "cfg",
-    "column",
-    "compile_error",
-    "concat",
-    "env",
-    "file",
-    "include_bytes",
-    "include_str",
-    "line",
-    "module_path",
-    "option_env",
-    "stringify",
-];
-
-/// The macros a body calls that `with!` does not look into, as the guard's
-/// drop panic names them: "`give_up!`, `log!`" (`None` when there are none).
-/// A token scan of the body as written, nested `with!` bodies, closures and
-/// items included: listing a macro that cannot leave the body is harmless,
-/// missing one is not.
-pub fn opaque_note(body: &Block) -> Option<String> {
-    fn scan(tokens: TokenStream, names: &mut Vec<String>) {
-        let tts: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
-        for (i, tt) in tts.iter().enumerate() {
-            match tt {
-                proc_macro2::TokenTree::Group(g) => scan(g.stream(), names),
-                proc_macro2::TokenTree::Ident(ident) => {
-                    let call = matches!(
-                        (tts.get(i + 1), tts.get(i + 2)),
-                        (Some(proc_macro2::TokenTree::Punct(bang)), Some(proc_macro2::TokenTree::Group(_)))
-                            if bang.as_char() == '!'
-                    );
-                    let name = ident.to_string();
-                    let seen = EXPR_MACROS.contains(&name.as_str())
-                        || INERT_MACROS.contains(&name.as_str())
-                        || matches!(name.as_str(), "bail" | "ensure" | "matches" | "with");
-                    let name = format!("`{name}!`");
-                    if call && !seen && !names.contains(&name) {
-                        names.push(name);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut tokens = TokenStream::new();
-    for stmt in &body.stmts {
-        stmt.to_tokens(&mut tokens);
-    }
-    let mut names = Vec::new();
-    scan(tokens, &mut names);
-    let mut names = names.into_iter();
-    let mut note = names.next()?;
-    for name in names {
-        note.push_str(", ");
-        note.push_str(&name);
-    }
-    Some(note)
-}
-
-/// Is this macro our own `with!`, to expand in place (so its resumption
-/// code is seen by the enclosing one)? `with!` (imported), `ctxmgr::with!`
-/// (also renamed, and as `$crate::with!`), and the `with_impl!` that
-/// `ctxmgr::with!` forwards to. Another crate's `…::with!` is left alone.
-pub fn is_with_macro(mac: &Macro) -> bool {
-    let segments = &mac.path.segments;
-    let name = |i: usize| segments[i].ident.to_string();
-    match segments.len() {
-        1 => name(0) == "with" && mac.path.leading_colon.is_none(),
-        2 => {
-            let krate = name(0);
-            name(1) == "with"
-                && (krate == "ctxmgr" || krate == "$crate" || krate == crate::krate::runtime_name())
-        }
-        3 => name(1) == "__private" && name(2) == "with_impl",
-        _ => false,
-    }
 }
 
 impl<'r> Rewriter<'r> {
@@ -584,28 +479,6 @@ impl ExprVisitor for Rewriter<'_> {
     fn visit_item(&mut self, _: &mut syn::Item) {}
 }
 
-/// A nested `with!`'s expansion, `{ STMTS }`, as the block expression it
-/// is (not parsed: its statements stay opaque tokens), so that where it
-/// starts a statement (`with!(..).method();`) syn's printer parenthesizes
-/// it as it would any block.
-fn as_block(tokens: TokenStream) -> Expr {
-    let mut iter = tokens.clone().into_iter();
-    let (Some(proc_macro2::TokenTree::Group(group)), None) = (iter.next(), iter.next()) else {
-        return Expr::Verbatim(tokens);
-    };
-    if group.delimiter() != proc_macro2::Delimiter::Brace {
-        return Expr::Verbatim(tokens);
-    }
-    Expr::Block(syn::ExprBlock {
-        attrs: Vec::new(),
-        label: None,
-        block: Block {
-            brace_token: syn::token::Brace(group.delim_span()),
-            stmts: vec![Stmt::Expr(Expr::Verbatim(group.stream()), None)],
-        },
-    })
-}
-
 /// A rewritten site that is a whole statement (`x?;`, `return y;`) leaves
 /// its parentheses off: `match ..;` or `{ .. };` starts the statement.
 ///
@@ -634,25 +507,5 @@ fn unparenthesized_site(tokens: &TokenStream) -> Option<TokenStream> {
         (TokenTree::Ident(ident), _) if ident == "match" => Some(inner),
         (TokenTree::Group(block), None) if block.delimiter() == Delimiter::Brace => Some(inner),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_with_macro;
-
-    fn mac(path: &str) -> syn::Macro {
-        syn::parse_str(&format!("{path}!(m => {{}})")).expect("a macro call")
-    }
-
-    #[test]
-    fn only_our_own_with_is_expanded_in_place() {
-        // (`$crate::with!` is not Rust source, so not parsed here.)
-        for ours in ["with", "ctxmgr::with", "ctxmgr::__private::with_impl"] {
-            assert!(is_with_macro(&mac(ours)), "{ours}");
-        }
-        for theirs in ["other::with", "::with", "a::b::with", "with_impl", "withx"] {
-            assert!(!is_with_macro(&mac(theirs)), "{theirs}");
-        }
     }
 }
