@@ -128,3 +128,42 @@ impl<'c, DB: Backend> Transacting<'c, DB> {
         report(on_cancel, phase, statement);
     }
 }
+
+/// The [`AsyncContextManager`](crate::AsyncContextManager) and `Drop` impls
+/// of both managers, written once: what differs is the manager's own
+/// `begin` (how it sends `BEGIN`: enter is that) and `abandon` (how it ends
+/// an abandoned transaction: `drop_exit` is that, and so is `Drop`, for a
+/// manager dropped in `BEGIN`, before `with!` saw enter end, when
+/// `drop_exit` does not run). Exit is [`Transacting::exit`].
+macro_rules! transaction_manager {
+    ($Manager:ident<$m:lifetime> binds sqlx::Transaction<$tx:lifetime>) => {
+        impl<$m, DB: $crate::sqlx::Backend> $crate::AsyncContextManager for $Manager<$m, DB> {
+            type Value<'a>
+                = &'a mut ::sqlx::Transaction<$tx, DB>
+            where
+                Self: 'a;
+            type Error = $crate::sqlx::Error;
+
+            fn enter(
+                &mut self,
+            ) -> impl ::core::future::Future<Output = Result<Self::Value<'_>, Self::Error>> {
+                self.begin()
+            }
+
+            async fn exit(&mut self, outcome: $crate::Outcome<'_>) -> Result<(), Self::Error> {
+                self.state.exit(&outcome).await
+            }
+
+            fn drop_exit(&mut self, _outcome: $crate::Outcome<'_>) {
+                self.abandon();
+            }
+        }
+
+        impl<DB: $crate::sqlx::Backend> Drop for $Manager<'_, DB> {
+            fn drop(&mut self) {
+                self.abandon();
+            }
+        }
+    };
+}
+pub(super) use transaction_manager;
