@@ -130,11 +130,10 @@ impl<'c, DB: Backend> Transacting<'c, DB> {
 }
 
 /// The [`AsyncContextManager`](crate::AsyncContextManager) and `Drop` impls
-/// of both managers, written once: what differs is the manager's own
-/// `begin` (how it sends `BEGIN`: enter is that) and `abandon` (how it ends
-/// an abandoned transaction: `drop_exit` is that, and so is `Drop`, for a
-/// manager dropped in `BEGIN`, before `with!` saw enter end, when
-/// `drop_exit` does not run). Exit is [`Transacting::exit`].
+/// of both managers, written once. Each manager brings what differs: its
+/// `begin`, which sends `BEGIN` (enter awaits it), and its `abandon`, which
+/// ends an abandoned transaction (`drop_exit` and `Drop` call it). Exit is
+/// [`Transacting::exit`].
 macro_rules! transaction_manager {
     ($Manager:ident<$m:lifetime> binds sqlx::Transaction<$tx:lifetime>) => {
         impl<$m, DB: $crate::sqlx::Backend> $crate::AsyncContextManager for $Manager<$m, DB> {
@@ -144,13 +143,16 @@ macro_rules! transaction_manager {
                 Self: 'a;
             type Error = $crate::sqlx::Error;
 
-            fn enter(
+            async fn enter(
                 &mut self,
-            ) -> impl ::core::future::Future<Output = Result<Self::Value<'_>, Self::Error>> {
-                self.begin()
+            ) -> Result<&mut ::sqlx::Transaction<$tx, DB>, $crate::sqlx::Error> {
+                self.begin().await
             }
 
-            async fn exit(&mut self, outcome: $crate::Outcome<'_>) -> Result<(), Self::Error> {
+            async fn exit(
+                &mut self,
+                outcome: $crate::Outcome<'_>,
+            ) -> Result<(), $crate::sqlx::Error> {
                 self.state.exit(&outcome).await
             }
 
@@ -159,6 +161,8 @@ macro_rules! transaction_manager {
             }
         }
 
+        /// Dropped in `BEGIN` (before `with!` saw enter end): `drop_exit`
+        /// does not run, so the manager cleans up here.
         impl<DB: $crate::sqlx::Backend> Drop for $Manager<'_, DB> {
             fn drop(&mut self) {
                 self.abandon();
