@@ -63,47 +63,39 @@ pub trait Close {
     fn close(&mut self) -> Result<(), Self::Error>;
 }
 
-impl<T: Close + ?Sized> Close for &mut T {
-    type Error = T::Error;
-    #[inline]
-    fn close(&mut self) -> Result<(), Self::Error> {
-        (**self).close()
-    }
+// `&mut T` and `Box<T>` close the `T`: the forwarding impls of both
+// traits, `Close` and `AsyncClose`, written once.
+macro_rules! close_through_pointers {
+    ($Close:ident -> $Ret:ty) => {
+        impl<T: $Close + ?Sized> $Close for &mut T {
+            type Error = T::Error;
+            #[inline]
+            fn close(&mut self) -> $Ret {
+                (**self).close()
+            }
+        }
+
+        #[cfg(feature = "alloc")]
+        impl<T: $Close + ?Sized> $Close for alloc::boxed::Box<T> {
+            type Error = T::Error;
+            #[inline]
+            fn close(&mut self) -> $Ret {
+                (**self).close()
+            }
+        }
+    };
 }
 
-#[cfg(feature = "alloc")]
-impl<T: Close + ?Sized> Close for alloc::boxed::Box<T> {
-    type Error = T::Error;
-    #[inline]
-    fn close(&mut self) -> Result<(), Self::Error> {
-        (**self).close()
-    }
-}
+close_through_pointers!(Close -> Result<(), Self::Error>);
 
 #[cfg(feature = "std")]
 mod std_close {
     use super::Close;
     use std::io::{self, Write};
 
-    impl<W: Write> Close for io::BufWriter<W> {
-        type Error = io::Error;
-        #[inline]
-        fn close(&mut self) -> io::Result<()> {
-            self.flush()
-        }
-    }
-
-    impl<W: Write> Close for io::LineWriter<W> {
-        type Error = io::Error;
-        #[inline]
-        fn close(&mut self) -> io::Result<()> {
-            self.flush()
-        }
-    }
-
     macro_rules! flush_on_close {
-        ($($t:ty),*) => {$(
-            impl Close for $t {
+        ($(impl $(<$W:ident: $bound:path>)? Close for $t:ty;)*) => {$(
+            impl $(<$W: $bound>)? Close for $t {
                 type Error = io::Error;
                 #[inline]
                 fn close(&mut self) -> io::Result<()> {
@@ -112,12 +104,14 @@ mod std_close {
             }
         )*};
     }
-    flush_on_close!(
-        io::Stdout,
-        io::Stderr,
-        io::StdoutLock<'_>,
-        io::StderrLock<'_>
-    );
+    flush_on_close! {
+        impl<W: Write> Close for io::BufWriter<W>;
+        impl<W: Write> Close for io::LineWriter<W>;
+        impl Close for io::Stdout;
+        impl Close for io::Stderr;
+        impl Close for io::StdoutLock<'_>;
+        impl Close for io::StderrLock<'_>;
+    }
 
     impl Close for std::process::Child {
         type Error = io::Error;
@@ -322,22 +316,7 @@ pub trait AsyncClose {
     fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>>;
 }
 
-impl<T: AsyncClose + ?Sized> AsyncClose for &mut T {
-    type Error = T::Error;
-    #[inline]
-    fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> {
-        (**self).close()
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: AsyncClose + ?Sized> AsyncClose for alloc::boxed::Box<T> {
-    type Error = T::Error;
-    #[inline]
-    fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> {
-        (**self).close()
-    }
-}
+close_through_pointers!(AsyncClose -> impl Future<Output = Result<(), Self::Error>>);
 
 /// Python's `contextlib.aclosing(x)` (3.10): lends `&mut x` to the body of a
 /// `with!(async ..)` and awaits [`AsyncClose::close`] on exit, on every path

@@ -128,3 +128,46 @@ impl<'c, DB: Backend> Transacting<'c, DB> {
         report(on_cancel, phase, statement);
     }
 }
+
+/// The [`AsyncContextManager`](crate::AsyncContextManager) and `Drop` impls
+/// of both managers, written once. Each manager brings what differs: its
+/// `begin`, which sends `BEGIN` (enter awaits it), and its `abandon`, which
+/// ends an abandoned transaction (`drop_exit` and `Drop` call it). Exit is
+/// [`Transacting::exit`].
+macro_rules! transaction_manager {
+    ($Manager:ident<$m:lifetime> binds sqlx::Transaction<$tx:lifetime>) => {
+        impl<$m, DB: $crate::sqlx::Backend> $crate::AsyncContextManager for $Manager<$m, DB> {
+            type Value<'a>
+                = &'a mut ::sqlx::Transaction<$tx, DB>
+            where
+                Self: 'a;
+            type Error = $crate::sqlx::Error;
+
+            async fn enter(
+                &mut self,
+            ) -> Result<&mut ::sqlx::Transaction<$tx, DB>, $crate::sqlx::Error> {
+                self.begin().await
+            }
+
+            async fn exit(
+                &mut self,
+                outcome: $crate::Outcome<'_>,
+            ) -> Result<(), $crate::sqlx::Error> {
+                self.state.exit(&outcome).await
+            }
+
+            fn drop_exit(&mut self, _outcome: $crate::Outcome<'_>) {
+                self.abandon();
+            }
+        }
+
+        /// Dropped in `BEGIN` (before `with!` saw enter end): `drop_exit`
+        /// does not run, so the manager cleans up here.
+        impl<DB: $crate::sqlx::Backend> Drop for $Manager<'_, DB> {
+            fn drop(&mut self) {
+                self.abandon();
+            }
+        }
+    };
+}
+pub(super) use transaction_manager;

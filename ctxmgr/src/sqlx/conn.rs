@@ -5,11 +5,10 @@ use core::fmt;
 use std::boxed::Box;
 use std::string::String;
 
-use super::backend::{sealed, Backend, Input, Transacting};
+use super::backend::{sealed, transaction_manager, Backend, Input, Transacting};
 use super::begin::BeginInFlight;
 use super::error::{unsupported, Error};
 use super::options::{builder_methods, Cancelled, IsolationLevel, OnCancel, Options, Phase};
-use crate::{AsyncContextManager, Outcome};
 
 #[cfg(feature = "sqlx-postgres")]
 use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
@@ -133,14 +132,12 @@ impl ConnectionTransaction<'_, Postgres> {
     }
 }
 
-impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
-    type Value<'a>
-        = &'a mut sqlx::Transaction<'c, DB>
-    where
-        Self: 'a;
-    type Error = Error;
+transaction_manager!(ConnectionTransaction<'c> binds sqlx::Transaction<'c>);
 
-    async fn enter(&mut self) -> Result<&mut sqlx::Transaction<'c, DB>, Error> {
+impl<'c, DB: Backend> ConnectionTransaction<'c, DB> {
+    /// Enter: `BEGIN` on the borrowed connection (or a savepoint in the
+    /// borrowed transaction).
+    async fn begin(&mut self) -> Result<&mut sqlx::Transaction<'c, DB>, Error> {
         let Some(conn) = self.conn.take() else {
             return Err(unsupported(
                 "a ctxmgr::sqlx::ConnectionTransaction is entered once",
@@ -158,26 +155,10 @@ impl<'c, DB: Backend> AsyncContextManager for ConnectionTransaction<'c, DB> {
         self.state.began(begun, abandon).await
     }
 
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
-        self.state.exit(&outcome).await
-    }
-
-    fn drop_exit(&mut self, _outcome: Outcome<'_>) {
-        self.abandon();
-    }
-}
-
-impl<DB: Backend> ConnectionTransaction<'_, DB> {
     fn abandon(&mut self) {
         let cancel_with = self.cancel_with.as_ref();
         self.state.abandon(&mut self.on_cancel, |tx, session| {
             DB::abandon_borrowed(tx, cancel_with.zip(session.as_ref()))
         });
-    }
-}
-
-impl<DB: Backend> Drop for ConnectionTransaction<'_, DB> {
-    fn drop(&mut self) {
-        self.abandon();
     }
 }

@@ -6,10 +6,9 @@ use std::string::String;
 
 use sqlx::Pool;
 
-use super::backend::{sealed, Backend, Input, Transacting};
+use super::backend::{sealed, transaction_manager, Backend, Input, Transacting};
 use super::error::Error;
 use super::options::{builder_methods, Cancelled, IsolationLevel, OnCancel, Options, Phase};
-use crate::{AsyncContextManager, Outcome};
 
 /// The manager of [`transaction`](super::transaction)`(&pool)`: acquires a connection, begins,
 /// binds `&mut sqlx::Transaction<'static, DB>`, and commits or rolls back.
@@ -49,14 +48,11 @@ impl<DB: Backend> PoolTransaction<'_, DB> {
     builder_methods!();
 }
 
-impl<DB: Backend> AsyncContextManager for PoolTransaction<'_, DB> {
-    type Value<'a>
-        = &'a mut sqlx::Transaction<'static, DB>
-    where
-        Self: 'a;
-    type Error = Error;
+transaction_manager!(PoolTransaction<'p> binds sqlx::Transaction<'static>);
 
-    async fn enter(&mut self) -> Result<&mut sqlx::Transaction<'static, DB>, Error> {
+impl<DB: Backend> PoolTransaction<'_, DB> {
+    /// Enter: acquires a connection from the pool and sends `BEGIN` on it.
+    async fn begin(&mut self) -> Result<&mut sqlx::Transaction<'static, DB>, Error> {
         let begin = DB::begin_sql(&self.options)?;
         self.state.phase = Phase::Begin;
         let begun = match begin {
@@ -67,16 +63,6 @@ impl<DB: Backend> AsyncContextManager for PoolTransaction<'_, DB> {
         self.state.began(begun, Some(drop)).await
     }
 
-    async fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Error> {
-        self.state.exit(&outcome).await
-    }
-
-    fn drop_exit(&mut self, _outcome: Outcome<'_>) {
-        self.abandon();
-    }
-}
-
-impl<DB: Backend> PoolTransaction<'_, DB> {
     fn abandon(&mut self) {
         let pool = self.pool;
         self.state.abandon(&mut self.on_cancel, |tx, session| {
@@ -89,13 +75,5 @@ impl<DB: Backend> PoolTransaction<'_, DB> {
             }
             None
         });
-    }
-}
-
-/// Dropped in `BEGIN` (before `with!` saw enter end): `drop_exit` does not
-/// run, so the manager cleans up here.
-impl<DB: Backend> Drop for PoolTransaction<'_, DB> {
-    fn drop(&mut self) {
-        self.abandon();
     }
 }
