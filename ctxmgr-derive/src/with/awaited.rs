@@ -5,8 +5,6 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
 
-use syn::spanned::Spanned;
-
 use super::guard::ExitBorrow;
 use super::plan::{Escape, Level, Out, Shared};
 use super::sites::AsyncSites;
@@ -22,7 +20,7 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
         exit: &shared.exit,
         call: level.call,
         kw,
-        expr_span: level.manager.expr.span(),
+        expr_span: level.manager.span(),
         setup: &shared.setup,
         enter: &shared.enter,
         bind: &shared.bind,
@@ -31,10 +29,9 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
     if level.sites.is_empty() {
         async_level.short(&shared.imports)
     } else {
-        let code =
-            level
-                .sites
-                .async_code(&level.names, shared.p, level.manager.expr.span(), level.out);
+        let code = level
+            .sites
+            .async_code(&level.names, shared.p, level.manager.span(), level.out);
         let site_setup = level.sites.setup(&level.names, shared.p, level.out);
         async_level.with_sites(&shared.imports, &site_setup, &code)
     }

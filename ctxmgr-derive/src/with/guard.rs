@@ -5,10 +5,9 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
 
 use super::parse::{Flavor, Malformed, Manager};
-use crate::tokens::{self, spanning, Names};
+use crate::tokens::{spanning, Names};
 
 /// Exit's borrow of the guard, shown on the body's closing brace, and the
 /// move that ends the guard's borrows right after exit.
@@ -116,7 +115,8 @@ pub(super) fn entry(
     // Enter's borrow of the guard, which the bound value keeps, shown on
     // the whole manager expression (see `ExitBorrow`): rustc spans `&mut
     // GUARD` from its `&` to the guard's name.
-    let (first, last) = tokens::first_and_last_span(expr.to_token_stream());
+    let (first, last) = manager.ends;
+    let span = manager.span();
     let enter_borrow = {
         let guard = names.field_at("guard", last);
         let at = m.located_at(first);
@@ -127,19 +127,19 @@ pub(super) fn entry(
     let (kind_of, guard_new, enter) = match manager.flavor {
         Flavor::Sync => (
             quote_spanned!(m=> #p::Kind),
-            syn::Ident::new("guard", expr.span()),
-            syn::Ident::new("enter", expr.span()).into_token_stream(),
+            syn::Ident::new("guard", span),
+            syn::Ident::new("enter", span).into_token_stream(),
         ),
         // The manager's own future is awaited here, in the caller's async
         // fn, and the result recorded in the guard after: see
         // `AsyncGuard::__ctxmgr_split`. `.await` is spanned on the user's
         // `async`: outside an async fn the error points there.
         Flavor::Async(kw) => {
-            let entered = syn::Ident::new("entered", expr.span());
+            let entered = syn::Ident::new("entered", span);
             let dot = quote_spanned!(kw=> .await);
             (
                 quote_spanned!(m=> #p::AsyncKind),
-                syn::Ident::new("async_guard", expr.span()),
+                syn::Ident::new("async_guard", span),
                 quote_spanned! {m=>
                     ({
                         let (mgr, state) = (#enter_borrow).__ctxmgr_split();

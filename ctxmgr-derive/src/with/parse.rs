@@ -12,6 +12,19 @@ pub struct Manager {
     pub expr: Expr,
     pub pat: Option<Pat>,
     pub flavor: Flavor,
+    /// The spans of the expression's first and last tokens, as the user
+    /// wrote it (an enclosing level's rewrite may change its tokens).
+    pub ends: (Span, Span),
+}
+
+impl Manager {
+    /// The expression's span as syn's `Spanned` computes it (its first
+    /// token's, joined to its last where the compiler can), taken once:
+    /// diagnostics about the manager point there.
+    pub fn span(&self) -> Span {
+        let (first, last) = self.ends;
+        first.join(last).unwrap_or(first)
+    }
 }
 
 /// How one manager's level runs. One expander serves every flavor, and
@@ -470,7 +483,13 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
         }
         (flavor, tts) => (flavor, syn::parse2::<Expr>(stream(tts))?),
     };
-    Ok(Manager { expr, pat, flavor })
+    let ends = crate::tokens::first_and_last_span(quote::ToTokens::to_token_stream(&expr));
+    Ok(Manager {
+        expr,
+        pat,
+        flavor,
+        ends,
+    })
 }
 
 fn block_expr(g: &proc_macro2::Group, stmts: Vec<syn::Stmt>) -> Expr {

@@ -4,7 +4,6 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
-use syn::spanned::Spanned;
 
 use super::guard::ExitBorrow;
 use super::plan::{Level, Shared};
@@ -37,7 +36,7 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     // Spanned like `enter` (in `entry`), on the user's expression: a
     // function that cannot return the manager's error is one error there,
     // not one for enter and one for each exit.
-    let finish = syn::Ident::new("finish", manager.expr.span());
+    let finish = syn::Ident::new("finish", manager.span());
     let ExitBorrow {
         borrow: exit_borrow,
         release,
@@ -168,7 +167,7 @@ fn with_sites(
         // block as the block's value; no slot, no index.
         let residual = names.local("residual");
         let (outcome_expr, resume) =
-            sites.try_only_code(names, p, manager.expr.span(), &residual, level.out);
+            sites.try_only_code(names, p, manager.span(), &residual, level.out);
         let block = body_block(body);
         let exit = exit_site(err, &outcome_expr);
         let inner = quote_spanned!(m=> let #residual = #block; #exit #resume);
@@ -176,7 +175,7 @@ fn with_sites(
     }
 
     let unlabelled = sites.has_unlabelled();
-    let arms = sites.sync_arms(names, p, manager.expr.span(), unlabelled, level.out);
+    let arms = sites.sync_arms(names, p, manager.span(), unlabelled, level.out);
     let site_setup = sites.setup(names, p, level.out);
     // Declared after the body, or (read again after the `with!`'s block)
     // a field of the state, before it.
