@@ -106,37 +106,45 @@ pub struct AsyncSites {
     pub terminator: TokenStream,
 }
 
-/// Replaces each `INNER(value)` (an inner level's error, see
-/// [`SiteKind::Inner`]) in `tokens` with `place(value)`.
-fn splice_inner(
+/// `tokens` with each `MARKER(value)` that `place` knows (by the marker's
+/// name) replaced by what it returns; `None` when there was none. One walk
+/// for all of a level's markers, and a group without one is kept as it is,
+/// not rebuilt.
+fn splice(
     tokens: TokenStream,
-    inner: &syn::Ident,
-    place: &dyn Fn(TokenStream) -> TokenStream,
-) -> TokenStream {
+    place: &dyn Fn(&str, TokenStream) -> Option<TokenStream>,
+) -> Option<TokenStream> {
     use proc_macro2::TokenTree;
-    let mut out = Vec::new();
-    let mut iter = tokens.into_iter().peekable();
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
+    let mut changed = false;
+    let mut iter = trees.into_iter().peekable();
     while let Some(tt) = iter.next() {
         match tt {
-            TokenTree::Ident(ref i) if i == inner => {
+            TokenTree::Ident(ref i) => {
                 if let Some(TokenTree::Group(g)) = iter.peek() {
-                    let value = g.stream();
-                    iter.next();
-                    out.extend(place(value));
-                    continue;
+                    if let Some(code) = place(&i.to_string(), g.stream()) {
+                        iter.next();
+                        out.extend(code);
+                        changed = true;
+                        continue;
+                    }
                 }
                 out.push(tt);
             }
-            TokenTree::Group(g) => {
-                let mut group =
-                    proc_macro2::Group::new(g.delimiter(), splice_inner(g.stream(), inner, place));
-                group.set_span(g.span());
-                out.push(group.into());
-            }
+            TokenTree::Group(ref g) => match splice(g.stream(), place) {
+                Some(stream) => {
+                    let mut group = proc_macro2::Group::new(g.delimiter(), stream);
+                    group.set_span(g.span());
+                    out.push(group.into());
+                    changed = true;
+                }
+                None => out.push(tt),
+            },
             other => out.push(other),
         }
     }
-    out.into_iter().collect()
+    changed.then(|| out.into_iter().collect())
 }
 
 impl Sites {
@@ -188,44 +196,45 @@ impl Sites {
     /// 'body value`) when that is its only site, else stored in their slot
     /// (`({ SLOT_i = Some(value); break 'body i; })`; an inner error in
     /// RET, as a `return` site).
-    pub fn place(&self, names: &Names, p: &TokenStream, mut body: TokenStream) -> TokenStream {
+    pub fn place(&self, names: &Names, p: &TokenStream, body: TokenStream) -> TokenStream {
         let m = Span::mixed_site();
-        let label = names.label("body");
+        // Each marker's name: `LEAVE_i` of a `?` site (`Some(i)`), `INNER`
+        // of the inner levels' errors (`None`).
+        let mut markers: Vec<(String, Option<u32>)> = Vec::new();
         if names.is_sync() {
             for site in self.iter() {
-                if !matches!(site.kind, SiteKind::Try(_)) {
-                    continue;
+                if matches!(site.kind, SiteKind::Try(_)) {
+                    let at = names.ident(&format!("leave{}", site.index));
+                    markers.push((at.to_string(), Some(site.index)));
                 }
-                let at = names.ident(&format!("leave{}", site.index));
-                body = if self.try_only() {
-                    splice_inner(
-                        body,
-                        &at,
-                        &|value| quote_spanned!(m=> (break #label #value)),
-                    )
-                } else {
-                    let slot = names.slot(site.index);
-                    splice_inner(body, &at, &|value| {
-                        break_body(&label, site.index, &store(p, &slot, &value))
-                    })
-                };
             }
         }
-        let Some(index) = self.inner_index() else {
-            return body;
-        };
-        let inner = names.ident("inner");
-        if self.inner_only() {
-            return splice_inner(
-                body,
-                &inner,
-                &|value| quote_spanned!(m=> (break #label #value)),
-            );
+        if self.inner_index().is_some() {
+            markers.push((names.ident("inner").to_string(), None));
         }
+        if markers.is_empty() {
+            return body;
+        }
+        let label = names.label("body");
         let ret = names.ret();
-        splice_inner(body, &inner, &|value| {
-            break_body(&label, index, &store(p, &ret, &value))
-        })
+        let place = |name: &str, value: TokenStream| {
+            let mut site = None;
+            for (marker, index) in &markers {
+                if marker == name {
+                    site = Some(*index);
+                }
+            }
+            Some(match site? {
+                Some(_) if self.try_only() => quote_spanned!(m=> (break #label #value)),
+                Some(index) => break_body(&label, index, &store(p, &names.slot(index), &value)),
+                None if self.inner_only() => quote_spanned!(m=> (break #label #value)),
+                None => break_body(&label, self.inner_index()?, &store(p, &ret, &value)),
+            })
+        };
+        match splice(body.clone(), &place) {
+            Some(body) => body,
+            None => body,
+        }
     }
 
     /// A sync level's state fields after KIND and GUARD (see `Names`):
