@@ -178,13 +178,9 @@ fn attribute_impls(
         None => (TokenStream::new(), TokenStream::new()),
     };
     let methods = methods::methods_impl(&frame, &raw);
-    let manager = manager::manager_impl(&frame, suppresses);
-    // Sync only: the named guard reads the value through it.
-    let derived_value = if spec.is_async {
-        TokenStream::new()
-    } else {
-        manager::derived_value_impl(&frame)
-    };
+    let manager = manager::manager_impl(&frame, &raw, suppresses);
+    // Sync, and only when the named guard keeps the value.
+    let derived_value = manager::derived_value_impl(&frame, &raw);
     quote!(#methods #manager #marker #derived_value)
 }
 
@@ -202,7 +198,7 @@ struct ImplFrame<'a> {
     /// before `where`.
     self_ty_group: Group,
     impl_generics: syn::ImplGenerics<'a>,
-    /// The impl block's own where-clause, for the `Methods` impl.
+    /// The impl block's own where-clause, for the unbounded `Methods` impl.
     where_clause: Option<&'a syn::WhereClause>,
     /// The trait impls are bounded by the impl block's own where-clause plus
     /// `for<'x> Self: Derived`, which only the derive implements: without it
@@ -211,12 +207,8 @@ struct ImplFrame<'a> {
     trait_where: TokenStream,
     /// The value lifetime, `'a` of `RawValue<'a>`.
     a: syn::Lifetime,
-    /// `Self`: signatures name the impl's own `RawValue`/`RawError`, never
-    /// `ContextManager`'s: without the derive, this impl is no error. Inside
-    /// the impl, `Self::RawError` is the implemented trait's (a type with
-    /// both a sync and an async impl block is no ambiguity there).
-    cm: TokenStream,
-    /// `Self::RawError`.
+    /// `Self::Error`: inside the manager impl, the implemented trait's (a
+    /// type with both a sync and an async impl block is no ambiguity there).
     error_of: TokenStream,
     /// Both markers are `async fn`: the async traits, whose methods return
     /// futures.
@@ -235,8 +227,7 @@ impl<'a> ImplFrame<'a> {
         let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
         let mut self_ty_group = Group::new(Delimiter::None, self_ty.to_token_stream());
         self_ty_group.set_span(span);
-        let cm = quote_spanned!(span=> Self);
-        let error_of = quote_spanned!(span=> #cm::RawError);
+        let error_of = quote_spanned!(span=> Self::Error);
         ImplFrame {
             span,
             p,
@@ -246,7 +237,6 @@ impl<'a> ImplFrame<'a> {
             where_clause,
             trait_where,
             a: value_lifetime(),
-            cm,
             error_of,
             is_async,
         }
