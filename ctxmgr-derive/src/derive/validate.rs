@@ -64,11 +64,13 @@ pub enum Shape {
 pub enum EnterRet {
     /// `-> V` (or nothing: `()`), lifetimes rewritten.
     Plain(Box<Type>),
-    /// `-> Result<V, E>` or an alias, lifetimes rewritten; and the same
-    /// type with `V` replaced by `()`, to name the error type without the
+    /// `-> Result<V, E>` or an alias, lifetimes rewritten; its first type
+    /// argument `V` (none: `fmt::Result`), the value; and the same type
+    /// with `V` replaced by `()`, to name the error type without the
     /// value's lifetime.
     Result {
         ty: Box<Type>,
+        value: Option<Box<Type>>,
         unit_value: Box<Type>,
     },
 }
@@ -400,6 +402,10 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
             (
                 EnterRet::Result {
                     ty: Box::new(dup(&rewritten)),
+                    value: match &value {
+                        Some(value) => Some(Box::new(dup(value))),
+                        None => None,
+                    },
                     unit_value: Box::new(unit_value),
                 },
                 value,

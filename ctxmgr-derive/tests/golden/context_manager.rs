@@ -56,11 +56,7 @@ where
     for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
 {
     type Kept = ();
-    #[inline]
-    fn __ctxmgr_keep<'__ctxmgr_a>(value: Self::Value<'__ctxmgr_a>) -> Self::Kept
-    where
-        Self: '__ctxmgr_a,
-    {
+    fn __ctxmgr_keep(value: Self::Kept) -> Self::Kept {
         value
     }
 }

@@ -7,7 +7,7 @@
 impl<'l, T: Send> ::ctxmgr::__private::Derived for Session<'l, T> {
     type Tag = ();
 }
-///The named guard of [`Session`], made by `#[derive(ContextManager)]`: `SessionGuard::enter(&mut manager)?` enters it and the guard exits it exactly once — with `SessionGuard::finish(guard, outcome)`, which returns exit's error, or, as a fallback, when dropped (never reporting `Ok` for a path it did not see). See [`DerivedGuard`](ctxmgr::DerivedGuard).
+///The named guard of [`Session`].
 pub type SessionGuard<'__ctxmgr_g, 'l, T> = ::ctxmgr::DerivedGuard<
     '__ctxmgr_g,
     Session<'l, T>,
@@ -34,11 +34,7 @@ impl<T: Send + Display> ::ctxmgr::__private::AsyncContextManager for Session<'_,
 where
     for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
 {
-    type Value<'__ctxmgr_a> = <std::io::Result<
-        &'__ctxmgr_a mut T,
-    > as ::ctxmgr::__private::EnterResult>::Value
-    where
-        Self: '__ctxmgr_a;
+    type Value<'__ctxmgr_a> = &'__ctxmgr_a mut T where Self: '__ctxmgr_a;
     type Error = <std::io::Result<()> as ::ctxmgr::__private::EnterResult>::Error;
     #[inline]
     fn enter(

@@ -7,7 +7,7 @@
 impl<'c> ::ctxmgr::__private::Derived for Tx<'c> {
     type Tag = ();
 }
-///The named guard of [`Tx`], made by `#[derive(ContextManager)]`: `TxGuard::enter(&mut manager)?` enters it and the guard exits it exactly once — with `TxGuard::finish(guard, outcome)`, which returns exit's error, or, as a fallback, when dropped (never reporting `Ok` for a path it did not see). See [`DerivedGuard`](ctxmgr::DerivedGuard).
+///The named guard of [`Tx`].
 pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
 
 //
@@ -31,12 +31,7 @@ impl<'c> ::ctxmgr::__private::ContextManager for Tx<'c>
 where
     for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
 {
-    type Value<'__ctxmgr_a> = <Result<
-        &'__ctxmgr_a mut Self,
-        DbError,
-    > as ::ctxmgr::__private::EnterResult>::Value
-    where
-        Self: '__ctxmgr_a;
+    type Value<'__ctxmgr_a> = &'__ctxmgr_a mut Self where Self: '__ctxmgr_a;
     type Error = <Result<(), DbError> as ::ctxmgr::__private::EnterResult>::Error;
     #[inline]
     fn enter(&mut self) -> ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error> {

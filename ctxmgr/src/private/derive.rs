@@ -84,8 +84,10 @@ pub trait GuardShape<M: ContextManager> {
     where
         M: 'a;
     fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s M) -> &'s Self::Target;
-    fn __ctxmgr_target_mut<'s>(kept: &'s mut Self::Kept, manager: &'s mut M)
-        -> &'s mut Self::Target;
+    fn __ctxmgr_target_mut<'s>(
+        kept: &'s mut Self::Kept,
+        manager: &'s mut M,
+    ) -> &'s mut Self::Target;
 }
 
 impl<M: DerivedValue> GuardShape<M> for GuardKeeps {
@@ -161,9 +163,9 @@ pub trait Derived {
 pub trait DerivedValue: ContextManager {
     /// The value type, without the value lifetime.
     type Kept;
-    fn __ctxmgr_keep<'a>(value: Self::Value<'a>) -> Self::Kept
-    where
-        Self: 'a;
+    /// The identity. The impl writes its parameter as `Self::Kept`, the
+    /// same type once normalized, which needs no lifetime.
+    fn __ctxmgr_keep(value: Self::Value<'_>) -> Self::Kept;
 }
 
 impl<M> Named for &mut M

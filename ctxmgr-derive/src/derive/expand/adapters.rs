@@ -130,11 +130,20 @@ impl Frame<'_> {
                 is_future: false,
                 shape: enter.shape,
             },
-            // The value and error types are read off the `Result` through
-            // `EnterResult`, so the method's own `Result` is the trait's:
-            // returned as it is (an `async fn`'s future too).
-            EnterRet::Result { ty, unit_value } => EnterAdapter {
-                raw_value: quote_spanned!(span=> <#ty as #p::EnterResult>::Value),
+            // The value is the `Result`'s first type argument (as the
+            // error's `unit_value` assumes), else read through
+            // `EnterResult`; the error is read through it. So the method's
+            // own `Result` is the trait's: returned as it is (an `async
+            // fn`'s future too).
+            EnterRet::Result {
+                ty,
+                value,
+                unit_value,
+            } => EnterAdapter {
+                raw_value: match value {
+                    Some(value) => value.to_token_stream(),
+                    None => quote_spanned!(span=> <#ty as #p::EnterResult>::Value),
+                },
                 error: Some(quote_spanned!(span=> <#unit_value as #p::EnterResult>::Error)),
                 body: self.call_awaiting(enter.method, None, false),
                 is_future: enter.method.sig.asyncness.is_some(),

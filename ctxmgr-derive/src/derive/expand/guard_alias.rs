@@ -6,7 +6,7 @@
 //! Output:
 //!
 //! ```text
-//! /// The named guard of [`Tx`]: a [`DerivedGuard`](ctxmgr::DerivedGuard).
+//! /// The named guard of [`Tx`].
 //! pub type TxGuard<'__ctxmgr_g, 'c, T> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c, T>>;
 //! ```
 
@@ -35,9 +35,10 @@ pub(super) fn guard_alias(
     for param in input.generics.params.pairs() {
         params.push(alias_param(param.value()));
     }
-    // Short: every derive emits it, and rustc parses it each time;
-    // `DerivedGuard`'s page says how the guard enters and exits.
-    let doc = format!("The named guard of [`{name}`]: a [`DerivedGuard`](ctxmgr::DerivedGuard).");
+    // Short: every derive emits it. rustdoc shows the aliased
+    // `DerivedGuard<..>`, linked to its page, which says how the guard
+    // enters and exits.
+    let doc = format!("The named guard of [`{name}`].");
     quote! {
         #[doc = #doc]
         #vis type #guard <#g, #(#params),*> = #krate::DerivedGuard<#g, #name #ty_generics>;

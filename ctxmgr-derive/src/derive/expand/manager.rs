@@ -15,7 +15,11 @@ use crate::derive::validate::Shape;
 /// instructions per type), its `enter` and `exit` calling the marked
 /// methods; `suppresses` is the trait's `suppresses` when the block has a
 /// `#[suppress]` method (else empty).
-pub(super) fn manager_impl(frame: &ImplFrame<'_>, raw: &Raw, suppresses: TokenStream) -> TokenStream {
+pub(super) fn manager_impl(
+    frame: &ImplFrame<'_>,
+    raw: &Raw,
+    suppresses: TokenStream,
+) -> TokenStream {
     let (span, p, a) = (frame.span, &frame.p, &frame.a);
     let manager = frame.runtime("ContextManager", "AsyncContextManager");
     let comma = frame.async_comma();
@@ -64,18 +68,17 @@ pub(super) fn derived_value_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStrea
     if frame.is_async || raw.shape != Shape::Keeps {
         return TokenStream::new();
     }
-    let (span, p, a) = (frame.span, &frame.p, &frame.a);
+    let (span, p) = (frame.span, &frame.p);
     let value = &raw.value;
+    // `Self::Kept` for the trait's `Self::Value<'_>`: the same type here,
+    // with no lifetime to name. No `#[inline]`: an identity without calls
+    // is inlined across crates anyway (and it is off `with!`'s paths).
     frame.bounded_impl(
         quote_spanned!(span=> #p::DerivedValue),
         quote_spanned! {span=>
             type Kept = #value;
 
-            #[inline]
-            fn __ctxmgr_keep<#a>(value: Self::Value<#a>) -> Self::Kept
-            where
-                Self: #a,
-            {
+            fn __ctxmgr_keep(value: Self::Kept) -> Self::Kept {
                 value
             }
         },

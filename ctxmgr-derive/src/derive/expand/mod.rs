@@ -12,25 +12,28 @@
 //! Output: the impl block without the markers, and
 //!
 //! ```text
-//! impl<'c> __private::Methods for Tx<'c> {
-//!     type RawValue<'a> = <Result<&'a mut Self, DbError> as EnterResult>::Value where Self: 'a;
-//!     type RawError = <Result<(), DbError> as EnterResult>::Error;
-//!     type Kept = (); type Target = Self; type Shape = GuardDropsRef;   // see validate::Shape
-//!     fn __ctxmgr_enter(&mut self) -> Result<Self::RawValue<'_>, Self::RawError> {
-//!         EnterResult::into_result(Self::begin(self))
-//!     }
-//!     fn __ctxmgr_exit(&mut self, o) -> Result<(), Self::RawError> {
-//!         <Result<(), DbError> as ExitResult<Self::RawError>>::into_result(Self::end(self, o))
-//!     }
-//!     fn __ctxmgr_keep(value: Self::RawValue<'a>) / __ctxmgr_target / __ctxmgr_target_mut   // per shape
-//! }
+//! impl<'c> __private::Methods for Tx<'c> { type Shape = GuardDropsRef; }   // see validate::Shape
 //! impl<'c> ContextManager for Tx<'c> where for<'x> Self: __private::Derived {
-//!     type Value<'a> = <Self as Methods>::RawValue<'a> where Self: 'a;
-//!     type Error = <Self as Methods>::RawError;
-//!     fn enter(..) { Methods::__ctxmgr_enter(self) }  fn exit(..) { Methods::__ctxmgr_exit(self, outcome) }
+//!     type Value<'a> = <Result<&'a mut Self, DbError> as EnterResult>::Value where Self: 'a;
+//!     type Error = <Result<(), DbError> as EnterResult>::Error;
+//!     fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> { Self::begin(self) }
+//!     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+//!         <Result<(), DbError> as ExitResult<Self::Error>>::__ctxmgr_into_result(Self::end(self, outcome))
+//!     }
 //! }
+//! ```
+//!
+//! The `Methods` impl has no bound: it says "this type has the attribute's
+//! methods" (`with!` probes it to name a missing derive) and what the named
+//! guard keeps of the value; the runtime's `GuardShape` does the keeping.
+//! When the guard keeps the value itself (`Result<u64, DbError>`: `Shape =
+//! GuardKeeps`), one more impl under the same bound says that its type has
+//! no lifetime:
+//!
+//! ```text
 //! impl<'c> __private::DerivedValue for Tx<'c> where for<'x> Self: Derived {
-//!     fn __ctxmgr_raw(value: <Self as ContextManager>::Value<'a>) -> <Self as Methods>::RawValue<'a> { value }
+//!     type Kept = <Result<u64, DbError> as EnterResult>::Value;
+//!     fn __ctxmgr_keep(value: Self::Kept) -> Self::Kept { value }   // the trait says `Self::Value<'_>`
 //! }
 //! ```
 //!
@@ -47,32 +50,33 @@
 //! impl<'c> __private::Suppress for Tx<'c> where for<'x> Self: Derived {}   // AsyncSuppress when async
 //! ```
 //!
-//! When both markers are `async fn`: `__private::AsyncMethods`, with the
-//! adapters' bodies in `async` blocks, and `AsyncContextManager` under the
-//! same bound (no sync impl; a sync block has no async one, whose check
-//! alone cost rustc ~5 M instructions per type). The `Methods` signatures
-//! name its own `RawValue`/`RawError`, never `ContextManager`, and `for<'x>`
-//! makes the unmet `Derived` bound remove the trait impl rather than be an
-//! error: without the derive, this output is no error, and the one error is
-//! where the type is used as a manager (`with!` names the missing derive).
+//! When both markers are `async fn`: `__private::AsyncMethods` (`type Tag
+//! = ();`) and `AsyncContextManager` under the same bound, `enter` returning
+//! the `async fn`'s own future when it returns a `Result`, the other bodies
+//! in `async` blocks (no sync impl; a sync block has no async one, whose
+//! check alone cost rustc ~5 M instructions per type). `for<'x>` makes the
+//! unmet `Derived` bound remove the trait impl rather than be an error:
+//! without the derive, this output is no error, and the one error is where
+//! the type is used as a manager (`with!` names the missing derive).
 //!
 //! Derive. Input: `#[derive(ContextManager)] pub struct Tx<'c> { .. }`. Output:
 //!
 //! ```text
 //! impl<'c> __private::Derived for Tx<'c> { type Tag = (); }   // "has the derive"
-//! /// The named guard of [`Tx`], ...: one generic runtime type, checked once.
+//! /// The named guard of [`Tx`].   (one generic runtime type, checked once)
 //! pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
 //! ```
 //!
-//! Files: [`methods`] writes the `Methods`/`AsyncMethods` impl from the
-//! [`adapters`] of the marked methods, [`manager`] the `ContextManager` (or
-//! `AsyncContextManager`), `Suppress` and `DerivedValue` impls over it,
+//! Files: [`methods`] reads the [`adapters`] of the marked methods and
+//! writes the `Methods`/`AsyncMethods` impl, [`manager`] the
+//! `ContextManager` (or `AsyncContextManager`), `Suppress` and
+//! `DerivedValue` impls,
 //! [`send`] the `SendAsyncContextManager` impl of `(send)`, and
 //! [`guard_alias`] the derive's named guard. [`ImplFrame`] is what they
 //! share of the impl block.
 //!
 //! On invalid input the attribute still emits the impl block (so
-//! rust-analyzer keeps completing in it) and a `Methods` impl whose broken
+//! rust-analyzer keeps completing in it) and a manager impl whose broken
 //! parts are stubs, so the derive adds no second error.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
