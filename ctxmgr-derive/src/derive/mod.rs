@@ -22,7 +22,7 @@
 //! imported) is rustc's one error, nothing more.
 //!
 //! Stages, one file each: [`parse`] (tokens → typed input borrowing syn),
-//! [`validate`] (method shapes → specs, all errors combined), [`expand`]
+//! [`validate`] (method shapes → the [`spec`] types, all errors combined), [`expand`]
 //! (quote, with a stub impl next to any error). [`attr`] names every
 //! attribute and key. The runtime crate's path comes from
 //! [`crate::krate`], errors are collected in [`crate::diag::Errors`].
@@ -30,6 +30,7 @@
 pub mod attr;
 pub mod expand;
 pub mod parse;
+pub mod spec;
 mod types;
 pub mod validate;
 

@@ -8,7 +8,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
-use crate::derive::validate::{self, EnterRet, ExitRet, Shape};
+use crate::derive::spec::{EnterRet, EnterSpec, ExitRet, ExitSpec, Shape};
+use crate::derive::validate;
 use crate::tokens::respan;
 
 /// What the attribute's impls need to say about each marked method: the
@@ -88,7 +89,7 @@ impl Frame<'_> {
     /// is `error_type`, the error as a type, so nothing else is reported.
     pub(super) fn enter(
         &self,
-        enter: Option<&validate::EnterSpec<'_>>,
+        enter: Option<&EnterSpec<'_>>,
         error_type: Option<TokenStream>,
     ) -> EnterAdapter {
         let (p, span) = (self.p, self.span);
@@ -153,7 +154,7 @@ impl Frame<'_> {
     }
 
     /// Without an `#[exit]` (its error reported), a stub.
-    pub(super) fn exit(&self, exit: Option<&validate::ExitSpec<'_>>) -> ExitAdapter {
+    pub(super) fn exit(&self, exit: Option<&ExitSpec<'_>>) -> ExitAdapter {
         let (p, span, error_of) = (self.p, self.span, self.error_of);
         let Some(exit) = exit else {
             return ExitAdapter {

@@ -8,7 +8,7 @@ use quote::quote_spanned;
 
 use super::methods::Raw;
 use super::ImplFrame;
-use crate::derive::validate::Shape;
+use crate::derive::spec::Shape;
 
 /// `impl ContextManager for Self` (or `AsyncContextManager`, no sync impl:
 /// a sync block has no async one, whose check alone cost rustc ~5 M

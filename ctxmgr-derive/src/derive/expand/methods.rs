@@ -8,7 +8,7 @@ use quote::quote_spanned;
 
 use super::adapters::{EnterAdapter, ExitAdapter, Frame};
 use super::ImplFrame;
-use crate::derive::validate::{self, Shape};
+use crate::derive::spec::{Shape, Spec};
 
 /// What the manager impl says of the marked methods, sync or async.
 pub(super) struct Raw {
@@ -33,7 +33,7 @@ impl Raw {
     /// [`Frame::enter`]).
     pub(super) fn new(
         adapters: &Frame<'_>,
-        spec: &validate::Spec<'_>,
+        spec: &Spec<'_>,
         error_type: Option<TokenStream>,
     ) -> Self {
         let EnterAdapter {

@@ -12,7 +12,7 @@
 //! Output: the impl block without the markers, and
 //!
 //! ```text
-//! impl<'c> __private::Methods for Tx<'c> { type Shape = GuardDropsRef; }   // see validate::Shape
+//! impl<'c> __private::Methods for Tx<'c> { type Shape = GuardDropsRef; }   // see spec::Shape
 //! impl<'c> ContextManager for Tx<'c> where for<'x> Self: __private::Derived {
 //!     type Value<'a> = <Result<&'a mut Self, DbError> as EnterResult>::Value where Self: 'a;
 //!     type Error = <Result<(), DbError> as EnterResult>::Error;
@@ -85,7 +85,8 @@ use syn::spanned::Spanned;
 use syn::ItemImpl;
 
 use super::parse::{self, parse_impl, strip_markers};
-use super::validate::{self, value_lifetime};
+use super::spec::{value_lifetime, Spec};
+use super::validate;
 use super::DeriveInput;
 use crate::diag::Errors;
 use crate::krate::runtime_path;
@@ -163,7 +164,7 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `with!` over the type then reports nothing about its binding.
 fn attribute_impls(
     item: &ItemImpl,
-    spec: &validate::Spec<'_>,
+    spec: &Spec<'_>,
     krate: &TokenStream,
     error_type: Option<TokenStream>,
 ) -> TokenStream {
