@@ -3,16 +3,23 @@
 //!
 //! The derive implements [`Derived`] for its type, and nothing else (besides
 //! the named guard's alias). The attribute, which sees the methods and so
-//! knows sync from async, implements [`Methods`] and then `ContextManager`
-//! and [`DerivedValue`] (or [`AsyncMethods`] and then `AsyncContextManager`),
-//! the trait impls under `for<'x> Self: Derived`, a bound that removes the
-//! impl when unmet instead of being an error. So each half compiles alone,
-//! a sync manager carries no async impl (each cost rustc about 5 M
-//! instructions to check, callgrind), and a missing half is an error only
-//! where the type is used as a manager. In `with!` it is one error: the kind
-//! probe ([`KindNoDerive`], [`KindNoMethods`]) tells which half is missing,
-//! and the unmet bound's message names it. Traits a message can name are
-//! re-exported in `ctxmgr::bounds`, so no error says `__private`.
+//! knows sync from async, implements [`Methods`] (or [`AsyncMethods`]) with
+//! no bound, then `ContextManager` (or `AsyncContextManager`), whose `enter`
+//! and `exit` call the marked methods, and, when the named guard keeps the
+//! value, [`DerivedValue`]: those under `for<'x> Self: Derived`, a bound
+//! that removes the impl when unmet instead of being an error. So each half
+//! compiles alone, a sync manager carries no async impl (each cost rustc
+//! about 5 M instructions to check, callgrind), and a missing half is an
+//! error only where the type is used as a manager. In `with!` it is one
+//! error: the kind probe ([`KindNoDerive`], [`KindNoMethods`]) tells which
+//! half is missing, and the unmet bound's message names it. Traits a
+//! message can name are re-exported in `ctxmgr::bounds`, so no error says
+//! `__private`.
+//!
+//! What every manager would repeat is written once here, generic: the
+//! named guard's keeping of the value and its deref target, by the
+//! [`GuardShape`] the `Methods` impl names. Each use then emits only what
+//! differs (bench/HISTORY.md, session 9).
 //!
 //! `DerivedGuard`'s own traits, [`Named`] and [`NamedGuardSupported`], are
 //! defined beside it (`derived_guard.rs`); their impls for the derive's
@@ -168,9 +175,11 @@ pub trait DerivedValue: ContextManager {
     fn __ctxmgr_keep(value: Self::Value<'_>) -> Self::Kept;
 }
 
+/// The named guard's view of every derived manager, through its shape.
 impl<M> Named for &mut M
 where
-    M: ContextManager + Methods<Shape: GuardShape<M>>,
+    M: ContextManager + Methods,
+    M::Shape: GuardShape<M>,
 {
     type Kept = <M::Shape as GuardShape<M>>::Kept;
     type Target = <M::Shape as GuardShape<M>>::Target;
