@@ -16,6 +16,7 @@ impl ::ctxmgr::__private::AsyncMethods for Conn {
     type Tag = ();
 }
 #[automatically_derived]
+#[allow(clippy::manual_async_fn)]
 impl ::ctxmgr::__private::AsyncContextManager for Conn
 where
     for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,

@@ -30,6 +30,7 @@ impl<T: Send + Display> ::ctxmgr::__private::AsyncMethods for Session<'_, T> {
     type Tag = ();
 }
 #[automatically_derived]
+#[allow(clippy::manual_async_fn)]
 impl<T: Send + Display> ::ctxmgr::__private::AsyncContextManager for Session<'_, T>
 where
     for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,

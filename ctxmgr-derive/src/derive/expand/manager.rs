@@ -32,7 +32,14 @@ pub(super) fn manager_impl(
         frame.in_body(&raw.enter_body)
     };
     let exit_body = frame.in_body(&raw.exit_body);
+    // The `async move` bodies, which clippy would have be `async fn`s.
+    let allow = if frame.is_async {
+        quote_spanned!(span=> #[allow(clippy::manual_async_fn)])
+    } else {
+        TokenStream::new()
+    };
     frame.bounded_impl(
+        quote_spanned!(span=> #allow),
         manager,
         quote_spanned! {span=>
             type Value<#a> = #value where Self: #a;
@@ -57,7 +64,7 @@ pub(super) fn manager_impl(
 /// `AsyncSuppress` when async.
 pub(super) fn suppress_marker(frame: &ImplFrame<'_>) -> TokenStream {
     let marker = frame.runtime("Suppress", "AsyncSuppress");
-    frame.bounded_impl(marker, TokenStream::new())
+    frame.bounded_impl(TokenStream::new(), marker, TokenStream::new())
 }
 
 /// `impl DerivedValue for Self`, for a sync manager whose value the named
@@ -74,6 +81,7 @@ pub(super) fn derived_value_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStrea
     // with no lifetime to name. No `#[inline]`: an identity without calls
     // is inlined across crates anyway (and it is off `with!`'s paths).
     frame.bounded_impl(
+        TokenStream::new(),
         quote_spanned!(span=> #p::DerivedValue),
         quote_spanned! {span=>
             type Kept = #value;

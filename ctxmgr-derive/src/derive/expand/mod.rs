@@ -257,12 +257,19 @@ impl<'a> ImplFrame<'a> {
 
     /// `impl #trait_ for Self`, bounded by the impl block's where-clause
     /// and the derive (`trait_where`): every manager impl.
-    fn bounded_impl(&self, trait_: TokenStream, items: TokenStream) -> TokenStream {
+    /// `attrs` go after `#[automatically_derived]`.
+    fn bounded_impl(
+        &self,
+        attrs: TokenStream,
+        trait_: TokenStream,
+        items: TokenStream,
+    ) -> TokenStream {
         let span = self.span;
         let (impl_generics, self_ty, trait_where) =
             (&self.impl_generics, &self.self_ty_group, &self.trait_where);
         quote_spanned! {span=>
             #[automatically_derived]
+            #attrs
             impl #impl_generics #trait_ for #self_ty #trait_where { #items }
         }
     }
