@@ -4,10 +4,10 @@
 //!
 //! * the attribute on the impl block finds the `#[enter]` and `#[exit]`
 //!   methods and implements the hidden `__private::Methods` (or
-//!   `AsyncMethods`) for the impl's self type: the value and error types,
-//!   adapters to the trait's method shapes, and what the named guard keeps
-//!   of the value. Knowing sync from async, it then implements
-//!   `ContextManager` (or `AsyncContextManager`) by delegating to them,
+//!   `AsyncMethods`) for the impl's self type, with no bound: "this type
+//!   has the methods", and what the named guard keeps of the value.
+//!   Knowing sync from async, it then implements `ContextManager` (or
+//!   `AsyncContextManager`), whose `enter` and `exit` call the methods,
 //!   bounded `for<'x> Self: __private::Derived` (an unmet bound removes the
 //!   impl, no error); an optional `#[suppress]` method becomes that impl's
 //!   `suppresses`, and the type `Suppress` (or `AsyncSuppress`) under the

@@ -156,8 +156,8 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// The attribute's impls for a valid or invalid block: `Methods` (or
-/// `AsyncMethods`), the manager trait over it, the `Suppress` marker when
-/// the block has a `#[suppress]` method, and (sync only) `DerivedValue`.
+/// `AsyncMethods`), the manager trait, the `Suppress` marker when the block
+/// has a `#[suppress]` method, and (sync, a kept value) `DerivedValue`.
 ///
 /// `error_type`: the error, as a type, for the value of an enter that is
 /// missing (see [`crate::diag::error_as_type`]): the body of a
@@ -210,7 +210,7 @@ struct ImplFrame<'a> {
     /// they do not apply (the `for<'x>` makes the unmet bound remove the impl
     /// rather than be an error), and `with!` says the derive is missing.
     trait_where: TokenStream,
-    /// The value lifetime, `'a` of `RawValue<'a>`.
+    /// The value lifetime, `'a` of `Value<'a>`.
     a: syn::Lifetime,
     /// `Self::Error`: inside the manager impl, the implemented trait's (a
     /// type with both a sync and an async impl block is no ambiguity there).
