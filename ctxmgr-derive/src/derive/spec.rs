@@ -29,9 +29,11 @@ pub enum Shape {
 pub enum EnterRet {
     /// `-> V` (or nothing: `()`), lifetimes rewritten.
     Plain(Box<Type>),
-    /// `-> Result<V, E>` or an alias, lifetimes rewritten; its first type
-    /// argument `V` (none: `fmt::Result`), the value; and the same type
-    /// with `V` replaced by `()`, to name the error type without the
+    /// `-> Result<V, E>` or an alias, lifetimes rewritten; `V`, the value,
+    /// when the type has exactly these two type arguments (else the value
+    /// is read through `EnterResult`: `io::Result<V>`, `fmt::Result`, an
+    /// alias that wraps its parameter); and the same type with its first
+    /// type argument replaced by `()`, to name the error type without the
     /// value's lifetime.
     Result {
         ty: Box<Type>,
@@ -76,4 +78,45 @@ pub struct Spec<'a> {
     /// No `#[enter]` in the block: reported by expand, as the type of the
     /// value it would have returned (see [`crate::diag::error_as_type`]).
     pub missing_enter: Option<syn::Error>,
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+
+    use super::EnterRet;
+    use crate::derive::parse::parse_impl;
+    use crate::derive::validate::validate;
+    use crate::diag::Errors;
+
+    /// The value type the manager impl names for `#[enter]`'s return type
+    /// `ret`: `Some(V)` when it names `V` itself, `None` when it reads it
+    /// through `EnterResult`.
+    fn named_value(ret: &str) -> Option<String> {
+        let item: syn::ItemImpl = syn::parse_str(&format!(
+            "impl T {{ #[enter] fn e(&mut self) -> {ret} {{ todo!() }} #[exit] fn x(&mut self) {{}} }}"
+        ))
+        .unwrap();
+        let input = parse_impl(&item);
+        let mut errors = Errors::default();
+        let spec = validate(&input, &mut errors);
+        assert!(errors.is_empty());
+        match spec.enter.unwrap().ret {
+            EnterRet::Result { value, .. } => value.map(|v| v.to_token_stream().to_string()),
+            EnterRet::Plain(_) => panic!("{ret} read as a plain value"),
+        }
+    }
+
+    #[test]
+    fn the_value_of_result_v_e_is_named_other_aliases_are_read_through_the_trait() {
+        assert_eq!(named_value("Result<u64, E>").as_deref(), Some("u64"));
+        assert_eq!(
+            named_value("core::result::Result<&mut Self, E>").as_deref(),
+            Some("& '__ctxmgr_a mut Self")
+        );
+        // One parameter: an alias, which may wrap it
+        // (`type Result<T> = core::result::Result<Box<T>, E>`).
+        assert_eq!(named_value("io::Result<&mut File>"), None);
+        assert_eq!(named_value("fmt::Result"), None);
+    }
 }

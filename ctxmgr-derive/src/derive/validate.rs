@@ -42,7 +42,7 @@ use super::spec::{
 };
 use super::types::{
     first_type_arg_mut, is_bool, is_error_ref, is_outcome, is_primitive, is_reference_like,
-    mentions_value_lifetime, type_text, VALUE_LIFETIME,
+    mentions_value_lifetime, type_arg_count, type_text, VALUE_LIFETIME,
 };
 
 pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
@@ -334,9 +334,15 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
             (
                 EnterRet::Result {
                     ty: Box::new(dup(&rewritten)),
+                    // Named directly only in `Result<V, E>`, the shape of
+                    // core's `Result`; an alias with fewer parameters
+                    // (`io::Result<V>`, or one that wraps its `T`) is read
+                    // through `EnterResult`.
                     value: match &value {
-                        Some(value) => Some(Box::new(dup(value))),
-                        None => None,
+                        Some(value) if type_arg_count(&rewritten) == 2 => {
+                            Some(Box::new(dup(value)))
+                        }
+                        _ => None,
                     },
                     unit_value: Box::new(unit_value),
                 },

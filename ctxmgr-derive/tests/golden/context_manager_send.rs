@@ -21,7 +21,11 @@ impl ::ctxmgr::__private::AsyncContextManager for Conn
 where
     for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
 {
-    type Value<'__ctxmgr_a> = () where Self: '__ctxmgr_a;
+    type Value<'__ctxmgr_a> = <std::io::Result<
+        (),
+    > as ::ctxmgr::__private::EnterResult>::Value
+    where
+        Self: '__ctxmgr_a;
     type Error = <std::io::Result<()> as ::ctxmgr::__private::EnterResult>::Error;
     #[inline]
     fn enter(

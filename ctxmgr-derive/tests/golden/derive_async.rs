@@ -35,7 +35,11 @@ impl<T: Send + Display> ::ctxmgr::__private::AsyncContextManager for Session<'_,
 where
     for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
 {
-    type Value<'__ctxmgr_a> = &'__ctxmgr_a mut T where Self: '__ctxmgr_a;
+    type Value<'__ctxmgr_a> = <std::io::Result<
+        &'__ctxmgr_a mut T,
+    > as ::ctxmgr::__private::EnterResult>::Value
+    where
+        Self: '__ctxmgr_a;
     type Error = <std::io::Result<()> as ::ctxmgr::__private::EnterResult>::Error;
     #[inline]
     fn enter(

@@ -131,11 +131,10 @@ impl Frame<'_> {
                 is_future: false,
                 shape: enter.shape,
             },
-            // The value is the `Result`'s first type argument (as the
-            // error's `unit_value` assumes), else read through
-            // `EnterResult`; the error is read through it. So the method's
-            // own `Result` is the trait's: returned as it is (an `async
-            // fn`'s future too).
+            // The value is `V` of `Result<V, E>`, else read through
+            // `EnterResult`, as the error is. So the method's own `Result`
+            // is the trait's: returned as it is (an `async fn`'s future
+            // too).
             EnterRet::Result {
                 ty,
                 value,
