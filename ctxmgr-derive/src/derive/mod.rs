@@ -4,10 +4,10 @@
 //!
 //! * the attribute on the impl block finds the `#[enter]` and `#[exit]`
 //!   methods and implements the hidden `__private::Methods` (or
-//!   `AsyncMethods`) for the impl's self type: the value and error types,
-//!   adapters to the trait's method shapes, and what the named guard keeps
-//!   of the value. Knowing sync from async, it then implements
-//!   `ContextManager` (or `AsyncContextManager`) by delegating to them,
+//!   `AsyncMethods`) for the impl's self type, with no bound: "this type
+//!   has the methods", and what the named guard keeps of the value.
+//!   Knowing sync from async, it then implements `ContextManager` (or
+//!   `AsyncContextManager`), whose `enter` and `exit` call the methods,
 //!   bounded `for<'x> Self: __private::Derived` (an unmet bound removes the
 //!   impl, no error); an optional `#[suppress]` method becomes that impl's
 //!   `suppresses`, and the type `Suppress` (or `AsyncSuppress`) under the
@@ -22,7 +22,7 @@
 //! imported) is rustc's one error, nothing more.
 //!
 //! Stages, one file each: [`parse`] (tokens → typed input borrowing syn),
-//! [`validate`] (method shapes → specs, all errors combined), [`expand`]
+//! [`validate`] (method shapes → the [`spec`] types, all errors combined), [`expand`]
 //! (quote, with a stub impl next to any error). [`attr`] names every
 //! attribute and key. The runtime crate's path comes from
 //! [`crate::krate`], errors are collected in [`crate::diag::Errors`].
@@ -30,6 +30,7 @@
 pub mod attr;
 pub mod expand;
 pub mod parse;
+pub mod spec;
 mod types;
 pub mod validate;
 

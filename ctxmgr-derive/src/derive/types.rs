@@ -112,6 +112,24 @@ pub(super) fn first_type_arg_mut(ty: &mut Type) -> Option<&mut Type> {
     None
 }
 
+/// How many type arguments the last segment of a path type has
+/// (`Result<V, E>`: 2, `io::Result<V>`: 1, `fmt::Result`: 0).
+pub(super) fn type_arg_count(ty: &Type) -> usize {
+    let Some(seg) = last_segment(ty) else {
+        return 0;
+    };
+    let PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return 0;
+    };
+    let mut count = 0;
+    for arg in args.args.pairs() {
+        if let GenericArgument::Type(_) = arg.value() {
+            count += 1;
+        }
+    }
+    count
+}
+
 pub(super) fn mentions_value_lifetime(ty: &Type) -> bool {
     fn walk(tokens: proc_macro2::TokenStream) -> bool {
         let mut after_quote = false;

@@ -37,79 +37,13 @@ use crate::diag::Errors;
 use crate::result_type::{is_result, last_segment, result_value};
 use crate::tokens::dup;
 
-pub use super::types::VALUE_LIFETIME;
+use super::spec::{
+    value_lifetime, EnterRet, EnterSpec, ExitRet, ExitSpec, Shape, Spec, SuppressSpec,
+};
 use super::types::{
     first_type_arg_mut, is_bool, is_error_ref, is_outcome, is_primitive, is_reference_like,
-    mentions_value_lifetime, type_text,
+    mentions_value_lifetime, type_arg_count, type_text, VALUE_LIFETIME,
 };
-
-pub fn value_lifetime() -> Lifetime {
-    Lifetime::new(VALUE_LIFETIME, Span::call_site())
-}
-
-/// What the named guard does with the entered value.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Shape {
-    /// The value does not borrow the manager: the guard keeps it and derefs
-    /// to it.
-    Keeps,
-    /// The value is a reference into the manager (`&mut Self`, `&mut
-    /// self.file`): dropping it is a no-op; the guard derefs to the manager.
-    DropsRef,
-    /// The value borrows the manager and may have a destructor (a
-    /// `MutexGuard<'_, T>`): the named guard is unavailable.
-    CannotKeep,
-}
-
-pub enum EnterRet {
-    /// `-> V` (or nothing: `()`), lifetimes rewritten.
-    Plain(Box<Type>),
-    /// `-> Result<V, E>` or an alias, lifetimes rewritten; and the same
-    /// type with `V` replaced by `()`, to name the error type without the
-    /// value's lifetime.
-    Result {
-        ty: Box<Type>,
-        unit_value: Box<Type>,
-    },
-}
-
-pub struct EnterSpec<'a> {
-    pub method: &'a ImplItemFn,
-    pub ret: EnterRet,
-    pub shape: Shape,
-}
-
-pub enum ExitRet {
-    Unit,
-    Result(Box<Type>),
-}
-
-/// `#[suppress] fn NAME(&mut self, error: ErrorRef<'_>) -> bool`.
-pub struct SuppressSpec<'a> {
-    pub method: &'a ImplItemFn,
-}
-
-pub struct ExitSpec<'a> {
-    pub method: &'a ImplItemFn,
-    pub takes_outcome: bool,
-    pub ret: ExitRet,
-    /// Where an error type mismatch is reported: the return type.
-    pub ret_span: Span,
-}
-
-/// The valid parts; a part is `None` when it is missing or invalid (an
-/// error was pushed and expand emits a stub for it).
-pub struct Spec<'a> {
-    pub enter: Option<EnterSpec<'a>>,
-    pub exit: Option<ExitSpec<'a>>,
-    /// The optional `#[suppress]` method.
-    pub suppress: Option<SuppressSpec<'a>>,
-    /// `#[enter]` or `#[exit]` is an `async fn`: an `AsyncContextManager`.
-    pub is_async: bool,
-    /// No `#[enter]` in the block: reported by expand, as the type of the
-    /// value it would have returned (see [`crate::diag::error_as_type`]).
-    pub missing_enter: Option<syn::Error>,
-}
 
 pub fn validate<'a>(input: &ImplInput<'a>, errors: &mut Errors) -> Spec<'a> {
     let item = input.item;
@@ -400,6 +334,16 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
             (
                 EnterRet::Result {
                     ty: Box::new(dup(&rewritten)),
+                    // Named directly only in `Result<V, E>`, the shape of
+                    // core's `Result`; an alias with fewer parameters
+                    // (`io::Result<V>`, or one that wraps its `T`) is read
+                    // through `EnterResult`.
+                    value: match &value {
+                        Some(value) if type_arg_count(&rewritten) == 2 => {
+                            Some(Box::new(dup(value)))
+                        }
+                        _ => None,
+                    },
                     unit_value: Box::new(unit_value),
                 },
                 value,

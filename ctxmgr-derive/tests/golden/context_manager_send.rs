@@ -12,65 +12,28 @@ impl Conn {
     }
 }
 #[automatically_derived]
-#[allow(
-    clippy::needless_lifetimes,
-    clippy::unused_unit,
-    clippy::semicolon_if_nothing_returned,
-    clippy::manual_async_fn
-)]
 impl ::ctxmgr::__private::AsyncMethods for Conn {
-    type RawValue<'__ctxmgr_a> = <std::io::Result<
-        (),
-    > as ::ctxmgr::__private::EnterResult>::Value
-    where
-        Self: '__ctxmgr_a;
-    type RawError = <std::io::Result<()> as ::ctxmgr::__private::EnterResult>::Error;
-    #[inline]
-    fn __ctxmgr_enter(
-        &mut self,
-    ) -> impl ::ctxmgr::__private::Future<
-        Output = ::ctxmgr::__private::Result<Self::RawValue<'_>, Self::RawError>,
-    > {
-        async move {
-            ::ctxmgr::__private::EnterResult::__ctxmgr_into_result(
-                Self::open(self).await,
-            )
-        }
-    }
-    #[inline]
-    fn __ctxmgr_exit(
-        &mut self,
-        __ctxmgr_outcome: ::ctxmgr::__private::Outcome<'_>,
-    ) -> impl ::ctxmgr::__private::Future<
-        Output = ::ctxmgr::__private::Result<(), Self::RawError>,
-    > {
-        async move {
-            <std::io::Result<
-                (),
-            > as ::ctxmgr::__private::ExitResult<
-                Self::RawError,
-            >>::__ctxmgr_into_result(Self::close(self, __ctxmgr_outcome).await)
-        }
-    }
+    type Tag = ();
 }
 #[automatically_derived]
+#[allow(clippy::manual_async_fn)]
 impl ::ctxmgr::__private::AsyncContextManager for Conn
 where
     for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
 {
-    type Value<'__ctxmgr_a> = <Self as ::ctxmgr::__private::AsyncMethods>::RawValue<
-        '__ctxmgr_a,
-    >
+    type Value<'__ctxmgr_a> = <std::io::Result<
+        (),
+    > as ::ctxmgr::__private::EnterResult>::Value
     where
         Self: '__ctxmgr_a;
-    type Error = <Self as ::ctxmgr::__private::AsyncMethods>::RawError;
+    type Error = <std::io::Result<()> as ::ctxmgr::__private::EnterResult>::Error;
     #[inline]
     fn enter(
         &mut self,
     ) -> impl ::ctxmgr::__private::Future<
         Output = ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error>,
     > {
-        <Self as ::ctxmgr::__private::AsyncMethods>::__ctxmgr_enter(self)
+        Self::open(self)
     }
     #[inline]
     fn exit(
@@ -79,7 +42,13 @@ where
     ) -> impl ::ctxmgr::__private::Future<
         Output = ::ctxmgr::__private::Result<(), Self::Error>,
     > {
-        <Self as ::ctxmgr::__private::AsyncMethods>::__ctxmgr_exit(self, outcome)
+        async move {
+            <std::io::Result<
+                (),
+            > as ::ctxmgr::__private::ExitResult<
+                Self::Error,
+            >>::__ctxmgr_into_result(Self::close(self, outcome).await)
+        }
     }
 }
 #[automatically_derived]

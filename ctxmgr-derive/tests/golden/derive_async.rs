@@ -7,7 +7,7 @@
 impl<'l, T: Send> ::ctxmgr::__private::Derived for Session<'l, T> {
     type Tag = ();
 }
-///The named guard of [`Session`], made by `#[derive(ContextManager)]`: `SessionGuard::enter(&mut manager)?` enters it and the guard exits it exactly once — with `SessionGuard::finish(guard, outcome)`, which returns exit's error, or, as a fallback, when dropped (never reporting `Ok` for a path it did not see). See [`DerivedGuard`](ctxmgr::DerivedGuard).
+///The named guard of [`Session`].
 pub type SessionGuard<'__ctxmgr_g, 'l, T> = ::ctxmgr::DerivedGuard<
     '__ctxmgr_g,
     Session<'l, T>,
@@ -26,65 +26,28 @@ impl<T: Send + Display> Session<'_, T> {
     }
 }
 #[automatically_derived]
-#[allow(
-    clippy::needless_lifetimes,
-    clippy::unused_unit,
-    clippy::semicolon_if_nothing_returned,
-    clippy::manual_async_fn
-)]
 impl<T: Send + Display> ::ctxmgr::__private::AsyncMethods for Session<'_, T> {
-    type RawValue<'__ctxmgr_a> = <std::io::Result<
-        &'__ctxmgr_a mut T,
-    > as ::ctxmgr::__private::EnterResult>::Value
-    where
-        Self: '__ctxmgr_a;
-    type RawError = <std::io::Result<()> as ::ctxmgr::__private::EnterResult>::Error;
-    #[inline]
-    fn __ctxmgr_enter(
-        &mut self,
-    ) -> impl ::ctxmgr::__private::Future<
-        Output = ::ctxmgr::__private::Result<Self::RawValue<'_>, Self::RawError>,
-    > {
-        async move {
-            ::ctxmgr::__private::EnterResult::__ctxmgr_into_result(
-                Self::open(self).await,
-            )
-        }
-    }
-    #[inline]
-    fn __ctxmgr_exit(
-        &mut self,
-        __ctxmgr_outcome: ::ctxmgr::__private::Outcome<'_>,
-    ) -> impl ::ctxmgr::__private::Future<
-        Output = ::ctxmgr::__private::Result<(), Self::RawError>,
-    > {
-        async move {
-            <std::io::Result<
-                (),
-            > as ::ctxmgr::__private::ExitResult<
-                Self::RawError,
-            >>::__ctxmgr_into_result(Self::close(self, __ctxmgr_outcome).await)
-        }
-    }
+    type Tag = ();
 }
 #[automatically_derived]
+#[allow(clippy::manual_async_fn)]
 impl<T: Send + Display> ::ctxmgr::__private::AsyncContextManager for Session<'_, T>
 where
     for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
 {
-    type Value<'__ctxmgr_a> = <Self as ::ctxmgr::__private::AsyncMethods>::RawValue<
-        '__ctxmgr_a,
-    >
+    type Value<'__ctxmgr_a> = <std::io::Result<
+        &'__ctxmgr_a mut T,
+    > as ::ctxmgr::__private::EnterResult>::Value
     where
         Self: '__ctxmgr_a;
-    type Error = <Self as ::ctxmgr::__private::AsyncMethods>::RawError;
+    type Error = <std::io::Result<()> as ::ctxmgr::__private::EnterResult>::Error;
     #[inline]
     fn enter(
         &mut self,
     ) -> impl ::ctxmgr::__private::Future<
         Output = ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error>,
     > {
-        <Self as ::ctxmgr::__private::AsyncMethods>::__ctxmgr_enter(self)
+        Self::open(self)
     }
     #[inline]
     fn exit(
@@ -93,6 +56,12 @@ where
     ) -> impl ::ctxmgr::__private::Future<
         Output = ::ctxmgr::__private::Result<(), Self::Error>,
     > {
-        <Self as ::ctxmgr::__private::AsyncMethods>::__ctxmgr_exit(self, outcome)
+        async move {
+            <std::io::Result<
+                (),
+            > as ::ctxmgr::__private::ExitResult<
+                Self::Error,
+            >>::__ctxmgr_into_result(Self::close(self, outcome).await)
+        }
     }
 }

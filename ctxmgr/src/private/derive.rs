@@ -3,39 +3,42 @@
 //!
 //! The derive implements [`Derived`] for its type, and nothing else (besides
 //! the named guard's alias). The attribute, which sees the methods and so
-//! knows sync from async, implements [`Methods`] and then `ContextManager`
-//! and [`DerivedValue`] (or [`AsyncMethods`] and then `AsyncContextManager`),
-//! the trait impls under `for<'x> Self: Derived`, a bound that removes the
-//! impl when unmet instead of being an error. So each half compiles alone,
-//! a sync manager carries no async impl (each cost rustc about 5 M
-//! instructions to check, callgrind), and a missing half is an error only
-//! where the type is used as a manager. In `with!` it is one error: the kind
-//! probe ([`KindNoDerive`], [`KindNoMethods`]) tells which half is missing,
-//! and the unmet bound's message names it. Traits a message can name are
-//! re-exported in `ctxmgr::bounds`, so no error says `__private`.
+//! knows sync from async, implements [`Methods`] (or [`AsyncMethods`]) with
+//! no bound, then `ContextManager` (or `AsyncContextManager`), whose `enter`
+//! and `exit` call the marked methods, and, when the named guard keeps the
+//! value, [`DerivedValue`]: those under `for<'x> Self: Derived`, a bound
+//! that removes the impl when unmet instead of being an error. So each half
+//! compiles alone, a sync manager carries no async impl (each cost rustc
+//! about 5 M instructions to check, callgrind), and a missing half is an
+//! error only where the type is used as a manager. In `with!` it is one
+//! error: the kind probe ([`KindNoDerive`], [`KindNoMethods`]) tells which
+//! half is missing, and the unmet bound's message names it. Traits a
+//! message can name are re-exported in `ctxmgr::bounds`, so no error says
+//! `__private`.
+//!
+//! What every manager would repeat is written once here, generic: the
+//! named guard's keeping of the value and its deref target, by the
+//! [`GuardShape`] the `Methods` impl names. Each use then emits only what
+//! differs (bench/HISTORY.md, session 9).
 //!
 //! `DerivedGuard`'s own traits, [`Named`] and [`NamedGuardSupported`], are
 //! defined beside it (`derived_guard.rs`); their impls for the derive's
 //! shapes are here.
 
-use core::future::Future;
-
 use super::with::{unreachable_flow, AsyncKind, Kind};
 use crate::derived_guard::{Named, NamedGuardSupported};
-use crate::{ContextManager, Outcome};
+use crate::ContextManager;
 
-/// What `#[ctxmgr::context_manager]` collects from an impl block: its
-/// `#[enter]` and `#[exit]` methods, adapted to the trait's shape, plus what
-/// the named guard keeps of the entered value. The attribute's
-/// `ContextManager` impl (under `for<'x> Self: Derived`) delegates here.
+/// Implemented by `#[ctxmgr::context_manager]` on a sync impl block, with
+/// no bound: "this type has the attribute's methods". `with!` probes it to
+/// tell a type with the methods but no derive (the `ContextManager` impl's
+/// `for<'x> Self: Derived` unmet) from one with neither. Its `Shape` is what
+/// the named guard keeps of the entered value ([`GuardShape`]).
 ///
-/// Not a subtrait of `ContextManager`, and its signatures name only its own
-/// `RawValue`/`RawError`: the attribute's impl compiles without the derive,
-/// so a forgotten derive (or one rustc could not find) is no error at the
-/// impl block, only where the type is used as a manager. (The
-/// `ContextManager` impl's `Value`/`Error` are defined as
-/// `RawValue`/`RawError`; [`DerivedValue`] is what tells the named guard
-/// so.)
+/// Not a subtrait of `ContextManager` and naming nothing of it: the impl
+/// compiles without the derive, so a forgotten derive (or one rustc could
+/// not find) is no error at the impl block, only where the type is used as
+/// a manager.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no sync `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
     label = "`{Self}` is not a (sync) context manager",
@@ -43,61 +46,27 @@ use crate::{ContextManager, Outcome};
     note = "otherwise add `#[ctxmgr::context_manager]` to the impl block holding its `#[enter]` and `#[exit]` methods: `#[derive(ContextManager)]` cannot see impl blocks, the attribute collects the methods for it"
 )]
 pub trait Methods {
-    type RawValue<'a>
-    where
-        Self: 'a;
-    type RawError;
-    /// What the named guard stores of the entered value: the value itself
-    /// when it does not borrow the manager, `()` otherwise.
-    type Kept;
-    /// What the named guard derefs to: the kept value, or the manager.
-    type Target: ?Sized;
     /// [`GuardKeeps`], [`GuardDropsRef`] or [`GuardCannotKeep`].
     type Shape;
-
-    fn __ctxmgr_enter(&mut self) -> Result<Self::RawValue<'_>, Self::RawError>;
-    fn __ctxmgr_exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::RawError>;
-    fn __ctxmgr_keep<'a>(value: Self::RawValue<'a>) -> Self::Kept
-    where
-        Self: 'a;
-    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target;
-    fn __ctxmgr_target_mut<'s>(
-        kept: &'s mut Self::Kept,
-        manager: &'s mut Self,
-    ) -> &'s mut Self::Target;
 }
 
-/// [`Methods`] for `async fn` markers: what `#[ctxmgr::context_manager]`
-/// collects when `#[enter]` and `#[exit]` are both `async fn`; its
-/// `AsyncContextManager` impl (under `for<'x> Self: Derived`) delegates
-/// here.
+/// [`Methods`] for `async fn` markers: implemented by
+/// `#[ctxmgr::context_manager]` when `#[enter]` and `#[exit]` are both
+/// `async fn`, with no bound, beside its `AsyncContextManager` impl.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no `async fn` `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
     label = "`{Self}` is not an async context manager",
     note = "if its `#[enter]`/`#[exit]` are plain `fn`s, it is a sync context manager: remove `async` before it in `with!`",
     note = "otherwise add `#[ctxmgr::context_manager]` to the impl block holding its `#[enter]` and `#[exit]` methods"
 )]
-///
-/// Like [`Methods`], not a subtrait of the trait it feeds: the
-/// `AsyncContextManager` impl's where-clause would then hold `Self:
-/// AsyncContextManager`, and the futures of its own `enter`/`exit` would not
-/// normalize inside it.
 pub trait AsyncMethods {
-    type RawValue<'a>
-    where
-        Self: 'a;
-    type RawError;
-
-    fn __ctxmgr_enter(
-        &mut self,
-    ) -> impl Future<Output = Result<Self::RawValue<'_>, Self::RawError>>;
-    fn __ctxmgr_exit(
-        &mut self,
-        outcome: Outcome<'_>,
-    ) -> impl Future<Output = Result<(), Self::RawError>>;
+    /// Named only by [`NoMethods`]' guard, as its type (like
+    /// [`Derived::Tag`]).
+    type Tag;
 }
 
-/// Shape: the value does not borrow the manager; the guard keeps it.
+/// Shape: the value does not borrow the manager; the guard keeps it
+/// (through the manager's [`DerivedValue`] impl).
 pub enum GuardKeeps {}
 /// Shape: the value is a reference into the manager (`&mut Self`, a field);
 /// the guard drops it (a no-op) and derefs to the manager.
@@ -108,6 +77,72 @@ pub enum GuardCannotKeep {}
 
 impl NamedGuardSupported for GuardKeeps {}
 impl NamedGuardSupported for GuardDropsRef {}
+
+/// What the named guard does with a manager's entered value, by the shape
+/// its `Methods` impl names: written once here, so the attribute emits
+/// nothing for it but the shape (and, for [`GuardKeeps`], a
+/// [`DerivedValue`] impl).
+pub trait GuardShape<M: ContextManager> {
+    /// What the guard stores of the entered value.
+    type Kept;
+    /// What the guard derefs to: the kept value, or the manager.
+    type Target: ?Sized;
+    fn __ctxmgr_keep<'a>(value: M::Value<'a>) -> Self::Kept
+    where
+        M: 'a;
+    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s M) -> &'s Self::Target;
+    fn __ctxmgr_target_mut<'s>(
+        kept: &'s mut Self::Kept,
+        manager: &'s mut M,
+    ) -> &'s mut Self::Target;
+}
+
+impl<M: DerivedValue> GuardShape<M> for GuardKeeps {
+    type Kept = M::Kept;
+    type Target = M::Kept;
+    #[inline(always)]
+    fn __ctxmgr_keep<'a>(value: M::Value<'a>) -> M::Kept
+    where
+        M: 'a,
+    {
+        M::__ctxmgr_keep(value)
+    }
+    #[inline(always)]
+    fn __ctxmgr_target<'s>(kept: &'s M::Kept, _: &'s M) -> &'s M::Kept {
+        kept
+    }
+    #[inline(always)]
+    fn __ctxmgr_target_mut<'s>(kept: &'s mut M::Kept, _: &'s mut M) -> &'s mut M::Kept {
+        kept
+    }
+}
+
+/// The value is dropped right after enter (a no-op for a reference), and
+/// the guard derefs to the manager. For [`GuardCannotKeep`] too, whose
+/// guard is never entered (`NamedGuardSupported` is unmet).
+macro_rules! drops_value {
+    ($($shape:ident),*) => {$(
+        impl<M: ContextManager> GuardShape<M> for $shape {
+            type Kept = ();
+            type Target = M;
+            #[inline(always)]
+            fn __ctxmgr_keep<'a>(_: M::Value<'a>)
+            where
+                M: 'a,
+            {
+            }
+            #[inline(always)]
+            fn __ctxmgr_target<'s>((): &'s (), manager: &'s M) -> &'s M {
+                manager
+            }
+            #[inline(always)]
+            fn __ctxmgr_target_mut<'s>(_: &'s mut (), manager: &'s mut M) -> &'s mut M {
+                manager
+            }
+        }
+    )*};
+}
+drops_value!(GuardDropsRef, GuardCannotKeep);
 
 /// Implemented by `#[derive(ContextManager)]` for its type, whatever its
 /// impl blocks hold; the attribute's trait impls require it. `with!` probes
@@ -126,39 +161,46 @@ pub trait Derived {
     type Tag;
 }
 
-/// Implemented by `#[ctxmgr::context_manager]` beside its `ContextManager`
-/// impl, under the same `for<'x> Self: Derived`: the entered value as the
-/// type the attribute's `__ctxmgr_keep` takes. That impl defines
-/// `Value<'a>` as `RawValue<'a>`, and only an impl that does not assume
-/// `Self: ContextManager` sees that (for a generic manager, no bound can say
-/// it without demanding `Self: 'static`).
-pub trait DerivedValue: ContextManager + Methods {
-    fn __ctxmgr_raw<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::RawValue<'a>
-    where
-        Self: 'a;
+/// Implemented by `#[ctxmgr::context_manager]` when the entered value does
+/// not borrow the manager ([`GuardKeeps`]), beside its `ContextManager`
+/// impl and under the same `for<'x> Self: Derived`: the value as the named
+/// guard keeps it. Only an impl that sees the manager's own `Value<'a>`
+/// can say that it does not mention `'a` (for a generic manager, no bound
+/// can say it without demanding `Self: 'static`).
+pub trait DerivedValue: ContextManager {
+    /// The value type, without the value lifetime.
+    type Kept;
+    /// The identity. The impl writes its parameter as `Self::Kept`, the
+    /// same type once normalized, which needs no lifetime.
+    fn __ctxmgr_keep(value: Self::Value<'_>) -> Self::Kept;
 }
 
-impl<M: DerivedValue> Named for &mut M {
-    type Kept = M::Kept;
-    type Target = M::Target;
+/// The named guard's view of every derived manager, through its shape.
+impl<M> Named for &mut M
+where
+    M: ContextManager + Methods,
+    M::Shape: GuardShape<M>,
+{
+    type Kept = <M::Shape as GuardShape<M>>::Kept;
+    type Target = <M::Shape as GuardShape<M>>::Target;
     type Shape = M::Shape;
     #[inline(always)]
     fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
     where
         Self: 'a,
     {
-        M::__ctxmgr_keep(M::__ctxmgr_raw(value))
+        <M::Shape as GuardShape<M>>::__ctxmgr_keep(value)
     }
     #[inline(always)]
     fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target {
-        M::__ctxmgr_target(kept, manager)
+        <M::Shape as GuardShape<M>>::__ctxmgr_target(kept, manager)
     }
     #[inline(always)]
     fn __ctxmgr_target_mut<'s>(
         kept: &'s mut Self::Kept,
         manager: &'s mut Self,
     ) -> &'s mut Self::Target {
-        M::__ctxmgr_target_mut(kept, manager)
+        <M::Shape as GuardShape<M>>::__ctxmgr_target_mut(kept, manager)
     }
 }
 
@@ -206,11 +248,11 @@ impl NoDerive {
 pub struct NoMethods;
 impl NoMethods {
     #[inline(always)]
-    pub fn guard<M: Methods>(self, _manager: M) -> M::RawError {
+    pub fn guard<M: Methods>(self, _manager: M) -> M::Shape {
         unreachable_flow()
     }
     #[inline(always)]
-    pub fn async_guard<M: AsyncMethods>(self, _manager: M) -> M::RawError {
+    pub fn async_guard<M: AsyncMethods>(self, _manager: M) -> M::Tag {
         unreachable_flow()
     }
 }
@@ -230,12 +272,6 @@ pub trait MissingEnter {
 pub fn stub() -> ! {
     unreachable!("ctxmgr: stub of a context manager that failed to expand")
 }
-
-/// Ends a value the named guard does not keep (a reference into the
-/// manager, or, never at run time, a value that cannot be kept). Not
-/// `mem::drop`, whose lints fire on references.
-#[inline(always)]
-pub fn discard<T>(_value: T) {}
 
 /// Splits the return type of an `#[enter]` method into value and error, so
 /// any `Result` alias (`io::Result<V>`, `fmt::Result`) works.

@@ -1,54 +1,52 @@
-//! The adapters of `#[ctxmgr::context_manager]`'s `Methods` impl: what it
+//! The adapters of `#[ctxmgr::context_manager]`'s manager impl: what it
 //! says about each marked method (the bodies that call it, the types read
 //! off its signature) and about what the named guard keeps, each a small
-//! struct built by one function of [`Frame`]. [`super::methods`] places
+//! struct built by one function of [`Frame`]. [`super::manager`] places
 //! them in the impls.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
-use crate::derive::validate::{self, EnterRet, ExitRet, Shape};
+use crate::derive::spec::{EnterRet, EnterSpec, ExitRet, ExitSpec, Shape};
+use crate::derive::validate;
 use crate::tokens::respan;
 
 /// What the attribute's impls need to say about each marked method: the
 /// adapter bodies that call it, and the types they read off its signature.
 /// `p` is the runtime's path, `span` the self type's (see [`super::ImplFrame`]),
-/// `error_of` the impl's own `RawError`.
+/// `error_of` the manager impl's own `Error`.
 pub(super) struct Frame<'a> {
     pub(super) p: &'a TokenStream,
     pub(super) span: Span,
     pub(super) error_of: &'a TokenStream,
 }
 
-/// The `#[enter]` method as `Methods` sees it.
+/// The `#[enter]` method as the manager impl sees it.
 pub(super) struct EnterAdapter {
-    /// `RawValue<'a>`.
+    /// `Value<'a>`.
     pub(super) raw_value: TokenStream,
     /// The error its `Result` names, if it returns one.
     pub(super) error: Option<TokenStream>,
-    /// The body of `__ctxmgr_enter`.
+    /// The body of `enter`.
     pub(super) body: TokenStream,
+    /// The body is the `async fn` marker's own future, whose output is
+    /// already `Result<Value, Error>`: returned as it is, not awaited in a
+    /// second `async` block.
+    pub(super) is_future: bool,
     /// What the named guard keeps of the value.
     pub(super) shape: Shape,
 }
 
-/// The `#[exit]` method as `Methods` sees it.
+/// The `#[exit]` method as the manager impl sees it.
 pub(super) struct ExitAdapter {
     /// The error its `Result` names, if it returns one.
     pub(super) error: Option<TokenStream>,
-    /// The body of `__ctxmgr_exit`.
+    /// The body of `exit`.
     pub(super) body: TokenStream,
-}
-
-/// The named guard's items, by what it keeps of the entered value.
-pub(super) struct GuardShape {
-    pub(super) kept: TokenStream,
-    pub(super) target: TokenStream,
-    pub(super) shape_ty: TokenStream,
-    pub(super) keep: TokenStream,
-    pub(super) target_ref: TokenStream,
-    pub(super) target_mut: TokenStream,
+    /// `exit`'s outcome parameter: `outcome`, or `_` when the method does
+    /// not take it.
+    pub(super) outcome: TokenStream,
 }
 
 impl Frame<'_> {
@@ -59,6 +57,16 @@ impl Frame<'_> {
     /// associated fn (no receiver) is called without one. `args` follow
     /// `self,` (`None`: no arguments, and no comma).
     fn call(&self, method: &syn::ImplItemFn, args: Option<&TokenStream>) -> TokenStream {
+        self.call_awaiting(method, args, true)
+    }
+
+    /// [`Self::call`], the call of an `async fn` marker awaited or not.
+    fn call_awaiting(
+        &self,
+        method: &syn::ImplItemFn,
+        args: Option<&TokenStream>,
+        awaited: bool,
+    ) -> TokenStream {
         let span = self.span;
         let name = &method.sig.ident;
         let receiver = match (validate::has_receiver(method), args) {
@@ -69,7 +77,7 @@ impl Frame<'_> {
         // The calls of async markers are awaited inside the adapters'
         // `async` blocks (a plain marker of an async manager is called as it
         // is).
-        let dot_await = if method.sig.asyncness.is_some() {
+        let dot_await = if awaited && method.sig.asyncness.is_some() {
             quote!(.await)
         } else {
             TokenStream::new()
@@ -81,7 +89,7 @@ impl Frame<'_> {
     /// is `error_type`, the error as a type, so nothing else is reported.
     pub(super) fn enter(
         &self,
-        enter: Option<&validate::EnterSpec<'_>>,
+        enter: Option<&EnterSpec<'_>>,
         error_type: Option<TokenStream>,
     ) -> EnterAdapter {
         let (p, span) = (self.p, self.span);
@@ -93,6 +101,7 @@ impl Frame<'_> {
                 },
                 error: None,
                 body: quote_spanned!(span=> #p::stub()),
+                is_future: false,
                 shape: Shape::DropsRef,
             };
         };
@@ -111,6 +120,7 @@ impl Frame<'_> {
                         #probe
                         #p::Ok(__ctxmgr_value)
                     },
+                    is_future: false,
                     shape: enter.shape,
                 }
             }
@@ -118,43 +128,65 @@ impl Frame<'_> {
                 raw_value: ty.to_token_stream(),
                 error: None,
                 body: quote_spanned!(span=> #p::Ok(#call)),
+                is_future: false,
                 shape: enter.shape,
             },
-            EnterRet::Result { ty, unit_value } => EnterAdapter {
-                raw_value: quote_spanned!(span=> <#ty as #p::EnterResult>::Value),
+            // The value is `V` of `Result<V, E>`, else read through
+            // `EnterResult`, as the error is. So the method's own `Result`
+            // is the trait's: returned as it is (an `async fn`'s future
+            // too).
+            EnterRet::Result {
+                ty,
+                value,
+                unit_value,
+            } => EnterAdapter {
+                raw_value: match value {
+                    Some(value) => value.to_token_stream(),
+                    None => quote_spanned!(span=> <#ty as #p::EnterResult>::Value),
+                },
                 error: Some(quote_spanned!(span=> <#unit_value as #p::EnterResult>::Error)),
-                body: quote_spanned!(span=> #p::EnterResult::__ctxmgr_into_result(#call)),
+                body: self.call_awaiting(enter.method, None, false),
+                is_future: enter.method.sig.asyncness.is_some(),
                 shape: enter.shape,
             },
         }
     }
 
     /// Without an `#[exit]` (its error reported), a stub.
-    pub(super) fn exit(&self, exit: Option<&validate::ExitSpec<'_>>) -> ExitAdapter {
+    pub(super) fn exit(&self, exit: Option<&ExitSpec<'_>>) -> ExitAdapter {
         let (p, span, error_of) = (self.p, self.span, self.error_of);
         let Some(exit) = exit else {
             return ExitAdapter {
                 error: None,
                 body: quote_spanned!(span=> #p::stub()),
+                outcome: quote_spanned!(span=> _),
             };
         };
+        // One token for the parameter and its use (see `suppresses`).
         let outcome = if exit.takes_outcome {
-            quote_spanned!(span=> __ctxmgr_outcome)
+            syn::Ident::new("outcome", Span::mixed_site()).to_token_stream()
         } else {
             TokenStream::new()
         };
         let call = self.call(exit.method, Some(&outcome));
+        let outcome = if exit.takes_outcome {
+            outcome
+        } else {
+            quote_spanned!(span=> _)
+        };
         let ret_span = exit.ret_span;
         match &exit.ret {
             ExitRet::Unit => ExitAdapter {
                 error: None,
-                body: quote_spanned!(ret_span=> <() as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
+                body: quote_spanned!(ret_span=> #call; #p::Ok(())),
+                outcome,
             },
             ExitRet::Result(ty) => ExitAdapter {
                 // On the return type: a path that is no `Result` (the name
                 // cannot tell an alias) is reported there.
                 error: Some(quote_spanned!(ret_span=> <#ty as #p::ExitError>::Error)),
                 body: quote_spanned!(ret_span=> <#ty as #p::ExitResult<#error_of>>::__ctxmgr_into_result(#call)),
+                outcome,
             },
         }
     }
@@ -175,30 +207,13 @@ impl Frame<'_> {
         }
     }
 
-    pub(super) fn guard_shape(&self, shape: Shape, raw_value: &TokenStream) -> GuardShape {
+    /// The `Methods` impl's `Shape`: what the named guard keeps.
+    pub(super) fn shape_type(&self, shape: Shape) -> TokenStream {
         let (p, span) = (self.p, self.span);
         match shape {
-            Shape::Keeps => GuardShape {
-                // The value type does not mention the value lifetime.
-                kept: raw_value.clone(),
-                target: quote_spanned!(span=> Self::Kept),
-                shape_ty: quote_spanned!(span=> #p::GuardKeeps),
-                keep: quote_spanned!(span=> __ctxmgr_value),
-                target_ref: quote_spanned!(span=> __ctxmgr_kept),
-                target_mut: quote_spanned!(span=> __ctxmgr_kept),
-            },
-            Shape::DropsRef | Shape::CannotKeep => GuardShape {
-                kept: quote_spanned!(span=> ()),
-                target: quote_spanned!(span=> Self),
-                shape_ty: if shape == Shape::DropsRef {
-                    quote_spanned!(span=> #p::GuardDropsRef)
-                } else {
-                    quote_spanned!(span=> #p::GuardCannotKeep)
-                },
-                keep: quote_spanned!(span=> #p::discard(__ctxmgr_value)),
-                target_ref: quote_spanned!(span=> __ctxmgr_manager),
-                target_mut: quote_spanned!(span=> __ctxmgr_manager),
-            },
+            Shape::Keeps => quote_spanned!(span=> #p::GuardKeeps),
+            Shape::DropsRef => quote_spanned!(span=> #p::GuardDropsRef),
+            Shape::CannotKeep => quote_spanned!(span=> #p::GuardCannotKeep),
         }
     }
 }

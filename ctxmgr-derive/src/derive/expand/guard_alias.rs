@@ -6,7 +6,7 @@
 //! Output:
 //!
 //! ```text
-//! /// The named guard of [`Tx`], ...
+//! /// The named guard of [`Tx`].
 //! pub type TxGuard<'__ctxmgr_g, 'c, T> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c, T>>;
 //! ```
 
@@ -35,14 +35,10 @@ pub(super) fn guard_alias(
     for param in input.generics.params.pairs() {
         params.push(alias_param(param.value()));
     }
-    let doc = format!(
-        "The named guard of [`{name}`], made by `#[derive(ContextManager)]`: \
-         `{guard}::enter(&mut manager)?` enters it and the guard exits it exactly \
-         once — with `{guard}::finish(guard, outcome)`, which returns exit's error, \
-         or, as a fallback, when dropped (never reporting `Ok` for a path it did \
-         not see). See [`DerivedGuard`]({krate_doc}::DerivedGuard).",
-        krate_doc = "ctxmgr",
-    );
+    // Short: every derive emits it. rustdoc shows the aliased
+    // `DerivedGuard<..>`, linked to its page, which says how the guard
+    // enters and exits.
+    let doc = format!("The named guard of [`{name}`].");
     quote! {
         #[doc = #doc]
         #vis type #guard <#g, #(#params),*> = #krate::DerivedGuard<#g, #name #ty_generics>;

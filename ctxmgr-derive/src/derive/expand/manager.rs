@@ -1,41 +1,58 @@
-//! The manager impls of `#[ctxmgr::context_manager]` over its `Methods`
-//! (or `AsyncMethods`) impl: `ContextManager` (or `AsyncContextManager`),
-//! the `Suppress` (or `AsyncSuppress`) marker, and `DerivedValue`, each
-//! bounded `for<'x> Self: Derived` (see [`ImplFrame`]).
+//! The manager impls of `#[ctxmgr::context_manager]`: `ContextManager`
+//! (or `AsyncContextManager`) calling the marked methods, the `Suppress`
+//! (or `AsyncSuppress`) marker, and, when the named guard keeps the value,
+//! `DerivedValue`, each bounded `for<'x> Self: Derived` (see [`ImplFrame`]).
 
 use proc_macro2::TokenStream;
 use quote::quote_spanned;
 
+use super::methods::Raw;
 use super::ImplFrame;
+use crate::derive::spec::Shape;
 
-/// `impl ContextManager for Self`, delegating to `Methods` (or
-/// `AsyncContextManager` to `AsyncMethods`, no sync impl: a sync block has
-/// no async one, whose check alone cost rustc ~5 M instructions per type);
-/// `suppresses` is the trait's `suppresses` when the block has a
+/// `impl ContextManager for Self` (or `AsyncContextManager`, no sync impl:
+/// a sync block has no async one, whose check alone cost rustc ~5 M
+/// instructions per type), its `enter` and `exit` calling the marked
+/// methods; `suppresses` is the trait's `suppresses` when the block has a
 /// `#[suppress]` method (else empty).
-pub(super) fn manager_impl(frame: &ImplFrame<'_>, suppresses: TokenStream) -> TokenStream {
+pub(super) fn manager_impl(
+    frame: &ImplFrame<'_>,
+    raw: &Raw,
+    suppresses: TokenStream,
+) -> TokenStream {
     let (span, p, a) = (frame.span, &frame.p, &frame.a);
     let manager = frame.runtime("ContextManager", "AsyncContextManager");
-    let methods = frame.runtime("Methods", "AsyncMethods");
-    // `<Self as Methods>` (or `AsyncMethods`), written once.
-    let methods = quote_spanned!(span=> <Self as #methods>);
     let comma = frame.async_comma();
     let enter_ret = frame.returns(quote_spanned!(span=> #p::Result<Self::Value<'_>, Self::Error>));
     let exit_ret = frame.returns(quote_spanned!(span=> #p::Result<(), Self::Error>));
+    let (value, error, outcome) = (&raw.value, &raw.error, &raw.outcome);
+    let enter_body = if raw.enter_is_future {
+        raw.enter_body.clone()
+    } else {
+        frame.in_body(&raw.enter_body)
+    };
+    let exit_body = frame.in_body(&raw.exit_body);
+    // The `async move` bodies, which clippy would have be `async fn`s.
+    let allow = if frame.is_async {
+        quote_spanned!(span=> #[allow(clippy::manual_async_fn)])
+    } else {
+        TokenStream::new()
+    };
     frame.bounded_impl(
+        quote_spanned!(span=> #allow),
         manager,
         quote_spanned! {span=>
-            type Value<#a> = #methods::RawValue<#a> where Self: #a;
-            type Error = #methods::RawError;
+            type Value<#a> = #value where Self: #a;
+            type Error = #error;
 
             #[inline]
             fn enter(&mut self #comma) -> #enter_ret {
-                #methods::__ctxmgr_enter(self)
+                #enter_body
             }
 
             #[inline]
-            fn exit(&mut self, outcome: #p::Outcome<'_> #comma) -> #exit_ret {
-                #methods::__ctxmgr_exit(self, outcome)
+            fn exit(&mut self, #outcome: #p::Outcome<'_> #comma) -> #exit_ret {
+                #exit_body
             }
 
             #suppresses
@@ -47,23 +64,29 @@ pub(super) fn manager_impl(frame: &ImplFrame<'_>, suppresses: TokenStream) -> To
 /// `AsyncSuppress` when async.
 pub(super) fn suppress_marker(frame: &ImplFrame<'_>) -> TokenStream {
     let marker = frame.runtime("Suppress", "AsyncSuppress");
-    frame.bounded_impl(marker, TokenStream::new())
+    frame.bounded_impl(TokenStream::new(), marker, TokenStream::new())
 }
 
-/// `impl DerivedValue for Self`: the manager's value is `Methods`'
-/// `RawValue` (sync only; the named guard reads it).
-pub(super) fn derived_value_impl(frame: &ImplFrame<'_>) -> TokenStream {
-    let (span, p, a) = (frame.span, &frame.p, &frame.a);
+/// `impl DerivedValue for Self`, for a sync manager whose value the named
+/// guard keeps ([`Shape::Keeps`]): the value type without its lifetime, and
+/// the identity that says so. Nothing for the other shapes: the guard
+/// drops their value (the runtime's `GuardShape`).
+pub(super) fn derived_value_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
+    if frame.is_async || raw.shape != Shape::Keeps {
+        return TokenStream::new();
+    }
+    let (span, p) = (frame.span, &frame.p);
+    let value = &raw.value;
+    // `Self::Kept` for the trait's `Self::Value<'_>`: the same type here,
+    // with no lifetime to name. No `#[inline]`: an identity without calls
+    // is inlined across crates anyway (and it is off `with!`'s paths).
     frame.bounded_impl(
+        TokenStream::new(),
         quote_spanned!(span=> #p::DerivedValue),
         quote_spanned! {span=>
-            #[inline]
-            fn __ctxmgr_raw<#a>(
-                value: <Self as #p::ContextManager>::Value<#a>,
-            ) -> <Self as #p::Methods>::RawValue<#a>
-            where
-                Self: #a,
-            {
+            type Kept = #value;
+
+            fn __ctxmgr_keep(value: Self::Kept) -> Self::Kept {
                 value
             }
         },

@@ -12,25 +12,28 @@
 //! Output: the impl block without the markers, and
 //!
 //! ```text
-//! impl<'c> __private::Methods for Tx<'c> {
-//!     type RawValue<'a> = <Result<&'a mut Self, DbError> as EnterResult>::Value where Self: 'a;
-//!     type RawError = <Result<(), DbError> as EnterResult>::Error;
-//!     type Kept = (); type Target = Self; type Shape = GuardDropsRef;   // see validate::Shape
-//!     fn __ctxmgr_enter(&mut self) -> Result<Self::RawValue<'_>, Self::RawError> {
-//!         EnterResult::into_result(Self::begin(self))
-//!     }
-//!     fn __ctxmgr_exit(&mut self, o) -> Result<(), Self::RawError> {
-//!         <Result<(), DbError> as ExitResult<Self::RawError>>::into_result(Self::end(self, o))
-//!     }
-//!     fn __ctxmgr_keep(value: Self::RawValue<'a>) / __ctxmgr_target / __ctxmgr_target_mut   // per shape
-//! }
+//! impl<'c> __private::Methods for Tx<'c> { type Shape = GuardDropsRef; }   // see spec::Shape
 //! impl<'c> ContextManager for Tx<'c> where for<'x> Self: __private::Derived {
-//!     type Value<'a> = <Self as Methods>::RawValue<'a> where Self: 'a;
-//!     type Error = <Self as Methods>::RawError;
-//!     fn enter(..) { Methods::__ctxmgr_enter(self) }  fn exit(..) { Methods::__ctxmgr_exit(self, outcome) }
+//!     type Value<'a> = <Result<&'a mut Self, DbError> as EnterResult>::Value where Self: 'a;
+//!     type Error = <Result<(), DbError> as EnterResult>::Error;
+//!     fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> { Self::begin(self) }
+//!     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
+//!         <Result<(), DbError> as ExitResult<Self::Error>>::__ctxmgr_into_result(Self::end(self, outcome))
+//!     }
 //! }
+//! ```
+//!
+//! The `Methods` impl has no bound: it says "this type has the attribute's
+//! methods" (`with!` probes it to name a missing derive) and what the named
+//! guard keeps of the value; the runtime's `GuardShape` does the keeping.
+//! When the guard keeps the value itself (`Result<u64, DbError>`: `Shape =
+//! GuardKeeps`), one more impl under the same bound says that its type has
+//! no lifetime:
+//!
+//! ```text
 //! impl<'c> __private::DerivedValue for Tx<'c> where for<'x> Self: Derived {
-//!     fn __ctxmgr_raw(value: <Self as ContextManager>::Value<'a>) -> <Self as Methods>::RawValue<'a> { value }
+//!     type Kept = <Result<u64, DbError> as EnterResult>::Value;
+//!     fn __ctxmgr_keep(value: Self::Kept) -> Self::Kept { value }   // the trait says `Self::Value<'_>`
 //! }
 //! ```
 //!
@@ -47,32 +50,33 @@
 //! impl<'c> __private::Suppress for Tx<'c> where for<'x> Self: Derived {}   // AsyncSuppress when async
 //! ```
 //!
-//! When both markers are `async fn`: `__private::AsyncMethods`, with the
-//! adapters' bodies in `async` blocks, and `AsyncContextManager` under the
-//! same bound (no sync impl; a sync block has no async one, whose check
-//! alone cost rustc ~5 M instructions per type). The `Methods` signatures
-//! name its own `RawValue`/`RawError`, never `ContextManager`, and `for<'x>`
-//! makes the unmet `Derived` bound remove the trait impl rather than be an
-//! error: without the derive, this output is no error, and the one error is
-//! where the type is used as a manager (`with!` names the missing derive).
+//! When both markers are `async fn`: `__private::AsyncMethods` (`type Tag
+//! = ();`) and `AsyncContextManager` under the same bound, `enter` returning
+//! the `async fn`'s own future when it returns a `Result`, the other bodies
+//! in `async` blocks (no sync impl; a sync block has no async one, whose
+//! check alone cost rustc ~5 M instructions per type). `for<'x>` makes the
+//! unmet `Derived` bound remove the trait impl rather than be an error:
+//! without the derive, this output is no error, and the one error is where
+//! the type is used as a manager (`with!` names the missing derive).
 //!
 //! Derive. Input: `#[derive(ContextManager)] pub struct Tx<'c> { .. }`. Output:
 //!
 //! ```text
 //! impl<'c> __private::Derived for Tx<'c> { type Tag = (); }   // "has the derive"
-//! /// The named guard of [`Tx`], ...: one generic runtime type, checked once.
+//! /// The named guard of [`Tx`].   (one generic runtime type, checked once)
 //! pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
 //! ```
 //!
-//! Files: [`methods`] writes the `Methods`/`AsyncMethods` impl from the
-//! [`adapters`] of the marked methods, [`manager`] the `ContextManager` (or
-//! `AsyncContextManager`), `Suppress` and `DerivedValue` impls over it,
+//! Files: [`methods`] reads the [`adapters`] of the marked methods and
+//! writes the `Methods`/`AsyncMethods` impl, [`manager`] the
+//! `ContextManager` (or `AsyncContextManager`), `Suppress` and
+//! `DerivedValue` impls,
 //! [`send`] the `SendAsyncContextManager` impl of `(send)`, and
 //! [`guard_alias`] the derive's named guard. [`ImplFrame`] is what they
 //! share of the impl block.
 //!
 //! On invalid input the attribute still emits the impl block (so
-//! rust-analyzer keeps completing in it) and a `Methods` impl whose broken
+//! rust-analyzer keeps completing in it) and a manager impl whose broken
 //! parts are stubs, so the derive adds no second error.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
@@ -81,7 +85,8 @@ use syn::spanned::Spanned;
 use syn::ItemImpl;
 
 use super::parse::{self, parse_impl, strip_markers};
-use super::validate::{self, value_lifetime};
+use super::spec::{value_lifetime, Spec};
+use super::validate;
 use super::DeriveInput;
 use crate::diag::Errors;
 use crate::krate::runtime_path;
@@ -151,15 +156,15 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// The attribute's impls for a valid or invalid block: `Methods` (or
-/// `AsyncMethods`), the manager trait over it, the `Suppress` marker when
-/// the block has a `#[suppress]` method, and (sync only) `DerivedValue`.
+/// `AsyncMethods`), the manager trait, the `Suppress` marker when the block
+/// has a `#[suppress]` method, and (sync, a kept value) `DerivedValue`.
 ///
 /// `error_type`: the error, as a type, for the value of an enter that is
 /// missing (see [`crate::diag::error_as_type`]): the body of a
 /// `with!` over the type then reports nothing about its binding.
 fn attribute_impls(
     item: &ItemImpl,
-    spec: &validate::Spec<'_>,
+    spec: &Spec<'_>,
     krate: &TokenStream,
     error_type: Option<TokenStream>,
 ) -> TokenStream {
@@ -178,13 +183,9 @@ fn attribute_impls(
         None => (TokenStream::new(), TokenStream::new()),
     };
     let methods = methods::methods_impl(&frame, &raw);
-    let manager = manager::manager_impl(&frame, suppresses);
-    // Sync only: the named guard reads the value through it.
-    let derived_value = if spec.is_async {
-        TokenStream::new()
-    } else {
-        manager::derived_value_impl(&frame)
-    };
+    let manager = manager::manager_impl(&frame, &raw, suppresses);
+    // Sync, and only when the named guard keeps the value.
+    let derived_value = manager::derived_value_impl(&frame, &raw);
     quote!(#methods #manager #marker #derived_value)
 }
 
@@ -202,21 +203,17 @@ struct ImplFrame<'a> {
     /// before `where`.
     self_ty_group: Group,
     impl_generics: syn::ImplGenerics<'a>,
-    /// The impl block's own where-clause, for the `Methods` impl.
+    /// The impl block's own where-clause, for the unbounded `Methods` impl.
     where_clause: Option<&'a syn::WhereClause>,
     /// The trait impls are bounded by the impl block's own where-clause plus
     /// `for<'x> Self: Derived`, which only the derive implements: without it
     /// they do not apply (the `for<'x>` makes the unmet bound remove the impl
     /// rather than be an error), and `with!` says the derive is missing.
     trait_where: TokenStream,
-    /// The value lifetime, `'a` of `RawValue<'a>`.
+    /// The value lifetime, `'a` of `Value<'a>`.
     a: syn::Lifetime,
-    /// `Self`: signatures name the impl's own `RawValue`/`RawError`, never
-    /// `ContextManager`'s: without the derive, this impl is no error. Inside
-    /// the impl, `Self::RawError` is the implemented trait's (a type with
-    /// both a sync and an async impl block is no ambiguity there).
-    cm: TokenStream,
-    /// `Self::RawError`.
+    /// `Self::Error`: inside the manager impl, the implemented trait's (a
+    /// type with both a sync and an async impl block is no ambiguity there).
     error_of: TokenStream,
     /// Both markers are `async fn`: the async traits, whose methods return
     /// futures.
@@ -235,8 +232,7 @@ impl<'a> ImplFrame<'a> {
         let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
         let mut self_ty_group = Group::new(Delimiter::None, self_ty.to_token_stream());
         self_ty_group.set_span(span);
-        let cm = quote_spanned!(span=> Self);
-        let error_of = quote_spanned!(span=> #cm::RawError);
+        let error_of = quote_spanned!(span=> Self::Error);
         ImplFrame {
             span,
             p,
@@ -246,7 +242,6 @@ impl<'a> ImplFrame<'a> {
             where_clause,
             trait_where,
             a: value_lifetime(),
-            cm,
             error_of,
             is_async,
         }
@@ -262,12 +257,19 @@ impl<'a> ImplFrame<'a> {
 
     /// `impl #trait_ for Self`, bounded by the impl block's where-clause
     /// and the derive (`trait_where`): every manager impl.
-    fn bounded_impl(&self, trait_: TokenStream, items: TokenStream) -> TokenStream {
+    /// `attrs` go after `#[automatically_derived]`.
+    fn bounded_impl(
+        &self,
+        attrs: TokenStream,
+        trait_: TokenStream,
+        items: TokenStream,
+    ) -> TokenStream {
         let span = self.span;
         let (impl_generics, self_ty, trait_where) =
             (&self.impl_generics, &self.self_ty_group, &self.trait_where);
         quote_spanned! {span=>
             #[automatically_derived]
+            #attrs
             impl #impl_generics #trait_ for #self_ty #trait_where { #items }
         }
     }

@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::ItemImpl;
 
-use crate::derive::validate;
+use crate::derive::spec::Spec;
 use crate::diag::Errors;
 use crate::tokens::respan;
 
@@ -21,7 +21,7 @@ use crate::tokens::respan;
 /// On a sync manager: an error on `send`, and nothing.
 pub(super) fn send_impl(
     item: &ItemImpl,
-    spec: &validate::Spec<'_>,
+    spec: &Spec<'_>,
     krate: &TokenStream,
     span: Span,
     errors: &mut Errors,
