@@ -155,9 +155,6 @@ impl<'s> Buffer<'s> {
     }
 }
 
-// The derive's expansion calls `drop` on the borrowed `&mut u64` value
-// (reported to the lead); the allowance keeps CI's `-D warnings` green.
-#[allow(dropping_references)]
 #[ctxmgr::context_manager]
 impl Buffer<'_> {
     #[enter]

@@ -190,6 +190,22 @@ const CASES: &[Case] = &[
             ),
         ],
     },
+    // The derive with an owned value the named guard keeps (the shape most
+    // of bench's generated managers have): `Value<'a> = u64`, and the guard
+    // derefs to the value.
+    Case {
+        name: "derive_keeps_value",
+        calls: &[
+            (Form::Derive, "", "pub struct Meter<'s> { stats: &'s mut Stats, acc: u64 }"),
+            (
+                Form::Attribute,
+                "",
+                "impl Meter<'_> { \
+                 #[enter] pub fn begin(&mut self) -> Result<u64, Error> { Ok(self.acc) } \
+                 #[exit] pub fn end(&mut self, outcome: Outcome<'_>) -> Result<(), Error> { Ok(()) } }",
+            ),
+        ],
+    },
     Case {
         name: "derive_async",
         calls: &[

@@ -396,6 +396,63 @@ fn result_alias_shared_receiver_typed_receiver_and_named_lifetime() {
 }
 
 // ---------------------------------------------------------------------------
+// A one-parameter `Result` alias that wraps its `T`: enter's value is what
+// the alias makes of `T` (`Box<u32>`), read through the alias, not `T`.
+
+mod boxed {
+    pub type Result<T> = std::result::Result<Box<T>, ctxmgr_tests::TestError>;
+}
+
+#[derive(ContextManager)]
+struct Boxing {
+    log: Log,
+    fail: bool,
+}
+
+#[ctxmgr::context_manager]
+impl Boxing {
+    #[enter]
+    fn start(&mut self) -> boxed::Result<u32> {
+        self.log.push("enter");
+        if self.fail {
+            Err(TestError::Enter("boxing"))
+        } else {
+            Ok(Box::new(7))
+        }
+    }
+
+    #[exit]
+    fn stop(&mut self, outcome: Outcome<'_>) {
+        self.log.push(format!("exit {}", describe(&outcome)));
+    }
+}
+
+#[test]
+fn result_alias_wrapping_its_parameter_gives_the_wrapped_value() {
+    let log = Log::new();
+    let run = |fail| -> Result<u32, TestError> {
+        Ok(with!(Boxing { log: log.clone(), fail } as v, {
+            let v: Box<u32> = v;
+            *v + 1
+        }))
+    };
+    assert_eq!(run(false), Ok(8));
+    assert_eq!(run(true), Err(TestError::Enter("boxing")));
+    assert_eq!(log.take(), ["enter", "exit ok", "enter"]);
+
+    // The named guard keeps the box and derefs to it.
+    let mut m = Boxing {
+        log: log.clone(),
+        fail: false,
+    };
+    let guard = BoxingGuard::enter(&mut m).unwrap();
+    let value: Box<u32> = (*guard).clone();
+    assert_eq!(*value, 7);
+    BoxingGuard::finish(guard, Outcome::Ok).unwrap();
+    assert_eq!(log.take(), ["enter", "exit ok"]);
+}
+
+// ---------------------------------------------------------------------------
 // enter -> V, exit -> Result<(), E>: the error type comes from exit.
 // `fmt::Result` (an alias without arguments) for enter.
 
