@@ -431,10 +431,16 @@ impl Boxing {
 fn result_alias_wrapping_its_parameter_gives_the_wrapped_value() {
     let log = Log::new();
     let run = |fail| -> Result<u32, TestError> {
-        Ok(with!(Boxing { log: log.clone(), fail } as v, {
-            let v: Box<u32> = v;
-            *v + 1
-        }))
+        Ok(with!(
+            Boxing {
+                log: log.clone(),
+                fail
+            } as v,
+            {
+                let v: Box<u32> = v;
+                *v + 1
+            }
+        ))
     };
     assert_eq!(run(false), Ok(8));
     assert_eq!(run(true), Err(TestError::Enter("boxing")));

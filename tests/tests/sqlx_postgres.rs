@@ -339,14 +339,15 @@ async fn pool_cancelled_after_every_poll_leaks_nothing() {
         );
         Ok(())
     }
-    // How many polls a run takes varies a little with timing (an answer
-    // already there does not suspend), so the k-loop runs again, up to 5
-    // times, until drops in BEGIN, the body and COMMIT were all seen.
+    // How many polls a run takes varies with timing (an answer already
+    // there does not suspend; on a loaded machine more of them are), so the
+    // k-loop runs again, up to 10 times, until drops in BEGIN, the body and
+    // COMMIT were all seen.
     let mut worst = Duration::ZERO;
     let mut drops = 0;
     for round in 0.. {
         assert!(
-            round < 5,
+            round < 10,
             "{:?}: not every phase was hit",
             reports.lock().unwrap()
         );
@@ -1099,7 +1100,13 @@ async fn bare_connection_dropped_in_begin_leaves_no_open_transaction() {
     let mut conn = PgConnection::connect(&url).await.unwrap();
     let pid = pid_of(&mut conn).await;
     let mut times = Vec::new();
-    for _ in 0..20 {
+    // A drop lands in BEGIN only when its answer is not there yet at the
+    // first poll; on a loaded machine that is rarer, so attempts go on
+    // (up to 100) until 5 such drops were seen.
+    for _ in 0..100 {
+        if times.len() == 5 {
+            break;
+        }
         let (report, reports) = std::sync::mpsc::channel();
         let run = async {
             let r: Result<(), ctxmgr::sqlx::Error> = async {
