@@ -70,38 +70,33 @@ impl<'a> ViewError<'a, ViaError> for &&&Probe<'a, NoneValue> {
         ErrorRef::none_value()
     }
 }
-/// `Box<dyn Error + Send + Sync>` and the error types that are a box of one
-/// (`anyhow::Error`, `eyre::Report`), which are not `Error`: by `Display`,
-/// as `ViewDisplay` would view them (`as_error` looks inside the box).
-/// `DerefMut`, not `Deref`, so that `Arc<dyn Error + Send + Sync>`, which is
-/// an `Error` and derefs to one, is taken by the impl for `Error` alone.
-impl<'a, E> ViewError<'a, ViaBoxSendSync> for &&&Probe<'a, E>
-where
-    E: DerefMut<Target = dyn core::error::Error + Send + Sync + 'static>
-        + fmt::Display
-        + fmt::Debug
-        + Sync
-        + 'static,
-{
-    #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
-        ErrorRef::from_display(self.0)
-    }
+/// The view of a box of `dyn Error + BOUNDS` that is not itself an
+/// `Error`: by `Display`, as `ViewDisplay` would view it (`as_error` looks
+/// inside the box). `DerefMut`, not `Deref`, so that `Arc<dyn Error + Send
+/// + Sync>`, which is an `Error` and derefs to one, is taken by the impl for
+/// `Error` alone.
+macro_rules! view_boxed_error {
+    ($via:ident, $($bounds:tt)+) => {
+        impl<'a, E> ViewError<'a, $via> for &&&Probe<'a, E>
+        where
+            E: DerefMut<Target = dyn core::error::Error + $($bounds)+ + 'static>
+                + fmt::Display
+                + fmt::Debug
+                + Sync
+                + 'static,
+        {
+            #[inline(always)]
+            fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+                ErrorRef::from_display(self.0)
+            }
+        }
+    };
 }
-/// `Box<dyn Error + Sync>`, likewise.
-impl<'a, E> ViewError<'a, ViaBoxSync> for &&&Probe<'a, E>
-where
-    E: DerefMut<Target = dyn core::error::Error + Sync + 'static>
-        + fmt::Display
-        + fmt::Debug
-        + Sync
-        + 'static,
-{
-    #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
-        ErrorRef::from_display(self.0)
-    }
-}
+// `Box<dyn Error + Send + Sync>` and the error types that are a box of one
+// (`anyhow::Error`, `eyre::Report`).
+view_boxed_error!(ViaBoxSendSync, Send + Sync);
+// `Box<dyn Error + Sync>`.
+view_boxed_error!(ViaBoxSync, Sync);
 /// The boxed errors that are not `Sync`, `Box<dyn Error>` and
 /// `Box<dyn Error + Send>`, viewed by their message and source chain on the
 /// thread that made the view ([`ErrorRef::from_local`]). They are neither
