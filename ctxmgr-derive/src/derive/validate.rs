@@ -548,3 +548,44 @@ impl LifetimeVisitor for Rewrite<'_> {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+
+    use super::validate;
+    use crate::derive::parse::parse_impl;
+    use crate::derive::spec::EnterRet;
+    use crate::diag::Errors;
+
+    /// The value type the manager impl names for `#[enter]`'s return type
+    /// `ret`: `Some(V)` when it names `V` itself, `None` when it reads it
+    /// through `EnterResult`.
+    fn named_value(ret: &str) -> Option<String> {
+        let item: syn::ItemImpl = syn::parse_str(&format!(
+            "impl T {{ #[enter] fn e(&mut self) -> {ret} {{ todo!() }} #[exit] fn x(&mut self) {{}} }}"
+        ))
+        .unwrap();
+        let input = parse_impl(&item);
+        let mut errors = Errors::default();
+        let spec = validate(&input, &mut errors);
+        assert!(errors.is_empty());
+        match spec.enter.unwrap().ret {
+            EnterRet::Result { value, .. } => value.map(|v| v.to_token_stream().to_string()),
+            EnterRet::Plain(_) => panic!("{ret} read as a plain value"),
+        }
+    }
+
+    #[test]
+    fn the_value_of_result_v_e_is_named_other_aliases_are_read_through_the_trait() {
+        assert_eq!(named_value("Result<u64, E>").as_deref(), Some("u64"));
+        assert_eq!(
+            named_value("core::result::Result<&mut Self, E>").as_deref(),
+            Some("& '__ctxmgr_a mut Self")
+        );
+        // One parameter: an alias, which may wrap it
+        // (`type Result<T> = core::result::Result<Box<T>, E>`).
+        assert_eq!(named_value("io::Result<&mut File>"), None);
+        assert_eq!(named_value("fmt::Result"), None);
+    }
+}
