@@ -421,70 +421,73 @@ where
     }
 }
 
-// The three constructors differ only in their strategy (and their docs):
-// the signature, the `#[must_use]` and the body are written once here.
-macro_rules! constructors {
-    ($($(#[$attr:meta])* pub fn $name:ident -> $strategy:ident;)*) => {$(
-        $(#[$attr])*
-        #[must_use = "a scope guard runs its closure when dropped: bind it (`let _guard = ..`) to keep it until the end of the scope"]
-        #[inline]
-        pub fn $name<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, $strategy>
-        where
-            F: FnOnce(T),
-        {
-            ScopeGuard::with_strategy(v, dropfn)
-        }
-    )*};
+/// A guard that calls `dropfn(v)` when dropped, on every path
+/// ([`Always`]).
+///
+/// ```
+/// use std::cell::Cell;
+///
+/// let calls = Cell::new(0);
+/// {
+///     let _guard = ctxmgr::scopeguard::guard((), |()| calls.set(calls.get() + 1));
+/// }
+/// assert_eq!(calls.get(), 1);
+/// ```
+#[must_use = "a scope guard runs its closure when dropped: bind it (`let _guard = ..`) to keep it until the end of the scope"]
+#[inline]
+pub fn guard<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, Always>
+where
+    F: FnOnce(T),
+{
+    ScopeGuard::with_strategy(v, dropfn)
 }
 
-constructors! {
-    /// A guard that calls `dropfn(v)` when dropped, on every path
-    /// ([`Always`]).
-    ///
-    /// ```
-    /// use std::cell::Cell;
-    ///
-    /// let calls = Cell::new(0);
-    /// {
-    ///     let _guard = ctxmgr::scopeguard::guard((), |()| calls.set(calls.get() + 1));
-    /// }
-    /// assert_eq!(calls.get(), 1);
-    /// ```
-    pub fn guard -> Always;
+/// A guard that calls `dropfn(v)` when dropped on a normal scope exit, not
+/// while unwinding ([`OnSuccess`]). Needs the `std` feature.
+///
+/// ```
+/// use std::cell::Cell;
+///
+/// let calls = Cell::new(0);
+/// {
+///     let _guard = ctxmgr::scopeguard::guard_on_success((), |()| calls.set(calls.get() + 1));
+/// }
+/// assert_eq!(calls.get(), 1);
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[must_use = "a scope guard runs its closure when dropped: bind it (`let _guard = ..`) to keep it until the end of the scope"]
+#[inline]
+pub fn guard_on_success<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, OnSuccess>
+where
+    F: FnOnce(T),
+{
+    ScopeGuard::with_strategy(v, dropfn)
+}
 
-    /// A guard that calls `dropfn(v)` when dropped on a normal scope exit, not
-    /// while unwinding ([`OnSuccess`]). Needs the `std` feature.
-    ///
-    /// ```
-    /// use std::cell::Cell;
-    ///
-    /// let calls = Cell::new(0);
-    /// {
-    ///     let _guard = ctxmgr::scopeguard::guard_on_success((), |()| calls.set(calls.get() + 1));
-    /// }
-    /// assert_eq!(calls.get(), 1);
-    /// ```
-    #[cfg(feature = "std")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-    pub fn guard_on_success -> OnSuccess;
-
-    /// A guard that calls `dropfn(v)` only when dropped while unwinding from a
-    /// panic ([`OnUnwind`]). Needs the `std` feature.
-    ///
-    /// To do the same without `std` (or without the cost of asking whether the
-    /// thread panics), use [`guard`] and defuse it with
-    /// [`ScopeGuard::into_inner`] at the end of the scope:
-    ///
-    /// ```
-    /// use ctxmgr::scopeguard::{self, ScopeGuard};
-    ///
-    /// let guard = scopeguard::guard((), |()| panic!("only on unwind"));
-    /// // ... the work that might panic ...
-    /// ScopeGuard::into_inner(guard); // reached the end without unwinding
-    /// ```
-    #[cfg(feature = "std")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-    pub fn guard_on_unwind -> OnUnwind;
+/// A guard that calls `dropfn(v)` only when dropped while unwinding from a
+/// panic ([`OnUnwind`]). Needs the `std` feature.
+///
+/// To do the same without `std` (or without the cost of asking whether the
+/// thread panics), use [`guard`] and defuse it with
+/// [`ScopeGuard::into_inner`] at the end of the scope:
+///
+/// ```
+/// use ctxmgr::scopeguard::{self, ScopeGuard};
+///
+/// let guard = scopeguard::guard((), |()| panic!("only on unwind"));
+/// // ... the work that might panic ...
+/// ScopeGuard::into_inner(guard); // reached the end without unwinding
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[must_use = "a scope guard runs its closure when dropped: bind it (`let _guard = ..`) to keep it until the end of the scope"]
+#[inline]
+pub fn guard_on_unwind<T, F>(v: T, dropfn: F) -> ScopeGuard<T, F, OnUnwind>
+where
+    F: FnOnce(T),
+{
+    ScopeGuard::with_strategy(v, dropfn)
 }
 
 impl<T, F, S> Deref for ScopeGuard<T, F, S>
