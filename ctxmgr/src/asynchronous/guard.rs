@@ -59,14 +59,19 @@ use crate::{ErrorRef, Outcome};
 /// assert!(std::pin::pin!(run(&mut log)).poll(&mut cx).is_ready());
 /// assert_eq!(log.0, ["body", "exit ok=true"]);
 /// ```
+///
+/// `D` is what runs the manager's `drop_exit`: a function pointer for a
+/// guard made by [`AsyncGuard::new`] (the type needs no bound on `M`), the
+/// manager's own `drop_exit`, a zero-sized function item, in the one
+/// `with!(async ..)` makes (nothing to store or call through).
 #[must_use = "a guard exits its manager when finished or dropped; bind it to a variable"]
-pub struct AsyncGuard<M> {
+pub struct AsyncGuard<M, D = fn(&mut M, Outcome<'_>)>
+where
+    D: FnMut(&mut M, Outcome<'_>),
+{
     manager: M,
     state: State,
-    /// `M::drop_exit`, kept here so the type (and its `Drop`) need no bound:
-    /// a `with!(async ..)` over something that is not a manager is then one
-    /// error, at `new`.
-    drop_exit: fn(&mut M, Outcome<'_>),
+    drop_exit: D,
 }
 
 impl<M: AsyncContextManager> AsyncGuard<M> {
@@ -112,6 +117,21 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
         result
     }
 
+}
+
+impl<M, D: FnMut(&mut M, Outcome<'_>)> AsyncGuard<M, D> {
+    /// The guard `with!(async ..)` makes: `drop_exit` the manager's own.
+    #[inline(always)]
+    pub(crate) const fn with_drop_exit(manager: M, drop_exit: D) -> Self {
+        AsyncGuard {
+            manager,
+            state: State::Idle,
+            drop_exit,
+        }
+    }
+}
+
+impl<M: AsyncContextManager, D: FnMut(&mut M, Outcome<'_>)> AsyncGuard<M, D> {
     guard_accessors! {
         /// `true` between a successful enter and the end of exit.
         fn is_entered;
@@ -128,7 +148,7 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
     }
 }
 
-impl<M> AsyncGuard<M> {
+impl<M, D: FnMut(&mut M, Outcome<'_>)> AsyncGuard<M, D> {
     /// The manager and the guard's state, lent out apart: `with!(async ..)`
     /// awaits the manager's own `enter`/`exit` futures in the caller's
     /// async fn, then records the result. (Awaiting them inside a generic
@@ -144,12 +164,11 @@ impl<M> AsyncGuard<M> {
     #[cold]
     fn drop_exit(&mut self) {
         self.state = State::Finished;
-        let drop_exit = self.drop_exit;
+        let (drop_exit, manager) = (&mut self.drop_exit, &mut self.manager);
         if unwinding() {
-            let manager = &mut self.manager;
             let _ = catch(move || drop_exit(manager, Outcome::Panic));
         } else {
-            drop_exit(&mut self.manager, Outcome::Unseen);
+            drop_exit(manager, Outcome::Unseen);
         }
     }
 }
@@ -174,7 +193,7 @@ impl StateRef<'_> {
     }
 }
 
-impl<M> Drop for AsyncGuard<M> {
+impl<M, D: FnMut(&mut M, Outcome<'_>)> Drop for AsyncGuard<M, D> {
     #[inline]
     fn drop(&mut self) {
         if self.state == State::Entered {
@@ -183,7 +202,7 @@ impl<M> Drop for AsyncGuard<M> {
     }
 }
 
-impl<M: core::fmt::Debug> core::fmt::Debug for AsyncGuard<M> {
+impl<M: core::fmt::Debug, D: FnMut(&mut M, Outcome<'_>)> core::fmt::Debug for AsyncGuard<M, D> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         self.state.debug_guard(f, "AsyncGuard", &self.manager)
     }
