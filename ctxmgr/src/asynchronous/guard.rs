@@ -116,7 +116,6 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
         self.state = State::Finished;
         result
     }
-
 }
 
 impl<M, D: FnMut(&mut M, Outcome<'_>)> AsyncGuard<M, D> {
