@@ -48,7 +48,7 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
 ///     let mut S = { .. (&&&&p::AsyncKind(&S)).. (KIND, KIND.async_guard(..)) };  // S.0, S.1
 ///     <site setup: RET, its own local, tied to the fn's return type>
 ///     let CAUGHT = {
-///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
+///         let VALUE = match { let e = p::AsyncContextManager::enter(&mut GUARD.__ctxmgr_manager).await; KIND.entered(GUARD.__ctxmgr_state.__ctxmgr_ref(), e) } {
 ///             p::Continue(v) => v, p::Break(r) => return r,
 ///         };
 ///         let mut BODY = p::pin!(async {
@@ -75,9 +75,9 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
 ///
 /// One exit await serves the normal end and every site (two cost the `?`
 /// path a copy of exit's future, bench/HISTORY.md "Session 9"). The guard's
-/// state is reached after exit's await, not lent across it: a state borrow
-/// kept in the coroutine hides from LLVM that the guard's `Drop` has
-/// nothing left to do.
+/// state is reached after enter's and exit's awaits, not lent across them:
+/// a state borrow kept in the coroutine costs a store and a load through
+/// it, and hides from LLVM that the guard's `Drop` has nothing left to do.
 ///
 /// Without sites the body is not wrapped in `Ok`.
 /// A future dropped mid-body drops GUARD entered: its `Drop` runs the

@@ -117,10 +117,14 @@ pub(super) fn entry(
     // GUARD` from its `&` to the guard's name.
     let (first, last) = manager.ends;
     let span = manager.span();
-    let enter_borrow = {
+    let (enter_borrow, manager_borrow, state_of) = {
         let guard = names.field_at("guard", last);
         let at = m.located_at(first);
-        quote_spanned!(at=> &mut #guard)
+        (
+            quote_spanned!(at=> &mut #guard),
+            quote_spanned!(at=> &mut #guard.__ctxmgr_manager),
+            quote_spanned!(at=> #guard.__ctxmgr_state),
+        )
     };
     // Spanned on the user's expression: "is not a context manager" and
     // "can fail with `E`" point there.
@@ -131,8 +135,9 @@ pub(super) fn entry(
             syn::Ident::new("enter", span).into_token_stream(),
         ),
         // The manager's own future is awaited here, in the caller's async
-        // fn, and the result recorded in the guard after: see
-        // `AsyncGuard::__ctxmgr_split`. `.await` is spanned on the user's
+        // fn, and the result recorded in the guard's state after, the two
+        // fields borrowed apart (see `AsyncGuard::__ctxmgr_manager`; the
+        // value may borrow the manager). `.await` is spanned on the user's
         // `async`: outside an async fn the error points there.
         Flavor::Async(kw) => {
             let entered = syn::Ident::new("entered", span);
@@ -142,8 +147,8 @@ pub(super) fn entry(
                 syn::Ident::new("async_guard", span),
                 quote_spanned! {m=>
                     ({
-                        let (mgr, state) = (#enter_borrow).__ctxmgr_split();
-                        #kind.#entered(state, #p::AsyncContextManager::enter(mgr) #dot)
+                        let entered = #p::AsyncContextManager::enter(#manager_borrow) #dot;
+                        #kind.#entered(#state_of.__ctxmgr_ref(), entered)
                     })
                 },
             )

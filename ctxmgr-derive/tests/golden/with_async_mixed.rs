@@ -18,8 +18,11 @@ fn __golden() {
         }
         let caught = {
             let conn = match ({
-                let (mgr, state) = (&mut conn.1).__ctxmgr_split();
-                conn.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+                let entered = __ctxmgr_p::AsyncContextManager::enter(
+                        &mut conn.1.__ctxmgr_manager,
+                    )
+                    .await;
+                conn.0.entered(conn.1.__ctxmgr_state.__ctxmgr_ref(), entered)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
@@ -80,12 +83,11 @@ fn __golden() {
                                         }
                                         let caught = {
                                             let tx = match ({
-                                                let (mgr, state) = (&mut tx.1).__ctxmgr_split();
-                                                tx.0
-                                                    .entered(
-                                                        state,
-                                                        __ctxmgr_p::AsyncContextManager::enter(mgr).await,
+                                                let entered = __ctxmgr_p::AsyncContextManager::enter(
+                                                        &mut tx.1.__ctxmgr_manager,
                                                     )
+                                                    .await;
+                                                tx.0.entered(tx.1.__ctxmgr_state.__ctxmgr_ref(), entered)
                                             }) {
                                                 __ctxmgr_p::Continue(val) => val,
                                                 __ctxmgr_p::Break(__ctxmgr_err) => {

@@ -13,8 +13,11 @@ fn __golden() {
         };
         let caught = {
             let f = match ({
-                let (mgr, state) = (&mut f.1).__ctxmgr_split();
-                f.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+                let entered = __ctxmgr_p::AsyncContextManager::enter(
+                        &mut f.1.__ctxmgr_manager,
+                    )
+                    .await;
+                f.0.entered(f.1.__ctxmgr_state.__ctxmgr_ref(), entered)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
