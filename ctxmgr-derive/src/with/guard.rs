@@ -117,15 +117,9 @@ pub(super) fn entry(
     // GUARD` from its `&` to the guard's name.
     let (first, last) = manager.ends;
     let span = manager.span();
-    let (enter_borrow, manager_borrow, state_of) = {
-        let guard = names.field_at("guard", last);
-        let at = m.located_at(first);
-        (
-            quote_spanned!(at=> &mut #guard),
-            quote_spanned!(at=> &mut #guard.__ctxmgr_manager),
-            quote_spanned!(at=> #guard.__ctxmgr_state),
-        )
-    };
+    let guard = names.field_at("guard", last);
+    let at = m.located_at(first);
+    let enter_borrow = quote_spanned!(at=> &mut #guard);
     // Spanned on the user's expression: "is not a context manager" and
     // "can fail with `E`" point there.
     let (kind_of, guard_new, enter) = match manager.flavor {
@@ -142,6 +136,8 @@ pub(super) fn entry(
         Flavor::Async(kw) => {
             let entered = syn::Ident::new("entered", span);
             let dot = quote_spanned!(kw=> .await);
+            let manager_borrow = quote_spanned!(at=> &mut #guard.__ctxmgr_manager);
+            let state_of = quote_spanned!(at=> #guard.__ctxmgr_state);
             (
                 quote_spanned!(m=> #p::AsyncKind),
                 syn::Ident::new("async_guard", span),
