@@ -8,11 +8,12 @@ use crate::{ContextManager, ErrorRef, Outcome};
 /// Where a guard is in its life; shared by [`Guard`] and
 /// [`AsyncGuard`](crate::AsyncGuard).
 /// The accessors [`Guard`] and [`AsyncGuard`](crate::AsyncGuard) share,
-/// over their `manager` and `state` fields: written once, each guard giving
+/// over their manager and state fields (named first): written once, each guard giving
 /// its own docs (their examples are sync or awaited). `suppresses` asks the
 /// manager's trait, `ContextManager` or `AsyncContextManager`.
 macro_rules! guard_accessors {
     (
+        fields($manager_field:ident, $state_field:ident);
         $(#[$is_entered:meta])* fn is_entered;
         $(#[$manager:meta])* fn manager;
         $(#[$manager_mut:meta])* fn manager_mut;
@@ -22,32 +23,35 @@ macro_rules! guard_accessors {
         #[inline]
         #[must_use]
         pub fn is_entered(&self) -> bool {
-            self.state == State::Entered
+            self.$state_field == State::Entered
         }
 
         $(#[$manager])*
         #[inline]
         pub fn manager(&self) -> &M {
-            &self.manager
+            &self.$manager_field
         }
 
         $(#[$manager_mut])*
         #[inline]
         pub fn manager_mut(&mut self) -> &mut M {
-            &mut self.manager
+            &mut self.$manager_field
         }
 
         $(#[$suppresses])*
         #[inline]
         pub fn suppresses(&mut self, error: ErrorRef<'_>) -> bool {
-            self.manager.suppresses(error)
+            self.$manager_field.suppresses(error)
         }
     };
 }
 pub(crate) use guard_accessors;
 
+/// Public (in this private module) only as the type of `AsyncGuard`'s
+/// hidden field that `with!(async ..)` reaches.
+#[doc(hidden)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum State {
+pub enum State {
     Idle,
     Entered,
     Finished,
@@ -279,6 +283,7 @@ impl<M: ContextManager> Guard<M> {
     }
 
     guard_accessors! {
+        fields(manager, state);
         /// `true` between a successful [`enter`](Guard::enter) and
         /// [`finish`](Guard::finish).
         ///

@@ -48,7 +48,7 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
 ///     let mut S = { .. (&&&&p::AsyncKind(&S)).. (KIND, KIND.async_guard(..)) };  // S.0, S.1
 ///     <site setup: RET, its own local, tied to the fn's return type>
 ///     let CAUGHT = {
-///         let VALUE = match { let (m, s) = (&mut GUARD).__ctxmgr_split(); KIND.entered(s, p::AsyncContextManager::enter(m).await) } {
+///         let VALUE = match { let e = p::AsyncContextManager::enter(&mut GUARD.__ctxmgr_manager).await; KIND.entered(GUARD.__ctxmgr_state.__ctxmgr_ref(), e) } {
 ///             p::Continue(v) => v, p::Break(r) => return r,
 ///         };
 ///         let mut BODY = p::pin!(async {
@@ -59,20 +59,25 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
 ///         p::poll_fn(|cx| p::poll_catching(BODY.as_mut(), cx)).await   // under catch_unwind
 ///     };                             // the body's future and VALUE are gone here
 ///     match CAUGHT {
-///         p::Ok(p::Ok(v)) => { <await exit with Ok, or return its error>; v }
-///         // (exit: `let (m, s) = GUARD.__ctxmgr_split();
-///         //         if let p::Break(r) = KIND.exited(s, p::AsyncContextManager::exit(m, OUTCOME).await) { return r; }
-///         //         GUARD = { GUARD };`, shown as in the sync form: see `ExitBorrow`)
-///         p::Ok(p::Err(SITE)) => {     // SITE: `Next(..Here(x)..)`, site i's value
-///             let OUTCOME = match &SITE { P_i(x) => <view of x / RET, or Ok> };
-///             <await exit with OUTCOME, or return its error>
-///             let SWALLOWED = match &SITE { <`?` sites> => SUPPRESS.check(&mut GUARD, OUTCOME), _ => p::Swallowed::none() };
-///             match SITE { P_i(x) => <resume site i: `(SWALLOWED.resume(x))?` for a `?`> }
+///         p::Ok(ENDED) => {            // ENDED: `Ok(v)`, or `Err(SITE)`, SITE `Next(..Here(x)..)`
+///             let OUTCOME = match &ENDED { p::Ok(_) => Outcome::Ok, p::Err(P_i(x)) => <view of x / RET, or Ok> };
+///             <await exit with OUTCOME, or return its error>   // once, for every way out
+///             // (exit: `let exit = p::AsyncContextManager::exit(GUARD.__ctxmgr_split().0, OUTCOME).await;
+///             //         if let p::Break(r) = KIND.exited(GUARD.__ctxmgr_split().1, exit) { return r; }
+///             //         GUARD = { GUARD };`, shown as in the sync form: see `ExitBorrow`)
+///             let SWALLOWED = match &ENDED { p::Err(<`?` sites>) => SUPPRESS.check(&mut GUARD, OUTCOME), _ => p::Swallowed::none() };
+///             match ENDED { p::Ok(v) => v, p::Err(P_i(x)) => <resume site i: `(SWALLOWED.resume(x))?` for a `?`> }
 ///         }
 ///         p::Err(payload) => { <await exit with Panic under catch_unwind>; p::resume_after_exit(..) }
 ///     }
 /// }
 /// ```
+///
+/// One exit await serves the normal end and every site (two cost the `?`
+/// path a copy of exit's future, bench/HISTORY.md "Session 9"). The guard's
+/// state is reached after enter's and exit's awaits, not lent across them:
+/// a state borrow kept in the coroutine costs a store and a load through
+/// it, and hides from LLVM that the guard's `Drop` has nothing left to do.
 ///
 /// Without sites the body is not wrapped in `Ok`.
 /// A future dropped mid-body drops GUARD entered: its `Drop` runs the
@@ -138,11 +143,8 @@ impl AsyncLevel<'_> {
         let ret = quote_spanned!(Span::mixed_site()=> ret);
         let pass_on = self.out.escape(Escape::Return(ret));
         quote_spanned! {Span::mixed_site()=>
-            let (mgr, state) = #guard.__ctxmgr_split();
-            if let #p::Break(ret) = #kind.#exited(
-                state,
-                #p::AsyncContextManager::exit(mgr, #outcome) #await_,
-            ) {
+            let exit = #p::AsyncContextManager::exit(#guard.__ctxmgr_split().0, #outcome) #await_;
+            if let #p::Break(ret) = #kind.#exited(#guard.__ctxmgr_split().1, exit) {
                 #pass_on;
             }
             #release
@@ -173,8 +175,16 @@ impl AsyncLevel<'_> {
     /// A body that can only end normally (or panic).
     fn short(&self, imports: &TokenStream) -> TokenStream {
         let run = self.run_body(self.body);
-        let ok = quote_spanned!(Span::mixed_site()=> val);
-        self.level_block(imports, &TokenStream::new(), &run, &ok, &TokenStream::new())
+        let p = self.p;
+        let value = self.value_out();
+        let finish_ok = self.finish(&quote_spanned!(Span::mixed_site()=> #p::Outcome::Ok));
+        let ended = quote_spanned! {Span::mixed_site()=>
+            #p::Ok(#value) => {
+                #finish_ok
+                #value
+            }
+        };
+        self.level_block(imports, &TokenStream::new(), &run, &ended)
     }
 
     fn with_sites(
@@ -200,41 +210,58 @@ impl AsyncLevel<'_> {
             #[allow(unreachable_code, clippy::needless_return)]
             return #p::Ok(#body);
         });
-        let finish_site = self.finish(&outcome.to_token_stream());
-        let site_arm = quote_spanned! {m=>
-            #p::Ok(#p::Err(site)) => {
-                let #outcome = match &site {
-                    #async_outcomes
+        // One exit await for the normal end and every site: its outcome
+        // is taken from the body's value (a borrow of what a site carries).
+        let finish = self.finish(&outcome.to_token_stream());
+        let value = self.value_out();
+        // Asked before `site` moves out of the value `OUTCOME` borrows.
+        let swallowed = if async_swallowed.is_empty() {
+            TokenStream::new()
+        } else {
+            quote_spanned! {m=>
+                let swallowed = match &ended {
+                    #p::Ok(_) => #p::Swallowed::none(),
+                    #p::Err(site) => {
+                        #async_swallowed
+                        swallowed
+                    }
                 };
-                #finish_site
-                #async_swallowed
-                match site {
-                    #async_resumes
+            }
+        };
+        let ended = quote_spanned! {m=>
+            #p::Ok(ended) => {
+                let #outcome = match &ended {
+                    #p::Ok(_) => #p::Outcome::Ok,
+                    #p::Err(site) => match site {
+                        #async_outcomes
+                    },
+                };
+                #finish
+                #swallowed
+                match ended {
+                    #p::Ok(#value) => #value,
+                    #p::Err(site) => match site {
+                        #async_resumes
+                    },
                 }
             }
         };
-        let ok = quote_spanned!(m=> #p::Ok(val));
-        self.level_block(imports, site_setup, &run, &ok, &site_arm)
+        self.level_block(imports, site_setup, &run, &ended)
     }
 
     /// The level's block, for both forms: `{ IMPORTS SETUP SITE_SETUP
-    /// <run the body> match CAUGHT { OK => <exit with Ok>, SITE_ARM, <panic> } }`,
-    /// `ok` the pattern of the body's normal end (`val`, or `p::Ok(val)`
-    /// when the body's block also returns its sites).
+    /// <run the body> match CAUGHT { ENDED, <panic> } }`, `ended` the arm of
+    /// a body that did not panic (it awaits exit once).
     fn level_block(
         &self,
         imports: &TokenStream,
         site_setup: &TokenStream,
         run: &TokenStream,
-        ok: &TokenStream,
-        site_arm: &TokenStream,
+        ended: &TokenStream,
     ) -> TokenStream {
         let m = Span::mixed_site();
-        let p = self.p;
-        let value = self.value_out();
         let caught = self.names.local("caught");
         let setup = &self.setup;
-        let finish_ok = self.finish(&quote_spanned!(m=> #p::Outcome::Ok));
         let on_panic = self.on_panic();
         quote_spanned! {m=>
             {
@@ -243,11 +270,7 @@ impl AsyncLevel<'_> {
                 #site_setup
                 #run
                 match #caught {
-                    #p::Ok(#ok) => {
-                        #finish_ok
-                        #value
-                    }
-                    #site_arm
+                    #ended
                     #on_panic
                 }
             }

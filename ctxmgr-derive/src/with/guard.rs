@@ -117,11 +117,9 @@ pub(super) fn entry(
     // GUARD` from its `&` to the guard's name.
     let (first, last) = manager.ends;
     let span = manager.span();
-    let enter_borrow = {
-        let guard = names.field_at("guard", last);
-        let at = m.located_at(first);
-        quote_spanned!(at=> &mut #guard)
-    };
+    let guard = names.field_at("guard", last);
+    let at = m.located_at(first);
+    let enter_borrow = quote_spanned!(at=> &mut #guard);
     // Spanned on the user's expression: "is not a context manager" and
     // "can fail with `E`" point there.
     let (kind_of, guard_new, enter) = match manager.flavor {
@@ -131,19 +129,22 @@ pub(super) fn entry(
             syn::Ident::new("enter", span).into_token_stream(),
         ),
         // The manager's own future is awaited here, in the caller's async
-        // fn, and the result recorded in the guard after: see
-        // `AsyncGuard::__ctxmgr_split`. `.await` is spanned on the user's
+        // fn, and the result recorded in the guard's state after, the two
+        // fields borrowed apart (see `AsyncGuard::__ctxmgr_manager`; the
+        // value may borrow the manager). `.await` is spanned on the user's
         // `async`: outside an async fn the error points there.
         Flavor::Async(kw) => {
             let entered = syn::Ident::new("entered", span);
             let dot = quote_spanned!(kw=> .await);
+            let manager_borrow = quote_spanned!(at=> &mut #guard.__ctxmgr_manager);
+            let state_of = quote_spanned!(at=> #guard.__ctxmgr_state);
             (
                 quote_spanned!(m=> #p::AsyncKind),
                 syn::Ident::new("async_guard", span),
                 quote_spanned! {m=>
                     ({
-                        let (mgr, state) = (#enter_borrow).__ctxmgr_split();
-                        #kind.#entered(state, #p::AsyncContextManager::enter(mgr) #dot)
+                        let entered = #p::AsyncContextManager::enter(#manager_borrow) #dot;
+                        #kind.#entered(#state_of.__ctxmgr_ref(), entered)
                     })
                 },
             )

@@ -13,8 +13,11 @@ fn __golden() {
         };
         let caught = {
             let f = match ({
-                let (mgr, state) = (&mut f.1).__ctxmgr_split();
-                f.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+                let entered = __ctxmgr_p::AsyncContextManager::enter(
+                        &mut f.1.__ctxmgr_manager,
+                    )
+                    .await;
+                f.0.entered(f.1.__ctxmgr_state.__ctxmgr_ref(), entered)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
@@ -41,55 +44,52 @@ fn __golden() {
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
         match caught {
-            __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                let (mgr, state) = f.1.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = f
-                    .0
-                    .exited(
-                        state,
-                        __ctxmgr_p::AsyncContextManager::exit(
-                                mgr,
-                                __ctxmgr_p::Outcome::Ok,
-                            )
-                            .await,
+            __ctxmgr_p::Ok(ended) => {
+                let outcome = match &ended {
+                    __ctxmgr_p::Ok(_) => __ctxmgr_p::Outcome::Ok,
+                    __ctxmgr_p::Err(site) => {
+                        match site {
+                            __ctxmgr_p::Here(carried) => {
+                                __ctxmgr_p::Outcome::Err(
+                                    (&&&&__ctxmgr_p::Residual(carried)).__ctxmgr_view(),
+                                )
+                            }
+                            __ctxmgr_p::Next(never) => match *never {}
+                        }
+                    }
+                };
+                let exit = __ctxmgr_p::AsyncContextManager::exit(
+                        f.1.__ctxmgr_split().0,
+                        outcome,
                     )
+                    .await;
+                if let __ctxmgr_p::Break(ret) = f.0.exited(f.1.__ctxmgr_split().1, exit)
                 {
                     return ret;
                 }
                 f.1 = { f.1 };
-                val
-            }
-            __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let outcome = match &site {
-                    __ctxmgr_p::Here(carried) => {
-                        __ctxmgr_p::Outcome::Err(
-                            (&&&&__ctxmgr_p::Residual(carried)).__ctxmgr_view(),
-                        )
+                let swallowed = match &ended {
+                    __ctxmgr_p::Ok(_) => __ctxmgr_p::Swallowed::none(),
+                    __ctxmgr_p::Err(site) => {
+                        let swallowed = match &site {
+                            __ctxmgr_p::Here(_) => {
+                                (&__ctxmgr_p::SuppressProbe(&f.1))
+                                    .__ctxmgr_suppress_kind()
+                                    .check(&mut f.1, outcome)
+                            }
+                            _ => __ctxmgr_p::Swallowed::none(),
+                        };
+                        swallowed
                     }
-                    __ctxmgr_p::Next(never) => match *never {}
                 };
-                let (mgr, state) = f.1.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = f
-                    .0
-                    .exited(
-                        state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
-                    )
-                {
-                    return ret;
-                }
-                f.1 = { f.1 };
-                let swallowed = match &site {
-                    __ctxmgr_p::Here(_) => {
-                        (&__ctxmgr_p::SuppressProbe(&f.1))
-                            .__ctxmgr_suppress_kind()
-                            .check(&mut f.1, outcome)
+                match ended {
+                    __ctxmgr_p::Ok(val) => val,
+                    __ctxmgr_p::Err(site) => {
+                        match site {
+                            __ctxmgr_p::Here(carried) => (swallowed.resume(carried))?,
+                            __ctxmgr_p::Next(never) => match never {}
+                        }
                     }
-                    _ => __ctxmgr_p::Swallowed::none(),
-                };
-                match site {
-                    __ctxmgr_p::Here(carried) => (swallowed.resume(carried))?,
-                    __ctxmgr_p::Next(never) => match never {}
                 }
             }
             __ctxmgr_p::Err(panic) => {

@@ -18,8 +18,11 @@ async fn query(pool: &Pool) -> Result<u8, E> {
         }
         let caught = {
             let conn = match ({
-                let (mgr, state) = (&mut conn.1).__ctxmgr_split();
-                conn.0.entered(state, __ctxmgr_p::AsyncContextManager::enter(mgr).await)
+                let entered = __ctxmgr_p::AsyncContextManager::enter(
+                        &mut conn.1.__ctxmgr_manager,
+                    )
+                    .await;
+                conn.0.entered(conn.1.__ctxmgr_state.__ctxmgr_ref(), entered)
             }) {
                 __ctxmgr_p::Continue(val) => val,
                 __ctxmgr_p::Break(ret) => return ret,
@@ -41,49 +44,44 @@ async fn query(pool: &Pool) -> Result<u8, E> {
             __ctxmgr_p::poll_fn(|cx| __ctxmgr_p::poll_catching(body.as_mut(), cx)).await
         };
         match caught {
-            __ctxmgr_p::Ok(__ctxmgr_p::Ok(val)) => {
-                let (mgr, state) = conn.1.__ctxmgr_split();
-                if let __ctxmgr_p::Break(ret) = conn
-                    .0
-                    .exited(
-                        state,
-                        __ctxmgr_p::AsyncContextManager::exit(
-                                mgr,
-                                __ctxmgr_p::Outcome::Ok,
-                            )
-                            .await,
-                    )
-                {
-                    return ret;
-                }
-                conn.1 = { conn.1 };
-                val
-            }
-            __ctxmgr_p::Ok(__ctxmgr_p::Err(site)) => {
-                let outcome = match &site {
-                    __ctxmgr_p::Here(_) => {
-                        __ctxmgr_p::returned(
-                            (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
-                                .__ctxmgr_returned_err(),
-                            |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                        )
+            __ctxmgr_p::Ok(ended) => {
+                let outcome = match &ended {
+                    __ctxmgr_p::Ok(_) => __ctxmgr_p::Outcome::Ok,
+                    __ctxmgr_p::Err(site) => {
+                        match site {
+                            __ctxmgr_p::Here(_) => {
+                                __ctxmgr_p::returned(
+                                    (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
+                                        .__ctxmgr_returned_err(),
+                                    |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                )
+                            }
+                            __ctxmgr_p::Next(never) => match *never {}
+                        }
                     }
-                    __ctxmgr_p::Next(never) => match *never {}
                 };
-                let (mgr, state) = conn.1.__ctxmgr_split();
+                let exit = __ctxmgr_p::AsyncContextManager::exit(
+                        conn.1.__ctxmgr_split().0,
+                        outcome,
+                    )
+                    .await;
                 if let __ctxmgr_p::Break(ret) = conn
                     .0
-                    .exited(
-                        state,
-                        __ctxmgr_p::AsyncContextManager::exit(mgr, outcome).await,
-                    )
+                    .exited(conn.1.__ctxmgr_split().1, exit)
                 {
                     return ret;
                 }
                 conn.1 = { conn.1 };
-                match site {
-                    __ctxmgr_p::Here(_) => return __ctxmgr_p::taken(__ctxmgr_ret_0),
-                    __ctxmgr_p::Next(never) => match never {}
+                match ended {
+                    __ctxmgr_p::Ok(val) => val,
+                    __ctxmgr_p::Err(site) => {
+                        match site {
+                            __ctxmgr_p::Here(_) => {
+                                return __ctxmgr_p::taken(__ctxmgr_ret_0);
+                            }
+                            __ctxmgr_p::Next(never) => match never {}
+                        }
+                    }
                 }
             }
             __ctxmgr_p::Err(panic) => {

@@ -59,14 +59,27 @@ use crate::{ErrorRef, Outcome};
 /// assert!(std::pin::pin!(run(&mut log)).poll(&mut cx).is_ready());
 /// assert_eq!(log.0, ["body", "exit ok=true"]);
 /// ```
+///
+/// `D` is what runs the manager's `drop_exit`: a function pointer for a
+/// guard made by [`AsyncGuard::new`] (the type needs no bound on `M`), the
+/// manager's own `drop_exit`, a zero-sized function item, in the one
+/// `with!(async ..)` makes (nothing to store or call through).
 #[must_use = "a guard exits its manager when finished or dropped; bind it to a variable"]
-pub struct AsyncGuard<M> {
-    manager: M,
-    state: State,
-    /// `M::drop_exit`, kept here so the type (and its `Drop`) need no bound:
-    /// a `with!(async ..)` over something that is not a manager is then one
-    /// error, at `new`.
-    drop_exit: fn(&mut M, Outcome<'_>),
+pub struct AsyncGuard<M, D = fn(&mut M, Outcome<'_>)>
+where
+    D: FnMut(&mut M, Outcome<'_>),
+{
+    /// The manager. Public (hidden) with the state, so `with!(async ..)`
+    /// borrows them apart: it awaits enter on the manager and records the
+    /// state after the await, reached from the guard (a state borrow kept
+    /// across the await would live in the coroutine, costing each call a
+    /// store and a load through it). Not public API.
+    #[doc(hidden)]
+    pub __ctxmgr_manager: M,
+    /// Where the guard is; see `__ctxmgr_manager`. Not public API.
+    #[doc(hidden)]
+    pub __ctxmgr_state: State,
+    drop_exit: D,
 }
 
 impl<M: AsyncContextManager> AsyncGuard<M> {
@@ -75,8 +88,8 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
     #[inline]
     pub const fn new(manager: M) -> Self {
         AsyncGuard {
-            manager,
-            state: State::Idle,
+            __ctxmgr_manager: manager,
+            __ctxmgr_state: State::Idle,
             drop_exit: M::drop_exit,
         }
     }
@@ -90,10 +103,10 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
     /// When the guard was already entered.
     #[inline]
     pub async fn enter(&mut self) -> Result<M::Value<'_>, M::Error> {
-        self.state.assert_idle("AsyncGuard");
-        let value = self.manager.enter().await;
+        self.__ctxmgr_state.assert_idle("AsyncGuard");
+        let value = self.__ctxmgr_manager.enter().await;
         if value.is_ok() {
-            self.state = State::Entered;
+            self.__ctxmgr_state = State::Entered;
         }
         value
     }
@@ -104,15 +117,30 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
     /// entered and its `Drop` runs [`drop_exit`](AsyncContextManager::drop_exit).
     #[inline]
     pub async fn finish(&mut self, outcome: Outcome<'_>) -> Result<(), M::Error> {
-        if self.state != State::Entered {
+        if self.__ctxmgr_state != State::Entered {
             return Ok(());
         }
-        let result = self.manager.exit(outcome).await;
-        self.state = State::Finished;
+        let result = self.__ctxmgr_manager.exit(outcome).await;
+        self.__ctxmgr_state = State::Finished;
         result
     }
+}
 
+impl<M, D: FnMut(&mut M, Outcome<'_>)> AsyncGuard<M, D> {
+    /// The guard `with!(async ..)` makes: `drop_exit` the manager's own.
+    #[inline(always)]
+    pub(crate) const fn with_drop_exit(manager: M, drop_exit: D) -> Self {
+        AsyncGuard {
+            __ctxmgr_manager: manager,
+            __ctxmgr_state: State::Idle,
+            drop_exit,
+        }
+    }
+}
+
+impl<M: AsyncContextManager, D: FnMut(&mut M, Outcome<'_>)> AsyncGuard<M, D> {
     guard_accessors! {
+        fields(__ctxmgr_manager, __ctxmgr_state);
         /// `true` between a successful enter and the end of exit.
         fn is_entered;
 
@@ -128,7 +156,7 @@ impl<M: AsyncContextManager> AsyncGuard<M> {
     }
 }
 
-impl<M> AsyncGuard<M> {
+impl<M, D: FnMut(&mut M, Outcome<'_>)> AsyncGuard<M, D> {
     /// The manager and the guard's state, lent out apart: `with!(async ..)`
     /// awaits the manager's own `enter`/`exit` futures in the caller's
     /// async fn, then records the result. (Awaiting them inside a generic
@@ -138,18 +166,20 @@ impl<M> AsyncGuard<M> {
     #[doc(hidden)]
     #[inline(always)]
     pub fn __ctxmgr_split(&mut self) -> (&mut M, StateRef<'_>) {
-        (&mut self.manager, StateRef(&mut self.state))
+        (
+            &mut self.__ctxmgr_manager,
+            StateRef(&mut self.__ctxmgr_state),
+        )
     }
 
     #[cold]
     fn drop_exit(&mut self) {
-        self.state = State::Finished;
-        let drop_exit = self.drop_exit;
+        self.__ctxmgr_state = State::Finished;
+        let (drop_exit, manager) = (&mut self.drop_exit, &mut self.__ctxmgr_manager);
         if unwinding() {
-            let manager = &mut self.manager;
             let _ = catch(move || drop_exit(manager, Outcome::Panic));
         } else {
-            drop_exit(&mut self.manager, Outcome::Unseen);
+            drop_exit(manager, Outcome::Unseen);
         }
     }
 }
@@ -159,6 +189,15 @@ impl<M> AsyncGuard<M> {
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct StateRef<'g>(&'g mut State);
+
+impl State {
+    /// This state, lent to `entered`/`exited` by `with!(async ..)`.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __ctxmgr_ref(&mut self) -> StateRef<'_> {
+        StateRef(self)
+    }
+}
 
 impl StateRef<'_> {
     /// Enter succeeded: exit (or `drop_exit`) will run once.
@@ -174,17 +213,18 @@ impl StateRef<'_> {
     }
 }
 
-impl<M> Drop for AsyncGuard<M> {
+impl<M, D: FnMut(&mut M, Outcome<'_>)> Drop for AsyncGuard<M, D> {
     #[inline]
     fn drop(&mut self) {
-        if self.state == State::Entered {
+        if self.__ctxmgr_state == State::Entered {
             self.drop_exit();
         }
     }
 }
 
-impl<M: core::fmt::Debug> core::fmt::Debug for AsyncGuard<M> {
+impl<M: core::fmt::Debug, D: FnMut(&mut M, Outcome<'_>)> core::fmt::Debug for AsyncGuard<M, D> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        self.state.debug_guard(f, "AsyncGuard", &self.manager)
+        self.__ctxmgr_state
+            .debug_guard(f, "AsyncGuard", &self.__ctxmgr_manager)
     }
 }

@@ -19,7 +19,7 @@ use super::with::{
 };
 use crate::asynchronous::StateRef;
 use crate::unwind::{resume_unwind, PanicPayload};
-use crate::{AsyncContextManager, AsyncGuard};
+use crate::{AsyncContextManager, AsyncGuard, Outcome};
 
 impl<M: AsyncContextManager<Error = Infallible>> KindNever for &&&AsyncKind<'_, M> {
     #[inline(always)]
@@ -56,8 +56,11 @@ not_a_manager_flow!(NotAnAsyncManager);
 impl InfallibleManager {
     /// The guard of an async manager this probe found.
     #[inline(always)]
-    pub fn async_guard<M: AsyncContextManager>(self, manager: M) -> AsyncGuard<M> {
-        AsyncGuard::new(manager)
+    pub fn async_guard<M: AsyncContextManager>(
+        self,
+        manager: M,
+    ) -> AsyncGuard<M, impl FnMut(&mut M, Outcome<'_>)> {
+        AsyncGuard::with_drop_exit(manager, M::drop_exit)
     }
     /// Records the result of the manager's awaited enter; `Break` never
     /// happens.
@@ -89,8 +92,11 @@ impl InfallibleManager {
 impl FallibleManager {
     /// The guard of an async manager this probe found.
     #[inline(always)]
-    pub fn async_guard<M: AsyncContextManager>(self, manager: M) -> AsyncGuard<M> {
-        AsyncGuard::new(manager)
+    pub fn async_guard<M: AsyncContextManager>(
+        self,
+        manager: M,
+    ) -> AsyncGuard<M, impl FnMut(&mut M, Outcome<'_>)> {
+        AsyncGuard::with_drop_exit(manager, M::drop_exit)
     }
     /// Records the result of the manager's awaited enter; `Break` holds
     /// what the function returns on its error.

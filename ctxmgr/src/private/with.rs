@@ -366,7 +366,9 @@ impl<M: Suppress> SuppressingGuard for Guard<M> {
         self.suppresses(error)
     }
 }
-impl<M: crate::AsyncSuppress> SuppressingGuard for crate::AsyncGuard<M> {
+impl<M: crate::AsyncSuppress, D: FnMut(&mut M, crate::Outcome<'_>)> SuppressingGuard
+    for crate::AsyncGuard<M, D>
+{
     #[inline(always)]
     fn __ctxmgr_suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         self.suppresses(error)
