@@ -1,4 +1,6 @@
-//! Expand stage of `with!`: the guard around each manager, nested inside out.
+//! Expand stage of `with!`: the guard around each manager, the outermost
+//! level first, each inner one rendered inside the rewrite of the body around
+//! it.
 //!
 //! Input:  `with!(EXPR as PAT => { BODY })`
 //! Output (N = expansion id; names are `Span::mixed_site()` hygienic and
