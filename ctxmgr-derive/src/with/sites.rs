@@ -17,7 +17,7 @@ use crate::tokens::Names;
 ///
 /// Input:  a `?` site / a `return` site (its value in RET)
 /// Output: `Outcome::Err(<view of the residual's error, or of `None`>)` /
-///         `p::returned(<RET's error, if it holds an `Err` (or `None`)>, |err| <its view>)`
+///         [`returned_outcome`] of RET
 fn outcome(
     p: &TokenStream,
     ret: &TokenStream,
@@ -29,13 +29,32 @@ fn outcome(
         SiteKind::Try(_) => Some(quote_spanned! {m=>
             #p::Outcome::Err((&&&&#p::Residual(#residual)).__ctxmgr_view())
         }),
-        SiteKind::Return | SiteKind::Inner => Some(quote_spanned! {m=>
-            #p::returned(
-                (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err(),
-                |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
-            )
-        }),
+        SiteKind::Return | SiteKind::Inner => Some(returned_outcome(
+            p,
+            &quote_spanned!(m=> #p::taken_ref(&#ret)),
+        )),
         SiteKind::Break { .. } | SiteKind::Continue { .. } => None,
+    }
+}
+
+/// Exit's `Outcome` for a value the body returned, `value` a reference to
+/// it: `Outcome::Err` of the view of its error when it holds an `Err` (or
+/// `None`), else `Outcome::Ok`.
+///
+/// Output: `match (&p::Probe(VALUE)).__ctxmgr_returned_err() {
+///             p::Some(err) => p::Outcome::Err(<view probe on err>),
+///             p::None => p::Outcome::Ok }`
+///
+/// A `match`, not a call of a runtime function with the view as a closure
+/// (`p::returned(.., |err| ..)`, session 8): the closure is a body of its
+/// own that rustc type-checks and borrow-checks apart, and checking the
+/// 500-site crate cost 1.9 % more with it (bench/HISTORY.md, session 10).
+pub(super) fn returned_outcome(p: &TokenStream, value: &TokenStream) -> TokenStream {
+    quote_spanned! {Span::mixed_site()=>
+        match (&#p::Probe(#value)).__ctxmgr_returned_err() {
+            #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
+            #p::None => #p::Outcome::Ok,
+        }
     }
 }
 

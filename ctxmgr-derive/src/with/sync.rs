@@ -7,7 +7,7 @@ use quote::{quote_spanned, ToTokens};
 
 use super::guard::ExitBorrow;
 use super::plan::{Level, Shared};
-use super::sites::SiteArm;
+use super::sites::{returned_outcome, SiteArm};
 
 /// Renders a sync level: the short form when its body has no sites (it can
 /// only end normally, or panic), else the labelled form.
@@ -140,12 +140,7 @@ fn with_sites(
         let block = body_block(body);
         let exit = exit_site(
             &syn::Ident::new("ret", m),
-            &quote_spanned! {m=>
-                #p::returned(
-                    (&#p::Probe(&#err)).__ctxmgr_returned_err(),
-                    |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
-                )
-            },
+            &returned_outcome(p, &quote_spanned!(m=> &#err)),
         );
         let pass_on = level.error_return(err);
         let inner = quote_spanned! {m=>

@@ -129,11 +129,18 @@ fn __golden() {
                                                     __ctxmgr_p::Err(site) => {
                                                         match site {
                                                             __ctxmgr_p::Here(_) => {
-                                                                __ctxmgr_p::returned(
-                                                                    (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_2)))
-                                                                        .__ctxmgr_returned_err(),
-                                                                    |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                                                )
+                                                                match (&__ctxmgr_p::Probe(
+                                                                    __ctxmgr_p::taken_ref(&__ctxmgr_ret_2),
+                                                                ))
+                                                                    .__ctxmgr_returned_err()
+                                                                {
+                                                                    __ctxmgr_p::Some(err) => {
+                                                                        __ctxmgr_p::Outcome::Err(
+                                                                            (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                                                        )
+                                                                    }
+                                                                    __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                                                                }
                                                             }
                                                             __ctxmgr_p::Next(never) => match *never {}
                                                         }
@@ -187,11 +194,18 @@ fn __golden() {
                                     }
                                 };
                             };
-                            let outcome = __ctxmgr_p::returned(
-                                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
-                                    .__ctxmgr_returned_err(),
-                                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                            );
+                            let outcome = match (&__ctxmgr_p::Probe(
+                                __ctxmgr_p::taken_ref(&_t.2),
+                            ))
+                                .__ctxmgr_returned_err()
+                            {
+                                __ctxmgr_p::Some(err) => {
+                                    __ctxmgr_p::Outcome::Err(
+                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                    )
+                                }
+                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                            };
                             if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
                                 .finish(&mut _t.1, outcome)
@@ -228,11 +242,18 @@ fn __golden() {
                     __ctxmgr_p::Err(site) => {
                         match site {
                             __ctxmgr_p::Here(_) => {
-                                __ctxmgr_p::returned(
-                                    (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
-                                        .__ctxmgr_returned_err(),
-                                    |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                )
+                                match (&__ctxmgr_p::Probe(
+                                    __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
+                                ))
+                                    .__ctxmgr_returned_err()
+                                {
+                                    __ctxmgr_p::Some(err) => {
+                                        __ctxmgr_p::Outcome::Err(
+                                            (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                        )
+                                    }
+                                    __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                                }
                             }
                             __ctxmgr_p::Next(never) => match *never {}
                         }

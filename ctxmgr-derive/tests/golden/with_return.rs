@@ -30,11 +30,16 @@ fn __golden() {
                     g.len()
                 };
             };
-            let outcome = __ctxmgr_p::returned(
-                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&g.2)))
-                    .__ctxmgr_returned_err(),
-                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-            );
+            let outcome = match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&g.2)))
+                .__ctxmgr_returned_err()
+            {
+                __ctxmgr_p::Some(err) => {
+                    __ctxmgr_p::Outcome::Err(
+                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                    )
+                }
+                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+            };
             if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
                 return ret;
             }

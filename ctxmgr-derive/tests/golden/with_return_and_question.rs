@@ -47,11 +47,16 @@ fn __golden() {
             };
             let outcome = match flow {
                 1 => {
-                    __ctxmgr_p::returned(
-                        (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
-                            .__ctxmgr_returned_err(),
-                        |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
+                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
+                        .__ctxmgr_returned_err()
+                    {
+                        __ctxmgr_p::Some(err) => {
+                            __ctxmgr_p::Outcome::Err(
+                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                            )
+                        }
+                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                    }
                 }
                 2 => {
                     __ctxmgr_p::Outcome::Err(

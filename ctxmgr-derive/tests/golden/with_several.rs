@@ -76,11 +76,18 @@ fn __golden() {
                                     }
                                 };
                             };
-                            let outcome = __ctxmgr_p::returned(
-                                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
-                                    .__ctxmgr_returned_err(),
-                                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                            );
+                            let outcome = match (&__ctxmgr_p::Probe(
+                                __ctxmgr_p::taken_ref(&_t.2),
+                            ))
+                                .__ctxmgr_returned_err()
+                            {
+                                __ctxmgr_p::Some(err) => {
+                                    __ctxmgr_p::Outcome::Err(
+                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                    )
+                                }
+                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                            };
                             if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
                                 .finish(&mut _t.1, outcome)
@@ -108,11 +115,16 @@ fn __golden() {
                     }
                 };
             };
-            let outcome = __ctxmgr_p::returned(
-                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
-                    .__ctxmgr_returned_err(),
-                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-            );
+            let outcome = match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
+                .__ctxmgr_returned_err()
+            {
+                __ctxmgr_p::Some(err) => {
+                    __ctxmgr_p::Outcome::Err(
+                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                    )
+                }
+                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+            };
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
             }

@@ -45,10 +45,14 @@ fn __golden() {
             if false {
                 return ret;
             }
-            let outcome = __ctxmgr_p::returned(
-                (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err(),
-                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-            );
+            let outcome = match (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err() {
+                __ctxmgr_p::Some(err) => {
+                    __ctxmgr_p::Outcome::Err(
+                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                    )
+                }
+                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+            };
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
             }

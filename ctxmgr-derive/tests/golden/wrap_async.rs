@@ -55,11 +55,16 @@ async fn run() -> Result<(), E> {
                     )
                 }
                 2 => {
-                    __ctxmgr_p::returned(
-                        (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_0.2)))
-                            .__ctxmgr_returned_err(),
-                        |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
+                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_0.2)))
+                        .__ctxmgr_returned_err()
+                    {
+                        __ctxmgr_p::Some(err) => {
+                            __ctxmgr_p::Outcome::Err(
+                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                            )
+                        }
+                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                    }
                 }
                 _ => __ctxmgr_p::Outcome::Ok,
             };

@@ -35,11 +35,16 @@ fn f(x: u8) -> Result<u8, E> {
                     };
                 };
             };
-            let outcome = __ctxmgr_p::returned(
-                (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&t.2)))
-                    .__ctxmgr_returned_err(),
-                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-            );
+            let outcome = match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&t.2)))
+                .__ctxmgr_returned_err()
+            {
+                __ctxmgr_p::Some(err) => {
+                    __ctxmgr_p::Outcome::Err(
+                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                    )
+                }
+                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+            };
             if let __ctxmgr_p::Break(ret) = t.0.finish(&mut t.1, outcome) {
                 return ret;
             }

@@ -302,19 +302,3 @@ impl<'a, R> ReturnedNonResult<'a> for &Probe<'a, R> {
         None
     }
 }
-
-/// Exit's outcome for a value the body returned: `Outcome::Err` of the
-/// error [`ReturnedErr`] found in it, viewed by `view` (the site's own
-/// probe, `|err| (&&&&Probe(err)).__ctxmgr_view()`, which must be written
-/// where the error's type is known), or `Outcome::Ok`. One call in place of
-/// a `match` per site.
-#[inline(always)]
-pub fn returned<'a, E>(
-    err: Option<&'a E>,
-    view: impl FnOnce(&'a E) -> ErrorRef<'a>,
-) -> crate::Outcome<'a> {
-    match err {
-        Some(err) => crate::Outcome::Err(view(err)),
-        None => crate::Outcome::Ok,
-    }
-}
