@@ -52,7 +52,7 @@ pub fn runtime_name() -> String {
 
 /// One dependency entry: its key, its `package = ".."` if any, and whether
 /// it says `workspace = true`.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Default)]
 struct Dep {
     key: String,
     package: Option<String>,

@@ -207,9 +207,10 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             after,
             last,
         }) => {
-            let outcome = Names::new(0).ident("outcome");
-            let value_ident = Names::new(0).ident("value");
-            let tail = Names::new(0).ident("tail");
+            let names = Names::new(0);
+            let outcome = names.ident("outcome");
+            let value_ident = names.ident("value");
+            let tail = names.ident("tail");
             let bind = match pat {
                 Some(pat) => quote!(let #pat = #outcome;),
                 None => TokenStream::new(),

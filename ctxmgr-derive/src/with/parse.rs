@@ -29,7 +29,7 @@ impl Manager {
 
 /// How one manager's level runs. One expander serves every flavor, and
 /// the managers of one `with!` may mix them.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub enum Flavor {
     /// `EXPR`: entered and exited synchronously, the body an inline block of
     /// the enclosing function.
