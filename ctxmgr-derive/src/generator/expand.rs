@@ -44,6 +44,7 @@ use syn::{ItemFn, ReturnType};
 
 use super::split::Parts;
 use crate::tokens::Names;
+use crate::krate::private_path;
 use crate::walk::{walk_type, LifetimeVisitor};
 
 /// Names elided lifetimes of the argument types (not inside `fn(..)` types
@@ -92,7 +93,7 @@ fn value_and_error(output: &ReturnType, p: &TokenStream) -> (TokenStream, TokenS
 
 /// The function as a manager; with `parts: None`, a stub of it.
 pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> TokenStream {
-    let p = quote!(#krate::__private);
+    let p = private_path(krate);
     let m = Span::mixed_site();
     let (value_ty, error_ty) = value_and_error(&func.sig.output, &p);
     // A return type not named `Result` may still be one (`type Res<T> =

@@ -57,14 +57,12 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
                 crate::tokens::item_span(&other),
                 format!("`{ATTRIBUTE}` goes on a function: it runs the function's body inside the manager"),
             ));
-            let errors = errors.to_compile_errors();
-            return quote!(#errors #item);
+            return errors.before(&item);
         }
     };
     let Some(managers) = managers else {
         // The function as written, so callers still type-check.
-        let errors = errors.to_compile_errors();
-        return quote!(#errors #func);
+        return errors.before(&func);
     };
     // The new block's braces are the body's own, each on its own token: a
     // span joined over the whole body would put the tokens of the expansion

@@ -89,7 +89,7 @@ use super::spec::{value_lifetime, Spec};
 use super::validate;
 use super::DeriveInput;
 use crate::diag::Errors;
-use crate::krate::runtime_path;
+use crate::krate::{private_path, runtime_path};
 use crate::tokens::{item_span, respan};
 
 mod adapters;
@@ -128,8 +128,7 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
                     super::attr::CONTEXT_MANAGER
                 ),
             ));
-            let errors = errors.to_compile_errors();
-            return quote!(#errors #item);
+            return errors.before(&item);
         }
         // Not an item at all: let the compiler report its own parse error.
         Err(_) => return item,
@@ -224,8 +223,7 @@ impl<'a> ImplFrame<'a> {
     fn new(item: &'a ItemImpl, krate: &TokenStream, is_async: bool) -> Self {
         let self_ty = &*item.self_ty;
         let span = self_ty.span();
-        let krate = respan(krate.clone(), span);
-        let p = quote!(#krate::__private);
+        let p = private_path(&respan(krate.clone(), span));
         let (impl_generics, _, where_clause) = item.generics.split_for_impl();
         let preds = predicates(where_clause);
         let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
@@ -338,7 +336,7 @@ pub fn derive(input: TokenStream) -> TokenStream {
 /// attribute, which sees the methods (and so knows sync from async),
 /// implements `ContextManager` or `AsyncContextManager` bounded by it.
 fn derived_impl(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
-    let p = quote!(#krate::__private);
+    let p = private_path(krate);
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let preds = predicates(where_clause);
