@@ -134,7 +134,7 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(_) => return item,
     };
     let krate = runtime_path(options.krate.as_ref());
-    let methods = {
+    let impls = {
         let input = parse_impl(&item_impl);
         let spec = validate::validate(&input, &mut errors);
         let error_type = spec.missing_enter.as_ref().map(crate::diag::error_as_type);
@@ -142,16 +142,14 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
             Some(span) => send::send_impl(&item_impl, &spec, &krate, span, &mut errors),
             None => TokenStream::new(),
         };
-        let methods = attribute_impls(&item_impl, &spec, &krate, error_type);
-        quote!(#methods #send)
+        let mut impls = attribute_impls(&item_impl, &spec, &krate, error_type);
+        impls.extend(send);
+        impls
     };
-    let stripped = strip_markers(item);
-    let errors = errors.to_compile_errors();
-    quote! {
-        #errors
-        #stripped
-        #methods
-    }
+    // The errors, the block as written (markers stripped), its impls.
+    let mut out = errors.before(&strip_markers(item));
+    out.extend(impls);
+    out
 }
 
 /// The attribute's impls for a valid or invalid block: `Methods` (or
@@ -181,11 +179,12 @@ fn attribute_impls(
         ),
         None => (TokenStream::new(), TokenStream::new()),
     };
-    let methods = methods::methods_impl(&frame, &raw);
-    let manager = manager::manager_impl(&frame, &raw, suppresses);
+    let mut impls = methods::methods_impl(&frame, &raw);
+    impls.extend(manager::manager_impl(&frame, &raw, suppresses));
+    impls.extend(marker);
     // Sync, and only when the named guard keeps the value.
-    let derived_value = manager::derived_value_impl(&frame, &raw);
-    quote!(#methods #manager #marker #derived_value)
+    impls.extend(manager::derived_value_impl(&frame, &raw));
+    impls
 }
 
 /// What the attribute's impls share of the impl block. Every token of their
@@ -322,14 +321,9 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let options = parse::parse_derive_options(&input, &mut errors);
     let krate = runtime_path(options.krate.as_ref());
-    let derived = derived_impl(&input, &krate);
-    let guard = guard_alias::guard_alias(&input, options.guard.as_ref(), &krate);
-    let errors = errors.to_compile_errors();
-    quote! {
-        #errors
-        #derived
-        #guard
-    }
+    let mut out = errors.before(&derived_impl(&input, &krate));
+    out.extend(guard_alias::guard_alias(&input, options.guard.as_ref(), &krate));
+    out
 }
 
 /// The one impl the derive makes: "this type has the derive". The
