@@ -1,7 +1,27 @@
 //! Small token helpers shared by every macro.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
+
+/// Is `tt` the punctuation `c`?
+pub fn is_punct(tt: &TokenTree, c: char) -> bool {
+    matches!(tt, TokenTree::Punct(p) if p.as_char() == c)
+}
+
+/// Where the first `c` punctuation of `tts` is (a loop, not an iterator
+/// adapter with a closure: one copy to compile for every caller).
+pub fn find_punct(tts: &[TokenTree], c: char) -> Option<usize> {
+    for (at, tt) in tts.iter().enumerate() {
+        if is_punct(tt, c) {
+            return Some(at);
+        }
+    }
+    None
+}
+
+pub fn stream(tts: &[TokenTree]) -> TokenStream {
+    tts.iter().cloned().collect()
+}
 
 /// A copy of a syntax tree node, by printing and re-parsing it (the
 /// workspace builds syn without `clone-impls`). syn re-parses its own

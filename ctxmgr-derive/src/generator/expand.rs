@@ -43,8 +43,8 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType};
 
 use super::split::Parts;
-use crate::tokens::Names;
 use crate::krate::private_path;
+use crate::tokens::Names;
 use crate::walk::{walk_type, LifetimeVisitor};
 
 /// Names elided lifetimes of the argument types (not inside `fn(..)` types

@@ -112,7 +112,7 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// A function whose signature parses and whose body does not: the body is
-/// read statement by statement ([`with::parse::recover_block`]).
+/// read statement by statement ([`with::recover::recover_block`]).
 ///
 /// Input:  `fn f(p: &Path) -> R { f.write_all(b"a")?; placeholder f.flush()?; }`
 /// Output: the `ItemFn` with body `{ f.write_all(b"a")?; placeholder; f.flush()?; }`
@@ -130,6 +130,6 @@ fn recover_fn(item: &TokenStream) -> Option<syn::ItemFn> {
     let syn::Item::Fn(mut func) = syn::parse2::<syn::Item>(tts.into_iter().collect()).ok()? else {
         return None;
     };
-    *func.block = with::parse::recover_block(proc_macro2::TokenTree::Group(body).into())?;
+    *func.block = with::recover::recover_block(proc_macro2::TokenTree::Group(body).into())?;
     Some(func)
 }

@@ -322,7 +322,11 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let options = parse::parse_derive_options(&input, &mut errors);
     let krate = runtime_path(options.krate.as_ref());
     let mut out = errors.before(&derived_impl(&input, &krate));
-    out.extend(guard_alias::guard_alias(&input, options.guard.as_ref(), &krate));
+    out.extend(guard_alias::guard_alias(
+        &input,
+        options.guard.as_ref(),
+        &krate,
+    ));
     out
 }
 
