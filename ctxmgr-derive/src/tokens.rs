@@ -59,7 +59,10 @@ pub fn first_and_last_span(tokens: TokenStream) -> (Span, Span) {
             None => (span, span),
         });
     }
-    spans.unwrap_or_else(|| (Span::call_site(), Span::call_site()))
+    match spans {
+        Some(spans) => spans,
+        None => (Span::call_site(), Span::call_site()),
+    }
 }
 
 /// `(value,).0`: `value` as an expression whose span, as rustc computes it
@@ -243,7 +246,10 @@ fn first_binding(pat: &syn::Pat) -> Option<String> {
             if matches!(name.chars().next(), Some(c) if c.is_lowercase() || c == '_') {
                 Some(name)
             } else {
-                i.subpat.as_ref().and_then(|(_, p)| first_binding(p))
+                match &i.subpat {
+                    Some((_, p)) => first_binding(p),
+                    None => None,
+                }
             }
         }
         Pat::Tuple(t) => first_binding_of(&t.elems),

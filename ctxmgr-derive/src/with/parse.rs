@@ -394,11 +394,14 @@ fn split_async(tts: &[TokenTree]) -> (Flavor, &[TokenTree]) {
 }
 
 fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Manager> {
-    let end_span = || after.map_or_else(Span::call_site, TokenTree::span);
     let (flavor, tts) = split_async(tts);
     if tts.is_empty() {
+        let end_span = match after {
+            Some(tt) => tt.span(),
+            None => Span::call_site(),
+        };
         return Err(syn::Error::new(
-            end_span(),
+            end_span,
             format!("expected a context manager expression: {SHAPE}"),
         ));
     }
@@ -432,14 +435,15 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
                     "expected a pattern after `as`, e.g. `as f`, `as (a, b)` or `as _`",
                 ));
             }
-            let pat = Pat::parse_multi_with_leading_vert
-                .parse2(stream(pat_tts))
-                .map_err(|e| {
-                    syn::Error::new(
+            let pat = match Pat::parse_multi_with_leading_vert.parse2(stream(pat_tts)) {
+                Ok(pat) => pat,
+                Err(e) => {
+                    return Err(syn::Error::new(
                         e.span(),
                         format!("expected a pattern after `as` in `with!`: {e}"),
-                    )
-                })?;
+                    ))
+                }
+            };
             (&tts[..as_at], Some(pat))
         }
         None => (tts, None),
@@ -494,7 +498,10 @@ fn make_mut(pat: &mut Pat) -> bool {
             if p.by_ref.is_none() && p.mutability.is_none() {
                 p.mutability = Some(syn::token::Mut(p.ident.span()));
             }
-            let sub = p.subpat.as_mut().is_some_and(|(_, sub)| make_mut(sub));
+            let sub = match &mut p.subpat {
+                Some((_, sub)) => make_mut(sub),
+                None => false,
+            };
             p.by_ref.is_none() || sub
         }
         Pat::Tuple(t) => make_all_mut(&mut t.elems),
