@@ -29,6 +29,11 @@ pub fn runtime_path(explicit: Option<&syn::Path>) -> TokenStream {
     quote!(::#ident)
 }
 
+/// `KRATE::__private`, the module expansions name runtime items through.
+pub fn private_path(krate: &TokenStream) -> TokenStream {
+    quote!(#krate::__private)
+}
+
 // The scanner below is written with plain loops and byte searches rather
 // than iterator adapters, closures and `str` patterns: each of those is a
 // generic instantiation compiled into this crate, and the scanner runs once
@@ -52,7 +57,7 @@ pub fn runtime_name() -> String {
 
 /// One dependency entry: its key, its `package = ".."` if any, and whether
 /// it says `workspace = true`.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Default)]
 struct Dep {
     key: String,
     package: Option<String>,

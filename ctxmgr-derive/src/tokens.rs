@@ -1,7 +1,27 @@
 //! Small token helpers shared by every macro.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
+
+/// Is `tt` the punctuation `c`?
+pub fn is_punct(tt: &TokenTree, c: char) -> bool {
+    matches!(tt, TokenTree::Punct(p) if p.as_char() == c)
+}
+
+/// Where the first `c` punctuation of `tts` is (a loop, not an iterator
+/// adapter with a closure: one copy to compile for every caller).
+pub fn find_punct(tts: &[TokenTree], c: char) -> Option<usize> {
+    for (at, tt) in tts.iter().enumerate() {
+        if is_punct(tt, c) {
+            return Some(at);
+        }
+    }
+    None
+}
+
+pub fn stream(tts: &[TokenTree]) -> TokenStream {
+    tts.iter().cloned().collect()
+}
 
 /// A copy of a syntax tree node, by printing and re-parsing it (the
 /// workspace builds syn without `clone-impls`). syn re-parses its own
@@ -39,7 +59,10 @@ pub fn first_and_last_span(tokens: TokenStream) -> (Span, Span) {
             None => (span, span),
         });
     }
-    spans.unwrap_or_else(|| (Span::call_site(), Span::call_site()))
+    match spans {
+        Some(spans) => spans,
+        None => (Span::call_site(), Span::call_site()),
+    }
 }
 
 /// `(value,).0`: `value` as an expression whose span, as rustc computes it
@@ -223,7 +246,10 @@ fn first_binding(pat: &syn::Pat) -> Option<String> {
             if matches!(name.chars().next(), Some(c) if c.is_lowercase() || c == '_') {
                 Some(name)
             } else {
-                i.subpat.as_ref().and_then(|(_, p)| first_binding(p))
+                match &i.subpat {
+                    Some((_, p)) => first_binding(p),
+                    None => None,
+                }
             }
         }
         Pat::Tuple(t) => first_binding_of(&t.elems),

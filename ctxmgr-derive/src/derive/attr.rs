@@ -26,7 +26,7 @@ pub const KEY_SEND: &str = "send";
 pub const CONTEXT_MANAGER: &str = "#[ctxmgr::context_manager]";
 
 /// `#[enter]`, `#[exit]` or `#[suppress]`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Enter,
     Exit,

@@ -13,7 +13,7 @@ pub fn value_lifetime() -> Lifetime {
 }
 
 /// What the named guard does with the entered value.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// The value does not borrow the manager: the guard keeps it and derefs
     /// to it.

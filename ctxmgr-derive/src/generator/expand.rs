@@ -43,6 +43,7 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType};
 
 use super::split::Parts;
+use crate::krate::private_path;
 use crate::tokens::Names;
 use crate::walk::{walk_type, LifetimeVisitor};
 
@@ -92,7 +93,7 @@ fn value_and_error(output: &ReturnType, p: &TokenStream) -> (TokenStream, TokenS
 
 /// The function as a manager; with `parts: None`, a stub of it.
 pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> TokenStream {
-    let p = quote!(#krate::__private);
+    let p = private_path(krate);
     let m = Span::mixed_site();
     let (value_ty, error_ty) = value_and_error(&func.sig.output, &p);
     // A return type not named `Result` may still be one (`type Res<T> =
@@ -207,9 +208,10 @@ pub fn expand(func: &mut ItemFn, parts: Option<Parts>, krate: &TokenStream) -> T
             after,
             last,
         }) => {
-            let outcome = Names::new(0).ident("outcome");
-            let value_ident = Names::new(0).ident("value");
-            let tail = Names::new(0).ident("tail");
+            let names = Names::new(0);
+            let outcome = names.ident("outcome");
+            let value_ident = names.ident("value");
+            let tail = names.ident("tail");
             let bind = match pat {
                 Some(pat) => quote!(let #pat = #outcome;),
                 None => TokenStream::new(),

@@ -11,7 +11,6 @@ mod expand;
 mod split;
 
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use crate::diag::Errors;
 use crate::krate::runtime_path;
@@ -36,8 +35,7 @@ pub fn contextmanager(args: TokenStream, item: TokenStream) -> TokenStream {
                 crate::tokens::item_span(&other),
                 format!("`{ATTRIBUTE}` goes on a function with one `yield_!(value)`"),
             ));
-            let errors = errors.to_compile_errors();
-            return quote!(#errors #item);
+            return errors.before(&item);
         }
         // Not an item at all: let the compiler report its own error.
         Err(_) => return item,
@@ -47,6 +45,5 @@ pub fn contextmanager(args: TokenStream, item: TokenStream) -> TokenStream {
     // body, so that callers type-check and the only errors are ours.
     let parts = if errors.is_empty() { parts } else { None };
     let out = expand::expand(&mut func, parts, &runtime_path(None));
-    let errors = errors.to_compile_errors();
-    quote!(#errors #out)
+    errors.before(&out)
 }

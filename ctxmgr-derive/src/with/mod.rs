@@ -20,6 +20,7 @@ mod guard;
 mod macros;
 pub mod parse;
 mod plan;
+pub mod recover;
 mod rewrite;
 mod sites;
 mod sync;
@@ -49,7 +50,7 @@ pub fn with_impl(input: TokenStream) -> TokenStream {
 
 /// A `with!` whose managers parse but whose body does not (yet: a
 /// half-typed `f.` mid-edit), as the whole expansion of the body read
-/// statement by statement ([`parse::recover_block`]), its unparsable tokens
+/// statement by statement ([`recover::recover_block`]), its unparsable tokens
 /// left as they are. rust-analyzer completes in the body by expanding the
 /// call again with a placeholder at the cursor, which often makes the body
 /// parse, and finds the cursor in one expansion at its offset in the other:

@@ -7,6 +7,9 @@ use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use syn::parse::Parser;
 use syn::{Block, Expr, Pat};
 
+use super::recover::recover_block;
+use crate::tokens::{find_punct, is_punct, stream};
+
 /// One `[async] EXPR [as PAT]` of a `with!`.
 pub struct Manager {
     pub expr: Expr,
@@ -29,7 +32,7 @@ impl Manager {
 
 /// How one manager's level runs. One expander serves every flavor, and
 /// the managers of one `with!` may mix them.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub enum Flavor {
     /// `EXPR`: entered and exited synchronously, the body an inline block of
     /// the enclosing function.
@@ -71,27 +74,8 @@ fn is_arrow(tts: &[TokenTree], i: usize) -> bool {
             if a.as_char() == '=' && a.spacing() == Spacing::Joint && b.as_char() == '>')
 }
 
-fn is_punct(tt: &TokenTree, c: char) -> bool {
-    matches!(tt, TokenTree::Punct(p) if p.as_char() == c)
-}
-
 fn is_as(tt: &TokenTree) -> bool {
     matches!(tt, TokenTree::Ident(i) if i == "as")
-}
-
-/// Where the first `c` punctuation of `tts` is (a loop, not an iterator
-/// adapter with a closure: one copy to compile for every caller).
-fn find_punct(tts: &[TokenTree], c: char) -> Option<usize> {
-    for (at, tt) in tts.iter().enumerate() {
-        if is_punct(tt, c) {
-            return Some(at);
-        }
-    }
-    None
-}
-
-fn stream(tts: &[TokenTree]) -> TokenStream {
-    tts.iter().cloned().collect()
 }
 
 /// Splits off the `KRATE ;` prefix that `ctxmgr::with!` adds. A `with!`
@@ -410,11 +394,14 @@ fn split_async(tts: &[TokenTree]) -> (Flavor, &[TokenTree]) {
 }
 
 fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Manager> {
-    let end_span = || after.map_or_else(Span::call_site, TokenTree::span);
     let (flavor, tts) = split_async(tts);
     if tts.is_empty() {
+        let end_span = match after {
+            Some(tt) => tt.span(),
+            None => Span::call_site(),
+        };
         return Err(syn::Error::new(
-            end_span(),
+            end_span,
             format!("expected a context manager expression: {SHAPE}"),
         ));
     }
@@ -448,14 +435,15 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
                     "expected a pattern after `as`, e.g. `as f`, `as (a, b)` or `as _`",
                 ));
             }
-            let pat = Pat::parse_multi_with_leading_vert
-                .parse2(stream(pat_tts))
-                .map_err(|e| {
-                    syn::Error::new(
+            let pat = match Pat::parse_multi_with_leading_vert.parse2(stream(pat_tts)) {
+                Ok(pat) => pat,
+                Err(e) => {
+                    return Err(syn::Error::new(
                         e.span(),
                         format!("expected a pattern after `as` in `with!`: {e}"),
-                    )
-                })?;
+                    ))
+                }
+            };
             (&tts[..as_at], Some(pat))
         }
         None => (tts, None),
@@ -510,7 +498,10 @@ fn make_mut(pat: &mut Pat) -> bool {
             if p.by_ref.is_none() && p.mutability.is_none() {
                 p.mutability = Some(syn::token::Mut(p.ident.span()));
             }
-            let sub = p.subpat.as_mut().is_some_and(|(_, sub)| make_mut(sub));
+            let sub = match &mut p.subpat {
+                Some((_, sub)) => make_mut(sub),
+                None => false,
+            };
             p.by_ref.is_none() || sub
         }
         Pat::Tuple(t) => make_all_mut(&mut t.elems),
@@ -538,72 +529,4 @@ fn make_all_mut<P>(pats: &mut syn::punctuated::Punctuated<Pat, P>) -> bool {
         any |= make_mut(pat.into_value());
     }
     any
-}
-
-/// A body that does not parse (mid-edit: `f.`, or rust-analyzer's
-/// placeholder identifier on an empty line), read statement by statement:
-/// each `;`-ended run of tokens that parses is kept as statements; one that
-/// does not keeps its unparsable first tokens as they are (closed with `;`)
-/// and the statements that parse after them. The sites (`?`, `return`, ..)
-/// of every statement that parses are then found as in a valid body, so the
-/// expansion has the same shape up to the cursor as the body's valid twin
-/// (rust-analyzer finds the cursor at the same offset in both).
-///
-/// Input:  `{ a()?; placeholder b()?; }`
-/// Output: `{ a()?; placeholder; b()?; }` (`placeholder;` closed, the rest
-/// parsed: its `?` is a site)
-pub(crate) fn recover_block(tokens: TokenStream) -> Option<Block> {
-    let group = match tokens.into_iter().next()? {
-        TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g,
-        _ => return None,
-    };
-    let tts: Vec<TokenTree> = group.stream().into_iter().collect();
-    let mut stmts = Vec::new();
-    let mut start = 0;
-    while start < tts.len() {
-        let end = match find_punct(&tts[start..], ';') {
-            Some(i) => start + i + 1,
-            None => tts.len(),
-        };
-        let chunk = &tts[start..end];
-        // The first suffix of the chunk that parses as statements (as a
-        // block's: the one parse of a `Block` this crate compiles anyway).
-        let mut found = None;
-        for k in 0..chunk.len() {
-            let braced = proc_macro2::Group::new(Delimiter::Brace, stream(&chunk[k..]));
-            if let Ok(parsed) = syn::parse2::<Block>(TokenTree::Group(braced).into()) {
-                found = Some((k, parsed.stmts));
-                break;
-            }
-        }
-        match found {
-            Some((0, parsed)) => stmts.extend(parsed),
-            Some((k, parsed)) => {
-                // An expression before a statement (rust-analyzer's
-                // placeholder on an empty line, or a missing `;`) is closed
-                // with a `;`, so the statement after it starts a statement
-                // (rust-analyzer then offers `let`, ..); anything else stays
-                // as it is. The caller reports syn's error either way.
-                match syn::parse2::<Expr>(stream(&chunk[..k])) {
-                    Ok(expr) => {
-                        let semi = syn::Token![;](chunk[k - 1].span());
-                        stmts.push(syn::Stmt::Expr(expr, Some(semi)));
-                    }
-                    Err(_) => {
-                        stmts.push(syn::Stmt::Expr(Expr::Verbatim(stream(&chunk[..k])), None))
-                    }
-                }
-                stmts.extend(parsed);
-            }
-            None => {
-                let bad = stream(chunk);
-                stmts.push(syn::Stmt::Expr(Expr::Verbatim(bad), None));
-            }
-        }
-        start = end;
-    }
-    Some(Block {
-        brace_token: syn::token::Brace(group.delim_span()),
-        stmts,
-    })
 }

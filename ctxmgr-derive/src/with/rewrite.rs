@@ -331,22 +331,27 @@ impl<'r> Rewriter<'r> {
         let m = Span::mixed_site();
         let index = self.sites.shared(SiteKind::Return);
         let leave = self.leave(index, Carry::Ret(quote_spanned!(m=> #p::Err(err))));
-        let out = if diverges {
-            quote_spanned! {m=>
-                (match (|| -> #p::Result<#p::Never, _> { #mac })() {
-                    #p::Ok(never) => match never {},
-                    #p::Err(err) => #leave,
-                })
-            }
+        // The two forms differ in the closure's `Ok` type, its body and the
+        // `Ok` arm: one skeleton.
+        let (ok, body, ok_arm) = if diverges {
+            (
+                quote_spanned!(m=> #p::Never),
+                quote_spanned!(m=> #mac),
+                quote_spanned!(m=> #p::Ok(never) => match never {},),
+            )
         } else {
-            quote_spanned! {m=>
-                (match (|| -> #p::Result<(), _> { #mac; #p::Ok(()) })() {
-                    #p::Ok(()) => {}
-                    #p::Err(err) => #leave,
-                })
-            }
+            (
+                quote_spanned!(m=> ()),
+                quote_spanned!(m=> #mac; #p::Ok(())),
+                quote_spanned!(m=> #p::Ok(()) => {}),
+            )
         };
-        Expr::Verbatim(out)
+        Expr::Verbatim(quote_spanned! {m=>
+            (match (|| -> #p::Result<#ok, _> { #body })() {
+                #ok_arm
+                #p::Err(err) => #leave,
+            })
+        })
     }
 
     /// `matches!(EXPR, PATTERN)`: the expression is rewritten, the pattern

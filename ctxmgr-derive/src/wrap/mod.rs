@@ -57,14 +57,12 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
                 crate::tokens::item_span(&other),
                 format!("`{ATTRIBUTE}` goes on a function: it runs the function's body inside the manager"),
             ));
-            let errors = errors.to_compile_errors();
-            return quote!(#errors #item);
+            return errors.before(&item);
         }
     };
     let Some(managers) = managers else {
         // The function as written, so callers still type-check.
-        let errors = errors.to_compile_errors();
-        return quote!(#errors #func);
+        return errors.before(&func);
     };
     // The new block's braces are the body's own, each on its own token: a
     // span joined over the whole body would put the tokens of the expansion
@@ -114,7 +112,7 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// A function whose signature parses and whose body does not: the body is
-/// read statement by statement ([`with::parse::recover_block`]).
+/// read statement by statement ([`with::recover::recover_block`]).
 ///
 /// Input:  `fn f(p: &Path) -> R { f.write_all(b"a")?; placeholder f.flush()?; }`
 /// Output: the `ItemFn` with body `{ f.write_all(b"a")?; placeholder; f.flush()?; }`
@@ -132,6 +130,6 @@ fn recover_fn(item: &TokenStream) -> Option<syn::ItemFn> {
     let syn::Item::Fn(mut func) = syn::parse2::<syn::Item>(tts.into_iter().collect()).ok()? else {
         return None;
     };
-    *func.block = with::parse::recover_block(proc_macro2::TokenTree::Group(body).into())?;
+    *func.block = with::recover::recover_block(proc_macro2::TokenTree::Group(body).into())?;
     Some(func)
 }

@@ -77,9 +77,10 @@ impl ContextManager for Chdir {
     #[inline]
     fn enter(&mut self) -> io::Result<&Path> {
         let old = std::env::current_dir()?;
-        std::env::set_current_dir(&self.target).map_err(|error| {
-            PathError::wrap(error, "change the working directory to", &self.target)
-        })?;
+        if let Err(error) = std::env::set_current_dir(&self.target) {
+            let action = "change the working directory to";
+            return Err(PathError::wrap(error, action, &self.target));
+        }
         // `old` is what getcwd reported (no symlinks), so `old/target`
         // names the directory the kernel just resolved `target` to.
         let new = old.join(&self.target);
@@ -92,7 +93,13 @@ impl ContextManager for Chdir {
         let Some((old, _)) = self.entered.take() else {
             return Ok(());
         };
-        std::env::set_current_dir(&old)
-            .map_err(|error| PathError::wrap(error, "change the working directory back to", &old))
+        match std::env::set_current_dir(&old) {
+            Ok(()) => Ok(()),
+            Err(error) => Err(PathError::wrap(
+                error,
+                "change the working directory back to",
+                &old,
+            )),
+        }
     }
 }

@@ -66,6 +66,18 @@ pub(crate) fn not_writable() -> io::Error {
     )
 }
 
+/// With `sync`, `file` synced to disk; an error names `path`.
+#[inline]
+fn synced(file: &File, sync: bool, path: &Path) -> io::Result<()> {
+    if !sync {
+        return Ok(());
+    }
+    match file.sync_all() {
+        Ok(()) => Ok(()),
+        Err(error) => Err(PathError::wrap(error, "sync", path)),
+    }
+}
+
 #[inline]
 fn closed() -> io::Error {
     io::Error::other("I/O operation on closed file")
@@ -126,7 +138,10 @@ impl OpenFile {
             // Put the OS position back where the reader's caller is.
             let pos = r.stream_position();
             let mut file = r.into_inner();
-            let pos = pos.and_then(|p| file.seek(SeekFrom::Start(p)));
+            let pos = match pos {
+                Ok(p) => file.seek(SeekFrom::Start(p)),
+                Err(error) => Err(error),
+            };
             self.inner = Some(Buffered::Write(BufWriter::new(file)));
             pos?;
         }
@@ -139,21 +154,12 @@ impl OpenFile {
     /// Flushes (and with `sync`, syncs) and closes; an error names `path`.
     #[inline]
     pub(super) fn close(&mut self, sync: bool, path: &Path) -> io::Result<()> {
-        let synced = |file: &File| {
-            if sync {
-                file.sync_all()
-                    .map_err(|error| PathError::wrap(error, "sync", path))?;
-            }
-            Ok(())
-        };
         match self.inner.take() {
-            Some(Buffered::Write(w)) => {
-                let file = w
-                    .into_inner()
-                    .map_err(|error| PathError::wrap(error.into_error(), "flush", path))?;
-                synced(&file)
-            }
-            Some(Buffered::Read(r)) if self.writable => synced(r.get_ref()),
+            Some(Buffered::Write(w)) => match w.into_inner() {
+                Ok(file) => synced(&file, sync, path),
+                Err(error) => Err(PathError::wrap(error.into_error(), "flush", path)),
+            },
+            Some(Buffered::Read(r)) if self.writable => synced(r.get_ref(), sync, path),
             Some(Buffered::Read(_)) | None => Ok(()),
         }
     }

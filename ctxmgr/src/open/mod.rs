@@ -239,15 +239,17 @@ pub(crate) struct Mode {
 }
 
 #[inline]
+fn invalid_mode(mode: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        std::format!(
+            "invalid mode: {mode:?} (expected one of r, w, a, x, optionally followed by + and b or t, as in Python)"
+        ),
+    )
+}
+
+#[inline]
 pub(crate) fn parse_mode(mode: &str) -> io::Result<Mode> {
-    let invalid = || {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            std::format!(
-                "invalid mode: {mode:?} (expected one of r, w, a, x, optionally followed by + and b or t, as in Python)"
-            ),
-        )
-    };
     let mut base = None;
     let mut plus = false;
     let mut kind = None;
@@ -256,11 +258,14 @@ pub(crate) fn parse_mode(mode: &str) -> io::Result<Mode> {
             'r' | 'w' | 'a' | 'x' if base.is_none() => base = Some(c as u8),
             '+' if !plus => plus = true,
             'b' | 't' if kind.is_none() => kind = Some(c),
-            _ => return Err(invalid()),
+            _ => return Err(invalid_mode(mode)),
         }
     }
     Ok(Mode {
-        base: base.ok_or_else(invalid)?,
+        base: match base {
+            Some(base) => base,
+            None => return Err(invalid_mode(mode)),
+        },
         plus,
     })
 }

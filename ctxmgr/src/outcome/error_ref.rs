@@ -395,7 +395,10 @@ impl<'a> ErrorRef<'a> {
         match self.repr {
             Repr::Error(e) => Some(e.as_error()),
             #[cfg(feature = "std")]
-            Repr::Local(local) => local.get().map(|(_, e)| e),
+            Repr::Local(local) => match local.get() {
+                Some((_, e)) => Some(e),
+                None => None,
+            },
             #[cfg(feature = "alloc")]
             Repr::Static(e) => {
                 type DynErrorSendSync = dyn core::error::Error + Send + Sync;

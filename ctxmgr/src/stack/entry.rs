@@ -219,7 +219,7 @@ impl<R: Run<E>, E, F: Flavour> Entry<E, F> for Plain<R> {
         Self: 'a,
         E: 'a,
     {
-        Exiting::Done(self.0.run(*outcome).map(|()| false))
+        Exiting::Done(self.0.run(*outcome).and(Ok(false)))
     }
 
     #[inline]

@@ -23,6 +23,16 @@ use entry::Blocking;
 pub(crate) use methods::stack_methods;
 use unwind::Core;
 
+/// The default error view of both stacks: the error by its `Display`
+/// ([`ErrorRef::from_display`]). A named function, not a closure at each
+/// constructor: one body for the compiler to check.
+#[inline]
+pub(crate) fn display_view<E: fmt::Display + fmt::Debug + Sync + 'static>(
+    error: &E,
+) -> ErrorRef<'_> {
+    ErrorRef::from_display(error)
+}
+
 /// Any error, boxed: the default error of an [`ExitStack`], into which every
 /// error that implements [`core::error::Error`] + `Send + Sync` converts
 /// with `?` or [`Into`].
@@ -173,7 +183,7 @@ impl<'m> ExitStack<'m> {
     #[inline]
     #[must_use]
     pub fn new() -> Self {
-        Self::with_error_view(|e| ErrorRef::from_display(e))
+        Self::with_error_view(display_view)
     }
 }
 
@@ -190,7 +200,7 @@ impl<'m, E: fmt::Display + fmt::Debug + Sync + 'static> Default for ExitStack<'m
     /// ```
     #[inline]
     fn default() -> Self {
-        Self::with_error_view(|e| ErrorRef::from_display(e))
+        Self::with_error_view(display_view)
     }
 }
 

@@ -297,6 +297,6 @@ enum Fallback {}
 impl<E, F: Flavour> Step<E, F> for Fallback {
     #[inline(always)]
     fn run<'m>(entry: Box<F::Entry<'m, E>>, outcome: &Outcome<'_>, _ask: bool) -> Result<bool, E> {
-        entry.drop_exit(*outcome).map(|()| false)
+        entry.drop_exit(*outcome).and(Ok(false))
     }
 }

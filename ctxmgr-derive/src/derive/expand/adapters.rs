@@ -100,7 +100,7 @@ impl Frame<'_> {
                     None => quote!(()),
                 },
                 error: None,
-                body: quote_spanned!(span=> #p::stub()),
+                body: self.stub(),
                 is_future: false,
                 shape: Shape::DropsRef,
             };
@@ -158,7 +158,7 @@ impl Frame<'_> {
         let Some(exit) = exit else {
             return ExitAdapter {
                 error: None,
-                body: quote_spanned!(span=> #p::stub()),
+                body: self.stub(),
                 outcome: quote_spanned!(span=> _),
             };
         };
@@ -210,11 +210,19 @@ impl Frame<'_> {
     /// The `Methods` impl's `Shape`: what the named guard keeps.
     pub(super) fn shape_type(&self, shape: Shape) -> TokenStream {
         let (p, span) = (self.p, self.span);
-        match shape {
-            Shape::Keeps => quote_spanned!(span=> #p::GuardKeeps),
-            Shape::DropsRef => quote_spanned!(span=> #p::GuardDropsRef),
-            Shape::CannotKeep => quote_spanned!(span=> #p::GuardCannotKeep),
-        }
+        let name = match shape {
+            Shape::Keeps => "GuardKeeps",
+            Shape::DropsRef => "GuardDropsRef",
+            Shape::CannotKeep => "GuardCannotKeep",
+        };
+        let name = syn::Ident::new(name, span);
+        quote_spanned!(span=> #p::#name)
+    }
+
+    /// The body of a missing marker's adapter: `p::stub()`.
+    fn stub(&self) -> TokenStream {
+        let (p, span) = (self.p, self.span);
+        quote_spanned!(span=> #p::stub())
     }
 }
 

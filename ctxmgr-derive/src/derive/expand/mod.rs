@@ -89,7 +89,7 @@ use super::spec::{value_lifetime, Spec};
 use super::validate;
 use super::DeriveInput;
 use crate::diag::Errors;
-use crate::krate::runtime_path;
+use crate::krate::{private_path, runtime_path};
 use crate::tokens::{item_span, respan};
 
 mod adapters;
@@ -128,14 +128,13 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
                     super::attr::CONTEXT_MANAGER
                 ),
             ));
-            let errors = errors.to_compile_errors();
-            return quote!(#errors #item);
+            return errors.before(&item);
         }
         // Not an item at all: let the compiler report its own parse error.
         Err(_) => return item,
     };
     let krate = runtime_path(options.krate.as_ref());
-    let methods = {
+    let impls = {
         let input = parse_impl(&item_impl);
         let spec = validate::validate(&input, &mut errors);
         let error_type = spec.missing_enter.as_ref().map(crate::diag::error_as_type);
@@ -143,16 +142,14 @@ pub fn context_manager(args: TokenStream, item: TokenStream) -> TokenStream {
             Some(span) => send::send_impl(&item_impl, &spec, &krate, span, &mut errors),
             None => TokenStream::new(),
         };
-        let methods = attribute_impls(&item_impl, &spec, &krate, error_type);
-        quote!(#methods #send)
+        let mut impls = attribute_impls(&item_impl, &spec, &krate, error_type);
+        impls.extend(send);
+        impls
     };
-    let stripped = strip_markers(item);
-    let errors = errors.to_compile_errors();
-    quote! {
-        #errors
-        #stripped
-        #methods
-    }
+    // The errors, the block as written (markers stripped), its impls.
+    let mut out = errors.before(&strip_markers(item));
+    out.extend(impls);
+    out
 }
 
 /// The attribute's impls for a valid or invalid block: `Methods` (or
@@ -182,11 +179,12 @@ fn attribute_impls(
         ),
         None => (TokenStream::new(), TokenStream::new()),
     };
-    let methods = methods::methods_impl(&frame, &raw);
-    let manager = manager::manager_impl(&frame, &raw, suppresses);
+    let mut impls = methods::methods_impl(&frame, &raw);
+    impls.extend(manager::manager_impl(&frame, &raw, suppresses));
+    impls.extend(marker);
     // Sync, and only when the named guard keeps the value.
-    let derived_value = manager::derived_value_impl(&frame, &raw);
-    quote!(#methods #manager #marker #derived_value)
+    impls.extend(manager::derived_value_impl(&frame, &raw));
+    impls
 }
 
 /// What the attribute's impls share of the impl block. Every token of their
@@ -224,8 +222,7 @@ impl<'a> ImplFrame<'a> {
     fn new(item: &'a ItemImpl, krate: &TokenStream, is_async: bool) -> Self {
         let self_ty = &*item.self_ty;
         let span = self_ty.span();
-        let krate = respan(krate.clone(), span);
-        let p = quote!(#krate::__private);
+        let p = private_path(&respan(krate.clone(), span));
         let (impl_generics, _, where_clause) = item.generics.split_for_impl();
         let preds = predicates(where_clause);
         let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
@@ -324,21 +321,20 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let options = parse::parse_derive_options(&input, &mut errors);
     let krate = runtime_path(options.krate.as_ref());
-    let derived = derived_impl(&input, &krate);
-    let guard = guard_alias::guard_alias(&input, options.guard.as_ref(), &krate);
-    let errors = errors.to_compile_errors();
-    quote! {
-        #errors
-        #derived
-        #guard
-    }
+    let mut out = errors.before(&derived_impl(&input, &krate));
+    out.extend(guard_alias::guard_alias(
+        &input,
+        options.guard.as_ref(),
+        &krate,
+    ));
+    out
 }
 
 /// The one impl the derive makes: "this type has the derive". The
 /// attribute, which sees the methods (and so knows sync from async),
 /// implements `ContextManager` or `AsyncContextManager` bounded by it.
 fn derived_impl(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
-    let p = quote!(#krate::__private);
+    let p = private_path(krate);
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let preds = predicates(where_clause);

@@ -2,11 +2,12 @@
 //! of an async manager whose futures are `Send`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote_spanned;
 use syn::ItemImpl;
 
 use crate::derive::spec::Spec;
 use crate::diag::Errors;
+use crate::krate::private_path;
 use crate::tokens::respan;
 
 /// Input: `#[ctxmgr::context_manager(send)] impl<G> Conn<G> where W { async #[exit] .. }`.
@@ -37,7 +38,7 @@ pub(super) fn send_impl(
         ));
         return TokenStream::new();
     }
-    let p = respan(quote!(#krate::__private), span);
+    let p = respan(private_path(krate), span);
     let self_ty = &item.self_ty;
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let preds = super::predicates(where_clause);

@@ -164,7 +164,7 @@ where
         Self: 'a,
         E: 'a,
     {
-        Exiting::Awaiting(T::box_exit((self.0)(*outcome), |done| done.map(|()| false)))
+        Exiting::Awaiting(T::box_exit((self.0)(*outcome), |done| done.and(Ok(false))))
     }
 
     fn drop_exit(self: Box<Self>, _outcome: Outcome<'_>) -> Result<(), E> {

@@ -13,9 +13,9 @@ use core::future::Future;
 use core::marker::PhantomData;
 
 use crate::stack::entry::{Callback, Plain, Push};
-use crate::stack::stack_methods;
 use crate::stack::threading::{Entering, Local, Sendable, Threading};
 use crate::stack::unwind::Core;
+use crate::stack::{display_view, stack_methods};
 use crate::{
     AsyncContextManager, AsyncSuppress, BoxError, ContextManager, ErrorRef, Outcome,
     SendAsyncContextManager,
@@ -48,7 +48,7 @@ impl<'m> AsyncExitStack<'m> {
     #[inline]
     #[must_use]
     pub fn new() -> Self {
-        Self::with_error_view(|e| ErrorRef::from_display(e))
+        Self::with_error_view(display_view)
     }
 }
 
@@ -74,7 +74,7 @@ impl<'m> AsyncExitStack<'m, BoxError, Sendable> {
     #[inline]
     #[must_use]
     pub fn new_send() -> Self {
-        Self::new_send_with_error_view(|e| ErrorRef::from_display(e))
+        Self::new_send_with_error_view(display_view)
     }
 }
 

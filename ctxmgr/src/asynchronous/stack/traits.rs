@@ -34,7 +34,7 @@ impl<E: fmt::Display + fmt::Debug + Sync + 'static> Default for AsyncExitStack<'
     /// ```
     #[inline]
     fn default() -> Self {
-        Self::with_error_view(|e| ErrorRef::from_display(e))
+        Self::with_error_view(crate::stack::display_view)
     }
 }
 
