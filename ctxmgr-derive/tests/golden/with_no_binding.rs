@@ -7,11 +7,10 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let __ctxmgr_0 = Timer::new("t");
-        let __ctxmgr_0 = (
-            (&&&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind(),
-            __ctxmgr_0,
-        );
-        let mut __ctxmgr_0 = (__ctxmgr_0.0, __ctxmgr_0.0.guard((__ctxmgr_0.1,).0));
+        let mut __ctxmgr_0 = {
+            let kind = (&&&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind();
+            (kind, kind.guard((__ctxmgr_0,).0))
+        };
         #[allow(unused_braces)]
         let result = {
             let __ctxmgr_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {

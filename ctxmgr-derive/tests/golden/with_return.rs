@@ -7,8 +7,10 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let g = lock(&m);
-        let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
-        let mut g = (g.0, g.0.guard((g.1,).0), __ctxmgr_p::None);
+        let mut g = {
+            let kind = (&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
+            (kind, kind.guard((g,).0), __ctxmgr_p::None)
+        };
         #[allow(unreachable_code)]
         if false {
             return __ctxmgr_p::Option::unwrap(g.2);

@@ -7,15 +7,10 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(path);
-        let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
-        let mut f = (
-            f.0,
-            f.0.guard((f.1,).0),
-            __ctxmgr_p::None,
-            (),
-            (),
-            __ctxmgr_p::None,
-        );
+        let mut f = {
+            let kind = (&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
+            (kind, kind.guard((f,).0), __ctxmgr_p::None, (), (), __ctxmgr_p::None)
+        };
         #[allow(unreachable_code)]
         if false {
             return __ctxmgr_p::Option::unwrap(f.2);

@@ -7,8 +7,10 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(a);
-        let f = ((&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
-        let mut f = (f.0, f.0.guard((f.1,).0));
+        let mut f = {
+            let kind = (&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
+            (kind, kind.guard((f,).0))
+        };
         let result = '__ctxmgr_with_0: {
             let ret = '__ctxmgr_body_0: {
                 let f = match f.0.enter(&mut f.1) {
@@ -19,8 +21,10 @@ fn __golden() {
                 break '__ctxmgr_with_0 {
                     {
                         let g = open(b);
-                        let g = ((&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
-                        let mut g = (g.0, g.0.guard((g.1,).0));
+                        let mut g = {
+                            let kind = (&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
+                            (kind, kind.guard((g,).0))
+                        };
                         #[allow(unused_braces)]
                         let result = {
                             let g = match g.0.enter(&mut g.1) {

@@ -7,17 +7,10 @@ async fn run() -> Result<(), E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let __ctxmgr_0 = span();
-        let __ctxmgr_0 = (
-            (&&&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind(),
-            __ctxmgr_0,
-        );
-        let mut __ctxmgr_0 = (
-            __ctxmgr_0.0,
-            __ctxmgr_0.0.guard((__ctxmgr_0.1,).0),
-            __ctxmgr_p::None,
-            (),
-            __ctxmgr_p::None,
-        );
+        let mut __ctxmgr_0 = {
+            let kind = (&&&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind();
+            (kind, kind.guard((__ctxmgr_0,).0), __ctxmgr_p::None, (), __ctxmgr_p::None)
+        };
         #[allow(unreachable_code)]
         if false {
             return __ctxmgr_p::Option::unwrap(__ctxmgr_0.2);

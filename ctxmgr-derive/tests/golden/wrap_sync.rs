@@ -7,8 +7,10 @@ fn f(x: u8) -> Result<u8, E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let t = Timer::new("f");
-        let t = ((&&&&__ctxmgr_p::Kind(&t)).__ctxmgr_kind(), t);
-        let mut t = (t.0, t.0.guard((t.1,).0), __ctxmgr_p::None);
+        let mut t = {
+            let kind = (&&&&__ctxmgr_p::Kind(&t)).__ctxmgr_kind();
+            (kind, kind.guard((t,).0), __ctxmgr_p::None)
+        };
         #[allow(unreachable_code)]
         if false {
             return __ctxmgr_p::Option::unwrap(t.2);
