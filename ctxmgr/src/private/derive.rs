@@ -21,12 +21,12 @@
 //! [`GuardShape`] the `Methods` impl names. Each use then emits only what
 //! differs (bench/HISTORY.md, session 9).
 //!
-//! `DerivedGuard`'s own traits, [`Named`] and [`NamedGuardSupported`], are
-//! defined beside it (`derived_guard.rs`); their impls for the derive's
-//! shapes are here.
+//! `DerivedGuard`'s own traits, [`Named`], [`GuardShape`] and
+//! [`NamedGuardSupported`], are defined beside it (`derived_guard.rs`);
+//! their impls for the derive's shapes are here.
 
 use super::with::{unreachable_flow, AsyncKind, Kind};
-use crate::derived_guard::{Named, NamedGuardSupported};
+use crate::derived_guard::{GuardShape, Named, NamedGuardSupported};
 use crate::ContextManager;
 
 /// Implemented by `#[ctxmgr::context_manager]` on a sync impl block, with
@@ -78,41 +78,22 @@ pub enum GuardCannotKeep {}
 impl NamedGuardSupported for GuardKeeps {}
 impl NamedGuardSupported for GuardDropsRef {}
 
-/// What the named guard does with a manager's entered value, by the shape
-/// its `Methods` impl names: written once here, so the attribute emits
-/// nothing for it but the shape (and, for [`GuardKeeps`], a
-/// [`DerivedValue`] impl).
-pub trait GuardShape<M: ContextManager> {
-    /// What the guard stores of the entered value.
-    type Kept;
-    /// What the guard derefs to: the kept value, or the manager.
-    type Target: ?Sized;
-    fn __ctxmgr_keep<'a>(value: M::Value<'a>) -> Self::Kept
-    where
-        M: 'a;
-    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s M) -> &'s Self::Target;
-    fn __ctxmgr_target_mut<'s>(
-        kept: &'s mut Self::Kept,
-        manager: &'s mut M,
-    ) -> &'s mut Self::Target;
-}
-
-impl<M: DerivedValue> GuardShape<M> for GuardKeeps {
+impl<'m, M: DerivedValue> GuardShape<&'m mut M> for GuardKeeps {
     type Kept = M::Kept;
     type Target = M::Kept;
     #[inline(always)]
-    fn __ctxmgr_keep<'a>(value: M::Value<'a>) -> M::Kept
+    fn __ctxmgr_keep<'a>(value: <&'m mut M as ContextManager>::Value<'a>) -> M::Kept
     where
-        M: 'a,
+        &'m mut M: 'a,
     {
         M::__ctxmgr_keep(value)
     }
     #[inline(always)]
-    fn __ctxmgr_target<'s>(kept: &'s M::Kept, _: &'s M) -> &'s M::Kept {
+    fn __ctxmgr_target<'s>(kept: &'s M::Kept, _: &'s &'m mut M) -> &'s M::Kept {
         kept
     }
     #[inline(always)]
-    fn __ctxmgr_target_mut<'s>(kept: &'s mut M::Kept, _: &'s mut M) -> &'s mut M::Kept {
+    fn __ctxmgr_target_mut<'s>(kept: &'s mut M::Kept, _: &'s mut &'m mut M) -> &'s mut M::Kept {
         kept
     }
 }
@@ -122,21 +103,21 @@ impl<M: DerivedValue> GuardShape<M> for GuardKeeps {
 /// guard is never entered (`NamedGuardSupported` is unmet).
 macro_rules! drops_value {
     ($($shape:ident),*) => {$(
-        impl<M: ContextManager> GuardShape<M> for $shape {
+        impl<'m, M: ContextManager> GuardShape<&'m mut M> for $shape {
             type Kept = ();
             type Target = M;
             #[inline(always)]
-            fn __ctxmgr_keep<'a>(_: M::Value<'a>)
+            fn __ctxmgr_keep<'a>(_: <&'m mut M as ContextManager>::Value<'a>)
             where
-                M: 'a,
+                &'m mut M: 'a,
             {
             }
             #[inline(always)]
-            fn __ctxmgr_target<'s>((): &'s (), manager: &'s M) -> &'s M {
+            fn __ctxmgr_target<'s>((): &'s (), manager: &'s &'m mut M) -> &'s M {
                 manager
             }
             #[inline(always)]
-            fn __ctxmgr_target_mut<'s>(_: &'s mut (), manager: &'s mut M) -> &'s mut M {
+            fn __ctxmgr_target_mut<'s>(_: &'s mut (), manager: &'s mut &'m mut M) -> &'s mut M {
                 manager
             }
         }
@@ -175,33 +156,14 @@ pub trait DerivedValue: ContextManager {
     fn __ctxmgr_keep(value: Self::Value<'_>) -> Self::Kept;
 }
 
-/// The named guard's view of every derived manager, through its shape.
-impl<M> Named for &mut M
+/// The named guard's view of every derived manager: the shape its `Methods`
+/// impl names.
+impl<'m, M> Named for &'m mut M
 where
     M: ContextManager + Methods,
-    M::Shape: GuardShape<M>,
+    M::Shape: GuardShape<&'m mut M>,
 {
-    type Kept = <M::Shape as GuardShape<M>>::Kept;
-    type Target = <M::Shape as GuardShape<M>>::Target;
     type Shape = M::Shape;
-    #[inline(always)]
-    fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
-    where
-        Self: 'a,
-    {
-        <M::Shape as GuardShape<M>>::__ctxmgr_keep(value)
-    }
-    #[inline(always)]
-    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target {
-        <M::Shape as GuardShape<M>>::__ctxmgr_target(kept, manager)
-    }
-    #[inline(always)]
-    fn __ctxmgr_target_mut<'s>(
-        kept: &'s mut Self::Kept,
-        manager: &'s mut Self,
-    ) -> &'s mut Self::Target {
-        <M::Shape as GuardShape<M>>::__ctxmgr_target_mut(kept, manager)
-    }
 }
 
 // ---------------------------------------------------------------------------

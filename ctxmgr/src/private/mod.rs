@@ -105,7 +105,7 @@ pub use self::with::*;
 // `with!(async ..)` (`poll_catching`) and the items above.
 pub use crate::unwind::{catch, catch_unwind, poll_catching, resume_unwind, PanicPayload};
 
-pub use crate::derived_guard::{Named, NamedGuardSupported};
+pub use crate::derived_guard::{GuardShape, Named, NamedGuardSupported};
 pub use crate::guard::Guard;
 pub use crate::AsyncGuard;
 /// `#[ctxmgr::context_manager(send)]`'s impl.
