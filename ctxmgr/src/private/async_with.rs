@@ -19,7 +19,7 @@ use super::with::{
 };
 use crate::asynchronous::StateRef;
 use crate::unwind::{resume_unwind, PanicPayload};
-use crate::{AsyncContextManager, AsyncGuard, Outcome};
+use crate::AsyncContextManager;
 
 impl<M: AsyncContextManager<Error = Infallible>> KindNever for &&&AsyncKind<'_, M> {
     #[inline(always)]
@@ -54,14 +54,6 @@ impl NotAnAsyncManager {
 not_a_manager_flow!(NotAnAsyncManager);
 
 impl InfallibleManager {
-    /// The guard of an async manager this probe found.
-    #[inline(always)]
-    pub fn async_guard<M: AsyncContextManager>(
-        self,
-        manager: M,
-    ) -> AsyncGuard<M, impl FnMut(&mut M, Outcome<'_>)> {
-        AsyncGuard::with_drop_exit(manager, M::drop_exit)
-    }
     /// Records the result of the manager's awaited enter; `Break` never
     /// happens.
     #[inline(always)]
@@ -90,14 +82,6 @@ impl InfallibleManager {
 }
 
 impl FallibleManager {
-    /// The guard of an async manager this probe found.
-    #[inline(always)]
-    pub fn async_guard<M: AsyncContextManager>(
-        self,
-        manager: M,
-    ) -> AsyncGuard<M, impl FnMut(&mut M, Outcome<'_>)> {
-        AsyncGuard::with_drop_exit(manager, M::drop_exit)
-    }
     /// Records the result of the manager's awaited enter; `Break` holds
     /// what the function returns on its error.
     #[inline(always)]

@@ -41,6 +41,29 @@ macro_rules! not_a_manager_flow {
     )*};
 }
 
+/// The guards of a manager the kind probe found: the same for both kinds
+/// that find one (`InfallibleManager`, `FallibleManager`), which differ
+/// only in what enter's and exit's errors do.
+macro_rules! found_manager_guards {
+    ($($kind:ty),*) => {$(
+        impl $kind {
+            /// The guard of a manager this probe found.
+            #[inline(always)]
+            pub fn guard<M: crate::ContextManager>(self, manager: M) -> crate::guard::Guard<M> {
+                crate::guard::Guard::new(manager)
+            }
+            /// The guard of an async manager this probe found.
+            #[inline(always)]
+            pub fn async_guard<M: crate::AsyncContextManager>(
+                self,
+                manager: M,
+            ) -> crate::AsyncGuard<M, impl FnMut(&mut M, crate::Outcome<'_>)> {
+                crate::AsyncGuard::with_drop_exit(manager, M::drop_exit)
+            }
+        }
+    )*};
+}
+
 /// A probe: the trait `$probe`, whose one method answers the unit struct
 /// `$answer`, implemented for each receiver type listed, under its bound.
 /// An expansion calls the method by autoref (`(&&&Kind(&m)).__ctxmgr_kind()`):

@@ -228,11 +228,6 @@ impl<M: Suppress, F: Fn() -> &'static str> SuppressingGuard for Noted<M, F> {
 #[derive(Clone, Copy)]
 pub struct InfallibleManager;
 impl InfallibleManager {
-    /// The guard of a manager this probe found.
-    #[inline(always)]
-    pub fn guard<M: ContextManager>(self, manager: M) -> Guard<M> {
-        Guard::new(manager)
-    }
     /// Enters; `Break` never happens.
     #[inline(always)]
     pub fn enter<'g, M: ContextManager<Error = Infallible>, R>(
@@ -313,11 +308,6 @@ where
 #[derive(Clone, Copy)]
 pub struct FallibleManager;
 impl FallibleManager {
-    /// The guard of a manager this probe found.
-    #[inline(always)]
-    pub fn guard<M: ContextManager>(self, manager: M) -> Guard<M> {
-        Guard::new(manager)
-    }
     /// Enters; `Break` holds what the function returns on enter's error.
     #[inline(always)]
     pub fn enter<'g, M: ContextManager, R: ReturnsError<M::Error>>(
@@ -348,6 +338,7 @@ impl FallibleManager {
         }
     }
 }
+found_manager_guards!(InfallibleManager, FallibleManager);
 
 // ---------------------------------------------------------------------------
 // Suppression: only managers implementing `Suppress` are asked, and only
