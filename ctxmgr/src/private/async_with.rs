@@ -15,30 +15,16 @@ pub use core::pin::pin;
 
 use super::with::{
     propagate, unreachable_flow, AsyncKind, ErrorConverts, FallibleManager, InfallibleManager,
-    KindNever, KindNotManager, KindReal, ReturnsError,
+    ReturnsError, ViaKind,
 };
 use crate::asynchronous::StateRef;
 use crate::unwind::{resume_unwind, PanicPayload};
 use crate::AsyncContextManager;
 
-impl<M: AsyncContextManager<Error = Infallible>> KindNever for &&&AsyncKind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> InfallibleManager {
-        InfallibleManager
-    }
-}
-impl<M: AsyncContextManager> KindReal for &&AsyncKind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> FallibleManager {
-        FallibleManager
-    }
-}
-impl<M> KindNotManager for AsyncKind<'_, M> {
-    type Tag = NotAnAsyncManager;
-    #[inline(always)]
-    fn __ctxmgr_kind(self) -> NotAnAsyncManager {
-        NotAnAsyncManager
-    }
+kind_probe! { ViaKind:
+    impl<M: AsyncContextManager<Error = Infallible>> &&&&AsyncKind<'_, M> => InfallibleManager,
+    impl<M: AsyncContextManager> &&&AsyncKind<'_, M> => FallibleManager,
+    impl<M> AsyncKind<'_, M> => NotAnAsyncManager,
 }
 
 /// [`NotAManager`](super::with::NotAManager) for `with!(async ..)`: one

@@ -11,8 +11,9 @@
 //! compiles alone, a sync manager carries no async impl (each cost rustc
 //! about 5 M instructions to check, callgrind), and a missing half is an
 //! error only where the type is used as a manager. In `with!` it is one
-//! error: the kind probe ([`KindNoDerive`], [`KindNoMethods`]) tells which
-//! half is missing, and the unmet bound's message names it. Traits a
+//! error: the kind probe (`KindProbe`'s impls [`ViaNoDerive`] and
+//! [`ViaNoMethods`]) tells which half is missing, and the unmet bound's
+//! message names it. Traits a
 //! message can name are re-exported in `ctxmgr::bounds`, so no error says
 //! `__private`.
 //!
@@ -171,20 +172,20 @@ where
 // type with one half of a derived manager is told which half is missing, on
 // the user's expression, with no note about the other half.
 
-probe! {
-    /// A type with the attribute's methods and no derive.
-    KindNoDerive::__ctxmgr_kind -> NoDerive for
-        impl<M: Methods> Kind<'_, M>,
-        impl<M: AsyncMethods> AsyncKind<'_, M>,
+/// `Via` of the kind probe's impl for a type with the attribute's methods
+/// and no derive.
+pub enum ViaNoDerive {}
+/// `Via` of the kind probe's impl for a type with the derive and no methods
+/// of the kind `with!` needs (no attribute, or `async fn` markers under a
+/// sync `with!`, or plain ones under `with!(async ..)`).
+pub enum ViaNoMethods {}
+kind_probe! { ViaNoDerive:
+    impl<M: Methods> &Kind<'_, M> => NoDerive,
+    impl<M: AsyncMethods> &AsyncKind<'_, M> => NoDerive,
 }
-
-probe! {
-    /// A type with the derive and no methods of the kind `with!` needs (no
-    /// attribute, or `async fn` markers under a sync `with!`, or plain ones
-    /// under `with!(async ..)`).
-    KindNoMethods::__ctxmgr_kind -> NoMethods for
-        impl<M: Derived> Kind<'_, M>,
-        impl<M: Derived> AsyncKind<'_, M>,
+kind_probe! { ViaNoMethods:
+    impl<M: Derived> &Kind<'_, M> => NoMethods,
+    impl<M: Derived> &AsyncKind<'_, M> => NoMethods,
 }
 
 /// The kind of a type with `#[enter]`/`#[exit]` methods but no derive: its

@@ -64,30 +64,21 @@ macro_rules! found_manager_guards {
     )*};
 }
 
-/// A probe: the trait `$probe`, whose one method answers the unit struct
-/// `$answer`, implemented for each receiver type listed, under its bound.
-/// An expansion calls the method by autoref (`(&&&Kind(&m)).__ctxmgr_kind()`):
-/// each `&` more on a receiver is tried first, so the receiver types rank
-/// the probes of one method, and the answer's type picks what runs next.
-macro_rules! probe {
-    (
-        $(#[$attr:meta])*
-        $probe:ident::$method:ident -> $answer:ident for
-        $(impl<$m:ident $(: $bound:path)?> $receiver:ty),+ $(,)?
-    ) => {
-        $(#[$attr])*
-        pub trait $probe {
-            fn $method(&self) -> $answer;
-        }
-        $(
-            impl<$m $(: $bound)?> $probe for $receiver {
-                #[inline(always)]
-                fn $method(&self) -> $answer {
-                    $answer
-                }
+/// Impls of the kind probe, [`KindProbe`]`<$via>`: for each receiver type
+/// listed, under its bound, the kind `$tag` (a unit struct). An expansion
+/// calls it by value on `&&&&Kind(&m)`: each `&` more on a receiver is
+/// tried first, so the receiver types rank the impls, and the kind's type
+/// picks what runs next.
+macro_rules! kind_probe {
+    ($via:ty: $(impl<$m:ident $(: $bound:path)?> $receiver:ty => $tag:ident),+ $(,)?) => {$(
+        impl<$m $(: $bound)?> crate::__private::KindProbe<$via> for $receiver {
+            type Tag = $tag;
+            #[inline(always)]
+            fn __ctxmgr_kind(self) -> $tag {
+                $tag
             }
-        )+
-    };
+        }
+    )+};
 }
 
 /// The guard of a failed kind probe (`NotAManager`, `OtherFlavor`, ..) is
@@ -111,10 +102,9 @@ mod with;
 /// no user method is shadowed.
 pub mod probes {
     pub use super::{
-        KindNever as _, KindNoDerive as _, KindNoMethods as _, KindNotManager as _,
-        KindOtherFlavor as _, KindReal as _, ReturnedErr as _, ReturnedNonResult as _,
-        SuppressNoKind as _, SuppressYesKind as _, ViewBorrowed as _, ViewDebug as _,
-        ViewDisplay as _, ViewError as _, ViewOpaque as _,
+        KindProbe as _, ReturnedErr as _, ReturnedNonResult as _, SuppressNoKind as _,
+        SuppressYesKind as _, ViewBorrowed as _, ViewDebug as _, ViewDisplay as _, ViewError as _,
+        ViewOpaque as _,
     };
 }
 

@@ -62,7 +62,7 @@ pub fn branch<B: Branch>(value: B) -> ControlFlow<B::Residual, B::Output> {
 // Propagating an enter/exit error like `?`, or compiling it away when the
 // error type is `Infallible`.
 
-/// Probed once per `with!` level as `(&&&Kind(&manager))`, through the
+/// Probed once per `with!` level as `(&&&&Kind(&manager))` ([`KindProbe`]), through the
 /// manager's type, before the guard is made: `InfallibleManager` when the manager's
 /// error is `Infallible`, `FallibleManager` for other managers, then
 /// `NoDerive`/`NoMethods` for a type with one half of a derived manager
@@ -74,42 +74,39 @@ pub struct Kind<'a, M>(pub &'a M);
 #[derive(Clone, Copy)]
 pub struct AsyncKind<'a, M>(pub &'a M);
 
-pub trait KindNever {
-    fn __ctxmgr_kind(&self) -> InfallibleManager;
+/// The kind probe: one trait, whose impls for receivers of different
+/// depth rank the kinds. Called by value on `&&&&Kind(&m)`, method
+/// resolution tries `&&&&Kind`, `&&&Kind`, `&&Kind`, `&Kind`, `Kind` in this
+/// order and takes the first whose impl's bounds hold: [`InfallibleManager`],
+/// [`FallibleManager`], [`OtherFlavor`], then `NoDerive`/`NoMethods`
+/// (`private/derive.rs`), then [`NotAManager`]. One trait, not one per
+/// kind: method probing evaluates every trait in scope that has the method,
+/// at every receiver type it tries, so each trait more cost rustc about
+/// 37 M instructions over 500 levels (bench/HISTORY.md, session 10). Impls
+/// for receivers of different depth never overlap; the two at `&Kind`
+/// (`NoDerive`, `NoMethods`) differ in `Via`, as `ViewError`'s do, and are
+/// one pick for method selection (a type meeting both would be an
+/// ambiguity, as two traits at one depth were).
+pub trait KindProbe<Via> {
+    /// What the level does next: enter a found manager, or report why the
+    /// type is not one.
+    type Tag;
+    fn __ctxmgr_kind(self) -> Self::Tag;
 }
-impl<M: ContextManager<Error = Infallible>> KindNever for &&&Kind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> InfallibleManager {
-        InfallibleManager
-    }
-}
-pub trait KindReal {
-    fn __ctxmgr_kind(&self) -> FallibleManager;
-}
-impl<M: ContextManager> KindReal for &&Kind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> FallibleManager {
-        FallibleManager
-    }
-}
-/// A manager of the other flavor: an async manager under a sync `with!`
-/// (told to write `with!(async { .. } ..)`), or a sync one under
-/// `with!(async ..)` (told to drop the `async`). Below [`KindReal`], so a
-/// type that is both kinds of manager is entered as the `with!` says.
-pub trait KindOtherFlavor {
-    fn __ctxmgr_kind(&self) -> OtherFlavor;
-}
-impl<M: crate::AsyncContextManager> KindOtherFlavor for &Kind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> OtherFlavor {
-        OtherFlavor
-    }
-}
-impl<M: ContextManager> KindOtherFlavor for &AsyncKind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> OtherFlavor {
-        OtherFlavor
-    }
+/// `Via` of the kind probe's impls but the two of the derive's halves.
+pub enum ViaKind {}
+
+kind_probe! { ViaKind:
+    impl<M: ContextManager<Error = Infallible>> &&&&Kind<'_, M> => InfallibleManager,
+    impl<M: ContextManager> &&&Kind<'_, M> => FallibleManager,
+    // A manager of the other flavor: an async manager under a sync `with!`
+    // (told to write `with!(async { .. } ..)`), or a sync one under
+    // `with!(async ..)` (told to drop the `async`). Below `FallibleManager`,
+    // so a type that is both kinds of manager is entered as the `with!` says.
+    impl<M: crate::AsyncContextManager> &&Kind<'_, M> => OtherFlavor,
+    impl<M: ContextManager> &&AsyncKind<'_, M> => OtherFlavor,
+    // Last, for any type: not a manager.
+    impl<M> Kind<'_, M> => NotAManager,
 }
 
 /// The kind of a manager of the other flavor. Its `guard` demands
@@ -149,18 +146,6 @@ pub trait Awaited {
 )]
 pub trait NotAwaited {
     type Tag;
-}
-
-pub trait KindNotManager {
-    type Tag;
-    fn __ctxmgr_kind(self) -> Self::Tag;
-}
-impl<M> KindNotManager for Kind<'_, M> {
-    type Tag = NotAManager;
-    #[inline(always)]
-    fn __ctxmgr_kind(self) -> NotAManager {
-        NotAManager
-    }
 }
 
 /// The kind of a type that is not a context manager. Its `guard` reports
