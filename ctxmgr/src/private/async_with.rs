@@ -22,7 +22,7 @@ use crate::unwind::{resume_unwind, PanicPayload};
 use crate::AsyncContextManager;
 
 kind_probe! { ViaKind:
-    impl<M: AsyncContextManager<Error = Infallible>> &&&&AsyncKind<'_, M> => InfallibleManager,
+    impl<M: AsyncContextManager<Error = Infallible>> &&AsyncKind<'_, M> => InfallibleManager,
     impl<M: AsyncContextManager> &&&AsyncKind<'_, M> => FallibleManager,
     impl<M> AsyncKind<'_, M> => NotAnAsyncManager,
 }

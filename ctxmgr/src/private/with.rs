@@ -62,7 +62,7 @@ pub fn branch<B: Branch>(value: B) -> ControlFlow<B::Residual, B::Output> {
 // Propagating an enter/exit error like `?`, or compiling it away when the
 // error type is `Infallible`.
 
-/// Probed once per `with!` level as `(&&&&Kind(&manager))` ([`KindProbe`]), through the
+/// Probed once per `with!` level as `(&&Kind(&manager))` ([`KindProbe`]), through the
 /// manager's type, before the guard is made: `InfallibleManager` when the manager's
 /// error is `Infallible`, `FallibleManager` for other managers, then
 /// `NoDerive`/`NoMethods` for a type with one half of a derived manager
@@ -75,18 +75,21 @@ pub struct Kind<'a, M>(pub &'a M);
 pub struct AsyncKind<'a, M>(pub &'a M);
 
 /// The kind probe: one trait, whose impls for receivers of different
-/// depth rank the kinds. Called by value on `&&&&Kind(&m)`, method
-/// resolution tries `&&&&Kind`, `&&&Kind`, `&&Kind`, `&Kind`, `Kind` in this
-/// order and takes the first whose impl's bounds hold: [`InfallibleManager`],
+/// types rank the kinds. Called by value on `&&Kind(&m)`, method
+/// resolution tries, in this order, `&&Kind`, then its autorefs `&&&Kind`
+/// and `&mut &&Kind`, then the derefs `&Kind` and `Kind` (the Reference's
+/// method lookup: each candidate type `T`, then `&T`, then `&mut T`), and
+/// takes the first whose impl's bounds hold: [`InfallibleManager`],
 /// [`FallibleManager`], [`OtherFlavor`], then `NoDerive`/`NoMethods`
-/// (`private/derive.rs`), then [`NotAManager`]. One trait, not one per
-/// kind: method probing evaluates every trait in scope that has the method,
-/// at every receiver type it tries, so each trait more cost rustc about
-/// 37 M instructions over 500 levels (bench/HISTORY.md, session 10). Impls
-/// for receivers of different depth never overlap; the two at `&Kind`
-/// (`NoDerive`, `NoMethods`) differ in `Via`, as `ViewError`'s do, and are
-/// one pick for method selection (a type meeting both would be an
-/// ambiguity, as two traits at one depth were).
+/// (`private/derive.rs`), then [`NotAManager`]. The autorefs rank as
+/// deref steps would, with two references fewer for rustc to walk.
+///
+/// One trait, not one per kind: method probing evaluates every trait in
+/// scope that has the method, at every receiver type it tries
+/// (bench/HISTORY.md, session 10). Impls for different receiver types never
+/// overlap; the two at `&Kind` (`NoDerive`, `NoMethods`) differ in `Via`,
+/// as `ViewError`'s do, and are one pick for method selection (a type
+/// meeting both would be an ambiguity, as two traits at one depth were).
 pub trait KindProbe<Via> {
     /// What the level does next: enter a found manager, or report why the
     /// type is not one.
@@ -97,14 +100,16 @@ pub trait KindProbe<Via> {
 pub enum ViaKind {}
 
 kind_probe! { ViaKind:
-    impl<M: ContextManager<Error = Infallible>> &&&&Kind<'_, M> => InfallibleManager,
+    impl<M: ContextManager<Error = Infallible>> &&Kind<'_, M> => InfallibleManager,
+    // The receiver's autoref.
     impl<M: ContextManager> &&&Kind<'_, M> => FallibleManager,
     // A manager of the other flavor: an async manager under a sync `with!`
     // (told to write `with!(async { .. } ..)`), or a sync one under
     // `with!(async ..)` (told to drop the `async`). Below `FallibleManager`,
     // so a type that is both kinds of manager is entered as the `with!` says.
-    impl<M: crate::AsyncContextManager> &&Kind<'_, M> => OtherFlavor,
-    impl<M: ContextManager> &&AsyncKind<'_, M> => OtherFlavor,
+    // The receiver's mutable autoref (of a temporary: nothing is borrowed).
+    impl<M: crate::AsyncContextManager> &mut &&Kind<'_, M> => OtherFlavor,
+    impl<M: ContextManager> &mut &&AsyncKind<'_, M> => OtherFlavor,
     // Last, for any type: not a manager.
     impl<M> Kind<'_, M> => NotAManager,
 }
