@@ -203,7 +203,7 @@ pub(super) fn entry(
     // (<probe>, S);`; then the guard made from it.
     let probed = quote_spanned! {m=>
         let #state = #expr;
-        let #state = ((&&#kind_of(&#state)).__ctxmgr_kind(), #state);
+        let #state = ((&#kind_of(&#state)).__ctxmgr_kind(), #state);
     };
     let made = quote_spanned!(m=> #kind.#guard_new(#whole));
     // KIND enters and exits: `Break` carries what the function returns on

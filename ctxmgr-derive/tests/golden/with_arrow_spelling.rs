@@ -7,7 +7,7 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let g = lock(&m);
-        let g = ((&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
+        let g = ((&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
         let mut g = (g.0, g.0.guard((g.1,).0));
         #[allow(unused_braces)]
         let result = {

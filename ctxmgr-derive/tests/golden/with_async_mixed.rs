@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let mut conn = {
             let conn = pool.get();
-            let conn = ((&&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind(), conn);
+            let conn = ((&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind(), conn);
             (conn.0, conn.0.async_guard((conn.1,).0))
         };
         let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
@@ -37,7 +37,7 @@ fn __golden() {
                 return __ctxmgr_p::Ok({
                     {
                         let _t = Timer::new("q");
-                        let _t = ((&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
+                        let _t = ((&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
                         let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
@@ -66,7 +66,7 @@ fn __golden() {
                                         let mut tx = {
                                             let tx = conn.begin();
                                             let tx = (
-                                                (&&__ctxmgr_p::AsyncKind(&tx)).__ctxmgr_kind(),
+                                                (&__ctxmgr_p::AsyncKind(&tx)).__ctxmgr_kind(),
                                                 tx,
                                             );
                                             (tx.0, tx.0.async_guard((tx.1,).0))

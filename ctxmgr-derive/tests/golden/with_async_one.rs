@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let mut f = {
             let f = open(path);
-            let f = ((&&__ctxmgr_p::AsyncKind(&f)).__ctxmgr_kind(), f);
+            let f = ((&__ctxmgr_p::AsyncKind(&f)).__ctxmgr_kind(), f);
             (f.0, f.0.async_guard((f.1,).0))
         };
         let caught = {

@@ -7,7 +7,7 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let __ctxmgr_0 = Timer::new("t");
-        let __ctxmgr_0 = ((&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind(), __ctxmgr_0);
+        let __ctxmgr_0 = ((&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind(), __ctxmgr_0);
         let mut __ctxmgr_0 = (__ctxmgr_0.0, __ctxmgr_0.0.guard((__ctxmgr_0.1,).0));
         #[allow(unused_braces)]
         let result = {

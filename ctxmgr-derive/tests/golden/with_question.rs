@@ -7,7 +7,7 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(path);
-        let f = ((&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
+        let f = ((&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
         let mut f = (f.0, f.0.guard((f.1,).0));
         let result = '__ctxmgr_with_0: {
             let residual = '__ctxmgr_body_0: {

@@ -7,7 +7,7 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(path);
-        let f = ((&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
+        let f = ((&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
         let mut f = (f.0, f.0.guard((f.1,).0), __ctxmgr_p::None);
         #[allow(unreachable_code)]
         if false {
@@ -23,7 +23,7 @@ fn __golden() {
                 break '__ctxmgr_with_0 {
                     {
                         let _t = Timer::new("t");
-                        let _t = ((&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
+                        let _t = ((&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind(), _t);
                         let mut _t = (_t.0, _t.0.guard((_t.1,).0), __ctxmgr_p::None);
                         #[allow(unreachable_code)]
                         if false {
@@ -48,7 +48,7 @@ fn __golden() {
                                 break '__ctxmgr_with_1 {
                                     {
                                         let x = pair();
-                                        let x = ((&&__ctxmgr_p::Kind(&x)).__ctxmgr_kind(), x);
+                                        let x = ((&__ctxmgr_p::Kind(&x)).__ctxmgr_kind(), x);
                                         let mut x = (x.0, x.0.guard((x.1,).0));
                                         #[allow(unused_braces)]
                                         let result = {

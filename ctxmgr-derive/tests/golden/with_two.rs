@@ -7,7 +7,7 @@ fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(a);
-        let f = ((&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
+        let f = ((&__ctxmgr_p::Kind(&f)).__ctxmgr_kind(), f);
         let mut f = (f.0, f.0.guard((f.1,).0));
         let result = '__ctxmgr_with_0: {
             let ret = '__ctxmgr_body_0: {
@@ -19,7 +19,7 @@ fn __golden() {
                 break '__ctxmgr_with_0 {
                     {
                         let g = open(b);
-                        let g = ((&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
+                        let g = ((&__ctxmgr_p::Kind(&g)).__ctxmgr_kind(), g);
                         let mut g = (g.0, g.0.guard((g.1,).0));
                         #[allow(unused_braces)]
                         let result = {

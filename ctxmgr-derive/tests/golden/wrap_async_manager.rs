@@ -8,7 +8,7 @@ async fn query(pool: &Pool) -> Result<u8, E> {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let mut conn = {
             let conn = pool.get();
-            let conn = ((&&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind(), conn);
+            let conn = ((&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind(), conn);
             (conn.0, conn.0.async_guard((conn.1,).0))
         };
         let mut __ctxmgr_ret_0 = __ctxmgr_p::None;

@@ -7,7 +7,7 @@ fn f(x: u8) -> Result<u8, E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let t = Timer::new("f");
-        let t = ((&&__ctxmgr_p::Kind(&t)).__ctxmgr_kind(), t);
+        let t = ((&__ctxmgr_p::Kind(&t)).__ctxmgr_kind(), t);
         let mut t = (t.0, t.0.guard((t.1,).0), __ctxmgr_p::None);
         #[allow(unreachable_code)]
         if false {

@@ -22,9 +22,9 @@ use crate::unwind::{resume_unwind, PanicPayload};
 use crate::AsyncContextManager;
 
 kind_probe! { ViaKind:
-    impl<M: AsyncContextManager<Error = Infallible>> &&AsyncKind<'_, M> => InfallibleManager,
-    impl<M: AsyncContextManager> &&&AsyncKind<'_, M> => FallibleManager,
-    impl<M> AsyncKind<'_, M> => NotAnAsyncManager,
+    impl<M: AsyncContextManager<Error = Infallible>> &AsyncKind<'_, M> => InfallibleManager,
+    impl<M: AsyncContextManager> &&AsyncKind<'_, M> => FallibleManager,
+    impl<M> &mut AsyncKind<'_, M> => NotAnAsyncManager,
 }
 
 /// [`NotAManager`](super::with::NotAManager) for `with!(async ..)`: one

@@ -180,12 +180,12 @@ pub enum ViaNoDerive {}
 /// sync `with!`, or plain ones under `with!(async ..)`).
 pub enum ViaNoMethods {}
 kind_probe! { ViaNoDerive:
-    impl<M: Methods> &Kind<'_, M> => NoDerive,
-    impl<M: AsyncMethods> &AsyncKind<'_, M> => NoDerive,
+    impl<M: Methods> Kind<'_, M> => NoDerive,
+    impl<M: AsyncMethods> AsyncKind<'_, M> => NoDerive,
 }
 kind_probe! { ViaNoMethods:
-    impl<M: Derived> &Kind<'_, M> => NoMethods,
-    impl<M: Derived> &AsyncKind<'_, M> => NoMethods,
+    impl<M: Derived> Kind<'_, M> => NoMethods,
+    impl<M: Derived> AsyncKind<'_, M> => NoMethods,
 }
 
 /// The kind of a type with `#[enter]`/`#[exit]` methods but no derive: its

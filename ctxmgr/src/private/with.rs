@@ -62,32 +62,45 @@ pub fn branch<B: Branch>(value: B) -> ControlFlow<B::Residual, B::Output> {
 // Propagating an enter/exit error like `?`, or compiling it away when the
 // error type is `Infallible`.
 
-/// Probed once per `with!` level as `(&&Kind(&manager))` ([`KindProbe`]), through the
+/// Probed once per `with!` level as `(&Kind(&manager))` ([`KindProbe`]), through the
 /// manager's type, before the guard is made: `InfallibleManager` when the manager's
 /// error is `Infallible`, `FallibleManager` for other managers, then
 /// `NoDerive`/`NoMethods` for a type with one half of a derived manager
 /// (`private/derive.rs`), and [`NotAManager`] for a type that is not a
 /// manager at all. [`AsyncKind`] is the same for `with!(async ..)`.
-#[derive(Clone, Copy)]
 pub struct Kind<'a, M>(pub &'a M);
 /// [`Kind`] for an async level: probes `AsyncContextManager`.
-#[derive(Clone, Copy)]
 pub struct AsyncKind<'a, M>(pub &'a M);
+/// `Copy` whatever `M` is (not derived, which would demand `M: Copy`): the
+/// kind probe takes a `Kind` by value out of its receiver's reference.
+macro_rules! copy_kind {
+    ($($kind:ident),*) => {$(
+        impl<M> Clone for $kind<'_, M> {
+            #[inline(always)]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<M> Copy for $kind<'_, M> {}
+    )*};
+}
+copy_kind!(Kind, AsyncKind);
 
 /// The kind probe: one trait, whose impls for receivers of different
-/// types rank the kinds. Called by value on `&&Kind(&m)`, method
-/// resolution tries, in this order, `&&Kind`, then its autorefs `&&&Kind`
-/// and `&mut &&Kind`, then the derefs `&Kind` and `Kind` (the Reference's
-/// method lookup: each candidate type `T`, then `&T`, then `&mut T`), and
-/// takes the first whose impl's bounds hold: [`InfallibleManager`],
-/// [`FallibleManager`], [`OtherFlavor`], then `NoDerive`/`NoMethods`
-/// (`private/derive.rs`), then [`NotAManager`]. The autorefs rank as
-/// deref steps would, with two references fewer for rustc to walk.
+/// types rank the kinds. Called by value on `&Kind(&m)`, method resolution
+/// tries, in this order, `&Kind`, then its autorefs `&&Kind` and `&mut
+/// &Kind`, then the deref `Kind` and its mutable autoref `&mut Kind` (the
+/// Reference's method lookup: each candidate type `T`, then `&T`, then
+/// `&mut T`, then `T`'s deref), and takes the first whose impl's bounds
+/// hold: [`InfallibleManager`], [`FallibleManager`], [`OtherFlavor`], then
+/// `NoDerive`/`NoMethods` (`private/derive.rs`), then [`NotAManager`]. The
+/// autorefs rank as deref steps would, with three references fewer for
+/// rustc to walk than `&&&&Kind`.
 ///
 /// One trait, not one per kind: method probing evaluates every trait in
 /// scope that has the method, at every receiver type it tries
 /// (bench/HISTORY.md, session 10). Impls for different receiver types never
-/// overlap; the two at `&Kind` (`NoDerive`, `NoMethods`) differ in `Via`,
+/// overlap; the two at `Kind` (`NoDerive`, `NoMethods`) differ in `Via`,
 /// as `ViewError`'s do, and are one pick for method selection (a type
 /// meeting both would be an ambiguity, as two traits at one depth were).
 pub trait KindProbe<Via> {
@@ -100,18 +113,22 @@ pub trait KindProbe<Via> {
 pub enum ViaKind {}
 
 kind_probe! { ViaKind:
-    impl<M: ContextManager<Error = Infallible>> &&Kind<'_, M> => InfallibleManager,
+    impl<M: ContextManager<Error = Infallible>> &Kind<'_, M> => InfallibleManager,
     // The receiver's autoref.
-    impl<M: ContextManager> &&&Kind<'_, M> => FallibleManager,
+    impl<M: ContextManager> &&Kind<'_, M> => FallibleManager,
     // A manager of the other flavor: an async manager under a sync `with!`
     // (told to write `with!(async { .. } ..)`), or a sync one under
     // `with!(async ..)` (told to drop the `async`). Below `FallibleManager`,
     // so a type that is both kinds of manager is entered as the `with!` says.
     // The receiver's mutable autoref (of a temporary: nothing is borrowed).
-    impl<M: crate::AsyncContextManager> &mut &&Kind<'_, M> => OtherFlavor,
-    impl<M: ContextManager> &mut &&AsyncKind<'_, M> => OtherFlavor,
-    // Last, for any type: not a manager.
-    impl<M> Kind<'_, M> => NotAManager,
+    impl<M: crate::AsyncContextManager> &mut &Kind<'_, M> => OtherFlavor,
+    impl<M: ContextManager> &mut &AsyncKind<'_, M> => OtherFlavor,
+    // Last, for any type: not a manager. The deref's mutable autoref, which
+    // borrowck would reject (`*recv` is behind `&`), but never sees: the
+    // level's guard then demands `M: ContextManager`, which does not hold,
+    // and a body with a type error is not borrow-checked (the by-value
+    // `Kind` at this depth was moved out of a reference as well).
+    impl<M> &mut Kind<'_, M> => NotAManager,
 }
 
 /// The kind of a manager of the other flavor. Its `guard` demands
