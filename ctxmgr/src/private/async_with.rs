@@ -15,13 +15,13 @@ pub use core::pin::pin;
 
 use super::with::{
     propagate, unreachable_flow, AsyncKind, ErrorConverts, FallibleManager, InfallibleManager,
-    ReturnsError, ViaKind,
+    ReturnsError,
 };
 use crate::asynchronous::StateRef;
 use crate::unwind::{resume_unwind, PanicPayload};
 use crate::AsyncContextManager;
 
-kind_probe! { ViaKind:
+kind_probe! {
     impl<M: AsyncContextManager<Error = Infallible>> &AsyncKind<'_, M> => InfallibleManager,
     impl<M: AsyncContextManager> &&AsyncKind<'_, M> => FallibleManager,
     impl<M> &mut AsyncKind<'_, M> => NotAnAsyncManager,

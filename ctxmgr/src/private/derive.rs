@@ -11,8 +11,8 @@
 //! compiles alone, a sync manager carries no async impl (each cost rustc
 //! about 5 M instructions to check, callgrind), and a missing half is an
 //! error only where the type is used as a manager. In `with!` it is one
-//! error: the kind probe (`KindProbe`'s impls [`ViaNoDerive`] and
-//! [`ViaNoMethods`]) tells which half is missing, and the unmet bound's
+//! error: the kind probe (`KindProbe`'s impls answering [`NoDerive`] and
+//! [`NoMethods`]) tells which half is missing, and the unmet bound's
 //! message names it. Traits a
 //! message can name are re-exported in `ctxmgr::bounds`, so no error says
 //! `__private`.
@@ -172,18 +172,13 @@ where
 // type with one half of a derived manager is told which half is missing, on
 // the user's expression, with no note about the other half.
 
-/// `Via` of the kind probe's impl for a type with the attribute's methods
-/// and no derive.
-pub enum ViaNoDerive {}
-/// `Via` of the kind probe's impl for a type with the derive and no methods
-/// of the kind `with!` needs (no attribute, or `async fn` markers under a
-/// sync `with!`, or plain ones under `with!(async ..)`).
-pub enum ViaNoMethods {}
-kind_probe! { ViaNoDerive:
+kind_probe! {
+    // A type with the attribute's methods and no derive.
     impl<M: Methods> Kind<'_, M> => NoDerive,
     impl<M: AsyncMethods> AsyncKind<'_, M> => NoDerive,
-}
-kind_probe! { ViaNoMethods:
+    // A type with the derive and no methods of the kind `with!` needs (no
+    // attribute, or `async fn` markers under a sync `with!`, or plain ones
+    // under `with!(async ..)`).
     impl<M: Derived> Kind<'_, M> => NoMethods,
     impl<M: Derived> AsyncKind<'_, M> => NoMethods,
 }

@@ -64,15 +64,14 @@ macro_rules! found_manager_guards {
     )*};
 }
 
-/// Impls of the kind probe, [`KindProbe`]`<$via>`: for each receiver type
+/// Impls of the kind probe, [`KindProbe`]`<$tag>`: for each receiver type
 /// listed, under its bound, the kind `$tag` (a unit struct). An expansion
 /// calls it by value on `&Kind(&m)`: the order in which method resolution
 /// tries receiver types ranks the impls (`KindProbe`), and the kind's type
 /// picks what runs next.
 macro_rules! kind_probe {
-    ($via:ty: $(impl<$m:ident $(: $bound:path)?> $receiver:ty => $tag:ident),+ $(,)?) => {$(
-        impl<$m $(: $bound)?> crate::__private::KindProbe<$via> for $receiver {
-            type Tag = $tag;
+    ($(impl<$m:ident $(: $bound:path)?> $receiver:ty => $tag:ident),+ $(,)?) => {$(
+        impl<$m $(: $bound)?> crate::__private::KindProbe<$tag> for $receiver {
             #[inline(always)]
             fn __ctxmgr_kind(self) -> $tag {
                 $tag
@@ -102,9 +101,8 @@ mod with;
 /// no user method is shadowed.
 pub mod probes {
     pub use super::{
-        KindProbe as _, ReturnedErr as _, ReturnedNonResult as _, SuppressNoKind as _,
-        SuppressYesKind as _, ViewBorrowed as _, ViewDebug as _, ViewDisplay as _, ViewError as _,
-        ViewOpaque as _,
+        KindProbe as _, ReturnedErr as _, ReturnedNonResult as _, SuppressKind as _,
+        ViewBorrowed as _, ViewDebug as _, ViewDisplay as _, ViewError as _, ViewOpaque as _,
     };
 }
 

@@ -99,20 +99,18 @@ copy_kind!(Kind, AsyncKind);
 ///
 /// One trait, not one per kind: method probing evaluates every trait in
 /// scope that has the method, at every receiver type it tries
-/// (bench/HISTORY.md, session 10). Impls for different receiver types never
-/// overlap; the two at `Kind` (`NoDerive`, `NoMethods`) differ in `Via`,
-/// as `ViewError`'s do, and are one pick for method selection (a type
-/// meeting both would be an ambiguity, as two traits at one depth were).
-pub trait KindProbe<Via> {
-    /// What the level does next: enter a found manager, or report why the
-    /// type is not one.
-    type Tag;
-    fn __ctxmgr_kind(self) -> Self::Tag;
+/// (bench/HISTORY.md, session 10). The kind is the trait's parameter, not
+/// an associated type: the pick's trait selection fixes it, where a
+/// projection would have to be normalized at every level. Impls for
+/// different receiver types never overlap; the two at `Kind` (`NoDerive`,
+/// `NoMethods`) differ in the parameter, so they do not either, and are one
+/// pick for method selection, as `ViewError`'s impls are (a type meeting
+/// both would be an ambiguity, as two traits at one depth were).
+pub trait KindProbe<Tag> {
+    fn __ctxmgr_kind(self) -> Tag;
 }
-/// `Via` of the kind probe's impls but the two of the derive's halves.
-pub enum ViaKind {}
 
-kind_probe! { ViaKind:
+kind_probe! {
     impl<M: ContextManager<Error = Infallible>> &Kind<'_, M> => InfallibleManager,
     // The receiver's autoref.
     impl<M: ContextManager> &&Kind<'_, M> => FallibleManager,
@@ -373,21 +371,24 @@ impl<M: crate::AsyncSuppress, D: FnMut(&mut M, crate::Outcome<'_>)> SuppressingG
     }
 }
 
-pub trait SuppressYesKind {
-    fn __ctxmgr_suppress_kind(&self) -> SuppressYes;
+/// The suppress probe, asked by value on `&SuppressProbe(&guard)`:
+/// [`SuppressYes`] at `&SuppressProbe` when the guard's manager can swallow
+/// an error, else [`SuppressNo`] at the receiver's autoref
+/// `&&SuppressProbe`. One trait with the two impls (as [`KindProbe`]), not
+/// a trait per answer: method probing evaluates every trait in scope that
+/// has the method.
+pub trait SuppressKind<Tag> {
+    fn __ctxmgr_suppress_kind(self) -> Tag;
 }
-impl<G: SuppressingGuard> SuppressYesKind for SuppressProbe<'_, G> {
+impl<G: SuppressingGuard> SuppressKind<SuppressYes> for &SuppressProbe<'_, G> {
     #[inline(always)]
-    fn __ctxmgr_suppress_kind(&self) -> SuppressYes {
+    fn __ctxmgr_suppress_kind(self) -> SuppressYes {
         SuppressYes
     }
 }
-pub trait SuppressNoKind {
-    fn __ctxmgr_suppress_kind(&self) -> SuppressNo;
-}
-impl<G> SuppressNoKind for &SuppressProbe<'_, G> {
+impl<G> SuppressKind<SuppressNo> for &&SuppressProbe<'_, G> {
     #[inline(always)]
-    fn __ctxmgr_suppress_kind(&self) -> SuppressNo {
+    fn __ctxmgr_suppress_kind(self) -> SuppressNo {
         SuppressNo
     }
 }
