@@ -101,8 +101,8 @@ mod with;
 /// no user method is shadowed.
 pub mod probes {
     pub use super::{
-        KindProbe as _, ReturnedErr as _, ReturnedNonResult as _, SuppressKind as _,
-        ViewBorrowed as _, ViewDebug as _, ViewDisplay as _, ViewError as _, ViewOpaque as _,
+        KindProbe as _, ReturnedErr as _, ReturnedNonResult as _, SuppressKind as _, View as _,
+        ViewError as _,
     };
 }
 

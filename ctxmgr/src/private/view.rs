@@ -71,7 +71,7 @@ impl<'a> ViewError<'a, ViaError> for &&&Probe<'a, NoneValue> {
     }
 }
 /// The view of a box of `dyn Error + BOUNDS` that is not itself an
-/// `Error`: by `Display`, as `ViewDisplay` would view it (`as_error` looks
+/// `Error`: by `Display`, as the `Display` view ([`View`]) would (`as_error` looks
 /// inside the box). `DerefMut`, not `Deref`, so that `Arc<dyn Error + Send
 /// + Sync>`, which is an `Error` and derefs to one, is taken by the impl for
 /// `Error` alone.
@@ -117,21 +117,30 @@ impl<'a> ViewError<'a, ViaString> for &&&Probe<'a, alloc::string::String> {
         ErrorRef::from_display(self.0)
     }
 }
-/// First: a borrowed error (`Result<_, &str>`, `&T`), viewed by `Display`
-/// without `'static`. Method selection ignores lifetimes, so below this an
-/// impl requiring `'static` would be picked for `&'s str`, and borrowck would
-/// then reject the whole `with!` (E0521). Such a view cannot be downcast.
+/// Every view but [`ViewError`], in one trait taking its receiver by value:
+/// its impls for receivers of different depth rank the views as the
+/// traits they replace did (one per view: `ViewBorrowed`, `ViewDisplay`,
+/// `ViewDebug`, `ViewOpaque`), at the same receiver types, and method
+/// probing evaluates one trait where it evaluated four (bench/HISTORY.md,
+/// session 10). `ViewError` stays apart: its message is for a returned
+/// error only.
+///
+/// First of them: a borrowed error (`Result<_, &str>`, `&T`), viewed by
+/// `Display` without `'static`. Method selection ignores lifetimes, so below
+/// this an impl requiring `'static` would be picked for `&'s str`, and
+/// borrowck would then reject the whole `with!` (E0521). Such a view cannot
+/// be downcast.
 ///
 /// For `?` sites, whose error type is known when viewed, it comes first. For
 /// a returned `Err` it comes after `ViewError` (see the impl for `Probe`).
-pub trait ViewBorrowed<'a> {
-    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+pub trait View<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a>;
 }
-impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
-    for &&&Residual<'a, Result<Infallible, &'e E>>
+impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a>
+    for &&&&Residual<'a, Result<Infallible, &'e E>>
 {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_borrowed(residual_error(self.0))
     }
 }
@@ -141,9 +150,9 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
 /// from the body, or, where the body is already an error (a value typed as
 /// an error after an earlier one, `f.write(..).await?`), reports nothing.
 pub enum NoResidual {}
-impl<'a> ViewBorrowed<'a> for &&&Residual<'a, NoResidual> {
+impl<'a> View<'a> for &&&&Residual<'a, NoResidual> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         match *self.0 {}
     }
 }
@@ -154,9 +163,9 @@ impl<'a> ViewBorrowed<'a> for &&&Residual<'a, NoResidual> {
 /// `ViewError` leaves open until it is known, and an impl for `&E` above it
 /// would fix it to a reference. So a returned `&'e E` where `&E: Error`
 /// (`E: Error`) is still taken by `ViewError`, which needs `'static`.
-impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a> for &&Probe<'a, &'e E> {
+impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a> for &&&Probe<'a, &'e E> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_borrowed(self.0)
     }
 }
@@ -164,45 +173,39 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a> for 
 /// `Box<dyn Error + Send>`, as a returned one is viewed (see `ViaLocal`);
 /// beside the borrowed errors (another type constructor, so no overlap).
 #[cfg(feature = "std")]
-impl<'a> ViewBorrowed<'a>
-    for &&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>>
+impl<'a> View<'a>
+    for &&&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>>
 {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_local(residual_error(self.0))
     }
 }
 #[cfg(feature = "std")]
-impl<'a> ViewBorrowed<'a>
-    for &&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error + Send>>>
+impl<'a> View<'a>
+    for &&&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error + Send>>>
 {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_local(residual_error(self.0))
     }
 }
-pub trait ViewDisplay<'a> {
-    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
-}
-impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> ViewDisplay<'a> for &Probe<'a, E> {
+/// By `Display`.
+impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> View<'a> for &&Probe<'a, E> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_display(self.0)
     }
 }
-pub trait ViewDebug<'a> {
-    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
-}
-impl<'a, E: fmt::Debug + Sync> ViewDebug<'a> for Probe<'a, E> {
+/// By `Debug`.
+impl<'a, E: fmt::Debug + Sync> View<'a> for &Probe<'a, E> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_debug(self.0)
     }
 }
-pub trait ViewOpaque<'a> {
-    fn __ctxmgr_view(self) -> ErrorRef<'a>;
-}
-impl<'a, E> ViewOpaque<'a> for Probe<'a, E> {
+/// By its type's name only.
+impl<'a, E> View<'a> for Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::opaque(self.0)
@@ -236,21 +239,21 @@ impl<'a> ViewError<'a, ViaError> for &&Residual<'a, Option<Infallible>> {
         ErrorRef::none_value()
     }
 }
-impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> ViewDisplay<'a>
-    for &Residual<'a, Result<Infallible, E>>
+impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> View<'a>
+    for &&Residual<'a, Result<Infallible, E>>
 {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_display(residual_error(self.0))
     }
 }
-impl<'a, E: fmt::Debug + Sync> ViewDebug<'a> for Residual<'a, Result<Infallible, E>> {
+impl<'a, E: fmt::Debug + Sync> View<'a> for &Residual<'a, Result<Infallible, E>> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_debug(residual_error(self.0))
     }
 }
-impl<'a, E> ViewOpaque<'a> for Residual<'a, Result<Infallible, E>> {
+impl<'a, E> View<'a> for Residual<'a, Result<Infallible, E>> {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::opaque(residual_error(self.0))
