@@ -273,35 +273,33 @@ fn residual_error<E>(residual: &Result<Infallible, E>) -> &E {
 pub struct NoneValue;
 
 /// `Some(&e)` when a returned value is `Err(e)` (or `None`, viewed as `?`
-/// on `None` is); `None` for `Ok`, `Some` and other return types.
-pub trait ReturnedErr<'a> {
-    type Error;
-    fn __ctxmgr_returned_err(&self) -> Option<&'a Self::Error>;
+/// on `None` is); `None` for `Ok`, `Some` and other return types. Asked by
+/// value on `&Probe(&value)`: a `Result` or an `Option` at `&Probe`, any
+/// other type at the receiver's autoref `&&Probe`. One trait, the error
+/// type its parameter (fixed by the pick's trait selection, where an
+/// associated type would be a projection to normalize at every site).
+pub trait ReturnedErr<'a, E> {
+    fn __ctxmgr_returned_err(self) -> Option<&'a E>;
 }
-impl<'a, T, E> ReturnedErr<'a> for Probe<'a, Result<T, E>> {
-    type Error = E;
+impl<'a, T, E> ReturnedErr<'a, E> for &Probe<'a, Result<T, E>> {
     #[inline(always)]
-    fn __ctxmgr_returned_err(&self) -> Option<&'a E> {
+    fn __ctxmgr_returned_err(self) -> Option<&'a E> {
         self.0.as_ref().err()
     }
 }
 /// `return None` leaves with an error, as `?` on `None` does.
-impl<'a, T> ReturnedErr<'a> for Probe<'a, Option<T>> {
-    type Error = NoneValue;
+impl<'a, T> ReturnedErr<'a, NoneValue> for &Probe<'a, Option<T>> {
     #[inline(always)]
-    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+    fn __ctxmgr_returned_err(self) -> Option<&'a NoneValue> {
         match self.0 {
             Some(_) => None,
             None => Some(&NoneValue),
         }
     }
 }
-pub trait ReturnedNonResult<'a> {
-    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue>;
-}
-impl<'a, R> ReturnedNonResult<'a> for &Probe<'a, R> {
+impl<'a, R> ReturnedErr<'a, NoneValue> for &&Probe<'a, R> {
     #[inline(always)]
-    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+    fn __ctxmgr_returned_err(self) -> Option<&'a NoneValue> {
         None
     }
 }
