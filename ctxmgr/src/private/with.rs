@@ -3,9 +3,14 @@
 //! type as an `ErrorRef` is in `view.rs`.
 //!
 //! The probes below use autoref specialization: a method call on
-//! `(&&&&Probe(x))` picks the first impl whose bounds hold, by the order in
-//! which method resolution tries receiver types (`&&&&P`, `&&&P`, `&&P`,
-//! `&P`, `P`).
+//! `(&&Probe(x))` picks the first impl whose bounds hold, by the order in
+//! which method resolution tries receiver types: each type `T` (from the
+//! receiver's on, by deref), then `&T`, then `&mut T` (`&&P`, `&&&P`, `&mut
+//! &&P`, `&P`, `&&P`, `&mut &P`, `P`, ..). A probe is one trait (method
+//! probing evaluates every trait in scope with the method at each type it
+//! tries), its impls for different receiver types, its answer the trait's
+//! type parameter or the method's return type (no associated type to
+//! normalize).
 
 use core::convert::Infallible;
 use core::ops::ControlFlow;
