@@ -23,8 +23,15 @@ use crate::AsyncContextManager;
 
 kind_probe! {
     impl<M: AsyncContextManager<Error = Infallible>> &AsyncKind<'_, M> => InfallibleManager,
-    impl<M: AsyncContextManager> &&AsyncKind<'_, M> => FallibleManager,
     impl<M> &mut AsyncKind<'_, M> => NotAnAsyncManager,
+}
+
+/// The `FallibleManager` rank, inherent as for `Kind`.
+impl<M: AsyncContextManager> AsyncKind<'_, M> {
+    #[inline(always)]
+    pub fn __ctxmgr_kind(self: &&Self) -> FallibleManager {
+        FallibleManager
+    }
 }
 
 /// [`NotAManager`](super::with::NotAManager) for `with!(async ..)`: one

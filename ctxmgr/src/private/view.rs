@@ -225,17 +225,22 @@ impl<T> Clone for Residual<'_, T> {
 }
 impl<T> Copy for Residual<'_, T> {}
 
-impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError>
-    for &&Residual<'a, Result<Infallible, E>>
-{
+/// A residual whose error is an `Error` (and `?` on `None`), viewed as
+/// `ViewError` views a returned one, at the type `ViewError` had here,
+/// `&&&Residual`: by inherent methods, which method resolution tries at
+/// each receiver type before the traits (so the ranking is the same) and
+/// skips where their impl's bounds fail, and which need no trait impl
+/// selected. The two impls are for different types, so they do not
+/// overlap; a `Residual` can have no other inherent `__ctxmgr_view`.
+impl<'a, E: core::error::Error + Sync + 'static> Residual<'a, Result<Infallible, E>> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    pub fn __ctxmgr_view(self: &&&Self) -> ErrorRef<'a> {
         ErrorRef::new(residual_error(self.0))
     }
 }
-impl<'a> ViewError<'a, ViaError> for &&Residual<'a, Option<Infallible>> {
+impl<'a> Residual<'a, Option<Infallible>> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    pub fn __ctxmgr_view(self: &&&Self) -> ErrorRef<'a> {
         ErrorRef::none_value()
     }
 }

@@ -117,8 +117,7 @@ pub trait KindProbe<Tag> {
 
 kind_probe! {
     impl<M: ContextManager<Error = Infallible>> &Kind<'_, M> => InfallibleManager,
-    // The receiver's autoref.
-    impl<M: ContextManager> &&Kind<'_, M> => FallibleManager,
+    // `FallibleManager` at the receiver's autoref `&&Kind`: inherent, below.
     // A manager of the other flavor: an async manager under a sync `with!`
     // (told to write `with!(async { .. } ..)`), or a sync one under
     // `with!(async ..)` (told to drop the `async`). Below `FallibleManager`,
@@ -132,6 +131,20 @@ kind_probe! {
     // and a body with a type error is not borrow-checked (the by-value
     // `Kind` at this depth was moved out of a reference as well).
     impl<M> &mut Kind<'_, M> => NotAManager,
+}
+
+/// The kind probe's `FallibleManager` rank, at the receiver's autoref
+/// `&&Kind`: an inherent method, which method resolution tries at each
+/// receiver type before the traits (so the ranking is the same) and skips
+/// where its impl's bound fails, and whose answer it knows without
+/// selecting a trait impl. One rank per type can be inherent (two inherent
+/// methods of one name on `Kind<M>` would overlap); this is the one most
+/// levels pick.
+impl<M: ContextManager> Kind<'_, M> {
+    #[inline(always)]
+    pub fn __ctxmgr_kind(self: &&Self) -> FallibleManager {
+        FallibleManager
+    }
 }
 
 /// The kind of a manager of the other flavor. Its `guard` demands
@@ -376,24 +389,25 @@ impl<M: crate::AsyncSuppress, D: FnMut(&mut M, crate::Outcome<'_>)> SuppressingG
     }
 }
 
-/// The suppress probe, asked by value on `&SuppressProbe(&guard)`:
-/// [`SuppressYes`] at `&SuppressProbe` when the guard's manager can swallow
-/// an error, else [`SuppressNo`] at the receiver's autoref
-/// `&&SuppressProbe`. One trait with the two impls (as [`KindProbe`]), not
-/// a trait per answer: method probing evaluates every trait in scope that
-/// has the method.
-pub trait SuppressKind<Tag> {
-    fn __ctxmgr_suppress_kind(self) -> Tag;
+/// The suppress probe, asked on `&SuppressProbe(&guard)`: [`SuppressYes`]
+/// at `&SuppressProbe` (by value) when the guard's manager can swallow an
+/// error, else [`SuppressNo`] at the receiver's autoref `&&SuppressProbe`,
+/// by an inherent method (tried at each receiver type before the traits,
+/// its answer known without selecting a trait impl; see `Kind`'s). One
+/// trait, not a trait per answer: method probing evaluates every trait in
+/// scope that has the method.
+pub trait SuppressKind {
+    fn __ctxmgr_suppress_kind(self) -> SuppressYes;
 }
-impl<G: SuppressingGuard> SuppressKind<SuppressYes> for &SuppressProbe<'_, G> {
+impl<G: SuppressingGuard> SuppressKind for &SuppressProbe<'_, G> {
     #[inline(always)]
     fn __ctxmgr_suppress_kind(self) -> SuppressYes {
         SuppressYes
     }
 }
-impl<G> SuppressKind<SuppressNo> for &&SuppressProbe<'_, G> {
+impl<G> SuppressProbe<'_, G> {
     #[inline(always)]
-    fn __ctxmgr_suppress_kind(self) -> SuppressNo {
+    pub fn __ctxmgr_suppress_kind(self: &&Self) -> SuppressNo {
         SuppressNo
     }
 }
