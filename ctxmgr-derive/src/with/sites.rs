@@ -27,12 +27,12 @@ fn outcome(
     let m = Span::mixed_site();
     match kind {
         SiteKind::Try(_) => Some(quote_spanned! {m=>
-            #p::Outcome::Err((&&&&#p::Residual(#residual)).__ctxmgr_view())
+            #p::Outcome::Err((&&#p::Residual(#residual)).__ctxmgr_view())
         }),
         SiteKind::Return | SiteKind::Inner => Some(quote_spanned! {m=>
             #p::returned(
                 (&#p::Probe(#p::taken_ref(&#ret))).__ctxmgr_returned_err(),
-                |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
+                |err| (&&#p::Probe(err)).__ctxmgr_view(),
             )
         }),
         SiteKind::Break { .. } | SiteKind::Continue { .. } => None,
@@ -152,7 +152,7 @@ impl Sites {
     /// residual `residual` (the value the body's block left with): exit's
     /// outcome, and the statement that resumes the `?`.
     ///
-    /// Output: `p::Outcome::Err((&&&&p::Residual(&RESIDUAL)).__ctxmgr_view())`,
+    /// Output: `p::Outcome::Err((&&p::Residual(&RESIDUAL)).__ctxmgr_view())`,
     ///         `break 'with (SUPPRESS.check(..).resume(RESIDUAL))?;`
     pub fn try_only_code(
         &self,
@@ -318,7 +318,7 @@ impl Sites {
         setup
     }
 
-    /// `(&p::SuppressProbe(&GUARD)).__ctxmgr_suppress_kind().check(&mut
+    /// `p::SuppressProbe(&GUARD).__ctxmgr_suppress_kind().check(&mut
     /// GUARD, OUTCOME)`: asked only of managers implementing `Suppress` (for
     /// the others it is `Swallowed<!>` and compiles away); `check` spanned
     /// on the manager, where a body whose value has no default for a
@@ -329,7 +329,7 @@ impl Sites {
         let outcome = names.local("outcome");
         let check = syn::Ident::new("check", m.located_at(manager));
         quote_spanned! {m=>
-            (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind().#check(&mut #guard, #outcome)
+            #p::SuppressProbe(&#guard).__ctxmgr_suppress_kind().#check(&mut #guard, #outcome)
         }
     }
 

@@ -143,7 +143,7 @@ fn with_sites(
             &quote_spanned! {m=>
                 #p::returned(
                     (&#p::Probe(&#err)).__ctxmgr_returned_err(),
-                    |err| (&&&&#p::Probe(err)).__ctxmgr_view(),
+                    |err| (&&#p::Probe(err)).__ctxmgr_view(),
                 )
             },
         );

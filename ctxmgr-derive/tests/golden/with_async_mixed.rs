@@ -132,7 +132,7 @@ fn __golden() {
                                                                 __ctxmgr_p::returned(
                                                                     (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_2)))
                                                                         .__ctxmgr_returned_err(),
-                                                                    |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                                                    |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                                                 )
                                                             }
                                                             __ctxmgr_p::Next(never) => match *never {}
@@ -190,7 +190,7 @@ fn __golden() {
                             let outcome = __ctxmgr_p::returned(
                                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
                                     .__ctxmgr_returned_err(),
-                                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                             );
                             if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
@@ -231,7 +231,7 @@ fn __golden() {
                                 __ctxmgr_p::returned(
                                     (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
                                         .__ctxmgr_returned_err(),
-                                    |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                    |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                 )
                             }
                             __ctxmgr_p::Next(never) => match *never {}

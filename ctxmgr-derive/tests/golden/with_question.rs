@@ -25,13 +25,13 @@ fn __golden() {
                 };
             };
             let outcome = __ctxmgr_p::Outcome::Err(
-                (&&&&__ctxmgr_p::Residual(&residual)).__ctxmgr_view(),
+                (&&__ctxmgr_p::Residual(&residual)).__ctxmgr_view(),
             );
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
             }
             #[allow(unreachable_code)]
-            break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&f.1))
+            break '__ctxmgr_with_0 (__ctxmgr_p::SuppressProbe(&f.1)
                 .__ctxmgr_suppress_kind()
                 .check(&mut f.1, outcome)
                 .resume(residual))?;

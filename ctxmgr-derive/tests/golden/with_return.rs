@@ -33,7 +33,7 @@ fn __golden() {
             let outcome = __ctxmgr_p::returned(
                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&g.2)))
                     .__ctxmgr_returned_err(),
-                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
             );
             if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
                 return ret;

@@ -50,12 +50,12 @@ fn __golden() {
                     __ctxmgr_p::returned(
                         (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
                             .__ctxmgr_returned_err(),
-                        |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                        |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                     )
                 }
                 2 => {
                     __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&f.5)))
+                        (&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&f.5)))
                             .__ctxmgr_view(),
                     )
                 }
@@ -68,7 +68,7 @@ fn __golden() {
                 1 => return __ctxmgr_p::taken(f.2),
                 #[allow(unreachable_code)]
                 2 => {
-                    break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&f.1))
+                    break '__ctxmgr_with_0 (__ctxmgr_p::SuppressProbe(&f.1)
                         .__ctxmgr_suppress_kind()
                         .check(&mut f.1, outcome)
                         .resume(__ctxmgr_p::taken(f.5)))?;

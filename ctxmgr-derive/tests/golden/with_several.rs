@@ -79,7 +79,7 @@ fn __golden() {
                             let outcome = __ctxmgr_p::returned(
                                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&_t.2)))
                                     .__ctxmgr_returned_err(),
-                                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                             );
                             if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
@@ -111,7 +111,7 @@ fn __golden() {
             let outcome = __ctxmgr_p::returned(
                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
                     .__ctxmgr_returned_err(),
-                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
             );
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;

@@ -47,7 +47,7 @@ fn __golden() {
             }
             let outcome = __ctxmgr_p::returned(
                 (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err(),
-                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
             );
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;

@@ -47,7 +47,7 @@ async fn run() -> Result<(), E> {
             let outcome = match flow {
                 1 => {
                     __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&__ctxmgr_0.4)))
+                        (&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&__ctxmgr_0.4)))
                             .__ctxmgr_view(),
                     )
                 }
@@ -55,7 +55,7 @@ async fn run() -> Result<(), E> {
                     __ctxmgr_p::returned(
                         (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_0.2)))
                             .__ctxmgr_returned_err(),
-                        |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                        |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                     )
                 }
                 _ => __ctxmgr_p::Outcome::Ok,
@@ -69,7 +69,7 @@ async fn run() -> Result<(), E> {
             match flow {
                 #[allow(unreachable_code)]
                 1 => {
-                    break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&__ctxmgr_0.1))
+                    break '__ctxmgr_with_0 (__ctxmgr_p::SuppressProbe(&__ctxmgr_0.1)
                         .__ctxmgr_suppress_kind()
                         .check(&mut __ctxmgr_0.1, outcome)
                         .resume(__ctxmgr_p::taken(__ctxmgr_0.4)))?;

@@ -53,7 +53,7 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                                 __ctxmgr_p::returned(
                                     (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_ret_0)))
                                         .__ctxmgr_returned_err(),
-                                    |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                    |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                 )
                             }
                             __ctxmgr_p::Next(never) => match *never {}

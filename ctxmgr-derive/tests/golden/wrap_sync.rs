@@ -38,7 +38,7 @@ fn f(x: u8) -> Result<u8, E> {
             let outcome = __ctxmgr_p::returned(
                 (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&t.2)))
                     .__ctxmgr_returned_err(),
-                |err| (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                |err| (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
             );
             if let __ctxmgr_p::Break(ret) = t.0.finish(&mut t.1, outcome) {
                 return ret;

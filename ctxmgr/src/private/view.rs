@@ -1,8 +1,9 @@
 //! Viewing an error of any type as an `ErrorRef`, for exit's `Outcome`:
 //! the residual of a `?` site ([`Residual`]), a returned value's error
 //! ([`ReturnedErr`], then [`Probe`]). Autoref specialization, as in
-//! `with.rs`: a method call on `(&&&&Probe(x))` picks the first impl whose
-//! bounds hold.
+//! `with.rs`: a method call on `(&&Probe(x))` picks the first impl whose
+//! bounds hold, trying `&&Probe`, `&&&Probe`, `&mut &&Probe`, `&Probe`,
+//! `Probe` in this order (`Residual` the same).
 
 use core::convert::Infallible;
 use core::fmt;
@@ -57,14 +58,14 @@ pub enum ViaLocal {}
 /// `Via` of the impl for `String`.
 #[cfg(feature = "alloc")]
 pub enum ViaString {}
-impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError> for &&&Probe<'a, E> {
+impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError> for &Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::new(self.0)
     }
 }
 /// A `return None` is viewed as `?` on `None` is.
-impl<'a> ViewError<'a, ViaError> for &&&Probe<'a, NoneValue> {
+impl<'a> ViewError<'a, ViaError> for &Probe<'a, NoneValue> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::none_value()
@@ -77,7 +78,7 @@ impl<'a> ViewError<'a, ViaError> for &&&Probe<'a, NoneValue> {
 /// `Error` alone.
 macro_rules! view_boxed_error {
     ($via:ident, $($bounds:tt)+) => {
-        impl<'a, E> ViewError<'a, $via> for &&&Probe<'a, E>
+        impl<'a, E> ViewError<'a, $via> for &Probe<'a, E>
         where
             E: DerefMut<Target = dyn core::error::Error + $($bounds)+ + 'static>
                 + fmt::Display
@@ -103,7 +104,7 @@ view_boxed_error!(ViaBoxSync, Sync);
 /// `Error` nor `Sync`, so no view below would show them but by their type's
 /// name.
 #[cfg(feature = "std")]
-impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &&&Probe<'a, E> {
+impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_local(self.0)
@@ -111,19 +112,22 @@ impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &&&Probe<'a, E> {
 }
 /// `return Err(format!(..).into())`, `Err("..".to_owned())`: by `Display`.
 #[cfg(feature = "alloc")]
-impl<'a> ViewError<'a, ViaString> for &&&Probe<'a, alloc::string::String> {
+impl<'a> ViewError<'a, ViaString> for &Probe<'a, alloc::string::String> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_display(self.0)
     }
 }
 /// Every view but [`ViewError`], in one trait taking its receiver by value:
-/// its impls for receivers of different depth rank the views as the
-/// traits they replace did (one per view: `ViewBorrowed`, `ViewDisplay`,
-/// `ViewDebug`, `ViewOpaque`), at the same receiver types, and method
-/// probing evaluates one trait where it evaluated four (bench/HISTORY.md,
-/// session 10). `ViewError` stays apart: its message is for a returned
-/// error only.
+/// its impls for receivers of different types rank the views as the traits
+/// they replace did (one per view: `ViewBorrowed`, `ViewDisplay`,
+/// `ViewDebug`, `ViewOpaque`), and method probing evaluates one trait where
+/// it evaluated four (bench/HISTORY.md, session 10). On `&&Residual`:
+/// borrowed at `&&Residual`, the `Error` view (inherent) at its autoref
+/// `&&&Residual`, `Display` at the mutable autoref `&mut &&Residual` (of a
+/// temporary), `Debug` at `&Residual`, opaque at `Residual`. On `&&Probe`:
+/// `ViewError` at `&&Probe`, borrowed at `&&&Probe`, then as for `Residual`.
+/// `ViewError` stays apart: its message is for a returned error only.
 ///
 /// First of them: a borrowed error (`Result<_, &str>`, `&T`), viewed by
 /// `Display` without `'static`. Method selection ignores lifetimes, so below
@@ -137,7 +141,7 @@ pub trait View<'a> {
     fn __ctxmgr_view(self) -> ErrorRef<'a>;
 }
 impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a>
-    for &&&&Residual<'a, Result<Infallible, &'e E>>
+    for &&Residual<'a, Result<Infallible, &'e E>>
 {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
@@ -150,7 +154,7 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a>
 /// from the body, or, where the body is already an error (a value typed as
 /// an error after an earlier one, `f.write(..).await?`), reports nothing.
 pub enum NoResidual {}
-impl<'a> View<'a> for &&&&Residual<'a, NoResidual> {
+impl<'a> View<'a> for &&Residual<'a, NoResidual> {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         match *self.0 {}
@@ -173,9 +177,7 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a> for &&&Probe
 /// `Box<dyn Error + Send>`, as a returned one is viewed (see `ViaLocal`);
 /// beside the borrowed errors (another type constructor, so no overlap).
 #[cfg(feature = "std")]
-impl<'a> View<'a>
-    for &&&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>>
-{
+impl<'a> View<'a> for &&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>> {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_local(residual_error(self.0))
@@ -183,7 +185,7 @@ impl<'a> View<'a>
 }
 #[cfg(feature = "std")]
 impl<'a> View<'a>
-    for &&&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error + Send>>>
+    for &&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error + Send>>>
 {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
@@ -191,7 +193,7 @@ impl<'a> View<'a>
     }
 }
 /// By `Display`.
-impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> View<'a> for &&Probe<'a, E> {
+impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> View<'a> for &mut &&Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_display(self.0)
@@ -214,7 +216,7 @@ impl<'a, E> View<'a> for Probe<'a, E> {
 
 /// The residual of a `?` site, `&Result<Infallible, E>` or
 /// `&Option<Infallible>`, viewed by the same probes as [`Probe`] in one
-/// call: `(&&&&Residual(taken_ref(&slot))).__ctxmgr_view()` (an async
+/// call: `(&&Residual(taken_ref(&slot))).__ctxmgr_view()` (an async
 /// level passes the residual its body's async block returned).
 pub struct Residual<'a, T>(pub &'a T);
 impl<T> Clone for Residual<'_, T> {
@@ -245,7 +247,7 @@ impl<'a> Residual<'a, Option<Infallible>> {
     }
 }
 impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> View<'a>
-    for &&Residual<'a, Result<Infallible, E>>
+    for &mut &&Residual<'a, Result<Infallible, E>>
 {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
@@ -311,7 +313,7 @@ impl<'a, R> ReturnedErr<'a, NoneValue> for &&Probe<'a, R> {
 
 /// Exit's outcome for a value the body returned: `Outcome::Err` of the
 /// error [`ReturnedErr`] found in it, viewed by `view` (the site's own
-/// probe, `|err| (&&&&Probe(err)).__ctxmgr_view()`, which must be written
+/// probe, `|err| (&&Probe(err)).__ctxmgr_view()`, which must be written
 /// where the error's type is known), or `Outcome::Ok`. One call in place of
 /// a `match` per site.
 #[inline(always)]

@@ -389,17 +389,17 @@ impl<M: crate::AsyncSuppress, D: FnMut(&mut M, crate::Outcome<'_>)> SuppressingG
     }
 }
 
-/// The suppress probe, asked on `&SuppressProbe(&guard)`: [`SuppressYes`]
-/// at `&SuppressProbe` (by value) when the guard's manager can swallow an
-/// error, else [`SuppressNo`] at the receiver's autoref `&&SuppressProbe`,
-/// by an inherent method (tried at each receiver type before the traits,
-/// its answer known without selecting a trait impl; see `Kind`'s). One
-/// trait, not a trait per answer: method probing evaluates every trait in
-/// scope that has the method.
+/// The suppress probe, asked by value on `SuppressProbe(&guard)`:
+/// [`SuppressYes`] at `SuppressProbe` when the guard's manager can swallow
+/// an error, else [`SuppressNo`] at the receiver's autoref
+/// `&SuppressProbe`, by an inherent method (tried at each receiver type
+/// before the traits, its answer known without selecting a trait impl; see
+/// `Kind`'s). One trait, not a trait per answer: method probing evaluates
+/// every trait in scope that has the method.
 pub trait SuppressKind {
     fn __ctxmgr_suppress_kind(self) -> SuppressYes;
 }
-impl<G: SuppressingGuard> SuppressKind for &SuppressProbe<'_, G> {
+impl<G: SuppressingGuard> SuppressKind for SuppressProbe<'_, G> {
     #[inline(always)]
     fn __ctxmgr_suppress_kind(self) -> SuppressYes {
         SuppressYes
@@ -407,7 +407,7 @@ impl<G: SuppressingGuard> SuppressKind for &SuppressProbe<'_, G> {
 }
 impl<G> SuppressProbe<'_, G> {
     #[inline(always)]
-    pub fn __ctxmgr_suppress_kind(self: &&Self) -> SuppressNo {
+    pub fn __ctxmgr_suppress_kind(&self) -> SuppressNo {
         SuppressNo
     }
 }
