@@ -90,7 +90,7 @@ where
     &'g mut M: Named,
 {
     // Dropped first: the value goes before the guard runs exit.
-    kept: <&'g mut M as Named>::Kept,
+    kept: <<&'g mut M as Named>::Shape as GuardShape<&'g mut M>>::Kept,
     guard: Guard<&'g mut M>,
 }
 
@@ -146,7 +146,9 @@ where
     {
         let mut guard = Guard::new(manager);
         let kept = match guard.enter() {
-            Ok(value) => <&'g mut M as Named>::__ctxmgr_keep(value),
+            Ok(value) => {
+                <<&'g mut M as Named>::Shape as GuardShape<&'g mut M>>::__ctxmgr_keep(value)
+            }
             Err(error) => return Err(error),
         };
         Ok(DerivedGuard { kept, guard })
@@ -287,11 +289,14 @@ impl<'g, M> Deref for DerivedGuard<'g, M>
 where
     &'g mut M: Named,
 {
-    type Target = <&'g mut M as Named>::Target;
+    type Target = <<&'g mut M as Named>::Shape as GuardShape<&'g mut M>>::Target;
 
     #[inline]
     fn deref(&self) -> &Self::Target {
-        <&'g mut M as Named>::__ctxmgr_target(&self.kept, self.guard.manager())
+        <<&'g mut M as Named>::Shape as GuardShape<&'g mut M>>::__ctxmgr_target(
+            &self.kept,
+            self.guard.manager(),
+        )
     }
 }
 
@@ -301,7 +306,10 @@ where
 {
     #[inline]
     fn deref_mut(&mut self) -> &mut Self::Target {
-        <&'g mut M as Named>::__ctxmgr_target_mut(&mut self.kept, self.guard.manager_mut())
+        <<&'g mut M as Named>::Shape as GuardShape<&'g mut M>>::__ctxmgr_target_mut(
+            &mut self.kept,
+            self.guard.manager_mut(),
+        )
     }
 }
 
@@ -310,26 +318,35 @@ where
 // types in `private/derive.rs` (and reached by the expansions, and by rustc's
 // messages, through `__private` and `bounds`): this file names nothing there.
 
-/// The named guard's view of `&'g mut M`: its items name everything through
-/// a type that mentions the guard's lifetime, so a missing `Methods` impl is
-/// one error (where the guard is entered) instead of one per guard item.
+/// The named guard's view of `&'g mut M`: its shape. The guard names
+/// everything through this type, which mentions the guard's lifetime, so a
+/// missing `Methods` impl is one error (where the guard is entered) instead
+/// of one per guard item.
 pub trait Named: ContextManager {
+    /// What the guard does with the entered value ([`GuardShape`]), and
+    /// whether it can keep it at all ([`NamedGuardSupported`] or not).
+    type Shape: GuardShape<Self>;
+}
+
+/// What the named guard does with the entered value of its manager `R`
+/// (`&'g mut M`), by the shape of that value: written once for each shape
+/// (`private/derive.rs`), so the attribute emits nothing for it but the
+/// shape.
+pub trait GuardShape<R: ContextManager + ?Sized> {
     /// What the guard stores of the entered value.
     type Kept;
     /// What the guard derefs to: the kept value, or the manager.
     type Target: ?Sized;
-    /// Whether the guard can keep the value: [`NamedGuardSupported`] or not.
-    type Shape;
     /// The entered value, as the guard keeps it.
-    fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
+    fn __ctxmgr_keep<'a>(value: R::Value<'a>) -> Self::Kept
     where
-        Self: 'a;
+        R: 'a;
     /// What the guard derefs to.
-    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target;
+    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s R) -> &'s Self::Target;
     /// What the guard derefs to, mutably.
     fn __ctxmgr_target_mut<'s>(
         kept: &'s mut Self::Kept,
-        manager: &'s mut Self,
+        manager: &'s mut R,
     ) -> &'s mut Self::Target;
 }
 

@@ -230,10 +230,10 @@ pub mod bounds {
     pub use crate::__private::{
         AsyncMethods, Awaited, Branch, Derived, DerivedValue, EnterValueIsPlain, EnterValueProbe,
         ErrorConverts, ExitError, ExitResult, ExitTail, FallibleManager, GuardCannotKeep,
-        GuardDropsRef, GuardKeeps, InfallibleManager, Methods, Named, NamedGuardSupported,
-        NoDerive, NoMethods, NoneValue, NotAManager, NotAnAsyncManager, NotAwaited, OtherFlavor,
-        PlainValue, Probe, ResultUnderAnotherName, ReturnsError, SuppressYes, SuppressedValue,
-        ViaBoxSendSync, ViaBoxSync, ViaError, ViewError,
+        GuardDropsRef, GuardKeeps, GuardShape, InfallibleManager, Methods, Named,
+        NamedGuardSupported, NoDerive, NoMethods, NoneValue, NotAManager, NotAnAsyncManager,
+        NotAwaited, OtherFlavor, PlainValue, Probe, ResultUnderAnotherName, ReturnsError,
+        SuppressYes, SuppressedValue, ViaBoxSendSync, ViaBoxSync, ViaError, ViewError,
     };
 }
 /// `defer!`'s closure, written by an edition-2015 crate so that it captures

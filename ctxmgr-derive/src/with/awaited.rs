@@ -45,7 +45,7 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
 /// ```text
 /// {
 ///     use KRATE::__private::{self as p, ..};
-///     let mut S = { .. (&&&&p::AsyncKind(&S)).. (KIND, KIND.async_guard(..)) };  // S.0, S.1
+///     let mut S = { let S = EXPR; let kind = (&p::AsyncKind(&S))..; (kind, kind.async_guard(..)) };  // S.0, S.1
 ///     <site setup: RET, its own local, tied to the fn's return type>
 ///     let CAUGHT = {
 ///         let VALUE = match { let e = p::AsyncContextManager::enter(&mut GUARD.__ctxmgr_manager).await; KIND.entered(GUARD.__ctxmgr_state.__ctxmgr_ref(), e) } {

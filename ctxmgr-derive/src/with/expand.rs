@@ -11,9 +11,10 @@
 //! {
 //!     use KRATE::__private::{self as p, probes::*};   // every probe trait, as `_`
 //!     let S = EXPR;
-//!     let S = ((&&&&p::Kind(&S)).__ctxmgr_kind(), S);  // KIND enters, exits, propagates
-//!     let mut S = (S.0, S.0.guard((S.1,).0), RET, FLOW, SLOT_1, ..);
-//!                                    // S.0 = KIND, S.1 = GUARD (`(S.1,).0` spans the user's EXPR;
+//!     let mut S = {
+//!         let kind = (&p::Kind(&S)).__ctxmgr_kind();  // KIND enters, exits, propagates
+//!         (kind, kind.guard((S,).0), RET, FLOW, SLOT_1, ..)
+//!     };                             // S.0 = KIND, S.1 = GUARD (`(S,).0` spans the user's EXPR;
 //!                                    // `p::Noted::new(..)` around it when the body calls macros
 //!                                    // `with!` cannot see into); RET = p::None with `return` sites,
 //!                                    // FLOW = 0u32 with unlabelled ones, SLOT_i = p::None per `?` /

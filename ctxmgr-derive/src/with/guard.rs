@@ -205,7 +205,7 @@ pub(super) fn entry(
     // out of the body's scope.
     let kind_local = syn::Ident::new("kind", m);
     let probed = quote_spanned! {m=>
-        let #kind_local = (&&&&#kind_of(&#state)).__ctxmgr_kind();
+        let #kind_local = (&#kind_of(&#state)).__ctxmgr_kind();
     };
     let made = quote_spanned!(m=> #kind_local.#guard_new(#whole));
     // KIND enters and exits: `Break` carries what the function returns on

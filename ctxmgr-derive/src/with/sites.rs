@@ -27,7 +27,7 @@ fn outcome(
     let m = Span::mixed_site();
     match kind {
         SiteKind::Try(_) => Some(quote_spanned! {m=>
-            #p::Outcome::Err((&&&&#p::Residual(#residual)).__ctxmgr_view())
+            #p::Outcome::Err((&&#p::Residual(#residual)).__ctxmgr_view())
         }),
         SiteKind::Return | SiteKind::Inner => Some(returned_outcome(
             p,
@@ -42,7 +42,7 @@ fn outcome(
 /// `None`), else `Outcome::Ok`.
 ///
 /// Output: `match (&p::Probe(VALUE)).__ctxmgr_returned_err() {
-///             p::Some(err) => p::Outcome::Err(<view probe on err>),
+///             p::Some(err) => p::Outcome::Err((&&p::Probe(err)).__ctxmgr_view()),
 ///             p::None => p::Outcome::Ok }`
 ///
 /// A `match`, not a call of a runtime function with the view as a closure
@@ -52,7 +52,7 @@ fn outcome(
 pub(super) fn returned_outcome(p: &TokenStream, value: &TokenStream) -> TokenStream {
     quote_spanned! {Span::mixed_site()=>
         match (&#p::Probe(#value)).__ctxmgr_returned_err() {
-            #p::Some(err) => #p::Outcome::Err((&&&&#p::Probe(err)).__ctxmgr_view()),
+            #p::Some(err) => #p::Outcome::Err((&&#p::Probe(err)).__ctxmgr_view()),
             #p::None => #p::Outcome::Ok,
         }
     }
@@ -171,7 +171,7 @@ impl Sites {
     /// residual `residual` (the value the body's block left with): exit's
     /// outcome, and the statement that resumes the `?`.
     ///
-    /// Output: `p::Outcome::Err((&&&&p::Residual(&RESIDUAL)).__ctxmgr_view())`,
+    /// Output: `p::Outcome::Err((&&p::Residual(&RESIDUAL)).__ctxmgr_view())`,
     ///         `break 'with (SUPPRESS.check(..).resume(RESIDUAL))?;`
     pub fn try_only_code(
         &self,
@@ -337,7 +337,7 @@ impl Sites {
         setup
     }
 
-    /// `(&p::SuppressProbe(&GUARD)).__ctxmgr_suppress_kind().check(&mut
+    /// `p::SuppressProbe(&GUARD).__ctxmgr_suppress_kind().check(&mut
     /// GUARD, OUTCOME)`: asked only of managers implementing `Suppress` (for
     /// the others it is `Swallowed<!>` and compiles away); `check` spanned
     /// on the manager, where a body whose value has no default for a
@@ -348,7 +348,7 @@ impl Sites {
         let outcome = names.local("outcome");
         let check = syn::Ident::new("check", m.located_at(manager));
         quote_spanned! {m=>
-            (&#p::SuppressProbe(&#guard)).__ctxmgr_suppress_kind().#check(&mut #guard, #outcome)
+            #p::SuppressProbe(&#guard).__ctxmgr_suppress_kind().#check(&mut #guard, #outcome)
         }
     }
 

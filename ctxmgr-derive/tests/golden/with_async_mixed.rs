@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let mut conn = {
             let conn = pool.get();
-            let kind = (&&&&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind();
             (kind, kind.async_guard((conn,).0))
         };
         let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
@@ -38,7 +38,7 @@ fn __golden() {
                     {
                         let _t = Timer::new("q");
                         let mut _t = {
-                            let kind = (&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind();
+                            let kind = (&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind();
                             (kind, kind.guard((_t,).0), __ctxmgr_p::None)
                         };
                         #[allow(unreachable_code)]
@@ -67,7 +67,7 @@ fn __golden() {
                                     {
                                         let mut tx = {
                                             let tx = conn.begin();
-                                            let kind = (&&&&__ctxmgr_p::AsyncKind(&tx)).__ctxmgr_kind();
+                                            let kind = (&__ctxmgr_p::AsyncKind(&tx)).__ctxmgr_kind();
                                             (kind, kind.async_guard((tx,).0))
                                         };
                                         let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
@@ -135,7 +135,7 @@ fn __golden() {
                                                                 {
                                                                     __ctxmgr_p::Some(err) => {
                                                                         __ctxmgr_p::Outcome::Err(
-                                                                            (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                                                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                                                         )
                                                                     }
                                                                     __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
@@ -200,7 +200,7 @@ fn __golden() {
                             {
                                 __ctxmgr_p::Some(err) => {
                                     __ctxmgr_p::Outcome::Err(
-                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                        (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                     )
                                 }
                                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
@@ -248,7 +248,7 @@ fn __golden() {
                                 {
                                     __ctxmgr_p::Some(err) => {
                                         __ctxmgr_p::Outcome::Err(
-                                            (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                         )
                                     }
                                     __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,

@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let mut f = {
             let f = open(path);
-            let kind = (&&&&__ctxmgr_p::AsyncKind(&f)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::AsyncKind(&f)).__ctxmgr_kind();
             (kind, kind.async_guard((f,).0))
         };
         let caught = {
@@ -51,7 +51,7 @@ fn __golden() {
                         match site {
                             __ctxmgr_p::Here(carried) => {
                                 __ctxmgr_p::Outcome::Err(
-                                    (&&&&__ctxmgr_p::Residual(carried)).__ctxmgr_view(),
+                                    (&&__ctxmgr_p::Residual(carried)).__ctxmgr_view(),
                                 )
                             }
                             __ctxmgr_p::Next(never) => match *never {}
@@ -73,7 +73,7 @@ fn __golden() {
                     __ctxmgr_p::Err(site) => {
                         let swallowed = match &site {
                             __ctxmgr_p::Here(_) => {
-                                (&__ctxmgr_p::SuppressProbe(&f.1))
+                                __ctxmgr_p::SuppressProbe(&f.1)
                                     .__ctxmgr_suppress_kind()
                                     .check(&mut f.1, outcome)
                             }

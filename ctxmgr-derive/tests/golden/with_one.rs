@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let g = lock(&m);
         let mut g = {
-            let kind = (&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
             (kind, kind.guard((g,).0))
         };
         #[allow(unused_braces)]

@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(path);
         let mut f = {
-            let kind = (&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
             (kind, kind.guard((f,).0))
         };
         let result = '__ctxmgr_with_0: {
@@ -27,13 +27,13 @@ fn __golden() {
                 };
             };
             let outcome = __ctxmgr_p::Outcome::Err(
-                (&&&&__ctxmgr_p::Residual(&residual)).__ctxmgr_view(),
+                (&&__ctxmgr_p::Residual(&residual)).__ctxmgr_view(),
             );
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
             }
             #[allow(unreachable_code)]
-            break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&f.1))
+            break '__ctxmgr_with_0 (__ctxmgr_p::SuppressProbe(&f.1)
                 .__ctxmgr_suppress_kind()
                 .check(&mut f.1, outcome)
                 .resume(residual))?;

@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let g = lock(&m);
         let mut g = {
-            let kind = (&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
             (kind, kind.guard((g,).0), __ctxmgr_p::None)
         };
         #[allow(unreachable_code)]
@@ -36,9 +36,7 @@ fn __golden() {
                 .__ctxmgr_returned_err()
             {
                 __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
+                    __ctxmgr_p::Outcome::Err((&&__ctxmgr_p::Probe(err)).__ctxmgr_view())
                 }
                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
             };

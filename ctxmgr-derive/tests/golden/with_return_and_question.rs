@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(path);
         let mut f = {
-            let kind = (&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
             (kind, kind.guard((f,).0), __ctxmgr_p::None, (), (), __ctxmgr_p::None)
         };
         #[allow(unreachable_code)]
@@ -47,7 +47,7 @@ fn __golden() {
                     {
                         __ctxmgr_p::Some(err) => {
                             __ctxmgr_p::Outcome::Err(
-                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                             )
                         }
                         __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
@@ -55,7 +55,7 @@ fn __golden() {
                 }
                 2 => {
                     __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&f.5)))
+                        (&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&f.5)))
                             .__ctxmgr_view(),
                     )
                 }
@@ -68,7 +68,7 @@ fn __golden() {
                 1 => return __ctxmgr_p::taken(f.2),
                 #[allow(unreachable_code)]
                 2 => {
-                    break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&f.1))
+                    break '__ctxmgr_with_0 (__ctxmgr_p::SuppressProbe(&f.1)
                         .__ctxmgr_suppress_kind()
                         .check(&mut f.1, outcome)
                         .resume(__ctxmgr_p::taken(f.5)))?;

@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(path);
         let mut f = {
-            let kind = (&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
             (kind, kind.guard((f,).0), __ctxmgr_p::None)
         };
         #[allow(unreachable_code)]
@@ -26,7 +26,7 @@ fn __golden() {
                     {
                         let _t = Timer::new("t");
                         let mut _t = {
-                            let kind = (&&&&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind();
+                            let kind = (&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind();
                             (kind, kind.guard((_t,).0), __ctxmgr_p::None)
                         };
                         #[allow(unreachable_code)]
@@ -53,7 +53,7 @@ fn __golden() {
                                     {
                                         let x = pair();
                                         let mut x = {
-                                            let kind = (&&&&__ctxmgr_p::Kind(&x)).__ctxmgr_kind();
+                                            let kind = (&__ctxmgr_p::Kind(&x)).__ctxmgr_kind();
                                             (kind, kind.guard((x,).0))
                                         };
                                         #[allow(unused_braces)]
@@ -89,7 +89,7 @@ fn __golden() {
                             {
                                 __ctxmgr_p::Some(err) => {
                                     __ctxmgr_p::Outcome::Err(
-                                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                        (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                     )
                                 }
                                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
@@ -125,9 +125,7 @@ fn __golden() {
                 .__ctxmgr_returned_err()
             {
                 __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
+                    __ctxmgr_p::Outcome::Err((&&__ctxmgr_p::Probe(err)).__ctxmgr_view())
                 }
                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
             };

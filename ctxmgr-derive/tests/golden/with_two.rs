@@ -8,7 +8,7 @@ fn __golden() {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let f = open(a);
         let mut f = {
-            let kind = (&&&&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
             (kind, kind.guard((f,).0))
         };
         let result = '__ctxmgr_with_0: {
@@ -22,7 +22,7 @@ fn __golden() {
                     {
                         let g = open(b);
                         let mut g = {
-                            let kind = (&&&&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
+                            let kind = (&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
                             (kind, kind.guard((g,).0))
                         };
                         #[allow(unused_braces)]
@@ -51,9 +51,7 @@ fn __golden() {
             }
             let outcome = match (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err() {
                 __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
+                    __ctxmgr_p::Outcome::Err((&&__ctxmgr_p::Probe(err)).__ctxmgr_view())
                 }
                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
             };

@@ -8,7 +8,7 @@ async fn run() -> Result<(), E> {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let __ctxmgr_0 = span();
         let mut __ctxmgr_0 = {
-            let kind = (&&&&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind();
             (kind, kind.guard((__ctxmgr_0,).0), __ctxmgr_p::None, (), __ctxmgr_p::None)
         };
         #[allow(unreachable_code)]
@@ -43,7 +43,7 @@ async fn run() -> Result<(), E> {
             let outcome = match flow {
                 1 => {
                     __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&__ctxmgr_0.4)))
+                        (&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&__ctxmgr_0.4)))
                             .__ctxmgr_view(),
                     )
                 }
@@ -53,7 +53,7 @@ async fn run() -> Result<(), E> {
                     {
                         __ctxmgr_p::Some(err) => {
                             __ctxmgr_p::Outcome::Err(
-                                (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                             )
                         }
                         __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
@@ -70,7 +70,7 @@ async fn run() -> Result<(), E> {
             match flow {
                 #[allow(unreachable_code)]
                 1 => {
-                    break '__ctxmgr_with_0 ((&__ctxmgr_p::SuppressProbe(&__ctxmgr_0.1))
+                    break '__ctxmgr_with_0 (__ctxmgr_p::SuppressProbe(&__ctxmgr_0.1)
                         .__ctxmgr_suppress_kind()
                         .check(&mut __ctxmgr_0.1, outcome)
                         .resume(__ctxmgr_p::taken(__ctxmgr_0.4)))?;

@@ -8,7 +8,7 @@ async fn query(pool: &Pool) -> Result<u8, E> {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let mut conn = {
             let conn = pool.get();
-            let kind = (&&&&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::AsyncKind(&conn)).__ctxmgr_kind();
             (kind, kind.async_guard((conn,).0))
         };
         let mut __ctxmgr_ret_0 = __ctxmgr_p::None;
@@ -57,7 +57,7 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                                 {
                                     __ctxmgr_p::Some(err) => {
                                         __ctxmgr_p::Outcome::Err(
-                                            (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
                                         )
                                     }
                                     __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,

@@ -8,7 +8,7 @@ fn f(x: u8) -> Result<u8, E> {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
         let t = Timer::new("f");
         let mut t = {
-            let kind = (&&&&__ctxmgr_p::Kind(&t)).__ctxmgr_kind();
+            let kind = (&__ctxmgr_p::Kind(&t)).__ctxmgr_kind();
             (kind, kind.guard((t,).0), __ctxmgr_p::None)
         };
         #[allow(unreachable_code)]
@@ -41,9 +41,7 @@ fn f(x: u8) -> Result<u8, E> {
                 .__ctxmgr_returned_err()
             {
                 __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                    )
+                    __ctxmgr_p::Outcome::Err((&&__ctxmgr_p::Probe(err)).__ctxmgr_view())
                 }
                 __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
             };

@@ -15,29 +15,22 @@ pub use core::pin::pin;
 
 use super::with::{
     propagate, unreachable_flow, AsyncKind, ErrorConverts, FallibleManager, InfallibleManager,
-    KindNever, KindNotManager, KindReal, ReturnsError,
+    ReturnsError,
 };
 use crate::asynchronous::StateRef;
 use crate::unwind::{resume_unwind, PanicPayload};
-use crate::{AsyncContextManager, AsyncGuard, Outcome};
+use crate::AsyncContextManager;
 
-impl<M: AsyncContextManager<Error = Infallible>> KindNever for &&&AsyncKind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> InfallibleManager {
-        InfallibleManager
-    }
+kind_probe! {
+    impl<M: AsyncContextManager<Error = Infallible>> &AsyncKind<'_, M> => InfallibleManager,
+    impl<M> &mut AsyncKind<'_, M> => NotAnAsyncManager,
 }
-impl<M: AsyncContextManager> KindReal for &&AsyncKind<'_, M> {
+
+/// The `FallibleManager` rank, inherent as for `Kind`.
+impl<M: AsyncContextManager> AsyncKind<'_, M> {
     #[inline(always)]
-    fn __ctxmgr_kind(&self) -> FallibleManager {
+    pub fn __ctxmgr_kind(self: &&Self) -> FallibleManager {
         FallibleManager
-    }
-}
-impl<M> KindNotManager for AsyncKind<'_, M> {
-    type Tag = NotAnAsyncManager;
-    #[inline(always)]
-    fn __ctxmgr_kind(self) -> NotAnAsyncManager {
-        NotAnAsyncManager
     }
 }
 
@@ -54,14 +47,6 @@ impl NotAnAsyncManager {
 not_a_manager_flow!(NotAnAsyncManager);
 
 impl InfallibleManager {
-    /// The guard of an async manager this probe found.
-    #[inline(always)]
-    pub fn async_guard<M: AsyncContextManager>(
-        self,
-        manager: M,
-    ) -> AsyncGuard<M, impl FnMut(&mut M, Outcome<'_>)> {
-        AsyncGuard::with_drop_exit(manager, M::drop_exit)
-    }
     /// Records the result of the manager's awaited enter; `Break` never
     /// happens.
     #[inline(always)]
@@ -90,14 +75,6 @@ impl InfallibleManager {
 }
 
 impl FallibleManager {
-    /// The guard of an async manager this probe found.
-    #[inline(always)]
-    pub fn async_guard<M: AsyncContextManager>(
-        self,
-        manager: M,
-    ) -> AsyncGuard<M, impl FnMut(&mut M, Outcome<'_>)> {
-        AsyncGuard::with_drop_exit(manager, M::drop_exit)
-    }
     /// Records the result of the manager's awaited enter; `Break` holds
     /// what the function returns on its error.
     #[inline(always)]

@@ -11,8 +11,9 @@
 //! compiles alone, a sync manager carries no async impl (each cost rustc
 //! about 5 M instructions to check, callgrind), and a missing half is an
 //! error only where the type is used as a manager. In `with!` it is one
-//! error: the kind probe ([`KindNoDerive`], [`KindNoMethods`]) tells which
-//! half is missing, and the unmet bound's message names it. Traits a
+//! error: the kind probe (`KindProbe`'s impls answering [`NoDerive`] and
+//! [`NoMethods`]) tells which half is missing, and the unmet bound's
+//! message names it. Traits a
 //! message can name are re-exported in `ctxmgr::bounds`, so no error says
 //! `__private`.
 //!
@@ -21,12 +22,12 @@
 //! [`GuardShape`] the `Methods` impl names. Each use then emits only what
 //! differs (bench/HISTORY.md, session 9).
 //!
-//! `DerivedGuard`'s own traits, [`Named`] and [`NamedGuardSupported`], are
-//! defined beside it (`derived_guard.rs`); their impls for the derive's
-//! shapes are here.
+//! `DerivedGuard`'s own traits, [`Named`], [`GuardShape`] and
+//! [`NamedGuardSupported`], are defined beside it (`derived_guard.rs`);
+//! their impls for the derive's shapes are here.
 
 use super::with::{unreachable_flow, AsyncKind, Kind};
-use crate::derived_guard::{Named, NamedGuardSupported};
+use crate::derived_guard::{GuardShape, Named, NamedGuardSupported};
 use crate::ContextManager;
 
 /// Implemented by `#[ctxmgr::context_manager]` on a sync impl block, with
@@ -78,41 +79,22 @@ pub enum GuardCannotKeep {}
 impl NamedGuardSupported for GuardKeeps {}
 impl NamedGuardSupported for GuardDropsRef {}
 
-/// What the named guard does with a manager's entered value, by the shape
-/// its `Methods` impl names: written once here, so the attribute emits
-/// nothing for it but the shape (and, for [`GuardKeeps`], a
-/// [`DerivedValue`] impl).
-pub trait GuardShape<M: ContextManager> {
-    /// What the guard stores of the entered value.
-    type Kept;
-    /// What the guard derefs to: the kept value, or the manager.
-    type Target: ?Sized;
-    fn __ctxmgr_keep<'a>(value: M::Value<'a>) -> Self::Kept
-    where
-        M: 'a;
-    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s M) -> &'s Self::Target;
-    fn __ctxmgr_target_mut<'s>(
-        kept: &'s mut Self::Kept,
-        manager: &'s mut M,
-    ) -> &'s mut Self::Target;
-}
-
-impl<M: DerivedValue> GuardShape<M> for GuardKeeps {
+impl<'m, M: DerivedValue> GuardShape<&'m mut M> for GuardKeeps {
     type Kept = M::Kept;
     type Target = M::Kept;
     #[inline(always)]
-    fn __ctxmgr_keep<'a>(value: M::Value<'a>) -> M::Kept
+    fn __ctxmgr_keep<'a>(value: <&'m mut M as ContextManager>::Value<'a>) -> M::Kept
     where
-        M: 'a,
+        &'m mut M: 'a,
     {
         M::__ctxmgr_keep(value)
     }
     #[inline(always)]
-    fn __ctxmgr_target<'s>(kept: &'s M::Kept, _: &'s M) -> &'s M::Kept {
+    fn __ctxmgr_target<'s>(kept: &'s M::Kept, _: &'s &'m mut M) -> &'s M::Kept {
         kept
     }
     #[inline(always)]
-    fn __ctxmgr_target_mut<'s>(kept: &'s mut M::Kept, _: &'s mut M) -> &'s mut M::Kept {
+    fn __ctxmgr_target_mut<'s>(kept: &'s mut M::Kept, _: &'s mut &'m mut M) -> &'s mut M::Kept {
         kept
     }
 }
@@ -122,21 +104,21 @@ impl<M: DerivedValue> GuardShape<M> for GuardKeeps {
 /// guard is never entered (`NamedGuardSupported` is unmet).
 macro_rules! drops_value {
     ($($shape:ident),*) => {$(
-        impl<M: ContextManager> GuardShape<M> for $shape {
+        impl<'m, M: ContextManager> GuardShape<&'m mut M> for $shape {
             type Kept = ();
             type Target = M;
             #[inline(always)]
-            fn __ctxmgr_keep<'a>(_: M::Value<'a>)
+            fn __ctxmgr_keep<'a>(_: <&'m mut M as ContextManager>::Value<'a>)
             where
-                M: 'a,
+                &'m mut M: 'a,
             {
             }
             #[inline(always)]
-            fn __ctxmgr_target<'s>((): &'s (), manager: &'s M) -> &'s M {
+            fn __ctxmgr_target<'s>((): &'s (), manager: &'s &'m mut M) -> &'s M {
                 manager
             }
             #[inline(always)]
-            fn __ctxmgr_target_mut<'s>(_: &'s mut (), manager: &'s mut M) -> &'s mut M {
+            fn __ctxmgr_target_mut<'s>(_: &'s mut (), manager: &'s mut &'m mut M) -> &'s mut M {
                 manager
             }
         }
@@ -175,33 +157,14 @@ pub trait DerivedValue: ContextManager {
     fn __ctxmgr_keep(value: Self::Value<'_>) -> Self::Kept;
 }
 
-/// The named guard's view of every derived manager, through its shape.
-impl<M> Named for &mut M
+/// The named guard's view of every derived manager: the shape its `Methods`
+/// impl names.
+impl<'m, M> Named for &'m mut M
 where
     M: ContextManager + Methods,
-    M::Shape: GuardShape<M>,
+    M::Shape: GuardShape<&'m mut M>,
 {
-    type Kept = <M::Shape as GuardShape<M>>::Kept;
-    type Target = <M::Shape as GuardShape<M>>::Target;
     type Shape = M::Shape;
-    #[inline(always)]
-    fn __ctxmgr_keep<'a>(value: <Self as ContextManager>::Value<'a>) -> Self::Kept
-    where
-        Self: 'a,
-    {
-        <M::Shape as GuardShape<M>>::__ctxmgr_keep(value)
-    }
-    #[inline(always)]
-    fn __ctxmgr_target<'s>(kept: &'s Self::Kept, manager: &'s Self) -> &'s Self::Target {
-        <M::Shape as GuardShape<M>>::__ctxmgr_target(kept, manager)
-    }
-    #[inline(always)]
-    fn __ctxmgr_target_mut<'s>(
-        kept: &'s mut Self::Kept,
-        manager: &'s mut Self,
-    ) -> &'s mut Self::Target {
-        <M::Shape as GuardShape<M>>::__ctxmgr_target_mut(kept, manager)
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -209,20 +172,15 @@ where
 // type with one half of a derived manager is told which half is missing, on
 // the user's expression, with no note about the other half.
 
-probe! {
-    /// A type with the attribute's methods and no derive.
-    KindNoDerive::__ctxmgr_kind -> NoDerive for
-        impl<M: Methods> Kind<'_, M>,
-        impl<M: AsyncMethods> AsyncKind<'_, M>,
-}
-
-probe! {
-    /// A type with the derive and no methods of the kind `with!` needs (no
-    /// attribute, or `async fn` markers under a sync `with!`, or plain ones
-    /// under `with!(async ..)`).
-    KindNoMethods::__ctxmgr_kind -> NoMethods for
-        impl<M: Derived> Kind<'_, M>,
-        impl<M: Derived> AsyncKind<'_, M>,
+kind_probe! {
+    // A type with the attribute's methods and no derive.
+    impl<M: Methods> Kind<'_, M> => NoDerive,
+    impl<M: AsyncMethods> AsyncKind<'_, M> => NoDerive,
+    // A type with the derive and no methods of the kind `with!` needs (no
+    // attribute, or `async fn` markers under a sync `with!`, or plain ones
+    // under `with!(async ..)`).
+    impl<M: Derived> Kind<'_, M> => NoMethods,
+    impl<M: Derived> AsyncKind<'_, M> => NoMethods,
 }
 
 /// The kind of a type with `#[enter]`/`#[exit]` methods but no derive: its

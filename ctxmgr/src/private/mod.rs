@@ -41,30 +41,43 @@ macro_rules! not_a_manager_flow {
     )*};
 }
 
-/// A probe: the trait `$probe`, whose one method answers the unit struct
-/// `$answer`, implemented for each receiver type listed, under its bound.
-/// An expansion calls the method by autoref (`(&&&Kind(&m)).__ctxmgr_kind()`):
-/// each `&` more on a receiver is tried first, so the receiver types rank
-/// the probes of one method, and the answer's type picks what runs next.
-macro_rules! probe {
-    (
-        $(#[$attr:meta])*
-        $probe:ident::$method:ident -> $answer:ident for
-        $(impl<$m:ident $(: $bound:path)?> $receiver:ty),+ $(,)?
-    ) => {
-        $(#[$attr])*
-        pub trait $probe {
-            fn $method(&self) -> $answer;
-        }
-        $(
-            impl<$m $(: $bound)?> $probe for $receiver {
-                #[inline(always)]
-                fn $method(&self) -> $answer {
-                    $answer
-                }
+/// The guards of a manager the kind probe found: the same for both kinds
+/// that find one (`InfallibleManager`, `FallibleManager`), which differ
+/// only in what enter's and exit's errors do.
+macro_rules! found_manager_guards {
+    ($($kind:ty),*) => {$(
+        impl $kind {
+            /// The guard of a manager this probe found.
+            #[inline(always)]
+            pub fn guard<M: crate::ContextManager>(self, manager: M) -> crate::guard::Guard<M> {
+                crate::guard::Guard::new(manager)
             }
-        )+
-    };
+            /// The guard of an async manager this probe found.
+            #[inline(always)]
+            pub fn async_guard<M: crate::AsyncContextManager>(
+                self,
+                manager: M,
+            ) -> crate::AsyncGuard<M, impl FnMut(&mut M, crate::Outcome<'_>)> {
+                crate::AsyncGuard::with_drop_exit(manager, M::drop_exit)
+            }
+        }
+    )*};
+}
+
+/// Impls of the kind probe, [`KindProbe`]`<$tag>`: for each receiver type
+/// listed, under its bound, the kind `$tag` (a unit struct). An expansion
+/// calls it by value on `&Kind(&m)`: the order in which method resolution
+/// tries receiver types ranks the impls (`KindProbe`), and the kind's type
+/// picks what runs next.
+macro_rules! kind_probe {
+    ($(impl<$m:ident $(: $bound:path)?> $receiver:ty => $tag:ident),+ $(,)?) => {$(
+        impl<$m $(: $bound)?> crate::__private::KindProbe<$tag> for $receiver {
+            #[inline(always)]
+            fn __ctxmgr_kind(self) -> $tag {
+                $tag
+            }
+        }
+    )+};
 }
 
 /// The guard of a failed kind probe (`NotAManager`, `OtherFlavor`, ..) is
@@ -88,10 +101,7 @@ mod with;
 /// no user method is shadowed.
 pub mod probes {
     pub use super::{
-        KindNever as _, KindNoDerive as _, KindNoMethods as _, KindNotManager as _,
-        KindOtherFlavor as _, KindReal as _, ReturnedErr as _, ReturnedNonResult as _,
-        SuppressNoKind as _, SuppressYesKind as _, ViewBorrowed as _, ViewDebug as _,
-        ViewDisplay as _, ViewError as _, ViewOpaque as _,
+        KindProbe as _, ReturnedErr as _, SuppressKind as _, View as _, ViewError as _,
     };
 }
 
@@ -105,7 +115,7 @@ pub use self::with::*;
 // `with!(async ..)` (`poll_catching`) and the items above.
 pub use crate::unwind::{catch, catch_unwind, poll_catching, resume_unwind, PanicPayload};
 
-pub use crate::derived_guard::{Named, NamedGuardSupported};
+pub use crate::derived_guard::{GuardShape, Named, NamedGuardSupported};
 pub use crate::guard::Guard;
 pub use crate::AsyncGuard;
 /// `#[ctxmgr::context_manager(send)]`'s impl.

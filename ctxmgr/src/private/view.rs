@@ -1,8 +1,9 @@
 //! Viewing an error of any type as an `ErrorRef`, for exit's `Outcome`:
 //! the residual of a `?` site ([`Residual`]), a returned value's error
 //! ([`ReturnedErr`], then [`Probe`]). Autoref specialization, as in
-//! `with.rs`: a method call on `(&&&&Probe(x))` picks the first impl whose
-//! bounds hold.
+//! `with.rs`: a method call on `(&&Probe(x))` picks the first impl whose
+//! bounds hold, trying `&&Probe`, `&&&Probe`, `&mut &&Probe`, `&Probe`,
+//! `Probe` in this order (`Residual` the same).
 
 use core::convert::Infallible;
 use core::fmt;
@@ -57,27 +58,27 @@ pub enum ViaLocal {}
 /// `Via` of the impl for `String`.
 #[cfg(feature = "alloc")]
 pub enum ViaString {}
-impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError> for &&&Probe<'a, E> {
+impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError> for &Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::new(self.0)
     }
 }
 /// A `return None` is viewed as `?` on `None` is.
-impl<'a> ViewError<'a, ViaError> for &&&Probe<'a, NoneValue> {
+impl<'a> ViewError<'a, ViaError> for &Probe<'a, NoneValue> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::none_value()
     }
 }
 /// The view of a box of `dyn Error + BOUNDS` that is not itself an
-/// `Error`: by `Display`, as `ViewDisplay` would view it (`as_error` looks
+/// `Error`: by `Display`, as the `Display` view ([`View`]) would (`as_error` looks
 /// inside the box). `DerefMut`, not `Deref`, so that `Arc<dyn Error + Send
 /// + Sync>`, which is an `Error` and derefs to one, is taken by the impl for
 /// `Error` alone.
 macro_rules! view_boxed_error {
     ($via:ident, $($bounds:tt)+) => {
-        impl<'a, E> ViewError<'a, $via> for &&&Probe<'a, E>
+        impl<'a, E> ViewError<'a, $via> for &Probe<'a, E>
         where
             E: DerefMut<Target = dyn core::error::Error + $($bounds)+ + 'static>
                 + fmt::Display
@@ -103,7 +104,7 @@ view_boxed_error!(ViaBoxSync, Sync);
 /// `Error` nor `Sync`, so no view below would show them but by their type's
 /// name.
 #[cfg(feature = "std")]
-impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &&&Probe<'a, E> {
+impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_local(self.0)
@@ -111,27 +112,39 @@ impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &&&Probe<'a, E> {
 }
 /// `return Err(format!(..).into())`, `Err("..".to_owned())`: by `Display`.
 #[cfg(feature = "alloc")]
-impl<'a> ViewError<'a, ViaString> for &&&Probe<'a, alloc::string::String> {
+impl<'a> ViewError<'a, ViaString> for &Probe<'a, alloc::string::String> {
     #[inline(always)]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_display(self.0)
     }
 }
-/// First: a borrowed error (`Result<_, &str>`, `&T`), viewed by `Display`
-/// without `'static`. Method selection ignores lifetimes, so below this an
-/// impl requiring `'static` would be picked for `&'s str`, and borrowck would
-/// then reject the whole `with!` (E0521). Such a view cannot be downcast.
+/// Every view but [`ViewError`], in one trait taking its receiver by value:
+/// its impls for receivers of different types rank the views as the traits
+/// they replace did (one per view: `ViewBorrowed`, `ViewDisplay`,
+/// `ViewDebug`, `ViewOpaque`), and method probing evaluates one trait where
+/// it evaluated four (bench/HISTORY.md, session 10). On `&&Residual`:
+/// borrowed at `&&Residual`, the `Error` view (inherent) at its autoref
+/// `&&&Residual`, `Display` at the mutable autoref `&mut &&Residual` (of a
+/// temporary), `Debug` at `&Residual`, opaque at `Residual`. On `&&Probe`:
+/// `ViewError` at `&&Probe`, borrowed at `&&&Probe`, then as for `Residual`.
+/// `ViewError` stays apart: its message is for a returned error only.
+///
+/// First of them: a borrowed error (`Result<_, &str>`, `&T`), viewed by
+/// `Display` without `'static`. Method selection ignores lifetimes, so below
+/// this an impl requiring `'static` would be picked for `&'s str`, and
+/// borrowck would then reject the whole `with!` (E0521). Such a view cannot
+/// be downcast.
 ///
 /// For `?` sites, whose error type is known when viewed, it comes first. For
 /// a returned `Err` it comes after `ViewError` (see the impl for `Probe`).
-pub trait ViewBorrowed<'a> {
-    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
+pub trait View<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a>;
 }
-impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
-    for &&&Residual<'a, Result<Infallible, &'e E>>
+impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a>
+    for &&Residual<'a, Result<Infallible, &'e E>>
 {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_borrowed(residual_error(self.0))
     }
 }
@@ -141,9 +154,9 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a>
 /// from the body, or, where the body is already an error (a value typed as
 /// an error after an earlier one, `f.write(..).await?`), reports nothing.
 pub enum NoResidual {}
-impl<'a> ViewBorrowed<'a> for &&&Residual<'a, NoResidual> {
+impl<'a> View<'a> for &&Residual<'a, NoResidual> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         match *self.0 {}
     }
 }
@@ -154,9 +167,9 @@ impl<'a> ViewBorrowed<'a> for &&&Residual<'a, NoResidual> {
 /// `ViewError` leaves open until it is known, and an impl for `&E` above it
 /// would fix it to a reference. So a returned `&'e E` where `&E: Error`
 /// (`E: Error`) is still taken by `ViewError`, which needs `'static`.
-impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a> for &&Probe<'a, &'e E> {
+impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a> for &&&Probe<'a, &'e E> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_borrowed(self.0)
     }
 }
@@ -164,45 +177,37 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> ViewBorrowed<'a> for 
 /// `Box<dyn Error + Send>`, as a returned one is viewed (see `ViaLocal`);
 /// beside the borrowed errors (another type constructor, so no overlap).
 #[cfg(feature = "std")]
-impl<'a> ViewBorrowed<'a>
-    for &&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>>
-{
+impl<'a> View<'a> for &&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_local(residual_error(self.0))
     }
 }
 #[cfg(feature = "std")]
-impl<'a> ViewBorrowed<'a>
-    for &&&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error + Send>>>
+impl<'a> View<'a>
+    for &&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error + Send>>>
 {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_local(residual_error(self.0))
     }
 }
-pub trait ViewDisplay<'a> {
-    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
-}
-impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> ViewDisplay<'a> for &Probe<'a, E> {
+/// By `Display`.
+impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> View<'a> for &mut &&Probe<'a, E> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_display(self.0)
     }
 }
-pub trait ViewDebug<'a> {
-    fn __ctxmgr_view(&self) -> ErrorRef<'a>;
-}
-impl<'a, E: fmt::Debug + Sync> ViewDebug<'a> for Probe<'a, E> {
+/// By `Debug`.
+impl<'a, E: fmt::Debug + Sync> View<'a> for &Probe<'a, E> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_debug(self.0)
     }
 }
-pub trait ViewOpaque<'a> {
-    fn __ctxmgr_view(self) -> ErrorRef<'a>;
-}
-impl<'a, E> ViewOpaque<'a> for Probe<'a, E> {
+/// By its type's name only.
+impl<'a, E> View<'a> for Probe<'a, E> {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::opaque(self.0)
@@ -211,7 +216,7 @@ impl<'a, E> ViewOpaque<'a> for Probe<'a, E> {
 
 /// The residual of a `?` site, `&Result<Infallible, E>` or
 /// `&Option<Infallible>`, viewed by the same probes as [`Probe`] in one
-/// call: `(&&&&Residual(taken_ref(&slot))).__ctxmgr_view()` (an async
+/// call: `(&&Residual(taken_ref(&slot))).__ctxmgr_view()` (an async
 /// level passes the residual its body's async block returned).
 pub struct Residual<'a, T>(pub &'a T);
 impl<T> Clone for Residual<'_, T> {
@@ -222,35 +227,40 @@ impl<T> Clone for Residual<'_, T> {
 }
 impl<T> Copy for Residual<'_, T> {}
 
-impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError>
-    for &&Residual<'a, Result<Infallible, E>>
-{
+/// A residual whose error is an `Error` (and `?` on `None`), viewed as
+/// `ViewError` views a returned one, at the type `ViewError` had here,
+/// `&&&Residual`: by inherent methods, which method resolution tries at
+/// each receiver type before the traits (so the ranking is the same) and
+/// skips where their impl's bounds fail, and which need no trait impl
+/// selected. The two impls are for different types, so they do not
+/// overlap; a `Residual` can have no other inherent `__ctxmgr_view`.
+impl<'a, E: core::error::Error + Sync + 'static> Residual<'a, Result<Infallible, E>> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    pub fn __ctxmgr_view(self: &&&Self) -> ErrorRef<'a> {
         ErrorRef::new(residual_error(self.0))
     }
 }
-impl<'a> ViewError<'a, ViaError> for &&Residual<'a, Option<Infallible>> {
+impl<'a> Residual<'a, Option<Infallible>> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    pub fn __ctxmgr_view(self: &&&Self) -> ErrorRef<'a> {
         ErrorRef::none_value()
     }
 }
-impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> ViewDisplay<'a>
-    for &Residual<'a, Result<Infallible, E>>
+impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> View<'a>
+    for &mut &&Residual<'a, Result<Infallible, E>>
 {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_display(residual_error(self.0))
     }
 }
-impl<'a, E: fmt::Debug + Sync> ViewDebug<'a> for Residual<'a, Result<Infallible, E>> {
+impl<'a, E: fmt::Debug + Sync> View<'a> for &Residual<'a, Result<Infallible, E>> {
     #[inline(always)]
-    fn __ctxmgr_view(&self) -> ErrorRef<'a> {
+    fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_debug(residual_error(self.0))
     }
 }
-impl<'a, E> ViewOpaque<'a> for Residual<'a, Result<Infallible, E>> {
+impl<'a, E> View<'a> for Residual<'a, Result<Infallible, E>> {
     #[inline(always)]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::opaque(residual_error(self.0))
@@ -270,35 +280,33 @@ fn residual_error<E>(residual: &Result<Infallible, E>) -> &E {
 pub struct NoneValue;
 
 /// `Some(&e)` when a returned value is `Err(e)` (or `None`, viewed as `?`
-/// on `None` is); `None` for `Ok`, `Some` and other return types.
-pub trait ReturnedErr<'a> {
-    type Error;
-    fn __ctxmgr_returned_err(&self) -> Option<&'a Self::Error>;
+/// on `None` is); `None` for `Ok`, `Some` and other return types. Asked by
+/// value on `&Probe(&value)`: a `Result` or an `Option` at `&Probe`, any
+/// other type at the receiver's autoref `&&Probe`. One trait, the error
+/// type its parameter (fixed by the pick's trait selection, where an
+/// associated type would be a projection to normalize at every site).
+pub trait ReturnedErr<'a, E> {
+    fn __ctxmgr_returned_err(self) -> Option<&'a E>;
 }
-impl<'a, T, E> ReturnedErr<'a> for Probe<'a, Result<T, E>> {
-    type Error = E;
+impl<'a, T, E> ReturnedErr<'a, E> for &Probe<'a, Result<T, E>> {
     #[inline(always)]
-    fn __ctxmgr_returned_err(&self) -> Option<&'a E> {
+    fn __ctxmgr_returned_err(self) -> Option<&'a E> {
         self.0.as_ref().err()
     }
 }
 /// `return None` leaves with an error, as `?` on `None` does.
-impl<'a, T> ReturnedErr<'a> for Probe<'a, Option<T>> {
-    type Error = NoneValue;
+impl<'a, T> ReturnedErr<'a, NoneValue> for &Probe<'a, Option<T>> {
     #[inline(always)]
-    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+    fn __ctxmgr_returned_err(self) -> Option<&'a NoneValue> {
         match self.0 {
             Some(_) => None,
             None => Some(&NoneValue),
         }
     }
 }
-pub trait ReturnedNonResult<'a> {
-    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue>;
-}
-impl<'a, R> ReturnedNonResult<'a> for &Probe<'a, R> {
+impl<'a, R> ReturnedErr<'a, NoneValue> for &&Probe<'a, R> {
     #[inline(always)]
-    fn __ctxmgr_returned_err(&self) -> Option<&'a NoneValue> {
+    fn __ctxmgr_returned_err(self) -> Option<&'a NoneValue> {
         None
     }
 }

@@ -3,9 +3,14 @@
 //! type as an `ErrorRef` is in `view.rs`.
 //!
 //! The probes below use autoref specialization: a method call on
-//! `(&&&&Probe(x))` picks the first impl whose bounds hold, by the order in
-//! which method resolution tries receiver types (`&&&&P`, `&&&P`, `&&P`,
-//! `&P`, `P`).
+//! `(&&Probe(x))` picks the first impl whose bounds hold, by the order in
+//! which method resolution tries receiver types: each type `T` (from the
+//! receiver's on, by deref), then `&T`, then `&mut T` (`&&P`, `&&&P`, `&mut
+//! &&P`, `&P`, `&&P`, `&mut &P`, `P`, ..). A probe is one trait (method
+//! probing evaluates every trait in scope with the method at each type it
+//! tries), its impls for different receiver types, its answer the trait's
+//! type parameter or the method's return type (no associated type to
+//! normalize).
 
 use core::convert::Infallible;
 use core::ops::ControlFlow;
@@ -62,53 +67,83 @@ pub fn branch<B: Branch>(value: B) -> ControlFlow<B::Residual, B::Output> {
 // Propagating an enter/exit error like `?`, or compiling it away when the
 // error type is `Infallible`.
 
-/// Probed once per `with!` level as `(&&&Kind(&manager))`, through the
+/// Probed once per `with!` level as `(&Kind(&manager))` ([`KindProbe`]), through the
 /// manager's type, before the guard is made: `InfallibleManager` when the manager's
 /// error is `Infallible`, `FallibleManager` for other managers, then
 /// `NoDerive`/`NoMethods` for a type with one half of a derived manager
 /// (`private/derive.rs`), and [`NotAManager`] for a type that is not a
 /// manager at all. [`AsyncKind`] is the same for `with!(async ..)`.
-#[derive(Clone, Copy)]
 pub struct Kind<'a, M>(pub &'a M);
 /// [`Kind`] for an async level: probes `AsyncContextManager`.
-#[derive(Clone, Copy)]
 pub struct AsyncKind<'a, M>(pub &'a M);
+/// `Copy` whatever `M` is (not derived, which would demand `M: Copy`): the
+/// kind probe takes a `Kind` by value out of its receiver's reference.
+macro_rules! copy_kind {
+    ($($kind:ident),*) => {$(
+        impl<M> Clone for $kind<'_, M> {
+            #[inline(always)]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<M> Copy for $kind<'_, M> {}
+    )*};
+}
+copy_kind!(Kind, AsyncKind);
 
-pub trait KindNever {
-    fn __ctxmgr_kind(&self) -> InfallibleManager;
+/// The kind probe: one trait, whose impls for receivers of different
+/// types rank the kinds. Called by value on `&Kind(&m)`, method resolution
+/// tries, in this order, `&Kind`, then its autorefs `&&Kind` and `&mut
+/// &Kind`, then the deref `Kind` and its mutable autoref `&mut Kind` (the
+/// Reference's method lookup: each candidate type `T`, then `&T`, then
+/// `&mut T`, then `T`'s deref), and takes the first whose impl's bounds
+/// hold: [`InfallibleManager`], [`FallibleManager`], [`OtherFlavor`], then
+/// `NoDerive`/`NoMethods` (`private/derive.rs`), then [`NotAManager`]. The
+/// autorefs rank as deref steps would, with three references fewer for
+/// rustc to walk than `&&&&Kind`.
+///
+/// One trait, not one per kind: method probing evaluates every trait in
+/// scope that has the method, at every receiver type it tries
+/// (bench/HISTORY.md, session 10). The kind is the trait's parameter, not
+/// an associated type: the pick's trait selection fixes it, where a
+/// projection would have to be normalized at every level. Impls for
+/// different receiver types never overlap; the two at `Kind` (`NoDerive`,
+/// `NoMethods`) differ in the parameter, so they do not either, and are one
+/// pick for method selection, as `ViewError`'s impls are (a type meeting
+/// both would be an ambiguity, as two traits at one depth were).
+pub trait KindProbe<Tag> {
+    fn __ctxmgr_kind(self) -> Tag;
 }
-impl<M: ContextManager<Error = Infallible>> KindNever for &&&Kind<'_, M> {
+
+kind_probe! {
+    impl<M: ContextManager<Error = Infallible>> &Kind<'_, M> => InfallibleManager,
+    // `FallibleManager` at the receiver's autoref `&&Kind`: inherent, below.
+    // A manager of the other flavor: an async manager under a sync `with!`
+    // (told to write `with!(async { .. } ..)`), or a sync one under
+    // `with!(async ..)` (told to drop the `async`). Below `FallibleManager`,
+    // so a type that is both kinds of manager is entered as the `with!` says.
+    // The receiver's mutable autoref (of a temporary: nothing is borrowed).
+    impl<M: crate::AsyncContextManager> &mut &Kind<'_, M> => OtherFlavor,
+    impl<M: ContextManager> &mut &AsyncKind<'_, M> => OtherFlavor,
+    // Last, for any type: not a manager. The deref's mutable autoref, which
+    // borrowck would reject (`*recv` is behind `&`), but never sees: the
+    // level's guard then demands `M: ContextManager`, which does not hold,
+    // and a body with a type error is not borrow-checked (the by-value
+    // `Kind` at this depth was moved out of a reference as well).
+    impl<M> &mut Kind<'_, M> => NotAManager,
+}
+
+/// The kind probe's `FallibleManager` rank, at the receiver's autoref
+/// `&&Kind`: an inherent method, which method resolution tries at each
+/// receiver type before the traits (so the ranking is the same) and skips
+/// where its impl's bound fails, and whose answer it knows without
+/// selecting a trait impl. One rank per type can be inherent (two inherent
+/// methods of one name on `Kind<M>` would overlap); this is the one most
+/// levels pick.
+impl<M: ContextManager> Kind<'_, M> {
     #[inline(always)]
-    fn __ctxmgr_kind(&self) -> InfallibleManager {
-        InfallibleManager
-    }
-}
-pub trait KindReal {
-    fn __ctxmgr_kind(&self) -> FallibleManager;
-}
-impl<M: ContextManager> KindReal for &&Kind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> FallibleManager {
+    pub fn __ctxmgr_kind(self: &&Self) -> FallibleManager {
         FallibleManager
-    }
-}
-/// A manager of the other flavor: an async manager under a sync `with!`
-/// (told to write `with!(async { .. } ..)`), or a sync one under
-/// `with!(async ..)` (told to drop the `async`). Below [`KindReal`], so a
-/// type that is both kinds of manager is entered as the `with!` says.
-pub trait KindOtherFlavor {
-    fn __ctxmgr_kind(&self) -> OtherFlavor;
-}
-impl<M: crate::AsyncContextManager> KindOtherFlavor for &Kind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> OtherFlavor {
-        OtherFlavor
-    }
-}
-impl<M: ContextManager> KindOtherFlavor for &AsyncKind<'_, M> {
-    #[inline(always)]
-    fn __ctxmgr_kind(&self) -> OtherFlavor {
-        OtherFlavor
     }
 }
 
@@ -149,18 +184,6 @@ pub trait Awaited {
 )]
 pub trait NotAwaited {
     type Tag;
-}
-
-pub trait KindNotManager {
-    type Tag;
-    fn __ctxmgr_kind(self) -> Self::Tag;
-}
-impl<M> KindNotManager for Kind<'_, M> {
-    type Tag = NotAManager;
-    #[inline(always)]
-    fn __ctxmgr_kind(self) -> NotAManager {
-        NotAManager
-    }
 }
 
 /// The kind of a type that is not a context manager. Its `guard` reports
@@ -228,11 +251,6 @@ impl<M: Suppress, F: Fn() -> &'static str> SuppressingGuard for Noted<M, F> {
 #[derive(Clone, Copy)]
 pub struct InfallibleManager;
 impl InfallibleManager {
-    /// The guard of a manager this probe found.
-    #[inline(always)]
-    pub fn guard<M: ContextManager>(self, manager: M) -> Guard<M> {
-        Guard::new(manager)
-    }
     /// Enters; `Break` never happens.
     #[inline(always)]
     pub fn enter<'g, M: ContextManager<Error = Infallible>, R>(
@@ -313,11 +331,6 @@ where
 #[derive(Clone, Copy)]
 pub struct FallibleManager;
 impl FallibleManager {
-    /// The guard of a manager this probe found.
-    #[inline(always)]
-    pub fn guard<M: ContextManager>(self, manager: M) -> Guard<M> {
-        Guard::new(manager)
-    }
     /// Enters; `Break` holds what the function returns on enter's error.
     #[inline(always)]
     pub fn enter<'g, M: ContextManager, R: ReturnsError<M::Error>>(
@@ -348,6 +361,7 @@ impl FallibleManager {
         }
     }
 }
+found_manager_guards!(InfallibleManager, FallibleManager);
 
 // ---------------------------------------------------------------------------
 // Suppression: only managers implementing `Suppress` are asked, and only
@@ -375,21 +389,25 @@ impl<M: crate::AsyncSuppress, D: FnMut(&mut M, crate::Outcome<'_>)> SuppressingG
     }
 }
 
-pub trait SuppressYesKind {
-    fn __ctxmgr_suppress_kind(&self) -> SuppressYes;
+/// The suppress probe, asked by value on `SuppressProbe(&guard)`:
+/// [`SuppressYes`] at `SuppressProbe` when the guard's manager can swallow
+/// an error, else [`SuppressNo`] at the receiver's autoref
+/// `&SuppressProbe`, by an inherent method (tried at each receiver type
+/// before the traits, its answer known without selecting a trait impl; see
+/// `Kind`'s). One trait, not a trait per answer: method probing evaluates
+/// every trait in scope that has the method.
+pub trait SuppressKind {
+    fn __ctxmgr_suppress_kind(self) -> SuppressYes;
 }
-impl<G: SuppressingGuard> SuppressYesKind for SuppressProbe<'_, G> {
+impl<G: SuppressingGuard> SuppressKind for SuppressProbe<'_, G> {
     #[inline(always)]
-    fn __ctxmgr_suppress_kind(&self) -> SuppressYes {
+    fn __ctxmgr_suppress_kind(self) -> SuppressYes {
         SuppressYes
     }
 }
-pub trait SuppressNoKind {
-    fn __ctxmgr_suppress_kind(&self) -> SuppressNo;
-}
-impl<G> SuppressNoKind for &SuppressProbe<'_, G> {
+impl<G> SuppressProbe<'_, G> {
     #[inline(always)]
-    fn __ctxmgr_suppress_kind(&self) -> SuppressNo {
+    pub fn __ctxmgr_suppress_kind(&self) -> SuppressNo {
         SuppressNo
     }
 }
