@@ -28,7 +28,7 @@ kind_probe! {
 
 /// The `FallibleManager` rank, inherent as for `Kind`.
 impl<M: AsyncContextManager> AsyncKind<'_, M> {
-    #[inline(always)]
+    #[inline]
     pub fn __ctxmgr_kind(self: &&Self) -> FallibleManager {
         FallibleManager
     }
@@ -39,7 +39,7 @@ impl<M: AsyncContextManager> AsyncKind<'_, M> {
 #[derive(Clone, Copy)]
 pub struct NotAnAsyncManager;
 impl NotAnAsyncManager {
-    #[inline(always)]
+    #[inline]
     pub fn async_guard<M: AsyncContextManager>(self, _manager: M) -> M::Error {
         unreachable_flow()
     }
@@ -49,7 +49,7 @@ not_a_manager_flow!(NotAnAsyncManager);
 impl InfallibleManager {
     /// Records the result of the manager's awaited enter; `Break` never
     /// happens.
-    #[inline(always)]
+    #[inline]
     pub fn entered<V, R>(
         self,
         state: StateRef<'_>,
@@ -64,7 +64,7 @@ impl InfallibleManager {
         }
     }
     /// Records the end of the manager's awaited exit; `Break` never happens.
-    #[inline(always)]
+    #[inline]
     pub fn exited<R>(self, state: StateRef<'_>, result: Result<(), Infallible>) -> ControlFlow<R> {
         state.finished();
         match result {
@@ -77,7 +77,7 @@ impl InfallibleManager {
 impl FallibleManager {
     /// Records the result of the manager's awaited enter; `Break` holds
     /// what the function returns on its error.
-    #[inline(always)]
+    #[inline]
     pub fn entered<V, E, R: ReturnsError<E>>(
         self,
         state: StateRef<'_>,
@@ -96,7 +96,7 @@ impl FallibleManager {
     }
     /// Records the end of the manager's awaited exit; `Break` holds what
     /// the function returns on its error.
-    #[inline(always)]
+    #[inline]
     pub fn exited<E, R: ReturnsError<E>>(
         self,
         state: StateRef<'_>,

@@ -82,18 +82,18 @@ impl NamedGuardSupported for GuardDropsRef {}
 impl<'m, M: DerivedValue> GuardShape<&'m mut M> for GuardKeeps {
     type Kept = M::Kept;
     type Target = M::Kept;
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_keep<'a>(value: <&'m mut M as ContextManager>::Value<'a>) -> M::Kept
     where
         &'m mut M: 'a,
     {
         M::__ctxmgr_keep(value)
     }
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_target<'s>(kept: &'s M::Kept, _: &'s &'m mut M) -> &'s M::Kept {
         kept
     }
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_target_mut<'s>(kept: &'s mut M::Kept, _: &'s mut &'m mut M) -> &'s mut M::Kept {
         kept
     }
@@ -107,17 +107,17 @@ macro_rules! drops_value {
         impl<'m, M: ContextManager> GuardShape<&'m mut M> for $shape {
             type Kept = ();
             type Target = M;
-            #[inline(always)]
+            #[inline]
             fn __ctxmgr_keep<'a>(_: <&'m mut M as ContextManager>::Value<'a>)
             where
                 &'m mut M: 'a,
             {
             }
-            #[inline(always)]
+            #[inline]
             fn __ctxmgr_target<'s>((): &'s (), manager: &'s &'m mut M) -> &'s M {
                 manager
             }
-            #[inline(always)]
+            #[inline]
             fn __ctxmgr_target_mut<'s>(_: &'s mut (), manager: &'s mut &'m mut M) -> &'s mut M {
                 manager
             }
@@ -189,11 +189,11 @@ kind_probe! {
 #[derive(Clone, Copy)]
 pub struct NoDerive;
 impl NoDerive {
-    #[inline(always)]
+    #[inline]
     pub fn guard<M: Derived>(self, _manager: M) -> M::Tag {
         unreachable_flow()
     }
-    #[inline(always)]
+    #[inline]
     pub fn async_guard<M: Derived>(self, _manager: M) -> M::Tag {
         unreachable_flow()
     }
@@ -205,11 +205,11 @@ impl NoDerive {
 #[derive(Clone, Copy)]
 pub struct NoMethods;
 impl NoMethods {
-    #[inline(always)]
+    #[inline]
     pub fn guard<M: Methods>(self, _manager: M) -> M::Shape {
         unreachable_flow()
     }
-    #[inline(always)]
+    #[inline]
     pub fn async_guard<M: AsyncMethods>(self, _manager: M) -> M::Tag {
         unreachable_flow()
     }
@@ -241,7 +241,7 @@ pub trait EnterResult {
 impl<V, E> EnterResult for Result<V, E> {
     type Value = V;
     type Error = E;
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_into_result(self) -> Self {
         self
     }
@@ -256,18 +256,18 @@ pub struct EnterValueProbe<V: ?Sized>(core::marker::PhantomData<fn() -> *const V
 
 impl<V: ?Sized> EnterValueProbe<V> {
     pub const NEW: Self = EnterValueProbe(core::marker::PhantomData);
-    #[inline(always)]
+    #[inline]
     pub fn of(_: &V) -> Self {
         Self::NEW
     }
     /// The bound that turns the probe's answer into the compile error.
-    #[inline(always)]
+    #[inline]
     pub fn enter_value_is_plain<K: EnterValueIsPlain<V>>(&self, _: K) {}
 }
 
 /// Chosen first (by `&&probe`): a `Result` under another name.
 pub trait ProbeResultValue {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_enter_kind(&self) -> ResultUnderAnotherName {
         ResultUnderAnotherName
     }
@@ -276,7 +276,7 @@ impl<T, E> ProbeResultValue for &EnterValueProbe<Result<T, E>> {}
 
 /// Chosen otherwise (after one auto-deref): a plain value.
 pub trait ProbePlainValue {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_enter_kind(&self) -> PlainValue {
         PlainValue
     }
@@ -321,13 +321,13 @@ pub trait ExitResult<E> {
     fn __ctxmgr_into_result(self) -> Result<(), E>;
 }
 impl<E> ExitResult<E> for Result<(), E> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_into_result(self) -> Self {
         self
     }
 }
 impl<E> ExitResult<E> for () {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_into_result(self) -> Result<(), E> {
         Ok(())
     }

@@ -11,7 +11,7 @@ impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
 /// Pins the enter closure's signature (value `V`, error `E`), so the exit
 /// closure it returns is checked as `FnOnce(Outcome<'_>) -> Result<(), E>`
 /// for every outcome lifetime.
-#[inline(always)]
+#[inline]
 pub fn enter_fn<V, E, X, F>(enter: F) -> F
 where
     F: FnOnce() -> Result<(V, X), E>,
@@ -30,13 +30,13 @@ pub trait ExitTail<E> {
     fn __ctxmgr_into_result(self) -> Result<(), E>;
 }
 impl<E> ExitTail<E> for () {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_into_result(self) -> Result<(), E> {
         Ok(())
     }
 }
 impl<E> ExitTail<E> for Result<(), E> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_into_result(self) -> Self {
         self
     }
@@ -53,7 +53,7 @@ pub fn stub_enter<V, E>() -> Result<(V, fn(Outcome<'_>) -> Result<(), E>), E> {
 /// checked as `for<'o> FnOnce(Outcome<'o>, ..) -> AsyncExitFuture<'o, E>`,
 /// and boxes it.
 #[cfg(feature = "alloc")]
-#[inline(always)]
+#[inline]
 pub fn async_exit_fn<'a, E, X>(exit: X) -> crate::AsyncExitFn<'a, E>
 where
     X: for<'o> FnOnce(
@@ -68,7 +68,7 @@ where
 
 /// Pins the enter future's output: the value `V` and the exit half.
 #[cfg(feature = "alloc")]
-#[inline(always)]
+#[inline]
 pub fn async_enter<'a, V, E, F>(enter: F) -> F
 where
     F: core::future::Future<Output = Result<(V, crate::AsyncExitFn<'a, E>), E>>,

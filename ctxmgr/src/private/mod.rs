@@ -21,19 +21,19 @@
 macro_rules! not_a_manager_flow {
     ($($tag:ty),*) => {$(
         impl $tag {
-            #[inline(always)]
+            #[inline]
             pub fn enter<G: crate::__private::ErrorTyped, R>(self, _guard: &mut G) -> ::core::ops::ControlFlow<R, G::Value> {
                 crate::__private::unreachable_flow()
             }
-            #[inline(always)]
+            #[inline]
             pub fn finish<G, R>(self, _guard: &mut G, _outcome: crate::Outcome<'_>) -> ::core::ops::ControlFlow<R> {
                 crate::__private::unreachable_flow()
             }
-            #[inline(always)]
+            #[inline]
             pub fn entered<R, X: crate::__private::ErrorTyped>(self, _state: crate::asynchronous::StateRef<'_>, _result: X) -> ::core::ops::ControlFlow<R, X::Value> {
                 crate::__private::unreachable_flow()
             }
-            #[inline(always)]
+            #[inline]
             pub fn exited<R, X>(self, _state: crate::asynchronous::StateRef<'_>, _result: X) -> ::core::ops::ControlFlow<R> {
                 crate::__private::unreachable_flow()
             }
@@ -48,12 +48,12 @@ macro_rules! found_manager_guards {
     ($($kind:ty),*) => {$(
         impl $kind {
             /// The guard of a manager this probe found.
-            #[inline(always)]
+            #[inline]
             pub fn guard<M: crate::ContextManager>(self, manager: M) -> crate::guard::Guard<M> {
                 crate::guard::Guard::new(manager)
             }
             /// The guard of an async manager this probe found.
-            #[inline(always)]
+            #[inline]
             pub fn async_guard<M: crate::AsyncContextManager>(
                 self,
                 manager: M,
@@ -72,7 +72,7 @@ macro_rules! found_manager_guards {
 macro_rules! kind_probe {
     ($(impl<$m:ident $(: $bound:path)?> $receiver:ty => $tag:ident),+ $(,)?) => {$(
         impl<$m $(: $bound)?> crate::__private::KindProbe<$tag> for $receiver {
-            #[inline(always)]
+            #[inline]
             fn __ctxmgr_kind(self) -> $tag {
                 $tag
             }

@@ -13,7 +13,7 @@ use crate::ErrorRef;
 
 pub struct Probe<'a, T: ?Sized>(pub &'a T);
 impl<T: ?Sized> Clone for Probe<'_, T> {
-    #[inline(always)]
+    #[inline]
     fn clone(&self) -> Self {
         *self
     }
@@ -59,14 +59,14 @@ pub enum ViaLocal {}
 #[cfg(feature = "alloc")]
 pub enum ViaString {}
 impl<'a, E: core::error::Error + Sync + 'static> ViewError<'a, ViaError> for &Probe<'a, E> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::new(self.0)
     }
 }
 /// A `return None` is viewed as `?` on `None` is.
 impl<'a> ViewError<'a, ViaError> for &Probe<'a, NoneValue> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::none_value()
     }
@@ -86,7 +86,7 @@ macro_rules! view_boxed_error {
                 + Sync
                 + 'static,
         {
-            #[inline(always)]
+            #[inline]
             fn __ctxmgr_view(&self) -> ErrorRef<'a> {
                 ErrorRef::from_display(self.0)
             }
@@ -105,7 +105,7 @@ view_boxed_error!(ViaBoxSync, Sync);
 /// name.
 #[cfg(feature = "std")]
 impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &Probe<'a, E> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_local(self.0)
     }
@@ -113,7 +113,7 @@ impl<'a, E: crate::LocalError> ViewError<'a, ViaLocal> for &Probe<'a, E> {
 /// `return Err(format!(..).into())`, `Err("..".to_owned())`: by `Display`.
 #[cfg(feature = "alloc")]
 impl<'a> ViewError<'a, ViaString> for &Probe<'a, alloc::string::String> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(&self) -> ErrorRef<'a> {
         ErrorRef::from_display(self.0)
     }
@@ -143,7 +143,7 @@ pub trait View<'a> {
 impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a>
     for &&Residual<'a, Result<Infallible, &'e E>>
 {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_borrowed(residual_error(self.0))
     }
@@ -155,7 +155,7 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a>
 /// an error after an earlier one, `f.write(..).await?`), reports nothing.
 pub enum NoResidual {}
 impl<'a> View<'a> for &&Residual<'a, NoResidual> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         match *self.0 {}
     }
@@ -168,7 +168,7 @@ impl<'a> View<'a> for &&Residual<'a, NoResidual> {
 /// would fix it to a reference. So a returned `&'e E` where `&E: Error`
 /// (`E: Error`) is still taken by `ViewError`, which needs `'static`.
 impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a> for &&&Probe<'a, &'e E> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_borrowed(self.0)
     }
@@ -178,7 +178,7 @@ impl<'a, 'e, E: ?Sized + fmt::Display + fmt::Debug + Sync> View<'a> for &&&Probe
 /// beside the borrowed errors (another type constructor, so no overlap).
 #[cfg(feature = "std")]
 impl<'a> View<'a> for &&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error>>> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_local(residual_error(self.0))
     }
@@ -187,28 +187,28 @@ impl<'a> View<'a> for &&Residual<'a, Result<Infallible, std::boxed::Box<dyn core
 impl<'a> View<'a>
     for &&Residual<'a, Result<Infallible, std::boxed::Box<dyn core::error::Error + Send>>>
 {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_local(residual_error(self.0))
     }
 }
 /// By `Display`.
 impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> View<'a> for &mut &&Probe<'a, E> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_display(self.0)
     }
 }
 /// By `Debug`.
 impl<'a, E: fmt::Debug + Sync> View<'a> for &Probe<'a, E> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_debug(self.0)
     }
 }
 /// By its type's name only.
 impl<'a, E> View<'a> for Probe<'a, E> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::opaque(self.0)
     }
@@ -220,7 +220,7 @@ impl<'a, E> View<'a> for Probe<'a, E> {
 /// level passes the residual its body's async block returned).
 pub struct Residual<'a, T>(pub &'a T);
 impl<T> Clone for Residual<'_, T> {
-    #[inline(always)]
+    #[inline]
     fn clone(&self) -> Self {
         *self
     }
@@ -235,13 +235,13 @@ impl<T> Copy for Residual<'_, T> {}
 /// selected. The two impls are for different types, so they do not
 /// overlap; a `Residual` can have no other inherent `__ctxmgr_view`.
 impl<'a, E: core::error::Error + Sync + 'static> Residual<'a, Result<Infallible, E>> {
-    #[inline(always)]
+    #[inline]
     pub fn __ctxmgr_view(self: &&&Self) -> ErrorRef<'a> {
         ErrorRef::new(residual_error(self.0))
     }
 }
 impl<'a> Residual<'a, Option<Infallible>> {
-    #[inline(always)]
+    #[inline]
     pub fn __ctxmgr_view(self: &&&Self) -> ErrorRef<'a> {
         ErrorRef::none_value()
     }
@@ -249,25 +249,25 @@ impl<'a> Residual<'a, Option<Infallible>> {
 impl<'a, E: fmt::Display + fmt::Debug + Sync + 'static> View<'a>
     for &mut &&Residual<'a, Result<Infallible, E>>
 {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_display(residual_error(self.0))
     }
 }
 impl<'a, E: fmt::Debug + Sync> View<'a> for &Residual<'a, Result<Infallible, E>> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::from_debug(residual_error(self.0))
     }
 }
 impl<'a, E> View<'a> for Residual<'a, Result<Infallible, E>> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_view(self) -> ErrorRef<'a> {
         ErrorRef::opaque(residual_error(self.0))
     }
 }
 
-#[inline(always)]
+#[inline]
 fn residual_error<E>(residual: &Result<Infallible, E>) -> &E {
     match residual {
         Err(e) => e,
@@ -289,14 +289,14 @@ pub trait ReturnedErr<'a, E> {
     fn __ctxmgr_returned_err(self) -> Option<&'a E>;
 }
 impl<'a, T, E> ReturnedErr<'a, E> for &Probe<'a, Result<T, E>> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_returned_err(self) -> Option<&'a E> {
         self.0.as_ref().err()
     }
 }
 /// `return None` leaves with an error, as `?` on `None` does.
 impl<'a, T> ReturnedErr<'a, NoneValue> for &Probe<'a, Option<T>> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_returned_err(self) -> Option<&'a NoneValue> {
         match self.0 {
             Some(_) => None,
@@ -305,7 +305,7 @@ impl<'a, T> ReturnedErr<'a, NoneValue> for &Probe<'a, Option<T>> {
     }
 }
 impl<'a, R> ReturnedErr<'a, NoneValue> for &&Probe<'a, R> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_returned_err(self) -> Option<&'a NoneValue> {
         None
     }

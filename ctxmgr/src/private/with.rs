@@ -37,7 +37,7 @@ pub trait Branch {
 impl<T, E> Branch for Result<T, E> {
     type Output = T;
     type Residual = Result<Infallible, E>;
-    #[inline(always)]
+    #[inline]
     fn branch(self) -> ControlFlow<Self::Residual, T> {
         match self {
             Ok(v) => ControlFlow::Continue(v),
@@ -49,7 +49,7 @@ impl<T, E> Branch for Result<T, E> {
 impl<T> Branch for Option<T> {
     type Output = T;
     type Residual = Option<Infallible>;
-    #[inline(always)]
+    #[inline]
     fn branch(self) -> ControlFlow<Self::Residual, T> {
         match self {
             Some(v) => ControlFlow::Continue(v),
@@ -58,7 +58,7 @@ impl<T> Branch for Option<T> {
     }
 }
 
-#[inline(always)]
+#[inline]
 pub fn branch<B: Branch>(value: B) -> ControlFlow<B::Residual, B::Output> {
     value.branch()
 }
@@ -81,7 +81,7 @@ pub struct AsyncKind<'a, M>(pub &'a M);
 macro_rules! copy_kind {
     ($($kind:ident),*) => {$(
         impl<M> Clone for $kind<'_, M> {
-            #[inline(always)]
+            #[inline]
             fn clone(&self) -> Self {
                 *self
             }
@@ -141,7 +141,7 @@ kind_probe! {
 /// methods of one name on `Kind<M>` would overlap); this is the one most
 /// levels pick.
 impl<M: ContextManager> Kind<'_, M> {
-    #[inline(always)]
+    #[inline]
     pub fn __ctxmgr_kind(self: &&Self) -> FallibleManager {
         FallibleManager
     }
@@ -154,11 +154,11 @@ impl<M: ContextManager> Kind<'_, M> {
 #[derive(Clone, Copy)]
 pub struct OtherFlavor;
 impl OtherFlavor {
-    #[inline(always)]
+    #[inline]
     pub fn guard<M: Awaited>(self, _manager: M) -> M::Tag {
         unreachable_flow()
     }
-    #[inline(always)]
+    #[inline]
     pub fn async_guard<M: NotAwaited>(self, _manager: M) -> M::Tag {
         unreachable_flow()
     }
@@ -195,7 +195,7 @@ pub trait NotAwaited {
 #[derive(Clone, Copy)]
 pub struct NotAManager;
 impl NotAManager {
-    #[inline(always)]
+    #[inline]
     pub fn guard<M: ContextManager>(self, _manager: M) -> M::Error {
         unreachable_flow()
     }
@@ -213,20 +213,20 @@ pub struct Noted<M: ContextManager, F: Fn() -> &'static str> {
     macros: F,
 }
 impl<M: ContextManager, F: Fn() -> &'static str> Noted<M, F> {
-    #[inline(always)]
+    #[inline]
     pub fn new(guard: Guard<M>, macros: F) -> Self {
         Noted { guard, macros }
     }
 }
 impl<M: ContextManager, F: Fn() -> &'static str> Deref for Noted<M, F> {
     type Target = Guard<M>;
-    #[inline(always)]
+    #[inline]
     fn deref(&self) -> &Guard<M> {
         &self.guard
     }
 }
 impl<M: ContextManager, F: Fn() -> &'static str> DerefMut for Noted<M, F> {
-    #[inline(always)]
+    #[inline]
     fn deref_mut(&mut self) -> &mut Guard<M> {
         &mut self.guard
     }
@@ -240,7 +240,7 @@ impl<M: ContextManager, F: Fn() -> &'static str> Drop for Noted<M, F> {
     }
 }
 impl<M: Suppress, F: Fn() -> &'static str> SuppressingGuard for Noted<M, F> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         self.guard.suppresses(error)
     }
@@ -252,7 +252,7 @@ impl<M: Suppress, F: Fn() -> &'static str> SuppressingGuard for Noted<M, F> {
 pub struct InfallibleManager;
 impl InfallibleManager {
     /// Enters; `Break` never happens.
-    #[inline(always)]
+    #[inline]
     pub fn enter<'g, M: ContextManager<Error = Infallible>, R>(
         self,
         guard: &'g mut Guard<M>,
@@ -263,7 +263,7 @@ impl InfallibleManager {
         }
     }
     /// Exits; `Break` never happens.
-    #[inline(always)]
+    #[inline]
     pub fn finish<M: ContextManager<Error = Infallible>, R>(
         self,
         guard: &mut Guard<M>,
@@ -293,7 +293,7 @@ pub trait ReturnsError<E> {
 }
 impl<T, F, E> ReturnsError<E> for Result<T, F> {
     type Error = F;
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_from_error(error: F) -> Self {
         Err(error)
     }
@@ -311,14 +311,14 @@ pub trait ErrorConverts<E> {
     fn __ctxmgr_convert(error: E) -> Self;
 }
 impl<F: From<E>, E> ErrorConverts<E> for F {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_convert(error: E) -> F {
         F::from(error)
     }
 }
 
 /// `Err(From::from(error))` in the function's return type `R`.
-#[inline(always)]
+#[inline]
 pub fn propagate<E, R: ReturnsError<E>>(error: E) -> R
 where
     R::Error: ErrorConverts<E>,
@@ -332,7 +332,7 @@ where
 pub struct FallibleManager;
 impl FallibleManager {
     /// Enters; `Break` holds what the function returns on enter's error.
-    #[inline(always)]
+    #[inline]
     pub fn enter<'g, M: ContextManager, R: ReturnsError<M::Error>>(
         self,
         guard: &'g mut Guard<M>,
@@ -346,7 +346,7 @@ impl FallibleManager {
         }
     }
     /// Exits; `Break` holds what the function returns on exit's error.
-    #[inline(always)]
+    #[inline]
     pub fn finish<M: ContextManager, R: ReturnsError<M::Error>>(
         self,
         guard: &mut Guard<M>,
@@ -375,7 +375,7 @@ pub trait SuppressingGuard {
     fn __ctxmgr_suppresses(&mut self, error: ErrorRef<'_>) -> bool;
 }
 impl<M: Suppress> SuppressingGuard for Guard<M> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         self.suppresses(error)
     }
@@ -383,7 +383,7 @@ impl<M: Suppress> SuppressingGuard for Guard<M> {
 impl<M: crate::AsyncSuppress, D: FnMut(&mut M, crate::Outcome<'_>)> SuppressingGuard
     for crate::AsyncGuard<M, D>
 {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_suppresses(&mut self, error: ErrorRef<'_>) -> bool {
         self.suppresses(error)
     }
@@ -400,13 +400,13 @@ pub trait SuppressKind {
     fn __ctxmgr_suppress_kind(self) -> SuppressYes;
 }
 impl<G: SuppressingGuard> SuppressKind for SuppressProbe<'_, G> {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_suppress_kind(self) -> SuppressYes {
         SuppressYes
     }
 }
 impl<G> SuppressProbe<'_, G> {
-    #[inline(always)]
+    #[inline]
     pub fn __ctxmgr_suppress_kind(&self) -> SuppressNo {
         SuppressNo
     }
@@ -427,7 +427,7 @@ pub trait SuppressedValue {
     fn __ctxmgr_default() -> Self;
 }
 impl<T: Default> SuppressedValue for T {
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_default() -> T {
         T::default()
     }
@@ -443,25 +443,25 @@ pub trait ResumedTry<T> {
 }
 impl<E, T> ResumedTry<T> for Result<Infallible, E> {
     type Try = Result<T, E>;
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_propagate(self) -> Result<T, E> {
         match self {
             Err(e) => Err(e),
             Ok(never) => match never {},
         }
     }
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_swallowed(value: T) -> Result<T, E> {
         Ok(value)
     }
 }
 impl<T> ResumedTry<T> for Option<Infallible> {
     type Try = Option<T>;
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_propagate(self) -> Option<T> {
         None
     }
-    #[inline(always)]
+    #[inline]
     fn __ctxmgr_swallowed(value: T) -> Option<T> {
         Some(value)
     }
@@ -475,14 +475,14 @@ impl<T> ResumedTry<T> for Option<Infallible> {
 pub struct Swallowed<T>(Option<T>);
 impl<T> Swallowed<T> {
     /// Not swallowed: what an async level's sites other than `?` carry.
-    #[inline(always)]
+    #[inline]
     pub fn none() -> Self {
         Swallowed(None)
     }
     /// The value the resumed `?` is applied to: `Ok(value)` / `Some(value)`
     /// when swallowed, else the residual as `Err(e)` / `None`. The `?` is
     /// the user's, so a residual that does not convert is reported at it.
-    #[inline(always)]
+    #[inline]
     pub fn resume<R: ResumedTry<T>>(self, residual: R) -> R::Try {
         match self.0 {
             Some(value) => R::__ctxmgr_swallowed(value),
@@ -514,7 +514,7 @@ impl SuppressNo {
     /// Never swallowed, typed `Swallowed<!>`: the resumed `?` then has type
     /// `!`, so the compiler sees that its `break 'with` never breaks out of
     /// the `with!`, and a body that always leaves keeps `with!` diverging.
-    #[inline(always)]
+    #[inline]
     pub fn check<G>(self, _guard: &mut G, _outcome: Outcome<'_>) -> Swallowed<Never> {
         Swallowed(None)
     }
@@ -531,7 +531,7 @@ impl<R> FnOutput for fn() -> R {
 }
 
 /// The value stored by the site that is being resumed (always there).
-#[inline(always)]
+#[inline]
 pub fn taken<T>(slot: Option<T>) -> T {
     match slot {
         Some(value) => value,
@@ -540,7 +540,7 @@ pub fn taken<T>(slot: Option<T>) -> T {
 }
 
 /// [`taken`], by reference.
-#[inline(always)]
+#[inline]
 pub fn taken_ref<T>(slot: &Option<T>) -> &T {
     match slot {
         Some(value) => value,
