@@ -48,7 +48,7 @@ fn outcome(
 /// A `match`, not a call of a runtime function with the view as a closure
 /// (`p::returned(.., |err| ..)`, session 8): the closure is a body of its
 /// own that rustc type-checks and borrow-checks apart, and checking the
-/// 500-site crate cost 1.9 % more with it (bench/HISTORY.md, session 10).
+/// 500-site crate cost 0.9 % more with it (bench/HISTORY.md, session 10).
 pub(super) fn returned_outcome(p: &TokenStream, value: &TokenStream) -> TokenStream {
     quote_spanned! {Span::mixed_site()=>
         match (&#p::Probe(#value)).__ctxmgr_returned_err() {
