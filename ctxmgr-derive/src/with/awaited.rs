@@ -8,7 +8,7 @@ use quote::{quote_spanned, ToTokens};
 use super::guard::ExitBorrow;
 use super::plan::{Escape, Level, Out, Shared};
 use super::sites::AsyncSites;
-use crate::tokens::Names;
+use crate::tokens::{Names, Trees};
 
 /// Renders an async level (`kw` is the user's `async`): the short form when
 /// its body has no sites, else the one that resumes them.
@@ -85,7 +85,7 @@ pub(super) fn render(level: &Level, shared: &Shared, kw: Span) -> TokenStream {
 struct AsyncLevel<'a> {
     /// Where exit's error goes (see [`Level::out`]).
     out: Out<'a>,
-    p: &'a TokenStream,
+    p: &'a Trees,
     names: &'a Names,
     exit: &'a ExitBorrow,
     /// Where the `with!` is (see [`Level::call`]).

@@ -65,7 +65,7 @@ use super::parse::{self, Flavor, Manager, WithInput};
 use super::plan::{Escapes, Level, Out, Shared};
 use super::rewrite::{self, ExpandNested};
 use super::{awaited, sync};
-use crate::tokens::Names;
+use crate::tokens::{Names, Trees};
 
 /// Expands the managers and body of one macro call, and any `with!` nested
 /// in its body (they share the numbering of generated names).
@@ -101,9 +101,12 @@ impl<'k> Expander<'k> {
     /// where diagnostics show it (see [`Level::call`]).
     fn expand_call(&self, input: WithInput, call: Span, out: Out) -> TokenStream {
         let WithInput {
-            mut managers, body, ..
+            mut managers,
+            body,
+            written,
+            ..
         } = input;
-        let note = super::macros::opaque_note(&body);
+        let note = super::macros::opaque_note(&body, written.as_ref());
         self.expand_levels(&mut managers, body, call, note.as_deref(), out)
     }
 
@@ -128,7 +131,7 @@ impl<'k> Expander<'k> {
         // leave that body, as any of it.
         out.visit_manager(&mut manager.expr);
         let names = self.fresh_names(manager);
-        let p = quote_spanned!(Span::mixed_site()=> __ctxmgr_p);
+        let p = Trees::ident("__ctxmgr_p", Span::mixed_site());
         let in_async_block = matches!(manager.flavor, Flavor::Async(_));
         let close = body.brace_token.span.close();
         let (body, mut sites) = if inner.is_empty() {
@@ -173,7 +176,7 @@ impl<'k> Expander<'k> {
         let m = Span::mixed_site();
         // One short alias of `KRATE::__private` per expansion: the paths
         // below are most of what it emits.
-        let p = quote_spanned!(m=> __ctxmgr_p);
+        let p = Trees::ident("__ctxmgr_p", m);
         let krate = self.krate;
         // A body calling macros `with!` cannot look into: a guard whose drop
         // names them if a path through one of them leaves the body unseen

@@ -7,7 +7,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 
 use super::parse::{Flavor, Malformed, Manager};
-use crate::tokens::{spanning, Names};
+use crate::tokens::{spanning, Names, Trees};
 
 /// Exit's borrow of the guard, shown on the body's closing brace, and the
 /// move that ends the guard's borrows right after exit.
@@ -39,7 +39,7 @@ use crate::tokens::{spanning, Names};
 /// body is gone before exit: then there is no borrow to end.)
 pub(super) struct ExitBorrow {
     /// The guard (a field of the level's state), shown at the `}`.
-    pub(super) guard: TokenStream,
+    pub(super) guard: Trees,
     /// `&mut GUARD`, at the `}`.
     pub(super) borrow: TokenStream,
     /// `GUARD = { GUARD };`, at the `}`: the braces keep clippy's
@@ -97,7 +97,7 @@ pub(super) struct Entry {
 /// `extra`: the state's fields after KIND and GUARD (`RET, FLOW, SLOT_1,
 /// ..`), empty when it has none.
 pub(super) fn entry(
-    p: &TokenStream,
+    p: &Trees,
     names: &Names,
     manager: &Manager,
     (err, on_break): (&syn::Ident, &TokenStream),
@@ -263,7 +263,7 @@ pub fn malformed(m: Malformed) -> TokenStream {
         return quote!({ #error });
     };
     let krate = &m.krate;
-    let p = quote!(#krate::__private);
+    let p = Trees::from(quote!(#krate::__private));
     let diverge = quote_spanned!(Span::mixed_site()=> loop {});
     let mut taken = Vec::new();
     let bindings = m.managers.iter().enumerate().map(|(i, manager)| {

@@ -53,38 +53,22 @@ const INERT_MACROS: &[&str] = &[
 /// drop panic names them: "`give_up!`, `log!`" (`None` when there are none).
 /// A token scan of the body as written, nested `with!` bodies, closures and
 /// items included: listing a macro that cannot leave the body is harmless,
-/// missing one is not.
-pub fn opaque_note(body: &Block) -> Option<String> {
-    fn scan(tokens: TokenStream, names: &mut Vec<String>) {
-        let tts: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
-        for (i, tt) in tts.iter().enumerate() {
-            match tt {
-                proc_macro2::TokenTree::Group(g) => scan(g.stream(), names),
-                proc_macro2::TokenTree::Ident(ident) => {
-                    let call = matches!(
-                        (tts.get(i + 1), tts.get(i + 2)),
-                        (Some(proc_macro2::TokenTree::Punct(bang)), Some(proc_macro2::TokenTree::Group(_)))
-                            if bang.as_char() == '!'
-                    );
-                    let name = ident.to_string();
-                    let seen = EXPR_MACROS.contains(&name.as_str())
-                        || INERT_MACROS.contains(&name.as_str())
-                        || matches!(name.as_str(), "bail" | "ensure" | "matches" | "with");
-                    let name = format!("`{name}!`");
-                    if call && !seen && !names.contains(&name) {
-                        names.push(name);
-                    }
-                }
-                _ => {}
+/// missing one is not. `written` is the body's tokens as the user wrote
+/// them, when the parse kept them (`WithInput::written`): scanned as they
+/// are, not printed from the parsed body again.
+pub fn opaque_note(body: &Block, written: Option<&TokenStream>) -> Option<String> {
+    let tokens = match written {
+        Some(tokens) => tokens.clone(),
+        None => {
+            let mut tokens = TokenStream::new();
+            for stmt in &body.stmts {
+                stmt.to_tokens(&mut tokens);
             }
+            tokens
         }
-    }
-    let mut tokens = TokenStream::new();
-    for stmt in &body.stmts {
-        stmt.to_tokens(&mut tokens);
-    }
+    };
     let mut names = Vec::new();
-    scan(tokens, &mut names);
+    scan_calls(tokens, &mut names);
     let mut names = names.into_iter();
     let mut note = names.next()?;
     for name in names {
@@ -92,6 +76,37 @@ pub fn opaque_note(body: &Block) -> Option<String> {
         note.push_str(&name);
     }
     Some(note)
+}
+
+/// Adds to `names` each macro that `tokens` call (`name!(..)`, `[..]`,
+/// `{..}`) and `with!` does not look into, once. A name is read (a call
+/// across the proc-macro bridge) only where a `!` and a group follow it.
+fn scan_calls(tokens: TokenStream, names: &mut Vec<String>) {
+    let tts: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+    for (i, tt) in tts.iter().enumerate() {
+        match tt {
+            proc_macro2::TokenTree::Group(g) => scan_calls(g.stream(), names),
+            proc_macro2::TokenTree::Ident(ident) => {
+                let call = matches!(
+                    (tts.get(i + 1), tts.get(i + 2)),
+                    (Some(proc_macro2::TokenTree::Punct(bang)), Some(proc_macro2::TokenTree::Group(_)))
+                        if bang.as_char() == '!'
+                );
+                if !call {
+                    continue;
+                }
+                let name = ident.to_string();
+                let seen = EXPR_MACROS.contains(&name.as_str())
+                    || INERT_MACROS.contains(&name.as_str())
+                    || matches!(name.as_str(), "bail" | "ensure" | "matches" | "with");
+                let name = format!("`{name}!`");
+                if !seen && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Is this macro our own `with!`, to expand in place (so its resumption

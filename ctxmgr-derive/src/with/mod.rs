@@ -19,6 +19,7 @@ mod expand;
 mod guard;
 mod macros;
 pub mod parse;
+mod plain;
 mod plan;
 pub mod recover;
 mod rewrite;
@@ -88,5 +89,6 @@ fn as_verbatim_body(mut m: Box<parse::Malformed>) -> Result<WithInput, Box<parse
         krate,
         managers,
         body,
+        written: None,
     })
 }

@@ -7,6 +7,7 @@ use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use syn::parse::Parser;
 use syn::{Block, Expr, Pat};
 
+use super::plain::{is_inert, is_plain_expr, plain_binding};
 use super::recover::recover_block;
 use crate::tokens::{find_punct, is_punct, stream};
 
@@ -50,6 +51,11 @@ pub struct WithInput {
     /// At least one.
     pub managers: Vec<Manager>,
     pub body: Block,
+    /// The body's tokens inside its braces as the user wrote them, when
+    /// the input had them (a `with!`, not an attribute's function body):
+    /// the scan for macro calls reads these, and does not print the parsed
+    /// body again.
+    pub written: Option<TokenStream>,
 }
 
 /// What is left to show when the input is malformed: the error, and the body
@@ -156,31 +162,50 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
     // The body's tokens, parsed; when they do not parse yet (mid-edit: a
     // half-typed `f.`), they are kept with the managers, so the body is
     // emitted with its bindings typed and rust-analyzer completes in it.
-    let parse_body = |head: &[TokenTree], body_tokens: TokenStream| {
-        syn::parse2::<Block>(body_tokens.clone()).map_err(|e| {
-            let mut m = malformed(e, Some(body_tokens.clone()));
-            m.managers = parse_managers(head).unwrap_or_default();
-            m.recovered = recover_block(body_tokens);
-            m
-        })
+    //
+    // A body with nothing to rewrite (`macros::is_inert`) is parsed only to
+    // report its syntax errors (the expansion always parses, or holds the
+    // error): its tokens are emitted as they are, one statement of the
+    // block, not printed back from syn's tree.
+    let parse_body = |head: &[TokenTree], body: &TokenTree| {
+        let body_tokens = TokenStream::from(body.clone());
+        let TokenTree::Group(group) = body else {
+            unreachable!("a body is a brace group")
+        };
+        let written = group.stream();
+        match syn::parse2::<Block>(body_tokens.clone()) {
+            Ok(_) if is_inert(&written) => {
+                let block = Block {
+                    brace_token: syn::token::Brace(group.delim_span()),
+                    stmts: vec![syn::Stmt::Expr(Expr::Verbatim(written.clone()), None)],
+                };
+                Ok((block, written))
+            }
+            Ok(block) => Ok((block, written)),
+            Err(e) => {
+                let mut m = malformed(e, Some(body_tokens.clone()));
+                m.managers = parse_managers(head).unwrap_or_default();
+                m.recovered = recover_block(body_tokens);
+                Err(m)
+            }
+        }
     };
     let (head, sep, body) = match split_body(tts) {
         Split::Arrow { head, arrow, tail } => {
             let body = match tail.first() {
                 Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
-                    let body_tokens = TokenStream::from(tail[0].clone());
                     if let Some(extra) = tail.get(1) {
                         let mut m = malformed(
                             syn::Error::new(
                                 extra.span(),
                                 "unexpected tokens after the body block of `with!`",
                             ),
-                            Some(body_tokens),
+                            Some(TokenStream::from(tail[0].clone())),
                         );
                         m.managers = parse_managers(head).unwrap_or_default();
                         return Err(m);
                     }
-                    parse_body(head, body_tokens)?
+                    parse_body(head, &tail[0])?
                 }
                 other => {
                     let span = other.map_or(arrow, TokenTree::span);
@@ -198,7 +223,7 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
             (head, arrow, body)
         }
         Split::Comma { head, comma, body } => {
-            let body = parse_body(head, TokenStream::from(body.clone()))?;
+            let body = parse_body(head, body)?;
             (head, comma, body)
         }
         Split::Neither => {
@@ -229,6 +254,7 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
             return Err(m);
         }
     };
+    let (body, written) = body;
     let body_tokens = || Some(quote::ToTokens::to_token_stream(&body));
 
     if head.is_empty() {
@@ -251,6 +277,7 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
         krate,
         managers,
         body,
+        written: Some(written),
     })
 }
 
@@ -435,7 +462,11 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
                     "expected a pattern after `as`, e.g. `as f`, `as (a, b)` or `as _`",
                 ));
             }
-            let pat = match Pat::parse_multi_with_leading_vert.parse2(stream(pat_tts)) {
+            let pat = match plain_binding(pat_tts) {
+                Some(pat) => Ok(pat),
+                None => Pat::parse_multi_with_leading_vert.parse2(stream(pat_tts)),
+            };
+            let pat = match pat {
                 Ok(pat) => pat,
                 Err(e) => {
                     return Err(syn::Error::new(
@@ -468,6 +499,18 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
                 Err(stmts) => block_expr(g, stmts),
             };
             (Flavor::Async(kw.span()), expr)
+        }
+        // `Lock::new(&a)`, `conn.transaction()`: tokens as they are
+        // (nothing in them to rewrite, nothing syn would report).
+        (flavor, tts) if is_plain_expr(tts) => {
+            let tokens = stream(tts);
+            let ends = crate::tokens::first_and_last_span(tokens.clone());
+            return Ok(Manager {
+                expr: Expr::Verbatim(tokens),
+                pat,
+                flavor,
+                ends,
+            });
         }
         (flavor, tts) => (flavor, syn::parse2::<Expr>(stream(tts))?),
     };

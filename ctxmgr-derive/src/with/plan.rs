@@ -4,6 +4,7 @@
 //! ([`super::rewrite`]), [`super::sites`] and the renderers turn it into
 //! tokens.
 
+use crate::tokens::Trees;
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
 use syn::Lifetime;
@@ -14,7 +15,7 @@ use syn::Lifetime;
 /// [`super::sites::AsyncSites::terminator`]; the body's async block returns
 /// `Result<value, that type>`, so each site's residual or value travels by
 /// value instead of through a slot the block would capture.
-pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStream {
+pub fn site_value(p: &Trees, index: u32, payload: TokenStream) -> TokenStream {
     let m = Span::mixed_site();
     let mut value = quote_spanned!(m=> #p::Here(#payload));
     for _ in 1..index {
@@ -25,7 +26,7 @@ pub fn site_value(p: &TokenStream, index: u32, payload: TokenStream) -> TokenStr
 
 /// `SLOT = p::Some(value);`: a sync site's value stored in its slot (or
 /// in RET).
-pub fn store(p: &TokenStream, slot: &TokenStream, value: &TokenStream) -> TokenStream {
+pub fn store(p: &Trees, slot: &Trees, value: &TokenStream) -> TokenStream {
     quote_spanned!(Span::mixed_site()=> #slot = #p::Some(#value);)
 }
 
@@ -358,7 +359,7 @@ impl Level<'_> {
 /// the guard made, entered and bound, exit's borrow of it, and the body.
 pub struct Shared<'p> {
     /// The alias of `KRATE::__private`.
-    pub p: &'p TokenStream,
+    pub p: &'p Trees,
     /// `use KRATE::__private::{self as p, probes::*};`
     pub imports: TokenStream,
     pub exit: super::guard::ExitBorrow,

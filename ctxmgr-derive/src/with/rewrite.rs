@@ -13,7 +13,7 @@ use syn::{Block, Expr, Lifetime, Macro, Stmt};
 
 use super::macros::{as_block, is_with_macro, EXPR_MACROS};
 use super::plan::{break_body, site_value, store, Escape, Escapes, SiteKind, Sites};
-use crate::tokens::Names;
+use crate::tokens::{Names, Trees};
 use crate::walk::{self, ExprVisitor};
 
 /// How the rewrite expands a `with!` nested in the body, provided by the
@@ -32,7 +32,7 @@ pub trait ExpandNested {
 pub fn rewrite(
     body: &mut Block,
     names: &Names,
-    p: &TokenStream,
+    p: &Trees,
     nested: &dyn ExpandNested,
     in_async_block: bool,
 ) -> Sites {
@@ -46,7 +46,7 @@ pub fn rewrite(
 /// (through the [`Escapes`] it is given), and returns their tokens.
 pub fn rewrite_levels(
     names: &Names,
-    p: &TokenStream,
+    p: &Trees,
     nested: &dyn ExpandNested,
     in_async_block: bool,
     inner: impl FnOnce(&dyn Escapes) -> TokenStream,
@@ -82,7 +82,7 @@ enum Carry {
 struct Rewriter<'r> {
     nested: &'r dyn ExpandNested,
     /// The path of the runtime's `__private` module.
-    p: &'r TokenStream,
+    p: &'r Trees,
     /// Sites leave by `return p::None` from the body's async block rather
     /// than by `break 'body`.
     in_async_block: bool,
@@ -90,7 +90,7 @@ struct Rewriter<'r> {
     /// Of the block holding the bound value: sites break out of it.
     label: Lifetime,
     /// The slot of every `return` site.
-    ret: TokenStream,
+    ret: Trees,
     sites: Sites,
     /// Loops entered inside the body: an unlabelled `break`/`continue`
     /// targets one of them when non-zero.
@@ -102,7 +102,7 @@ struct Rewriter<'r> {
 impl<'r> Rewriter<'r> {
     fn new(
         names: &'r Names,
-        p: &'r TokenStream,
+        p: &'r Trees,
         nested: &'r dyn ExpandNested,
         in_async_block: bool,
     ) -> Self {

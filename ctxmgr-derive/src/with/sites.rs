@@ -10,7 +10,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote_spanned;
 
 use super::plan::{break_body, site_value, store, Escape, Out, Site, SiteKind, Sites};
-use crate::tokens::Names;
+use crate::tokens::{Names, Trees};
 
 /// Exit's `Outcome` for a site of `kind`, `None` for `Outcome::Ok`.
 /// `residual` is a reference to what a `?` site carries.
@@ -18,12 +18,7 @@ use crate::tokens::Names;
 /// Input:  a `?` site / a `return` site (its value in RET)
 /// Output: `Outcome::Err(<view of the residual's error, or of `None`>)` /
 ///         [`returned_outcome`] of RET
-fn outcome(
-    p: &TokenStream,
-    ret: &TokenStream,
-    kind: &SiteKind,
-    residual: TokenStream,
-) -> Option<TokenStream> {
+fn outcome(p: &Trees, ret: &Trees, kind: &SiteKind, residual: TokenStream) -> Option<TokenStream> {
     let m = Span::mixed_site();
     match kind {
         SiteKind::Try(_) => Some(quote_spanned! {m=>
@@ -49,7 +44,7 @@ fn outcome(
 /// (`p::returned(.., |err| ..)`, session 8): the closure is a body of its
 /// own that rustc type-checks and borrow-checks apart, and checking the
 /// 500-site crate cost 0.9 % more with it (bench/HISTORY.md, session 10).
-pub(super) fn returned_outcome(p: &TokenStream, value: &TokenStream) -> TokenStream {
+pub(super) fn returned_outcome(p: &Trees, value: &TokenStream) -> TokenStream {
     quote_spanned! {Span::mixed_site()=>
         match (&#p::Probe(#value)).__ctxmgr_returned_err() {
             #p::Some(err) => #p::Outcome::Err((&&#p::Probe(err)).__ctxmgr_view()),
@@ -64,8 +59,8 @@ pub(super) fn returned_outcome(p: &TokenStream, value: &TokenStream) -> TokenStr
 /// carries), `continue 'l`, each through `out`. A `?` site is resumed by
 /// each renderer its own way.
 fn resume_jump(
-    p: &TokenStream,
-    ret: &TokenStream,
+    p: &Trees,
+    ret: &Trees,
     kind: &SiteKind,
     carried: TokenStream,
     out: Out,
@@ -176,7 +171,7 @@ impl Sites {
     pub fn try_only_code(
         &self,
         names: &Names,
-        p: &TokenStream,
+        p: &Trees,
         manager: Span,
         residual: &syn::Ident,
         out: Out,
@@ -191,7 +186,7 @@ impl Sites {
         };
         let outcome = outcome(
             p,
-            &TokenStream::new(),
+            &Trees::default(),
             &SiteKind::Try(question),
             quote_spanned!(m=> &#residual),
         )
@@ -215,7 +210,7 @@ impl Sites {
     /// 'body value`) when that is its only site, else stored in their slot
     /// (`({ SLOT_i = Some(value); break 'body i; })`; an inner error in
     /// RET, as a `return` site).
-    pub fn place(&self, names: &Names, p: &TokenStream, body: TokenStream) -> TokenStream {
+    pub fn place(&self, names: &Names, p: &Trees, body: TokenStream) -> TokenStream {
         let m = Span::mixed_site();
         // Each marker's name: `LEAVE_i` of a `?` site (`Some(i)`), `INNER`
         // of the inner levels' errors (`None`).
@@ -260,7 +255,7 @@ impl Sites {
     /// `RET, FLOW, SLOT_1, ..`, `()` where there is none, none after the
     /// last there is. FLOW is kept (read again after the `with!`'s block)
     /// only with several sites, unlabelled ones among them.
-    pub fn state_fields(&self, names: &Names, p: &TokenStream) -> TokenStream {
+    pub fn state_fields(&self, names: &Names, p: &Trees) -> TokenStream {
         let m = Span::mixed_site();
         if !names.is_sync() {
             return TokenStream::new();
@@ -315,7 +310,7 @@ impl Sites {
     ///
     /// Output: [async: `let mut RET = p::None;`]
     ///         `if false { return p::Option::unwrap(RET); }`
-    pub fn setup(&self, names: &Names, p: &TokenStream, out: Out) -> TokenStream {
+    pub fn setup(&self, names: &Names, p: &Trees, out: Out) -> TokenStream {
         let m = Span::mixed_site();
         let mut setup = TokenStream::new();
         if !self.has_return() {
@@ -342,7 +337,7 @@ impl Sites {
     /// the others it is `Swallowed<!>` and compiles away); `check` spanned
     /// on the manager, where a body whose value has no default for a
     /// swallowed error is reported.
-    fn check(names: &Names, p: &TokenStream, manager: Span) -> TokenStream {
+    fn check(names: &Names, p: &Trees, manager: Span) -> TokenStream {
         let m = Span::mixed_site();
         let guard = names.field("guard");
         let outcome = names.local("outcome");
@@ -363,7 +358,7 @@ impl Sites {
     pub fn sync_arms(
         &self,
         names: &Names,
-        p: &TokenStream,
+        p: &Trees,
         manager: Span,
         unlabelled: bool,
         out: Out,
@@ -421,13 +416,7 @@ impl Sites {
     /// Output: outcome: `P_i(x) => <outcome>`, `Outcome::Ok` for `break`/`continue`
     ///         resume:  `P_i(x) => (SWALLOWED.resume(x))?` /
     ///                  `return taken(RET)` / `break 'l [x]` / `continue 'l`
-    pub fn async_code(
-        &self,
-        names: &Names,
-        p: &TokenStream,
-        manager: Span,
-        out: Out,
-    ) -> AsyncSites {
+    pub fn async_code(&self, names: &Names, p: &Trees, manager: Span, out: Out) -> AsyncSites {
         let m = Span::mixed_site();
         let ret = names.ret();
         let x = quote_spanned!(m=> carried);

@@ -8,6 +8,7 @@ use quote::{quote_spanned, ToTokens};
 use super::guard::ExitBorrow;
 use super::plan::{Level, Shared};
 use super::sites::{returned_outcome, SiteArm};
+use crate::tokens::Trees;
 
 /// Renders a sync level: the short form when its body has no sites (it can
 /// only end normally, or panic), else the labelled form.
@@ -177,7 +178,7 @@ fn with_sites(
     let flow = if unlabelled {
         names.field("flow")
     } else {
-        names.local("flow").to_token_stream()
+        Trees::from_ident(names.local("flow"))
     };
     // The body is the break's value itself, so that a body that always
     // leaves makes the break unreachable and `with!` diverges.
