@@ -63,13 +63,6 @@ impl ToTokens for Trees {
     }
 }
 
-/// A copy of a syntax tree node, by printing and re-parsing it (the
-/// workspace builds syn without `clone-impls`). syn re-parses its own
-/// output, so this does not fail on a node syn produced.
-pub fn dup<T: syn::parse::Parse + ToTokens>(node: &T) -> T {
-    syn::parse2(node.to_token_stream()).expect("syn re-parses its own output")
-}
-
 /// `tokens` with every token (and every group) spanned at `span`.
 pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     let mut out = Vec::new();

@@ -35,7 +35,6 @@ use super::attr::{Role, CONTEXT_MANAGER};
 use super::parse::ImplInput;
 use crate::diag::Errors;
 use crate::result_type::{is_result, last_segment, result_value};
-use crate::tokens::dup;
 
 use super::spec::{
     value_lifetime, EnterRet, EnterSpec, ExitRet, ExitSpec, Shape, Spec, SuppressSpec,
@@ -299,9 +298,9 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
 
     let original = match &method.sig.output {
         ReturnType::Default => unit_type(),
-        ReturnType::Type(_, ty) => dup(&**ty),
+        ReturnType::Type(_, ty) => (**ty).clone(),
     };
-    let mut rewritten = dup(&original);
+    let mut rewritten = original.clone();
     let mut rewrite = Rewrite {
         receiver: receiver_lifetime.as_ref(),
         target: value_lifetime(),
@@ -323,24 +322,24 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
 
     let (ret, value) = match result_value(&rewritten) {
         Some(value) => {
-            let mut unit_value = dup(&original);
+            let mut unit_value = original.clone();
             if let Some(arg) = first_type_arg_mut(&mut unit_value) {
                 *arg = unit_type();
             }
             let value = match value {
-                Some(value) => Some(dup(value)),
+                Some(value) => Some(value.clone()),
                 None => None,
             };
             (
                 EnterRet::Result {
-                    ty: Box::new(dup(&rewritten)),
+                    ty: Box::new(rewritten.clone()),
                     // Named directly only in `Result<V, E>`, the shape of
                     // core's `Result`; an alias with fewer parameters
                     // (`io::Result<V>`, or one that wraps its `T`) is read
                     // through `EnterResult`.
                     value: match &value {
                         Some(value) if type_arg_count(&rewritten) == 2 => {
-                            Some(Box::new(dup(value)))
+                            Some(Box::new(value.clone()))
                         }
                         _ => None,
                     },
@@ -350,8 +349,8 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
             )
         }
         None => (
-            EnterRet::Plain(Box::new(dup(&rewritten))),
-            Some(dup(&rewritten)),
+            EnterRet::Plain(Box::new(rewritten.clone())),
+            Some(rewritten.clone()),
         ),
     };
     let shape = if !mentions_value_lifetime(&rewritten) {
@@ -415,7 +414,7 @@ fn validate_exit<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Exit
             // `type Res<T> = Result<T, E>`'s `Res<()>`. Only a path can be
             // one; the type system checks it (`__private::ExitResult`).
             ty if is_result(ty) || (last_segment(ty).is_some() && !is_primitive(ty)) => {
-                (ExitRet::Result(Box::new(dup(ty))), ty.span())
+                (ExitRet::Result(Box::new(ty.clone())), ty.span())
             }
             other => {
                 ok = false;
