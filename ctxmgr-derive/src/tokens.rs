@@ -41,6 +41,15 @@ impl Trees {
         Trees(vec![ident.into()])
     }
 
+    /// `&mut value`, the `&` and `mut` spanned at `at`.
+    pub fn borrow_mut(value: &Trees, at: Span) -> Self {
+        let mut amp = proc_macro2::Punct::new('&', proc_macro2::Spacing::Alone);
+        amp.set_span(at);
+        let mut trees = vec![amp.into(), proc_macro2::Ident::new("mut", at).into()];
+        trees.extend(value.0.iter().cloned());
+        Trees(trees)
+    }
+
     /// `value.index`, the index spanned at `at`.
     pub fn indexed(value: syn::Ident, index: usize, at: Span) -> Self {
         let mut dot = proc_macro2::Punct::new('.', proc_macro2::Spacing::Alone);
@@ -103,14 +112,14 @@ pub fn first_and_last_span(tokens: TokenStream) -> (Span, Span) {
 /// for the user's expression (`with!`'s manager, moved to a local first) is
 /// pointed at as that whole expression: proc macros cannot join spans on
 /// stable, but rustc's parser does.
-pub fn spanning(value: &impl ToTokens, (first, last): (Span, Span)) -> TokenStream {
+pub fn spanning(value: &impl ToTokens, (first, last): (Span, Span)) -> Trees {
     let mut tuple =
         proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote::quote!(#value,));
     tuple.set_span(first);
     let mut index = proc_macro2::Literal::usize_unsuffixed(0);
     index.set_span(last);
     let dot = proc_macro2::Punct::new('.', proc_macro2::Spacing::Alone);
-    quote::quote!(#tuple #dot #index)
+    Trees(vec![tuple.into(), dot.into(), index.into()])
 }
 
 /// Where to point at an item: its name, when it has one.

@@ -119,15 +119,28 @@ pub(super) fn entry(
     let span = manager.span();
     let guard = names.field_at("guard", last);
     let at = m.located_at(first);
-    let enter_borrow = quote_spanned!(at=> &mut #guard);
     // Spanned on the user's expression: "is not a context manager" and
-    // "can fail with `E`" point there.
-    let (kind_of, guard_new, enter) = match manager.flavor {
-        Flavor::Sync => (
-            quote_spanned!(m=> #p::Kind),
-            syn::Ident::new("guard", span),
-            syn::Ident::new("enter", span).into_token_stream(),
+    // "can fail with `E`" point there. The pieces below are interpolated
+    // once each, as trees or syntax nodes where they can be (a
+    // `TokenStream` is joined across the proc-macro bridge: see `Trees`).
+    let (kind_of, guard_new) = match manager.flavor {
+        Flavor::Sync => (syn::Ident::new("Kind", m), syn::Ident::new("guard", span)),
+        Flavor::Async(_) => (
+            syn::Ident::new("AsyncKind", m),
+            syn::Ident::new("async_guard", span),
         ),
+    };
+    let entered = match manager.flavor {
+        Flavor::Sync => {
+            let enter = syn::Ident::new("enter", span);
+            let enter_borrow = Trees::borrow_mut(&guard, at);
+            quote_spanned! {m=>
+                match #kind.#enter(#enter_borrow) {
+                    #p::Continue(val) => val,
+                    #p::Break(#err) => #on_break,
+                }
+            }
+        }
         // The manager's own future is awaited here, in the caller's async
         // fn, and the result recorded in the guard's state after, the two
         // fields borrowed apart (see `AsyncGuard::__ctxmgr_manager`; the
@@ -138,33 +151,34 @@ pub(super) fn entry(
             let dot = quote_spanned!(kw=> .await);
             let manager_borrow = quote_spanned!(at=> &mut #guard.__ctxmgr_manager);
             let state_of = quote_spanned!(at=> #guard.__ctxmgr_state);
-            (
-                quote_spanned!(m=> #p::AsyncKind),
-                syn::Ident::new("async_guard", span),
-                quote_spanned! {m=>
-                    ({
-                        let entered = #p::AsyncContextManager::enter(#manager_borrow) #dot;
-                        #kind.#entered(#state_of.__ctxmgr_ref(), entered)
-                    })
-                },
-            )
+            quote_spanned! {m=>
+                match ({
+                    let entered = #p::AsyncContextManager::enter(#manager_borrow) #dot;
+                    #kind.#entered(#state_of.__ctxmgr_ref(), entered)
+                }) {
+                    #p::Continue(val) => val,
+                    #p::Break(#err) => #on_break,
+                }
+            }
         }
-    };
-    let enter = match manager.flavor {
-        Flavor::Sync => quote_spanned!(m=> #kind.#enter(#enter_borrow)),
-        Flavor::Async(_) => enter,
     };
     // `as _f` binds a value the body does not use, on purpose (Python's
     // `with lock() as _:`): not clippy's `no_effect_underscore_binding`.
     // Only then: each attribute is a lint scope rustc builds.
-    let allow = match &manager.pat {
-        Some(pat) if binds_underscore_name(pat.to_token_stream()) => {
-            quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)])
+    let binds_underscore = match &manager.pat {
+        Some(syn::Pat::Ident(p)) if p.subpat.is_none() => {
+            let name = p.ident.to_string();
+            name.len() > 1 && name.starts_with('_')
         }
-        _ => TokenStream::new(),
+        Some(pat) => binds_underscore_name(pat.to_token_stream()),
+        None => false,
     };
+    let allow = binds_underscore
+        .then(|| quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)]));
     // The pattern the entered value is bound to, with its `allow`.
-    let pat = match &manager.pat {
+    let unused;
+    let or_pat;
+    let pat: &dyn ToTokens = match &manager.pat {
         // Moved into a local of the block so it is dropped before exit.
         // `as _` too: `let _ = VALUE;` would keep it in VALUE just as long,
         // but trip `let_underscore_lock` (deny by default) on a lock guard.
@@ -176,18 +190,18 @@ pub(super) fn entry(
         Some(syn::Pat::Wild(_)) | None
             if extra.is_empty() || matches!(manager.flavor, Flavor::Async(_)) =>
         {
-            state.to_token_stream()
+            &state
         }
-        Some(syn::Pat::Wild(_)) | None => names.ident("unused").into_token_stream(),
+        Some(syn::Pat::Wild(_)) | None => {
+            unused = names.ident("unused");
+            &unused
+        }
         // `let A | B = v;` is Rust but not a `let` syn re-parses.
-        Some(pat @ syn::Pat::Or(_)) => quote!((#pat)),
-        Some(pat) => pat.to_token_stream(),
-    };
-    let entered = quote_spanned! {m=>
-        match #enter {
-            #p::Continue(val) => val,
-            #p::Break(#err) => #on_break,
+        Some(pat @ syn::Pat::Or(_)) => {
+            or_pat = quote!((#pat));
+            &or_pat
         }
+        Some(pat) => pat,
     };
     // Sync: bound where it is entered, `let PAT = <enter>;`. Async: entered
     // outside the body's async block, bound inside it.
@@ -198,16 +212,20 @@ pub(super) fn entry(
             quote!(#allow let #pat = #value;),
         ),
     };
-    let whole = spanning(&state.to_token_stream(), (first, last));
+    let whole = spanning(&state, (first, last));
     // The manager, then the kind probed on it, `let S = EXPR; let KIND =
     // <probe>;`, then the guard made from it. KIND is a local of the block
     // that makes the state (`{ let KIND = ..; (KIND, KIND.guard(S), ..) }`),
     // out of the body's scope.
     let kind_local = syn::Ident::new("kind", m);
-    let probed = quote_spanned! {m=>
-        let #kind_local = (&#kind_of(&#state)).__ctxmgr_kind();
+    let made = match wrap {
+        Some(wrap) => Some(wrap(quote_spanned!(m=> #kind_local.#guard_new(#whole)))),
+        None => None,
     };
-    let made = quote_spanned!(m=> #kind_local.#guard_new(#whole));
+    let made: &dyn ToTokens = match &made {
+        Some(made) => made,
+        None => &quote_spanned!(m=> #kind_local.#guard_new(#whole)),
+    };
     // KIND enters and exits: `Break` carries what the function returns on
     // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
     // happen and nothing is demanded of the function's return type.
@@ -226,23 +244,17 @@ pub(super) fn entry(
         // its storage before the body's first `.await` (flat, the coroutine
         // kept a slot for it: one instruction more per call).
         new_guard: match manager.flavor {
-            Flavor::Sync => {
-                let made = match wrap {
-                    Some(wrap) => wrap(made),
-                    None => made,
+            Flavor::Sync => quote_spanned! {m=>
+                let #state = #expr;
+                let mut #state = {
+                    let #kind_local = (&#p::#kind_of(&#state)).__ctxmgr_kind();
+                    (#kind_local, #made, #extra)
                 };
-                quote_spanned! {m=>
-                    let #state = #expr;
-                    let mut #state = {
-                        #probed
-                        (#kind_local, #made, #extra)
-                    };
-                }
-            }
+            },
             Flavor::Async(_) => quote_spanned! {m=>
                 let mut #state = {
                     let #state = #expr;
-                    #probed
+                    let #kind_local = (&#p::#kind_of(&#state)).__ctxmgr_kind();
                     (#kind_local, #made)
                 };
             },
