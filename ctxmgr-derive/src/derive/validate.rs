@@ -326,10 +326,7 @@ fn validate_enter<'a>(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Ent
             if let Some(arg) = first_type_arg_mut(&mut unit_value) {
                 *arg = unit_type();
             }
-            let value = match value {
-                Some(value) => Some(value.clone()),
-                None => None,
-            };
+            let value = value.cloned();
             (
                 EnterRet::Result {
                     ty: Box::new(rewritten.clone()),

@@ -218,13 +218,14 @@ pub(super) fn entry(
     // that makes the state (`{ let KIND = ..; (KIND, KIND.guard(S), ..) }`),
     // out of the body's scope.
     let kind_local = syn::Ident::new("kind", m);
-    let made = match wrap {
-        Some(wrap) => Some(wrap(quote_spanned!(m=> #kind_local.#guard_new(#whole)))),
-        None => None,
-    };
-    let made: &dyn ToTokens = match &made {
-        Some(made) => made,
-        None => &quote_spanned!(m=> #kind_local.#guard_new(#whole)),
+    let made = quote_spanned!(m=> #kind_local.#guard_new(#whole));
+    let wrapped;
+    let made: &dyn ToTokens = match wrap {
+        Some(wrap) => {
+            wrapped = wrap(made);
+            &wrapped
+        }
+        None => &made,
     };
     // KIND enters and exits: `Break` carries what the function returns on
     // an error (`Err(From::from(e))`); for an `Infallible` manager it cannot
