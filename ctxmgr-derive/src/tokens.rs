@@ -38,16 +38,23 @@ impl Trees {
     }
 
     pub fn from_ident(ident: proc_macro2::Ident) -> Self {
-        Trees(vec![ident.into()])
+        Trees::of(&[TokenTree::Ident(ident)])
+    }
+
+    fn of(trees: &[TokenTree]) -> Self {
+        Trees(trees.to_vec())
     }
 
     /// `&mut value`, the `&` and `mut` spanned at `at`.
     pub fn borrow_mut(value: &Trees, at: Span) -> Self {
         let mut amp = proc_macro2::Punct::new('&', proc_macro2::Spacing::Alone);
         amp.set_span(at);
-        let mut trees = vec![amp.into(), proc_macro2::Ident::new("mut", at).into()];
-        trees.extend(value.0.iter().cloned());
-        Trees(trees)
+        let mut trees = Trees::of(&[
+            TokenTree::Punct(amp),
+            TokenTree::Ident(proc_macro2::Ident::new("mut", at)),
+        ]);
+        trees.0.extend(value.0.iter().cloned());
+        trees
     }
 
     /// `value.index`, the index spanned at `at`.
@@ -56,7 +63,11 @@ impl Trees {
         dot.set_span(at);
         let mut lit = proc_macro2::Literal::usize_unsuffixed(index);
         lit.set_span(at);
-        Trees(vec![value.into(), dot.into(), lit.into()])
+        Trees::of(&[
+            TokenTree::Ident(value),
+            TokenTree::Punct(dot),
+            TokenTree::Literal(lit),
+        ])
     }
 }
 
@@ -119,7 +130,11 @@ pub fn spanning(value: &impl ToTokens, (first, last): (Span, Span)) -> Trees {
     let mut index = proc_macro2::Literal::usize_unsuffixed(0);
     index.set_span(last);
     let dot = proc_macro2::Punct::new('.', proc_macro2::Spacing::Alone);
-    Trees(vec![tuple.into(), dot.into(), index.into()])
+    Trees::of(&[
+        TokenTree::Group(tuple),
+        TokenTree::Punct(dot),
+        TokenTree::Literal(index),
+    ])
 }
 
 /// Where to point at an item: its name, when it has one.

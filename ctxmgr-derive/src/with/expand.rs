@@ -103,10 +103,10 @@ impl<'k> Expander<'k> {
         let WithInput {
             mut managers,
             body,
-            written,
+            opaque,
             ..
         } = input;
-        let note = super::macros::opaque_note(&body, written.as_ref());
+        let note = super::macros::opaque_note(&body, opaque);
         self.expand_levels(&mut managers, body, call, note.as_deref(), out)
     }
 

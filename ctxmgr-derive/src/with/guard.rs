@@ -173,8 +173,11 @@ pub(super) fn entry(
         Some(pat) => binds_underscore_name(pat.to_token_stream()),
         None => false,
     };
-    let allow = binds_underscore
-        .then(|| quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)]));
+    let allow = if binds_underscore {
+        Some(quote_spanned!(m=> #[allow(clippy::no_effect_underscore_binding)]))
+    } else {
+        None
+    };
     // The pattern the entered value is bound to, with its `allow`.
     let unused;
     let or_pat;

@@ -53,22 +53,20 @@ const INERT_MACROS: &[&str] = &[
 /// drop panic names them: "`give_up!`, `log!`" (`None` when there are none).
 /// A token scan of the body as written, nested `with!` bodies, closures and
 /// items included: listing a macro that cannot leave the body is harmless,
-/// missing one is not. `written` is the body's tokens as the user wrote
-/// them, when the parse kept them (`WithInput::written`): scanned as they
-/// are, not printed from the parsed body again.
-pub fn opaque_note(body: &Block, written: Option<&TokenStream>) -> Option<String> {
-    let tokens = match written {
-        Some(tokens) => tokens.clone(),
+/// missing one is not. `scanned` is what the parse found in the body's own
+/// tokens (`WithInput::opaque`); without it the parsed body is printed and
+/// scanned.
+pub fn opaque_note(body: &Block, scanned: Option<Vec<String>>) -> Option<String> {
+    let names = match scanned {
+        Some(names) => names,
         None => {
             let mut tokens = TokenStream::new();
             for stmt in &body.stmts {
                 stmt.to_tokens(&mut tokens);
             }
-            tokens
+            scan_body(&tokens).opaque
         }
     };
-    let mut names = Vec::new();
-    scan_calls(tokens, &mut names);
     let mut names = names.into_iter();
     let mut note = names.next()?;
     for name in names {
@@ -78,30 +76,73 @@ pub fn opaque_note(body: &Block, written: Option<&TokenStream>) -> Option<String
     Some(note)
 }
 
-/// Adds to `names` each macro that `tokens` call (`name!(..)`, `[..]`,
-/// `{..}`) and `with!` does not look into, once. A name is read (a call
-/// across the proc-macro bridge) only where a `!` and a group follow it.
-fn scan_calls(tokens: TokenStream, names: &mut Vec<String>) {
+/// Keywords of every edition that an expression's `!(..)` can follow
+/// (`if !(a && b)`): never a macro's name.
+const NOT_A_MACRO: &[&str] = &[
+    "break", "else", "if", "in", "let", "match", "return", "while",
+];
+
+/// What one walk of a body's tokens finds.
+pub struct BodyScan {
+    /// Nothing in the body that the rewrite stage changes or looks into:
+    /// no `?`, no `return`, `break` or `continue`, no macro call
+    /// (`name!(..)`). Such a body is emitted as written, not printed back
+    /// from syn's tree. Conservative: a `?` or `return` in a closure or a
+    /// nested `fn` sends the body the long way too. So does a body that is
+    /// one parenthesized expression, which the rewrite would take for one
+    /// of its own parenthesized sites.
+    pub inert: bool,
+    /// The macros it calls that `with!` does not look into, each once, as
+    /// `opaque_note` lists them.
+    pub opaque: Vec<String>,
+}
+
+/// Scans a body's tokens: one walk, which reads a name (a call across the
+/// proc-macro bridge) only where it can matter: before `!` and a group (a
+/// macro call, unless the name is a keyword: `if !(..)`), or while the body
+/// still looks inert.
+pub fn scan_body(tokens: &TokenStream) -> BodyScan {
+    let mut tts = tokens.clone().into_iter();
+    let one_paren = matches!(
+        (tts.next(), tts.next()),
+        (Some(proc_macro2::TokenTree::Group(g)), None)
+            if g.delimiter() == proc_macro2::Delimiter::Parenthesis
+    );
+    let mut scan = BodyScan {
+        inert: !one_paren,
+        opaque: Vec::new(),
+    };
+    walk(tokens.clone(), &mut scan);
+    scan
+}
+
+fn walk(tokens: TokenStream, scan: &mut BodyScan) {
     let tts: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
     for (i, tt) in tts.iter().enumerate() {
         match tt {
-            proc_macro2::TokenTree::Group(g) => scan_calls(g.stream(), names),
+            proc_macro2::TokenTree::Group(g) => walk(g.stream(), scan),
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '?' => scan.inert = false,
             proc_macro2::TokenTree::Ident(ident) => {
-                let call = matches!(
+                let bang_group = matches!(
                     (tts.get(i + 1), tts.get(i + 2)),
                     (Some(proc_macro2::TokenTree::Punct(bang)), Some(proc_macro2::TokenTree::Group(_)))
                         if bang.as_char() == '!'
                 );
-                if !call {
+                if !bang_group && !scan.inert {
                     continue;
                 }
                 let name = ident.to_string();
-                let seen = EXPR_MACROS.contains(&name.as_str())
-                    || INERT_MACROS.contains(&name.as_str())
-                    || matches!(name.as_str(), "bail" | "ensure" | "matches" | "with");
-                let name = format!("`{name}!`");
-                if !seen && !names.contains(&name) {
-                    names.push(name);
+                if bang_group && !NOT_A_MACRO.contains(&name.as_str()) {
+                    scan.inert = false;
+                    let seen = EXPR_MACROS.contains(&name.as_str())
+                        || INERT_MACROS.contains(&name.as_str())
+                        || matches!(name.as_str(), "bail" | "ensure" | "matches" | "with");
+                    let name = format!("`{name}!`");
+                    if !seen && !scan.opaque.contains(&name) {
+                        scan.opaque.push(name);
+                    }
+                } else if matches!(name.as_str(), "return" | "break" | "continue") {
+                    scan.inert = false;
                 }
             }
             _ => {}
@@ -152,7 +193,20 @@ pub fn as_block(tokens: TokenStream) -> Expr {
 
 #[cfg(test)]
 mod tests {
-    use super::is_with_macro;
+    use super::{is_with_macro, scan_body};
+
+    #[test]
+    fn opaque_calls_are_named_once_and_keywords_are_not_calls() {
+        let scan = scan_body(
+            &"if !(ready) { log!(a); } while !(done) { log!(b); give_up!(); println!(\"x\"); }"
+                .parse()
+                .expect("tokens"),
+        );
+        assert_eq!(scan.opaque, ["`log!`", "`give_up!`"]);
+        assert!(!scan.inert, "a macro call is looked into");
+        let scan = scan_body(&"if !(ready) { 1 } else { 2 }".parse().expect("tokens"));
+        assert!(scan.opaque.is_empty() && scan.inert);
+    }
 
     fn mac(path: &str) -> syn::Macro {
         syn::parse_str(&format!("{path}!(m => {{}})")).expect("a macro call")

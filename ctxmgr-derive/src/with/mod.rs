@@ -89,6 +89,6 @@ fn as_verbatim_body(mut m: Box<parse::Malformed>) -> Result<WithInput, Box<parse
         krate,
         managers,
         body,
-        written: None,
+        opaque: None,
     })
 }

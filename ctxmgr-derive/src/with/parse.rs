@@ -7,7 +7,8 @@ use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use syn::parse::Parser;
 use syn::{Block, Expr, Pat};
 
-use super::plain::{is_inert, is_plain_expr, plain_binding};
+use super::macros::scan_body;
+use super::plain::{is_plain_expr, plain_binding};
 use super::recover::recover_block;
 use crate::tokens::{find_punct, is_punct, stream};
 
@@ -51,11 +52,10 @@ pub struct WithInput {
     /// At least one.
     pub managers: Vec<Manager>,
     pub body: Block,
-    /// The body's tokens inside its braces as the user wrote them, when
-    /// the input had them (a `with!`, not an attribute's function body):
-    /// the scan for macro calls reads these, and does not print the parsed
-    /// body again.
-    pub written: Option<TokenStream>,
+    /// The macros the body calls that `with!` does not look into, when the
+    /// parse scanned the body's tokens as written (a `with!`, not an
+    /// attribute's function body): see `macros::opaque_note`.
+    pub opaque: Option<Vec<String>>,
 }
 
 /// What is left to show when the input is malformed: the error, and the body
@@ -163,7 +163,7 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
     // half-typed `f.`), they are kept with the managers, so the body is
     // emitted with its bindings typed and rust-analyzer completes in it.
     //
-    // A body with nothing to rewrite (`macros::is_inert`) is parsed only to
+    // A body with nothing to rewrite (`macros::scan_body`) is parsed only to
     // report its syntax errors (the expansion always parses, or holds the
     // error): its tokens are emitted as they are, one statement of the
     // block, not printed back from syn's tree.
@@ -172,16 +172,16 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
         let TokenTree::Group(group) = body else {
             unreachable!("a body is a brace group")
         };
-        let written = group.stream();
         match syn::parse2::<Block>(body_tokens.clone()) {
-            Ok(_) if is_inert(&written) => {
-                let block = Block {
-                    brace_token: syn::token::Brace(group.delim_span()),
-                    stmts: vec![syn::Stmt::Expr(Expr::Verbatim(written.clone()), None)],
+            Ok(block) => {
+                let scan = scan_body(&group.stream());
+                let block = if scan.inert {
+                    verbatim_block(group)
+                } else {
+                    block
                 };
-                Ok((block, written))
+                Ok((block, scan.opaque))
             }
-            Ok(block) => Ok((block, written)),
             Err(e) => {
                 let mut m = malformed(e, Some(body_tokens.clone()));
                 m.managers = parse_managers(head).unwrap_or_default();
@@ -254,7 +254,7 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
             return Err(m);
         }
     };
-    let (body, written) = body;
+    let (body, opaque) = body;
     let body_tokens = || Some(quote::ToTokens::to_token_stream(&body));
 
     if head.is_empty() {
@@ -277,7 +277,7 @@ pub fn parse_with_body(krate: TokenStream, tts: &[TokenTree]) -> Result<WithInpu
         krate,
         managers,
         body,
-        written: Some(written),
+        opaque: Some(opaque),
     })
 }
 
@@ -521,6 +521,14 @@ fn parse_manager(tts: &[TokenTree], after: Option<&TokenTree>) -> syn::Result<Ma
         flavor,
         ends,
     })
+}
+
+/// A body block as written: its tokens one statement, not syn's tree.
+fn verbatim_block(group: &proc_macro2::Group) -> Block {
+    Block {
+        brace_token: syn::token::Brace(group.delim_span()),
+        stmts: vec![syn::Stmt::Expr(Expr::Verbatim(group.stream()), None)],
+    }
 }
 
 fn block_expr(g: &proc_macro2::Group, stmts: Vec<syn::Stmt>) -> Expr {

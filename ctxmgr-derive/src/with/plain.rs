@@ -1,7 +1,8 @@
 //! What `with!` emits as the user wrote it, without syn parsing it and
-//! printing it back: a body with nothing to rewrite ([`is_inert`]), a
-//! manager expression that is a plain path, call or method chain
-//! ([`is_plain_expr`]), a binding that is one name ([`plain_binding`]).
+//! printing it back: a manager expression that is a plain path, call or
+//! method chain ([`is_plain_expr`]), a binding that is one name
+//! ([`plain_binding`]). (A body with nothing to rewrite is found by
+//! `macros::scan_body`.)
 //! Parsing and printing are most of what `with!` itself costs in a user's
 //! build (its proc macro runs unoptimized there). Conservative scans of
 //! tokens: whatever they do not accept goes the long way, through syn,
@@ -10,54 +11,7 @@
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use syn::Pat;
 
-use crate::tokens::is_punct;
-
-/// Whether a body's tokens hold nothing that the rewrite stage changes or
-/// looks into: no `?`, no `return`, `break` or `continue`, no macro call
-/// (`name!(..)`). Such a body is emitted as written, without syn parsing
-/// it and printing it back (most of what `with!` itself costs on a long
-/// body): rustc reports its syntax errors, if any, as it would outside
-/// `with!`. A conservative scan: a `?` or `return` in a closure or a nested
-/// `fn`, or `if !(..)`, only sends the body the long way. A body that is
-/// one parenthesized expression goes the long way too, so that what the
-/// rewrite does to its own parenthesized sites never touches it.
-pub fn is_inert(tokens: &TokenStream) -> bool {
-    fn inert(tokens: TokenStream) -> bool {
-        let tts: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
-        for (i, tt) in tts.iter().enumerate() {
-            let inert = match tt {
-                proc_macro2::TokenTree::Group(g) => inert(g.stream()),
-                proc_macro2::TokenTree::Punct(p) => match p.as_char() {
-                    '?' => false,
-                    // `name!(..)`: a `!` after a name, before a group.
-                    '!' => {
-                        !(i > 0
-                            && matches!(tts[i - 1], proc_macro2::TokenTree::Ident(_))
-                            && matches!(tts.get(i + 1), Some(proc_macro2::TokenTree::Group(_))))
-                    }
-                    _ => true,
-                },
-                proc_macro2::TokenTree::Ident(ident) => {
-                    !matches!(ident.to_string().as_str(), "return" | "break" | "continue")
-                }
-                proc_macro2::TokenTree::Literal(_) => true,
-            };
-            if !inert {
-                return false;
-            }
-        }
-        true
-    }
-    let mut tts = tokens.clone().into_iter();
-    match (tts.next(), tts.next()) {
-        (Some(proc_macro2::TokenTree::Group(g)), None)
-            if g.delimiter() == proc_macro2::Delimiter::Parenthesis =>
-        {
-            false
-        }
-        _ => inert(tokens.clone()),
-    }
-}
+use crate::tokens::{find_punct, is_punct};
 
 /// Rust's keywords (strict, reserved and the 2018+ ones): never a plain
 /// name, in an expression or a binding.
@@ -128,8 +82,9 @@ pub fn is_plain_expr(tts: &[TokenTree]) -> bool {
             }
             TokenTree::Punct(dot) if dot.as_char() == '.' && dot.spacing() == Spacing::Alone => {
                 at += 1;
-                if !tts.get(at).is_some_and(|tt| is_name(tt, false)) {
-                    return false;
+                match tts.get(at) {
+                    Some(tt) if is_name(tt, false) => {}
+                    _ => return false,
                 }
             }
             _ => return false,
@@ -143,17 +98,13 @@ pub fn is_plain_expr(tts: &[TokenTree]) -> bool {
 /// expression.
 fn are_plain_args(args: TokenStream) -> bool {
     let tts: Vec<TokenTree> = args.into_iter().collect();
-    if tts.is_empty() {
-        return true;
-    }
-    // `f(a,)` splits into `a` and an empty last piece.
-    let trailing = is_punct_at(&tts, tts.len() - 1, ',');
-    let args = if trailing {
-        &tts[..tts.len() - 1]
-    } else {
-        &tts[..]
-    };
-    for arg in args.split(|tt| is_punct(tt, ',')) {
+    let mut rest = &tts[..];
+    // Each argument up to its `,`; `f(a,)` leaves nothing after the last.
+    while !rest.is_empty() {
+        let (arg, after) = match find_punct(rest, ',') {
+            Some(comma) => (&rest[..comma], &rest[comma + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
         let plain = match arg {
             [TokenTree::Literal(_)] => true,
             arg => !arg.is_empty() && is_plain_expr(arg),
@@ -161,12 +112,16 @@ fn are_plain_args(args: TokenStream) -> bool {
         if !plain {
             return false;
         }
+        rest = after;
     }
     true
 }
 
 fn is_punct_at(tts: &[TokenTree], at: usize, c: char) -> bool {
-    tts.get(at).is_some_and(|tt| is_punct(tt, c))
+    match tts.get(at) {
+        Some(tt) => is_punct(tt, c),
+        None => false,
+    }
 }
 
 /// `as NAME`: the pattern syn would parse, without parsing it.
@@ -185,6 +140,7 @@ pub fn plain_binding(tts: &[TokenTree]) -> Option<Pat> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::macros::scan_body;
     use super::*;
 
     fn tts(s: &str) -> Vec<TokenTree> {
@@ -279,11 +235,13 @@ mod tests {
             "let x = f(); x.len()",
             "if !flag { 1 } else { 2 }",
             "a != b",
+            "if !(a) { 1 } else { 2 }",
+            "while !(done) { step() }",
             "items.iter().map(|x| x + 1).sum::<u32>()",
             "",
         ];
         for body in inert {
-            assert!(is_inert(&body.parse().expect("tokens")), "{body}");
+            assert!(scan_body(&body.parse().expect("tokens")).inert, "{body}");
         }
         let not_inert = [
             "x?",
@@ -296,10 +254,9 @@ mod tests {
             "f(|| x?)",
             "fn g() -> u8 { return 1 }",
             "(match x { _ => 1 })",
-            "if !(a) { 1 } else { 2 }",
         ];
         for body in not_inert {
-            assert!(!is_inert(&body.parse().expect("tokens")), "{body}");
+            assert!(!scan_body(&body.parse().expect("tokens")).inert, "{body}");
         }
     }
 }

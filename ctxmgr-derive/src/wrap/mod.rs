@@ -102,7 +102,7 @@ pub fn wrap(args: TokenStream, item: TokenStream) -> TokenStream {
         krate: runtime_path(None),
         managers,
         body,
-        written: None,
+        opaque: None,
     });
     func.block.stmts = vec![syn::Stmt::Expr(
         syn::Expr::Verbatim(quote_spanned!(span=> #expansion)),
