@@ -141,8 +141,9 @@ impl<'k> Expander<'k> {
         } else {
             // The inner levels are this level's body; it ends, and its exit
             // runs, where the user's body ends.
+            let outermost = !out.is_nested();
             let (tokens, sites) =
-                rewrite::rewrite_levels(&names, &p, self, in_async_block, |escapes| {
+                rewrite::rewrite_levels(&names, &p, self, (in_async_block, outermost), |escapes| {
                     self.expand_levels(inner, body, call, note, Out(Some(escapes)))
                 });
             let mut block = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, tokens);
@@ -150,6 +151,11 @@ impl<'k> Expander<'k> {
             (block.into_token_stream(), sites)
         };
         sites.settle(!out.is_nested());
+        // A sync level without sites escapes by its enter and exit errors
+        // only (an async one also by exit's error as a `return`).
+        if sites.is_empty() && matches!(manager.flavor, Flavor::Sync) {
+            out.errors_only();
+        }
         let body = sites.place(&names, &p, body);
         let level = Level {
             names,

@@ -80,8 +80,11 @@ pub struct Site {
 }
 
 /// The sites of one body, numbered from 1 in the order the rewrite met them.
+/// The third field: the inner levels' errors were placed as they were
+/// escaped (their final form known then: see `rewrite::Rewriter::escape`),
+/// so `place` has no `INNER` marker to look for.
 #[derive(Default)]
-pub struct Sites(Vec<Site>, Option<u32>);
+pub struct Sites(Vec<Site>, Option<u32>, bool);
 
 impl Sites {
     pub fn is_empty(&self) -> bool {
@@ -204,6 +207,15 @@ impl Sites {
         self.1
     }
 
+    /// The inner levels' errors were placed as escaped (see [`Sites`]).
+    pub fn set_inner_placed(&mut self) {
+        self.2 = true;
+    }
+
+    pub fn inner_placed(&self) -> bool {
+        self.2
+    }
+
     /// Unlabelled `break`/`continue` cannot be resumed inside a labelled
     /// block (E0695): with such sites the `with!`'s block yields
     /// `Option<value>` and they are resumed after it.
@@ -262,6 +274,10 @@ pub trait Escapes {
     /// Rewrites a nested level's manager expression, which the enclosing
     /// body evaluates (`make()?` in `with!(a, make()? as b, ..)`).
     fn visit_manager(&self, expr: &mut syn::Expr);
+
+    /// Said by a nested level whose body has no sites, before it renders:
+    /// its escapes are its enter and exit errors only.
+    fn errors_only(&self);
 }
 
 /// Where a level's escapes go: out of the function (`None`, the outermost
@@ -288,6 +304,13 @@ impl Out<'_> {
             return outer.escape(escape);
         }
         plain(escape)
+    }
+
+    /// See [`Escapes::errors_only`].
+    pub fn errors_only(self) {
+        if let Some(outer) = self.0 {
+            outer.errors_only();
+        }
     }
 }
 

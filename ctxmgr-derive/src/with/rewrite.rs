@@ -48,10 +48,14 @@ pub fn rewrite_levels(
     names: &Names,
     p: &Trees,
     nested: &dyn ExpandNested,
-    in_async_block: bool,
+    (in_async_block, outermost): (bool, bool),
     inner: impl FnOnce(&dyn Escapes) -> TokenStream,
 ) -> (TokenStream, Sites) {
     let mut rewriter = Rewriter::new(names, p, nested, in_async_block);
+    // The body is the inner levels and nothing else: when they say their
+    // escapes are errors only, those errors are this outermost level's
+    // only site, whose form (`(break 'body ERR)`) is known at once.
+    rewriter.sole_levels = outermost && !in_async_block;
     let tokens = inner(&Outer(std::cell::RefCell::new(&mut rewriter)));
     (tokens, rewriter.sites)
 }
@@ -67,6 +71,13 @@ impl Escapes for Outer<'_, '_> {
 
     fn visit_manager(&self, expr: &mut Expr) {
         self.0.borrow_mut().visit_expr(expr);
+    }
+
+    fn errors_only(&self) {
+        let mut rewriter = self.0.borrow_mut();
+        if rewriter.sole_levels && rewriter.sites.is_empty() {
+            rewriter.errors_only = true;
+        }
     }
 }
 
@@ -97,6 +108,12 @@ struct Rewriter<'r> {
     loops: usize,
     /// Labels of loops and blocks defined inside the body, innermost last.
     labels: Vec<String>,
+    /// The body is the inner levels of an outermost sync level (see
+    /// `rewrite_levels`).
+    sole_levels: bool,
+    /// Their escapes are their enter and exit errors only: the inner
+    /// errors' site is the body's only one, placed as it is escaped.
+    errors_only: bool,
 }
 
 impl<'r> Rewriter<'r> {
@@ -116,6 +133,8 @@ impl<'r> Rewriter<'r> {
             sites: Sites::default(),
             loops: 0,
             labels: Vec::new(),
+            sole_levels: false,
+            errors_only: false,
         }
     }
 
@@ -125,6 +144,14 @@ impl<'r> Rewriter<'r> {
         match escape {
             // Placed by the renderer (`INNER(value)`): the block's value
             // when it is the only site, else a `return` site.
+            // The only site: the body's block's value, as `Sites::place`
+            // would place it.
+            Escape::Error(name) if self.errors_only => {
+                self.sites.shared(SiteKind::Inner);
+                self.sites.set_inner_placed();
+                let label = &self.label;
+                quote_spanned!(m=> (break #label #name))
+            }
             Escape::Error(name) if !self.in_async_block => {
                 self.sites.shared(SiteKind::Inner);
                 let at = self.names.ident("inner");

@@ -223,7 +223,7 @@ impl Sites {
                 }
             }
         }
-        if self.inner_index().is_some() {
+        if self.inner_index().is_some() && !self.inner_placed() {
             markers.push((names.ident("inner").to_string(), None));
         }
         if markers.is_empty() {
