@@ -411,11 +411,6 @@ impl<M: ContextManager> Guard<M> {
         fn suppresses;
     }
 
-    #[cold]
-    fn drop_exit(&mut self) {
-        self.drop_exit_naming(None);
-    }
-
     /// What `Drop` does for an entered guard. `opaque`: the macros called in
     /// a `with!` body that `with!` cannot look into (see
     /// `__private::Noted`), named by the panic when exit fails.
@@ -425,52 +420,98 @@ impl<M: ContextManager> Guard<M> {
             return;
         }
         self.state = State::Finished;
-        let failed = if unwinding() {
-            let manager = &mut self.manager;
-            // A panic from exit while unwinding would abort the process:
-            // catch it and let the original panic continue.
-            let _ = catch(move || {
-                let _ = manager.exit(Outcome::Panic);
-            });
-            false
-        } else {
-            self.manager.exit(Outcome::Unseen).is_err()
-        };
-        // Without `std`, exit's error is dropped: there is no panic to name it.
-        #[cfg(feature = "std")]
-        if failed {
-            let name = core::any::type_name::<M>();
-            match opaque {
-                Some(macros) => panic!(
-                    "ctxmgr: exit of `{name}` failed after the body of its `with!` left by a \
-                     path `with!` could not see, so the error had nowhere else to go. The body \
-                     calls macros whose expansion `with!` cannot look into: {macros}. A \
-                     `return`, `?`, `break` or `continue` inside one of them left the body. \
-                     Write the `return`/`?` directly in the `with!` body (`bail!`, `ensure!` \
-                     and std's macros are seen), or use `ctxmgr::Guard` and call `finish` to \
-                     handle exit's error."
-                ),
-                None => panic!(
-                    "ctxmgr: exit of `{name}` failed after its guard was dropped without being \
-                     finished: the body left by a path `with!` could not see, so the error had \
-                     nowhere else to go. Such a path is a `return`, `?`, `break` or `continue` \
-                     inside a macro whose expansion `with!` cannot look into (your own \
-                     `macro_rules!`; `bail!`, `ensure!` and std's macros are seen). Write the \
-                     `return`/`?` directly in the `with!` body, or use `ctxmgr::Guard` and call \
-                     `finish` to handle exit's error."
-                ),
-            }
-        }
-        #[cfg(not(feature = "std"))]
-        let _ = (failed, opaque);
+        let name = core::any::type_name::<M>();
+        // Unoptimized builds: through a trait object, so that the drop path
+        // is compiled once, in this crate, not once per manager type in each
+        // user's crate (bench/HISTORY.md, session 11).
+        #[cfg(debug_assertions)]
+        exit_dropped_dyn(&mut self.manager, name, opaque);
+        // Optimized builds: generic, so that the optimizer sees the guard
+        // does not escape (a trait object passed to code it cannot see
+        // would), keeps its state in a register and removes this path
+        // where the guard is known to be finished.
+        #[cfg(not(debug_assertions))]
+        exit_dropped(&mut self.manager, name, opaque);
     }
+}
+
+/// A manager's exit as a guard's drop path calls it: implemented by every
+/// manager, and the trait object unoptimized builds call it through (its
+/// own trait, not `dyn FnMut`, whose vtable would add a `FnOnce` shim per
+/// manager type).
+trait DroppedExit {
+    /// Runs exit with `outcome`: `true` when it failed.
+    fn exit_failed(&mut self, outcome: Outcome<'_>) -> bool;
+}
+
+impl<M: ContextManager> DroppedExit for M {
+    #[inline]
+    fn exit_failed(&mut self, outcome: Outcome<'_>) -> bool {
+        self.exit(outcome).is_err()
+    }
+}
+
+/// The drop path of an entered [`Guard`] whose manager's type is `name`,
+/// once it is marked finished. While unwinding, exit is told
+/// [`Outcome::Panic`]; a panic from it would abort the process, so it is
+/// caught and the original panic continues. Otherwise exit is told
+/// [`Outcome::Unseen`], and its failure panics ([`panic_exit_failed`]).
+#[cold]
+#[inline]
+fn exit_dropped<X: DroppedExit + ?Sized>(manager: &mut X, name: &str, opaque: Option<&str>) {
+    if unwinding() {
+        let _ = catch(move || {
+            let _ = manager.exit_failed(Outcome::Panic);
+        });
+    } else if manager.exit_failed(Outcome::Unseen) {
+        panic_exit_failed(name, opaque);
+    }
+}
+
+/// [`exit_dropped`] through a trait object: compiled once, in this crate.
+#[cfg(debug_assertions)]
+#[cold]
+#[inline(never)]
+fn exit_dropped_dyn(manager: &mut dyn DroppedExit, name: &str, opaque: Option<&str>) {
+    exit_dropped(manager, name, opaque);
+}
+
+/// The panic of a [`Guard`] dropped unfinished whose manager's exit (of
+/// type `name`) failed: not generic, so compiled once, in this crate.
+/// Without `std`, exit's error is dropped: there is no panic to name it.
+#[cold]
+#[inline(never)]
+fn panic_exit_failed(name: &str, opaque: Option<&str>) {
+    #[cfg(feature = "std")]
+    match opaque {
+        Some(macros) => panic!(
+            "ctxmgr: exit of `{name}` failed after the body of its `with!` left by a \
+             path `with!` could not see, so the error had nowhere else to go. The body \
+             calls macros whose expansion `with!` cannot look into: {macros}. A \
+             `return`, `?`, `break` or `continue` inside one of them left the body. \
+             Write the `return`/`?` directly in the `with!` body (`bail!`, `ensure!` \
+             and std's macros are seen), or use `ctxmgr::Guard` and call `finish` to \
+             handle exit's error."
+        ),
+        None => panic!(
+            "ctxmgr: exit of `{name}` failed after its guard was dropped without being \
+             finished: the body left by a path `with!` could not see, so the error had \
+             nowhere else to go. Such a path is a `return`, `?`, `break` or `continue` \
+             inside a macro whose expansion `with!` cannot look into (your own \
+             `macro_rules!`; `bail!`, `ensure!` and std's macros are seen). Write the \
+             `return`/`?` directly in the `with!` body, or use `ctxmgr::Guard` and call \
+             `finish` to handle exit's error."
+        ),
+    }
+    #[cfg(not(feature = "std"))]
+    let _ = (name, opaque);
 }
 
 impl<M: ContextManager> Drop for Guard<M> {
     #[inline]
     fn drop(&mut self) {
         if self.state == State::Entered {
-            self.drop_exit();
+            self.drop_exit_naming(None);
         }
     }
 }
