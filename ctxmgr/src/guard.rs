@@ -175,7 +175,7 @@ impl<M: ContextManager> Guard<M> {
     /// drop(guard);
     /// assert!(!kept.held);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub const fn new(manager: M) -> Self {
         Guard {
             manager,
