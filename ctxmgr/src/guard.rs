@@ -225,7 +225,7 @@ impl<M: ContextManager> Guard<M> {
     /// assert!(!guard.is_entered()); // not entered: dropping it runs no exit
     /// # Ok::<(), String>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn enter(&mut self) -> Result<M::Value<'_>, M::Error> {
         self.state.assert_idle("Guard");
         let value = self.manager.enter();
@@ -272,7 +272,7 @@ impl<M: ContextManager> Guard<M> {
     /// assert_eq!(guard.manager().exits, ["Ok"]);
     /// # Ok::<(), String>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn finish(&mut self, outcome: Outcome<'_>) -> Result<(), M::Error> {
         if self.state == State::Entered {
             self.state = State::Finished;
