@@ -414,24 +414,22 @@ impl<M: ContextManager> Guard<M> {
     /// What `Drop` does for an entered guard. `opaque`: the macros called in
     /// a `with!` body that `with!` cannot look into (see
     /// `__private::Noted`), named by the panic when exit fails.
-    #[cold]
+    ///
+    /// Unoptimized builds: the drop path runs through a trait object, so
+    /// that it is compiled once, in this crate, not once per manager type in
+    /// each user's crate, and this is inlined into `Drop` (bench/HISTORY.md,
+    /// session 11). Optimized builds: generic and cold, so that the
+    /// optimizer sees the guard does not escape (a trait object passed to
+    /// code it cannot see would), keeps its state in a register and removes
+    /// the drop path where the guard is known to be finished.
+    #[cfg_attr(debug_assertions, inline(always))]
+    #[cfg_attr(not(debug_assertions), cold)]
     pub(crate) fn drop_exit_naming(&mut self, opaque: Option<&str>) {
-        if self.state != State::Entered {
-            return;
-        }
-        self.state = State::Finished;
         let name = core::any::type_name::<M>();
-        // Unoptimized builds: through a trait object, so that the drop path
-        // is compiled once, in this crate, not once per manager type in each
-        // user's crate (bench/HISTORY.md, session 11).
         #[cfg(debug_assertions)]
-        exit_dropped_dyn(&mut self.manager, name, opaque);
-        // Optimized builds: generic, so that the optimizer sees the guard
-        // does not escape (a trait object passed to code it cannot see
-        // would), keeps its state in a register and removes this path
-        // where the guard is known to be finished.
+        exit_dropped_dyn(&mut self.state, &mut self.manager, name, opaque);
         #[cfg(not(debug_assertions))]
-        exit_dropped(&mut self.manager, name, opaque);
+        exit_dropped(&mut self.state, &mut self.manager, name, opaque);
     }
 }
 
@@ -451,14 +449,23 @@ impl<M: ContextManager> DroppedExit for M {
     }
 }
 
-/// The drop path of an entered [`Guard`] whose manager's type is `name`,
-/// once it is marked finished. While unwinding, exit is told
+/// The drop path of a [`Guard`] in `state` whose manager's type is `name`:
+/// if entered, marks it finished and runs exit. While unwinding, exit is told
 /// [`Outcome::Panic`]; a panic from it would abort the process, so it is
 /// caught and the original panic continues. Otherwise exit is told
 /// [`Outcome::Unseen`], and its failure panics ([`panic_exit_failed`]).
 #[cold]
 #[inline]
-fn exit_dropped<X: DroppedExit + ?Sized>(manager: &mut X, name: &str, opaque: Option<&str>) {
+fn exit_dropped<X: DroppedExit + ?Sized>(
+    state: &mut State,
+    manager: &mut X,
+    name: &str,
+    opaque: Option<&str>,
+) {
+    if *state != State::Entered {
+        return;
+    }
+    *state = State::Finished;
     if unwinding() {
         let _ = catch(move || {
             let _ = manager.exit_failed(Outcome::Panic);
@@ -472,8 +479,13 @@ fn exit_dropped<X: DroppedExit + ?Sized>(manager: &mut X, name: &str, opaque: Op
 #[cfg(debug_assertions)]
 #[cold]
 #[inline(never)]
-fn exit_dropped_dyn(manager: &mut dyn DroppedExit, name: &str, opaque: Option<&str>) {
-    exit_dropped(manager, name, opaque);
+fn exit_dropped_dyn(
+    state: &mut State,
+    manager: &mut dyn DroppedExit,
+    name: &str,
+    opaque: Option<&str>,
+) {
+    exit_dropped(state, manager, name, opaque);
 }
 
 /// The panic of a [`Guard`] dropped unfinished whose manager's exit (of
@@ -508,7 +520,7 @@ fn panic_exit_failed(name: &str, opaque: Option<&str>) {
 }
 
 impl<M: ContextManager> Drop for Guard<M> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         if self.state == State::Entered {
             self.drop_exit_naming(None);
