@@ -23,7 +23,7 @@ macro_rules! guard_accessors {
         #[inline]
         #[must_use]
         pub fn is_entered(&self) -> bool {
-            self.$state_field == State::Entered
+            matches!(self.$state_field, State::Entered)
         }
 
         $(#[$manager])*
@@ -229,7 +229,10 @@ impl<M: ContextManager> Guard<M> {
     pub fn enter(&mut self) -> Result<M::Value<'_>, M::Error> {
         self.state.assert_idle("Guard");
         let value = self.manager.enter();
-        if value.is_ok() {
+        // Not `is_ok()`: a call per value and error type in an unoptimized
+        // build (bench/HISTORY.md, session 11).
+        #[allow(clippy::redundant_pattern_matching)]
+        if matches!(value, Ok(_)) {
             self.state = State::Entered;
         }
         value
@@ -274,7 +277,7 @@ impl<M: ContextManager> Guard<M> {
     /// ```
     #[inline(always)]
     pub fn finish(&mut self, outcome: Outcome<'_>) -> Result<(), M::Error> {
-        if self.state == State::Entered {
+        if matches!(self.state, State::Entered) {
             self.state = State::Finished;
             self.manager.exit(outcome)
         } else {
@@ -445,7 +448,10 @@ trait DroppedExit {
 impl<M: ContextManager> DroppedExit for M {
     #[inline]
     fn exit_failed(&mut self, outcome: Outcome<'_>) -> bool {
-        self.exit(outcome).is_err()
+        match self.exit(outcome) {
+            Ok(()) => false,
+            Err(_) => true,
+        }
     }
 }
 
@@ -462,7 +468,7 @@ fn exit_dropped<X: DroppedExit + ?Sized>(
     name: &str,
     opaque: Option<&str>,
 ) {
-    if *state != State::Entered {
+    if !matches!(state, State::Entered) {
         return;
     }
     *state = State::Finished;
@@ -522,7 +528,7 @@ fn panic_exit_failed(name: &str, opaque: Option<&str>) {
 impl<M: ContextManager> Drop for Guard<M> {
     #[inline(always)]
     fn drop(&mut self) {
-        if self.state == State::Entered {
+        if matches!(self.state, State::Entered) {
             self.drop_exit_naming(None);
         }
     }
