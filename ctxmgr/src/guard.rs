@@ -232,7 +232,7 @@ impl<M: ContextManager> Guard<M> {
         // Not `is_ok()`: a call per value and error type in an unoptimized
         // build (bench/HISTORY.md, session 11).
         #[allow(clippy::redundant_pattern_matching)]
-        if matches!(value, Ok(_)) {
+        if let Ok(_) = value {
             self.state = State::Entered;
         }
         value
@@ -277,7 +277,7 @@ impl<M: ContextManager> Guard<M> {
     /// ```
     #[inline(always)]
     pub fn finish(&mut self, outcome: Outcome<'_>) -> Result<(), M::Error> {
-        if matches!(self.state, State::Entered) {
+        if let State::Entered = self.state {
             self.state = State::Finished;
             self.manager.exit(outcome)
         } else {
@@ -528,7 +528,7 @@ fn panic_exit_failed(name: &str, opaque: Option<&str>) {
 impl<M: ContextManager> Drop for Guard<M> {
     #[inline(always)]
     fn drop(&mut self) {
-        if matches!(self.state, State::Entered) {
+        if let State::Entered = self.state {
             self.drop_exit_naming(None);
         }
     }
