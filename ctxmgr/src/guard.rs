@@ -23,7 +23,7 @@ macro_rules! guard_accessors {
         #[inline]
         #[must_use]
         pub fn is_entered(&self) -> bool {
-            self.$state_field == State::Entered
+            matches!(self.$state_field, State::Entered)
         }
 
         $(#[$manager])*
@@ -175,7 +175,7 @@ impl<M: ContextManager> Guard<M> {
     /// drop(guard);
     /// assert!(!kept.held);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub const fn new(manager: M) -> Self {
         Guard {
             manager,
@@ -225,11 +225,14 @@ impl<M: ContextManager> Guard<M> {
     /// assert!(!guard.is_entered()); // not entered: dropping it runs no exit
     /// # Ok::<(), String>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn enter(&mut self) -> Result<M::Value<'_>, M::Error> {
         self.state.assert_idle("Guard");
         let value = self.manager.enter();
-        if value.is_ok() {
+        // Not `is_ok()`: a call per value and error type in an unoptimized
+        // build (bench/HISTORY.md, session 11).
+        #[allow(clippy::redundant_pattern_matching)]
+        if let Ok(_) = value {
             self.state = State::Entered;
         }
         value
@@ -272,9 +275,9 @@ impl<M: ContextManager> Guard<M> {
     /// assert_eq!(guard.manager().exits, ["Ok"]);
     /// # Ok::<(), String>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn finish(&mut self, outcome: Outcome<'_>) -> Result<(), M::Error> {
-        if self.state == State::Entered {
+        if let State::Entered = self.state {
             self.state = State::Finished;
             self.manager.exit(outcome)
         } else {
@@ -411,66 +414,122 @@ impl<M: ContextManager> Guard<M> {
         fn suppresses;
     }
 
-    #[cold]
-    fn drop_exit(&mut self) {
-        self.drop_exit_naming(None);
-    }
-
     /// What `Drop` does for an entered guard. `opaque`: the macros called in
     /// a `with!` body that `with!` cannot look into (see
     /// `__private::Noted`), named by the panic when exit fails.
-    #[cold]
+    ///
+    /// Unoptimized builds: the drop path runs through a trait object, so
+    /// that it is compiled once, in this crate, not once per manager type in
+    /// each user's crate, and this is inlined into `Drop` (bench/HISTORY.md,
+    /// session 11). Optimized builds: generic and cold, so that the
+    /// optimizer sees the guard does not escape (a trait object passed to
+    /// code it cannot see would), keeps its state in a register and removes
+    /// the drop path where the guard is known to be finished.
+    #[cfg_attr(debug_assertions, inline(always))]
+    #[cfg_attr(not(debug_assertions), cold)]
     pub(crate) fn drop_exit_naming(&mut self, opaque: Option<&str>) {
-        if self.state != State::Entered {
-            return;
-        }
-        self.state = State::Finished;
-        let failed = if unwinding() {
-            let manager = &mut self.manager;
-            // A panic from exit while unwinding would abort the process:
-            // catch it and let the original panic continue.
-            let _ = catch(move || {
-                let _ = manager.exit(Outcome::Panic);
-            });
-            false
-        } else {
-            self.manager.exit(Outcome::Unseen).is_err()
-        };
-        // Without `std`, exit's error is dropped: there is no panic to name it.
-        #[cfg(feature = "std")]
-        if failed {
-            let name = core::any::type_name::<M>();
-            match opaque {
-                Some(macros) => panic!(
-                    "ctxmgr: exit of `{name}` failed after the body of its `with!` left by a \
-                     path `with!` could not see, so the error had nowhere else to go. The body \
-                     calls macros whose expansion `with!` cannot look into: {macros}. A \
-                     `return`, `?`, `break` or `continue` inside one of them left the body. \
-                     Write the `return`/`?` directly in the `with!` body (`bail!`, `ensure!` \
-                     and std's macros are seen), or use `ctxmgr::Guard` and call `finish` to \
-                     handle exit's error."
-                ),
-                None => panic!(
-                    "ctxmgr: exit of `{name}` failed after its guard was dropped without being \
-                     finished: the body left by a path `with!` could not see, so the error had \
-                     nowhere else to go. Such a path is a `return`, `?`, `break` or `continue` \
-                     inside a macro whose expansion `with!` cannot look into (your own \
-                     `macro_rules!`; `bail!`, `ensure!` and std's macros are seen). Write the \
-                     `return`/`?` directly in the `with!` body, or use `ctxmgr::Guard` and call \
-                     `finish` to handle exit's error."
-                ),
-            }
-        }
-        #[cfg(not(feature = "std"))]
-        let _ = (failed, opaque);
+        let name = core::any::type_name::<M>();
+        #[cfg(debug_assertions)]
+        exit_dropped_dyn(&mut self.state, &mut self.manager, name, opaque);
+        #[cfg(not(debug_assertions))]
+        exit_dropped(&mut self.state, &mut self.manager, name, opaque);
     }
 }
 
-impl<M: ContextManager> Drop for Guard<M> {
+/// A manager's exit as a guard's drop path calls it: implemented by every
+/// manager, and the trait object unoptimized builds call it through (its
+/// own trait, not `dyn FnMut`, whose vtable would add a `FnOnce` shim per
+/// manager type).
+trait DroppedExit {
+    /// Runs exit with `outcome`: `true` when it failed.
+    fn exit_failed(&mut self, outcome: Outcome<'_>) -> bool;
+}
+
+impl<M: ContextManager> DroppedExit for M {
     #[inline]
+    fn exit_failed(&mut self, outcome: Outcome<'_>) -> bool {
+        match self.exit(outcome) {
+            Ok(()) => false,
+            Err(_) => true,
+        }
+    }
+}
+
+/// The drop path of a [`Guard`] in `state` whose manager's type is `name`:
+/// if entered, marks it finished and runs exit. While unwinding, exit is told
+/// [`Outcome::Panic`]; a panic from it would abort the process, so it is
+/// caught and the original panic continues. Otherwise exit is told
+/// [`Outcome::Unseen`], and its failure panics ([`panic_exit_failed`]).
+#[cold]
+#[inline]
+fn exit_dropped<X: DroppedExit + ?Sized>(
+    state: &mut State,
+    manager: &mut X,
+    name: &str,
+    opaque: Option<&str>,
+) {
+    if !matches!(state, State::Entered) {
+        return;
+    }
+    *state = State::Finished;
+    if unwinding() {
+        let _ = catch(move || {
+            let _ = manager.exit_failed(Outcome::Panic);
+        });
+    } else if manager.exit_failed(Outcome::Unseen) {
+        panic_exit_failed(name, opaque);
+    }
+}
+
+/// [`exit_dropped`] through a trait object: compiled once, in this crate.
+#[cfg(debug_assertions)]
+#[cold]
+#[inline(never)]
+fn exit_dropped_dyn(
+    state: &mut State,
+    manager: &mut dyn DroppedExit,
+    name: &str,
+    opaque: Option<&str>,
+) {
+    exit_dropped(state, manager, name, opaque);
+}
+
+/// The panic of a [`Guard`] dropped unfinished whose manager's exit (of
+/// type `name`) failed: not generic, so compiled once, in this crate.
+/// Without `std`, exit's error is dropped: there is no panic to name it.
+#[cold]
+#[inline(never)]
+fn panic_exit_failed(name: &str, opaque: Option<&str>) {
+    #[cfg(feature = "std")]
+    match opaque {
+        Some(macros) => panic!(
+            "ctxmgr: exit of `{name}` failed after the body of its `with!` left by a \
+             path `with!` could not see, so the error had nowhere else to go. The body \
+             calls macros whose expansion `with!` cannot look into: {macros}. A \
+             `return`, `?`, `break` or `continue` inside one of them left the body. \
+             Write the `return`/`?` directly in the `with!` body (`bail!`, `ensure!` \
+             and std's macros are seen), or use `ctxmgr::Guard` and call `finish` to \
+             handle exit's error."
+        ),
+        None => panic!(
+            "ctxmgr: exit of `{name}` failed after its guard was dropped without being \
+             finished: the body left by a path `with!` could not see, so the error had \
+             nowhere else to go. Such a path is a `return`, `?`, `break` or `continue` \
+             inside a macro whose expansion `with!` cannot look into (your own \
+             `macro_rules!`; `bail!`, `ensure!` and std's macros are seen). Write the \
+             `return`/`?` directly in the `with!` body, or use `ctxmgr::Guard` and call \
+             `finish` to handle exit's error."
+        ),
+    }
+    #[cfg(not(feature = "std"))]
+    let _ = (name, opaque);
+}
+
+impl<M: ContextManager> Drop for Guard<M> {
+    #[inline(always)]
     fn drop(&mut self) {
-        if self.state == State::Entered {
-            self.drop_exit();
+        if let State::Entered = self.state {
+            self.drop_exit_naming(None);
         }
     }
 }

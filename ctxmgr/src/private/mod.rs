@@ -72,7 +72,7 @@ macro_rules! found_manager_guards {
 macro_rules! kind_probe {
     ($(impl<$m:ident $(: $bound:path)?> $receiver:ty => $tag:ident),+ $(,)?) => {$(
         impl<$m $(: $bound)?> crate::__private::KindProbe<$tag> for $receiver {
-            #[inline]
+            #[inline(always)]
             fn __ctxmgr_kind(self) -> $tag {
                 $tag
             }

@@ -141,7 +141,7 @@ kind_probe! {
 /// methods of one name on `Kind<M>` would overlap); this is the one most
 /// levels pick.
 impl<M: ContextManager> Kind<'_, M> {
-    #[inline]
+    #[inline(always)]
     pub fn __ctxmgr_kind(self: &&Self) -> FallibleManager {
         FallibleManager
     }
@@ -400,13 +400,13 @@ pub trait SuppressKind {
     fn __ctxmgr_suppress_kind(self) -> SuppressYes;
 }
 impl<G: SuppressingGuard> SuppressKind for SuppressProbe<'_, G> {
-    #[inline]
+    #[inline(always)]
     fn __ctxmgr_suppress_kind(self) -> SuppressYes {
         SuppressYes
     }
 }
 impl<G> SuppressProbe<'_, G> {
-    #[inline]
+    #[inline(always)]
     pub fn __ctxmgr_suppress_kind(&self) -> SuppressNo {
         SuppressNo
     }
@@ -514,7 +514,7 @@ impl SuppressNo {
     /// Never swallowed, typed `Swallowed<!>`: the resumed `?` then has type
     /// `!`, so the compiler sees that its `break 'with` never breaks out of
     /// the `with!`, and a body that always leaves keeps `with!` diverging.
-    #[inline]
+    #[inline(always)]
     pub fn check<G>(self, _guard: &mut G, _outcome: Outcome<'_>) -> Swallowed<Never> {
         Swallowed(None)
     }
