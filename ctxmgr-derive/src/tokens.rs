@@ -38,21 +38,30 @@ impl Trees {
     }
 
     pub fn from_ident(ident: proc_macro2::Ident) -> Self {
-        Trees::of(&[TokenTree::Ident(ident)])
+        let mut trees = Trees::default();
+        trees.push(TokenTree::Ident(ident));
+        trees
     }
 
-    fn of(trees: &[TokenTree]) -> Self {
-        Trees(trees.to_vec())
+    fn push(&mut self, tree: TokenTree) {
+        self.0.push(tree);
+    }
+
+    fn three(a: TokenTree, b: TokenTree, c: TokenTree) -> Self {
+        let mut trees = Trees::default();
+        trees.push(a);
+        trees.push(b);
+        trees.push(c);
+        trees
     }
 
     /// `&mut value`, the `&` and `mut` spanned at `at`.
     pub fn borrow_mut(value: &Trees, at: Span) -> Self {
         let mut amp = proc_macro2::Punct::new('&', proc_macro2::Spacing::Alone);
         amp.set_span(at);
-        let mut trees = Trees::of(&[
-            TokenTree::Punct(amp),
-            TokenTree::Ident(proc_macro2::Ident::new("mut", at)),
-        ]);
+        let mut trees = Trees::default();
+        trees.push(TokenTree::Punct(amp));
+        trees.push(TokenTree::Ident(proc_macro2::Ident::new("mut", at)));
         trees.0.extend(value.0.iter().cloned());
         trees
     }
@@ -63,11 +72,11 @@ impl Trees {
         dot.set_span(at);
         let mut lit = proc_macro2::Literal::usize_unsuffixed(index);
         lit.set_span(at);
-        Trees::of(&[
+        Trees::three(
             TokenTree::Ident(value),
             TokenTree::Punct(dot),
             TokenTree::Literal(lit),
-        ])
+        )
     }
 }
 
@@ -130,11 +139,11 @@ pub fn spanning(value: &impl ToTokens, (first, last): (Span, Span)) -> Trees {
     let mut index = proc_macro2::Literal::usize_unsuffixed(0);
     index.set_span(last);
     let dot = proc_macro2::Punct::new('.', proc_macro2::Spacing::Alone);
-    Trees::of(&[
+    Trees::three(
         TokenTree::Group(tuple),
         TokenTree::Punct(dot),
         TokenTree::Literal(index),
-    ])
+    )
 }
 
 /// Where to point at an item: its name, when it has one.

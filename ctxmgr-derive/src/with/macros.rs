@@ -102,25 +102,26 @@ pub struct BodyScan {
 /// macro call, unless the name is a keyword: `if !(..)`), or while the body
 /// still looks inert.
 pub fn scan_body(tokens: &TokenStream) -> BodyScan {
-    let mut tts = tokens.clone().into_iter();
+    let tts: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
     let one_paren = matches!(
-        (tts.next(), tts.next()),
-        (Some(proc_macro2::TokenTree::Group(g)), None)
-            if g.delimiter() == proc_macro2::Delimiter::Parenthesis
+        tts.as_slice(),
+        [proc_macro2::TokenTree::Group(g)] if g.delimiter() == proc_macro2::Delimiter::Parenthesis
     );
     let mut scan = BodyScan {
         inert: !one_paren,
         opaque: Vec::new(),
     };
-    walk(tokens.clone(), &mut scan);
+    walk(&tts, &mut scan);
     scan
 }
 
-fn walk(tokens: TokenStream, scan: &mut BodyScan) {
-    let tts: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+fn walk(tts: &[proc_macro2::TokenTree], scan: &mut BodyScan) {
     for (i, tt) in tts.iter().enumerate() {
         match tt {
-            proc_macro2::TokenTree::Group(g) => walk(g.stream(), scan),
+            proc_macro2::TokenTree::Group(g) => {
+                let inner: Vec<proc_macro2::TokenTree> = g.stream().into_iter().collect();
+                walk(&inner, scan);
+            }
             proc_macro2::TokenTree::Punct(p) if p.as_char() == '?' => scan.inert = false,
             proc_macro2::TokenTree::Ident(ident) => {
                 let bang_group = matches!(

@@ -50,13 +50,8 @@ pub fn is_plain_expr(tts: &[TokenTree]) -> bool {
         }
     }
     // PATH: `[::] NAME (:: NAME)*`, no generic arguments.
-    let colons = |at: usize| {
-        matches!((tts.get(at), tts.get(at + 1)),
-            (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
-                if a.as_char() == ':' && a.spacing() == Spacing::Joint && b.as_char() == ':')
-    };
     // A path from `::` cannot start with `self`, `crate`, ..
-    let mut first = !colons(at);
+    let mut first = !is_colons(tts, at);
     if !first {
         at += 2;
     }
@@ -66,7 +61,7 @@ pub fn is_plain_expr(tts: &[TokenTree]) -> bool {
             _ => return false,
         }
         first = false;
-        if colons(at) && !matches!(tts.get(at + 2), Some(TokenTree::Punct(_))) {
+        if is_colons(tts, at) && !matches!(tts.get(at + 2), Some(TokenTree::Punct(_))) {
             at += 2;
         } else {
             break;
@@ -115,6 +110,13 @@ fn are_plain_args(args: TokenStream) -> bool {
         rest = after;
     }
     true
+}
+
+/// `::` at `at`.
+fn is_colons(tts: &[TokenTree], at: usize) -> bool {
+    matches!((tts.get(at), tts.get(at + 1)),
+        (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
+            if a.as_char() == ':' && a.spacing() == Spacing::Joint && b.as_char() == ':')
 }
 
 fn is_punct_at(tts: &[TokenTree], at: usize, c: char) -> bool {
