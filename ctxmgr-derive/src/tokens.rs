@@ -178,14 +178,15 @@ pub fn item_span(item: &syn::Item) -> Span {
 pub struct Names {
     pub id: usize,
     state: String,
-    /// Sync: the `return` slot is a field of the state (an async level's is
-    /// its own local: its body's async block captures it, and would capture
-    /// the whole state with it).
+    /// Sync: the `return` sites' tie is a field of the state (an async
+    /// level's `return` slot is its own local: its body's async block
+    /// captures it, and would capture the whole state with it).
     sync: bool,
 }
 
-/// The state's fields: `(KIND, GUARD, RET, FLOW, SLOT_1, SLOT_2, ..)`, a
-/// `()` where a level has none.
+/// A sync level's state fields: `(KIND, GUARD, RET, FLOW, SLOT_1, SLOT_2,
+/// ..)`, a `()` where a level has none (RET the `return` sites' tie, FLOW
+/// and the slots for unlabelled `break`/`continue` sites).
 const KIND: usize = 0;
 const GUARD: usize = 1;
 const RET: usize = 2;
@@ -255,8 +256,9 @@ impl Names {
         Trees::indexed(self.state_at(at), Self::index(what), at)
     }
 
-    /// The slot all `return` sites share: a field of a sync level's state,
-    /// an async level's own local.
+    /// Sync: the tie of the `return` sites' value to the function's return
+    /// type (`p::Tie`), a field of the state; async: the slot all `return`
+    /// sites share, the level's own local.
     pub fn ret(&self) -> Trees {
         if self.sync {
             self.field("ret")
@@ -286,8 +288,17 @@ impl Names {
         syn::Lifetime::new(&format!("'__ctxmgr_{what}_{}", self.id), Span::mixed_site())
     }
 
-    /// The slot of site `index` (a `?` residual or a `break` value): a
-    /// field of the state.
+    /// The label of the block a sync level's site `index` leaves by
+    /// (`break 'LABEL VALUE`), its handler right after it.
+    pub fn site_label(&self, index: u32) -> syn::Lifetime {
+        syn::Lifetime::new(
+            &format!("'__ctxmgr_site{index}_{}", self.id),
+            Span::mixed_site(),
+        )
+    }
+
+    /// The slot of site `index`, a field of a sync level's state: what an
+    /// unlabelled `break` carries past the `with!`'s block.
     pub fn slot(&self, index: u32) -> Trees {
         Trees::indexed(self.state(), FLOW + index as usize, Span::mixed_site())
     }

@@ -13,24 +13,29 @@
 //!     let S = EXPR;
 //!     let mut S = {
 //!         let kind = (&p::Kind(&S)).__ctxmgr_kind();  // KIND enters, exits, propagates
-//!         (kind, kind.guard((S,).0), RET, FLOW, SLOT_1, ..)
+//!         (kind, kind.guard((S,).0), RET, FLOW, SLOT_i, ..)
 //!     };                             // S.0 = KIND, S.1 = GUARD (`(S,).0` spans the user's EXPR;
 //!                                    // `p::Noted::new(..)` around it when the body calls macros
-//!                                    // `with!` cannot see into); RET = p::None with `return` sites,
-//!                                    // FLOW = 0u32 with unlabelled ones, SLOT_i = p::None per `?` /
-//!                                    // valued `break`; `()` where a level has none, none at the end
-//!     <if false { return p::Option::unwrap(RET); }>    // RET tied to the fn's return type
+//!                                    // `with!` cannot see into); RET = p::tie() with `return`
+//!                                    // sites; FLOW = 0u32 and SLOT_i = p::None only for unlabelled
+//!                                    // `break`/`continue` sites; `()` where a level has none,
+//!                                    // none at the end
+//!     <if false { return RET.get(); }>   // RET tied to the fn's return type
 //!     let result = 'with_N: {
-//!         let flow: u32 = 'body_N: {
-//!             let PAT = match KIND.enter(&mut GUARD) { p::Continue(v) => v, p::Break(r) => return r };
-//!             break 'with_N BODY;     // sites: store, `break 'body_N i;`
-//!         };                         // what PAT bound is dropped here
-//!         let outcome = match flow { i => <view of SLOT_i / p::returned(RET's error, view)>, _ => p::Outcome::Ok };
+//!         let residual = 'site1_N: {     // one labelled block per site, the last innermost
+//!             let ret = 'site2_N: {
+//!                 let PAT = match KIND.enter(&mut GUARD) { p::Continue(v) => v, p::Break(r) => return r };
+//!                 break 'with_N BODY;   // sites: `x?` → `break 'site1_N r`,
+//!             };                       //        `return v` → `break 'site2_N RET.put(v)`
+//!             // what PAT bound is dropped by now; site 2's handler:
+//!             let outcome = <p::returned(ret's error, view)>;
+//!             if let p::Break(r) = KIND.finish(&mut GUARD, outcome) { return r; }
+//!             return ret;
+//!         };
+//!         let outcome = p::Outcome::Err(<view of residual>);
 //!         if let p::Break(r) = KIND.finish(&mut GUARD, outcome) { return r; }
-//!         match flow { i => <resume site i: `break 'with_N (<suppress probe>.check(..).resume(taken(SLOT_i)))?`
-//!                                  (the `?`, or `Default::default()` if the manager swallowed it) /
-//!                                  `return taken(RET)` / `break 'l` / `continue 'l`> }
-//!     };
+//!         break 'with_N (<suppress probe>.check(&mut GUARD, outcome).resume(residual))?;
+//!     };                           // (the `?`, or `Default::default()` if the manager swallowed it)
 //!     let exit = KIND.finish(&mut GUARD, p::Outcome::Ok);   // the normal end (a no-op after a site)
 //!     GUARD = { GUARD };   // ends enter's borrow for borrowck (a no-op; see `ExitBorrow`)
 //!     if let p::Break(r) = exit { return r; }
@@ -38,17 +43,21 @@
 //! }
 //! ```
 //!
-//! With an unlabelled `break`/`continue` site, `BODY` and the resumed sites
-//! yield `Some(..)`, and those sites are resumed after the block, where no
-//! label is in the way (E0695); FLOW is then S's field. A body without sites
-//! gets the short form: no labels, no `flow`, one `finish` with
-//! `Outcome::Ok`. A body whose only way out is one `?`, or (outermost level)
-//! an inner level's enter or exit error, leaves `'body_N` with what it
-//! carries as the block's value (`let residual = 'body_N: {..};`): no slot,
-//! no index. A nested level (an inner manager, or a `with!` in a body)
-//! emits its enter and exit errors and its resumed sites through
-//! [`Out::escape`]: the enclosing level's rewrite makes each one a site of
-//! its own body on the spot, so no rendered level is parsed back.
+//! Each site carries its value out of the body as its block's value: no
+//! slot, no index. A `break 'l v`/`continue 'l` site's handler exits with
+//! `Outcome::Ok` and resumes it as written. With an unlabelled
+//! `break`/`continue` site, `BODY` and the resumed `?` sites yield
+//! `Some(..)`, and those sites leave the `with!`'s block with `None` and
+//! are resumed after it, where no label is in the way (E0695); FLOW (which
+//! of several) and their carried values are S's fields. A body without sites
+//! gets the short form: no labels, one `finish` with `Outcome::Ok`. At the
+//! outermost level an inner level's enter or exit error is a site of its
+//! own (its value the function's return value, its type tied right after
+//! its block); in a nested level it is a `return` site. A nested level (an
+//! inner manager, or a `with!` in a body) emits its enter and exit errors
+//! and its resumed sites through [`Out::escape`]: the enclosing level's
+//! rewrite makes each one a site of its own body on the spot, so no
+//! rendered level is parsed back.
 //!
 //! Exit's `&mut GUARD` and `GUARD = { GUARD };` are shown on the body's closing
 //! brace, enter's `&mut GUARD` on `EXPR`: rustc's error for a bound value
@@ -134,14 +143,14 @@ impl<'k> Expander<'k> {
         let p = Trees::ident("__ctxmgr_p", Span::mixed_site());
         let in_async_block = matches!(manager.flavor, Flavor::Async(_));
         let close = body.brace_token.span.close();
-        let (body, mut sites) = if inner.is_empty() {
+        let outermost = !out.is_nested();
+        let (body, sites) = if inner.is_empty() {
             let mut body = body;
-            let sites = rewrite::rewrite(&mut body, &names, &p, self, in_async_block);
+            let sites = rewrite::rewrite(&mut body, &names, &p, self, (in_async_block, outermost));
             (body.into_token_stream(), sites)
         } else {
             // The inner levels are this level's body; it ends, and its exit
             // runs, where the user's body ends.
-            let outermost = !out.is_nested();
             let (tokens, sites) =
                 rewrite::rewrite_levels(&names, &p, self, (in_async_block, outermost), |escapes| {
                     self.expand_levels(inner, body, call, note, Out(Some(escapes)))
@@ -150,13 +159,6 @@ impl<'k> Expander<'k> {
             block.set_span(Span::mixed_site().located_at(close));
             (block.into_token_stream(), sites)
         };
-        sites.settle(!out.is_nested());
-        // A sync level without sites escapes by its enter and exit errors
-        // only (an async one also by exit's error as a `return`).
-        if sites.is_empty() && matches!(manager.flavor, Flavor::Sync) {
-            out.errors_only();
-        }
-        let body = sites.place(&names, &p, body);
         let level = Level {
             names,
             manager: &*manager,

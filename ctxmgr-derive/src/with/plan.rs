@@ -24,53 +24,48 @@ pub fn site_value(p: &Trees, index: u32, payload: TokenStream) -> TokenStream {
     value
 }
 
-/// `SLOT = p::Some(value);`: a sync site's value stored in its slot (or
-/// in RET).
-pub fn store(p: &Trees, slot: &Trees, value: &TokenStream) -> TokenStream {
-    quote_spanned!(Span::mixed_site()=> #slot = #p::Some(#value);)
-}
-
-/// `({ STORE break 'body i; })`: how a sync site leaves the body's block,
-/// with its index, after `store` (empty, or [`store`]).
-pub fn break_body(label: &Lifetime, index: u32, store: &TokenStream) -> TokenStream {
-    let index = proc_macro2::Literal::u32_unsuffixed(index);
-    quote_spanned! {Span::mixed_site()=>
-        ({
-            #store
-            break #label #index;
-        })
-    }
-}
-
 /// The binding a nested level's enter or exit error is bound to:
 /// `Break(__ctxmgr_err) => <Escape::Error(__ctxmgr_err)>`, which the
-/// enclosing level's rewrite makes a [`SiteKind::Inner`] site.
+/// enclosing level's rewrite makes a site (a `return` site, or
+/// [`SiteKind::Inner`] at the outermost level).
 pub const INNER_ERROR: &str = "__ctxmgr_err";
 
 /// A way out of the body, resumed after exit.
 pub enum SiteKind {
-    /// `expr?`: the residual is stored in its own slot (types differ per
-    /// site). The span is the user's `?`: the resumed `?` carries it, so a
-    /// residual that does not convert is reported there.
+    /// `expr?`, carrying its residual (each `?` its own site: the types
+    /// differ). The span is the user's `?`: the resumed `?` carries it, so
+    /// a residual that does not convert is reported there.
     Try(Span),
-    /// `return` / `return expr`: all share one slot of the function's
-    /// return type.
+    /// `return` / `return expr`, carrying the function's return value:
+    /// one site for all of them.
     Return,
-    /// An enter or exit error of a level nested in this one (an inner
-    /// manager of the same call, or a `with!` in the body), which that
-    /// level passes on as [`Escape::Error`]: handed to
-    /// this level's exit as an error. When it is the body's only site, its
-    /// value leaves the body's block as the block's value (no slot: see
-    /// `sync::render`); else it is a `return` site.
+    /// An enter or exit error of a level nested in the outermost level (an
+    /// inner manager of the same call, or a `with!` in the body), which
+    /// that level passes on as [`Escape::Error`], carrying what the
+    /// function returns: handed to this level's exit as an error, then
+    /// returned. In a nested level the same error is a `return` site (its
+    /// type is the function's return type only through the enclosing
+    /// levels, known before the body only by a `return` site's tie).
     Inner,
     /// `break` to a loop or block outside the body, `value` when it carries
-    /// a value (stored in the site's slot).
+    /// a value.
     Break {
         label: Option<Lifetime>,
         value: bool,
     },
     /// `continue` to a loop outside the body.
     Continue { label: Option<Lifetime> },
+}
+
+impl SiteKind {
+    /// An unlabelled `break`/`continue`: resumed after the `with!`'s block,
+    /// where no label is in the way (E0695).
+    pub fn is_late(&self) -> bool {
+        matches!(
+            self,
+            SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
+        )
+    }
 }
 
 pub struct Site {
@@ -80,11 +75,8 @@ pub struct Site {
 }
 
 /// The sites of one body, numbered from 1 in the order the rewrite met them.
-/// The third field: the inner levels' errors were placed as they were
-/// escaped (their final form known then: see `rewrite::Rewriter::escape`),
-/// so `place` has no `INNER` marker to look for.
 #[derive(Default)]
-pub struct Sites(Vec<Site>, Option<u32>, bool);
+pub struct Sites(Vec<Site>);
 
 impl Sites {
     pub fn is_empty(&self) -> bool {
@@ -155,78 +147,23 @@ impl Sites {
         None
     }
 
-    /// The body's only site is an inner level's error, and the level is
-    /// the outermost (whose `return` is the function's, so the error's type
-    /// is tied to the function's return type right after the body).
-    pub fn inner_only(&self) -> bool {
-        matches!(
-            self.0.as_slice(),
-            [Site {
-                kind: SiteKind::Inner,
-                ..
-            }]
-        )
-    }
-
-    /// The body's only site is a `?`.
-    pub fn try_only(&self) -> bool {
-        matches!(
-            self.0.as_slice(),
-            [Site {
-                kind: SiteKind::Try(_),
-                ..
-            }]
-        )
-    }
-
-    /// After the rewrite: unless an inner level's error is the only site
-    /// of the outermost level, it is a `return` site (the one the body
-    /// already has, if any).
-    pub fn settle(&mut self, outermost: bool) {
-        let Some(at) = self.position(|kind| matches!(kind, SiteKind::Inner)) else {
-            return;
-        };
-        if outermost && self.0.len() == 1 {
-            self.1 = Some(self.0[at].index);
-            return;
-        }
-        match self.position(|kind| matches!(kind, SiteKind::Return)) {
-            Some(ret) => {
-                self.1 = Some(self.0[ret].index);
-                self.0.remove(at);
-            }
-            None => {
-                self.1 = Some(self.0[at].index);
-                self.0[at].kind = SiteKind::Return;
-            }
-        }
-    }
-
-    /// The index of the site inner levels' errors leave by.
-    pub fn inner_index(&self) -> Option<u32> {
-        self.1
-    }
-
-    /// The inner levels' errors were placed as escaped (see [`Sites`]).
-    pub fn set_inner_placed(&mut self) {
-        self.2 = true;
-    }
-
-    pub fn inner_placed(&self) -> bool {
-        self.2
-    }
-
     /// Unlabelled `break`/`continue` cannot be resumed inside a labelled
     /// block (E0695): with such sites the `with!`'s block yields
     /// `Option<value>` and they are resumed after it.
     pub fn has_unlabelled(&self) -> bool {
-        self.position(|kind| {
-            matches!(
-                kind,
-                SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
-            )
-        })
-        .is_some()
+        self.position(SiteKind::is_late).is_some()
+    }
+
+    /// How many sites are resumed after the `with!`'s block
+    /// ([`SiteKind::is_late`]).
+    pub fn late_count(&self) -> usize {
+        let mut n = 0;
+        for site in &self.0 {
+            if site.kind.is_late() {
+                n += 1;
+            }
+        }
+        n
     }
 
     /// The sites, in the order the rewrite met them.
@@ -274,10 +211,6 @@ pub trait Escapes {
     /// Rewrites a nested level's manager expression, which the enclosing
     /// body evaluates (`make()?` in `with!(a, make()? as b, ..)`).
     fn visit_manager(&self, expr: &mut syn::Expr);
-
-    /// Said by a nested level whose body has no sites, before it renders:
-    /// its escapes are its enter and exit errors only.
-    fn errors_only(&self);
 }
 
 /// Where a level's escapes go: out of the function (`None`, the outermost
@@ -304,13 +237,6 @@ impl Out<'_> {
             return outer.escape(escape);
         }
         plain(escape)
-    }
-
-    /// See [`Escapes::errors_only`].
-    pub fn errors_only(self) {
-        if let Some(outer) = self.0 {
-            outer.errors_only();
-        }
     }
 }
 

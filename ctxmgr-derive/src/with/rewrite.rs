@@ -1,7 +1,9 @@
 //! Rewrite stage of `with!`: every way out of the body that `with!` must
 //! see (`?`, `return`, `break`/`continue` to targets outside) becomes a
-//! *site*: store what it carries, record which site it was, and leave the
-//! body's labelled block. Expand then runs exit and resumes the site.
+//! *site*. In a sync level it leaves by `break 'SITE_i VALUE`, out of the
+//! labelled block of its own site, right after which exit runs and the site
+//! is resumed; in an async level it returns from the body's async block
+//! with what it carries.
 //!
 //! Left alone, because they belong to something else: closures, async
 //! blocks, const blocks, `try` blocks, nested items, and `break`/`continue`
@@ -12,7 +14,7 @@ use quote::{quote_spanned, ToTokens};
 use syn::{Block, Expr, Lifetime, Macro, Stmt};
 
 use super::macros::{as_block, is_with_macro, EXPR_MACROS};
-use super::plan::{break_body, site_value, store, Escape, Escapes, SiteKind, Sites};
+use super::plan::{site_value, Escape, Escapes, SiteKind, Sites};
 use crate::tokens::{Names, Trees};
 use crate::walk::{self, ExprVisitor};
 
@@ -28,15 +30,16 @@ pub trait ExpandNested {
 
 /// Rewrites the sites of `body` in place and returns them. The body of an
 /// async level runs as an async block, which cannot break to a label
-/// outside it: its sites `return` from that block instead.
+/// outside it: its sites `return` from that block instead. `outermost`:
+/// the level's own escapes leave the function (see [`SiteKind::Inner`]).
 pub fn rewrite(
     body: &mut Block,
     names: &Names,
     p: &Trees,
     nested: &dyn ExpandNested,
-    in_async_block: bool,
+    (in_async_block, outermost): (bool, bool),
 ) -> Sites {
-    let mut rewriter = Rewriter::new(names, p, nested, in_async_block);
+    let mut rewriter = Rewriter::new(names, p, nested, (in_async_block, outermost));
     rewriter.visit_block(body);
     rewriter.sites
 }
@@ -51,11 +54,7 @@ pub fn rewrite_levels(
     (in_async_block, outermost): (bool, bool),
     inner: impl FnOnce(&dyn Escapes) -> TokenStream,
 ) -> (TokenStream, Sites) {
-    let mut rewriter = Rewriter::new(names, p, nested, in_async_block);
-    // The body is the inner levels and nothing else: when they say their
-    // escapes are errors only, those errors are this outermost level's
-    // only site, whose form (`(break 'body ERR)`) is known at once.
-    rewriter.sole_levels = outermost && !in_async_block;
+    let mut rewriter = Rewriter::new(names, p, nested, (in_async_block, outermost));
     let tokens = inner(&Outer(std::cell::RefCell::new(&mut rewriter)));
     (tokens, rewriter.sites)
 }
@@ -72,20 +71,13 @@ impl Escapes for Outer<'_, '_> {
     fn visit_manager(&self, expr: &mut Expr) {
         self.0.borrow_mut().visit_expr(expr);
     }
-
-    fn errors_only(&self) {
-        let mut rewriter = self.0.borrow_mut();
-        if rewriter.sole_levels && rewriter.sites.is_empty() {
-            rewriter.errors_only = true;
-        }
-    }
 }
 
 /// What a site carries out of the body.
 enum Carry {
-    /// Stored in the site's own slot: a `?`'s residual, a `break`'s value.
-    Slot(TokenStream),
-    /// Stored in the slot all `return` sites share.
+    /// A `?`'s residual, a `break`'s value, an inner level's error.
+    Value(TokenStream),
+    /// A `return`'s value: typed by RET (see `leave`).
     Ret(TokenStream),
     Nothing,
 }
@@ -94,13 +86,12 @@ struct Rewriter<'r> {
     nested: &'r dyn ExpandNested,
     /// The path of the runtime's `__private` module.
     p: &'r Trees,
-    /// Sites leave by `return p::None` from the body's async block rather
-    /// than by `break 'body`.
+    /// Sites leave by `return p::Err(..)` from the body's async block
+    /// rather than by `break 'SITE_i`.
     in_async_block: bool,
     names: &'r Names,
-    /// Of the block holding the bound value: sites break out of it.
-    label: Lifetime,
-    /// The slot of every `return` site.
+    /// Sync: the tie of the `return` sites' value (`p::Tie`); async: their
+    /// slot.
     ret: Trees,
     sites: Sites,
     /// Loops entered inside the body: an unlabelled `break`/`continue`
@@ -108,12 +99,9 @@ struct Rewriter<'r> {
     loops: usize,
     /// Labels of loops and blocks defined inside the body, innermost last.
     labels: Vec<String>,
-    /// The body is the inner levels of an outermost sync level (see
-    /// `rewrite_levels`).
-    sole_levels: bool,
-    /// Their escapes are their enter and exit errors only: the inner
-    /// errors' site is the body's only one, placed as it is escaped.
-    errors_only: bool,
+    /// The level's own escapes leave the function: an inner level's error
+    /// is a [`SiteKind::Inner`] site, not a `return` one.
+    outermost: bool,
 }
 
 impl<'r> Rewriter<'r> {
@@ -121,41 +109,30 @@ impl<'r> Rewriter<'r> {
         names: &'r Names,
         p: &'r Trees,
         nested: &'r dyn ExpandNested,
-        in_async_block: bool,
+        (in_async_block, outermost): (bool, bool),
     ) -> Self {
         Rewriter {
             nested,
             p,
             in_async_block,
-            label: names.label("body"),
             ret: names.ret(),
             names,
             sites: Sites::default(),
             loops: 0,
             labels: Vec::new(),
-            sole_levels: false,
-            errors_only: false,
+            outermost,
         }
     }
 
     /// The code of a nested level's escape in this body (see [`Escapes`]).
     fn escape(&mut self, escape: Escape) -> TokenStream {
-        let m = Span::mixed_site();
         match escape {
-            // Placed by the renderer (`INNER(value)`): the block's value
-            // when it is the only site, else a `return` site.
-            // The only site: the body's block's value, as `Sites::place`
-            // would place it.
-            Escape::Error(name) if self.errors_only => {
-                self.sites.shared(SiteKind::Inner);
-                self.sites.set_inner_placed();
-                let label = &self.label;
-                quote_spanned!(m=> (break #label #name))
-            }
-            Escape::Error(name) if !self.in_async_block => {
-                self.sites.shared(SiteKind::Inner);
-                let at = self.names.ident("inner");
-                quote_spanned!(m=> #at(#name))
+            // What the function returns, typed by the `return` sites' tie
+            // before the body, or (outermost, sync) right after its site's
+            // block (see `SiteKind::Inner`).
+            Escape::Error(name) if self.outermost && !self.in_async_block => {
+                let index = self.sites.shared(SiteKind::Inner);
+                self.leave(index, Carry::Value(name.into_token_stream()))
             }
             Escape::Error(name) => self.return_site(name.into_token_stream()),
             Escape::Return(value) => self.return_site(value),
@@ -197,7 +174,7 @@ impl<'r> Rewriter<'r> {
             value: value.is_some(),
         });
         let carry = match value {
-            Some(e) => Carry::Slot(e.clone()),
+            Some(e) => Carry::Value(e.clone()),
             None => Carry::Nothing,
         };
         Some(self.leave(index, carry))
@@ -229,12 +206,14 @@ impl<'r> Rewriter<'r> {
         }
     }
 
-    /// `({ <store>; break 'body i; })`. In an async level's body,
-    /// `(return p::Err(<site i's value>))`: the site leaves the body's
-    /// async block carrying its value (see [`site_value`]),
-    /// which is stored after the block, so the block captures no slot.
+    /// `(break 'SITE_i VALUE)`: the site leaves its own labelled block
+    /// with what it carries (a `return`'s value as `RET.put(VALUE)`, so
+    /// that RET's type, the function's return type, is VALUE's expected
+    /// type). In an async level's body, `(return p::Err(<site i's
+    /// value>))`: the site leaves the body's async block carrying its value
+    /// (see [`site_value`]), so the block captures no slot.
     fn leave(&self, index: u32, carry: Carry) -> TokenStream {
-        let Rewriter { label, p, ret, .. } = self;
+        let Rewriter { p, ret, .. } = self;
         let m = Span::mixed_site();
         // Already visited: kept as tokens, not parsed back; parenthesized so
         // that, as tokens, it stays one operand wherever the user's
@@ -245,7 +224,7 @@ impl<'r> Rewriter<'r> {
             // which a nested `with!`'s own return slot needs to be typed
             // in time for its probes.
             let (store, payload) = match carry {
-                Carry::Slot(value) => (TokenStream::new(), value),
+                Carry::Value(value) => (TokenStream::new(), value),
                 Carry::Ret(value) => (
                     quote_spanned!(m=> #ret = #p::Some(#value);),
                     quote_spanned!(m=> ()),
@@ -255,12 +234,12 @@ impl<'r> Rewriter<'r> {
             let value = site_value(p, index, payload);
             quote_spanned!(m=> ({ #store return #p::Err(#value); }))
         } else {
-            let stored = match carry {
-                Carry::Slot(value) => store(p, &self.names.slot(index), &value),
-                Carry::Ret(value) => store(p, ret, &value),
-                Carry::Nothing => TokenStream::new(),
-            };
-            break_body(label, index, &stored)
+            let label = self.names.site_label(index);
+            match carry {
+                Carry::Value(value) => quote_spanned!(m=> (break #label #value)),
+                Carry::Ret(value) => quote_spanned!(m=> (break #label #ret.put(#value))),
+                Carry::Nothing => quote_spanned!(m=> (break #label)),
+            }
         }
     }
 
@@ -269,15 +248,10 @@ impl<'r> Rewriter<'r> {
         let index = self.sites.push_try(question);
         let p = self.p;
         let branch = quote_spanned!(question=> #p::branch);
-        // In a sync level, placed by the renderer (`LEAVE_i(ret)`): the
-        // body's block's value when it is the only site, else stored in its
-        // slot (`Sites::place`).
-        let leave = if self.in_async_block {
-            self.leave(index, Carry::Slot(quote_spanned!(Span::mixed_site()=> ret)))
-        } else {
-            let at = self.names.ident(&format!("leave{index}"));
-            quote_spanned!(Span::mixed_site()=> #at(ret))
-        };
+        let leave = self.leave(
+            index,
+            Carry::Value(quote_spanned!(Span::mixed_site()=> ret)),
+        );
         // Parenthesized: as tokens, nothing else would keep `x?.f();` from
         // starting a statement with a `match`.
         let mut inner_tokens = TokenStream::new();
@@ -346,12 +320,12 @@ impl<'r> Rewriter<'r> {
     /// Input:  bail!(ARGS)
     /// Output: (match (|| -> p::Result<p::Never, _> { bail!(ARGS) })() {
     ///             p::Ok(never) => match never {},
-    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); break 'body i; }),
+    ///             p::Err(e) => (break 'SITE_i RET.put(p::Err(e))),
     ///         })
     /// Input:  ensure!(ARGS)
     /// Output: (match (|| -> p::Result<(), _> { ensure!(ARGS); p::Ok(()) })() {
     ///             p::Ok(()) => {},
-    ///             p::Err(e) => ({ RET = p::Some(p::Err(e)); break 'body i; }),
+    ///             p::Err(e) => (break 'SITE_i RET.put(p::Err(e))),
     ///         })
     fn rewrite_early_return(&mut self, mac: &Macro, diverges: bool) -> Expr {
         let p = self.p;
@@ -436,13 +410,13 @@ impl ExprVisitor for Rewriter<'_> {
             // Their `?`, `return`, `break` and `continue` are their own.
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::TryBlock(_) => {}
             // Input:  expr?
-            // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => ({ SLOT_i = p::Some(r); break 'body i; }) })
+            // Output: (match p::branch(expr) { p::Continue(v) => v, p::Break(r) => (break 'SITE_i r) })
             Expr::Try(t) => {
                 self.visit_expr(&mut t.expr);
                 *expr = Expr::Verbatim(self.try_site(t.question_token.span, &t.expr));
             }
             // Input:  return expr
-            // Output: ({ RET = Some(expr); break 'body i; })
+            // Output: (break 'SITE_i RET.put(expr))
             Expr::Return(r) => {
                 if let Some(e) = &mut r.expr {
                     self.visit_expr(e);
@@ -454,7 +428,7 @@ impl ExprVisitor for Rewriter<'_> {
                 *expr = Expr::Verbatim(self.return_site(value));
             }
             // Input:  break 'outer value
-            // Output: ({ SLOT_i = Some(value); break 'body i; })
+            // Output: (break 'SITE_i value)
             Expr::Break(b) => {
                 if let Some(e) = &mut b.expr {
                     self.visit_expr(e);
@@ -465,7 +439,7 @@ impl ExprVisitor for Rewriter<'_> {
                 }
             }
             // Input:  continue 'outer
-            // Output: ({ break 'body i; })
+            // Output: (break 'SITE_i)
             Expr::Continue(c) => {
                 if let Some(site) = self.continue_site(c.label.as_ref()) {
                     *expr = Expr::Verbatim(site);
@@ -512,10 +486,11 @@ impl ExprVisitor for Rewriter<'_> {
 }
 
 /// A rewritten site that is a whole statement (`x?;`, `return y;`) leaves
-/// its parentheses off: `match ..;` or `{ .. };` starts the statement.
+/// its parentheses off: `match ..;`, `break ..;` or `{ .. };` starts the
+/// statement.
 ///
-/// Input:  `(match p::branch(x) { .. })`, `({ SLOT = p::Some(v); break 'body 1; })`
-/// Output: `match p::branch(x) { .. }`, `{ SLOT = p::Some(v); break 'body 1; }`
+/// Input:  `(match p::branch(x) { .. })`, `(break 'SITE_1 RET.put(v))`, `({ return p::Err(..); })`
+/// Output: `match p::branch(x) { .. }`, `break 'SITE_1 RET.put(v)`, `{ return p::Err(..); }`
 ///
 /// Why: rust-analyzer completes in an attribute's item (`#[wrap]`) by
 /// expanding it with a placeholder at the cursor, after fixing the item's
@@ -536,7 +511,8 @@ fn unparenthesized_site(tokens: &TokenStream) -> Option<TokenStream> {
     let inner = group.stream();
     let mut tts = inner.clone().into_iter();
     match (tts.next()?, tts.next()) {
-        (TokenTree::Ident(ident), _) if ident == "match" => Some(inner),
+        (TokenTree::Ident(ident), _) if ident == "match" || ident == "break" => Some(inner),
+
         (TokenTree::Group(block), None) if block.delimiter() == Delimiter::Brace => Some(inner),
         _ => None,
     }

@@ -1,15 +1,15 @@
 //! The code of a body's sites ([`super::plan::Sites`]): after exit, what
-//! tells exit how the body ended and what resumes each of them. One
-//! description per site, [`SiteArm`], placed by each renderer: the sync one
-//! matches on the index of the site that left ([`Sites::sync_arms`]), the
-//! awaited one on the value its body's async block returned
+//! tells exit how the body ended and what resumes each of them. The sync
+//! renderer places one handler per site, [`SyncSite`], right after the
+//! labelled block the site leaves ([`Sites::sync_sites`]); the awaited one
+//! matches on the value its body's async block returned
 //! ([`Sites::async_code`]). What a site shows exit is written once
 //! ([`outcome`]).
 
 use proc_macro2::{Literal, Span, TokenStream};
-use quote::quote_spanned;
+use quote::{quote_spanned, ToTokens};
 
-use super::plan::{break_body, site_value, store, Escape, Out, Site, SiteKind, Sites};
+use super::plan::{site_value, Escape, Out, SiteKind, Sites};
 use crate::tokens::{Names, Trees};
 
 /// Exit's `Outcome` for a site of `kind`, `None` for `Outcome::Ok`.
@@ -87,20 +87,28 @@ fn resume_jump(
     }
 }
 
-/// One site of a sync level, for its renderer to place.
-pub struct SiteArm {
-    /// The site's index, as the body's labelled block yields it.
-    pub index: Literal,
+/// One site of a sync level, which its renderer places right after the
+/// labelled block the site leaves: `let BIND = 'SITE_i: { .. }; PRE
+/// <exit with OUTCOME> RESUME`.
+pub struct SyncSite {
+    /// The label of the block the site leaves (`Names::site_label`).
+    pub label: syn::Lifetime,
+    /// What the block's value, the site's carried value, is bound to
+    /// (`residual`, `ret`, `carried`); `None` when it carries nothing.
+    pub bind: Option<syn::Ident>,
+    /// Before exit: an inner error's type tied to the function's return
+    /// type, which its view needs known.
+    pub pre: TokenStream,
     /// Exit's outcome, `None` for `Outcome::Ok`.
     pub outcome: Option<TokenStream>,
-    /// Lint attributes of the resumption.
-    pub attrs: TokenStream,
-    /// Resumes the site: `break 'with (..)?`, `return ..`, `break 'l ..`,
-    /// `continue 'l`.
+    /// After exit: resumes the site (`break 'with (..)?`, `return ret`,
+    /// `break 'l carried`, `continue 'l`), or for an unlabelled
+    /// `break`/`continue` leaves the `with!`'s block with `p::None`.
     pub resume: TokenStream,
-    /// An unlabelled `break`/`continue`: resumed after the `with!`'s block,
-    /// where no label is in the way (E0695).
-    pub late: bool,
+    /// An unlabelled `break`/`continue`: its lint attributes and its
+    /// resumption after the `with!`'s block, where no label is in the way
+    /// (E0695).
+    pub late: Option<(TokenStream, TokenStream)>,
 }
 
 /// An async level's sites: `match` arms on the value the body's async block
@@ -120,151 +128,21 @@ pub struct AsyncSites {
     pub terminator: TokenStream,
 }
 
-/// `tokens` with each `MARKER(value)` that `place` knows (by the marker's
-/// name) replaced by what it returns; `None` when there was none. One walk
-/// for all of a level's markers, and a group without one is kept as it is,
-/// not rebuilt.
-fn splice(
-    tokens: TokenStream,
-    place: &dyn Fn(&str, TokenStream) -> Option<TokenStream>,
-) -> Option<TokenStream> {
-    use proc_macro2::TokenTree;
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
-    let mut changed = false;
-    let mut iter = trees.into_iter().peekable();
-    while let Some(tt) = iter.next() {
-        match tt {
-            TokenTree::Ident(ref i) => {
-                if let Some(TokenTree::Group(g)) = iter.peek() {
-                    if let Some(code) = place(&i.to_string(), g.stream()) {
-                        iter.next();
-                        out.extend(code);
-                        changed = true;
-                        continue;
-                    }
-                }
-                out.push(tt);
-            }
-            TokenTree::Group(ref g) => match splice(g.stream(), place) {
-                Some(stream) => {
-                    let mut group = proc_macro2::Group::new(g.delimiter(), stream);
-                    group.set_span(g.span());
-                    out.push(group.into());
-                    changed = true;
-                }
-                None => out.push(tt),
-            },
-            other => out.push(other),
-        }
-    }
-    changed.then(|| out.into_iter().collect())
-}
-
 impl Sites {
-    /// A sync body whose only site is a `?` ([`Sites::try_only`]), its
-    /// residual `residual` (the value the body's block left with): exit's
-    /// outcome, and the statement that resumes the `?`.
-    ///
-    /// Output: `p::Outcome::Err((&&p::Residual(&RESIDUAL)).__ctxmgr_view())`,
-    ///         `break 'with (SUPPRESS.check(..).resume(RESIDUAL))?;`
-    pub fn try_only_code(
-        &self,
-        names: &Names,
-        p: &Trees,
-        manager: Span,
-        residual: &syn::Ident,
-        out: Out,
-    ) -> (TokenStream, TokenStream) {
-        let m = Span::mixed_site();
-        let question = match self.iter().next() {
-            Some(Site {
-                kind: SiteKind::Try(question),
-                ..
-            }) => *question,
-            _ => m,
-        };
-        let outcome = outcome(
-            p,
-            &Trees::default(),
-            &SiteKind::Try(question),
-            quote_spanned!(m=> &#residual),
-        )
-        .unwrap_or_default();
-        let check = Self::check(names, p, manager);
-        let resumed = out.escape(Escape::Try(
-            question,
-            quote_spanned!(m=> #check.resume(#residual)),
-        ));
-        let outer = names.label("with");
-        let resume = quote_spanned! {m=>
-            // `!` with a manager that never suppresses.
-            #[allow(unreachable_code)]
-            break #outer #resumed;
-        };
-        (outcome, resume)
-    }
-
-    /// The body's tokens with its sync `?` sites and its inner levels'
-    /// errors placed: as the value the body's block leaves with (`break
-    /// 'body value`) when that is its only site, else stored in their slot
-    /// (`({ SLOT_i = Some(value); break 'body i; })`; an inner error in
-    /// RET, as a `return` site).
-    pub fn place(&self, names: &Names, p: &Trees, body: TokenStream) -> TokenStream {
-        let m = Span::mixed_site();
-        // Each marker's name: `LEAVE_i` of a `?` site (`Some(i)`), `INNER`
-        // of the inner levels' errors (`None`).
-        let mut markers: Vec<(String, Option<u32>)> = Vec::new();
-        if names.is_sync() {
-            for site in self.iter() {
-                if matches!(site.kind, SiteKind::Try(_)) {
-                    let at = names.ident(&format!("leave{}", site.index));
-                    markers.push((at.to_string(), Some(site.index)));
-                }
-            }
-        }
-        if self.inner_index().is_some() && !self.inner_placed() {
-            markers.push((names.ident("inner").to_string(), None));
-        }
-        if markers.is_empty() {
-            return body;
-        }
-        let label = names.label("body");
-        let ret = names.ret();
-        let place = |name: &str, value: TokenStream| {
-            let mut site = None;
-            for (marker, index) in &markers {
-                if marker == name {
-                    site = Some(*index);
-                }
-            }
-            Some(match site? {
-                Some(_) if self.try_only() => quote_spanned!(m=> (break #label #value)),
-                Some(index) => break_body(&label, index, &store(p, &names.slot(index), &value)),
-                None if self.inner_only() => quote_spanned!(m=> (break #label #value)),
-                None => break_body(&label, self.inner_index()?, &store(p, &ret, &value)),
-            })
-        };
-        match splice(body.clone(), &place) {
-            Some(body) => body,
-            None => body,
-        }
-    }
-
     /// A sync level's state fields after KIND and GUARD (see `Names`):
     /// `RET, FLOW, SLOT_1, ..`, `()` where there is none, none after the
-    /// last there is. FLOW is kept (read again after the `with!`'s block)
-    /// only with several sites, unlabelled ones among them.
+    /// last there is. RET is the `return` sites' tie (`p::tie()`); FLOW
+    /// (which site to resume after the `with!`'s block) is kept with
+    /// several unlabelled `break`/`continue` sites, a slot for each
+    /// unlabelled `break` with a value.
     pub fn state_fields(&self, names: &Names, p: &Trees) -> TokenStream {
         let m = Span::mixed_site();
         if !names.is_sync() {
             return TokenStream::new();
         }
-        let flow = self.has_unlabelled() && self.count() > 1;
-        // Whether field `at` (RET, FLOW, SLOT_1, ..) holds a value
-        // (`p::None`, FLOW's `0u32`). By index: SLOT_i is field 3 + i (an
-        // inner levels' site merged into the `return` one leaves its index
-        // unused).
+        let flow = self.late_count() > 1;
+        // Whether field `at` (RET, FLOW, SLOT_1, ..) holds a value. By
+        // index: SLOT_i is field 3 + i.
         let has_value = |at: usize| match at {
             0 => self.has_return(),
             1 => flow,
@@ -272,11 +150,13 @@ impl Sites {
                 let mut slot = false;
                 for site in self.iter() {
                     if site.index as usize == at - 1 {
-                        slot = match site.kind {
-                            SiteKind::Try(_) => !self.try_only(),
-                            SiteKind::Break { value, .. } => value,
-                            _ => false,
-                        };
+                        slot = matches!(
+                            site.kind,
+                            SiteKind::Break {
+                                label: None,
+                                value: true
+                            }
+                        );
                     }
                 }
                 slot
@@ -297,6 +177,7 @@ impl Sites {
                 tokens.extend(quote_spanned!(m=> ,));
             }
             tokens.extend(match (at, has_value(at)) {
+                (0, true) => quote_spanned!(m=> #p::tie()),
                 (1, true) => quote_spanned!(m=> 0u32),
                 (_, true) => quote_spanned!(m=> #p::None),
                 (_, false) => quote_spanned!(m=> ()),
@@ -308,8 +189,8 @@ impl Sites {
     /// Before the body: RET tied to the function's return type, an async
     /// level's RET declared (a sync level's is a field of its state).
     ///
-    /// Output: [async: `let mut RET = p::None;`]
-    ///         `if false { return p::Option::unwrap(RET); }`
+    /// Output: sync:  `if false { return RET.get(); }`
+    ///         async: `let mut RET = p::None; if false { return p::Option::unwrap(RET); }`
     pub fn setup(&self, names: &Names, p: &Trees, out: Out) -> TokenStream {
         let m = Span::mixed_site();
         let mut setup = TokenStream::new();
@@ -317,12 +198,15 @@ impl Sites {
             return setup;
         }
         let ret = names.ret();
-        if !names.is_sync() {
-            setup.extend(quote_spanned!(m=> let mut #ret = #p::None;));
-        }
         // Ties RET's type to the function's return type, so `return
         // iter.collect()` keeps its expected type.
-        let tie = out.escape(Escape::Return(quote_spanned!(m=> #p::Option::unwrap(#ret))));
+        let tied = if names.is_sync() {
+            quote_spanned!(m=> #ret.get())
+        } else {
+            setup.extend(quote_spanned!(m=> let mut #ret = #p::None;));
+            quote_spanned!(m=> #p::Option::unwrap(#ret))
+        };
+        let tie = out.escape(Escape::Return(tied));
         setup.extend(quote_spanned! {m=>
             #[allow(unreachable_code)]
             if false {
@@ -337,7 +221,7 @@ impl Sites {
     /// the others it is `Swallowed<!>` and compiles away); `check` spanned
     /// on the manager, where a body whose value has no default for a
     /// swallowed error is reported.
-    fn check(names: &Names, p: &Trees, manager: Span) -> TokenStream {
+    pub(super) fn check(names: &Names, p: &Trees, manager: Span) -> TokenStream {
         let m = Span::mixed_site();
         let guard = names.field("guard");
         let outcome = names.local("outcome");
@@ -347,65 +231,115 @@ impl Sites {
         }
     }
 
-    /// The slots of a sync level's sites (one per `?` and valued `break`),
-    /// and the arms that view and resume them. `unlabelled`: the `with!`'s
-    /// block yields `Option<value>`, and a swallowed error `Some(default)`.
+    /// The sync level's sites, each with its handler (see [`SyncSite`]).
+    /// `unlabelled`: the `with!`'s block yields `Option<value>`, and a
+    /// swallowed error `Some(default)`.
     ///
-    /// Input:  site i (`?`: residual in SLOT_i; `return`: value in RET;
-    ///         `break 'l v`: v in SLOT_i)
-    /// Output: resume: `break 'with (SUPPRESS.check(..).resume(taken(SLOT_i)))?` /
-    ///         `return taken(RET)` / `break 'l [taken(SLOT_i)]` / `continue 'l`
-    pub fn sync_arms(
+    /// Input:  site i, leaving `'SITE_i` with what it carries
+    /// Output: `?`: outcome `Err(<view of RESIDUAL>)`, resume
+    ///              `break 'with (SUPPRESS.check(..).resume(RESIDUAL))?`;
+    ///         `return`: outcome [`returned_outcome`] of RET, resume `return ret`;
+    ///         `break 'l [v]` / `continue 'l`: `Outcome::Ok`, resumed as written
+    pub fn sync_sites(
         &self,
         names: &Names,
         p: &Trees,
         manager: Span,
         unlabelled: bool,
         out: Out,
-    ) -> Vec<SiteArm> {
+    ) -> Vec<SyncSite> {
         let m = Span::mixed_site();
         let outer = names.label("with");
-        let ret = names.ret();
-        let check = Self::check(names, p, manager);
-        let mut arms = Vec::with_capacity(self.count());
+        let late_flow = self.late_count() > 1;
+        let mut sites = Vec::with_capacity(self.count());
         for site in self.iter() {
-            let slot = names.slot(site.index);
-            let outcome = outcome(
-                p,
-                &ret,
-                &site.kind,
-                quote_spanned!(m=> #p::taken_ref(&#slot)),
-            );
-            let late = matches!(
-                site.kind,
-                SiteKind::Break { label: None, .. } | SiteKind::Continue { label: None }
-            );
-            let (attrs, resume) = match &site.kind {
+            let label = names.site_label(site.index);
+            let mut code = SyncSite {
+                label,
+                bind: None,
+                pre: TokenStream::new(),
+                outcome: None,
+                resume: TokenStream::new(),
+                late: None,
+            };
+            match &site.kind {
                 SiteKind::Try(question) => {
+                    let residual = names.local("residual");
+                    code.outcome = outcome(
+                        p,
+                        &Trees::default(),
+                        &site.kind,
+                        quote_spanned!(m=> &#residual),
+                    );
+                    let check = Self::check(names, p, manager);
                     let mut resumed = out.escape(Escape::Try(
                         *question,
-                        quote_spanned!(m=> #check.resume(#p::taken(#slot))),
+                        quote_spanned!(m=> #check.resume(#residual)),
                     ));
                     if unlabelled {
                         resumed = quote_spanned!(m=> #p::Some(#resumed));
                     }
                     // `!` with a manager that never suppresses.
-                    (
-                        quote_spanned!(m=> #[allow(unreachable_code)]),
-                        quote_spanned!(m=> break #outer #resumed),
-                    )
+                    code.resume = quote_spanned! {m=>
+                        #[allow(unreachable_code)]
+                        break #outer #resumed;
+                    };
+                    code.bind = Some(residual);
                 }
-                kind => resume_jump(p, &ret, kind, quote_spanned!(m=> #p::taken(#slot)), out),
-            };
-            arms.push(SiteArm {
-                index: Literal::u32_unsuffixed(site.index),
-                outcome,
-                attrs,
-                resume,
-                late,
-            });
+                SiteKind::Return | SiteKind::Inner => {
+                    let ret = names.local("ret");
+                    let returned = out.escape(Escape::Return(ret.to_token_stream()));
+                    if matches!(site.kind, SiteKind::Inner) {
+                        // Its type is the function's return type, known
+                        // before it is viewed.
+                        code.pre = quote_spanned! {m=>
+                            #[allow(unreachable_code)]
+                            if false {
+                                #returned;
+                            }
+                        };
+                    }
+                    code.outcome = Some(returned_outcome(p, &quote_spanned!(m=> &#ret)));
+                    code.resume = quote_spanned!(m=> #returned;);
+                    code.bind = Some(ret);
+                }
+                kind => {
+                    let carried = names.local("carried");
+                    if matches!(kind, SiteKind::Break { value: true, .. }) {
+                        code.bind = Some(carried.clone());
+                    }
+                    if kind.is_late() {
+                        // Resumed after the `with!`'s block: which site, and
+                        // what a `break` carries, kept in the state.
+                        let mut stored = TokenStream::new();
+                        if late_flow {
+                            let flow = names.field("flow");
+                            let i = Literal::u32_unsuffixed(site.index);
+                            stored.extend(quote_spanned!(m=> #flow = #i;));
+                        }
+                        let mut value = quote_spanned!(m=> #carried);
+                        if code.bind.is_some() {
+                            let slot = names.slot(site.index);
+                            stored.extend(quote_spanned!(m=> #slot = #p::Some(#carried);));
+                            value = quote_spanned!(m=> #p::taken(#slot));
+                        }
+                        code.resume = quote_spanned!(m=> #stored break #outer #p::None;);
+                        code.late = Some(resume_jump(p, &Trees::default(), kind, value, out));
+                    } else {
+                        let (attrs, resume) = resume_jump(
+                            p,
+                            &Trees::default(),
+                            kind,
+                            quote_spanned!(m=> #carried),
+                            out,
+                        );
+                        code.resume = quote_spanned!(m=> #attrs #resume;);
+                    }
+                }
+            }
+            sites.push(code);
         }
-        arms
+        sites
     }
 
     /// The arms of an async level's sites, matched on the value its body's

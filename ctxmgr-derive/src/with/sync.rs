@@ -1,14 +1,14 @@
-//! The sync renderer: one level of `with!` over a sync manager, its body a
-//! labelled block whose sites store what they carry and leave it, exit run
-//! after it, then the site resumed (see the shape in [`mod@super::expand`]).
+//! The sync renderer: one level of `with!` over a sync manager, each site of
+//! its body leaving a labelled block of its own with what it carries, exit
+//! run right after that block, then the site resumed (see the shape in
+//! [`mod@super::expand`]).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
 
 use super::guard::ExitBorrow;
 use super::plan::{Level, Shared};
-use super::sites::{returned_outcome, SiteArm};
-use crate::tokens::Trees;
+use super::sites::SyncSite;
 
 /// Renders a sync level: the short form when its body has no sites (it can
 /// only end normally, or panic), else the labelled form.
@@ -80,10 +80,29 @@ pub(super) fn render(level: &Level, shared: &Shared) -> TokenStream {
     }
 }
 
-/// The labelled form, the body's block inside the `with!`'s: what goes
-/// before `let RESULT`, the `with!`'s block's statements (the body's block,
-/// exit with the outcome of the site that left it, the site resumed), and
-/// the tail after the normal end's exit.
+/// The labelled form: what goes before `let RESULT` (RET tied to the
+/// function's return type), the `with!`'s block's statements, and the tail
+/// after the normal end's exit. Each site leaves a labelled block of its
+/// own, right after which its handler runs exit with the site's outcome
+/// and resumes it; the blocks nest, the last site's innermost, around the
+/// body:
+///
+/// ```text
+/// let residual = 'SITE_1: {
+///     'SITE_2: {
+///         ENTER
+///         break 'with BODY;     // `x?`: `break 'SITE_1 r`; `continue 'l`: `break 'SITE_2`
+///     };
+///     <exit with Outcome::Ok> continue 'l;
+/// };
+/// <exit with Outcome::Err(<view of residual>)> break 'with (<check>.resume(residual))?;
+/// ```
+///
+/// No slot, no index, no `match` on which site left: each site's value
+/// reaches its handler as its block's value. Unlabelled `break`/`continue`
+/// cannot be resumed inside a labelled block (E0695): then the `with!`'s
+/// block yields `Option<value>`, theirs `None`, and they are resumed after
+/// it.
 fn with_sites(
     level: &Level,
     shared: &Shared,
@@ -109,157 +128,78 @@ fn with_sites(
     let result_out = names.local_at("result", *call);
     let exit_borrow = &exit.borrow;
     let outer = names.label("with");
-    let label = names.label("body");
     let outcome = names.local("outcome");
-    // Sites leave the body's block with their index (`break 'body i`), or
-    // with what they carry when there is one site.
-    let body_block = |value: &TokenStream| {
-        quote_spanned! {m=>
-            #label: {
-                #enter
-                #[allow(unused_braces, unreachable_code)]
-                break #outer #value;
-            }
-        }
-    };
-    // Reached from a site only (the bound value is gone): exit with the
-    // site's outcome; its error returned as `name`.
-    let exit_site = |name: &syn::Ident, outcome_expr: &TokenStream| {
-        let pass_on = level.error_return(name);
-        quote_spanned! {m=>
-            let #outcome = #outcome_expr;
-            if let #p::Break(#name) = #kind.#finish(#exit_borrow, #outcome) {
-                #pass_on;
-            }
-        }
-    };
-
-    if sites.inner_only() {
-        // An inner level's enter or exit error is the body's only way
-        // out: it leaves the body's block as the block's value, ERR, and
-        // reaches exit as an error; no slot, no index.
-        let block = body_block(body);
-        let exit = exit_site(
-            &syn::Ident::new("ret", m),
-            &returned_outcome(p, &quote_spanned!(m=> &#err)),
-        );
-        let pass_on = level.error_return(err);
-        let inner = quote_spanned! {m=>
-            let #err = #block;
-            // Its type is the function's return type, known before it is
-            // viewed.
-            #[allow(unreachable_code)]
-            if false {
-                #pass_on;
-            }
-            #exit
-            #pass_on;
-        };
-        return (TokenStream::new(), inner, result_out.into_token_stream());
-    }
-
-    if sites.try_only() {
-        // A `?` is the body's only way out: its residual leaves the body's
-        // block as the block's value; no slot, no index.
-        let residual = names.local("residual");
-        let (outcome_expr, resume) =
-            sites.try_only_code(names, p, manager.span(), &residual, level.out);
-        let block = body_block(body);
-        let exit = exit_site(err, &outcome_expr);
-        let inner = quote_spanned!(m=> let #residual = #block; #exit #resume);
-        return (TokenStream::new(), inner, result_out.into_token_stream());
-    }
-
+    let pass_on = level.error_return(err);
     let unlabelled = sites.has_unlabelled();
-    let arms = sites.sync_arms(names, p, manager.span(), unlabelled, level.out);
-    let site_setup = sites.setup(names, p, level.out);
-    // Declared after the body, or (read again after the `with!`'s block)
-    // a field of the state, before it.
-    let flow = if unlabelled {
-        names.field("flow")
+    let body = if unlabelled {
+        quote_spanned!(m=> #p::Some(#body))
     } else {
-        Trees::from_ident(names.local("flow"))
+        body.clone()
     };
     // The body is the break's value itself, so that a body that always
-    // leaves makes the break unreachable and `with!` diverges.
-    let block = if unlabelled {
-        body_block(&quote_spanned!(m=> #p::Some(#body)))
-    } else {
-        body_block(body)
+    // leaves makes the break unreachable and `with!` diverges. A body that
+    // is one site, `{ return x; }`, is then a `break` in a `break`'s value,
+    // which clippy's `diverging_sub_expression` would call out in code the
+    // user did not write that way.
+    let mut inner = quote_spanned! {m=>
+        #enter
+        #[allow(unused_braces, unreachable_code, clippy::diverging_sub_expression)]
+        break #outer #body;
     };
-    let ok = quote_spanned!(m=> #p::Outcome::Ok);
-    // Input:  the sites' arms
-    // Output: one site: its outcome and resumption as they are, no index
-    //         kept; several: `match FLOW { i => .., _ => .. }`, FLOW the
-    //         index the body's block yields
-    let (body_stmt, outcome_expr, dispatch, late) = if let [arm] = arms.as_slice() {
-        let SiteArm {
-            outcome,
-            attrs,
+    let mut lates = Vec::new();
+    let handlers = sites.sync_sites(names, p, manager.span(), unlabelled, level.out);
+    for site in handlers.into_iter().rev() {
+        let SyncSite {
+            label,
+            bind,
+            pre,
+            outcome: outcome_expr,
             resume,
             late,
-            ..
-        } = arm;
-        let outcome = outcome.clone().unwrap_or(ok);
-        // Statements: an attribute on an expression is unstable.
-        let (dispatch, late) = if *late {
-            (
-                quote_spanned!(m=> #p::None),
-                quote_spanned!(m=> { #attrs #resume; }),
-            )
-        } else {
-            (quote_spanned!(m=> #attrs #resume;), TokenStream::new())
+        } = site;
+        let outcome_expr = outcome_expr.unwrap_or_else(|| quote_spanned!(m=> #p::Outcome::Ok));
+        let block = match bind {
+            Some(bind) => quote_spanned!(m=> let #bind = #label: { #inner };),
+            None => quote_spanned!(m=> #label: { #inner };),
         };
-        (quote_spanned!(m=> #block;), outcome, dispatch, late)
-    } else {
-        let mut outcomes = TokenStream::new();
-        let mut resumes = TokenStream::new();
-        let mut lates = TokenStream::new();
-        for arm in &arms {
-            let (i, attrs, resume) = (&arm.index, &arm.attrs, &arm.resume);
-            if let Some(o) = &arm.outcome {
-                outcomes.extend(quote_spanned!(m=> #i => #o,));
+        // Reached from the site only (the bound value is gone): exit with
+        // the site's outcome, its error passed on.
+        inner = quote_spanned! {m=>
+            #block
+            #pre
+            let #outcome = #outcome_expr;
+            if let #p::Break(#err) = #kind.#finish(#exit_borrow, #outcome) {
+                #pass_on;
             }
-            let resumed = quote_spanned!(m=> #attrs #i => #resume,);
-            if arm.late {
-                resumes.extend(quote_spanned!(m=> #i => {},));
-                lates.extend(resumed);
-            } else {
-                resumes.extend(resumed);
-            }
+            #resume
+        };
+        if let Some(late) = late {
+            lates.push(late);
         }
-        let outcome = if outcomes.is_empty() {
-            ok
-        } else {
-            quote_spanned!(m=> match #flow { #outcomes _ => #ok, })
-        };
-        let flow_match = |arms: TokenStream| {
-            quote_spanned! {m=>
-                match #flow {
-                    #arms
-                    _ => #p::unreachable_flow(),
+    }
+    let tail = if unlabelled {
+        let late = match lates.as_slice() {
+            [(attrs, resume)] => quote_spanned!(m=> { #attrs #resume; }),
+            _ => {
+                let flow = names.field("flow");
+                let mut arms = TokenStream::new();
+                // `lates` from the last site to the first.
+                for (site, (attrs, resume)) in sites
+                    .iter()
+                    .filter(|site| site.kind.is_late())
+                    .zip(lates.iter().rev())
+                {
+                    let i = proc_macro2::Literal::u32_unsuffixed(site.index);
+                    arms.extend(quote_spanned!(m=> #attrs #i => #resume,));
+                }
+                quote_spanned! {m=>
+                    match #flow {
+                        #arms
+                        _ => #p::unreachable_flow(),
+                    }
                 }
             }
         };
-        let dispatch = flow_match(resumes);
-        if unlabelled {
-            // Read again after the `with!`'s block.
-            (
-                quote_spanned!(m=> #flow = #block;),
-                outcome,
-                quote_spanned!(m=> #dispatch; #p::None),
-                flow_match(lates),
-            )
-        } else {
-            (
-                quote_spanned!(m=> let #flow: u32 = #block;),
-                outcome,
-                dispatch,
-                TokenStream::new(),
-            )
-        }
-    };
-    let tail = if unlabelled {
         quote_spanned! {m=>
             match #result_out {
                 #p::Some(val) => val,
@@ -269,10 +209,5 @@ fn with_sites(
     } else {
         result_out.into_token_stream()
     };
-    let exit = exit_site(err, &outcome_expr);
-    (
-        site_setup,
-        quote_spanned!(m=> #body_stmt #exit #dispatch),
-        tail,
-    )
+    (sites.setup(names, p, level.out), inner, tail)
 }

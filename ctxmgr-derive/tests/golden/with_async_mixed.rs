@@ -39,19 +39,17 @@ fn __golden() {
                         let _t = Timer::new("q");
                         let mut _t = {
                             let kind = (&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind();
-                            (kind, kind.guard((_t,).0), __ctxmgr_p::None)
+                            (kind, kind.guard((_t,).0), __ctxmgr_p::tie())
                         };
                         #[allow(unreachable_code)]
                         if false {
                             ({
-                                __ctxmgr_ret_0 = __ctxmgr_p::Some(
-                                    __ctxmgr_p::Option::unwrap(_t.2),
-                                );
+                                __ctxmgr_ret_0 = __ctxmgr_p::Some(_t.2.get());
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         }
                         let result = '__ctxmgr_with_1: {
-                            '__ctxmgr_body_1: {
+                            let ret = '__ctxmgr_site1_1: {
                                 #[allow(clippy::no_effect_underscore_binding)]
                                 let _t = match _t.0.enter(&mut _t.1) {
                                     __ctxmgr_p::Continue(val) => val,
@@ -62,7 +60,11 @@ fn __golden() {
                                         })
                                     }
                                 };
-                                #[allow(unused_braces, unreachable_code)]
+                                #[allow(
+                                    unused_braces,
+                                    unreachable_code,
+                                    clippy::diverging_sub_expression
+                                )]
                                 break '__ctxmgr_with_1 {
                                     {
                                         let mut tx = {
@@ -73,12 +75,9 @@ fn __golden() {
                                         let mut __ctxmgr_ret_2 = __ctxmgr_p::None;
                                         #[allow(unreachable_code)]
                                         if false {
-                                            ({
-                                                _t.2 = __ctxmgr_p::Some(
-                                                    __ctxmgr_p::Option::unwrap(__ctxmgr_ret_2),
-                                                );
-                                                break '__ctxmgr_body_1 2;
-                                            });
+                                            (break '__ctxmgr_site1_1 _t
+                                                .2
+                                                .put(__ctxmgr_p::Option::unwrap(__ctxmgr_ret_2)));
                                         }
                                         let caught = {
                                             let tx = match ({
@@ -90,10 +89,7 @@ fn __golden() {
                                             }) {
                                                 __ctxmgr_p::Continue(val) => val,
                                                 __ctxmgr_p::Break(__ctxmgr_err) => {
-                                                    ({
-                                                        _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                                        break '__ctxmgr_body_1 2;
-                                                    })
+                                                    (break '__ctxmgr_site1_1 _t.2.put(__ctxmgr_err))
                                                 }
                                             };
                                             let mut body = __ctxmgr_p::pin!(async {
@@ -154,10 +150,7 @@ fn __golden() {
                                                     .0
                                                     .exited(tx.1.__ctxmgr_split().1, exit)
                                                 {
-                                                    ({
-                                                        _t.2 = __ctxmgr_p::Some(ret);
-                                                        break '__ctxmgr_body_1 2;
-                                                    });
+                                                    (break '__ctxmgr_site1_1 _t.2.put(ret));
                                                 }
                                                 tx.1 = { tx.1 };
                                                 match ended {
@@ -165,10 +158,9 @@ fn __golden() {
                                                     __ctxmgr_p::Err(site) => {
                                                         match site {
                                                             __ctxmgr_p::Here(_) => {
-                                                                ({
-                                                                    _t.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(__ctxmgr_ret_2));
-                                                                    break '__ctxmgr_body_1 2;
-                                                                })
+                                                                (break '__ctxmgr_site1_1 _t
+                                                                    .2
+                                                                    .put(__ctxmgr_p::taken(__ctxmgr_ret_2)))
                                                             }
                                                             __ctxmgr_p::Next(never) => match never {}
                                                         }
@@ -193,9 +185,7 @@ fn __golden() {
                                     }
                                 };
                             };
-                            let outcome = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&_t.2),
-                            ))
+                            let outcome = match (&__ctxmgr_p::Probe(&ret))
                                 .__ctxmgr_returned_err()
                             {
                                 __ctxmgr_p::Some(err) => {
@@ -215,7 +205,7 @@ fn __golden() {
                                 });
                             }
                             ({
-                                __ctxmgr_ret_0 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
+                                __ctxmgr_ret_0 = __ctxmgr_p::Some(ret);
                                 return __ctxmgr_p::Err(__ctxmgr_p::Here(()));
                             });
                         };

@@ -9,40 +9,41 @@ fn __golden() {
         let g = lock(&m);
         let mut g = {
             let kind = (&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
-            (kind, kind.guard((g,).0), (), 0u32, (), __ctxmgr_p::None)
+            (kind, kind.guard((g,).0))
         };
         let result = '__ctxmgr_with_0: {
-            g.3 = '__ctxmgr_body_0: {
-                let mut g = match g.0.enter(&mut g.1) {
-                    __ctxmgr_p::Continue(val) => val,
-                    __ctxmgr_p::Break(ret) => return ret,
+            '__ctxmgr_site1_0: {
+                let carried = '__ctxmgr_site2_0: {
+                    let mut g = match g.0.enter(&mut g.1) {
+                        __ctxmgr_p::Continue(val) => val,
+                        __ctxmgr_p::Break(ret) => return ret,
+                    };
+                    #[allow(
+                        unused_braces,
+                        unreachable_code,
+                        clippy::diverging_sub_expression
+                    )]
+                    break '__ctxmgr_with_0 __ctxmgr_p::Some({
+                        if *g > 3 {
+                            break '__ctxmgr_site1_0;
+                        }
+                        if *g == 0 {
+                            break '__ctxmgr_site2_0 7;
+                        }
+                        *g += 1;
+                    });
                 };
-                #[allow(unused_braces, unreachable_code)]
-                break '__ctxmgr_with_0 __ctxmgr_p::Some({
-                    if *g > 3 {
-                        {
-                            break '__ctxmgr_body_0 1;
-                        };
-                    }
-                    if *g == 0 {
-                        {
-                            g.5 = __ctxmgr_p::Some(7);
-                            break '__ctxmgr_body_0 2;
-                        };
-                    }
-                    *g += 1;
-                });
+                let outcome = __ctxmgr_p::Outcome::Ok;
+                if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
+                    return ret;
+                }
+                break 'outer carried;
             };
             let outcome = __ctxmgr_p::Outcome::Ok;
             if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
                 return ret;
             }
-            match g.3 {
-                1 => {}
-                2 => break 'outer __ctxmgr_p::taken(g.5),
-                _ => __ctxmgr_p::unreachable_flow(),
-            };
-            __ctxmgr_p::None
+            break '__ctxmgr_with_0 __ctxmgr_p::None;
         };
         #[allow(unreachable_code)]
         let exit = g.0.finish(&mut g.1, __ctxmgr_p::Outcome::Ok);
@@ -53,10 +54,7 @@ fn __golden() {
         match result {
             __ctxmgr_p::Some(val) => val,
             __ctxmgr_p::None => {
-                match g.3 {
-                    1 => break,
-                    _ => __ctxmgr_p::unreachable_flow(),
-                }
+                break;
             }
         }
     }

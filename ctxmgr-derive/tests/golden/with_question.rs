@@ -12,16 +12,20 @@ fn __golden() {
             (kind, kind.guard((f,).0))
         };
         let result = '__ctxmgr_with_0: {
-            let residual = '__ctxmgr_body_0: {
+            let residual = '__ctxmgr_site1_0: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                #[allow(unused_braces, unreachable_code)]
+                #[allow(
+                    unused_braces,
+                    unreachable_code,
+                    clippy::diverging_sub_expression
+                )]
                 break '__ctxmgr_with_0 {
                     match __ctxmgr_p::branch(f.write_all(b"x")) {
                         __ctxmgr_p::Continue(val) => val,
-                        __ctxmgr_p::Break(ret) => (break '__ctxmgr_body_0 ret),
+                        __ctxmgr_p::Break(ret) => (break '__ctxmgr_site1_0 ret),
                     };
                     Ok(())
                 };

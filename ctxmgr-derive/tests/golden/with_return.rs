@@ -9,32 +9,31 @@ fn __golden() {
         let g = lock(&m);
         let mut g = {
             let kind = (&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
-            (kind, kind.guard((g,).0), __ctxmgr_p::None)
+            (kind, kind.guard((g,).0), __ctxmgr_p::tie())
         };
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(g.2);
+            return g.2.get();
         }
         let result = '__ctxmgr_with_0: {
-            '__ctxmgr_body_0: {
+            let ret = '__ctxmgr_site1_0: {
                 let g = match g.0.enter(&mut g.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                #[allow(unused_braces, unreachable_code)]
+                #[allow(
+                    unused_braces,
+                    unreachable_code,
+                    clippy::diverging_sub_expression
+                )]
                 break '__ctxmgr_with_0 {
                     if g.is_empty() {
-                        {
-                            g.2 = __ctxmgr_p::Some(Err(Empty));
-                            break '__ctxmgr_body_0 1;
-                        };
+                        break '__ctxmgr_site1_0 g.2.put(Err(Empty));
                     }
                     g.len()
                 };
             };
-            let outcome = match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&g.2)))
-                .__ctxmgr_returned_err()
-            {
+            let outcome = match (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err() {
                 __ctxmgr_p::Some(err) => {
                     __ctxmgr_p::Outcome::Err((&&__ctxmgr_p::Probe(err)).__ctxmgr_view())
                 }
@@ -43,7 +42,7 @@ fn __golden() {
             if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
                 return ret;
             }
-            return __ctxmgr_p::taken(g.2);
+            return ret;
         };
         #[allow(unreachable_code)]
         let exit = g.0.finish(&mut g.1, __ctxmgr_p::Outcome::Ok);

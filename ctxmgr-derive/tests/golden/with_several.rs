@@ -9,121 +9,122 @@ fn __golden() {
         let f = open(path);
         let mut f = {
             let kind = (&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
-            (kind, kind.guard((f,).0), __ctxmgr_p::None)
+            (kind, kind.guard((f,).0), __ctxmgr_p::tie())
         };
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(f.2);
+            return f.2.get();
         }
         let result = '__ctxmgr_with_0: {
-            '__ctxmgr_body_0: {
-                let f = match f.0.enter(&mut f.1) {
-                    __ctxmgr_p::Continue(val) => val,
-                    __ctxmgr_p::Break(ret) => return ret,
-                };
-                #[allow(unused_braces, unreachable_code)]
-                break '__ctxmgr_with_0 {
-                    {
-                        let _t = Timer::new("t");
-                        let mut _t = {
-                            let kind = (&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind();
-                            (kind, kind.guard((_t,).0), __ctxmgr_p::None)
-                        };
-                        #[allow(unreachable_code)]
-                        if false {
-                            ({
-                                f.2 = __ctxmgr_p::Some(__ctxmgr_p::Option::unwrap(_t.2));
-                                break '__ctxmgr_body_0 2;
-                            });
-                        }
-                        let result = '__ctxmgr_with_1: {
-                            '__ctxmgr_body_1: {
-                                #[allow(clippy::no_effect_underscore_binding)]
-                                let _t = match _t.0.enter(&mut _t.1) {
-                                    __ctxmgr_p::Continue(val) => val,
-                                    __ctxmgr_p::Break(__ctxmgr_err) => {
-                                        ({
-                                            f.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                            break '__ctxmgr_body_0 2;
-                                        })
-                                    }
-                                };
-                                #[allow(unused_braces, unreachable_code)]
-                                break '__ctxmgr_with_1 {
-                                    {
-                                        let x = pair();
-                                        let mut x = {
-                                            let kind = (&__ctxmgr_p::Kind(&x)).__ctxmgr_kind();
-                                            (kind, kind.guard((x,).0))
-                                        };
-                                        #[allow(unused_braces)]
-                                        let result = {
-                                            let (x, y) = match x.0.enter(&mut x.1) {
-                                                __ctxmgr_p::Continue(val) => val,
-                                                __ctxmgr_p::Break(__ctxmgr_err) => {
-                                                    ({
-                                                        _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                                        break '__ctxmgr_body_1 1;
-                                                    })
-                                                }
-                                            };
-                                            { f.write(x + y) }
-                                        };
-                                        #[allow(unreachable_code)]
-                                        let exit = x.0.finish(&mut x.1, __ctxmgr_p::Outcome::Ok);
-                                        x.1 = { x.1 };
-                                        if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
-                                            ({
-                                                _t.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                                break '__ctxmgr_body_1 1;
-                                            });
-                                        }
-                                        result
-                                    }
-                                };
+            let ret = '__ctxmgr_site1_0: {
+                let ret = '__ctxmgr_site2_0: {
+                    let f = match f.0.enter(&mut f.1) {
+                        __ctxmgr_p::Continue(val) => val,
+                        __ctxmgr_p::Break(ret) => return ret,
+                    };
+                    #[allow(
+                        unused_braces,
+                        unreachable_code,
+                        clippy::diverging_sub_expression
+                    )]
+                    break '__ctxmgr_with_0 {
+                        {
+                            let _t = Timer::new("t");
+                            let mut _t = {
+                                let kind = (&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind();
+                                (kind, kind.guard((_t,).0), __ctxmgr_p::tie())
                             };
-                            let outcome = match (&__ctxmgr_p::Probe(
-                                __ctxmgr_p::taken_ref(&_t.2),
-                            ))
-                                .__ctxmgr_returned_err()
-                            {
-                                __ctxmgr_p::Some(err) => {
-                                    __ctxmgr_p::Outcome::Err(
-                                        (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                    )
-                                }
-                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                            };
-                            if let __ctxmgr_p::Break(__ctxmgr_err) = _t
-                                .0
-                                .finish(&mut _t.1, outcome)
-                            {
-                                ({
-                                    f.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                    break '__ctxmgr_body_0 2;
-                                });
+                            #[allow(unreachable_code)]
+                            if false {
+                                (break '__ctxmgr_site2_0 f.2.put(_t.2.get()));
                             }
-                            ({
-                                f.2 = __ctxmgr_p::Some(__ctxmgr_p::taken(_t.2));
-                                break '__ctxmgr_body_0 2;
-                            });
-                        };
-                        #[allow(unreachable_code)]
-                        let exit = _t.0.finish(&mut _t.1, __ctxmgr_p::Outcome::Ok);
-                        _t.1 = { _t.1 };
-                        if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
-                            ({
-                                f.2 = __ctxmgr_p::Some(__ctxmgr_err);
-                                break '__ctxmgr_body_0 2;
-                            });
+                            let result = '__ctxmgr_with_1: {
+                                let ret = '__ctxmgr_site1_1: {
+                                    #[allow(clippy::no_effect_underscore_binding)]
+                                    let _t = match _t.0.enter(&mut _t.1) {
+                                        __ctxmgr_p::Continue(val) => val,
+                                        __ctxmgr_p::Break(__ctxmgr_err) => {
+                                            (break '__ctxmgr_site1_0 __ctxmgr_err)
+                                        }
+                                    };
+                                    #[allow(
+                                        unused_braces,
+                                        unreachable_code,
+                                        clippy::diverging_sub_expression
+                                    )]
+                                    break '__ctxmgr_with_1 {
+                                        {
+                                            let x = pair();
+                                            let mut x = {
+                                                let kind = (&__ctxmgr_p::Kind(&x)).__ctxmgr_kind();
+                                                (kind, kind.guard((x,).0))
+                                            };
+                                            #[allow(unused_braces)]
+                                            let result = {
+                                                let (x, y) = match x.0.enter(&mut x.1) {
+                                                    __ctxmgr_p::Continue(val) => val,
+                                                    __ctxmgr_p::Break(__ctxmgr_err) => {
+                                                        (break '__ctxmgr_site1_1 _t.2.put(__ctxmgr_err))
+                                                    }
+                                                };
+                                                { f.write(x + y) }
+                                            };
+                                            #[allow(unreachable_code)]
+                                            let exit = x.0.finish(&mut x.1, __ctxmgr_p::Outcome::Ok);
+                                            x.1 = { x.1 };
+                                            if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
+                                                (break '__ctxmgr_site1_1 _t.2.put(__ctxmgr_err));
+                                            }
+                                            result
+                                        }
+                                    };
+                                };
+                                let outcome = match (&__ctxmgr_p::Probe(&ret))
+                                    .__ctxmgr_returned_err()
+                                {
+                                    __ctxmgr_p::Some(err) => {
+                                        __ctxmgr_p::Outcome::Err(
+                                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                                        )
+                                    }
+                                    __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                                };
+                                if let __ctxmgr_p::Break(__ctxmgr_err) = _t
+                                    .0
+                                    .finish(&mut _t.1, outcome)
+                                {
+                                    (break '__ctxmgr_site1_0 __ctxmgr_err);
+                                }
+                                (break '__ctxmgr_site2_0 f.2.put(ret));
+                            };
+                            #[allow(unreachable_code)]
+                            let exit = _t.0.finish(&mut _t.1, __ctxmgr_p::Outcome::Ok);
+                            _t.1 = { _t.1 };
+                            if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
+                                (break '__ctxmgr_site1_0 __ctxmgr_err);
+                            }
+                            result
                         }
-                        result
-                    }
+                    };
                 };
+                let outcome = match (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err() {
+                    __ctxmgr_p::Some(err) => {
+                        __ctxmgr_p::Outcome::Err(
+                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                        )
+                    }
+                    __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                };
+                if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
+                    return ret;
+                }
+                return ret;
             };
-            let outcome = match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&f.2)))
-                .__ctxmgr_returned_err()
-            {
+            #[allow(unreachable_code)]
+            if false {
+                return ret;
+            }
+            let outcome = match (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err() {
                 __ctxmgr_p::Some(err) => {
                     __ctxmgr_p::Outcome::Err((&&__ctxmgr_p::Probe(err)).__ctxmgr_view())
                 }
@@ -132,7 +133,7 @@ fn __golden() {
             if let __ctxmgr_p::Break(ret) = f.0.finish(&mut f.1, outcome) {
                 return ret;
             }
-            return __ctxmgr_p::taken(f.2);
+            return ret;
         };
         #[allow(unreachable_code)]
         let exit = f.0.finish(&mut f.1, __ctxmgr_p::Outcome::Ok);

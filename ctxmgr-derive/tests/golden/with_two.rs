@@ -12,12 +12,16 @@ fn __golden() {
             (kind, kind.guard((f,).0))
         };
         let result = '__ctxmgr_with_0: {
-            let ret = '__ctxmgr_body_0: {
+            let ret = '__ctxmgr_site1_0: {
                 let f = match f.0.enter(&mut f.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                #[allow(unused_braces, unreachable_code)]
+                #[allow(
+                    unused_braces,
+                    unreachable_code,
+                    clippy::diverging_sub_expression
+                )]
                 break '__ctxmgr_with_0 {
                     {
                         let g = open(b);
@@ -30,7 +34,7 @@ fn __golden() {
                             let g = match g.0.enter(&mut g.1) {
                                 __ctxmgr_p::Continue(val) => val,
                                 __ctxmgr_p::Break(__ctxmgr_err) => {
-                                    (break '__ctxmgr_body_0 __ctxmgr_err)
+                                    (break '__ctxmgr_site1_0 __ctxmgr_err)
                                 }
                             };
                             { f.copy_to(g) }
@@ -39,7 +43,7 @@ fn __golden() {
                         let exit = g.0.finish(&mut g.1, __ctxmgr_p::Outcome::Ok);
                         g.1 = { g.1 };
                         if let __ctxmgr_p::Break(__ctxmgr_err) = exit {
-                            (break '__ctxmgr_body_0 __ctxmgr_err);
+                            (break '__ctxmgr_site1_0 __ctxmgr_err);
                         }
                         result
                     }

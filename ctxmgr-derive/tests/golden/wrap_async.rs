@@ -9,75 +9,66 @@ async fn run() -> Result<(), E> {
         let __ctxmgr_0 = span();
         let mut __ctxmgr_0 = {
             let kind = (&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind();
-            (kind, kind.guard((__ctxmgr_0,).0), __ctxmgr_p::None, (), __ctxmgr_p::None)
+            (kind, kind.guard((__ctxmgr_0,).0), __ctxmgr_p::tie())
         };
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(__ctxmgr_0.2);
+            return __ctxmgr_0.2.get();
         }
         let result = '__ctxmgr_with_0: {
-            let flow: u32 = '__ctxmgr_body_0: {
-                let __ctxmgr_unused_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
-                    __ctxmgr_p::Continue(val) => val,
-                    __ctxmgr_p::Break(ret) => return ret,
-                };
-                #[allow(unused_braces, unreachable_code)]
-                break '__ctxmgr_with_0 {
-                    {
-                        __ctxmgr_0.2 = __ctxmgr_p::Some({
-                            match __ctxmgr_p::branch(thing().await) {
-                                __ctxmgr_p::Continue(val) => val,
-                                __ctxmgr_p::Break(ret) => {
-                                    ({
-                                        __ctxmgr_0.4 = __ctxmgr_p::Some(ret);
-                                        break '__ctxmgr_body_0 1;
-                                    })
-                                }
-                            };
-                            Ok(())
-                        });
-                        break '__ctxmgr_body_0 2;
+            let residual = '__ctxmgr_site1_0: {
+                let ret = '__ctxmgr_site2_0: {
+                    let __ctxmgr_unused_0 = match __ctxmgr_0.0.enter(&mut __ctxmgr_0.1) {
+                        __ctxmgr_p::Continue(val) => val,
+                        __ctxmgr_p::Break(ret) => return ret,
+                    };
+                    #[allow(
+                        unused_braces,
+                        unreachable_code,
+                        clippy::diverging_sub_expression
+                    )]
+                    break '__ctxmgr_with_0 {
+                        break '__ctxmgr_site2_0 __ctxmgr_0
+                            .2
+                            .put({
+                                match __ctxmgr_p::branch(thing().await) {
+                                    __ctxmgr_p::Continue(val) => val,
+                                    __ctxmgr_p::Break(ret) => (break '__ctxmgr_site1_0 ret),
+                                };
+                                Ok(())
+                            });
                     };
                 };
-            };
-            let outcome = match flow {
-                1 => {
-                    __ctxmgr_p::Outcome::Err(
-                        (&&__ctxmgr_p::Residual(__ctxmgr_p::taken_ref(&__ctxmgr_0.4)))
-                            .__ctxmgr_view(),
-                    )
-                }
-                2 => {
-                    match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&__ctxmgr_0.2)))
-                        .__ctxmgr_returned_err()
-                    {
-                        __ctxmgr_p::Some(err) => {
-                            __ctxmgr_p::Outcome::Err(
-                                (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                            )
-                        }
-                        __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                let outcome = match (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err() {
+                    __ctxmgr_p::Some(err) => {
+                        __ctxmgr_p::Outcome::Err(
+                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
+                        )
                     }
+                    __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
+                };
+                if let __ctxmgr_p::Break(ret) = __ctxmgr_0
+                    .0
+                    .finish(&mut __ctxmgr_0.1, outcome)
+                {
+                    return ret;
                 }
-                _ => __ctxmgr_p::Outcome::Ok,
+                return ret;
             };
+            let outcome = __ctxmgr_p::Outcome::Err(
+                (&&__ctxmgr_p::Residual(&residual)).__ctxmgr_view(),
+            );
             if let __ctxmgr_p::Break(ret) = __ctxmgr_0
                 .0
                 .finish(&mut __ctxmgr_0.1, outcome)
             {
                 return ret;
             }
-            match flow {
-                #[allow(unreachable_code)]
-                1 => {
-                    break '__ctxmgr_with_0 (__ctxmgr_p::SuppressProbe(&__ctxmgr_0.1)
-                        .__ctxmgr_suppress_kind()
-                        .check(&mut __ctxmgr_0.1, outcome)
-                        .resume(__ctxmgr_p::taken(__ctxmgr_0.4)))?;
-                }
-                2 => return __ctxmgr_p::taken(__ctxmgr_0.2),
-                _ => __ctxmgr_p::unreachable_flow(),
-            }
+            #[allow(unreachable_code)]
+            break '__ctxmgr_with_0 (__ctxmgr_p::SuppressProbe(&__ctxmgr_0.1)
+                .__ctxmgr_suppress_kind()
+                .check(&mut __ctxmgr_0.1, outcome)
+                .resume(residual))?;
         };
         #[allow(unreachable_code)]
         let exit = __ctxmgr_0.0.finish(&mut __ctxmgr_0.1, __ctxmgr_p::Outcome::Ok);

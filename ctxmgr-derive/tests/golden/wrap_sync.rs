@@ -9,37 +9,35 @@ fn f(x: u8) -> Result<u8, E> {
         let t = Timer::new("f");
         let mut t = {
             let kind = (&__ctxmgr_p::Kind(&t)).__ctxmgr_kind();
-            (kind, kind.guard((t,).0), __ctxmgr_p::None)
+            (kind, kind.guard((t,).0), __ctxmgr_p::tie())
         };
         #[allow(unreachable_code)]
         if false {
-            return __ctxmgr_p::Option::unwrap(t.2);
+            return t.2.get();
         }
         let result = '__ctxmgr_with_0: {
-            '__ctxmgr_body_0: {
+            let ret = '__ctxmgr_site1_0: {
                 let t = match t.0.enter(&mut t.1) {
                     __ctxmgr_p::Continue(val) => val,
                     __ctxmgr_p::Break(ret) => return ret,
                 };
-                #[allow(unused_braces, unreachable_code)]
+                #[allow(
+                    unused_braces,
+                    unreachable_code,
+                    clippy::diverging_sub_expression
+                )]
                 break '__ctxmgr_with_0 {
-                    {
-                        t.2 = __ctxmgr_p::Some({
+                    break '__ctxmgr_site1_0 t
+                        .2
+                        .put({
                             if x == 0 {
-                                {
-                                    t.2 = __ctxmgr_p::Some(Err(E));
-                                    break '__ctxmgr_body_0 1;
-                                };
+                                break '__ctxmgr_site1_0 t.2.put(Err(E));
                             }
                             Ok(x + t.n())
                         });
-                        break '__ctxmgr_body_0 1;
-                    };
                 };
             };
-            let outcome = match (&__ctxmgr_p::Probe(__ctxmgr_p::taken_ref(&t.2)))
-                .__ctxmgr_returned_err()
-            {
+            let outcome = match (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err() {
                 __ctxmgr_p::Some(err) => {
                     __ctxmgr_p::Outcome::Err((&&__ctxmgr_p::Probe(err)).__ctxmgr_view())
                 }
@@ -48,7 +46,7 @@ fn f(x: u8) -> Result<u8, E> {
             if let __ctxmgr_p::Break(ret) = t.0.finish(&mut t.1, outcome) {
                 return ret;
             }
-            return __ctxmgr_p::taken(t.2);
+            return ret;
         };
         #[allow(unreachable_code)]
         let exit = t.0.finish(&mut t.1, __ctxmgr_p::Outcome::Ok);

@@ -13,6 +13,7 @@
 //! normalize).
 
 use core::convert::Infallible;
+use core::marker::PhantomData;
 use core::ops::ControlFlow;
 use core::ops::{Deref, DerefMut};
 
@@ -528,6 +529,42 @@ pub trait FnOutput {
 }
 impl<R> FnOutput for fn() -> R {
     type Output = R;
+}
+
+/// The function's return type `R`, as a sync `with!` level knows it before
+/// its body: a field of the level's state, fixed by `if false { return
+/// TIE.get(); }` ahead of the body, so that each `return EXPR` site, which
+/// leaves the body's block as `break 'SITE TIE.put(EXPR)`, gets `R` as
+/// `EXPR`'s expected type (`return &vec` into `&[T]`, `return
+/// Box::new(x)` into `Box<dyn Trait>`, `return iter.collect()`), as a
+/// `return` written in the function would. Zero-sized: nothing at run time.
+pub struct Tie<R>(PhantomData<fn() -> R>);
+impl<R> Clone for Tie<R> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for Tie<R> {}
+
+/// A new [`Tie`], its type fixed by its `get`.
+#[inline(always)]
+pub fn tie<R>() -> Tie<R> {
+    Tie(PhantomData)
+}
+
+impl<R> Tie<R> {
+    /// The value of a `return` site, typed `R`.
+    #[inline(always)]
+    pub fn put(self, value: R) -> R {
+        value
+    }
+    /// Called only under `if false`: what fixes `R` as the function's
+    /// return type.
+    #[inline]
+    pub fn get(self) -> R {
+        unreachable_flow()
+    }
 }
 
 /// The value stored by the site that is being resumed (always there).

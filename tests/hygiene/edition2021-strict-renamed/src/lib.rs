@@ -191,6 +191,40 @@ pub fn always_panics(log: &mut Vec<String>) -> Result<(), String> {
     });
 }
 
+/// A body that is one `return`: the site's `break` is then all the body
+/// the expansion hands on, and adds no lint (`diverging_sub_expression`).
+///
+/// # Errors
+///
+/// When the log is closed.
+pub fn returns_at_once(log: &mut Vec<String>) -> Result<usize, String> {
+    with!(Transaction::<i32>::new(log) as _tx => {
+        return Ok(1);
+    })
+}
+
+/// A body that is one `continue 'l` to the loop around the `with!`, and
+/// one that is one `break 'l` out of the block around it: no lint either.
+///
+/// # Errors
+///
+/// When the log is closed.
+pub fn skips_every_row(log: &mut Vec<String>, rows: &[i32]) -> Result<usize, String> {
+    let mut seen = 0;
+    'rows: for _ in rows {
+        seen += 1;
+        with!(Transaction::<i32>::new(&mut *log) as _tx => {
+            continue 'rows;
+        });
+    }
+    'once: {
+        with!(Transaction::<i32>::new(&mut *log) as _tx => {
+            break 'once;
+        });
+    }
+    Ok(seen)
+}
+
 /// Binds the value to an underscore name and does not use it.
 ///
 /// # Errors
