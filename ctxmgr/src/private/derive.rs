@@ -217,14 +217,6 @@ impl NoMethods {
 
 not_a_manager_flow!(NoDerive, NoMethods);
 
-#[diagnostic::on_unimplemented(
-    message = "`#[ctxmgr::context_manager]` found no `#[enter]` method in this impl block",
-    label = "mark the method that sets up the resource with `#[enter]`"
-)]
-pub trait MissingEnter {
-    type Value;
-}
-
 /// Body of the stub impl emitted next to a compile error.
 #[cold]
 pub fn stub() -> ! {
