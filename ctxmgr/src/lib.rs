@@ -231,9 +231,9 @@ pub mod bounds {
         AsyncMethods, Awaited, Branch, Derived, DerivedValue, EnterValueIsPlain, EnterValueProbe,
         ErrorConverts, ExitError, ExitResult, ExitTail, FallibleManager, GuardCannotKeep,
         GuardDropsRef, GuardKeeps, GuardShape, InfallibleManager, Methods, Named,
-        NamedGuardSupported, NoDerive, NoMethods, NoneValue, NotAManager, NotAnAsyncManager,
-        NotAwaited, OtherFlavor, PlainValue, Probe, ResultUnderAnotherName, ReturnsError,
-        SuppressYes, SuppressedValue, ViaBoxSendSync, ViaBoxSync, ViaError, ViewError,
+        NamedGuardSupported, NoDerive, NoMethods, NotAManager, NotAnAsyncManager, NotAwaited,
+        OtherFlavor, PlainValue, ResultUnderAnotherName, Returned, ReturnsError, SuppressYes,
+        SuppressedValue, ViaBoxSendSync, ViaBoxSync, ViaError, ViewReturned,
     };
 }
 /// `defer!`'s closure, written by an edition-2015 crate so that it captures

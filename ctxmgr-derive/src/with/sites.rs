@@ -36,20 +36,16 @@ fn outcome(p: &Trees, ret: &Trees, kind: &SiteKind, residual: TokenStream) -> Op
 /// it: `Outcome::Err` of the view of its error when it holds an `Err` (or
 /// `None`), else `Outcome::Ok`.
 ///
-/// Output: `match (&p::Probe(VALUE)).__ctxmgr_returned_err() {
-///             p::Some(err) => p::Outcome::Err((&&p::Probe(err)).__ctxmgr_view()),
-///             p::None => p::Outcome::Ok }`
+/// Output: `(&&&p::Returned(VALUE)).__ctxmgr_returned_outcome()`
 ///
-/// A `match`, not a call of a runtime function with the view as a closure
-/// (`p::returned(.., |err| ..)`, session 8): the closure is a body of its
-/// own that rustc type-checks and borrow-checks apart, and checking the
-/// 500-site crate cost 0.9 % more with it (bench/HISTORY.md, session 10).
+/// One probe whose impl, chosen by the value's type and its error's, holds
+/// the `match` on `Err`: the runtime's, type-checked once. A `match` at the
+/// site on a first probe's `Option<&E>`, each arm viewing the error with a
+/// second, cost checking the 500-site crate 0.2 G more (bench/HISTORY.md,
+/// session 12).
 pub(super) fn returned_outcome(p: &Trees, value: &TokenStream) -> TokenStream {
     quote_spanned! {Span::mixed_site()=>
-        match (&#p::Probe(#value)).__ctxmgr_returned_err() {
-            #p::Some(err) => #p::Outcome::Err((&&#p::Probe(err)).__ctxmgr_view()),
-            #p::None => #p::Outcome::Ok,
-        }
+        (&&&#p::Returned(#value)).__ctxmgr_returned_outcome()
     }
 }
 

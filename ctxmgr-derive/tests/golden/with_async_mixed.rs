@@ -124,18 +124,10 @@ fn __golden() {
                                                     __ctxmgr_p::Err(site) => {
                                                         match site {
                                                             __ctxmgr_p::Here(_) => {
-                                                                match (&__ctxmgr_p::Probe(
+                                                                (&&&__ctxmgr_p::Returned(
                                                                     __ctxmgr_p::taken_ref(&__ctxmgr_ret_2),
                                                                 ))
-                                                                    .__ctxmgr_returned_err()
-                                                                {
-                                                                    __ctxmgr_p::Some(err) => {
-                                                                        __ctxmgr_p::Outcome::Err(
-                                                                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                                                        )
-                                                                    }
-                                                                    __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                                                                }
+                                                                    .__ctxmgr_returned_outcome()
                                                             }
                                                             __ctxmgr_p::Next(never) => match *never {}
                                                         }
@@ -185,16 +177,8 @@ fn __golden() {
                                     }
                                 };
                             };
-                            let outcome = match (&__ctxmgr_p::Probe(&ret))
-                                .__ctxmgr_returned_err()
-                            {
-                                __ctxmgr_p::Some(err) => {
-                                    __ctxmgr_p::Outcome::Err(
-                                        (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                    )
-                                }
-                                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                            };
+                            let outcome = (&&&__ctxmgr_p::Returned(&ret))
+                                .__ctxmgr_returned_outcome();
                             if let __ctxmgr_p::Break(__ctxmgr_err) = _t
                                 .0
                                 .finish(&mut _t.1, outcome)
@@ -231,18 +215,10 @@ fn __golden() {
                     __ctxmgr_p::Err(site) => {
                         match site {
                             __ctxmgr_p::Here(_) => {
-                                match (&__ctxmgr_p::Probe(
+                                (&&&__ctxmgr_p::Returned(
                                     __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
                                 ))
-                                    .__ctxmgr_returned_err()
-                                {
-                                    __ctxmgr_p::Some(err) => {
-                                        __ctxmgr_p::Outcome::Err(
-                                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                        )
-                                    }
-                                    __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                                }
+                                    .__ctxmgr_returned_outcome()
                             }
                             __ctxmgr_p::Next(never) => match *never {}
                         }

@@ -33,12 +33,7 @@ fn __golden() {
                     g.len()
                 };
             };
-            let outcome = match (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err() {
-                __ctxmgr_p::Some(err) => {
-                    __ctxmgr_p::Outcome::Err((&&__ctxmgr_p::Probe(err)).__ctxmgr_view())
-                }
-                __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-            };
+            let outcome = (&&&__ctxmgr_p::Returned(&ret)).__ctxmgr_returned_outcome();
             if let __ctxmgr_p::Break(ret) = g.0.finish(&mut g.1, outcome) {
                 return ret;
             }

@@ -39,14 +39,8 @@ async fn run() -> Result<(), E> {
                             });
                     };
                 };
-                let outcome = match (&__ctxmgr_p::Probe(&ret)).__ctxmgr_returned_err() {
-                    __ctxmgr_p::Some(err) => {
-                        __ctxmgr_p::Outcome::Err(
-                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                        )
-                    }
-                    __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                };
+                let outcome = (&&&__ctxmgr_p::Returned(&ret))
+                    .__ctxmgr_returned_outcome();
                 if let __ctxmgr_p::Break(ret) = __ctxmgr_0
                     .0
                     .finish(&mut __ctxmgr_0.1, outcome)

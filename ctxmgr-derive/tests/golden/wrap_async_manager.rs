@@ -50,18 +50,10 @@ async fn query(pool: &Pool) -> Result<u8, E> {
                     __ctxmgr_p::Err(site) => {
                         match site {
                             __ctxmgr_p::Here(_) => {
-                                match (&__ctxmgr_p::Probe(
+                                (&&&__ctxmgr_p::Returned(
                                     __ctxmgr_p::taken_ref(&__ctxmgr_ret_0),
                                 ))
-                                    .__ctxmgr_returned_err()
-                                {
-                                    __ctxmgr_p::Some(err) => {
-                                        __ctxmgr_p::Outcome::Err(
-                                            (&&__ctxmgr_p::Probe(err)).__ctxmgr_view(),
-                                        )
-                                    }
-                                    __ctxmgr_p::None => __ctxmgr_p::Outcome::Ok,
-                                }
+                                    .__ctxmgr_returned_outcome()
                             }
                             __ctxmgr_p::Next(never) => match *never {}
                         }

@@ -101,7 +101,7 @@ mod with;
 /// no user method is shadowed.
 pub mod probes {
     pub use super::{
-        KindProbe as _, ReturnedErr as _, SuppressKind as _, View as _, ViewError as _,
+        KindProbe as _, ReturnedOutcome as _, SuppressKind as _, View as _, ViewReturned as _,
     };
 }
 
