@@ -228,12 +228,12 @@ pub mod bounds {
     #[cfg(feature = "alloc")]
     pub use crate::__private::ViaString;
     pub use crate::__private::{
-        AsyncMethods, Awaited, Branch, Derived, DerivedValue, EnterValueIsPlain, EnterValueProbe,
-        ErrorConverts, ExitError, ExitResult, ExitTail, FallibleManager, GuardCannotKeep,
-        GuardDropsRef, GuardKeeps, GuardShape, InfallibleManager, Methods, Named,
-        NamedGuardSupported, NoDerive, NoMethods, NotAManager, NotAnAsyncManager, NotAwaited,
-        OtherFlavor, PlainValue, ResultUnderAnotherName, Returned, ReturnsError, SuppressYes,
-        SuppressedValue, ViaBoxSendSync, ViaBoxSync, ViaError, ViewReturned,
+        derived, AsyncMethods, Awaited, Branch, Derived, DerivedValue, EnterValueIsPlain,
+        EnterValueProbe, ErrorConverts, ExitError, ExitResult, ExitTail, FallibleManager,
+        GuardCannotKeep, GuardDropsRef, GuardKeeps, GuardShape, InfallibleManager, Methods, Named,
+        NamedGuardSupported, NoMethods, NotAManager, NotAnAsyncManager, NotAwaited, OtherFlavor,
+        PlainValue, ResultUnderAnotherName, Returned, ReturnsError, SuppressYes, SuppressedValue,
+        ViaBoxSendSync, ViaBoxSync, ViaError, ViewReturned,
     };
 }
 /// `defer!`'s closure, written by an edition-2015 crate so that it captures

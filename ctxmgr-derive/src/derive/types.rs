@@ -112,6 +112,24 @@ pub(super) fn first_type_arg_mut(ty: &mut Type) -> Option<&mut Type> {
     None
 }
 
+/// The second type argument of a path type (`E` of `Result<V, E>`).
+pub(super) fn second_type_arg(ty: &Type) -> Option<&Type> {
+    let seg = last_segment(ty)?;
+    let PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    let mut seen = 0;
+    for arg in args.args.pairs() {
+        if let GenericArgument::Type(t) = arg.value() {
+            seen += 1;
+            if seen == 2 {
+                return Some(t);
+            }
+        }
+    }
+    None
+}
+
 /// How many type arguments the last segment of a path type has
 /// (`Result<V, E>`: 2, `io::Result<V>`: 1, `fmt::Result`: 0).
 pub(super) fn type_arg_count(ty: &Type) -> usize {

@@ -17,12 +17,12 @@ impl Counter {
 #[automatically_derived]
 impl ::ctxmgr::__private::Methods for Counter {
     type Shape = ::ctxmgr::__private::GuardKeeps;
+    fn __ctxmgr_derived() {
+        ::ctxmgr::__private::derived::<Self>()
+    }
 }
 #[automatically_derived]
-impl ::ctxmgr::__private::ContextManager for Counter
-where
-    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
-{
+impl ::ctxmgr::__private::ContextManager for Counter {
     type Value<'__ctxmgr_a> = () where Self: '__ctxmgr_a;
     type Error = ::ctxmgr::__private::Infallible;
     #[inline]
@@ -46,15 +46,9 @@ where
     }
 }
 #[automatically_derived]
-impl ::ctxmgr::__private::Suppress for Counter
-where
-    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
-{}
+impl ::ctxmgr::__private::Suppress for Counter {}
 #[automatically_derived]
-impl ::ctxmgr::__private::DerivedValue for Counter
-where
-    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
-{
+impl ::ctxmgr::__private::DerivedValue for Counter {
     type Kept = ();
     fn __ctxmgr_keep(value: Self::Kept) -> Self::Kept {
         value

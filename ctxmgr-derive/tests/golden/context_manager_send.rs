@@ -14,13 +14,13 @@ impl Conn {
 #[automatically_derived]
 impl ::ctxmgr::__private::AsyncMethods for Conn {
     type Tag = ();
+    fn __ctxmgr_derived() {
+        ::ctxmgr::__private::derived::<Self>()
+    }
 }
 #[automatically_derived]
 #[allow(clippy::manual_async_fn)]
-impl ::ctxmgr::__private::AsyncContextManager for Conn
-where
-    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
-{
+impl ::ctxmgr::__private::AsyncContextManager for Conn {
     type Value<'__ctxmgr_a> = <std::io::Result<
         (),
     > as ::ctxmgr::__private::EnterResult>::Value
@@ -52,10 +52,7 @@ where
     }
 }
 #[automatically_derived]
-impl ::ctxmgr::__private::SendAsyncContextManager for Conn
-where
-    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
-{
+impl ::ctxmgr::__private::SendAsyncContextManager for Conn {
     #[inline]
     fn enter_send(
         &mut self,

@@ -4,9 +4,7 @@
 // Output:
 
 #[automatically_derived]
-impl<'l, T: Send> ::ctxmgr::__private::Derived for Session<'l, T> {
-    type Tag = ();
-}
+impl<'l, T: Send> ::ctxmgr::__private::Derived for Session<'l, T> {}
 ///The named guard of [`Session`].
 pub type SessionGuard<'__ctxmgr_g, 'l, T> = ::ctxmgr::DerivedGuard<
     '__ctxmgr_g,
@@ -28,13 +26,13 @@ impl<T: Send + Display> Session<'_, T> {
 #[automatically_derived]
 impl<T: Send + Display> ::ctxmgr::__private::AsyncMethods for Session<'_, T> {
     type Tag = ();
+    fn __ctxmgr_derived() {
+        ::ctxmgr::__private::derived::<Self>()
+    }
 }
 #[automatically_derived]
 #[allow(clippy::manual_async_fn)]
-impl<T: Send + Display> ::ctxmgr::__private::AsyncContextManager for Session<'_, T>
-where
-    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
-{
+impl<T: Send + Display> ::ctxmgr::__private::AsyncContextManager for Session<'_, T> {
     type Value<'__ctxmgr_a> = <std::io::Result<
         &'__ctxmgr_a mut T,
     > as ::ctxmgr::__private::EnterResult>::Value

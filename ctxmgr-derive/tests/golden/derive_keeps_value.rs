@@ -4,9 +4,7 @@
 // Output:
 
 #[automatically_derived]
-impl<'s> ::ctxmgr::__private::Derived for Meter<'s> {
-    type Tag = ();
-}
+impl<'s> ::ctxmgr::__private::Derived for Meter<'s> {}
 ///The named guard of [`Meter`].
 pub type MeterGuard<'__ctxmgr_g, 's> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Meter<'s>>;
 
@@ -25,14 +23,14 @@ impl Meter<'_> {
 #[automatically_derived]
 impl ::ctxmgr::__private::Methods for Meter<'_> {
     type Shape = ::ctxmgr::__private::GuardKeeps;
+    fn __ctxmgr_derived() {
+        ::ctxmgr::__private::derived::<Self>()
+    }
 }
 #[automatically_derived]
-impl ::ctxmgr::__private::ContextManager for Meter<'_>
-where
-    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
-{
+impl ::ctxmgr::__private::ContextManager for Meter<'_> {
     type Value<'__ctxmgr_a> = u64 where Self: '__ctxmgr_a;
-    type Error = <Result<(), Error> as ::ctxmgr::__private::EnterResult>::Error;
+    type Error = Error;
     #[inline]
     fn enter(&mut self) -> ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error> {
         Self::begin(self)
@@ -51,10 +49,7 @@ where
     }
 }
 #[automatically_derived]
-impl ::ctxmgr::__private::DerivedValue for Meter<'_>
-where
-    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
-{
+impl ::ctxmgr::__private::DerivedValue for Meter<'_> {
     type Kept = u64;
     fn __ctxmgr_keep(value: Self::Kept) -> Self::Kept {
         value

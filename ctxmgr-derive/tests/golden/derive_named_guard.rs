@@ -4,8 +4,6 @@
 // Output:
 
 #[automatically_derived]
-impl ::ctxmgr::__private::Derived for Light {
-    type Tag = ();
-}
+impl ::ctxmgr::__private::Derived for Light {}
 ///The named guard of [`Light`].
 type LightSwitch<'__ctxmgr_g> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Light>;

@@ -4,9 +4,7 @@
 // Output:
 
 #[automatically_derived]
-impl<'c> ::ctxmgr::__private::Derived for Tx<'c> {
-    type Tag = ();
-}
+impl<'c> ::ctxmgr::__private::Derived for Tx<'c> {}
 ///The named guard of [`Tx`].
 pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
 
@@ -25,14 +23,14 @@ impl<'c> Tx<'c> {
 #[automatically_derived]
 impl<'c> ::ctxmgr::__private::Methods for Tx<'c> {
     type Shape = ::ctxmgr::__private::GuardDropsRef;
+    fn __ctxmgr_derived() {
+        ::ctxmgr::__private::derived::<Self>()
+    }
 }
 #[automatically_derived]
-impl<'c> ::ctxmgr::__private::ContextManager for Tx<'c>
-where
-    for<'__ctxmgr_x> Self: ::ctxmgr::__private::Derived,
-{
+impl<'c> ::ctxmgr::__private::ContextManager for Tx<'c> {
     type Value<'__ctxmgr_a> = &'__ctxmgr_a mut Self where Self: '__ctxmgr_a;
-    type Error = <Result<(), DbError> as ::ctxmgr::__private::EnterResult>::Error;
+    type Error = DbError;
     #[inline]
     fn enter(&mut self) -> ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error> {
         Self::begin(self)

@@ -3,19 +3,22 @@
 //!
 //! The derive implements [`Derived`] for its type, and nothing else (besides
 //! the named guard's alias). The attribute, which sees the methods and so
-//! knows sync from async, implements [`Methods`] (or [`AsyncMethods`]) with
-//! no bound, then `ContextManager` (or `AsyncContextManager`), whose `enter`
-//! and `exit` call the marked methods, and, when the named guard keeps the
-//! value, [`DerivedValue`]: those under `for<'x> Self: Derived`, a bound
-//! that removes the impl when unmet instead of being an error. So each half
-//! compiles alone, a sync manager carries no async impl (each cost rustc
-//! about 5 M instructions to check, callgrind), and a missing half is an
-//! error only where the type is used as a manager. In `with!` it is one
-//! error: the kind probe (`KindProbe`'s impls answering [`NoDerive`] and
-//! [`NoMethods`]) tells which half is missing, and the unmet bound's
-//! message names it. Traits a
-//! message can name are re-exported in `ctxmgr::bounds`, so no error says
-//! `__private`.
+//! knows sync from async, implements [`Methods`] (or [`AsyncMethods`]),
+//! then `ContextManager` (or `AsyncContextManager`), whose `enter` and
+//! `exit` call the marked methods, and, when the named guard keeps the
+//! value, [`DerivedValue`]. A sync manager carries no async impl (each cost
+//! rustc about 5 M instructions to check, callgrind).
+//!
+//! A missing half is one error that names it. A missing derive: the
+//! `Methods` impl's `__ctxmgr_derived` calls [`derived`]`::<Self>()`, so the
+//! unmet [`Derived`] is reported once, on the impl block's type, with the
+//! message that says to add the derive. (The trait impls carry no bound for
+//! it: a `for<'x> Self: Derived` on each, proven again at every `with!`
+//! level, cost 2.7 % of checking the 500-site crate, bench/HISTORY.md
+//! session 13.) A missing attribute: the derive alone compiles, and
+//! `with!`'s kind probe answers [`NoMethods`], whose guard's unmet bound
+//! names the attribute. Traits a message can name are re-exported in
+//! `ctxmgr::bounds`, so no error says `__private`.
 //!
 //! What every manager would repeat is written once here, generic: the
 //! named guard's keeping of the value and its deref target, by the
@@ -30,16 +33,11 @@ use super::with::{unreachable_flow, AsyncKind, Kind};
 use crate::derived_guard::{GuardShape, Named, NamedGuardSupported};
 use crate::ContextManager;
 
-/// Implemented by `#[ctxmgr::context_manager]` on a sync impl block, with
-/// no bound: "this type has the attribute's methods". `with!` probes it to
-/// tell a type with the methods but no derive (the `ContextManager` impl's
-/// `for<'x> Self: Derived` unmet) from one with neither. Its `Shape` is what
-/// the named guard keeps of the entered value ([`GuardShape`]).
-///
-/// Not a subtrait of `ContextManager` and naming nothing of it: the impl
-/// compiles without the derive, so a forgotten derive (or one rustc could
-/// not find) is no error at the impl block, only where the type is used as
-/// a manager.
+/// Implemented by `#[ctxmgr::context_manager]` on a sync impl block, under
+/// the block's own where-clause: "this type has the attribute's methods".
+/// Its `Shape` is what the named guard keeps of the entered value
+/// ([`GuardShape`]); its `__ctxmgr_derived` is where a missing derive is
+/// reported ([`derived`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no sync `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
     label = "`{Self}` is not a (sync) context manager",
@@ -49,6 +47,8 @@ use crate::ContextManager;
 pub trait Methods {
     /// [`GuardKeeps`], [`GuardDropsRef`] or [`GuardCannotKeep`].
     type Shape;
+    /// `derived::<Self>()`: never called, type-checked once per type.
+    fn __ctxmgr_derived();
 }
 
 /// [`Methods`] for `async fn` markers: implemented by
@@ -61,9 +61,13 @@ pub trait Methods {
     note = "otherwise add `#[ctxmgr::context_manager]` to the impl block holding its `#[enter]` and `#[exit]` methods"
 )]
 pub trait AsyncMethods {
-    /// Named only by [`NoMethods`]' guard, as its type (like
-    /// [`Derived::Tag`]).
+    /// Named only by [`NoMethods`]' guard, as its type: a projection that
+    /// cannot normalize where `Self: AsyncMethods` does not hold, so the
+    /// guard is typed as an error and nothing that uses it reports a
+    /// second one.
     type Tag;
+    /// `derived::<Self>()`, as [`Methods::__ctxmgr_derived`].
+    fn __ctxmgr_derived();
 }
 
 /// Shape: the value does not borrow the manager; the guard keeps it
@@ -127,26 +131,25 @@ macro_rules! drops_value {
 drops_value!(GuardDropsRef, GuardCannotKeep);
 
 /// Implemented by `#[derive(ContextManager)]` for its type, whatever its
-/// impl blocks hold; the attribute's trait impls require it. `with!` probes
-/// it to tell a type with the attribute's methods but no derive (this bound
-/// unmet) from one with the derive but no methods (`Methods` unmet), and
-/// says which half is missing.
+/// impl blocks hold. The attribute requires it once, in its `Methods`
+/// impl ([`derived`]); `with!` probes it to tell a type with the derive but
+/// no methods ([`NoMethods`]) from one that is no manager at all.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has `#[enter]`/`#[exit]` methods, but no `#[derive(ContextManager)]`",
     label = "`{Self}` is not a context manager",
     note = "add `#[derive(ContextManager)]` to the definition of `{Self}`: `#[ctxmgr::context_manager]` collects the methods, the derive completes them into a `ContextManager` impl"
 )]
-pub trait Derived {
-    /// Named only by [`NoDerive`]'s guard, as its type: a projection that
-    /// cannot normalize where `Self: Derived` does not hold, so the guard
-    /// is typed as an error and nothing that uses it reports a second one.
-    type Tag;
-}
+pub trait Derived {}
+
+/// Called by the body of the attribute's `Methods::__ctxmgr_derived` (never
+/// run): where `M` has no derive, `Derived`'s message is reported there, on
+/// the impl block's type, once.
+#[inline(always)]
+pub fn derived<M: Derived + ?Sized>() {}
 
 /// Implemented by `#[ctxmgr::context_manager]` when the entered value does
 /// not borrow the manager ([`GuardKeeps`]), beside its `ContextManager`
-/// impl and under the same `for<'x> Self: Derived`: the value as the named
-/// guard keeps it. Only an impl that sees the manager's own `Value<'a>`
+/// impl: the value as the named guard keeps it. Only an impl that sees the manager's own `Value<'a>`
 /// can say that it does not mention `'a` (for a generic manager, no bound
 /// can say it without demanding `Self: 'static`).
 pub trait DerivedValue: ContextManager {
@@ -173,30 +176,11 @@ where
 // the user's expression, with no note about the other half.
 
 kind_probe! {
-    // A type with the attribute's methods and no derive.
-    impl<M: Methods> Kind<'_, M> => NoDerive,
-    impl<M: AsyncMethods> AsyncKind<'_, M> => NoDerive,
     // A type with the derive and no methods of the kind `with!` needs (no
     // attribute, or `async fn` markers under a sync `with!`, or plain ones
     // under `with!(async ..)`).
     impl<M: Derived> Kind<'_, M> => NoMethods,
     impl<M: Derived> AsyncKind<'_, M> => NoMethods,
-}
-
-/// The kind of a type with `#[enter]`/`#[exit]` methods but no derive: its
-/// guard demands [`Derived`], whose message says to add the derive. Like
-/// `NotAManager`, the guard is typed as an error; never run.
-#[derive(Clone, Copy)]
-pub struct NoDerive;
-impl NoDerive {
-    #[inline]
-    pub fn guard<M: Derived>(self, _manager: M) -> M::Tag {
-        unreachable_flow()
-    }
-    #[inline]
-    pub fn async_guard<M: Derived>(self, _manager: M) -> M::Tag {
-        unreachable_flow()
-    }
 }
 
 /// The kind of a derived type without the methods `with!` needs: its guard
@@ -215,7 +199,7 @@ impl NoMethods {
     }
 }
 
-not_a_manager_flow!(NoDerive, NoMethods);
+not_a_manager_flow!(NoMethods);
 
 /// Body of the stub impl emitted next to a compile error.
 #[cold]

@@ -16,7 +16,7 @@
 #![allow(missing_docs, clippy::unused_self, clippy::needless_lifetimes)]
 
 /// What the expansion calls on the kind of a type that is not a manager
-/// (`NotAManager`, `NoDerive`, ..), once its guard is typed as an error:
+/// (`NotAManager`, `NoMethods`, ..), once its guard is typed as an error:
 /// never run, the program does not compile.
 macro_rules! not_a_manager_flow {
     ($($tag:ty),*) => {$(

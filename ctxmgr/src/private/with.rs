@@ -71,7 +71,7 @@ pub fn branch<B: Branch>(value: B) -> ControlFlow<B::Residual, B::Output> {
 /// Probed once per `with!` level as `(&Kind(&manager))` ([`KindProbe`]), through the
 /// manager's type, before the guard is made: `InfallibleManager` when the manager's
 /// error is `Infallible`, `FallibleManager` for other managers, then
-/// `NoDerive`/`NoMethods` for a type with one half of a derived manager
+/// `NoMethods` for a type with the derive but not the attribute's methods
 /// (`private/derive.rs`), and [`NotAManager`] for a type that is not a
 /// manager at all. [`AsyncKind`] is the same for `with!(async ..)`.
 pub struct Kind<'a, M>(pub &'a M);
@@ -99,7 +99,7 @@ copy_kind!(Kind, AsyncKind);
 /// Reference's method lookup: each candidate type `T`, then `&T`, then
 /// `&mut T`, then `T`'s deref), and takes the first whose impl's bounds
 /// hold: [`InfallibleManager`], [`FallibleManager`], [`OtherFlavor`], then
-/// `NoDerive`/`NoMethods` (`private/derive.rs`), then [`NotAManager`]. The
+/// `NoMethods` (`private/derive.rs`), then [`NotAManager`]. The
 /// autorefs rank as deref steps would, with three references fewer for
 /// rustc to walk than `&&&&Kind`.
 ///
@@ -108,10 +108,7 @@ copy_kind!(Kind, AsyncKind);
 /// (bench/HISTORY.md, session 10). The kind is the trait's parameter, not
 /// an associated type: the pick's trait selection fixes it, where a
 /// projection would have to be normalized at every level. Impls for
-/// different receiver types never overlap; the two at `Kind` (`NoDerive`,
-/// `NoMethods`) differ in the parameter, so they do not either, and are one
-/// pick for method selection, as `ViewError`'s impls are (a type meeting
-/// both would be an ambiguity, as two traits at one depth were).
+/// different receiver types never overlap.
 pub trait KindProbe<Tag> {
     fn __ctxmgr_kind(self) -> Tag;
 }

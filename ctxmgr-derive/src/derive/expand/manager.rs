@@ -1,7 +1,8 @@
 //! The manager impls of `#[ctxmgr::context_manager]`: `ContextManager`
 //! (or `AsyncContextManager`) calling the marked methods, the `Suppress`
 //! (or `AsyncSuppress`) marker, and, when the named guard keeps the value,
-//! `DerivedValue`, each bounded `for<'x> Self: Derived` (see [`ImplFrame`]).
+//! `DerivedValue`, each under the impl block's own where-clause (see
+//! [`ImplFrame`]).
 
 use proc_macro2::TokenStream;
 use quote::quote_spanned;

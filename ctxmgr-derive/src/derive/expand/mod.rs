@@ -12,10 +12,13 @@
 //! Output: the impl block without the markers, and
 //!
 //! ```text
-//! impl<'c> __private::Methods for Tx<'c> { type Shape = GuardDropsRef; }   // see spec::Shape
-//! impl<'c> ContextManager for Tx<'c> where for<'x> Self: __private::Derived {
-//!     type Value<'a> = <Result<&'a mut Self, DbError> as EnterResult>::Value where Self: 'a;
-//!     type Error = <Result<(), DbError> as EnterResult>::Error;
+//! impl<'c> __private::Methods for Tx<'c> {
+//!     type Shape = GuardDropsRef;                                          // see spec::Shape
+//!     fn __ctxmgr_derived() { __private::derived::<Self>() }               // "has the derive"
+//! }
+//! impl<'c> ContextManager for Tx<'c> {
+//!     type Value<'a> = &'a mut Self where Self: 'a;   // `V` of `Result<V, E>`, else through EnterResult
+//!     type Error = DbError;                           // `E`, else <Result<(), ..> as EnterResult>::Error
 //!     fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> { Self::begin(self) }
 //!     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
 //!         <Result<(), DbError> as ExitResult<Self::Error>>::__ctxmgr_into_result(Self::end(self, outcome))
@@ -23,16 +26,17 @@
 //! }
 //! ```
 //!
-//! The `Methods` impl has no bound: it says "this type has the attribute's
-//! methods" (`with!` probes it to name a missing derive) and what the named
-//! guard keeps of the value; the runtime's `GuardShape` does the keeping.
-//! When the guard keeps the value itself (`Result<u64, DbError>`: `Shape =
-//! GuardKeeps`), one more impl under the same bound says that its type has
-//! no lifetime:
+//! The `Methods` impl says "this type has the attribute's methods" and what
+//! the named guard keeps of the value (the runtime's `GuardShape` does the
+//! keeping); its `__ctxmgr_derived`, never called, is where a missing
+//! derive is one error, on the block's type. Every impl is under the
+//! block's own where-clause. When the guard keeps the value itself
+//! (`Result<u64, DbError>`: `Shape = GuardKeeps`), one more impl says that
+//! its type has no lifetime:
 //!
 //! ```text
-//! impl<'c> __private::DerivedValue for Tx<'c> where for<'x> Self: Derived {
-//!     type Kept = <Result<u64, DbError> as EnterResult>::Value;
+//! impl<'c> __private::DerivedValue for Tx<'c> {
+//!     type Kept = u64;
 //!     fn __ctxmgr_keep(value: Self::Kept) -> Self::Kept { value }   // the trait says `Self::Value<'_>`
 //! }
 //! ```
@@ -44,25 +48,22 @@
 //!     fn suppresses(&mut self, __ctxmgr_error: ErrorRef<'_>) -> bool { Self::keep(self, __ctxmgr_error) }
 //! ```
 //!
-//! and the marker that makes `with!` ask it, under the same bound:
+//! and the marker that makes `with!` ask it:
 //!
 //! ```text
-//! impl<'c> __private::Suppress for Tx<'c> where for<'x> Self: Derived {}   // AsyncSuppress when async
+//! impl<'c> __private::Suppress for Tx<'c> {}   // AsyncSuppress when async
 //! ```
 //!
 //! When both markers are `async fn`: `__private::AsyncMethods` (`type Tag
-//! = ();`) and `AsyncContextManager` under the same bound, `enter` returning
+//! = ();` and `__ctxmgr_derived`) and `AsyncContextManager`, `enter` returning
 //! the `async fn`'s own future when it returns a `Result`, the other bodies
 //! in `async` blocks (no sync impl; a sync block has no async one, whose
-//! check alone cost rustc ~5 M instructions per type). `for<'x>` makes the
-//! unmet `Derived` bound remove the trait impl rather than be an error:
-//! without the derive, this output is no error, and the one error is where
-//! the type is used as a manager (`with!` names the missing derive).
+//! check alone cost rustc ~5 M instructions per type).
 //!
 //! Derive. Input: `#[derive(ContextManager)] pub struct Tx<'c> { .. }`. Output:
 //!
 //! ```text
-//! impl<'c> __private::Derived for Tx<'c> { type Tag = (); }   // "has the derive"
+//! impl<'c> __private::Derived for Tx<'c> {}   // "has the derive"
 //! /// The named guard of [`Tx`].   (one generic runtime type, checked once)
 //! pub type TxGuard<'__ctxmgr_g, 'c> = ::ctxmgr::DerivedGuard<'__ctxmgr_g, Tx<'c>>;
 //! ```
@@ -203,10 +204,8 @@ struct ImplFrame<'a> {
     impl_generics: syn::ImplGenerics<'a>,
     /// The impl block's own where-clause, for the unbounded `Methods` impl.
     where_clause: Option<&'a syn::WhereClause>,
-    /// The trait impls are bounded by the impl block's own where-clause plus
-    /// `for<'x> Self: Derived`, which only the derive implements: without it
-    /// they do not apply (the `for<'x>` makes the unmet bound remove the impl
-    /// rather than be an error), and `with!` says the derive is missing.
+    /// The trait impls' where-clause: the impl block's own predicates (no
+    /// bound for the derive: `Methods::__ctxmgr_derived` requires it once).
     trait_where: TokenStream,
     /// The value lifetime, `'a` of `Value<'a>`.
     a: syn::Lifetime,
@@ -225,8 +224,11 @@ impl<'a> ImplFrame<'a> {
         let p = private_path(&respan(krate.clone(), span));
         let (impl_generics, _, where_clause) = item.generics.split_for_impl();
         let preds = predicates(where_clause);
-        let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
-        let trait_where = quote_spanned!(span=> where #preds for<#x> Self: #p::Derived);
+        let trait_where = if preds.is_empty() {
+            TokenStream::new()
+        } else {
+            quote_spanned!(span=> where #preds)
+        };
         let mut self_ty_group = Group::new(Delimiter::None, self_ty.to_token_stream());
         self_ty_group.set_span(span);
         let error_of = quote_spanned!(span=> Self::Error);
@@ -252,8 +254,8 @@ impl<'a> ImplFrame<'a> {
         quote_spanned!(span=> #p::#name)
     }
 
-    /// `impl #trait_ for Self`, bounded by the impl block's where-clause
-    /// and the derive (`trait_where`): every manager impl.
+    /// `impl #trait_ for Self`, under the impl block's where-clause
+    /// (`trait_where`): every manager impl.
     /// `attrs` go after `#[automatically_derived]`.
     fn bounded_impl(
         &self,
@@ -343,9 +345,7 @@ fn derived_impl(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
         impl #impl_generics #p::Derived for #name #ty_generics
         where
             #preds
-        {
-            type Tag = ();
-        }
+        {}
     }
 }
 

@@ -14,7 +14,7 @@ use crate::tokens::respan;
 /// Output (spanned on `send`, where rustc reports an exit future that is
 /// not `Send`):
 /// ```text
-/// impl<G> SendAsyncContextManager for Conn<G> where W, for<'x> Self: Derived {
+/// impl<G> SendAsyncContextManager for Conn<G> where W {
 ///     fn enter_send(&mut self) -> impl Future<..> + Send { AsyncContextManager::enter(self) }
 ///     fn exit_send(&mut self, outcome) -> impl Future<..> + Send { AsyncContextManager::exit(self, outcome) }
 /// }
@@ -42,14 +42,13 @@ pub(super) fn send_impl(
     let self_ty = &item.self_ty;
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let preds = super::predicates(where_clause);
-    let x = syn::Lifetime::new("'__ctxmgr_x", Span::mixed_site());
     // Written once, interpolated five times (each token of a `quote!` is
     // code compiled into this crate).
     let manager = quote_spanned!(span=> <Self as #p::AsyncContextManager>);
     quote_spanned! {span=>
         #[automatically_derived]
         impl #impl_generics #p::SendAsyncContextManager for #self_ty
-        where #preds for<#x> Self: #p::Derived
+        where #preds
         {
             #[inline]
             fn enter_send(
