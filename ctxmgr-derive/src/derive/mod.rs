@@ -5,17 +5,17 @@
 //! * the attribute on the impl block finds the `#[enter]` and `#[exit]`
 //!   methods and implements the hidden `__private::Methods` (or
 //!   `AsyncMethods`) for the impl's self type: "this type has the
-//!   methods", what the named guard keeps of the value, and a never-called
-//!   `__ctxmgr_derived` whose body requires `__private::Derived`. Knowing
-//!   sync from async, it then implements `ContextManager` (or
-//!   `AsyncContextManager`), whose `enter` and `exit` call the methods; an
+//!   methods", and what the named guard keeps of the value. Knowing sync
+//!   from async, it then implements `ContextManager` (or
+//!   `AsyncContextManager`), whose `enter` and `exit` call the methods
+//!   (`enter` first requires `__private::Derived` of its type); an
 //!   optional `#[suppress]` method becomes that impl's `suppresses`, and the
 //!   type `Suppress` (or `AsyncSuppress`);
 //! * the derive on the type implements `__private::Derived` and emits the
 //!   named guard `{Name}Guard`.
 //!
 //! Forgetting either half is one error that names it: a missing derive on
-//! the impl block's type (`Derived` unmet in `__ctxmgr_derived`), a missing
+//! the impl block's type (`Derived` unmet in `enter`), a missing
 //! attribute where the type is used as a manager (`with!` probes
 //! `Methods`/`AsyncMethods`, `ctxmgr/src/private/derive.rs`). A derive
 //! rustc cannot find (not imported) is rustc's error, then that one on the

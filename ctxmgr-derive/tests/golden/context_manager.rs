@@ -17,9 +17,6 @@ impl Counter {
 #[automatically_derived]
 impl ::ctxmgr::__private::Methods for Counter {
     type Shape = ::ctxmgr::__private::GuardKeeps;
-    fn __ctxmgr_derived() {
-        ::ctxmgr::__private::derived::<Self>()
-    }
 }
 #[automatically_derived]
 impl ::ctxmgr::__private::ContextManager for Counter {
@@ -27,6 +24,7 @@ impl ::ctxmgr::__private::ContextManager for Counter {
     type Error = ::ctxmgr::__private::Infallible;
     #[inline]
     fn enter(&mut self) -> ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error> {
+        ::ctxmgr::__private::derived::<Self>();
         ::ctxmgr::__private::Ok(Self::start(self))
     }
     #[inline]

@@ -14,9 +14,6 @@ impl Conn {
 #[automatically_derived]
 impl ::ctxmgr::__private::AsyncMethods for Conn {
     type Tag = ();
-    fn __ctxmgr_derived() {
-        ::ctxmgr::__private::derived::<Self>()
-    }
 }
 #[automatically_derived]
 #[allow(clippy::manual_async_fn)]
@@ -33,6 +30,7 @@ impl ::ctxmgr::__private::AsyncContextManager for Conn {
     ) -> impl ::ctxmgr::__private::Future<
         Output = ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error>,
     > {
+        ::ctxmgr::__private::derived::<Self>();
         Self::open(self)
     }
     #[inline]

@@ -26,9 +26,6 @@ impl<T: Send + Display> Session<'_, T> {
 #[automatically_derived]
 impl<T: Send + Display> ::ctxmgr::__private::AsyncMethods for Session<'_, T> {
     type Tag = ();
-    fn __ctxmgr_derived() {
-        ::ctxmgr::__private::derived::<Self>()
-    }
 }
 #[automatically_derived]
 #[allow(clippy::manual_async_fn)]
@@ -45,6 +42,7 @@ impl<T: Send + Display> ::ctxmgr::__private::AsyncContextManager for Session<'_,
     ) -> impl ::ctxmgr::__private::Future<
         Output = ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error>,
     > {
+        ::ctxmgr::__private::derived::<Self>();
         Self::open(self)
     }
     #[inline]

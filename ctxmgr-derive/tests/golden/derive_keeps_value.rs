@@ -23,9 +23,6 @@ impl Meter<'_> {
 #[automatically_derived]
 impl ::ctxmgr::__private::Methods for Meter<'_> {
     type Shape = ::ctxmgr::__private::GuardKeeps;
-    fn __ctxmgr_derived() {
-        ::ctxmgr::__private::derived::<Self>()
-    }
 }
 #[automatically_derived]
 impl ::ctxmgr::__private::ContextManager for Meter<'_> {
@@ -33,6 +30,7 @@ impl ::ctxmgr::__private::ContextManager for Meter<'_> {
     type Error = Error;
     #[inline]
     fn enter(&mut self) -> ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error> {
+        ::ctxmgr::__private::derived::<Self>();
         Self::begin(self)
     }
     #[inline]

@@ -23,9 +23,6 @@ impl<'c> Tx<'c> {
 #[automatically_derived]
 impl<'c> ::ctxmgr::__private::Methods for Tx<'c> {
     type Shape = ::ctxmgr::__private::GuardDropsRef;
-    fn __ctxmgr_derived() {
-        ::ctxmgr::__private::derived::<Self>()
-    }
 }
 #[automatically_derived]
 impl<'c> ::ctxmgr::__private::ContextManager for Tx<'c> {
@@ -33,6 +30,7 @@ impl<'c> ::ctxmgr::__private::ContextManager for Tx<'c> {
     type Error = DbError;
     #[inline]
     fn enter(&mut self) -> ::ctxmgr::__private::Result<Self::Value<'_>, Self::Error> {
+        ::ctxmgr::__private::derived::<Self>();
         Self::begin(self)
     }
     #[inline]

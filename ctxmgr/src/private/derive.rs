@@ -9,10 +9,10 @@
 //! value, [`DerivedValue`]. A sync manager carries no async impl (each cost
 //! rustc about 5 M instructions to check, callgrind).
 //!
-//! A missing half is one error that names it. A missing derive: the
-//! `Methods` impl's `__ctxmgr_derived` calls [`derived`]`::<Self>()`, so the
-//! unmet [`Derived`] is reported once, on the impl block's type, with the
-//! message that says to add the derive. (The trait impls carry no bound for
+//! A missing half is one error that names it. A missing derive: the trait
+//! impl's `enter` calls [`derived`]`::<Self>()` first, so the unmet
+//! [`Derived`] is reported once, on the impl block's type, with the message
+//! that says to add the derive. (The trait impls carry no bound for
 //! it: a `for<'x> Self: Derived` on each, proven again at every `with!`
 //! level, cost 2.7 % of checking the 500-site crate, bench/HISTORY.md
 //! session 13.) A missing attribute: the derive alone compiles, and
@@ -36,8 +36,7 @@ use crate::ContextManager;
 /// Implemented by `#[ctxmgr::context_manager]` on a sync impl block, under
 /// the block's own where-clause: "this type has the attribute's methods".
 /// Its `Shape` is what the named guard keeps of the entered value
-/// ([`GuardShape`]); its `__ctxmgr_derived` is where a missing derive is
-/// reported ([`derived`]).
+/// ([`GuardShape`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no sync `#[enter]`/`#[exit]` methods for `#[derive(ContextManager)]`",
     label = "`{Self}` is not a (sync) context manager",
@@ -47,8 +46,6 @@ use crate::ContextManager;
 pub trait Methods {
     /// [`GuardKeeps`], [`GuardDropsRef`] or [`GuardCannotKeep`].
     type Shape;
-    /// `derived::<Self>()`: never called, type-checked once per type.
-    fn __ctxmgr_derived();
 }
 
 /// [`Methods`] for `async fn` markers: implemented by
@@ -66,8 +63,6 @@ pub trait AsyncMethods {
     /// guard is typed as an error and nothing that uses it reports a
     /// second one.
     type Tag;
-    /// `derived::<Self>()`, as [`Methods::__ctxmgr_derived`].
-    fn __ctxmgr_derived();
 }
 
 /// Shape: the value does not borrow the manager; the guard keeps it
@@ -131,8 +126,8 @@ macro_rules! drops_value {
 drops_value!(GuardDropsRef, GuardCannotKeep);
 
 /// Implemented by `#[derive(ContextManager)]` for its type, whatever its
-/// impl blocks hold. The attribute requires it once, in its `Methods`
-/// impl ([`derived`]); `with!` probes it to tell a type with the derive but
+/// impl blocks hold. The attribute requires it once, in its trait impl's
+/// `enter` ([`derived`]); `with!` probes it to tell a type with the derive but
 /// no methods ([`NoMethods`]) from one that is no manager at all.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has `#[enter]`/`#[exit]` methods, but no `#[derive(ContextManager)]`",
@@ -141,9 +136,9 @@ drops_value!(GuardDropsRef, GuardCannotKeep);
 )]
 pub trait Derived {}
 
-/// Called by the body of the attribute's `Methods::__ctxmgr_derived` (never
-/// run): where `M` has no derive, `Derived`'s message is reported there, on
-/// the impl block's type, once.
+/// Called first in the `enter` of the attribute's trait impl (a no-op):
+/// where `M` has no derive, `Derived`'s message is reported there, on the
+/// impl block's type, once.
 #[inline(always)]
 pub fn derived<M: Derived + ?Sized>() {}
 

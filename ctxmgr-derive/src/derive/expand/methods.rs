@@ -65,11 +65,10 @@ impl Raw {
     }
 }
 
-/// `impl Methods for Self { type Shape = ..; fn __ctxmgr_derived() {
-/// derived::<Self>() } }` (or `impl AsyncMethods for Self { type Tag = ();
-/// .. }`), under the impl block's own where-clause: its `Shape` tells the
-/// named guard what to keep (the runtime's `GuardShape` does the rest), and
-/// its `__ctxmgr_derived` is where a missing derive is reported, once.
+/// `impl Methods for Self { type Shape = ..; }` (or `impl AsyncMethods for
+/// Self { type Tag = (); }`), under the impl block's own where-clause: its
+/// `Shape` tells the named guard what to keep (the runtime's `GuardShape`
+/// does the rest).
 pub(super) fn methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
     let ImplFrame {
         span,
@@ -86,18 +85,10 @@ pub(super) fn methods_impl(frame: &ImplFrame<'_>, raw: &Raw) -> TokenStream {
         let shape = frame.adapters().shape_type(raw.shape);
         quote_spanned!(span=> type Shape = #shape;)
     };
-    // Checked here, once per type, where the impl block is: the derive is
-    // there. The call is on the block's self type, where rustc reports
-    // `Derived`'s message when it is not.
-    let p = &frame.p;
-    let derived = quote_spanned!(span=> #p::derived::<Self>());
     quote_spanned! {span=>
         #[automatically_derived]
         impl #impl_generics #methods for #self_ty #where_clause {
             #item
-            fn __ctxmgr_derived() {
-                #derived
-            }
         }
     }
 }

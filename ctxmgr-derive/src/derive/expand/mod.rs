@@ -12,14 +12,14 @@
 //! Output: the impl block without the markers, and
 //!
 //! ```text
-//! impl<'c> __private::Methods for Tx<'c> {
-//!     type Shape = GuardDropsRef;                                          // see spec::Shape
-//!     fn __ctxmgr_derived() { __private::derived::<Self>() }               // "has the derive"
-//! }
+//! impl<'c> __private::Methods for Tx<'c> { type Shape = GuardDropsRef; }   // see spec::Shape
 //! impl<'c> ContextManager for Tx<'c> {
 //!     type Value<'a> = &'a mut Self where Self: 'a;   // `V` of `Result<V, E>`, else through EnterResult
 //!     type Error = DbError;                           // `E`, else <Result<(), ..> as EnterResult>::Error
-//!     fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> { Self::begin(self) }
+//!     fn enter(&mut self) -> Result<Self::Value<'_>, Self::Error> {
+//!         __private::derived::<Self>();               // "has the derive", on the block's type
+//!         Self::begin(self)
+//!     }
 //!     fn exit(&mut self, outcome: Outcome<'_>) -> Result<(), Self::Error> {
 //!         <Result<(), DbError> as ExitResult<Self::Error>>::__ctxmgr_into_result(Self::end(self, outcome))
 //!     }
@@ -28,8 +28,8 @@
 //!
 //! The `Methods` impl says "this type has the attribute's methods" and what
 //! the named guard keeps of the value (the runtime's `GuardShape` does the
-//! keeping); its `__ctxmgr_derived`, never called, is where a missing
-//! derive is one error, on the block's type. Every impl is under the
+//! keeping). `enter`'s first statement is where a missing derive is one
+//! error, on the block's type. Every impl is under the
 //! block's own where-clause. When the guard keeps the value itself
 //! (`Result<u64, DbError>`: `Shape = GuardKeeps`), one more impl says that
 //! its type has no lifetime:
@@ -55,7 +55,7 @@
 //! ```
 //!
 //! When both markers are `async fn`: `__private::AsyncMethods` (`type Tag
-//! = ();` and `__ctxmgr_derived`) and `AsyncContextManager`, `enter` returning
+//! = ();`) and `AsyncContextManager`, `enter` returning
 //! the `async fn`'s own future when it returns a `Result`, the other bodies
 //! in `async` blocks (no sync impl; a sync block has no async one, whose
 //! check alone cost rustc ~5 M instructions per type).
@@ -205,7 +205,7 @@ struct ImplFrame<'a> {
     /// The impl block's own where-clause, for the unbounded `Methods` impl.
     where_clause: Option<&'a syn::WhereClause>,
     /// The trait impls' where-clause: the impl block's own predicates (no
-    /// bound for the derive: `Methods::__ctxmgr_derived` requires it once).
+    /// bound for the derive: the manager impl's `enter` requires it once).
     trait_where: TokenStream,
     /// The value lifetime, `'a` of `Value<'a>`.
     a: syn::Lifetime,
