@@ -10,10 +10,10 @@
 //! ```text
 //! {
 //!     use KRATE::__private::{self as p, probes::*};   // every probe trait, as `_`
-//!     let S = EXPR;
+//!     let S = p::Kind { m: EXPR };
 //!     let mut S = {
-//!         let kind = (&p::Kind(&S)).__ctxmgr_kind();  // KIND enters, exits, propagates
-//!         (kind, kind.guard((S,).0), RET, FLOW, SLOT_i, ..)
+//!         let kind = (&S).__ctxmgr_kind();            // KIND enters, exits, propagates
+//!         (kind, kind.guard((S.m,).0), RET, FLOW, SLOT_i, ..)
 //!     };                             // S.0 = KIND, S.1 = GUARD (`(S,).0` spans the user's EXPR;
 //!                                    // `p::Noted::new(..)` around it when the body calls macros
 //!                                    // `with!` cannot see into); RET = p::tie() with `return`

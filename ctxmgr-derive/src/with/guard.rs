@@ -84,7 +84,7 @@ fn binds_underscore_name(tokens: TokenStream) -> bool {
 /// Creating the guard, entering it and binding its value: the same for a
 /// normal expansion and for the body shown after a parse error.
 pub(super) struct Entry {
-    /// Sync: `let S = EXPR; let mut S = { let kind = <probe>; (kind, kind.guard(S), EXTRA..) };`
+    /// Sync: `let S = p::Kind { m: EXPR }; let mut S = { let kind = (&S).<probe>; (kind, kind.guard(S.m), EXTRA..) };`
     /// (S the level's state, `Names::state`); async: `let mut S = { let S = EXPR; <the same> };`
     pub(super) new_guard: TokenStream,
     /// Sync: `let PAT = <enter, or ON_BREAK>;`; async: `let VALUE = ..;`
@@ -215,10 +215,13 @@ pub(super) fn entry(
             quote!(#allow let #pat = #value;),
         ),
     };
-    let whole = spanning(&state, (first, last));
-    // The manager, then the kind probed on it, `let S = EXPR; let KIND =
+    let whole = match manager.flavor {
+        Flavor::Sync => spanning(&quote_spanned!(m=> #state.m), (first, last)),
+        Flavor::Async(_) => spanning(&state, (first, last)),
+    };
+    // The manager, then the kind probed on it, `let S = Kind { m: EXPR }; let KIND =
     // <probe>;`, then the guard made from it. KIND is a local of the block
-    // that makes the state (`{ let KIND = ..; (KIND, KIND.guard(S), ..) }`),
+    // that makes the state (`{ let KIND = ..; (KIND, KIND.guard(S.m), ..) }`),
     // out of the body's scope.
     let kind_local = syn::Ident::new("kind", m);
     let made = quote_spanned!(m=> #kind_local.#guard_new(#whole));
@@ -249,9 +252,9 @@ pub(super) fn entry(
         // kept a slot for it: one instruction more per call).
         new_guard: match manager.flavor {
             Flavor::Sync => quote_spanned! {m=>
-                let #state = #expr;
+                let #state = #p::#kind_of { m: #expr };
                 let mut #state = {
-                    let #kind_local = (&#p::#kind_of(&#state)).__ctxmgr_kind();
+                    let #kind_local = (&#state).__ctxmgr_kind();
                     (#kind_local, #made, #extra)
                 };
             },

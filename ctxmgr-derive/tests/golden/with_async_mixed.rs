@@ -36,10 +36,12 @@ fn __golden() {
                 #[allow(unreachable_code, clippy::needless_return)]
                 return __ctxmgr_p::Ok({
                     {
-                        let _t = Timer::new("q");
+                        let _t = __ctxmgr_p::Kind {
+                            m: Timer::new("q"),
+                        };
                         let mut _t = {
-                            let kind = (&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind();
-                            (kind, kind.guard((_t,).0), __ctxmgr_p::tie())
+                            let kind = (&_t).__ctxmgr_kind();
+                            (kind, kind.guard((_t.m,).0), __ctxmgr_p::tie())
                         };
                         #[allow(unreachable_code)]
                         if false {

@@ -6,10 +6,12 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_0 = Timer::new("t");
+        let __ctxmgr_0 = __ctxmgr_p::Kind {
+            m: Timer::new("t"),
+        };
         let mut __ctxmgr_0 = {
-            let kind = (&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind();
-            (kind, kind.guard((__ctxmgr_0,).0))
+            let kind = (&__ctxmgr_0).__ctxmgr_kind();
+            (kind, kind.guard((__ctxmgr_0.m,).0))
         };
         #[allow(unused_braces)]
         let result = {

@@ -6,10 +6,10 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let g = lock(&m);
+        let g = __ctxmgr_p::Kind { m: lock(&m) };
         let mut g = {
-            let kind = (&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
-            (kind, kind.guard((g,).0))
+            let kind = (&g).__ctxmgr_kind();
+            (kind, kind.guard((g.m,).0))
         };
         #[allow(unused_braces)]
         let result = {

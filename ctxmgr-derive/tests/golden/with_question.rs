@@ -6,10 +6,10 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let f = open(path);
+        let f = __ctxmgr_p::Kind { m: open(path) };
         let mut f = {
-            let kind = (&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
-            (kind, kind.guard((f,).0))
+            let kind = (&f).__ctxmgr_kind();
+            (kind, kind.guard((f.m,).0))
         };
         let result = '__ctxmgr_with_0: {
             let residual = '__ctxmgr_site1_0: {

@@ -6,10 +6,10 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let f = open(path);
+        let f = __ctxmgr_p::Kind { m: open(path) };
         let mut f = {
-            let kind = (&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
-            (kind, kind.guard((f,).0), __ctxmgr_p::tie())
+            let kind = (&f).__ctxmgr_kind();
+            (kind, kind.guard((f.m,).0), __ctxmgr_p::tie())
         };
         #[allow(unreachable_code)]
         if false {

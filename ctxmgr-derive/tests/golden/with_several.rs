@@ -6,10 +6,10 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let f = open(path);
+        let f = __ctxmgr_p::Kind { m: open(path) };
         let mut f = {
-            let kind = (&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
-            (kind, kind.guard((f,).0), __ctxmgr_p::tie())
+            let kind = (&f).__ctxmgr_kind();
+            (kind, kind.guard((f.m,).0), __ctxmgr_p::tie())
         };
         #[allow(unreachable_code)]
         if false {
@@ -29,10 +29,12 @@ fn __golden() {
                     )]
                     break '__ctxmgr_with_0 {
                         {
-                            let _t = Timer::new("t");
+                            let _t = __ctxmgr_p::Kind {
+                                m: Timer::new("t"),
+                            };
                             let mut _t = {
-                                let kind = (&__ctxmgr_p::Kind(&_t)).__ctxmgr_kind();
-                                (kind, kind.guard((_t,).0), __ctxmgr_p::tie())
+                                let kind = (&_t).__ctxmgr_kind();
+                                (kind, kind.guard((_t.m,).0), __ctxmgr_p::tie())
                             };
                             #[allow(unreachable_code)]
                             if false {
@@ -54,10 +56,10 @@ fn __golden() {
                                     )]
                                     break '__ctxmgr_with_1 {
                                         {
-                                            let x = pair();
+                                            let x = __ctxmgr_p::Kind { m: pair() };
                                             let mut x = {
-                                                let kind = (&__ctxmgr_p::Kind(&x)).__ctxmgr_kind();
-                                                (kind, kind.guard((x,).0))
+                                                let kind = (&x).__ctxmgr_kind();
+                                                (kind, kind.guard((x.m,).0))
                                             };
                                             #[allow(unused_braces)]
                                             let result = {

@@ -6,10 +6,10 @@
 fn __golden() {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let f = open(a);
+        let f = __ctxmgr_p::Kind { m: open(a) };
         let mut f = {
-            let kind = (&__ctxmgr_p::Kind(&f)).__ctxmgr_kind();
-            (kind, kind.guard((f,).0))
+            let kind = (&f).__ctxmgr_kind();
+            (kind, kind.guard((f.m,).0))
         };
         let result = '__ctxmgr_with_0: {
             let ret = '__ctxmgr_site1_0: {
@@ -24,10 +24,10 @@ fn __golden() {
                 )]
                 break '__ctxmgr_with_0 {
                     {
-                        let g = open(b);
+                        let g = __ctxmgr_p::Kind { m: open(b) };
                         let mut g = {
-                            let kind = (&__ctxmgr_p::Kind(&g)).__ctxmgr_kind();
-                            (kind, kind.guard((g,).0))
+                            let kind = (&g).__ctxmgr_kind();
+                            (kind, kind.guard((g.m,).0))
                         };
                         #[allow(unused_braces)]
                         let result = {

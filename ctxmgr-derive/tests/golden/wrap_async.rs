@@ -6,10 +6,10 @@
 async fn run() -> Result<(), E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let __ctxmgr_0 = span();
+        let __ctxmgr_0 = __ctxmgr_p::Kind { m: span() };
         let mut __ctxmgr_0 = {
-            let kind = (&__ctxmgr_p::Kind(&__ctxmgr_0)).__ctxmgr_kind();
-            (kind, kind.guard((__ctxmgr_0,).0), __ctxmgr_p::tie())
+            let kind = (&__ctxmgr_0).__ctxmgr_kind();
+            (kind, kind.guard((__ctxmgr_0.m,).0), __ctxmgr_p::tie())
         };
         #[allow(unreachable_code)]
         if false {

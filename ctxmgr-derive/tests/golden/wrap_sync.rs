@@ -6,10 +6,12 @@
 fn f(x: u8) -> Result<u8, E> {
     {
         use ::ctxmgr::__private::{self as __ctxmgr_p, probes::*};
-        let t = Timer::new("f");
+        let t = __ctxmgr_p::Kind {
+            m: Timer::new("f"),
+        };
         let mut t = {
-            let kind = (&__ctxmgr_p::Kind(&t)).__ctxmgr_kind();
-            (kind, kind.guard((t,).0), __ctxmgr_p::tie())
+            let kind = (&t).__ctxmgr_kind();
+            (kind, kind.guard((t.m,).0), __ctxmgr_p::tie())
         };
         #[allow(unreachable_code)]
         if false {

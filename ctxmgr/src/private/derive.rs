@@ -174,7 +174,7 @@ kind_probe! {
     // A type with the derive and no methods of the kind `with!` needs (no
     // attribute, or `async fn` markers under a sync `with!`, or plain ones
     // under `with!(async ..)`).
-    impl<M: Derived> Kind<'_, M> => NoMethods,
+    impl<M: Derived> Kind<M> => NoMethods,
     impl<M: Derived> AsyncKind<'_, M> => NoMethods,
 }
 

@@ -66,7 +66,7 @@ macro_rules! found_manager_guards {
 
 /// Impls of the kind probe, [`KindProbe`]`<$tag>`: for each receiver type
 /// listed, under its bound, the kind `$tag` (a unit struct). An expansion
-/// calls it by value on `&Kind(&m)`: the order in which method resolution
+/// calls it by value on `&S` (`S: Kind<M>`): the order in which method resolution
 /// tries receiver types ranks the impls (`KindProbe`), and the kind's type
 /// picks what runs next.
 macro_rules! kind_probe {

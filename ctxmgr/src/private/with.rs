@@ -68,17 +68,30 @@ pub fn branch<B: Branch>(value: B) -> ControlFlow<B::Residual, B::Output> {
 // Propagating an enter/exit error like `?`, or compiling it away when the
 // error type is `Infallible`.
 
-/// Probed once per `with!` level as `(&Kind(&manager))` ([`KindProbe`]), through the
-/// manager's type, before the guard is made: `InfallibleManager` when the manager's
+/// A sync level's manager, as the expansion first holds it: `let S =
+/// Kind { m: EXPR };`, probed once as `(&S).__ctxmgr_kind()`
+/// ([`KindProbe`]), through the manager's type, before the guard is made
+/// from `S.m`: `InfallibleManager` when the manager's
 /// error is `Infallible`, `FallibleManager` for other managers, then
 /// `NoMethods` for a type with the derive but not the attribute's methods
 /// (`private/derive.rs`), and [`NotAManager`] for a type that is not a
 /// manager at all. [`AsyncKind`] is the same for `with!(async ..)`.
-pub struct Kind<'a, M>(pub &'a M);
+///
+/// It owns the manager, so the probe's receiver is a borrow of a local,
+/// not of a temporary `Kind(&manager)` (1 % of checking bench's 500-site
+/// crate); a braced struct, so that temporaries in `EXPR` (`&mut
+/// Foo::new()`) live as long as the `with!`, as they would in `let S =
+/// EXPR;`. Never `Copy`: the ranks that take it by value (`NoMethods`,
+/// `NotAManager`) are type errors, and a body with one is not
+/// borrow-checked.
+pub struct Kind<M> {
+    pub m: M,
+}
 /// [`Kind`] for an async level: probes `AsyncContextManager`.
 pub struct AsyncKind<'a, M>(pub &'a M);
 /// `Copy` whatever `M` is (not derived, which would demand `M: Copy`): the
-/// kind probe takes a `Kind` by value out of its receiver's reference.
+/// kind probe takes an `AsyncKind` by value out of its receiver's
+/// reference.
 macro_rules! copy_kind {
     ($($kind:ident),*) => {$(
         impl<M> Clone for $kind<'_, M> {
@@ -90,10 +103,10 @@ macro_rules! copy_kind {
         impl<M> Copy for $kind<'_, M> {}
     )*};
 }
-copy_kind!(Kind, AsyncKind);
+copy_kind!(AsyncKind);
 
 /// The kind probe: one trait, whose impls for receivers of different
-/// types rank the kinds. Called by value on `&Kind(&m)`, method resolution
+/// types rank the kinds. Called by value on `&S` (`S: Kind<M>`), method resolution
 /// tries, in this order, `&Kind`, then its autorefs `&&Kind` and `&mut
 /// &Kind`, then the deref `Kind` and its mutable autoref `&mut Kind` (the
 /// Reference's method lookup: each candidate type `T`, then `&T`, then
@@ -114,21 +127,21 @@ pub trait KindProbe<Tag> {
 }
 
 kind_probe! {
-    impl<M: ContextManager<Error = Infallible>> &Kind<'_, M> => InfallibleManager,
+    impl<M: ContextManager<Error = Infallible>> &Kind<M> => InfallibleManager,
     // `FallibleManager` at the receiver's autoref `&&Kind`: inherent, below.
     // A manager of the other flavor: an async manager under a sync `with!`
     // (told to write `with!(async { .. } ..)`), or a sync one under
     // `with!(async ..)` (told to drop the `async`). Below `FallibleManager`,
     // so a type that is both kinds of manager is entered as the `with!` says.
     // The receiver's mutable autoref (of a temporary: nothing is borrowed).
-    impl<M: crate::AsyncContextManager> &mut &Kind<'_, M> => OtherFlavor,
+    impl<M: crate::AsyncContextManager> &mut &Kind<M> => OtherFlavor,
     impl<M: ContextManager> &mut &AsyncKind<'_, M> => OtherFlavor,
     // Last, for any type: not a manager. The deref's mutable autoref, which
     // borrowck would reject (`*recv` is behind `&`), but never sees: the
     // level's guard then demands `M: ContextManager`, which does not hold,
     // and a body with a type error is not borrow-checked (the by-value
     // `Kind` at this depth was moved out of a reference as well).
-    impl<M> &mut Kind<'_, M> => NotAManager,
+    impl<M> &mut Kind<M> => NotAManager,
 }
 
 /// The kind probe's `FallibleManager` rank, at the receiver's autoref
@@ -138,7 +151,7 @@ kind_probe! {
 /// selecting a trait impl. One rank per type can be inherent (two inherent
 /// methods of one name on `Kind<M>` would overlap); this is the one most
 /// levels pick.
-impl<M: ContextManager> Kind<'_, M> {
+impl<M: ContextManager> Kind<M> {
     #[inline(always)]
     pub fn __ctxmgr_kind(self: &&Self) -> FallibleManager {
         FallibleManager
