@@ -742,3 +742,25 @@ fn a_box_dyn_error_view_downcasts_to_the_box_and_through_it() {
         });
     });
 }
+
+#[test]
+fn a_temporary_in_the_manager_expression_lives_as_long_as_the_with() {
+    // The expansion holds the manager as `let S = Kind { m: EXPR };`, which
+    // extends the temporaries of `EXPR` (here the `Probe` that `&mut`
+    // borrows) to the end of the `with!`, as `let S = EXPR;` would.
+    let log = Log::new();
+    let run = |fail: bool| -> Result<String, TestError> {
+        let s = with!(&mut Probe::new("t", &log) as t, {
+            log.push("body");
+            if fail {
+                Err(TestError::Body("t"))?;
+            }
+            t.to_string()
+        });
+        Ok(s)
+    };
+    assert_eq!(run(false), Ok("t".to_string()));
+    assert_eq!(log.take(), ["enter t", "body", "exit t ok"]);
+    assert_eq!(run(true), Err(TestError::Body("t")));
+    assert_eq!(log.take(), ["enter t", "body", "exit t err(body t failed)"]);
+}
