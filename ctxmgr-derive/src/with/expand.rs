@@ -14,7 +14,7 @@
 //!     let mut S = {
 //!         let kind = (&S).__ctxmgr_kind();            // KIND enters, exits, propagates
 //!         (kind, kind.guard((S.m,).0), RET, FLOW, SLOT_i, ..)
-//!     };                             // S.0 = KIND, S.1 = GUARD (`(S,).0` spans the user's EXPR;
+//!     };                             // S.0 = KIND, S.1 = GUARD (`(S.m,).0` spans the user's EXPR;
 //!                                    // `p::Noted::new(..)` around it when the body calls macros
 //!                                    // `with!` cannot see into); RET = p::tie() with `return`
 //!                                    // sites; FLOW = 0u32 and SLOT_i = p::None only for unlabelled
